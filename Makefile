@@ -1,0 +1,47 @@
+# Polyvox — every target installs what it needs (scripts/install-deps.sh, idempotent) first.
+BUILD_DIR    ?= build
+ASAN_DIR     ?= build-asan
+BUILD_TYPE   ?= RelWithDebInfo
+JOBS         ?= $(shell nproc)
+CMAKE_FLAGS  ?=
+
+.PHONY: all deps configure build test run bench sanitize clean format
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+$(BUILD_DIR)/build.ninja: CMakeLists.txt | deps
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_FLAGS)
+
+configure: deps $(BUILD_DIR)/build.ninja
+
+build: configure
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+# Every test (unit + integration) through ctest; its summary line comes last.
+test: build
+	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS) --timeout 600
+
+# The project's main job: render the example job to out/welcome.mp3.
+run: build
+	@mkdir -p out
+	$(BUILD_DIR)/polyvox synth examples/welcome.json -o out/welcome.mp3 --manifest out/welcome.manifest.json
+	@echo "Rendered out/welcome.mp3 (manifest: out/welcome.manifest.json)"
+
+bench: build
+	bench/run.sh $(BUILD_DIR)
+
+# ASan + UBSan build running the whole test suite.
+sanitize: deps
+	cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DPOLYVOX_SANITIZE=ON $(CMAKE_FLAGS)
+	cmake --build $(ASAN_DIR) -j $(JOBS)
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --test-dir $(ASAN_DIR) --output-on-failure -j $(JOBS) --timeout 1200
+
+format:
+	git ls-files '*.cpp' '*.h' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD_DIR) $(ASAN_DIR)

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package Polyvox needs to build, test and benchmark.
+# Idempotent: packages already present are skipped; apt-get runs only when something is missing.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential cmake ninja-build ccache pkg-config git ca-certificates
+  # libraries (reasons: shared/docs/architecture.md)
+  libboost1.81-dev libcurl4-openssl-dev libhiredis-dev libsqlite3-dev
+  libavcodec-dev libavformat-dev libavutil-dev libswresample-dev libmp3lame-dev libebur128-dev
+  libespeak-ng-dev espeak-ng-data flite1-dev
+  libsodium-dev libjwt-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libtomlplusplus-dev libcli11-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libeigen3-dev
+  # tools used by tests and benchmarks
+  ffmpeg espeak-ng lame sqlite3 redis-server nginx-light wrk hyperfine supervisor time
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+# Node.js (npm packages: swagger-ui-dist, s3rver, OpenAPI validator) — any installed node will do.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  missing+=(nodejs npm)
+fi
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}" >&2
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -q
+  $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi

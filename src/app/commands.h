@@ -1,0 +1,24 @@
+// Subcommands of the polyvox binary. Each returns the process exit code.
+#pragma once
+
+#include <string>
+
+#include "app/config.h"
+
+namespace polyvox {
+
+struct SynthArgs {
+  std::string job_path;       // "-" reads stdin
+  std::string output_path;
+  std::string manifest_path;  // empty: no manifest
+  unsigned concurrency = 0;   // 0: one thread per core
+  std::string format;         // empty: the job's output_format
+};
+
+// Exit codes: 0 done; 2 invalid input; 3 synthesis failed; 1 anything else.
+int run_synth(const SynthArgs& args, const Config& config);
+
+// Prints the voices of `provider` (every usable provider when empty). 2 for an unknown one.
+int run_voices(const std::string& provider, const Config& config);
+
+}  // namespace polyvox

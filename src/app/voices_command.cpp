@@ -1,0 +1,33 @@
+#include <cstdio>
+#include <iostream>
+
+#include "app/commands.h"
+#include "app/wiring.h"
+
+namespace polyvox {
+
+int run_voices(const std::string& provider_name, const Config& config) {
+  auto providers = build_providers(config);
+  std::vector<std::string> names;
+  if (provider_name.empty()) {
+    names = providers->usable_providers();
+  } else if (providers->find(provider_name)) {
+    names.push_back(provider_name);
+  } else {
+    std::cerr << "polyvox voices: provider '" << provider_name << "' cannot be used ("
+              << providers->unusable_reason(provider_name) << "); available providers:";
+    for (const auto& n : providers->usable_providers()) std::cerr << " " << n;
+    std::cerr << "\n";
+    return 2;
+  }
+  std::printf("%-10s %-28s %-24s %-16s %s\n", "PROVIDER", "VOICE", "ID", "LANGUAGE", "GENDER");
+  for (const auto& name : names) {
+    for (const auto& v : providers->find(name)->voices()) {
+      std::printf("%-10s %-28s %-24s %-16s %s\n", name.c_str(), v.name.c_str(),
+                  v.voice_id.c_str(), v.language.c_str(), v.gender.c_str());
+    }
+  }
+  return 0;
+}
+
+}  // namespace polyvox

@@ -1,0 +1,158 @@
+#include "audio/assembler.h"
+
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "audio/mp3_frame.h"
+#include "audio/segment.h"
+#include "audio/wav.h"
+
+namespace polyvox::audio {
+namespace {
+
+Error segment_error(std::size_t index, const std::string& what) {
+  return Error{ErrorKind::kInternal, "segment " + std::to_string(index) + ": " + what, ""};
+}
+
+Status write_all(std::FILE* out, const void* data, std::size_t size) {
+  if (size > 0 && std::fwrite(data, 1, size, out) != size) {
+    return Error{ErrorKind::kIo, "cannot write the output file", ""};
+  }
+  return Status::success();
+}
+
+std::span<const uint8_t> as_bytes(const std::string& s) {
+  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
+
+Result<AssemblyResult> assemble_mp3(std::size_t count, const SegmentSource& source,
+                                    std::FILE* out) {
+  std::vector<uint8_t> info_frame;  // the first segment's Info tag frame, rewritten at the end
+  std::optional<Mp3FrameHeader> stream_header;
+  int first_delay = 0;
+  int last_padding = 0;
+  uint64_t audio_frames = 0;
+  uint64_t audio_bytes = 0;
+  uint16_t music_crc = 0;
+  int64_t samples = 0;
+
+  for (std::size_t i = 0; i < count; ++i) {
+    auto fetched = source(i);
+    if (!fetched) return fetched.take_error();
+    const auto file = as_bytes(*fetched);
+    const Mp3Extent extent = mp3_audio_extent(file);
+    const auto audio = file.subspan(extent.begin, extent.end - extent.begin);
+    auto header = parse_mp3_frame_header(audio);
+    if (!header || header->layer != 3 || header->frame_bytes > audio.size()) {
+      return segment_error(i, "not an MP3 stream");
+    }
+    auto tag = parse_xing_tag(audio.subspan(0, header->frame_bytes), *header);
+    if (!tag || !tag->has_lame) return segment_error(i, "no LAME Info tag");
+    if (!stream_header) {
+      stream_header = header;
+      info_frame.assign(audio.begin(), audio.begin() + header->frame_bytes);
+      first_delay = tag->encoder_delay;
+      if (Status s = write_all(out, info_frame.data(), info_frame.size()); !s) return s.error();
+    } else if (!header->compatible_with(*stream_header)) {
+      return segment_error(i, "different MP3 format than segment 0");
+    }
+    const bool last = i + 1 == count;
+    if (!last && tag->encoder_delay + tag->encoder_padding != kSegmentGap) {
+      return segment_error(i, "not laid out for gapless assembly");
+    }
+
+    // Validate every frame before writing the segment's frames in one piece.
+    const auto frames_region = audio.subspan(header->frame_bytes);
+    std::size_t pos = 0;
+    uint64_t frames = 0;
+    while (pos < frames_region.size()) {
+      auto frame = parse_mp3_frame_header(frames_region.subspan(pos));
+      if (!frame || !frame->compatible_with(*stream_header) ||
+          pos + frame->frame_bytes > frames_region.size()) {
+        return segment_error(i, "corrupt MP3 data at byte " +
+                                    std::to_string(extent.begin + header->frame_bytes + pos));
+      }
+      pos += frame->frame_bytes;
+      ++frames;
+    }
+    if (tag->frames && *tag->frames != frames) {
+      return segment_error(i, "truncated: " + std::to_string(frames) + " of " +
+                                  std::to_string(*tag->frames) + " frames");
+    }
+    if (Status s = write_all(out, frames_region.data(), frames_region.size()); !s) {
+      return s.error();
+    }
+    music_crc = lame_crc16(frames_region, music_crc);
+    audio_frames += frames;
+    audio_bytes += frames_region.size();
+    const auto spf = static_cast<int64_t>(header->samples_per_frame);
+    samples += static_cast<int64_t>(frames) * spf;
+    if (last) {
+      last_padding = tag->encoder_padding;
+      samples -= tag->encoder_delay + tag->encoder_padding;
+    }
+  }
+
+  const uint64_t total_bytes = info_frame.size() + audio_bytes;
+  if (audio_frames > UINT32_MAX || total_bytes > UINT32_MAX) {
+    return Error{ErrorKind::kInvalidInput, "the result is too large for one MP3 file", ""};
+  }
+  if (!rewrite_info_tag(info_frame, *stream_header, static_cast<uint32_t>(audio_frames),
+                        static_cast<uint32_t>(total_bytes), first_delay, last_padding,
+                        music_crc)) {
+    return segment_error(0, "cannot rewrite the Info tag");
+  }
+  if (std::fseek(out, 0, SEEK_SET) != 0) {
+    return Error{ErrorKind::kIo, "cannot seek in the output file", ""};
+  }
+  if (Status s = write_all(out, info_frame.data(), info_frame.size()); !s) return s.error();
+  if (std::fflush(out) != 0) return Error{ErrorKind::kIo, "cannot write the output file", ""};
+  return AssemblyResult{samples, stream_header->sample_rate, total_bytes};
+}
+
+Result<AssemblyResult> assemble_wav(std::size_t count, const SegmentSource& source,
+                                    std::FILE* out) {
+  int sample_rate = 0;
+  uint64_t data_bytes = 0;
+  const std::string placeholder = wav_header(0, 8000);
+  if (Status s = write_all(out, placeholder.data(), placeholder.size()); !s) return s.error();
+  for (std::size_t i = 0; i < count; ++i) {
+    auto fetched = source(i);
+    if (!fetched) return fetched.take_error();
+    const auto file = as_bytes(*fetched);
+    auto layout = parse_wav(file);
+    if (!layout || layout->channels != 1 || layout->bits_per_sample != 16) {
+      return segment_error(i, "not a mono 16-bit PCM WAV file");
+    }
+    if (sample_rate == 0) sample_rate = layout->sample_rate;
+    if (layout->sample_rate != sample_rate) return segment_error(i, "different sample rate");
+    const std::size_t usable = layout->data_bytes & ~std::size_t{1};
+    if (Status s = write_all(out, file.data() + layout->data_offset, usable); !s) {
+      return s.error();
+    }
+    data_bytes += usable;
+  }
+  if (data_bytes + kWavHeaderBytes > UINT32_MAX) {
+    return Error{ErrorKind::kInvalidInput, "the result is too large for one WAV file", ""};
+  }
+  const std::string header = wav_header(static_cast<uint32_t>(data_bytes), sample_rate);
+  if (std::fseek(out, 0, SEEK_SET) != 0) {
+    return Error{ErrorKind::kIo, "cannot seek in the output file", ""};
+  }
+  if (Status s = write_all(out, header.data(), header.size()); !s) return s.error();
+  if (std::fflush(out) != 0) return Error{ErrorKind::kIo, "cannot write the output file", ""};
+  return AssemblyResult{static_cast<int64_t>(data_bytes / 2), sample_rate,
+                        data_bytes + kWavHeaderBytes};
+}
+
+}  // namespace
+
+Result<AssemblyResult> assemble_segments(OutputFormat format, std::size_t count,
+                                         const SegmentSource& source, std::FILE* out) {
+  if (count == 0) return Error{ErrorKind::kInternal, "nothing to assemble", ""};
+  return format == OutputFormat::kWav ? assemble_wav(count, source, out)
+                                      : assemble_mp3(count, source, out);
+}
+
+}  // namespace polyvox::audio

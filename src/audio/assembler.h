@@ -1,0 +1,34 @@
+// Assembly of encoded segments into the final file WITHOUT re-encoding: MP3 frames are
+// concatenated under one Info tag (frame count, bytes, seek table, encoder delay and padding);
+// WAV sample data is concatenated under one header. Cost is O(bytes); one segment is held in
+// memory at a time.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <string>
+
+#include "core/error.h"
+#include "core/job.h"
+
+namespace polyvox::audio {
+
+// Returns the bytes of segment `index` (a file produced by encode_segment). Called once per
+// segment, in index order.
+using SegmentSource = std::function<Result<std::string>(std::size_t index)>;
+
+struct AssemblyResult {
+  int64_t samples = 0;  // decoded duration of the file, in samples
+  int sample_rate = 0;
+  uint64_t bytes = 0;
+};
+
+// Writes the concatenation of segments 0..count-1 to `out`, which must be a seekable file opened
+// for writing and empty. Fails (kInternal) when a segment is corrupt, truncated, of another
+// format or not laid out for gapless assembly, and (kIo) when writing fails; `out` then holds a
+// partial file that the caller discards. REQUIRES: count >= 1. Thread-compatible.
+Result<AssemblyResult> assemble_segments(OutputFormat format, std::size_t count,
+                                         const SegmentSource& source, std::FILE* out);
+
+}  // namespace polyvox::audio

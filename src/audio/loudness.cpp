@@ -1,0 +1,144 @@
+#include "audio/loudness.h"
+
+#include <ebur128.h>
+
+#include <algorithm>
+#include <cmath>
+#include <deque>
+#include <limits>
+#include <memory>
+#include <vector>
+
+namespace polyvox::audio {
+namespace {
+
+struct Ebur128Destroyer {
+  void operator()(ebur128_state* st) const { ebur128_destroy(&st); }
+};
+
+double to_db(double linear) {
+  return linear > 0.0 ? 20.0 * std::log10(linear) : -std::numeric_limits<double>::infinity();
+}
+
+// Look-ahead peak limiter, in place: every sample ends at or below `ceiling` in magnitude. The
+// gain envelope reaches its minimum before a peak (look-ahead window), moves smoothly (moving
+// average) and recovers with an exponential release. Streaming: O(n) time, O(window) memory.
+void limit_peaks(std::vector<float>& x, float ceiling, int rate) {
+  const std::size_t n = x.size();
+  const std::size_t half = std::max<std::size_t>(1, static_cast<std::size_t>(rate * 0.0025));
+  const std::size_t hold = 2 * half;  // min window [i - hold, i + hold]
+  const std::size_t delay = hold + half;
+  const double release = 1.0 - std::exp(-1.0 / (0.060 * rate));
+
+  auto required_gain = [&](std::size_t i) -> float {
+    if (i >= n) return 1.0f;
+    const float a = std::fabs(x[i]);
+    return a > ceiling ? ceiling / a : 1.0f;
+  };
+
+  // Monotonic deque for the running minimum of required gains over [j - hold, j + hold].
+  std::deque<std::pair<std::size_t, float>> window;
+  // Ring of minima m[j] for the moving average over [k - half, k + half].
+  const std::size_t avg_len = 2 * half + 1;
+  std::vector<float> ring(avg_len, 1.0f);
+  double ring_sum = static_cast<double>(avg_len);
+  double envelope = 1.0;
+
+  for (std::size_t i = 0; i < n + delay; ++i) {
+    // 1. Admit required gain of sample i (x[i] is still original: we only write x[i - delay]).
+    const float g = required_gain(i);
+    while (!window.empty() && window.back().second >= g) window.pop_back();
+    window.emplace_back(i, g);
+    if (i < hold) continue;
+    // 2. Minimum centred on j = i - hold.
+    const std::size_t j = i - hold;
+    while (window.front().first + 2 * hold < i) window.pop_front();
+    const float m = window.front().second;
+    ring_sum += m - ring[j % avg_len];
+    ring[j % avg_len] = m;
+    if (j < half) continue;
+    // 3. Moving average centred on k = j - half, then release.
+    const std::size_t k = j - half;
+    if (k >= n) break;
+    const double smoothed = ring_sum / static_cast<double>(avg_len);
+    envelope = std::min(smoothed, envelope + (1.0 - envelope) * release);
+    x[k] = static_cast<float>(x[k] * envelope);
+  }
+  // Numerical safety: the envelope guarantees the ceiling up to rounding.
+  for (float& s : x) s = std::clamp(s, -ceiling, ceiling);
+}
+
+void apply_gain(std::vector<float>& x, double gain_db) {
+  const auto factor = static_cast<float>(std::pow(10.0, gain_db / 20.0));
+  for (float& s : x) s *= factor;
+}
+
+}  // namespace
+
+Result<LoudnessMeasurement> measure_loudness(std::span<const float> samples, int sample_rate) {
+  std::unique_ptr<ebur128_state, Ebur128Destroyer> st(
+      ebur128_init(1, static_cast<unsigned long>(sample_rate),
+                   EBUR128_MODE_I | EBUR128_MODE_TRUE_PEAK));
+  if (!st) return Error{ErrorKind::kInternal, "cannot initialize the loudness meter", ""};
+  // Gating needs 400 ms blocks: feed short clips repeatedly until there is at least 1 s.
+  const std::size_t min_samples = static_cast<std::size_t>(sample_rate);
+  std::size_t fed = 0;
+  do {
+    if (!samples.empty() &&
+        ebur128_add_frames_float(st.get(), samples.data(), samples.size()) != EBUR128_SUCCESS) {
+      return Error{ErrorKind::kInternal, "loudness measurement failed", ""};
+    }
+    fed += samples.size();
+  } while (!samples.empty() && fed < min_samples);
+
+  LoudnessMeasurement m;
+  double integrated = 0.0;
+  double peak = 0.0;
+  if (ebur128_loudness_global(st.get(), &integrated) != EBUR128_SUCCESS ||
+      ebur128_true_peak(st.get(), 0, &peak) != EBUR128_SUCCESS) {
+    return Error{ErrorKind::kInternal, "loudness measurement failed", ""};
+  }
+  m.integrated_lufs =
+      std::isfinite(integrated) ? integrated : -std::numeric_limits<double>::infinity();
+  m.true_peak_dbtp = to_db(peak);
+  return m;
+}
+
+Result<LoudnessReport> normalize_loudness(PcmBuffer& pcm, const LoudnessTarget& target) {
+  LoudnessReport report;
+  auto measured = measure_loudness(pcm.samples, pcm.sample_rate);
+  if (!measured) return measured.take_error();
+  report.before = *measured;
+  report.after = *measured;
+  if (!std::isfinite(measured->integrated_lufs)) return report;  // silence: nothing to do
+
+  constexpr double kTolerance = 0.5;  // LU
+  constexpr int kMaxRounds = 4;
+  LoudnessMeasurement current = *measured;
+  for (int round = 0; round < kMaxRounds; ++round) {
+    const double gain = target.integrated_lufs - current.integrated_lufs;
+    const bool loudness_ok = std::fabs(gain) <= kTolerance / 2;
+    const bool peak_ok = current.true_peak_dbtp <= target.max_true_peak_dbtp;
+    if (loudness_ok && peak_ok) break;
+    if (!loudness_ok) {
+      apply_gain(pcm.samples, gain);
+      report.gain_db += gain;
+    }
+    const double predicted_peak = current.true_peak_dbtp + (loudness_ok ? 0.0 : gain);
+    if (predicted_peak > target.max_true_peak_dbtp) {
+      // Sample peaks below the true-peak ceiling with a margin for inter-sample overs; the
+      // margin grows each round in case the first was not enough.
+      const double ceiling_db = target.max_true_peak_dbtp - 0.5 - 0.5 * round;
+      limit_peaks(pcm.samples, static_cast<float>(std::pow(10.0, ceiling_db / 20.0)),
+                  pcm.sample_rate);
+      report.limited = true;
+    }
+    auto again = measure_loudness(pcm.samples, pcm.sample_rate);
+    if (!again) return again.take_error();
+    current = *again;
+  }
+  report.after = current;
+  return report;
+}
+
+}  // namespace polyvox::audio

@@ -1,0 +1,41 @@
+// The job model: an ordered script of text blocks, each with its provider, voice and pause,
+// rendered into one audio file. Plain data, no I/O.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace polyvox {
+
+enum class OutputFormat { kMp3, kWav };
+
+// "mp3" / "wav"; file extension and JSON spelling alike.
+const char* output_format_name(OutputFormat format);
+std::optional<OutputFormat> parse_output_format(std::string_view name);
+// MIME type of a file in this format ("audio/mpeg", "audio/wav").
+const char* output_format_mime(OutputFormat format);
+
+struct BlockSpec {
+  std::string text;           // trimmed, non-empty, valid UTF-8
+  int wait_after_ms = 0;      // digital silence after the block's speech
+  std::string provider;       // provider name as configured (e.g. "espeak")
+  std::string voice = "default";  // as the user wrote it; providers resolve it
+  bool arabic = false;        // diacritize before synthesis
+};
+
+struct JobSpec {
+  std::string project_id;  // free-form; may be empty
+  OutputFormat output_format = OutputFormat::kMp3;
+  std::vector<BlockSpec> blocks;
+};
+
+// Validation limits; every default is the documented one.
+struct JobLimits {
+  std::size_t max_blocks = 1000;       // at least 1 block is always required
+  std::size_t max_text_chars = 5000;   // Unicode code points, after trimming
+  int max_pause_ms = 60000;            // wait_after_ms range is 0..max_pause_ms
+};
+
+}  // namespace polyvox

@@ -1,0 +1,25 @@
+// Parses and validates a job document (the JSON accepted by `polyvox synth` and POST /tts).
+// Pure: no I/O; provider knowledge comes through ProviderDirectory.
+#pragma once
+
+#include <string_view>
+
+#include "core/error.h"
+#include "core/job.h"
+#include "core/provider_directory.h"
+
+namespace polyvox {
+
+struct JobParseOptions {
+  JobLimits limits;
+  std::string default_provider = "espeak";  // used for blocks without "provider"
+};
+
+// Returns the validated job or the first problem found, whose `field` is the JSON path of the
+// offending value ("blocks[3].wait_after_ms") and whose kind is kInvalidInput, kUnknownProvider
+// or kUnknownVoice. Malformed JSON names line and column; invalid UTF-8 is rejected; unknown
+// fields are errors. The seed's "user_id" is accepted and ignored. Thread-safe.
+Result<JobSpec> parse_job(std::string_view json_text, const JobParseOptions& options,
+                          const ProviderDirectory& providers);
+
+}  // namespace polyvox

@@ -1,0 +1,86 @@
+#include "core/utf8.h"
+
+#include <cstdint>
+
+namespace polyvox {
+namespace {
+
+// Decodes the code point at text[i], advancing i. Returns -1 on malformed input.
+int32_t decode_at(std::string_view text, std::size_t& i) {
+  const auto byte = [&](std::size_t k) { return static_cast<uint8_t>(text[k]); };
+  const uint8_t b0 = byte(i);
+  if (b0 < 0x80) {
+    ++i;
+    return b0;
+  }
+  int len;
+  int32_t cp;
+  int32_t min;
+  if ((b0 & 0xE0) == 0xC0) {
+    len = 2, cp = b0 & 0x1F, min = 0x80;
+  } else if ((b0 & 0xF0) == 0xE0) {
+    len = 3, cp = b0 & 0x0F, min = 0x800;
+  } else if ((b0 & 0xF8) == 0xF0) {
+    len = 4, cp = b0 & 0x07, min = 0x10000;
+  } else {
+    return -1;
+  }
+  if (i + len > text.size()) return -1;
+  for (int k = 1; k < len; ++k) {
+    const uint8_t b = byte(i + k);
+    if ((b & 0xC0) != 0x80) return -1;
+    cp = (cp << 6) | (b & 0x3F);
+  }
+  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return -1;
+  i += len;
+  return cp;
+}
+
+bool is_space(int32_t cp) {
+  switch (cp) {
+    case ' ': case '\t': case '\n': case '\r': case '\v': case '\f':
+    case 0x00A0: case 0x1680: case 0x2028: case 0x2029: case 0x202F: case 0x205F:
+    case 0x3000: case 0xFEFF:
+      return true;
+    default:
+      return cp >= 0x2000 && cp <= 0x200B;
+  }
+}
+
+}  // namespace
+
+std::size_t valid_utf8_prefix(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    std::size_t next = i;
+    if (decode_at(text, next) < 0) break;
+    i = next;
+  }
+  return i;
+}
+
+std::size_t utf8_length(std::string_view text) {
+  std::size_t n = 0;
+  for (char c : text) n += (static_cast<uint8_t>(c) & 0xC0) != 0x80;
+  return n;
+}
+
+std::string_view trim_utf8(std::string_view text) {
+  std::size_t begin = 0;
+  while (begin < text.size()) {
+    std::size_t next = begin;
+    if (!is_space(decode_at(text, next))) break;
+    begin = next;
+  }
+  std::size_t end = text.size();
+  while (end > begin) {
+    std::size_t start = end - 1;  // back up to the first byte of the last code point
+    while (start > begin && (static_cast<uint8_t>(text[start]) & 0xC0) == 0x80) --start;
+    std::size_t probe = start;
+    if (!is_space(decode_at(text, probe))) break;
+    end = start;
+  }
+  return text.substr(begin, end - begin);
+}
+
+}  // namespace polyvox

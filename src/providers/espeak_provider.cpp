@@ -1,0 +1,167 @@
+#include "providers/espeak_provider.h"
+
+#include <espeak-ng/speak_lib.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+#include <mutex>
+
+namespace polyvox {
+namespace {
+
+// The one place that touches espeak-ng's global state: every call below holds this mutex.
+std::mutex& espeak_mutex() {
+  static std::mutex mutex;
+  return mutex;
+}
+
+struct SynthesisSink {
+  std::vector<int16_t> samples;
+};
+
+int collect_samples(short* wav, int count, espeak_EVENT* events) {
+  if (wav && count > 0 && events && events->user_data) {
+    auto* sink = static_cast<SynthesisSink*>(events->user_data);
+    sink->samples.insert(sink->samples.end(), wav, wav + count);
+  }
+  return 0;  // continue
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+// The (priority, language) pairs of an espeak_VOICE.
+std::vector<std::pair<int, std::string>> voice_languages(const espeak_VOICE* v) {
+  std::vector<std::pair<int, std::string>> langs;
+  const char* p = v->languages;
+  while (p && *p) {
+    const int priority = static_cast<unsigned char>(*p++);
+    std::string lang = p;
+    p += lang.size() + 1;
+    langs.emplace_back(priority, lang);
+  }
+  return langs;
+}
+
+// Sample rate once initialized (> 0), or the error of the one initialization attempt.
+int initialize_once() {
+  static int rate = [] {
+    const int r = espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, 0, nullptr,
+                                    espeakINITIALIZE_DONT_EXIT);
+    if (r > 0) espeak_SetSynthCallback(&collect_samples);
+    return r;
+  }();
+  return rate;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<EspeakProvider>> EspeakProvider::create() {
+  std::lock_guard lock(espeak_mutex());
+  const int rate = initialize_once();
+  if (rate <= 0) {
+    return Error{ErrorKind::kUnavailable, "espeak-ng could not start (voice data missing?)", ""};
+  }
+  std::unique_ptr<EspeakProvider> provider(new EspeakProvider());
+  provider->sample_rate_ = rate;
+
+  std::map<std::string, int> best_priority;  // language code -> priority of the mapped voice
+  for (const espeak_VOICE** v = espeak_ListVoices(nullptr); v && *v; ++v) {
+    const espeak_VOICE* voice = *v;
+    const auto langs = voice_languages(voice);
+    if (langs.empty() || !voice->identifier) continue;
+    const std::string id = voice->identifier;
+    VoiceInfo info;
+    info.language = lower(langs.front().second);
+    info.name = info.language;
+    info.voice_id = id;
+    info.gender = voice->gender == 1 ? "male" : (voice->gender == 2 ? "female" : "");
+    provider->voices_.push_back(info);
+    provider->voice_ids_[lower(id)] = id;
+    if (voice->name) {
+      std::string name = lower(voice->name);
+      provider->voice_ids_[name] = id;
+      std::replace(name.begin(), name.end(), ' ', '_');  // as `espeak-ng --voices` prints it
+      provider->voice_ids_[name] = id;
+    }
+    for (const auto& [priority, lang] : langs) {
+      const std::string key = lower(lang);
+      auto it = best_priority.find(key);
+      if (it == best_priority.end() || priority < it->second) {
+        best_priority[key] = priority;
+        provider->voice_ids_[key] = id;
+      }
+    }
+  }
+  espeak_VOICE variant_spec{};
+  variant_spec.languages = "variant";
+  for (const espeak_VOICE** v = espeak_ListVoices(&variant_spec); v && *v; ++v) {
+    const espeak_VOICE* variant = *v;
+    if (!variant->identifier) continue;
+    std::string file = variant->identifier;  // "!v/f3"
+    const std::string base = file.substr(file.rfind('/') + 1);
+    provider->variant_ids_[lower(base)] = base;
+    if (variant->name) provider->variant_ids_[lower(variant->name)] = base;
+  }
+  // Common languages first, so that error messages suggest them.
+  static const char* const kCommon[] = {"en", "en-us", "en-gb", "ar", "fr", "de", "es", "it"};
+  std::stable_sort(provider->voices_.begin(), provider->voices_.end(),
+                   [](const VoiceInfo& a, const VoiceInfo& b) {
+                     auto rank = [](const std::string& lang) {
+                       auto it = std::find(std::begin(kCommon), std::end(kCommon), lang);
+                       return static_cast<int>(it - std::begin(kCommon));
+                     };
+                     return rank(a.language) < rank(b.language);
+                   });
+  return provider;
+}
+
+std::optional<std::string> EspeakProvider::resolve_voice(std::string_view voice) const {
+  std::string key = lower(voice);
+  if (key == "default") key = "en";
+  std::string variant;
+  if (const auto plus = key.find('+'); plus != std::string::npos) {
+    auto it = variant_ids_.find(key.substr(plus + 1));
+    if (it == variant_ids_.end()) return std::nullopt;
+    variant = "+" + it->second;
+    key.resize(plus);
+  }
+  auto it = voice_ids_.find(key);
+  if (it == voice_ids_.end()) return std::nullopt;
+  return it->second + variant;
+}
+
+Result<audio::EncodedAudio> EspeakProvider::synthesize(const SynthesisRequest& request) {
+  SynthesisSink sink;
+  {
+    std::lock_guard lock(espeak_mutex());
+    if (espeak_SetVoiceByName(request.voice_id.c_str()) != EE_OK) {
+      return Error{ErrorKind::kSynthesisFailed,
+                   "espeak-ng cannot load voice '" + request.voice_id + "'", ""};
+    }
+    const espeak_ERROR rc =
+        espeak_Synth(request.text.c_str(), request.text.size() + 1, 0, POS_CHARACTER, 0,
+                     espeakCHARS_UTF8, nullptr, &sink);
+    if (rc != EE_OK) {
+      return Error{ErrorKind::kSynthesisFailed, "espeak-ng synthesis failed", ""};
+    }
+    espeak_Synchronize();
+  }
+  audio::EncodedAudio out;
+  out.encoding = audio::AudioEncoding::kPcmS16le;
+  out.sample_rate = sample_rate_;
+  out.bytes.resize(sink.samples.size() * 2);
+  for (std::size_t i = 0; i < sink.samples.size(); ++i) {
+    const auto v = static_cast<uint16_t>(sink.samples[i]);
+    out.bytes[2 * i] = static_cast<char>(v & 0xFF);
+    out.bytes[2 * i + 1] = static_cast<char>(v >> 8);
+  }
+  return out;
+}
+
+}  // namespace polyvox

@@ -1,0 +1,35 @@
+// Local voices from libflite (CMU Flite), in-process: slt, rms, awb, kal, kal16. Flite's
+// lexicon and voice structures are shared, so synthesis is serialized inside this provider.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "providers/provider.h"
+
+struct cst_voice_struct;
+
+namespace polyvox {
+
+class FliteProvider : public Provider {
+ public:
+  // Registers the built-in voices once per process.
+  static Result<std::unique_ptr<FliteProvider>> create();
+
+  const std::string& name() const override { return name_; }
+  std::vector<VoiceInfo> voices() const override;
+  // Voice names are case-insensitive; "default" is slt.
+  std::optional<std::string> resolve_voice(std::string_view voice) const override;
+  // Raw PCM s16le at the voice's rate (16 kHz; 8 kHz for kal).
+  Result<audio::EncodedAudio> synthesize(const SynthesisRequest& request) override;
+
+ private:
+  FliteProvider() = default;
+
+  std::string name_ = "flite";
+  std::map<std::string, cst_voice_struct*> voices_;  // owned by flite for the process lifetime
+};
+
+}  // namespace polyvox

@@ -1,0 +1,48 @@
+// The Provider seam: one text-to-speech engine or vendor, local or remote. Implementations live
+// beside this header (one file pair each) and are wired in src/app.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "audio/pcm.h"
+#include "core/error.h"
+
+namespace polyvox {
+
+struct VoiceInfo {
+  std::string name;      // what users write in a block's "voice"
+  std::string voice_id;  // what the engine is given
+  std::string language;  // BCP 47-ish code when known ("en-us", "ar"), else empty
+  std::string gender;    // "male", "female" or empty when unknown
+};
+
+struct SynthesisRequest {
+  std::string text;      // text to speak, already diacritized when the block is Arabic
+  std::string voice_id;  // as returned by Provider::resolve_voice
+};
+
+class Provider {
+ public:
+  virtual ~Provider() = default;
+
+  // The configured name blocks use ("espeak", "elevenlabs", ...). Thread-safe.
+  virtual const std::string& name() const = 0;
+
+  // Every voice this provider offers. Thread-safe.
+  virtual std::vector<VoiceInfo> voices() const = 0;
+
+  // The engine's id for `voice` as a user wrote it (a name, an id, a language code or
+  // "default"); nullopt when the provider has no such voice. Thread-safe.
+  virtual std::optional<std::string> resolve_voice(std::string_view voice) const = 0;
+
+  // Speaks `request.text` with `request.voice_id`. Returns encoded audio (any format
+  // audio::decode_audio understands) or kSynthesisFailed with the engine's reason.
+  // Thread-safe: called concurrently from worker threads; an engine that is not reentrant
+  // serializes internally.
+  virtual Result<audio::EncodedAudio> synthesize(const SynthesisRequest& request) = 0;
+};
+
+}  // namespace polyvox

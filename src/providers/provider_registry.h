@@ -1,0 +1,39 @@
+// The providers of one process, by name: those that can be used and, for those that cannot,
+// why. Answers validation's questions (ProviderDirectory).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "core/provider_directory.h"
+#include "providers/provider.h"
+
+namespace polyvox {
+
+class ProviderRegistry : public ProviderDirectory {
+ public:
+  // Adds a usable provider under provider->name(). REQUIRES: the name is not registered yet.
+  // Not thread-safe: register everything before sharing the registry.
+  void add(std::unique_ptr<Provider> provider);
+
+  // Records that `name` exists but cannot be used, and why ("OPENAI_API_KEY is not set").
+  void add_unusable(const std::string& name, const std::string& reason);
+
+  // The usable provider called `name`, or nullptr. Thread-safe.
+  Provider* find(std::string_view name) const;
+
+  // Names of every known provider, usable or not, sorted. Thread-safe.
+  std::vector<std::string> all_providers() const;
+
+  std::vector<std::string> usable_providers() const override;
+  std::string unusable_reason(std::string_view provider) const override;
+  bool has_voice(std::string_view provider, std::string_view voice) const override;
+  std::vector<std::string> example_voices(std::string_view provider) const override;
+
+ private:
+  std::map<std::string, std::unique_ptr<Provider>, std::less<>> usable_;
+  std::map<std::string, std::string, std::less<>> unusable_;
+};
+
+}  // namespace polyvox
