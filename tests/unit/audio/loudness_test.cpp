@@ -17,14 +17,15 @@ TEST(LoudnessTest, BringsQuietToneToTarget) {
   PcmBuffer pcm = buffer(tone(3000, 44100, 1000.0, 0.02), 44100);
   auto report = normalize_loudness(pcm);
   ASSERT_TRUE(report.ok()) << report.error().to_string();
-  EXPECT_LT(report->before.integrated_lufs, -30.0);
-  EXPECT_NEAR(report->after.integrated_lufs, -16.0, 0.5);
-  EXPECT_LE(report->after.true_peak_dbtp, -1.0);
+  EXPECT_LT(report->input_lufs, -30.0);
+  EXPECT_NEAR(report->output.integrated_lufs, -16.0, 0.5);
+  EXPECT_LE(report->output.true_peak_dbtp, -1.0);
   EXPECT_GT(report->gain_db, 10.0);
   // The reported figures are those of the samples.
   auto again = measure_loudness(pcm.samples, pcm.sample_rate);
   ASSERT_TRUE(again.ok());
-  EXPECT_NEAR(again->integrated_lufs, report->after.integrated_lufs, 0.01);
+  EXPECT_NEAR(again->integrated_lufs, report->output.integrated_lufs, 0.01);
+  EXPECT_NEAR(again->true_peak_dbtp, report->output.true_peak_dbtp, 0.01);
 }
 
 TEST(LoudnessTest, LimitsPeaksOfSpikySignalAndStillMeetsTarget) {
@@ -38,8 +39,8 @@ TEST(LoudnessTest, LimitsPeaksOfSpikySignalAndStillMeetsTarget) {
   auto report = normalize_loudness(pcm);
   ASSERT_TRUE(report.ok());
   EXPECT_TRUE(report->limited);
-  EXPECT_NEAR(report->after.integrated_lufs, -16.0, 1.0);
-  EXPECT_LE(report->after.true_peak_dbtp, -1.0);
+  EXPECT_NEAR(report->output.integrated_lufs, -16.0, 1.0);
+  EXPECT_LE(report->output.true_peak_dbtp, -1.0);
 }
 
 TEST(LoudnessTest, LowersLoudSignal) {
@@ -47,8 +48,8 @@ TEST(LoudnessTest, LowersLoudSignal) {
   auto report = normalize_loudness(pcm);
   ASSERT_TRUE(report.ok());
   EXPECT_LT(report->gain_db, 0.0);
-  EXPECT_NEAR(report->after.integrated_lufs, -16.0, 0.5);
-  EXPECT_LE(report->after.true_peak_dbtp, -1.0);
+  EXPECT_NEAR(report->output.integrated_lufs, -16.0, 0.5);
+  EXPECT_LE(report->output.true_peak_dbtp, -1.0);
 }
 
 TEST(LoudnessTest, MeasuresShortClips) {
@@ -62,7 +63,7 @@ TEST(LoudnessTest, LeavesSilenceUnchanged) {
   PcmBuffer pcm = buffer(std::vector<float>(16000, 0.0f), 16000);
   auto report = normalize_loudness(pcm);
   ASSERT_TRUE(report.ok());
-  EXPECT_TRUE(std::isinf(report->after.integrated_lufs));
+  EXPECT_TRUE(std::isinf(report->output.integrated_lufs));
   EXPECT_EQ(report->gain_db, 0.0);
   for (float s : pcm.samples) ASSERT_EQ(s, 0.0f);
 }

@@ -77,6 +77,24 @@ TEST(Mp3FrameTest, LameCrcIsCrc16Arc) {
             0xBB3D);
 }
 
+// Bit-by-bit CRC-16/ARC, the definition the table-driven version must match.
+uint16_t reference_crc16(const std::vector<uint8_t>& bytes) {
+  uint16_t crc = 0;
+  for (uint8_t b : bytes) {
+    crc ^= b;
+    for (int k = 0; k < 8; ++k) crc = (crc & 1) ? (crc >> 1) ^ 0xA001 : crc >> 1;
+  }
+  return crc;
+}
+
+TEST(Mp3FrameTest, LameCrcMatchesBitwiseDefinitionOnAnyLength) {
+  std::vector<uint8_t> bytes;
+  for (int n = 0; n < 300; ++n) {
+    EXPECT_EQ(lame_crc16(bytes), reference_crc16(bytes)) << "length " << n;
+    bytes.push_back(static_cast<uint8_t>(n * 97 + 13));
+  }
+}
+
 TEST(Mp3FrameTest, ReadsAndRewritesLameInfoTag) {
   SegmentOptions options;
   auto segment = encode_segment(polyvox::test_support::tone(500, 44100), 0, 0, true, options);
