@@ -2,7 +2,7 @@
 """Polyvox benchmarks: each section prints its figures and the ratios measured side by side in
 the same run. The machine is noisy: every figure is the median of several alternating runs.
 
-usage: bench/run.py BUILD_DIR [section ...]     sections: assembly synth rss (default: all)
+usage: bench/run.py BUILD_DIR [section ...]     sections: assembly synth rss api (default: all)
 """
 import json
 import os
@@ -11,6 +11,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 BUILD = None
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -117,7 +119,12 @@ def bench_rss(tmp):
           f"(target <= 60 MB)")
 
 
-SECTIONS = {"assembly": bench_assembly, "synth": bench_synth, "rss": bench_rss}
+def bench_api(tmp):
+    import api_bench
+    api_bench.run(BUILD)
+
+
+SECTIONS = {"assembly": bench_assembly, "synth": bench_synth, "rss": bench_rss, "api": bench_api}
 
 
 def main():

@@ -14,6 +14,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev libeigen3-dev
   # tools used by tests and benchmarks
   ffmpeg espeak-ng lame sqlite3 redis-server nginx-light wrk hyperfine supervisor time
+  chromium
 )
 
 missing=()

@@ -19,6 +19,7 @@ class FliteProvider : public Provider {
   static Result<std::unique_ptr<FliteProvider>> create();
 
   const std::string& name() const override { return name_; }
+  std::string kind() const override { return "flite"; }
   std::vector<VoiceInfo> voices() const override;
   // Voice names are case-insensitive; "default" is slt.
   std::optional<std::string> resolve_voice(std::string_view voice) const override;

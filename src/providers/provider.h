@@ -31,6 +31,10 @@ class Provider {
   // The configured name blocks use ("espeak", "elevenlabs", ...). Thread-safe.
   virtual const std::string& name() const = 0;
 
+  // What kind of engine or protocol this is ("espeak", "flite", "openai", ...); several
+  // configured providers may share a kind. Thread-safe.
+  virtual std::string kind() const = 0;
+
   // Every voice this provider offers. Thread-safe.
   virtual std::vector<VoiceInfo> voices() const = 0;
 
