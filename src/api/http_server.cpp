@@ -190,6 +190,12 @@ class HttpServer::Impl {
         if (ec == http::error::header_limit) {
           co_await write_simple(connection.stream, error_response(431, "VALIDATION_ERROR",
                                                                    "request headers too large"));
+        } else if (ec == http::error::body_limit) {  // a declared Content-Length over the limit
+          co_await write_simple(connection.stream,
+                                error_response(413, "PAYLOAD_TOO_LARGE",
+                                               "request body is over " +
+                                                   std::to_string(options_.max_body_bytes) +
+                                                   " bytes"));
         } else if (ec != http::error::end_of_stream && ec != beast::error::timeout &&
                    ec != asio::error::operation_aborted && ec != asio::error::connection_reset &&
                    ec != asio::error::eof && ec != asio::error::bad_descriptor) {

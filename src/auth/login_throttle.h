@@ -1,5 +1,8 @@
-// Throttling of failed logins, per user name and per client address, so that passwords cannot
-// be guessed at speed. In memory here; distributed mode keeps the counters in Redis.
+// Throttling of failed logins, so that passwords cannot be guessed at speed: per (user name,
+// client address) after a few failures, per address after many (one client trying many names),
+// per user name after many (many clients trying one name). Clients sharing an address (NAT,
+// tests) are not locked out by one another's typos. In memory here; distributed mode keeps the
+// counters in Redis.
 #pragma once
 
 #include <cstdint>
@@ -21,7 +24,9 @@ class LoginThrottle {
 };
 
 struct ThrottlePolicy {
-  int free_failures = 5;            // failures allowed before locking
+  int free_failures = 5;            // failures of one user from one address before locking
+  int free_address_failures = 50;   // failures from one address, any user
+  int free_user_failures = 20;      // failures for one user, any address
   int64_t window_s = 900;           // failures older than this are forgotten
   int64_t first_lock_s = 1;         // lock after the first failure past the free ones...
   int64_t max_lock_s = 300;         // ...doubling with each further failure, up to this
@@ -45,13 +50,14 @@ class InMemoryLoginThrottle : public LoginThrottle {
     int64_t locked_until_ms = 0;
   };
   int64_t wait_for(const std::string& key, int64_t now_ms);
-  void fail(const std::string& key, int64_t now_ms);
+  void fail(const std::string& key, int free_failures, int64_t now_ms);
   void prune(int64_t now_ms);
 
   const Clock& clock_;
   ThrottlePolicy policy_;
   std::mutex mutex_;
-  std::unordered_map<std::string, Entry> entries_;  // "u:<user>" and "a:<address>"
+  std::unordered_map<std::string, Entry> entries_;  // "p:<user>\n<address>", "a:<address>",
+                                                    // "u:<user>"
 };
 
 }  // namespace polyvox

@@ -379,7 +379,7 @@ class AudioDeliveryTest(unittest.TestCase):
 
 class CancelDeleteTest(unittest.TestCase):
     def test_cancel_running_job_then_delete_it(self):
-        job = {"blocks": [{"text": f"Block {i} of a long job. " * 20} for i in range(200)]}
+        job = {"blocks": [{"text": f"Block {i} of a long job. " * 5} for i in range(200)]}
         job_id = SERVER.submit(TOKEN, job)
         res = SERVER.request("DELETE", f"/jobs/{job_id}", token=TOKEN)
         self.assertEqual(res.status, 200)

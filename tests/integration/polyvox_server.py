@@ -64,8 +64,10 @@ class Server:
             for line in self.process.stdout:
                 self.log_lines.append(line)
 
-        threading.Thread(target=read_stderr, daemon=True).start()
-        threading.Thread(target=read_stdout, daemon=True).start()
+        self.readers = [threading.Thread(target=read_stderr, daemon=True),
+                        threading.Thread(target=read_stdout, daemon=True)]
+        for reader in self.readers:
+            reader.start()
         if not ready.wait(timeout) or self.port is None:
             self.process.kill()
             raise RuntimeError("server did not start: " + "".join(self.stderr_lines))
@@ -79,6 +81,11 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        if self.process:
+            for reader in self.readers:
+                reader.join(5)  # the pipes reach EOF once the process is gone
+            self.process.stdout.close()
+            self.process.stderr.close()
         return self.process.returncode if self.process else None
 
     def kill(self):
