@@ -2,7 +2,7 @@
 """Polyvox benchmarks: each section prints its figures and the ratios measured side by side in
 the same run. The machine is noisy: every figure is the median of several alternating runs.
 
-usage: bench/run.py BUILD_DIR [section ...]     sections: assembly synth rss (default: all)
+usage: bench/run.py BUILD_DIR [section ...]     sections: assembly synth rss store (default: all)
 """
 import json
 import os
@@ -117,7 +117,18 @@ def bench_rss(tmp):
           f"(target <= 60 MB)")
 
 
-SECTIONS = {"assembly": bench_assembly, "synth": bench_synth, "rss": bench_rss}
+def bench_store(tmp):
+    section("Embedded SQLite job store (create_job, get_job, claim+complete)")
+    # One run: the tool times tens of thousands of operations itself.
+    result = subprocess.run([os.path.join(BUILD, "bench", "sqlite_store_bench"),
+                             os.path.join(tmp, "store")], capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.exit(f"sqlite_store_bench failed:\n{result.stderr}")
+    print(result.stdout.rstrip())
+
+
+SECTIONS = {"assembly": bench_assembly, "synth": bench_synth, "rss": bench_rss,
+            "store": bench_store}
 
 
 def main():
