@@ -43,12 +43,21 @@ bool DueSignal::wait(std::chrono::steady_clock::time_point deadline, uint64_t in
     const auto now = std::chrono::steady_clock::now();
     if (now >= deadline) return false;
     // Sleep until the deadline or the known due time, whichever comes first.
-    // (Compared as durations first: a due time days away must not overflow the time point.)
+    // Compared in milliseconds: a due time far away (kNever) must not overflow nanoseconds.
     auto until = deadline;
-    const auto to_due = std::chrono::milliseconds(next_due_ms_ - now_ms);
-    if (to_due < deadline - now) until = now + to_due;
+    const int64_t to_due_ms = next_due_ms_ - now_ms;
+    if (to_due_ms < std::chrono::ceil<std::chrono::milliseconds>(deadline - now).count()) {
+      until = now + std::chrono::milliseconds(to_due_ms);
+    }
+    ++waiters_;
     cv_.wait_until(lock, until);
+    --waiters_;
   }
+}
+
+std::size_t DueSignal::waiters() const {
+  std::lock_guard lock(mu_);
+  return waiters_;
 }
 
 }  // namespace polyvox::sqlite

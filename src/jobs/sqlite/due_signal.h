@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <mutex>
@@ -43,12 +44,16 @@ class DueSignal {
   // interrupt or a lower() to a time that has come. Thread-safe.
   bool wait(std::chrono::steady_clock::time_point deadline, uint64_t interrupts_seen);
 
+  // How many wait() calls are blocked now. Thread-safe.
+  std::size_t waiters() const;
+
  private:
   const Clock& clock_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   int64_t next_due_ms_ = kNever;  // guarded by mu_
   uint64_t interrupts_ = 0;       // guarded by mu_
+  std::size_t waiters_ = 0;       // guarded by mu_
 };
 
 }  // namespace polyvox::sqlite

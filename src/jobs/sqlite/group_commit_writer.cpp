@@ -27,6 +27,11 @@ Status GroupCommitWriter::submit(std::function<bool(Connection&)> apply) {
   return pending.committed;
 }
 
+WriterStats GroupCommitWriter::stats() const {
+  std::lock_guard lock(mu_);
+  return stats_;
+}
+
 void GroupCommitWriter::loop() {
   std::vector<Pending*> batch;
   for (;;) {
@@ -46,6 +51,8 @@ void GroupCommitWriter::loop() {
         p->committed = committed;
         p->done = true;
       }
+      ++stats_.transactions;
+      stats_.operations += batch.size();
     }
     done_cv_.notify_all();
     batch.clear();

@@ -6,6 +6,7 @@
 
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -18,6 +19,12 @@
 #include "jobs/sqlite/sqlite_connection.h"
 
 namespace polyvox::sqlite {
+
+// What the writer has done so far: operations / transactions is the mean batch size.
+struct WriterStats {
+  uint64_t transactions = 0;
+  uint64_t operations = 0;
+};
 
 class GroupCommitWriter {
  public:
@@ -36,6 +43,9 @@ class GroupCommitWriter {
   // returns that error instead of its own result: nothing of it was stored.
   // `op` must not block; it may keep in-memory effects (e.g. wake a waiter) that are harmless
   // if the batch then fails to commit. Thread-safe.
+  // Thread-safe.
+  WriterStats stats() const;
+
   template <typename Op>
   auto run(Op&& op) -> std::invoke_result_t<Op&, Connection&> {
     using R = std::invoke_result_t<Op&, Connection&>;
@@ -62,11 +72,12 @@ class GroupCommitWriter {
 
   const std::unique_ptr<Connection> db_;
   const std::size_t max_batch_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable work_cv_;  // the writer waits for operations
   std::condition_variable done_cv_;  // callers wait for their batch
   std::deque<Pending*> queue_;       // guarded by mu_
   bool stopping_ = false;            // guarded by mu_
+  WriterStats stats_;                // guarded by mu_
   std::thread thread_;               // last: starts after everything above exists
 };
 

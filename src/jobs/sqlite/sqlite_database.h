@@ -43,6 +43,9 @@ class Database {
     return writer_->run(std::forward<Op>(op));
   }
 
+  // Transactions and operations written so far (for metrics and benchmarks). Thread-safe.
+  WriterStats write_stats() const { return writer_->stats(); }
+
   // Runs `op(Connection&)` on the calling thread's read connection inside one read transaction
   // (a consistent snapshot of committed data). Thread-safe.
   template <typename Op>

@@ -65,6 +65,9 @@ class SqliteJobStore final : public JobStore, public TaskQueue {
   Status release(const Task& task) override;
   void interrupt() override;
 
+  // How many claim() calls are waiting for a task now (idle workers; tests wait for it).
+  std::size_t waiting_claims() const { return due_.waiters(); }
+
  private:
   SqliteJobStore(std::shared_ptr<Database> db, const JobStoreOptions& options);
 
