@@ -2,6 +2,7 @@
 
 #include "api/api_error.h"
 #include "api/handler_support.h"
+#include "api/json_writer.h"
 #include "api/route_groups.h"
 #include "core/ids.h"
 #include "core/job_parser.h"
@@ -21,15 +22,21 @@ json result_url(const JobRecord& job, const std::string& base) {
   return base + "/result/" + job.id + "/audio";
 }
 
-json job_summary(const JobRecord& job, const std::string& base) {
-  return {{"job_id", job.id},
-          {"status", job_status_name(job.status)},
-          {"progress", progress(job)},
-          {"project_id", job.project_id},
-          {"owner", job.owner},
-          {"result_url", result_url(job, base)},
-          {"created_at", iso8601(job.created_at_ms)},
-          {"updated_at", iso8601(job.updated_at_ms)}};
+// The members every job view shares, written into an open object.
+void write_summary(JsonWriter& out, const JobRecord& job, const std::string& base) {
+  out.member("job_id", job.id)
+      .member("status", job_status_name(job.status))
+      .member("progress", progress(job))
+      .member("project_id", job.project_id)
+      .member("owner", job.owner);
+  out.key("result_url");
+  if (job.status == JobStatus::kCompleted) {
+    out.value(base + "/result/" + job.id + "/audio");
+  } else {
+    out.null();
+  }
+  out.member("created_at", iso8601(job.created_at_ms))
+      .member("updated_at", iso8601(job.updated_at_ms));
 }
 
 // POST /tts: validate, store durably with its tasks, answer 202.
@@ -64,19 +71,27 @@ HttpResponse status(HttpRequest& request, ApiDeps& deps) {
   if (!user) return error_response(user.error());
   auto job = job_for(request.param("id"), *user, true, deps);
   if (!job) return error_response(job.error());
-  const std::string base = base_url(request, deps);
-  json body = job_summary(*job, base);
-  if (!job->error.empty()) body["error"] = job->error;
-  json blocks = json::array();
+  // The most polled route: written straight into the response body.
+  JsonWriter out;
+  out.begin_object();
+  write_summary(out, *job, base_url(request, deps));
+  if (!job->error.empty()) out.member("error", job->error);
+  out.key("blocks").begin_array();
   for (const auto& b : job->blocks) {
-    json entry = {{"index", b.index},
-                  {"status", block_status_name(b.status)},
-                  {"error", b.error.empty() ? json(nullptr) : json(b.error)}};
-    if (b.result) entry["provider"] = b.result->provider;
-    blocks.push_back(std::move(entry));
+    out.begin_object()
+        .member("index", static_cast<int64_t>(b.index))
+        .member("status", block_status_name(b.status));
+    out.key("error");
+    if (b.error.empty()) {
+      out.null();
+    } else {
+      out.value(b.error);
+    }
+    if (b.result) out.member("provider", b.result->provider);
+    out.end_object();
   }
-  body["blocks"] = std::move(blocks);
-  return json_response(200, body.dump());
+  out.end_array().end_object();
+  return json_response(200, out.take());
 }
 
 // GET /result/{id}
@@ -134,13 +149,19 @@ HttpResponse list(HttpRequest& request, ApiDeps& deps) {
   auto page = deps.jobs->list_jobs(owner, *offset, *limit);
   if (!page) return error_response(page.error());
   const std::string base = base_url(request, deps);
-  json jobs = json::array();
-  for (const auto& job : page->jobs) jobs.push_back(job_summary(job, base));
-  json body = {{"jobs", std::move(jobs)},
-               {"total", page->total},
-               {"limit", *limit},
-               {"offset", *offset}};
-  return json_response(200, body.dump());
+  JsonWriter out;
+  out.begin_object().key("jobs").begin_array();
+  for (const auto& job : page->jobs) {
+    out.begin_object();
+    write_summary(out, job, base);
+    out.end_object();
+  }
+  out.end_array()
+      .member("total", static_cast<int64_t>(page->total))
+      .member("limit", static_cast<int64_t>(*limit))
+      .member("offset", static_cast<int64_t>(*offset))
+      .end_object();
+  return json_response(200, out.take());
 }
 
 // DELETE /jobs/{id}: cancels a running job; deletes a finished one with its files.

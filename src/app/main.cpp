@@ -3,16 +3,10 @@
 #include <iostream>
 #include <stdexcept>
 
-extern "C" {
-#include <libavutil/log.h>
-}
-
 #include "app/commands.h"
 #include "app/config.h"
 
 int main(int argc, char** argv) {
-  av_log_set_level(AV_LOG_QUIET);  // decoding problems are reported as errors, not log noise
-
   CLI::App app{"Polyvox: ordered text blocks from many TTS providers into one audio file"};
   app.require_subcommand(1);
 

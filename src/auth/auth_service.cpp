@@ -45,8 +45,26 @@ Result<IssuedToken> AuthService::login(const std::string& username, const std::s
 }
 
 Result<User> AuthService::authenticate(const std::string& token) {
-  auto claims = signer_.verify(token, clock_.now_ms() / 1000);
-  if (!claims) return unauthenticated("Could not validate credentials: " + claims.error().message);
+  const int64_t now_s = clock_.now_ms() / 1000;
+  std::optional<TokenClaims> claims;
+  {
+    std::lock_guard lock(token_cache_mutex_);
+    auto it = token_cache_.find(token);
+    if (it != token_cache_.end()) claims = it->second;
+  }
+  if (!claims) {
+    auto verified = signer_.verify(token, now_s);
+    if (!verified) {
+      return unauthenticated("Could not validate credentials: " + verified.error().message);
+    }
+    claims = *verified;
+    std::lock_guard lock(token_cache_mutex_);
+    if (token_cache_.size() >= kTokenCacheSize) token_cache_.clear();
+    token_cache_.emplace(token, *claims);
+  }
+  if (claims->expires_at <= now_s) {
+    return unauthenticated("Could not validate credentials: invalid token: expired");
+  }
   auto user = users_.find_user(claims->subject);
   if (!user) return user.take_error();
   if (!user->has_value()) return unauthenticated("Could not validate credentials: unknown user");
