@@ -63,6 +63,8 @@ struct Config {
   RenderOptions render;      // OUTPUT_SAMPLE_RATE, MP3_BITRATE_KBPS, MP3_QUALITY,
                              // TARGET_LUFS, MAX_TRUE_PEAK_DBTP
   std::string diacritizer;   // DIACRITIZER: "none" (until other diacritizers exist)
+  bool cache_enabled = true;                   // CACHE_ENABLED
+  uint64_t audio_cache_max_bytes = 1ULL << 30;  // AUDIO_CACHE_MAX_BYTES (1 GiB)
   ServiceConfig service;
 };
 

@@ -99,9 +99,9 @@ int run_serve(const Config& config) {
     return 2;
   }
   LocalBlobStore blobs(fs::path(service.data_dir) / "blobs");
-  auto providers = build_providers(config);
-  auto diacritizer = build_diacritizer(config);
   MetricsRegistry metrics;
+  auto providers = build_providers(config, clock, &metrics);
+  auto diacritizer = build_diacritizer(config);
   register_store_gauges(metrics, *backend->jobs);
 
   auto key = signing_key(service);
@@ -157,8 +157,9 @@ int run_serve(const Config& config) {
   worker_options.render = config.render;
   worker_options.scratch_dir = fs::path(service.data_dir) / "tmp";
   worker_options.worker_id = "embedded-" + std::to_string(::getpid()) + "-" + random_hex(3);
-  WorkerPool workers(*backend->queue, *backend->jobs, blobs, *providers, *diacritizer, clock,
-                     metrics, worker_options);
+  std::unique_ptr<AudioCache> cache = build_audio_cache(config, &metrics);
+  WorkerPool workers(*backend->queue, *backend->jobs, blobs, *providers, *diacritizer, cache.get(),
+                     clock, metrics, worker_options);
   CleanupOptions cleanup_options = service.cleanup;
   cleanup_options.temp_dirs = {worker_options.scratch_dir};
   CleanupScheduler cleanup(*backend->jobs, blobs, clock, cleanup_options);

@@ -9,20 +9,27 @@
 #include "jobs/sqlite/sqlite_user_store.h"
 #include "providers/espeak_provider.h"
 #include "providers/flite_provider.h"
+#include "providers/resilient_provider.h"
 
 namespace polyvox {
 
-std::unique_ptr<ProviderRegistry> build_providers(const Config& config) {
+std::unique_ptr<ProviderRegistry> build_providers(const Config& config, const Clock& clock,
+                                                  MetricsRegistry* metrics) {
   auto registry = std::make_unique<ProviderRegistry>();
+  auto add = [&](std::unique_ptr<Provider> provider, ResilienceOptions options) {
+    registry->add(std::make_unique<ResilientProvider>(std::move(provider), clock, options,
+                                                      metrics));
+  };
+  // The local engines serialize internally; they need no concurrency limit.
   if (auto espeak = EspeakProvider::create()) {
-    registry->add(std::move(espeak.value()));
+    add(std::move(espeak.value()), {});
   } else {
-    registry->add_unusable("espeak", espeak.error().message);
+    registry->add_unusable("espeak", espeak.error().message, "espeak");
   }
   if (auto flite = FliteProvider::create()) {
-    registry->add(std::move(flite.value()));
+    add(std::move(flite.value()), {});
   } else {
-    registry->add_unusable("flite", flite.error().message);
+    registry->add_unusable("flite", flite.error().message, "flite");
   }
   return registry;
 }
@@ -57,6 +64,12 @@ Result<Backend> open_backend(const Config& config, const Clock& clock) {
   backend.users = owner->users.get();
   backend.owner = owner;
   return backend;
+}
+
+std::unique_ptr<AudioCache> build_audio_cache(const Config& config, MetricsRegistry* metrics) {
+  if (!config.cache_enabled) return nullptr;
+  return std::make_unique<DiskAudioCache>(std::filesystem::path(config.service.data_dir) / "cache",
+                                          config.audio_cache_max_bytes, metrics);
 }
 
 std::unique_ptr<Diacritizer> build_diacritizer(const Config& config) {

@@ -7,15 +7,19 @@
 #include "app/config.h"
 #include "auth/user_store.h"
 #include "core/clock.h"
+#include "core/metrics.h"
 #include "jobs/job_store.h"
 #include "jobs/task_queue.h"
+#include "providers/audio_cache.h"
 #include "providers/provider_registry.h"
 #include "text/diacritizer.h"
 
 namespace polyvox {
 
-// Every provider, usable or not (with its reason).
-std::unique_ptr<ProviderRegistry> build_providers(const Config& config);
+// Every provider, usable or not (with its reason), each wrapped in the resilience policy
+// (concurrency limit, circuit breaker). `metrics` may be null.
+std::unique_ptr<ProviderRegistry> build_providers(const Config& config, const Clock& clock,
+                                                  MetricsRegistry* metrics = nullptr);
 
 // The job/task/user backend: SQLite in POLYVOX_DATA_DIR (embedded mode). The pointers stay valid
 // while `owner` lives.
@@ -26,6 +30,10 @@ struct Backend {
   UserStore* users = nullptr;
 };
 Result<Backend> open_backend(const Config& config, const Clock& clock);
+
+// The audio cache (CACHE_ENABLED, AUDIO_CACHE_MAX_BYTES) under POLYVOX_DATA_DIR/cache, or null
+// when disabled.
+std::unique_ptr<AudioCache> build_audio_cache(const Config& config, MetricsRegistry* metrics);
 
 // The diacritizer chosen by DIACRITIZER; throws std::invalid_argument for an unknown name.
 std::unique_ptr<Diacritizer> build_diacritizer(const Config& config);
