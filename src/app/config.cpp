@@ -119,6 +119,7 @@ Config load_config(const Environment& env) {
   s.http.idle_timeout = std::chrono::milliseconds(env.get_int("HTTP_IDLE_TIMEOUT_MS", 60'000, 100, 3'600'000));
   s.data_dir = env.get_or("POLYVOX_DATA_DIR", "./var");
   s.redis_url = env.get_or("REDIS_URL", "");
+  s.storage_backend = env.get_or("STORAGE_BACKEND", "local");
   s.secret_key = env.get_or("SECRET_KEY", "");
   s.admin_username = env.get_or("ADMIN_USERNAME", "admin");
   s.admin_password = env.get_or("ADMIN_PASSWORD", "");
@@ -127,7 +128,7 @@ Config load_config(const Environment& env) {
   while (!s.public_base_url.empty() && s.public_base_url.back() == '/') s.public_base_url.pop_back();
   s.metrics_enabled = env.get_bool("METRICS_ENABLED", true);
   s.access_log = env.get_bool("ACCESS_LOG", false);
-  s.worker.concurrency = static_cast<unsigned>(env.get_int("WORKER_CONCURRENCY", 4, 1, 1024));
+  s.worker.concurrency = static_cast<unsigned>(env.get_int("WORKER_CONCURRENCY", 4, 0, 1024));
   s.worker.retry.max_retries = static_cast<int>(env.get_int("TASK_MAX_RETRIES", 3, 0, 100));
   s.worker.retry.base_ms = 1000 * env.get_int("TASK_RETRY_DELAY_SECONDS", 2, 0, 3600);
   s.worker.lease_ms = 1000 * env.get_int("TASK_LEASE_SECONDS", 60, 2, 86400);

@@ -10,6 +10,7 @@
 #include "providers/espeak_provider.h"
 #include "providers/flite_provider.h"
 #include "providers/resilient_provider.h"
+#include "storage/local_blob_store.h"
 
 namespace polyvox {
 
@@ -64,6 +65,15 @@ Result<Backend> open_backend(const Config& config, const Clock& clock) {
   backend.users = owner->users.get();
   backend.owner = owner;
   return backend;
+}
+
+Result<std::unique_ptr<BlobStore>> build_blob_store(const Config& config) {
+  const std::string& kind = config.service.storage_backend;
+  if (kind == "local") {
+    return std::unique_ptr<BlobStore>(
+        new LocalBlobStore(std::filesystem::path(config.service.data_dir) / "blobs"));
+  }
+  return invalid_input("STORAGE_BACKEND", "must be local (got '" + kind + "')");
 }
 
 std::unique_ptr<AudioCache> build_audio_cache(const Config& config, MetricsRegistry* metrics) {

@@ -5,12 +5,14 @@
 #include <memory>
 
 #include "app/config.h"
+#include "auth/login_throttle.h"
 #include "auth/user_store.h"
 #include "core/clock.h"
 #include "core/metrics.h"
 #include "jobs/job_store.h"
 #include "jobs/task_queue.h"
 #include "providers/audio_cache.h"
+#include "storage/blob_store.h"
 #include "providers/provider_registry.h"
 #include "text/diacritizer.h"
 
@@ -28,8 +30,12 @@ struct Backend {
   JobStore* jobs = nullptr;
   TaskQueue* queue = nullptr;
   UserStore* users = nullptr;
+  LoginThrottle* throttle = nullptr;  // null: each process throttles in memory
 };
 Result<Backend> open_backend(const Config& config, const Clock& clock);
+
+// The blob store chosen by STORAGE_BACKEND (local: POLYVOX_DATA_DIR/blobs).
+Result<std::unique_ptr<BlobStore>> build_blob_store(const Config& config);
 
 // The audio cache (CACHE_ENABLED, AUDIO_CACHE_MAX_BYTES) under POLYVOX_DATA_DIR/cache, or null
 // when disabled.
