@@ -176,7 +176,7 @@ void report_claim_complete(const fs::path& dir) {
   for (int i = 0; i < kJobs; ++i) {
     if (!store.jobs->create_job(three_block_job()).ok()) std::exit(1);
   }
-  const int64_t total = kJobs * (kBlocks + 1);  // blocks and one assembly each
+  const int64_t total = int64_t{kJobs} * (kBlocks + 1);  // blocks and one assembly each
   std::atomic<bool> stop{false};
   std::atomic<int64_t> done{0};
   const auto start = Steady::now();
