@@ -244,6 +244,20 @@ TEST_F(JobStoreTest, ReopenedDatabaseKeepsJobsBlocksAndTasks) {
   EXPECT_EQ(reclaimed.attempt, second.attempt + 1);
 }
 
+TEST_F(JobStoreTest, ReopenInEmbeddedModeExpiresTheDeadProcessesLeasesAtOnce) {
+  const NewJob job = make_job("alice", 1);
+  create(job);
+  const Task orphaned = claim("worker-1", 60'000);
+
+  reopen(10, /*expire_leases_at_open=*/true);
+
+  const Task reclaimed = claim("worker-2");  // no waiting for the lease
+  EXPECT_EQ(reclaimed.block_index, orphaned.block_index);
+  EXPECT_EQ(reclaimed.attempt, orphaned.attempt + 1);
+  EXPECT_EQ(complete(orphaned), ReportOutcome::kRefused);
+  EXPECT_EQ(complete(reclaimed), ReportOutcome::kAccepted);
+}
+
 TEST_F(JobStoreTest, DatabaseOfANewerSchemaIsRefused) {
   store_.reset();
   users_.reset();
