@@ -8,12 +8,14 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git ca-certificates python3
   # libraries (reasons: shared/docs/architecture.md)
   libboost1.81-dev libcurl4-openssl-dev libhiredis-dev libsqlite3-dev
-  libavcodec-dev libavformat-dev libavutil-dev libswresample-dev libmp3lame-dev libebur128-dev
+  libavcodec-dev libavformat-dev libavutil-dev libswresample-dev libsoxr-dev libmp3lame-dev
+  libebur128-dev
   libespeak-ng-dev espeak-ng-data flite1-dev
   libsodium-dev libjwt-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libtomlplusplus-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev libeigen3-dev
   # tools used by tests and benchmarks
   ffmpeg espeak-ng lame sqlite3 redis-server nginx-light wrk hyperfine supervisor time
+  chromium
 )
 
 missing=()

@@ -5,6 +5,10 @@
 #include <memory>
 
 #include "app/config.h"
+#include "auth/user_store.h"
+#include "core/clock.h"
+#include "jobs/job_store.h"
+#include "jobs/task_queue.h"
 #include "providers/provider_registry.h"
 #include "text/diacritizer.h"
 
@@ -12,6 +16,16 @@ namespace polyvox {
 
 // Every provider, usable or not (with its reason).
 std::unique_ptr<ProviderRegistry> build_providers(const Config& config);
+
+// The job/task/user backend: SQLite in POLYVOX_DATA_DIR (embedded mode). The pointers stay valid
+// while `owner` lives.
+struct Backend {
+  std::shared_ptr<void> owner;
+  JobStore* jobs = nullptr;
+  TaskQueue* queue = nullptr;
+  UserStore* users = nullptr;
+};
+Result<Backend> open_backend(const Config& config, const Clock& clock);
 
 // The diacritizer chosen by DIACRITIZER; throws std::invalid_argument for an unknown name.
 std::unique_ptr<Diacritizer> build_diacritizer(const Config& config);

@@ -25,6 +25,14 @@ struct JobPage {
   std::size_t total = 0;        // jobs matching the filter
 };
 
+// One block with what a worker needs to know of its job.
+struct BlockWork {
+  BlockRecord block;
+  OutputFormat output_format = OutputFormat::kMp3;
+  std::size_t blocks_total = 0;
+  JobStatus job_status = JobStatus::kQueued;
+};
+
 struct StoreCounts {
   std::map<JobStatus, std::size_t> jobs;  // jobs by status
   // Blocks done / failed since the store was created: deleting jobs does not lower them, so
@@ -46,6 +54,10 @@ class JobStore {
 
   // The job, with its blocks when `with_blocks`. kNotFound if unknown.
   virtual Result<JobRecord> get_job(const std::string& id, bool with_blocks) = 0;
+
+  // Block `index` of a job, without reading the job's other blocks. kNotFound if the job or the
+  // block does not exist.
+  virtual Result<BlockWork> get_block(const std::string& job_id, std::size_t index) = 0;
 
   // Jobs of `owner` (every job when empty), newest first, `limit` of them after `offset`.
   virtual Result<JobPage> list_jobs(const std::string& owner, std::size_t offset,

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "audio/pcm.h"
+#include "core/cancel.h"
 #include "core/error.h"
 
 namespace polyvox {
@@ -22,6 +23,12 @@ struct VoiceInfo {
 struct SynthesisRequest {
   std::string text;      // text to speak, already diacritized when the block is Arabic
   std::string voice_id;  // as returned by Provider::resolve_voice
+  // The text of the neighbouring blocks spoken by the same provider and voice, for vendors that
+  // use it for natural prosody across requests (ElevenLabs previous_text/next_text). May be empty.
+  std::string previous_text;
+  std::string next_text;
+  // Checked by long operations; may be null.
+  const CancelToken* cancel = nullptr;
 };
 
 class Provider {
@@ -31,6 +38,10 @@ class Provider {
   // The configured name blocks use ("espeak", "elevenlabs", ...). Thread-safe.
   virtual const std::string& name() const = 0;
 
+  // What kind of engine or protocol this is ("espeak", "flite", "openai", ...); several
+  // configured providers may share a kind. Thread-safe.
+  virtual std::string kind() const = 0;
+
   // Every voice this provider offers. Thread-safe.
   virtual std::vector<VoiceInfo> voices() const = 0;
 
@@ -39,9 +50,15 @@ class Provider {
   virtual std::optional<std::string> resolve_voice(std::string_view voice) const = 0;
 
   // Speaks `request.text` with `request.voice_id`. Returns encoded audio (any format
-  // audio::decode_audio understands) or kSynthesisFailed with the engine's reason.
-  // Thread-safe: called concurrently from worker threads; an engine that is not reentrant
-  // serializes internally.
+  // audio::decode_audio understands) or an error whose kind says whether trying again may help:
+  //   kRateLimited     the vendor asked to slow down (429); retry_after_s when it said when;
+  //   kUnavailable     a transient failure (5xx, timeout, connection error, cancelled);
+  //   kSynthesisFailed a final failure (request refused, bad key, quota exhausted, unknown
+  //                    voice): retrying cannot help.
+  // The message carries the vendor's own error message, never a key or a secret.
+  // One attempt only: retries, limits and checks of the answer are the resilience policy's job
+  // (providers/resilient_provider.h). Thread-safe: called concurrently from worker threads; an
+  // engine that is not reentrant serializes internally.
   virtual Result<audio::EncodedAudio> synthesize(const SynthesisRequest& request) = 0;
 };
 

@@ -18,7 +18,11 @@ class ProviderRegistry : public ProviderDirectory {
   void add(std::unique_ptr<Provider> provider);
 
   // Records that `name` exists but cannot be used, and why ("OPENAI_API_KEY is not set").
-  void add_unusable(const std::string& name, const std::string& reason);
+  void add_unusable(const std::string& name, const std::string& reason,
+                    const std::string& kind = "");
+
+  // The kind of provider `name` is ("espeak", "openai", ...), or "" when unknown. Thread-safe.
+  std::string kind_of(std::string_view name) const;
 
   // The usable provider called `name`, or nullptr. Thread-safe.
   Provider* find(std::string_view name) const;
@@ -34,6 +38,7 @@ class ProviderRegistry : public ProviderDirectory {
  private:
   std::map<std::string, std::unique_ptr<Provider>, std::less<>> usable_;
   std::map<std::string, std::string, std::less<>> unusable_;
+  std::map<std::string, std::string, std::less<>> kinds_;
 };
 
 }  // namespace polyvox

@@ -57,6 +57,11 @@ BlockRecord block_from_row(const Statement& row) {
   return block;
 }
 
+constexpr const char* kBlockOfJob =
+    "SELECT idx, text, wait_after_ms, provider, voice, arabic, status, attempts, error, "
+    "segment_key, speech_samples, pause_samples, result_provider, result_voice_id "
+    "FROM blocks WHERE job_seq = ? AND idx = ?";
+
 Status append_blocks(Connection& db, int64_t job_seq, JobRecord& job) {
   job.blocks.reserve(job.blocks_total);
   return db.for_each_row(
@@ -91,6 +96,26 @@ Status withdraw_unfinished_work(Connection& db, int64_t seq) {
     return s;
   }
   return db.run("DELETE FROM tasks WHERE job_seq = ?", seq);
+}
+
+Result<std::optional<BlockWork>> find_block(Connection& db, const std::string& id,
+                                            std::size_t index) {
+  int64_t seq = 0;
+  auto job = db.query_row(
+      kJobById,
+      [&](const Statement& row) {
+        seq = row.int64(0);
+        return job_from_row(row);
+      },
+      id);
+  if (!job) return job.take_error();
+  if (!*job) return std::optional<BlockWork>();
+  auto block = db.query_row(kBlockOfJob, [](const Statement& row) { return block_from_row(row); },
+                            seq, static_cast<int64_t>(index));
+  if (!block) return block.take_error();
+  if (!*block) return std::optional<BlockWork>();
+  return std::optional<BlockWork>(
+      BlockWork{std::move(**block), (*job)->output_format, (*job)->blocks_total, (*job)->status});
 }
 
 Result<std::optional<JobRecord>> find_job(Connection& db, const std::string& id, bool with_blocks) {

@@ -52,6 +52,10 @@ struct JobRow {
   std::optional<int64_t> assembly_attempt;  // the attempt whose assembly report was recorded
 };
 
+// Block `index` of job `id` with the job's format, size and status; nullopt if either is absent.
+Result<std::optional<BlockWork>> find_block(Connection& db, const std::string& id,
+                                            std::size_t index);
+
 // The job `id`'s row, or nullopt if there is none.
 Result<std::optional<JobRow>> find_job_row(Connection& db, const std::string& id);
 

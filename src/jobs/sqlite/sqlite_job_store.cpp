@@ -87,6 +87,16 @@ Result<JobRecord> SqliteJobStore::get_job(const std::string& id, bool with_block
   return std::move(**job);
 }
 
+Result<BlockWork> SqliteJobStore::get_block(const std::string& job_id, std::size_t index) {
+  auto work = db_->read([&](Connection& db) { return find_block(db, job_id, index); });
+  if (!work) return work.take_error();
+  if (!*work) {
+    return Error{ErrorKind::kNotFound,
+                 "no block " + std::to_string(index) + " in job " + job_id, ""};
+  }
+  return std::move(**work);
+}
+
 Result<JobPage> SqliteJobStore::list_jobs(const std::string& owner, std::size_t offset,
                                           std::size_t limit) {
   return db_->read([&](Connection& db) { return list_job_page(db, owner, offset, limit); });

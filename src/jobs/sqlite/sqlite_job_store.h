@@ -50,6 +50,7 @@ class SqliteJobStore final : public JobStore, public TaskQueue {
   // JobStore (contracts in jobs/job_store.h).
   Result<JobRecord> create_job(const NewJob& job) override;
   Result<JobRecord> get_job(const std::string& id, bool with_blocks) override;
+  Result<BlockWork> get_block(const std::string& job_id, std::size_t index) override;
   Result<JobPage> list_jobs(const std::string& owner, std::size_t offset,
                             std::size_t limit) override;
   Result<JobRecord> cancel_job(const std::string& id) override;
