@@ -22,6 +22,13 @@ Error job_not_found(const std::string& id) {
 Result<std::unique_ptr<SqliteJobStore>> SqliteJobStore::open(std::shared_ptr<Database> db,
                                                              const JobStoreOptions& options) {
   std::unique_ptr<SqliteJobStore> store(new SqliteJobStore(std::move(db), options));
+  if (options.expire_leases_at_open) {
+    auto s = store->db_->write([&](Connection& c) {
+      return c.run("UPDATE tasks SET due_ms = ? WHERE state = ? AND due_ms > ?",
+                   store->clock_.now_ms(), code(TaskState::kLeased), store->clock_.now_ms());
+    });
+    if (!s) return s.error();
+  }
   // Tasks of a previous process: waiting ones are due, leased ones when their lease expires.
   auto next_due =
       store->db_->read([](Connection& c) { return c.query_int("SELECT min(due_ms) FROM tasks"); });

@@ -11,7 +11,7 @@ namespace polyvox::sqlite {
 namespace {
 
 // The longest a claim() waits, whatever it is asked (keeps the deadline arithmetic finite).
-constexpr int64_t kMaxWaitMs = 24 * 3600 * 1000;
+constexpr int64_t kMaxWaitMs = int64_t{24} * 3600 * 1000;
 
 // The assembly task has no block; its block_index column holds this.
 constexpr int64_t kNoBlock = -1;

@@ -50,6 +50,24 @@ TEST_F(JobStoreTest, GetJobWithoutBlocksLeavesThemOut) {
   EXPECT_TRUE(stored->blocks.empty());
 }
 
+TEST_F(JobStoreTest, GetBlockReturnsOneBlockWithItsJobsFormatSizeAndStatus) {
+  NewJob job = make_job("alice", 3);
+  job.spec.output_format = OutputFormat::kWav;
+  create(job);
+  claim();  // block 0: the job is processing
+
+  auto work = store_->get_block(job.id, 2);
+  ASSERT_TRUE(work.ok()) << work.error().message;
+  EXPECT_EQ(work->block.index, 2u);
+  EXPECT_EQ(work->block.spec.text, job.spec.blocks[2].text);
+  EXPECT_EQ(work->block.status, BlockStatus::kQueued);
+  EXPECT_EQ(work->output_format, OutputFormat::kWav);
+  EXPECT_EQ(work->blocks_total, 3u);
+  EXPECT_EQ(work->job_status, JobStatus::kProcessing);
+  EXPECT_EQ(store_->get_block(job.id, 3).error().kind, ErrorKind::kNotFound);
+  EXPECT_EQ(store_->get_block(new_uuid4(), 0).error().kind, ErrorKind::kNotFound);
+}
+
 TEST_F(JobStoreTest, UnknownJobIsNotFound) {
   const std::string id = new_uuid4();
   EXPECT_EQ(store_->get_job(id, true).error().kind, ErrorKind::kNotFound);
@@ -242,6 +260,20 @@ TEST_F(JobStoreTest, ReopenedDatabaseKeepsJobsBlocksAndTasks) {
   const Task reclaimed = claim("worker-2");
   EXPECT_EQ(reclaimed.block_index, second.block_index);
   EXPECT_EQ(reclaimed.attempt, second.attempt + 1);
+}
+
+TEST_F(JobStoreTest, ReopenInEmbeddedModeExpiresTheDeadProcessesLeasesAtOnce) {
+  const NewJob job = make_job("alice", 1);
+  create(job);
+  const Task orphaned = claim("worker-1", 60'000);
+
+  reopen(10, /*expire_leases_at_open=*/true);
+
+  const Task reclaimed = claim("worker-2");  // no waiting for the lease
+  EXPECT_EQ(reclaimed.block_index, orphaned.block_index);
+  EXPECT_EQ(reclaimed.attempt, orphaned.attempt + 1);
+  EXPECT_EQ(complete(orphaned), ReportOutcome::kRefused);
+  EXPECT_EQ(complete(reclaimed), ReportOutcome::kAccepted);
 }
 
 TEST_F(JobStoreTest, DatabaseOfANewerSchemaIsRefused) {
