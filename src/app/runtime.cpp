@@ -27,7 +27,7 @@ Result<std::unique_ptr<Runtime>> open_runtime(const Config& config) {
     return invalid_input("POLYVOX_DATA_DIR",
                          "cannot create " + config.service.data_dir + ": " + ec.message());
   }
-  auto backend = open_backend(config, runtime->clock);
+  auto backend = open_backend(config, runtime->clock, true);
   if (!backend) return backend.take_error();
   runtime->backend = std::move(backend.value());
   auto blobs = build_blob_store(config);

@@ -35,7 +35,7 @@ std::unique_ptr<ProviderRegistry> build_providers(const Config& config, const Cl
   return registry;
 }
 
-Result<Backend> open_backend(const Config& config, const Clock& clock) {
+Result<Backend> open_backend(const Config& config, const Clock& clock, bool serving) {
   if (!config.service.redis_url.empty()) {
     return Error{ErrorKind::kUnavailable,
                  "REDIS_URL is set but distributed mode is not available in this build", ""};
@@ -48,6 +48,9 @@ Result<Backend> open_backend(const Config& config, const Clock& clock) {
   if (!db) return db.take_error();
   sqlite::JobStoreOptions store_options;
   store_options.clock = &clock;
+  // Only one serving process uses the file: what was leased when it started belongs to a
+  // process that is gone.
+  store_options.expire_leases_at_open = serving;
   auto store = sqlite::SqliteJobStore::open(*db, store_options);
   if (!store) return store.take_error();
   struct Owner {

@@ -32,7 +32,9 @@ struct Backend {
   UserStore* users = nullptr;
   LoginThrottle* throttle = nullptr;  // null: each process throttles in memory
 };
-Result<Backend> open_backend(const Config& config, const Clock& clock);
+// `serving`: the process that runs the workers (serve, worker), as opposed to a short-lived
+// admin command; in embedded mode it takes back at once the tasks a dead process had leased.
+Result<Backend> open_backend(const Config& config, const Clock& clock, bool serving);
 
 // The blob store chosen by STORAGE_BACKEND (local: POLYVOX_DATA_DIR/blobs).
 Result<std::unique_ptr<BlobStore>> build_blob_store(const Config& config);

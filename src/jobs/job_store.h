@@ -33,6 +33,12 @@ struct BlockWork {
   JobStatus job_status = JobStatus::kQueued;
 };
 
+// Usage of one user, per provider, accumulated as blocks complete (kept when jobs are deleted).
+struct UserUsage {
+  std::string owner;
+  std::vector<ProviderUsage> providers;
+};
+
 struct StoreCounts {
   std::map<JobStatus, std::size_t> jobs;  // jobs by status
   // Blocks done / failed since the store was created: deleting jobs does not lower them, so
@@ -77,6 +83,9 @@ class JobStore {
   // Ids of finished jobs last updated before `before_ms`, at most `limit`, oldest first.
   virtual Result<std::vector<std::string>> finished_jobs_before(int64_t before_ms,
                                                                 std::size_t limit) = 0;
+
+  // Usage of `owner` (every user when empty), by user name.
+  virtual Result<std::vector<UserUsage>> usage(const std::string& owner) = 0;
 
   // Figures for /metrics.
   virtual Result<StoreCounts> counts() = 0;

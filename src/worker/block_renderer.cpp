@@ -25,7 +25,7 @@ Status check_answer(const audio::PcmBuffer& pcm, const std::string& text, const 
                     const BlockContext& context) {
   const auto bounds = audio::find_speech(pcm.samples, pcm.sample_rate, context.options.trim);
   if (bounds.silent) {
-    return unavailable("provider '" + provider.name() + "' returned silent audio");
+    return unavailable("returned silent audio");
   }
   const std::size_t letters = spoken_letters(text);
   const double ms = audio::samples_to_ms(static_cast<int64_t>(bounds.end - bounds.begin),
@@ -34,8 +34,7 @@ Status check_answer(const audio::PcmBuffer& pcm, const std::string& text, const 
   const double min_ms = static_cast<double>(letters) * check.min_ms_per_letter;
   const double max_ms = static_cast<double>(letters) * check.max_ms_per_letter + check.max_extra_ms;
   if (ms < min_ms || ms > max_ms) {
-    return unavailable("provider '" + provider.name() + "' returned " +
-                       std::to_string(static_cast<long>(ms)) + " ms of speech for " +
+    return unavailable("returned " + std::to_string(static_cast<long>(ms)) + " ms of speech for " +
                        std::to_string(letters) + " letters (expected " +
                        std::to_string(static_cast<long>(min_ms)) + ".." +
                        std::to_string(static_cast<long>(max_ms)) +
@@ -71,7 +70,7 @@ Result<audio::PcmBuffer> speak_part(Provider& provider, const std::string& voice
   auto pcm = audio::decode_audio(*answer);
   if (!pcm) {
     // Garbage or truncated bytes are the vendor's transient fault: worth another attempt.
-    return unavailable("provider '" + provider.name() + "' returned " + pcm.error().message);
+    return unavailable("returned " + pcm.error().message);
   }
   if (Status s = check_answer(*pcm, text, provider, context); !s) return s.error();
   if (cacheable) context.cache->put(key, *answer);

@@ -15,6 +15,7 @@
 #include "core/cancel.h"
 #include "core/error.h"
 #include "core/job.h"
+#include "core/usage.h"
 #include "providers/audio_cache.h"
 #include "providers/provider_registry.h"
 #include "text/diacritizer.h"
@@ -49,15 +50,6 @@ struct BlockContext {
   std::string previous_text;   // neighbouring blocks of the same provider and voice
   std::string next_text;
   const CancelToken* cancel = nullptr;
-};
-
-// What a block cost, per provider that was asked.
-struct ProviderUsage {
-  std::string provider;
-  uint64_t calls = 0;       // requests sent
-  uint64_t characters = 0;  // characters sent
-  uint64_t cache_hits = 0;  // parts served from the cache
-  uint64_t failures = 0;
 };
 
 struct RenderedBlock {

@@ -47,6 +47,8 @@ WorkerPool::WorkerPool(TaskQueue& queue, JobStore& jobs, BlobStore& blobs,
           metrics.counter("polyvox_blocks_failed_total", "Blocks that failed for good").with({})),
       retries_(metrics.counter("polyvox_task_retries_total", "Task failures retried later").with({})),
       assemblies_(metrics.counter("polyvox_assemblies_total", "Final files assembled").with({})),
+      characters_sent_(metrics.counter("polyvox_provider_characters_total",
+                                       "Characters sent to providers", {"provider"})),
       provider_latency_(metrics.histogram("polyvox_provider_latency_seconds",
                                           "Time to render a block, by provider", {"provider"})) {
   if (options_.worker_id.empty()) options_.worker_id = "worker-" + random_hex(6);
@@ -211,7 +213,17 @@ void WorkerPool::run_block(const Task& task) {
     return;
   }
   BlockResult result{key, rendered->segment.speech_samples, rendered->segment.pause_samples,
-                     rendered->provider, rendered->voice_id};
+                     rendered->provider, rendered->voice_id, rendered->usage};
+  if (work->block.attempts > 1) {
+    // Earlier attempts of this block ended in a transient failure and were retried.
+    ProviderUsage retried;
+    retried.provider = spec.provider;
+    retried.retries = static_cast<uint64_t>(work->block.attempts - 1);
+    add_usage(result.usage, retried);
+  }
+  for (const auto& u : result.usage) {
+    characters_sent_.with({u.provider}).add(u.characters);
+  }
   auto completed = queue_.complete_block(task, result);
   if (!completed) {
     report_failure(task, completed.error(), work->block.attempts);

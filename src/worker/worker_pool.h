@@ -79,6 +79,7 @@ class WorkerPool {
   Counter& blocks_failed_;
   Counter& retries_;
   Counter& assemblies_;
+  Family<Counter>& characters_sent_;
   Family<Histogram>& provider_latency_;
 
   std::vector<std::thread> threads_;

@@ -57,6 +57,7 @@ class SqliteJobStore final : public JobStore, public TaskQueue {
   Result<std::vector<std::string>> delete_job(const std::string& id) override;
   Result<std::vector<std::string>> finished_jobs_before(int64_t before_ms,
                                                         std::size_t limit) override;
+  Result<std::vector<UserUsage>> usage(const std::string& owner) override;
   Result<StoreCounts> counts() override;
   bool ping() override;
 

@@ -297,5 +297,60 @@ TEST_F(JobStoreTest, UnopenableFileIsUnavailable) {
   EXPECT_EQ(db.error().kind, ErrorKind::kUnavailable);
 }
 
+TEST_F(JobStoreTest, KeepsFallbackVoicesAndTheCacheFlag) {
+  NewJob job = make_job("alice", 2);
+  job.spec.blocks[1].fallback = {{"flite", "rms"}, {"espeak", "default"}};
+  job.spec.blocks[1].cache = false;
+  create(job);
+  reopen();
+  const JobRecord record = get(job.id);
+  ASSERT_EQ(record.blocks.size(), 2u);
+  EXPECT_TRUE(record.blocks[0].spec.fallback.empty());
+  EXPECT_TRUE(record.blocks[0].spec.cache);
+  ASSERT_EQ(record.blocks[1].spec.fallback.size(), 2u);
+  EXPECT_EQ(record.blocks[1].spec.fallback[0].provider, "flite");
+  EXPECT_EQ(record.blocks[1].spec.fallback[0].voice, "rms");
+  EXPECT_FALSE(record.blocks[1].spec.cache);
+  auto work = store_->get_block(job.id, 1);
+  ASSERT_TRUE(work.ok());
+  EXPECT_EQ(work->block.spec.fallback.size(), 2u);
+}
+
+TEST_F(JobStoreTest, UsageIsKeptPerBlockAndAccumulatedPerUserOncePerCompletion) {
+  const NewJob job = make_job("alice", 2);
+  create(job);
+  for (int i = 0; i < 2; ++i) {
+    const Task task = claim();
+    BlockResult result = test_support::result_for(task);
+    result.usage = {{"openai", 1, 40, 0, 1, 0}, {"espeak", 0, 0, 1, 0, 2}};
+    ASSERT_EQ(store_->complete_block(task, result)->outcome, ReportOutcome::kAccepted);
+    // A duplicate report changes nothing.
+    ASSERT_EQ(store_->complete_block(task, result)->outcome, ReportOutcome::kDuplicate);
+  }
+  const JobRecord record = get(job.id);
+  ASSERT_TRUE(record.blocks[0].result.has_value());
+  ASSERT_EQ(record.blocks[0].result->usage.size(), 2u);
+  EXPECT_EQ(record.blocks[0].result->usage[0].characters, 40u);
+  auto usage = store_->usage("alice");
+  ASSERT_TRUE(usage.ok()) << usage.error().message;
+  ASSERT_EQ(usage->size(), 1u);
+  const auto& providers = (*usage)[0].providers;
+  ASSERT_EQ(providers.size(), 2u);
+  EXPECT_EQ(providers[0].provider, "espeak");
+  EXPECT_EQ(providers[0].cache_hits, 2u);
+  EXPECT_EQ(providers[0].retries, 4u);
+  EXPECT_EQ(providers[1].provider, "openai");
+  EXPECT_EQ(providers[1].calls, 2u);
+  EXPECT_EQ(providers[1].characters, 80u);
+  EXPECT_EQ(providers[1].failures, 2u);
+  // Kept when the job is gone; other users see nothing of it.
+  run_every_due_task();
+  ASSERT_TRUE(store_->delete_job(job.id).ok());
+  EXPECT_EQ((*store_->usage("alice"))[0].providers[1].calls, 2u);
+  EXPECT_TRUE(store_->usage("bob")->empty());
+  EXPECT_EQ(store_->usage("")->size(), 1u);
+}
+
+
 }  // namespace
 }  // namespace polyvox
