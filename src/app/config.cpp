@@ -119,6 +119,7 @@ Config load_config(const Environment& env) {
   s.http.idle_timeout = std::chrono::milliseconds(env.get_int("HTTP_IDLE_TIMEOUT_MS", 60'000, 100, 3'600'000));
   s.data_dir = env.get_or("POLYVOX_DATA_DIR", "./var");
   s.redis_url = env.get_or("REDIS_URL", "");
+  s.redis_key_prefix = env.get_or("REDIS_KEY_PREFIX", s.redis_key_prefix);
   s.storage_backend = env.get_or("STORAGE_BACKEND", "local");
   s.secret_key = env.get_or("SECRET_KEY", "");
   s.admin_username = env.get_or("ADMIN_USERNAME", "admin");

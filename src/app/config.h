@@ -43,6 +43,7 @@ struct ServiceConfig {
                                        // HTTP_{HEADER,BODY,IDLE}_TIMEOUT_MS
   std::string data_dir = "./var";      // POLYVOX_DATA_DIR: database, blobs, scratch, secret key
   std::string redis_url;               // REDIS_URL: distributed mode when set
+  std::string redis_key_prefix = "polyvox:";  // REDIS_KEY_PREFIX: of every key in Redis
   std::string storage_backend = "local";  // STORAGE_BACKEND
   std::string secret_key;              // SECRET_KEY; empty: generated once into the data dir
   std::string admin_username = "admin";  // ADMIN_USERNAME

@@ -1,9 +1,15 @@
 #include "app/wiring.h"
 
+#include <filesystem>
+#include <mutex>
 #include <stdexcept>
 
-#include <filesystem>
-
+#include "core/ids.h"
+#include "jobs/redis/leader_lease.h"
+#include "jobs/redis/redis_job_store.h"
+#include "jobs/redis/redis_login_throttle.h"
+#include "jobs/redis/redis_user_store.h"
+#include "jobs/redis/redis_url.h"
 #include "jobs/sqlite/sqlite_database.h"
 #include "jobs/sqlite/sqlite_job_store.h"
 #include "jobs/sqlite/sqlite_user_store.h"
@@ -35,11 +41,51 @@ std::unique_ptr<ProviderRegistry> build_providers(const Config& config, const Cl
   return registry;
 }
 
+namespace {
+
+// Distributed mode: every store on one connection pool. Touches no network, so that workers
+// start (and wait) while Redis is still down.
+Result<Backend> open_redis_backend(const Config& config, const Clock& clock) {
+  auto endpoint = redis::parse_redis_url(config.service.redis_url);
+  if (!endpoint) return endpoint.take_error();
+  const std::string& prefix = config.service.redis_key_prefix;
+  struct Owner {
+    std::shared_ptr<redis::Pool> pool;
+    std::unique_ptr<redis::RedisJobStore> store;
+    std::unique_ptr<redis::RedisUserStore> users;
+    std::unique_ptr<redis::RedisLoginThrottle> throttle;
+    std::once_flag campaign;
+    std::unique_ptr<redis::LeaderLease> leader;  // made by the first leads_periodic_work()
+  };
+  auto owner = std::make_shared<Owner>();
+  owner->pool = std::make_shared<redis::Pool>(*endpoint, redis::PoolOptions{});
+  redis::JobStoreOptions options;
+  options.clock = &clock;
+  options.key_prefix = prefix;
+  owner->store = std::make_unique<redis::RedisJobStore>(owner->pool, options);
+  owner->users = std::make_unique<redis::RedisUserStore>(owner->pool, prefix);
+  owner->throttle = std::make_unique<redis::RedisLoginThrottle>(owner->pool, prefix, clock);
+  Backend backend;
+  backend.jobs = owner->store.get();
+  backend.queue = owner->store.get();
+  backend.users = owner->users.get();
+  backend.throttle = owner->throttle.get();
+  backend.leads_periodic_work = [owner, prefix] {
+    std::call_once(owner->campaign, [&] {
+      owner->leader = std::make_unique<redis::LeaderLease>(
+          owner->pool, redis::LeaderLeaseOptions{"cleanup", new_uuid4(), prefix});
+      owner->leader->start();
+    });
+    return owner->leader->held();
+  };
+  backend.owner = owner;
+  return backend;
+}
+
+}  // namespace
+
 Result<Backend> open_backend(const Config& config, const Clock& clock, bool serving) {
-  if (!config.service.redis_url.empty()) {
-    return Error{ErrorKind::kUnavailable,
-                 "REDIS_URL is set but distributed mode is not available in this build", ""};
-  }
+  if (!config.service.redis_url.empty()) return open_redis_backend(config, clock);
   std::error_code ec;
   std::filesystem::create_directories(config.service.data_dir, ec);
   sqlite::DatabaseOptions db_options;
