@@ -117,7 +117,11 @@ std::string RedisServer::command(const std::vector<std::string>& args) const {
   auto reply = (*connection)->run(args);
   if (!reply) return "";
   if (reply->type == redis::Value::Type::kInteger) return std::to_string(reply->integer);
-  if (reply->is_array()) return reply->elements.empty() ? "" : reply->elements[0].str;
+  if (reply->is_array()) {
+    if (reply->elements.empty()) return "";
+    const redis::Value& first = reply->elements[0];
+    return first.type == redis::Value::Type::kInteger ? std::to_string(first.integer) : first.str;
+  }
   return reply->str;
 }
 
