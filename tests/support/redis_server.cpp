@@ -1,6 +1,8 @@
 #include "support/redis_server.h"
 
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <sys/prctl.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -59,6 +61,10 @@ bool RedisServer::launch() {
   const pid_t pid = ::fork();
   if (pid < 0) return false;
   if (pid == 0) {
+    // Dies with the test process, even when it crashes; keeps none of its pipes open.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    const int null = ::open("/dev/null", O_RDWR);
+    for (int fd = 0; fd <= 2; ++fd) ::dup2(null, fd);
     ::execlp("redis-server", "redis-server", "--port", port.c_str(), "--bind", "127.0.0.1",
              "--save", "", "--appendonly", options_.appendonly ? "yes" : "no", "--appendfsync",
              options_.appendfsync.c_str(), "--dir", dir_.path().c_str(), "--logfile", log.c_str(),

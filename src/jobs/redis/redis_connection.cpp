@@ -1,6 +1,7 @@
 #include "jobs/redis/redis_connection.h"
 
 #include <hiredis/hiredis.h>
+#include <signal.h>
 #include <sys/socket.h>
 
 namespace polyvox::redis {
@@ -58,6 +59,39 @@ void append(redisContext* context, const Command& command) {
   }
   redisAppendCommandArgv(context, static_cast<int>(argv.size()), argv.data(), lengths.data());
 }
+
+// Keeps a write to a socket Redis closed (or abort() shut down) from killing the process with
+// SIGPIPE, whatever the program's own SIGPIPE disposition: blocks SIGPIPE in this thread for the
+// scope and consumes one it raised (the write then fails with EPIPE, an ordinary I/O error).
+class SigpipeGuard {
+ public:
+  SigpipeGuard() {
+    sigemptyset(&pipe_);
+    sigaddset(&pipe_, SIGPIPE);
+    sigset_t pending;
+    sigpending(&pending);
+    was_pending_ = sigismember(&pending, SIGPIPE) == 1;
+    pthread_sigmask(SIG_BLOCK, &pipe_, &old_mask_);
+  }
+  ~SigpipeGuard() {
+    if (!was_pending_) {
+      sigset_t pending;
+      sigpending(&pending);
+      if (sigismember(&pending, SIGPIPE) == 1) {
+        const timespec no_wait{0, 0};
+        sigtimedwait(&pipe_, nullptr, &no_wait);
+      }
+    }
+    pthread_sigmask(SIG_SETMASK, &old_mask_, nullptr);
+  }
+  SigpipeGuard(const SigpipeGuard&) = delete;
+  SigpipeGuard& operator=(const SigpipeGuard&) = delete;
+
+ private:
+  sigset_t pipe_;
+  sigset_t old_mask_;
+  bool was_pending_ = false;
+};
 
 }  // namespace
 
@@ -138,6 +172,7 @@ Result<std::vector<Value>> Connection::run_pipeline_with_timeout(
   if (extra_timeout_ms > 0 && !set_timeout(options_.command_timeout_ms + extra_timeout_ms)) {
     return io_error("setting the socket timeout");
   }
+  const SigpipeGuard no_sigpipe;
   for (const Command& command : commands) append(context_, command);
   std::vector<Value> replies;
   replies.reserve(commands.size());
