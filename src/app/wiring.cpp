@@ -74,6 +74,7 @@ Result<Backend> open_redis_backend(const Config& config, const Clock& clock) {
     std::call_once(owner->campaign, [&] {
       owner->leader = std::make_unique<redis::LeaderLease>(
           owner->pool, redis::LeaderLeaseOptions{"cleanup", new_uuid4(), prefix});
+      (void)owner->leader->try_acquire();  // so that the first answer is already the truth
       owner->leader->start();
     });
     return owner->leader->held();

@@ -117,18 +117,23 @@ void RedisServer::resume() {
   if (pid_ > 0) ::kill(pid_, SIGCONT);
 }
 
-std::string RedisServer::command(const std::vector<std::string>& args) const {
+redis::Value RedisServer::reply(const std::vector<std::string>& args) const {
   auto connection = redis::Connection::open(endpoint_for(port_), {});
-  if (!connection) return "";
+  if (!connection) return {};
   auto reply = (*connection)->run(args);
-  if (!reply) return "";
-  if (reply->type == redis::Value::Type::kInteger) return std::to_string(reply->integer);
-  if (reply->is_array()) {
-    if (reply->elements.empty()) return "";
-    const redis::Value& first = reply->elements[0];
+  return reply ? std::move(reply.value()) : redis::Value{};
+}
+
+std::string RedisServer::command(const std::vector<std::string>& args) const {
+  auto reply = this->reply(args);
+  if (reply.is_nil()) return "";
+  if (reply.type == redis::Value::Type::kInteger) return std::to_string(reply.integer);
+  if (reply.is_array()) {
+    if (reply.elements.empty()) return "";
+    const redis::Value& first = reply.elements[0];
     return first.type == redis::Value::Type::kInteger ? std::to_string(first.integer) : first.str;
   }
-  return reply->str;
+  return reply.str;
 }
 
 }  // namespace polyvox::test_support

@@ -8,7 +8,9 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
+#include "jobs/redis/redis_value.h"
 #include "support/audio_fixtures.h"  // TempDir
 
 namespace polyvox::test_support {
@@ -45,6 +47,8 @@ class RedisServer {
   // One command through a fresh connection (for test set-up and inspection): the reply's text,
   // integer or first element as a string; "" on failure.
   std::string command(const std::vector<std::string>& args) const;
+  // The same, the whole reply (nil on failure).
+  redis::Value reply(const std::vector<std::string>& args) const;
 
  private:
   bool launch();

@@ -61,6 +61,7 @@
 //   fail_task          fenced failure: a delayed retry (ZSET) or the block and job failed
 //   complete_assembly  fenced: the job completed with its result
 //   release            gives a lease back (claim not counted, attempt kept)
+//   forget_consumers   deletes a stopping store's stream consumers that hold no entry
 //   add_user, set_password_hash, remove_user, list_users, record_login_failure,
 //   acquire_leadership, release_leadership  (redis_user_store.h, redis_login_throttle.h,
 //                      leader_lease.h)
@@ -160,8 +161,9 @@ class RedisJobStore final : public JobStore, public TaskQueue {
   // A store on `pool`. Touches no network: works on a Redis that comes up later.
   RedisJobStore(std::shared_ptr<Pool> pool, JobStoreOptions options);
 
+  // Deletes, best effort, the stream consumers this store's claims created that hold no entry.
   // REQUIRES: no call in progress (a claim() waiting included: interrupt() and join first).
-  ~RedisJobStore() override = default;
+  ~RedisJobStore() override;
 
   // JobStore (contracts in jobs/job_store.h).
   Result<JobRecord> create_job(const NewJob& job) override;
@@ -219,6 +221,7 @@ class RedisJobStore final : public JobStore, public TaskQueue {
   mutable std::mutex blocked_mutex_;
   std::set<Connection*> blocked_;  // connections in a blocking read; guarded by blocked_mutex_
   uint64_t interrupts_ = 0;        // guarded by blocked_mutex_
+  std::set<std::string> consumers_;  // worker ids claims used; guarded by blocked_mutex_
 };
 
 }  // namespace polyvox::redis

@@ -127,6 +127,7 @@ Result<std::optional<Task>> RedisJobStore::claim(const std::string& worker_id, i
   {
     std::lock_guard lock(blocked_mutex_);
     interrupts_seen = interrupts_;
+    consumers_.insert(worker_id);
   }
   const auto deadline =
       Steady::now() + std::chrono::milliseconds(std::clamp<int64_t>(wait_ms, 0, kMaxWaitMs));
@@ -213,6 +214,13 @@ Status RedisJobStore::release(const Task& task) {
                                                 std::to_string(task.attempt), task.worker_id});
   if (!reply) return reply.take_error();
   return Status::success();
+}
+
+RedisJobStore::~RedisJobStore() {
+  if (consumers_.empty()) return;
+  std::vector<std::string> args{keys_.prefix};
+  args.insert(args.end(), consumers_.begin(), consumers_.end());
+  (void)pool_->eval(scripts::forget_consumers(), args);
 }
 
 void RedisJobStore::interrupt() {

@@ -23,6 +23,7 @@ const Script& complete_block();
 const Script& fail_task();
 const Script& complete_assembly();
 const Script& release();
+const Script& forget_consumers();
 
 // Users, login throttle and leader lease (redis_auth_scripts.cpp).
 const Script& add_user();

@@ -259,4 +259,22 @@ return 1
   return s.script;
 }
 
+// ARGV: prefix, consumer names. Deletes each named consumer of the task stream's group that has
+// no pending entry (a stopping process's own, so that the group does not grow with every run).
+// Returns how many were deleted.
+const Script& forget_consumers() {
+  static const OwnedScript s("forget_consumers", R"lua(
+local deleted = 0
+for i = 2, #ARGV do
+  local pending = redis.pcall('XPENDING', STREAM, GROUP, '-', '+', 1, ARGV[i])
+  if type(pending) == 'table' and not pending.err and #pending == 0 then
+    redis.call('XGROUP', 'DELCONSUMER', STREAM, GROUP, ARGV[i])
+    deleted = deleted + 1
+  end
+end
+return deleted
+)lua");
+  return s.script;
+}
+
 }  // namespace polyvox::redis::scripts

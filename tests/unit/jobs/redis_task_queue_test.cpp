@@ -118,6 +118,23 @@ TEST_F(RedisTaskQueueTest, EntryOfACancelledJobIsDroppedNotHandedOut) {
   EXPECT_EQ(shared_redis_server().command({"XLEN", prefix_ + "tasks"}), "0");
 }
 
+TEST_F(RedisTaskQueueTest, StoppedStoreForgetsItsIdleConsumers) {
+  auto store = open_store();
+  ASSERT_TRUE(store->create_job(make_job("alice", 2)).ok());
+  const Task held = claim_now(*store, "busy-elsewhere", 30'000);
+  (void)held;
+  auto& server = shared_redis_server();
+  // An entry delivered to another process's consumer, not yet leased: that consumer must stay.
+  server.command({"XREADGROUP", "GROUP", "workers", "other-process", "COUNT", "1", "STREAMS",
+                  prefix_ + "tasks", ">"});
+  EXPECT_EQ(server.reply({"XINFO", "CONSUMERS", prefix_ + "tasks", "workers"}).elements.size(),
+            2u);
+  store.reset();
+  const redis::Value consumers = server.reply({"XINFO", "CONSUMERS", prefix_ + "tasks", "workers"});
+  ASSERT_EQ(consumers.elements.size(), 1u);  // "busy-elsewhere" held no entry: forgotten
+  EXPECT_EQ(consumers.elements[0].elements[1].str, "other-process");
+}
+
 TEST_F(RedisTaskQueueTest, ManyWorkersOnTheirOwnConnectionsEnqueueOneAssemblyPerJob) {
   constexpr std::size_t kJobs = 30, kBlocks = 5, kNodes = 3, kThreadsPerNode = 4;
   std::vector<std::unique_ptr<redis::RedisJobStore>> nodes;
