@@ -74,8 +74,12 @@ int run_all(redis::RedisJobStore& store, const std::string& worker) {
     if (!task->has_value()) return tasks;
     const Task& t = **task;
     if (t.kind == TaskKind::kBlock) {
-      BlockResult result{"seg/" + t.job_id + "/" + std::to_string(t.block_index), 1000, 10,
-                         "espeak", "en", {{"espeak", 1, 60, 0, 0, 0}}};
+      BlockResult result{"seg/" + t.job_id + "/" + std::to_string(t.block_index),
+                         1000,
+                         10,
+                         "espeak",
+                         "en",
+                         {{"espeak", 1, 60, 0, 0, 0}}};
       if (auto done = store.complete_block(t, result); !done) fail("complete_block", done.error());
     } else if (auto done = store.complete_assembly(t, {"res/" + t.job_id, "{}", 100}); !done) {
       fail("complete_assembly", done.error());
@@ -133,9 +137,10 @@ void report_create(const redis::Endpoint& endpoint) {
   std::vector<double> all;
   for (auto& v : ms) all.insert(all.end(), v.begin(), v.end());
   std::sort(all.begin(), all.end());
-  std::printf("create_job, %d blocks, %d callers                 %8.0f jobs/s  median %.2f ms  "
-              "p99 %.2f ms\n",
-              kBlocks, kCallers, rate, all[all.size() / 2], all[all.size() * 99 / 100]);
+  std::printf(
+      "create_job, %d blocks, %d callers                 %8.0f jobs/s  median %.2f ms  "
+      "p99 %.2f ms\n",
+      kBlocks, kCallers, rate, all[all.size() / 2], all[all.size() * 99 / 100]);
 }
 
 void report_claim_complete(const redis::Endpoint& endpoint, int workers) {
@@ -151,9 +156,8 @@ void report_claim_complete(const redis::Endpoint& endpoint, int workers) {
   }
   std::vector<std::unique_ptr<redis::RedisJobStore>> nodes;  // each worker its own connections
   for (int w = 0; w < workers; ++w) {
-    nodes.push_back(
-        std::make_unique<redis::RedisJobStore>(make_pool(endpoint), redis::JobStoreOptions{
-                                                                        .key_prefix = prefix}));
+    nodes.push_back(std::make_unique<redis::RedisJobStore>(
+        make_pool(endpoint), redis::JobStoreOptions{.key_prefix = prefix}));
   }
   std::atomic<int> done{0};
   const auto start = Steady::now();

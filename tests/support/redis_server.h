@@ -16,7 +16,7 @@
 namespace polyvox::test_support {
 
 struct RedisServerOptions {
-  bool appendonly = false;                  // AOF on, appendfsync everysec
+  bool appendonly = false;  // AOF on, appendfsync everysec
   std::string appendfsync = "everysec";
 };
 

@@ -19,10 +19,10 @@
 namespace polyvox::redis {
 
 struct LeaderLeaseOptions {
-  std::string name = "cleanup";       // what the lease is for: key P leader:<name>
-  std::string holder;                 // this process's id, unique among the processes
+  std::string name = "cleanup";  // what the lease is for: key P leader:<name>
+  std::string holder;            // this process's id, unique among the processes
   std::string key_prefix = "polyvox:";
-  int64_t ttl_ms = 15'000;            // a dead holder's lease lasts at most this long
+  int64_t ttl_ms = 15'000;  // a dead holder's lease lasts at most this long
 };
 
 class LeaderLease {

@@ -8,7 +8,7 @@ namespace polyvox::redis::scripts {
 // ARGV: prefix, name, password_hash, admin (1/0), created_at_ms. Returns 1, or 0 when the name
 // is taken.
 const Script& add_user() {
-  static const OwnedScript s("add_user", R"lua(
+  static const OwnedScript s("add_user", kNoPrelude, R"lua(
 local P, name = ARGV[1], ARGV[2]
 local key = P .. 'user:' .. name
 if redis.call('EXISTS', key) == 1 then return 0 end
@@ -16,39 +16,39 @@ redis.call('HSET', key, 'name', name, 'password_hash', ARGV[3], 'admin', ARGV[4]
            'created_at_ms', ARGV[5])
 redis.call('ZADD', P .. 'users', 0, name)
 return 1
-)lua", false);
+)lua");
   return s.script;
 }
 
 // ARGV: prefix, name, password_hash. Returns 1, or 0 for an unknown user.
 const Script& set_password_hash() {
-  static const OwnedScript s("set_password_hash", R"lua(
+  static const OwnedScript s("set_password_hash", kNoPrelude, R"lua(
 local key = ARGV[1] .. 'user:' .. ARGV[2]
 if redis.call('EXISTS', key) == 0 then return 0 end
 redis.call('HSET', key, 'password_hash', ARGV[3])
 return 1
-)lua", false);
+)lua");
   return s.script;
 }
 
 // ARGV: prefix, name. Returns 1, or 0 for an unknown user.
 const Script& remove_user() {
-  static const OwnedScript s("remove_user", R"lua(
+  static const OwnedScript s("remove_user", kNoPrelude, R"lua(
 redis.call('ZREM', ARGV[1] .. 'users', ARGV[2])
 return redis.call('DEL', ARGV[1] .. 'user:' .. ARGV[2])
-)lua", false);
+)lua");
   return s.script;
 }
 
 // ARGV: prefix. Returns every user's fields, by name.
 const Script& list_users() {
-  static const OwnedScript s("list_users", R"lua(
+  static const OwnedScript s("list_users", kNoPrelude, R"lua(
 local out = {}
 for _, name in ipairs(redis.call('ZRANGE', ARGV[1] .. 'users', 0, -1)) do
   out[#out + 1] = redis.call('HGETALL', ARGV[1] .. 'user:' .. name)
 end
 return out
-)lua", false);
+)lua");
   return s.script;
 }
 
@@ -58,7 +58,7 @@ return out
 // past the free ones, a lock doubling from first_lock_ms up to max_lock_ms. Each counter expires
 // by itself once neither its window nor its lock can matter.
 const Script& record_login_failure() {
-  static const OwnedScript s("record_login_failure", R"lua(
+  static const OwnedScript s("record_login_failure", kNoPrelude, R"lua(
 local P, now = ARGV[1], tonumber(ARGV[2])
 local window, first_lock, max_lock = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 for a = 6, #ARGV, 2 do
@@ -80,14 +80,14 @@ for a = 6, #ARGV, 2 do
   redis.call('PEXPIRE', key, window + max_lock)
 end
 return 1
-)lua", false);
+)lua");
   return s.script;
 }
 
 // ARGV: lease key, holder id, ttl_ms. Takes the lease if nobody holds it (SET NX PX) or renews
 // it if `holder` does. Returns 1 when `holder` holds it now, else 0.
 const Script& acquire_leadership() {
-  static const OwnedScript s("acquire_leadership", R"lua(
+  static const OwnedScript s("acquire_leadership", kNoPrelude, R"lua(
 local key, holder, ttl = ARGV[1], ARGV[2], ARGV[3]
 if redis.call('GET', key) == holder then
   redis.call('PEXPIRE', key, ttl)
@@ -95,16 +95,16 @@ if redis.call('GET', key) == holder then
 end
 if redis.call('SET', key, holder, 'NX', 'PX', ttl) then return 1 end
 return 0
-)lua", false);
+)lua");
   return s.script;
 }
 
 // ARGV: lease key, holder id. Gives the lease up if `holder` holds it. Returns 1 if it did.
 const Script& release_leadership() {
-  static const OwnedScript s("release_leadership", R"lua(
+  static const OwnedScript s("release_leadership", kNoPrelude, R"lua(
 if redis.call('GET', ARGV[1]) == ARGV[2] then return redis.call('DEL', ARGV[1]) end
 return 0
-)lua", false);
+)lua");
   return s.script;
 }
 

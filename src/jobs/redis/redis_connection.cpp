@@ -115,10 +115,10 @@ Result<std::unique_ptr<Connection>> Connection::open(const Endpoint& endpoint,
     auto reply = connection->run(command);
     if (!reply) return reply.take_error();
     if (reply->is_error()) {
-      return Error{ErrorKind::kUnavailable,
-                   std::string("Redis at ") + endpoint.display() + " refused " + what + ": " +
-                       reply->str,
-                   ""};
+      return Error{
+          ErrorKind::kUnavailable,
+          std::string("Redis at ") + endpoint.display() + " refused " + what + ": " + reply->str,
+          ""};
     }
     return Status::success();
   };

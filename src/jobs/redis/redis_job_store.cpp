@@ -76,8 +76,8 @@ Result<BlockWork> RedisJobStore::get_block(const std::string& job_id, std::size_
   if (!replies) return replies.take_error();
   const Fields job = (*replies)[0].as_map(), block = (*replies)[1].as_map();
   if (job.empty() || block.empty()) {
-    return Error{ErrorKind::kNotFound,
-                 "no block " + std::to_string(index) + " in job " + job_id, ""};
+    return Error{ErrorKind::kNotFound, "no block " + std::to_string(index) + " in job " + job_id,
+                 ""};
   }
   JobRecord record = job_from_fields(job);
   return BlockWork{block_from_fields(index, block), record.output_format, record.blocks_total,
@@ -150,8 +150,8 @@ Result<StoreCounts> RedisJobStore::counts() {
   StoreCounts counts;
   const Fields counters = (*replies)[0].as_map();
   for (int s = 0; s <= static_cast<int>(JobStatus::kCancelled); ++s) {
-    counts.jobs[static_cast<JobStatus>(s)] =
-        static_cast<std::size_t>(std::max<int64_t>(0, int_field(counters, "jobs." + std::to_string(s))));
+    counts.jobs[static_cast<JobStatus>(s)] = static_cast<std::size_t>(
+        std::max<int64_t>(0, int_field(counters, "jobs." + std::to_string(s))));
   }
   counts.blocks_done = static_cast<std::size_t>(int_field(counters, "blocks_done"));
   counts.blocks_failed = static_cast<std::size_t>(int_field(counters, "blocks_failed"));

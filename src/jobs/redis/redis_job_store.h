@@ -204,8 +204,8 @@ class RedisJobStore final : public JobStore, public TaskQueue {
                                const std::string& entry);
   // Blocks in XREADGROUP up to `block_ms`: the id of an entry delivered to `worker_id`, "" when
   // none came, nullopt when interrupted (interrupt() since `interrupts_seen`).
-  Result<std::optional<std::string>> wait_for_entry(const std::string& worker_id,
-                                                    int64_t block_ms, uint64_t interrupts_seen);
+  Result<std::optional<std::string>> wait_for_entry(const std::string& worker_id, int64_t block_ms,
+                                                    uint64_t interrupts_seen);
   // Creates the stream and its consumer group if missing (Redis started empty or lost them).
   Status ensure_group();
   // ARGV of a report: prefix, now, task id, attempt, worker.
@@ -219,8 +219,8 @@ class RedisJobStore final : public JobStore, public TaskQueue {
   std::atomic<bool> group_ready_{false};
 
   mutable std::mutex blocked_mutex_;
-  std::set<Connection*> blocked_;  // connections in a blocking read; guarded by blocked_mutex_
-  uint64_t interrupts_ = 0;        // guarded by blocked_mutex_
+  std::set<Connection*> blocked_;    // connections in a blocking read; guarded by blocked_mutex_
+  uint64_t interrupts_ = 0;          // guarded by blocked_mutex_
   std::set<std::string> consumers_;  // worker ids claims used; guarded by blocked_mutex_
 };
 

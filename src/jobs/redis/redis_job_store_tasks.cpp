@@ -31,9 +31,7 @@ ReportOutcome outcome_of(const Value& reply) {
 }
 
 // NOGROUP: the stream or its group is gone (Redis started empty, or lost them in a crash).
-bool lacks_group(const Error& error) {
-  return error.message.find("NOGROUP") != std::string::npos;
-}
+bool lacks_group(const Error& error) { return error.message.find("NOGROUP") != std::string::npos; }
 
 }  // namespace
 
@@ -87,8 +85,8 @@ Result<RedisJobStore::ClaimStep> RedisJobStore::claim_step(const std::string& wo
 }
 
 Result<std::optional<std::string>> RedisJobStore::wait_for_entry(const std::string& worker_id,
-                                                                  int64_t block_ms,
-                                                                  uint64_t interrupts_seen) {
+                                                                 int64_t block_ms,
+                                                                 uint64_t interrupts_seen) {
   auto handle = pool_->acquire();
   if (!handle) return handle.take_error();
   Connection* connection = &**handle;
@@ -138,9 +136,9 @@ Result<std::optional<Task>> RedisJobStore::claim(const std::string& worker_id, i
     if (step->task) return std::move(step->task);
     const auto now = Steady::now();
     if (now >= deadline) return std::optional<Task>();
-    int64_t block_ms = std::min<int64_t>(
-        options_.max_block_ms,
-        std::chrono::ceil<std::chrono::milliseconds>(deadline - now).count());
+    int64_t block_ms =
+        std::min<int64_t>(options_.max_block_ms,
+                          std::chrono::ceil<std::chrono::milliseconds>(deadline - now).count());
     if (step->next_due_ms >= 0) {
       block_ms = std::min(block_ms, step->next_due_ms - clock_.now_ms());
     }
@@ -163,16 +161,14 @@ Result<bool> RedisJobStore::heartbeat(const Task& task, int64_t lease_ms) {
   return reply->as_int() == 1;
 }
 
-Result<BlockCompletion> RedisJobStore::complete_block(const Task& task,
-                                                      const BlockResult& result) {
+Result<BlockCompletion> RedisJobStore::complete_block(const Task& task, const BlockResult& result) {
   if (task.kind != TaskKind::kBlock) {
     return Error{ErrorKind::kInternal, "complete_block given an assembly task", ""};
   }
   auto args = report_args(task);
-  for (std::string value :
-       {result.segment_key, std::to_string(result.speech_samples),
-        std::to_string(result.pause_samples), result.provider, result.voice_id,
-        usage_to_json(result.usage)}) {
+  for (std::string value : {result.segment_key, std::to_string(result.speech_samples),
+                            std::to_string(result.pause_samples), result.provider, result.voice_id,
+                            usage_to_json(result.usage)}) {
     args.push_back(std::move(value));
   }
   append_usage_args(result.usage, args);

@@ -33,14 +33,13 @@ int64_t RedisLoginThrottle::retry_after_s(const std::string& user, const std::st
 }
 
 void RedisLoginThrottle::record_failure(const std::string& user, const std::string& address) {
-  (void)pool_->eval(scripts::record_login_failure(),
-                    {keys_.prefix, std::to_string(clock_.now_ms()),
-                     std::to_string(policy_.window_s * 1000),
-                     std::to_string(policy_.first_lock_s * 1000),
-                     std::to_string(policy_.max_lock_s * 1000), pair_suffix(user, address),
-                     std::to_string(policy_.free_failures), address_suffix(address),
-                     std::to_string(policy_.free_address_failures), user_suffix(user),
-                     std::to_string(policy_.free_user_failures)});
+  (void)pool_->eval(
+      scripts::record_login_failure(),
+      {keys_.prefix, std::to_string(clock_.now_ms()), std::to_string(policy_.window_s * 1000),
+       std::to_string(policy_.first_lock_s * 1000), std::to_string(policy_.max_lock_s * 1000),
+       pair_suffix(user, address), std::to_string(policy_.free_failures), address_suffix(address),
+       std::to_string(policy_.free_address_failures), user_suffix(user),
+       std::to_string(policy_.free_user_failures)});
 }
 
 void RedisLoginThrottle::record_success(const std::string& user, const std::string& address) {

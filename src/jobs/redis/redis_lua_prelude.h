@@ -14,11 +14,15 @@ namespace polyvox::redis::scripts {
 // Returns the prelude followed by `body`.
 std::string with_prelude(std::string_view body);
 
-// A script that owns its source: made once, in a function-local static.
+// A script that owns its source: made once, in a function-local static. The prelude goes first,
+// unless constructed with kNoPrelude.
+struct NoPrelude {};
+inline constexpr NoPrelude kNoPrelude;
 struct OwnedScript {
-  // `prelude`: the shared Lua above goes first.
-  OwnedScript(std::string_view name, std::string_view body, bool prelude = true)
-      : source(prelude ? with_prelude(body) : std::string(body)), script{name, source} {}
+  OwnedScript(std::string_view name, std::string_view body)
+      : source(with_prelude(body)), script{name, source} {}
+  OwnedScript(std::string_view name, NoPrelude, std::string_view body)
+      : source(body), script{name, source} {}
   const std::string source;
   const Script script;
 };

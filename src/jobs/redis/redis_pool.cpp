@@ -8,9 +8,8 @@ namespace {
 using Steady = std::chrono::steady_clock;
 
 bool is_transient(const std::string& code) {
-  for (const char* transient :
-       {"LOADING", "BUSY", "READONLY", "MASTERDOWN", "MISCONF", "OOM", "TRYAGAIN", "CLUSTERDOWN",
-        "NOREPLICAS"}) {
+  for (const char* transient : {"LOADING", "BUSY", "READONLY", "MASTERDOWN", "MISCONF", "OOM",
+                                "TRYAGAIN", "CLUSTERDOWN", "NOREPLICAS"}) {
     if (code == transient) return true;
   }
   return false;
@@ -44,7 +43,8 @@ Pool::Handle::~Handle() {
 
 Result<Pool::Handle> Pool::acquire() {
   std::unique_lock lock(mutex_);
-  const auto deadline = Steady::now() + std::chrono::milliseconds(options_.connection.command_timeout_ms);
+  const auto deadline =
+      Steady::now() + std::chrono::milliseconds(options_.connection.command_timeout_ms);
   for (;;) {
     while (!idle_.empty()) {
       auto [connection, generation] = std::move(idle_.back());

@@ -45,7 +45,8 @@ class Pool {
   // A connection lent by the pool; given back when destroyed (dropped if broken).
   class Handle {
    public:
-    Handle(Handle&& other) noexcept : pool_(other.pool_), connection_(std::move(other.connection_)) {}
+    Handle(Handle&& other) noexcept
+        : pool_(other.pool_), connection_(std::move(other.connection_)) {}
     Handle& operator=(Handle&&) = delete;
     ~Handle();
     Connection& operator*() const { return *connection_; }
@@ -100,9 +101,9 @@ class Pool {
   // of an older generation are closed instead of reused, so that one failure does not repeat
   // once per pooled connection.
   uint64_t generation_ = 0;
-  int64_t backoff_ms_ = 0;                          // 0: Redis answered last time
+  int64_t backoff_ms_ = 0;                            // 0: Redis answered last time
   std::chrono::steady_clock::time_point down_until_;  // no connect attempt before this
-  std::map<std::string_view, std::string> shas_;    // script name -> SHA1 from SCRIPT LOAD
+  std::map<std::string_view, std::string> shas_;      // script name -> SHA1 from SCRIPT LOAD
 };
 
 // Checks a reply: an error reply becomes an Error as Pool::run() describes.

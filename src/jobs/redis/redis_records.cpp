@@ -35,9 +35,9 @@ JobRecord job_from_fields(const Fields& fields) {
   job.blocks_done = static_cast<std::size_t>(int_field(fields, "blocks_done"));
   job.error = text_field(fields, "error");
   if (has(fields, "result_key")) {
-    job.result = AssemblyOutcome{text_field(fields, "result_key"),
-                                 text_field(fields, "manifest_json"),
-                                 int_field(fields, "result_bytes")};
+    job.result =
+        AssemblyOutcome{text_field(fields, "result_key"), text_field(fields, "manifest_json"),
+                        int_field(fields, "result_bytes")};
   }
   job.created_at_ms = int_field(fields, "created_at_ms");
   job.updated_at_ms = int_field(fields, "updated_at_ms");
@@ -58,12 +58,10 @@ BlockRecord block_from_fields(std::size_t index, const Fields& fields) {
   block.attempts = static_cast<int>(int_field(fields, "attempts"));
   block.error = text_field(fields, "error");
   if (has(fields, "segment_key")) {
-    block.result = BlockResult{text_field(fields, "segment_key"),
-                               int_field(fields, "speech_samples"),
-                               int_field(fields, "pause_samples"),
-                               text_field(fields, "result_provider"),
-                               text_field(fields, "result_voice_id"),
-                               usage_from_json(text_field(fields, "usage_json"))};
+    block.result = BlockResult{
+        text_field(fields, "segment_key"),     int_field(fields, "speech_samples"),
+        int_field(fields, "pause_samples"),    text_field(fields, "result_provider"),
+        text_field(fields, "result_voice_id"), usage_from_json(text_field(fields, "usage_json"))};
   }
   return block;
 }
@@ -83,11 +81,16 @@ std::vector<ProviderUsage> usage_from_fields(const Fields& fields) {
     const std::string counter = field.substr(bar + 1);
     uint64_t count = 0;
     std::from_chars(value.data(), value.data() + value.size(), count);
-    if (counter == "calls") entry.calls = count;
-    else if (counter == "characters") entry.characters = count;
-    else if (counter == "cache_hits") entry.cache_hits = count;
-    else if (counter == "failures") entry.failures = count;
-    else if (counter == "retries") entry.retries = count;
+    if (counter == "calls")
+      entry.calls = count;
+    else if (counter == "characters")
+      entry.characters = count;
+    else if (counter == "cache_hits")
+      entry.cache_hits = count;
+    else if (counter == "failures")
+      entry.failures = count;
+    else if (counter == "retries")
+      entry.retries = count;
     add_usage(usage, entry);
   }
   return usage;

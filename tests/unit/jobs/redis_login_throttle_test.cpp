@@ -1,6 +1,7 @@
 // RedisLoginThrottle: the same policy as the in-memory throttle, with counters shared by every API
 // node through Redis.
 #include "jobs/redis/redis_login_throttle.h"
+
 #include "unit/jobs/store_fixture.h"
 
 namespace polyvox {
@@ -19,8 +20,11 @@ class RedisLoginThrottleTest : public ::testing::Test {
 
   const std::string prefix_ = "test-" + random_hex(6) + ":";
   ManualClock clock_;
-  ThrottlePolicy policy_{.free_failures = 3, .free_address_failures = 10,
-                         .free_user_failures = 6, .window_s = 60, .first_lock_s = 2,
+  ThrottlePolicy policy_{.free_failures = 3,
+                         .free_address_failures = 10,
+                         .free_user_failures = 6,
+                         .window_s = 60,
+                         .first_lock_s = 2,
                          .max_lock_s = 10};
 };
 

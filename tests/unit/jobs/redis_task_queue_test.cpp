@@ -88,8 +88,8 @@ TEST_F(RedisTaskQueueTest, EntryOrphanedBetweenBlockingReadAndLeaseIsRecovered) 
   // script runs: the entry waits in the group's pending list, its task never leased.
   auto& server = shared_redis_server();
   server.command({"XGROUP", "CREATE", prefix_ + "tasks", "workers", "0", "MKSTREAM"});
-  server.command({"XREADGROUP", "GROUP", "workers", "dead", "COUNT", "1", "STREAMS",
-                  prefix_ + "tasks", ">"});
+  server.command(
+      {"XREADGROUP", "GROUP", "workers", "dead", "COUNT", "1", "STREAMS", prefix_ + "tasks", ">"});
   ASSERT_EQ(server.command({"XPENDING", prefix_ + "tasks", "workers"}), "1");
   EXPECT_FALSE(store->claim("live", 30'000, 0)->has_value());  // not idle long enough yet
 
@@ -127,8 +127,7 @@ TEST_F(RedisTaskQueueTest, StoppedStoreForgetsItsIdleConsumers) {
   // An entry delivered to another process's consumer, not yet leased: that consumer must stay.
   server.command({"XREADGROUP", "GROUP", "workers", "other-process", "COUNT", "1", "STREAMS",
                   prefix_ + "tasks", ">"});
-  EXPECT_EQ(server.reply({"XINFO", "CONSUMERS", prefix_ + "tasks", "workers"}).elements.size(),
-            2u);
+  EXPECT_EQ(server.reply({"XINFO", "CONSUMERS", prefix_ + "tasks", "workers"}).elements.size(), 2u);
   store.reset();
   const redis::Value consumers = server.reply({"XINFO", "CONSUMERS", prefix_ + "tasks", "workers"});
   ASSERT_EQ(consumers.elements.size(), 1u);  // "busy-elsewhere" held no entry: forgotten

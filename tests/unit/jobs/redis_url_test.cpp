@@ -1,7 +1,7 @@
 // REDIS_URL parsing: every documented form, and refusals that never echo the password.
-#include <gtest/gtest.h>
-
 #include "jobs/redis/redis_url.h"
+
+#include <gtest/gtest.h>
 
 namespace polyvox {
 namespace {
@@ -51,9 +51,9 @@ TEST(RedisUrlTest, BracketedIpv6Host) {
 TEST(RedisUrlTest, RefusesMalformedUrlsWithoutEchoingThePassword) {
   for (const char* url :
        {"http://redis:6379", "rediss://redis:6379", "redis://", "redis://:pw@:6379",
-        "redis://host:0", "redis://host:65536", "redis://host:port", "redis://host:",
-        "redis://host/db", "redis://host/-1", "redis://[::1", "redis://host?timeout=1",
-        "redis://u:bad%zzpw@host"}) {
+        "redis://host:0", "redis://host:65536", "redis://host:port",
+        "redis://host:", "redis://host/db", "redis://host/-1", "redis://[::1",
+        "redis://host?timeout=1", "redis://u:bad%zzpw@host"}) {
     auto endpoint = parse_redis_url(url);
     ASSERT_FALSE(endpoint.ok()) << url;
     EXPECT_EQ(endpoint.error().kind, ErrorKind::kInvalidInput) << url;

@@ -206,6 +206,6 @@ inline std::string backend_name(const ::testing::TestParamInfo<std::string>& inf
 }  // namespace polyvox::test_support
 
 // Runs every TEST_P of `suite` on both backends.
-#define POLYVOX_ON_EVERY_BACKEND(suite)                                                 \
+#define POLYVOX_ON_EVERY_BACKEND(suite)                                           \
   INSTANTIATE_TEST_SUITE_P(Backends, suite, ::testing::Values("sqlite", "redis"), \
                            ::polyvox::test_support::backend_name)

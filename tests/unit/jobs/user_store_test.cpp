@@ -1,4 +1,5 @@
-// Every backend as a UserStore: users added, found, changed, listed and removed, and kept across a reopen.
+// Every backend as a UserStore: users added, found, changed, listed and removed, and kept across a
+// reopen.
 #include "unit/jobs/store_fixture.h"
 
 namespace polyvox {
