@@ -4,84 +4,15 @@
 directory. A token from one node works on the other, jobs submitted anywhere complete once, and
 while Redis is down the API answers 503 with Retry-After and the workers wait, then resume."""
 import os
-import shutil
-import signal
-import socket
-import subprocess
 import sys
-import tempfile
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from polyvox_server import Server, decoded_samples  # noqa: E402
+from polyvox_server import decoded_samples  # noqa: E402
+from redis_cluster import Cluster  # noqa: E402
 
 BINARY = None
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class RedisProcess:
-    """redis-server with AOF in a temporary directory; start() waits until it answers PING."""
-
-    def __init__(self):
-        self.dir = tempfile.mkdtemp(prefix="polyvox-redis-")
-        self.port = free_port()
-        self.process = None
-
-    def start(self):
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "yes", "--dir", self.dir, "--logfile", "redis.log"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
-                    s.sendall(b"PING\r\n")
-                    if s.recv(64).startswith(b"+PONG"):
-                        return self
-            except OSError:
-                pass
-            time.sleep(0.01)  # polling PING
-        raise RuntimeError("redis-server did not start")
-
-    def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.terminate()  # a clean shutdown: the AOF is flushed
-            self.process.wait(10)
-
-    def close(self):
-        self.stop()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    @property
-    def url(self):
-        return f"redis://127.0.0.1:{self.port}/0"
-
-
-class WorkerProcess:
-    def __init__(self, env, data_dir):
-        self.log = tempfile.TemporaryFile(mode="w+")  # a file: a pipe nobody reads would fill up
-        self.process = subprocess.Popen([BINARY, "worker"], env=env, cwd=data_dir,
-                                        stdout=self.log, stderr=subprocess.STDOUT, text=True)
-
-    def stop(self):
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.log.seek(0)
-        output = self.log.read()
-        self.log.close()
-        return self.process.returncode, output
 
 
 def job(blocks):
@@ -91,22 +22,15 @@ def job(blocks):
 
 class DistributedModeTest(unittest.TestCase):
     def setUp(self):
-        self.redis = RedisProcess().start()
-        self.data = tempfile.TemporaryDirectory()
-        env = {"REDIS_URL": self.redis.url, "REDIS_KEY_PREFIX": "it:", "TASK_LEASE_SECONDS": "3",
-               "WORKER_CONCURRENCY": "2"}
-        self.api_a = Server(BINARY, data_dir=self.data.name, **env).start()
-        self.api_b = Server(BINARY, data_dir=self.data.name, **env).start()
-        self.workers = [WorkerProcess(self.api_a.env, self.data.name) for _ in range(2)]
+        self.cluster = Cluster(BINARY, apis=2, workers=2)
+        self.redis = self.cluster.redis
+        self.api_a, self.api_b = self.cluster.apis
 
     def tearDown(self):
-        outputs = [w.stop() for w in self.workers]
-        for api in (self.api_a, self.api_b):
-            api.stop()
-        self.redis.close()
-        self.data.cleanup()
-        for code, output in outputs:
-            self.assertEqual(code, 0, output[-2000:])
+        outputs = [w.output()[-2000:] for w in self.cluster.workers]
+        codes = self.cluster.close()
+        for output, code in zip(outputs, codes):
+            self.assertEqual(code, 0, output)
 
     def test_jobs_submitted_on_either_node_complete_once(self):
         token = self.api_a.login()
