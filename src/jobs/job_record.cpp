@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "jobs/job_store.h"
+
 namespace polyvox {
 namespace {
 
@@ -32,6 +34,18 @@ std::optional<BlockStatus> parse_block_status(std::string_view name) {
     if (name == kBlockStatusNames[i]) return static_cast<BlockStatus>(i);
   }
   return std::nullopt;
+}
+
+JobRecord queued_record(const NewJob& job, int64_t now_ms) {
+  JobRecord record;
+  record.id = job.id;
+  record.owner = job.owner;
+  record.project_id = job.spec.project_id;
+  record.output_format = job.spec.output_format;
+  record.status = JobStatus::kQueued;
+  record.blocks_total = job.spec.blocks.size();
+  record.created_at_ms = record.updated_at_ms = now_ms;
+  return record;
 }
 
 std::string fallback_to_json(const std::vector<VoiceChoice>& fallback) {

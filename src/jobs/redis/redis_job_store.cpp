@@ -33,14 +33,7 @@ RedisJobStore::RedisJobStore(std::shared_ptr<Pool> pool, JobStoreOptions options
 Result<JobRecord> RedisJobStore::create_job(const NewJob& job) {
   // A job without blocks would never enqueue its assembly: it could never finish.
   if (job.spec.blocks.empty()) return invalid_input("blocks", "a job needs at least one block");
-  JobRecord record;
-  record.id = job.id;
-  record.owner = job.owner;
-  record.project_id = job.spec.project_id;
-  record.output_format = job.spec.output_format;
-  record.status = JobStatus::kQueued;
-  record.blocks_total = job.spec.blocks.size();
-  record.created_at_ms = record.updated_at_ms = clock_.now_ms();
+  const JobRecord record = queued_record(job, clock_.now_ms());
   std::vector<std::string> args{keys_.prefix,
                                 std::to_string(record.created_at_ms),
                                 record.id,
