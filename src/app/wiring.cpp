@@ -1,5 +1,6 @@
 #include "app/wiring.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <mutex>
 #include <stdexcept>
@@ -58,7 +59,11 @@ Result<Backend> open_redis_backend(const Config& config, const Clock& clock) {
     std::unique_ptr<redis::LeaderLease> leader;  // made by the first leads_periodic_work()
   };
   auto owner = std::make_shared<Owner>();
-  owner->pool = std::make_shared<redis::Pool>(*endpoint, redis::PoolOptions{});
+  redis::PoolOptions pool_options;
+  // Each worker slot holds a connection while its claim waits; heartbeats and reports need more.
+  pool_options.max_connections = std::max<std::size_t>(pool_options.max_connections,
+                                                       2 * config.service.worker.concurrency + 16);
+  owner->pool = std::make_shared<redis::Pool>(*endpoint, pool_options);
   redis::JobStoreOptions options;
   options.clock = &clock;
   options.key_prefix = prefix;
