@@ -97,6 +97,7 @@ Config load_config(const Environment& env) {
   c.render.loudness.integrated_lufs =
       static_cast<double>(env.get_int("TARGET_LUFS", -16, -40, -5));
   c.diacritizer = env.get_or("DIACRITIZER", "none");
+  c.providers = load_providers_config([&env](const std::string& key) { return env.get(key); });
 
   ServiceConfig& s = c.service;
   s.http.host = env.get_or("HOST", "127.0.0.1");

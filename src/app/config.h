@@ -8,6 +8,7 @@
 
 #include "api/http_server.h"
 #include "core/job_parser.h"
+#include "providers/provider_config.h"
 #include "worker/block_renderer.h"
 #include "worker/cleanup.h"
 #include "worker/worker_pool.h"
@@ -63,6 +64,8 @@ struct Config {
   RenderOptions render;      // OUTPUT_SAMPLE_RATE, MP3_BITRATE_KBPS, MP3_QUALITY,
                              // TARGET_LUFS, MAX_TRUE_PEAK_DBTP
   std::string diacritizer;   // DIACRITIZER: "none" (until other diacritizers exist)
+  ProvidersConfig providers; // cloud providers: seed env variables + POLYVOX_CONFIG (TOML),
+                             // see providers/provider_config.h
   ServiceConfig service;
 };
 

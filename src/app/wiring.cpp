@@ -7,12 +7,17 @@
 #include "jobs/sqlite/sqlite_database.h"
 #include "jobs/sqlite/sqlite_job_store.h"
 #include "jobs/sqlite/sqlite_user_store.h"
+#include "providers/elevenlabs_provider.h"
 #include "providers/espeak_provider.h"
 #include "providers/flite_provider.h"
+#include "providers/ghaymah_pro_provider.h"
+#include "providers/kokoro_provider.h"
+#include "providers/openai_provider.h"
 
 namespace polyvox {
 
-std::unique_ptr<ProviderRegistry> build_providers(const Config& config) {
+std::unique_ptr<ProviderRegistry> build_providers(const Config& config,
+                                                  std::shared_ptr<const http::HttpClient> http) {
   auto registry = std::make_unique<ProviderRegistry>();
   if (auto espeak = EspeakProvider::create()) {
     registry->add(std::move(espeak.value()));
@@ -23,6 +28,24 @@ std::unique_ptr<ProviderRegistry> build_providers(const Config& config) {
     registry->add(std::move(flite.value()));
   } else {
     registry->add_unusable("flite", flite.error().message);
+  }
+  if (!http) http = std::make_shared<http::HttpClient>();
+  for (const CloudProviderConfig& c : config.providers.providers) {
+    if (!c.unusable_reason.empty()) {
+      registry->add_unusable(c.name, c.unusable_reason, c.kind);
+      continue;
+    }
+    std::unique_ptr<Provider> provider;
+    if (c.kind == "elevenlabs") {
+      provider = std::make_unique<ElevenLabsProvider>(c, http);
+    } else if (c.kind == "openai") {
+      provider = std::make_unique<OpenAiProvider>(c, http);
+    } else if (c.kind == "ghaymah_pro") {
+      provider = std::make_unique<GhaymahProProvider>(c, http);
+    } else if (c.kind == "kokoro") {
+      provider = std::make_unique<KokoroProvider>(c, http);
+    }
+    if (provider) registry->add(std::move(provider), c.settings);
   }
   return registry;
 }

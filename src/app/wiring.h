@@ -7,6 +7,7 @@
 #include "app/config.h"
 #include "auth/user_store.h"
 #include "core/clock.h"
+#include "http/http_client.h"
 #include "jobs/job_store.h"
 #include "jobs/task_queue.h"
 #include "providers/provider_registry.h"
@@ -14,8 +15,11 @@
 
 namespace polyvox {
 
-// Every provider, usable or not (with its reason).
-std::unique_ptr<ProviderRegistry> build_providers(const Config& config);
+// Every provider, usable or not (with its reason): espeak, flite and the cloud providers of
+// config.providers, those lacking a key or URL as unusable. The cloud providers send through
+// `http` (one client per process, shared with the diacritizer and storage); a new client when null.
+std::unique_ptr<ProviderRegistry> build_providers(const Config& config,
+                                                  std::shared_ptr<const http::HttpClient> http = nullptr);
 
 // The job/task/user backend: SQLite in POLYVOX_DATA_DIR (embedded mode). The pointers stay valid
 // while `owner` lives.
