@@ -144,12 +144,18 @@ def wav_bytes(pcm, rate):
 
 
 def mp3_bytes(pcm, rate, kbps=128):
-    """MP3 through the lame CLI, as a vendor's encoder would produce it."""
+    """MP3 through the lame CLI, as a vendor's encoder would produce it. Written to a file (not a
+    pipe) so that lame can fill in its Info tag: encoder delay and padding are then known and the
+    decoded duration is exactly the tone's."""
     khz = "%g" % (rate / 1000.0)
-    return subprocess.run(
-        ["lame", "-r", "-s", khz, "--bitwidth", "16", "--signed", "--little-endian", "-m", "m",
-         "-b", str(kbps), "--silent", "-", "-"],
-        input=pcm, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=True).stdout
+    with tempfile.TemporaryDirectory(prefix="mock-mp3-") as tmp:
+        path = os.path.join(tmp, "out.mp3")
+        subprocess.run(
+            ["lame", "-r", "-s", khz, "--bitwidth", "16", "--signed", "--little-endian", "-m",
+             "m", "-b", str(kbps), "--silent", "-", path],
+            input=pcm, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        with open(path, "rb") as f:
+            return f.read()
 
 
 def ffmpeg_bytes(pcm, rate, fmt):
