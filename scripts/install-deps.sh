@@ -14,7 +14,7 @@ packages=(
   libsodium-dev libjwt-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libtomlplusplus-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev libeigen3-dev
   # tools used by tests and benchmarks
-  ffmpeg espeak-ng lame sqlite3 redis-server nginx-light wrk hyperfine supervisor time
+  ffmpeg espeak-ng lame openssl sqlite3 redis-server nginx-light wrk hyperfine supervisor time
   chromium
 )
 

@@ -194,8 +194,8 @@ Result<HttpClientResponse> HttpClient::send(const HttpClientRequest& request) co
                              url_part(url.get(), CURLUPART_PORT);
 
   Transfer transfer;
-  transfer.max_body = request.max_response_bytes ? request.max_response_bytes
-                                                 : options_.max_response_bytes;
+  transfer.max_body =
+      request.max_response_bytes ? request.max_response_bytes : options_.max_response_bytes;
   transfer.cancel = request.cancel;
 
   std::unique_ptr<curl_slist, SlistDeleter> header_list;
@@ -218,7 +218,8 @@ Result<HttpClientResponse> HttpClient::send(const HttpClientRequest& request) co
   curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(h, CURLOPT_SHARE, pool_->share);
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(request.connect_timeout.count()));
+  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(request.connect_timeout.count()));
   curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(request.total_timeout.count()));
   curl_easy_setopt(h, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
   curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);

@@ -1,8 +1,7 @@
 #include "providers/elevenlabs_provider.h"
 
-#include <nlohmann/json.hpp>
-
 #include <cctype>
+#include <nlohmann/json.hpp>
 
 #include "log/log.h"
 #include "providers/vendor_response.h"
@@ -137,7 +136,9 @@ Result<audio::EncodedAudio> ElevenLabsProvider::synthesize(const SynthesisReques
                     http::percent_encode(request.voice_id) +
                     "?output_format=" + http::percent_encode(config_.output_format);
   if (config_.enable_logging && !*config_.enable_logging) url += "&enable_logging=false";
-  auto http_request = json_post(std::move(url), body.dump(-1, ' ', false, json::error_handler_t::replace), config_.settings, request.cancel);
+  auto http_request =
+      json_post(std::move(url), body.dump(-1, ' ', false, json::error_handler_t::replace),
+                config_.settings, request.cancel);
   http_request.headers.emplace_back("xi-api-key", config_.api_key);
   auto response = exchange(*http_, config_.name, http_request, config_.api_key);
   if (!response) return response.take_error();

@@ -16,9 +16,9 @@ Result<audio::EncodedAudio> GhaymahProProvider::synthesize(const SynthesisReques
                      {"voice", request.voice_id},
                      {"response_format", "mp3"},
                      {"speed", config_.speed}};
-  auto http_request = json_post(config_.base_url,
-                                body.dump(-1, ' ', false, json::error_handler_t::replace),
-                                config_.settings, request.cancel);
+  auto http_request =
+      json_post(config_.base_url, body.dump(-1, ' ', false, json::error_handler_t::replace),
+                config_.settings, request.cancel);
   if (!config_.api_key.empty()) {
     http_request.headers.emplace_back("Authorization", "Bearer " + config_.api_key);
   }

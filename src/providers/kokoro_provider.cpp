@@ -1,7 +1,8 @@
 #include "providers/kokoro_provider.h"
 
-#include <nlohmann/json.hpp>
 #include <sodium.h>
+
+#include <nlohmann/json.hpp>
 
 #include "providers/vendor_response.h"
 
@@ -18,8 +19,7 @@ std::optional<std::string> decode_data_url(std::string_view url) {
   std::size_t length = 0;
   const char* end = nullptr;
   if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), data.data(),
-                        data.size(), " \r\n", &length, &end,
-                        sodium_base64_VARIANT_ORIGINAL) != 0 ||
+                        data.size(), " \r\n", &length, &end, sodium_base64_VARIANT_ORIGINAL) != 0 ||
       end != data.data() + data.size()) {
     return std::nullopt;
   }
@@ -34,9 +34,9 @@ KokoroProvider::KokoroProvider(CloudProviderConfig config,
 Result<audio::EncodedAudio> KokoroProvider::synthesize(const SynthesisRequest& request) {
   using nlohmann::json;
   const json body = {{"text", request.text}, {"voice_id", request.voice_id}};
-  auto http_request = json_post(config_.base_url,
-                                body.dump(-1, ' ', false, json::error_handler_t::replace),
-                                config_.settings, request.cancel);
+  auto http_request =
+      json_post(config_.base_url, body.dump(-1, ' ', false, json::error_handler_t::replace),
+                config_.settings, request.cancel);
   http_request.headers.emplace_back("Accept", "application/json");
   if (!config_.api_key.empty()) {
     http_request.headers.emplace_back("Authorization", "Bearer " + config_.api_key);

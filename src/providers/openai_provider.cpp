@@ -21,10 +21,9 @@ Result<audio::EncodedAudio> OpenAiProvider::synthesize(const SynthesisRequest& r
                {"response_format", config_.output_format},
                {"speed", config_.speed}};
   if (!config_.instructions.empty()) body["instructions"] = config_.instructions;
-  auto http_request =
-      json_post(config_.base_url + "/audio/speech",
-                body.dump(-1, ' ', false, json::error_handler_t::replace), config_.settings,
-                request.cancel);
+  auto http_request = json_post(config_.base_url + "/audio/speech",
+                                body.dump(-1, ' ', false, json::error_handler_t::replace),
+                                config_.settings, request.cancel);
   http_request.headers.emplace_back("Accept", "application/octet-stream");
   if (!config_.api_key.empty()) {
     http_request.headers.emplace_back("Authorization", "Bearer " + config_.api_key);
@@ -32,7 +31,8 @@ Result<audio::EncodedAudio> OpenAiProvider::synthesize(const SynthesisRequest& r
   if (!config_.organization.empty()) {
     http_request.headers.emplace_back("OpenAI-Organization", config_.organization);
   }
-  if (!config_.project.empty()) http_request.headers.emplace_back("OpenAI-Project", config_.project);
+  if (!config_.project.empty())
+    http_request.headers.emplace_back("OpenAI-Project", config_.project);
   auto response = exchange(*http_, config_.name, http_request, config_.api_key);
   if (!response) return response.take_error();
   if (auto error = non_audio_error(config_.name, *response, config_.api_key)) return *error;

@@ -13,8 +13,7 @@
 namespace polyvox {
 namespace {
 
-const std::set<std::string, std::less<>> kKinds = {"elevenlabs", "openai", "ghaymah_pro",
-                                                   "kokoro"};
+const std::set<std::string, std::less<>> kKinds = {"elevenlabs", "openai", "ghaymah_pro", "kokoro"};
 
 std::string strip_trailing_slashes(std::string url) {
   while (!url.empty() && url.back() == '/') url.pop_back();
@@ -110,17 +109,35 @@ class SectionReader {
  public:
   SectionReader(const std::string& source, const std::string& name, const toml::table& table)
       : where_(source + ": [providers." + name + "]"), table_(table) {
-    static const std::set<std::string, std::less<>> known = {
-        "kind", "base_url", "base_url_env", "api_key_env", "model", "default_voice",
-        "voice_table", "voices", "accept_any_voice", "output_format", "speed", "instructions",
-        "organization", "project", "enable_logging", "voice_settings", "voices_cache_seconds",
-        "max_concurrency", "connect_timeout_ms", "timeout_ms", "max_request_chars", "fallback",
-        "enabled"};
+    static const std::set<std::string, std::less<>> known = {"kind",
+                                                             "base_url",
+                                                             "base_url_env",
+                                                             "api_key_env",
+                                                             "model",
+                                                             "default_voice",
+                                                             "voice_table",
+                                                             "voices",
+                                                             "accept_any_voice",
+                                                             "output_format",
+                                                             "speed",
+                                                             "instructions",
+                                                             "organization",
+                                                             "project",
+                                                             "enable_logging",
+                                                             "voice_settings",
+                                                             "voices_cache_seconds",
+                                                             "max_concurrency",
+                                                             "connect_timeout_ms",
+                                                             "timeout_ms",
+                                                             "max_request_chars",
+                                                             "fallback",
+                                                             "enabled"};
     for (const auto& [key, value] : table) {
       const std::string k(key.str());
       if (k == "api_key") {
-        fail("api_key", "keys are not written in the file: put the key in an environment "
-                        "variable and give its name in api_key_env");
+        fail("api_key",
+             "keys are not written in the file: put the key in an environment "
+             "variable and give its name in api_key_env");
       }
       if (!known.count(k)) fail(k, "unknown setting");
     }
@@ -164,8 +181,8 @@ class SectionReader {
     if (const auto* node = table_.get(key)) {
       auto v = node->value<long long>();
       if (!node->is_integer() || !v || *v < min || *v > max) {
-        fail(key, "must be an integer between " + std::to_string(min) + " and " +
-                      std::to_string(max));
+        fail(key,
+             "must be an integer between " + std::to_string(min) + " and " + std::to_string(max));
       }
       out = *v;
     }
@@ -188,8 +205,8 @@ bool valid_output_format(const std::string& kind, const std::string& format) {
   auto starts = [&format](const char* prefix) { return format.rfind(prefix, 0) == 0; };
   if (kind == "elevenlabs") {
     if (starts("pcm_")) {
-      static const std::set<std::string> rates = {"8000", "16000", "22050", "24000", "44100",
-                                                  "48000"};
+      static const std::set<std::string> rates = {"8000",  "16000", "22050",
+                                                  "24000", "44100", "48000"};
       return rates.count(format.substr(4)) > 0;
     }
     return starts("mp3_") || starts("opus_");
@@ -394,8 +411,8 @@ ProvidersConfig load_providers_config(const EnvLookup& env, std::string_view tom
         reader.fail("base_url", "is required (or base_url_env)");
       }
       if (!valid_output_format(existing->kind, existing->output_format)) {
-        reader.fail("output_format", "'" + existing->output_format + "' is not supported for " +
-                                         existing->kind);
+        reader.fail("output_format",
+                    "'" + existing->output_format + "' is not supported for " + existing->kind);
       }
     }
   }

@@ -73,7 +73,7 @@ struct ElevenLabsVoiceSettings {
   std::optional<double> similarity_boost;  // 0..1
   std::optional<double> style;             // 0..1
   std::optional<bool> use_speaker_boost;
-  std::optional<double> speed;             // about 0.7..1.2
+  std::optional<double> speed;  // about 0.7..1.2
   bool empty() const {
     return !stability && !similarity_boost && !style && !use_speaker_boost && !speed;
   }
@@ -81,12 +81,12 @@ struct ElevenLabsVoiceSettings {
 
 // One configured cloud provider instance.
 struct CloudProviderConfig {
-  std::string name;         // what blocks write in "provider"
-  std::string kind;         // "elevenlabs", "openai", "ghaymah_pro", "kokoro"
-  std::string base_url;     // without a trailing slash
-  std::string base_url_env; // the variable the base URL came from ("" = written in the file)
-  std::string api_key_env;  // the variable the key came from ("" = no key is used)
-  std::string api_key;      // its value (secret: never logged, never in a message)
+  std::string name;          // what blocks write in "provider"
+  std::string kind;          // "elevenlabs", "openai", "ghaymah_pro", "kokoro"
+  std::string base_url;      // without a trailing slash
+  std::string base_url_env;  // the variable the base URL came from ("" = written in the file)
+  std::string api_key_env;   // the variable the key came from ("" = no key is used)
+  std::string api_key;       // its value (secret: never logged, never in a message)
   std::string model;
   std::string default_voice;
   std::string voice_table;                    // built-in table name

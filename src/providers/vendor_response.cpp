@@ -1,8 +1,7 @@
 #include "providers/vendor_response.h"
 
-#include <nlohmann/json.hpp>
-
 #include <cctype>
+#include <nlohmann/json.hpp>
 
 namespace polyvox {
 namespace {
@@ -197,8 +196,7 @@ Result<http::HttpClientResponse> exchange(const http::HttpClient& http, std::str
 
 std::string redact(std::string text, std::string_view secret) {
   if (secret.empty()) return text;
-  for (auto pos = text.find(secret); pos != std::string::npos;
-       pos = text.find(secret, pos + 10)) {
+  for (auto pos = text.find(secret); pos != std::string::npos; pos = text.find(secret, pos + 10)) {
     text.replace(pos, secret.size(), "[redacted]");
   }
   return text;

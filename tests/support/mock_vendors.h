@@ -10,10 +10,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <nlohmann/json.hpp>
-
 #include <chrono>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
 
@@ -86,9 +85,7 @@ class MockVendors {
     return k.is_string() ? k.get<std::string>() : "";
   }
   // The self-signed certificate of the TLS mocks ("" without TLS).
-  std::string ca_file() const {
-    return description_.begin()->value("ca_file", std::string());
-  }
+  std::string ca_file() const { return description_.begin()->value("ca_file", std::string()); }
 
   // Queues `fault` ({"kind": "rate_limit", "count": 2, "retry_after": 3}, ...) on `protocol`.
   void fail_next(const std::string& protocol, nlohmann::json fault) {

@@ -455,7 +455,10 @@ class MockServer:
         return Reply.json(status, {"error": {"message": message, "code": code}}, headers)
 
     def fault_reply(self, fault):
-        """The answer for an error fault, or None when the fault changes the audio instead."""
+        """The answer for an error fault, or None when there is no fault or it changes the audio
+        instead."""
+        if not fault:
+            return None
         kind = fault["kind"]
         if kind == "rate_limit":
             return self.error_reply(429, fault.get("code", self.rate_limit_code),
@@ -518,10 +521,9 @@ class ElevenLabsMock(MockServer):
             voices += [{"voice_id": vid, "name": name, "category": "cloned",
                         "labels": {"gender": "female", "language": "en"}}
                        for name, vid in ELEVENLABS_ACCOUNT_VOICES.items()]
-            if fault:
-                reply = self.fault_reply(fault)
-                if reply:
-                    return reply
+            reply = self.fault_reply(fault)
+            if reply:
+                return reply
             return Reply.json(200, {"voices": voices})
         if method == "GET" and path == "/v1/models":
             return Reply.json(200, [{"model_id": m, "can_do_text_to_speech": True,
@@ -531,10 +533,9 @@ class ElevenLabsMock(MockServer):
         if method != "POST" or not path.startswith(prefix):
             return self.error_reply(404, "not_found", "Not found")
         voice_id = urllib.parse.unquote(path[len(prefix):])
-        if fault:
-            reply = self.fault_reply(fault)
-            if reply:
-                return reply
+        reply = self.fault_reply(fault)
+        if reply:
+            return reply
         body = _json_body(record)
         if body is None:
             return Reply.json(422, {"detail": [{"loc": ["body"], "msg": "Invalid JSON body",
@@ -607,10 +608,9 @@ class OpenAiMock(MockServer):
                                     "https://platform.openai.com/account/api-keys." % given)
         if method != "POST" or path != "/v1/audio/speech":
             return self.error_reply(404, "unknown_url", "Invalid URL (%s %s)" % (method, path))
-        if fault:
-            reply = self.fault_reply(fault)
-            if reply:
-                return reply
+        reply = self.fault_reply(fault)
+        if reply:
+            return reply
         body = _json_body(record)
         if body is None:
             return self.error_reply(400, None, "We could not parse the JSON body of your request.")
@@ -657,10 +657,9 @@ class GhaymahProMock(MockServer):
             return self.error_reply(401, None, "Unauthorized")
         if method != "POST" or path != self.path:
             return self.error_reply(404, None, "Not Found")
-        if fault:
-            reply = self.fault_reply(fault)
-            if reply:
-                return reply
+        reply = self.fault_reply(fault)
+        if reply:
+            return reply
         body = _json_body(record)
         if body is None or not isinstance(body.get("input"), str) or not body["input"]:
             return self.error_reply(400, None, "input is required")
@@ -694,10 +693,9 @@ class KokoroMock(MockServer):
     def handle(self, method, path, record, fault):
         if method != "POST" or path != self.path:
             return self.error_reply(404, None, "Not Found")
-        if fault:
-            reply = self.fault_reply(fault)
-            if reply:
-                return reply
+        reply = self.fault_reply(fault)
+        if reply:
+            return reply
         body = _json_body(record)
         if body is None or not isinstance(body.get("text"), str) or not body["text"]:
             return self.error_reply(400, None, "text is required")
@@ -730,10 +728,9 @@ class DiacritizerMock(MockServer):
     def handle(self, method, path, record, fault):
         if method != "POST" or path != self.path:
             return self.error_reply(404, None, "Not Found")
-        if fault:
-            reply = self.fault_reply(fault)
-            if reply:
-                return reply
+        reply = self.fault_reply(fault)
+        if reply:
+            return reply
             if fault["kind"] in ("garbage", "truncated", "empty", "silent"):
                 return Reply(200, b"\x00garbage" if fault["kind"] == "garbage" else b"",
                              "application/json")

@@ -167,14 +167,13 @@ TEST_F(HttpClientTest, TruncatedBodyIsUnavailable) {
 
 TEST_F(HttpClientTest, NeverPutsHeaderValuesUserInfoOrQueryInErrors) {
   HttpClientRequest request;
-  request.url = "http://user:pa55word@127.0.0.1:" + std::to_string(closed_port()) +
-                "/v1/x?key=query-secret";
+  request.url =
+      "http://user:pa55word@127.0.0.1:" + std::to_string(closed_port()) + "/v1/x?key=query-secret";
   request.headers = {{"Authorization", "Bearer header-secret"}, {"xi-api-key", "xi-secret"}};
   auto response = client_.send(request);
   ASSERT_FALSE(response.ok());
   for (const char* secret : {"pa55word", "query-secret", "header-secret", "xi-secret"}) {
-    EXPECT_EQ(response.error().message.find(secret), std::string::npos)
-        << response.error().message;
+    EXPECT_EQ(response.error().message.find(secret), std::string::npos) << response.error().message;
   }
 }
 

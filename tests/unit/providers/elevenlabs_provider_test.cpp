@@ -89,7 +89,8 @@ TEST_F(ElevenLabsProviderTest, PcmFormatsComeBackAsRawPcmAtTheirRate) {
 }
 
 TEST_F(ElevenLabsProviderTest, ResolvesSeedNamesIdsDefaultAndRawIds) {
-  auto p = provider({}, "[providers.elevenlabs]\nvoices = { narrator = \"AbCdEfGhIjKlMnOpQrSt\" }\n");
+  auto p =
+      provider({}, "[providers.elevenlabs]\nvoices = { narrator = \"AbCdEfGhIjKlMnOpQrSt\" }\n");
   EXPECT_EQ(p->resolve_voice("rachel"), kRachel);
   EXPECT_EQ(p->resolve_voice("Rachel"), kRachel);
   EXPECT_EQ(p->resolve_voice("bill"), "pqHfZKP75CvOlQylNhV4");
@@ -178,8 +179,8 @@ TEST_F(ElevenLabsProviderTest, RateLimitIsRetryableWithRetryAfter) {
   EXPECT_EQ(audio.error().retry_after_s, 7);
   EXPECT_NE(audio.error().message.find("too_many_concurrent_requests"), std::string::npos);
 
-  mocks_->fail_next("elevenlabs", {{"kind", "rate_limit"}, {"retry_after", nullptr},
-                                   {"retry_after_ms", 2500}});
+  mocks_->fail_next("elevenlabs",
+                    {{"kind", "rate_limit"}, {"retry_after", nullptr}, {"retry_after_ms", 2500}});
   audio = p->synthesize({"Hello.", kRachel});
   ASSERT_FALSE(audio.ok());
   EXPECT_EQ(audio.error().retry_after_s, 3);

@@ -41,8 +41,8 @@ TEST_F(GhaymahProProviderTest, PostsToTheUrlItselfAndReturnsMp3) {
   EXPECT_EQ(log[0]["path"], "/tts");
   EXPECT_EQ(log[0]["headers"]["authorization"], "Bearer " + mocks_->key("ghaymah_pro"));
   EXPECT_EQ(log[0]["headers"]["content-type"], "application/json");
-  EXPECT_EQ(log[0]["json"], (json{{"input", text}, {"voice", "2"}, {"response_format", "mp3"},
-                                  {"speed", 1.0}}));
+  EXPECT_EQ(log[0]["json"],
+            (json{{"input", text}, {"voice", "2"}, {"response_format", "mp3"}, {"speed", 1.0}}));
   auto pcm = audio::decode_audio(*audio);
   ASSERT_TRUE(pcm.ok()) << pcm.error().message;
   EXPECT_NEAR(pcm->duration_ms(), 60.0 * 23, 80.0);  // 23 code points
@@ -61,8 +61,8 @@ TEST_F(GhaymahProProviderTest, PlainTextErrorsCarryTheirText) {
   EXPECT_EQ(crashed.error().kind, ErrorKind::kUnavailable);
   EXPECT_EQ(crashed.error().message, "ghaymah_pro: HTTP 500: model crashed");
 
-  mocks_->fail_next("ghaymah_pro", {{"kind", "rate_limit"}, {"retry_after_date", true},
-                                    {"retry_after", 30}});
+  mocks_->fail_next("ghaymah_pro",
+                    {{"kind", "rate_limit"}, {"retry_after_date", true}, {"retry_after", 30}});
   auto limited = p->synthesize({"x", "0"});
   ASSERT_FALSE(limited.ok());
   EXPECT_EQ(limited.error().kind, ErrorKind::kRateLimited);

@@ -34,9 +34,11 @@ TEST_F(OpenAiProviderTest, SendsTheDocumentedRequestAndReturnsMp3) {
   EXPECT_EQ(log[0]["headers"]["content-type"], "application/json");
   EXPECT_EQ(log[0]["headers"]["openai-organization"], "org-1");
   EXPECT_EQ(log[0]["headers"]["openai-project"], "proj-1");
-  EXPECT_EQ(log[0]["json"],
-            (json{{"model", "tts-1"}, {"input", text}, {"voice", "nova"},
-                  {"response_format", "mp3"}, {"speed", 1.0}}));
+  EXPECT_EQ(log[0]["json"], (json{{"model", "tts-1"},
+                                  {"input", text},
+                                  {"voice", "nova"},
+                                  {"response_format", "mp3"},
+                                  {"speed", 1.0}}));
 
   auto pcm = audio::decode_audio(*audio);
   ASSERT_TRUE(pcm.ok()) << pcm.error().message;
@@ -74,8 +76,8 @@ TEST_F(OpenAiProviderTest, WrongKeyIsFinalAndTheEchoedKeyIsRedacted) {
 
 TEST_F(OpenAiProviderTest, RateLimitIsRetryableButInsufficientQuotaIsFinal) {
   auto p = provider();
-  mocks_->fail_next("openai", {{"kind", "rate_limit"}, {"retry_after", 20},
-                               {"retry_after_ms", 1200}});
+  mocks_->fail_next("openai",
+                    {{"kind", "rate_limit"}, {"retry_after", 20}, {"retry_after_ms", 1200}});
   auto limited = p->synthesize({"Hello.", "alloy"});
   ASSERT_FALSE(limited.ok());
   EXPECT_EQ(limited.error().kind, ErrorKind::kRateLimited);
@@ -157,7 +159,9 @@ TEST_F(OpenAiProviderTest, ASecondCompatibleServerIsOneConfigSection) {
   const std::string toml =
       "[providers.local_tts]\n"
       "kind = \"openai\"\n"
-      "base_url = \"" + mocks_->url("openai") + "/\"\n"
+      "base_url = \"" +
+      mocks_->url("openai") +
+      "/\"\n"
       "api_key_env = \"LOCAL_TTS_KEY\"\n"
       "model = \"tts-1-hd\"\n"
       "voice_table = \"none\"\n"

@@ -21,10 +21,9 @@ TEST(ProviderConfigTest, WithoutEnvironmentEveryBuiltInIsListedUnusableWithTheRe
   const ProvidersConfig config = config_from({});
   std::vector<std::string> names;
   for (const auto& c : config.providers) names.push_back(c.name);
-  EXPECT_EQ(names, (std::vector<std::string>{"elevenlabs", "openai", "ghaymah", "ghaymah_pro",
-                                             "kokoro"}));
-  EXPECT_EQ(provider_config(config, "elevenlabs").unusable_reason,
-            "ELEVENLABS_API_KEY is not set");
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"elevenlabs", "openai", "ghaymah", "ghaymah_pro", "kokoro"}));
+  EXPECT_EQ(provider_config(config, "elevenlabs").unusable_reason, "ELEVENLABS_API_KEY is not set");
   EXPECT_EQ(provider_config(config, "openai").unusable_reason, "OPENAI_API_KEY is not set");
   EXPECT_EQ(provider_config(config, "ghaymah").unusable_reason,
             "GHAYMAH_API_KEY and GHAYMAH_API_BASE_URL are not set");
@@ -64,13 +63,19 @@ TEST(ProviderConfigTest, SeedVariablesAndDefaults) {
 }
 
 TEST(ProviderConfigTest, ElevenLabsLimitFollowsTheModel) {
-  EXPECT_EQ(provider_config(config_from({{"ELEVENLABS_MODEL_ID", "eleven_turbo_v2_5"}}),
-                            "elevenlabs").max_request_chars, 40'000u);
+  EXPECT_EQ(
+      provider_config(config_from({{"ELEVENLABS_MODEL_ID", "eleven_turbo_v2_5"}}), "elevenlabs")
+          .max_request_chars,
+      40'000u);
   EXPECT_EQ(provider_config(config_from({{"ELEVENLABS_MODEL_ID", "eleven_v3"}}), "elevenlabs")
-                .max_request_chars, 3'000u);
-  EXPECT_EQ(provider_config(config_from({}, "[providers.elevenlabs]\nmodel = \"eleven_v3\"\n"
-                                            "max_request_chars = 2500\n"),
-                            "elevenlabs").max_request_chars, 2'500u);
+                .max_request_chars,
+            3'000u);
+  EXPECT_EQ(provider_config(config_from({},
+                                        "[providers.elevenlabs]\nmodel = \"eleven_v3\"\n"
+                                        "max_request_chars = 2500\n"),
+                            "elevenlabs")
+                .max_request_chars,
+            2'500u);
 }
 
 TEST(ProviderConfigTest, FileDeclaresInstancesAndAdjustsBuiltIns) {
@@ -132,8 +137,9 @@ TEST(ProviderConfigTest, RefusesKeysInTheFileAndMalformedSettings) {
             std::string::npos);
   EXPECT_NE(error_of("[providers.openai]\noutput_format = \"mp4\"\n").find("output_format"),
             std::string::npos);
-  EXPECT_NE(error_of("[providers.elevenlabs]\noutput_format = \"ulaw_8000\"\n")
-                .find("not supported"), std::string::npos);
+  EXPECT_NE(
+      error_of("[providers.elevenlabs]\noutput_format = \"ulaw_8000\"\n").find("not supported"),
+      std::string::npos);
   EXPECT_NE(error_of("[providers.openai]\nspeed = 9\n").find("speed"), std::string::npos);
   EXPECT_NE(error_of("[providers.openai]\nkind = \"kokoro\"\n").find("must be openai"),
             std::string::npos);
@@ -159,17 +165,16 @@ TEST(ProviderConfigTest, ReadsTheFileNamedByPolyvoxConfig) {
   const EnvMap missing = {{"POLYVOX_CONFIG", (dir / "nope.toml").string()}};
   EXPECT_THROW(load_providers_config([&missing](const std::string& k) {
                  auto it = missing.find(k);
-                 return it == missing.end() ? std::nullopt
-                                            : std::optional<std::string>(it->second);
+                 return it == missing.end() ? std::nullopt : std::optional<std::string>(it->second);
                }),
                std::invalid_argument);
 }
 
 TEST(ProviderWiringTest, RegistersUsableProvidersWithSettingsAndUnusableOnesWithReasons) {
   Config config;
-  config.providers = config_from({{"ELEVENLABS_API_KEY", "k"},
-                                  {"KOKORO_API_BASE_URL", "http://127.0.0.1:9/kokoro"}},
-                                 "[providers.elevenlabs]\nmax_concurrency = 3\n");
+  config.providers = config_from(
+      {{"ELEVENLABS_API_KEY", "k"}, {"KOKORO_API_BASE_URL", "http://127.0.0.1:9/kokoro"}},
+      "[providers.elevenlabs]\nmax_concurrency = 3\n");
   auto registry = build_providers(config);
   ASSERT_NE(registry->find("elevenlabs"), nullptr);
   EXPECT_EQ(registry->find("elevenlabs")->kind(), "elevenlabs");
@@ -201,7 +206,8 @@ TEST(VendorErrorTest, ReadsEveryErrorShape) {
             "invalid_request_error|Bad");
   EXPECT_EQ(parsed(R"({"error": "plain"})"), "|plain");
   EXPECT_EQ(parsed(R"({"message": "top", "code": 7})"), "7|top");
-  EXPECT_EQ(parsed("<html>\n<b>502</b> Bad Gateway</html>"), "|<html> <b>502</b> Bad Gateway</html>");
+  EXPECT_EQ(parsed("<html>\n<b>502</b> Bad Gateway</html>"),
+            "|<html> <b>502</b> Bad Gateway</html>");
   EXPECT_EQ(parse_vendor_error(std::string(1000, 'x')).message.size(), 303u);
 }
 
