@@ -258,6 +258,8 @@ Result<HttpClientResponse> HttpClient::send(const HttpClientRequest& request) co
   connections_opened_.fetch_add(static_cast<std::size_t>(std::max(0L, connects)));
   long status = 0;
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+  long version = 0;
+  curl_easy_getinfo(h, CURLINFO_HTTP_VERSION, &version);
   // The handle must not keep pointers into this frame.
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, nullptr);
@@ -265,6 +267,11 @@ Result<HttpClientResponse> HttpClient::send(const HttpClientRequest& request) co
 
   if (code == CURLE_OK) {
     transfer.response.status = static_cast<int>(status);
+    transfer.response.http_version = version == CURL_HTTP_VERSION_1_0   ? 10
+                                     : version == CURL_HTTP_VERSION_1_1 ? 11
+                                     : version == CURL_HTTP_VERSION_2_0 ? 20
+                                     : version == CURL_HTTP_VERSION_3   ? 30
+                                                                        : 0;
     return std::move(transfer.response);
   }
   std::string reason;

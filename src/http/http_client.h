@@ -39,7 +39,8 @@ struct HttpClientRequest {
 
 struct HttpClientResponse {
   int status = 0;
-  Headers headers;  // of the final response, names lower-cased, in the order received
+  int http_version = 0;  // 10, 11, 20 or 30 (HTTP/1.0, 1.1, 2, 3)
+  Headers headers;       // of the final response, names lower-cased, in the order received
   std::string body;
 
   // The first header called `name` (case-insensitive), or nullopt.

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "http/http_client.h"
 
@@ -25,9 +26,10 @@ namespace polyvox::test_support {
 class MockVendors {
  public:
   // Starts every mock (elevenlabs, openai, ghaymah, ghaymah_pro, kokoro, diacritizer); with
-  // `tls`, they speak HTTPS with a self-signed certificate (ca_file()). Throws std::runtime_error
-  // when they do not come up within 20 s.
-  explicit MockVendors(bool tls = false) {
+  // `tls`, they speak HTTPS with a self-signed certificate (ca_file()). With `h2_proxy` (and no
+  // `tls`), "h2" is nginx speaking HTTP/2 over TLS in front of the kokoro mock (ca_file("h2")).
+  // Throws std::runtime_error when they do not come up within 20 s.
+  explicit MockVendors(bool tls = false, bool h2_proxy = false) {
     int in_pipe[2], out_pipe[2];
     if (pipe(in_pipe) != 0 || pipe(out_pipe) != 0) throw std::runtime_error("pipe failed");
     posix_spawn_file_actions_t actions;
@@ -39,8 +41,12 @@ class MockVendors {
     std::string python = POLYVOX_PYTHON;
     std::string script = std::string(POLYVOX_TEST_SUPPORT_DIR) + "/mock_vendors.py";
     std::string tls_flag = "--tls";
-    char* argv[] = {python.data(), script.data(), tls ? tls_flag.data() : nullptr, nullptr};
-    const int rc = posix_spawn(&pid_, python.c_str(), &actions, nullptr, argv, environ);
+    std::string h2_flag = "--h2-proxy";
+    std::vector<char*> argv = {python.data(), script.data()};
+    if (tls) argv.push_back(tls_flag.data());
+    if (h2_proxy) argv.push_back(h2_flag.data());
+    argv.push_back(nullptr);
+    const int rc = posix_spawn(&pid_, python.c_str(), &actions, nullptr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
     close(in_pipe[0]);
     close(out_pipe[1]);
@@ -84,8 +90,10 @@ class MockVendors {
     const auto& k = at(protocol)["key"];
     return k.is_string() ? k.get<std::string>() : "";
   }
-  // The self-signed certificate of the TLS mocks ("" without TLS).
-  std::string ca_file() const { return description_.begin()->value("ca_file", std::string()); }
+  // The self-signed certificate of the TLS mocks ("" without TLS), or of `protocol`'s.
+  std::string ca_file(const std::string& protocol = "elevenlabs") const {
+    return at(protocol).value("ca_file", std::string());
+  }
 
   // Queues `fault` ({"kind": "rate_limit", "count": 2, "retry_after": 3}, ...) on `protocol`.
   void fail_next(const std::string& protocol, nlohmann::json fault) {

@@ -18,9 +18,10 @@ In-process use (Python tests):
         assert eleven.request_count() == 3
         eleven.requests()[-1]["json"]["text"]
 
-Out-of-process use (C++ tests, other languages): `python3 mock_vendors.py [--tls]` starts every
-mock, prints one JSON line {"<protocol>": {"url", "key", "port", "ca_file"}, ...} and serves until
-its stdin closes or it gets SIGTERM. Every mock also answers, on its own port:
+Out-of-process use (C++ tests, other languages): `python3 mock_vendors.py [--tls] [--h2-proxy]`
+starts every mock, prints one JSON line {"<protocol>": {"url", "key", "port", "ca_file"}, ...}
+and serves until its stdin closes or it gets SIGTERM. --h2-proxy adds "h2": nginx speaking HTTP/2
+over TLS (self-signed, its ca_file given) in front of the kokoro mock. Every mock also answers, on its own port:
     POST /__mock__/faults    {"kind": ..., "count": n, ...params}   queue a fault (see fail_next)
     GET  /__mock__/requests  the request log (JSON list, see RecordedRequest)
     GET  /__mock__/stats     {"requests": n, "connections": n}
@@ -795,12 +796,61 @@ def provider_env(mocks):
     return env
 
 
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_h2_proxy(workdir, upstream):
+    """nginx speaking HTTP/2 over TLS on a free port (self-signed certificate) in front of the
+    mock `upstream`, for tests of HTTP/2 negotiation. Returns (process, description)."""
+    prefix = os.path.join(workdir, "nginx")
+    os.makedirs(prefix, exist_ok=True)
+    _, cert = self_signed_tls(prefix)
+    key = os.path.join(prefix, "mock-key.pem")
+    port = free_port()
+    conf = os.path.join(prefix, "nginx.conf")
+    with open(conf, "w") as f:
+        f.write("""
+pid %(p)s/nginx.pid;
+error_log %(p)s/error.log;
+events { worker_connections 64; }
+http {
+  access_log off;
+  client_body_temp_path %(p)s/body; proxy_temp_path %(p)s/proxy;
+  fastcgi_temp_path %(p)s/fastcgi; uwsgi_temp_path %(p)s/uwsgi; scgi_temp_path %(p)s/scgi;
+  server {
+    listen 127.0.0.1:%(port)d ssl http2;
+    ssl_certificate %(cert)s; ssl_certificate_key %(key)s;
+    location / { proxy_pass %(upstream)s; proxy_http_version 1.1; }
+  }
+}
+""" % {"p": prefix, "port": port, "cert": cert, "key": key, "upstream": upstream.origin})
+    process = subprocess.Popen(["nginx", "-p", prefix, "-e", os.path.join(prefix, "error.log"),
+                                "-c", conf, "-g", "daemon off;"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.02)
+    return process, {"url": "https://127.0.0.1:%d%s" % (port, upstream.path), "port": port,
+                     "key": upstream.key, "ca_file": cert, "upstream": upstream.name}
+
+
 def main(argv):
     tls = "--tls" in argv
     workdir = tempfile.mkdtemp(prefix="mock-vendors-")
     context, ca_file = self_signed_tls(workdir) if tls else (None, "")
     mocks = make_all(context)
     description = {name: dict(m.describe(), ca_file=ca_file) for name, m in mocks.items()}
+    nginx = None
+    if "--h2-proxy" in argv and not tls:
+        # "h2": HTTP/2 over TLS in front of the kokoro mock (its control endpoints too).
+        nginx, description["h2"] = start_h2_proxy(workdir, mocks["kokoro"])
     sys.stdout.write(json.dumps(description) + "\n")
     sys.stdout.flush()
     try:
@@ -810,6 +860,9 @@ def main(argv):
     except KeyboardInterrupt:
         pass
     finally:
+        if nginx:
+            nginx.terminate()
+            nginx.wait()
         shutil.rmtree(workdir, ignore_errors=True)
         sys.stdout.flush()
         os._exit(0)  # handler threads may still hang on a fault: do not wait for them

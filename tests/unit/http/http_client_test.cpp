@@ -52,6 +52,7 @@ TEST_F(HttpClientTest, SendsMethodHeadersAndBodyAndReturnsStatusHeadersAndBody) 
   auto response = client_.send(kokoro_post());
   ASSERT_TRUE(response.ok()) << response.error().message;
   EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->http_version, 11);  // plain http stays HTTP/1.1
   EXPECT_EQ(response->content_type(), "application/json");
   EXPECT_EQ(response->header("CONTENT-TYPE"), "application/json");
   EXPECT_TRUE(json::parse(response->body).contains("audio"));
@@ -206,6 +207,27 @@ TEST(HttpClientTlsTest, VerifiesCertificatesAndTrustsOnlyWhatItIsTold) {
   auto accepted = trusting.send(request);
   ASSERT_TRUE(accepted.ok()) << accepted.error().message;
   EXPECT_EQ(accepted->status, 200);
+}
+
+TEST(HttpClientHttp2Test, NegotiatesHttp2OverTlsAndKeepsOneConnection) {
+  MockVendors mocks(/*tls=*/false, /*h2_proxy=*/true);
+  HttpClientOptions options;
+  options.ca_file = mocks.ca_file("h2");
+  HttpClient client(options);
+  HttpClientRequest request;
+  request.method = "POST";
+  request.url = mocks.url("h2");
+  request.headers = {{"Content-Type", "application/json"}};
+  request.body = json{{"text", "Over HTTP/2."}, {"voice_id", "0"}}.dump();
+  for (int i = 0; i < 3; ++i) {
+    auto response = client.send(request);
+    ASSERT_TRUE(response.ok()) << response.error().message;
+    EXPECT_EQ(response->status, 200);
+    EXPECT_EQ(response->http_version, 20);
+    EXPECT_TRUE(json::parse(response->body).contains("audio"));
+  }
+  EXPECT_EQ(client.connections_opened(), 1u);  // one TLS connection for every request
+  EXPECT_EQ(mocks.request_count("kokoro"), 3);
 }
 
 TEST(RetryAfterTest, ReadsSecondsMillisecondsAndDates) {

@@ -213,7 +213,10 @@ TEST(VendorErrorTest, ReadsEveryErrorShape) {
 
 TEST(VendorErrorTest, ClassifiesStatusesAndCodes) {
   auto kind_of = [](int status, const std::string& body, http::Headers headers = {}) {
-    http::HttpClientResponse r{status, std::move(headers), body};
+    http::HttpClientResponse r;
+    r.status = status;
+    r.headers = std::move(headers);
+    r.body = body;
     return vendor_error("p", r, "").kind;
   };
   EXPECT_EQ(kind_of(429, "{}"), ErrorKind::kRateLimited);
@@ -232,7 +235,9 @@ TEST(VendorErrorTest, ClassifiesStatusesAndCodes) {
 }
 
 TEST(VendorErrorTest, RedactsTheSecretEverywhere) {
-  http::HttpClientResponse r{401, {}, R"({"error": {"message": "bad key s3cr3t and s3cr3t"}})"};
+  http::HttpClientResponse r;
+  r.status = 401;
+  r.body = R"({"error": {"message": "bad key s3cr3t and s3cr3t"}})";
   const Error e = vendor_error("p", r, "s3cr3t");
   EXPECT_EQ(e.message, "p: HTTP 401: bad key [redacted] and [redacted]");
   EXPECT_EQ(redact("abc", ""), "abc");
