@@ -43,6 +43,8 @@ Faults, consumed one per protocol request in the order queued (fail_next(kind, c
     json_error_200  200 with Content-Type application/json and an error object
     empty           200 with an audio Content-Type and no body
     silent          200 with valid audio of the right length that is all silence
+    missing_field   (diacritizer) 200 JSON without vocalized_text
+The diacritizer mock applies garbage, truncated and empty to its JSON answer.
 """
 import base64
 import email.utils
@@ -732,15 +734,22 @@ class DiacritizerMock(MockServer):
         reply = self.fault_reply(fault)
         if reply:
             return reply
-            if fault["kind"] in ("garbage", "truncated", "empty", "silent"):
-                return Reply(200, b"\x00garbage" if fault["kind"] == "garbage" else b"",
-                             "application/json")
         body = _json_body(record)
         if body is None or not isinstance(body.get("text"), str):
             return Reply.json(422, {"detail": [{"loc": ["body", "text"], "msg": "field required",
                                                 "type": "value_error.missing"}]})
         field = "diacritized_text" if self.legacy else "vocalized_text"
-        return Reply.json(200, {field: self.vocalize(body["text"])})
+        answer = json.dumps({field: self.vocalize(body["text"])}).encode()
+        kind = fault["kind"] if fault else None
+        if kind == "garbage":
+            answer = b"\x00not json"
+        elif kind == "truncated":
+            answer = answer[: len(answer) // 2]
+        elif kind == "empty":
+            answer = b""
+        elif kind == "missing_field":  # 200 without the text field (the seed answered 500)
+            answer = b'{"result": "ok"}'
+        return Reply(200, answer, "application/json")
 
 
 # ---------------------------------------------------------------------------------------------
