@@ -87,39 +87,60 @@ std::vector<std::thread> start_workers(sqlite::SqliteJobStore& store, int n,
   return workers;
 }
 
-// Creates kJobsPerRun jobs from kCallers threads; returns jobs/s and the ids.
-double bench_create(sqlite::SqliteJobStore& store, std::vector<std::string>* ids) {
+// Sorts `samples` and returns its `p`-th percentile (0..100).
+double percentile(std::vector<double>& samples, int p) {
+  std::sort(samples.begin(), samples.end());
+  return samples[std::min(samples.size() - 1, samples.size() * p / 100)];
+}
+
+struct CreateFigures {
+  double jobs_per_s = 0;
+  double median_ms = 0;
+  double p99_ms = 0;
+};
+
+// Creates kJobsPerRun jobs from kCallers threads, timing each call; appends the ids to `ids`.
+CreateFigures bench_create(sqlite::SqliteJobStore& store, std::vector<std::string>* ids) {
   std::vector<std::vector<NewJob>> per_caller(kCallers);
   for (int i = 0; i < kJobsPerRun; ++i) per_caller[i % kCallers].push_back(three_block_job());
+  std::vector<std::vector<double>> ms(kCallers);
   const auto start = Steady::now();
   std::vector<std::thread> callers;
-  for (auto& jobs : per_caller) {
-    callers.emplace_back([&store, &jobs] {
+  for (int c = 0; c < kCallers; ++c) {
+    callers.emplace_back([&store, &jobs = per_caller[c], &ms = ms[c]] {
+      ms.reserve(jobs.size());
       for (const NewJob& job : jobs) {
+        const auto call = Steady::now();
         if (!store.create_job(job).ok()) std::exit(1);
+        ms.push_back(seconds_since(call) * 1e3);
       }
     });
   }
   for (auto& c : callers) c.join();
-  const double rate = kJobsPerRun / seconds_since(start);
+  CreateFigures figures;
+  figures.jobs_per_s = kJobsPerRun / seconds_since(start);
+  std::vector<double> all;
+  for (auto& v : ms) all.insert(all.end(), v.begin(), v.end());
+  figures.median_ms = percentile(all, 50);
+  figures.p99_ms = percentile(all, 99);
   if (ids != nullptr) {
     for (auto& jobs : per_caller) {
       for (auto& job : jobs) ids->push_back(job.id);
     }
   }
-  return rate;
+  return figures;
 }
 
 void report_create(const fs::path& dir, bool full) {
   const char* sync = full ? "FULL  " : "NORMAL";
   {
     Store store = open_store(dir / "create.db", full);
-    const double rate = bench_create(*store.jobs, nullptr);
+    const CreateFigures f = bench_create(*store.jobs, nullptr);
     const auto stats = store.db->write_stats();
     std::printf(
-        "create_job, 3 blocks, %d callers, synchronous=%s          %8.0f jobs/s (%.1f "
-        "jobs per commit)\n",
-        kCallers, sync, rate,
+        "create_job, 3 blocks, %d callers, synchronous=%s          %8.0f jobs/s  median %.2f ms  "
+        "p99 %.2f ms  (%.1f jobs per commit)\n",
+        kCallers, sync, f.jobs_per_s, f.median_ms, f.p99_ms,
         static_cast<double>(stats.operations) / static_cast<double>(stats.transactions));
   }
   Store store = open_store(dir / "create.db", full);
@@ -127,15 +148,15 @@ void report_create(const fs::path& dir, bool full) {
   std::atomic<int64_t> done{0};
   auto workers = start_workers(*store.jobs, 4, stop, done);
   const auto start = Steady::now();
-  const double rate = bench_create(*store.jobs, nullptr);
+  const CreateFigures f = bench_create(*store.jobs, nullptr);
   const double tasks_rate = static_cast<double>(done) / seconds_since(start);
   stop = true;
   store.jobs->interrupt();
   for (auto& w : workers) w.join();
   std::printf(
-      "create_job, same, while 4 workers claim+complete, %s   %8.0f jobs/s (workers: "
-      "%.0f tasks/s)\n",
-      sync, rate, tasks_rate);
+      "create_job, same, while 4 workers claim+complete, %s   %8.0f jobs/s  median %.2f ms  "
+      "p99 %.2f ms  (workers: %.0f tasks/s)\n",
+      sync, f.jobs_per_s, f.median_ms, f.p99_ms, tasks_rate);
 }
 
 void report_get(const fs::path& dir) {
@@ -162,11 +183,11 @@ void report_get(const fs::path& dir) {
     for (auto& r : readers) r.join();
     std::vector<double> all;
     for (auto& v : us) all.insert(all.end(), v.begin(), v.end());
-    std::sort(all.begin(), all.end());
+    const double median = percentile(all, 50);
     std::printf(
         "get_job with 3 blocks, %d reader thread(s)                 median %5.1f us   "
         "p99 %6.1f us\n",
-        threads, all[all.size() / 2], all[all.size() * 99 / 100]);
+        threads, median, percentile(all, 99));
   }
 }
 
@@ -176,7 +197,7 @@ void report_claim_complete(const fs::path& dir) {
   for (int i = 0; i < kJobs; ++i) {
     if (!store.jobs->create_job(three_block_job()).ok()) std::exit(1);
   }
-  const int64_t total = kJobs * (kBlocks + 1);  // blocks and one assembly each
+  const int64_t total = int64_t{kJobs} * (kBlocks + 1);  // blocks and one assembly each
   std::atomic<bool> stop{false};
   std::atomic<int64_t> done{0};
   const auto start = Steady::now();

@@ -1,7 +1,15 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package Polyvox needs to build, test and benchmark.
 # Idempotent: packages already present are skipped; apt-get runs only when something is missing.
+#   scripts/install-deps.sh            build, test and benchmark dependencies (make, CI)
+#   scripts/install-deps.sh --runtime  only what the polyvox binary needs to run (container image)
 set -euo pipefail
+
+runtime_packages=(
+  ca-certificates libcurl4 libhiredis0.14 libsqlite3-0 libavcodec59 libavformat59 libavutil57
+  libswresample4 libsoxr0 libmp3lame0 libebur128-1 libespeak-ng1 espeak-ng-data libflite1
+  libsodium23 libjwt0 libspdlog1.10 libfmt9 libtomlplusplus3 curl
+)
 
 packages=(
   # toolchain
@@ -18,6 +26,10 @@ packages=(
   chromium
 )
 
+if [ "${1:-}" = "--runtime" ]; then
+  packages=("${runtime_packages[@]}")
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
@@ -25,7 +37,7 @@ for p in "${packages[@]}"; do
   fi
 done
 # Node.js (npm packages: swagger-ui-dist, s3rver, OpenAPI validator) — any installed node will do.
-if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+if [ "${1:-}" != "--runtime" ] && { ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; }; then
   missing+=(nodejs npm)
 fi
 
@@ -36,4 +48,5 @@ if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -q
   $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+  if [ "${1:-}" = "--runtime" ]; then $SUDO rm -rf /var/lib/apt/lists/*; fi
 fi

@@ -6,6 +6,7 @@
 #include "api/route_groups.h"
 #include "core/ids.h"
 #include "core/job_parser.h"
+#include "core/usage.h"
 #include "log/log.h"
 
 namespace polyvox {
@@ -37,6 +38,16 @@ void write_summary(JsonWriter& out, const JobRecord& job, const std::string& bas
   }
   out.member("created_at", iso8601(job.created_at_ms))
       .member("updated_at", iso8601(job.updated_at_ms));
+}
+
+// What the job's done blocks cost, per provider.
+std::vector<ProviderUsage> job_usage(const JobRecord& job) {
+  std::vector<ProviderUsage> totals;
+  for (const auto& b : job.blocks) {
+    if (!b.result) continue;
+    for (const auto& u : b.result->usage) add_usage(totals, u);
+  }
+  return totals;
 }
 
 // POST /tts: validate, store durably with its tasks, answer 202.
@@ -90,7 +101,9 @@ HttpResponse status(HttpRequest& request, ApiDeps& deps) {
     if (b.result) out.member("provider", b.result->provider);
     out.end_object();
   }
-  out.end_array().end_object();
+  out.end_array();
+  out.key("usage").raw(usage_to_json(job_usage(*job)));
+  out.end_object();
   return json_response(200, out.take());
 }
 
@@ -119,7 +132,8 @@ HttpResponse result(HttpRequest& request, ApiDeps& deps) {
   json body = {{"job_id", job->id},
                {"result_url", result_url(*job, base)},
                {"block_urls", std::move(block_urls)},
-               {"manifest", manifest.is_discarded() ? json(nullptr) : manifest}};
+               {"manifest", manifest.is_discarded() ? json(nullptr) : manifest},
+               {"usage", json::parse(usage_to_json(job_usage(*job)))}};
   return json_response(200, body.dump());
 }
 
@@ -164,6 +178,24 @@ HttpResponse list(HttpRequest& request, ApiDeps& deps) {
   return json_response(200, out.take());
 }
 
+// GET /usage[?owner=]: the caller's usage per provider (admins: every user's, or one's).
+HttpResponse usage(HttpRequest& request, ApiDeps& deps) {
+  auto user = require_user(request, deps);
+  if (!user) return error_response(user.error());
+  const std::string owner = user->admin ? request.query_param("owner").value_or("") : user->name;
+  auto rows = deps.jobs->usage(owner);
+  if (!rows) return error_response(rows.error());
+  JsonWriter out;
+  out.begin_object().key("users").begin_array();
+  for (const auto& row : *rows) {
+    out.begin_object().member("user", row.owner);
+    out.key("providers").raw(usage_to_json(row.providers));
+    out.end_object();
+  }
+  out.end_array().end_object();
+  return json_response(200, out.take());
+}
+
 // DELETE /jobs/{id}: cancels a running job; deletes a finished one with its files.
 HttpResponse remove(HttpRequest& request, ApiDeps& deps) {
   auto user = require_user(request, deps);
@@ -204,6 +236,7 @@ void register_job_routes(Router& router, ApiDeps& deps) {
   router.add("GET", "/status/{id}", [&deps](HttpRequest& r) { return status(r, deps); });
   router.add("GET", "/result/{id}", [&deps](HttpRequest& r) { return result(r, deps); });
   router.add("GET", "/jobs", [&deps](HttpRequest& r) { return list(r, deps); });
+  router.add("GET", "/usage", [&deps](HttpRequest& r) { return usage(r, deps); });
   router.add("DELETE", "/jobs/{id}", [&deps](HttpRequest& r) { return remove(r, deps); },
              Execution::kBlocking);
 }

@@ -22,6 +22,9 @@ int run_synth(const SynthArgs& args, const Config& config);
 // a clean shutdown; 2 for a configuration that cannot start.
 int run_serve(const Config& config);
 
+// A worker node (distributed mode, REDIS_URL set): claims and runs tasks until SIGTERM/SIGINT.
+int run_worker(const Config& config);
+
 // User administration: `users add NAME [--password P] [--admin]` (no --password: read from
 // stdin), `users list`, `users passwd NAME [--password P]`, `users remove NAME`.
 struct UsersArgs {

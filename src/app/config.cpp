@@ -97,6 +97,13 @@ Config load_config(const Environment& env) {
   c.render.loudness.integrated_lufs =
       static_cast<double>(env.get_int("TARGET_LUFS", -16, -40, -5));
   c.diacritizer = env.get_or("DIACRITIZER", "none");
+  c.cache_enabled = env.get_bool("CACHE_ENABLED", true);
+  c.audio_cache_max_bytes =
+      static_cast<uint64_t>(env.get_int("AUDIO_CACHE_MAX_BYTES", 1LL << 30, 0, 1LL << 50));
+  c.render.answer.min_ms_per_letter =
+      static_cast<double>(env.get_int("ANSWER_MIN_MS_PER_CHAR", 20, 0, 10000));
+  c.render.answer.max_ms_per_letter =
+      static_cast<double>(env.get_int("ANSWER_MAX_MS_PER_CHAR", 500, 1, 100000));
   c.providers = load_providers_config([&env](const std::string& key) { return env.get(key); });
 
   ServiceConfig& s = c.service;
@@ -113,6 +120,7 @@ Config load_config(const Environment& env) {
   s.http.idle_timeout = std::chrono::milliseconds(env.get_int("HTTP_IDLE_TIMEOUT_MS", 60'000, 100, 3'600'000));
   s.data_dir = env.get_or("POLYVOX_DATA_DIR", "./var");
   s.redis_url = env.get_or("REDIS_URL", "");
+  s.storage_backend = env.get_or("STORAGE_BACKEND", "local");
   s.secret_key = env.get_or("SECRET_KEY", "");
   s.admin_username = env.get_or("ADMIN_USERNAME", "admin");
   s.admin_password = env.get_or("ADMIN_PASSWORD", "");
@@ -121,9 +129,9 @@ Config load_config(const Environment& env) {
   while (!s.public_base_url.empty() && s.public_base_url.back() == '/') s.public_base_url.pop_back();
   s.metrics_enabled = env.get_bool("METRICS_ENABLED", true);
   s.access_log = env.get_bool("ACCESS_LOG", false);
-  s.worker.concurrency = static_cast<unsigned>(env.get_int("WORKER_CONCURRENCY", 4, 1, 1024));
-  s.worker.max_retries = static_cast<int>(env.get_int("TASK_MAX_RETRIES", 3, 0, 100));
-  s.worker.retry_base_ms = 1000 * env.get_int("TASK_RETRY_DELAY_SECONDS", 2, 0, 3600);
+  s.worker.concurrency = static_cast<unsigned>(env.get_int("WORKER_CONCURRENCY", 4, 0, 1024));
+  s.worker.retry.max_retries = static_cast<int>(env.get_int("TASK_MAX_RETRIES", 3, 0, 100));
+  s.worker.retry.base_ms = 1000 * env.get_int("TASK_RETRY_DELAY_SECONDS", 2, 0, 3600);
   s.worker.lease_ms = 1000 * env.get_int("TASK_LEASE_SECONDS", 60, 2, 86400);
   s.worker.heartbeat_ms = std::max<int64_t>(500, s.worker.lease_ms / 4);
   s.cleanup.interval_ms = 1000 * env.get_int("CLEANUP_INTERVAL_SECONDS", 3600, 1, 86400 * 30);

@@ -44,6 +44,7 @@ struct ServiceConfig {
                                        // HTTP_{HEADER,BODY,IDLE}_TIMEOUT_MS
   std::string data_dir = "./var";      // POLYVOX_DATA_DIR: database, blobs, scratch, secret key
   std::string redis_url;               // REDIS_URL: distributed mode when set
+  std::string storage_backend = "local";  // STORAGE_BACKEND
   std::string secret_key;              // SECRET_KEY; empty: generated once into the data dir
   std::string admin_username = "admin";  // ADMIN_USERNAME
   std::string admin_password;          // ADMIN_PASSWORD; empty: generated and printed once
@@ -64,6 +65,8 @@ struct Config {
   RenderOptions render;      // OUTPUT_SAMPLE_RATE, MP3_BITRATE_KBPS, MP3_QUALITY,
                              // TARGET_LUFS, MAX_TRUE_PEAK_DBTP
   std::string diacritizer;   // DIACRITIZER: "none" (until other diacritizers exist)
+  bool cache_enabled = true;                   // CACHE_ENABLED
+  uint64_t audio_cache_max_bytes = 1ULL << 30;  // AUDIO_CACHE_MAX_BYTES (1 GiB)
   ProvidersConfig providers; // cloud providers: seed env variables + POLYVOX_CONFIG (TOML),
                              // see providers/provider_config.h
   ServiceConfig service;

@@ -23,6 +23,9 @@ int main(int argc, char** argv) {
   auto* serve_cmd = app.add_subcommand(
       "serve", "Run the HTTP API with its workers (configuration from the environment and .env)");
 
+  auto* worker_cmd = app.add_subcommand(
+      "worker", "Run a worker node of the distributed mode (needs REDIS_URL)");
+
   polyvox::UsersArgs users;
   auto* users_cmd = app.add_subcommand("users", "Manage the users who may log in");
   users_cmd->require_subcommand(1);
@@ -53,6 +56,7 @@ int main(int argc, char** argv) {
     if (*synth_cmd) return polyvox::run_synth(synth, config);
     if (*voices_cmd) return polyvox::run_voices(voices_provider, config);
     if (*serve_cmd) return polyvox::run_serve(config);
+    if (*worker_cmd) return polyvox::run_worker(config);
     if (*users_cmd) {
       for (auto* sub : {users_add, users_list, users_passwd, users_remove}) {
         if (*sub) users.action = sub->get_name();

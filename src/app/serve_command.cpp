@@ -12,6 +12,7 @@
 #include "api/http_server.h"
 #include "api/router.h"
 #include "app/commands.h"
+#include "app/runtime.h"
 #include "app/wiring.h"
 #include "auth/auth_service.h"
 #include "auth/login_throttle.h"
@@ -73,46 +74,38 @@ void register_store_gauges(MetricsRegistry& metrics, JobStore& jobs) {
 
 }  // namespace
 
+WorkerOptions worker_options(const Runtime& rt, const std::string& role) {
+  WorkerOptions options = rt.config.service.worker;
+  options.render = rt.config.render;
+  options.scratch_dir = std::filesystem::path(rt.config.service.data_dir) / "tmp";
+  char host[256] = "host";
+  ::gethostname(host, sizeof host - 1);
+  options.worker_id = role + "-" + host + "-" + std::to_string(::getpid()) + "-" + random_hex(3);
+  return options;
+}
+
 int run_serve(const Config& config) {
   const ServiceConfig& service = config.service;
   log::configure(service.log_level, service.log_format);
-  // Signals are taken synchronously by this thread (sigwait); every thread started from here
-  // inherits the mask.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
-
-  std::error_code ec;
-  fs::create_directories(service.data_dir, ec);
-  if (ec) {
-    std::cerr << "polyvox serve: cannot create POLYVOX_DATA_DIR " << service.data_dir << ": "
-              << ec.message() << "\n";
+  block_stop_signals();
+  auto opened = open_runtime(config);
+  if (!opened) {
+    std::cerr << "polyvox serve: " << opened.error().to_string() << "\n";
     return 2;
   }
-  SystemClock clock;
-  auto backend = open_backend(config, clock);
-  if (!backend) {
-    std::cerr << "polyvox serve: " << backend.error().to_string() << "\n";
-    return 2;
-  }
-  LocalBlobStore blobs(fs::path(service.data_dir) / "blobs");
-  auto providers = build_providers(config);
-  auto diacritizer = build_diacritizer(config);
-  MetricsRegistry metrics;
-  register_store_gauges(metrics, *backend->jobs);
+  Runtime& rt = **opened;
+  register_store_gauges(rt.metrics, *rt.backend.jobs);
 
   auto key = signing_key(service);
   if (!key) {
     std::cerr << "polyvox serve: " << key.error().to_string() << "\n";
     return 2;
   }
-  InMemoryLoginThrottle throttle(clock);
+  InMemoryLoginThrottle memory_throttle(rt.clock);
+  LoginThrottle& throttle = rt.backend.throttle ? *rt.backend.throttle : memory_throttle;
   AuthOptions auth_options;
   auth_options.token_lifetime_s = service.token_lifetime_s;
-  AuthService auth(*backend->users, JwtSigner(*key), throttle, clock, auth_options);
+  AuthService auth(*rt.backend.users, JwtSigner(*key), throttle, rt.clock, auth_options);
   auto admin = auth.bootstrap_admin(service.admin_username, service.admin_password);
   if (!admin) {
     std::cerr << "polyvox serve: cannot create the first user: " << admin.error().message << "\n";
@@ -129,14 +122,14 @@ int run_serve(const Config& config) {
   deps.settings.job = config.job;
   deps.settings.public_base_url = service.public_base_url;
   deps.settings.metrics_enabled = service.metrics_enabled;
-  deps.jobs = backend->jobs;
-  deps.users = backend->users;
+  deps.jobs = rt.backend.jobs;
+  deps.users = rt.backend.users;
   deps.auth = &auth;
-  deps.blobs = &blobs;
-  deps.providers = providers.get();
-  deps.metrics = &metrics;
-  deps.clock = &clock;
-  Router router(metrics);
+  deps.blobs = rt.blobs.get();
+  deps.providers = rt.providers.get();
+  deps.metrics = &rt.metrics;
+  deps.clock = &rt.clock;
+  Router router(rt.metrics);
   register_routes(router, deps);
 
   RequestObserver observer;
@@ -153,36 +146,73 @@ int run_serve(const Config& config) {
   }
   HttpServer server(service.http, router, observer);
 
-  WorkerOptions worker_options = service.worker;
-  worker_options.render = config.render;
-  worker_options.scratch_dir = fs::path(service.data_dir) / "tmp";
-  worker_options.worker_id = "embedded-" + std::to_string(::getpid()) + "-" + random_hex(3);
-  WorkerPool workers(*backend->queue, *backend->jobs, blobs, *providers, *diacritizer, clock,
-                     metrics, worker_options);
-  CleanupOptions cleanup_options = service.cleanup;
-  cleanup_options.temp_dirs = {worker_options.scratch_dir};
-  CleanupScheduler cleanup(*backend->jobs, blobs, clock, cleanup_options);
+  // Embedded mode: the workers and the scheduler run in this process. Distributed mode: this is
+  // a stateless API node; `polyvox worker` processes do the work.
+  std::unique_ptr<WorkerPool> workers;
+  std::unique_ptr<CleanupScheduler> cleanup;
+  const WorkerOptions options = worker_options(rt, "embedded");
+  if (!rt.distributed() && options.concurrency > 0) {
+    workers = std::make_unique<WorkerPool>(*rt.backend.queue, *rt.backend.jobs, *rt.blobs,
+                                           *rt.providers, *rt.diacritizer, rt.cache.get(),
+                                           rt.clock, rt.metrics, options);
+    CleanupOptions cleanup_options = service.cleanup;
+    cleanup_options.temp_dirs = {options.scratch_dir};
+    cleanup = std::make_unique<CleanupScheduler>(*rt.backend.jobs, *rt.blobs, rt.clock,
+                                                 cleanup_options);
+  }
 
   if (Status started = server.start(); !started) {
     std::cerr << "polyvox serve: " << started.error().message << "\n";
     return 2;
   }
-  workers.start();
-  cleanup.start();
+  if (workers) workers->start();
+  if (cleanup) cleanup->start();
   const std::string url = "http://" + service.http.host + ":" + std::to_string(server.port());
-  log::info("polyvox serving", {{"url", url},
-                                {"docs", url + "/docs"},
-                                {"mode", "embedded"},
-                                {"data_dir", service.data_dir},
-                                {"workers", static_cast<long long>(worker_options.concurrency)}});
+  log::info("polyvox serving",
+            {{"url", url},
+             {"docs", url + "/docs"},
+             {"mode", rt.distributed() ? "distributed" : "embedded"},
+             {"workers", static_cast<long long>(workers ? options.concurrency : 0)}});
   std::cerr << "Polyvox is listening on " << url << "  (API docs: " << url << "/docs)\n"
             << "Log in: curl -d 'username=" << service.admin_username
             << "&password=...' " << url << "/token\n";
 
-  int received = 0;
-  sigwait(&signals, &received);
+  const int received = wait_for_stop_signal();
   log::info("shutting down", {{"signal", static_cast<long long>(received)}});
   server.stop();
+  if (cleanup) cleanup->stop();
+  if (workers) workers->stop();
+  log::info("stopped");
+  return 0;
+}
+
+int run_worker(const Config& config) {
+  const ServiceConfig& service = config.service;
+  log::configure(service.log_level, service.log_format);
+  if (service.redis_url.empty()) {
+    std::cerr << "polyvox worker: REDIS_URL is not set (in embedded mode `polyvox serve` runs "
+                 "the workers itself)\n";
+    return 2;
+  }
+  block_stop_signals();
+  auto opened = open_runtime(config);
+  if (!opened) {
+    std::cerr << "polyvox worker: " << opened.error().to_string() << "\n";
+    return 2;
+  }
+  Runtime& rt = **opened;
+  const WorkerOptions options = worker_options(rt, "worker");
+  WorkerPool workers(*rt.backend.queue, *rt.backend.jobs, *rt.blobs, *rt.providers,
+                     *rt.diacritizer, rt.cache.get(), rt.clock, rt.metrics, options);
+  CleanupOptions cleanup_options = service.cleanup;
+  cleanup_options.temp_dirs = {options.scratch_dir};
+  CleanupScheduler cleanup(*rt.backend.jobs, *rt.blobs, rt.clock, cleanup_options);
+  workers.start();
+  cleanup.start();
+  log::info("polyvox worker started", {{"worker", options.worker_id},
+                                       {"concurrency", static_cast<long long>(options.concurrency)}});
+  const int received = wait_for_stop_signal();
+  log::info("shutting down", {{"signal", static_cast<long long>(received)}});
   cleanup.stop();
   workers.stop();
   log::info("stopped");

@@ -38,7 +38,7 @@ int fail(const std::string& message, int code = 2) {
 
 int run_users(const UsersArgs& args, const Config& config) {
   SystemClock clock;
-  auto backend = open_backend(config, clock);
+  auto backend = open_backend(config, clock, false);
   if (!backend) return fail(backend.error().to_string(), 1);
   UserStore& users = *backend->users;
 

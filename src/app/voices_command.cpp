@@ -7,7 +7,8 @@
 namespace polyvox {
 
 int run_voices(const std::string& provider_name, const Config& config) {
-  auto providers = build_providers(config);
+  SystemClock clock;
+  auto providers = build_providers(config, clock);
   std::vector<std::string> names;
   if (provider_name.empty()) {
     names = providers->usable_providers();

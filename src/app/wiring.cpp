@@ -1,8 +1,7 @@
 #include "app/wiring.h"
 
-#include <stdexcept>
-
 #include <filesystem>
+#include <stdexcept>
 
 #include "jobs/sqlite/sqlite_database.h"
 #include "jobs/sqlite/sqlite_job_store.h"
@@ -13,21 +12,30 @@
 #include "providers/ghaymah_pro_provider.h"
 #include "providers/kokoro_provider.h"
 #include "providers/openai_provider.h"
+#include "providers/resilient_provider.h"
+#include "storage/local_blob_store.h"
 
 namespace polyvox {
 
-std::unique_ptr<ProviderRegistry> build_providers(const Config& config,
+std::unique_ptr<ProviderRegistry> build_providers(const Config& config, const Clock& clock,
+                                                  MetricsRegistry* metrics,
                                                   std::shared_ptr<const http::HttpClient> http) {
   auto registry = std::make_unique<ProviderRegistry>();
+  auto add = [&](std::unique_ptr<Provider> provider, ResilienceOptions options,
+                 ProviderSettings settings = {}) {
+    registry->add(std::make_unique<ResilientProvider>(std::move(provider), clock, options, metrics),
+                  std::move(settings));
+  };
+  // The local engines serialize internally; they need no concurrency limit.
   if (auto espeak = EspeakProvider::create()) {
-    registry->add(std::move(espeak.value()));
+    add(std::move(espeak.value()), {});
   } else {
-    registry->add_unusable("espeak", espeak.error().message);
+    registry->add_unusable("espeak", espeak.error().message, "espeak");
   }
   if (auto flite = FliteProvider::create()) {
-    registry->add(std::move(flite.value()));
+    add(std::move(flite.value()), {});
   } else {
-    registry->add_unusable("flite", flite.error().message);
+    registry->add_unusable("flite", flite.error().message, "flite");
   }
   if (!http) http = std::make_shared<http::HttpClient>();
   for (const CloudProviderConfig& c : config.providers.providers) {
@@ -45,12 +53,15 @@ std::unique_ptr<ProviderRegistry> build_providers(const Config& config,
     } else if (c.kind == "kokoro") {
       provider = std::make_unique<KokoroProvider>(c, http);
     }
-    if (provider) registry->add(std::move(provider), c.settings);
+    if (!provider) continue;
+    ResilienceOptions options;
+    options.max_concurrency = static_cast<unsigned>(c.settings.max_concurrency);
+    add(std::move(provider), options, c.settings);
   }
   return registry;
 }
 
-Result<Backend> open_backend(const Config& config, const Clock& clock) {
+Result<Backend> open_backend(const Config& config, const Clock& clock, bool serving) {
   if (!config.service.redis_url.empty()) {
     return Error{ErrorKind::kUnavailable,
                  "REDIS_URL is set but distributed mode is not available in this build", ""};
@@ -63,6 +74,9 @@ Result<Backend> open_backend(const Config& config, const Clock& clock) {
   if (!db) return db.take_error();
   sqlite::JobStoreOptions store_options;
   store_options.clock = &clock;
+  // Only one serving process uses the file: what was leased when it started belongs to a
+  // process that is gone.
+  store_options.expire_leases_at_open = serving;
   auto store = sqlite::SqliteJobStore::open(*db, store_options);
   if (!store) return store.take_error();
   struct Owner {
@@ -80,6 +94,21 @@ Result<Backend> open_backend(const Config& config, const Clock& clock) {
   backend.users = owner->users.get();
   backend.owner = owner;
   return backend;
+}
+
+Result<std::unique_ptr<BlobStore>> build_blob_store(const Config& config) {
+  const std::string& kind = config.service.storage_backend;
+  if (kind == "local") {
+    return std::unique_ptr<BlobStore>(
+        new LocalBlobStore(std::filesystem::path(config.service.data_dir) / "blobs"));
+  }
+  return invalid_input("STORAGE_BACKEND", "must be local (got '" + kind + "')");
+}
+
+std::unique_ptr<AudioCache> build_audio_cache(const Config& config, MetricsRegistry* metrics) {
+  if (!config.cache_enabled) return nullptr;
+  return std::make_unique<DiskAudioCache>(std::filesystem::path(config.service.data_dir) / "cache",
+                                          config.audio_cache_max_bytes, metrics);
 }
 
 std::unique_ptr<Diacritizer> build_diacritizer(const Config& config) {

@@ -33,6 +33,7 @@ class ElevenLabsProvider : public Provider {
   // kPcmS16le at that rate.
   Result<audio::EncodedAudio> synthesize(const SynthesisRequest& request) override;
   std::size_t max_request_chars() const override { return config_.max_request_chars; }
+  std::string cache_identity() const override { return cache_identity_; }
 
  private:
   Result<std::vector<VoiceInfo>> fetch_voices(const CancelToken* cancel) const;
@@ -41,6 +42,7 @@ class ElevenLabsProvider : public Provider {
   CloudProviderConfig config_;
   std::shared_ptr<const http::HttpClient> http_;
   VoiceTable table_;
+  std::string cache_identity_ = polyvox::cache_identity(config_);
   int pcm_rate_ = 0;  // > 0 when the output format is pcm_<rate>
 
   mutable std::mutex live_mutex_;  // guards the members below

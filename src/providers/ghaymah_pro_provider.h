@@ -27,11 +27,13 @@ class GhaymahProProvider : public Provider {
   // MP3 as kContainer; the error body's shape is unknown, so any non-2xx carries its text.
   Result<audio::EncodedAudio> synthesize(const SynthesisRequest& request) override;
   std::size_t max_request_chars() const override { return config_.max_request_chars; }
+  std::string cache_identity() const override { return cache_identity_; }
 
  private:
   CloudProviderConfig config_;
   std::shared_ptr<const http::HttpClient> http_;
   VoiceTable table_;
+  std::string cache_identity_ = polyvox::cache_identity(config_);
 };
 
 }  // namespace polyvox

@@ -28,11 +28,13 @@ class KokoroProvider : public Provider {
   // kUnavailable (or the error it carries).
   Result<audio::EncodedAudio> synthesize(const SynthesisRequest& request) override;
   std::size_t max_request_chars() const override { return config_.max_request_chars; }
+  std::string cache_identity() const override { return cache_identity_; }
 
  private:
   CloudProviderConfig config_;
   std::shared_ptr<const http::HttpClient> http_;
   VoiceTable table_;
+  std::string cache_identity_ = polyvox::cache_identity(config_);
 };
 
 // The bytes of a base64 data URL ("data:audio/wav;base64,UklG..."); nullopt when `url` is not

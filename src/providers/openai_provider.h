@@ -30,11 +30,13 @@ class OpenAiProvider : public Provider {
   // whose Content-Type is JSON or text is an error (some compatible servers answer so).
   Result<audio::EncodedAudio> synthesize(const SynthesisRequest& request) override;
   std::size_t max_request_chars() const override { return config_.max_request_chars; }
+  std::string cache_identity() const override { return cache_identity_; }
 
  private:
   CloudProviderConfig config_;
   std::shared_ptr<const http::HttpClient> http_;
   VoiceTable table_;
+  std::string cache_identity_ = polyvox::cache_identity(config_);
 };
 
 }  // namespace polyvox

@@ -55,13 +55,19 @@ class Provider {
     return voices();
   }
 
-  // The most characters (code points) one synthesize() call accepts; longer text must be split
-  // by the caller. 0 = no limit. Thread-safe.
-  virtual std::size_t max_request_chars() const { return 0; }
-
   // The engine's id for `voice` as a user wrote it (a name, an id, a language code or
   // "default"); nullopt when the provider has no such voice. Thread-safe.
   virtual std::optional<std::string> resolve_voice(std::string_view voice) const = 0;
+
+  // Most characters one request may carry (longer text is split before it reaches the provider);
+  // 0 = no limit. Thread-safe.
+  virtual std::size_t max_request_chars() const { return 0; }
+
+  // Everything besides the text and the voice that determines the audio this provider returns
+  // (kind, endpoint, model, settings, output format), for the content-addressed audio cache.
+  // Providers whose output is not a function of that (e.g. a randomized voice) return "" and
+  // are never cached. Thread-safe.
+  virtual std::string cache_identity() const { return kind() + "|" + name(); }
 
   // Speaks `request.text` with `request.voice_id`. Returns encoded audio (any format
   // audio::decode_audio understands) or an error whose kind says whether trying again may help:

@@ -313,6 +313,26 @@ void apply_section(const EnvLookup& env, const SectionReader& r, CloudProviderCo
 
 }  // namespace
 
+std::string cache_identity(const CloudProviderConfig& c) {
+  std::ostringstream out;
+  auto optional = [&out](const auto& value) {
+    if (value) {
+      out << *value;
+    } else {
+      out << '-';
+    }
+    out << '|';
+  };
+  out << c.kind << '|' << c.base_url << '|' << c.model << '|' << c.output_format << '|' << c.speed
+      << '|' << c.instructions << '|';
+  optional(c.voice_settings.stability);
+  optional(c.voice_settings.similarity_boost);
+  optional(c.voice_settings.style);
+  optional(c.voice_settings.use_speaker_boost);
+  optional(c.voice_settings.speed);
+  return out.str();
+}
+
 std::size_t elevenlabs_model_char_limit(std::string_view model_id) {
   if (model_id.find("flash") != std::string_view::npos ||
       model_id.find("turbo") != std::string_view::npos) {

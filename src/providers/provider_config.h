@@ -123,6 +123,10 @@ ProvidersConfig load_providers_config(const EnvLookup& env);
 ProvidersConfig load_providers_config(const EnvLookup& env, std::string_view toml_text,
                                       const std::string& source);
 
+// What, besides the text and the voice, determines the audio of `config`'s provider: kind,
+// endpoint, model, output format, speed, instructions, voice settings (Provider::cache_identity).
+std::string cache_identity(const CloudProviderConfig& config);
+
 // The per-request character limit of an ElevenLabs model (approximate, see providers.md).
 std::size_t elevenlabs_model_char_limit(std::string_view model_id);
 

@@ -29,21 +29,17 @@ std::string result_key(const std::string& job_id, OutputFormat format) {
   return "jobs/" + job_id + "/final_audio." + output_format_name(format);
 }
 
-bool retryable(const Error& e) {
-  return e.kind == ErrorKind::kUnavailable || e.kind == ErrorKind::kIo ||
-         e.kind == ErrorKind::kRateLimited;
-}
-
 }  // namespace
 
 WorkerPool::WorkerPool(TaskQueue& queue, JobStore& jobs, BlobStore& blobs,
-                       ProviderRegistry& providers, Diacritizer& diacritizer, const Clock& clock,
-                       MetricsRegistry& metrics, WorkerOptions options)
+                       ProviderRegistry& providers, Diacritizer& diacritizer, AudioCache* cache,
+                       const Clock& clock, MetricsRegistry& metrics, WorkerOptions options)
     : queue_(queue),
       jobs_(jobs),
       blobs_(blobs),
       providers_(providers),
       diacritizer_(diacritizer),
+      cache_(cache),
       clock_(clock),
       options_(std::move(options)),
       blocks_done_(metrics.counter("polyvox_blocks_done_total", "Blocks rendered").with({})),
@@ -51,6 +47,8 @@ WorkerPool::WorkerPool(TaskQueue& queue, JobStore& jobs, BlobStore& blobs,
           metrics.counter("polyvox_blocks_failed_total", "Blocks that failed for good").with({})),
       retries_(metrics.counter("polyvox_task_retries_total", "Task failures retried later").with({})),
       assemblies_(metrics.counter("polyvox_assemblies_total", "Final files assembled").with({})),
+      characters_sent_(metrics.counter("polyvox_provider_characters_total",
+                                       "Characters sent to providers", {"provider"})),
       provider_latency_(metrics.histogram("polyvox_provider_latency_seconds",
                                           "Time to render a block, by provider", {"provider"})) {
   if (options_.worker_id.empty()) options_.worker_id = "worker-" + random_hex(6);
@@ -148,14 +146,10 @@ bool WorkerPool::lost(const Task& task) {
 
 void WorkerPool::report_failure(const Task& task, const Error& error, int attempts_so_far) {
   std::optional<int64_t> retry_at;
-  if (retryable(error) && attempts_so_far <= options_.max_retries) {
-    // Exponential backoff with full jitter: uniform in [0, base * 2^(n-1)], honouring a
-    // server's Retry-After as the floor.
+  if (options_.retry.may_retry(error, attempts_so_far)) {
+    // The worker is free meanwhile: the queue hands the task out again when it is due.
     thread_local std::mt19937_64 rng{std::random_device{}()};
-    const int64_t cap = options_.retry_base_ms << std::min(attempts_so_far - 1, 16);
-    int64_t delay = std::uniform_int_distribution<int64_t>(0, std::max<int64_t>(cap, 1))(rng);
-    delay = std::max<int64_t>(delay, int64_t{error.retry_after_s} * 1000);
-    retry_at = clock_.now_ms() + delay;
+    retry_at = clock_.now_ms() + options_.retry.delay_ms(attempts_so_far, error, rng);
     retries_.add();
   }
   auto reported = queue_.fail_task(task, error.message, retry_at);
@@ -185,17 +179,27 @@ void WorkerPool::run_block(const Task& task) {
     return;
   }
   const BlockSpec& spec = work->block.spec;
-  Provider* provider = providers_.find(spec.provider);
-  Result<RenderedBlock> rendered =
-      provider ? [&] {
-        RenderOptions render = options_.render;
-        render.segment.format = work->output_format;
-        return render_block(spec, task.block_index + 1 == work->blocks_total, *provider,
-                            diacritizer_, render);
-      }()
-               : Result<RenderedBlock>(Error{ErrorKind::kUnknownProvider,
-                                             "provider '" + spec.provider + "' is not available",
-                                             ""});
+  BlockContext context;
+  context.providers = &providers_;
+  context.diacritizer = &diacritizer_;
+  context.cache = cache_;
+  context.options = options_.render;
+  context.options.segment.format = work->output_format;
+  context.last = task.block_index + 1 == work->blocks_total;
+  // The last attempt allowed for a transient failure moves on to the block's fallbacks.
+  context.final_attempt = work->block.attempts > options_.retry.max_retries;
+  for (int direction : {-1, +1}) {
+    if ((direction < 0 && task.block_index == 0) ||
+        (direction > 0 && task.block_index + 1 >= work->blocks_total)) {
+      continue;
+    }
+    auto neighbour = jobs_.get_block(task.job_id, task.block_index + direction);
+    if (neighbour && neighbour->block.spec.provider == spec.provider &&
+        neighbour->block.spec.voice == spec.voice) {
+      (direction < 0 ? context.previous_text : context.next_text) = neighbour->block.spec.text;
+    }
+  }
+  Result<RenderedBlock> rendered = render_block(spec, context);
   if (!rendered) {
     report_failure(task, rendered.error(), work->block.attempts);
     return;
@@ -209,7 +213,17 @@ void WorkerPool::run_block(const Task& task) {
     return;
   }
   BlockResult result{key, rendered->segment.speech_samples, rendered->segment.pause_samples,
-                     rendered->provider, rendered->voice_id};
+                     rendered->provider, rendered->voice_id, rendered->usage};
+  if (work->block.attempts > 1) {
+    // Earlier attempts of this block ended in a transient failure and were retried.
+    ProviderUsage retried;
+    retried.provider = spec.provider;
+    retried.retries = static_cast<uint64_t>(work->block.attempts - 1);
+    add_usage(result.usage, retried);
+  }
+  for (const auto& u : result.usage) {
+    characters_sent_.with({u.provider}).add(u.characters);
+  }
   auto completed = queue_.complete_block(task, result);
   if (!completed) {
     report_failure(task, completed.error(), work->block.attempts);

@@ -19,7 +19,9 @@
 #include "core/metrics.h"
 #include "jobs/job_store.h"
 #include "jobs/task_queue.h"
+#include "providers/audio_cache.h"
 #include "providers/provider_registry.h"
+#include "providers/retry_policy.h"
 #include "storage/blob_store.h"
 #include "text/diacritizer.h"
 #include "worker/block_renderer.h"
@@ -30,8 +32,7 @@ struct WorkerOptions {
   unsigned concurrency = 4;           // WORKER_CONCURRENCY: tasks run at once
   int64_t lease_ms = 60'000;          // a task not heartbeated for this long is reclaimed
   int64_t heartbeat_ms = 10'000;
-  int max_retries = 3;                // TASK_MAX_RETRIES: retries of a retryable failure
-  int64_t retry_base_ms = 2'000;      // TASK_RETRY_DELAY_SECONDS: base of the backoff
+  RetryPolicy retry;                  // TASK_MAX_RETRIES, TASK_RETRY_DELAY_SECONDS
   int64_t idle_wait_ms = 1'000;       // how long one claim waits for work
   std::string worker_id;              // unique per process (host:pid:random)
   std::filesystem::path scratch_dir;  // temporary files (assembly output before upload)
@@ -40,9 +41,10 @@ struct WorkerOptions {
 
 class WorkerPool {
  public:
+  // `cache` may be null (no audio cache).
   WorkerPool(TaskQueue& queue, JobStore& jobs, BlobStore& blobs, ProviderRegistry& providers,
-             Diacritizer& diacritizer, const Clock& clock, MetricsRegistry& metrics,
-             WorkerOptions options);
+             Diacritizer& diacritizer, AudioCache* cache, const Clock& clock,
+             MetricsRegistry& metrics, WorkerOptions options);
   ~WorkerPool();
 
   // Starts the worker and heartbeat threads.
@@ -69,6 +71,7 @@ class WorkerPool {
   BlobStore& blobs_;
   ProviderRegistry& providers_;
   Diacritizer& diacritizer_;
+  AudioCache* cache_;
   const Clock& clock_;
   WorkerOptions options_;
 
@@ -76,6 +79,7 @@ class WorkerPool {
   Counter& blocks_failed_;
   Counter& retries_;
   Counter& assemblies_;
+  Family<Counter>& characters_sent_;
   Family<Histogram>& provider_latency_;
 
   std::vector<std::thread> threads_;

@@ -82,6 +82,32 @@ class CrashRecoveryTest(unittest.TestCase):
             server.close()
 
 
+class FallbackTest(unittest.TestCase):
+    def test_a_voice_that_cannot_speak_the_block_falls_back(self):
+        # flite speaks no Arabic: its answer is silent, a retryable failure; once the retries are
+        # spent the block moves on to its fallback voice.
+        server = Server(BINARY, TASK_MAX_RETRIES=1, TASK_RETRY_DELAY_SECONDS=0).start()
+        try:
+            token = server.login()
+            job_id = server.submit(token, {"blocks": [
+                {"text": "مرحبا بالعالم", "provider": "flite", "arabic": True,
+                 "fallback": [{"provider": "espeak", "voice": "ar"}]}]})
+            status = server.wait_for(token, job_id, timeout=60)
+            self.assertEqual(status["status"], "completed", status)
+            self.assertEqual(status["blocks"][0]["provider"], "espeak")
+            usage = {u["provider"]: u for u in status["usage"]}
+            self.assertGreaterEqual(usage["flite"]["failures"], 1)
+            self.assertEqual(usage["flite"]["retries"], 1)
+            # Without a fallback the job fails, naming the block and why.
+            failed = server.submit(token, {"blocks": [{"text": "مرحبا بالعالم", "provider": "flite"}]})
+            status = server.wait_for(token, failed, timeout=60)
+            self.assertEqual(status["status"], "failed")
+            self.assertRegex(status["blocks"][0]["error"], r"provider 'flite': returned .*(silent|truncated)")
+            self.assertIn("block 0", status["error"])
+        finally:
+            server.close()
+
+
 class CleanupTest(unittest.TestCase):
     def test_short_retentions_delete_old_jobs_and_temp_files(self):
         server = Server(BINARY, CLEANUP_INTERVAL_SECONDS=1, JOB_RETENTION_SECONDS=2,

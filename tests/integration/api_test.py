@@ -137,6 +137,24 @@ class SeedFlowTest(unittest.TestCase):
         bad = SERVER.request("GET", "/jobs?limit=0", token=TOKEN)
         self.assertEqual((bad.status, bad.json()["error"]["field"]), (400, "limit"))
 
+    def test_usage_per_job_and_per_user_and_cache_hits(self):
+        job = {"blocks": [{"text": "A sentence that is worth caching.", "provider": "flite"}]}
+        first = SERVER.submit(TOKEN, job)
+        SERVER.wait_for(TOKEN, first)
+        usage = SERVER.request("GET", f"/status/{first}", token=TOKEN).json()["usage"]
+        flite = next(u for u in usage if u["provider"] == "flite")
+        self.assertEqual((flite["calls"], flite["characters"]), (1, 33))
+        second = SERVER.submit(TOKEN, job)
+        SERVER.wait_for(TOKEN, second)
+        repeat = SERVER.request("GET", f"/result/{second}", token=TOKEN).json()["usage"]
+        flite = next(u for u in repeat if u["provider"] == "flite")
+        self.assertEqual((flite["calls"], flite["cache_hits"]), (0, 1))
+        mine = SERVER.request("GET", "/usage", token=TOKEN).json()["users"]
+        admin = next(u for u in mine if u["user"] == "admin")
+        totals = next(p for p in admin["providers"] if p["provider"] == "flite")
+        self.assertGreaterEqual(totals["cache_hits"], 1)
+        self.assertGreaterEqual(totals["characters"], 33)
+
     def test_metrics_count_requests_and_jobs(self):
         SERVER.request("GET", "/health")
         text = SERVER.request("GET", "/metrics").body.decode()

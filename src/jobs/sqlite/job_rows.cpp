@@ -1,5 +1,7 @@
 #include "jobs/sqlite/job_rows.h"
 
+#include <nlohmann/json.hpp>
+
 namespace polyvox::sqlite {
 namespace {
 
@@ -16,10 +18,16 @@ constexpr const char* kJobsOfOwnerNewestFirst = "SELECT " POLYVOX_JOB_COLUMNS
                                                 "ORDER BY seq DESC LIMIT ? OFFSET ?";
 #undef POLYVOX_JOB_COLUMNS
 
+#define POLYVOX_BLOCK_COLUMNS                                                              \
+  "SELECT idx, text, wait_after_ms, provider, voice, arabic, status, attempts, error, "     \
+  "segment_key, speech_samples, pause_samples, result_provider, result_voice_id, "         \
+  "fallback_json, cache, usage_json "
+
 constexpr const char* kBlocksOfJob =
-    "SELECT idx, text, wait_after_ms, provider, voice, arabic, status, attempts, error, "
-    "segment_key, speech_samples, pause_samples, result_provider, result_voice_id "
-    "FROM blocks WHERE job_seq = ? ORDER BY idx";
+    POLYVOX_BLOCK_COLUMNS "FROM blocks WHERE job_seq = ? ORDER BY idx";
+constexpr const char* kBlockOfJob =
+    POLYVOX_BLOCK_COLUMNS "FROM blocks WHERE job_seq = ? AND idx = ?";
+#undef POLYVOX_BLOCK_COLUMNS
 
 JobRecord job_from_row(const Statement& row) {
   JobRecord job;
@@ -53,14 +61,12 @@ BlockRecord block_from_row(const Statement& row) {
   if (!row.is_null(9)) {
     block.result =
         BlockResult{row.text(9), row.int64(10), row.int64(11), row.text(12), row.text(13)};
+    if (!row.is_null(16)) block.result->usage = usage_from_json(row.text(16));
   }
+  block.spec.fallback = fallback_from_json(row.text(14));
+  block.spec.cache = row.int64(15) != 0;
   return block;
 }
-
-constexpr const char* kBlockOfJob =
-    "SELECT idx, text, wait_after_ms, provider, voice, arabic, status, attempts, error, "
-    "segment_key, speech_samples, pause_samples, result_provider, result_voice_id "
-    "FROM blocks WHERE job_seq = ? AND idx = ?";
 
 Status append_blocks(Connection& db, int64_t job_seq, JobRecord& job) {
   job.blocks.reserve(job.blocks_total);
@@ -70,6 +76,24 @@ Status append_blocks(Connection& db, int64_t job_seq, JobRecord& job) {
 }
 
 }  // namespace
+
+std::string fallback_to_json(const std::vector<VoiceChoice>& fallback) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& c : fallback) list.push_back({{"provider", c.provider}, {"voice", c.voice}});
+  return list.dump();
+}
+
+std::vector<VoiceChoice> fallback_from_json(const std::string& json) {
+  std::vector<VoiceChoice> fallback;
+  auto list = nlohmann::json::parse(json, nullptr, false);
+  if (!list.is_array()) return fallback;
+  for (const auto& item : list) {
+    if (item.is_object()) {
+      fallback.push_back({item.value("provider", ""), item.value("voice", "default")});
+    }
+  }
+  return fallback;
+}
 
 Result<std::optional<JobRow>> find_job_row(Connection& db, const std::string& id) {
   return db.query_row(

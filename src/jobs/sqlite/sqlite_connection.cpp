@@ -52,8 +52,11 @@ Result<std::unique_ptr<Connection>> Connection::open(const std::filesystem::path
   sqlite3_extended_result_codes(db, 1);
   sqlite3_busy_timeout(db, options.busy_timeout_ms);
   // journal_mode=WAL is persistent in the file: the writer, which opens first, sets it.
-  const char* role_pragma = options.reader ? "PRAGMA query_only=1" : "PRAGMA journal_mode=WAL";
-  if (auto s = conn->exec(role_pragma); !s) return s.error();
+  // Readers are one per thread: a small page cache each keeps the process's memory bounded
+  // (the OS page cache holds the file anyway); the writer keeps SQLite's default 2 MiB.
+  const char* role_pragmas =
+      options.reader ? "PRAGMA query_only=1; PRAGMA cache_size=-1024" : "PRAGMA journal_mode=WAL";
+  if (auto s = conn->exec(role_pragmas); !s) return s.error();
   if (auto s = conn->exec(options.synchronous_full ? "PRAGMA synchronous=FULL"
                                                    : "PRAGMA synchronous=NORMAL");
       !s) {

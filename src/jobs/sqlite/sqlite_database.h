@@ -1,5 +1,7 @@
 // The embedded mode's database file, shared by the SQLite JobStore/TaskQueue and UserStore: one
-// writer thread with group commit for every write, one read connection per reading thread.
+// writer thread with group commit for every write, one read connection per reading thread, and
+// a checkpointer thread. One process at a time may use it as a service (`polyvox serve`); other
+// processes (`polyvox users`) may write to it briefly, waiting for the write lock.
 #pragma once
 
 #include <cstddef>
@@ -11,6 +13,7 @@
 #include "jobs/sqlite/group_commit_writer.h"
 #include "jobs/sqlite/reader_pool.h"
 #include "jobs/sqlite/sqlite_connection.h"
+#include "jobs/sqlite/wal_checkpointer.h"
 
 namespace polyvox::sqlite {
 
@@ -62,9 +65,13 @@ class Database {
   }
 
  private:
-  Database(std::unique_ptr<Connection> writer, const DatabaseOptions& options);
+  Database(std::unique_ptr<Connection> writer, std::unique_ptr<WalCheckpointer> checkpointer,
+           const DatabaseOptions& options);
 
+  // Destroyed in reverse: the writer stops committing before the checkpointer its WAL hook
+  // points to, and both before the readers.
   ReaderPool readers_;
+  std::unique_ptr<WalCheckpointer> checkpointer_;
   std::unique_ptr<GroupCommitWriter> writer_;
 };
 

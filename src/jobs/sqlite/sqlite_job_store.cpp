@@ -22,6 +22,13 @@ Error job_not_found(const std::string& id) {
 Result<std::unique_ptr<SqliteJobStore>> SqliteJobStore::open(std::shared_ptr<Database> db,
                                                              const JobStoreOptions& options) {
   std::unique_ptr<SqliteJobStore> store(new SqliteJobStore(std::move(db), options));
+  if (options.expire_leases_at_open) {
+    auto s = store->db_->write([&](Connection& c) {
+      return c.run("UPDATE tasks SET due_ms = ? WHERE state = ? AND due_ms > ?",
+                   store->clock_.now_ms(), code(TaskState::kLeased), store->clock_.now_ms());
+    });
+    if (!s) return s.error();
+  }
   // Tasks of a previous process: waiting ones are due, leased ones when their lease expires.
   auto next_due =
       store->db_->read([](Connection& c) { return c.query_int("SELECT min(due_ms) FROM tasks"); });
@@ -59,9 +66,10 @@ Result<JobRecord> SqliteJobStore::create_job(const NewJob& job) {
     for (std::size_t i = 0; i < job.spec.blocks.size(); ++i) {
       const BlockSpec& b = job.spec.blocks[i];
       s = db.run(
-          "INSERT INTO blocks (job_seq, idx, text, wait_after_ms, provider, voice, arabic) "
-          "VALUES (?, ?, ?, ?, ?, ?, ?)",
-          seq, i, b.text, b.wait_after_ms, b.provider, b.voice, b.arabic);
+          "INSERT INTO blocks (job_seq, idx, text, wait_after_ms, provider, voice, arabic, "
+          "fallback_json, cache) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          seq, i, b.text, b.wait_after_ms, b.provider, b.voice, b.arabic,
+          fallback_to_json(b.fallback), b.cache);
       if (!s) return s.error();
       s = db.run(
           "INSERT INTO tasks (job_seq, kind, block_index, state, due_ms) VALUES (?, ?, ?, ?, ?)",
@@ -147,6 +155,32 @@ Result<std::vector<std::string>> SqliteJobStore::finished_jobs_before(int64_t be
         [&](const Statement& row) { ids.push_back(row.text(0)); }, before_ms, sql_limit(limit));
     if (!s) return s.error();
     return ids;
+  });
+}
+
+Result<std::vector<UserUsage>> SqliteJobStore::usage(const std::string& owner) {
+  return db_->read([&](Connection& db) -> Result<std::vector<UserUsage>> {
+    std::vector<UserUsage> users;
+    auto collect = [&](const Statement& row) {
+      const std::string name = row.text(0);
+      if (users.empty() || users.back().owner != name) users.push_back({name, {}});
+      ProviderUsage u;
+      u.provider = row.text(1);
+      u.calls = static_cast<uint64_t>(row.int64(2));
+      u.characters = static_cast<uint64_t>(row.int64(3));
+      u.cache_hits = static_cast<uint64_t>(row.int64(4));
+      u.failures = static_cast<uint64_t>(row.int64(5));
+      u.retries = static_cast<uint64_t>(row.int64(6));
+      users.back().providers.push_back(std::move(u));
+    };
+    constexpr const char* kColumns =
+        "SELECT owner, provider, calls, characters, cache_hits, failures, retries FROM usage ";
+    Status s = owner.empty()
+                   ? db.for_each_row(std::string(kColumns) + "ORDER BY owner, provider", collect)
+                   : db.for_each_row(std::string(kColumns) + "WHERE owner = ? ORDER BY provider",
+                                     collect, owner);
+    if (!s) return s.error();
+    return users;
   });
 }
 

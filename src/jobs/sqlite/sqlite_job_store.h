@@ -27,13 +27,20 @@ struct JobStoreOptions {
   // exceed it fails the block (and so the job) with an error saying so, instead of letting a
   // block that kills its workers loop forever. Delayed retries count, as each is a new claim.
   int max_claims = 10;
+
+  // Embedded mode sets this: the store's process runs every worker of the queue, so leases found
+  // at open belong to workers of a dead process and their tasks are made due at once instead of
+  // when the leases expire. (Their attempts stay fenced: the next claim bumps them.) Leave it
+  // off in a process that shares the file with a live worker pool (an admin command).
+  bool expire_leases_at_open = false;
 };
 
 class SqliteJobStore final : public JobStore, public TaskQueue {
  public:
   // A store over `db` (which may be shared with a SqliteUserStore). Reads the earliest due time
-  // of the tasks already in the database, so that tasks left by a previous process (their
-  // leases expired or expiring) are claimed again. Errors: as Database.
+  // of the tasks already in the database, so that tasks left by a previous process are claimed
+  // again: waiting ones at once, leased ones when their leases expire (at once with
+  // expire_leases_at_open). Errors: as Database.
   static Result<std::unique_ptr<SqliteJobStore>> open(std::shared_ptr<Database> db,
                                                       const JobStoreOptions& options);
 
@@ -50,6 +57,7 @@ class SqliteJobStore final : public JobStore, public TaskQueue {
   Result<std::vector<std::string>> delete_job(const std::string& id) override;
   Result<std::vector<std::string>> finished_jobs_before(int64_t before_ms,
                                                         std::size_t limit) override;
+  Result<std::vector<UserUsage>> usage(const std::string& owner) override;
   Result<StoreCounts> counts() override;
   bool ping() override;
 

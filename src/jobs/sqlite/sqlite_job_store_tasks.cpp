@@ -11,7 +11,7 @@ namespace polyvox::sqlite {
 namespace {
 
 // The longest a claim() waits, whatever it is asked (keeps the deadline arithmetic finite).
-constexpr int64_t kMaxWaitMs = 24 * 3600 * 1000;
+constexpr int64_t kMaxWaitMs = int64_t{24} * 3600 * 1000;
 
 // The assembly task has no block; its block_index column holds this.
 constexpr int64_t kNoBlock = -1;
@@ -210,11 +210,26 @@ Result<BlockCompletion> SqliteJobStore::complete_block(const Task& task,
     const int64_t now = clock_.now_ms();
     auto s = db.run(
         "UPDATE blocks SET status = ?, reported_attempt = ?, error = '', segment_key = ?, "
-        "speech_samples = ?, pause_samples = ?, result_provider = ?, result_voice_id = ? "
-        "WHERE job_seq = ? AND idx = ?",
+        "speech_samples = ?, pause_samples = ?, result_provider = ?, result_voice_id = ?, "
+        "usage_json = ? WHERE job_seq = ? AND idx = ?",
         code(BlockStatus::kDone), task.attempt, result.segment_key, result.speech_samples,
-        result.pause_samples, result.provider, result.voice_id, seq, task.block_index);
+        result.pause_samples, result.provider, result.voice_id, usage_to_json(result.usage), seq,
+        task.block_index);
     if (!s) return s.error();
+    // The owner's usage grows in the same transaction: counted once per accepted completion.
+    for (const ProviderUsage& u : result.usage) {
+      s = db.run(
+          "INSERT INTO usage (owner, provider, calls, characters, cache_hits, failures, retries) "
+          "SELECT owner, ?, ?, ?, ?, ?, ? FROM jobs WHERE seq = ? "
+          "ON CONFLICT (owner, provider) DO UPDATE SET calls = calls + excluded.calls, "
+          "characters = characters + excluded.characters, "
+          "cache_hits = cache_hits + excluded.cache_hits, "
+          "failures = failures + excluded.failures, retries = retries + excluded.retries",
+          u.provider, static_cast<int64_t>(u.calls), static_cast<int64_t>(u.characters),
+          static_cast<int64_t>(u.cache_hits), static_cast<int64_t>(u.failures),
+          static_cast<int64_t>(u.retries), seq);
+      if (!s) return s.error();
+    }
     if (s = db.run("DELETE FROM tasks WHERE id = ?", (*live)->id); !s) return s.error();
     // Each block becomes done once (checked above, under the writer's serial order), so
     // blocks_done reaches blocks_total exactly once; assembly_enqueued and the tasks table's

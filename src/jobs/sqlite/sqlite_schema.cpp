@@ -100,8 +100,26 @@ CREATE TABLE users (
 ) WITHOUT ROWID;
 )sql";
 
+// Version 2: a block's fallback voices and cache flag, what each block cost (usage_json:
+// core/usage.h's JSON), and usage per user and provider, kept when jobs are deleted.
+constexpr const char* kVersion2 = R"sql(
+ALTER TABLE blocks ADD COLUMN fallback_json TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE blocks ADD COLUMN cache INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE blocks ADD COLUMN usage_json TEXT;
+CREATE TABLE usage (
+  owner TEXT NOT NULL,
+  provider TEXT NOT NULL,
+  calls INTEGER NOT NULL DEFAULT 0,
+  characters INTEGER NOT NULL DEFAULT 0,
+  cache_hits INTEGER NOT NULL DEFAULT 0,
+  failures INTEGER NOT NULL DEFAULT 0,
+  retries INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (owner, provider)
+) WITHOUT ROWID;
+)sql";
+
 // kMigrations[i] takes the schema from version i to i + 1.
-constexpr const char* kMigrations[] = {kVersion1};
+constexpr const char* kMigrations[] = {kVersion1, kVersion2};
 static_assert(std::size(kMigrations) == kSchemaVersion);
 
 }  // namespace

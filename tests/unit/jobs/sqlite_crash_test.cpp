@@ -157,7 +157,7 @@ void check_after_kill(const fs::path& db_path, const fs::path& acked_path, int r
   ASSERT_TRUE(db.ok()) << db.error().message;
   expect_consistent_tables(**db, round);
 
-  ManualClock clock(SystemClock().now_ms() + 24 * 3600 * 1000);
+  ManualClock clock(SystemClock().now_ms() + int64_t{24} * 3600 * 1000);
   auto store = sqlite::SqliteJobStore::open(*db, {.clock = &clock});
   ASSERT_TRUE(store.ok());
   for (const std::string& id : acknowledged_ids(acked_path)) {

@@ -50,6 +50,24 @@ TEST_F(JobStoreTest, GetJobWithoutBlocksLeavesThemOut) {
   EXPECT_TRUE(stored->blocks.empty());
 }
 
+TEST_F(JobStoreTest, GetBlockReturnsOneBlockWithItsJobsFormatSizeAndStatus) {
+  NewJob job = make_job("alice", 3);
+  job.spec.output_format = OutputFormat::kWav;
+  create(job);
+  claim();  // block 0: the job is processing
+
+  auto work = store_->get_block(job.id, 2);
+  ASSERT_TRUE(work.ok()) << work.error().message;
+  EXPECT_EQ(work->block.index, 2u);
+  EXPECT_EQ(work->block.spec.text, job.spec.blocks[2].text);
+  EXPECT_EQ(work->block.status, BlockStatus::kQueued);
+  EXPECT_EQ(work->output_format, OutputFormat::kWav);
+  EXPECT_EQ(work->blocks_total, 3u);
+  EXPECT_EQ(work->job_status, JobStatus::kProcessing);
+  EXPECT_EQ(store_->get_block(job.id, 3).error().kind, ErrorKind::kNotFound);
+  EXPECT_EQ(store_->get_block(new_uuid4(), 0).error().kind, ErrorKind::kNotFound);
+}
+
 TEST_F(JobStoreTest, UnknownJobIsNotFound) {
   const std::string id = new_uuid4();
   EXPECT_EQ(store_->get_job(id, true).error().kind, ErrorKind::kNotFound);
@@ -244,6 +262,20 @@ TEST_F(JobStoreTest, ReopenedDatabaseKeepsJobsBlocksAndTasks) {
   EXPECT_EQ(reclaimed.attempt, second.attempt + 1);
 }
 
+TEST_F(JobStoreTest, ReopenInEmbeddedModeExpiresTheDeadProcessesLeasesAtOnce) {
+  const NewJob job = make_job("alice", 1);
+  create(job);
+  const Task orphaned = claim("worker-1", 60'000);
+
+  reopen(10, /*expire_leases_at_open=*/true);
+
+  const Task reclaimed = claim("worker-2");  // no waiting for the lease
+  EXPECT_EQ(reclaimed.block_index, orphaned.block_index);
+  EXPECT_EQ(reclaimed.attempt, orphaned.attempt + 1);
+  EXPECT_EQ(complete(orphaned), ReportOutcome::kRefused);
+  EXPECT_EQ(complete(reclaimed), ReportOutcome::kAccepted);
+}
+
 TEST_F(JobStoreTest, DatabaseOfANewerSchemaIsRefused) {
   store_.reset();
   users_.reset();
@@ -264,6 +296,61 @@ TEST_F(JobStoreTest, UnopenableFileIsUnavailable) {
   ASSERT_FALSE(db.ok());
   EXPECT_EQ(db.error().kind, ErrorKind::kUnavailable);
 }
+
+TEST_F(JobStoreTest, KeepsFallbackVoicesAndTheCacheFlag) {
+  NewJob job = make_job("alice", 2);
+  job.spec.blocks[1].fallback = {{"flite", "rms"}, {"espeak", "default"}};
+  job.spec.blocks[1].cache = false;
+  create(job);
+  reopen();
+  const JobRecord record = get(job.id);
+  ASSERT_EQ(record.blocks.size(), 2u);
+  EXPECT_TRUE(record.blocks[0].spec.fallback.empty());
+  EXPECT_TRUE(record.blocks[0].spec.cache);
+  ASSERT_EQ(record.blocks[1].spec.fallback.size(), 2u);
+  EXPECT_EQ(record.blocks[1].spec.fallback[0].provider, "flite");
+  EXPECT_EQ(record.blocks[1].spec.fallback[0].voice, "rms");
+  EXPECT_FALSE(record.blocks[1].spec.cache);
+  auto work = store_->get_block(job.id, 1);
+  ASSERT_TRUE(work.ok());
+  EXPECT_EQ(work->block.spec.fallback.size(), 2u);
+}
+
+TEST_F(JobStoreTest, UsageIsKeptPerBlockAndAccumulatedPerUserOncePerCompletion) {
+  const NewJob job = make_job("alice", 2);
+  create(job);
+  for (int i = 0; i < 2; ++i) {
+    const Task task = claim();
+    BlockResult result = test_support::result_for(task);
+    result.usage = {{"openai", 1, 40, 0, 1, 0}, {"espeak", 0, 0, 1, 0, 2}};
+    ASSERT_EQ(store_->complete_block(task, result)->outcome, ReportOutcome::kAccepted);
+    // A duplicate report changes nothing.
+    ASSERT_EQ(store_->complete_block(task, result)->outcome, ReportOutcome::kDuplicate);
+  }
+  const JobRecord record = get(job.id);
+  ASSERT_TRUE(record.blocks[0].result.has_value());
+  ASSERT_EQ(record.blocks[0].result->usage.size(), 2u);
+  EXPECT_EQ(record.blocks[0].result->usage[0].characters, 40u);
+  auto usage = store_->usage("alice");
+  ASSERT_TRUE(usage.ok()) << usage.error().message;
+  ASSERT_EQ(usage->size(), 1u);
+  const auto& providers = (*usage)[0].providers;
+  ASSERT_EQ(providers.size(), 2u);
+  EXPECT_EQ(providers[0].provider, "espeak");
+  EXPECT_EQ(providers[0].cache_hits, 2u);
+  EXPECT_EQ(providers[0].retries, 4u);
+  EXPECT_EQ(providers[1].provider, "openai");
+  EXPECT_EQ(providers[1].calls, 2u);
+  EXPECT_EQ(providers[1].characters, 80u);
+  EXPECT_EQ(providers[1].failures, 2u);
+  // Kept when the job is gone; other users see nothing of it.
+  run_every_due_task();
+  ASSERT_TRUE(store_->delete_job(job.id).ok());
+  EXPECT_EQ((*store_->usage("alice"))[0].providers[1].calls, 2u);
+  EXPECT_TRUE(store_->usage("bob")->empty());
+  EXPECT_EQ(store_->usage("")->size(), 1u);
+}
+
 
 }  // namespace
 }  // namespace polyvox

@@ -45,14 +45,17 @@ class SqliteStoreTest : public ::testing::Test {
   void SetUp() override { reopen(); }
 
   // Closes the database and opens it again from its file, as a restarted process would.
-  void reopen(int max_claims = 10) {
+  void reopen(int max_claims = 10, bool expire_leases_at_open = false) {
     store_.reset();
     users_.reset();
     db_.reset();
     auto db = sqlite::Database::open({.path = dir_ / "polyvox.db"});
     ASSERT_TRUE(db.ok()) << db.error().message;
     db_ = *db;
-    auto store = sqlite::SqliteJobStore::open(db_, {.clock = &clock_, .max_claims = max_claims});
+    auto store =
+        sqlite::SqliteJobStore::open(db_, {.clock = &clock_,
+                                           .max_claims = max_claims,
+                                           .expire_leases_at_open = expire_leases_at_open});
     ASSERT_TRUE(store.ok()) << store.error().message;
     store_ = std::move(*store);
     users_ = std::make_unique<sqlite::SqliteUserStore>(db_);

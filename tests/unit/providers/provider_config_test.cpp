@@ -175,11 +175,14 @@ TEST(ProviderWiringTest, RegistersUsableProvidersWithSettingsAndUnusableOnesWith
   config.providers = config_from(
       {{"ELEVENLABS_API_KEY", "k"}, {"KOKORO_API_BASE_URL", "http://127.0.0.1:9/kokoro"}},
       "[providers.elevenlabs]\nmax_concurrency = 3\n");
-  auto registry = build_providers(config);
+  SystemClock clock;
+  auto registry = build_providers(config, clock);
   ASSERT_NE(registry->find("elevenlabs"), nullptr);
   EXPECT_EQ(registry->find("elevenlabs")->kind(), "elevenlabs");
   EXPECT_EQ(registry->find("elevenlabs")->max_request_chars(), 10'000u);
   EXPECT_EQ(registry->settings_of("elevenlabs").max_concurrency, 3);
+  EXPECT_EQ(registry->find("elevenlabs")->cache_identity(),
+            cache_identity(provider_config(config.providers, "elevenlabs")));
   ASSERT_NE(registry->find("kokoro"), nullptr);
   EXPECT_EQ(registry->find("openai"), nullptr);
   EXPECT_EQ(registry->unusable_reason("openai"), "OPENAI_API_KEY is not set");
@@ -189,6 +192,24 @@ TEST(ProviderWiringTest, RegistersUsableProvidersWithSettingsAndUnusableOnesWith
   EXPECT_EQ(registry->find("espeak")->max_request_chars(), 0u);
   const auto all = registry->all_providers();
   EXPECT_NE(std::find(all.begin(), all.end(), "ghaymah_pro"), all.end());
+}
+
+TEST(ProviderConfigTest, CacheIdentityChangesWithWhatShapesTheAudio) {
+  const auto base = provider_config(config_from({}), "elevenlabs");
+  auto other_model = base;
+  other_model.model = "eleven_v3";
+  auto other_format = base;
+  other_format.output_format = "pcm_16000";
+  auto other_settings = base;
+  other_settings.voice_settings.stability = 0.2;
+  auto other_key = base;
+  other_key.api_key = "another account";
+  EXPECT_NE(cache_identity(base), cache_identity(other_model));
+  EXPECT_NE(cache_identity(base), cache_identity(other_format));
+  EXPECT_NE(cache_identity(base), cache_identity(other_settings));
+  EXPECT_EQ(cache_identity(base), cache_identity(other_key));  // the key changes no audio
+  EXPECT_EQ(cache_identity(base).find("another account"), std::string::npos);
+  EXPECT_NE(cache_identity(base).find("https://api.elevenlabs.io"), std::string::npos);
 }
 
 TEST(VendorErrorTest, ReadsEveryErrorShape) {
