@@ -96,7 +96,8 @@ Config load_config(const Environment& env) {
   c.render.segment.mp3_quality = static_cast<int>(env.get_int("MP3_QUALITY", 5, 0, 9));
   c.render.loudness.integrated_lufs =
       static_cast<double>(env.get_int("TARGET_LUFS", -16, -40, -5));
-  c.diacritizer = env.get_or("DIACRITIZER", "none");
+  c.diacritizer_url = env.get_or("DIACRITIZER_URL", "");
+  c.diacritizer = env.get_or("DIACRITIZER", c.diacritizer_url.empty() ? "none" : "http");
   c.cache_enabled = env.get_bool("CACHE_ENABLED", true);
   c.audio_cache_max_bytes =
       static_cast<uint64_t>(env.get_int("AUDIO_CACHE_MAX_BYTES", 1LL << 30, 0, 1LL << 50));

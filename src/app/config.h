@@ -64,7 +64,8 @@ struct Config {
   JobParseOptions job;       // DEFAULT_PROVIDER, MAX_BLOCKS, MAX_TEXT_CHARS, MAX_PAUSE_MS
   RenderOptions render;      // OUTPUT_SAMPLE_RATE, MP3_BITRATE_KBPS, MP3_QUALITY,
                              // TARGET_LUFS, MAX_TRUE_PEAK_DBTP
-  std::string diacritizer;   // DIACRITIZER: "none" (until other diacritizers exist)
+  std::string diacritizer;       // DIACRITIZER: http (the default with DIACRITIZER_URL) | none
+  std::string diacritizer_url;   // DIACRITIZER_URL: the seed's diacritization server
   bool cache_enabled = true;                   // CACHE_ENABLED
   uint64_t audio_cache_max_bytes = 1ULL << 30;  // AUDIO_CACHE_MAX_BYTES (1 GiB)
   ProvidersConfig providers; // cloud providers: seed env variables + POLYVOX_CONFIG (TOML),

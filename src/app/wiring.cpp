@@ -12,7 +12,9 @@
 #include "providers/ghaymah_pro_provider.h"
 #include "providers/kokoro_provider.h"
 #include "providers/openai_provider.h"
+#include "log/log.h"
 #include "providers/resilient_provider.h"
+#include "text/http_diacritizer.h"
 #include "storage/local_blob_store.h"
 
 namespace polyvox {
@@ -111,9 +113,29 @@ std::unique_ptr<AudioCache> build_audio_cache(const Config& config, MetricsRegis
                                           config.audio_cache_max_bytes, metrics);
 }
 
-std::unique_ptr<Diacritizer> build_diacritizer(const Config& config) {
-  if (config.diacritizer == "none") return std::make_unique<NoDiacritizer>();
-  throw std::invalid_argument("DIACRITIZER must be 'none' (got '" + config.diacritizer + "')");
+std::unique_ptr<Diacritizer> build_diacritizer(const Config& config,
+                                               std::shared_ptr<const http::HttpClient> http) {
+  if (config.diacritizer == "http") {
+    if (config.diacritizer_url.empty()) {
+      throw std::invalid_argument("DIACRITIZER=http needs DIACRITIZER_URL");
+    }
+    if (!http) http = std::make_shared<http::HttpClient>();
+    HttpDiacritizerOptions options;
+    options.url = config.diacritizer_url;
+    // The client must live as long as the diacritizer: keep it with it.
+    struct Owning : HttpDiacritizer {
+      Owning(std::shared_ptr<const http::HttpClient> client, HttpDiacritizerOptions o)
+          : HttpDiacritizer(*client, std::move(o)), client_(std::move(client)) {}
+      std::shared_ptr<const http::HttpClient> client_;
+    };
+    return std::make_unique<Owning>(http, std::move(options));
+  }
+  if (config.diacritizer == "none") {
+    log::warn("Arabic blocks are not diacritized (no DIACRITIZER_URL; DIACRITIZER=none)");
+    return std::make_unique<NoDiacritizer>();
+  }
+  throw std::invalid_argument("DIACRITIZER must be http or none (got '" + config.diacritizer +
+                              "')");
 }
 
 }  // namespace polyvox

@@ -49,6 +49,7 @@ Result<std::unique_ptr<BlobStore>> build_blob_store(const Config& config);
 std::unique_ptr<AudioCache> build_audio_cache(const Config& config, MetricsRegistry* metrics);
 
 // The diacritizer chosen by DIACRITIZER; throws std::invalid_argument for an unknown name.
-std::unique_ptr<Diacritizer> build_diacritizer(const Config& config);
+std::unique_ptr<Diacritizer> build_diacritizer(
+    const Config& config, std::shared_ptr<const http::HttpClient> http = nullptr);
 
 }  // namespace polyvox

@@ -7,13 +7,9 @@
 #include <string>
 #include <vector>
 
-namespace polyvox {
+#include "core/job.h"  // VoiceChoice
 
-// A provider and voice to try when a provider fails for good (config `fallback`).
-struct FallbackVoice {
-  std::string provider;
-  std::string voice;
-};
+namespace polyvox {
 
 struct ProviderSettings {
   // Requests to this provider in flight at once, across the process; 0 = no limit of its own.
@@ -23,7 +19,7 @@ struct ProviderSettings {
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds request_timeout{60'000};
   // Tried in order when a block's provider fails with a final error or stays unavailable.
-  std::vector<FallbackVoice> fallback;
+  std::vector<VoiceChoice> fallback;
 };
 
 }  // namespace polyvox

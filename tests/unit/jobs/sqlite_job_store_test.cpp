@@ -297,7 +297,7 @@ TEST_F(JobStoreTest, UnopenableFileIsUnavailable) {
   EXPECT_EQ(db.error().kind, ErrorKind::kUnavailable);
 }
 
-TEST_F(JobStoreTest, KeepsFallbackVoicesAndTheCacheFlag) {
+TEST_F(JobStoreTest, KeepsVoiceChoicesAndTheCacheFlag) {
   NewJob job = make_job("alice", 2);
   job.spec.blocks[1].fallback = {{"flite", "rms"}, {"espeak", "default"}};
   job.spec.blocks[1].cache = false;
