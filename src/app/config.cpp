@@ -99,6 +99,9 @@ Config load_config(const Environment& env) {
   c.diacritizer_url = env.get_or("DIACRITIZER_URL", "");
   c.diacritizer = env.get_or("DIACRITIZER", c.diacritizer_url.empty() ? "none" : "http");
   c.cache_enabled = env.get_bool("CACHE_ENABLED", true);
+  c.breaker.failure_threshold =
+      static_cast<int>(env.get_int("CIRCUIT_FAILURE_THRESHOLD", 5, 1, 1000));
+  c.breaker.open_ms = 1000 * env.get_int("CIRCUIT_OPEN_SECONDS", 30, 1, 3600);
   c.audio_cache_max_bytes =
       static_cast<uint64_t>(env.get_int("AUDIO_CACHE_MAX_BYTES", 1LL << 30, 0, 1LL << 50));
   c.render.answer.min_ms_per_letter =

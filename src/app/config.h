@@ -8,6 +8,7 @@
 
 #include "api/http_server.h"
 #include "core/job_parser.h"
+#include "providers/circuit_breaker.h"
 #include "providers/provider_config.h"
 #include "worker/block_renderer.h"
 #include "worker/cleanup.h"
@@ -66,6 +67,7 @@ struct Config {
                              // TARGET_LUFS, MAX_TRUE_PEAK_DBTP
   std::string diacritizer;       // DIACRITIZER: http (the default with DIACRITIZER_URL) | none
   std::string diacritizer_url;   // DIACRITIZER_URL: the seed's diacritization server
+  BreakerOptions breaker;                      // CIRCUIT_FAILURE_THRESHOLD, CIRCUIT_OPEN_SECONDS
   bool cache_enabled = true;                   // CACHE_ENABLED
   uint64_t audio_cache_max_bytes = 1ULL << 30;  // AUDIO_CACHE_MAX_BYTES (1 GiB)
   ProvidersConfig providers; // cloud providers: seed env variables + POLYVOX_CONFIG (TOML),

@@ -58,6 +58,7 @@ std::unique_ptr<ProviderRegistry> build_providers(const Config& config, const Cl
     if (!provider) continue;
     ResilienceOptions options;
     options.max_concurrency = static_cast<unsigned>(c.settings.max_concurrency);
+    options.breaker = config.breaker;
     add(std::move(provider), options, c.settings);
   }
   return registry;
