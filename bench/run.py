@@ -3,7 +3,7 @@
 the same run. The machine is noisy: every figure is the median of several alternating runs.
 
 usage: bench/run.py BUILD_DIR [section ...]
-sections: assembly synth rss store api (default: all)
+sections: assembly synth rss store api providers (default: all)
 """
 import json
 import os
@@ -135,8 +135,13 @@ def bench_api(tmp):
     api_bench.run(BUILD)
 
 
+def bench_providers(tmp):
+    import providers_bench
+    providers_bench.run(BUILD)
+
+
 SECTIONS = {"assembly": bench_assembly, "synth": bench_synth, "rss": bench_rss,
-            "store": bench_store, "api": bench_api}
+            "store": bench_store, "api": bench_api, "providers": bench_providers}
 
 
 def main():
