@@ -1,0 +1,112 @@
+"""The diacritizer network and its weights file (the format src/text/ reads).
+
+Network: character embedding + hint embedding (the class of marks already given, 0 = none)
+-> stacked bidirectional LSTM -> linear layer to the 15 mark classes of each character.
+
+Weights file (little-endian): b"PVXD", u32 version, u32 header length, header JSON (UTF-8),
+zero padding to a multiple of 4 bytes, then float32 tensors at the offsets (in floats, from the
+start of the tensor area) that the header lists. LSTM gate order is torch's: i, f, g, o; each
+layer has one bias (b_ih + b_hh).
+"""
+import json
+import struct
+
+import numpy as np
+import torch
+from torch import nn
+
+import arabic
+
+MAGIC = b"PVXD"
+VERSION = 1
+HINT_CLASSES = arabic.NUM_CLASSES + 1
+
+
+class DiacritizerNet(nn.Module):
+    def __init__(self, vocab_size, embedding=64, hidden=128, layers=2, dropout=0.1):
+        super().__init__()
+        self.config = dict(vocab_size=vocab_size, embedding=embedding, hidden=hidden,
+                           layers=layers, dropout=dropout)
+        self.char_emb = nn.Embedding(vocab_size, embedding, padding_idx=arabic.PAD_ID)
+        self.hint_emb = nn.Embedding(HINT_CLASSES, embedding)
+        self.dropout = nn.Dropout(dropout)
+        self.lstm = nn.LSTM(embedding, hidden, num_layers=layers, bidirectional=True,
+                            batch_first=True, dropout=dropout if layers > 1 else 0.0)
+        self.out = nn.Linear(2 * hidden, arabic.NUM_CLASSES)
+
+    def forward(self, ids, hints, lengths):
+        """ids, hints: (B, T) int64; lengths: (B,) int64 on the CPU. Returns (B, T, classes)."""
+        x = self.dropout(self.char_emb(ids) + self.hint_emb(hints))
+        packed = nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=True,
+                                                   enforce_sorted=False)
+        y, _ = self.lstm(packed)
+        y, _ = nn.utils.rnn.pad_packed_sequence(y, batch_first=True, total_length=ids.shape[1])
+        return self.out(self.dropout(y))
+
+
+def _tensors(net):
+    """(name, array) in file order."""
+    sd = {k: v.detach().cpu().float().numpy() for k, v in net.state_dict().items()}
+    items = [("char_emb", sd["char_emb.weight"]), ("hint_emb", sd["hint_emb.weight"])]
+    for layer in range(net.config["layers"]):
+        for direction, suffix in (("fw", ""), ("bw", "_reverse")):
+            key = f"l{layer}{suffix}"
+            items.append((f"lstm{layer}_{direction}_w_ih", sd[f"lstm.weight_ih_{key}"]))
+            items.append((f"lstm{layer}_{direction}_w_hh", sd[f"lstm.weight_hh_{key}"]))
+            items.append((f"lstm{layer}_{direction}_b",
+                          sd[f"lstm.bias_ih_{key}"] + sd[f"lstm.bias_hh_{key}"]))
+    items.append(("out_w", sd["out.weight"]))
+    items.append(("out_b", sd["out.bias"]))
+    return items
+
+
+def export(net, vocab, path, training_info=None):
+    """Writes the weights file for `net` with its input `vocab` (code point -> id)."""
+    tensors, offset, table = _tensors(net), 0, []
+    for name, array in tensors:
+        table.append({"name": name, "shape": list(array.shape), "offset": offset})
+        offset += array.size
+    cfg = net.config
+    header = {
+        "model": "bilstm", "classes": arabic.NUM_CLASSES, "hint_classes": HINT_CLASSES,
+        "vocab_size": cfg["vocab_size"], "embedding": cfg["embedding"],
+        "hidden": cfg["hidden"], "layers": cfg["layers"],
+        "other_id": arabic.OTHER_ID,
+        "vocab": sorted([cp, i] for cp, i in vocab.items()),
+        "tensors": table, "training": training_info or {},
+    }
+    raw = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    with open(path, "wb") as f:
+        f.write(MAGIC + struct.pack("<II", VERSION, len(raw)) + raw)
+        f.write(b"\0" * ((-(12 + len(raw))) % 4))
+        for _, array in tensors:
+            f.write(np.ascontiguousarray(array, dtype="<f4").tobytes())
+
+
+def load(path):
+    """Reads a weights file back into (net, vocab, header)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    assert data[:4] == MAGIC, "not a diacritizer weights file"
+    version, header_len = struct.unpack("<II", data[4:12])
+    assert version == VERSION
+    header = json.loads(data[12:12 + header_len].decode("utf-8"))
+    start = 12 + header_len + ((-(12 + header_len)) % 4)
+    floats = np.frombuffer(data[start:], dtype="<f4")
+    net = DiacritizerNet(header["vocab_size"], header["embedding"], header["hidden"],
+                         header["layers"], 0.0)
+    arrays = {t["name"]: floats[t["offset"]:t["offset"] + int(np.prod(t["shape"]))]
+              .reshape(t["shape"]) for t in header["tensors"]}
+    sd = {"char_emb.weight": arrays["char_emb"], "hint_emb.weight": arrays["hint_emb"],
+          "out.weight": arrays["out_w"], "out.bias": arrays["out_b"]}
+    for layer in range(header["layers"]):
+        for direction, suffix in (("fw", ""), ("bw", "_reverse")):
+            key = f"l{layer}{suffix}"
+            sd[f"lstm.weight_ih_{key}"] = arrays[f"lstm{layer}_{direction}_w_ih"]
+            sd[f"lstm.weight_hh_{key}"] = arrays[f"lstm{layer}_{direction}_w_hh"]
+            sd[f"lstm.bias_ih_{key}"] = arrays[f"lstm{layer}_{direction}_b"]
+            sd[f"lstm.bias_hh_{key}"] = np.zeros_like(arrays[f"lstm{layer}_{direction}_b"])
+    net.load_state_dict({k: torch.from_numpy(np.array(v)) for k, v in sd.items()})
+    net.eval()
+    vocab = {cp: i for cp, i in header["vocab"]}
+    return net, vocab, header
