@@ -85,7 +85,9 @@ Config load_config(const Environment& env) {
   c.render.segment.mp3_quality = static_cast<int>(env.get_int("MP3_QUALITY", 5, 0, 9));
   c.render.loudness.integrated_lufs =
       static_cast<double>(env.get_int("TARGET_LUFS", -16, -40, -5));
-  c.diacritizer = env.get_or("DIACRITIZER", "none");
+  c.diacritizer_url = env.get_or("DIACRITIZER_URL", "");
+  c.diacritizer = env.get_or("DIACRITIZER", c.diacritizer_url.empty() ? "embedded" : "http");
+  c.models_dir = env.get_or("POLYVOX_MODELS_DIR", POLYVOX_DEFAULT_MODELS_DIR);
   return c;
 }
 

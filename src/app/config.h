@@ -35,7 +35,10 @@ struct Config {
   JobParseOptions job;       // DEFAULT_PROVIDER, MAX_BLOCKS, MAX_TEXT_CHARS, MAX_PAUSE_MS
   RenderOptions render;      // OUTPUT_SAMPLE_RATE, MP3_BITRATE_KBPS, MP3_QUALITY,
                              // TARGET_LUFS, MAX_TRUE_PEAK_DBTP
-  std::string diacritizer;   // DIACRITIZER: "none" (until other diacritizers exist)
+  std::string diacritizer;   // DIACRITIZER: "embedded", "none" or "http"; default "embedded",
+                             // or "http" when only DIACRITIZER_URL is set
+  std::string diacritizer_url;  // DIACRITIZER_URL (for the http diacritizer)
+  std::string models_dir;    // POLYVOX_MODELS_DIR; default: the source tree's models/
 };
 
 // REQUIRES nothing; throws std::invalid_argument on a malformed value.

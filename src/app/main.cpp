@@ -30,6 +30,11 @@ int main(int argc, char** argv) {
   auto* voices_cmd = app.add_subcommand("voices", "List the voices of one or every provider");
   voices_cmd->add_option("provider", voices_provider, "Provider name");
 
+  polyvox::DiacritizeArgs diacritize;
+  auto* diacritize_cmd =
+      app.add_subcommand("diacritize", "Add Arabic diacritics to UTF-8 lines (FILE or stdin)");
+  diacritize_cmd->add_option("file", diacritize.input_path, "Input file (default: stdin)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -41,6 +46,7 @@ int main(int argc, char** argv) {
     const polyvox::Config config = polyvox::load_config(polyvox::Environment::load());
     if (*synth_cmd) return polyvox::run_synth(synth, config);
     if (*voices_cmd) return polyvox::run_voices(voices_provider, config);
+    if (*diacritize_cmd) return polyvox::run_diacritize(diacritize, config);
   } catch (const std::invalid_argument& e) {
     std::cerr << "polyvox: configuration error: " << e.what() << "\n";
     return 2;

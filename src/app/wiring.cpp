@@ -4,6 +4,7 @@
 
 #include "providers/espeak_provider.h"
 #include "providers/flite_provider.h"
+#include "text/embedded_diacritizer.h"
 
 namespace polyvox {
 
@@ -24,7 +25,15 @@ std::unique_ptr<ProviderRegistry> build_providers(const Config& config) {
 
 std::unique_ptr<Diacritizer> build_diacritizer(const Config& config) {
   if (config.diacritizer == "none") return std::make_unique<NoDiacritizer>();
-  throw std::invalid_argument("DIACRITIZER must be 'none' (got '" + config.diacritizer + "')");
+  if (config.diacritizer == "embedded") {
+    auto embedded = EmbeddedDiacritizer::create(config.models_dir + "/" +
+                                                EmbeddedDiacritizer::kModelFile);
+    if (!embedded) throw std::invalid_argument(embedded.error().to_string());
+    return std::move(embedded.value());
+  }
+  // "http" (DIACRITIZER_URL) is built here once the http diacritizer exists.
+  throw std::invalid_argument("DIACRITIZER must be 'embedded' or 'none' (got '" +
+                              config.diacritizer + "')");
 }
 
 }  // namespace polyvox

@@ -99,3 +99,25 @@ def parse_line(line):
             bases.append(cp)
             marks.append([])
     return bases, marks, leading
+
+
+def segment_bounds(bases, max_len):
+    """[start, end) ranges of at most max_len characters covering `bases`, cut at spaces (the
+    space at a cut belongs to no range), preferring a space right after a non-letter (such as
+    punctuation) in the second half of the range. max_len 0: one range."""
+    bounds, start, n = [], 0, len(bases)
+    while start < n:
+        end = n
+        if max_len and end - start > max_len:
+            cut = None
+            for j in range(start + max_len, start + max_len // 2, -1):
+                if bases[j] == 0x20:
+                    if cut is None:
+                        cut = j
+                    if not is_letter(bases[j - 1]):
+                        cut = j
+                        break
+            end = cut if cut is not None else start + max_len
+        bounds.append((start, end))
+        start = end + 1 if end < n and bases[end] == 0x20 else end
+    return bounds

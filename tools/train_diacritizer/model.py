@@ -22,7 +22,19 @@ VERSION = 1
 HINT_CLASSES = arabic.NUM_CLASSES + 1
 
 
+def reverse_within(x, lengths):
+    """x (B, T, F) with each row's first lengths[b] steps in reverse order (padding stays)."""
+    steps = torch.arange(x.shape[1]).unsqueeze(0)
+    lengths = lengths.unsqueeze(1)
+    index = torch.where(steps < lengths, lengths - 1 - steps, steps)
+    return x.gather(1, index.unsqueeze(2).expand(-1, -1, x.shape[2]))
+
+
 class DiacritizerNet(nn.Module):
+    """Each layer runs a forward LSTM over the padded batch and a backward one over each row
+    reversed within its length, so padding never enters a sequence's states (packed sequences
+    are far slower to train on the CPU)."""
+
     def __init__(self, vocab_size, embedding=64, hidden=128, layers=2, dropout=0.1):
         super().__init__()
         self.config = dict(vocab_size=vocab_size, embedding=embedding, hidden=hidden,
@@ -30,18 +42,20 @@ class DiacritizerNet(nn.Module):
         self.char_emb = nn.Embedding(vocab_size, embedding, padding_idx=arabic.PAD_ID)
         self.hint_emb = nn.Embedding(HINT_CLASSES, embedding)
         self.dropout = nn.Dropout(dropout)
-        self.lstm = nn.LSTM(embedding, hidden, num_layers=layers, bidirectional=True,
-                            batch_first=True, dropout=dropout if layers > 1 else 0.0)
+        sizes = [embedding] + [2 * hidden] * (layers - 1)
+        self.fw = nn.ModuleList(nn.LSTM(n, hidden, batch_first=True) for n in sizes)
+        self.bw = nn.ModuleList(nn.LSTM(n, hidden, batch_first=True) for n in sizes)
         self.out = nn.Linear(2 * hidden, arabic.NUM_CLASSES)
 
     def forward(self, ids, hints, lengths):
-        """ids, hints: (B, T) int64; lengths: (B,) int64 on the CPU. Returns (B, T, classes)."""
+        """ids, hints: (B, T) int64; lengths: (B,) int64. Returns (B, T, classes); positions
+        past a row's length hold meaningless scores."""
         x = self.dropout(self.char_emb(ids) + self.hint_emb(hints))
-        packed = nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=True,
-                                                   enforce_sorted=False)
-        y, _ = self.lstm(packed)
-        y, _ = nn.utils.rnn.pad_packed_sequence(y, batch_first=True, total_length=ids.shape[1])
-        return self.out(self.dropout(y))
+        for fw, bw in zip(self.fw, self.bw):
+            forward, _ = fw(x)
+            backward, _ = bw(reverse_within(x, lengths))
+            x = self.dropout(torch.cat([forward, reverse_within(backward, lengths)], dim=2))
+        return self.out(x)
 
 
 def _tensors(net):
@@ -49,19 +63,20 @@ def _tensors(net):
     sd = {k: v.detach().cpu().float().numpy() for k, v in net.state_dict().items()}
     items = [("char_emb", sd["char_emb.weight"]), ("hint_emb", sd["hint_emb.weight"])]
     for layer in range(net.config["layers"]):
-        for direction, suffix in (("fw", ""), ("bw", "_reverse")):
-            key = f"l{layer}{suffix}"
-            items.append((f"lstm{layer}_{direction}_w_ih", sd[f"lstm.weight_ih_{key}"]))
-            items.append((f"lstm{layer}_{direction}_w_hh", sd[f"lstm.weight_hh_{key}"]))
+        for direction in ("fw", "bw"):
+            key = f"{direction}.{layer}"
+            items.append((f"lstm{layer}_{direction}_w_ih", sd[f"{key}.weight_ih_l0"]))
+            items.append((f"lstm{layer}_{direction}_w_hh", sd[f"{key}.weight_hh_l0"]))
             items.append((f"lstm{layer}_{direction}_b",
-                          sd[f"lstm.bias_ih_{key}"] + sd[f"lstm.bias_hh_{key}"]))
+                          sd[f"{key}.bias_ih_l0"] + sd[f"{key}.bias_hh_l0"]))
     items.append(("out_w", sd["out.weight"]))
     items.append(("out_b", sd["out.bias"]))
     return items
 
 
-def export(net, vocab, path, training_info=None):
-    """Writes the weights file for `net` with its input `vocab` (code point -> id)."""
+def export(net, vocab, path, training_info=None, max_segment_chars=0):
+    """Writes the weights file for `net` with its input `vocab` (code point -> id); inference
+    cuts lines into segments of at most `max_segment_chars` (arabic.segment_bounds)."""
     tensors, offset, table = _tensors(net), 0, []
     for name, array in tensors:
         table.append({"name": name, "shape": list(array.shape), "offset": offset})
@@ -71,7 +86,7 @@ def export(net, vocab, path, training_info=None):
         "model": "bilstm", "classes": arabic.NUM_CLASSES, "hint_classes": HINT_CLASSES,
         "vocab_size": cfg["vocab_size"], "embedding": cfg["embedding"],
         "hidden": cfg["hidden"], "layers": cfg["layers"],
-        "other_id": arabic.OTHER_ID,
+        "other_id": arabic.OTHER_ID, "max_segment_chars": max_segment_chars,
         "vocab": sorted([cp, i] for cp, i in vocab.items()),
         "tensors": table, "training": training_info or {},
     }
@@ -100,12 +115,12 @@ def load(path):
     sd = {"char_emb.weight": arrays["char_emb"], "hint_emb.weight": arrays["hint_emb"],
           "out.weight": arrays["out_w"], "out.bias": arrays["out_b"]}
     for layer in range(header["layers"]):
-        for direction, suffix in (("fw", ""), ("bw", "_reverse")):
-            key = f"l{layer}{suffix}"
-            sd[f"lstm.weight_ih_{key}"] = arrays[f"lstm{layer}_{direction}_w_ih"]
-            sd[f"lstm.weight_hh_{key}"] = arrays[f"lstm{layer}_{direction}_w_hh"]
-            sd[f"lstm.bias_ih_{key}"] = arrays[f"lstm{layer}_{direction}_b"]
-            sd[f"lstm.bias_hh_{key}"] = np.zeros_like(arrays[f"lstm{layer}_{direction}_b"])
+        for direction in ("fw", "bw"):
+            key = f"{direction}.{layer}"
+            sd[f"{key}.weight_ih_l0"] = arrays[f"lstm{layer}_{direction}_w_ih"]
+            sd[f"{key}.weight_hh_l0"] = arrays[f"lstm{layer}_{direction}_w_hh"]
+            sd[f"{key}.bias_ih_l0"] = arrays[f"lstm{layer}_{direction}_b"]
+            sd[f"{key}.bias_hh_l0"] = np.zeros_like(arrays[f"lstm{layer}_{direction}_b"])
     net.load_state_dict({k: torch.from_numpy(np.array(v)) for k, v in sd.items()})
     net.eval()
     vocab = {cp: i for cp, i in header["vocab"]}

@@ -36,7 +36,7 @@ def decode(bases, marks, leading, logits):
 
 
 @torch.no_grad()
-def diacritize_lines(net, vocab, lines):
+def diacritize_lines(net, vocab, lines, max_segment_chars=0):
     result = []
     for line in lines:
         bases, marks, leading = arabic.parse_line(line)
@@ -44,19 +44,24 @@ def diacritize_lines(net, vocab, lines):
             result.append(line)
             continue
         ids, hints = encode(bases, marks, vocab)
-        logits = net(torch.tensor([ids]), torch.tensor([hints]), torch.tensor([len(ids)]))[0]
+        logits = torch.zeros((len(ids), arabic.NUM_CLASSES))
+        for start, end in arabic.segment_bounds(bases, max_segment_chars):
+            if any(arabic.is_letter(cp) for cp in bases[start:end]):
+                logits[start:end] = net(torch.tensor([ids[start:end]]),
+                                        torch.tensor([hints[start:end]]),
+                                        torch.tensor([end - start]))[0]
         result.append(decode(bases, marks, leading, logits))
     return result
 
 
 def main():
     torch.set_num_threads(1)
-    net, vocab, _ = model.load(sys.argv[1])
+    net, vocab, header = model.load(sys.argv[1])
     lines = sys.stdin.read().split("\n")
     trailing_newline = lines and lines[-1] == ""
     if trailing_newline:
         lines.pop()
-    out = diacritize_lines(net, vocab, lines)
+    out = diacritize_lines(net, vocab, lines, header.get("max_segment_chars", 0))
     sys.stdout.write("\n".join(out) + ("\n" if trailing_newline else ""))
 
 

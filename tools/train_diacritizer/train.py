@@ -33,28 +33,16 @@ def read_lines(path, limit=0):
 
 
 def segments_of(line, vocab, max_len):
-    """(ids, labels) segments of at most max_len characters, cut at spaces, preferring a cut
-    right after punctuation in the second half of the segment."""
+    """(ids, labels) of each segment of at most max_len characters (arabic.segment_bounds)."""
     bases, marks, _ = arabic.parse_line(line)
     ids = [vocab.get(cp, arabic.OTHER_ID) for cp in bases]
     labels = [arabic.class_of(m) if arabic.is_letter(cp) else IGNORE
               for cp, m in zip(bases, marks)]
-    out, start = [], 0
-    while start < len(ids):
-        end = len(ids)
-        if end - start > max_len:
-            cut = None
-            for j in range(start + max_len, start + max_len // 2, -1):
-                if bases[j] == 0x20 and cut is None:
-                    cut = j
-                if bases[j] == 0x20 and j > 0 and not arabic.is_letter(bases[j - 1]):
-                    cut = j
-                    break
-            end = cut if cut is not None else start + max_len
+    out = []
+    for start, end in arabic.segment_bounds(bases, max_len):
         seg_ids, seg_labels = ids[start:end], labels[start:end]
         if any(l != IGNORE for l in seg_labels):
             out.append((np.array(seg_ids, dtype=np.int64), np.array(seg_labels, dtype=np.int64)))
-        start = end + 1 if end < len(ids) and bases[end] == 0x20 else end
     return out
 
 
@@ -264,7 +252,7 @@ def main():
             "args": {k: v for k, v in vars(args).items()
                      if k not in ("train", "val", "work_dir", "output")}}
     net.eval()
-    model.export(net, vocab, args.output, info)
+    model.export(net, vocab, args.output, info, max_segment_chars=args.max_len)
     log(f"exported {args.output} ({os.path.getsize(args.output)} bytes)")
     return 0
 

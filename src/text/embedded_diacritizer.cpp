@@ -1,0 +1,162 @@
+#include "text/embedded_diacritizer.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "core/utf8.h"
+#include "text/arabic_marks.h"
+
+namespace polyvox {
+namespace {
+
+// Decodes the code point at `pos` and advances `pos`. REQUIRES: valid UTF-8, pos < text.size().
+char32_t next_code_point(std::string_view text, std::size_t& pos) {
+  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
+  const unsigned char lead = byte(pos);
+  int extra = lead < 0x80 ? 0 : lead < 0xE0 ? 1 : lead < 0xF0 ? 2 : 3;
+  char32_t cp = extra == 0 ? lead : lead & (0x3F >> extra);
+  ++pos;
+  while (extra-- > 0) cp = (cp << 6) | (byte(pos++) & 0x3F);
+  return cp;
+}
+
+void append_utf8(std::string& out, char32_t cp) {  // only used for the marks (2 bytes)
+  out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+  out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+}
+
+// A line split into base characters (everything but marks) and the marks written after each.
+struct ParsedLine {
+  std::vector<char32_t> bases;
+  std::vector<std::size_t> insert_at;    // byte offset after each base and its given marks
+  std::vector<std::size_t> marks_begin;  // each base's given marks: marks[begin, begin + count)
+  std::vector<std::size_t> marks_count;
+  std::vector<char32_t> marks;
+  bool has_letter = false;
+};
+
+ParsedLine parse_line(std::string_view line) {
+  ParsedLine p;
+  std::size_t pos = 0;
+  while (pos < line.size()) {
+    const char32_t cp = next_code_point(line, pos);
+    if (arabic::is_mark(cp)) {
+      if (!p.bases.empty()) {  // marks before the first base character stay as they are
+        p.marks.push_back(cp);
+        ++p.marks_count.back();
+        p.insert_at.back() = pos;
+      }
+      continue;
+    }
+    p.bases.push_back(cp);
+    p.insert_at.push_back(pos);
+    p.marks_begin.push_back(p.marks.size());
+    p.marks_count.push_back(0);
+    p.has_letter = p.has_letter || arabic::is_letter(cp);
+  }
+  return p;
+}
+
+// [start, end) ranges of at most `max_len` characters covering `bases`, cut at spaces (a space at
+// a cut belongs to no range), preferring a space right after a non-letter in the second half.
+// Mirrors arabic.segment_bounds in tools/train_diacritizer. max_len 0: one range.
+std::vector<std::pair<std::size_t, std::size_t>> segment_bounds(const std::vector<char32_t>& bases,
+                                                                std::size_t max_len) {
+  std::vector<std::pair<std::size_t, std::size_t>> bounds;
+  const std::size_t n = bases.size();
+  std::size_t start = 0;
+  while (start < n) {
+    std::size_t end = n;
+    if (max_len > 0 && end - start > max_len) {
+      std::size_t cut = 0;
+      bool found = false;
+      for (std::size_t j = start + max_len; j > start + max_len / 2; --j) {
+        if (bases[j] != U' ') continue;
+        if (!found) cut = j, found = true;
+        if (!arabic::is_letter(bases[j - 1])) {
+          cut = j;
+          break;
+        }
+      }
+      end = found ? cut : start + max_len;
+    }
+    bounds.emplace_back(start, end);
+    start = end < n && bases[end] == U' ' ? end + 1 : end;
+  }
+  return bounds;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<EmbeddedDiacritizer>> EmbeddedDiacritizer::create(
+    const std::string& model_path) {
+  auto model = BilstmModel::load(model_path);
+  if (!model) return model.take_error();
+  return std::unique_ptr<EmbeddedDiacritizer>(new EmbeddedDiacritizer(std::move(model.value())));
+}
+
+Result<std::string> EmbeddedDiacritizer::diacritize(std::string_view text) {
+  if (const std::size_t valid = valid_utf8_prefix(text); valid != text.size()) {
+    return invalid_input("text", "invalid UTF-8 at byte " + std::to_string(valid));
+  }
+  BilstmScratch scratch;
+  std::string out;
+  out.reserve(text.size() * 2);
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t newline = text.find('\n', start);
+    out += diacritize_line(text.substr(start, newline - start), scratch);
+    if (newline == std::string_view::npos) break;
+    out.push_back('\n');
+    start = newline + 1;
+  }
+  return out;
+}
+
+std::string EmbeddedDiacritizer::diacritize_line(std::string_view line,
+                                                 BilstmScratch& scratch) const {
+  const ParsedLine p = parse_line(line);
+  if (!p.has_letter) return std::string(line);
+
+  const std::size_t n = p.bases.size();
+  std::vector<int> ids(n), hints(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    ids[i] = model_.input_id(p.bases[i]);
+    const std::span<const char32_t> given(p.marks.data() + p.marks_begin[i], p.marks_count[i]);
+    hints[i] = !given.empty() && arabic::is_letter(p.bases[i]) ? arabic::class_of(given) + 1 : 0;
+  }
+
+  // Marks to insert after each letter (nothing for other characters).
+  std::vector<arabic::AllowedClass> chosen(n);
+  std::vector<int> seg_ids, seg_hints;
+  for (auto [begin, end] : segment_bounds(p.bases, model_.max_segment_chars())) {
+    if (std::none_of(p.bases.begin() + begin, p.bases.begin() + end, arabic::is_letter)) continue;
+    seg_ids.assign(ids.begin() + begin, ids.begin() + end);
+    seg_hints.assign(hints.begin() + begin, hints.begin() + end);
+    const RowMatrix& logits = model_.run(seg_ids, seg_hints, scratch);
+    for (std::size_t i = begin; i < end; ++i) {
+      if (!arabic::is_letter(p.bases[i])) continue;
+      const std::span<const char32_t> given(p.marks.data() + p.marks_begin[i], p.marks_count[i]);
+      float best = 0;
+      bool first = true;
+      for (const auto& option : arabic::allowed_classes(given)) {
+        const float score = logits(static_cast<Eigen::Index>(i - begin), option.mark_class);
+        if (first || score > best) chosen[i] = option, best = score, first = false;
+      }
+    }
+  }
+
+  std::string out;
+  out.reserve(line.size() + 4 * n);
+  std::size_t copied = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (chosen[i].added_count == 0) continue;
+    out.append(line.substr(copied, p.insert_at[i] - copied));
+    copied = p.insert_at[i];
+    for (int k = 0; k < chosen[i].added_count; ++k) append_utf8(out, chosen[i].added[k]);
+  }
+  out.append(line.substr(copied));
+  return out;
+}
+
+}  // namespace polyvox
