@@ -5,6 +5,7 @@
 
 #include "core/utf8.h"
 #include "text/arabic_marks.h"
+#include "text/bilstm_model.h"
 
 namespace polyvox {
 namespace {
@@ -92,20 +93,25 @@ Result<std::unique_ptr<EmbeddedDiacritizer>> EmbeddedDiacritizer::create(
     const std::string& model_path) {
   auto model = BilstmModel::load(model_path);
   if (!model) return model.take_error();
-  return std::unique_ptr<EmbeddedDiacritizer>(new EmbeddedDiacritizer(std::move(model.value())));
+  return std::unique_ptr<EmbeddedDiacritizer>(
+      new EmbeddedDiacritizer(std::make_unique<const BilstmModel>(std::move(model.value()))));
 }
+
+EmbeddedDiacritizer::EmbeddedDiacritizer(std::unique_ptr<const BilstmModel> model)
+    : model_(std::move(model)) {}
+
+EmbeddedDiacritizer::~EmbeddedDiacritizer() = default;
 
 Result<std::string> EmbeddedDiacritizer::diacritize(std::string_view text) {
   if (const std::size_t valid = valid_utf8_prefix(text); valid != text.size()) {
     return invalid_input("text", "invalid UTF-8 at byte " + std::to_string(valid));
   }
-  BilstmScratch scratch;
   std::string out;
   out.reserve(text.size() * 2);
   std::size_t start = 0;
   while (true) {
     const std::size_t newline = text.find('\n', start);
-    out += diacritize_line(text.substr(start, newline - start), scratch);
+    out += diacritize_line(text.substr(start, newline - start));
     if (newline == std::string_view::npos) break;
     out.push_back('\n');
     start = newline + 1;
@@ -113,15 +119,14 @@ Result<std::string> EmbeddedDiacritizer::diacritize(std::string_view text) {
   return out;
 }
 
-std::string EmbeddedDiacritizer::diacritize_line(std::string_view line,
-                                                 BilstmScratch& scratch) const {
+std::string EmbeddedDiacritizer::diacritize_line(std::string_view line) const {
   const ParsedLine p = parse_line(line);
   if (!p.has_letter) return std::string(line);
 
   const std::size_t n = p.bases.size();
   std::vector<int> ids(n), hints(n);
   for (std::size_t i = 0; i < n; ++i) {
-    ids[i] = model_.input_id(p.bases[i]);
+    ids[i] = model_->input_id(p.bases[i]);
     const std::span<const char32_t> given(p.marks.data() + p.marks_begin[i], p.marks_count[i]);
     hints[i] = !given.empty() && arabic::is_letter(p.bases[i]) ? arabic::class_of(given) + 1 : 0;
   }
@@ -129,11 +134,12 @@ std::string EmbeddedDiacritizer::diacritize_line(std::string_view line,
   // Marks to insert after each letter (nothing for other characters).
   std::vector<arabic::AllowedClass> chosen(n);
   std::vector<int> seg_ids, seg_hints;
-  for (auto [begin, end] : segment_bounds(p.bases, model_.max_segment_chars())) {
+  BilstmScratch scratch;
+  for (auto [begin, end] : segment_bounds(p.bases, model_->max_segment_chars())) {
     if (std::none_of(p.bases.begin() + begin, p.bases.begin() + end, arabic::is_letter)) continue;
     seg_ids.assign(ids.begin() + begin, ids.begin() + end);
     seg_hints.assign(hints.begin() + begin, hints.begin() + end);
-    const RowMatrix& logits = model_.run(seg_ids, seg_hints, scratch);
+    const RowMatrix& logits = model_->run(seg_ids, seg_hints, scratch);
     for (std::size_t i = begin; i < end; ++i) {
       if (!arabic::is_letter(p.bases[i])) continue;
       const std::span<const char32_t> given(p.marks.data() + p.marks_begin[i], p.marks_count[i]);

@@ -6,10 +6,12 @@
 #include <string>
 #include <string_view>
 
-#include "text/bilstm_model.h"
 #include "text/diacritizer.h"
 
 namespace polyvox {
+
+class BilstmModel;  // bilstm_model.h: Eigen stays out of this header (it is built for
+                    // the native CPU in polyvox_text only)
 
 class EmbeddedDiacritizer : public Diacritizer {
  public:
@@ -19,6 +21,7 @@ class EmbeddedDiacritizer : public Diacritizer {
   // Loads the weights at `model_path`; fails with kInvalidInput naming the file when it cannot
   // be read or is not a diacritizer weights file.
   static Result<std::unique_ptr<EmbeddedDiacritizer>> create(const std::string& model_path);
+  ~EmbeddedDiacritizer() override;
 
   const std::string& name() const override { return name_; }
 
@@ -30,14 +33,14 @@ class EmbeddedDiacritizer : public Diacritizer {
   // as it came, in place. Each of the 36 Arabic letters gets the marks the model chooses among
   // those compatible with the marks it already carries (arabic::allowed_classes); added marks
   // follow the given ones. A line without Arabic letters comes out unchanged.
-  // REQUIRES: `line` is valid UTF-8. Thread-safe; `scratch` belongs to the calling thread.
-  std::string diacritize_line(std::string_view line, BilstmScratch& scratch) const;
+  // REQUIRES: `line` is valid UTF-8. Thread-safe.
+  std::string diacritize_line(std::string_view line) const;
 
  private:
-  explicit EmbeddedDiacritizer(BilstmModel model) : model_(std::move(model)) {}
+  explicit EmbeddedDiacritizer(std::unique_ptr<const BilstmModel> model);
 
   std::string name_ = "embedded";
-  BilstmModel model_;
+  std::unique_ptr<const BilstmModel> model_;  // read-only after loading: shared by all threads
 };
 
 }  // namespace polyvox

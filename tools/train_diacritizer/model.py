@@ -9,6 +9,7 @@ start of the tensor area) that the header lists. LSTM gate order is torch's: i, 
 layer has one bias (b_ih + b_hh).
 """
 import json
+import os
 import struct
 
 import numpy as np
@@ -91,6 +92,7 @@ def export(net, vocab, path, training_info=None, max_segment_chars=0):
         "tensors": table, "training": training_info or {},
     }
     raw = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     with open(path, "wb") as f:
         f.write(MAGIC + struct.pack("<II", VERSION, len(raw)) + raw)
         f.write(b"\0" * ((-(12 + len(raw))) % 4))
