@@ -1,6 +1,9 @@
 #include "text/bilstm_model.h"
 
 #include <bit>
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -15,6 +18,48 @@ constexpr char kMagic[4] = {'P', 'V', 'X', 'D'};
 constexpr std::uint32_t kVersion = 1;
 constexpr int kHintClasses = 16;
 constexpr int kClasses = 15;
+
+// `m` (even number of rows) as bfloat16 row pairs (see Direction::w_hh_t_bf16_pairs), or empty
+// when one of its entries is not a bfloat16 value.
+std::vector<std::uint32_t> exact_bf16_pairs(const RowMatrix& m) {
+  std::vector<std::uint32_t> out(static_cast<std::size_t>(m.size() / 2));
+  for (Eigen::Index i = 0; i + 1 < m.rows(); i += 2) {
+    for (Eigen::Index c = 0; c < m.cols(); ++c) {
+      const auto lo = std::bit_cast<std::uint32_t>(m(i, c));
+      const auto hi = std::bit_cast<std::uint32_t>(m(i + 1, c));
+      if ((lo & 0xFFFF) != 0 || (hi & 0xFFFF) != 0) return {};
+      out[static_cast<std::size_t>(i / 2 * m.cols() + c)] = (lo >> 16) | (hi & 0xFFFF0000u);
+    }
+  }
+  return out;
+}
+
+// g += h * W, W given as bfloat16 row pairs (exact_bf16_pairs), accumulating in float row by
+// row. REQUIRES: h.size() even; g.size() a multiple of 128.
+void add_bf16_product(const Eigen::RowVectorXf& h, const std::uint32_t* w, Eigen::RowVectorXf& g) {
+#if defined(__AVX512F__)
+  const auto cols = g.size();
+  const __m512i high_half = _mm512_set1_epi32(static_cast<int>(0xFFFF0000u));
+  for (Eigen::Index block = 0; block < cols; block += 128) {
+    __m512 acc[8];
+    for (int k = 0; k < 8; ++k) acc[k] = _mm512_loadu_ps(g.data() + block + 16 * k);
+    for (Eigen::Index j = 0; j < h.size(); j += 2) {
+      const __m512 h_even = _mm512_set1_ps(h[j]);
+      const __m512 h_odd = _mm512_set1_ps(h[j + 1]);
+      const std::uint32_t* pairs = w + (j / 2) * cols + block;
+      for (int k = 0; k < 8; ++k) {
+        const __m512i both = _mm512_loadu_si512(pairs + 16 * k);
+        acc[k] = _mm512_fmadd_ps(h_even, _mm512_castsi512_ps(_mm512_slli_epi32(both, 16)), acc[k]);
+        acc[k] = _mm512_fmadd_ps(h_odd, _mm512_castsi512_ps(_mm512_and_si512(both, high_half)),
+                                 acc[k]);
+      }
+    }
+    for (int k = 0; k < 8; ++k) _mm512_storeu_ps(g.data() + block + 16 * k, acc[k]);
+  }
+#else
+  (void)h, (void)w, (void)g;
+#endif
+}
 
 Error bad_file(const std::string& path, const std::string& why) {
   return invalid_input("diacritizer model", "'" + path + "': " + why);
@@ -71,6 +116,7 @@ Result<BilstmModel> BilstmModel::load(const std::string& path) {
 
   BilstmModel model;
   try {
+    RowMatrix char_emb, hint_emb;
     const auto header = nlohmann::json::parse(bytes.substr(12, header_len));
     if (header.at("model") != "bilstm" || header.at("classes") != kClasses ||
         header.at("hint_classes") != kHintClasses) {
@@ -96,8 +142,8 @@ Result<BilstmModel> BilstmModel::load(const std::string& path) {
     std::memcpy(floats.data(), bytes.data() + start, floats.size() * sizeof(float));
     const TensorTable tensors(header.at("tensors"), floats.data(), floats.size());
 
-    bool ok = tensors.read("char_emb", vocab_size, emb, false, model.char_emb_) &&
-              tensors.read("hint_emb", kHintClasses, emb, false, model.hint_emb_);
+    bool ok = tensors.read("char_emb", vocab_size, emb, false, char_emb) &&
+              tensors.read("hint_emb", kHintClasses, emb, false, hint_emb);
     long in_features = emb;
     for (int l = 0; l < layers && ok; ++l) {
       Layer layer;
@@ -108,6 +154,16 @@ Result<BilstmModel> BilstmModel::load(const std::string& path) {
              tensors.read(prefix + "_w_hh", 4 * hidden, hidden, true, d->w_hh_t) &&
              tensors.read(prefix + "_b", 4 * hidden, 0, true, bias);
         if (ok) d->bias = bias.row(0);
+#if defined(__AVX512F__)
+        if (ok && hidden % 32 == 0) d->w_hh_t_bf16_pairs = exact_bf16_pairs(d->w_hh_t);
+#endif
+        if (ok && l == 0) {
+          // The first layer's input is an embedding sum: project every embedding once here
+          // instead of every character at run time.
+          d->char_proj = char_emb * d->w_ih_t;
+          d->char_proj.rowwise() += d->bias;
+          d->hint_proj = hint_emb * d->w_ih_t;
+        }
       }
       model.layers_.push_back(std::move(layer));
       in_features = 2 * hidden;
@@ -123,19 +179,21 @@ Result<BilstmModel> BilstmModel::load(const std::string& path) {
   return model;
 }
 
-void BilstmModel::run_direction(const Direction& d, bool reverse, int column,
-                                BilstmScratch& s) const {
+void BilstmModel::run_recurrence(const Direction& d, bool reverse, int column,
+                                 BilstmScratch& s) const {
   const int h = hidden_;
-  const auto steps = s.input.rows();
-  s.gates.noalias() = s.input * d.w_ih_t;
-  s.gates.rowwise() += d.bias;
+  const auto steps = s.gates.rows();
   Eigen::RowVectorXf state = Eigen::RowVectorXf::Zero(h);
   Eigen::RowVectorXf cell = Eigen::RowVectorXf::Zero(h);
   Eigen::RowVectorXf g(4 * h);
   for (Eigen::Index k = 0; k < steps; ++k) {
     const Eigen::Index t = reverse ? steps - 1 - k : k;
     g.noalias() = s.gates.row(t);
-    g.noalias() += state * d.w_hh_t;
+    if (d.w_hh_t_bf16_pairs.empty()) {
+      g.noalias() += state * d.w_hh_t;
+    } else {
+      add_bf16_product(state, d.w_hh_t_bf16_pairs.data(), g);
+    }
     // sigmoid(x) = (tanh(x / 2) + 1) / 2: one vectorized tanh for the three sigmoid gates.
     auto a = g.array();
     const auto input_gate = (a.segment(0, h) * 0.5f).tanh() * 0.5f + 0.5f;
@@ -151,15 +209,22 @@ void BilstmModel::run_direction(const Direction& d, bool reverse, int column,
 const RowMatrix& BilstmModel::run(const std::vector<int>& ids, const std::vector<int>& hints,
                                   BilstmScratch& s) const {
   const auto steps = static_cast<Eigen::Index>(ids.size());
-  s.input.resize(steps, char_emb_.cols());
-  for (Eigen::Index t = 0; t < steps; ++t) {
-    s.input.row(t) = char_emb_.row(ids[static_cast<std::size_t>(t)]) +
-                     hint_emb_.row(hints[static_cast<std::size_t>(t)]);
-  }
-  for (const Layer& layer : layers_) {
+  for (std::size_t l = 0; l < layers_.size(); ++l) {
     s.output.resize(steps, 2 * hidden_);
-    run_direction(layer.forward, false, 0, s);
-    run_direction(layer.backward, true, hidden_, s);
+    for (const bool reverse : {false, true}) {
+      const Direction& d = reverse ? layers_[l].backward : layers_[l].forward;
+      s.gates.resize(steps, 4 * hidden_);
+      if (l == 0) {
+        for (Eigen::Index t = 0; t < steps; ++t) {
+          const auto i = static_cast<std::size_t>(t);
+          s.gates.row(t) = d.char_proj.row(ids[i]) + d.hint_proj.row(hints[i]);
+        }
+      } else {
+        s.gates.noalias() = s.input * d.w_ih_t;
+        s.gates.rowwise() += d.bias;
+      }
+      run_recurrence(d, reverse, reverse ? hidden_ : 0, s);
+    }
     s.input.swap(s.output);
   }
   s.logits.noalias() = s.input * out_w_t_;

@@ -48,21 +48,29 @@ class BilstmModel {
 
  private:
   struct Direction {
-    RowMatrix w_ih_t;        // in x 4H (transposed for the input projection)
+    RowMatrix w_ih_t;        // in x 4H (transposed for the input projection); unused in layer 0
+    RowMatrix char_proj;     // layer 0 only: vocab x 4H, char_emb * w_ih_t + bias
+    RowMatrix hint_proj;     // layer 0 only: 16 x 4H, hint_emb * w_ih_t
     RowMatrix w_hh_t;        // H x 4H
+    // w_hh_t as bfloat16 when the file's recurrent weights are bfloat16 values: the same
+    // numbers in half the bytes, which the recurrence streams from cache at every character.
+    // Rows 2i and 2i+1 are interleaved: entry (i, c) holds row 2i's value in its low half and
+    // row 2i+1's in its high half. Empty otherwise.
+    std::vector<std::uint32_t> w_hh_t_bf16_pairs;
     Eigen::RowVectorXf bias;  // 4H
   };
   struct Layer {
     Direction forward, backward;
   };
 
-  void run_direction(const Direction& d, bool reverse, int column, BilstmScratch& s) const;
+  // Runs one direction over s.gates (its input projection plus bias) into s.output's columns
+  // [column, column + H).
+  void run_recurrence(const Direction& d, bool reverse, int column, BilstmScratch& s) const;
 
   int hidden_ = 0;
   int other_id_ = 1;
   int max_segment_chars_ = 0;
   std::unordered_map<char32_t, int> vocab_;
-  RowMatrix char_emb_, hint_emb_;
   std::vector<Layer> layers_;
   RowMatrix out_w_t_;        // 2H x classes
   Eigen::RowVectorXf out_b_;

@@ -12,7 +12,7 @@ tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
 /usr/bin/python3 "$tools/train.py" --train "$data/all.txt" --train-lines 300 \
-  --val "$data/val.txt" --val-lines 20 --epochs 2 --embedding 16 --hidden 24 --layers 2 \
+  --val "$data/val.txt" --val-lines 20 --epochs 2 --embedding 16 --hidden 32 --layers 2 \
   --max-len 120 --batch-tokens 6000 --work-dir "$tmp/work" \
   --output "$tmp/models/arabic_diacritizer.bin" > "$tmp/train.log"
 

@@ -75,10 +75,20 @@ def _tensors(net):
     return items
 
 
-def export(net, vocab, path, training_info=None, max_segment_chars=0):
+def to_bf16_values(array):
+    """`array` rounded to the nearest bfloat16 values (kept as float32)."""
+    return torch.from_numpy(array).to(torch.bfloat16).to(torch.float32).numpy()
+
+
+def export(net, vocab, path, training_info=None, max_segment_chars=0, recurrent_bf16=True):
     """Writes the weights file for `net` with its input `vocab` (code point -> id); inference
-    cuts lines into segments of at most `max_segment_chars` (arabic.segment_bounds)."""
+    cuts lines into segments of at most `max_segment_chars` (arabic.segment_bounds). With
+    `recurrent_bf16`, the recurrent matrices are rounded to bfloat16 values, which the C++
+    inference streams in half the bytes (same numbers on both sides)."""
     tensors, offset, table = _tensors(net), 0, []
+    if recurrent_bf16:
+        tensors = [(name, to_bf16_values(a) if name.endswith("_w_hh") else a)
+                   for name, a in tensors]
     for name, array in tensors:
         table.append({"name": name, "shape": list(array.shape), "offset": offset})
         offset += array.size
@@ -88,6 +98,7 @@ def export(net, vocab, path, training_info=None, max_segment_chars=0):
         "vocab_size": cfg["vocab_size"], "embedding": cfg["embedding"],
         "hidden": cfg["hidden"], "layers": cfg["layers"],
         "other_id": arabic.OTHER_ID, "max_segment_chars": max_segment_chars,
+        "recurrent_bf16": recurrent_bf16,
         "vocab": sorted([cp, i] for cp, i in vocab.items()),
         "tensors": table, "training": training_info or {},
     }
