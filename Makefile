@@ -31,7 +31,7 @@ run: build
 	@echo "Rendered out/welcome.mp3 (manifest: out/welcome.manifest.json)"
 
 bench: build
-	bench/run.sh $(BUILD_DIR)
+	/usr/bin/python3 bench/run.py $(BUILD_DIR)
 
 # ASan + UBSan build running the whole test suite.
 sanitize: deps

@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   # toolchain
-  build-essential cmake ninja-build ccache pkg-config git ca-certificates
+  build-essential cmake ninja-build ccache pkg-config git ca-certificates python3
   # libraries (reasons: shared/docs/architecture.md)
   libboost1.81-dev libcurl4-openssl-dev libhiredis-dev libsqlite3-dev
   libavcodec-dev libavformat-dev libavutil-dev libswresample-dev libmp3lame-dev libebur128-dev

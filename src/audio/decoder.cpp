@@ -218,31 +218,42 @@ Result<PcmBuffer> resample(PcmBuffer pcm, int target_rate) {
   AVChannelLayout mono = AV_CHANNEL_LAYOUT_MONO;
   SwrContext* raw = nullptr;
   if (swr_alloc_set_opts2(&raw, &mono, AV_SAMPLE_FMT_FLT, target_rate, &mono, AV_SAMPLE_FMT_FLT,
-                          pcm.sample_rate, 0, nullptr) < 0 ||
-      swr_init(raw) < 0) {
+                          pcm.sample_rate, 0, nullptr) < 0) {
     swr_free(&raw);
     return Error{ErrorKind::kInternal, "resample: cannot create the resampler", ""};
   }
   SwrPtr swr(raw);
-  PcmBuffer out;
-  out.sample_rate = target_rate;
+  // soxr: fast and transparent; FFmpeg falls back to its own engine when built without it.
+  av_opt_set_int(swr.get(), "resampler", SWR_ENGINE_SOXR, 0);
+  if (swr_init(swr.get()) < 0) {
+    av_opt_set_int(swr.get(), "resampler", SWR_ENGINE_SWR, 0);
+    if (swr_init(swr.get()) < 0) {
+      return Error{ErrorKind::kInternal, "resample: cannot initialize the resampler", ""};
+    }
+  }
   const int64_t expected =
       av_rescale_rnd(static_cast<int64_t>(pcm.samples.size()), target_rate, pcm.sample_rate,
                      AV_ROUND_NEAR_INF);
-  out.samples.resize(static_cast<std::size_t>(expected) + 64);
-  uint8_t* dst = reinterpret_cast<uint8_t*>(out.samples.data());
-  const auto* src = reinterpret_cast<const uint8_t*>(pcm.samples.data());
-  int got = swr_convert(swr.get(), &dst, static_cast<int>(out.samples.size()), &src,
-                        static_cast<int>(pcm.samples.size()));
-  if (got < 0) return Error{ErrorKind::kInternal, "resample failed", ""};
-  int64_t total = got;
-  // Flush the filter's delay line.
-  dst = reinterpret_cast<uint8_t*>(out.samples.data() + total);
-  got = swr_convert(swr.get(), &dst, static_cast<int>(out.samples.size() - total), nullptr, 0);
-  if (got > 0) total += got;
-  // Keep exactly the duration of the input (the flush may add or miss a sample or two).
+  PcmBuffer out;
+  out.sample_rate = target_rate;
+  out.samples.reserve(static_cast<std::size_t>(expected) + 64);
+  // Feed in chunks: one huge call makes the resampler buffer the whole input several times over.
+  constexpr std::size_t kChunk = 1 << 16;
+  for (std::size_t pos = 0; pos < pcm.samples.size(); pos += kChunk) {
+    AVFrame frame{};
+    const std::size_t n = std::min(kChunk, pcm.samples.size() - pos);
+    auto* src = reinterpret_cast<uint8_t*>(pcm.samples.data() + pos);
+    frame.extended_data = &src;
+    frame.nb_samples = static_cast<int>(n);
+    if (Status s = convert_into(swr.get(), &frame, pcm.sample_rate, target_rate, out.samples); !s) {
+      return s.error();
+    }
+  }
+  if (Status s = convert_into(swr.get(), nullptr, pcm.sample_rate, target_rate, out.samples); !s) {
+    return s.error();
+  }
+  // Exactly the duration of the input (the flush may add or miss a sample or two).
   out.samples.resize(static_cast<std::size_t>(expected), 0.0f);
-  (void)total;
   return out;
 }
 

@@ -75,13 +75,14 @@ void apply_gain(std::vector<float>& x, double gain_db) {
 
 }  // namespace
 
-Result<LoudnessMeasurement> measure_loudness(std::span<const float> samples, int sample_rate) {
+Result<LoudnessMeasurement> measure_loudness(std::span<const float> samples, int sample_rate,
+                                             bool with_true_peak) {
+  const int mode = EBUR128_MODE_I | (with_true_peak ? EBUR128_MODE_TRUE_PEAK : 0);
   std::unique_ptr<ebur128_state, Ebur128Destroyer> st(
-      ebur128_init(1, static_cast<unsigned long>(sample_rate),
-                   EBUR128_MODE_I | EBUR128_MODE_TRUE_PEAK));
+      ebur128_init(1, static_cast<unsigned long>(sample_rate), mode));
   if (!st) return Error{ErrorKind::kInternal, "cannot initialize the loudness meter", ""};
   // Gating needs 400 ms blocks: feed short clips repeatedly until there is at least 1 s.
-  const std::size_t min_samples = static_cast<std::size_t>(sample_rate);
+  const auto min_samples = static_cast<std::size_t>(sample_rate);
   std::size_t fed = 0;
   do {
     if (!samples.empty() &&
@@ -93,51 +94,62 @@ Result<LoudnessMeasurement> measure_loudness(std::span<const float> samples, int
 
   LoudnessMeasurement m;
   double integrated = 0.0;
-  double peak = 0.0;
-  if (ebur128_loudness_global(st.get(), &integrated) != EBUR128_SUCCESS ||
-      ebur128_true_peak(st.get(), 0, &peak) != EBUR128_SUCCESS) {
+  if (ebur128_loudness_global(st.get(), &integrated) != EBUR128_SUCCESS) {
     return Error{ErrorKind::kInternal, "loudness measurement failed", ""};
   }
   m.integrated_lufs =
       std::isfinite(integrated) ? integrated : -std::numeric_limits<double>::infinity();
-  m.true_peak_dbtp = to_db(peak);
+  m.true_peak_dbtp = -std::numeric_limits<double>::infinity();
+  if (with_true_peak) {
+    double peak = 0.0;
+    if (ebur128_true_peak(st.get(), 0, &peak) != EBUR128_SUCCESS) {
+      return Error{ErrorKind::kInternal, "true-peak measurement failed", ""};
+    }
+    m.true_peak_dbtp = to_db(peak);
+  }
   return m;
 }
 
 Result<LoudnessReport> normalize_loudness(PcmBuffer& pcm, const LoudnessTarget& target) {
   LoudnessReport report;
-  auto measured = measure_loudness(pcm.samples, pcm.sample_rate);
-  if (!measured) return measured.take_error();
-  report.before = *measured;
-  report.after = *measured;
-  if (!std::isfinite(measured->integrated_lufs)) return report;  // silence: nothing to do
+  // The true peak is expensive (4x oversampling): measure the loudness alone first, apply the
+  // gain, keep sample peaks under a ceiling with a margin for inter-sample overs, and only then
+  // check the true peak, tightening the ceiling in the rare case the margin was not enough.
+  auto input = measure_loudness(pcm.samples, pcm.sample_rate, false);
+  if (!input) return input.take_error();
+  report.input_lufs = input->integrated_lufs;
+  report.output = *input;
+  if (!std::isfinite(input->integrated_lufs)) return report;  // silence: nothing to do
 
   constexpr double kTolerance = 0.5;  // LU
   constexpr int kMaxRounds = 4;
-  LoudnessMeasurement current = *measured;
-  for (int round = 0; round < kMaxRounds; ++round) {
-    const double gain = target.integrated_lufs - current.integrated_lufs;
-    const bool loudness_ok = std::fabs(gain) <= kTolerance / 2;
-    const bool peak_ok = current.true_peak_dbtp <= target.max_true_peak_dbtp;
-    if (loudness_ok && peak_ok) break;
-    if (!loudness_ok) {
-      apply_gain(pcm.samples, gain);
-      report.gain_db += gain;
-    }
-    const double predicted_peak = current.true_peak_dbtp + (loudness_ok ? 0.0 : gain);
-    if (predicted_peak > target.max_true_peak_dbtp) {
-      // Sample peaks below the true-peak ceiling with a margin for inter-sample overs; the
-      // margin grows each round in case the first was not enough.
-      const double ceiling_db = target.max_true_peak_dbtp - 0.5 - 0.5 * round;
-      limit_peaks(pcm.samples, static_cast<float>(std::pow(10.0, ceiling_db / 20.0)),
-                  pcm.sample_rate);
+  report.gain_db = target.integrated_lufs - input->integrated_lufs;
+  apply_gain(pcm.samples, report.gain_db);
+  double ceiling_db = target.max_true_peak_dbtp - 0.5;
+  auto limit_if_needed = [&] {
+    const auto ceiling = static_cast<float>(std::pow(10.0, ceiling_db / 20.0));
+    const bool over = std::any_of(pcm.samples.begin(), pcm.samples.end(),
+                                  [&](float s) { return std::fabs(s) > ceiling; });
+    if (over) {
+      limit_peaks(pcm.samples, ceiling, pcm.sample_rate);
       report.limited = true;
     }
-    auto again = measure_loudness(pcm.samples, pcm.sample_rate);
-    if (!again) return again.take_error();
-    current = *again;
+  };
+  limit_if_needed();
+  for (int round = 0; round < kMaxRounds; ++round) {
+    auto m = measure_loudness(pcm.samples, pcm.sample_rate, true);
+    if (!m) return m.take_error();
+    report.output = *m;
+    if (m->true_peak_dbtp > target.max_true_peak_dbtp) {
+      ceiling_db -= m->true_peak_dbtp - target.max_true_peak_dbtp + 0.2;
+    } else if (m->integrated_lufs < target.integrated_lufs - kTolerance) {
+      // Limiting took loudness away: make it up, then limit again.
+      apply_gain(pcm.samples, target.integrated_lufs - m->integrated_lufs);
+    } else {
+      break;
+    }
+    limit_if_needed();
   }
-  report.after = current;
   return report;
 }
 

@@ -21,16 +21,18 @@ struct LoudnessMeasurement {
 };
 
 struct LoudnessReport {
-  LoudnessMeasurement before;
-  LoudnessMeasurement after;
-  double gain_db = 0.0;
-  bool limited = false;  // a peak limiter had to act to honour the true-peak ceiling
+  double input_lufs = 0.0;     // integrated loudness before (-inf for silence)
+  LoudnessMeasurement output;  // after normalization
+  double gain_db = 0.0;        // gain applied before any limiting
+  bool limited = false;        // a peak limiter had to act to honour the true-peak ceiling
 };
 
 // Integrated loudness and true peak of mono `samples`. Clips shorter than the 400 ms gating
-// block are measured as if repeated to 1 s, so that short words get a finite loudness.
+// block are measured as if repeated to 1 s, so that short words get a finite loudness. The true
+// peak (4x oversampling) costs most; without `with_true_peak` it is reported as -inf.
 // Thread-safe.
-Result<LoudnessMeasurement> measure_loudness(std::span<const float> samples, int sample_rate);
+Result<LoudnessMeasurement> measure_loudness(std::span<const float> samples, int sample_rate,
+                                             bool with_true_peak = true);
 
 // Applies gain (and, when the gain would push the true peak over the ceiling, a look-ahead peak
 // limiter) so that `pcm` ends at target.integrated_lufs (±0.5 LU) with true peak <=

@@ -28,16 +28,24 @@ void write_be32(uint8_t* p, uint32_t v) {
   p[3] = static_cast<uint8_t>(v);
 }
 
-constexpr std::array<uint16_t, 256> make_crc_table() {
-  std::array<uint16_t, 256> table{};
+// Slicing-by-8 tables: kCrcTables[0] is the classic byte table; kCrcTables[k][b] is the CRC of
+// byte b followed by k zero bytes, so that eight bytes are folded in per step.
+using CrcTables = std::array<std::array<uint16_t, 256>, 8>;
+constexpr CrcTables make_crc_tables() {
+  CrcTables t{};
   for (unsigned i = 0; i < 256; ++i) {
     uint16_t crc = static_cast<uint16_t>(i);
     for (int k = 0; k < 8; ++k) crc = (crc & 1) ? (crc >> 1) ^ 0xA001 : crc >> 1;
-    table[i] = crc;
+    t[0][i] = crc;
   }
-  return table;
+  for (int k = 1; k < 8; ++k) {
+    for (unsigned i = 0; i < 256; ++i) {
+      t[k][i] = static_cast<uint16_t>((t[k - 1][i] >> 8) ^ t[0][t[k - 1][i] & 0xFF]);
+    }
+  }
+  return t;
 }
-constexpr auto kCrcTable = make_crc_table();
+constexpr CrcTables kCrcTables = make_crc_tables();
 
 // Layout of the Xing tag and its LAME extension inside a frame.
 constexpr std::size_t kXingFlagsOffset = 4;
@@ -81,7 +89,16 @@ std::optional<XingLayout> locate_xing(std::span<const uint8_t> frame, const Mp3F
 }  // namespace
 
 uint16_t lame_crc16(std::span<const uint8_t> bytes, uint16_t crc) {
-  for (uint8_t b : bytes) crc = static_cast<uint16_t>((crc >> 8) ^ kCrcTable[(crc ^ b) & 0xFF]);
+  const uint8_t* p = bytes.data();
+  std::size_t n = bytes.size();
+  const auto& t = kCrcTables;
+  for (; n >= 8; n -= 8, p += 8) {
+    const uint8_t b0 = static_cast<uint8_t>(crc ^ p[0]);
+    const uint8_t b1 = static_cast<uint8_t>((crc >> 8) ^ p[1]);
+    crc = static_cast<uint16_t>(t[7][b0] ^ t[6][b1] ^ t[5][p[2]] ^ t[4][p[3]] ^ t[3][p[4]] ^
+                                t[2][p[5]] ^ t[1][p[6]] ^ t[0][p[7]]);
+  }
+  for (; n > 0; --n, ++p) crc = static_cast<uint16_t>((crc >> 8) ^ t[0][(crc ^ *p) & 0xFF]);
   return crc;
 }
 

@@ -47,6 +47,8 @@ Result<Manifest> render_job(const JobSpec& job, const ProviderRegistry& provider
   std::atomic<std::size_t> next{0};
   std::atomic<std::size_t> finished{0};
   std::atomic<bool> failed{false};
+  RenderOptions render = options.render;
+  render.segment.format = job.output_format;
   std::mutex mutex;  // guards first_error, first_error_index and progress reporting
   std::optional<Error> first_error;
   std::size_t first_error_index = total;
@@ -58,7 +60,7 @@ Result<Manifest> render_job(const JobSpec& job, const ProviderRegistry& provider
       const BlockSpec& block = job.blocks[i];
       Provider* provider = providers.find(block.provider);
       Result<RenderedBlock> rendered =
-          provider ? render_block(block, i + 1 == total, *provider, diacritizer, options.render)
+          provider ? render_block(block, i + 1 == total, *provider, diacritizer, render)
                    : Result<RenderedBlock>(Error{ErrorKind::kUnknownProvider,
                                                  "provider is not available", ""});
       Status stored = rendered ? write_file(segment_path(options.scratch_dir, i),

@@ -1,1 +1,195 @@
+#include "audio/assembler.h"
+
 #include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <random>
+
+#include "audio/decoder.h"
+#include "audio/mp3_frame.h"
+#include "audio/segment.h"
+#include "support/audio_fixtures.h"
+
+namespace polyvox::audio {
+namespace {
+
+constexpr int kRate = 44100;
+
+struct FileCloser {
+  void operator()(std::FILE* f) const { std::fclose(f); }
+};
+using File = std::unique_ptr<std::FILE, FileCloser>;
+
+struct Script {
+  std::vector<std::string> segments;
+  std::vector<int64_t> offsets;  // expected start of each segment's speech
+  int64_t total = 0;
+};
+
+// `count` tone bursts of random length and pause, encoded as independent segments.
+Script make_script(std::size_t count, OutputFormat format, unsigned seed, int min_pause_ms,
+                   int max_pause_ms) {
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> tone_ms(40, 250), pause_ms(min_pause_ms, max_pause_ms);
+  SegmentOptions options;
+  options.format = format;
+  Script s;
+  for (std::size_t i = 0; i < count; ++i) {
+    const auto speech = polyvox::test_support::tone(tone_ms(rng), kRate, 300.0 + 50.0 * (i % 7), 0.5);
+    const int64_t pause = ms_to_samples(pause_ms(rng), kRate);
+    auto seg = encode_segment(speech, 0, pause, i + 1 == count, options);
+    EXPECT_TRUE(seg.ok());
+    s.offsets.push_back(s.total);
+    s.total += seg->speech_samples + seg->pause_samples;
+    s.segments.push_back(std::move(seg->bytes));
+  }
+  return s;
+}
+
+Result<AssemblyResult> assemble(const Script& script, OutputFormat format, std::FILE* out) {
+  return assemble_segments(format, script.segments.size(),
+                           [&](std::size_t i) -> Result<std::string> { return script.segments[i]; },
+                           out);
+}
+
+PcmBuffer decode(std::FILE* f) {
+  auto pcm = decode_audio(EncodedAudio{polyvox::test_support::slurp(f)});
+  EXPECT_TRUE(pcm.ok()) << (pcm.ok() ? "" : pcm.error().to_string());
+  return pcm.ok() ? *pcm : PcmBuffer{};
+}
+
+// First sample at or after `from` louder than `threshold`.
+int64_t onset(const PcmBuffer& pcm, int64_t from, float threshold = 0.1f) {
+  for (auto i = static_cast<std::size_t>(std::max<int64_t>(from, 0)); i < pcm.samples.size(); ++i) {
+    if (std::fabs(pcm.samples[i]) > threshold) return static_cast<int64_t>(i);
+  }
+  return -1;
+}
+
+class AssemblyTimingTest : public ::testing::TestWithParam<std::size_t> {};
+
+// Decoded duration equals the sum of speech and pauses, and every block starts where the plan
+// says, for any number of segments: nothing accumulates.
+TEST_P(AssemblyTimingTest, Mp3TimingIsExactForAnyNumberOfSegments) {
+  const std::size_t count = GetParam();
+  Script script = make_script(count, OutputFormat::kMp3, static_cast<unsigned>(count), 30, 120);
+  File out(std::tmpfile());
+  auto result = assemble(script, OutputFormat::kMp3, out.get());
+  ASSERT_TRUE(result.ok()) << result.error().to_string();
+  EXPECT_EQ(result->samples, script.total);
+  EXPECT_EQ(result->sample_rate, kRate);
+
+  PcmBuffer pcm = decode(out.get());
+  EXPECT_EQ(static_cast<int64_t>(pcm.samples.size()), script.total);
+  const int64_t tolerance = ms_to_samples(5, kRate);
+  for (std::size_t i = 0; i < count; ++i) {
+    const int64_t found = onset(pcm, script.offsets[i] - tolerance);
+    ASSERT_NEAR(found, script.offsets[i], tolerance) << "segment " << i << " of " << count;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Counts, AssemblyTimingTest, ::testing::Values(1, 2, 3, 10, 100, 1000));
+
+TEST(AssemblerTest, Mp3WithoutPausesKeepsExactDuration) {
+  Script script = make_script(200, OutputFormat::kMp3, 9, 0, 0);
+  File out(std::tmpfile());
+  auto result = assemble(script, OutputFormat::kMp3, out.get());
+  ASSERT_TRUE(result.ok()) << result.error().to_string();
+  PcmBuffer pcm = decode(out.get());
+  EXPECT_EQ(static_cast<int64_t>(pcm.samples.size()), script.total);
+}
+
+TEST(AssemblerTest, PausesAreDigitalSilence) {
+  Script script = make_script(20, OutputFormat::kMp3, 3, 200, 400);
+  File out(std::tmpfile());
+  ASSERT_TRUE(assemble(script, OutputFormat::kMp3, out.get()).ok());
+  PcmBuffer pcm = decode(out.get());
+  const int64_t margin = ms_to_samples(20, kRate);  // codec smear at the edges of speech
+  for (std::size_t i = 0; i + 1 < script.offsets.size(); ++i) {
+    // The pause is the end of segment i: silence from (next offset - pause) to next offset.
+    const int64_t next = script.offsets[i + 1];
+    float peak = 0.0f;
+    // At least 200 ms of pause precede `next`; check its middle.
+    for (int64_t k = next - ms_to_samples(200, kRate) + margin; k < next - margin; ++k) {
+      peak = std::max(peak, std::fabs(pcm.samples[k]));
+    }
+    EXPECT_LT(20.0 * std::log10(std::max(peak, 1e-9f)), -60.0) << "pause after segment " << i;
+  }
+}
+
+TEST(AssemblerTest, WavConcatenationIsSampleExact) {
+  Script script = make_script(50, OutputFormat::kWav, 5, 0, 100);
+  File out(std::tmpfile());
+  auto result = assemble(script, OutputFormat::kWav, out.get());
+  ASSERT_TRUE(result.ok()) << result.error().to_string();
+  EXPECT_EQ(result->samples, script.total);
+  PcmBuffer pcm = decode(out.get());
+  EXPECT_EQ(static_cast<int64_t>(pcm.samples.size()), script.total);
+  for (std::size_t i = 0; i < script.offsets.size(); ++i) {
+    // A sine starts at phase 0: its second sample is the first non-zero one.
+    EXPECT_EQ(onset(pcm, script.offsets[i], 0.0f), script.offsets[i] + 1) << i;
+  }
+}
+
+TEST(AssemblerTest, RejectsCorruptSegment) {
+  Script script = make_script(3, OutputFormat::kMp3, 2, 50, 50);
+  // Break the header of segment 1's third frame (after its Info frame and first audio frame).
+  std::string& bytes = script.segments[1];
+  const auto* data = reinterpret_cast<const uint8_t*>(bytes.data());
+  std::size_t offset = 0;
+  for (int frame = 0; frame < 2; ++frame) {
+    offset += parse_mp3_frame_header({data + offset, bytes.size() - offset})->frame_bytes;
+  }
+  bytes[offset] = 0x00;
+  File out(std::tmpfile());
+  auto result = assemble(script, OutputFormat::kMp3, out.get());
+  ASSERT_FALSE(result.ok());
+  EXPECT_NE(result.error().message.find("segment 1: corrupt MP3 data"), std::string::npos)
+      << result.error().message;
+}
+
+TEST(AssemblerTest, RejectsTruncatedSegment) {
+  Script script = make_script(3, OutputFormat::kMp3, 4, 50, 50);
+  script.segments[2].resize(script.segments[2].size() - 418 * 2);
+  File out(std::tmpfile());
+  auto result = assemble(script, OutputFormat::kMp3, out.get());
+  ASSERT_FALSE(result.ok());
+  EXPECT_NE(result.error().message.find("segment 2"), std::string::npos);
+}
+
+TEST(AssemblerTest, RejectsSegmentNotLaidOutForGaplessAssembly) {
+  Script script = make_script(2, OutputFormat::kMp3, 6, 50, 50);
+  // A stand-alone encode (laid out as a last segment) placed first.
+  SegmentOptions options;
+  script.segments[0] =
+      encode_segment(polyvox::test_support::tone(100, kRate), 0, 0, true, options)->bytes;
+  File out(std::tmpfile());
+  auto result = assemble(script, OutputFormat::kMp3, out.get());
+  ASSERT_FALSE(result.ok());
+  EXPECT_NE(result.error().message.find("gapless"), std::string::npos);
+}
+
+TEST(AssemblerTest, RejectsMixedSampleRates) {
+  Script script = make_script(2, OutputFormat::kMp3, 8, 50, 50);
+  SegmentOptions options;
+  options.sample_rate = 48000;
+  script.segments[1] =
+      encode_segment(polyvox::test_support::tone(100, 48000), 0, 0, true, options)->bytes;
+  File out(std::tmpfile());
+  EXPECT_FALSE(assemble(script, OutputFormat::kMp3, out.get()).ok());
+}
+
+TEST(AssemblerTest, PropagatesSourceErrors) {
+  File out(std::tmpfile());
+  auto result = assemble_segments(
+      OutputFormat::kMp3, 2,
+      [](std::size_t) -> Result<std::string> { return Error{ErrorKind::kIo, "gone", ""}; },
+      out.get());
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().kind, ErrorKind::kIo);
+}
+
+}  // namespace
+}  // namespace polyvox::audio

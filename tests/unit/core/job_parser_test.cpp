@@ -1,1 +1,214 @@
+#include "core/job_parser.h"
+
 #include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+namespace polyvox {
+namespace {
+
+// Two usable providers with a few voices, one configured but unusable.
+class FakeDirectory : public ProviderDirectory {
+ public:
+  std::vector<std::string> usable_providers() const override { return {"espeak", "flite"}; }
+  std::string unusable_reason(std::string_view p) const override {
+    if (p == "espeak" || p == "flite") return "";
+    if (p == "elevenlabs") return "ELEVENLABS_API_KEY is not set";
+    return "unknown provider";
+  }
+  bool has_voice(std::string_view p, std::string_view v) const override {
+    const auto& list = voices_.at(std::string(p));
+    return v == "default" || list.count(std::string(v)) > 0;
+  }
+  std::vector<std::string> example_voices(std::string_view p) const override {
+    const auto& list = voices_.at(std::string(p));
+    return {list.begin(), list.end()};
+  }
+
+ private:
+  std::map<std::string, std::set<std::string>> voices_{{"espeak", {"en", "ar", "fr"}},
+                                                      {"flite", {"slt", "rms"}}};
+};
+
+class JobParserTest : public ::testing::Test {
+ protected:
+  Result<JobSpec> parse(const std::string& json) { return parse_job(json, options_, directory_); }
+  Error error_of(const std::string& json) {
+    auto r = parse(json);
+    EXPECT_FALSE(r.ok()) << "expected an error for " << json;
+    return r.ok() ? Error{} : r.error();
+  }
+  JobParseOptions options_;
+  FakeDirectory directory_;
+};
+
+TEST_F(JobParserTest, AcceptsMinimalJobWithSeedDefaults) {
+  auto job = parse(R"({"blocks": [{"text": "Hello"}]})");
+  ASSERT_TRUE(job.ok()) << job.error().to_string();
+  ASSERT_EQ(job->blocks.size(), 1u);
+  const BlockSpec& b = job->blocks[0];
+  EXPECT_EQ(b.text, "Hello");
+  EXPECT_EQ(b.wait_after_ms, 0);
+  EXPECT_EQ(b.voice, "default");
+  EXPECT_FALSE(b.arabic);
+  EXPECT_EQ(b.provider, "espeak");
+  EXPECT_EQ(job->output_format, OutputFormat::kMp3);
+}
+
+TEST_F(JobParserTest, ParsesEveryField) {
+  auto job = parse(R"({"project_id": "p1", "user_id": "ignored", "output_format": "wav",
+      "blocks": [{"text": "  مرحبا  ", "wait_after_ms": 250, "provider": "flite",
+                  "voice": "rms", "arabic": true}]})");
+  ASSERT_TRUE(job.ok()) << job.error().to_string();
+  EXPECT_EQ(job->project_id, "p1");
+  EXPECT_EQ(job->output_format, OutputFormat::kWav);
+  const BlockSpec& b = job->blocks[0];
+  EXPECT_EQ(b.text, "مرحبا");  // trimmed
+  EXPECT_EQ(b.wait_after_ms, 250);
+  EXPECT_EQ(b.provider, "flite");
+  EXPECT_EQ(b.voice, "rms");
+  EXPECT_TRUE(b.arabic);
+}
+
+TEST_F(JobParserTest, UsesConfiguredDefaultProvider) {
+  options_.default_provider = "flite";
+  auto job = parse(R"({"blocks": [{"text": "Hi"}]})");
+  ASSERT_TRUE(job.ok());
+  EXPECT_EQ(job->blocks[0].provider, "flite");
+}
+
+TEST_F(JobParserTest, AcceptsIntegralFloatPause) {
+  auto job = parse(R"({"blocks": [{"text": "Hi", "wait_after_ms": 250.0}]})");
+  ASSERT_TRUE(job.ok());
+  EXPECT_EQ(job->blocks[0].wait_after_ms, 250);
+}
+
+TEST_F(JobParserTest, RejectsMissingBlocks) {
+  Error e = error_of(R"({"project_id": "x"})");
+  EXPECT_EQ(e.kind, ErrorKind::kInvalidInput);
+  EXPECT_EQ(e.field, "blocks");
+}
+
+TEST_F(JobParserTest, RejectsEmptyBlocks) {
+  Error e = error_of(R"({"blocks": []})");
+  EXPECT_EQ(e.field, "blocks");
+  EXPECT_NE(e.message.find("at least 1"), std::string::npos);
+}
+
+TEST_F(JobParserTest, RejectsTooManyBlocks) {
+  options_.limits.max_blocks = 3;
+  Error e = error_of(R"({"blocks": [{"text":"a"},{"text":"b"},{"text":"c"},{"text":"d"}]})");
+  EXPECT_EQ(e.field, "blocks");
+  EXPECT_NE(e.message.find("at most 3"), std::string::npos);
+}
+
+TEST_F(JobParserTest, RejectsEmptyAndWhitespaceText) {
+  EXPECT_EQ(error_of(R"({"blocks": [{"text": ""}]})").field, "blocks[0].text");
+  EXPECT_EQ(error_of(R"({"blocks": [{"text": "ok"}, {"text": " \t\n\u00a0"}]})").field,
+            "blocks[1].text");
+}
+
+TEST_F(JobParserTest, RejectsMissingText) {
+  Error e = error_of(R"({"blocks": [{"voice": "en"}]})");
+  EXPECT_EQ(e.field, "blocks[0].text");
+  EXPECT_NE(e.message.find("required"), std::string::npos);
+}
+
+TEST_F(JobParserTest, CountsTextLengthInCharactersNotBytes) {
+  std::string arabic;
+  for (int i = 0; i < 5000; ++i) arabic += "ب";  // 2 bytes each
+  EXPECT_TRUE(parse(R"({"blocks": [{"text": ")" + arabic + R"("}]})").ok());
+  Error e = error_of(R"({"blocks": [{"text": ")" + arabic + R"(ب"}]})");
+  EXPECT_EQ(e.field, "blocks[0].text");
+  EXPECT_NE(e.message.find("at most 5000"), std::string::npos);
+}
+
+TEST_F(JobParserTest, RejectsNegativeAndHugePause) {
+  Error negative = error_of(R"({"blocks": [{"text": "a", "wait_after_ms": -1}]})");
+  EXPECT_EQ(negative.field, "blocks[0].wait_after_ms");
+  EXPECT_EQ(negative.message, "must be between 0 and 60000");
+  Error huge = error_of(
+      R"({"blocks": [{"text":"a"},{"text":"b"},{"text":"c"},{"text":"d", "wait_after_ms": 60001}]})");
+  EXPECT_EQ(huge.to_string(), "blocks[3].wait_after_ms: must be between 0 and 60000");
+}
+
+TEST_F(JobParserTest, RejectsFractionalPause) {
+  EXPECT_EQ(error_of(R"({"blocks": [{"text": "a", "wait_after_ms": 1.5}]})").field,
+            "blocks[0].wait_after_ms");
+}
+
+TEST_F(JobParserTest, RejectsWrongTypes) {
+  EXPECT_EQ(error_of(R"({"blocks": [{"text": 5}]})").field, "blocks[0].text");
+  EXPECT_EQ(error_of(R"({"blocks": [{"text": "a", "wait_after_ms": "250"}]})").field,
+            "blocks[0].wait_after_ms");
+  EXPECT_EQ(error_of(R"({"blocks": [{"text": "a", "arabic": "yes"}]})").field,
+            "blocks[0].arabic");
+  EXPECT_EQ(error_of(R"({"blocks": [{"text": "a", "voice": 3}]})").field, "blocks[0].voice");
+  EXPECT_EQ(error_of(R"({"blocks": [{"text": "a", "provider": []}]})").field,
+            "blocks[0].provider");
+  EXPECT_EQ(error_of(R"({"blocks": ["text"]})").field, "blocks[0]");
+  EXPECT_EQ(error_of(R"({"blocks": {"text": "a"}})").field, "blocks");
+  EXPECT_EQ(error_of(R"([1, 2])").message, "must be a JSON object, got an array");
+  EXPECT_EQ(error_of(R"({"blocks": [{"text": "a"}], "output_format": "ogg"})").field,
+            "output_format");
+}
+
+TEST_F(JobParserTest, RejectsUnknownProviderListingAvailableOnes) {
+  Error e = error_of(R"({"blocks": [{"text": "a", "provider": "nope"}]})");
+  EXPECT_EQ(e.kind, ErrorKind::kUnknownProvider);
+  EXPECT_EQ(e.field, "blocks[0].provider");
+  EXPECT_NE(e.message.find("espeak, flite"), std::string::npos) << e.message;
+}
+
+TEST_F(JobParserTest, RejectsUnusableProviderSayingWhy) {
+  Error e = error_of(R"({"blocks": [{"text": "a", "provider": "elevenlabs"}]})");
+  EXPECT_EQ(e.kind, ErrorKind::kUnknownProvider);
+  EXPECT_NE(e.message.find("ELEVENLABS_API_KEY is not set"), std::string::npos) << e.message;
+}
+
+TEST_F(JobParserTest, RejectsUnknownVoiceListingSomeVoices) {
+  Error e = error_of(R"({"blocks": [{"text": "a", "provider": "flite", "voice": "zz"}]})");
+  EXPECT_EQ(e.kind, ErrorKind::kUnknownVoice);
+  EXPECT_EQ(e.field, "blocks[0].voice");
+  EXPECT_NE(e.message.find("rms"), std::string::npos) << e.message;
+  EXPECT_NE(e.message.find("slt"), std::string::npos) << e.message;
+}
+
+TEST_F(JobParserTest, RejectsUnknownFieldsNamingThem) {
+  EXPECT_EQ(error_of(R"({"blocks": [{"text": "a"}], "colour": 1})").field, "colour");
+  Error e = error_of(R"({"blocks": [{"text": "a"}, {"text": "b", "speed": 2}]})");
+  EXPECT_EQ(e.field, "blocks[1].speed");
+  EXPECT_EQ(e.message, "unknown field");
+}
+
+TEST_F(JobParserTest, NamesLineAndColumnOfMalformedJson) {
+  Error e = error_of("{\n  \"blocks\": [\n    {\"text\": \"a\",}\n  ]\n}");
+  EXPECT_EQ(e.kind, ErrorKind::kInvalidInput);
+  EXPECT_NE(e.message.find("malformed JSON at line 3, column 18"), std::string::npos)
+      << e.message;
+}
+
+TEST_F(JobParserTest, RejectsTruncatedJson) {
+  Error e = error_of(R"({"blocks": [{"text": "a")");
+  EXPECT_NE(e.message.find("malformed JSON at line 1"), std::string::npos) << e.message;
+}
+
+TEST_F(JobParserTest, RejectsInvalidUtf8) {
+  std::string json = "{\"blocks\": [{\"text\": \"ab\xC3\x28\"}]}";
+  Error e = error_of(json);
+  EXPECT_EQ(e.kind, ErrorKind::kInvalidInput);
+  EXPECT_NE(e.message.find("invalid UTF-8 at line 1, column 25"), std::string::npos)
+      << e.message;
+}
+
+TEST_F(JobParserTest, AcceptsNullForOptionalFields) {
+  auto job = parse(
+      R"({"project_id": null, "blocks": [{"text": "a", "voice": null, "wait_after_ms": null}]})");
+  ASSERT_TRUE(job.ok()) << job.error().to_string();
+  EXPECT_EQ(job->blocks[0].voice, "default");
+}
+
+}  // namespace
+}  // namespace polyvox

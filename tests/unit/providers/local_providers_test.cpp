@@ -1,1 +1,107 @@
 #include <gtest/gtest.h>
+
+#include <thread>
+
+#include "audio/decoder.h"
+#include "providers/espeak_provider.h"
+#include "providers/flite_provider.h"
+
+namespace polyvox {
+namespace {
+
+std::unique_ptr<EspeakProvider> espeak() {
+  auto p = EspeakProvider::create();
+  EXPECT_TRUE(p.ok());
+  return std::move(p.value());
+}
+
+std::unique_ptr<FliteProvider> flite() {
+  auto p = FliteProvider::create();
+  EXPECT_TRUE(p.ok());
+  return std::move(p.value());
+}
+
+TEST(EspeakProviderTest, ResolvesLanguageCodesNamesFilesAndVariants) {
+  auto p = espeak();
+  EXPECT_EQ(p->resolve_voice("en-us"), "gmw/en-US");
+  EXPECT_EQ(p->resolve_voice("EN-US"), "gmw/en-US");
+  EXPECT_EQ(p->resolve_voice("ar"), "sem/ar");
+  EXPECT_EQ(p->resolve_voice("gmw/en-US"), "gmw/en-US");
+  EXPECT_EQ(p->resolve_voice("English_(America)"), "gmw/en-US");
+  EXPECT_TRUE(p->resolve_voice("fr").has_value());
+  EXPECT_TRUE(p->resolve_voice("de").has_value());
+  EXPECT_EQ(p->resolve_voice("default"), p->resolve_voice("en"));
+  EXPECT_EQ(p->resolve_voice("en+f3"), *p->resolve_voice("en") + "+f3");
+  EXPECT_FALSE(p->resolve_voice("xx-nope").has_value());
+  EXPECT_FALSE(p->resolve_voice("en+nope").has_value());
+}
+
+TEST(EspeakProviderTest, ListsManyVoicesCommonOnesFirst) {
+  auto voices = espeak()->voices();
+  ASSERT_GT(voices.size(), 50u);
+  EXPECT_EQ(voices[0].name.substr(0, 3), "en-");  // English before the rest
+}
+
+TEST(EspeakProviderTest, SpeaksAsRawPcm) {
+  auto p = espeak();
+  auto audio = p->synthesize({"Hello world, 42 times.", *p->resolve_voice("en")});
+  ASSERT_TRUE(audio.ok()) << audio.error().to_string();
+  auto pcm = audio::decode_audio(*audio);
+  ASSERT_TRUE(pcm.ok());
+  EXPECT_EQ(pcm->sample_rate, 22050);
+  EXPECT_GT(pcm->duration_ms(), 800.0);
+  EXPECT_LT(pcm->duration_ms(), 4000.0);
+}
+
+// espeak-ng's output varies by a few samples from call to call (its pitch flutter runs on a
+// global counter), so concurrent calls are compared with sequential ones by length: audio mixed
+// up between calls would differ by far more.
+TEST(EspeakProviderTest, ConcurrentCallsGiveTheSameAudioAsSequentialOnes) {
+  auto p = espeak();
+  const std::vector<std::pair<std::string, std::string>> inputs = {
+      {"The first sentence.", "en"}, {"مرحبا بالعالم", "ar"}, {"Bonjour tout le monde", "fr"},
+      {"Guten Tag", "de"}, {"Second English sentence.", "en-us"}};
+  std::vector<std::string> sequential;
+  for (const auto& [text, voice] : inputs) {
+    sequential.push_back(p->synthesize({text, *p->resolve_voice(voice)})->bytes);
+  }
+  std::vector<std::string> concurrent(inputs.size() * 4);
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < concurrent.size(); ++i) {
+    threads.emplace_back([&, i] {
+      const auto& [text, voice] = inputs[i % inputs.size()];
+      concurrent[i] = p->synthesize({text, *p->resolve_voice(voice)})->bytes;
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (std::size_t i = 0; i < concurrent.size(); ++i) {
+    const double expected = static_cast<double>(sequential[i % inputs.size()].size());
+    EXPECT_NEAR(static_cast<double>(concurrent[i].size()), expected, expected * 0.10)
+        << "input " << i % inputs.size();
+  }
+}
+
+TEST(FliteProviderTest, OffersItsFiveVoices) {
+  auto p = flite();
+  std::vector<std::string> names;
+  for (const auto& v : p->voices()) names.push_back(v.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"slt", "rms", "awb", "kal", "kal16"}));
+  EXPECT_EQ(p->resolve_voice("default"), "slt");
+  EXPECT_EQ(p->resolve_voice("RMS"), "rms");
+  EXPECT_FALSE(p->resolve_voice("en").has_value());
+}
+
+TEST(FliteProviderTest, SpeaksEachVoiceAtItsRate) {
+  auto p = flite();
+  for (const auto& [voice, rate] : {std::pair{"slt", 16000}, {"kal", 8000}, {"awb", 16000}}) {
+    auto audio = p->synthesize({"Testing one two three.", voice});
+    ASSERT_TRUE(audio.ok()) << voice;
+    EXPECT_EQ(audio->sample_rate, rate) << voice;
+    auto pcm = audio::decode_audio(*audio);
+    ASSERT_TRUE(pcm.ok());
+    EXPECT_GT(pcm->duration_ms(), 700.0) << voice;
+  }
+}
+
+}  // namespace
+}  // namespace polyvox

@@ -1,0 +1,96 @@
+// Assembly benchmark tool.
+//   assembly_bench prepare DIR   writes DIR/segment-0..99.mp3: 100 blocks of 10 s speech-like
+//                                signal, each followed by 250 ms of silence, encoded as Polyvox
+//                                segments, plus DIR/concat.txt for ffmpeg's concat demuxer.
+//   assembly_bench assemble DIR OUT   assembles them into OUT and prints the wall time in ms.
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "audio/assembler.h"
+#include "audio/pcm.h"
+#include "audio/segment.h"
+
+namespace fs = std::filesystem;
+using namespace polyvox;
+
+namespace {
+
+constexpr int kRate = 44100;
+constexpr int kBlocks = 100;
+
+// Syllable-like bursts: a few harmonics under a 4 Hz envelope, with noise.
+std::vector<float> speech_like(double seconds, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> noise(0.0f, 0.01f);
+  const auto n = static_cast<std::size_t>(seconds * kRate);
+  std::vector<float> out(n);
+  const double f0 = 110.0 + seed % 80;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double t = static_cast<double>(i) / kRate;
+    const double envelope = std::pow(std::sin(M_PI * 4.0 * t), 2.0);
+    double v = 0.0;
+    for (int h = 1; h <= 6; ++h) v += std::sin(2.0 * M_PI * f0 * h * t) / h;
+    out[i] = static_cast<float>(0.25 * envelope * v) + noise(rng);
+  }
+  return out;
+}
+
+std::string segment_name(int i) { return "segment-" + std::to_string(i) + ".mp3"; }
+
+int prepare(const fs::path& dir) {
+  fs::create_directories(dir);
+  std::ofstream list(dir / "concat.txt");
+  audio::SegmentOptions options;
+  for (int i = 0; i < kBlocks; ++i) {
+    auto seg = audio::encode_segment(speech_like(10.0, static_cast<unsigned>(i)), 0,
+                                     audio::ms_to_samples(250, kRate), i + 1 == kBlocks, options);
+    if (!seg) {
+      std::fprintf(stderr, "encode failed: %s\n", seg.error().to_string().c_str());
+      return 1;
+    }
+    std::ofstream(dir / segment_name(i), std::ios::binary) << seg->bytes;
+    list << "file '" << (dir / segment_name(i)).string() << "'\n";
+  }
+  return 0;
+}
+
+int assemble(const fs::path& dir, const fs::path& out_path) {
+  const auto start = std::chrono::steady_clock::now();
+  std::FILE* out = std::fopen(out_path.c_str(), "wb");
+  if (!out) return 1;
+  auto result = audio::assemble_segments(
+      OutputFormat::kMp3, kBlocks,
+      [&](std::size_t i) -> Result<std::string> {
+        const fs::path path = dir / segment_name(static_cast<int>(i));
+        std::string bytes(fs::file_size(path), '\0');
+        std::ifstream(path, std::ios::binary).read(bytes.data(), bytes.size());
+        return bytes;
+      },
+      out);
+  std::fclose(out);
+  const double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  if (!result) {
+    std::fprintf(stderr, "assembly failed: %s\n", result.error().to_string().c_str());
+    return 1;
+  }
+  std::printf("%.3f\n", ms);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string mode = argc > 1 ? argv[1] : "";
+  if (mode == "prepare" && argc == 3) return prepare(argv[2]);
+  if (mode == "assemble" && argc == 4) return assemble(argv[2], argv[3]);
+  std::fprintf(stderr, "usage: assembly_bench prepare DIR | assemble DIR OUT\n");
+  return 2;
+}

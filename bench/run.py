@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+"""Polyvox benchmarks: each section prints its figures and the ratios measured side by side in
+the same run. The machine is noisy: every figure is the median of several alternating runs.
+
+usage: bench/run.py BUILD_DIR [section ...]     sections: assembly synth rss (default: all)
+"""
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+BUILD = None
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RUNS = int(os.environ.get("BENCH_RUNS", "5"))
+
+
+def timed(cmd, env=None):
+    """Wall time in seconds and peak RSS in KB of one run of `cmd`."""
+    start = time.perf_counter()
+    result = subprocess.run(["/usr/bin/time", "-f", "%M"] + cmd, capture_output=True, env=env)
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        sys.exit(f"benchmark command failed: {' '.join(cmd)}\n{result.stderr.decode()}")
+    rss_kb = int(result.stderr.decode().strip().splitlines()[-1])
+    return elapsed, rss_kb, result.stdout.decode()
+
+
+def medians(commands, runs=RUNS):
+    """Runs each named command `runs` times, alternating, returning name -> (median s, max RSS)."""
+    times = {name: [] for name in commands}
+    rss = {name: 0 for name in commands}
+    for _ in range(runs):
+        for name, (cmd, env) in commands.items():
+            elapsed, peak, _ = timed(cmd, env)
+            times[name].append(elapsed)
+            rss[name] = max(rss[name], peak)
+    return {name: (statistics.median(times[name]), rss[name]) for name in commands}
+
+
+def section(title):
+    print(f"\n== {title} ==")
+
+
+def bench_assembly(tmp):
+    section("Assembly: 100 pre-encoded 10 s blocks + 250 ms pauses")
+    seg_dir = os.path.join(tmp, "segments")
+    tool = os.path.join(BUILD, "bench", "assembly_bench")
+    subprocess.run([tool, "prepare", seg_dir], check=True)
+    ours, cli, ours_rss = [], [], 0
+    for _ in range(RUNS):
+        _, peak, out = timed([tool, "assemble", seg_dir, os.path.join(tmp, "ours.mp3")])
+        ours.append(float(out.strip()) / 1000.0)  # in-process wall time of the assembly itself
+        ours_rss = max(ours_rss, peak)
+        elapsed, _, _ = timed(["ffmpeg", "-v", "error", "-y", "-f", "concat", "-safe", "0", "-i",
+                               os.path.join(seg_dir, "concat.txt"), "-c:a", "libmp3lame", "-b:a",
+                               "128k", os.path.join(tmp, "ffmpeg.mp3")])
+        cli.append(elapsed)
+    o, c = statistics.median(ours), statistics.median(cli)
+    print(f"polyvox assembly (no re-encode)   median {o * 1000:9.1f} ms   peak RSS {ours_rss / 1024:.1f} MB")
+    print(f"ffmpeg concat + libmp3lame        median {c * 1000:9.1f} ms")
+    print(f"speed-up: {c / o:.0f}x (target >= 100x); peak RSS target <= 30 MB")
+
+
+def bench_synth(tmp):
+    section("Local synthesis: 2,000-word English text to MP3")
+    words = []
+    vocabulary = ("the quick brown fox jumps over a lazy dog while seven bright engineers build "
+                  "reliable audio services for narration and learning").split()
+    for i in range(2000):
+        words.append(vocabulary[(i * 7 + i // 13) % len(vocabulary)] + ("." if i % 15 == 14 else ""))
+    text = " ".join(words)
+    text_path = os.path.join(tmp, "text.txt")
+    with open(text_path, "w") as f:
+        f.write(text)
+    one = os.path.join(tmp, "one.json")
+    twenty = os.path.join(tmp, "twenty.json")
+    with open(one, "w") as f:
+        json.dump({"blocks": [{"text": text, "provider": "espeak", "voice": "en"}]}, f)
+    with open(twenty, "w") as f:
+        json.dump({"blocks": [{"text": " ".join(words[i * 100:(i + 1) * 100]), "provider": "espeak",
+                               "voice": "en"} for i in range(20)]}, f)
+    env = dict(os.environ, MAX_TEXT_CHARS="100000")
+    polyvox = os.path.join(BUILD, "polyvox")
+    wav = os.path.join(tmp, "cli.wav")
+    # The CLIs produce what polyvox produces: 44.1 kHz mono CBR 128 kbps, LAME quality 5.
+    cli = ["sh", "-c", f"espeak-ng -v en -f {text_path} -w {wav} && "
+                       f"lame --quiet -q 5 -m m -b 128 --resample 44.1 {wav} {tmp}/cli.mp3"]
+    results = medians({
+        "cli": (cli, None),
+        "one": ([polyvox, "synth", one, "-o", os.path.join(tmp, "one.mp3")], env),
+        "twenty": ([polyvox, "synth", twenty, "-o", os.path.join(tmp, "twenty.mp3")], env),
+    })
+    base = results["cli"][0]
+    print(f"espeak-ng -w + lame CLIs          median {base:7.2f} s")
+    print(f"polyvox synth, 1 block            median {results['one'][0]:7.2f} s   "
+          f"ratio {results['one'][0] / base:.2f}x (target <= 1.2x)")
+    print(f"polyvox synth, 20 blocks          median {results['twenty'][0]:7.2f} s   "
+          f"ratio {results['twenty'][0] / base:.2f}x (target < 1x)")
+
+
+def bench_rss(tmp):
+    section("Peak RSS of polyvox synth on a 100-block job")
+    job = os.path.join(tmp, "hundred.json")
+    sentences = ["Polyvox renders many blocks into one file.", "Each block has its own voice.",
+                 "Pauses are digital silence.", "Loudness is the same for every block."]
+    with open(job, "w") as f:
+        json.dump({"blocks": [{"text": f"Block {i}. " + " ".join(sentences), "provider":
+                               "espeak" if i % 3 else "flite", "wait_after_ms": 250}
+                              for i in range(100)]}, f)
+    results = medians({"synth": ([os.path.join(BUILD, "polyvox"), "synth", job, "-o",
+                                  os.path.join(tmp, "hundred.mp3")], None)}, runs=3)
+    seconds, rss = results["synth"]
+    print(f"polyvox synth, 100 blocks         median {seconds:7.2f} s   peak RSS {rss / 1024:.1f} MB "
+          f"(target <= 60 MB)")
+
+
+SECTIONS = {"assembly": bench_assembly, "synth": bench_synth, "rss": bench_rss}
+
+
+def main():
+    global BUILD
+    if len(sys.argv) < 2:
+        sys.exit(__doc__)
+    BUILD = os.path.abspath(sys.argv[1])
+    chosen = sys.argv[2:] or list(SECTIONS)
+    print(f"Polyvox benchmarks ({RUNS} runs per figure, medians; {os.cpu_count()} cores)")
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in chosen:
+            SECTIONS[name](tmp)
+
+
+if __name__ == "__main__":
+    main()

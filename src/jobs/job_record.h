@@ -1,0 +1,68 @@
+// What the job store keeps of a job and its blocks: the validated spec plus progress, results
+// and errors. Plain data shared by every JobStore/TaskQueue implementation.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/job.h"
+
+namespace polyvox {
+
+enum class JobStatus { kQueued, kProcessing, kCompleted, kFailed, kCancelled };
+enum class BlockStatus { kQueued, kProcessing, kDone, kFailed, kCancelled };
+
+// "queued", "processing", ... (the API's spelling).
+const char* job_status_name(JobStatus status);
+const char* block_status_name(BlockStatus status);
+std::optional<JobStatus> parse_job_status(std::string_view name);
+std::optional<BlockStatus> parse_block_status(std::string_view name);
+// Completed, failed and cancelled jobs are finished: nothing will run for them any more.
+inline bool is_finished(JobStatus s) {
+  return s == JobStatus::kCompleted || s == JobStatus::kFailed || s == JobStatus::kCancelled;
+}
+
+// What a worker reports when a block's segment is stored.
+struct BlockResult {
+  std::string segment_key;  // BlobStore key of the encoded segment
+  int64_t speech_samples = 0;
+  int64_t pause_samples = 0;
+  std::string provider;     // who finally spoke
+  std::string voice_id;
+};
+
+struct BlockRecord {
+  std::size_t index = 0;
+  BlockSpec spec;
+  BlockStatus status = BlockStatus::kQueued;
+  int attempts = 0;         // times a worker claimed the block's task
+  std::string error;        // last error; the final one when failed
+  std::optional<BlockResult> result;  // when done
+};
+
+// What a worker reports when the final file is stored.
+struct AssemblyOutcome {
+  std::string result_key;     // BlobStore key of the final file
+  std::string manifest_json;  // core/manifest.h Manifest::to_json()
+  int64_t bytes = 0;
+};
+
+struct JobRecord {
+  std::string id;          // UUID v4
+  std::string owner;       // user name
+  std::string project_id;
+  OutputFormat output_format = OutputFormat::kMp3;
+  JobStatus status = JobStatus::kQueued;
+  std::size_t blocks_total = 0;
+  std::size_t blocks_done = 0;   // never decreases
+  std::string error;             // why the job failed
+  std::optional<AssemblyOutcome> result;  // when completed
+  int64_t created_at_ms = 0;     // Unix epoch milliseconds
+  int64_t updated_at_ms = 0;
+  std::vector<BlockRecord> blocks;  // filled only when asked for
+};
+
+}  // namespace polyvox

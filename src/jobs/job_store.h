@@ -1,0 +1,72 @@
+// The JobStore seam: where jobs, their blocks and their results live. Implementations: sqlite
+// (embedded mode, jobs/sqlite/) and redis (distributed mode, jobs/redis/). Every method is
+// thread-safe. Errors: kNotFound for an unknown job, kUnavailable when the backend cannot be
+// reached (the caller may retry), kInternal otherwise.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "jobs/job_record.h"
+
+namespace polyvox {
+
+struct NewJob {
+  std::string id;     // UUID v4 chosen by the caller
+  std::string owner;  // user name
+  JobSpec spec;       // validated
+};
+
+struct JobPage {
+  std::vector<JobRecord> jobs;  // newest first, without blocks
+  std::size_t total = 0;        // jobs matching the filter
+};
+
+struct StoreCounts {
+  std::map<JobStatus, std::size_t> jobs;  // jobs by status
+  std::size_t blocks_done = 0;
+  std::size_t blocks_failed = 0;
+  std::size_t queue_depth = 0;  // tasks waiting to be claimed (due or delayed)
+};
+
+class JobStore {
+ public:
+  virtual ~JobStore() = default;
+
+  // Stores the job (status queued) and its blocks and, in the same atomic step, makes one block
+  // task per block claimable: when this returns OK the job is durable and will complete even if
+  // the process dies right after. Fails with kInvalidInput if the id exists.
+  virtual Result<JobRecord> create_job(const NewJob& job) = 0;
+
+  // The job, with its blocks when `with_blocks`. kNotFound if unknown.
+  virtual Result<JobRecord> get_job(const std::string& id, bool with_blocks) = 0;
+
+  // Jobs of `owner` (every job when empty), newest first, `limit` of them after `offset`.
+  virtual Result<JobPage> list_jobs(const std::string& owner, std::size_t offset,
+                                    std::size_t limit) = 0;
+
+  // Cancels a queued or processing job: status cancelled, its unfinished blocks cancelled, its
+  // pending tasks withdrawn (leased ones will be refused when they complete). Returns the job
+  // as it is now; a finished job is returned unchanged. kNotFound if unknown.
+  virtual Result<JobRecord> cancel_job(const std::string& id) = 0;
+
+  // Deletes a finished job and its blocks, returning every blob key it referenced (segments and
+  // result) for the caller to delete. kInvalidInput if the job is not finished; kNotFound if
+  // unknown.
+  virtual Result<std::vector<std::string>> delete_job(const std::string& id) = 0;
+
+  // Ids of finished jobs last updated before `before_ms`, at most `limit`, oldest first.
+  virtual Result<std::vector<std::string>> finished_jobs_before(int64_t before_ms,
+                                                                std::size_t limit) = 0;
+
+  // Figures for /metrics.
+  virtual Result<StoreCounts> counts() = 0;
+
+  // True when the backend answers (for /ready).
+  virtual bool ping() = 0;
+};
+
+}  // namespace polyvox

@@ -1,0 +1,59 @@
+// The BlobStore seam: where segments and final files live. Implementations: local (files under
+// the data directory), later s3 and cloudinary, and a mirror of two. Keys are relative paths of
+// safe characters ([A-Za-z0-9._/-], no "..", no leading "/"). Every method is thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/error.h"
+
+namespace polyvox {
+
+struct BlobInfo {
+  uint64_t size = 0;
+  std::string etag;         // changes whenever the content changes
+  int64_t modified_ms = 0;
+};
+
+// Sequential reader of a byte range of one blob.
+class BlobReader {
+ public:
+  virtual ~BlobReader() = default;
+  // Reads up to `size` bytes into `buffer`; 0 at the end of the range. kIo on failure.
+  virtual Result<std::size_t> read(char* buffer, std::size_t size) = 0;
+};
+
+class BlobStore {
+ public:
+  virtual ~BlobStore() = default;
+
+  // Stores `bytes` under `key`, replacing any previous content; atomic: readers see the old or
+  // the new content, never a part.
+  virtual Status put(const std::string& key, const std::string& bytes) = 0;
+
+  // Stores the content of the local file `path` under `key` (atomic as put). The file is left
+  // in place.
+  virtual Status put_file(const std::string& key, const std::filesystem::path& path) = 0;
+
+  // The whole content. kNotFound if absent.
+  virtual Result<std::string> get(const std::string& key) = 0;
+
+  // Size and etag. kNotFound if absent.
+  virtual Result<BlobInfo> stat(const std::string& key) = 0;
+
+  // A reader of bytes [offset, offset + length). REQUIRES: the range lies within the blob.
+  virtual Result<std::unique_ptr<BlobReader>> open(const std::string& key, uint64_t offset,
+                                                   uint64_t length) = 0;
+
+  // Removes the blob; removing an absent blob is OK.
+  virtual Status remove(const std::string& key) = 0;
+
+  // True when the store is usable (for /ready).
+  virtual bool ping() = 0;
+};
+
+}  // namespace polyvox

@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""`polyvox synth` on bad input: exit code 2, a message naming what is wrong, and no output file
+(nor any temporary file) left behind."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+POLYVOX = None
+
+
+def block(**fields):
+    b = {"text": "Hello there."}
+    b.update(fields)
+    return b
+
+
+CASES = {
+    "missing_blocks": ({"project_id": "x"}, "blocks: is required"),
+    "empty_blocks": ({"blocks": []}, "blocks: must contain at least 1 block"),
+    "too_many_blocks": ({"blocks": [block()] * 1001}, "blocks: must contain at most 1000 blocks"),
+    "empty_text": ({"blocks": [block(), block(text="")]}, "blocks[1].text: must not be empty"),
+    "whitespace_text": ({"blocks": [block(text=" \n\t ")]}, "blocks[0].text: must not be empty"),
+    "missing_text": ({"blocks": [{"voice": "en"}]}, "blocks[0].text: is required"),
+    "too_long_text": ({"blocks": [block(text="a" * 5001)]}, "blocks[0].text: must be at most 5000"),
+    "negative_pause": ({"blocks": [block(wait_after_ms=-5)]},
+                       "blocks[0].wait_after_ms: must be between 0 and 60000"),
+    "huge_pause": ({"blocks": [block()] * 3 + [block(wait_after_ms=10**9)]},
+                   "blocks[3].wait_after_ms: must be between 0 and 60000"),
+    "pause_as_string": ({"blocks": [block(wait_after_ms="250")]},
+                        "blocks[0].wait_after_ms: must be an integer"),
+    "arabic_as_string": ({"blocks": [block(arabic="yes")]}, "blocks[0].arabic: must be a boolean"),
+    "text_as_number": ({"blocks": [block(text=12)]}, "blocks[0].text: must be a string"),
+    "unknown_provider": ({"blocks": [block(provider="acme")]},
+                         "blocks[0].provider: provider 'acme' cannot be used (unknown provider); "
+                         "available providers: espeak, flite"),
+    "unknown_voice": ({"blocks": [block(provider="flite", voice="nobody")]},
+                      "blocks[0].voice: unknown voice 'nobody' for provider 'flite'; "
+                      "available voices include: slt, rms, awb"),
+    "unknown_field": ({"blocks": [block(speed=1.5)]}, "blocks[0].speed: unknown field"),
+    "unknown_top_field": ({"blocks": [block()], "priority": 1}, "priority: unknown field"),
+}
+
+RAW_CASES = {
+    "malformed_json": (b'{"blocks": [\n  {"text": "a",}\n]}', "malformed JSON at line 2, column 16"),
+    "truncated_json": (b'{"blocks": [{"text": "a"', "malformed JSON at line 1"),
+    "invalid_utf8": (b'{"blocks": [{"text": "caf\xe9"}]}', "invalid UTF-8 at line 1, column 26"),
+    "empty_file": (b"", "malformed JSON"),
+}
+
+
+class BadInputTest(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+        self.out = os.path.join(self.dir.name, "out.mp3")
+
+    def tearDown(self):
+        self.dir.cleanup()
+
+    def synth(self, job_bytes, out=None):
+        job = os.path.join(self.dir.name, "job.json")
+        with open(job, "wb") as f:
+            f.write(job_bytes)
+        return subprocess.run([POLYVOX, "synth", job, "-o", out or self.out, "--manifest",
+                               os.path.join(self.dir.name, "m.json")], capture_output=True)
+
+    def assert_rejected(self, result, expected):
+        stderr = result.stderr.decode()
+        self.assertEqual(result.returncode, 2, stderr)
+        self.assertIn(expected, stderr)
+        self.assertEqual(sorted(os.listdir(self.dir.name)), ["job.json"], "files left behind")
+
+    def test_each_invalid_job_is_rejected_naming_the_field(self):
+        for name, (job, expected) in CASES.items():
+            with self.subTest(name):
+                self.assert_rejected(self.synth(json.dumps(job).encode()), expected)
+
+    def test_each_malformed_document_is_rejected_with_its_position(self):
+        for name, (raw, expected) in RAW_CASES.items():
+            with self.subTest(name):
+                self.assert_rejected(self.synth(raw), expected)
+
+    def test_unwritable_output_path_is_rejected(self):
+        result = self.synth(json.dumps({"blocks": [block()]}).encode(),
+                            out=os.path.join(self.dir.name, "missing-dir", "out.mp3"))
+        self.assert_rejected(result, "output: cannot write")
+
+    def test_missing_job_file_is_rejected(self):
+        result = subprocess.run([POLYVOX, "synth", os.path.join(self.dir.name, "nope.json"),
+                                 "-o", self.out], capture_output=True)
+        self.assertEqual(result.returncode, 2)
+        self.assertIn("cannot read", result.stderr.decode())
+        self.assertFalse(os.path.exists(self.out))
+
+    def test_bad_command_line_is_exit_2(self):
+        result = subprocess.run([POLYVOX, "synth", "--format", "ogg", "x.json", "-o", self.out],
+                                capture_output=True)
+        self.assertEqual(result.returncode, 2)
+
+
+if __name__ == "__main__":
+    POLYVOX = sys.argv.pop(1)
+    unittest.main(verbosity=2)

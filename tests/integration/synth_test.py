@@ -1,0 +1,162 @@
+#!/usr/bin/env python3
+"""`polyvox synth` end to end: a mixed espeak/flite job rendered by the real binary and checked
+from outside with ffmpeg/ffprobe: duration vs manifest, decode errors, silence in pauses, loudness
+of each block."""
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import unittest
+from array import array
+
+POLYVOX = None
+RATE = 44100
+
+MIXED_JOB = {
+    "project_id": "integration",
+    "blocks": [
+        {"text": "Chapter one. The quick brown fox jumps over the lazy dog!", "provider": "espeak",
+         "voice": "en-us", "wait_after_ms": 700},
+        {"text": "In 2024, about 3.5 million listeners paid $12.99 a month; that's 42% more.",
+         "provider": "flite", "voice": "slt", "wait_after_ms": 300},
+        {"text": "Bonjour ! Comment allez-vous aujourd'hui ? Très bien, merci.", "provider": "espeak",
+         "voice": "fr", "wait_after_ms": 2500},
+        {"text": "مرحبا بكم في هذا الكتاب الصوتي، نتمنى لكم استماعا ممتعا", "provider": "espeak",
+         "voice": "ar", "arabic": True, "wait_after_ms": 400},
+        {"text": "Guten Morgen, wie geht es Ihnen heute?", "provider": "espeak", "voice": "de",
+         "wait_after_ms": 0},
+        {"text": "And now, a different voice: rms, reading the numbers 1, 2, 3 and 4.",
+         "provider": "flite", "voice": "rms", "wait_after_ms": 3000},
+        {"text": "Hola, ¿qué tal? Esto es una prueba.", "provider": "espeak", "voice": "es",
+         "wait_after_ms": 150},
+        {"text": "The end... or is it? Thank you for listening.", "provider": "flite",
+         "voice": "awb", "wait_after_ms": 500},
+    ],
+}
+
+
+def run(args, **kwargs):
+    return subprocess.run(args, capture_output=True, **kwargs)
+
+
+def decode_samples(path):
+    """Decoded mono s16 samples as ffmpeg sees them (gapless info honoured)."""
+    out = run(["ffmpeg", "-v", "error", "-i", path, "-f", "s16le", "-ac", "1", "-"], check=True)
+    samples = array("h")
+    samples.frombytes(out.stdout)
+    return samples
+
+
+def block_loudness(path, start_s, end_s):
+    """Integrated loudness (LUFS) of [start_s, end_s) measured by ffmpeg's ebur128 filter."""
+    out = run(["ffmpeg", "-nostats", "-i", path, "-af",
+               f"atrim=start={start_s}:end={end_s},ebur128", "-f", "null", "-"], check=True)
+    summary = out.stderr.decode().split("Summary:")[-1]
+    return float(re.search(r"I:\s+(-?[\d.]+) LUFS", summary).group(1))
+
+
+class SynthTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.TemporaryDirectory()
+        cls.job_path = os.path.join(cls.dir.name, "job.json")
+        with open(cls.job_path, "w", encoding="utf-8") as f:
+            json.dump(MIXED_JOB, f, ensure_ascii=False)
+        cls.mp3 = os.path.join(cls.dir.name, "out.mp3")
+        cls.manifest_path = os.path.join(cls.dir.name, "out.json")
+        result = run([POLYVOX, "synth", cls.job_path, "-o", cls.mp3, "--manifest", cls.manifest_path])
+        if result.returncode != 0:
+            raise AssertionError(f"synth failed ({result.returncode}): {result.stderr.decode()}")
+        with open(cls.manifest_path, encoding="utf-8") as f:
+            cls.manifest = json.load(f)
+        cls.samples = decode_samples(cls.mp3)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.dir.cleanup()
+
+    def test_manifest_describes_every_block_in_order(self):
+        m = self.manifest
+        self.assertEqual(m["format"], "mp3")
+        self.assertEqual(m["sample_rate"], RATE)
+        self.assertEqual([b["index"] for b in m["blocks"]], list(range(len(MIXED_JOB["blocks"]))))
+        offset = 0.0
+        for block, spec in zip(m["blocks"], MIXED_JOB["blocks"]):
+            self.assertEqual(block["provider"], spec["provider"])
+            self.assertEqual(block["pause_ms"], spec["wait_after_ms"])
+            self.assertAlmostEqual(block["offset_ms"], offset, delta=0.01)
+            self.assertGreater(block["speech_ms"], 500)
+            offset += block["speech_ms"] + block["pause_ms"]
+        self.assertAlmostEqual(m["duration_ms"], offset, delta=0.01)
+
+    def test_decodes_without_errors(self):
+        result = run(["ffmpeg", "-v", "error", "-i", self.mp3, "-f", "null", "-"])
+        self.assertEqual(result.returncode, 0)
+        self.assertEqual(result.stderr.decode(), "")
+
+    def test_decoded_duration_matches_manifest(self):
+        decoded_ms = len(self.samples) * 1000.0 / RATE
+        self.assertAlmostEqual(decoded_ms, self.manifest["duration_ms"], delta=30)
+
+    def test_container_reports_the_right_duration(self):
+        # ffprobe takes the duration from the Info tag's frame count, without the encoder's
+        # delay and padding (together at most 576 + 1728 samples, 52 ms).
+        out = run(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0",
+                   self.mp3], check=True)
+        excess = float(out.stdout) * 1000.0 - self.manifest["duration_ms"]
+        self.assertGreaterEqual(excess, 0)
+        self.assertLess(excess, 53)
+
+    def test_pauses_are_digital_silence(self):
+        for block in self.manifest["blocks"]:
+            if block["pause_ms"] < 100:
+                continue
+            start = int((block["offset_ms"] + block["speech_ms"] + 20) * RATE / 1000)
+            end = int((block["offset_ms"] + block["speech_ms"] + block["pause_ms"] - 20) * RATE / 1000)
+            peak = max(abs(s) for s in self.samples[start:end])
+            # -60 dBFS is 32.8 in 16-bit samples.
+            self.assertLess(peak, 32, f"pause after block {block['index']} peaks at {peak}")
+
+    def test_every_block_is_at_the_target_loudness(self):
+        for block in self.manifest["blocks"]:
+            start = block["offset_ms"] / 1000.0
+            end = start + block["speech_ms"] / 1000.0
+            lufs = block_loudness(self.mp3, start, end)
+            self.assertAlmostEqual(lufs, -16.0, delta=1.0, msg=f"block {block['index']}")
+
+    def test_wav_output_has_exact_duration(self):
+        wav = os.path.join(self.dir.name, "out.wav")
+        manifest = os.path.join(self.dir.name, "wav.json")
+        result = run([POLYVOX, "synth", self.job_path, "-o", wav, "--format", "wav",
+                      "--manifest", manifest])
+        self.assertEqual(result.returncode, 0, result.stderr.decode())
+        with open(manifest, encoding="utf-8") as f:
+            m = json.load(f)
+        self.assertEqual(m["format"], "wav")
+        samples = decode_samples(wav)
+        self.assertAlmostEqual(len(samples) * 1000.0 / RATE, m["duration_ms"], delta=0.05)
+
+    def test_many_short_blocks_keep_exact_timing(self):
+        job = {"blocks": [{"text": f"Item {i}.", "provider": "espeak" if i % 2 else "flite",
+                           "wait_after_ms": (i * 37) % 300} for i in range(120)]}
+        out = os.path.join(self.dir.name, "many.mp3")
+        manifest = os.path.join(self.dir.name, "many.json")
+        result = run([POLYVOX, "synth", "-", "-o", out, "--manifest", manifest],
+                     input=json.dumps(job).encode())
+        self.assertEqual(result.returncode, 0, result.stderr.decode())
+        with open(manifest, encoding="utf-8") as f:
+            m = json.load(f)
+        self.assertEqual(len(m["blocks"]), 120)
+        decoded_ms = len(decode_samples(out)) * 1000.0 / RATE
+        self.assertAlmostEqual(decoded_ms, m["duration_ms"], delta=30)
+
+    def test_leaves_no_scratch_files(self):
+        leftovers = [n for n in os.listdir(self.dir.name) if n.startswith(".")]
+        self.assertEqual(leftovers, [])
+
+
+if __name__ == "__main__":
+    POLYVOX = sys.argv.pop(1)
+    unittest.main(verbosity=2)
