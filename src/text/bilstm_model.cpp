@@ -1,13 +1,14 @@
 #include "text/bilstm_model.h"
 
 #include <bit>
-#if defined(__AVX512F__)
-#include <immintrin.h>
-#endif
 #include <cstring>
 #include <fstream>
 #include <iterator>
 #include <nlohmann/json.hpp>
+
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
 
 namespace polyvox {
 namespace {
