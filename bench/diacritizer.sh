@@ -7,13 +7,15 @@ set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 build="${1:-$repo/build}"
 gold="${2:-$repo/../shared/data/arabic/val.txt}"
-model="${POLYVOX_MODELS_DIR:-$repo/models}/arabic_diacritizer.bin"
+models="${POLYVOX_MODELS_DIR:-$repo/models}"
+model="$models/arabic_diacritizer.bin"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
 LC_ALL=C sed 's/\xd9[\x8b-\x92]//g' "$gold" > "$tmp/plain.txt"
-echo "== diacritizer: $(wc -l < "$gold") lines of $gold, model $model ($(stat -c %s "$model") bytes)"
-taskset -c 0 "$build/bench/diacritizer_bench" "$model" "$tmp/plain.txt" "$tmp/predicted.txt"
+echo "== diacritizer: $(wc -l < "$gold") lines of $gold"
+echo "model $model ($(stat -c %s "$model") bytes), lexicon $(stat -c %s "$models/arabic_diacritizer.lexicon") bytes"
+taskset -c 0 "$build/bench/diacritizer_bench" "$model" "$models/arabic_diacritizer.lexicon" "$tmp/plain.txt" "$tmp/predicted.txt"
 /usr/bin/python3 "$repo/tools/score_diacritics.py" "$gold" "$tmp/predicted.txt"
 /usr/bin/time -f "%M" -o "$tmp/rss" "$build/polyvox" diacritize "$tmp/plain.txt" > "$tmp/cli.txt"
 cmp -s "$tmp/cli.txt" "$tmp/predicted.txt" || { echo "polyvox diacritize differs from the bench"; exit 1; }

@@ -1,6 +1,6 @@
 // Times the embedded diacritizer line by line on one core: load time and the per-line latency
 // distribution normalized to 50 words. Writes the diacritized lines for the scorer.
-// Usage: diacritizer_bench MODEL_FILE UNDIACRITIZED_LINES OUTPUT_LINES
+// Usage: diacritizer_bench MODEL_FILE LEXICON_FILE UNDIACRITIZED_LINES OUTPUT_LINES
 #include <time.h>
 
 #include <algorithm>
@@ -46,19 +46,19 @@ double percentile(std::vector<double> values, double p) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 4) {
-    std::cerr << "usage: diacritizer_bench MODEL_FILE INPUT_LINES OUTPUT_LINES\n";
+  if (argc != 5) {
+    std::cerr << "usage: diacritizer_bench MODEL_FILE LEXICON_FILE INPUT_LINES OUTPUT_LINES\n";
     return 2;
   }
   const auto load_start = Clock::now();
-  auto diacritizer = polyvox::EmbeddedDiacritizer::create(argv[1]);
+  auto diacritizer = polyvox::EmbeddedDiacritizer::create(argv[1], argv[2]);
   const double load_ms = ms_since(load_start);
   if (!diacritizer) {
     std::cerr << diacritizer.error().to_string() << "\n";
     return 1;
   }
-  std::ifstream in(argv[2]);
-  std::ofstream out(argv[3]);
+  std::ifstream in(argv[3]);
+  std::ofstream out(argv[4]);
   if (!in || !out) {
     std::cerr << "cannot open the input or output file\n";
     return 2;

@@ -26,8 +26,9 @@ std::unique_ptr<ProviderRegistry> build_providers(const Config& config) {
 std::unique_ptr<Diacritizer> build_diacritizer(const Config& config) {
   if (config.diacritizer == "none") return std::make_unique<NoDiacritizer>();
   if (config.diacritizer == "embedded") {
-    auto embedded = EmbeddedDiacritizer::create(config.models_dir + "/" +
-                                                EmbeddedDiacritizer::kModelFile);
+    auto embedded =
+        EmbeddedDiacritizer::create(config.models_dir + "/" + EmbeddedDiacritizer::kModelFile,
+                                    config.models_dir + "/" + EmbeddedDiacritizer::kLexiconFile);
     if (!embedded) throw std::invalid_argument(embedded.error().to_string());
     return std::move(embedded.value());
   }

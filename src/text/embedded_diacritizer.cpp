@@ -1,11 +1,14 @@
 #include "text/embedded_diacritizer.h"
 
 #include <algorithm>
+#include <array>
+#include <cmath>
 #include <vector>
 
 #include "core/utf8.h"
 #include "text/arabic_marks.h"
 #include "text/bilstm_model.h"
+#include "text/word_lexicon.h"
 
 namespace polyvox {
 namespace {
@@ -21,7 +24,7 @@ char32_t next_code_point(std::string_view text, std::size_t& pos) {
   return cp;
 }
 
-void append_utf8(std::string& out, char32_t cp) {  // only used for the marks (2 bytes)
+void append_utf8(std::string& out, char32_t cp) {  // REQUIRES: U+0080 <= cp <= U+07FF
   out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
   out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
 }
@@ -87,20 +90,80 @@ std::vector<std::pair<std::size_t, std::size_t>> segment_bounds(const std::vecto
   return bounds;
 }
 
+// The option of `options` for class `c`, or nullptr.
+const arabic::AllowedClass* find_option(const std::vector<arabic::AllowedClass>& options, int c) {
+  for (const auto& option : options) {
+    if (option.mark_class == c) return &option;
+  }
+  return nullptr;
+}
+
+// Natural log-probability of each class from its scores (log-softmax, in double).
+std::array<double, arabic::kNumClasses> log_probabilities(
+    const std::array<float, arabic::kNumClasses>& scores) {
+  const double top = *std::max_element(scores.begin(), scores.end());
+  double sum = 0;
+  for (float s : scores) sum += std::exp(static_cast<double>(s) - top);
+  const double log_sum = std::log(sum);
+  std::array<double, arabic::kNumClasses> out{};
+  for (std::size_t c = 0; c < scores.size(); ++c) out[c] = (scores[c] - top) - log_sum;
+  return out;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<EmbeddedDiacritizer>> EmbeddedDiacritizer::create(
-    const std::string& model_path) {
+    const std::string& model_path, const std::string& lexicon_path) {
   auto model = BilstmModel::load(model_path);
   if (!model) return model.take_error();
-  return std::unique_ptr<EmbeddedDiacritizer>(
-      new EmbeddedDiacritizer(std::make_unique<const BilstmModel>(std::move(model.value()))));
+  auto lexicon = WordLexicon::load(lexicon_path);
+  if (!lexicon) return lexicon.take_error();
+  return std::unique_ptr<EmbeddedDiacritizer>(new EmbeddedDiacritizer(
+      std::make_unique<const BilstmModel>(std::move(model.value())),
+      std::make_unique<const WordLexicon>(std::move(lexicon.value()))));
 }
 
-EmbeddedDiacritizer::EmbeddedDiacritizer(std::unique_ptr<const BilstmModel> model)
-    : model_(std::move(model)) {}
+EmbeddedDiacritizer::EmbeddedDiacritizer(std::unique_ptr<const BilstmModel> model,
+                                         std::unique_ptr<const WordLexicon> lexicon)
+    : model_(std::move(model)), lexicon_(std::move(lexicon)) {}
 
 EmbeddedDiacritizer::~EmbeddedDiacritizer() = default;
+
+
+void EmbeddedDiacritizer::choose_word_pattern(
+    const std::vector<char32_t>& bases, std::size_t begin, std::size_t end,
+    const std::vector<std::array<float, arabic::kNumClasses>>& scores,
+    const std::vector<std::vector<arabic::AllowedClass>>& options,
+    std::vector<arabic::AllowedClass>& chosen) const {
+  std::string word;
+  for (std::size_t i = begin; i < end; ++i) append_utf8(word, bases[i]);
+  const auto patterns = lexicon_->find(word);
+  if (patterns.empty()) return;
+  double total = 0;
+  for (const auto& pattern : patterns) total += pattern.count;
+  std::vector<std::array<double, arabic::kNumClasses>> log_probs;
+  for (std::size_t i = begin; i + 1 < end; ++i) log_probs.push_back(log_probabilities(scores[i]));
+
+  const WordLexicon::Pattern* best = nullptr;
+  double best_score = 0;
+  for (const auto& pattern : patterns) {
+    if (pattern.classes.size() != end - begin - 1) continue;
+    bool allowed = true;
+    double score = 0;
+    for (std::size_t j = 0; j < pattern.classes.size() && allowed; ++j) {
+      const int c = pattern.classes[j];
+      allowed = find_option(options[begin + j], c) != nullptr;
+      if (allowed) score += log_probs[j][static_cast<std::size_t>(c)];
+    }
+    if (!allowed) continue;
+    score += lexicon_->prior_weight() * std::log(static_cast<double>(pattern.count) / total);
+    if (best == nullptr || score > best_score) best = &pattern, best_score = score;
+  }
+  if (best == nullptr) return;
+  for (std::size_t j = 0; j < best->classes.size(); ++j) {
+    chosen[begin + j] = *find_option(options[begin + j], best->classes[j]);
+  }
+}
 
 Result<std::string> EmbeddedDiacritizer::diacritize(std::string_view text) {
   if (const std::size_t valid = valid_utf8_prefix(text); valid != text.size()) {
@@ -131,8 +194,8 @@ std::string EmbeddedDiacritizer::diacritize_line(std::string_view line) const {
     hints[i] = !given.empty() && arabic::is_letter(p.bases[i]) ? arabic::class_of(given) + 1 : 0;
   }
 
-  // Marks to insert after each letter (nothing for other characters).
-  std::vector<arabic::AllowedClass> chosen(n);
+  // Class scores of each letter (segments run separately).
+  std::vector<std::array<float, arabic::kNumClasses>> scores(n);
   std::vector<int> seg_ids, seg_hints;
   BilstmScratch scratch;
   for (auto [begin, end] : segment_bounds(p.bases, model_->max_segment_chars())) {
@@ -141,15 +204,31 @@ std::string EmbeddedDiacritizer::diacritize_line(std::string_view line) const {
     seg_hints.assign(hints.begin() + begin, hints.begin() + end);
     const RowMatrix& logits = model_->run(seg_ids, seg_hints, scratch);
     for (std::size_t i = begin; i < end; ++i) {
-      if (!arabic::is_letter(p.bases[i])) continue;
-      const std::span<const char32_t> given(p.marks.data() + p.marks_begin[i], p.marks_count[i]);
-      float best = 0;
-      bool first = true;
-      for (const auto& option : arabic::allowed_classes(given)) {
-        const float score = logits(static_cast<Eigen::Index>(i - begin), option.mark_class);
-        if (first || score > best) chosen[i] = option, best = score, first = false;
+      for (int c = 0; c < arabic::kNumClasses; ++c) {
+        scores[i][static_cast<std::size_t>(c)] = logits(static_cast<Eigen::Index>(i - begin), c);
       }
     }
+  }
+
+  // Each letter's best allowed class; then lexicon patterns over whole words.
+  std::vector<std::vector<arabic::AllowedClass>> options(n);
+  std::vector<arabic::AllowedClass> chosen(n);  // marks to insert after each base character
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!arabic::is_letter(p.bases[i])) continue;
+    options[i] = arabic::allowed_classes(
+        std::span<const char32_t>(p.marks.data() + p.marks_begin[i], p.marks_count[i]));
+    float best = 0;
+    bool first = true;
+    for (const auto& option : options[i]) {
+      const float score = scores[i][static_cast<std::size_t>(option.mark_class)];
+      if (first || score > best) chosen[i] = option, best = score, first = false;
+    }
+  }
+  for (std::size_t begin = 0, end = 0; begin < n; begin = end) {
+    end = begin + 1;
+    if (!arabic::is_letter(p.bases[begin])) continue;
+    while (end < n && arabic::is_letter(p.bases[end])) ++end;
+    if (end - begin >= 2) choose_word_pattern(p.bases, begin, end, scores, options, chosen);
   }
 
   std::string out;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Trains a tiny diacritizer on a few hundred lines of the training text (seconds), then checks
-# that the Python training code (tools/train_diacritizer/predict.py) and the C++ inference
-# (polyvox diacritize) write the same output from the same exported weights.
+# Trains a tiny diacritizer and builds its lexicon from a few hundred lines of the training text
+# (seconds), then checks that the Python training code (tools/train_diacritizer/predict.py) and
+# the C++ inference (polyvox diacritize) write the same output from the same exported files.
 # Usage: diacritizer_training_smoke_test.sh POLYVOX_BINARY
 set -euo pipefail
 bin="$1"
@@ -15,6 +15,8 @@ trap 'rm -rf "$tmp"' EXIT
   --val "$data/val.txt" --val-lines 20 --epochs 2 --embedding 16 --hidden 32 --layers 2 \
   --max-len 120 --batch-tokens 6000 --work-dir "$tmp/work" \
   --output "$tmp/models/arabic_diacritizer.bin" > "$tmp/train.log"
+/usr/bin/python3 "$tools/lexicon.py" "$data/all.txt" "$tmp/models/arabic_diacritizer.lexicon" \
+  --lines 300 > /dev/null
 
 # A fixed set of lines: 60 validation lines without their marks (some longer than a segment),
 # partly marked lines, mixed scripts, empty and non-Arabic lines.

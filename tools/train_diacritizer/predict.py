@@ -2,12 +2,16 @@
 EmbeddedDiacritizer must reproduce (the smoke test compares the two).
 
 Usage: /usr/bin/python3 predict.py WEIGHTS < lines > diacritized_lines
+(uses the lexicon beside WEIGHTS, same name with .lexicon, when there is one)
 """
+import math
+import os
 import sys
 
 import torch
 
 import arabic
+import lexicon
 import model
 
 
@@ -18,50 +22,106 @@ def encode(bases, marks, vocab):
     return ids, hints
 
 
-def decode(bases, marks, leading, logits):
-    """Rebuilds the line: every input character in place, chosen marks appended after the
-    marks a letter already had. `logits`: (len(bases), classes) tensor or None."""
-    out = [chr(cp) for cp in leading]
+def choose_marks(bases, marks, logits, lexicon=None, prior_weight=0.0):
+    """Marks to append after each base character. Each letter takes the best-scored class among
+    those its given marks allow (the first on ties). Then each known word of two letters or
+    more takes, on its letters but the last, the lexicon pattern that they allow with the best
+    sum of log-probabilities plus prior_weight * log(pattern count / word count), if any."""
+    added = [()] * len(bases)
+    if logits is None:
+        return added
+    options = [None] * len(bases)
     for i, (cp, given) in enumerate(zip(bases, marks)):
+        if not arabic.is_letter(cp):
+            continue
+        options[i] = dict(arabic.allowed_classes(given))
+        best_score = None
+        for cls, extra in arabic.allowed_classes(given):
+            score = float(logits[i, cls])
+            if best_score is None or score > best_score:
+                added[i], best_score = extra, score
+    if not lexicon:
+        return added
+    log_probs = torch.log_softmax(logits.double(), dim=-1)
+    i = 0
+    while i < len(bases):
+        if options[i] is None:
+            i += 1
+            continue
+        end = i
+        while end < len(bases) and options[end] is not None:
+            end += 1
+        patterns = lexicon.get("".join(chr(cp) for cp in bases[i:end])) if end - i >= 2 else None
+        if patterns:
+            total = sum(count for _, count in patterns)
+            best, best_score = None, None
+            for pattern, count in patterns:
+                if not all(c in options[i + j] for j, c in enumerate(pattern)):
+                    continue
+                score = 0.0
+                for j, c in enumerate(pattern):
+                    score += float(log_probs[i + j, c])
+                score += prior_weight * math.log(count / total)
+                if best_score is None or score > best_score:
+                    best, best_score = pattern, score
+            if best is not None:
+                for j, c in enumerate(best):
+                    added[i + j] = options[i + j][c]
+        i = end
+    return added
+
+
+def decode(bases, marks, leading, added):
+    """Rebuilds the line: every input character in place, `added` marks after each base
+    character's given marks."""
+    out = [chr(cp) for cp in leading]
+    for cp, given, extra in zip(bases, marks, added):
         out.append(chr(cp))
         out.extend(chr(m) for m in given)
-        if logits is not None and arabic.is_letter(cp):
-            best, best_score = (), None
-            for cls, added in arabic.allowed_classes(given):
-                score = float(logits[i, cls])
-                if best_score is None or score > best_score:
-                    best, best_score = added, score
-            out.extend(chr(m) for m in best)
+        out.extend(chr(m) for m in extra)
     return "".join(out)
 
 
+def line_logits(net, vocab, bases, marks, max_segment_chars):
+    """Class scores of each base character (segments run separately); None without letters."""
+    if not any(arabic.is_letter(cp) for cp in bases):
+        return None
+    ids, hints = encode(bases, marks, vocab)
+    logits = torch.zeros((len(ids), arabic.NUM_CLASSES))
+    for start, end in arabic.segment_bounds(bases, max_segment_chars):
+        if any(arabic.is_letter(cp) for cp in bases[start:end]):
+            logits[start:end] = net(torch.tensor([ids[start:end]]),
+                                    torch.tensor([hints[start:end]]),
+                                    torch.tensor([end - start]))[0]
+    return logits
+
+
 @torch.no_grad()
-def diacritize_lines(net, vocab, lines, max_segment_chars=0):
+def diacritize_lines(net, vocab, lines, max_segment_chars=0, lexicon=None, prior_weight=0.0):
     result = []
     for line in lines:
         bases, marks, leading = arabic.parse_line(line)
-        if not any(arabic.is_letter(cp) for cp in bases):
+        logits = line_logits(net, vocab, bases, marks, max_segment_chars)
+        if logits is None:
             result.append(line)
             continue
-        ids, hints = encode(bases, marks, vocab)
-        logits = torch.zeros((len(ids), arabic.NUM_CLASSES))
-        for start, end in arabic.segment_bounds(bases, max_segment_chars):
-            if any(arabic.is_letter(cp) for cp in bases[start:end]):
-                logits[start:end] = net(torch.tensor([ids[start:end]]),
-                                        torch.tensor([hints[start:end]]),
-                                        torch.tensor([end - start]))[0]
-        result.append(decode(bases, marks, leading, logits))
+        added = choose_marks(bases, marks, logits, lexicon, prior_weight)
+        result.append(decode(bases, marks, leading, added))
     return result
 
 
 def main():
     torch.set_num_threads(1)
     net, vocab, header = model.load(sys.argv[1])
+    lexicon_path = os.path.splitext(sys.argv[1])[0] + ".lexicon"
+    lex, prior_weight = (lexicon.load(lexicon_path) if os.path.exists(lexicon_path)
+                         else (None, 0.0))
     lines = sys.stdin.read().split("\n")
     trailing_newline = lines and lines[-1] == ""
     if trailing_newline:
         lines.pop()
-    out = diacritize_lines(net, vocab, lines, header.get("max_segment_chars", 0))
+    out = diacritize_lines(net, vocab, lines, header.get("max_segment_chars", 0), lex,
+                           prior_weight)
     sys.stdout.write("\n".join(out) + ("\n" if trailing_newline else ""))
 
 

@@ -17,6 +17,10 @@ std::string model_path() {
   return std::string(POLYVOX_SOURCE_DIR) + "/models/" + EmbeddedDiacritizer::kModelFile;
 }
 
+std::string lexicon_path() {
+  return std::string(POLYVOX_SOURCE_DIR) + "/models/" + EmbeddedDiacritizer::kLexiconFile;
+}
+
 // `text` without the eight marks (U+064B..U+0652 are 0xD9 0x8B..0x92 in UTF-8).
 std::string strip_marks(const std::string& text) {
   std::string out;
@@ -57,7 +61,7 @@ bool only_appends_marks(const std::string& in, const std::string& out) {
 class EmbeddedDiacritizerTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    auto created = EmbeddedDiacritizer::create(model_path());
+    auto created = EmbeddedDiacritizer::create(model_path(), lexicon_path());
     ASSERT_TRUE(created) << created.error().to_string();
     diacritizer_ = std::move(created.value()).release();
   }
@@ -198,14 +202,21 @@ TEST_F(EmbeddedDiacritizerTest, ConcurrentCallsGiveTheSequentialResults) {
 }
 
 TEST(EmbeddedDiacritizerLoadTest, MissingModelFileIsAnError) {
-  auto created = EmbeddedDiacritizer::create("/nonexistent/arabic_diacritizer.bin");
+  auto created = EmbeddedDiacritizer::create("/nonexistent/arabic_diacritizer.bin", lexicon_path());
   ASSERT_FALSE(created);
   EXPECT_NE(created.error().message.find("/nonexistent/arabic_diacritizer.bin"),
             std::string::npos);
 }
 
+TEST(EmbeddedDiacritizerLoadTest, MissingLexiconIsAnError) {
+  auto created = EmbeddedDiacritizer::create(model_path(), "/nonexistent/lexicon");
+  ASSERT_FALSE(created);
+  EXPECT_NE(created.error().message.find("/nonexistent/lexicon"), std::string::npos);
+}
+
 TEST(EmbeddedDiacritizerLoadTest, NonModelFileIsAnError) {
-  auto created = EmbeddedDiacritizer::create(std::string(POLYVOX_SOURCE_DIR) + "/CMakeLists.txt");
+  auto created =
+      EmbeddedDiacritizer::create(std::string(POLYVOX_SOURCE_DIR) + "/CMakeLists.txt", lexicon_path());
   ASSERT_FALSE(created);
   EXPECT_EQ(created.error().kind, ErrorKind::kInvalidInput);
 }
