@@ -137,17 +137,15 @@ void EmbeddedDiacritizer::choose_word_pattern(
     std::vector<arabic::AllowedClass>& chosen) const {
   std::string word;
   for (std::size_t i = begin; i < end; ++i) append_utf8(word, bases[i]);
-  const auto patterns = lexicon_->find(word);
-  if (patterns.empty()) return;
-  double total = 0;
-  for (const auto& pattern : patterns) total += pattern.count;
+  const auto found = lexicon_->find(word);
+  if (found.patterns.empty()) return;
   std::vector<std::array<double, arabic::kNumClasses>> log_probs;
-  for (std::size_t i = begin; i + 1 < end; ++i) log_probs.push_back(log_probabilities(scores[i]));
+  for (std::size_t i = begin; i < end; ++i) log_probs.push_back(log_probabilities(scores[i]));
 
   const WordLexicon::Pattern* best = nullptr;
   double best_score = 0;
-  for (const auto& pattern : patterns) {
-    if (pattern.classes.size() != end - begin - 1) continue;
+  for (const auto& pattern : found.patterns) {
+    if (pattern.classes.size() > end - begin) continue;
     bool allowed = true;
     double score = 0;
     for (std::size_t j = 0; j < pattern.classes.size() && allowed; ++j) {
@@ -156,7 +154,8 @@ void EmbeddedDiacritizer::choose_word_pattern(
       if (allowed) score += log_probs[j][static_cast<std::size_t>(c)];
     }
     if (!allowed) continue;
-    score += lexicon_->prior_weight() * std::log(static_cast<double>(pattern.count) / total);
+    score += lexicon_->prior_weight() *
+             std::log(static_cast<double>(pattern.count) / found.word_count);
     if (best == nullptr || score > best_score) best = &pattern, best_score = score;
   }
   if (best == nullptr) return;
@@ -228,7 +227,7 @@ std::string EmbeddedDiacritizer::diacritize_line(std::string_view line) const {
     end = begin + 1;
     if (!arabic::is_letter(p.bases[begin])) continue;
     while (end < n && arabic::is_letter(p.bases[end])) ++end;
-    if (end - begin >= 2) choose_word_pattern(p.bases, begin, end, scores, options, chosen);
+    choose_word_pattern(p.bases, begin, end, scores, options, chosen);
   }
 
   std::string out;

@@ -22,11 +22,12 @@ def encode(bases, marks, vocab):
     return ids, hints
 
 
-def choose_marks(bases, marks, logits, lexicon=None, prior_weight=0.0):
+def choose_marks(bases, marks, logits, lexicon=None):
     """Marks to append after each base character. Each letter takes the best-scored class among
-    those its given marks allow (the first on ties). Then each known word of two letters or
-    more takes, on its letters but the last, the lexicon pattern that they allow with the best
-    sum of log-probabilities plus prior_weight * log(pattern count / word count), if any."""
+    those its given marks allow (the first on ties). Then each word the lexicon knows takes,
+    among its candidate patterns (lexicon.Lexicon.candidates) that its letters allow, the one
+    with the best sum of log-probabilities plus prior_weight * log(pattern count / word count)
+    (the first on ties)."""
     added = [()] * len(bases)
     if logits is None:
         return added
@@ -51,9 +52,9 @@ def choose_marks(bases, marks, logits, lexicon=None, prior_weight=0.0):
         end = i
         while end < len(bases) and options[end] is not None:
             end += 1
-        patterns = lexicon.get("".join(chr(cp) for cp in bases[i:end])) if end - i >= 2 else None
-        if patterns:
-            total = sum(count for _, count in patterns)
+        found = lexicon.candidates("".join(chr(cp) for cp in bases[i:end]))
+        if found:
+            patterns, total = found
             best, best_score = None, None
             for pattern, count in patterns:
                 if not all(c in options[i + j] for j, c in enumerate(pattern)):
@@ -61,7 +62,7 @@ def choose_marks(bases, marks, logits, lexicon=None, prior_weight=0.0):
                 score = 0.0
                 for j, c in enumerate(pattern):
                     score += float(log_probs[i + j, c])
-                score += prior_weight * math.log(count / total)
+                score += lexicon.prior_weight * math.log(count / total)
                 if best_score is None or score > best_score:
                     best, best_score = pattern, score
             if best is not None:
@@ -97,7 +98,7 @@ def line_logits(net, vocab, bases, marks, max_segment_chars):
 
 
 @torch.no_grad()
-def diacritize_lines(net, vocab, lines, max_segment_chars=0, lexicon=None, prior_weight=0.0):
+def diacritize_lines(net, vocab, lines, max_segment_chars=0, lexicon=None):
     result = []
     for line in lines:
         bases, marks, leading = arabic.parse_line(line)
@@ -105,7 +106,7 @@ def diacritize_lines(net, vocab, lines, max_segment_chars=0, lexicon=None, prior
         if logits is None:
             result.append(line)
             continue
-        added = choose_marks(bases, marks, logits, lexicon, prior_weight)
+        added = choose_marks(bases, marks, logits, lexicon)
         result.append(decode(bases, marks, leading, added))
     return result
 
@@ -114,14 +115,12 @@ def main():
     torch.set_num_threads(1)
     net, vocab, header = model.load(sys.argv[1])
     lexicon_path = os.path.splitext(sys.argv[1])[0] + ".lexicon"
-    lex, prior_weight = (lexicon.load(lexicon_path) if os.path.exists(lexicon_path)
-                         else (None, 0.0))
+    lex = lexicon.Lexicon(lexicon_path) if os.path.exists(lexicon_path) else None
     lines = sys.stdin.read().split("\n")
     trailing_newline = lines and lines[-1] == ""
     if trailing_newline:
         lines.pop()
-    out = diacritize_lines(net, vocab, lines, header.get("max_segment_chars", 0), lex,
-                           prior_weight)
+    out = diacritize_lines(net, vocab, lines, header.get("max_segment_chars", 0), lex)
     sys.stdout.write("\n".join(out) + ("\n" if trailing_newline else ""))
 
 
