@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <charconv>
 #include <fstream>
-#include <map>
 #include <sstream>
 
 namespace polyvox {
@@ -59,6 +58,7 @@ Result<WordLexicon> WordLexicon::load(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return bad_file(path, "cannot be read");
   WordLexicon lexicon;
+  lexicon.index_.reserve(1 << 18);
   std::string line;
   if (!std::getline(in, line) ||
       !parse_header(line, lexicon.prior_weight_, lexicon.full_min_count_)) {
@@ -83,10 +83,19 @@ void WordLexicon::add(std::string word, std::vector<Pattern> patterns) {
     if (patterns.front().classes.size() < 2) return;
     // A rare word: merge its patterns on all letters but the last, most frequent first, ties
     // by the smaller pattern (as lexicon.ordered does).
-    std::map<std::string, std::uint32_t> merged;
-    for (const auto& p : patterns) merged[p.classes.substr(0, p.classes.size() - 1)] += p.count;
-    patterns.clear();
-    for (auto& [classes, count] : merged) patterns.push_back({classes, count});
+    for (auto& p : patterns) p.classes.pop_back();
+    std::sort(patterns.begin(), patterns.end(),
+              [](const Pattern& a, const Pattern& b) { return a.classes < b.classes; });
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < patterns.size(); ++i) {
+      if (kept > 0 && patterns[kept - 1].classes == patterns[i].classes) {
+        patterns[kept - 1].count += patterns[i].count;
+      } else {
+        if (kept != i) patterns[kept] = std::move(patterns[i]);
+        ++kept;
+      }
+    }
+    patterns.resize(kept);
     std::stable_sort(patterns.begin(), patterns.end(),
                      [](const Pattern& a, const Pattern& b) { return a.count > b.count; });
   }
