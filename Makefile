@@ -5,7 +5,7 @@ BUILD_TYPE   ?= RelWithDebInfo
 JOBS         ?= $(shell nproc)
 CMAKE_FLAGS  ?=
 
-.PHONY: all deps configure build test run bench sanitize clean format
+.PHONY: all deps configure build test run synth bench sanitize clean format
 
 all: build
 
@@ -24,8 +24,13 @@ build: configure
 test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS) --timeout 600
 
-# The project's main job: render the example job to out/welcome.mp3.
+# The project's main job: the service in embedded mode (configuration from the environment and
+# .env; data in ./var). It prints its URL, the /docs address and how to log in.
 run: build
+	$(BUILD_DIR)/polyvox serve
+
+# The offline pipeline: render the example job to out/welcome.mp3 without a server.
+synth: build
 	@mkdir -p out
 	$(BUILD_DIR)/polyvox synth examples/welcome.json -o out/welcome.mp3 --manifest out/welcome.manifest.json
 	@echo "Rendered out/welcome.mp3 (manifest: out/welcome.manifest.json)"

@@ -2,7 +2,8 @@
 """Polyvox benchmarks: each section prints its figures and the ratios measured side by side in
 the same run. The machine is noisy: every figure is the median of several alternating runs.
 
-usage: bench/run.py BUILD_DIR [section ...]     sections: assembly synth rss (default: all)
+usage: bench/run.py BUILD_DIR [section ...]
+sections: assembly synth rss store api (default: all)
 """
 import json
 import os
@@ -11,6 +12,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 BUILD = None
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -117,7 +120,23 @@ def bench_rss(tmp):
           f"(target <= 60 MB)")
 
 
-SECTIONS = {"assembly": bench_assembly, "synth": bench_synth, "rss": bench_rss}
+def bench_store(tmp):
+    section("Embedded SQLite job store (create_job, get_job, claim+complete)")
+    # One run: the tool times tens of thousands of operations itself.
+    result = subprocess.run([os.path.join(BUILD, "bench", "sqlite_store_bench"),
+                             os.path.join(tmp, "store")], capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.exit(f"sqlite_store_bench failed:\n{result.stderr}")
+    print(result.stdout.rstrip())
+
+
+def bench_api(tmp):
+    import api_bench
+    api_bench.run(BUILD)
+
+
+SECTIONS = {"assembly": bench_assembly, "synth": bench_synth, "rss": bench_rss,
+            "store": bench_store, "api": bench_api}
 
 
 def main():

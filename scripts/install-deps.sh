@@ -1,14 +1,23 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package Polyvox needs to build, test and benchmark.
 # Idempotent: packages already present are skipped; apt-get runs only when something is missing.
+#   scripts/install-deps.sh            build, test and benchmark dependencies (make, CI)
+#   scripts/install-deps.sh --runtime  only what the polyvox binary needs to run (container image)
 set -euo pipefail
+
+runtime_packages=(
+  ca-certificates libcurl4 libhiredis0.14 libsqlite3-0 libavcodec59 libavformat59 libavutil57
+  libswresample4 libsoxr0 libmp3lame0 libebur128-1 libespeak-ng1 espeak-ng-data libflite1
+  libsodium23 libjwt0 libspdlog1.10 libfmt9 libtomlplusplus3 curl
+)
 
 packages=(
   # toolchain
   build-essential cmake ninja-build ccache pkg-config git ca-certificates python3
   # libraries (reasons: shared/docs/architecture.md)
   libboost1.81-dev libcurl4-openssl-dev libhiredis-dev libsqlite3-dev
-  libavcodec-dev libavformat-dev libavutil-dev libswresample-dev libmp3lame-dev libebur128-dev
+  libavcodec-dev libavformat-dev libavutil-dev libswresample-dev libsoxr-dev libmp3lame-dev
+  libebur128-dev
   libespeak-ng-dev espeak-ng-data flite1-dev
   libsodium-dev libjwt-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libtomlplusplus-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev libeigen3-dev
@@ -16,8 +25,13 @@ packages=(
   # training ~10x faster than the reference BLAS. Always run with /usr/bin/python3.
   python3-torch python3-numpy libopenblas0-openmp
   # tools used by tests and benchmarks
-  ffmpeg espeak-ng lame sqlite3 redis-server nginx-light wrk hyperfine supervisor time
+  ffmpeg espeak-ng lame openssl sqlite3 redis-server nginx-light wrk hyperfine supervisor time
+  chromium
 )
+
+if [ "${1:-}" = "--runtime" ]; then
+  packages=("${runtime_packages[@]}")
+fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -26,7 +40,7 @@ for p in "${packages[@]}"; do
   fi
 done
 # Node.js (npm packages: swagger-ui-dist, s3rver, OpenAPI validator) — any installed node will do.
-if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+if [ "${1:-}" != "--runtime" ] && { ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; }; then
   missing+=(nodejs npm)
 fi
 
@@ -37,4 +51,5 @@ if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -q
   $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+  if [ "${1:-}" = "--runtime" ]; then $SUDO rm -rf /var/lib/apt/lists/*; fi
 fi

@@ -18,6 +18,24 @@ struct SynthArgs {
 // Exit codes: 0 done; 2 invalid input; 3 synthesis failed; 1 anything else.
 int run_synth(const SynthArgs& args, const Config& config);
 
+// The service: HTTP API + workers + scheduler (embedded mode). Returns at SIGTERM/SIGINT, 0 after
+// a clean shutdown; 2 for a configuration that cannot start.
+int run_serve(const Config& config);
+
+// A worker node (distributed mode, REDIS_URL set): claims and runs tasks until SIGTERM/SIGINT.
+int run_worker(const Config& config);
+
+// User administration: `users add NAME [--password P] [--admin]` (no --password: read from
+// stdin), `users list`, `users passwd NAME [--password P]`, `users remove NAME`.
+struct UsersArgs {
+  std::string action;  // add, list, passwd, remove
+  std::string name;
+  std::string password;
+  bool password_given = false;
+  bool admin = false;
+};
+int run_users(const UsersArgs& args, const Config& config);
+
 // Prints the voices of `provider` (every usable provider when empty). 2 for an unknown one.
 int run_voices(const std::string& provider, const Config& config);
 

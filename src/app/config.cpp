@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <stdexcept>
+#include <thread>
 
 namespace polyvox {
 namespace {
@@ -69,6 +70,16 @@ long long Environment::get_int(const std::string& key, long long fallback, long 
   return value;
 }
 
+bool Environment::get_bool(const std::string& key, bool fallback) const {
+  auto v = get(key);
+  if (!v || v->empty()) return fallback;
+  std::string lower = *v;
+  for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (lower == "1" || lower == "true" || lower == "yes" || lower == "on") return true;
+  if (lower == "0" || lower == "false" || lower == "no" || lower == "off") return false;
+  throw std::invalid_argument(key + " must be true or false, got '" + *v + "'");
+}
+
 Config load_config(const Environment& env) {
   Config c;
   c.job.default_provider = env.get_or("DEFAULT_PROVIDER", "espeak");
@@ -88,6 +99,49 @@ Config load_config(const Environment& env) {
   c.diacritizer_url = env.get_or("DIACRITIZER_URL", "");
   c.diacritizer = env.get_or("DIACRITIZER", c.diacritizer_url.empty() ? "embedded" : "http");
   c.models_dir = env.get_or("POLYVOX_MODELS_DIR", POLYVOX_DEFAULT_MODELS_DIR);
+  c.cache_enabled = env.get_bool("CACHE_ENABLED", true);
+  c.audio_cache_max_bytes =
+      static_cast<uint64_t>(env.get_int("AUDIO_CACHE_MAX_BYTES", 1LL << 30, 0, 1LL << 50));
+  c.render.answer.min_ms_per_letter =
+      static_cast<double>(env.get_int("ANSWER_MIN_MS_PER_CHAR", 20, 0, 10000));
+  c.render.answer.max_ms_per_letter =
+      static_cast<double>(env.get_int("ANSWER_MAX_MS_PER_CHAR", 500, 1, 100000));
+  c.providers = load_providers_config([&env](const std::string& key) { return env.get(key); });
+
+  ServiceConfig& s = c.service;
+  s.http.host = env.get_or("HOST", "127.0.0.1");
+  s.http.port = static_cast<uint16_t>(env.get_int("PORT", 8000, 0, 65535));
+  s.http.max_body_bytes =
+      static_cast<std::size_t>(env.get_int("MAX_BODY_BYTES", 1 << 20, 1024, 1LL << 30));
+  s.http.io_threads = static_cast<unsigned>(
+      env.get_int("IO_THREADS", std::max(1u, std::thread::hardware_concurrency()), 1, 64));
+  s.http.max_connections =
+      static_cast<std::size_t>(env.get_int("MAX_CONNECTIONS", 2048, 1, 1'000'000));
+  s.http.header_timeout = std::chrono::milliseconds(env.get_int("HTTP_HEADER_TIMEOUT_MS", 10'000, 100, 3'600'000));
+  s.http.body_timeout = std::chrono::milliseconds(env.get_int("HTTP_BODY_TIMEOUT_MS", 30'000, 100, 3'600'000));
+  s.http.idle_timeout = std::chrono::milliseconds(env.get_int("HTTP_IDLE_TIMEOUT_MS", 60'000, 100, 3'600'000));
+  s.data_dir = env.get_or("POLYVOX_DATA_DIR", "./var");
+  s.redis_url = env.get_or("REDIS_URL", "");
+  s.storage_backend = env.get_or("STORAGE_BACKEND", "local");
+  s.secret_key = env.get_or("SECRET_KEY", "");
+  s.admin_username = env.get_or("ADMIN_USERNAME", "admin");
+  s.admin_password = env.get_or("ADMIN_PASSWORD", "");
+  s.token_lifetime_s = 60 * env.get_int("ACCESS_TOKEN_EXPIRE_MINUTES", 30, 1, 525600);
+  s.public_base_url = env.get_or("PUBLIC_BASE_URL", "");
+  while (!s.public_base_url.empty() && s.public_base_url.back() == '/') s.public_base_url.pop_back();
+  s.metrics_enabled = env.get_bool("METRICS_ENABLED", true);
+  s.access_log = env.get_bool("ACCESS_LOG", false);
+  s.worker.concurrency = static_cast<unsigned>(env.get_int("WORKER_CONCURRENCY", 4, 0, 1024));
+  s.worker.retry.max_retries = static_cast<int>(env.get_int("TASK_MAX_RETRIES", 3, 0, 100));
+  s.worker.retry.base_ms = 1000 * env.get_int("TASK_RETRY_DELAY_SECONDS", 2, 0, 3600);
+  s.worker.lease_ms = 1000 * env.get_int("TASK_LEASE_SECONDS", 60, 2, 86400);
+  s.worker.heartbeat_ms = std::max<int64_t>(500, s.worker.lease_ms / 4);
+  s.cleanup.interval_ms = 1000 * env.get_int("CLEANUP_INTERVAL_SECONDS", 3600, 1, 86400 * 30);
+  s.cleanup.temp_retention_ms = 1000 * env.get_int("TEMP_RETENTION_SECONDS", 3600, 0, 86400 * 365);
+  s.cleanup.job_retention_ms =
+      1000 * env.get_int("JOB_RETENTION_SECONDS", 604800, 0, 86400LL * 3650);
+  s.log_level = env.get_or("LOG_LEVEL", "info");
+  s.log_format = env.get_or("LOG_FORMAT", "json");
   return c;
 }
 

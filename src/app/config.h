@@ -6,8 +6,12 @@
 #include <optional>
 #include <string>
 
+#include "api/http_server.h"
 #include "core/job_parser.h"
+#include "providers/provider_config.h"
 #include "worker/block_renderer.h"
+#include "worker/cleanup.h"
+#include "worker/worker_pool.h"
 
 namespace polyvox {
 
@@ -25,10 +29,35 @@ class Environment {
   // set to something that is not an integer in [min, max] (fatal start-up configuration).
   long long get_int(const std::string& key, long long fallback, long long min, long long max) const;
 
+  // true/false, 1/0, yes/no, on/off; `fallback` when unset; throws std::invalid_argument else.
+  bool get_bool(const std::string& key, bool fallback) const;
+
   void set_for_test(const std::string& key, const std::string& value) { dotenv_[key] = value; }
 
  private:
   std::map<std::string, std::string> dotenv_;
+};
+
+// What `polyvox serve` and `polyvox worker` need beyond the rendering settings.
+struct ServiceConfig {
+  HttpServerOptions http;              // HOST, PORT, MAX_BODY_BYTES, IO_THREADS, MAX_CONNECTIONS,
+                                       // HTTP_{HEADER,BODY,IDLE}_TIMEOUT_MS
+  std::string data_dir = "./var";      // POLYVOX_DATA_DIR: database, blobs, scratch, secret key
+  std::string redis_url;               // REDIS_URL: distributed mode when set
+  std::string storage_backend = "local";  // STORAGE_BACKEND
+  std::string secret_key;              // SECRET_KEY; empty: generated once into the data dir
+  std::string admin_username = "admin";  // ADMIN_USERNAME
+  std::string admin_password;          // ADMIN_PASSWORD; empty: generated and printed once
+  int64_t token_lifetime_s = 1800;     // ACCESS_TOKEN_EXPIRE_MINUTES * 60
+  std::string public_base_url;         // PUBLIC_BASE_URL
+  bool metrics_enabled = true;         // METRICS_ENABLED
+  bool access_log = false;             // ACCESS_LOG: one log line per request
+  WorkerOptions worker;                // WORKER_CONCURRENCY, TASK_MAX_RETRIES,
+                                       // TASK_RETRY_DELAY_SECONDS, TASK_LEASE_SECONDS
+  CleanupOptions cleanup;              // CLEANUP_INTERVAL_SECONDS, TEMP_RETENTION_SECONDS,
+                                       // JOB_RETENTION_SECONDS
+  std::string log_level = "info";      // LOG_LEVEL
+  std::string log_format = "json";     // LOG_FORMAT
 };
 
 struct Config {
@@ -39,6 +68,11 @@ struct Config {
                              // or "http" when only DIACRITIZER_URL is set
   std::string diacritizer_url;  // DIACRITIZER_URL (for the http diacritizer)
   std::string models_dir;    // POLYVOX_MODELS_DIR; default: the source tree's models/
+  bool cache_enabled = true;                   // CACHE_ENABLED
+  uint64_t audio_cache_max_bytes = 1ULL << 30;  // AUDIO_CACHE_MAX_BYTES (1 GiB)
+  ProvidersConfig providers; // cloud providers: seed env variables + POLYVOX_CONFIG (TOML),
+                             // see providers/provider_config.h
+  ServiceConfig service;
 };
 
 // REQUIRES nothing; throws std::invalid_argument on a malformed value.

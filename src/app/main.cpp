@@ -3,16 +3,10 @@
 #include <iostream>
 #include <stdexcept>
 
-extern "C" {
-#include <libavutil/log.h>
-}
-
 #include "app/commands.h"
 #include "app/config.h"
 
 int main(int argc, char** argv) {
-  av_log_set_level(AV_LOG_QUIET);  // decoding problems are reported as errors, not log noise
-
   CLI::App app{"Polyvox: ordered text blocks from many TTS providers into one audio file"};
   app.require_subcommand(1);
 
@@ -25,6 +19,26 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1u, 256u));
   synth_cmd->add_option("--format", synth.format, "mp3 or wav (default: the job's output_format)")
       ->check(CLI::IsMember({"mp3", "wav"}));
+
+  auto* serve_cmd = app.add_subcommand(
+      "serve", "Run the HTTP API with its workers (configuration from the environment and .env)");
+
+  auto* worker_cmd = app.add_subcommand(
+      "worker", "Run a worker node of the distributed mode (needs REDIS_URL)");
+
+  polyvox::UsersArgs users;
+  auto* users_cmd = app.add_subcommand("users", "Manage the users who may log in");
+  users_cmd->require_subcommand(1);
+  auto* users_add = users_cmd->add_subcommand("add", "Add a user");
+  users_add->add_option("name", users.name, "User name")->required();
+  users_add->add_option("--password", users.password, "Password (default: read from stdin)");
+  users_add->add_flag("--admin", users.admin, "May see every job");
+  auto* users_list = users_cmd->add_subcommand("list", "List users");
+  auto* users_passwd = users_cmd->add_subcommand("passwd", "Change a user's password");
+  users_passwd->add_option("name", users.name, "User name")->required();
+  users_passwd->add_option("--password", users.password, "Password (default: read from stdin)");
+  auto* users_remove = users_cmd->add_subcommand("remove", "Remove a user");
+  users_remove->add_option("name", users.name, "User name")->required();
 
   std::string voices_provider;
   auto* voices_cmd = app.add_subcommand("voices", "List the voices of one or every provider");
@@ -46,6 +60,15 @@ int main(int argc, char** argv) {
     const polyvox::Config config = polyvox::load_config(polyvox::Environment::load());
     if (*synth_cmd) return polyvox::run_synth(synth, config);
     if (*voices_cmd) return polyvox::run_voices(voices_provider, config);
+    if (*serve_cmd) return polyvox::run_serve(config);
+    if (*worker_cmd) return polyvox::run_worker(config);
+    if (*users_cmd) {
+      for (auto* sub : {users_add, users_list, users_passwd, users_remove}) {
+        if (*sub) users.action = sub->get_name();
+      }
+      users.password_given = users_add->count("--password") + users_passwd->count("--password") > 0;
+      return polyvox::run_users(users, config);
+    }
     if (*diacritize_cmd) return polyvox::run_diacritize(diacritize, config);
   } catch (const std::invalid_argument& e) {
     std::cerr << "polyvox: configuration error: " << e.what() << "\n";

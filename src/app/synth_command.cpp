@@ -123,7 +123,8 @@ int run_synth(const SynthArgs& args, const Config& config) {
   auto input = read_input(args.job_path);
   if (!input) return fail(input.error());
 
-  auto providers = build_providers(config);
+  SystemClock clock;
+  auto providers = build_providers(config, clock);
   auto job = parse_job(*input, config.job, *providers);
   if (!job) return fail(job.error());
   if (!args.format.empty()) {
@@ -158,6 +159,9 @@ int run_synth(const SynthArgs& args, const Config& config) {
 
   JobRenderOptions options;
   options.render = config.render;
+  options.retry = config.service.worker.retry;
+  std::unique_ptr<AudioCache> cache = build_audio_cache(config, nullptr);
+  options.cache = cache.get();
   options.concurrency = args.concurrency;
   options.scratch_dir = scratch.path();
   if (::isatty(STDERR_FILENO)) options.on_progress = draw_progress;

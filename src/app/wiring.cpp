@@ -1,26 +1,115 @@
 #include "app/wiring.h"
 
+#include <filesystem>
 #include <stdexcept>
 
+#include "jobs/sqlite/sqlite_database.h"
+#include "jobs/sqlite/sqlite_job_store.h"
+#include "jobs/sqlite/sqlite_user_store.h"
+#include "providers/elevenlabs_provider.h"
 #include "providers/espeak_provider.h"
 #include "providers/flite_provider.h"
+#include "providers/ghaymah_pro_provider.h"
+#include "providers/kokoro_provider.h"
+#include "providers/openai_provider.h"
+#include "providers/resilient_provider.h"
+#include "storage/local_blob_store.h"
 #include "text/embedded_diacritizer.h"
 
 namespace polyvox {
 
-std::unique_ptr<ProviderRegistry> build_providers(const Config& config) {
+std::unique_ptr<ProviderRegistry> build_providers(const Config& config, const Clock& clock,
+                                                  MetricsRegistry* metrics,
+                                                  std::shared_ptr<const http::HttpClient> http) {
   auto registry = std::make_unique<ProviderRegistry>();
+  auto add = [&](std::unique_ptr<Provider> provider, ResilienceOptions options,
+                 ProviderSettings settings = {}) {
+    registry->add(std::make_unique<ResilientProvider>(std::move(provider), clock, options, metrics),
+                  std::move(settings));
+  };
+  // The local engines serialize internally; they need no concurrency limit.
   if (auto espeak = EspeakProvider::create()) {
-    registry->add(std::move(espeak.value()));
+    add(std::move(espeak.value()), {});
   } else {
-    registry->add_unusable("espeak", espeak.error().message);
+    registry->add_unusable("espeak", espeak.error().message, "espeak");
   }
   if (auto flite = FliteProvider::create()) {
-    registry->add(std::move(flite.value()));
+    add(std::move(flite.value()), {});
   } else {
-    registry->add_unusable("flite", flite.error().message);
+    registry->add_unusable("flite", flite.error().message, "flite");
+  }
+  if (!http) http = std::make_shared<http::HttpClient>();
+  for (const CloudProviderConfig& c : config.providers.providers) {
+    if (!c.unusable_reason.empty()) {
+      registry->add_unusable(c.name, c.unusable_reason, c.kind);
+      continue;
+    }
+    std::unique_ptr<Provider> provider;
+    if (c.kind == "elevenlabs") {
+      provider = std::make_unique<ElevenLabsProvider>(c, http);
+    } else if (c.kind == "openai") {
+      provider = std::make_unique<OpenAiProvider>(c, http);
+    } else if (c.kind == "ghaymah_pro") {
+      provider = std::make_unique<GhaymahProProvider>(c, http);
+    } else if (c.kind == "kokoro") {
+      provider = std::make_unique<KokoroProvider>(c, http);
+    }
+    if (!provider) continue;
+    ResilienceOptions options;
+    options.max_concurrency = static_cast<unsigned>(c.settings.max_concurrency);
+    add(std::move(provider), options, c.settings);
   }
   return registry;
+}
+
+Result<Backend> open_backend(const Config& config, const Clock& clock, bool serving) {
+  if (!config.service.redis_url.empty()) {
+    return Error{ErrorKind::kUnavailable,
+                 "REDIS_URL is set but distributed mode is not available in this build", ""};
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(config.service.data_dir, ec);
+  sqlite::DatabaseOptions db_options;
+  db_options.path = std::filesystem::path(config.service.data_dir) / "polyvox.db";
+  auto db = sqlite::Database::open(db_options);
+  if (!db) return db.take_error();
+  sqlite::JobStoreOptions store_options;
+  store_options.clock = &clock;
+  // Only one serving process uses the file: what was leased when it started belongs to a
+  // process that is gone.
+  store_options.expire_leases_at_open = serving;
+  auto store = sqlite::SqliteJobStore::open(*db, store_options);
+  if (!store) return store.take_error();
+  struct Owner {
+    std::shared_ptr<sqlite::Database> db;
+    std::unique_ptr<sqlite::SqliteJobStore> store;
+    std::unique_ptr<sqlite::SqliteUserStore> users;
+  };
+  auto owner = std::make_shared<Owner>();
+  owner->db = *db;
+  owner->store = std::move(store.value());
+  owner->users = std::make_unique<sqlite::SqliteUserStore>(*db);
+  Backend backend;
+  backend.jobs = owner->store.get();
+  backend.queue = owner->store.get();
+  backend.users = owner->users.get();
+  backend.owner = owner;
+  return backend;
+}
+
+Result<std::unique_ptr<BlobStore>> build_blob_store(const Config& config) {
+  const std::string& kind = config.service.storage_backend;
+  if (kind == "local") {
+    return std::unique_ptr<BlobStore>(
+        new LocalBlobStore(std::filesystem::path(config.service.data_dir) / "blobs"));
+  }
+  return invalid_input("STORAGE_BACKEND", "must be local (got '" + kind + "')");
+}
+
+std::unique_ptr<AudioCache> build_audio_cache(const Config& config, MetricsRegistry* metrics) {
+  if (!config.cache_enabled) return nullptr;
+  return std::make_unique<DiskAudioCache>(std::filesystem::path(config.service.data_dir) / "cache",
+                                          config.audio_cache_max_bytes, metrics);
 }
 
 std::unique_ptr<Diacritizer> build_diacritizer(const Config& config) {

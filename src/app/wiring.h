@@ -5,13 +5,48 @@
 #include <memory>
 
 #include "app/config.h"
+#include "auth/login_throttle.h"
+#include "auth/user_store.h"
+#include "core/clock.h"
+#include "core/metrics.h"
+#include "http/http_client.h"
+#include "jobs/job_store.h"
+#include "jobs/task_queue.h"
+#include "providers/audio_cache.h"
 #include "providers/provider_registry.h"
+#include "storage/blob_store.h"
 #include "text/diacritizer.h"
 
 namespace polyvox {
 
-// Every provider, usable or not (with its reason).
-std::unique_ptr<ProviderRegistry> build_providers(const Config& config);
+// Every provider, usable or not (with its reason): espeak, flite and the cloud providers of
+// config.providers (those lacking a key or URL as unusable), each wrapped in the resilience
+// policy (concurrency limit from its settings, circuit breaker). The cloud providers send through
+// `http` (one client per process, shared with the diacritizer and storage); a new client when
+// null. `metrics` may be null.
+std::unique_ptr<ProviderRegistry> build_providers(
+    const Config& config, const Clock& clock, MetricsRegistry* metrics = nullptr,
+    std::shared_ptr<const http::HttpClient> http = nullptr);
+
+// The job/task/user backend: SQLite in POLYVOX_DATA_DIR (embedded mode). The pointers stay valid
+// while `owner` lives.
+struct Backend {
+  std::shared_ptr<void> owner;
+  JobStore* jobs = nullptr;
+  TaskQueue* queue = nullptr;
+  UserStore* users = nullptr;
+  LoginThrottle* throttle = nullptr;  // null: each process throttles in memory
+};
+// `serving`: the process that runs the workers (serve, worker), as opposed to a short-lived
+// admin command; in embedded mode it takes back at once the tasks a dead process had leased.
+Result<Backend> open_backend(const Config& config, const Clock& clock, bool serving);
+
+// The blob store chosen by STORAGE_BACKEND (local: POLYVOX_DATA_DIR/blobs).
+Result<std::unique_ptr<BlobStore>> build_blob_store(const Config& config);
+
+// The audio cache (CACHE_ENABLED, AUDIO_CACHE_MAX_BYTES) under POLYVOX_DATA_DIR/cache, or null
+// when disabled.
+std::unique_ptr<AudioCache> build_audio_cache(const Config& config, MetricsRegistry* metrics);
 
 // The diacritizer chosen by DIACRITIZER; throws std::invalid_argument for an unknown name.
 std::unique_ptr<Diacritizer> build_diacritizer(const Config& config);

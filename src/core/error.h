@@ -13,6 +13,11 @@ enum class ErrorKind {
   kUnknownProvider,  // a block names a provider that does not exist or cannot be used
   kUnknownVoice,     // a block names a voice its provider does not have
   kNotFound,         // a job, block or file does not exist
+  kUnauthenticated,  // no valid credentials
+  kForbidden,        // valid credentials, but not allowed
+  kRateLimited,      // too many attempts; see retry_after_s
+  kConflict,         // the request does not fit the resource's state (e.g. job not complete)
+  kPayloadTooLarge,  // the request body is over the limit
   kSynthesisFailed,  // a provider could not produce usable audio
   kUnavailable,      // a dependency (database, provider, storage) cannot be reached now
   kIo,               // reading or writing a file failed
@@ -23,6 +28,7 @@ struct Error {
   ErrorKind kind = ErrorKind::kInternal;
   std::string message;
   std::string field;  // JSON path such as "blocks[3].wait_after_ms"; empty when not about input
+  int retry_after_s = 0;  // for kRateLimited and kUnavailable: when to try again (0 = unknown)
 
   // "field: message" when a field is known, else the message.
   std::string to_string() const { return field.empty() ? message : field + ": " + message; }

@@ -12,7 +12,12 @@ inline int exit_code_for(ErrorKind kind) {
     case ErrorKind::kUnknownProvider:
     case ErrorKind::kUnknownVoice:
     case ErrorKind::kNotFound:
+    case ErrorKind::kUnauthenticated:
+    case ErrorKind::kForbidden:
+    case ErrorKind::kConflict:
+    case ErrorKind::kPayloadTooLarge:
       return 2;
+    case ErrorKind::kRateLimited:
     case ErrorKind::kSynthesisFailed:
     case ErrorKind::kUnavailable:
       return 3;

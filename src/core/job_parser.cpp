@@ -158,29 +158,73 @@ class Parser {
         if (value.is_null()) continue;
         if (!value.is_boolean()) return wrong_type(field, "a boolean", value);
         block.arabic = value.get<bool>();
+      } else if (key == "cache") {
+        if (value.is_null()) continue;
+        if (!value.is_boolean()) return wrong_type(field, "a boolean", value);
+        block.cache = value.get<bool>();
+      } else if (key == "fallback") {
+        if (value.is_null()) continue;
+        if (!value.is_array()) return wrong_type(field, "an array", value);
+        if (value.size() > options_.limits.max_fallbacks) {
+          return invalid_input(field, "must have at most " +
+                                          std::to_string(options_.limits.max_fallbacks) +
+                                          " entries");
+        }
+        for (std::size_t k = 0; k < value.size(); ++k) {
+          auto choice = parse_choice(value[k], field + "[" + std::to_string(k) + "]");
+          if (!choice) return choice.take_error();
+          block.fallback.push_back(std::move(choice.value()));
+        }
       } else {
         return invalid_input(field, "unknown field");
       }
     }
     if (!has_text) return invalid_input(path + ".text", "is required");
+    if (Status s = check_choice(block.provider, block.voice, path); !s) return s.error();
+    return block;
+  }
 
-    const std::string reason = providers_.unusable_reason(block.provider);
+  // A provider and voice that can be used: kUnknownProvider naming `path`.provider with the
+  // reason and what is available, or kUnknownVoice naming `path`.voice with some voices.
+  Status check_choice(const std::string& provider, const std::string& voice,
+                      const std::string& path) {
+    const std::string reason = providers_.unusable_reason(provider);
     if (!reason.empty()) {
       auto usable = providers_.usable_providers();
       return Error{ErrorKind::kUnknownProvider,
-                   "provider " + in_quotes(block.provider) + " cannot be used (" + reason +
+                   "provider " + in_quotes(provider) + " cannot be used (" + reason +
                        "); available providers: " + join(usable),
                    path + ".provider"};
     }
-    if (!providers_.has_voice(block.provider, block.voice)) {
+    if (!providers_.has_voice(provider, voice)) {
       return Error{ErrorKind::kUnknownVoice,
-                   "unknown voice " + in_quotes(block.voice) + " for provider " +
-                       in_quotes(block.provider) + "; available voices include: " +
-                       join(providers_.example_voices(block.provider)) +
-                       " (see `polyvox voices " + block.provider + "`)",
+                   "unknown voice " + in_quotes(voice) + " for provider " + in_quotes(provider) +
+                       "; available voices include: " +
+                       join(providers_.example_voices(provider)) + " (see `polyvox voices " +
+                       provider + "`)",
                    path + ".voice"};
     }
-    return block;
+    return Status::success();
+  }
+
+  // One entry of a block's "fallback": {"provider", "voice"}.
+  Result<VoiceChoice> parse_choice(const json& v, const std::string& path) {
+    if (!v.is_object()) return wrong_type(path, "an object", v);
+    VoiceChoice choice;
+    bool has_provider = false;
+    for (const auto& [key, value] : v.items()) {
+      const std::string field = path + "." + key;
+      if (key == "provider" || key == "voice") {
+        if (!value.is_string()) return wrong_type(field, "a string", value);
+        (key == "provider" ? choice.provider : choice.voice) = value.get<std::string>();
+        has_provider |= key == "provider";
+      } else {
+        return invalid_input(field, "unknown field");
+      }
+    }
+    if (!has_provider) return invalid_input(path + ".provider", "is required");
+    if (Status s = check_choice(choice.provider, choice.voice, path); !s) return s.error();
+    return choice;
   }
 
   const JobParseOptions& options_;

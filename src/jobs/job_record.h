@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/job.h"
+#include "core/usage.h"
 
 namespace polyvox {
 
@@ -32,6 +33,7 @@ struct BlockResult {
   int64_t pause_samples = 0;
   std::string provider;     // who finally spoke
   std::string voice_id;
+  std::vector<ProviderUsage> usage;  // what rendering the block cost, per provider asked
 };
 
 struct BlockRecord {

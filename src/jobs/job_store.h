@@ -25,8 +25,24 @@ struct JobPage {
   std::size_t total = 0;        // jobs matching the filter
 };
 
+// One block with what a worker needs to know of its job.
+struct BlockWork {
+  BlockRecord block;
+  OutputFormat output_format = OutputFormat::kMp3;
+  std::size_t blocks_total = 0;
+  JobStatus job_status = JobStatus::kQueued;
+};
+
+// Usage of one user, per provider, accumulated as blocks complete (kept when jobs are deleted).
+struct UserUsage {
+  std::string owner;
+  std::vector<ProviderUsage> providers;
+};
+
 struct StoreCounts {
   std::map<JobStatus, std::size_t> jobs;  // jobs by status
+  // Blocks done / failed since the store was created: deleting jobs does not lower them, so
+  // they can be exported as Prometheus counters.
   std::size_t blocks_done = 0;
   std::size_t blocks_failed = 0;
   std::size_t queue_depth = 0;  // tasks waiting to be claimed (due or delayed)
@@ -38,11 +54,16 @@ class JobStore {
 
   // Stores the job (status queued) and its blocks and, in the same atomic step, makes one block
   // task per block claimable: when this returns OK the job is durable and will complete even if
-  // the process dies right after. Fails with kInvalidInput if the id exists.
+  // the process dies right after. Returns the job as stored, without its blocks. Fails with
+  // kInvalidInput if the id exists or the spec has no block (such a job could never finish).
   virtual Result<JobRecord> create_job(const NewJob& job) = 0;
 
   // The job, with its blocks when `with_blocks`. kNotFound if unknown.
   virtual Result<JobRecord> get_job(const std::string& id, bool with_blocks) = 0;
+
+  // Block `index` of a job, without reading the job's other blocks. kNotFound if the job or the
+  // block does not exist.
+  virtual Result<BlockWork> get_block(const std::string& job_id, std::size_t index) = 0;
 
   // Jobs of `owner` (every job when empty), newest first, `limit` of them after `offset`.
   virtual Result<JobPage> list_jobs(const std::string& owner, std::size_t offset,
@@ -50,7 +71,8 @@ class JobStore {
 
   // Cancels a queued or processing job: status cancelled, its unfinished blocks cancelled, its
   // pending tasks withdrawn (leased ones will be refused when they complete). Returns the job
-  // as it is now; a finished job is returned unchanged. kNotFound if unknown.
+  // as it is now, without its blocks; a finished job is returned unchanged. kNotFound if
+  // unknown.
   virtual Result<JobRecord> cancel_job(const std::string& id) = 0;
 
   // Deletes a finished job and its blocks, returning every blob key it referenced (segments and
@@ -61,6 +83,9 @@ class JobStore {
   // Ids of finished jobs last updated before `before_ms`, at most `limit`, oldest first.
   virtual Result<std::vector<std::string>> finished_jobs_before(int64_t before_ms,
                                                                 std::size_t limit) = 0;
+
+  // Usage of `owner` (every user when empty), by user name.
+  virtual Result<std::vector<UserUsage>> usage(const std::string& owner) = 0;
 
   // Figures for /metrics.
   virtual Result<StoreCounts> counts() = 0;

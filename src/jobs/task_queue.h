@@ -5,7 +5,9 @@
 // Delivery is at-least-once; effects are exactly-once: each claim of a task gets a new attempt
 // number (a fencing token), and only the current attempt's holder may complete or fail it. A
 // worker that dies or stalls loses its lease; the task is claimed again with a higher attempt,
-// and the stale holder's late report is refused. Every method is thread-safe.
+// and the stale holder's late report is refused. A lease past its expiry that nobody has
+// claimed again still belongs to its holder (no newer attempt exists to fence it off). Every
+// method is thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -48,7 +50,8 @@ class TaskQueue {
   // or stalled worker's: its attempt is bumped). The task is leased to `worker_id` until now +
   // `lease_ms`. Waits up to `wait_ms` for a task to become due; nullopt when none did. A task
   // claimed more than the implementation's limit fails its block (and job) instead of being
-  // handed out again (a poison block must not loop forever).
+  // handed out again (a poison block must not loop forever); claims given back by release()
+  // do not count, claims that ended in a delayed retry do.
   virtual Result<std::optional<Task>> claim(const std::string& worker_id, int64_t lease_ms,
                                             int64_t wait_ms) = 0;
 
@@ -62,7 +65,8 @@ class TaskQueue {
 
   // Records that `task` failed with `error`. With `retry_at_ms`, the task waits until then and
   // is claimed again (the block stays queued); without, the block fails and so does its job
-  // ("block 3 failed: <error>"), and the job's other tasks are withdrawn.
+  // ("block 3 failed: <error>", or "assembly failed: <error>"), the job's other tasks are
+  // withdrawn and its unfinished blocks cancelled.
   virtual Result<ReportOutcome> fail_task(const Task& task, const std::string& error,
                                           std::optional<int64_t> retry_at_ms) = 0;
 
@@ -73,7 +77,8 @@ class TaskQueue {
   // Gives a leased task back at once, without counting the attempt as failed (shutdown).
   virtual Status release(const Task& task) = 0;
 
-  // Wakes every claim() that is waiting (shutdown).
+  // Wakes every claim() that is waiting (shutdown): each returns nullopt. A claim() that starts
+  // afterwards waits as usual; the caller stops calling it.
   virtual void interrupt() = 0;
 };
 

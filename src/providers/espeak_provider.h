@@ -18,6 +18,7 @@ class EspeakProvider : public Provider {
   static Result<std::unique_ptr<EspeakProvider>> create();
 
   const std::string& name() const override { return name_; }
+  std::string kind() const override { return "espeak"; }
   std::vector<VoiceInfo> voices() const override { return voices_; }
   // Accepts a language code ("en", "en-us", "ar"), a voice name ("English_(America)"), a voice
   // file ("gmw/en-US"), any of them case-insensitively and optionally with "+variant"

@@ -37,30 +37,31 @@ std::mutex& flite_mutex() {
   return mutex;
 }
 
+// The voice called `name`, registered with flite on first use (each voice's data costs memory
+// only once it speaks). REQUIRES: flite_mutex() held.
+cst_voice* registered_voice(const std::string& name) {
+  static std::map<std::string, cst_voice*> registered;
+  auto it = registered.find(name);
+  if (it != registered.end()) return it->second;
+  for (const auto& entry : kVoices) {
+    if (name == entry.name) return registered[name] = entry.registrar(nullptr);
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<FliteProvider>> FliteProvider::create() {
   std::lock_guard lock(flite_mutex());
-  static const std::map<std::string, cst_voice*> registered = [] {
-    flite_init();
-    std::map<std::string, cst_voice*> voices;
-    for (const auto& entry : kVoices) {
-      if (cst_voice* v = entry.registrar(nullptr)) voices[entry.name] = v;
-    }
-    return voices;
-  }();
-  if (registered.empty()) return Error{ErrorKind::kUnavailable, "flite has no voices", ""};
-  std::unique_ptr<FliteProvider> provider(new FliteProvider());
-  for (const auto& [name, voice] : registered) provider->voices_[name] = voice;
-  return provider;
+  static const bool initialized = (flite_init(), true);
+  (void)initialized;
+  return std::unique_ptr<FliteProvider>(new FliteProvider());
 }
 
 std::vector<VoiceInfo> FliteProvider::voices() const {
   std::vector<VoiceInfo> out;
   for (const auto& entry : kVoices) {
-    if (voices_.count(entry.name)) {
-      out.push_back({entry.name, entry.name, entry.language, entry.gender});
-    }
+    out.push_back({entry.name, entry.name, entry.language, entry.gender});
   }
   return out;
 }
@@ -70,20 +71,23 @@ std::optional<std::string> FliteProvider::resolve_voice(std::string_view voice) 
   std::transform(key.begin(), key.end(), key.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   if (key == "default") key = "slt";
-  if (!voices_.count(key)) return std::nullopt;
-  return key;
+  for (const auto& entry : kVoices) {
+    if (key == entry.name) return key;
+  }
+  return std::nullopt;
 }
 
 Result<audio::EncodedAudio> FliteProvider::synthesize(const SynthesisRequest& request) {
-  auto it = voices_.find(request.voice_id);
-  if (it == voices_.end()) {
-    return Error{ErrorKind::kSynthesisFailed, "flite has no voice '" + request.voice_id + "'", ""};
-  }
   audio::EncodedAudio out;
   out.encoding = audio::AudioEncoding::kPcmS16le;
   {
     std::lock_guard lock(flite_mutex());
-    cst_wave* wave = flite_text_to_wave(request.text.c_str(), it->second);
+    cst_voice* voice = registered_voice(request.voice_id);
+    if (!voice) {
+      return Error{ErrorKind::kSynthesisFailed, "flite has no voice '" + request.voice_id + "'",
+                   ""};
+    }
+    cst_wave* wave = flite_text_to_wave(request.text.c_str(), voice);
     if (!wave) return Error{ErrorKind::kSynthesisFailed, "flite synthesis failed", ""};
     out.sample_rate = wave->sample_rate;
     const auto* bytes = reinterpret_cast<const char*>(wave->samples);

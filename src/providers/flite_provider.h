@@ -9,16 +9,15 @@
 
 #include "providers/provider.h"
 
-struct cst_voice_struct;
-
 namespace polyvox {
 
 class FliteProvider : public Provider {
  public:
-  // Registers the built-in voices once per process.
+  // Initializes flite once per process; each voice is registered when it first speaks.
   static Result<std::unique_ptr<FliteProvider>> create();
 
   const std::string& name() const override { return name_; }
+  std::string kind() const override { return "flite"; }
   std::vector<VoiceInfo> voices() const override;
   // Voice names are case-insensitive; "default" is slt.
   std::optional<std::string> resolve_voice(std::string_view voice) const override;
@@ -29,7 +28,6 @@ class FliteProvider : public Provider {
   FliteProvider() = default;
 
   std::string name_ = "flite";
-  std::map<std::string, cst_voice_struct*> voices_;  // owned by flite for the process lifetime
 };
 
 }  // namespace polyvox

@@ -2,12 +2,14 @@
 // beside this header (one file pair each) and are wired in src/app.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "audio/pcm.h"
+#include "core/cancel.h"
 #include "core/error.h"
 
 namespace polyvox {
@@ -22,6 +24,12 @@ struct VoiceInfo {
 struct SynthesisRequest {
   std::string text;      // text to speak, already diacritized when the block is Arabic
   std::string voice_id;  // as returned by Provider::resolve_voice
+  // The text of the neighbouring blocks spoken by the same provider and voice, for vendors that
+  // use it for natural prosody across requests (ElevenLabs previous_text/next_text). May be empty.
+  std::string previous_text;
+  std::string next_text;
+  // Checked by long operations; may be null.
+  const CancelToken* cancel = nullptr;
 };
 
 class Provider {
@@ -31,17 +39,46 @@ class Provider {
   // The configured name blocks use ("espeak", "elevenlabs", ...). Thread-safe.
   virtual const std::string& name() const = 0;
 
-  // Every voice this provider offers. Thread-safe.
+  // What kind of engine or protocol this is ("espeak", "flite", "openai", ...); several
+  // configured providers may share a kind. Thread-safe.
+  virtual std::string kind() const = 0;
+
+  // Every voice this provider offers. Thread-safe. Never calls the vendor: for a vendor with a
+  // voices API this is the built-in table plus the last list live_voices() fetched.
   virtual std::vector<VoiceInfo> voices() const = 0;
+
+  // The voices as the vendor lists them now, for a vendor with a voices API (ElevenLabs GET
+  // /v1/voices): fetched at most once per the provider's cache time, merged with the built-in
+  // table; on any error, voices(). May block up to the provider's request timeout, so do not call
+  // it on an I/O thread. Default: voices(). Thread-safe.
+  virtual std::vector<VoiceInfo> live_voices(const CancelToken* cancel = nullptr) {
+    return voices();
+  }
 
   // The engine's id for `voice` as a user wrote it (a name, an id, a language code or
   // "default"); nullopt when the provider has no such voice. Thread-safe.
   virtual std::optional<std::string> resolve_voice(std::string_view voice) const = 0;
 
+  // Most characters one request may carry (longer text is split before it reaches the provider);
+  // 0 = no limit. Thread-safe.
+  virtual std::size_t max_request_chars() const { return 0; }
+
+  // Everything besides the text and the voice that determines the audio this provider returns
+  // (kind, endpoint, model, settings, output format), for the content-addressed audio cache.
+  // Providers whose output is not a function of that (e.g. a randomized voice) return "" and
+  // are never cached. Thread-safe.
+  virtual std::string cache_identity() const { return kind() + "|" + name(); }
+
   // Speaks `request.text` with `request.voice_id`. Returns encoded audio (any format
-  // audio::decode_audio understands) or kSynthesisFailed with the engine's reason.
-  // Thread-safe: called concurrently from worker threads; an engine that is not reentrant
-  // serializes internally.
+  // audio::decode_audio understands) or an error whose kind says whether trying again may help:
+  //   kRateLimited     the vendor asked to slow down (429); retry_after_s when it said when;
+  //   kUnavailable     a transient failure (5xx, timeout, connection error, cancelled);
+  //   kSynthesisFailed a final failure (request refused, bad key, quota exhausted, unknown
+  //                    voice): retrying cannot help.
+  // The message carries the vendor's own error message, never a key or a secret.
+  // One attempt only: retries, limits and checks of the answer are the resilience policy's job
+  // (providers/resilient_provider.h). Thread-safe: called concurrently from worker threads; an
+  // engine that is not reentrant serializes internally.
   virtual Result<audio::EncodedAudio> synthesize(const SynthesisRequest& request) = 0;
 };
 

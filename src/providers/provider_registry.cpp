@@ -7,11 +7,30 @@ namespace polyvox {
 void ProviderRegistry::add(std::unique_ptr<Provider> provider) {
   const std::string name = provider->name();
   unusable_.erase(name);
+  kinds_[name] = provider->kind();
   usable_.emplace(name, std::move(provider));
 }
 
-void ProviderRegistry::add_unusable(const std::string& name, const std::string& reason) {
-  if (!usable_.count(name)) unusable_[name] = reason;
+void ProviderRegistry::add(std::unique_ptr<Provider> provider, ProviderSettings settings) {
+  settings_[provider->name()] = std::move(settings);
+  add(std::move(provider));
+}
+
+ProviderSettings ProviderRegistry::settings_of(std::string_view name) const {
+  auto it = settings_.find(name);
+  return it == settings_.end() ? ProviderSettings{} : it->second;
+}
+
+void ProviderRegistry::add_unusable(const std::string& name, const std::string& reason,
+                                    const std::string& kind) {
+  if (usable_.count(name)) return;
+  unusable_[name] = reason;
+  kinds_[name] = kind.empty() ? name : kind;
+}
+
+std::string ProviderRegistry::kind_of(std::string_view name) const {
+  auto it = kinds_.find(name);
+  return it == kinds_.end() ? "" : it->second;
 }
 
 Provider* ProviderRegistry::find(std::string_view name) const {

@@ -1,59 +1,234 @@
 #include "worker/block_renderer.h"
 
+#include <future>
 #include <span>
 
 #include "audio/decoder.h"
+#include "core/utf8.h"
+#include "providers/retry_policy.h"
+#include "text/text_splitter.h"
 
 namespace polyvox {
+namespace {
 
-Result<RenderedBlock> render_block(const BlockSpec& block, bool last, Provider& provider,
-                                   Diacritizer& diacritizer, const RenderOptions& options) {
-  auto voice_id = provider.resolve_voice(block.voice);
-  if (!voice_id) {
-    return Error{ErrorKind::kUnknownVoice,
-                 "provider '" + provider.name() + "' has no voice '" + block.voice + "'", ""};
-  }
-  SynthesisRequest request{block.text, *voice_id};
-  if (block.arabic) {
-    auto diacritized = diacritizer.diacritize(block.text);
-    if (!diacritized) return diacritized.take_error();
-    request.text = std::move(diacritized.value());
-  }
+struct Spoken {
+  audio::PcmBuffer pcm;   // decoded, concatenated parts, at the provider's rate
+  ProviderUsage usage;
+};
 
-  auto encoded = provider.synthesize(request);
-  if (!encoded) return encoded.take_error();
-  auto decoded = audio::decode_audio(*encoded);
-  if (!decoded) return decoded.take_error();
-  audio::PcmBuffer pcm = std::move(decoded.value());
+Error unavailable(std::string message) {
+  return Error{ErrorKind::kUnavailable, std::move(message), ""};
+}
 
-  const audio::SpeechBounds bounds = audio::find_speech(pcm.samples, pcm.sample_rate, options.trim);
+// Checks one decoded answer: not silent, and lasting what its text should.
+Status check_answer(const audio::PcmBuffer& pcm, const std::string& text, const Provider& provider,
+                    const BlockContext& context) {
+  const auto bounds = audio::find_speech(pcm.samples, pcm.sample_rate, context.options.trim);
   if (bounds.silent) {
-    return Error{ErrorKind::kSynthesisFailed,
-                 "provider '" + provider.name() + "' returned silent audio", ""};
+    return unavailable("returned silent audio");
   }
+  const std::size_t letters = spoken_letters(text);
+  const double ms = audio::samples_to_ms(static_cast<int64_t>(bounds.end - bounds.begin),
+                                         pcm.sample_rate);
+  const AnswerCheck& check = context.options.answer;
+  const double min_ms = static_cast<double>(letters) * check.min_ms_per_letter;
+  const double max_ms = static_cast<double>(letters) * check.max_ms_per_letter + check.max_extra_ms;
+  if (ms < min_ms || ms > max_ms) {
+    return unavailable("returned " + std::to_string(static_cast<long>(ms)) + " ms of speech for " +
+                       std::to_string(letters) + " letters (expected " +
+                       std::to_string(static_cast<long>(min_ms)) + ".." +
+                       std::to_string(static_cast<long>(max_ms)) +
+                       " ms): skipped or truncated audio");
+  }
+  return Status::success();
+}
+
+// One part: from the cache, or from the provider (then cached). Decoded and checked.
+Result<audio::PcmBuffer> speak_part(Provider& provider, const std::string& voice_id,
+                                    const std::string& text, const BlockSpec& block,
+                                    const BlockContext& context, ProviderUsage& usage,
+                                    const SynthesisRequest& base) {
+  const std::string identity = provider.cache_identity();
+  const bool cacheable = context.cache && block.cache && !identity.empty();
+  const std::string key = cacheable ? audio_cache_key(identity, voice_id, text) : "";
+  if (cacheable) {
+    if (auto hit = context.cache->get(key)) {
+      auto pcm = audio::decode_audio(*hit);
+      if (pcm && check_answer(*pcm, text, provider, context)) {
+        ++usage.cache_hits;
+        return pcm;
+      }
+    }
+  }
+  SynthesisRequest request = base;
+  request.text = text;
+  request.voice_id = voice_id;
+  ++usage.calls;
+  usage.characters += utf8_length(text);
+  auto answer = provider.synthesize(request);
+  if (!answer) return answer.take_error();
+  auto pcm = audio::decode_audio(*answer);
+  if (!pcm) {
+    // Garbage or truncated bytes are the vendor's transient fault: worth another attempt.
+    return unavailable("returned " + pcm.error().message);
+  }
+  if (Status s = check_answer(*pcm, text, provider, context); !s) return s.error();
+  if (cacheable) context.cache->put(key, *answer);
+  return pcm;
+}
+
+// The whole text with one provider and voice: split to the provider's request limit, parts
+// spoken concurrently, joined in order.
+Result<Spoken> speak(Provider& provider, const std::string& voice_id, const std::string& text,
+                     const BlockSpec& block, const BlockContext& context) {
+  Spoken spoken;
+  spoken.usage.provider = provider.name();
+  const std::size_t limit = provider.max_request_chars();
+  std::vector<std::string> parts =
+      limit > 0 ? split_text(text, limit) : std::vector<std::string>{text};
+  SynthesisRequest base;
+  base.previous_text = context.previous_text;
+  base.next_text = context.next_text;
+  base.cancel = context.cancel;
+
+  std::vector<ProviderUsage> usages(parts.size());
+  std::vector<std::future<Result<audio::PcmBuffer>>> futures;
+  for (std::size_t i = 1; i < parts.size(); ++i) {
+    futures.push_back(std::async(std::launch::async, [&, i] {
+      return speak_part(provider, voice_id, parts[i], block, context, usages[i], base);
+    }));
+  }
+  std::vector<Result<audio::PcmBuffer>> results;
+  results.push_back(speak_part(provider, voice_id, parts[0], block, context, usages[0], base));
+  for (auto& f : futures) results.push_back(f.get());
+
+  for (const auto& u : usages) {
+    spoken.usage.calls += u.calls;
+    spoken.usage.characters += u.characters;
+    spoken.usage.cache_hits += u.cache_hits;
+  }
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    if (!results[i]) {
+      Error e = results[i].error();
+      if (parts.size() > 1) {
+        e.message = "part " + std::to_string(i + 1) + " of " + std::to_string(parts.size()) +
+                    ": " + e.message;
+      }
+      return e;
+    }
+    audio::PcmBuffer part = std::move(results[i].value());
+    if (i == 0) {
+      spoken.pcm = std::move(part);
+      continue;
+    }
+    if (part.sample_rate != spoken.pcm.sample_rate) {
+      auto converted = audio::resample(std::move(part), spoken.pcm.sample_rate);
+      if (!converted) return converted.take_error();
+      part = std::move(converted.value());
+    }
+    spoken.pcm.samples.insert(spoken.pcm.samples.end(), part.samples.begin(), part.samples.end());
+  }
+  return spoken;
+}
+
+// The speech pipeline after the provider: trim, loudness, resample, encode.
+Result<RenderedBlock> finish(Spoken spoken, const BlockSpec& block, const BlockContext& context) {
+  audio::PcmBuffer pcm = std::move(spoken.pcm);
+  const audio::SpeechBounds bounds =
+      audio::find_speech(pcm.samples, pcm.sample_rate, context.options.trim);
   pcm.samples.erase(pcm.samples.begin() + static_cast<std::ptrdiff_t>(bounds.end),
                     pcm.samples.end());
   pcm.samples.erase(pcm.samples.begin(),
                     pcm.samples.begin() + static_cast<std::ptrdiff_t>(bounds.begin));
-
   RenderedBlock rendered;
-  rendered.provider = provider.name();
-  rendered.voice_id = *voice_id;
-  auto loudness = audio::normalize_loudness(pcm, options.loudness);
+  auto loudness = audio::normalize_loudness(pcm, context.options.loudness);
   if (!loudness) return loudness.take_error();
   rendered.loudness = *loudness;
-
   const int source_rate = pcm.sample_rate;
-  auto resampled = audio::resample(std::move(pcm), options.segment.sample_rate);
+  const int rate = context.options.segment.sample_rate;
+  auto resampled = audio::resample(std::move(pcm), rate);
   if (!resampled) return resampled.take_error();
-  const auto quiet_tail = static_cast<int64_t>(
-      static_cast<double>(bounds.quiet_tail) * options.segment.sample_rate / source_rate);
-  const int64_t pause = audio::ms_to_samples(block.wait_after_ms, options.segment.sample_rate);
-  auto segment = audio::encode_segment(resampled->samples, quiet_tail, pause, last,
-                                       options.segment);
+  const auto quiet_tail =
+      static_cast<int64_t>(static_cast<double>(bounds.quiet_tail) * rate / source_rate);
+  const int64_t pause = audio::ms_to_samples(block.wait_after_ms, rate);
+  auto segment = audio::encode_segment(resampled->samples, quiet_tail, pause, context.last,
+                                       context.options.segment);
   if (!segment) return segment.take_error();
   rendered.segment = std::move(segment.value());
   return rendered;
+}
+
+}  // namespace
+
+std::size_t spoken_letters(std::string_view text) {
+  std::size_t letters = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x80) {
+      letters += std::isalnum(c) ? 1 : 0;
+      continue;
+    }
+    if ((c & 0xC0) != 0xC0) continue;  // continuation byte
+    // Arabic diacritics U+064B..U+0652 (D9 8B..D9 92) and U+0670 take no time of their own.
+    if (c == 0xD9 && i + 1 < text.size()) {
+      const auto next = static_cast<unsigned char>(text[i + 1]);
+      if ((next >= 0x8B && next <= 0x92) || next == 0xB0) continue;
+    }
+    ++letters;
+  }
+  return letters;
+}
+
+Result<RenderedBlock> render_block(const BlockSpec& block, const BlockContext& context) {
+  std::string text = block.text;
+  if (block.arabic) {
+    auto diacritized = context.diacritizer->diacritize(block.text);
+    if (!diacritized) return diacritized.take_error();
+    text = std::move(diacritized.value());
+  }
+
+  std::vector<VoiceChoice> candidates{{block.provider, block.voice}};
+  candidates.insert(candidates.end(), block.fallback.begin(), block.fallback.end());
+  std::vector<ProviderUsage> usage;
+  std::string failures;
+  std::optional<Error> first_error;
+  for (std::size_t c = 0; c < candidates.size(); ++c) {
+    const VoiceChoice& choice = candidates[c];
+    const bool has_next = c + 1 < candidates.size();
+    Provider* provider = context.providers->find(choice.provider);
+    Result<Spoken> spoken = Error{ErrorKind::kSynthesisFailed, "is not available", ""};
+    if (provider) {
+      if (auto voice_id = provider->resolve_voice(choice.voice)) {
+        spoken = speak(*provider, *voice_id, text, block, context);
+        if (spoken) {
+          usage.push_back(spoken->usage);
+          auto rendered = finish(std::move(spoken.value()), block, context);
+          if (!rendered) return rendered.take_error();
+          rendered->provider = provider->name();
+          rendered->voice_id = *voice_id;
+          rendered->usage = std::move(usage);
+          return rendered;
+        }
+      } else {
+        spoken = Error{ErrorKind::kSynthesisFailed, "has no voice '" + choice.voice + "'", ""};
+      }
+    }
+    const Error& error = spoken.error();
+    ProviderUsage failed;
+    failed.provider = choice.provider;
+    failed.failures = 1;
+    usage.push_back(failed);
+    if (!first_error) first_error = error;
+    failures += (failures.empty() ? "" : "; then ") + std::string("provider '") + choice.provider +
+                "': " + error.message;
+    // A transient failure is retried later (the provider may recover) unless this is the last
+    // attempt; a final one moves on to the next fallback at once.
+    if (RetryPolicy::retryable(error) && !context.final_attempt) break;
+    if (!has_next) break;
+  }
+  Error e = *first_error;
+  e.message = failures;
+  return e;
 }
 
 }  // namespace polyvox

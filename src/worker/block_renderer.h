@@ -1,24 +1,55 @@
 // The work done once per block, wherever it runs (the CLI, an embedded worker, a worker node):
-// text -> [diacritize] -> provider -> decode -> trim -> loudness -> resample -> encoded segment.
+// text -> [diacritize] -> provider (text split to its request limit, parts spoken concurrently,
+// each answer served from the audio cache when it can be, and checked) -> decode -> trim ->
+// loudness -> resample -> encoded segment. When the block's provider cannot speak it, the
+// block's fallback voices are tried in order.
 #pragma once
 
 #include <cstddef>
 #include <string>
+#include <vector>
 
 #include "audio/loudness.h"
 #include "audio/segment.h"
 #include "audio/silence.h"
+#include "core/cancel.h"
 #include "core/error.h"
 #include "core/job.h"
-#include "providers/provider.h"
+#include "core/usage.h"
+#include "providers/audio_cache.h"
+#include "providers/provider_registry.h"
 #include "text/diacritizer.h"
 
 namespace polyvox {
+
+// Bounds on a plausible answer: its speech lasts between min and max milliseconds per letter of
+// the text (plus a fixed allowance for the longer bound). Outside them the answer is treated as
+// skipped or truncated audio: a retryable failure.
+struct AnswerCheck {
+  double min_ms_per_letter = 20.0;   // ANSWER_MIN_MS_PER_CHAR
+  double max_ms_per_letter = 500.0;  // ANSWER_MAX_MS_PER_CHAR
+  double max_extra_ms = 2000.0;
+};
 
 struct RenderOptions {
   audio::SegmentOptions segment;   // final codec and sample rate
   audio::TrimOptions trim;
   audio::LoudnessTarget loudness;
+  AnswerCheck answer;
+};
+
+// Where a block is rendered and what it may use.
+struct BlockContext {
+  const ProviderRegistry* providers = nullptr;  // REQUIRED
+  Diacritizer* diacritizer = nullptr;           // REQUIRED
+  AudioCache* cache = nullptr;                  // optional
+  RenderOptions options;
+  bool last = false;           // the job's final block (its segment carries the end padding)
+  bool final_attempt = true;   // a transient failure moves on to the fallbacks instead of
+                               // being returned for a later retry
+  std::string previous_text;   // neighbouring blocks of the same provider and voice
+  std::string next_text;
+  const CancelToken* cancel = nullptr;
 };
 
 struct RenderedBlock {
@@ -26,13 +57,16 @@ struct RenderedBlock {
   std::string provider;  // who finally spoke
   std::string voice_id;
   audio::LoudnessReport loudness;
+  std::vector<ProviderUsage> usage;
 };
 
-// Renders one block into its segment. `last` is true for the job's final block (its segment
-// carries the file's end padding). Fails with the block's error: kSynthesisFailed when the
-// provider fails or returns silent or undecodable audio, kUnknownVoice when the voice vanished.
-// Thread-safe for distinct blocks.
-Result<RenderedBlock> render_block(const BlockSpec& block, bool last, Provider& provider,
-                                   Diacritizer& diacritizer, const RenderOptions& options);
+// Renders one block into its segment. Fails with the block's error, whose kind says whether a
+// later retry may help (providers/retry_policy.h); the message names each provider tried and
+// what it said. Thread-safe for distinct blocks.
+Result<RenderedBlock> render_block(const BlockSpec& block, const BlockContext& context);
+
+// Letters of `text` that take time to speak: everything but white space, punctuation and
+// Arabic diacritics.
+std::size_t spoken_letters(std::string_view text);
 
 }  // namespace polyvox

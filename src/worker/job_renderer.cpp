@@ -6,6 +6,7 @@
 #include <iterator>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <thread>
 #include <vector>
 
@@ -29,6 +30,16 @@ Result<std::string> read_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Error{ErrorKind::kIo, "cannot read " + path.string(), ""};
   return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// The text of the nearest block before (direction -1) or after (+1) block `i` when it has the
+// same provider and voice, else "".
+std::string neighbour_text(const JobSpec& job, std::size_t i, int direction) {
+  const auto j = static_cast<std::ptrdiff_t>(i) + direction;
+  if (j < 0 || j >= static_cast<std::ptrdiff_t>(job.blocks.size())) return "";
+  const BlockSpec& a = job.blocks[i];
+  const BlockSpec& b = job.blocks[static_cast<std::size_t>(j)];
+  return a.provider == b.provider && a.voice == b.voice ? b.text : "";
 }
 
 }  // namespace
@@ -58,11 +69,25 @@ Result<Manifest> render_job(const JobSpec& job, const ProviderRegistry& provider
       const std::size_t i = next.fetch_add(1);
       if (i >= total) return;
       const BlockSpec& block = job.blocks[i];
-      Provider* provider = providers.find(block.provider);
-      Result<RenderedBlock> rendered =
-          provider ? render_block(block, i + 1 == total, *provider, diacritizer, render)
-                   : Result<RenderedBlock>(Error{ErrorKind::kUnknownProvider,
-                                                 "provider is not available", ""});
+      BlockContext context;
+      context.providers = &providers;
+      context.diacritizer = &diacritizer;
+      context.cache = options.cache;
+      context.options = render;
+      context.last = i + 1 == total;
+      context.previous_text = neighbour_text(job, i, -1);
+      context.next_text = neighbour_text(job, i, +1);
+      thread_local std::mt19937_64 rng{std::random_device{}()};
+      Result<RenderedBlock> rendered = Error{ErrorKind::kInternal, "not rendered", ""};
+      for (int attempt = 1;; ++attempt) {
+        context.final_attempt = attempt > options.retry.max_retries;
+        rendered = render_block(block, context);
+        if (rendered || !options.retry.may_retry(rendered.error(), attempt) || failed.load()) {
+          break;
+        }
+        std::this_thread::sleep_for(
+            std::chrono::milliseconds(options.retry.delay_ms(attempt, rendered.error(), rng)));
+      }
       Status stored = rendered ? write_file(segment_path(options.scratch_dir, i),
                                             rendered->segment.bytes)
                                : Status(rendered.error());

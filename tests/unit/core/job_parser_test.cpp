@@ -203,6 +203,32 @@ TEST_F(JobParserTest, RejectsInvalidUtf8) {
       << e.message;
 }
 
+TEST_F(JobParserTest, ParsesFallbackVoicesAndCacheFlag) {
+  auto job = parse(R"({"blocks": [{"text": "a", "cache": false, "fallback": [
+      {"provider": "flite", "voice": "rms"}, {"provider": "espeak"}]}]})");
+  ASSERT_TRUE(job.ok()) << job.error().to_string();
+  const BlockSpec& b = job->blocks[0];
+  EXPECT_FALSE(b.cache);
+  ASSERT_EQ(b.fallback.size(), 2u);
+  EXPECT_EQ(b.fallback[0].provider, "flite");
+  EXPECT_EQ(b.fallback[0].voice, "rms");
+  EXPECT_EQ(b.fallback[1].voice, "default");
+}
+
+TEST_F(JobParserTest, ValidatesFallbackEntries) {
+  EXPECT_EQ(error_of(R"({"blocks": [{"text": "a", "fallback": [{"voice": "rms"}]}]})").field,
+            "blocks[0].fallback[0].provider");
+  EXPECT_EQ(error_of(R"({"blocks": [{"text": "a", "fallback": [{"provider": "nope"}]}]})").field,
+            "blocks[0].fallback[0].provider");
+  EXPECT_EQ(error_of(R"({"blocks": [{"text": "a", "fallback": [{"provider": "flite",
+      "voice": "zz"}]}]})").field, "blocks[0].fallback[0].voice");
+  EXPECT_EQ(error_of(R"({"blocks": [{"text": "a", "fallback": [{"provider": "flite",
+      "speed": 1}]}]})").field, "blocks[0].fallback[0].speed");
+  EXPECT_EQ(error_of(R"({"blocks": [{"text": "a", "fallback": "flite"}]})").field,
+            "blocks[0].fallback");
+  EXPECT_EQ(error_of(R"({"blocks": [{"text": "a", "cache": "no"}]})").field, "blocks[0].cache");
+}
+
 TEST_F(JobParserTest, AcceptsNullForOptionalFields) {
   auto job = parse(
       R"({"project_id": null, "blocks": [{"text": "a", "voice": null, "wait_after_ms": null}]})");

@@ -1,0 +1,40 @@
+// What the HTTP handlers work with. Wired in src/app; every member outlives the server.
+#pragma once
+
+#include <string>
+
+#include "auth/auth_service.h"
+#include "auth/user_store.h"
+#include "core/clock.h"
+#include "core/job_parser.h"
+#include "core/metrics.h"
+#include "jobs/job_store.h"
+#include "providers/provider_registry.h"
+#include "storage/blob_store.h"
+
+namespace polyvox {
+
+struct ApiSettings {
+  JobParseOptions job;           // validation limits and default provider
+  std::string public_base_url;   // PUBLIC_BASE_URL; empty: from the request's Host header
+  bool metrics_enabled = true;   // METRICS_ENABLED
+  std::string docs_dir;          // where the Swagger UI files are (build time copy)
+};
+
+struct ApiDeps {
+  ApiSettings settings;
+  JobStore* jobs = nullptr;
+  UserStore* users = nullptr;
+  AuthService* auth = nullptr;
+  BlobStore* blobs = nullptr;
+  ProviderRegistry* providers = nullptr;
+  MetricsRegistry* metrics = nullptr;
+  const Clock* clock = nullptr;
+};
+
+class Router;
+
+// Registers every route of the API on `router`.
+void register_routes(Router& router, ApiDeps& deps);
+
+}  // namespace polyvox

@@ -1,0 +1,54 @@
+#include "api/api_error.h"
+
+#include <nlohmann/json.hpp>
+
+namespace polyvox {
+
+HttpResponse json_response(int status, std::string body) {
+  HttpResponse res;
+  res.status = status;
+  res.body = std::move(body);
+  res.set_header("Content-Type", "application/json");
+  return res;
+}
+
+HttpResponse error_response(int status, const std::string& code, const std::string& message,
+                            const std::string& field) {
+  nlohmann::json error = {{"code", code}, {"message", message}};
+  if (!field.empty()) error["field"] = field;
+  HttpResponse res = json_response(status, nlohmann::json{{"error", error}}.dump());
+  if (status == 401) res.set_header("WWW-Authenticate", "Bearer");
+  return res;
+}
+
+HttpResponse error_response(const Error& error, const std::string& code_override) {
+  int status = 500;
+  std::string code = "INTERNAL";
+  std::string message = error.message;
+  switch (error.kind) {
+    case ErrorKind::kInvalidInput: status = 400, code = "VALIDATION_ERROR"; break;
+    case ErrorKind::kUnknownProvider: status = 400, code = "UNKNOWN_PROVIDER"; break;
+    case ErrorKind::kUnknownVoice: status = 400, code = "UNKNOWN_VOICE"; break;
+    case ErrorKind::kUnauthenticated: status = 401, code = "INVALID_CREDENTIALS"; break;
+    case ErrorKind::kForbidden: status = 403, code = "UNAUTHORIZED_ACCESS"; break;
+    case ErrorKind::kNotFound: status = 404, code = "JOB_NOT_FOUND"; break;
+    case ErrorKind::kConflict: status = 400, code = "JOB_NOT_COMPLETE"; break;
+    case ErrorKind::kPayloadTooLarge: status = 413, code = "PAYLOAD_TOO_LARGE"; break;
+    case ErrorKind::kRateLimited: status = 429, code = "RATE_LIMITED"; break;
+    case ErrorKind::kUnavailable: status = 503, code = "UNAVAILABLE"; break;
+    case ErrorKind::kSynthesisFailed:
+    case ErrorKind::kIo:
+    case ErrorKind::kInternal:
+      // Internal details (paths, library messages) stay in the logs.
+      message = "internal error";
+      break;
+  }
+  if (!code_override.empty()) code = code_override;
+  HttpResponse res = error_response(status, code, message, error.field);
+  if ((status == 429 || status == 503)) {
+    res.set_header("Retry-After", std::to_string(error.retry_after_s > 0 ? error.retry_after_s : 1));
+  }
+  return res;
+}
+
+}  // namespace polyvox

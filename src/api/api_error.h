@@ -1,0 +1,27 @@
+// The one JSON error shape of the API, {"error": {"code", "message", "field"}}, and the one
+// mapping from error kinds to HTTP statuses and codes.
+#pragma once
+
+#include <string>
+
+#include "api/http_types.h"
+#include "core/error.h"
+
+namespace polyvox {
+
+// A JSON error response. `field` is omitted from the body when empty.
+HttpResponse error_response(int status, const std::string& code, const std::string& message,
+                            const std::string& field = "");
+
+// The response for an Error: status and code chosen by its kind (kInvalidInput → 400
+// VALIDATION_ERROR, kUnknownProvider → 400 UNKNOWN_PROVIDER, kUnknownVoice → 400 UNKNOWN_VOICE,
+// kUnauthenticated → 401 with WWW-Authenticate, kForbidden → 403 UNAUTHORIZED_ACCESS,
+// kNotFound → 404 JOB_NOT_FOUND, kConflict → 400 JOB_NOT_COMPLETE, kPayloadTooLarge → 413,
+// kRateLimited → 429 with Retry-After, kUnavailable → 503 with Retry-After, else 500 INTERNAL).
+// `code_override` replaces the default code (e.g. FILE_NOT_FOUND for a missing file).
+HttpResponse error_response(const Error& error, const std::string& code_override = "");
+
+// A JSON response with the given status.
+HttpResponse json_response(int status, std::string body);
+
+}  // namespace polyvox

@@ -1,0 +1,64 @@
+#include "api/handler_support.h"
+
+#include <ctime>
+
+namespace polyvox {
+
+Result<User> require_user(const HttpRequest& request, ApiDeps& deps) {
+  const std::string_view header = request.header("authorization");
+  constexpr std::string_view kBearer = "bearer ";
+  if (header.size() <= kBearer.size()) {
+    return Error{ErrorKind::kUnauthenticated, "Not authenticated", ""};
+  }
+  std::string scheme(header.substr(0, kBearer.size()));
+  for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (scheme != kBearer) return Error{ErrorKind::kUnauthenticated, "Not authenticated", ""};
+  return deps.auth->authenticate(std::string(header.substr(kBearer.size())));
+}
+
+Result<JobRecord> job_for(const std::string& id, const User& user, bool with_blocks,
+                          ApiDeps& deps) {
+  auto job = deps.jobs->get_job(id, with_blocks);
+  if (!job) {
+    if (job.error().kind == ErrorKind::kNotFound) {
+      return Error{ErrorKind::kNotFound, "Job not found", ""};
+    }
+    return job.take_error();
+  }
+  if (job->owner != user.name && !user.admin) {
+    return Error{ErrorKind::kForbidden, "You do not have access to this job", ""};
+  }
+  return job;
+}
+
+std::string base_url(const HttpRequest& request, const ApiDeps& deps) {
+  if (!deps.settings.public_base_url.empty()) return deps.settings.public_base_url;
+  std::string host(request.header("host"));
+  const bool safe = !host.empty() && host.size() < 256 &&
+                    host.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                           "0123456789.-:[]") == std::string::npos;
+  return "http://" + (safe ? host : std::string("localhost"));
+}
+
+std::string iso8601(int64_t epoch_ms) {
+  const std::time_t seconds = static_cast<std::time_t>(epoch_ms / 1000);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900,
+                utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
+                static_cast<int>(epoch_ms % 1000));
+  return buf;
+}
+
+bool is_json_content(const HttpRequest& request) {
+  std::string type(request.header("content-type"));
+  for (char& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const auto semicolon = type.find(';');
+  std::string media = type.substr(0, semicolon);
+  while (!media.empty() && media.back() == ' ') media.pop_back();
+  return media == "application/json" ||
+         (media.size() > 5 && media.compare(media.size() - 5, 5, "+json") == 0);
+}
+
+}  // namespace polyvox

@@ -1,0 +1,29 @@
+// Helpers shared by the route handlers: authentication, ownership, URLs, time formatting.
+#pragma once
+
+#include <string>
+
+#include "api/api_deps.h"
+#include "api/http_types.h"
+#include "core/error.h"
+#include "jobs/job_record.h"
+
+namespace polyvox {
+
+// The user behind the request's bearer token; kUnauthenticated without a valid one.
+Result<User> require_user(const HttpRequest& request, ApiDeps& deps);
+
+// The job if `user` may see it (its owner, or an admin): kNotFound / kForbidden otherwise.
+Result<JobRecord> job_for(const std::string& id, const User& user, bool with_blocks,
+                          ApiDeps& deps);
+
+// Absolute base URL for links in responses: PUBLIC_BASE_URL, else from the Host header.
+std::string base_url(const HttpRequest& request, const ApiDeps& deps);
+
+// "2026-11-25T15:04:05.123Z".
+std::string iso8601(int64_t epoch_ms);
+
+// The body as JSON when the request says it is JSON (415 otherwise, 400 when malformed).
+bool is_json_content(const HttpRequest& request);
+
+}  // namespace polyvox

@@ -1,0 +1,375 @@
+#include "api/http_server.h"
+
+#include <boost/asio.hpp>
+#include <boost/asio/experimental/as_tuple.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <list>
+#include <mutex>
+#include <thread>
+
+#include "api/api_error.h"
+#include "core/ids.h"
+
+namespace polyvox {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using asio::awaitable;
+using asio::use_awaitable;
+constexpr auto kNoThrow = asio::experimental::as_tuple(use_awaitable);
+
+namespace {
+
+bool is_safe_request_id(std::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id) {
+    const bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ||
+                    c == '.' || c == ':';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// Builds our request from Beast's; false when the target is malformed.
+bool convert_request(const http::request<http::string_body>& in, HttpRequest& out) {
+  out.method = std::string(in.method_string());
+  const std::string_view target = in.target();
+  const auto q = target.find('?');
+  auto path = percent_decode(target.substr(0, q));
+  if (!path || path->empty() || path->front() != '/') return false;
+  out.path = std::move(*path);
+  if (q != std::string_view::npos) out.query = std::string(target.substr(q + 1));
+  out.headers.reserve(8);
+  for (const auto& field : in) {
+    std::string name(field.name_string());
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    out.headers.emplace_back(std::move(name), std::string(field.value()));
+  }
+  out.body = in.body();
+  return true;
+}
+
+}  // namespace
+
+class HttpServer::Impl {
+ public:
+  Impl(HttpServerOptions options, const Router& router, RequestObserver observer)
+      : options_(std::move(options)),
+        router_(router),
+        observer_(std::move(observer)),
+        blocking_pool_(options_.blocking_threads) {}
+
+  ~Impl() { stop(); }
+
+  Status start() {
+    boost::system::error_code ec;
+    const auto address = asio::ip::make_address(options_.host, ec);
+    if (ec) return Error{ErrorKind::kUnavailable, "invalid HOST '" + options_.host + "'", ""};
+    uint16_t port = options_.port;
+    for (unsigned i = 0; i < std::max(1u, options_.io_threads); ++i) {
+      auto loop = std::make_unique<Loop>();
+      loop->acceptor.emplace(loop->context);
+      tcp::acceptor& acceptor = *loop->acceptor;
+      const tcp::endpoint endpoint(address, port);
+      acceptor.open(endpoint.protocol(), ec);
+      if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+      if (!ec) {
+        int one = 1;
+        ::setsockopt(acceptor.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+        acceptor.bind(endpoint, ec);
+      }
+      if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+      if (ec) {
+        return Error{ErrorKind::kUnavailable,
+                     "cannot listen on " + options_.host + ":" + std::to_string(port) + ": " +
+                         ec.message(),
+                     ""};
+      }
+      port = acceptor.local_endpoint().port();
+      loops_.push_back(std::move(loop));
+    }
+    port_ = port;
+    for (auto& loop : loops_) {
+      asio::co_spawn(loop->context, accept_loop(*loop), asio::detached);
+      loop->thread = std::thread([&context = loop->context] { context.run(); });
+    }
+    return Status::success();
+  }
+
+  uint16_t port() const { return port_; }
+
+  void stop() {
+    std::call_once(stop_once_, [this] {
+      stopping_ = true;
+      for (auto& loop : loops_) {
+        asio::post(loop->context, [&l = *loop] {
+          boost::system::error_code ignored;
+          if (l.acceptor) l.acceptor->close(ignored);
+          for (Connection* c : l.connections) {
+            if (c->idle) c->stream.socket().close(ignored);
+          }
+        });
+      }
+      for (auto& loop : loops_) {
+        if (loop->thread.joinable()) loop->thread.join();
+      }
+      blocking_pool_.join();
+    });
+  }
+
+ private:
+  struct Connection {
+    explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
+    beast::tcp_stream stream;
+    bool idle = true;  // waiting for a request (closed at once by stop())
+  };
+
+  struct Loop {
+    asio::io_context context{1};
+    std::optional<tcp::acceptor> acceptor;
+    std::thread thread;
+    std::list<Connection*> connections;  // touched only on this loop's thread
+  };
+
+  awaitable<void> accept_loop(Loop& loop) {
+    while (!stopping_) {
+      auto [ec, socket] = co_await loop.acceptor->async_accept(kNoThrow);
+      if (ec) {
+        if (stopping_ || ec == asio::error::operation_aborted) break;
+        continue;  // e.g. EMFILE: keep serving the connections we have
+      }
+      if (connections_.fetch_add(1) >= options_.max_connections) {
+        connections_.fetch_sub(1);
+        asio::co_spawn(loop.context, refuse(std::move(socket)), asio::detached);
+        continue;
+      }
+      asio::co_spawn(loop.context, session(loop, std::move(socket)), asio::detached);
+    }
+  }
+
+  // Over the connection cap: a short 503 and close, without reading the request.
+  awaitable<void> refuse(tcp::socket socket) {
+    beast::tcp_stream stream(std::move(socket));
+    stream.expires_after(std::chrono::seconds(2));
+    http::response<http::string_body> res{http::status::service_unavailable, 11};
+    res.set(http::field::content_type, "application/json");
+    res.set(http::field::retry_after, "1");
+    res.set(http::field::connection, "close");
+    res.body() = R"({"error":{"code":"UNAVAILABLE","message":"too many connections"}})";
+    res.prepare_payload();
+    co_await http::async_write(stream, res, kNoThrow);
+    boost::system::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  }
+
+  awaitable<void> session(Loop& loop, tcp::socket socket) {
+    socket.set_option(tcp::no_delay(true));
+    Connection connection(std::move(socket));
+    loop.connections.push_front(&connection);
+    const auto registration = loop.connections.begin();
+    std::string remote;
+    {
+      boost::system::error_code ec;
+      const auto endpoint = connection.stream.socket().remote_endpoint(ec);
+      if (!ec) remote = endpoint.address().to_string();
+    }
+    beast::flat_buffer buffer;
+    bool first = true;
+    while (!stopping_) {
+      connection.idle = true;
+      http::request_parser<http::string_body> parser;
+      parser.header_limit(static_cast<std::uint32_t>(options_.max_header_bytes));
+      parser.body_limit(options_.max_body_bytes);
+      connection.stream.expires_after(first ? options_.header_timeout : options_.idle_timeout);
+      auto [ec, bytes] = co_await http::async_read_header(connection.stream, buffer, parser, kNoThrow);
+      first = false;
+      if (ec) {
+        if (ec == http::error::header_limit) {
+          co_await write_simple(connection.stream, error_response(431, "VALIDATION_ERROR",
+                                                                   "request headers too large"));
+        } else if (ec == http::error::body_limit) {  // a declared Content-Length over the limit
+          co_await write_simple(connection.stream,
+                                error_response(413, "PAYLOAD_TOO_LARGE",
+                                               "request body is over " +
+                                                   std::to_string(options_.max_body_bytes) +
+                                                   " bytes"));
+        } else if (ec != http::error::end_of_stream && ec != beast::error::timeout &&
+                   ec != asio::error::operation_aborted && ec != asio::error::connection_reset &&
+                   ec != asio::error::eof && ec != asio::error::bad_descriptor) {
+          co_await write_simple(connection.stream,
+                                error_response(400, "VALIDATION_ERROR", "malformed HTTP request"));
+        }
+        break;
+      }
+      connection.idle = false;
+      const auto started = std::chrono::steady_clock::now();
+      // A client waiting for "100 Continue" (curl does for bodies over 1 KiB) gets it now,
+      // unless the declared body is already too large.
+      const auto& head = parser.get();
+      const auto declared = parser.content_length();
+      if (declared && *declared > options_.max_body_bytes) {
+        co_await write_simple(connection.stream,
+                              error_response(413, "PAYLOAD_TOO_LARGE",
+                                             "request body is over " +
+                                                 std::to_string(options_.max_body_bytes) +
+                                                 " bytes"));
+        break;
+      }
+      if (beast::iequals(head[http::field::expect], "100-continue")) {
+        http::response<http::empty_body> go_on{http::status::continue_, head.version()};
+        connection.stream.expires_after(options_.write_timeout);
+        auto [wec, wn] = co_await http::async_write(connection.stream, go_on, kNoThrow);
+        if (wec) break;
+      }
+      if (!parser.is_done()) {
+        connection.stream.expires_after(options_.body_timeout);
+        auto [bec, bn] = co_await http::async_read(connection.stream, buffer, parser, kNoThrow);
+        if (bec) {
+          if (bec == http::error::body_limit) {
+            co_await write_simple(connection.stream,
+                                  error_response(413, "PAYLOAD_TOO_LARGE",
+                                                 "request body is over " +
+                                                     std::to_string(options_.max_body_bytes) +
+                                                     " bytes"));
+          }
+          break;
+        }
+      }
+      const auto& message = parser.get();
+      const bool keep_alive = message.keep_alive() && !stopping_;
+      const unsigned version = message.version();
+
+      HttpRequest request;
+      request.remote_address = remote;
+      HttpResponse response;
+      const Route* route = &router_.unmatched();
+      if (!convert_request(message, request)) {
+        response = error_response(400, "VALIDATION_ERROR", "malformed request target");
+      } else {
+        const std::string_view given_id = request.header("x-request-id");
+        request.request_id = is_safe_request_id(given_id) ? std::string(given_id) : new_uuid4();
+        RouteMatch match = router_.match(request);
+        if (match.route) {
+          route = match.route;
+          response = co_await run(*route, request);
+        } else if (match.path_known) {
+          response = error_response(405, "METHOD_NOT_ALLOWED",
+                                    "method " + request.method + " is not allowed here");
+          std::string allow;
+          for (const auto& m : match.allowed_methods) allow += (allow.empty() ? "" : ", ") + m;
+          response.set_header("Allow", allow);
+        } else {
+          response = error_response(404, "NOT_FOUND", "no route for " + request.path);
+        }
+      }
+      response.set_header("X-Request-ID", request.request_id);
+      const bool head_only = request.method == "HEAD";
+      const bool written =
+          co_await write_response(connection.stream, response, version, keep_alive, head_only);
+      const double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      route->latency->observe(seconds);
+      route->requests_by_status(response.status)->add();
+      if (observer_) observer_(request, response, *route, seconds);
+      if (!written || !keep_alive) break;
+    }
+    boost::system::error_code ignored;
+    connection.stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    loop.connections.erase(registration);
+    connections_.fetch_sub(1);
+  }
+
+  awaitable<HttpResponse> run(const Route& route, HttpRequest& request) {
+    auto guarded = [&route, &request]() -> HttpResponse {
+      try {
+        return route.handler(request);
+      } catch (const std::exception&) {
+        return error_response(500, "INTERNAL", "internal error");
+      }
+    };
+    if (route.execution == Execution::kInline) co_return guarded();
+    co_return co_await asio::co_spawn(
+        blocking_pool_, [&]() -> awaitable<HttpResponse> { co_return guarded(); }, use_awaitable);
+  }
+
+  awaitable<void> write_simple(beast::tcp_stream& stream, HttpResponse response) {
+    co_await write_response(stream, response, 11, false, false);
+  }
+
+  // Writes `response`; false when the connection failed.
+  awaitable<bool> write_response(beast::tcp_stream& stream, HttpResponse& response,
+                                 unsigned version, bool keep_alive, bool head_only) {
+    stream.expires_after(options_.write_timeout);
+    const auto status = static_cast<http::status>(response.status);
+    auto fill = [&](auto& res) {
+      res.set(http::field::server, "polyvox");
+      for (auto& [name, value] : response.headers) res.insert(name, value);
+      res.keep_alive(keep_alive);
+    };
+    if (!response.stream) {
+      if (head_only) {
+        http::response<http::empty_body> res{status, version};
+        fill(res);
+        res.content_length(response.body.size());
+        auto [ec, n] = co_await http::async_write(stream, res, kNoThrow);
+        co_return !ec;
+      }
+      http::response<http::string_body> res{status, version, std::move(response.body)};
+      fill(res);
+      res.prepare_payload();
+      auto [ec, n] = co_await http::async_write(stream, res, kNoThrow);
+      co_return !ec;
+    }
+    // Streamed body: headers first, then chunks read from the source.
+    http::response<http::buffer_body> res{status, version};
+    fill(res);
+    res.content_length(response.stream_length);
+    res.body().data = nullptr;
+    res.body().more = !head_only && response.stream_length > 0;
+    http::response_serializer<http::buffer_body> serializer{res};
+    auto [hec, hn] = co_await http::async_write_header(stream, serializer, kNoThrow);
+    if (hec) co_return false;
+    if (head_only) co_return true;
+    std::vector<char> chunk(64 * 1024);
+    uint64_t left = response.stream_length;
+    while (left > 0) {
+      auto got = response.stream(chunk.data(), static_cast<std::size_t>(
+                                                   std::min<uint64_t>(left, chunk.size())));
+      if (!got || *got == 0) co_return false;  // cannot finish: drop the connection
+      left -= *got;
+      res.body().data = chunk.data();
+      res.body().size = *got;
+      res.body().more = left > 0;
+      stream.expires_after(options_.write_timeout);
+      auto [ec, n] = co_await http::async_write(stream, serializer, kNoThrow);
+      if (ec && ec != http::error::need_buffer) co_return false;
+    }
+    co_return true;
+  }
+
+  HttpServerOptions options_;
+  const Router& router_;
+  RequestObserver observer_;
+  asio::thread_pool blocking_pool_;
+  std::vector<std::unique_ptr<Loop>> loops_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<std::size_t> connections_{0};
+  std::once_flag stop_once_;
+  uint16_t port_ = 0;
+};
+
+HttpServer::HttpServer(HttpServerOptions options, const Router& router, RequestObserver observer)
+    : impl_(std::make_unique<Impl>(std::move(options), router, std::move(observer))) {}
+
+HttpServer::~HttpServer() = default;
+
+Status HttpServer::start() { return impl_->start(); }
+
+uint16_t HttpServer::port() const { return impl_->port(); }
+
+void HttpServer::stop() { impl_->stop(); }
+
+}  // namespace polyvox

@@ -1,0 +1,244 @@
+#include <nlohmann/json.hpp>
+
+#include "api/api_error.h"
+#include "api/handler_support.h"
+#include "api/json_writer.h"
+#include "api/route_groups.h"
+#include "core/ids.h"
+#include "core/job_parser.h"
+#include "core/usage.h"
+#include "log/log.h"
+
+namespace polyvox {
+namespace {
+
+using nlohmann::json;
+
+std::string progress(const JobRecord& job) {
+  return std::to_string(job.blocks_done) + "/" + std::to_string(job.blocks_total);
+}
+
+json result_url(const JobRecord& job, const std::string& base) {
+  if (job.status != JobStatus::kCompleted) return nullptr;
+  return base + "/result/" + job.id + "/audio";
+}
+
+// The members every job view shares, written into an open object.
+void write_summary(JsonWriter& out, const JobRecord& job, const std::string& base) {
+  out.member("job_id", job.id)
+      .member("status", job_status_name(job.status))
+      .member("progress", progress(job))
+      .member("project_id", job.project_id)
+      .member("owner", job.owner);
+  out.key("result_url");
+  if (job.status == JobStatus::kCompleted) {
+    out.value(base + "/result/" + job.id + "/audio");
+  } else {
+    out.null();
+  }
+  out.member("created_at", iso8601(job.created_at_ms))
+      .member("updated_at", iso8601(job.updated_at_ms));
+}
+
+// What the job's done blocks cost, per provider.
+std::vector<ProviderUsage> job_usage(const JobRecord& job) {
+  std::vector<ProviderUsage> totals;
+  for (const auto& b : job.blocks) {
+    if (!b.result) continue;
+    for (const auto& u : b.result->usage) add_usage(totals, u);
+  }
+  return totals;
+}
+
+// POST /tts: validate, store durably with its tasks, answer 202.
+HttpResponse submit(HttpRequest& request, ApiDeps& deps) {
+  auto user = require_user(request, deps);
+  if (!user) return error_response(user.error());
+  if (!is_json_content(request)) {
+    return error_response(415, "UNSUPPORTED_MEDIA_TYPE", "send the job as application/json");
+  }
+  auto spec = parse_job(request.body, deps.settings.job, *deps.providers);
+  if (!spec) return error_response(spec.error());
+  NewJob job{new_uuid4(), user->name, std::move(spec.value())};
+  const std::size_t blocks = job.spec.blocks.size();
+  auto created = deps.jobs->create_job(job);
+  if (!created) {
+    log::error("job not stored", {{"request_id", request.request_id},
+                                  {"error", created.error().message}});
+    return error_response(created.error());
+  }
+  log::info("job accepted", {{"request_id", request.request_id},
+                             {"job_id", job.id},
+                             {"user", user->name},
+                             {"blocks", static_cast<long long>(blocks)}});
+  HttpResponse res = json_response(202, json{{"job_id", job.id}, {"status", "queued"}}.dump());
+  res.set_header("Location", "/status/" + job.id);
+  return res;
+}
+
+// GET /status/{id}
+HttpResponse status(HttpRequest& request, ApiDeps& deps) {
+  auto user = require_user(request, deps);
+  if (!user) return error_response(user.error());
+  auto job = job_for(request.param("id"), *user, true, deps);
+  if (!job) return error_response(job.error());
+  // The most polled route: written straight into the response body.
+  JsonWriter out;
+  out.begin_object();
+  write_summary(out, *job, base_url(request, deps));
+  if (!job->error.empty()) out.member("error", job->error);
+  out.key("blocks").begin_array();
+  for (const auto& b : job->blocks) {
+    out.begin_object()
+        .member("index", static_cast<int64_t>(b.index))
+        .member("status", block_status_name(b.status));
+    out.key("error");
+    if (b.error.empty()) {
+      out.null();
+    } else {
+      out.value(b.error);
+    }
+    if (b.result) out.member("provider", b.result->provider);
+    out.end_object();
+  }
+  out.end_array();
+  out.key("usage").raw(usage_to_json(job_usage(*job)));
+  out.end_object();
+  return json_response(200, out.take());
+}
+
+// GET /result/{id}
+HttpResponse result(HttpRequest& request, ApiDeps& deps) {
+  auto user = require_user(request, deps);
+  if (!user) return error_response(user.error());
+  auto job = job_for(request.param("id"), *user, true, deps);
+  if (!job) return error_response(job.error());
+  if (job->status != JobStatus::kCompleted || !job->result) {
+    return error_response(400, "JOB_NOT_COMPLETE",
+                          std::string("Job is not complete (status: ") +
+                              job_status_name(job->status) + ")");
+  }
+  const std::string base = base_url(request, deps);
+  json block_urls = json::array();
+  for (const auto& b : job->blocks) {
+    block_urls.push_back(
+        {{"index", b.index},
+         {"urls",
+          {{"primary_url", base + "/result/" + job->id + "/block/" + std::to_string(b.index) +
+                               "/audio"},
+           {"secondary_url", nullptr}}}});
+  }
+  json manifest = json::parse(job->result->manifest_json, nullptr, false);
+  json body = {{"job_id", job->id},
+               {"result_url", result_url(*job, base)},
+               {"block_urls", std::move(block_urls)},
+               {"manifest", manifest.is_discarded() ? json(nullptr) : manifest},
+               {"usage", json::parse(usage_to_json(job_usage(*job)))}};
+  return json_response(200, body.dump());
+}
+
+std::optional<std::size_t> bounded_number(const std::optional<std::string>& text,
+                                          std::size_t fallback, std::size_t max) {
+  if (!text) return fallback;
+  if (text->empty() || text->size() > 9 ||
+      text->find_first_not_of("0123456789") != std::string::npos) {
+    return std::nullopt;
+  }
+  const std::size_t v = std::stoul(*text);
+  return v > max ? std::nullopt : std::optional<std::size_t>(v);
+}
+
+// GET /jobs?limit=&offset=[&owner=]
+HttpResponse list(HttpRequest& request, ApiDeps& deps) {
+  auto user = require_user(request, deps);
+  if (!user) return error_response(user.error());
+  auto limit = bounded_number(request.query_param("limit"), 20, 100);
+  if (!limit || *limit == 0) {
+    return error_response(400, "VALIDATION_ERROR", "must be an integer from 1 to 100", "limit");
+  }
+  auto offset = bounded_number(request.query_param("offset"), 0, 100'000'000);
+  if (!offset) return error_response(400, "VALIDATION_ERROR", "must be an integer >= 0", "offset");
+  std::string owner = user->name;
+  if (user->admin) owner = request.query_param("owner").value_or("");
+  auto page = deps.jobs->list_jobs(owner, *offset, *limit);
+  if (!page) return error_response(page.error());
+  const std::string base = base_url(request, deps);
+  JsonWriter out;
+  out.begin_object().key("jobs").begin_array();
+  for (const auto& job : page->jobs) {
+    out.begin_object();
+    write_summary(out, job, base);
+    out.end_object();
+  }
+  out.end_array()
+      .member("total", static_cast<int64_t>(page->total))
+      .member("limit", static_cast<int64_t>(*limit))
+      .member("offset", static_cast<int64_t>(*offset))
+      .end_object();
+  return json_response(200, out.take());
+}
+
+// GET /usage[?owner=]: the caller's usage per provider (admins: every user's, or one's).
+HttpResponse usage(HttpRequest& request, ApiDeps& deps) {
+  auto user = require_user(request, deps);
+  if (!user) return error_response(user.error());
+  const std::string owner = user->admin ? request.query_param("owner").value_or("") : user->name;
+  auto rows = deps.jobs->usage(owner);
+  if (!rows) return error_response(rows.error());
+  JsonWriter out;
+  out.begin_object().key("users").begin_array();
+  for (const auto& row : *rows) {
+    out.begin_object().member("user", row.owner);
+    out.key("providers").raw(usage_to_json(row.providers));
+    out.end_object();
+  }
+  out.end_array().end_object();
+  return json_response(200, out.take());
+}
+
+// DELETE /jobs/{id}: cancels a running job; deletes a finished one with its files.
+HttpResponse remove(HttpRequest& request, ApiDeps& deps) {
+  auto user = require_user(request, deps);
+  if (!user) return error_response(user.error());
+  auto job = job_for(request.param("id"), *user, false, deps);
+  if (!job) return error_response(job.error());
+  if (!is_finished(job->status)) {
+    auto cancelled = deps.jobs->cancel_job(job->id);
+    if (!cancelled) return error_response(cancelled.error());
+    if (!is_finished(cancelled->status)) {
+      return error_response(Error{ErrorKind::kInternal, "job could not be cancelled", ""});
+    }
+    log::info("job cancelled", {{"request_id", request.request_id}, {"job_id", job->id}});
+    return json_response(200, json{{"job_id", job->id},
+                                   {"status", job_status_name(cancelled->status)},
+                                   {"deleted", false}}
+                                  .dump());
+  }
+  auto keys = deps.jobs->delete_job(job->id);
+  if (!keys) return error_response(keys.error());
+  for (const auto& key : *keys) {
+    if (Status s = deps.blobs->remove(key); !s) {
+      log::warn("blob not removed", {{"job_id", job->id}, {"key", key}});
+    }
+  }
+  log::info("job deleted", {{"request_id", request.request_id}, {"job_id", job->id}});
+  return json_response(200, json{{"job_id", job->id},
+                                 {"status", job_status_name(job->status)},
+                                 {"deleted", true}}
+                                .dump());
+}
+
+}  // namespace
+
+void register_job_routes(Router& router, ApiDeps& deps) {
+  router.add("POST", "/tts", [&deps](HttpRequest& r) { return submit(r, deps); },
+             Execution::kBlocking);
+  router.add("GET", "/status/{id}", [&deps](HttpRequest& r) { return status(r, deps); });
+  router.add("GET", "/result/{id}", [&deps](HttpRequest& r) { return result(r, deps); });
+  router.add("GET", "/jobs", [&deps](HttpRequest& r) { return list(r, deps); });
+  router.add("GET", "/usage", [&deps](HttpRequest& r) { return usage(r, deps); });
+  router.add("DELETE", "/jobs/{id}", [&deps](HttpRequest& r) { return remove(r, deps); },
+             Execution::kBlocking);
+}
+
+}  // namespace polyvox

@@ -1,0 +1,93 @@
+#include <nlohmann/json.hpp>
+
+#include "api/api_error.h"
+#include "api/handler_support.h"
+#include "api/route_groups.h"
+
+namespace polyvox {
+namespace {
+
+using nlohmann::json;
+
+HttpResponse health(HttpRequest&) { return json_response(200, R"({"status":"ok"})"); }
+
+// GET /ready: the database and the blob store are usable.
+HttpResponse ready(HttpRequest&, ApiDeps& deps) {
+  const bool database = deps.jobs->ping();
+  const bool storage = deps.blobs->ping();
+  const bool ok = database && storage;
+  json body = {{"status", ok ? "ready" : "unavailable"},
+               {"checks", {{"database", database ? "ok" : "failing"},
+                           {"storage", storage ? "ok" : "failing"}}}};
+  HttpResponse res = json_response(ok ? 200 : 503, body.dump());
+  if (!ok) res.set_header("Retry-After", "5");
+  return res;
+}
+
+HttpResponse metrics(HttpRequest&, ApiDeps& deps) {
+  if (!deps.settings.metrics_enabled) {
+    return error_response(404, "NOT_FOUND", "metrics are disabled (METRICS_ENABLED=false)");
+  }
+  HttpResponse res;
+  res.body = deps.metrics->render();
+  res.set_header("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+  return res;
+}
+
+// GET /tts/providers: the seed's list of usable names; ?verbose=true adds every configured
+// provider with its availability and the reason when unavailable.
+HttpResponse providers(HttpRequest& request, ApiDeps& deps) {
+  auto user = require_user(request, deps);
+  if (!user) return error_response(user.error());
+  const auto verbose = request.query_param("verbose");
+  if (!verbose || *verbose == "false" || *verbose == "0") {
+    return json_response(200, json(deps.providers->usable_providers()).dump());
+  }
+  json list = json::array();
+  for (const auto& name : deps.providers->all_providers()) {
+    const std::string reason = deps.providers->unusable_reason(name);
+    list.push_back({{"name", name},
+                    {"kind", deps.providers->kind_of(name)},
+                    {"available", reason.empty()},
+                    {"reason", reason.empty() ? json(nullptr) : json(reason)}});
+  }
+  return json_response(200, list.dump());
+}
+
+// GET /tts/voices/{provider}
+HttpResponse voices(HttpRequest& request, ApiDeps& deps) {
+  auto user = require_user(request, deps);
+  if (!user) return error_response(user.error());
+  const std::string& name = request.param("provider");
+  Provider* provider = deps.providers->find(name);
+  if (!provider) {
+    std::string available;
+    for (const auto& n : deps.providers->usable_providers()) {
+      available += (available.empty() ? "" : ", ") + n;
+    }
+    return error_response(404, "UNKNOWN_PROVIDER",
+                          "provider '" + name + "' cannot be used (" +
+                              deps.providers->unusable_reason(name) +
+                              "); available providers: " + available);
+  }
+  json list = json::array();
+  for (const auto& v : provider->voices()) {
+    list.push_back({{"name", v.name},
+                    {"voice_id", v.voice_id},
+                    {"language", v.language.empty() ? json(nullptr) : json(v.language)},
+                    {"gender", v.gender.empty() ? json(nullptr) : json(v.gender)}});
+  }
+  return json_response(200, list.dump());
+}
+
+}  // namespace
+
+void register_meta_routes(Router& router, ApiDeps& deps) {
+  router.add("GET", "/health", health);
+  router.add("GET", "/ready", [&deps](HttpRequest& r) { return ready(r, deps); });
+  router.add("GET", "/metrics", [&deps](HttpRequest& r) { return metrics(r, deps); });
+  router.add("GET", "/tts/providers", [&deps](HttpRequest& r) { return providers(r, deps); });
+  router.add("GET", "/tts/voices/{provider}", [&deps](HttpRequest& r) { return voices(r, deps); });
+}
+
+}  // namespace polyvox

@@ -1,0 +1,13 @@
+#include "api/route_groups.h"
+
+namespace polyvox {
+
+void register_routes(Router& router, ApiDeps& deps) {
+  register_auth_routes(router, deps);
+  register_job_routes(router, deps);
+  register_audio_routes(router, deps);
+  register_meta_routes(router, deps);
+  register_docs_routes(router, deps);
+}
+
+}  // namespace polyvox

@@ -1,0 +1,64 @@
+// Logging in and recognizing callers: passwords against the UserStore, throttled; bearer tokens
+// verified (algorithm pinned, signature, expiry) and checked against the user's existence on
+// every request, so a removed user's tokens stop working at once.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "auth/jwt.h"
+#include "auth/login_throttle.h"
+#include "auth/password.h"
+#include "auth/user_store.h"
+#include "core/clock.h"
+
+namespace polyvox {
+
+struct AuthOptions {
+  int64_t token_lifetime_s = 1800;  // the seed's 30 minutes
+  PasswordHashCost hash_cost;
+};
+
+struct IssuedToken {
+  std::string access_token;
+  int64_t expires_in_s = 0;
+};
+
+class AuthService {
+ public:
+  AuthService(UserStore& users, JwtSigner signer, LoginThrottle& throttle, const Clock& clock,
+              AuthOptions options = {});
+
+  // A token for valid credentials. kUnauthenticated for a wrong name or password (the same
+  // message either way, and the same time: an unknown name still costs one hash), kRateLimited
+  // (retry_after_s set) after too many failures for that name or address. Thread-safe.
+  Result<IssuedToken> login(const std::string& username, const std::string& password,
+                            const std::string& client_address);
+
+  // The user a bearer token speaks for; kUnauthenticated when the token is invalid, expired or
+  // names a user that no longer exists. Thread-safe.
+  Result<User> authenticate(const std::string& token);
+
+  // Creates the first administrator when there is no user at all. With an empty `password` a
+  // random one is generated. Returns the password that was set, or "" when users existed.
+  Result<std::string> bootstrap_admin(const std::string& username, const std::string& password);
+
+ private:
+  UserStore& users_;
+  JwtSigner signer_;
+  LoginThrottle& throttle_;
+  const Clock& clock_;
+  AuthOptions options_;
+  std::string dummy_hash_;  // verified against when the user is unknown, to equalize timing
+
+  // Tokens whose signature was verified, by their exact text: verifying a token again costs a
+  // lookup instead of a decode and an HMAC. Expiry and the user's existence are still checked
+  // on every use. Bounded: cleared when full.
+  static constexpr std::size_t kTokenCacheSize = 8192;
+  std::mutex token_cache_mutex_;
+  std::unordered_map<std::string, TokenClaims> token_cache_;
+};
+
+}  // namespace polyvox

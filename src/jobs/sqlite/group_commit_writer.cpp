@@ -1,0 +1,80 @@
+#include "jobs/sqlite/group_commit_writer.h"
+
+#include <utility>
+#include <vector>
+
+namespace polyvox::sqlite {
+
+GroupCommitWriter::GroupCommitWriter(std::unique_ptr<Connection> connection, std::size_t max_batch)
+    : db_(std::move(connection)), max_batch_(max_batch), thread_([this] { loop(); }) {}
+
+GroupCommitWriter::~GroupCommitWriter() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  work_cv_.notify_one();
+  thread_.join();
+}
+
+Status GroupCommitWriter::submit(std::function<bool(Connection&)> apply) {
+  Pending pending{std::move(apply), Status::success(), false};
+  std::unique_lock lock(mu_);
+  queue_.push_back(&pending);
+  // Only the first of a batch needs to wake the writer; the others find it busy.
+  if (queue_.size() == 1) work_cv_.notify_one();
+  done_cv_.wait(lock, [&] { return pending.done; });
+  return pending.committed;
+}
+
+WriterStats GroupCommitWriter::stats() const {
+  std::lock_guard lock(mu_);
+  return stats_;
+}
+
+void GroupCommitWriter::loop() {
+  std::vector<Pending*> batch;
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      work_cv_.wait(lock, [&] { return !queue_.empty() || stopping_; });
+      if (queue_.empty()) return;  // stopping, and everything submitted has run
+      while (!queue_.empty() && batch.size() < max_batch_) {
+        batch.push_back(queue_.front());
+        queue_.pop_front();
+      }
+    }
+    const Status committed = run_batch(batch);
+    {
+      std::lock_guard lock(mu_);
+      for (Pending* p : batch) {
+        p->committed = committed;
+        p->done = true;
+      }
+      ++stats_.transactions;
+      stats_.operations += batch.size();
+    }
+    done_cv_.notify_all();
+    batch.clear();
+  }
+}
+
+Status GroupCommitWriter::run_batch(const std::vector<Pending*>& batch) {
+  // IMMEDIATE: take the write lock now, so that another process holding it makes us wait
+  // (busy_timeout) here rather than fail halfway through the batch.
+  Status status = db_->run("BEGIN IMMEDIATE");
+  if (!status) return status;
+  for (Pending* p : batch) {
+    status = db_->run("SAVEPOINT op");
+    if (status && !p->apply(*db_)) status = db_->run("ROLLBACK TO op");
+    if (status) status = db_->run("RELEASE op");
+    // A failed savepoint statement means SQLite rolled the whole transaction back (disk full,
+    // I/O error): the batch is lost, the operations not yet run are not attempted.
+    if (!status) break;
+  }
+  if (status) status = db_->run("COMMIT");
+  if (!status) (void)db_->run("ROLLBACK");  // fails harmlessly when SQLite already rolled back
+  return status;
+}
+
+}  // namespace polyvox::sqlite

@@ -1,0 +1,78 @@
+// The embedded mode's database file, shared by the SQLite JobStore/TaskQueue and UserStore: one
+// writer thread with group commit for every write, one read connection per reading thread, and
+// a checkpointer thread. One process at a time may use it as a service (`polyvox serve`); other
+// processes (`polyvox users`) may write to it briefly, waiting for the write lock.
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <memory>
+#include <type_traits>
+
+#include "core/error.h"
+#include "jobs/sqlite/group_commit_writer.h"
+#include "jobs/sqlite/reader_pool.h"
+#include "jobs/sqlite/sqlite_connection.h"
+#include "jobs/sqlite/wal_checkpointer.h"
+
+namespace polyvox::sqlite {
+
+struct DatabaseOptions {
+  std::filesystem::path path;  // the database file; its directory must exist
+
+  // true (the default): synchronous=FULL, every commit is fsynced before its callers return, so
+  // an acknowledged write survives power loss too. false: synchronous=NORMAL, commits still
+  // survive kill -9 of the process (WAL frames are written before COMMIT returns) but the last
+  // ones before a power loss or OS crash may be lost (the database stays consistent).
+  bool synchronous_full = true;
+
+  // Most write operations per transaction. Larger batches mean fewer fsyncs under load; the
+  // cost is the latency of the callers at the end of a batch.
+  std::size_t max_batch = 512;
+};
+
+class Database {
+ public:
+  // Opens (creating it if needed) and migrates the database, starts the writer thread.
+  // kUnavailable if the file cannot be opened; kInternal if its schema is newer than ours.
+  static Result<std::shared_ptr<Database>> open(const DatabaseOptions& options);
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  // Runs `op(Connection&)` on the writer thread (see GroupCommitWriter::run): a Result<T> or a
+  // Status, returned once durable. Thread-safe.
+  template <typename Op>
+  auto write(Op&& op) -> std::invoke_result_t<Op&, Connection&> {
+    return writer_->run(std::forward<Op>(op));
+  }
+
+  // Transactions and operations written so far (for metrics and benchmarks). Thread-safe.
+  WriterStats write_stats() const { return writer_->stats(); }
+
+  // Runs `op(Connection&)` on the calling thread's read connection inside one read transaction
+  // (a consistent snapshot of committed data). Thread-safe.
+  template <typename Op>
+  auto read(Op&& op) -> std::invoke_result_t<Op&, Connection&> {
+    using R = std::invoke_result_t<Op&, Connection&>;
+    auto db = readers_.local();
+    if (!db) return R(db.take_error());
+    if (auto s = (*db)->run("BEGIN"); !s) return R(s.error());
+    R out = op(**db);
+    // COMMIT of a read transaction only releases the snapshot; a failure leaves it open, so
+    // roll back then (the connection must not keep an old snapshot).
+    if (!(*db)->run("COMMIT")) (void)(*db)->run("ROLLBACK");
+    return out;
+  }
+
+ private:
+  Database(std::unique_ptr<Connection> writer, std::unique_ptr<WalCheckpointer> checkpointer,
+           const DatabaseOptions& options);
+
+  // Destroyed in reverse: the writer stops committing before the checkpointer its WAL hook
+  // points to, and both before the readers.
+  ReaderPool readers_;
+  std::unique_ptr<WalCheckpointer> checkpointer_;
+  std::unique_ptr<GroupCommitWriter> writer_;
+};
+
+}  // namespace polyvox::sqlite

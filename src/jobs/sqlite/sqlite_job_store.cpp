@@ -1,0 +1,217 @@
+// The JobStore half of SqliteJobStore; the TaskQueue half is sqlite_job_store_tasks.cpp.
+#include "jobs/sqlite/sqlite_job_store.h"
+
+#include <utility>
+
+#include "jobs/sqlite/job_rows.h"
+
+namespace polyvox::sqlite {
+namespace {
+
+// jobs_finished is a partial index on `status >= 2`; the planner uses it only when a query
+// says so literally, hence the literal below and this check of the enum's order.
+static_assert(code(JobStatus::kCompleted) == 2 && code(JobStatus::kFailed) == 3 &&
+              code(JobStatus::kCancelled) == 4);
+
+Error job_not_found(const std::string& id) {
+  return Error{ErrorKind::kNotFound, "job " + id + " not found", ""};
+}
+
+}  // namespace
+
+Result<std::unique_ptr<SqliteJobStore>> SqliteJobStore::open(std::shared_ptr<Database> db,
+                                                             const JobStoreOptions& options) {
+  std::unique_ptr<SqliteJobStore> store(new SqliteJobStore(std::move(db), options));
+  if (options.expire_leases_at_open) {
+    auto s = store->db_->write([&](Connection& c) {
+      return c.run("UPDATE tasks SET due_ms = ? WHERE state = ? AND due_ms > ?",
+                   store->clock_.now_ms(), code(TaskState::kLeased), store->clock_.now_ms());
+    });
+    if (!s) return s.error();
+  }
+  // Tasks of a previous process: waiting ones are due, leased ones when their lease expires.
+  auto next_due =
+      store->db_->read([](Connection& c) { return c.query_int("SELECT min(due_ms) FROM tasks"); });
+  if (!next_due) return next_due.take_error();
+  store->due_.lower(next_due->value_or(DueSignal::kNever));
+  return store;
+}
+
+SqliteJobStore::SqliteJobStore(std::shared_ptr<Database> db, const JobStoreOptions& options)
+    : clock_(options.clock != nullptr ? *options.clock : system_clock_),
+      max_claims_(options.max_claims),
+      db_(std::move(db)),
+      due_(clock_) {}
+
+Result<JobRecord> SqliteJobStore::create_job(const NewJob& job) {
+  // A job without blocks would never enqueue its assembly: it could never finish.
+  if (job.spec.blocks.empty()) return invalid_input("blocks", "a job needs at least one block");
+  return db_->write([&](Connection& db) -> Result<JobRecord> {
+    JobRecord record;
+    record.id = job.id;
+    record.owner = job.owner;
+    record.project_id = job.spec.project_id;
+    record.output_format = job.spec.output_format;
+    record.status = JobStatus::kQueued;
+    record.blocks_total = job.spec.blocks.size();
+    record.created_at_ms = record.updated_at_ms = clock_.now_ms();
+    auto s = db.run(
+        "INSERT INTO jobs (id, owner, project_id, output_format, status, blocks_total, "
+        "created_at_ms, updated_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+        record.id, record.owner, record.project_id, output_format_name(record.output_format),
+        code(record.status), record.blocks_total, record.created_at_ms, record.updated_at_ms);
+    if (!s) return s.error();
+    if (db.changes() == 0) return invalid_input("job_id", "a job with id " + job.id + " exists");
+    const int64_t seq = db.last_insert_rowid();
+    for (std::size_t i = 0; i < job.spec.blocks.size(); ++i) {
+      const BlockSpec& b = job.spec.blocks[i];
+      s = db.run(
+          "INSERT INTO blocks (job_seq, idx, text, wait_after_ms, provider, voice, arabic, "
+          "fallback_json, cache) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          seq, i, b.text, b.wait_after_ms, b.provider, b.voice, b.arabic,
+          fallback_to_json(b.fallback), b.cache);
+      if (!s) return s.error();
+      s = db.run(
+          "INSERT INTO tasks (job_seq, kind, block_index, state, due_ms) VALUES (?, ?, ?, ?, ?)",
+          seq, code(TaskKind::kBlock), i, code(TaskState::kWaiting), record.created_at_ms);
+      if (!s) return s.error();
+    }
+    due_.lower(record.created_at_ms);
+    return record;
+  });
+}
+
+Result<JobRecord> SqliteJobStore::get_job(const std::string& id, bool with_blocks) {
+  auto job = db_->read([&](Connection& db) { return find_job(db, id, with_blocks); });
+  if (!job) return job.take_error();
+  if (!*job) return job_not_found(id);
+  return std::move(**job);
+}
+
+Result<BlockWork> SqliteJobStore::get_block(const std::string& job_id, std::size_t index) {
+  auto work = db_->read([&](Connection& db) { return find_block(db, job_id, index); });
+  if (!work) return work.take_error();
+  if (!*work) {
+    return Error{ErrorKind::kNotFound,
+                 "no block " + std::to_string(index) + " in job " + job_id, ""};
+  }
+  return std::move(**work);
+}
+
+Result<JobPage> SqliteJobStore::list_jobs(const std::string& owner, std::size_t offset,
+                                          std::size_t limit) {
+  return db_->read([&](Connection& db) { return list_job_page(db, owner, offset, limit); });
+}
+
+Result<JobRecord> SqliteJobStore::cancel_job(const std::string& id) {
+  return db_->write([&](Connection& db) -> Result<JobRecord> {
+    auto job = find_job_row(db, id);
+    if (!job) return job.take_error();
+    if (!*job) return job_not_found(id);
+    if (!is_finished((*job)->status)) {
+      if (auto s = withdraw_unfinished_work(db, (*job)->seq); !s) return s.error();
+      auto s = db.run("UPDATE jobs SET status = ?, updated_at_ms = ? WHERE seq = ?",
+                      code(JobStatus::kCancelled), clock_.now_ms(), (*job)->seq);
+      if (!s) return s.error();
+    }
+    auto record = find_job(db, id, false);
+    if (!record) return record.take_error();
+    return std::move(**record);
+  });
+}
+
+Result<std::vector<std::string>> SqliteJobStore::delete_job(const std::string& id) {
+  return db_->write([&](Connection& db) -> Result<std::vector<std::string>> {
+    auto job = find_job_row(db, id);
+    if (!job) return job.take_error();
+    if (!*job) return job_not_found(id);
+    const int64_t seq = (*job)->seq;
+    if (!is_finished((*job)->status)) {
+      return invalid_input("job_id", "job " + id + " is " + job_status_name((*job)->status) +
+                                         ": cancel it before deleting it");
+    }
+    std::vector<std::string> keys;
+    auto s = db.for_each_row(
+        "SELECT segment_key FROM blocks WHERE job_seq = ?1 AND segment_key IS NOT NULL "
+        "UNION ALL SELECT result_key FROM jobs WHERE seq = ?1 AND result_key IS NOT NULL",
+        [&](const Statement& row) { keys.push_back(row.text(0)); }, seq);
+    if (!s) return s.error();
+    for (const char* sql :
+         {"DELETE FROM tasks WHERE job_seq = ?", "DELETE FROM blocks WHERE job_seq = ?",
+          "DELETE FROM jobs WHERE seq = ?"}) {
+      if (auto s = db.run(sql, seq); !s) return s.error();
+    }
+    return keys;
+  });
+}
+
+Result<std::vector<std::string>> SqliteJobStore::finished_jobs_before(int64_t before_ms,
+                                                                      std::size_t limit) {
+  return db_->read([&](Connection& db) -> Result<std::vector<std::string>> {
+    std::vector<std::string> ids;
+    auto s = db.for_each_row(
+        "SELECT id FROM jobs WHERE status >= 2 AND updated_at_ms < ? "
+        "ORDER BY updated_at_ms LIMIT ?",
+        [&](const Statement& row) { ids.push_back(row.text(0)); }, before_ms, sql_limit(limit));
+    if (!s) return s.error();
+    return ids;
+  });
+}
+
+Result<std::vector<UserUsage>> SqliteJobStore::usage(const std::string& owner) {
+  return db_->read([&](Connection& db) -> Result<std::vector<UserUsage>> {
+    std::vector<UserUsage> users;
+    auto collect = [&](const Statement& row) {
+      const std::string name = row.text(0);
+      if (users.empty() || users.back().owner != name) users.push_back({name, {}});
+      ProviderUsage u;
+      u.provider = row.text(1);
+      u.calls = static_cast<uint64_t>(row.int64(2));
+      u.characters = static_cast<uint64_t>(row.int64(3));
+      u.cache_hits = static_cast<uint64_t>(row.int64(4));
+      u.failures = static_cast<uint64_t>(row.int64(5));
+      u.retries = static_cast<uint64_t>(row.int64(6));
+      users.back().providers.push_back(std::move(u));
+    };
+    constexpr const char* kColumns =
+        "SELECT owner, provider, calls, characters, cache_hits, failures, retries FROM usage ";
+    Status s = owner.empty()
+                   ? db.for_each_row(std::string(kColumns) + "ORDER BY owner, provider", collect)
+                   : db.for_each_row(std::string(kColumns) + "WHERE owner = ? ORDER BY provider",
+                                     collect, owner);
+    if (!s) return s.error();
+    return users;
+  });
+}
+
+Result<StoreCounts> SqliteJobStore::counts() {
+  return db_->read([&](Connection& db) -> Result<StoreCounts> {
+    StoreCounts counts;
+    for (int s = 0; s <= code(JobStatus::kCancelled); ++s) {
+      counts.jobs[static_cast<JobStatus>(s)] = 0;
+    }
+    auto s = db.for_each_row("SELECT name, value FROM counters", [&](const Statement& row) {
+      const std::string name = row.text(0);
+      const auto value = static_cast<std::size_t>(row.int64(1));
+      if (name == "blocks_done") {
+        counts.blocks_done = value;
+      } else if (name == "blocks_failed") {
+        counts.blocks_failed = value;
+      } else if (name.starts_with("jobs.")) {
+        counts.jobs[static_cast<JobStatus>(std::stoi(name.substr(5)))] = value;
+      }
+    });
+    if (!s) return s.error();
+    auto waiting =
+        db.query_int("SELECT count(*) FROM tasks WHERE state != ?", code(TaskState::kLeased));
+    if (!waiting) return waiting.take_error();
+    counts.queue_depth = static_cast<std::size_t>(waiting->value_or(0));
+    return counts;
+  });
+}
+
+bool SqliteJobStore::ping() {
+  return db_->read([](Connection& db) { return db.query_int("SELECT 1"); }).ok();
+}
+
+}  // namespace polyvox::sqlite

@@ -1,0 +1,94 @@
+// The embedded mode's JobStore and TaskQueue: one class over one SQLite database, because a
+// block's completion changes the job, the block and the task queue in one transaction.
+// Writes go through the database's group-commit writer thread (every method that changes state
+// returns once that change is durable); reads use the calling thread's read connection.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "jobs/job_store.h"
+#include "jobs/sqlite/due_signal.h"
+#include "jobs/sqlite/sqlite_database.h"
+#include "jobs/task_queue.h"
+
+namespace polyvox::sqlite {
+
+struct JobStoreOptions {
+  // Time of leases, due times and job timestamps. Not owned; must outlive the store.
+  // nullptr: the system clock.
+  const Clock* clock = nullptr;
+
+  // A task is handed out at most this many times (releases not counted): the claim that would
+  // exceed it fails the block (and so the job) with an error saying so, instead of letting a
+  // block that kills its workers loop forever. Delayed retries count, as each is a new claim.
+  int max_claims = 10;
+
+  // Embedded mode sets this: the store's process runs every worker of the queue, so leases found
+  // at open belong to workers of a dead process and their tasks are made due at once instead of
+  // when the leases expire. (Their attempts stay fenced: the next claim bumps them.) Leave it
+  // off in a process that shares the file with a live worker pool (an admin command).
+  bool expire_leases_at_open = false;
+};
+
+class SqliteJobStore final : public JobStore, public TaskQueue {
+ public:
+  // A store over `db` (which may be shared with a SqliteUserStore). Reads the earliest due time
+  // of the tasks already in the database, so that tasks left by a previous process are claimed
+  // again: waiting ones at once, leased ones when their leases expire (at once with
+  // expire_leases_at_open). Errors: as Database.
+  static Result<std::unique_ptr<SqliteJobStore>> open(std::shared_ptr<Database> db,
+                                                      const JobStoreOptions& options);
+
+  // REQUIRES: no call in progress (a claim() waiting included: interrupt() and join first).
+  ~SqliteJobStore() override = default;
+
+  // JobStore (contracts in jobs/job_store.h).
+  Result<JobRecord> create_job(const NewJob& job) override;
+  Result<JobRecord> get_job(const std::string& id, bool with_blocks) override;
+  Result<BlockWork> get_block(const std::string& job_id, std::size_t index) override;
+  Result<JobPage> list_jobs(const std::string& owner, std::size_t offset,
+                            std::size_t limit) override;
+  Result<JobRecord> cancel_job(const std::string& id) override;
+  Result<std::vector<std::string>> delete_job(const std::string& id) override;
+  Result<std::vector<std::string>> finished_jobs_before(int64_t before_ms,
+                                                        std::size_t limit) override;
+  Result<std::vector<UserUsage>> usage(const std::string& owner) override;
+  Result<StoreCounts> counts() override;
+  bool ping() override;
+
+  // TaskQueue (contracts in jobs/task_queue.h).
+  Result<std::optional<Task>> claim(const std::string& worker_id, int64_t lease_ms,
+                                    int64_t wait_ms) override;
+  Result<bool> heartbeat(const Task& task, int64_t lease_ms) override;
+  Result<BlockCompletion> complete_block(const Task& task, const BlockResult& result) override;
+  Result<ReportOutcome> fail_task(const Task& task, const std::string& error,
+                                  std::optional<int64_t> retry_at_ms) override;
+  Result<ReportOutcome> complete_assembly(const Task& task,
+                                          const AssemblyOutcome& outcome) override;
+  Status release(const Task& task) override;
+  void interrupt() override;
+
+  // How many claim() calls are waiting for a task now (idle workers; tests wait for it).
+  std::size_t waiting_claims() const { return due_.waiters(); }
+
+ private:
+  SqliteJobStore(std::shared_ptr<Database> db, const JobStoreOptions& options);
+
+  // One attempt at claiming, on the writer thread: the first due task, or nullopt (and the
+  // signal then knows the next due time).
+  Result<std::optional<Task>> claim_once(Connection& db, const std::string& worker_id,
+                                         int64_t lease_ms);
+
+  const SystemClock system_clock_;
+  const Clock& clock_;
+  const int max_claims_;
+  std::shared_ptr<Database> db_;
+  DueSignal due_;
+};
+
+}  // namespace polyvox::sqlite

@@ -1,0 +1,355 @@
+// The TaskQueue half of SqliteJobStore. Every report runs on the writer thread, so the checks
+// (is this attempt still the holder?) and the changes they allow are one atomic step; fencing
+// is by the attempt number stored with the live task, which every claim bumps.
+#include <algorithm>
+#include <chrono>
+
+#include "jobs/sqlite/job_rows.h"
+#include "jobs/sqlite/sqlite_job_store.h"
+
+namespace polyvox::sqlite {
+namespace {
+
+// The longest a claim() waits, whatever it is asked (keeps the deadline arithmetic finite).
+constexpr int64_t kMaxWaitMs = int64_t{24} * 3600 * 1000;
+
+// The assembly task has no block; its block_index column holds this.
+constexpr int64_t kNoBlock = -1;
+
+int64_t block_column(const Task& task) {
+  return task.kind == TaskKind::kBlock ? static_cast<int64_t>(task.block_index) : kNoBlock;
+}
+
+struct TaskRow {
+  int64_t id = 0;
+  TaskState state = TaskState::kWaiting;
+  int64_t attempt = 0;
+};
+
+// The live task of job `seq` that `task` names, or nullopt when it is gone.
+Result<std::optional<TaskRow>> find_task_row(Connection& db, int64_t seq, const Task& task) {
+  return db.query_row(
+      "SELECT id, state, attempt FROM tasks WHERE job_seq = ? AND kind = ? AND block_index = ?",
+      [](const Statement& row) {
+        return TaskRow{row.int64(0), static_cast<TaskState>(row.int64(1)), row.int64(2)};
+      },
+      seq, code(task.kind), block_column(task));
+}
+
+// True when `task`'s attempt still holds the live task's lease. A lease past its expiry that no
+// one has claimed again still counts: fencing is by attempt, and no newer attempt exists.
+bool holds_lease(const std::optional<TaskRow>& live, const Task& task) {
+  return live && live->state == TaskState::kLeased && live->attempt == task.attempt;
+}
+
+struct BlockRow {
+  BlockStatus status = BlockStatus::kQueued;
+  std::optional<int64_t> reported_attempt;
+  std::string error;
+};
+
+Result<std::optional<BlockRow>> find_block_row(Connection& db, int64_t seq, std::size_t index) {
+  return db.query_row(
+      "SELECT status, reported_attempt, error FROM blocks WHERE job_seq = ? AND idx = ?",
+      [](const Statement& row) {
+        BlockRow block{static_cast<BlockStatus>(row.int64(0)), std::nullopt, row.text(2)};
+        if (!row.is_null(1)) block.reported_attempt = row.int64(1);
+        return block;
+      },
+      seq, index);
+}
+
+// What a report of a block attempt gets when the block already has its final state: the same
+// attempt reporting again is a duplicate, anyone else is too late.
+ReportOutcome outcome_for_recorded(const BlockRow& block, const Task& task) {
+  return block.reported_attempt == task.attempt ? ReportOutcome::kDuplicate
+                                                : ReportOutcome::kRefused;
+}
+
+// Fails job `seq` because of its block `block` (nullopt: its assembly) with `error`, recording
+// `attempt` as the one that reported it (nullopt: nobody did, the store gave up). Withdraws the
+// job's other work.
+Status fail_job(Connection& db, int64_t seq, std::optional<std::size_t> block,
+                std::optional<int64_t> attempt, const std::string& error, int64_t now) {
+  std::string job_error;
+  Status s;
+  if (block) {
+    job_error = "block " + std::to_string(*block) + " failed: " + error;
+    s = db.run(
+        "UPDATE blocks SET status = ?, error = ?, reported_attempt = ? "
+        "WHERE job_seq = ? AND idx = ?",
+        code(BlockStatus::kFailed), error, attempt, seq, *block);
+  } else {
+    job_error = "assembly failed: " + error;
+    s = db.run("UPDATE jobs SET assembly_attempt = ? WHERE seq = ?", attempt, seq);
+  }
+  if (!s) return s;
+  if (s = withdraw_unfinished_work(db, seq); !s) return s;
+  return db.run("UPDATE jobs SET status = ?, error = ?, updated_at_ms = ? WHERE seq = ?",
+                code(JobStatus::kFailed), job_error, now, seq);
+}
+
+}  // namespace
+
+Result<std::optional<Task>> SqliteJobStore::claim(const std::string& worker_id, int64_t lease_ms,
+                                                  int64_t wait_ms) {
+  const uint64_t interrupts = due_.interrupts();
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::milliseconds(std::clamp<int64_t>(wait_ms, 0, kMaxWaitMs));
+  for (;;) {
+    // Only ask the writer when something may be due: idle workers cost nothing.
+    if (due_.due_now()) {
+      auto task = db_->write([&](Connection& db) { return claim_once(db, worker_id, lease_ms); });
+      if (!task || *task) return task;
+    }
+    if (!due_.wait(deadline, interrupts)) return std::optional<Task>();
+  }
+}
+
+Result<std::optional<Task>> SqliteJobStore::claim_once(Connection& db, const std::string& worker_id,
+                                                       int64_t lease_ms) {
+  const int64_t now = clock_.now_ms();
+  for (;;) {
+    // The oldest due task: tasks_by_due holds (due_ms, id), so this is one index seek.
+    auto stmt = db.prepare(
+        "SELECT t.id, t.job_seq, t.kind, t.block_index, t.attempt, t.claims, j.id "
+        "FROM tasks t JOIN jobs j ON j.seq = t.job_seq "
+        "WHERE t.due_ms <= ? ORDER BY t.due_ms, t.id LIMIT 1");
+    if (!stmt) return stmt.take_error();
+    int64_t id, seq, index, claims;
+    Task task;
+    {
+      Use rows(**stmt);
+      rows->bind_all(now);
+      auto row = rows->step();
+      if (!row) return row.take_error();
+      if (!*row) break;
+      id = rows->int64(0);
+      seq = rows->int64(1);
+      task.kind = static_cast<TaskKind>(rows->int64(2));
+      index = rows->int64(3);
+      task.attempt = rows->int64(4) + 1;
+      claims = rows->int64(5);
+      task.job_id = rows->text(6);
+    }
+    const bool is_block = task.kind == TaskKind::kBlock;
+    task.block_index = is_block ? static_cast<std::size_t>(index) : 0;
+    task.worker_id = worker_id;
+
+    if (claims >= max_claims_) {
+      // A poison task: every holder so far died or stalled on it.
+      std::string error = "gave up after " + std::to_string(claims) + " claims without a result";
+      if (is_block) {
+        auto block = find_block_row(db, seq, task.block_index);
+        if (!block) return block.take_error();
+        if (*block && !(*block)->error.empty()) error += " (last error: " + (*block)->error + ")";
+      }
+      auto failed = fail_job(db, seq, is_block ? std::optional(task.block_index) : std::nullopt,
+                             std::nullopt, error, now);
+      if (!failed) return failed.error();
+      continue;
+    }
+
+    auto s = db.run(
+        "UPDATE tasks SET state = ?, attempt = ?, claims = claims + 1, worker_id = ?, due_ms = ? "
+        "WHERE id = ?",
+        code(TaskState::kLeased), task.attempt, worker_id, now + lease_ms, id);
+    if (!s) return s.error();
+    if (is_block) {
+      s = db.run("UPDATE blocks SET status = ?, attempts = ? WHERE job_seq = ? AND idx = ?",
+                 code(BlockStatus::kProcessing), task.attempt, seq, index);
+      if (!s) return s.error();
+    }
+    s = db.run("UPDATE jobs SET status = ?, updated_at_ms = ? WHERE seq = ? AND status = ?",
+               code(JobStatus::kProcessing), now, seq, code(JobStatus::kQueued));
+    if (!s) return s.error();
+    due_.lower(now + lease_ms);  // the lease's expiry makes the task due again
+    return std::optional<Task>(std::move(task));
+  }
+  // Nothing due: tell the waiters exactly when something will be.
+  auto next_due = db.query_int("SELECT min(due_ms) FROM tasks");
+  if (!next_due) return next_due.take_error();
+  due_.reset(next_due->value_or(DueSignal::kNever));
+  return std::optional<Task>();
+}
+
+Result<bool> SqliteJobStore::heartbeat(const Task& task, int64_t lease_ms) {
+  return db_->write([&](Connection& db) -> Result<bool> {
+    auto s = db.run(
+        "UPDATE tasks SET due_ms = ? WHERE job_seq = (SELECT seq FROM jobs WHERE id = ?) "
+        "AND kind = ? AND block_index = ? AND attempt = ? AND state = ?",
+        clock_.now_ms() + lease_ms, task.job_id, code(task.kind), block_column(task), task.attempt,
+        code(TaskState::kLeased));
+    if (!s) return s.error();
+    return db.changes() > 0;
+  });
+}
+
+Result<BlockCompletion> SqliteJobStore::complete_block(const Task& task,
+                                                       const BlockResult& result) {
+  if (task.kind != TaskKind::kBlock) {
+    return Error{ErrorKind::kInternal, "complete_block given an assembly task", ""};
+  }
+  return db_->write([&](Connection& db) -> Result<BlockCompletion> {
+    BlockCompletion out;  // kRefused until proven otherwise
+    auto job = find_job_row(db, task.job_id);
+    if (!job) return job.take_error();
+    if (!*job) return out;  // deleted
+    const int64_t seq = (*job)->seq;
+    auto block = find_block_row(db, seq, task.block_index);
+    if (!block) return block.take_error();
+    if (!*block) return out;
+    if ((*block)->status == BlockStatus::kDone) {
+      out.outcome = outcome_for_recorded(**block, task);
+      return out;
+    }
+    auto live = find_task_row(db, seq, task);
+    if (!live) return live.take_error();
+    if (!holds_lease(*live, task)) return out;
+
+    const int64_t now = clock_.now_ms();
+    auto s = db.run(
+        "UPDATE blocks SET status = ?, reported_attempt = ?, error = '', segment_key = ?, "
+        "speech_samples = ?, pause_samples = ?, result_provider = ?, result_voice_id = ?, "
+        "usage_json = ? WHERE job_seq = ? AND idx = ?",
+        code(BlockStatus::kDone), task.attempt, result.segment_key, result.speech_samples,
+        result.pause_samples, result.provider, result.voice_id, usage_to_json(result.usage), seq,
+        task.block_index);
+    if (!s) return s.error();
+    // The owner's usage grows in the same transaction: counted once per accepted completion.
+    for (const ProviderUsage& u : result.usage) {
+      s = db.run(
+          "INSERT INTO usage (owner, provider, calls, characters, cache_hits, failures, retries) "
+          "SELECT owner, ?, ?, ?, ?, ?, ? FROM jobs WHERE seq = ? "
+          "ON CONFLICT (owner, provider) DO UPDATE SET calls = calls + excluded.calls, "
+          "characters = characters + excluded.characters, "
+          "cache_hits = cache_hits + excluded.cache_hits, "
+          "failures = failures + excluded.failures, retries = retries + excluded.retries",
+          u.provider, static_cast<int64_t>(u.calls), static_cast<int64_t>(u.characters),
+          static_cast<int64_t>(u.cache_hits), static_cast<int64_t>(u.failures),
+          static_cast<int64_t>(u.retries), seq);
+      if (!s) return s.error();
+    }
+    if (s = db.run("DELETE FROM tasks WHERE id = ?", (*live)->id); !s) return s.error();
+    // Each block becomes done once (checked above, under the writer's serial order), so
+    // blocks_done reaches blocks_total exactly once; assembly_enqueued and the tasks table's
+    // UNIQUE (job_seq, kind, block_index) make a second assembly task impossible regardless.
+    out.assembly_enqueued =
+        (*job)->blocks_done + 1 == (*job)->blocks_total && !(*job)->assembly_enqueued;
+    s = db.run(
+        "UPDATE jobs SET blocks_done = blocks_done + 1, status = max(status, ?), "
+        "assembly_enqueued = assembly_enqueued OR ?, updated_at_ms = ? WHERE seq = ?",
+        code(JobStatus::kProcessing), out.assembly_enqueued, now, seq);
+    if (!s) return s.error();
+    if (out.assembly_enqueued) {
+      s = db.run(
+          "INSERT INTO tasks (job_seq, kind, block_index, state, due_ms) VALUES (?, ?, ?, ?, ?)",
+          seq, code(TaskKind::kAssemble), kNoBlock, code(TaskState::kWaiting), now);
+      if (!s) return s.error();
+      due_.lower(now);
+    }
+    out.outcome = ReportOutcome::kAccepted;
+    return out;
+  });
+}
+
+Result<ReportOutcome> SqliteJobStore::fail_task(const Task& task, const std::string& error,
+                                                std::optional<int64_t> retry_at_ms) {
+  return db_->write([&](Connection& db) -> Result<ReportOutcome> {
+    auto job = find_job_row(db, task.job_id);
+    if (!job) return job.take_error();
+    if (!*job) return ReportOutcome::kRefused;
+    const int64_t seq = (*job)->seq;
+    const bool is_block = task.kind == TaskKind::kBlock;
+    if (is_block) {
+      auto block = find_block_row(db, seq, task.block_index);
+      if (!block) return block.take_error();
+      if (!*block) return ReportOutcome::kRefused;
+      if ((*block)->status == BlockStatus::kFailed) return outcome_for_recorded(**block, task);
+    } else if ((*job)->status == JobStatus::kFailed && (*job)->assembly_attempt == task.attempt) {
+      return ReportOutcome::kDuplicate;
+    }
+    auto live = find_task_row(db, seq, task);
+    if (!live) return live.take_error();
+    if (*live && (*live)->attempt == task.attempt && (*live)->state == TaskState::kRetrying) {
+      return ReportOutcome::kDuplicate;  // this attempt's retry is already scheduled
+    }
+    if (!holds_lease(*live, task)) return ReportOutcome::kRefused;
+
+    const int64_t now = clock_.now_ms();
+    if (!retry_at_ms) {
+      auto s = fail_job(db, seq, is_block ? std::optional(task.block_index) : std::nullopt,
+                        std::optional(task.attempt), error, now);
+      if (!s) return s.error();
+      return ReportOutcome::kAccepted;
+    }
+    auto s = db.run("UPDATE tasks SET state = ?, worker_id = '', due_ms = ? WHERE id = ?",
+                    code(TaskState::kRetrying), *retry_at_ms, (*live)->id);
+    if (!s) return s.error();
+    if (is_block) {
+      s = db.run("UPDATE blocks SET status = ?, error = ? WHERE job_seq = ? AND idx = ?",
+                 code(BlockStatus::kQueued), error, seq, task.block_index);
+      if (!s) return s.error();
+    }
+    if (s = db.run("UPDATE jobs SET updated_at_ms = ? WHERE seq = ?", now, seq); !s) {
+      return s.error();
+    }
+    due_.lower(*retry_at_ms);
+    return ReportOutcome::kAccepted;
+  });
+}
+
+Result<ReportOutcome> SqliteJobStore::complete_assembly(const Task& task,
+                                                        const AssemblyOutcome& outcome) {
+  if (task.kind != TaskKind::kAssemble) {
+    return Error{ErrorKind::kInternal, "complete_assembly given a block task", ""};
+  }
+  return db_->write([&](Connection& db) -> Result<ReportOutcome> {
+    auto job = find_job_row(db, task.job_id);
+    if (!job) return job.take_error();
+    if (!*job) return ReportOutcome::kRefused;
+    if ((*job)->status == JobStatus::kCompleted) {
+      return (*job)->assembly_attempt == task.attempt ? ReportOutcome::kDuplicate
+                                                      : ReportOutcome::kRefused;
+    }
+    auto live = find_task_row(db, (*job)->seq, task);
+    if (!live) return live.take_error();
+    if (!holds_lease(*live, task)) return ReportOutcome::kRefused;
+    if (auto s = db.run("DELETE FROM tasks WHERE id = ?", (*live)->id); !s) return s.error();
+    auto s = db.run(
+        "UPDATE jobs SET status = ?, result_key = ?, manifest_json = ?, result_bytes = ?, "
+        "assembly_attempt = ?, error = '', updated_at_ms = ? WHERE seq = ?",
+        code(JobStatus::kCompleted), outcome.result_key, outcome.manifest_json, outcome.bytes,
+        task.attempt, clock_.now_ms(), (*job)->seq);
+    if (!s) return s.error();
+    return ReportOutcome::kAccepted;
+  });
+}
+
+Status SqliteJobStore::release(const Task& task) {
+  return db_->write([&](Connection& db) -> Status {
+    auto job = find_job_row(db, task.job_id);
+    if (!job) return job.take_error();
+    if (!*job) return Status::success();  // nothing left to give back
+    auto live = find_task_row(db, (*job)->seq, task);
+    if (!live) return live.take_error();
+    if (!holds_lease(*live, task)) return Status::success();
+    const int64_t now = clock_.now_ms();
+    // The attempt number stays: it is a fencing token and must never be handed out twice.
+    auto s = db.run(
+        "UPDATE tasks SET state = ?, worker_id = '', due_ms = ?, claims = claims - 1 WHERE id = ?",
+        code(TaskState::kWaiting), now, (*live)->id);
+    if (!s) return s;
+    if (task.kind == TaskKind::kBlock) {
+      s = db.run("UPDATE blocks SET status = ? WHERE job_seq = ? AND idx = ?",
+                 code(BlockStatus::kQueued), (*job)->seq, task.block_index);
+      if (!s) return s;
+    }
+    due_.lower(now);
+    return Status::success();
+  });
+}
+
+void SqliteJobStore::interrupt() { due_.interrupt(); }
+
+}  // namespace polyvox::sqlite

@@ -1,0 +1,151 @@
+#include "jobs/sqlite/sqlite_schema.h"
+
+#include <string>
+
+namespace polyvox::sqlite {
+namespace {
+
+// Version 1. Statuses and kinds are stored as the integers of their enums (JobStatus,
+// BlockStatus, TaskKind): compact, and the order of JobStatus puts every finished status at >= 2,
+// which the partial index jobs_finished relies on.
+constexpr const char* kVersion1 = R"sql(
+CREATE TABLE jobs (
+  seq INTEGER PRIMARY KEY,            -- insertion order: "newest first" is seq DESC
+  id TEXT NOT NULL UNIQUE,
+  owner TEXT NOT NULL,
+  project_id TEXT NOT NULL,
+  output_format TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  blocks_total INTEGER NOT NULL,
+  blocks_done INTEGER NOT NULL DEFAULT 0,
+  error TEXT NOT NULL DEFAULT '',
+  assembly_enqueued INTEGER NOT NULL DEFAULT 0,  -- set once, by the completion of the last block
+  assembly_attempt INTEGER,                      -- the attempt whose assembly was recorded
+  result_key TEXT,
+  manifest_json TEXT,
+  result_bytes INTEGER,
+  created_at_ms INTEGER NOT NULL,
+  updated_at_ms INTEGER NOT NULL
+);
+CREATE INDEX jobs_by_owner ON jobs(owner, seq);
+CREATE INDEX jobs_finished ON jobs(updated_at_ms) WHERE status >= 2;
+
+CREATE TABLE blocks (
+  job_seq INTEGER NOT NULL,
+  idx INTEGER NOT NULL,
+  text TEXT NOT NULL,
+  wait_after_ms INTEGER NOT NULL,
+  provider TEXT NOT NULL,
+  voice TEXT NOT NULL,
+  arabic INTEGER NOT NULL,
+  status INTEGER NOT NULL DEFAULT 0,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  error TEXT NOT NULL DEFAULT '',
+  reported_attempt INTEGER,  -- the attempt whose completion or final failure was recorded
+  segment_key TEXT,
+  speech_samples INTEGER,
+  pause_samples INTEGER,
+  result_provider TEXT,
+  result_voice_id TEXT,
+  PRIMARY KEY (job_seq, idx)
+);
+
+-- Live tasks only: a task row is deleted when its work is recorded or withdrawn. `due_ms` is
+-- when a waiting task may be claimed, or when a leased task's lease expires; both are claimable
+-- once due, so one index serves claim().
+CREATE TABLE tasks (
+  id INTEGER PRIMARY KEY,
+  job_seq INTEGER NOT NULL,
+  kind INTEGER NOT NULL,
+  block_index INTEGER NOT NULL,      -- -1 for the assembly task
+  state INTEGER NOT NULL,            -- 0 waiting, 1 leased, 2 waiting for a retry
+  attempt INTEGER NOT NULL DEFAULT 0,  -- the fencing token of the latest claim
+  claims INTEGER NOT NULL DEFAULT 0,   -- claims not given back by release(): the poison counter
+  worker_id TEXT NOT NULL DEFAULT '',
+  due_ms INTEGER NOT NULL,
+  UNIQUE (job_seq, kind, block_index)  -- at most one assembly task per job, by construction
+);
+CREATE INDEX tasks_by_due ON tasks(due_ms);
+
+-- Figures for /metrics kept by triggers, so that counts() does not scan the jobs.
+-- jobs.N: jobs whose status is N now; blocks_done/blocks_failed: cumulative.
+CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+INSERT INTO counters VALUES ('jobs.0', 0), ('jobs.1', 0), ('jobs.2', 0), ('jobs.3', 0),
+  ('jobs.4', 0), ('blocks_done', 0), ('blocks_failed', 0);
+CREATE TRIGGER jobs_counted_on_insert AFTER INSERT ON jobs BEGIN
+  UPDATE counters SET value = value + 1 WHERE name = 'jobs.' || new.status;
+END;
+CREATE TRIGGER jobs_counted_on_status AFTER UPDATE OF status ON jobs
+WHEN old.status != new.status BEGIN
+  UPDATE counters SET value = value - 1 WHERE name = 'jobs.' || old.status;
+  UPDATE counters SET value = value + 1 WHERE name = 'jobs.' || new.status;
+END;
+CREATE TRIGGER jobs_counted_on_delete AFTER DELETE ON jobs BEGIN
+  UPDATE counters SET value = value - 1 WHERE name = 'jobs.' || old.status;
+END;
+CREATE TRIGGER blocks_counted_done AFTER UPDATE OF status ON blocks
+WHEN new.status = 2 AND old.status != 2 BEGIN
+  UPDATE counters SET value = value + 1 WHERE name = 'blocks_done';
+END;
+CREATE TRIGGER blocks_counted_failed AFTER UPDATE OF status ON blocks
+WHEN new.status = 3 AND old.status != 3 BEGIN
+  UPDATE counters SET value = value + 1 WHERE name = 'blocks_failed';
+END;
+
+CREATE TABLE users (
+  name TEXT PRIMARY KEY,
+  password_hash TEXT NOT NULL,
+  admin INTEGER NOT NULL,
+  created_at_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql";
+
+// Version 2: a block's fallback voices and cache flag, what each block cost (usage_json:
+// core/usage.h's JSON), and usage per user and provider, kept when jobs are deleted.
+constexpr const char* kVersion2 = R"sql(
+ALTER TABLE blocks ADD COLUMN fallback_json TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE blocks ADD COLUMN cache INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE blocks ADD COLUMN usage_json TEXT;
+CREATE TABLE usage (
+  owner TEXT NOT NULL,
+  provider TEXT NOT NULL,
+  calls INTEGER NOT NULL DEFAULT 0,
+  characters INTEGER NOT NULL DEFAULT 0,
+  cache_hits INTEGER NOT NULL DEFAULT 0,
+  failures INTEGER NOT NULL DEFAULT 0,
+  retries INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (owner, provider)
+) WITHOUT ROWID;
+)sql";
+
+// kMigrations[i] takes the schema from version i to i + 1.
+constexpr const char* kMigrations[] = {kVersion1, kVersion2};
+static_assert(std::size(kMigrations) == kSchemaVersion);
+
+}  // namespace
+
+Status migrate(Connection& db) {
+  if (auto s = db.exec("BEGIN IMMEDIATE"); !s) return s;
+  auto fail = [&db](Error error) {
+    (void)db.exec("ROLLBACK");
+    return Status(std::move(error));
+  };
+  // Read inside the write transaction: another process may have migrated meanwhile.
+  auto version = db.query_int("PRAGMA user_version");
+  if (!version) return fail(version.take_error());
+  const int64_t current = version->value_or(0);
+  if (current > kSchemaVersion) {
+    return fail(Error{ErrorKind::kInternal,
+                      "database schema version " + std::to_string(current) +
+                          " is newer than this binary's (" + std::to_string(kSchemaVersion) + ")",
+                      ""});
+  }
+  for (int64_t v = current; v < kSchemaVersion; ++v) {
+    if (auto s = db.exec(kMigrations[v]); !s) return fail(s.error());
+  }
+  const std::string set_version = "PRAGMA user_version=" + std::to_string(kSchemaVersion);
+  if (auto s = db.exec(set_version.c_str()); !s) return fail(s.error());
+  return db.exec("COMMIT");
+}
+
+}  // namespace polyvox::sqlite

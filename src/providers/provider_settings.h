@@ -1,0 +1,29 @@
+// Per-provider settings that the resilience layer (providers/resilient_provider.h) applies around
+// a provider: how many requests may be in flight, how long one may take, where to fall back.
+// Built from the configuration (providers/provider_config.h); handed out by ProviderRegistry.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace polyvox {
+
+// A provider and voice to try when a provider fails for good (config `fallback`).
+struct FallbackVoice {
+  std::string provider;
+  std::string voice;
+};
+
+struct ProviderSettings {
+  // Requests to this provider in flight at once, across the process; 0 = no limit of its own.
+  int max_concurrency = 0;
+  // Time to connect (TCP + TLS) and for one whole request; the provider applies both to each
+  // HTTP request it sends.
+  std::chrono::milliseconds connect_timeout{10'000};
+  std::chrono::milliseconds request_timeout{60'000};
+  // Tried in order when a block's provider fails with a final error or stays unavailable.
+  std::vector<FallbackVoice> fallback;
+};
+
+}  // namespace polyvox

@@ -1,0 +1,60 @@
+// The resilience policy around a provider, the same for every vendor: a concurrency limit
+// (callers over it wait, cancellably) and a circuit breaker. Retries are not done here: a failed
+// call returns at once so that the worker can hand the task back for a delayed retry
+// (retry_policy.h) instead of sleeping. Wraps any Provider; wiring wraps every configured one.
+#pragma once
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+
+#include "core/clock.h"
+#include "core/metrics.h"
+#include "providers/circuit_breaker.h"
+#include "providers/provider.h"
+
+namespace polyvox {
+
+struct ResilienceOptions {
+  unsigned max_concurrency = 0;  // calls in flight at once; 0 = unlimited
+  BreakerOptions breaker;
+};
+
+class ResilientProvider : public Provider {
+ public:
+  ResilientProvider(std::unique_ptr<Provider> inner, const Clock& clock, ResilienceOptions options,
+                    MetricsRegistry* metrics = nullptr);
+
+  const std::string& name() const override { return inner_->name(); }
+  std::string kind() const override { return inner_->kind(); }
+  std::vector<VoiceInfo> voices() const override { return inner_->voices(); }
+  std::vector<VoiceInfo> live_voices(const CancelToken* cancel = nullptr) override {
+    return inner_->live_voices(cancel);
+  }
+  std::optional<std::string> resolve_voice(std::string_view voice) const override {
+    return inner_->resolve_voice(voice);
+  }
+  std::size_t max_request_chars() const override { return inner_->max_request_chars(); }
+  std::string cache_identity() const override { return inner_->cache_identity(); }
+
+  // Waits for a concurrency slot (kUnavailable "cancelled" if cancelled meanwhile), fails fast
+  // with kUnavailable and retry_after_s while the circuit is open, otherwise calls the provider
+  // and feeds its outcome to the breaker.
+  Result<audio::EncodedAudio> synthesize(const SynthesisRequest& request) override;
+
+  CircuitBreaker::State breaker_state() const { return breaker_.state(); }
+  unsigned in_flight() const;
+
+ private:
+  std::unique_ptr<Provider> inner_;
+  ResilienceOptions options_;
+  CircuitBreaker breaker_;
+  mutable std::mutex mutex_;
+  std::condition_variable slot_freed_;
+  unsigned in_flight_ = 0;
+  Counter* calls_ = nullptr;
+  Counter* failures_ = nullptr;
+  Counter* short_circuited_ = nullptr;
+};
+
+}  // namespace polyvox

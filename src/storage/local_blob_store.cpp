@@ -1,0 +1,205 @@
+#include "storage/local_blob_store.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <stdexcept>
+
+#include "core/ids.h"
+
+namespace polyvox {
+namespace {
+
+namespace fs = std::filesystem;
+
+Error io_error(const std::string& what) {
+  return Error{ErrorKind::kIo, what + ": " + std::strerror(errno), ""};
+}
+
+Error bad_key(const std::string& key) {
+  return Error{ErrorKind::kInternal, "unsafe blob key '" + key + "'", ""};
+}
+
+// Writes `size` bytes, retrying short writes.
+bool write_all(int fd, const char* data, std::size_t size) {
+  while (size > 0) {
+    const ssize_t n = ::write(fd, data, size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    data += n;
+    size -= static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+class FileRangeReader : public BlobReader {
+ public:
+  FileRangeReader(int fd, uint64_t offset, uint64_t length)
+      : fd_(fd), offset_(offset), left_(length) {}
+  ~FileRangeReader() override { ::close(fd_); }
+
+  Result<std::size_t> read(char* buffer, std::size_t size) override {
+    if (left_ == 0) return std::size_t{0};
+    const std::size_t want = static_cast<std::size_t>(std::min<uint64_t>(left_, size));
+    ssize_t n;
+    do {
+      n = ::pread(fd_, buffer, want, static_cast<off_t>(offset_));
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) return io_error("cannot read blob");
+    if (n == 0) return Error{ErrorKind::kIo, "blob shorter than expected", ""};
+    offset_ += static_cast<uint64_t>(n);
+    left_ -= static_cast<uint64_t>(n);
+    return static_cast<std::size_t>(n);
+  }
+
+ private:
+  int fd_;
+  uint64_t offset_;
+  uint64_t left_;
+};
+
+}  // namespace
+
+bool is_safe_blob_key(const std::string& key) {
+  if (key.empty() || key.size() > 512 || key.front() == '/' || key.back() == '/') return false;
+  std::size_t segment_start = 0;
+  for (std::size_t i = 0; i <= key.size(); ++i) {
+    if (i == key.size() || key[i] == '/') {
+      const std::string_view segment(key.data() + segment_start, i - segment_start);
+      if (segment.empty() || segment == "." || segment == "..") return false;
+      segment_start = i + 1;
+      continue;
+    }
+    const char c = key[i];
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+LocalBlobStore::LocalBlobStore(fs::path root) : root_(std::move(root)) {
+  std::error_code ec;
+  fs::create_directories(root_, ec);
+  if (ec) throw std::runtime_error("cannot create " + root_.string() + ": " + ec.message());
+}
+
+std::optional<fs::path> LocalBlobStore::path_of(const std::string& key) const {
+  if (!is_safe_blob_key(key)) return std::nullopt;
+  return root_ / key;
+}
+
+Status LocalBlobStore::put(const std::string& key, const std::string& bytes) {
+  auto path = path_of(key);
+  if (!path) return bad_key(key);
+  std::error_code ec;
+  fs::create_directories(path->parent_path(), ec);
+  const std::string temp = path->string() + ".tmp-" + random_hex(6);
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) return io_error("cannot create " + temp);
+  const bool written = write_all(fd, bytes.data(), bytes.size()) && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!written || ::rename(temp.c_str(), path->c_str()) != 0) {
+    Error e = io_error("cannot store blob " + key);
+    ::unlink(temp.c_str());
+    return e;
+  }
+  return Status::success();
+}
+
+Status LocalBlobStore::put_file(const std::string& key, const fs::path& source) {
+  auto path = path_of(key);
+  if (!path) return bad_key(key);
+  std::error_code ec;
+  fs::create_directories(path->parent_path(), ec);
+  const std::string temp = path->string() + ".tmp-" + random_hex(6);
+  // A hard link is free when the source is on the same file system; otherwise copy.
+  if (::link(source.c_str(), temp.c_str()) != 0) {
+    fs::copy_file(source, temp, fs::copy_options::overwrite_existing, ec);
+    if (ec) return Error{ErrorKind::kIo, "cannot store blob " + key + ": " + ec.message(), ""};
+  }
+  if (::rename(temp.c_str(), path->c_str()) != 0) {
+    Error e = io_error("cannot store blob " + key);
+    ::unlink(temp.c_str());
+    return e;
+  }
+  return Status::success();
+}
+
+Result<std::string> LocalBlobStore::get(const std::string& key) {
+  auto path = path_of(key);
+  if (!path) return bad_key(key);
+  const int fd = ::open(path->c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return Error{ErrorKind::kNotFound, "no blob " + key, ""};
+    return io_error("cannot open blob " + key);
+  }
+  struct stat st {};
+  ::fstat(fd, &st);
+  std::string bytes(static_cast<std::size_t>(st.st_size), '\0');
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::read(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    done += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  if (done != bytes.size()) return Error{ErrorKind::kIo, "short read of blob " + key, ""};
+  return bytes;
+}
+
+Result<BlobInfo> LocalBlobStore::stat(const std::string& key) {
+  auto path = path_of(key);
+  if (!path) return bad_key(key);
+  struct stat st {};
+  if (::stat(path->c_str(), &st) != 0) {
+    if (errno == ENOENT) return Error{ErrorKind::kNotFound, "no blob " + key, ""};
+    return io_error("cannot stat blob " + key);
+  }
+  BlobInfo info;
+  info.size = static_cast<uint64_t>(st.st_size);
+  info.modified_ms = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1000000;
+  // Blobs are replaced by rename, never rewritten in place: inode + size + mtime identify a
+  // version.
+  char etag[64];
+  std::snprintf(etag, sizeof etag, "%lx-%lx-%lx", static_cast<unsigned long>(st.st_ino),
+                static_cast<unsigned long>(st.st_size),
+                static_cast<unsigned long>(st.st_mtim.tv_sec * 1000000000L + st.st_mtim.tv_nsec));
+  info.etag = etag;
+  return info;
+}
+
+Result<std::unique_ptr<BlobReader>> LocalBlobStore::open(const std::string& key, uint64_t offset,
+                                                         uint64_t length) {
+  auto path = path_of(key);
+  if (!path) return bad_key(key);
+  const int fd = ::open(path->c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return Error{ErrorKind::kNotFound, "no blob " + key, ""};
+    return io_error("cannot open blob " + key);
+  }
+  return std::unique_ptr<BlobReader>(new FileRangeReader(fd, offset, length));
+}
+
+Status LocalBlobStore::remove(const std::string& key) {
+  auto path = path_of(key);
+  if (!path) return bad_key(key);
+  if (::unlink(path->c_str()) != 0 && errno != ENOENT) return io_error("cannot remove blob " + key);
+  return Status::success();
+}
+
+bool LocalBlobStore::ping() {
+  const fs::path probe = root_ / (".ping-" + random_hex(6));
+  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return false;
+  ::close(fd);
+  ::unlink(probe.c_str());
+  return true;
+}
+
+}  // namespace polyvox

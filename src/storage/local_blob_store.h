@@ -1,0 +1,36 @@
+// BlobStore on the local file system: each key is a file under a root directory. Writes go to a
+// temporary file in the same directory and are renamed into place (atomic).
+#pragma once
+
+#include <filesystem>
+
+#include "storage/blob_store.h"
+
+namespace polyvox {
+
+class LocalBlobStore : public BlobStore {
+ public:
+  // Creates `root` if needed. Throws std::runtime_error when it cannot (fatal configuration).
+  explicit LocalBlobStore(std::filesystem::path root);
+
+  Status put(const std::string& key, const std::string& bytes) override;
+  Status put_file(const std::string& key, const std::filesystem::path& path) override;
+  Result<std::string> get(const std::string& key) override;
+  Result<BlobInfo> stat(const std::string& key) override;
+  Result<std::unique_ptr<BlobReader>> open(const std::string& key, uint64_t offset,
+                                           uint64_t length) override;
+  Status remove(const std::string& key) override;
+  bool ping() override;
+
+  // The file holding `key` (for tests and tools); nullopt for an unsafe key.
+  std::optional<std::filesystem::path> path_of(const std::string& key) const;
+
+ private:
+  std::filesystem::path root_;
+};
+
+// True when `key` is a safe relative blob key ([A-Za-z0-9._/-], no "..", no empty segment, no
+// leading "/", at most 512 characters).
+bool is_safe_blob_key(const std::string& key);
+
+}  // namespace polyvox

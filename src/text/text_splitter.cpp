@@ -1,0 +1,86 @@
+#include "text/text_splitter.h"
+
+#include <cstdint>
+
+namespace polyvox {
+namespace {
+
+// Code point boundaries of `text`: byte offsets where each code point starts, plus the end.
+std::vector<std::size_t> boundaries(std::string_view text) {
+  std::vector<std::size_t> b;
+  b.reserve(text.size() + 1);
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if ((static_cast<uint8_t>(text[i]) & 0xC0) != 0x80) b.push_back(i);
+  }
+  b.push_back(text.size());
+  return b;
+}
+
+// The code point starting at byte `at`.
+std::string_view char_at(std::string_view text, const std::vector<std::size_t>& b, std::size_t k) {
+  return text.substr(b[k], b[k + 1] - b[k]);
+}
+
+bool is_space(std::string_view c) {
+  return c == " " || c == "\t" || c == "\n" || c == "\r" || c == "\u00a0" || c == "\u3000";
+}
+
+// How good a cut after code point k is: 3 after a sentence end, 2 after a clause mark, 1 after a
+// space, 0 anywhere else. A cut "after" punctuation keeps the punctuation with its sentence.
+int cut_quality(std::string_view text, const std::vector<std::size_t>& b, std::size_t k) {
+  const std::string_view c = char_at(text, b, k);
+  const bool next_is_space_or_end = k + 2 >= b.size() || is_space(char_at(text, b, k + 1));
+  if ((c == "." || c == "!" || c == "?" || c == "\u061f" || c == "\u06d4" || c == "\u3002" ||
+       c == "\u2026") &&
+      next_is_space_or_end) {
+    return 3;
+  }
+  if (c == "\n") return 3;
+  if ((c == "," || c == ";" || c == ":" || c == "\u060c" || c == "\u061b" || c == "\u2014" ||
+       c == "\u2013" || c == ")") &&
+      next_is_space_or_end) {
+    return 2;
+  }
+  if (is_space(c)) return 1;
+  return 0;
+}
+
+}  // namespace
+
+std::vector<std::string> split_text(std::string_view text, std::size_t max_chars) {
+  std::vector<std::string> parts;
+  const auto b = boundaries(text);
+  const std::size_t count = b.size() - 1;  // code points
+  std::size_t start = 0;                   // in code points
+  while (start < count) {
+    if (count - start <= max_chars) {
+      parts.emplace_back(text.substr(b[start]));
+      break;
+    }
+    // The best cut within the window, the latest one of the best quality, looking first in
+    // the last two thirds of the window so that parts do not come out tiny; trailing spaces of
+    // the cut go with the part before it.
+    std::size_t best = start + max_chars - 1;  // cut after this code point
+    int best_quality = -1;
+    const std::size_t preferred_from = start + max_chars / 3;
+    auto search = [&](std::size_t from, std::size_t to) {
+      for (std::size_t k = to; k-- > from;) {
+        const int q = cut_quality(text, b, k);
+        if (q > best_quality) {
+          best_quality = q;
+          best = k;
+          if (q == 3) break;
+        }
+      }
+    };
+    search(preferred_from, start + max_chars);
+    if (best_quality <= 0) search(start, preferred_from);
+    std::size_t end = best + 1;
+    while (end < count && end - start < max_chars && is_space(char_at(text, b, end))) ++end;
+    parts.emplace_back(text.substr(b[start], b[end] - b[start]));
+    start = end;
+  }
+  return parts;
+}
+
+}  // namespace polyvox

@@ -1,0 +1,305 @@
+#include "worker/worker_pool.h"
+
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <random>
+
+#include "audio/assembler.h"
+#include "core/ids.h"
+#include "core/manifest.h"
+#include "log/log.h"
+
+namespace polyvox {
+namespace {
+
+std::string task_key(const Task& task) {
+  return task.job_id + (task.kind == TaskKind::kBlock ? "/b" + std::to_string(task.block_index)
+                                                      : std::string("/assemble"));
+}
+
+std::string segment_key(const Task& task, OutputFormat format) {
+  // The attempt is part of the key: a stale worker's late upload never overwrites the segment
+  // the accepted attempt stored.
+  return "jobs/" + task.job_id + "/segments/" + std::to_string(task.block_index) + "-" +
+         std::to_string(task.attempt) + "." + output_format_name(format);
+}
+
+std::string result_key(const std::string& job_id, OutputFormat format) {
+  return "jobs/" + job_id + "/final_audio." + output_format_name(format);
+}
+
+}  // namespace
+
+WorkerPool::WorkerPool(TaskQueue& queue, JobStore& jobs, BlobStore& blobs,
+                       ProviderRegistry& providers, Diacritizer& diacritizer, AudioCache* cache,
+                       const Clock& clock, MetricsRegistry& metrics, WorkerOptions options)
+    : queue_(queue),
+      jobs_(jobs),
+      blobs_(blobs),
+      providers_(providers),
+      diacritizer_(diacritizer),
+      cache_(cache),
+      clock_(clock),
+      options_(std::move(options)),
+      blocks_done_(metrics.counter("polyvox_blocks_done_total", "Blocks rendered").with({})),
+      blocks_failed_(
+          metrics.counter("polyvox_blocks_failed_total", "Blocks that failed for good").with({})),
+      retries_(metrics.counter("polyvox_task_retries_total", "Task failures retried later").with({})),
+      assemblies_(metrics.counter("polyvox_assemblies_total", "Final files assembled").with({})),
+      characters_sent_(metrics.counter("polyvox_provider_characters_total",
+                                       "Characters sent to providers", {"provider"})),
+      provider_latency_(metrics.histogram("polyvox_provider_latency_seconds",
+                                          "Time to render a block, by provider", {"provider"})) {
+  if (options_.worker_id.empty()) options_.worker_id = "worker-" + random_hex(6);
+  std::filesystem::create_directories(options_.scratch_dir);
+}
+
+WorkerPool::~WorkerPool() { stop(0); }
+
+void WorkerPool::start() {
+  for (unsigned i = 0; i < std::max(1u, options_.concurrency); ++i) {
+    threads_.emplace_back([this, i] { work_loop(i); });
+  }
+  heartbeat_thread_ = std::thread([this] { heartbeat_loop(); });
+}
+
+void WorkerPool::stop(int64_t grace_ms) {
+  std::call_once(stop_once_, [&] {
+    stopping_ = true;
+    queue_.interrupt();
+    {
+      std::unique_lock lock(mutex_);
+      wake_.notify_all();
+      // Wait for tasks in progress to finish; past the grace period give them back.
+      wake_.wait_for(lock, std::chrono::milliseconds(grace_ms), [&] { return in_flight_.empty(); });
+      for (auto& [key, task] : in_flight_) {
+        (void)queue_.release(task);
+        lost_[key] = true;
+      }
+    }
+    for (auto& t : threads_) t.join();
+    if (heartbeat_thread_.joinable()) heartbeat_thread_.join();
+  });
+}
+
+void WorkerPool::work_loop(unsigned slot) {
+  const std::string worker = options_.worker_id + "/" + std::to_string(slot);
+  while (!stopping_) {
+    auto claimed = queue_.claim(worker, options_.lease_ms, options_.idle_wait_ms);
+    if (!claimed) {
+      log::warn("cannot claim a task", {{"worker", worker}, {"error", claimed.error().message}});
+      std::unique_lock lock(mutex_);
+      wake_.wait_for(lock, std::chrono::seconds(1), [&] { return stopping_.load(); });
+      continue;
+    }
+    if (!claimed->has_value()) continue;
+    const Task task = **claimed;
+    if (stopping_) {
+      (void)queue_.release(task);
+      break;
+    }
+    {
+      std::lock_guard lock(mutex_);
+      in_flight_[task_key(task)] = task;
+      lost_[task_key(task)] = false;
+    }
+    ++busy_;
+    if (task.kind == TaskKind::kBlock) {
+      run_block(task);
+    } else {
+      run_assembly(task);
+    }
+    --busy_;
+    std::lock_guard lock(mutex_);
+    in_flight_.erase(task_key(task));
+    lost_.erase(task_key(task));
+    wake_.notify_all();
+  }
+}
+
+void WorkerPool::heartbeat_loop() {
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    wake_.wait_for(lock, std::chrono::milliseconds(options_.heartbeat_ms),
+                   [&] { return stopping_.load(); });
+    if (stopping_) break;
+    std::vector<Task> tasks;
+    for (const auto& [key, task] : in_flight_) tasks.push_back(task);
+    lock.unlock();
+    for (const Task& task : tasks) {
+      auto kept = queue_.heartbeat(task, options_.lease_ms);
+      if (kept && !*kept) {
+        std::lock_guard relock(mutex_);
+        if (lost_.count(task_key(task))) lost_[task_key(task)] = true;
+      }
+    }
+    lock.lock();
+  }
+}
+
+bool WorkerPool::lost(const Task& task) {
+  std::lock_guard lock(mutex_);
+  auto it = lost_.find(task_key(task));
+  return it != lost_.end() && it->second;
+}
+
+void WorkerPool::report_failure(const Task& task, const Error& error, int attempts_so_far) {
+  std::optional<int64_t> retry_at;
+  if (options_.retry.may_retry(error, attempts_so_far)) {
+    // The worker is free meanwhile: the queue hands the task out again when it is due.
+    thread_local std::mt19937_64 rng{std::random_device{}()};
+    retry_at = clock_.now_ms() + options_.retry.delay_ms(attempts_so_far, error, rng);
+    retries_.add();
+  }
+  auto reported = queue_.fail_task(task, error.message, retry_at);
+  const bool final_failure = !retry_at && reported && *reported == ReportOutcome::kAccepted;
+  if (final_failure) blocks_failed_.add();
+  log::write(final_failure ? log::Level::kError : log::Level::kWarn,
+             final_failure ? "task failed" : "task will be retried",
+             {{"job_id", task.job_id},
+              {"block", static_cast<long long>(task.block_index)},
+              {"attempt", static_cast<long long>(task.attempt)},
+              {"error", error.message}});
+}
+
+void WorkerPool::run_block(const Task& task) {
+  const auto started = std::chrono::steady_clock::now();
+  auto work = jobs_.get_block(task.job_id, task.block_index);
+  if (!work) {
+    if (work.error().kind == ErrorKind::kNotFound) {
+      (void)queue_.fail_task(task, "job or block no longer exists", std::nullopt);
+    } else {
+      report_failure(task, work.error(), 1);
+    }
+    return;
+  }
+  if (is_finished(work->job_status)) {
+    (void)queue_.fail_task(task, "job already finished", std::nullopt);
+    return;
+  }
+  const BlockSpec& spec = work->block.spec;
+  BlockContext context;
+  context.providers = &providers_;
+  context.diacritizer = &diacritizer_;
+  context.cache = cache_;
+  context.options = options_.render;
+  context.options.segment.format = work->output_format;
+  context.last = task.block_index + 1 == work->blocks_total;
+  // The last attempt allowed for a transient failure moves on to the block's fallbacks.
+  context.final_attempt = work->block.attempts > options_.retry.max_retries;
+  for (int direction : {-1, +1}) {
+    if ((direction < 0 && task.block_index == 0) ||
+        (direction > 0 && task.block_index + 1 >= work->blocks_total)) {
+      continue;
+    }
+    auto neighbour = jobs_.get_block(task.job_id, task.block_index + direction);
+    if (neighbour && neighbour->block.spec.provider == spec.provider &&
+        neighbour->block.spec.voice == spec.voice) {
+      (direction < 0 ? context.previous_text : context.next_text) = neighbour->block.spec.text;
+    }
+  }
+  Result<RenderedBlock> rendered = render_block(spec, context);
+  if (!rendered) {
+    report_failure(task, rendered.error(), work->block.attempts);
+    return;
+  }
+  provider_latency_.with({rendered->provider})
+      .observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  if (lost(task)) return;  // another attempt owns the block now; discard
+  const std::string key = segment_key(task, work->output_format);
+  if (Status s = blobs_.put(key, rendered->segment.bytes); !s) {
+    report_failure(task, s.error(), work->block.attempts);
+    return;
+  }
+  BlockResult result{key, rendered->segment.speech_samples, rendered->segment.pause_samples,
+                     rendered->provider, rendered->voice_id, rendered->usage};
+  if (work->block.attempts > 1) {
+    // Earlier attempts of this block ended in a transient failure and were retried.
+    ProviderUsage retried;
+    retried.provider = spec.provider;
+    retried.retries = static_cast<uint64_t>(work->block.attempts - 1);
+    add_usage(result.usage, retried);
+  }
+  for (const auto& u : result.usage) {
+    characters_sent_.with({u.provider}).add(u.characters);
+  }
+  auto completed = queue_.complete_block(task, result);
+  if (!completed) {
+    report_failure(task, completed.error(), work->block.attempts);
+    return;
+  }
+  if (completed->outcome == ReportOutcome::kRefused) {
+    (void)blobs_.remove(key);  // a late result: the block belongs to another attempt
+    log::info("late block result refused", {{"job_id", task.job_id},
+                                            {"block", static_cast<long long>(task.block_index)},
+                                            {"attempt", static_cast<long long>(task.attempt)}});
+    return;
+  }
+  if (completed->outcome == ReportOutcome::kAccepted) blocks_done_.add();
+  log::debug("block done", {{"job_id", task.job_id},
+                            {"block", static_cast<long long>(task.block_index)},
+                            {"provider", rendered->provider}});
+}
+
+void WorkerPool::run_assembly(const Task& task) {
+  auto job = jobs_.get_job(task.job_id, true);
+  if (!job) {
+    if (job.error().kind == ErrorKind::kNotFound) {
+      (void)queue_.fail_task(task, "job no longer exists", std::nullopt);
+    } else {
+      report_failure(task, job.error(), 1);
+    }
+    return;
+  }
+  Manifest manifest;
+  manifest.format = job->output_format;
+  manifest.sample_rate = options_.render.segment.sample_rate;
+  std::vector<std::string> keys;
+  int64_t offset = 0;
+  for (const auto& block : job->blocks) {
+    if (block.status != BlockStatus::kDone || !block.result) {
+      (void)queue_.fail_task(task, "block " + std::to_string(block.index) + " is not done",
+                             std::nullopt);
+      return;
+    }
+    keys.push_back(block.result->segment_key);
+    manifest.blocks.push_back({block.index, block.result->provider, block.result->voice_id,
+                               offset, block.result->speech_samples,
+                               block.result->pause_samples});
+    offset += block.result->speech_samples + block.result->pause_samples;
+  }
+  manifest.total_samples = offset;
+
+  const auto temp = options_.scratch_dir / ("assembly-" + task.job_id + "-" + random_hex(4));
+  std::FILE* out = std::fopen(temp.c_str(), "w+b");
+  if (!out) {
+    report_failure(task, Error{ErrorKind::kIo, "cannot create " + temp.string(), ""}, 1);
+    return;
+  }
+  auto assembled = audio::assemble_segments(
+      job->output_format, keys.size(), [&](std::size_t i) { return blobs_.get(keys[i]); }, out);
+  std::fclose(out);
+  const std::string key = result_key(job->id, job->output_format);
+  Status stored = assembled ? blobs_.put_file(key, temp) : Status(assembled.error());
+  std::filesystem::remove(temp);
+  if (!stored) {
+    report_failure(task, stored.error(), 1);
+    return;
+  }
+  if (assembled->samples != manifest.total_samples) {
+    (void)queue_.fail_task(task, "assembled duration differs from the blocks' total",
+                           std::nullopt);
+    return;
+  }
+  auto completed = queue_.complete_assembly(
+      task, AssemblyOutcome{key, manifest.to_json(-1), static_cast<int64_t>(assembled->bytes)});
+  if (completed && *completed == ReportOutcome::kAccepted) {
+    assemblies_.add();
+    log::info("job completed", {{"job_id", job->id},
+                                {"blocks", static_cast<long long>(job->blocks.size())},
+                                {"bytes", static_cast<long long>(assembled->bytes)}});
+  }
+}
+
+}  // namespace polyvox

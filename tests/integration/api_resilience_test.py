@@ -1,0 +1,231 @@
+#!/usr/bin/env python3
+"""The service under crashes and hostile clients: kill -9 at any moment then restart (every
+accepted job completes, each block once, one assembly), cleanup with short retentions, slow and
+greedy clients, SIGTERM."""
+import os
+import signal
+import socket
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from polyvox_server import Server, decoded_samples  # noqa: E402
+
+BINARY = None
+
+
+def long_job(blocks, words=12):
+    return {"blocks": [{"text": f"Block number {i}. " + "Some words to speak. " * (words // 4),
+                        "provider": "espeak" if i % 2 else "flite", "wait_after_ms": 100}
+                       for i in range(blocks)]}
+
+
+def completed_events(server, job_id):
+    return [e for e in server.logs() if e.get("msg") == "job completed" and e.get("job_id") == job_id]
+
+
+class CrashRecoveryTest(unittest.TestCase):
+    def check_complete(self, server, token, job_id, blocks):
+        status = server.wait_for(token, job_id, timeout=180)
+        self.assertEqual(status["status"], "completed", status)
+        self.assertEqual(status["progress"], f"{blocks}/{blocks}")
+        result = server.request("GET", f"/result/{job_id}", token=token).json()
+        manifest = result["manifest"]
+        self.assertEqual([b["index"] for b in manifest["blocks"]], list(range(blocks)))
+        audio = server.request("GET", f"/result/{job_id}/audio", token=token)
+        samples, errors = decoded_samples(audio.body)
+        self.assertEqual(errors, "")
+        self.assertAlmostEqual(samples * 1000.0 / 44100, manifest["duration_ms"], delta=30)
+
+    def test_kill_right_after_submit_and_mid_job(self):
+        server = Server(BINARY, TASK_LEASE_SECONDS=2).start()
+        try:
+            token = server.login()
+            first = server.submit(token, long_job(12))
+            server.kill()  # right after the 202
+            logs_before = list(server.log_lines)
+
+            server.start()
+            second = server.submit(token, long_job(40))
+            # Kill in the middle of the second job: once some blocks are done, none is assembled.
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                progress = server.request("GET", f"/status/{second}", token=token).json()
+                done = int(progress["progress"].split("/")[0])
+                if 0 < done < 40:
+                    break
+                time.sleep(0.02)
+            server.kill()
+            logs_before += list(server.log_lines)
+
+            server.log_lines.clear()
+            server.start()
+            self.check_complete(server, token, first, 12)
+            self.check_complete(server, token, second, 40)
+            # Exactly one assembly per job across the three runs.
+            server.log_lines[:0] = logs_before
+            self.assertEqual(len(completed_events(server, first)), 1)
+            self.assertEqual(len(completed_events(server, second)), 1)
+        finally:
+            server.close()
+
+    def test_sigterm_finishes_or_releases_work_and_exits_0(self):
+        server = Server(BINARY, TASK_LEASE_SECONDS=2).start()
+        try:
+            token = server.login()
+            job_id = server.submit(token, long_job(20))
+            self.assertEqual(server.stop(signal.SIGTERM), 0)
+            server.start()
+            self.check_complete(server, token, job_id, 20)
+        finally:
+            server.close()
+
+
+class FallbackTest(unittest.TestCase):
+    def test_a_voice_that_cannot_speak_the_block_falls_back(self):
+        # flite speaks no Arabic: its answer is silent, a retryable failure; once the retries are
+        # spent the block moves on to its fallback voice.
+        server = Server(BINARY, TASK_MAX_RETRIES=1, TASK_RETRY_DELAY_SECONDS=0).start()
+        try:
+            token = server.login()
+            job_id = server.submit(token, {"blocks": [
+                {"text": "مرحبا بالعالم", "provider": "flite", "arabic": True,
+                 "fallback": [{"provider": "espeak", "voice": "ar"}]}]})
+            status = server.wait_for(token, job_id, timeout=60)
+            self.assertEqual(status["status"], "completed", status)
+            self.assertEqual(status["blocks"][0]["provider"], "espeak")
+            usage = {u["provider"]: u for u in status["usage"]}
+            self.assertGreaterEqual(usage["flite"]["failures"], 1)
+            self.assertEqual(usage["flite"]["retries"], 1)
+            # Without a fallback the job fails, naming the block and why.
+            failed = server.submit(token, {"blocks": [{"text": "مرحبا بالعالم", "provider": "flite"}]})
+            status = server.wait_for(token, failed, timeout=60)
+            self.assertEqual(status["status"], "failed")
+            self.assertRegex(status["blocks"][0]["error"], r"provider 'flite': returned .*(silent|truncated)")
+            self.assertIn("block 0", status["error"])
+        finally:
+            server.close()
+
+
+class CleanupTest(unittest.TestCase):
+    def test_short_retentions_delete_old_jobs_and_temp_files(self):
+        server = Server(BINARY, CLEANUP_INTERVAL_SECONDS=1, JOB_RETENTION_SECONDS=2,
+                        TEMP_RETENTION_SECONDS=1).start()
+        try:
+            stale = os.path.join(server.data_dir, "tmp", "stale-temp-file")
+            os.makedirs(os.path.dirname(stale), exist_ok=True)
+            with open(stale, "w") as f:
+                f.write("x")
+            old = time.time() - 3600
+            os.utime(stale, (old, old))
+            token = server.login()
+            job_id = server.submit(token, {"blocks": [{"text": "Soon gone."}]})
+            server.wait_for(token, job_id)
+            job_dir = os.path.join(server.data_dir, "blobs", "jobs", job_id)
+            self.assertTrue(os.path.isdir(job_dir))
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                if server.request("GET", f"/status/{job_id}", token=token).status == 404:
+                    break
+                time.sleep(0.1)
+            self.assertEqual(server.request("GET", f"/status/{job_id}", token=token).status, 404)
+            self.assertEqual([f for _, _, fs in os.walk(job_dir) for f in fs], [])
+            self.assertFalse(os.path.exists(stale))
+        finally:
+            server.close()
+
+    def test_running_jobs_are_never_cleaned(self):
+        server = Server(BINARY, CLEANUP_INTERVAL_SECONDS=1, JOB_RETENTION_SECONDS=1,
+                        WORKER_CONCURRENCY=1).start()
+        try:
+            token = server.login()
+            job_id = server.submit(token, long_job(60))
+            # Several cleanup passes run while the job is queued or running.
+            status = server.wait_for(token, job_id, timeout=180)
+            self.assertEqual(status["status"], "completed")
+        finally:
+            server.close()
+
+
+class HostileClientTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server(BINARY, HTTP_HEADER_TIMEOUT_MS=500, HTTP_IDLE_TIMEOUT_MS=1000,
+                            HTTP_BODY_TIMEOUT_MS=500).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.close()
+
+    def connect(self):
+        return socket.create_connection(("127.0.0.1", self.server.port), timeout=10)
+
+    def test_slow_header_is_cut_off(self):
+        s = self.connect()
+        s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n")  # never finished
+        started = time.monotonic()
+        self.assertEqual(s.recv(1024), b"")  # the server closes the connection
+        self.assertLess(time.monotonic() - started, 5)
+        s.close()
+
+    def test_slow_body_is_cut_off(self):
+        s = self.connect()
+        s.sendall(b"POST /tts HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                  b"Content-Length: 100\r\n\r\n{\"blocks\"")
+        started = time.monotonic()
+        data = s.recv(1024)
+        while data:
+            data = s.recv(1024)
+        self.assertLess(time.monotonic() - started, 5)
+        s.close()
+
+    def test_garbage_gets_400_and_server_survives(self):
+        s = self.connect()
+        s.sendall(b"\x16\x03\x01 this is not http\r\n\r\n")
+        self.assertIn(b"400", s.recv(1024))
+        s.close()
+        self.assertEqual(self.server.request("GET", "/health").status, 200)
+
+    def test_huge_header_is_refused(self):
+        s = self.connect()
+        s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 40000 + b"\r\n\r\n")
+        self.assertIn(b"431", s.recv(1024))
+        s.close()
+
+
+class ConnectionCapTest(unittest.TestCase):
+    def test_connections_over_the_cap_get_503(self):
+        server = Server(BINARY, MAX_CONNECTIONS=20, HTTP_IDLE_TIMEOUT_MS=60000).start()
+        held = []
+        try:
+            # Each held connection has been served once, so the server has surely counted it.
+            for _ in range(20):
+                s = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+                s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+                self.assertIn(b"200 OK", s.recv(4096))
+                held.append(s)
+            extra = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+            extra.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            self.assertIn(b"503", extra.recv(1024))
+            extra.close()
+            for s in held:
+                s.close()
+            held.clear()
+            deadline = time.monotonic() + 10
+            status = None
+            while time.monotonic() < deadline and status != 200:
+                try:
+                    status = server.request("GET", "/health", timeout=2).status
+                except OSError:
+                    time.sleep(0.05)
+            self.assertEqual(status, 200)
+        finally:
+            for s in held:
+                s.close()
+            server.close()
+
+
+if __name__ == "__main__":
+    BINARY = sys.argv.pop(1)
+    unittest.main(verbosity=2)

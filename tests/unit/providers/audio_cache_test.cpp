@@ -1,0 +1,74 @@
+#include "providers/audio_cache.h"
+
+#include <gtest/gtest.h>
+
+#include "support/audio_fixtures.h"
+
+namespace polyvox {
+namespace {
+
+using test_support::TempDir;
+
+audio::EncodedAudio answer(std::size_t bytes, char fill = 'a') {
+  return audio::EncodedAudio{std::string(bytes, fill), audio::AudioEncoding::kPcmS16le, 24000};
+}
+
+TEST(AudioCacheTest, KeysDependOnIdentityVoiceAndText) {
+  const auto k = audio_cache_key("openai|https://x/v1|tts-1|mp3", "alloy", "Hello");
+  EXPECT_EQ(k.size(), 64u);
+  EXPECT_EQ(k, audio_cache_key("openai|https://x/v1|tts-1|mp3", "alloy", "Hello"));
+  EXPECT_NE(k, audio_cache_key("openai|https://x/v1|tts-1|mp3", "nova", "Hello"));
+  EXPECT_NE(k, audio_cache_key("openai|https://x/v1|tts-1|mp3", "alloy", "Hello."));
+  EXPECT_NE(k, audio_cache_key("openai|https://y/v1|tts-1|mp3", "alloy", "Hello"));
+  // Field boundaries matter: ("ab", "c") is not ("a", "bc").
+  EXPECT_NE(audio_cache_key("id", "ab", "c"), audio_cache_key("id", "a", "bc"));
+}
+
+TEST(AudioCacheTest, StoresAndReturnsAnswers) {
+  TempDir dir;
+  DiskAudioCache cache(dir.path(), 1 << 20);
+  const auto key = audio_cache_key("id", "v", "text");
+  EXPECT_FALSE(cache.get(key).has_value());
+  cache.put(key, answer(1000));
+  auto hit = cache.get(key);
+  ASSERT_TRUE(hit.has_value());
+  EXPECT_EQ(hit->bytes, std::string(1000, 'a'));
+  EXPECT_EQ(hit->encoding, audio::AudioEncoding::kPcmS16le);
+  EXPECT_EQ(hit->sample_rate, 24000);
+}
+
+TEST(AudioCacheTest, EvictsLeastRecentlyUsedBeyondItsSize) {
+  TempDir dir;
+  DiskAudioCache cache(dir.path(), 3 * 1005 + 10);  // three entries of 1000 bytes + header
+  const auto a = audio_cache_key("id", "v", "a");
+  const auto b = audio_cache_key("id", "v", "b");
+  const auto c = audio_cache_key("id", "v", "c");
+  const auto d = audio_cache_key("id", "v", "d");
+  cache.put(a, answer(1000));
+  cache.put(b, answer(1000));
+  cache.put(c, answer(1000));
+  ASSERT_TRUE(cache.get(a).has_value());  // a is now the most recent; b the least
+  cache.put(d, answer(1000));
+  EXPECT_TRUE(cache.get(a).has_value());
+  EXPECT_FALSE(cache.get(b).has_value());
+  EXPECT_TRUE(cache.get(c).has_value());
+  EXPECT_TRUE(cache.get(d).has_value());
+  EXPECT_LE(cache.size_bytes(), 3u * 1005 + 10);
+}
+
+TEST(AudioCacheTest, SurvivesARestart) {
+  TempDir dir;
+  const auto key = audio_cache_key("id", "v", "persisted");
+  {
+    DiskAudioCache cache(dir.path(), 1 << 20);
+    cache.put(key, answer(500, 'z'));
+  }
+  DiskAudioCache reopened(dir.path(), 1 << 20);
+  EXPECT_EQ(reopened.entries(), 1u);
+  auto hit = reopened.get(key);
+  ASSERT_TRUE(hit.has_value());
+  EXPECT_EQ(hit->bytes, std::string(500, 'z'));
+}
+
+}  // namespace
+}  // namespace polyvox

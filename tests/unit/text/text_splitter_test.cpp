@@ -1,0 +1,73 @@
+#include "text/text_splitter.h"
+
+#include <gtest/gtest.h>
+
+#include "core/utf8.h"
+
+namespace polyvox {
+namespace {
+
+std::string join(const std::vector<std::string>& parts) {
+  std::string out;
+  for (const auto& p : parts) out += p;
+  return out;
+}
+
+TEST(TextSplitterTest, ShortTextIsOnePart) {
+  EXPECT_EQ(split_text("Hello there.", 100), std::vector<std::string>{"Hello there."});
+  EXPECT_TRUE(split_text("", 10).empty());
+}
+
+TEST(TextSplitterTest, CutsAtSentenceEndsFirst) {
+  const std::string text = "First sentence here. Second one, with a clause, is longer. Third.";
+  auto parts = split_text(text, 45);
+  ASSERT_EQ(parts.size(), 2u);
+  EXPECT_EQ(parts[0], "First sentence here. ");
+  EXPECT_EQ(join(parts), text);
+}
+
+TEST(TextSplitterTest, FallsBackToClausesThenWords) {
+  const std::string clauses = "one two three, four five six, seven eight nine";
+  auto parts = split_text(clauses, 20);
+  EXPECT_EQ(parts[0], "one two three, ");
+  EXPECT_EQ(join(parts), clauses);
+  const std::string words = "alpha beta gamma delta epsilon zeta";
+  parts = split_text(words, 12);
+  for (const auto& p : parts) EXPECT_LE(utf8_length(p), 12u) << p;
+  EXPECT_EQ(parts[0], "alpha beta ");
+  EXPECT_EQ(join(parts), words);
+}
+
+TEST(TextSplitterTest, CutsInsideAWordOnlyWhenItMust) {
+  const std::string word = "abcdefghijklmnopqrstuvwxyz";
+  auto parts = split_text(word, 10);
+  EXPECT_EQ(parts, (std::vector<std::string>{"abcdefghij", "klmnopqrst", "uvwxyz"}));
+}
+
+TEST(TextSplitterTest, CountsCodePointsAndNeverSplitsOne) {
+  const std::string arabic = "مرحبا بالعالم. كيف حالك اليوم؟ أنا بخير، شكرا لك.";
+  for (std::size_t limit = 1; limit < 60; ++limit) {
+    auto parts = split_text(arabic, limit);
+    EXPECT_EQ(join(parts), arabic) << limit;
+    for (const auto& p : parts) {
+      EXPECT_TRUE(is_valid_utf8(p)) << limit;
+      EXPECT_LE(utf8_length(p), limit);
+    }
+  }
+  auto parts = split_text(arabic, 20);
+  EXPECT_EQ(parts[0], "مرحبا بالعالم. ");
+}
+
+TEST(TextSplitterTest, LongTextPartsStayNearTheLimit) {
+  std::string text;
+  for (int i = 0; i < 200; ++i) text += "Sentence number " + std::to_string(i) + " is here. ";
+  auto parts = split_text(text, 4096);
+  EXPECT_EQ(join(parts), text);
+  for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
+    EXPECT_GT(utf8_length(parts[i]), 4096u / 3);
+    EXPECT_EQ(parts[i].substr(parts[i].size() - 2), ". ");
+  }
+}
+
+}  // namespace
+}  // namespace polyvox

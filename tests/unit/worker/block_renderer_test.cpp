@@ -1,0 +1,200 @@
+#include "worker/block_renderer.h"
+
+#include <gtest/gtest.h>
+
+#include <mutex>
+
+#include "audio/wav.h"
+#include "support/audio_fixtures.h"
+
+namespace polyvox {
+namespace {
+
+using test_support::TempDir;
+
+// A scripted provider: speaks 60 ms of tone per character as WAV, or fails as told, and records
+// what it was asked.
+class ScriptedProvider : public Provider {
+ public:
+  explicit ScriptedProvider(std::string name, std::size_t max_chars = 0)
+      : name_(std::move(name)), max_chars_(max_chars) {}
+  const std::string& name() const override { return name_; }
+  std::string kind() const override { return "scripted"; }
+  std::vector<VoiceInfo> voices() const override { return {{"v", "v", "", ""}}; }
+  std::optional<std::string> resolve_voice(std::string_view voice) const override {
+    return voice == "v" || voice == "default" ? std::optional<std::string>("v") : std::nullopt;
+  }
+  std::size_t max_request_chars() const override { return max_chars_; }
+
+  Result<audio::EncodedAudio> synthesize(const SynthesisRequest& request) override {
+    std::lock_guard lock(mutex_);
+    texts.push_back(request.text);
+    previous.push_back(request.previous_text);
+    if (!failures.empty()) {
+      Error e = failures.front();
+      failures.erase(failures.begin());
+      return e;
+    }
+    double ms = 60.0 * static_cast<double>(request.text.size());
+    if (answer_ms) ms = *answer_ms;
+    auto speech = test_support::concat(test_support::silence(100, 16000),
+                                       test_support::tone(ms, 16000, 300.0, silent ? 0.0 : 0.3));
+    return audio::EncodedAudio{audio::wav_file(speech, 1600, 16000)};
+  }
+
+  std::vector<Error> failures;  // returned first, one per call
+  std::optional<double> answer_ms;
+  bool silent = false;
+  std::vector<std::string> texts;
+  std::vector<std::string> previous;
+
+ private:
+  std::string name_;
+  std::size_t max_chars_;
+  std::mutex mutex_;
+};
+
+class BlockRendererTest : public ::testing::Test {
+ protected:
+  ScriptedProvider& add(const std::string& name, std::size_t max_chars = 0) {
+    auto p = std::make_unique<ScriptedProvider>(name, max_chars);
+    ScriptedProvider& ref = *p;
+    registry_.add(std::move(p));
+    return ref;
+  }
+  BlockContext context(bool final_attempt = false) {
+    BlockContext c;
+    c.providers = &registry_;
+    c.diacritizer = &diacritizer_;
+    c.final_attempt = final_attempt;
+    c.last = true;
+    return c;
+  }
+  static BlockSpec block(std::string text, std::string provider = "main") {
+    BlockSpec b;
+    b.text = std::move(text);
+    b.provider = std::move(provider);
+    b.voice = "v";
+    return b;
+  }
+
+  ProviderRegistry registry_;
+  NoDiacritizer diacritizer_;
+};
+
+TEST_F(BlockRendererTest, RendersAndReportsUsage) {
+  ScriptedProvider& main = add("main");
+  auto rendered = render_block(block("Hello there"), context());
+  ASSERT_TRUE(rendered.ok()) << rendered.error().to_string();
+  EXPECT_EQ(rendered->provider, "main");
+  ASSERT_EQ(rendered->usage.size(), 1u);
+  EXPECT_EQ(rendered->usage[0].calls, 1u);
+  EXPECT_EQ(rendered->usage[0].characters, 11u);
+  EXPECT_EQ(main.texts, std::vector<std::string>{"Hello there"});
+  // 60 ms per character of tone, with the 50 ms of silence kept before and after it.
+  EXPECT_NEAR(audio::samples_to_ms(rendered->segment.speech_samples, 44100), 50 + 660.0 + 50, 5.0);
+}
+
+TEST_F(BlockRendererTest, SplitsLongTextAndJoinsPartsInOrder) {
+  ScriptedProvider& main = add("main", 20);
+  const std::string text = "First part here. Second part here. Third part here.";
+  auto rendered = render_block(block(text), context());
+  ASSERT_TRUE(rendered.ok()) << rendered.error().to_string();
+  std::string joined;
+  std::size_t total = 0;
+  for (const auto& t : main.texts) {
+    EXPECT_LE(t.size(), 20u);
+    total += t.size();
+  }
+  EXPECT_EQ(total, text.size());
+  EXPECT_EQ(rendered->usage[0].calls, main.texts.size());
+  EXPECT_GE(main.texts.size(), 3u);
+  // Three parts of tone, each with its own 100 ms lead and 100 ms tail of silence inside.
+  EXPECT_GT(audio::samples_to_ms(rendered->segment.speech_samples, 44100), 60.0 * 50);
+}
+
+TEST_F(BlockRendererTest, RepeatedBlockComesFromTheCache) {
+  ScriptedProvider& main = add("main");
+  TempDir dir;
+  DiskAudioCache cache(dir.path(), 1 << 24);
+  BlockContext c = context();
+  c.cache = &cache;
+  ASSERT_TRUE(render_block(block("Cache me"), c).ok());
+  auto again = render_block(block("Cache me"), c);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(main.texts.size(), 1u);
+  EXPECT_EQ(again->usage[0].calls, 0u);
+  EXPECT_EQ(again->usage[0].cache_hits, 1u);
+  BlockSpec uncached = block("Cache me");
+  uncached.cache = false;
+  ASSERT_TRUE(render_block(uncached, c).ok());
+  EXPECT_EQ(main.texts.size(), 2u);
+}
+
+TEST_F(BlockRendererTest, FinalFailureFallsBackAtOnce) {
+  ScriptedProvider& main = add("main");
+  ScriptedProvider& backup = add("backup");
+  main.failures.push_back({ErrorKind::kSynthesisFailed, "voice_not_found", ""});
+  BlockSpec b = block("Fall back");
+  b.fallback.push_back({"backup", "v"});
+  auto rendered = render_block(b, context());
+  ASSERT_TRUE(rendered.ok()) << rendered.error().to_string();
+  EXPECT_EQ(rendered->provider, "backup");
+  EXPECT_EQ(backup.texts.size(), 1u);
+  ASSERT_EQ(rendered->usage.size(), 2u);
+  EXPECT_EQ(rendered->usage[0].failures, 1u);
+}
+
+TEST_F(BlockRendererTest, TransientFailureIsRetriedLaterUnlessItIsTheLastAttempt) {
+  ScriptedProvider& main = add("main");
+  ScriptedProvider& backup = add("backup");
+  BlockSpec b = block("Transient");
+  b.fallback.push_back({"backup", "v"});
+  main.failures.push_back({ErrorKind::kUnavailable, "HTTP 503", ""});
+  auto early = render_block(b, context(/*final_attempt=*/false));
+  ASSERT_FALSE(early.ok());
+  EXPECT_EQ(early.error().kind, ErrorKind::kUnavailable);
+  EXPECT_TRUE(backup.texts.empty());
+  main.failures.push_back({ErrorKind::kUnavailable, "HTTP 503", ""});
+  auto last = render_block(b, context(/*final_attempt=*/true));
+  ASSERT_TRUE(last.ok());
+  EXPECT_EQ(last->provider, "backup");
+}
+
+TEST_F(BlockRendererTest, SilentAndTruncatedAnswersAreRetryableFailures) {
+  ScriptedProvider& main = add("main");
+  main.silent = true;
+  auto silent = render_block(block("Say something"), context());
+  ASSERT_FALSE(silent.ok());
+  EXPECT_EQ(silent.error().kind, ErrorKind::kUnavailable);
+  EXPECT_NE(silent.error().message.find("silent"), std::string::npos);
+  main.silent = false;
+  main.answer_ms = 40.0;  // far too short for 40 letters
+  auto truncated = render_block(block(std::string(40, 'a')), context());
+  ASSERT_FALSE(truncated.ok());
+  EXPECT_EQ(truncated.error().kind, ErrorKind::kUnavailable);
+  EXPECT_NE(truncated.error().message.find("truncated"), std::string::npos);
+}
+
+TEST_F(BlockRendererTest, EveryFailureIsNamed) {
+  ScriptedProvider& main = add("main");
+  ScriptedProvider& backup = add("backup");
+  main.failures.push_back({ErrorKind::kSynthesisFailed, "quota_exceeded", ""});
+  backup.failures.push_back({ErrorKind::kSynthesisFailed, "invalid_api_key", ""});
+  BlockSpec b = block("Nobody can");
+  b.fallback.push_back({"backup", "v"});
+  auto failed = render_block(b, context());
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error().kind, ErrorKind::kSynthesisFailed);
+  EXPECT_NE(failed.error().message.find("'main': quota_exceeded"), std::string::npos);
+  EXPECT_NE(failed.error().message.find("'backup': invalid_api_key"), std::string::npos);
+}
+
+TEST(SpokenLettersTest, IgnoresSpacesPunctuationAndArabicMarks) {
+  EXPECT_EQ(spoken_letters("Hi, you!"), 5u);
+  EXPECT_EQ(spoken_letters("مَرْحَبًا"), 5u);
+  EXPECT_EQ(spoken_letters("2024"), 4u);
+}
+
+}  // namespace
+}  // namespace polyvox
