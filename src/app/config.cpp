@@ -97,7 +97,8 @@ Config load_config(const Environment& env) {
   c.render.loudness.integrated_lufs =
       static_cast<double>(env.get_int("TARGET_LUFS", -16, -40, -5));
   c.diacritizer_url = env.get_or("DIACRITIZER_URL", "");
-  c.diacritizer = env.get_or("DIACRITIZER", c.diacritizer_url.empty() ? "none" : "http");
+  c.diacritizer = env.get_or("DIACRITIZER", c.diacritizer_url.empty() ? "embedded" : "http");
+  c.models_dir = env.get_or("POLYVOX_MODELS_DIR", POLYVOX_DEFAULT_MODELS_DIR);
   c.cache_enabled = env.get_bool("CACHE_ENABLED", true);
   c.breaker.failure_threshold =
       static_cast<int>(env.get_int("CIRCUIT_FAILURE_THRESHOLD", 5, 1, 1000));

@@ -65,8 +65,10 @@ struct Config {
   JobParseOptions job;       // DEFAULT_PROVIDER, MAX_BLOCKS, MAX_TEXT_CHARS, MAX_PAUSE_MS
   RenderOptions render;      // OUTPUT_SAMPLE_RATE, MP3_BITRATE_KBPS, MP3_QUALITY,
                              // TARGET_LUFS, MAX_TRUE_PEAK_DBTP
-  std::string diacritizer;       // DIACRITIZER: http (the default with DIACRITIZER_URL) | none
-  std::string diacritizer_url;   // DIACRITIZER_URL: the seed's diacritization server
+  std::string diacritizer;   // DIACRITIZER: "embedded", "none" or "http"; default "embedded",
+                             // or "http" when only DIACRITIZER_URL is set
+  std::string diacritizer_url;  // DIACRITIZER_URL (for the http diacritizer)
+  std::string models_dir;    // POLYVOX_MODELS_DIR; default: the source tree's models/
   BreakerOptions breaker;                      // CIRCUIT_FAILURE_THRESHOLD, CIRCUIT_OPEN_SECONDS
   bool cache_enabled = true;                   // CACHE_ENABLED
   uint64_t audio_cache_max_bytes = 1ULL << 30;  // AUDIO_CACHE_MAX_BYTES (1 GiB)

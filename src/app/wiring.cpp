@@ -16,6 +16,8 @@
 #include "providers/resilient_provider.h"
 #include "text/http_diacritizer.h"
 #include "storage/local_blob_store.h"
+#include "text/caching_diacritizer.h"
+#include "text/embedded_diacritizer.h"
 
 namespace polyvox {
 
@@ -114,8 +116,10 @@ std::unique_ptr<AudioCache> build_audio_cache(const Config& config, MetricsRegis
                                           config.audio_cache_max_bytes, metrics);
 }
 
-std::unique_ptr<Diacritizer> build_diacritizer(const Config& config,
-                                               std::shared_ptr<const http::HttpClient> http) {
+namespace {
+
+std::unique_ptr<Diacritizer> uncached_diacritizer(const Config& config,
+                                                  std::shared_ptr<const http::HttpClient> http) {
   if (config.diacritizer == "http") {
     if (config.diacritizer_url.empty()) {
       throw std::invalid_argument("DIACRITIZER=http needs DIACRITIZER_URL");
@@ -131,12 +135,26 @@ std::unique_ptr<Diacritizer> build_diacritizer(const Config& config,
     };
     return std::make_unique<Owning>(http, std::move(options));
   }
+  if (config.diacritizer == "embedded") {
+    auto embedded =
+        EmbeddedDiacritizer::create(config.models_dir + "/" + EmbeddedDiacritizer::kModelFile,
+                                    config.models_dir + "/" + EmbeddedDiacritizer::kLexiconFile);
+    if (!embedded) throw std::invalid_argument(embedded.error().to_string());
+    return std::move(embedded.value());
+  }
   if (config.diacritizer == "none") {
-    log::warn("Arabic blocks are not diacritized (no DIACRITIZER_URL; DIACRITIZER=none)");
+    log::warn("Arabic blocks are not diacritized (DIACRITIZER=none)");
     return std::make_unique<NoDiacritizer>();
   }
-  throw std::invalid_argument("DIACRITIZER must be http or none (got '" + config.diacritizer +
-                              "')");
+  throw std::invalid_argument("DIACRITIZER must be embedded, http or none (got '" +
+                              config.diacritizer + "')");
+}
+
+}  // namespace
+
+std::unique_ptr<Diacritizer> build_diacritizer(const Config& config,
+                                               std::shared_ptr<const http::HttpClient> http) {
+  return std::make_unique<CachingDiacritizer>(uncached_diacritizer(config, std::move(http)));
 }
 
 }  // namespace polyvox
