@@ -6,7 +6,7 @@
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 build="${1:-$repo/build}"
-gold="${2:-$repo/../shared/data/arabic/val.txt}"
+gold="${2:-$repo/tests/data/arabic/val.txt}"
 models="${POLYVOX_MODELS_DIR:-$repo/models}"
 model="$models/arabic_diacritizer.bin"
 tmp="$(mktemp -d)"

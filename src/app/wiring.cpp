@@ -18,6 +18,7 @@
 #include "storage/local_blob_store.h"
 #include "text/caching_diacritizer.h"
 #include "text/embedded_diacritizer.h"
+#include "text/lazy_diacritizer.h"
 
 namespace polyvox {
 
@@ -136,11 +137,21 @@ std::unique_ptr<Diacritizer> uncached_diacritizer(const Config& config,
     return std::make_unique<Owning>(http, std::move(options));
   }
   if (config.diacritizer == "embedded") {
-    auto embedded =
-        EmbeddedDiacritizer::create(config.models_dir + "/" + EmbeddedDiacritizer::kModelFile,
-                                    config.models_dir + "/" + EmbeddedDiacritizer::kLexiconFile);
-    if (!embedded) throw std::invalid_argument(embedded.error().to_string());
-    return std::move(embedded.value());
+    const std::string model = config.models_dir + "/" + EmbeddedDiacritizer::kModelFile;
+    const std::string lexicon = config.models_dir + "/" + EmbeddedDiacritizer::kLexiconFile;
+    // A missing model is a start-up error; loading it waits for the first Arabic block.
+    for (const std::string& file : {model, lexicon}) {
+      if (!std::filesystem::exists(file)) {
+        throw std::invalid_argument("diacritizer model file " + file +
+                                    " not found (POLYVOX_MODELS_DIR, or DIACRITIZER=none)");
+      }
+    }
+    return std::make_unique<LazyDiacritizer>(
+        "embedded", [model, lexicon]() -> Result<std::unique_ptr<Diacritizer>> {
+          auto embedded = EmbeddedDiacritizer::create(model, lexicon);
+          if (!embedded) return embedded.take_error();
+          return std::unique_ptr<Diacritizer>(std::move(embedded.value()));
+        });
   }
   if (config.diacritizer == "none") {
     log::warn("Arabic blocks are not diacritized (DIACRITIZER=none)");
