@@ -3,7 +3,7 @@
 the same run. The machine is noisy: every figure is the median of several alternating runs.
 
 usage: bench/run.py BUILD_DIR [section ...]
-sections: assembly synth rss store redis api (default: all)
+sections: assembly synth rss store redis api providers diacritizer (default: all)
 """
 import json
 import os
@@ -171,8 +171,23 @@ def bench_api(tmp):
     api_bench.run(BUILD)
 
 
+def bench_providers(tmp):
+    import providers_bench
+    providers_bench.run(BUILD)
+
+
+def bench_diacritizer(tmp):
+    section("Embedded Arabic diacritizer (bench/diacritizer.sh)")
+    result = subprocess.run([os.path.join(ROOT, "bench", "diacritizer.sh"), BUILD],
+                            capture_output=True, text=True)
+    print(result.stdout.rstrip())
+    if result.returncode != 0:
+        sys.exit(f"diacritizer benchmark failed:\n{result.stderr}")
+
+
 SECTIONS = {"assembly": bench_assembly, "synth": bench_synth, "rss": bench_rss,
-            "store": bench_store, "redis": bench_redis, "api": bench_api}
+            "store": bench_store, "redis": bench_redis, "api": bench_api,
+            "providers": bench_providers, "diacritizer": bench_diacritizer}
 
 
 def main():

@@ -1,9 +1,18 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package Polyvox needs to build, test and benchmark.
 # Idempotent: packages already present are skipped; apt-get runs only when something is missing.
+#   scripts/install-deps.sh            build, test and benchmark dependencies (make, CI)
+#   scripts/install-deps.sh --build    only what building the binary needs (container build stage)
+#   scripts/install-deps.sh --runtime  only what the polyvox binary needs to run (container image)
 set -euo pipefail
 
-packages=(
+runtime_packages=(
+  ca-certificates libcurl4 libhiredis0.14 libsqlite3-0 libavcodec59 libavformat59 libavutil57
+  libswresample4 libsoxr0 libmp3lame0 libebur128-1 libespeak-ng1 espeak-ng-data libflite1
+  libsodium23 libjwt0 libspdlog1.10 libfmt9 libtomlplusplus3 curl
+)
+
+build_packages=(
   # toolchain
   build-essential cmake ninja-build ccache pkg-config git ca-certificates python3
   # libraries (reasons: shared/docs/architecture.md)
@@ -13,10 +22,24 @@ packages=(
   libespeak-ng-dev espeak-ng-data flite1-dev
   libsodium-dev libjwt-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libtomlplusplus-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev libeigen3-dev
+)
+
+packages=(
+  "${build_packages[@]}"
+  # diacritizer training (tools/train_diacritizer) and its smoke test; OpenBLAS makes CPU
+  # training ~10x faster than the reference BLAS. Always run with /usr/bin/python3.
+  python3-torch python3-numpy libopenblas0-openmp
   # tools used by tests and benchmarks
-  ffmpeg espeak-ng lame sqlite3 redis-server nginx-light wrk hyperfine supervisor time
+  ffmpeg espeak-ng lame openssl sqlite3 redis-server nginx-light wrk hyperfine supervisor time
   chromium
 )
+
+case "${1:-}" in
+  --runtime) packages=("${runtime_packages[@]}") ;;
+  --build) packages=("${build_packages[@]}") ;;
+  "") ;;
+  *) echo "usage: $0 [--build|--runtime]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do
@@ -25,7 +48,7 @@ for p in "${packages[@]}"; do
   fi
 done
 # Node.js (npm packages: swagger-ui-dist, s3rver, OpenAPI validator) — any installed node will do.
-if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+if [ "${1:-}" != "--runtime" ] && { ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; }; then
   missing+=(nodejs npm)
 fi
 
@@ -36,4 +59,5 @@ if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -q
   $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+  if [ "${1:-}" = "--runtime" ]; then $SUDO rm -rf /var/lib/apt/lists/*; fi
 fi

@@ -70,8 +70,10 @@ HttpResponse voices(HttpRequest& request, ApiDeps& deps) {
                               deps.providers->unusable_reason(name) +
                               "); available providers: " + available);
   }
+  // Live from the vendor where it has a voices API (cached by the provider; the built-in table
+  // when the vendor cannot be reached): this route runs on the blocking pool.
   json list = json::array();
-  for (const auto& v : provider->voices()) {
+  for (const auto& v : provider->live_voices()) {
     list.push_back({{"name", v.name},
                     {"voice_id", v.voice_id},
                     {"language", v.language.empty() ? json(nullptr) : json(v.language)},
@@ -87,7 +89,8 @@ void register_meta_routes(Router& router, ApiDeps& deps) {
   router.add("GET", "/ready", [&deps](HttpRequest& r) { return ready(r, deps); });
   router.add("GET", "/metrics", [&deps](HttpRequest& r) { return metrics(r, deps); });
   router.add("GET", "/tts/providers", [&deps](HttpRequest& r) { return providers(r, deps); });
-  router.add("GET", "/tts/voices/{provider}", [&deps](HttpRequest& r) { return voices(r, deps); });
+  router.add("GET", "/tts/voices/{provider}", [&deps](HttpRequest& r) { return voices(r, deps); },
+             Execution::kBlocking);
 }
 
 }  // namespace polyvox

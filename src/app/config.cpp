@@ -96,14 +96,20 @@ Config load_config(const Environment& env) {
   c.render.segment.mp3_quality = static_cast<int>(env.get_int("MP3_QUALITY", 5, 0, 9));
   c.render.loudness.integrated_lufs =
       static_cast<double>(env.get_int("TARGET_LUFS", -16, -40, -5));
-  c.diacritizer = env.get_or("DIACRITIZER", "none");
+  c.diacritizer_url = env.get_or("DIACRITIZER_URL", "");
+  c.diacritizer = env.get_or("DIACRITIZER", c.diacritizer_url.empty() ? "embedded" : "http");
+  c.models_dir = env.get_or("POLYVOX_MODELS_DIR", POLYVOX_DEFAULT_MODELS_DIR);
   c.cache_enabled = env.get_bool("CACHE_ENABLED", true);
+  c.breaker.failure_threshold =
+      static_cast<int>(env.get_int("CIRCUIT_FAILURE_THRESHOLD", 5, 1, 1000));
+  c.breaker.open_ms = 1000 * env.get_int("CIRCUIT_OPEN_SECONDS", 30, 1, 3600);
   c.audio_cache_max_bytes =
       static_cast<uint64_t>(env.get_int("AUDIO_CACHE_MAX_BYTES", 1LL << 30, 0, 1LL << 50));
   c.render.answer.min_ms_per_letter =
       static_cast<double>(env.get_int("ANSWER_MIN_MS_PER_CHAR", 20, 0, 10000));
   c.render.answer.max_ms_per_letter =
       static_cast<double>(env.get_int("ANSWER_MAX_MS_PER_CHAR", 500, 1, 100000));
+  c.providers = load_providers_config([&env](const std::string& key) { return env.get(key); });
 
   ServiceConfig& s = c.service;
   s.http.host = env.get_or("HOST", "127.0.0.1");

@@ -8,6 +8,8 @@
 
 #include "api/http_server.h"
 #include "core/job_parser.h"
+#include "providers/circuit_breaker.h"
+#include "providers/provider_config.h"
 #include "worker/block_renderer.h"
 #include "worker/cleanup.h"
 #include "worker/worker_pool.h"
@@ -64,9 +66,15 @@ struct Config {
   JobParseOptions job;       // DEFAULT_PROVIDER, MAX_BLOCKS, MAX_TEXT_CHARS, MAX_PAUSE_MS
   RenderOptions render;      // OUTPUT_SAMPLE_RATE, MP3_BITRATE_KBPS, MP3_QUALITY,
                              // TARGET_LUFS, MAX_TRUE_PEAK_DBTP
-  std::string diacritizer;   // DIACRITIZER: "none" (until other diacritizers exist)
+  std::string diacritizer;   // DIACRITIZER: "embedded", "none" or "http"; default "embedded",
+                             // or "http" when only DIACRITIZER_URL is set
+  std::string diacritizer_url;  // DIACRITIZER_URL (for the http diacritizer)
+  std::string models_dir;    // POLYVOX_MODELS_DIR; default: the source tree's models/
+  BreakerOptions breaker;                      // CIRCUIT_FAILURE_THRESHOLD, CIRCUIT_OPEN_SECONDS
   bool cache_enabled = true;                   // CACHE_ENABLED
   uint64_t audio_cache_max_bytes = 1ULL << 30;  // AUDIO_CACHE_MAX_BYTES (1 GiB)
+  ProvidersConfig providers; // cloud providers: seed env variables + POLYVOX_CONFIG (TOML),
+                             // see providers/provider_config.h
   ServiceConfig service;
 };
 

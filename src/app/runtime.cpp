@@ -3,6 +3,7 @@
 #include <csignal>
 #include <filesystem>
 
+#include "http/http_client.h"
 #include "storage/local_blob_store.h"
 
 namespace polyvox {
@@ -33,8 +34,10 @@ Result<std::unique_ptr<Runtime>> open_runtime(const Config& config) {
   auto blobs = build_blob_store(config);
   if (!blobs) return blobs.take_error();
   runtime->blobs = std::move(blobs.value());
-  runtime->providers = build_providers(config, runtime->clock, &runtime->metrics);
-  runtime->diacritizer = build_diacritizer(config);
+  // One HTTP client (one connection pool) for providers, the diacritizer and storage.
+  auto http = std::make_shared<http::HttpClient>();
+  runtime->providers = build_providers(config, runtime->clock, &runtime->metrics, http);
+  runtime->diacritizer = build_diacritizer(config, http);
   runtime->cache = build_audio_cache(config, &runtime->metrics);
   return runtime;
 }

@@ -12,6 +12,7 @@
 
 #include "app/commands.h"
 #include "app/wiring.h"
+#include "http/http_client.h"
 #include "core/error_codes.h"
 #include "core/job_parser.h"
 #include "worker/job_renderer.h"
@@ -124,7 +125,8 @@ int run_synth(const SynthArgs& args, const Config& config) {
   if (!input) return fail(input.error());
 
   SystemClock clock;
-  auto providers = build_providers(config, clock);
+  auto http = std::make_shared<http::HttpClient>();
+  auto providers = build_providers(config, clock, nullptr, http);
   auto job = parse_job(*input, config.job, *providers);
   if (!job) return fail(job.error());
   if (!args.format.empty()) {
@@ -132,7 +134,7 @@ int run_synth(const SynthArgs& args, const Config& config) {
     if (!format) return fail(invalid_input("--format", "must be mp3 or wav"));
     job->output_format = *format;
   }
-  auto diacritizer = build_diacritizer(config);
+  auto diacritizer = build_diacritizer(config, http);
 
   auto output = PendingFile::create(args.output_path);
   if (!output) return fail(output.error());

@@ -14,19 +14,30 @@
 #include "jobs/sqlite/sqlite_database.h"
 #include "jobs/sqlite/sqlite_job_store.h"
 #include "jobs/sqlite/sqlite_user_store.h"
+#include "providers/elevenlabs_provider.h"
 #include "providers/espeak_provider.h"
 #include "providers/flite_provider.h"
+#include "providers/ghaymah_pro_provider.h"
+#include "providers/kokoro_provider.h"
+#include "providers/openai_provider.h"
+#include "log/log.h"
 #include "providers/resilient_provider.h"
+#include "text/http_diacritizer.h"
 #include "storage/local_blob_store.h"
+#include "text/caching_diacritizer.h"
+#include "text/embedded_diacritizer.h"
+#include "text/lazy_diacritizer.h"
 
 namespace polyvox {
 
 std::unique_ptr<ProviderRegistry> build_providers(const Config& config, const Clock& clock,
-                                                  MetricsRegistry* metrics) {
+                                                  MetricsRegistry* metrics,
+                                                  std::shared_ptr<const http::HttpClient> http) {
   auto registry = std::make_unique<ProviderRegistry>();
-  auto add = [&](std::unique_ptr<Provider> provider, ResilienceOptions options) {
-    registry->add(std::make_unique<ResilientProvider>(std::move(provider), clock, options,
-                                                      metrics));
+  auto add = [&](std::unique_ptr<Provider> provider, ResilienceOptions options,
+                 ProviderSettings settings = {}) {
+    registry->add(std::make_unique<ResilientProvider>(std::move(provider), clock, options, metrics),
+                  std::move(settings));
   };
   // The local engines serialize internally; they need no concurrency limit.
   if (auto espeak = EspeakProvider::create()) {
@@ -38,6 +49,28 @@ std::unique_ptr<ProviderRegistry> build_providers(const Config& config, const Cl
     add(std::move(flite.value()), {});
   } else {
     registry->add_unusable("flite", flite.error().message, "flite");
+  }
+  if (!http) http = std::make_shared<http::HttpClient>();
+  for (const CloudProviderConfig& c : config.providers.providers) {
+    if (!c.unusable_reason.empty()) {
+      registry->add_unusable(c.name, c.unusable_reason, c.kind);
+      continue;
+    }
+    std::unique_ptr<Provider> provider;
+    if (c.kind == "elevenlabs") {
+      provider = std::make_unique<ElevenLabsProvider>(c, http);
+    } else if (c.kind == "openai") {
+      provider = std::make_unique<OpenAiProvider>(c, http);
+    } else if (c.kind == "ghaymah_pro") {
+      provider = std::make_unique<GhaymahProProvider>(c, http);
+    } else if (c.kind == "kokoro") {
+      provider = std::make_unique<KokoroProvider>(c, http);
+    }
+    if (!provider) continue;
+    ResilienceOptions options;
+    options.max_concurrency = static_cast<unsigned>(c.settings.max_concurrency);
+    options.breaker = config.breaker;
+    add(std::move(provider), options, c.settings);
   }
   return registry;
 }
@@ -137,9 +170,55 @@ std::unique_ptr<AudioCache> build_audio_cache(const Config& config, MetricsRegis
                                           config.audio_cache_max_bytes, metrics);
 }
 
-std::unique_ptr<Diacritizer> build_diacritizer(const Config& config) {
-  if (config.diacritizer == "none") return std::make_unique<NoDiacritizer>();
-  throw std::invalid_argument("DIACRITIZER must be 'none' (got '" + config.diacritizer + "')");
+namespace {
+
+std::unique_ptr<Diacritizer> uncached_diacritizer(const Config& config,
+                                                  std::shared_ptr<const http::HttpClient> http) {
+  if (config.diacritizer == "http") {
+    if (config.diacritizer_url.empty()) {
+      throw std::invalid_argument("DIACRITIZER=http needs DIACRITIZER_URL");
+    }
+    if (!http) http = std::make_shared<http::HttpClient>();
+    HttpDiacritizerOptions options;
+    options.url = config.diacritizer_url;
+    // The client must live as long as the diacritizer: keep it with it.
+    struct Owning : HttpDiacritizer {
+      Owning(std::shared_ptr<const http::HttpClient> client, HttpDiacritizerOptions o)
+          : HttpDiacritizer(*client, std::move(o)), client_(std::move(client)) {}
+      std::shared_ptr<const http::HttpClient> client_;
+    };
+    return std::make_unique<Owning>(http, std::move(options));
+  }
+  if (config.diacritizer == "embedded") {
+    const std::string model = config.models_dir + "/" + EmbeddedDiacritizer::kModelFile;
+    const std::string lexicon = config.models_dir + "/" + EmbeddedDiacritizer::kLexiconFile;
+    // A missing model is a start-up error; loading it waits for the first Arabic block.
+    for (const std::string& file : {model, lexicon}) {
+      if (!std::filesystem::exists(file)) {
+        throw std::invalid_argument("diacritizer model file " + file +
+                                    " not found (POLYVOX_MODELS_DIR, or DIACRITIZER=none)");
+      }
+    }
+    return std::make_unique<LazyDiacritizer>(
+        "embedded", [model, lexicon]() -> Result<std::unique_ptr<Diacritizer>> {
+          auto embedded = EmbeddedDiacritizer::create(model, lexicon);
+          if (!embedded) return embedded.take_error();
+          return std::unique_ptr<Diacritizer>(std::move(embedded.value()));
+        });
+  }
+  if (config.diacritizer == "none") {
+    log::warn("Arabic blocks are not diacritized (DIACRITIZER=none)");
+    return std::make_unique<NoDiacritizer>();
+  }
+  throw std::invalid_argument("DIACRITIZER must be embedded, http or none (got '" +
+                              config.diacritizer + "')");
+}
+
+}  // namespace
+
+std::unique_ptr<Diacritizer> build_diacritizer(const Config& config,
+                                               std::shared_ptr<const http::HttpClient> http) {
+  return std::make_unique<CachingDiacritizer>(uncached_diacritizer(config, std::move(http)));
 }
 
 }  // namespace polyvox

@@ -10,19 +10,24 @@
 #include "auth/user_store.h"
 #include "core/clock.h"
 #include "core/metrics.h"
+#include "http/http_client.h"
 #include "jobs/job_store.h"
 #include "jobs/task_queue.h"
 #include "providers/audio_cache.h"
-#include "storage/blob_store.h"
 #include "providers/provider_registry.h"
+#include "storage/blob_store.h"
 #include "text/diacritizer.h"
 
 namespace polyvox {
 
-// Every provider, usable or not (with its reason), each wrapped in the resilience policy
-// (concurrency limit, circuit breaker). `metrics` may be null.
-std::unique_ptr<ProviderRegistry> build_providers(const Config& config, const Clock& clock,
-                                                  MetricsRegistry* metrics = nullptr);
+// Every provider, usable or not (with its reason): espeak, flite and the cloud providers of
+// config.providers (those lacking a key or URL as unusable), each wrapped in the resilience
+// policy (concurrency limit from its settings, circuit breaker). The cloud providers send through
+// `http` (one client per process, shared with the diacritizer and storage); a new client when
+// null. `metrics` may be null.
+std::unique_ptr<ProviderRegistry> build_providers(
+    const Config& config, const Clock& clock, MetricsRegistry* metrics = nullptr,
+    std::shared_ptr<const http::HttpClient> http = nullptr);
 
 // The job/task/user backend: SQLite in POLYVOX_DATA_DIR (embedded mode), or Redis at REDIS_URL
 // (distributed mode). The pointers stay valid while `owner` lives.
@@ -49,6 +54,7 @@ Result<std::unique_ptr<BlobStore>> build_blob_store(const Config& config);
 std::unique_ptr<AudioCache> build_audio_cache(const Config& config, MetricsRegistry* metrics);
 
 // The diacritizer chosen by DIACRITIZER; throws std::invalid_argument for an unknown name.
-std::unique_ptr<Diacritizer> build_diacritizer(const Config& config);
+std::unique_ptr<Diacritizer> build_diacritizer(
+    const Config& config, std::shared_ptr<const http::HttpClient> http = nullptr);
 
 }  // namespace polyvox

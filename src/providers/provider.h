@@ -2,6 +2,7 @@
 // beside this header (one file pair each) and are wired in src/app.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -42,8 +43,17 @@ class Provider {
   // configured providers may share a kind. Thread-safe.
   virtual std::string kind() const = 0;
 
-  // Every voice this provider offers. Thread-safe.
+  // Every voice this provider offers. Thread-safe. Never calls the vendor: for a vendor with a
+  // voices API this is the built-in table plus the last list live_voices() fetched.
   virtual std::vector<VoiceInfo> voices() const = 0;
+
+  // The voices as the vendor lists them now, for a vendor with a voices API (ElevenLabs GET
+  // /v1/voices): fetched at most once per the provider's cache time, merged with the built-in
+  // table; on any error, voices(). May block up to the provider's request timeout, so do not call
+  // it on an I/O thread. Default: voices(). Thread-safe.
+  virtual std::vector<VoiceInfo> live_voices(const CancelToken* cancel = nullptr) {
+    return voices();
+  }
 
   // The engine's id for `voice` as a user wrote it (a name, an id, a language code or
   // "default"); nullopt when the provider has no such voice. Thread-safe.

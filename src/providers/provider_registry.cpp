@@ -11,6 +11,16 @@ void ProviderRegistry::add(std::unique_ptr<Provider> provider) {
   usable_.emplace(name, std::move(provider));
 }
 
+void ProviderRegistry::add(std::unique_ptr<Provider> provider, ProviderSettings settings) {
+  settings_[provider->name()] = std::move(settings);
+  add(std::move(provider));
+}
+
+ProviderSettings ProviderRegistry::settings_of(std::string_view name) const {
+  auto it = settings_.find(name);
+  return it == settings_.end() ? ProviderSettings{} : it->second;
+}
+
 void ProviderRegistry::add_unusable(const std::string& name, const std::string& reason,
                                     const std::string& kind) {
   if (usable_.count(name)) return;

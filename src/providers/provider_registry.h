@@ -8,6 +8,7 @@
 
 #include "core/provider_directory.h"
 #include "providers/provider.h"
+#include "providers/provider_settings.h"
 
 namespace polyvox {
 
@@ -16,6 +17,8 @@ class ProviderRegistry : public ProviderDirectory {
   // Adds a usable provider under provider->name(). REQUIRES: the name is not registered yet.
   // Not thread-safe: register everything before sharing the registry.
   void add(std::unique_ptr<Provider> provider);
+  // The same, with the settings the resilience layer applies to it (provider_settings.h).
+  void add(std::unique_ptr<Provider> provider, ProviderSettings settings);
 
   // Records that `name` exists but cannot be used, and why ("OPENAI_API_KEY is not set").
   void add_unusable(const std::string& name, const std::string& reason,
@@ -26,6 +29,10 @@ class ProviderRegistry : public ProviderDirectory {
 
   // The usable provider called `name`, or nullptr. Thread-safe.
   Provider* find(std::string_view name) const;
+
+  // The settings of `name`; ProviderSettings{} for a provider added without any or unknown.
+  // Thread-safe.
+  ProviderSettings settings_of(std::string_view name) const;
 
   // Names of every known provider, usable or not, sorted. Thread-safe.
   std::vector<std::string> all_providers() const;
@@ -39,6 +46,7 @@ class ProviderRegistry : public ProviderDirectory {
   std::map<std::string, std::unique_ptr<Provider>, std::less<>> usable_;
   std::map<std::string, std::string, std::less<>> unusable_;
   std::map<std::string, std::string, std::less<>> kinds_;
+  std::map<std::string, ProviderSettings, std::less<>> settings_;
 };
 
 }  // namespace polyvox

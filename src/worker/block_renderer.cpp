@@ -187,8 +187,12 @@ Result<RenderedBlock> render_block(const BlockSpec& block, const BlockContext& c
     text = std::move(diacritized.value());
   }
 
+  // The block's own fallback voices, else those its provider's configuration names.
   std::vector<VoiceChoice> candidates{{block.provider, block.voice}};
-  candidates.insert(candidates.end(), block.fallback.begin(), block.fallback.end());
+  const std::vector<VoiceChoice> fallback =
+      block.fallback.empty() ? context.providers->settings_of(block.provider).fallback
+                             : block.fallback;
+  candidates.insert(candidates.end(), fallback.begin(), fallback.end());
   std::vector<ProviderUsage> usage;
   std::string failures;
   std::optional<Error> first_error;

@@ -203,7 +203,7 @@ TEST_F(JobParserTest, RejectsInvalidUtf8) {
       << e.message;
 }
 
-TEST_F(JobParserTest, ParsesFallbackVoicesAndCacheFlag) {
+TEST_F(JobParserTest, ParsesVoiceChoicesAndCacheFlag) {
   auto job = parse(R"({"blocks": [{"text": "a", "cache": false, "fallback": [
       {"provider": "flite", "voice": "rms"}, {"provider": "espeak"}]}]})");
   ASSERT_TRUE(job.ok()) << job.error().to_string();

@@ -260,7 +260,7 @@ TEST_P(JobStoreTest, ReopenedDatabaseKeepsJobsBlocksAndTasks) {
   EXPECT_EQ(reclaimed.attempt, second.attempt + 1);
 }
 
-TEST_P(JobStoreTest, KeepsFallbackVoicesAndTheCacheFlag) {
+TEST_P(JobStoreTest, KeepsVoiceChoicesAndTheCacheFlag) {
   NewJob job = make_job("alice", 2);
   job.spec.blocks[1].fallback = {{"flite", "rms"}, {"espeak", "default"}};
   job.spec.blocks[1].cache = false;

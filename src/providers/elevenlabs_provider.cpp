@@ -1,0 +1,155 @@
+#include "providers/elevenlabs_provider.h"
+
+#include <cctype>
+#include <nlohmann/json.hpp>
+
+#include "log/log.h"
+#include "providers/vendor_response.h"
+
+namespace polyvox {
+namespace {
+
+using nlohmann::json;
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// ElevenLabs voice ids are 20 letters and digits ("21m00Tcm4TlvDq8ikWAM").
+bool looks_like_voice_id(std::string_view voice) {
+  if (voice.size() != 20) return false;
+  for (char c : voice) {
+    if (!std::isalnum(static_cast<unsigned char>(c))) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+ElevenLabsProvider::ElevenLabsProvider(CloudProviderConfig config,
+                                       std::shared_ptr<const http::HttpClient> http)
+    : config_(std::move(config)), http_(std::move(http)), table_(voice_table_for(config_)) {
+  if (config_.output_format.rfind("pcm_", 0) == 0) {
+    pcm_rate_ = std::stoi(config_.output_format.substr(4));
+  }
+}
+
+std::vector<VoiceInfo> ElevenLabsProvider::voices() const {
+  std::lock_guard lock(live_mutex_);
+  return voices_locked_copy();
+}
+
+std::vector<VoiceInfo> ElevenLabsProvider::live_voices(const CancelToken* cancel) {
+  {
+    std::lock_guard lock(live_mutex_);
+    if (live_fetched_ &&
+        std::chrono::steady_clock::now() - live_fetched_at_ < config_.voices_cache_ttl) {
+      return voices_locked_copy();
+    }
+  }
+  auto fetched = fetch_voices(cancel);
+  if (!fetched) {
+    log::warn("voice list unavailable, using the built-in table",
+              {{"provider", config_.name}, {"error", fetched.error().message}});
+    return voices();
+  }
+  std::lock_guard lock(live_mutex_);
+  live_.clear();
+  live_by_name_.clear();
+  live_ids_.clear();
+  for (auto& v : *fetched) {
+    if (table_.resolve(v.voice_id)) continue;  // already in the table under the seed's name
+    live_by_name_.emplace(lower(v.name), v.voice_id);
+    live_ids_.insert(v.voice_id);
+    live_.push_back(std::move(v));
+  }
+  live_fetched_ = true;
+  live_fetched_at_ = std::chrono::steady_clock::now();
+  return voices_locked_copy();
+}
+
+std::vector<VoiceInfo> ElevenLabsProvider::voices_locked_copy() const {
+  std::vector<VoiceInfo> out = table_.voices();
+  out.insert(out.end(), live_.begin(), live_.end());
+  return out;
+}
+
+Result<std::vector<VoiceInfo>> ElevenLabsProvider::fetch_voices(const CancelToken* cancel) const {
+  http::HttpClientRequest request;
+  request.url = config_.base_url + "/v1/voices";
+  request.headers = {{"xi-api-key", config_.api_key}, {"Accept", "application/json"}};
+  request.connect_timeout = config_.settings.connect_timeout;
+  request.total_timeout = config_.settings.request_timeout;
+  request.cancel = cancel;
+  auto response = exchange(*http_, config_.name, request, config_.api_key);
+  if (!response) return response.take_error();
+  const json doc = json::parse(response->body, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded() || !doc.contains("voices") || !doc["voices"].is_array()) {
+    return Error{ErrorKind::kUnavailable, config_.name + ": GET /v1/voices: no voice list", ""};
+  }
+  std::vector<VoiceInfo> out;
+  for (const auto& v : doc["voices"]) {
+    if (!v.is_object() || !v.value("voice_id", json()).is_string()) continue;
+    VoiceInfo info;
+    info.voice_id = v["voice_id"].get<std::string>();
+    info.name = v.value("name", json()).is_string() ? v["name"].get<std::string>() : info.voice_id;
+    if (auto labels = v.find("labels"); labels != v.end() && labels->is_object()) {
+      const std::string gender = lower(labels->value("gender", ""));
+      if (gender == "male" || gender == "female") info.gender = gender;
+      info.language = labels->value("language", "");
+    }
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
+std::optional<std::string> ElevenLabsProvider::resolve_voice(std::string_view voice) const {
+  std::string_view wanted = voice;
+  if (lower(voice) == "default") wanted = config_.default_voice;
+  if (auto id = table_.resolve(wanted)) return id;
+  {
+    std::lock_guard lock(live_mutex_);
+    if (auto it = live_by_name_.find(lower(wanted)); it != live_by_name_.end()) return it->second;
+    if (live_ids_.count(wanted)) return std::string(wanted);
+  }
+  if (looks_like_voice_id(wanted)) return std::string(wanted);
+  return std::nullopt;
+}
+
+Result<audio::EncodedAudio> ElevenLabsProvider::synthesize(const SynthesisRequest& request) {
+  json body = {{"text", request.text}, {"model_id", config_.model}};
+  if (!request.previous_text.empty()) body["previous_text"] = request.previous_text;
+  if (!request.next_text.empty()) body["next_text"] = request.next_text;
+  const ElevenLabsVoiceSettings& vs = config_.voice_settings;
+  if (!vs.empty()) {
+    json settings = json::object();
+    if (vs.stability) settings["stability"] = *vs.stability;
+    if (vs.similarity_boost) settings["similarity_boost"] = *vs.similarity_boost;
+    if (vs.style) settings["style"] = *vs.style;
+    if (vs.use_speaker_boost) settings["use_speaker_boost"] = *vs.use_speaker_boost;
+    if (vs.speed) settings["speed"] = *vs.speed;
+    body["voice_settings"] = std::move(settings);
+  }
+  std::string url = config_.base_url + "/v1/text-to-speech/" +
+                    http::percent_encode(request.voice_id) +
+                    "?output_format=" + http::percent_encode(config_.output_format);
+  if (config_.enable_logging && !*config_.enable_logging) url += "&enable_logging=false";
+  auto http_request =
+      json_post(std::move(url), body.dump(-1, ' ', false, json::error_handler_t::replace),
+                config_.settings, request.cancel);
+  http_request.headers.emplace_back("xi-api-key", config_.api_key);
+  auto response = exchange(*http_, config_.name, http_request, config_.api_key);
+  if (!response) return response.take_error();
+  if (auto error = non_audio_error(config_.name, *response, config_.api_key)) return *error;
+  audio::EncodedAudio out;
+  out.bytes = std::move(response->body);
+  if (pcm_rate_ > 0) {
+    out.encoding = audio::AudioEncoding::kPcmS16le;
+    out.sample_rate = pcm_rate_;
+  }
+  return out;
+}
+
+}  // namespace polyvox

@@ -1,0 +1,56 @@
+// ElevenLabs text-to-speech over its HTTP API (shared/docs/providers.md): POST
+// {base}/v1/text-to-speech/{voice_id}?output_format=..., key in xi-api-key, the neighbouring
+// blocks' text as previous_text/next_text; voices from the seed's table, the configuration, the
+// live GET /v1/voices list, or any raw 20-character voice id.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+
+#include "http/http_client.h"
+#include "providers/provider.h"
+#include "providers/provider_config.h"
+#include "providers/voice_table.h"
+
+namespace polyvox {
+
+class ElevenLabsProvider : public Provider {
+ public:
+  // REQUIRES: config.kind == "elevenlabs", a base URL and a key (unusable_reason empty).
+  ElevenLabsProvider(CloudProviderConfig config, std::shared_ptr<const http::HttpClient> http);
+
+  const std::string& name() const override { return config_.name; }
+  std::string kind() const override { return "elevenlabs"; }
+  std::vector<VoiceInfo> voices() const override;
+  std::vector<VoiceInfo> live_voices(const CancelToken* cancel = nullptr) override;
+  // A name of the table or of the live list (any case), a voice id, "default" (the configured
+  // default voice, rachel unless set), or any 20-character alphanumeric id.
+  std::optional<std::string> resolve_voice(std::string_view voice) const override;
+  // The configured output format's audio: MP3 or Ogg Opus as kContainer, pcm_<rate> as
+  // kPcmS16le at that rate.
+  Result<audio::EncodedAudio> synthesize(const SynthesisRequest& request) override;
+  std::size_t max_request_chars() const override { return config_.max_request_chars; }
+  std::string cache_identity() const override { return cache_identity_; }
+
+ private:
+  Result<std::vector<VoiceInfo>> fetch_voices(const CancelToken* cancel) const;
+  std::vector<VoiceInfo> voices_locked_copy() const;  // REQUIRES: live_mutex_ held
+
+  CloudProviderConfig config_;
+  std::shared_ptr<const http::HttpClient> http_;
+  VoiceTable table_;
+  std::string cache_identity_ = polyvox::cache_identity(config_);
+  int pcm_rate_ = 0;  // > 0 when the output format is pcm_<rate>
+
+  mutable std::mutex live_mutex_;  // guards the members below
+  std::vector<VoiceInfo> live_;    // last list fetched, without the table's voices
+  std::map<std::string, std::string, std::less<>> live_by_name_;  // lower-case name -> id
+  std::set<std::string, std::less<>> live_ids_;
+  std::chrono::steady_clock::time_point live_fetched_at_;
+  bool live_fetched_ = false;
+};
+
+}  // namespace polyvox

@@ -1,0 +1,463 @@
+#include "providers/provider_config.h"
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+
+#include "providers/voice_table.h"
+
+namespace polyvox {
+namespace {
+
+const std::set<std::string, std::less<>> kKinds = {"elevenlabs", "openai", "ghaymah_pro", "kokoro"};
+
+std::string strip_trailing_slashes(std::string url) {
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url;
+}
+
+std::string env_or(const EnvLookup& env, const std::string& key, const std::string& fallback) {
+  auto v = env(key);
+  return v && !v->empty() ? *v : fallback;
+}
+
+// Reads the key from `key_env` and records what is missing.
+void resolve_secrets(const EnvLookup& env, CloudProviderConfig& c,
+                     std::vector<std::string>& missing) {
+  if (c.api_key_env.empty()) return;
+  c.api_key = env_or(env, c.api_key_env, "");
+  if (c.api_key.empty()) missing.push_back(c.api_key_env);
+}
+
+std::string not_set_reason(const std::vector<std::string>& missing) {
+  if (missing.empty()) return "";
+  std::string out;
+  for (std::size_t i = 0; i < missing.size(); ++i) {
+    if (i) out += i + 1 == missing.size() ? " and " : ", ";
+    out += missing[i];
+  }
+  return out + (missing.size() == 1 ? " is not set" : " are not set");
+}
+
+CloudProviderConfig builtin(const std::string& name, const std::string& kind) {
+  CloudProviderConfig c;
+  c.name = name;
+  c.kind = kind;
+  c.voice_table = kind;
+  c.settings.max_concurrency = 4;
+  return c;
+}
+
+std::vector<CloudProviderConfig> builtins(const EnvLookup& env) {
+  std::vector<CloudProviderConfig> out;
+
+  CloudProviderConfig eleven = builtin("elevenlabs", "elevenlabs");
+  eleven.base_url = env_or(env, "ELEVENLABS_BASE_URL", "https://api.elevenlabs.io");
+  eleven.api_key_env = "ELEVENLABS_API_KEY";
+  eleven.model = env_or(env, "ELEVENLABS_MODEL_ID", "eleven_multilingual_v2");
+  eleven.output_format = env_or(env, "ELEVENLABS_OUTPUT_FORMAT", "mp3_44100_128");
+  eleven.default_voice = "rachel";
+  eleven.settings.request_timeout = std::chrono::milliseconds(120'000);
+  out.push_back(eleven);
+
+  CloudProviderConfig openai = builtin("openai", "openai");
+  openai.base_url = env_or(env, "OPENAI_BASE_URL", "https://api.openai.com/v1");
+  openai.api_key_env = "OPENAI_API_KEY";
+  openai.model = env_or(env, "OPENAI_TTS_MODEL", "tts-1");
+  openai.organization = env_or(env, "OPENAI_ORG_ID", "");
+  openai.project = env_or(env, "OPENAI_PROJECT_ID", "");
+  openai.output_format = "mp3";
+  openai.default_voice = "alloy";
+  openai.max_request_chars = 4096;
+  openai.settings.max_concurrency = 8;
+  out.push_back(openai);
+
+  CloudProviderConfig ghaymah = builtin("ghaymah", "openai");
+  ghaymah.voice_table = "ghaymah";
+  ghaymah.base_url_env = "GHAYMAH_API_BASE_URL";
+  ghaymah.base_url = env_or(env, ghaymah.base_url_env, "");
+  ghaymah.api_key_env = "GHAYMAH_API_KEY";
+  ghaymah.model = "tts-1";
+  ghaymah.output_format = "mp3";
+  ghaymah.default_voice = "ar-SA-HamedNeural";
+  ghaymah.max_request_chars = 4096;
+  ghaymah.settings.max_concurrency = 8;
+  out.push_back(ghaymah);
+
+  CloudProviderConfig pro = builtin("ghaymah_pro", "ghaymah_pro");
+  pro.base_url_env = "GHAYMAH_PRO_API_BASE_URL";
+  pro.base_url = env_or(env, pro.base_url_env, "");
+  pro.api_key_env = "GHAYMAH_PRO_API_KEY";
+  pro.output_format = "mp3";
+  pro.default_voice = "male-1";
+  out.push_back(pro);
+
+  CloudProviderConfig kokoro = builtin("kokoro", "kokoro");
+  kokoro.base_url_env = "KOKORO_API_BASE_URL";
+  kokoro.base_url = env_or(env, kokoro.base_url_env, "");
+  kokoro.default_voice = "default";
+  out.push_back(kokoro);
+  return out;
+}
+
+// Reads one [providers.<name>] table into `c`, checking every key.
+class SectionReader {
+ public:
+  SectionReader(const std::string& source, const std::string& name, const toml::table& table)
+      : where_(source + ": [providers." + name + "]"), table_(table) {
+    static const std::set<std::string, std::less<>> known = {"kind",
+                                                             "base_url",
+                                                             "base_url_env",
+                                                             "api_key_env",
+                                                             "model",
+                                                             "default_voice",
+                                                             "voice_table",
+                                                             "voices",
+                                                             "accept_any_voice",
+                                                             "output_format",
+                                                             "speed",
+                                                             "instructions",
+                                                             "organization",
+                                                             "project",
+                                                             "enable_logging",
+                                                             "voice_settings",
+                                                             "voices_cache_seconds",
+                                                             "max_concurrency",
+                                                             "connect_timeout_ms",
+                                                             "timeout_ms",
+                                                             "max_request_chars",
+                                                             "fallback",
+                                                             "enabled"};
+    for (const auto& [key, value] : table) {
+      const std::string k(key.str());
+      if (k == "api_key") {
+        fail("api_key",
+             "keys are not written in the file: put the key in an environment "
+             "variable and give its name in api_key_env");
+      }
+      if (!known.count(k)) fail(k, "unknown setting");
+    }
+  }
+
+  [[noreturn]] void fail(const std::string& key, const std::string& why) const {
+    throw std::invalid_argument(where_ + " " + key + ": " + why);
+  }
+
+  bool has(const char* key) const { return table_.contains(key); }
+
+  void string(const char* key, std::string& out) const {
+    if (const auto* node = table_.get(key)) {
+      auto v = node->value<std::string>();
+      if (!node->is_string() || !v) fail(key, "must be a string");
+      out = *v;
+    }
+  }
+
+  void boolean(const char* key, bool& out) const {
+    if (const auto* node = table_.get(key)) {
+      if (!node->is_boolean()) fail(key, "must be true or false");
+      out = node->as_boolean()->get();
+    }
+  }
+
+  void number(const char* key, double& out, double min, double max) const {
+    if (const auto* node = table_.get(key)) number_of(key, *node, out, min, max);
+  }
+
+  void number_of(const std::string& key, const toml::node& node, double& out, double min,
+                 double max) const {
+    auto v = node.value<double>();
+    if (!(node.is_integer() || node.is_floating_point()) || !v || *v < min || *v > max) {
+      fail(key, "must be a number between " + trimmed(min) + " and " + trimmed(max));
+    }
+    out = *v;
+  }
+
+  void integer(const char* key, long long& out, long long min, long long max) const {
+    if (const auto* node = table_.get(key)) {
+      auto v = node->value<long long>();
+      if (!node->is_integer() || !v || *v < min || *v > max) {
+        fail(key,
+             "must be an integer between " + std::to_string(min) + " and " + std::to_string(max));
+      }
+      out = *v;
+    }
+  }
+
+  const toml::table& table() const { return table_; }
+
+ private:
+  static std::string trimmed(double v) {
+    std::ostringstream s;
+    s << v;
+    return s.str();
+  }
+
+  std::string where_;
+  const toml::table& table_;
+};
+
+bool valid_output_format(const std::string& kind, const std::string& format) {
+  auto starts = [&format](const char* prefix) { return format.rfind(prefix, 0) == 0; };
+  if (kind == "elevenlabs") {
+    if (starts("pcm_")) {
+      static const std::set<std::string> rates = {"8000",  "16000", "22050",
+                                                  "24000", "44100", "48000"};
+      return rates.count(format.substr(4)) > 0;
+    }
+    return starts("mp3_") || starts("opus_");
+  }
+  if (kind == "openai") {
+    static const std::set<std::string> formats = {"mp3", "opus", "aac", "flac", "wav", "pcm"};
+    return formats.count(format) > 0;
+  }
+  if (kind == "ghaymah_pro") return format == "mp3";
+  return true;  // kokoro: always WAV in a data URL
+}
+
+void apply_section(const EnvLookup& env, const SectionReader& r, CloudProviderConfig& c) {
+  if (r.has("base_url")) {
+    r.string("base_url", c.base_url);
+    c.base_url_env.clear();
+  }
+  r.string("base_url_env", c.base_url_env);
+  if (r.has("base_url_env")) c.base_url = env_or(env, c.base_url_env, "");
+  r.string("api_key_env", c.api_key_env);
+  r.string("model", c.model);
+  r.string("default_voice", c.default_voice);
+  r.string("voice_table", c.voice_table);
+  if (!builtin_voice_table(c.voice_table)) {
+    r.fail("voice_table", "must be elevenlabs, openai, ghaymah, ghaymah_pro, kokoro or none");
+  }
+  if (const auto* node = r.table().get("voices")) {
+    const auto* voices = node->as_table();
+    if (!voices) r.fail("voices", "must be a table of name = \"id\"");
+    for (const auto& [name, id] : *voices) {
+      auto v = id.value<std::string>();
+      if (!id.is_string() || !v || v->empty()) {
+        r.fail("voices." + std::string(name.str()), "must be a non-empty string (the voice id)");
+      }
+      c.voices[std::string(name.str())] = *v;
+    }
+  }
+  r.boolean("accept_any_voice", c.accept_any_voice);
+  r.string("output_format", c.output_format);
+  r.number("speed", c.speed, 0.25, 4.0);
+  r.string("instructions", c.instructions);
+  r.string("organization", c.organization);
+  r.string("project", c.project);
+  if (r.has("enable_logging")) {
+    bool logging = true;
+    r.boolean("enable_logging", logging);
+    c.enable_logging = logging;
+  }
+  if (const auto* node = r.table().get("voice_settings")) {
+    const auto* vs = node->as_table();
+    if (!vs) r.fail("voice_settings", "must be a table");
+    for (const auto& [key, value] : *vs) {
+      const std::string k(key.str());
+      const std::string full = "voice_settings." + k;
+      double number = 0;
+      if (k == "use_speaker_boost") {
+        if (!value.is_boolean()) r.fail(full, "must be true or false");
+        c.voice_settings.use_speaker_boost = value.as_boolean()->get();
+      } else if (k == "stability" || k == "similarity_boost" || k == "style") {
+        r.number_of(full, value, number, 0.0, 1.0);
+        (k == "stability"          ? c.voice_settings.stability
+         : k == "similarity_boost" ? c.voice_settings.similarity_boost
+                                   : c.voice_settings.style) = number;
+      } else if (k == "speed") {
+        r.number_of(full, value, number, 0.5, 2.0);
+        c.voice_settings.speed = number;
+      } else {
+        r.fail(full, "unknown setting");
+      }
+    }
+  }
+  long long value = c.voices_cache_ttl.count();
+  r.integer("voices_cache_seconds", value, 0, 86400 * 7);
+  c.voices_cache_ttl = std::chrono::seconds(value);
+  value = c.settings.max_concurrency;
+  r.integer("max_concurrency", value, 0, 10000);
+  c.settings.max_concurrency = static_cast<int>(value);
+  value = c.settings.connect_timeout.count();
+  r.integer("connect_timeout_ms", value, 1, 600'000);
+  c.settings.connect_timeout = std::chrono::milliseconds(value);
+  value = c.settings.request_timeout.count();
+  r.integer("timeout_ms", value, 1, 3'600'000);
+  c.settings.request_timeout = std::chrono::milliseconds(value);
+  if (r.has("max_request_chars")) {
+    value = 0;
+    r.integer("max_request_chars", value, 0, 10'000'000);
+    c.max_request_chars = static_cast<std::size_t>(value);
+  }
+  if (const auto* node = r.table().get("fallback")) {
+    const auto* list = node->as_array();
+    if (!list) r.fail("fallback", "must be an array of { provider, voice }");
+    c.settings.fallback.clear();
+    for (const auto& item : *list) {
+      const auto* entry = item.as_table();
+      auto provider = entry ? (*entry)["provider"].value<std::string>() : std::nullopt;
+      auto voice = entry ? (*entry)["voice"].value<std::string>() : std::nullopt;
+      if (!provider || provider->empty()) {
+        r.fail("fallback", "each entry needs provider = \"name\" (and optionally voice)");
+      }
+      c.settings.fallback.push_back({*provider, voice.value_or("default")});
+    }
+  }
+}
+
+}  // namespace
+
+std::string cache_identity(const CloudProviderConfig& c) {
+  std::ostringstream out;
+  auto optional = [&out](const auto& value) {
+    if (value) {
+      out << *value;
+    } else {
+      out << '-';
+    }
+    out << '|';
+  };
+  out << c.kind << '|' << c.base_url << '|' << c.model << '|' << c.output_format << '|' << c.speed
+      << '|' << c.instructions << '|';
+  optional(c.voice_settings.stability);
+  optional(c.voice_settings.similarity_boost);
+  optional(c.voice_settings.style);
+  optional(c.voice_settings.use_speaker_boost);
+  optional(c.voice_settings.speed);
+  return out.str();
+}
+
+std::size_t elevenlabs_model_char_limit(std::string_view model_id) {
+  if (model_id.find("flash") != std::string_view::npos ||
+      model_id.find("turbo") != std::string_view::npos) {
+    return 40'000;
+  }
+  if (model_id == "eleven_v3") return 3'000;
+  return 10'000;
+}
+
+ProvidersConfig load_providers_config(const EnvLookup& env) {
+  const std::string path = env_or(env, "POLYVOX_CONFIG", "");
+  if (path.empty()) return load_providers_config(env, "", "");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::invalid_argument("POLYVOX_CONFIG: cannot read " + path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return load_providers_config(env, text.str(), path);
+}
+
+ProvidersConfig load_providers_config(const EnvLookup& env, std::string_view toml_text,
+                                      const std::string& source) {
+  std::vector<CloudProviderConfig> configs = builtins(env);
+  std::set<std::string> explicit_chars;  // names whose max_request_chars is not the model's
+
+  toml::table doc;
+  if (!toml_text.empty()) {
+    try {
+      doc = toml::parse(toml_text, source);
+    } catch (const toml::parse_error& e) {
+      std::ostringstream where;
+      where << e.source().begin;
+      throw std::invalid_argument(source + ": " + std::string(e.description()) + " (" +
+                                  where.str() + ")");
+    }
+  }
+  for (const auto& [key, value] : doc) {
+    if (key.str() != "providers") {
+      throw std::invalid_argument(source + ": unknown table or key '" + std::string(key.str()) +
+                                  "' (provider instances go under [providers.<name>])");
+    }
+  }
+  std::vector<std::string> removed;
+  if (const auto* providers = doc["providers"].as_table()) {
+    for (const auto& [key, node] : *providers) {
+      const std::string name(key.str());
+      const auto* table = node.as_table();
+      if (!table) {
+        throw std::invalid_argument(source + ": providers." + name + " must be a table");
+      }
+      if (name == "espeak" || name == "flite") {
+        throw std::invalid_argument(source + ": [providers." + name +
+                                    "] is a local provider and takes no configuration");
+      }
+      SectionReader reader(source, name, *table);
+      auto existing = std::find_if(configs.begin(), configs.end(),
+                                   [&name](const auto& c) { return c.name == name; });
+      std::string kind;
+      reader.string("kind", kind);
+      if (existing == configs.end()) {
+        if (kind.empty()) reader.fail("kind", "is required for a new provider");
+        if (!kKinds.count(kind)) {
+          reader.fail("kind", "must be elevenlabs, openai, ghaymah_pro or kokoro");
+        }
+        CloudProviderConfig c = builtin(name, kind);
+        if (kind == "elevenlabs") {
+          c.model = "eleven_multilingual_v2";
+          c.output_format = "mp3_44100_128";
+          c.default_voice = "rachel";
+        } else if (kind == "openai") {
+          c.model = "tts-1";
+          c.max_request_chars = 4096;
+          c.output_format = "mp3";
+          c.default_voice = "alloy";
+        } else if (kind == "ghaymah_pro") {
+          c.output_format = "mp3";
+          c.default_voice = "male-1";
+        } else {
+          c.default_voice = "default";
+        }
+        configs.push_back(std::move(c));
+        existing = std::prev(configs.end());
+      } else if (!kind.empty() && kind != existing->kind) {
+        reader.fail("kind", "must be " + existing->kind + " for the built-in provider " + name);
+      }
+      bool enabled = true;
+      reader.boolean("enabled", enabled);
+      if (!enabled) {
+        removed.push_back(name);
+        continue;
+      }
+      if (existing->kind != "elevenlabs" || reader.has("max_request_chars")) {
+        explicit_chars.insert(name);
+      }
+      apply_section(env, reader, *existing);
+      if (existing->base_url.empty() && existing->base_url_env.empty()) {
+        reader.fail("base_url", "is required (or base_url_env)");
+      }
+      if (!valid_output_format(existing->kind, existing->output_format)) {
+        reader.fail("output_format",
+                    "'" + existing->output_format + "' is not supported for " + existing->kind);
+      }
+    }
+  }
+
+  ProvidersConfig out;
+  for (auto& c : configs) {
+    if (std::find(removed.begin(), removed.end(), c.name) != removed.end()) continue;
+    if (!valid_output_format(c.kind, c.output_format)) {  // only the environment's can be
+      throw std::invalid_argument("ELEVENLABS_OUTPUT_FORMAT: '" + c.output_format +
+                                  "' is not supported (mp3_*, pcm_<rate>, opus_*)");
+    }
+    c.base_url = strip_trailing_slashes(c.base_url);
+    if (c.kind == "elevenlabs" && !explicit_chars.count(c.name)) {
+      c.max_request_chars = elevenlabs_model_char_limit(c.model);
+    }
+    const bool table_empty = builtin_voice_table(c.voice_table)->empty() && c.voices.empty();
+    if (table_empty) c.accept_any_voice = true;
+
+    std::vector<std::string> missing;
+    resolve_secrets(env, c, missing);
+    if (c.base_url.empty()) missing.push_back(c.base_url_env);
+    c.unusable_reason = not_set_reason(missing);
+    out.providers.push_back(std::move(c));
+  }
+  return out;
+}
+
+}  // namespace polyvox

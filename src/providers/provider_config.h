@@ -1,0 +1,133 @@
+// Configuration of the cloud providers: the seed's environment variables configure the built-in
+// ones with no file at all; an optional TOML file (POLYVOX_CONFIG) adjusts them and declares more
+// instances of any kind (a second OpenAI-compatible server is one section, no code).
+//
+// Environment (also read from .env):
+//   ELEVENLABS_API_KEY         key of `elevenlabs` (header xi-api-key)
+//   ELEVENLABS_BASE_URL        default https://api.elevenlabs.io
+//   ELEVENLABS_MODEL_ID        default eleven_multilingual_v2
+//   ELEVENLABS_OUTPUT_FORMAT   default mp3_44100_128 (mp3_*, pcm_*, opus_*)
+//   OPENAI_API_KEY             key of `openai` (Bearer)
+//   OPENAI_BASE_URL            default https://api.openai.com/v1 (includes /v1, as in the SDKs)
+//   OPENAI_TTS_MODEL           default tts-1
+//   OPENAI_ORG_ID, OPENAI_PROJECT_ID   optional OpenAI-Organization / OpenAI-Project headers
+//   GHAYMAH_API_KEY, GHAYMAH_API_BASE_URL          `ghaymah` (OpenAI protocol, 322 voices)
+//   GHAYMAH_PRO_API_KEY, GHAYMAH_PRO_API_BASE_URL  `ghaymah_pro` (the URL is the endpoint)
+//   KOKORO_API_BASE_URL        `kokoro` (the URL is the endpoint, no key)
+//   POLYVOX_CONFIG             path of the TOML file; unset = no file
+// A built-in provider whose key or URL is missing is still listed, unusable, with the reason
+// ("OPENAI_API_KEY is not set").
+//
+// TOML: one table per provider instance under [providers.<name>]. A section named like a
+// built-in (elevenlabs, openai, ghaymah, ghaymah_pro, kokoro) changes that provider; values in
+// the file win over the environment's. Any other name declares a new instance and needs `kind`
+// and a base URL. Keys (all optional unless said):
+//   kind                "elevenlabs" | "openai" | "ghaymah_pro" | "kokoro" (required for new names)
+//   base_url            the API base (openai: ends in /v1; ghaymah_pro, kokoro: the endpoint)
+//   base_url_env        name of an environment variable holding the base URL instead
+//   api_key_env         NAME of the environment variable holding the key; the key itself is
+//                       never written in the file (an `api_key` key is refused). Without it an
+//                       openai/ghaymah_pro instance sends no Authorization header.
+//   model               elevenlabs model_id / openai model
+//   default_voice       what a block's voice "default" means (a name or an id)
+//   voice_table         built-in voices to start from: "elevenlabs", "openai", "ghaymah",
+//                       "ghaymah_pro", "kokoro", "none" (default: the kind's own table)
+//   voices              { name = "id", ... } names added to (or replacing in) the table
+//   accept_any_voice    pass voices not in the table through as ids (default: true when the
+//                       table is empty, else false; ElevenLabs always accepts 20-character ids)
+//   output_format       elevenlabs: mp3_44100_128 (default), mp3_*, pcm_<rate>, opus_*;
+//                       openai: mp3 (default), opus, aac, flac, wav, pcm (raw 24 kHz)
+//   speed               openai speed 0.25..4.0 (default 1.0)
+//   instructions        openai gpt-4o-mini-tts voice instructions
+//   organization, project   openai headers
+//   enable_logging      elevenlabs: false = zero-retention mode (query enable_logging=false)
+//   voice_settings      elevenlabs { stability, similarity_boost, style, use_speaker_boost,
+//                       speed }: sent only when given (else the voice's own settings apply)
+//   voices_cache_seconds  how long a live voice list is kept (default 600)
+//   max_concurrency     requests in flight at once (defaults: elevenlabs 4, openai 8, others 4)
+//   connect_timeout_ms  default 10000
+//   timeout_ms          one whole request; default 60000 (elevenlabs 120000)
+//   max_request_chars   characters per request; longer text is split by the caller (defaults:
+//                       elevenlabs by model: 10000 multilingual v2, 40000 flash/turbo v2.5,
+//                       3000 v3; openai 4096; ghaymah_pro and kokoro 0 = unlimited)
+//   fallback            [{ provider = "espeak", voice = "en" }, ...] tried in order when this
+//                       provider fails for good
+//   enabled             false removes the provider
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "providers/provider_settings.h"
+
+namespace polyvox {
+
+// ElevenLabs voice_settings; only the fields set are sent.
+struct ElevenLabsVoiceSettings {
+  std::optional<double> stability;         // 0..1
+  std::optional<double> similarity_boost;  // 0..1
+  std::optional<double> style;             // 0..1
+  std::optional<bool> use_speaker_boost;
+  std::optional<double> speed;  // about 0.7..1.2
+  bool empty() const {
+    return !stability && !similarity_boost && !style && !use_speaker_boost && !speed;
+  }
+};
+
+// One configured cloud provider instance.
+struct CloudProviderConfig {
+  std::string name;          // what blocks write in "provider"
+  std::string kind;          // "elevenlabs", "openai", "ghaymah_pro", "kokoro"
+  std::string base_url;      // without a trailing slash
+  std::string base_url_env;  // the variable the base URL came from ("" = written in the file)
+  std::string api_key_env;   // the variable the key came from ("" = no key is used)
+  std::string api_key;       // its value (secret: never logged, never in a message)
+  std::string model;
+  std::string default_voice;
+  std::string voice_table;                    // built-in table name
+  std::map<std::string, std::string> voices;  // extra name -> id
+  bool accept_any_voice = false;
+  std::string output_format;
+  double speed = 1.0;
+  std::string instructions;
+  std::string organization;
+  std::string project;
+  std::optional<bool> enable_logging;
+  ElevenLabsVoiceSettings voice_settings;
+  std::chrono::seconds voices_cache_ttl{600};
+  std::size_t max_request_chars = 0;  // 0 = unlimited
+  ProviderSettings settings;
+  // Why the instance cannot be used ("GHAYMAH_API_KEY is not set"); empty when it can.
+  std::string unusable_reason;
+};
+
+struct ProvidersConfig {
+  std::vector<CloudProviderConfig> providers;  // built-ins first, then the file's, by name
+};
+
+// Looks a variable up (environment, then .env); nullopt when unset.
+using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
+
+// Reads the environment and, when POLYVOX_CONFIG is set, that TOML file. Throws
+// std::invalid_argument naming the file, the section and the key for anything malformed (fatal
+// start-up configuration): an unreadable file, a TOML syntax error, an unknown key or kind, a
+// value of the wrong type or out of range, an `api_key` written in the file.
+ProvidersConfig load_providers_config(const EnvLookup& env);
+
+// The same with the TOML text given (tests); `source` names it in messages. Empty text = no file.
+ProvidersConfig load_providers_config(const EnvLookup& env, std::string_view toml_text,
+                                      const std::string& source);
+
+// What, besides the text and the voice, determines the audio of `config`'s provider: kind,
+// endpoint, model, output format, speed, instructions, voice settings (Provider::cache_identity).
+std::string cache_identity(const CloudProviderConfig& config);
+
+// The per-request character limit of an ElevenLabs model (approximate, see providers.md).
+std::size_t elevenlabs_model_char_limit(std::string_view model_id);
+
+}  // namespace polyvox

@@ -1,0 +1,84 @@
+#include "text/http_diacritizer.h"
+
+#include <nlohmann/json.hpp>
+
+#include "core/utf8.h"
+#include "text/text_splitter.h"
+
+namespace polyvox {
+
+HttpDiacritizer::HttpDiacritizer(const http::HttpClient& client, HttpDiacritizerOptions options)
+    : client_(client), options_(std::move(options)) {}
+
+Result<std::string> HttpDiacritizer::request(const std::string& part) {
+  http::HttpClientRequest req;
+  req.method = "POST";
+  req.url = options_.url;
+  req.headers = {{"Content-Type", "application/json"}, {"Accept", "application/json"}};
+  req.body = nlohmann::json{{"text", part},
+                            {"max_length", options_.max_length},
+                            {"num_beams", options_.num_beams},
+                            {"temperature", options_.temperature},
+                            {"do_sample", options_.do_sample}}
+                 .dump();
+  req.total_timeout = options_.timeout;
+  ++requests_;
+  auto res = client_.send(req);
+  if (!res) {
+    return Error{ErrorKind::kUnavailable, "diacritizer: " + res.error().message, ""};
+  }
+  const auto body = nlohmann::json::parse(res->body, nullptr, false);
+  auto server_message = [&] {
+    if (body.is_object()) {
+      for (const char* key : {"detail", "error", "message"}) {
+        if (auto it = body.find(key); it != body.end()) {
+          return it->is_string() ? it->get<std::string>() : it->dump();
+        }
+      }
+    }
+    return res->body.substr(0, 200);
+  };
+  if (res->status == 429) {
+    Error e{ErrorKind::kRateLimited, "diacritizer: rate limited", ""};
+    e.retry_after_s = http::retry_after_seconds(*res).value_or(0);
+    return e;
+  }
+  if (res->status >= 500) {
+    return Error{ErrorKind::kUnavailable,
+                 "diacritizer: HTTP " + std::to_string(res->status) + ": " + server_message(), ""};
+  }
+  if (res->status >= 400) {
+    return Error{ErrorKind::kSynthesisFailed,
+                 "diacritizer refused the text: HTTP " + std::to_string(res->status) + ": " +
+                     server_message(),
+                 ""};
+  }
+  if (body.is_object()) {
+    for (const char* key : {"vocalized_text", "diacritized_text"}) {
+      if (auto it = body.find(key); it != body.end() && it->is_string()) {
+        return it->get<std::string>();
+      }
+    }
+  }
+  return Error{ErrorKind::kUnavailable, "diacritizer: answer without vocalized_text", ""};
+}
+
+Result<std::string> HttpDiacritizer::diacritize(std::string_view text) {
+  const std::string whole(text);
+  std::string out;
+  for (const std::string& part : split_text(whole, options_.max_length)) {
+    // The white space around a part is kept here: servers may not give it back.
+    const std::string_view core = trim_utf8(part);
+    if (core.empty()) {
+      out += part;
+      continue;
+    }
+    const std::size_t lead = static_cast<std::size_t>(core.data() - part.data());
+    auto answer = request(std::string(core));
+    if (!answer) return answer.take_error();
+    out += part.substr(0, lead) + *answer + part.substr(lead + core.size());
+  }
+  return out;
+}
+
+}  // namespace polyvox

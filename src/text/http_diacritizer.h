@@ -1,0 +1,49 @@
+// The Diacritizer that calls a diacritization server with the seed's protocol:
+// POST DIACRITIZER_URL {"text", "max_length": 256, "num_beams": 4, "temperature": 0.2,
+// "do_sample": false} → {"vocalized_text"} ({"diacritized_text"} from older servers). Text longer
+// than max_length is sent in parts cut at sentence, then word, boundaries. Runs on the worker
+// side, never in an API request; wiring wraps it in a CachingDiacritizer.
+#pragma once
+
+#include <chrono>
+#include <atomic>
+#include <string>
+
+#include "http/http_client.h"
+#include "text/diacritizer.h"
+
+namespace polyvox {
+
+struct HttpDiacritizerOptions {
+  std::string url;                                // DIACRITIZER_URL
+  std::size_t max_length = 256;                   // characters per request (the seed's value)
+  int num_beams = 4;
+  double temperature = 0.2;
+  bool do_sample = false;
+  std::chrono::milliseconds timeout{10'000};      // the seed's timeout
+};
+
+class HttpDiacritizer : public Diacritizer {
+ public:
+  // `client` must outlive the diacritizer.
+  HttpDiacritizer(const http::HttpClient& client, HttpDiacritizerOptions options);
+
+  const std::string& name() const override { return name_; }
+
+  // Errors: kRateLimited (429, with retry_after_s), kUnavailable (5xx, timeout, connection error,
+  // an answer without the diacritized text), kSynthesisFailed (the server refused the text, 4xx):
+  // the first two are retried like a provider's failures. Thread-safe.
+  Result<std::string> diacritize(std::string_view text) override;
+
+  std::size_t requests_sent() const { return requests_.load(); }
+
+ private:
+  Result<std::string> request(const std::string& part);
+
+  const http::HttpClient& client_;
+  HttpDiacritizerOptions options_;
+  std::string name_ = "http";
+  std::atomic<std::size_t> requests_{0};
+};
+
+}  // namespace polyvox

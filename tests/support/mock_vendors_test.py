@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""The mock vendors themselves: auth checked exactly, audio whose decoded duration follows the
+text, vendor-shaped errors, faults consumed in order, the diacritizer's answers."""
+import base64
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+import urllib.error
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import mock_vendors as mv  # noqa: E402
+
+
+def post(url, body, headers=None, raw=None):
+    data = raw if raw is not None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, method="POST",
+                                     headers=dict(headers or {}, **{"Content-Type":
+                                                                    "application/json"}))
+    try:
+        with urllib.request.urlopen(request, timeout=10) as r:
+            return r.status, dict(r.headers), r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), e.read()
+
+
+def decoded_ms(data, suffix, rate):
+    """Duration as ffmpeg decodes it (it honours the LAME Info tag's delay and padding)."""
+    with tempfile.NamedTemporaryFile(suffix=suffix) as f:
+        f.write(data)
+        f.flush()
+        out = subprocess.run(["ffmpeg", "-v", "error", "-i", f.name, "-f", "s16le", "-ac", "1",
+                              "-ar", str(rate), "-"], capture_output=True, check=True)
+        return len(out.stdout) / 2 / rate * 1000.0
+
+
+class MockVendorsTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.m = mv.make_all()
+
+    @classmethod
+    def tearDownClass(cls):
+        for mock in cls.m.values():
+            mock.stop()
+
+    def setUp(self):
+        for mock in self.m.values():
+            mock.reset()
+
+    def eleven(self, text, key=None, voice="21m00Tcm4TlvDq8ikWAM", query=""):
+        return post(self.m["elevenlabs"].url + "/v1/text-to-speech/" + voice + query,
+                    {"text": text}, {"xi-api-key": key or self.m["elevenlabs"].key})
+
+    def test_audio_duration_follows_the_text(self):
+        for text in ("Hi there.", "A much longer sentence that takes a while to say."):
+            status, headers, body = self.eleven(text)
+            self.assertEqual(status, 200)
+            self.assertEqual(headers["Content-Type"], "audio/mpeg")
+            self.assertAlmostEqual(decoded_ms(body, ".mp3", 44100), mv.speech_ms(text), delta=1)
+        status, _, body = self.eleven("Raw.", query="?output_format=pcm_22050")
+        self.assertEqual(len(body), 2 * int(round(mv.speech_ms("Raw.") * 22.05)))
+
+    def test_auth_is_checked_exactly(self):
+        status, _, body = self.eleven("Hi.", key=self.m["elevenlabs"].key + "x")
+        self.assertEqual(status, 401)
+        self.assertEqual(json.loads(body)["detail"]["status"], "invalid_api_key")
+        status, _, _ = post(self.m["openai"].url + "/audio/speech",
+                            {"model": "tts-1", "input": "Hi", "voice": "alloy"},
+                            {"Authorization": "bearer " + self.m["openai"].key})
+        self.assertEqual(status, 401)
+        status, _, body = post(self.m["ghaymah_pro"].url,
+                               {"input": "Hi", "voice": "0", "response_format": "mp3",
+                                "speed": 1.0})
+        self.assertEqual((status, body), (401, b"Unauthorized"))
+
+    def test_faults_are_consumed_in_order_and_logged_requests_kept(self):
+        self.m["elevenlabs"].fail_next("rate_limit", retry_after=4)
+        self.m["elevenlabs"].fail_next("server_error", status=503)
+        first = self.eleven("One.")
+        second = self.eleven("Two.")
+        third = self.eleven("Three.")
+        self.assertEqual(first[0], 429)
+        self.assertEqual(first[1]["Retry-After"], "4")
+        self.assertEqual(second[0], 503)
+        self.assertEqual(third[0], 200)
+        log = self.m["elevenlabs"].requests()
+        self.assertEqual([r["json"]["text"] for r in log], ["One.", "Two.", "Three."])
+        self.assertEqual(log[0]["headers"]["xi-api-key"], self.m["elevenlabs"].key)
+
+    def test_openai_compatible_error_styles(self):
+        status, _, body = post(self.m["ghaymah"].url + "/audio/speech",
+                               {"model": "tts-1", "input": "Hi", "voice": "alloy"},
+                               {"Authorization": "Bearer " + self.m["ghaymah"].key})
+        self.assertEqual(status, 400)
+        self.assertIsInstance(json.loads(body)["error"], str)  # Ghaymah style
+        status, _, body = post(self.m["openai"].url + "/audio/speech",
+                               {"model": "tts-1", "input": "x" * 4097, "voice": "alloy"},
+                               {"Authorization": "Bearer " + self.m["openai"].key})
+        self.assertEqual(status, 400)
+        self.assertEqual(json.loads(body)["error"]["code"], "string_above_max_length")
+
+    def test_kokoro_answers_a_wav_data_url(self):
+        status, _, body = post(self.m["kokoro"].url, {"text": "Hello kokoro.", "voice_id": "0"})
+        self.assertEqual(status, 200)
+        url = json.loads(body)["audio"]
+        self.assertTrue(url.startswith("data:audio/wav;base64,"))
+        wav = base64.b64decode(url.split(",", 1)[1])
+        self.assertAlmostEqual(decoded_ms(wav, ".wav", 24000), mv.speech_ms("Hello kokoro."), delta=1)
+
+    def test_diacritizer_vocalizes_and_can_misbehave(self):
+        url = self.m["diacritizer"].url
+        request = {"text": "سلام", "max_length": 256, "num_beams": 4, "temperature": 0.2,
+                   "do_sample": False}
+        status, _, body = post(url, request)
+        self.assertEqual(json.loads(body)["vocalized_text"], "سَلَاَمَ")
+        self.m["diacritizer"].fail_next("missing_field")
+        self.assertEqual(json.loads(post(url, request)[2]), {"result": "ok"})
+        self.assertEqual(self.m["diacritizer"].requests()[0]["json"], request)
+        legacy = mv.DiacritizerMock(legacy=True).start()
+        try:
+            self.assertIn("diacritized_text", json.loads(post(legacy.url, request)[2]))
+        finally:
+            legacy.stop()
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,257 @@
+#include "http/http_client.h"
+
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <thread>
+
+#include "../../support/mock_vendors.h"
+
+namespace polyvox::http {
+namespace {
+
+using nlohmann::json;
+using test_support::MockVendors;
+
+class HttpClientTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { mocks_ = std::make_unique<MockVendors>(); }
+  static void TearDownTestSuite() { mocks_.reset(); }
+  void SetUp() override { mocks_->reset_all(); }
+
+  // A POST the kokoro mock answers with JSON (no auth needed).
+  static HttpClientRequest kokoro_post(const std::string& text = "Hello there") {
+    HttpClientRequest request;
+    request.method = "POST";
+    request.url = mocks_->url("kokoro");
+    request.headers = {{"Content-Type", "application/json"}, {"X-Test", "yes"}};
+    request.body = json{{"text", text}, {"voice_id", "0"}}.dump();
+    return request;
+  }
+
+  static std::unique_ptr<MockVendors> mocks_;
+  HttpClient client_;
+};
+std::unique_ptr<MockVendors> HttpClientTest::mocks_;
+
+// A loopback port nothing listens on.
+int closed_port() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+TEST_F(HttpClientTest, SendsMethodHeadersAndBodyAndReturnsStatusHeadersAndBody) {
+  auto response = client_.send(kokoro_post());
+  ASSERT_TRUE(response.ok()) << response.error().message;
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->http_version, 11);  // plain http stays HTTP/1.1
+  EXPECT_EQ(response->content_type(), "application/json");
+  EXPECT_EQ(response->header("CONTENT-TYPE"), "application/json");
+  EXPECT_TRUE(json::parse(response->body).contains("audio"));
+
+  const json log = mocks_->requests("kokoro");
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log[0]["method"], "POST");
+  EXPECT_EQ(log[0]["path"], "/kokoro");
+  EXPECT_EQ(log[0]["headers"]["x-test"], "yes");
+  EXPECT_EQ(log[0]["headers"]["content-type"], "application/json");
+  EXPECT_EQ(log[0]["json"]["text"], "Hello there");
+  EXPECT_FALSE(log[0]["headers"].contains("expect"));
+}
+
+TEST_F(HttpClientTest, ReturnsErrorStatusesAsResponses) {
+  HttpClientRequest request;
+  request.method = "POST";
+  request.url = mocks_->url("openai") + "/audio/speech";
+  request.headers = {{"Authorization", "Bearer wrong"}};
+  request.body = "{}";
+  auto response = client_.send(request);
+  ASSERT_TRUE(response.ok()) << response.error().message;
+  EXPECT_EQ(response->status, 401);
+  EXPECT_NE(response->body.find("invalid_api_key"), std::string::npos);
+}
+
+TEST_F(HttpClientTest, ReusesOneConnectionForSequentialRequests) {
+  for (int i = 0; i < 5; ++i) {
+    auto response = client_.send(kokoro_post());
+    ASSERT_TRUE(response.ok()) << response.error().message;
+  }
+  EXPECT_EQ(mocks_->request_count("kokoro"), 5);
+  EXPECT_EQ(mocks_->connection_count("kokoro"), 1);
+  EXPECT_EQ(client_.connections_opened(), 1u);
+}
+
+TEST_F(HttpClientTest, ConcurrentRequestsOpenNoMoreConnectionsThanThreads) {
+  constexpr int kThreads = 4;
+  constexpr int kEach = 5;
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < kEach; ++i) ok += client_.send(kokoro_post()).ok() ? 1 : 0;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), kThreads * kEach);
+  EXPECT_EQ(mocks_->request_count("kokoro"), kThreads * kEach);
+  EXPECT_LE(mocks_->connection_count("kokoro"), kThreads);
+  EXPECT_LE(client_.connections_opened(), static_cast<std::size_t>(kThreads));
+}
+
+TEST_F(HttpClientTest, TimeoutIsUnavailableWithTheReason) {
+  mocks_->fail_next("kokoro", {{"kind", "hang"}, {"seconds", 5}});
+  auto request = kokoro_post();
+  request.total_timeout = std::chrono::milliseconds(300);
+  const auto start = std::chrono::steady_clock::now();
+  auto response = client_.send(request);
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  ASSERT_FALSE(response.ok());
+  EXPECT_EQ(response.error().kind, ErrorKind::kUnavailable);
+  EXPECT_NE(response.error().message.find("timed out"), std::string::npos)
+      << response.error().message;
+  EXPECT_NE(response.error().message.find("POST http://127.0.0.1:"), std::string::npos);
+  EXPECT_LT(elapsed, std::chrono::seconds(3));
+}
+
+TEST_F(HttpClientTest, RefusedConnectionIsUnavailable) {
+  HttpClientRequest request;
+  request.url = "http://127.0.0.1:" + std::to_string(closed_port()) + "/x";
+  auto response = client_.send(request);
+  ASSERT_FALSE(response.ok());
+  EXPECT_EQ(response.error().kind, ErrorKind::kUnavailable);
+  EXPECT_NE(response.error().message.find("GET http://127.0.0.1:"), std::string::npos);
+}
+
+TEST_F(HttpClientTest, CancellingStopsARequestInFlight) {
+  mocks_->fail_next("kokoro", {{"kind", "hang"}, {"seconds", 20}});
+  CancelToken cancel;
+  auto request = kokoro_post();
+  request.cancel = &cancel;
+  std::thread canceller([&cancel] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    cancel.cancel();
+  });
+  const auto start = std::chrono::steady_clock::now();
+  auto response = client_.send(request);
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  canceller.join();
+  ASSERT_FALSE(response.ok());
+  EXPECT_EQ(response.error().kind, ErrorKind::kUnavailable);
+  EXPECT_NE(response.error().message.find("cancelled"), std::string::npos);
+  EXPECT_LT(elapsed, std::chrono::milliseconds(2500));
+}
+
+TEST_F(HttpClientTest, RefusesAResponseLargerThanTheCap) {
+  auto request = kokoro_post();
+  request.max_response_bytes = 100;
+  auto response = client_.send(request);
+  ASSERT_FALSE(response.ok());
+  EXPECT_EQ(response.error().kind, ErrorKind::kUnavailable);
+  EXPECT_NE(response.error().message.find("larger than 100 bytes"), std::string::npos)
+      << response.error().message;
+}
+
+TEST_F(HttpClientTest, TruncatedBodyIsUnavailable) {
+  mocks_->fail_next("kokoro", {{"kind", "disconnect"}});
+  auto response = client_.send(kokoro_post());
+  ASSERT_FALSE(response.ok());
+  EXPECT_EQ(response.error().kind, ErrorKind::kUnavailable);
+}
+
+TEST_F(HttpClientTest, NeverPutsHeaderValuesUserInfoOrQueryInErrors) {
+  HttpClientRequest request;
+  request.url =
+      "http://user:pa55word@127.0.0.1:" + std::to_string(closed_port()) + "/v1/x?key=query-secret";
+  request.headers = {{"Authorization", "Bearer header-secret"}, {"xi-api-key", "xi-secret"}};
+  auto response = client_.send(request);
+  ASSERT_FALSE(response.ok());
+  for (const char* secret : {"pa55word", "query-secret", "header-secret", "xi-secret"}) {
+    EXPECT_EQ(response.error().message.find(secret), std::string::npos) << response.error().message;
+  }
+}
+
+TEST_F(HttpClientTest, RefusesUrlsThatAreNotHttp) {
+  HttpClientRequest request;
+  request.url = "file:///etc/passwd";
+  auto response = client_.send(request);
+  ASSERT_FALSE(response.ok());
+  EXPECT_EQ(response.error().kind, ErrorKind::kInvalidInput);
+}
+
+TEST(HttpClientTlsTest, VerifiesCertificatesAndTrustsOnlyWhatItIsTold) {
+  MockVendors tls_mocks(/*tls=*/true);
+  HttpClientRequest request;
+  request.method = "POST";
+  request.url = tls_mocks.url("kokoro");
+  ASSERT_EQ(request.url.rfind("https://", 0), 0u);
+  request.body = json{{"text", "Hi"}, {"voice_id", "0"}}.dump();
+
+  HttpClient system_trust;
+  auto refused = system_trust.send(request);
+  ASSERT_FALSE(refused.ok()) << "a self-signed certificate must be refused";
+  EXPECT_EQ(refused.error().kind, ErrorKind::kUnavailable);
+  EXPECT_NE(refused.error().message.find("certificate"), std::string::npos)
+      << refused.error().message;
+
+  HttpClientOptions options;
+  options.ca_file = tls_mocks.ca_file();
+  HttpClient trusting(options);
+  auto accepted = trusting.send(request);
+  ASSERT_TRUE(accepted.ok()) << accepted.error().message;
+  EXPECT_EQ(accepted->status, 200);
+}
+
+TEST(HttpClientHttp2Test, NegotiatesHttp2OverTlsAndKeepsOneConnection) {
+  MockVendors mocks(/*tls=*/false, /*h2_proxy=*/true);
+  HttpClientOptions options;
+  options.ca_file = mocks.ca_file("h2");
+  HttpClient client(options);
+  HttpClientRequest request;
+  request.method = "POST";
+  request.url = mocks.url("h2");
+  request.headers = {{"Content-Type", "application/json"}};
+  request.body = json{{"text", "Over HTTP/2."}, {"voice_id", "0"}}.dump();
+  for (int i = 0; i < 3; ++i) {
+    auto response = client.send(request);
+    ASSERT_TRUE(response.ok()) << response.error().message;
+    EXPECT_EQ(response->status, 200);
+    EXPECT_EQ(response->http_version, 20);
+    EXPECT_TRUE(json::parse(response->body).contains("audio"));
+  }
+  EXPECT_EQ(client.connections_opened(), 1u);  // one TLS connection for every request
+  EXPECT_EQ(mocks.request_count("kokoro"), 3);
+}
+
+TEST(RetryAfterTest, ReadsSecondsMillisecondsAndDates) {
+  HttpClientResponse r;
+  EXPECT_EQ(retry_after_seconds(r), std::nullopt);
+  r.headers = {{"retry-after", "7"}};
+  EXPECT_EQ(retry_after_seconds(r), 7);
+  r.headers = {{"retry-after", "1.5"}};
+  EXPECT_EQ(retry_after_seconds(r), 2);
+  r.headers = {{"retry-after-ms", "2500"}, {"retry-after", "9"}};
+  EXPECT_EQ(retry_after_seconds(r), 3);  // the finer header wins
+  r.headers = {{"retry-after", "Wed, 21 Oct 2015 07:28:30 GMT"}};
+  EXPECT_EQ(retry_after_seconds(r, 1445412480), 30);
+  EXPECT_EQ(retry_after_seconds(r, 1445412600), 0);  // in the past
+  r.headers = {{"retry-after", "soon"}};
+  EXPECT_EQ(retry_after_seconds(r), std::nullopt);
+}
+
+TEST(RedactedUrlTest, DropsUserInfoQueryAndFragment) {
+  EXPECT_EQ(redacted_url("https://u:p@api.example.com:8443/v1/x?key=s#frag"),
+            "https://api.example.com:8443/v1/x");
+  EXPECT_EQ(redacted_url("not a url"), "<invalid URL>");
+  EXPECT_EQ(percent_encode("a b/ü"), "a%20b%2F%C3%BC");
+}
+
+}  // namespace
+}  // namespace polyvox::http
