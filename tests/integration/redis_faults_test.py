@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Distributed mode under faults (issue 5), with real processes on a real redis-server: workers
 killed with SIGKILL in the middle of jobs twenty times, a worker stopped (SIGSTOP) past its lease
-whose late result is refused, and Redis restarted under load. Every accepted job completes, with
-every block once, and is assembled once."""
+whose late result is refused, Redis restarted under load, and a provider failing for a while
+(delayed retries through Redis, no busy loop). Every accepted job completes, with every block
+once, and is assembled once."""
 import os
 import random
 import signal
@@ -11,7 +12,10 @@ import sys
 import time
 import unittest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "support"))
+import mock_vendors  # noqa: E402
 from polyvox_server import decoded_samples  # noqa: E402
 from redis_cluster import Cluster  # noqa: E402
 
@@ -26,6 +30,12 @@ def job(blocks, words=6):
 class DistributedFaultsTest(unittest.TestCase):
     def tearDown(self):
         self.cluster.close()
+
+    def redis_commands(self):
+        """Commands Redis has executed so far (INFO commandstats, scripts' inner ones included)."""
+        stats = self.redis_cli("INFO", "commandstats")
+        return sum(int(line.split("calls=")[1].split(",")[0]) for line in stats.splitlines()
+                   if line.startswith("cmdstat_") and not line.startswith("cmdstat_info:"))
 
     def redis_cli(self, *args):
         return subprocess.run(["redis-cli", "-p", str(self.cluster.redis.port), *args],
@@ -122,6 +132,37 @@ class DistributedFaultsTest(unittest.TestCase):
                 self.assertLess(time.monotonic(), deadline, "the API did not recover")
                 time.sleep(0.05)
         self.check_completed_once(token, accepted)
+
+    def test_failing_provider_is_retried_later_without_busy_looping(self):
+        mocks = mock_vendors.make_all()
+        try:
+            self.cluster = Cluster(BINARY, apis=1, workers=2, TASK_MAX_RETRIES=5,
+                                   TASK_RETRY_DELAY_SECONDS=1, **mock_vendors.provider_env(mocks))
+            api = self.cluster.apis[0]
+            token = api.login()
+            openai = mocks["openai"]
+            openai.fail_next("rate_limit", count=3, retry_after=1)  # down for a few seconds
+            before = self.redis_commands()
+            started = time.monotonic()
+            job_id = api.submit(token, {"blocks": [
+                {"text": "Spoken once the vendor is back.", "provider": "openai", "cache": False},
+                {"text": "Spoken at once.", "provider": "espeak"}]})
+            status = api.wait_for(token, job_id, timeout=60)
+            elapsed = time.monotonic() - started
+            self.assertEqual(status["status"], "completed", status)
+            self.assertEqual(openai.request_count(), 4)  # three refusals, then the audio
+            self.assertGreaterEqual(elapsed, 3.0)  # each retry waited for its time
+            # Four idle worker slots waiting on Redis for those seconds: a few dozen commands a
+            # second (claim scripts and blocking reads), not a busy loop's thousands.
+            rate = (self.redis_commands() - before) / elapsed
+            self.assertLess(rate, 400, f"{rate:.0f} Redis commands/s while waiting")
+            print(f"provider outage: completed after {elapsed:.1f} s, {rate:.0f} Redis commands/s",
+                  file=sys.stderr)
+            usage = {u["provider"]: u for u in status["usage"]}
+            self.assertEqual(usage["openai"]["retries"], 3)
+        finally:
+            for mock in mocks.values():
+                mock.stop()
 
 
 if __name__ == "__main__":
