@@ -80,7 +80,11 @@ Result<std::string> AuthService::bootstrap_admin(const std::string& username,
   auto hash = hash_password(chosen, options_.hash_cost);
   if (!hash) return hash.take_error();
   User admin{username, *hash, true, clock_.now_ms()};
-  if (Status s = users_.add_user(admin); !s) return s.error();
+  if (Status s = users_.add_user(admin); !s) {
+    // Another node starting at the same moment created it first: that is fine.
+    if (s.error().kind == ErrorKind::kInvalidInput) return std::string();
+    return s.error();
+  }
   return chosen;
 }
 

@@ -1,5 +1,6 @@
 #include "worker/worker_pool.h"
 
+#include <cctype>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
@@ -19,10 +20,15 @@ std::string task_key(const Task& task) {
 }
 
 std::string segment_key(const Task& task, OutputFormat format) {
-  // The attempt is part of the key: a stale worker's late upload never overwrites the segment
-  // the accepted attempt stored.
+  // The attempt and the worker are part of the key: a stale worker's late upload never
+  // overwrites (nor, once refused, deletes) the segment the accepted attempt stored, even when a
+  // backend that lost its last writes hands the same attempt number out twice.
+  std::string worker;
+  for (char c : task.worker_id) {
+    worker.push_back(std::isalnum(static_cast<unsigned char>(c)) || c == '-' ? c : '_');
+  }
   return "jobs/" + task.job_id + "/segments/" + std::to_string(task.block_index) + "-" +
-         std::to_string(task.attempt) + "." + output_format_name(format);
+         std::to_string(task.attempt) + "-" + worker + "." + output_format_name(format);
 }
 
 std::string result_key(const std::string& job_id, OutputFormat format) {
@@ -85,14 +91,21 @@ void WorkerPool::stop(int64_t grace_ms) {
 
 void WorkerPool::work_loop(unsigned slot) {
   const std::string worker = options_.worker_id + "/" + std::to_string(slot);
+  bool claim_failing = false;
   while (!stopping_) {
     auto claimed = queue_.claim(worker, options_.lease_ms, options_.idle_wait_ms);
     if (!claimed) {
-      log::warn("cannot claim a task", {{"worker", worker}, {"error", claimed.error().message}});
+      // Said once per outage and slot, not once a second.
+      if (!claim_failing) {
+        log::warn("cannot claim a task", {{"worker", worker}, {"error", claimed.error().message}});
+      }
+      claim_failing = true;
       std::unique_lock lock(mutex_);
       wake_.wait_for(lock, std::chrono::seconds(1), [&] { return stopping_.load(); });
       continue;
     }
+    if (claim_failing) log::info("claiming tasks again", {{"worker", worker}});
+    claim_failing = false;
     if (!claimed->has_value()) continue;
     const Task task = **claimed;
     if (stopping_) {

@@ -106,7 +106,10 @@ class DistributedFaultsTest(unittest.TestCase):
                          result_before)
         segments = os.listdir(os.path.join(self.cluster.data.name, "blobs", "jobs", job_id,
                                            "segments"))
-        self.assertEqual(segments, ["0-2.mp3"])  # the late segment was not kept
+        # Only attempt 2's segment is kept (keys: <block>-<attempt>-<worker>.mp3): the stalled
+        # worker's late one was removed.
+        self.assertEqual(len(segments), 1, segments)
+        self.assertTrue(segments[0].startswith("0-2-"), segments)
         self.assertEqual([e["job_id"] for e in stalled.events() if e.get("msg") == "job completed"],
                          [])
 
