@@ -20,7 +20,7 @@ const http = require('http');
 const path = require('path');
 
 const [modulesDir, dataDir, bucket = 'polyvox-test'] = process.argv.slice(2);
-const S3rver = require(path.join(modulesDir, 's3rver'));
+const S3rver = require(path.resolve(modulesDir, 's3rver'));
 const SECRETS = { S3RVER: 'S3RVER' };  // s3rver's default account
 const REGION = 'us-east-1';
 const stats = { requests: 0, refused: 0, ranges: [] };
