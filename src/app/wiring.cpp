@@ -177,6 +177,11 @@ Result<std::unique_ptr<BlobStore>> build_blob_store(const Config& config,
     }
     if (other.empty()) other = "local";
   }
+  if (other == kind && s.mirror_backend.empty()) {
+    return invalid_input("STORAGE_MIRRORING",
+                         "needs a second storage backend: configure s3 (S3_BUCKET_NAME, "
+                         "S3_ACCESS_KEY, S3_SECRET_KEY) or cloudinary (CLOUDINARY_URL)");
+  }
   if (other == kind) {
     return invalid_input("STORAGE_MIRROR_BACKEND",
                          "must differ from STORAGE_BACKEND (both are '" + kind + "')");

@@ -68,7 +68,7 @@ class CloudinaryBlobStore : public BlobStore {
   Result<std::string> get(const std::string& key) override;
   // HEAD of the delivery URL: Content-Length, ETag (else "v{version}"), Last-Modified.
   Result<BlobInfo> stat(const std::string& key) override;
-  // Ranged GETs of the delivery URL (HttpRangeReader).
+  // Ranged GETs of the delivery URL (HttpRangeReader). REQUIRES: the store outlives the reader.
   Result<std::unique_ptr<BlobReader>> open(const std::string& key, uint64_t offset,
                                            uint64_t length) override;
   // Signed destroy (POST {api}/{cloud}/raw/destroy with invalidate=true); "not found" is OK.

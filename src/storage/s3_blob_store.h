@@ -48,6 +48,7 @@ class S3BlobStore : public BlobStore {
   // HEAD: Content-Length, ETag (without quotes), Last-Modified.
   Result<BlobInfo> stat(const std::string& key) override;
   // Ranged GETs of read_chunk_bytes within [offset, offset + length) (HttpRangeReader).
+  // REQUIRES: the store outlives the reader.
   Result<std::unique_ptr<BlobReader>> open(const std::string& key, uint64_t offset,
                                            uint64_t length) override;
   // DELETE; an absent object is OK.
