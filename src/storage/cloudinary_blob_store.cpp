@@ -41,8 +41,7 @@ class MultipartBody {
   }
   void file(const std::string& name, const std::string& filename, const std::string& bytes) {
     body_ += "--" + boundary_ + "\r\nContent-Disposition: form-data; name=\"" + name +
-             "\"; filename=\"" + filename +
-             "\"\r\nContent-Type: application/octet-stream\r\n\r\n";
+             "\"; filename=\"" + filename + "\"\r\nContent-Type: application/octet-stream\r\n\r\n";
     body_ += bytes;
     body_ += "\r\n";
   }
@@ -61,8 +60,8 @@ class MultipartBody {
 
 Status parse_cloudinary_url(std::string_view url, CloudinaryOptions& options) {
   static constexpr std::string_view kScheme = "cloudinary://";
-  const Error malformed = invalid_input(
-      "CLOUDINARY_URL", "must be cloudinary://<api_key>:<api_secret>@<cloud_name>");
+  const Error malformed =
+      invalid_input("CLOUDINARY_URL", "must be cloudinary://<api_key>:<api_secret>@<cloud_name>");
   if (url.substr(0, kScheme.size()) != kScheme) return malformed;
   std::string_view rest = url.substr(kScheme.size());
   const auto at = rest.rfind('@');
@@ -85,8 +84,8 @@ std::string cloudinary_signature(const std::map<std::string, std::string>& param
                                  std::string_view api_secret) {
   std::string text;
   for (const auto& [name, value] : params) {  // std::map: sorted by name
-    if (name == "file" || name == "cloud_name" || name == "resource_type" ||
-        name == "api_key" || name == "signature") {
+    if (name == "file" || name == "cloud_name" || name == "resource_type" || name == "api_key" ||
+        name == "signature") {
       continue;
     }
     if (!text.empty()) text += '&';
@@ -151,8 +150,8 @@ std::optional<int64_t> CloudinaryBlobStore::version_of(const std::string& key) c
 }
 
 std::string CloudinaryBlobStore::delivery_url(const std::string& key) const {
-  std::string url = options_.delivery_base_url + "/" + http::percent_encode(options_.cloud_name) +
-                    "/raw/upload/";
+  std::string url =
+      options_.delivery_base_url + "/" + http::percent_encode(options_.cloud_name) + "/raw/upload/";
   if (auto version = versions_.find(key)) url += "v" + std::to_string(*version) + "/";
   // Safe keys need no encoding; '/' separates Cloudinary folders.
   return url + key;
@@ -202,8 +201,8 @@ Result<http::HttpClientResponse> CloudinaryBlobStore::call(const std::string& ac
                                                            const std::string& what,
                                                            http::HttpClientRequest request) {
   request.method = "POST";
-  request.url = options_.api_base_url + "/" + http::percent_encode(options_.cloud_name) +
-                "/raw/" + action;
+  request.url =
+      options_.api_base_url + "/" + http::percent_encode(options_.cloud_name) + "/raw/" + action;
   request.total_timeout = options_.timeout;
   auto response = http_->send(request);
   note_outcome(response);

@@ -32,11 +32,11 @@ struct CloudinaryOptions {
   std::string api_key;     // from CLOUDINARY_URL
   std::string api_secret;  // from CLOUDINARY_URL (never logged, never in an error)
   std::string api_base_url = "https://api.cloudinary.com/v1_1";  // CLOUDINARY_API_BASE_URL
-  std::string delivery_base_url = "https://res.cloudinary.com";   // CLOUDINARY_DELIVERY_BASE_URL
-  std::chrono::milliseconds timeout{120'000};   // per request, the whole exchange
-  std::size_t read_chunk_bytes = 1u << 20;      // bytes per ranged GET of an open() reader
-  std::size_t max_upload_bytes = 100u << 20;    // uploads are sent from memory: the cap
-  std::size_t version_index_capacity = 100'000; // versions remembered (oldest forgotten first)
+  std::string delivery_base_url = "https://res.cloudinary.com";  // CLOUDINARY_DELIVERY_BASE_URL
+  std::chrono::milliseconds timeout{120'000};                    // per request, the whole exchange
+  std::size_t read_chunk_bytes = 1u << 20;       // bytes per ranged GET of an open() reader
+  std::size_t max_upload_bytes = 100u << 20;     // uploads are sent from memory: the cap
+  std::size_t version_index_capacity = 100'000;  // versions remembered (oldest forgotten first)
   // Unix time of the signed requests; the system clock when null (tests pin it).
   std::function<std::time_t()> now;
 };

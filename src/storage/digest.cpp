@@ -45,7 +45,7 @@ std::string sha1_hex(std::string_view data) { return to_hex(digest_of(EVP_sha1()
 
 Result<std::string> sha256_file_hex(const std::filesystem::path& path) {
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
-                                                      &std::fclose);
+                                                       &std::fclose);
   if (!file) return Error{ErrorKind::kIo, "cannot read " + path.string(), ""};
   MdCtx ctx(EVP_MD_CTX_new());
   if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) {

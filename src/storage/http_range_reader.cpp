@@ -28,8 +28,8 @@ HttpRangeReader::HttpRangeReader(Fetch fetch, Refusal refusal, uint64_t offset, 
       chunk_bytes_(std::max<std::size_t>(chunk_bytes, 1)) {}
 
 Result<std::unique_ptr<BlobReader>> HttpRangeReader::open(Fetch fetch, Refusal refusal,
-                                                         uint64_t offset, uint64_t length,
-                                                         std::size_t chunk_bytes) {
+                                                          uint64_t offset, uint64_t length,
+                                                          std::size_t chunk_bytes) {
   std::unique_ptr<HttpRangeReader> reader(
       new HttpRangeReader(std::move(fetch), std::move(refusal), offset, length, chunk_bytes));
   if (length > 0) {
@@ -42,8 +42,7 @@ Status HttpRangeReader::fetch_next() {
   const uint64_t first = next_offset_;
   const uint64_t last = std::min<uint64_t>(end_, first + chunk_bytes_) - 1;
   const uint64_t wanted = last - first + 1;
-  auto response =
-      fetch_("bytes=" + std::to_string(first) + "-" + std::to_string(last), etag_);
+  auto response = fetch_("bytes=" + std::to_string(first) + "-" + std::to_string(last), etag_);
   if (!response) return response.error();
   if (response->status == 412) {
     return Error{ErrorKind::kIo, "the blob changed while it was being read", ""};

@@ -44,7 +44,7 @@ class HttpRangeReader : public BlobReader {
   uint64_t end_;          // one past the last byte of the range
   std::size_t chunk_bytes_;
   bool fetched_once_ = false;
-  std::string etag_;      // of the first chunk; empty if the server sent none
+  std::string etag_;  // of the first chunk; empty if the server sent none
   std::string buffer_;
   std::size_t buffer_pos_ = 0;
 };

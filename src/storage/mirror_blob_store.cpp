@@ -11,9 +11,9 @@ MirrorBlobStore::MirrorBlobStore(std::unique_ptr<BlobStore> primary,
       secondary_(std::move(secondary)),
       secondary_name_(std::move(secondary_name)) {
   if (metrics) {
-    failures_ = &metrics->counter("polyvox_storage_mirror_failures_total",
-                                  "Writes and removals the storage mirror could not make",
-                                  {"operation"});
+    failures_ =
+        &metrics->counter("polyvox_storage_mirror_failures_total",
+                          "Writes and removals the storage mirror could not make", {"operation"});
   }
 }
 

@@ -70,8 +70,7 @@ S3BlobStore::S3BlobStore(S3Options options, std::shared_ptr<const http::HttpClie
     // libcurl sends Host without the scheme's default port; the signatures must agree.
     const std::string default_port = scheme_ == "https" ? ":443" : ":80";
     if (host_.size() > default_port.size() &&
-        host_.compare(host_.size() - default_port.size(), default_port.size(), default_port) ==
-            0) {
+        host_.compare(host_.size() - default_port.size(), default_port.size(), default_port) == 0) {
       host_.resize(host_.size() - default_port.size());
     }
     bucket_path_ = prefix + "/" + sigv4::uri_encode(options_.bucket, false);
@@ -85,8 +84,8 @@ std::string S3BlobStore::object_url(const std::string& key) const {
 
 Result<http::HttpClientResponse> S3BlobStore::send(http::HttpClientRequest request,
                                                    std::chrono::milliseconds timeout) const {
-  request.aws_sigv4 =
-      http::AwsSigV4{"aws:amz:" + options_.region + ":s3", options_.access_key, options_.secret_key};
+  request.aws_sigv4 = http::AwsSigV4{"aws:amz:" + options_.region + ":s3", options_.access_key,
+                                     options_.secret_key};
   request.total_timeout = timeout.count() > 0 ? timeout : options_.timeout;
   // GET, HEAD and DELETE carry no payload: its hash is that of the empty string.
   if (request.body.empty() && request.body_file.empty() && request.method != "PUT") {
@@ -95,7 +94,8 @@ Result<http::HttpClientResponse> S3BlobStore::send(http::HttpClientRequest reque
   return http_->send(request);
 }
 
-Error S3BlobStore::refusal(const std::string& what, const http::HttpClientResponse& response) const {
+Error S3BlobStore::refusal(const std::string& what,
+                           const http::HttpClientResponse& response) const {
   const std::string code = xml_element(response.body, "Code");
   const std::string message = xml_element(response.body, "Message");
   std::string text = "s3 " + what + ": " + std::to_string(response.status);

@@ -90,13 +90,13 @@ std::string canonical_request(const Request& request) {
     query_text += name + "=" + value;
   }
   std::string header_text;
-  for (const auto& [name, value] : sorted_headers(request)) header_text += name + ":" + value + "\n";
+  for (const auto& [name, value] : sorted_headers(request))
+    header_text += name + ":" + value + "\n";
   return request.method + "\n" + request.path + "\n" + query_text + "\n" + header_text + "\n" +
          signed_headers(request) + "\n" + request.payload_hash;
 }
 
-std::string string_to_sign(const Request& request, const Credentials& credentials,
-                           std::time_t t) {
+std::string string_to_sign(const Request& request, const Credentials& credentials, std::time_t t) {
   return "AWS4-HMAC-SHA256\n" + amz_date(t) + "\n" + scope(credentials, t) + "\n" +
          digest::sha256_hex(canonical_request(request));
 }

@@ -4,10 +4,10 @@
 
 #include <fstream>
 
+#include "blob_reading.h"
 #include "storage/digest.h"
 #include "storage/mirror_blob_store.h"
 #include "storage/s3_blob_store.h"
-#include "blob_reading.h"
 #include "storage_servers.h"
 
 namespace polyvox {
@@ -46,8 +46,9 @@ TEST_F(CloudinaryBlobStoreTest, UploadsSignedRawAssetsAndServesThemByVersion) {
   EXPECT_EQ(upload["fields"]["file"], "<13 bytes>");
   const std::string timestamp = upload["fields"]["timestamp"];
   EXPECT_NEAR(std::stoll(timestamp), std::time(nullptr), 5);
-  EXPECT_EQ(upload["fields"]["signature"],
-            digest::sha1_hex("public_id=" + key + "&timestamp=" + timestamp + options().api_secret));
+  EXPECT_EQ(
+      upload["fields"]["signature"],
+      digest::sha1_hex("public_id=" + key + "&timestamp=" + timestamp + options().api_secret));
   for (const auto& [name, value] : upload["headers"].items()) {
     EXPECT_EQ(value.get<std::string>().find(options().api_secret), std::string::npos) << name;
   }

@@ -35,8 +35,9 @@ TEST(CloudinaryUrlTest, ReadsKeySecretAndCloudName) {
 }
 
 TEST(CloudinaryUrlTest, RefusesMalformedUrlsWithoutEchoingTheSecret) {
-  for (const char* url : {"https://k:topsecret@cloud", "cloudinary://k:topsecret", "cloudinary://k@c",
-                          "cloudinary://:topsecret@c", "cloudinary://k:@c", "cloudinary://k:topsecret@"}) {
+  for (const char* url :
+       {"https://k:topsecret@cloud", "cloudinary://k:topsecret", "cloudinary://k@c",
+        "cloudinary://:topsecret@c", "cloudinary://k:@c", "cloudinary://k:topsecret@"}) {
     CloudinaryOptions options;
     Status parsed = parse_cloudinary_url(url, options);
     ASSERT_FALSE(parsed) << url;

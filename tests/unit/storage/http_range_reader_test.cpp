@@ -32,7 +32,8 @@ struct FakeObject {
       }
       const auto dash = range.find('-');
       const uint64_t first = std::stoull(range.substr(6, dash - 6));
-      const uint64_t last = std::min<uint64_t>(std::stoull(range.substr(dash + 1)), bytes.size() - 1);
+      const uint64_t last =
+          std::min<uint64_t>(std::stoull(range.substr(dash + 1)), bytes.size() - 1);
       if (first >= bytes.size()) {
         response.status = 416;
         return Result<http::HttpClientResponse>(response);

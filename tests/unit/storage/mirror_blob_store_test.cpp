@@ -35,9 +35,7 @@ class DownStore : public BlobStore {
 
 class MirrorBlobStoreTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    root_ = fs::temp_directory_path() / ("polyvox-mirror-" + random_hex(6));
-  }
+  void SetUp() override { root_ = fs::temp_directory_path() / ("polyvox-mirror-" + random_hex(6)); }
   void TearDown() override { fs::remove_all(root_); }
 
   // A mirror of two local stores; raw pointers to them stay valid while the mirror lives.
@@ -69,9 +67,7 @@ TEST_F(MirrorBlobStoreTest, WritesBothStoresAndReadsThePrimary) {
   EXPECT_EQ(*secondary_->get("jobs/a/0.mp3"), "bytes");
 
   const fs::path file = root_ / "final.mp3";
-  {
-    std::ofstream(file) << "final";
-  }
+  { std::ofstream(file) << "final"; }
   ASSERT_TRUE(mirror->put_file("jobs/a/final.mp3", file));
   EXPECT_EQ(*secondary_->get("jobs/a/final.mp3"), "final");
 

@@ -20,7 +20,9 @@ class S3BlobStoreTest : public ::testing::Test {
  protected:
   S3BlobStore store(S3Options options) { return S3BlobStore(std::move(options), http_); }
   S3Options options() const { return StorageServers::get().s3_options(); }
-  nlohmann::json stats() { return StorageServers::get().control(StorageServers::get().s3(), "GET", "/__stats__"); }
+  nlohmann::json stats() {
+    return StorageServers::get().control(StorageServers::get().s3(), "GET", "/__stats__");
+  }
   // A key no other test uses.
   static std::string fresh_key(const std::string& name) {
     return "jobs/" + random_hex(6) + "/segments/" + name;
@@ -75,8 +77,8 @@ TEST_F(S3BlobStoreTest, OpenReadsOnlyTheRangeThroughRangedGets) {
   const auto ranges = stats()["ranges"];
   std::vector<std::string> received;
   for (std::size_t i = before; i < ranges.size(); ++i) received.push_back(ranges[i]);
-  EXPECT_EQ(received, (std::vector<std::string>{"bytes=1000-5095", "bytes=5096-9191",
-                                                "bytes=9192-9999"}));
+  EXPECT_EQ(received,
+            (std::vector<std::string>{"bytes=1000-5095", "bytes=5096-9191", "bytes=9192-9999"}));
 }
 
 TEST_F(S3BlobStoreTest, LargeFileIsStreamedUpAndReadBackInRanges) {
@@ -84,9 +86,7 @@ TEST_F(S3BlobStoreTest, LargeFileIsStreamedUpAndReadBackInRanges) {
   const std::string key = fresh_key("final_audio.mp3");
   const auto path = std::filesystem::temp_directory_path() / ("polyvox-large-" + random_hex(4));
   const std::string bytes = pattern(24u << 20, 3);
-  {
-    std::ofstream(path, std::ios::binary) << bytes;
-  }
+  { std::ofstream(path, std::ios::binary) << bytes; }
   Status stored = s3.put_file(key, path);
   std::filesystem::remove(path);
   ASSERT_TRUE(stored) << stored.error().message;

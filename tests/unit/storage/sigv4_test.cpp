@@ -35,8 +35,11 @@ TEST(SigV4Test, HeaderSignedRangeGetMatchesTheAwsExample) {
   EXPECT_EQ(canonical_request(request),
             "GET\n/test.txt\n\n"
             "host:examplebucket.s3.amazonaws.com\nrange:bytes=0-9\n"
-            "x-amz-content-sha256:" + kEmptySha256 + "\nx-amz-date:20130524T000000Z\n\n"
-            "host;range;x-amz-content-sha256;x-amz-date\n" + kEmptySha256);
+            "x-amz-content-sha256:" +
+                kEmptySha256 +
+                "\nx-amz-date:20130524T000000Z\n\n"
+                "host;range;x-amz-content-sha256;x-amz-date\n" +
+                kEmptySha256);
   EXPECT_EQ(signed_headers(request), "host;range;x-amz-content-sha256;x-amz-date");
   EXPECT_EQ(signature(request, kAws, k20130524),
             "f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41");
@@ -54,7 +57,8 @@ TEST(SigV4Test, CanonicalQueryIsEncodedAndSorted) {
   request.path = "/";
   request.query = {{"b", "2 3"}, {"a", "x/y"}, {"A", ""}};
   request.headers = {{"host", "h"}};
-  EXPECT_EQ(canonical_request(request), "GET\n/\nA=&a=x%2Fy&b=2%203\nhost:h\n\nhost\nUNSIGNED-PAYLOAD");
+  EXPECT_EQ(canonical_request(request),
+            "GET\n/\nA=&a=x%2Fy&b=2%203\nhost:h\n\nhost\nUNSIGNED-PAYLOAD");
 }
 
 TEST(SigV4Test, HeaderValuesAreTrimmedAndSpacesCollapsed) {

@@ -21,9 +21,9 @@ class StorageServers : public ::testing::Environment {
   void SetUp() override {
     dir_ = std::filesystem::temp_directory_path() / ("polyvox-s3rver-" + random_hex(6));
     std::filesystem::create_directories(dir_);
-    s3_ = std::make_unique<ServerProcess>(std::vector<std::string>{
-        "node", std::string(POLYVOX_TEST_SUPPORT_DIR) + "/s3_server.js", POLYVOX_NODE_MODULES,
-        dir_.string()});
+    s3_ = std::make_unique<ServerProcess>(
+        std::vector<std::string>{"node", std::string(POLYVOX_TEST_SUPPORT_DIR) + "/s3_server.js",
+                                 POLYVOX_NODE_MODULES, dir_.string()});
     cloudinary_ = std::make_unique<ServerProcess>(std::vector<std::string>{
         POLYVOX_PYTHON, std::string(POLYVOX_TEST_SUPPORT_DIR) + "/mock_cloudinary.py"});
   }
