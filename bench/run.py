@@ -3,7 +3,7 @@
 the same run. The machine is noisy: every figure is the median of several alternating runs.
 
 usage: bench/run.py BUILD_DIR [section ...]
-sections: assembly synth rss store api providers (default: all)
+sections: assembly synth rss store redis api providers diacritizer (default: all)
 """
 import json
 import os
@@ -130,6 +130,42 @@ def bench_store(tmp):
     print(result.stdout.rstrip())
 
 
+def bench_redis(tmp):
+    section("Redis job store (distributed mode): round trips per block, create_job, claim+complete")
+    # A redis-server as deployed: AOF on, fsync every second, on a free loopback port.
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    data = os.path.join(tmp, "redis")
+    os.makedirs(data)
+    server = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1",
+                               "--save", "", "--appendonly", "yes", "--appendfsync", "everysec",
+                               "--dir", data, "--logfile", "redis.log"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1) as c:
+                    c.sendall(b"PING\r\n")
+                    if c.recv(16).startswith(b"+PONG"):
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                sys.exit("redis-server did not start")
+            time.sleep(0.01)
+        result = subprocess.run([os.path.join(BUILD, "bench", "redis_store_bench"),
+                                 f"redis://127.0.0.1:{port}"], capture_output=True, text=True)
+        if result.returncode != 0:
+            sys.exit(f"redis_store_bench failed:\n{result.stderr}")
+        print(result.stdout.rstrip())
+    finally:
+        server.terminate()
+        server.wait()
+
+
 def bench_api(tmp):
     import api_bench
     api_bench.run(BUILD)
@@ -140,8 +176,18 @@ def bench_providers(tmp):
     providers_bench.run(BUILD)
 
 
+def bench_diacritizer(tmp):
+    section("Embedded Arabic diacritizer (bench/diacritizer.sh)")
+    result = subprocess.run([os.path.join(ROOT, "bench", "diacritizer.sh"), BUILD],
+                            capture_output=True, text=True)
+    print(result.stdout.rstrip())
+    if result.returncode != 0:
+        sys.exit(f"diacritizer benchmark failed:\n{result.stderr}")
+
+
 SECTIONS = {"assembly": bench_assembly, "synth": bench_synth, "rss": bench_rss,
-            "store": bench_store, "api": bench_api, "providers": bench_providers}
+            "store": bench_store, "redis": bench_redis, "api": bench_api,
+            "providers": bench_providers, "diacritizer": bench_diacritizer}
 
 
 def main():

@@ -2,6 +2,7 @@
 # Installs every Debian 12 package Polyvox needs to build, test and benchmark.
 # Idempotent: packages already present are skipped; apt-get runs only when something is missing.
 #   scripts/install-deps.sh            build, test and benchmark dependencies (make, CI)
+#   scripts/install-deps.sh --build    only what building the binary needs (container build stage)
 #   scripts/install-deps.sh --runtime  only what the polyvox binary needs to run (container image)
 set -euo pipefail
 
@@ -11,7 +12,7 @@ runtime_packages=(
   libsodium23 libjwt0 libspdlog1.10 libfmt9 libtomlplusplus3 curl
 )
 
-packages=(
+build_packages=(
   # toolchain
   build-essential cmake ninja-build ccache pkg-config git ca-certificates python3
   # libraries (reasons: shared/docs/architecture.md)
@@ -21,14 +22,24 @@ packages=(
   libespeak-ng-dev espeak-ng-data flite1-dev
   libsodium-dev libjwt-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libtomlplusplus-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev libeigen3-dev
+)
+
+packages=(
+  "${build_packages[@]}"
+  # diacritizer training (tools/train_diacritizer) and its smoke test; OpenBLAS makes CPU
+  # training ~10x faster than the reference BLAS. Always run with /usr/bin/python3.
+  python3-torch python3-numpy libopenblas0-openmp
   # tools used by tests and benchmarks
   ffmpeg espeak-ng lame openssl sqlite3 redis-server nginx-light wrk hyperfine supervisor time
   chromium
 )
 
-if [ "${1:-}" = "--runtime" ]; then
-  packages=("${runtime_packages[@]}")
-fi
+case "${1:-}" in
+  --runtime) packages=("${runtime_packages[@]}") ;;
+  --build) packages=("${build_packages[@]}") ;;
+  "") ;;
+  *) echo "usage: $0 [--build|--runtime]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do

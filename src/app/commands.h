@@ -39,4 +39,13 @@ int run_users(const UsersArgs& args, const Config& config);
 // Prints the voices of `provider` (every usable provider when empty). 2 for an unknown one.
 int run_voices(const std::string& provider, const Config& config);
 
+struct DiacritizeArgs {
+  std::string input_path;  // empty: stdin
+};
+
+// Writes each input line with Arabic diacritics added (the configured diacritizer), line by
+// line. Exit codes: 0 done; 2 unreadable input or invalid UTF-8 (the message names line and
+// column); 3 the diacritizer is unavailable.
+int run_diacritize(const DiacritizeArgs& args, const Config& config);
+
 }  // namespace polyvox

@@ -97,7 +97,8 @@ Config load_config(const Environment& env) {
   c.render.loudness.integrated_lufs =
       static_cast<double>(env.get_int("TARGET_LUFS", -16, -40, -5));
   c.diacritizer_url = env.get_or("DIACRITIZER_URL", "");
-  c.diacritizer = env.get_or("DIACRITIZER", c.diacritizer_url.empty() ? "none" : "http");
+  c.diacritizer = env.get_or("DIACRITIZER", c.diacritizer_url.empty() ? "embedded" : "http");
+  c.models_dir = env.get_or("POLYVOX_MODELS_DIR", POLYVOX_DEFAULT_MODELS_DIR);
   c.cache_enabled = env.get_bool("CACHE_ENABLED", true);
   c.breaker.failure_threshold =
       static_cast<int>(env.get_int("CIRCUIT_FAILURE_THRESHOLD", 5, 1, 1000));
@@ -124,6 +125,7 @@ Config load_config(const Environment& env) {
   s.http.idle_timeout = std::chrono::milliseconds(env.get_int("HTTP_IDLE_TIMEOUT_MS", 60'000, 100, 3'600'000));
   s.data_dir = env.get_or("POLYVOX_DATA_DIR", "./var");
   s.redis_url = env.get_or("REDIS_URL", "");
+  s.redis_key_prefix = env.get_or("REDIS_KEY_PREFIX", s.redis_key_prefix);
   s.storage_backend = env.get_or("STORAGE_BACKEND", "local");
   s.storage.mirroring = env.get_bool("STORAGE_MIRRORING", false);
   s.storage.mirror_backend = env.get_or("STORAGE_MIRROR_BACKEND", "");

@@ -62,6 +62,7 @@ struct ServiceConfig {
                                        // HTTP_{HEADER,BODY,IDLE}_TIMEOUT_MS
   std::string data_dir = "./var";      // POLYVOX_DATA_DIR: database, blobs, scratch, secret key
   std::string redis_url;               // REDIS_URL: distributed mode when set
+  std::string redis_key_prefix = "polyvox:";  // REDIS_KEY_PREFIX: of every key in Redis
   std::string storage_backend = "local";  // STORAGE_BACKEND: local | s3 | cloudinary
   StorageSettings storage;             // the storage backends' settings
   std::string secret_key;              // SECRET_KEY; empty: generated once into the data dir
@@ -83,8 +84,10 @@ struct Config {
   JobParseOptions job;       // DEFAULT_PROVIDER, MAX_BLOCKS, MAX_TEXT_CHARS, MAX_PAUSE_MS
   RenderOptions render;      // OUTPUT_SAMPLE_RATE, MP3_BITRATE_KBPS, MP3_QUALITY,
                              // TARGET_LUFS, MAX_TRUE_PEAK_DBTP
-  std::string diacritizer;       // DIACRITIZER: http (the default with DIACRITIZER_URL) | none
-  std::string diacritizer_url;   // DIACRITIZER_URL: the seed's diacritization server
+  std::string diacritizer;   // DIACRITIZER: "embedded", "none" or "http"; default "embedded",
+                             // or "http" when only DIACRITIZER_URL is set
+  std::string diacritizer_url;  // DIACRITIZER_URL (for the http diacritizer)
+  std::string models_dir;    // POLYVOX_MODELS_DIR; default: the source tree's models/
   BreakerOptions breaker;                      // CIRCUIT_FAILURE_THRESHOLD, CIRCUIT_OPEN_SECONDS
   bool cache_enabled = true;                   // CACHE_ENABLED
   uint64_t audio_cache_max_bytes = 1ULL << 30;  // AUDIO_CACHE_MAX_BYTES (1 GiB)

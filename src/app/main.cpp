@@ -5,6 +5,7 @@
 
 #include "app/commands.h"
 #include "app/config.h"
+#include "log/log.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"Polyvox: ordered text blocks from many TTS providers into one audio file"};
@@ -44,6 +45,11 @@ int main(int argc, char** argv) {
   auto* voices_cmd = app.add_subcommand("voices", "List the voices of one or every provider");
   voices_cmd->add_option("provider", voices_provider, "Provider name");
 
+  polyvox::DiacritizeArgs diacritize;
+  auto* diacritize_cmd =
+      app.add_subcommand("diacritize", "Add Arabic diacritics to UTF-8 lines (FILE or stdin)");
+  diacritize_cmd->add_option("file", diacritize.input_path, "Input file (default: stdin)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -51,6 +57,8 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : 2;
   }
 
+  // Services log on stdout; the other commands keep stdout for their output.
+  if (!*serve_cmd && !*worker_cmd) polyvox::log::write_to_stderr();
   try {
     const polyvox::Config config = polyvox::load_config(polyvox::Environment::load());
     if (*synth_cmd) return polyvox::run_synth(synth, config);
@@ -64,6 +72,7 @@ int main(int argc, char** argv) {
       users.password_given = users_add->count("--password") + users_passwd->count("--password") > 0;
       return polyvox::run_users(users, config);
     }
+    if (*diacritize_cmd) return polyvox::run_diacritize(diacritize, config);
   } catch (const std::invalid_argument& e) {
     std::cerr << "polyvox: configuration error: " << e.what() << "\n";
     return 2;

@@ -206,6 +206,7 @@ int run_worker(const Config& config) {
                      *rt.diacritizer, rt.cache.get(), rt.clock, rt.metrics, options);
   CleanupOptions cleanup_options = service.cleanup;
   cleanup_options.temp_dirs = {options.scratch_dir};
+  cleanup_options.leads_job_cleanup = rt.backend.leads_periodic_work;  // one worker node at a time
   CleanupScheduler cleanup(*rt.backend.jobs, *rt.blobs, rt.clock, cleanup_options);
   workers.start();
   cleanup.start();

@@ -1,8 +1,16 @@
 #include "app/wiring.h"
 
+#include <algorithm>
 #include <filesystem>
+#include <mutex>
 #include <stdexcept>
 
+#include "core/ids.h"
+#include "jobs/redis/leader_lease.h"
+#include "jobs/redis/redis_job_store.h"
+#include "jobs/redis/redis_login_throttle.h"
+#include "jobs/redis/redis_url.h"
+#include "jobs/redis/redis_user_store.h"
 #include "jobs/sqlite/sqlite_database.h"
 #include "jobs/sqlite/sqlite_job_store.h"
 #include "jobs/sqlite/sqlite_user_store.h"
@@ -19,6 +27,9 @@
 #include "storage/local_blob_store.h"
 #include "storage/mirror_blob_store.h"
 #include "storage/s3_blob_store.h"
+#include "text/caching_diacritizer.h"
+#include "text/embedded_diacritizer.h"
+#include "text/lazy_diacritizer.h"
 
 namespace polyvox {
 
@@ -67,11 +78,56 @@ std::unique_ptr<ProviderRegistry> build_providers(const Config& config, const Cl
   return registry;
 }
 
+namespace {
+
+// Distributed mode: every store on one connection pool. Touches no network, so that workers
+// start (and wait) while Redis is still down.
+Result<Backend> open_redis_backend(const Config& config, const Clock& clock) {
+  auto endpoint = redis::parse_redis_url(config.service.redis_url);
+  if (!endpoint) return endpoint.take_error();
+  const std::string& prefix = config.service.redis_key_prefix;
+  struct Owner {
+    std::shared_ptr<redis::Pool> pool;
+    std::unique_ptr<redis::RedisJobStore> store;
+    std::unique_ptr<redis::RedisUserStore> users;
+    std::unique_ptr<redis::RedisLoginThrottle> throttle;
+    std::once_flag campaign;
+    std::unique_ptr<redis::LeaderLease> leader;  // made by the first leads_periodic_work()
+  };
+  auto owner = std::make_shared<Owner>();
+  redis::PoolOptions pool_options;
+  // Each worker slot holds a connection while its claim waits; heartbeats and reports need more.
+  pool_options.max_connections = std::max<std::size_t>(pool_options.max_connections,
+                                                       2 * config.service.worker.concurrency + 16);
+  owner->pool = std::make_shared<redis::Pool>(*endpoint, pool_options);
+  redis::JobStoreOptions options;
+  options.clock = &clock;
+  options.key_prefix = prefix;
+  owner->store = std::make_unique<redis::RedisJobStore>(owner->pool, options);
+  owner->users = std::make_unique<redis::RedisUserStore>(owner->pool, prefix);
+  owner->throttle = std::make_unique<redis::RedisLoginThrottle>(owner->pool, prefix, clock);
+  Backend backend;
+  backend.jobs = owner->store.get();
+  backend.queue = owner->store.get();
+  backend.users = owner->users.get();
+  backend.throttle = owner->throttle.get();
+  backend.leads_periodic_work = [owner, prefix] {
+    std::call_once(owner->campaign, [&] {
+      owner->leader = std::make_unique<redis::LeaderLease>(
+          owner->pool, redis::LeaderLeaseOptions{"cleanup", new_uuid4(), prefix});
+      (void)owner->leader->try_acquire();  // so that the first answer is already the truth
+      owner->leader->start();
+    });
+    return owner->leader->held();
+  };
+  backend.owner = owner;
+  return backend;
+}
+
+}  // namespace
+
 Result<Backend> open_backend(const Config& config, const Clock& clock, bool serving) {
-  if (!config.service.redis_url.empty()) {
-    return Error{ErrorKind::kUnavailable,
-                 "REDIS_URL is set but distributed mode is not available in this build", ""};
-  }
+  if (!config.service.redis_url.empty()) return open_redis_backend(config, clock);
   std::error_code ec;
   std::filesystem::create_directories(config.service.data_dir, ec);
   sqlite::DatabaseOptions db_options;
@@ -199,8 +255,10 @@ std::unique_ptr<AudioCache> build_audio_cache(const Config& config, MetricsRegis
                                           config.audio_cache_max_bytes, metrics);
 }
 
-std::unique_ptr<Diacritizer> build_diacritizer(const Config& config,
-                                               std::shared_ptr<const http::HttpClient> http) {
+namespace {
+
+std::unique_ptr<Diacritizer> uncached_diacritizer(const Config& config,
+                                                  std::shared_ptr<const http::HttpClient> http) {
   if (config.diacritizer == "http") {
     if (config.diacritizer_url.empty()) {
       throw std::invalid_argument("DIACRITIZER=http needs DIACRITIZER_URL");
@@ -216,12 +274,36 @@ std::unique_ptr<Diacritizer> build_diacritizer(const Config& config,
     };
     return std::make_unique<Owning>(http, std::move(options));
   }
+  if (config.diacritizer == "embedded") {
+    const std::string model = config.models_dir + "/" + EmbeddedDiacritizer::kModelFile;
+    const std::string lexicon = config.models_dir + "/" + EmbeddedDiacritizer::kLexiconFile;
+    // A missing model is a start-up error; loading it waits for the first Arabic block.
+    for (const std::string& file : {model, lexicon}) {
+      if (!std::filesystem::exists(file)) {
+        throw std::invalid_argument("diacritizer model file " + file +
+                                    " not found (POLYVOX_MODELS_DIR, or DIACRITIZER=none)");
+      }
+    }
+    return std::make_unique<LazyDiacritizer>(
+        "embedded", [model, lexicon]() -> Result<std::unique_ptr<Diacritizer>> {
+          auto embedded = EmbeddedDiacritizer::create(model, lexicon);
+          if (!embedded) return embedded.take_error();
+          return std::unique_ptr<Diacritizer>(std::move(embedded.value()));
+        });
+  }
   if (config.diacritizer == "none") {
-    log::warn("Arabic blocks are not diacritized (no DIACRITIZER_URL; DIACRITIZER=none)");
+    log::warn("Arabic blocks are not diacritized (DIACRITIZER=none)");
     return std::make_unique<NoDiacritizer>();
   }
-  throw std::invalid_argument("DIACRITIZER must be http or none (got '" + config.diacritizer +
-                              "')");
+  throw std::invalid_argument("DIACRITIZER must be embedded, http or none (got '" +
+                              config.diacritizer + "')");
+}
+
+}  // namespace
+
+std::unique_ptr<Diacritizer> build_diacritizer(const Config& config,
+                                               std::shared_ptr<const http::HttpClient> http) {
+  return std::make_unique<CachingDiacritizer>(uncached_diacritizer(config, std::move(http)));
 }
 
 }  // namespace polyvox

@@ -2,6 +2,7 @@
 // names concrete classes.
 #pragma once
 
+#include <functional>
 #include <memory>
 
 #include "app/config.h"
@@ -28,14 +29,18 @@ std::unique_ptr<ProviderRegistry> build_providers(
     const Config& config, const Clock& clock, MetricsRegistry* metrics = nullptr,
     std::shared_ptr<const http::HttpClient> http = nullptr);
 
-// The job/task/user backend: SQLite in POLYVOX_DATA_DIR (embedded mode). The pointers stay valid
-// while `owner` lives.
+// The job/task/user backend: SQLite in POLYVOX_DATA_DIR (embedded mode), or Redis at REDIS_URL
+// (distributed mode). The pointers stay valid while `owner` lives.
 struct Backend {
   std::shared_ptr<void> owner;
   JobStore* jobs = nullptr;
   TaskQueue* queue = nullptr;
   UserStore* users = nullptr;
   LoginThrottle* throttle = nullptr;  // null: each process throttles in memory
+  // Distributed mode: whether this process leads the periodic work (job cleanup) now. The first
+  // call enters the campaign (a leader lease renewed in the background while `owner` lives), so
+  // only processes that ask compete. Null in embedded mode: the one process always leads.
+  std::function<bool()> leads_periodic_work;
 };
 // `serving`: the process that runs the workers (serve, worker), as opposed to a short-lived
 // admin command; in embedded mode it takes back at once the tasks a dead process had leased.

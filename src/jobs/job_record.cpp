@@ -1,5 +1,9 @@
 #include "jobs/job_record.h"
 
+#include <nlohmann/json.hpp>
+
+#include "jobs/job_store.h"
+
 namespace polyvox {
 namespace {
 
@@ -30,6 +34,36 @@ std::optional<BlockStatus> parse_block_status(std::string_view name) {
     if (name == kBlockStatusNames[i]) return static_cast<BlockStatus>(i);
   }
   return std::nullopt;
+}
+
+JobRecord queued_record(const NewJob& job, int64_t now_ms) {
+  JobRecord record;
+  record.id = job.id;
+  record.owner = job.owner;
+  record.project_id = job.spec.project_id;
+  record.output_format = job.spec.output_format;
+  record.status = JobStatus::kQueued;
+  record.blocks_total = job.spec.blocks.size();
+  record.created_at_ms = record.updated_at_ms = now_ms;
+  return record;
+}
+
+std::string fallback_to_json(const std::vector<VoiceChoice>& fallback) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& c : fallback) list.push_back({{"provider", c.provider}, {"voice", c.voice}});
+  return list.dump();
+}
+
+std::vector<VoiceChoice> fallback_from_json(const std::string& json) {
+  std::vector<VoiceChoice> fallback;
+  auto list = nlohmann::json::parse(json, nullptr, false);
+  if (!list.is_array()) return fallback;
+  for (const auto& item : list) {
+    if (item.is_object()) {
+      fallback.push_back({item.value("provider", ""), item.value("voice", "default")});
+    }
+  }
+  return fallback;
 }
 
 }  // namespace polyvox

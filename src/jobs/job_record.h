@@ -21,6 +21,11 @@ const char* job_status_name(JobStatus status);
 const char* block_status_name(BlockStatus status);
 std::optional<JobStatus> parse_job_status(std::string_view name);
 std::optional<BlockStatus> parse_block_status(std::string_view name);
+// A block's fallback voices as stored by every backend (JSON array of {"provider", "voice"}) and
+// back (an empty list for malformed text).
+std::string fallback_to_json(const std::vector<VoiceChoice>& fallback);
+std::vector<VoiceChoice> fallback_from_json(const std::string& json);
+
 // Completed, failed and cancelled jobs are finished: nothing will run for them any more.
 inline bool is_finished(JobStatus s) {
   return s == JobStatus::kCompleted || s == JobStatus::kFailed || s == JobStatus::kCancelled;

@@ -20,6 +20,9 @@ struct NewJob {
   JobSpec spec;       // validated
 };
 
+// The record of `job` as create_job stores it at `now_ms`: queued, nothing done, no blocks listed.
+JobRecord queued_record(const NewJob& job, int64_t now_ms);
+
 struct JobPage {
   std::vector<JobRecord> jobs;  // newest first, without blocks
   std::size_t total = 0;        // jobs matching the filter

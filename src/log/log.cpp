@@ -14,12 +14,18 @@ namespace {
 
 std::atomic<int> g_level{static_cast<int>(Level::kInfo)};
 std::atomic<bool> g_json{true};
+std::atomic<bool> g_stderr{false};
 
 std::shared_ptr<spdlog::logger> logger() {
-  // stdout_sink_mt: one mutex-guarded write per line, lines never interleave.
+  // *_sink_mt: one mutex-guarded write per line, lines never interleave.
   static auto instance = [] {
-    auto l = std::make_shared<spdlog::logger>(
-        "polyvox", std::make_shared<spdlog::sinks::stdout_sink_mt>());
+    spdlog::sink_ptr sink;
+    if (g_stderr) {
+      sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+    } else {
+      sink = std::make_shared<spdlog::sinks::stdout_sink_mt>();
+    }
+    auto l = std::make_shared<spdlog::logger>("polyvox", sink);
     l->set_pattern("%v");
     l->set_level(spdlog::level::trace);
     l->flush_on(spdlog::level::trace);
@@ -74,6 +80,8 @@ void configure(std::string_view level, std::string_view format) {
   else if (format == "text") g_json = false;
   else throw std::invalid_argument("LOG_FORMAT must be json or text");
 }
+
+void write_to_stderr() { g_stderr = true; }
 
 bool enabled(Level level) { return static_cast<int>(level) >= g_level.load(); }
 

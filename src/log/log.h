@@ -20,6 +20,10 @@ void configure(std::string_view level, std::string_view format);
 using Value = std::variant<std::string, std::string_view, const char*, long long, double, bool>;
 using Field = std::pair<std::string_view, Value>;
 
+// Where lines go: stdout (the default: services, where stdout is the log) or stderr (commands
+// whose stdout is their output: synth, voices, diacritize). Call before the first line.
+void write_to_stderr();
+
 bool enabled(Level level);
 
 // One event: {"ts", "level", "msg", fields...}. Thread-safe.

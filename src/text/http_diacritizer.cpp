@@ -10,25 +10,6 @@ namespace polyvox {
 HttpDiacritizer::HttpDiacritizer(const http::HttpClient& client, HttpDiacritizerOptions options)
     : client_(client), options_(std::move(options)) {}
 
-std::optional<std::string> HttpDiacritizer::cached(const std::string& text) {
-  std::lock_guard lock(cache_mutex_);
-  auto it = cache_.find(text);
-  if (it == cache_.end()) return std::nullopt;
-  lru_.splice(lru_.begin(), lru_, it->second.second);
-  return it->second.first;
-}
-
-void HttpDiacritizer::remember(const std::string& text, const std::string& result) {
-  std::lock_guard lock(cache_mutex_);
-  if (cache_.count(text)) return;
-  lru_.push_front(text);
-  cache_.emplace(text, std::make_pair(result, lru_.begin()));
-  while (cache_.size() > options_.cache_entries && !lru_.empty()) {
-    cache_.erase(lru_.back());
-    lru_.pop_back();
-  }
-}
-
 Result<std::string> HttpDiacritizer::request(const std::string& part) {
   http::HttpClientRequest req;
   req.method = "POST";
@@ -84,7 +65,6 @@ Result<std::string> HttpDiacritizer::request(const std::string& part) {
 
 Result<std::string> HttpDiacritizer::diacritize(std::string_view text) {
   const std::string whole(text);
-  if (auto hit = cached(whole)) return *hit;
   std::string out;
   for (const std::string& part : split_text(whole, options_.max_length)) {
     // The white space around a part is kept here: servers may not give it back.
@@ -94,17 +74,10 @@ Result<std::string> HttpDiacritizer::diacritize(std::string_view text) {
       continue;
     }
     const std::size_t lead = static_cast<std::size_t>(core.data() - part.data());
-    const std::string key(core);
-    std::optional<std::string> answer = cached(key);
-    if (!answer) {
-      auto done = request(key);
-      if (!done) return done.take_error();
-      remember(key, *done);
-      answer = std::move(done.value());
-    }
+    auto answer = request(std::string(core));
+    if (!answer) return answer.take_error();
     out += part.substr(0, lead) + *answer + part.substr(lead + core.size());
   }
-  remember(whole, out);
   return out;
 }
 

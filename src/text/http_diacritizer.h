@@ -1,15 +1,13 @@
 // The Diacritizer that calls a diacritization server with the seed's protocol:
 // POST DIACRITIZER_URL {"text", "max_length": 256, "num_beams": 4, "temperature": 0.2,
 // "do_sample": false} → {"vocalized_text"} ({"diacritized_text"} from older servers). Text longer
-// than max_length is sent in parts cut at sentence, then word, boundaries. Answers are cached
-// (bounded, least recently used first out). Runs on the worker side, never in an API request.
+// than max_length is sent in parts cut at sentence, then word, boundaries. Runs on the worker
+// side, never in an API request; wiring wraps it in a CachingDiacritizer.
 #pragma once
 
 #include <chrono>
-#include <list>
-#include <mutex>
+#include <atomic>
 #include <string>
-#include <unordered_map>
 
 #include "http/http_client.h"
 #include "text/diacritizer.h"
@@ -23,7 +21,6 @@ struct HttpDiacritizerOptions {
   double temperature = 0.2;
   bool do_sample = false;
   std::chrono::milliseconds timeout{10'000};      // the seed's timeout
-  std::size_t cache_entries = 20'000;             // texts remembered
 };
 
 class HttpDiacritizer : public Diacritizer {
@@ -42,16 +39,11 @@ class HttpDiacritizer : public Diacritizer {
 
  private:
   Result<std::string> request(const std::string& part);
-  std::optional<std::string> cached(const std::string& text);
-  void remember(const std::string& text, const std::string& result);
 
   const http::HttpClient& client_;
   HttpDiacritizerOptions options_;
   std::string name_ = "http";
   std::atomic<std::size_t> requests_{0};
-  std::mutex cache_mutex_;
-  std::list<std::string> lru_;  // keys, most recent first
-  std::unordered_map<std::string, std::pair<std::string, std::list<std::string>::iterator>> cache_;
 };
 
 }  // namespace polyvox

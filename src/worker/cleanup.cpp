@@ -28,7 +28,8 @@ CleanupReport CleanupScheduler::run_once() {
       }
     }
   }
-  if (options_.job_retention_ms > 0) {
+  if (options_.job_retention_ms > 0 &&
+      (!options_.leads_job_cleanup || options_.leads_job_cleanup())) {
     constexpr std::size_t kBatch = 200;
     while (true) {
       auto ids = jobs_.finished_jobs_before(now - options_.job_retention_ms, kBatch);

@@ -5,6 +5,7 @@
 
 #include <condition_variable>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -20,6 +21,9 @@ struct CleanupOptions {
   int64_t temp_retention_ms = 3'600'000;   // TEMP_RETENTION_SECONDS
   int64_t job_retention_ms = 604'800'000;  // JOB_RETENTION_SECONDS; 0 keeps jobs forever
   std::vector<std::filesystem::path> temp_dirs;  // scanned recursively
+  // Distributed mode: true while this process leads the periodic work, so that finished jobs are
+  // deleted by one node at a time (temp files are every node's own). Null: always.
+  std::function<bool()> leads_job_cleanup;
 };
 
 struct CleanupReport {

@@ -1,7 +1,5 @@
 #include "jobs/sqlite/job_rows.h"
 
-#include <nlohmann/json.hpp>
-
 namespace polyvox::sqlite {
 namespace {
 
@@ -76,24 +74,6 @@ Status append_blocks(Connection& db, int64_t job_seq, JobRecord& job) {
 }
 
 }  // namespace
-
-std::string fallback_to_json(const std::vector<VoiceChoice>& fallback) {
-  nlohmann::json list = nlohmann::json::array();
-  for (const auto& c : fallback) list.push_back({{"provider", c.provider}, {"voice", c.voice}});
-  return list.dump();
-}
-
-std::vector<VoiceChoice> fallback_from_json(const std::string& json) {
-  std::vector<VoiceChoice> fallback;
-  auto list = nlohmann::json::parse(json, nullptr, false);
-  if (!list.is_array()) return fallback;
-  for (const auto& item : list) {
-    if (item.is_object()) {
-      fallback.push_back({item.value("provider", ""), item.value("voice", "default")});
-    }
-  }
-  return fallback;
-}
 
 Result<std::optional<JobRow>> find_job_row(Connection& db, const std::string& id) {
   return db.query_row(

@@ -52,10 +52,6 @@ struct JobRow {
   std::optional<int64_t> assembly_attempt;  // the attempt whose assembly report was recorded
 };
 
-// A block's fallback voices as stored (JSON array of {"provider", "voice"}) and back.
-std::string fallback_to_json(const std::vector<VoiceChoice>& fallback);
-std::vector<VoiceChoice> fallback_from_json(const std::string& json);
-
 // Block `index` of job `id` with the job's format, size and status; nullopt if either is absent.
 Result<std::optional<BlockWork>> find_block(Connection& db, const std::string& id,
                                             std::size_t index);

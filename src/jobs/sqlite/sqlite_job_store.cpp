@@ -47,14 +47,7 @@ Result<JobRecord> SqliteJobStore::create_job(const NewJob& job) {
   // A job without blocks would never enqueue its assembly: it could never finish.
   if (job.spec.blocks.empty()) return invalid_input("blocks", "a job needs at least one block");
   return db_->write([&](Connection& db) -> Result<JobRecord> {
-    JobRecord record;
-    record.id = job.id;
-    record.owner = job.owner;
-    record.project_id = job.spec.project_id;
-    record.output_format = job.spec.output_format;
-    record.status = JobStatus::kQueued;
-    record.blocks_total = job.spec.blocks.size();
-    record.created_at_ms = record.updated_at_ms = clock_.now_ms();
+    const JobRecord record = queued_record(job, clock_.now_ms());
     auto s = db.run(
         "INSERT INTO jobs (id, owner, project_id, output_format, status, blocks_total, "
         "created_at_ms, updated_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",

@@ -12,7 +12,7 @@
 #include <sstream>
 #include <thread>
 
-#include "unit/jobs/sqlite_store_fixture.h"
+#include "unit/jobs/store_fixture.h"
 
 namespace polyvox {
 namespace {

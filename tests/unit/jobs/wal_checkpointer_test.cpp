@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <thread>
 
-#include "unit/jobs/sqlite_store_fixture.h"
+#include "unit/jobs/store_fixture.h"
 
 namespace polyvox {
 namespace {

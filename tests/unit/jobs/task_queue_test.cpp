@@ -1,4 +1,4 @@
-// SqliteJobStore as a TaskQueue: claim order and due times, leases and fencing, idempotent and
+// Every backend as a TaskQueue: claim order and due times, leases and fencing, idempotent and
 // refused reports, retries, failures, the poison limit, waiting claims, and exactly one assembly
 // per job under concurrent completions.
 #include <algorithm>
@@ -9,18 +9,18 @@
 #include <random>
 #include <thread>
 
-#include "unit/jobs/sqlite_store_fixture.h"
+#include "unit/jobs/store_fixture.h"
 
 namespace polyvox {
 namespace {
 
 using test_support::make_job;
 using test_support::result_for;
-using test_support::SqliteStoreTest;
 
-using TaskQueueTest = SqliteStoreTest;
+class TaskQueueTest : public test_support::StoreTest {};
+POLYVOX_ON_EVERY_BACKEND(TaskQueueTest);
 
-TEST_F(TaskQueueTest, ClaimsOldestDueTaskFirstAndMarksTheJobProcessing) {
+TEST_P(TaskQueueTest, ClaimsOldestDueTaskFirstAndMarksTheJobProcessing) {
   const NewJob older = make_job("alice", 2);
   create(older);
   clock_.advance_ms(1);
@@ -45,16 +45,16 @@ TEST_F(TaskQueueTest, ClaimsOldestDueTaskFirstAndMarksTheJobProcessing) {
   EXPECT_EQ(job.blocks[0].attempts, 1);
 }
 
-TEST_F(TaskQueueTest, NothingIsDueInAnEmptyQueue) { EXPECT_TRUE(nothing_due()); }
+TEST_P(TaskQueueTest, NothingIsDueInAnEmptyQueue) { EXPECT_TRUE(nothing_due()); }
 
-TEST_F(TaskQueueTest, LeaseNotYetExpiredIsNotClaimedAgain) {
+TEST_P(TaskQueueTest, LeaseNotYetExpiredIsNotClaimedAgain) {
   create(make_job("alice", 1));
   claim("worker-1", 1000);
   clock_.advance_ms(999);
   EXPECT_TRUE(nothing_due());
 }
 
-TEST_F(TaskQueueTest, ExpiredLeaseIsReclaimedWithBumpedAttemptAndLateReportRefused) {
+TEST_P(TaskQueueTest, ExpiredLeaseIsReclaimedWithBumpedAttemptAndLateReportRefused) {
   const NewJob job = make_job("alice", 1);
   create(job);
   const Task stalled = claim("worker-1", 1000);
@@ -66,7 +66,7 @@ TEST_F(TaskQueueTest, ExpiredLeaseIsReclaimedWithBumpedAttemptAndLateReportRefus
   EXPECT_EQ(get(job.id).blocks[0].attempts, 2);
 
   // The stalled worker wakes up: its heartbeat, result and failure are all refused.
-  auto beat = store_->heartbeat(stalled, 1000);
+  auto beat = queue_->heartbeat(stalled, 1000);
   ASSERT_TRUE(beat.ok());
   EXPECT_FALSE(*beat);
   EXPECT_EQ(complete(stalled), ReportOutcome::kRefused);
@@ -79,11 +79,11 @@ TEST_F(TaskQueueTest, ExpiredLeaseIsReclaimedWithBumpedAttemptAndLateReportRefus
   EXPECT_EQ(get(job.id).blocks_done, 1u);
 }
 
-TEST_F(TaskQueueTest, HeartbeatExtendsTheLease) {
+TEST_P(TaskQueueTest, HeartbeatExtendsTheLease) {
   create(make_job("alice", 1));
   const Task task = claim("worker-1", 1000);
   clock_.advance_ms(800);
-  auto beat = store_->heartbeat(task, 1000);
+  auto beat = queue_->heartbeat(task, 1000);
   ASSERT_TRUE(beat.ok());
   EXPECT_TRUE(*beat);
   clock_.advance_ms(800);  // 1600 ms after the claim: the first lease alone would have expired
@@ -92,18 +92,18 @@ TEST_F(TaskQueueTest, HeartbeatExtendsTheLease) {
   EXPECT_EQ(claim().attempt, task.attempt + 1);
 }
 
-TEST_F(TaskQueueTest, DuplicateCompletionIsReportedAndChangesNothing) {
+TEST_P(TaskQueueTest, DuplicateCompletionIsReportedAndChangesNothing) {
   const NewJob job = make_job("alice", 2);
   create(job);
   const Task task = claim();
   clock_.advance_ms(7);
-  auto first = store_->complete_block(task, result_for(task));
+  auto first = queue_->complete_block(task, result_for(task));
   ASSERT_TRUE(first.ok());
   EXPECT_EQ(first->outcome, ReportOutcome::kAccepted);
   const JobRecord after_first = get(job.id);
 
   clock_.advance_ms(7);
-  auto again = store_->complete_block(task, result_for(task));
+  auto again = queue_->complete_block(task, result_for(task));
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->outcome, ReportOutcome::kDuplicate);
   EXPECT_FALSE(again->assembly_enqueued);
@@ -112,14 +112,14 @@ TEST_F(TaskQueueTest, DuplicateCompletionIsReportedAndChangesNothing) {
   EXPECT_EQ(after_again.updated_at_ms, after_first.updated_at_ms);
 }
 
-TEST_F(TaskQueueTest, LastCompletionEnqueuesTheAssemblyWhichCompletesTheJob) {
+TEST_P(TaskQueueTest, LastCompletionEnqueuesTheAssemblyWhichCompletesTheJob) {
   const NewJob job = make_job("alice", 2);
   create(job);
   const Task a = claim(), b = claim();
-  auto first = store_->complete_block(b, result_for(b));
+  auto first = queue_->complete_block(b, result_for(b));
   ASSERT_TRUE(first.ok());
   EXPECT_FALSE(first->assembly_enqueued);
-  auto last = store_->complete_block(a, result_for(a));
+  auto last = queue_->complete_block(a, result_for(a));
   ASSERT_TRUE(last.ok());
   EXPECT_EQ(last->outcome, ReportOutcome::kAccepted);
   EXPECT_TRUE(last->assembly_enqueued);
@@ -139,10 +139,10 @@ TEST_F(TaskQueueTest, LastCompletionEnqueuesTheAssemblyWhichCompletesTheJob) {
   EXPECT_EQ(assembly.job_id, job.id);
   EXPECT_TRUE(nothing_due());
   const AssemblyOutcome outcome{"results/final.mp3", R"({"blocks":2})", 4096};
-  auto assembled = store_->complete_assembly(assembly, outcome);
+  auto assembled = queue_->complete_assembly(assembly, outcome);
   ASSERT_TRUE(assembled.ok());
   EXPECT_EQ(*assembled, ReportOutcome::kAccepted);
-  auto again = store_->complete_assembly(assembly, outcome);
+  auto again = queue_->complete_assembly(assembly, outcome);
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(*again, ReportOutcome::kDuplicate);
 
@@ -155,7 +155,7 @@ TEST_F(TaskQueueTest, LastCompletionEnqueuesTheAssemblyWhichCompletesTheJob) {
   EXPECT_TRUE(nothing_due());
 }
 
-TEST_F(TaskQueueTest, DelayedRetryKeepsTheBlockQueuedUntilItsTime) {
+TEST_P(TaskQueueTest, DelayedRetryKeepsTheBlockQueuedUntilItsTime) {
   const NewJob job = make_job("alice", 1);
   create(job);
   const Task task = claim();
@@ -177,7 +177,7 @@ TEST_F(TaskQueueTest, DelayedRetryKeepsTheBlockQueuedUntilItsTime) {
   EXPECT_EQ(get(job.id).blocks[0].error, "");
 }
 
-TEST_F(TaskQueueTest, FinalFailureFailsTheJobNamingTheBlockAndWithdrawsTheRest) {
+TEST_P(TaskQueueTest, FinalFailureFailsTheJobNamingTheBlockAndWithdrawsTheRest) {
   const NewJob job = make_job("alice", 3);
   create(job);
   const Task healthy = claim(), broken = claim();
@@ -195,7 +195,7 @@ TEST_F(TaskQueueTest, FinalFailureFailsTheJobNamingTheBlockAndWithdrawsTheRest) 
   EXPECT_EQ(complete(healthy), ReportOutcome::kRefused);
 }
 
-TEST_F(TaskQueueTest, FailedAssemblyFailsTheJob) {
+TEST_P(TaskQueueTest, FailedAssemblyFailsTheJob) {
   const NewJob job = make_job("alice", 1);
   create(job);
   complete(claim());
@@ -212,7 +212,7 @@ TEST_F(TaskQueueTest, FailedAssemblyFailsTheJob) {
   EXPECT_EQ(record.error, "assembly failed: corrupt segment");
 }
 
-TEST_F(TaskQueueTest, PoisonBlockFailsAfterTheClaimLimitInsteadOfLooping) {
+TEST_P(TaskQueueTest, PoisonBlockFailsAfterTheClaimLimitInsteadOfLooping) {
   reopen(/*max_claims=*/3);
   const NewJob job = make_job("alice", 1);
   create(job);
@@ -235,11 +235,12 @@ TEST_F(TaskQueueTest, PoisonBlockFailsAfterTheClaimLimitInsteadOfLooping) {
   EXPECT_EQ(complete(third), ReportOutcome::kRefused);
 }
 
-TEST_F(TaskQueueTest, DefaultClaimLimitIsTen) {
+TEST_P(TaskQueueTest, DefaultClaimLimitIsTen) {
   EXPECT_EQ(sqlite::JobStoreOptions{}.max_claims, 10);
+  EXPECT_EQ(redis::JobStoreOptions{}.max_claims, 10);
 }
 
-TEST_F(TaskQueueTest, ReleaseGivesTheTaskBackWithoutCountingTheClaim) {
+TEST_P(TaskQueueTest, ReleaseGivesTheTaskBackWithoutCountingTheClaim) {
   reopen(/*max_claims=*/2);
   const NewJob job = make_job("alice", 1);
   create(job);
@@ -247,7 +248,7 @@ TEST_F(TaskQueueTest, ReleaseGivesTheTaskBackWithoutCountingTheClaim) {
   for (int i = 1; i <= 3; ++i) {  // three claims, each released: none counts
     task = claim();
     EXPECT_EQ(task.attempt, i);  // the fencing token is never handed out twice
-    ASSERT_TRUE(store_->release(task).ok());
+    ASSERT_TRUE(queue_->release(task).ok());
     EXPECT_EQ(get(job.id).blocks[0].status, BlockStatus::kQueued);
   }
   const Task current = claim();
@@ -255,11 +256,11 @@ TEST_F(TaskQueueTest, ReleaseGivesTheTaskBackWithoutCountingTheClaim) {
   EXPECT_EQ(complete(current), ReportOutcome::kAccepted);
 }
 
-TEST_F(TaskQueueTest, WaitingClaimWakesForANewTask) {
+TEST_P(TaskQueueTest, WaitingClaimWakesForANewTask) {
   Result<std::optional<Task>> got = std::optional<Task>();
   const auto start = std::chrono::steady_clock::now();
-  std::thread claimer([&] { got = store_->claim("worker-1", kLeaseMs, 20'000); });
-  while (store_->waiting_claims() == 0) std::this_thread::yield();
+  std::thread claimer([&] { got = queue_->claim("worker-1", kLeaseMs, 20'000); });
+  while (stores_.waiting_claims() == 0) std::this_thread::yield();
   const NewJob job = make_job("alice", 1);
   create(job);
   claimer.join();
@@ -269,18 +270,14 @@ TEST_F(TaskQueueTest, WaitingClaimWakesForANewTask) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
 }
 
-TEST_F(TaskQueueTest, WaitingClaimWakesWhenADelayedRetryComesDue) {
-  // Real time here: the wait under test is a timed one.
-  auto store = sqlite::SqliteJobStore::open(db_, {});
-  ASSERT_TRUE(store.ok());
-  SystemClock system;
-  ASSERT_TRUE((*store)->create_job(make_job("alice", 1)).ok());
-  auto task = (*store)->claim("worker-1", kLeaseMs, 0);
-  ASSERT_TRUE(task.ok() && task->has_value());
-  ASSERT_TRUE((*store)->fail_task(**task, "busy", system.now_ms() + 300).ok());
+TEST_P(TaskQueueTest, WaitingClaimWakesWhenADelayedRetryComesDue) {
+  reopen(10, &system_clock_);  // real time here: the wait under test is a timed one
+  create(make_job("alice", 1));
+  const Task task = claim();
+  ASSERT_EQ(fail(task, "busy", system_clock_.now_ms() + 300), ReportOutcome::kAccepted);
 
   const auto start = std::chrono::steady_clock::now();
-  auto retry = (*store)->claim("worker-1", kLeaseMs, 10'000);
+  auto retry = queue_->claim("worker-1", kLeaseMs, 10'000);
   const auto waited = std::chrono::steady_clock::now() - start;
   ASSERT_TRUE(retry.ok());
   ASSERT_TRUE(retry->has_value());
@@ -289,19 +286,19 @@ TEST_F(TaskQueueTest, WaitingClaimWakesWhenADelayedRetryComesDue) {
   EXPECT_LT(waited, std::chrono::seconds(5));
 }
 
-TEST_F(TaskQueueTest, InterruptWakesWaitingClaims) {
+TEST_P(TaskQueueTest, InterruptWakesWaitingClaims) {
   Result<std::optional<Task>> got = Error{};
   const auto start = std::chrono::steady_clock::now();
-  std::thread claimer([&] { got = store_->claim("worker-1", kLeaseMs, 20'000); });
-  while (store_->waiting_claims() == 0) std::this_thread::yield();
-  store_->interrupt();
+  std::thread claimer([&] { got = queue_->claim("worker-1", kLeaseMs, 20'000); });
+  while (stores_.waiting_claims() == 0) std::this_thread::yield();
+  queue_->interrupt();
   claimer.join();
   ASSERT_TRUE(got.ok());
   EXPECT_FALSE(got->has_value());
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
 }
 
-TEST_F(TaskQueueTest, ConcurrentCompletionsEnqueueExactlyOneAssemblyPerJob) {
+TEST_P(TaskQueueTest, ConcurrentCompletionsEnqueueExactlyOneAssemblyPerJob) {
   constexpr std::size_t kJobs = 40, kBlocks = 5, kThreads = 8;
   std::vector<NewJob> jobs;
   for (std::size_t j = 0; j < kJobs; ++j) {
@@ -324,7 +321,7 @@ TEST_F(TaskQueueTest, ConcurrentCompletionsEnqueueExactlyOneAssemblyPerJob) {
   for (std::size_t t = 0; t < kThreads; ++t) {
     threads.emplace_back([&] {
       for (std::size_t i; (i = next++) < reports.size();) {
-        auto done = store_->complete_block(reports[i], result_for(reports[i]));
+        auto done = queue_->complete_block(reports[i], result_for(reports[i]));
         std::lock_guard lock(mu);
         if (!done.ok()) {
           ADD_FAILURE() << done.error().message;

@@ -1,16 +1,18 @@
-// SqliteUserStore: users added, found, changed, listed and removed, and kept across a reopen.
-#include "unit/jobs/sqlite_store_fixture.h"
+// Every backend as a UserStore: users added, found, changed, listed and removed, and kept across a
+// reopen.
+#include "unit/jobs/store_fixture.h"
 
 namespace polyvox {
 namespace {
 
-using UserStoreTest = test_support::SqliteStoreTest;
+class UserStoreTest : public test_support::StoreTest {};
+POLYVOX_ON_EVERY_BACKEND(UserStoreTest);
 
 User user(const std::string& name, bool admin = false) {
   return User{name, "$argon2id$v=19$m=65536,t=2,p=1$" + name, admin, 1'700'000'000'123};
 }
 
-TEST_F(UserStoreTest, AddedUserIsFoundWithEveryField) {
+TEST_P(UserStoreTest, AddedUserIsFoundWithEveryField) {
   ASSERT_TRUE(users_->add_user(user("admin", true)).ok());
   auto found = users_->find_user("admin");
   ASSERT_TRUE(found.ok());
@@ -21,7 +23,7 @@ TEST_F(UserStoreTest, AddedUserIsFoundWithEveryField) {
   EXPECT_EQ((*found)->created_at_ms, 1'700'000'000'123);
 }
 
-TEST_F(UserStoreTest, UnknownUserIsNotThere) {
+TEST_P(UserStoreTest, UnknownUserIsNotThere) {
   auto found = users_->find_user("nobody");
   ASSERT_TRUE(found.ok());
   EXPECT_FALSE(found->has_value());
@@ -29,7 +31,7 @@ TEST_F(UserStoreTest, UnknownUserIsNotThere) {
   EXPECT_EQ(users_->remove_user("nobody").error().kind, ErrorKind::kNotFound);
 }
 
-TEST_F(UserStoreTest, TakenNameIsInvalidInput) {
+TEST_P(UserStoreTest, TakenNameIsInvalidInput) {
   ASSERT_TRUE(users_->add_user(user("alice")).ok());
   Status again = users_->add_user(user("alice", true));
   ASSERT_FALSE(again.ok());
@@ -37,13 +39,13 @@ TEST_F(UserStoreTest, TakenNameIsInvalidInput) {
   EXPECT_FALSE((*users_->find_user("alice"))->admin);  // the first one is untouched
 }
 
-TEST_F(UserStoreTest, PasswordHashIsReplaced) {
+TEST_P(UserStoreTest, PasswordHashIsReplaced) {
   ASSERT_TRUE(users_->add_user(user("alice")).ok());
   ASSERT_TRUE(users_->set_password_hash("alice", "$argon2id$new").ok());
   EXPECT_EQ((*users_->find_user("alice"))->password_hash, "$argon2id$new");
 }
 
-TEST_F(UserStoreTest, RemovedUserIsGoneAndOthersStay) {
+TEST_P(UserStoreTest, RemovedUserIsGoneAndOthersStay) {
   ASSERT_TRUE(users_->add_user(user("alice")).ok());
   ASSERT_TRUE(users_->add_user(user("bob")).ok());
   ASSERT_TRUE(users_->remove_user("alice").ok());
@@ -51,7 +53,7 @@ TEST_F(UserStoreTest, RemovedUserIsGoneAndOthersStay) {
   EXPECT_TRUE(users_->find_user("bob")->has_value());
 }
 
-TEST_F(UserStoreTest, ListsUsersByNameAcrossAReopen) {
+TEST_P(UserStoreTest, ListsUsersByNameAcrossAReopen) {
   for (const char* name : {"carol", "alice", "bob"}) ASSERT_TRUE(users_->add_user(user(name)).ok());
   reopen();
   auto all = users_->list_users();

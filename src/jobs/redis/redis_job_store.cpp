@@ -1,0 +1,160 @@
+// The JobStore half of RedisJobStore; the TaskQueue half is redis_job_store_tasks.cpp.
+#include "jobs/redis/redis_job_store.h"
+
+#include <algorithm>
+
+#include "jobs/redis/redis_records.h"
+#include "jobs/redis/redis_scripts.h"
+
+namespace polyvox::redis {
+namespace {
+
+Error job_not_found(const std::string& id) {
+  return Error{ErrorKind::kNotFound, "job " + id + " not found", ""};
+}
+
+Error malformed(const char* what) {
+  return Error{ErrorKind::kInternal, std::string("unexpected Redis reply to ") + what, ""};
+}
+
+// Counts and offsets as script arguments: Lua numbers are doubles, keep them exact.
+std::string bounded(std::size_t n) {
+  return std::to_string(std::min<std::size_t>(n, std::size_t{1} << 40));
+}
+
+}  // namespace
+
+RedisJobStore::RedisJobStore(std::shared_ptr<Pool> pool, JobStoreOptions options)
+    : clock_(options.clock != nullptr ? *options.clock : system_clock_),
+      options_(std::move(options)),
+      keys_{options_.key_prefix},
+      pool_(std::move(pool)) {}
+
+Result<JobRecord> RedisJobStore::create_job(const NewJob& job) {
+  // A job without blocks would never enqueue its assembly: it could never finish.
+  if (job.spec.blocks.empty()) return invalid_input("blocks", "a job needs at least one block");
+  const JobRecord record = queued_record(job, clock_.now_ms());
+  std::vector<std::string> args{keys_.prefix,
+                                std::to_string(record.created_at_ms),
+                                record.id,
+                                record.owner,
+                                record.project_id,
+                                output_format_name(record.output_format),
+                                std::to_string(record.blocks_total)};
+  args.reserve(args.size() + 7 * job.spec.blocks.size());
+  for (const BlockSpec& block : job.spec.blocks) append_block_args(block, args);
+  auto seq = pool_->eval(scripts::create_job(), args);
+  if (!seq) return seq.take_error();
+  if (seq->as_int().value_or(0) == 0) {
+    return invalid_input("job_id", "a job with id " + job.id + " exists");
+  }
+  return record;
+}
+
+Result<JobRecord> RedisJobStore::get_job(const std::string& id, bool with_blocks) {
+  auto reply = pool_->eval(scripts::read_job(), {keys_.prefix, id, with_blocks ? "1" : "0"});
+  if (!reply) return reply.take_error();
+  if (reply->is_nil()) return job_not_found(id);
+  if (!reply->is_array() || reply->elements.empty()) return malformed("read_job");
+  JobRecord job = job_from_fields(reply->elements[0].as_map());
+  for (std::size_t i = 1; i < reply->elements.size(); ++i) {
+    job.blocks.push_back(block_from_fields(i - 1, reply->elements[i].as_map()));
+  }
+  return job;
+}
+
+Result<BlockWork> RedisJobStore::get_block(const std::string& job_id, std::size_t index) {
+  auto replies =
+      pool_->pipeline({{"HGETALL", keys_.job(job_id)}, {"HGETALL", keys_.block(job_id, index)}});
+  if (!replies) return replies.take_error();
+  const Fields job = (*replies)[0].as_map(), block = (*replies)[1].as_map();
+  if (job.empty() || block.empty()) {
+    return Error{ErrorKind::kNotFound, "no block " + std::to_string(index) + " in job " + job_id,
+                 ""};
+  }
+  JobRecord record = job_from_fields(job);
+  return BlockWork{block_from_fields(index, block), record.output_format, record.blocks_total,
+                   record.status};
+}
+
+Result<JobPage> RedisJobStore::list_jobs(const std::string& owner, std::size_t offset,
+                                         std::size_t limit) {
+  auto reply =
+      pool_->eval(scripts::list_jobs(), {keys_.prefix, owner, bounded(offset), bounded(limit)});
+  if (!reply) return reply.take_error();
+  if (!reply->is_array() || reply->elements.empty()) return malformed("list_jobs");
+  JobPage page;
+  page.total = static_cast<std::size_t>(reply->elements[0].as_int().value_or(0));
+  for (std::size_t i = 1; i < reply->elements.size(); ++i) {
+    page.jobs.push_back(job_from_fields(reply->elements[i].as_map()));
+  }
+  return page;
+}
+
+Result<JobRecord> RedisJobStore::cancel_job(const std::string& id) {
+  auto reply =
+      pool_->eval(scripts::cancel_job(), {keys_.prefix, id, std::to_string(clock_.now_ms())});
+  if (!reply) return reply.take_error();
+  if (reply->is_nil()) return job_not_found(id);
+  return job_from_fields(reply->as_map());
+}
+
+Result<std::vector<std::string>> RedisJobStore::delete_job(const std::string& id) {
+  auto reply = pool_->eval(scripts::delete_job(), {keys_.prefix, id});
+  if (!reply) return reply.take_error();
+  if (reply->is_nil()) return job_not_found(id);
+  if (!reply->is_array() || reply->elements.size() != 2) return malformed("delete_job");
+  if (reply->elements[0].as_int().value_or(0) == 0) {
+    const auto status = static_cast<JobStatus>(reply->elements[1].as_int().value_or(0));
+    return invalid_input("job_id", "job " + id + " is " + job_status_name(status) +
+                                       ": cancel it before deleting it");
+  }
+  std::vector<std::string> keys;
+  for (const Value& key : reply->elements[1].elements) keys.push_back(key.str);
+  return keys;
+}
+
+Result<std::vector<std::string>> RedisJobStore::finished_jobs_before(int64_t before_ms,
+                                                                     std::size_t limit) {
+  auto reply = pool_->run({"ZRANGEBYSCORE", keys_.finished_jobs(), "-inf",
+                           "(" + std::to_string(before_ms), "LIMIT", "0", bounded(limit)});
+  if (!reply) return reply.take_error();
+  std::vector<std::string> ids;
+  for (const Value& id : reply->elements) ids.push_back(id.str);
+  return ids;
+}
+
+Result<std::vector<UserUsage>> RedisJobStore::usage(const std::string& owner) {
+  auto reply = pool_->eval(scripts::read_usage(), {keys_.prefix, owner});
+  if (!reply) return reply.take_error();
+  std::vector<UserUsage> users;
+  for (std::size_t i = 0; i + 1 < reply->elements.size(); i += 2) {
+    users.push_back({reply->elements[i].str, usage_from_fields(reply->elements[i + 1].as_map())});
+  }
+  std::sort(users.begin(), users.end(),
+            [](const UserUsage& a, const UserUsage& b) { return a.owner < b.owner; });
+  return users;
+}
+
+Result<StoreCounts> RedisJobStore::counts() {
+  auto replies = pool_->pipeline(
+      {{"HGETALL", keys_.counters()}, {"XLEN", keys_.tasks()}, {"ZCARD", keys_.delayed()}});
+  if (!replies) return replies.take_error();
+  StoreCounts counts;
+  const Fields counters = (*replies)[0].as_map();
+  for (int s = 0; s <= static_cast<int>(JobStatus::kCancelled); ++s) {
+    counts.jobs[static_cast<JobStatus>(s)] = static_cast<std::size_t>(
+        std::max<int64_t>(0, int_field(counters, "jobs." + std::to_string(s))));
+  }
+  counts.blocks_done = static_cast<std::size_t>(int_field(counters, "blocks_done"));
+  counts.blocks_failed = static_cast<std::size_t>(int_field(counters, "blocks_failed"));
+  // Entries in the stream are tasks claimable now (taken ones are deleted at once); the delayed
+  // set holds the ones waiting for a retry.
+  counts.queue_depth = static_cast<std::size_t>((*replies)[1].as_int().value_or(0) +
+                                                (*replies)[2].as_int().value_or(0));
+  return counts;
+}
+
+bool RedisJobStore::ping() { return pool_->run({"PING"}).ok(); }
+
+}  // namespace polyvox::redis

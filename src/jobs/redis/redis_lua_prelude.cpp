@@ -1,0 +1,123 @@
+#include "jobs/redis/redis_lua_prelude.h"
+
+namespace polyvox::redis::scripts {
+namespace {
+
+// Numbers: statuses are the integers of JobStatus/BlockStatus (job_record.h); task states are
+// 0 waiting (in the stream), 1 leased, 2 retrying (in the delayed set, or in the stream once due).
+constexpr std::string_view kPrelude = R"lua(
+local P = ARGV[1]
+local STREAM = P .. 'tasks'
+local GROUP = 'workers'
+local LEASES = P .. 'leases'
+local DELAYED = P .. 'delayed'
+local COUNTERS = P .. 'counters'
+local JOB_QUEUED, JOB_PROCESSING, JOB_COMPLETED, JOB_FAILED, JOB_CANCELLED = 0, 1, 2, 3, 4
+local BLOCK_QUEUED, BLOCK_PROCESSING, BLOCK_DONE, BLOCK_FAILED, BLOCK_CANCELLED = 0, 1, 2, 3, 4
+local TASK_WAITING, TASK_LEASED, TASK_RETRYING = 0, 1, 2
+local REFUSED, ACCEPTED, DUPLICATE = 0, 1, 2
+
+local function job_key(id) return P .. 'job:' .. id end
+local function block_key(id, index) return P .. 'job:' .. id .. ':block:' .. index end
+local function task_key(tid) return P .. 'task:' .. tid end
+-- A task id is '<job id>:<block index>', or '<job id>:a' for the job's assembly.
+local function task_id(id, part) return id .. ':' .. part end
+local function split_task_id(tid)
+  local id, part = string.match(tid, '^(.*):([^:]*)$')
+  if part == 'a' then return id, false end
+  return id, tonumber(part)
+end
+
+-- Moves job `id` to `status`, stamping it `now`; the per-status counters and the index of
+-- finished jobs follow.
+local function set_job_status(id, status, now)
+  local jk = job_key(id)
+  local old = tonumber(redis.call('HGET', jk, 'status'))
+  redis.call('HSET', jk, 'status', status, 'updated_at_ms', now)
+  if old ~= status then
+    redis.call('HINCRBY', COUNTERS, 'jobs.' .. old, -1)
+    redis.call('HINCRBY', COUNTERS, 'jobs.' .. status, 1)
+    if status >= JOB_COMPLETED then redis.call('ZADD', P .. 'jobs:finished', now, id) end
+  end
+end
+
+-- Makes task `tid` claimable now: a stream entry, which the task remembers. An entry that is no
+-- longer its task's current one (the task was withdrawn, released or re-queued) is stale: it is
+-- dropped when read.
+local function push(tid)
+  local entry = redis.call('XADD', STREAM, '*', 't', tid)
+  redis.call('HSET', task_key(tid), 'entry', entry)
+end
+
+-- A task never claimed, claimable now.
+local function new_task(tid)
+  redis.call('HSET', task_key(tid), 'state', TASK_WAITING, 'attempt', 0, 'claims', 0,
+             'worker', '')
+  push(tid)
+end
+
+-- Deletes task `tid` wherever it is: its stream entry (pending in the group or not), its lease,
+-- its delayed retry. Its holder's reports will be refused.
+local function drop_task(tid)
+  local tk = task_key(tid)
+  local entry = redis.call('HGET', tk, 'entry')
+  if entry and entry ~= '' then
+    redis.pcall('XACK', STREAM, GROUP, entry)
+    redis.call('XDEL', STREAM, entry)
+  end
+  redis.call('ZREM', LEASES, tid)
+  redis.call('ZREM', DELAYED, tid)
+  redis.call('DEL', tk)
+end
+
+-- Stops all work of job `id`: unfinished blocks cancelled, every task dropped.
+local function withdraw(id)
+  local total = tonumber(redis.call('HGET', job_key(id), 'blocks_total'))
+  for i = 0, total - 1 do
+    local bk = block_key(id, i)
+    local status = tonumber(redis.call('HGET', bk, 'status'))
+    if status == BLOCK_QUEUED or status == BLOCK_PROCESSING then
+      redis.call('HSET', bk, 'status', BLOCK_CANCELLED)
+    end
+    drop_task(task_id(id, i))
+  end
+  drop_task(task_id(id, 'a'))
+end
+
+-- Fails job `id` because of its block `index` (false: its assembly) with `err`, recording
+-- `attempt` as the one that reported it (false: nobody did, the store gave up on the task).
+local function fail_job(id, index, attempt, err, now)
+  local jk = job_key(id)
+  local job_error
+  if index then
+    job_error = 'block ' .. index .. ' failed: ' .. err
+    local bk = block_key(id, index)
+    redis.call('HSET', bk, 'status', BLOCK_FAILED, 'error', err)
+    if attempt then redis.call('HSET', bk, 'reported_attempt', attempt) end
+    redis.call('HINCRBY', COUNTERS, 'blocks_failed', 1)
+  else
+    job_error = 'assembly failed: ' .. err
+    if attempt then redis.call('HSET', jk, 'assembly_attempt', attempt) end
+  end
+  withdraw(id)
+  redis.call('HSET', jk, 'error', job_error)
+  set_job_status(id, JOB_FAILED, now)
+end
+
+-- True when `attempt` of `worker` holds task `tid`'s lease (expired or not: fencing is by
+-- attempt, and a lease nobody has taken over still belongs to its holder).
+local function holds_lease(tid, attempt, worker)
+  local t = redis.call('HMGET', task_key(tid), 'state', 'attempt', 'worker')
+  return t[1] == tostring(TASK_LEASED) and t[2] == attempt and t[3] == worker
+end
+)lua";
+
+}  // namespace
+
+std::string with_prelude(std::string_view body) {
+  std::string source(kPrelude);
+  source += body;
+  return source;
+}
+
+}  // namespace polyvox::redis::scripts

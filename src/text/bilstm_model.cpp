@@ -1,0 +1,236 @@
+#include "text/bilstm_model.h"
+
+#include <bit>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <nlohmann/json.hpp>
+
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
+namespace polyvox {
+namespace {
+
+static_assert(std::endian::native == std::endian::little, "weights are stored little-endian");
+
+constexpr char kMagic[4] = {'P', 'V', 'X', 'D'};
+constexpr std::uint32_t kVersion = 1;
+constexpr int kHintClasses = 16;
+constexpr int kClasses = 15;
+
+// `m` (even number of rows) as bfloat16 row pairs (see Direction::w_hh_t_bf16_pairs), or empty
+// when one of its entries is not a bfloat16 value.
+std::vector<std::uint32_t> exact_bf16_pairs(const RowMatrix& m) {
+  std::vector<std::uint32_t> out(static_cast<std::size_t>(m.size() / 2));
+  for (Eigen::Index i = 0; i + 1 < m.rows(); i += 2) {
+    for (Eigen::Index c = 0; c < m.cols(); ++c) {
+      const auto lo = std::bit_cast<std::uint32_t>(m(i, c));
+      const auto hi = std::bit_cast<std::uint32_t>(m(i + 1, c));
+      if ((lo & 0xFFFF) != 0 || (hi & 0xFFFF) != 0) return {};
+      out[static_cast<std::size_t>(i / 2 * m.cols() + c)] = (lo >> 16) | (hi & 0xFFFF0000u);
+    }
+  }
+  return out;
+}
+
+// g += h * W, W given as bfloat16 row pairs (exact_bf16_pairs), accumulating in float row by
+// row. REQUIRES: h.size() even; g.size() a multiple of 128.
+void add_bf16_product(const Eigen::RowVectorXf& h, const std::uint32_t* w, Eigen::RowVectorXf& g) {
+#if defined(__AVX512F__)
+  const auto cols = g.size();
+  const __m512i high_half = _mm512_set1_epi32(static_cast<int>(0xFFFF0000u));
+  for (Eigen::Index block = 0; block < cols; block += 128) {
+    __m512 acc[8];
+    for (int k = 0; k < 8; ++k) acc[k] = _mm512_loadu_ps(g.data() + block + 16 * k);
+    for (Eigen::Index j = 0; j < h.size(); j += 2) {
+      const __m512 h_even = _mm512_set1_ps(h[j]);
+      const __m512 h_odd = _mm512_set1_ps(h[j + 1]);
+      const std::uint32_t* pairs = w + (j / 2) * cols + block;
+      for (int k = 0; k < 8; ++k) {
+        const __m512i both = _mm512_loadu_si512(pairs + 16 * k);
+        acc[k] = _mm512_fmadd_ps(h_even, _mm512_castsi512_ps(_mm512_slli_epi32(both, 16)), acc[k]);
+        acc[k] = _mm512_fmadd_ps(h_odd, _mm512_castsi512_ps(_mm512_and_si512(both, high_half)),
+                                 acc[k]);
+      }
+    }
+    for (int k = 0; k < 8; ++k) _mm512_storeu_ps(g.data() + block + 16 * k, acc[k]);
+  }
+#else
+  (void)h, (void)w, (void)g;
+#endif
+}
+
+Error bad_file(const std::string& path, const std::string& why) {
+  return invalid_input("diacritizer model", "'" + path + "': " + why);
+}
+
+// The float tensors of a weights file, by name, checked against the shapes the header gives.
+class TensorTable {
+ public:
+  TensorTable(const nlohmann::json& table, const float* data, std::size_t count)
+      : table_(table), data_(data), count_(count) {}
+
+  // Copies tensor `name` of shape rows x cols (cols = 0: a vector of `rows`), transposed when
+  // asked. False when it is missing or has another shape.
+  bool read(const std::string& name, long rows, long cols, bool transpose, RowMatrix& out) const {
+    for (const auto& t : table_) {
+      if (t.at("name").get<std::string>() != name) continue;
+      const auto shape = t.at("shape").get<std::vector<long>>();
+      const auto offset = t.at("offset").get<std::size_t>();
+      const bool matches = cols == 0 ? shape == std::vector<long>{rows}
+                                     : shape == std::vector<long>{rows, cols};
+      const std::size_t size = static_cast<std::size_t>(rows * std::max(cols, 1L));
+      if (!matches || offset + size > count_) return false;
+      Eigen::Map<const RowMatrix> m(data_ + offset, rows, std::max(cols, 1L));
+      if (transpose) {
+        out = m.transpose();
+      } else {
+        out = m;
+      }
+      return true;
+    }
+    return false;
+  }
+
+ private:
+  const nlohmann::json& table_;
+  const float* data_;
+  std::size_t count_;
+};
+
+}  // namespace
+
+Result<BilstmModel> BilstmModel::load(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return bad_file(path, "cannot be read");
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (bytes.size() < 12 || std::memcmp(bytes.data(), kMagic, 4) != 0) {
+    return bad_file(path, "not a diacritizer weights file");
+  }
+  std::uint32_t version = 0, header_len = 0;
+  std::memcpy(&version, bytes.data() + 4, 4);
+  std::memcpy(&header_len, bytes.data() + 8, 4);
+  if (version != kVersion) return bad_file(path, "unsupported version " + std::to_string(version));
+  if (12 + static_cast<std::size_t>(header_len) > bytes.size()) return bad_file(path, "truncated");
+
+  BilstmModel model;
+  try {
+    RowMatrix char_emb, hint_emb;
+    const auto header = nlohmann::json::parse(bytes.substr(12, header_len));
+    if (header.at("model") != "bilstm" || header.at("classes") != kClasses ||
+        header.at("hint_classes") != kHintClasses) {
+      return bad_file(path, "unsupported model");
+    }
+    const long vocab_size = header.at("vocab_size");
+    const long emb = header.at("embedding");
+    const long hidden = header.at("hidden");
+    const int layers = header.at("layers");
+    model.hidden_ = static_cast<int>(hidden);
+    model.other_id_ = header.at("other_id");
+    model.max_segment_chars_ = header.value("max_segment_chars", 0);
+    for (const auto& pair : header.at("vocab")) {
+      const int id = pair.at(1);
+      if (id < 0 || id >= vocab_size) return bad_file(path, "vocabulary id out of range");
+      model.vocab_[static_cast<char32_t>(pair.at(0).get<std::uint32_t>())] = id;
+    }
+
+    std::size_t start = 12 + header_len;
+    start += (4 - start % 4) % 4;
+    if (start > bytes.size()) return bad_file(path, "truncated");
+    std::vector<float> floats((bytes.size() - start) / sizeof(float));
+    std::memcpy(floats.data(), bytes.data() + start, floats.size() * sizeof(float));
+    const TensorTable tensors(header.at("tensors"), floats.data(), floats.size());
+
+    bool ok = tensors.read("char_emb", vocab_size, emb, false, char_emb) &&
+              tensors.read("hint_emb", kHintClasses, emb, false, hint_emb);
+    long in_features = emb;
+    for (int l = 0; l < layers && ok; ++l) {
+      Layer layer;
+      for (auto [name, d] : {std::pair{"fw", &layer.forward}, std::pair{"bw", &layer.backward}}) {
+        const std::string prefix = "lstm" + std::to_string(l) + "_" + name;
+        RowMatrix bias;
+        ok = ok && tensors.read(prefix + "_w_ih", 4 * hidden, in_features, true, d->w_ih_t) &&
+             tensors.read(prefix + "_w_hh", 4 * hidden, hidden, true, d->w_hh_t) &&
+             tensors.read(prefix + "_b", 4 * hidden, 0, true, bias);
+        if (ok) d->bias = bias.row(0);
+#if defined(__AVX512F__)
+        if (ok && hidden % 32 == 0) d->w_hh_t_bf16_pairs = exact_bf16_pairs(d->w_hh_t);
+#endif
+        if (ok && l == 0) {
+          // The first layer's input is an embedding sum: project every embedding once here
+          // instead of every character at run time.
+          d->char_proj = char_emb * d->w_ih_t;
+          d->char_proj.rowwise() += d->bias;
+          d->hint_proj = hint_emb * d->w_ih_t;
+        }
+      }
+      model.layers_.push_back(std::move(layer));
+      in_features = 2 * hidden;
+    }
+    RowMatrix out_b;
+    ok = ok && tensors.read("out_w", kClasses, 2 * hidden, true, model.out_w_t_) &&
+         tensors.read("out_b", kClasses, 0, true, out_b);
+    if (!ok) return bad_file(path, "tensors do not match the header");
+    model.out_b_ = out_b.row(0);
+  } catch (const nlohmann::json::exception& e) {
+    return bad_file(path, std::string("malformed header: ") + e.what());
+  }
+  return model;
+}
+
+void BilstmModel::run_recurrence(const Direction& d, bool reverse, int column,
+                                 BilstmScratch& s) const {
+  const int h = hidden_;
+  const auto steps = s.gates.rows();
+  Eigen::RowVectorXf state = Eigen::RowVectorXf::Zero(h);
+  Eigen::RowVectorXf cell = Eigen::RowVectorXf::Zero(h);
+  Eigen::RowVectorXf g(4 * h);
+  for (Eigen::Index k = 0; k < steps; ++k) {
+    const Eigen::Index t = reverse ? steps - 1 - k : k;
+    g.noalias() = s.gates.row(t);
+    if (d.w_hh_t_bf16_pairs.empty()) {
+      g.noalias() += state * d.w_hh_t;
+    } else {
+      add_bf16_product(state, d.w_hh_t_bf16_pairs.data(), g);
+    }
+    // sigmoid(x) = (tanh(x / 2) + 1) / 2: one vectorized tanh for the three sigmoid gates.
+    auto a = g.array();
+    const auto input_gate = (a.segment(0, h) * 0.5f).tanh() * 0.5f + 0.5f;
+    const auto forget_gate = (a.segment(h, h) * 0.5f).tanh() * 0.5f + 0.5f;
+    const auto candidate = a.segment(2 * h, h).tanh();
+    const auto output_gate = (a.segment(3 * h, h) * 0.5f).tanh() * 0.5f + 0.5f;
+    cell.array() = forget_gate * cell.array() + input_gate * candidate;
+    state.array() = output_gate * cell.array().tanh();
+    s.output.row(t).segment(column, h) = state;
+  }
+}
+
+const RowMatrix& BilstmModel::run(const std::vector<int>& ids, const std::vector<int>& hints,
+                                  BilstmScratch& s) const {
+  const auto steps = static_cast<Eigen::Index>(ids.size());
+  for (std::size_t l = 0; l < layers_.size(); ++l) {
+    s.output.resize(steps, 2 * hidden_);
+    for (const bool reverse : {false, true}) {
+      const Direction& d = reverse ? layers_[l].backward : layers_[l].forward;
+      s.gates.resize(steps, 4 * hidden_);
+      if (l == 0) {
+        for (Eigen::Index t = 0; t < steps; ++t) {
+          const auto i = static_cast<std::size_t>(t);
+          s.gates.row(t) = d.char_proj.row(ids[i]) + d.hint_proj.row(hints[i]);
+        }
+      } else {
+        s.gates.noalias() = s.input * d.w_ih_t;
+        s.gates.rowwise() += d.bias;
+      }
+      run_recurrence(d, reverse, reverse ? hidden_ : 0, s);
+    }
+    s.input.swap(s.output);
+  }
+  s.logits.noalias() = s.input * out_w_t_;
+  s.logits.rowwise() += out_b_;
+  return s.logits;
+}
+
+}  // namespace polyvox

@@ -1,0 +1,79 @@
+// The embedded diacritizer's network: character + hint embeddings, a stack of bidirectional
+// LSTM layers and a linear layer to the 15 mark classes. Reads the weights file written by
+// tools/train_diacritizer/model.py (its format is described there).
+#pragma once
+
+#include <Eigen/Core>
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/error.h"
+
+namespace polyvox {
+
+using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+// Per-call working memory of BilstmModel::run. Reusing one across calls avoids allocations; one
+// instance must not be used by two threads at once.
+struct BilstmScratch {
+  RowMatrix input;   // T x features of the current layer
+  RowMatrix output;  // T x 2H
+  RowMatrix gates;   // T x 4H, input projection of one direction
+  RowMatrix logits;  // T x classes
+};
+
+class BilstmModel {
+ public:
+  // Loads a weights file. Fails with kInvalidInput naming the file when it is missing, not a
+  // weights file, or its tensors do not match its header. Takes a few milliseconds.
+  static Result<BilstmModel> load(const std::string& path);
+
+  // Input id of a character (the "other" id for characters the model does not know).
+  int input_id(char32_t cp) const {
+    auto it = vocab_.find(cp);
+    return it == vocab_.end() ? other_id_ : it->second;
+  }
+
+  // Class scores for each position: row t of the result holds the scores of ids[t].
+  // REQUIRES: ids.size() == hints.size() > 0; ids in [0, vocab size); hints in [0, 16)
+  // (0 = no marks given, else 1 + the class of the given marks). The result lives in `scratch`.
+  // Thread-safe: the model is read-only; each thread passes its own scratch.
+  const RowMatrix& run(const std::vector<int>& ids, const std::vector<int>& hints,
+                       BilstmScratch& scratch) const;
+
+  // Longest segment the model was trained on, in characters (0: no limit recorded).
+  int max_segment_chars() const { return max_segment_chars_; }
+
+ private:
+  struct Direction {
+    RowMatrix w_ih_t;        // in x 4H (transposed for the input projection); unused in layer 0
+    RowMatrix char_proj;     // layer 0 only: vocab x 4H, char_emb * w_ih_t + bias
+    RowMatrix hint_proj;     // layer 0 only: 16 x 4H, hint_emb * w_ih_t
+    RowMatrix w_hh_t;        // H x 4H
+    // w_hh_t as bfloat16 when the file's recurrent weights are bfloat16 values: the same
+    // numbers in half the bytes, which the recurrence streams from cache at every character.
+    // Rows 2i and 2i+1 are interleaved: entry (i, c) holds row 2i's value in its low half and
+    // row 2i+1's in its high half. Empty otherwise.
+    std::vector<std::uint32_t> w_hh_t_bf16_pairs;
+    Eigen::RowVectorXf bias;  // 4H
+  };
+  struct Layer {
+    Direction forward, backward;
+  };
+
+  // Runs one direction over s.gates (its input projection plus bias) into s.output's columns
+  // [column, column + H).
+  void run_recurrence(const Direction& d, bool reverse, int column, BilstmScratch& s) const;
+
+  int hidden_ = 0;
+  int other_id_ = 1;
+  int max_segment_chars_ = 0;
+  std::unordered_map<char32_t, int> vocab_;
+  std::vector<Layer> layers_;
+  RowMatrix out_w_t_;        // 2H x classes
+  Eigen::RowVectorXf out_b_;
+};
+
+}  // namespace polyvox

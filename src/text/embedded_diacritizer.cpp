@@ -1,0 +1,246 @@
+#include "text/embedded_diacritizer.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <vector>
+
+#include "core/utf8.h"
+#include "text/arabic_marks.h"
+#include "text/bilstm_model.h"
+#include "text/word_lexicon.h"
+
+namespace polyvox {
+namespace {
+
+// Decodes the code point at `pos` and advances `pos`. REQUIRES: valid UTF-8, pos < text.size().
+char32_t next_code_point(std::string_view text, std::size_t& pos) {
+  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
+  const unsigned char lead = byte(pos);
+  int extra = lead < 0x80 ? 0 : lead < 0xE0 ? 1 : lead < 0xF0 ? 2 : 3;
+  char32_t cp = extra == 0 ? lead : lead & (0x3F >> extra);
+  ++pos;
+  while (extra-- > 0) cp = (cp << 6) | (byte(pos++) & 0x3F);
+  return cp;
+}
+
+void append_utf8(std::string& out, char32_t cp) {  // REQUIRES: U+0080 <= cp <= U+07FF
+  out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+  out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+}
+
+// A line split into base characters (everything but marks) and the marks written after each.
+struct ParsedLine {
+  std::vector<char32_t> bases;
+  std::vector<std::size_t> insert_at;    // byte offset after each base and its given marks
+  std::vector<std::size_t> marks_begin;  // each base's given marks: marks[begin, begin + count)
+  std::vector<std::size_t> marks_count;
+  std::vector<char32_t> marks;
+  bool has_letter = false;
+};
+
+ParsedLine parse_line(std::string_view line) {
+  ParsedLine p;
+  std::size_t pos = 0;
+  while (pos < line.size()) {
+    const char32_t cp = next_code_point(line, pos);
+    if (arabic::is_mark(cp)) {
+      if (!p.bases.empty()) {  // marks before the first base character stay as they are
+        p.marks.push_back(cp);
+        ++p.marks_count.back();
+        p.insert_at.back() = pos;
+      }
+      continue;
+    }
+    p.bases.push_back(cp);
+    p.insert_at.push_back(pos);
+    p.marks_begin.push_back(p.marks.size());
+    p.marks_count.push_back(0);
+    p.has_letter = p.has_letter || arabic::is_letter(cp);
+  }
+  return p;
+}
+
+// [start, end) ranges of at most `max_len` characters covering `bases`, cut at spaces (a space at
+// a cut belongs to no range), preferring a space right after a non-letter in the second half.
+// Mirrors arabic.segment_bounds in tools/train_diacritizer. max_len 0: one range.
+std::vector<std::pair<std::size_t, std::size_t>> segment_bounds(const std::vector<char32_t>& bases,
+                                                                std::size_t max_len) {
+  std::vector<std::pair<std::size_t, std::size_t>> bounds;
+  const std::size_t n = bases.size();
+  std::size_t start = 0;
+  while (start < n) {
+    std::size_t end = n;
+    if (max_len > 0 && end - start > max_len) {
+      std::size_t cut = 0;
+      bool found = false;
+      for (std::size_t j = start + max_len; j > start + max_len / 2; --j) {
+        if (bases[j] != U' ') continue;
+        if (!found) cut = j, found = true;
+        if (!arabic::is_letter(bases[j - 1])) {
+          cut = j;
+          break;
+        }
+      }
+      end = found ? cut : start + max_len;
+    }
+    bounds.emplace_back(start, end);
+    start = end < n && bases[end] == U' ' ? end + 1 : end;
+  }
+  return bounds;
+}
+
+// The option of `options` for class `c`, or nullptr.
+const arabic::AllowedClass* find_option(const std::vector<arabic::AllowedClass>& options, int c) {
+  for (const auto& option : options) {
+    if (option.mark_class == c) return &option;
+  }
+  return nullptr;
+}
+
+// Natural log-probability of each class from its scores (log-softmax, in double).
+std::array<double, arabic::kNumClasses> log_probabilities(
+    const std::array<float, arabic::kNumClasses>& scores) {
+  const double top = *std::max_element(scores.begin(), scores.end());
+  double sum = 0;
+  for (float s : scores) sum += std::exp(static_cast<double>(s) - top);
+  const double log_sum = std::log(sum);
+  std::array<double, arabic::kNumClasses> out{};
+  for (std::size_t c = 0; c < scores.size(); ++c) out[c] = (scores[c] - top) - log_sum;
+  return out;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<EmbeddedDiacritizer>> EmbeddedDiacritizer::create(
+    const std::string& model_path, const std::string& lexicon_path) {
+  auto model = BilstmModel::load(model_path);
+  if (!model) return model.take_error();
+  auto lexicon = WordLexicon::load(lexicon_path);
+  if (!lexicon) return lexicon.take_error();
+  return std::unique_ptr<EmbeddedDiacritizer>(new EmbeddedDiacritizer(
+      std::make_unique<const BilstmModel>(std::move(model.value())),
+      std::make_unique<const WordLexicon>(std::move(lexicon.value()))));
+}
+
+EmbeddedDiacritizer::EmbeddedDiacritizer(std::unique_ptr<const BilstmModel> model,
+                                         std::unique_ptr<const WordLexicon> lexicon)
+    : model_(std::move(model)), lexicon_(std::move(lexicon)) {}
+
+EmbeddedDiacritizer::~EmbeddedDiacritizer() = default;
+
+
+void EmbeddedDiacritizer::choose_word_pattern(
+    const std::vector<char32_t>& bases, std::size_t begin, std::size_t end,
+    const std::vector<std::array<float, arabic::kNumClasses>>& scores,
+    const std::vector<std::vector<arabic::AllowedClass>>& options,
+    std::vector<arabic::AllowedClass>& chosen) const {
+  std::string word;
+  for (std::size_t i = begin; i < end; ++i) append_utf8(word, bases[i]);
+  const auto found = lexicon_->find(word);
+  if (found.patterns.empty()) return;
+  std::vector<std::array<double, arabic::kNumClasses>> log_probs;
+  for (std::size_t i = begin; i < end; ++i) log_probs.push_back(log_probabilities(scores[i]));
+
+  const WordLexicon::Pattern* best = nullptr;
+  double best_score = 0;
+  for (const auto& pattern : found.patterns) {
+    if (pattern.classes.size() > end - begin) continue;
+    bool allowed = true;
+    double score = 0;
+    for (std::size_t j = 0; j < pattern.classes.size() && allowed; ++j) {
+      const int c = pattern.classes[j];
+      allowed = find_option(options[begin + j], c) != nullptr;
+      if (allowed) score += log_probs[j][static_cast<std::size_t>(c)];
+    }
+    if (!allowed) continue;
+    score += lexicon_->prior_weight() *
+             std::log(static_cast<double>(pattern.count) / found.word_count);
+    if (best == nullptr || score > best_score) best = &pattern, best_score = score;
+  }
+  if (best == nullptr) return;
+  for (std::size_t j = 0; j < best->classes.size(); ++j) {
+    chosen[begin + j] = *find_option(options[begin + j], best->classes[j]);
+  }
+}
+
+Result<std::string> EmbeddedDiacritizer::diacritize(std::string_view text) {
+  if (const std::size_t valid = valid_utf8_prefix(text); valid != text.size()) {
+    return invalid_input("text", "invalid UTF-8 at byte " + std::to_string(valid));
+  }
+  std::string out;
+  out.reserve(text.size() * 2);
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t newline = text.find('\n', start);
+    out += diacritize_line(text.substr(start, newline - start));
+    if (newline == std::string_view::npos) break;
+    out.push_back('\n');
+    start = newline + 1;
+  }
+  return out;
+}
+
+std::string EmbeddedDiacritizer::diacritize_line(std::string_view line) const {
+  const ParsedLine p = parse_line(line);
+  if (!p.has_letter) return std::string(line);
+
+  const std::size_t n = p.bases.size();
+  std::vector<int> ids(n), hints(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    ids[i] = model_->input_id(p.bases[i]);
+    const std::span<const char32_t> given(p.marks.data() + p.marks_begin[i], p.marks_count[i]);
+    hints[i] = !given.empty() && arabic::is_letter(p.bases[i]) ? arabic::class_of(given) + 1 : 0;
+  }
+
+  // Class scores of each letter (segments run separately).
+  std::vector<std::array<float, arabic::kNumClasses>> scores(n);
+  std::vector<int> seg_ids, seg_hints;
+  BilstmScratch scratch;
+  for (auto [begin, end] : segment_bounds(p.bases, model_->max_segment_chars())) {
+    if (std::none_of(p.bases.begin() + begin, p.bases.begin() + end, arabic::is_letter)) continue;
+    seg_ids.assign(ids.begin() + begin, ids.begin() + end);
+    seg_hints.assign(hints.begin() + begin, hints.begin() + end);
+    const RowMatrix& logits = model_->run(seg_ids, seg_hints, scratch);
+    for (std::size_t i = begin; i < end; ++i) {
+      for (int c = 0; c < arabic::kNumClasses; ++c) {
+        scores[i][static_cast<std::size_t>(c)] = logits(static_cast<Eigen::Index>(i - begin), c);
+      }
+    }
+  }
+
+  // Each letter's best allowed class; then lexicon patterns over whole words.
+  std::vector<std::vector<arabic::AllowedClass>> options(n);
+  std::vector<arabic::AllowedClass> chosen(n);  // marks to insert after each base character
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!arabic::is_letter(p.bases[i])) continue;
+    options[i] = arabic::allowed_classes(
+        std::span<const char32_t>(p.marks.data() + p.marks_begin[i], p.marks_count[i]));
+    float best = 0;
+    bool first = true;
+    for (const auto& option : options[i]) {
+      const float score = scores[i][static_cast<std::size_t>(option.mark_class)];
+      if (first || score > best) chosen[i] = option, best = score, first = false;
+    }
+  }
+  for (std::size_t begin = 0, end = 0; begin < n; begin = end) {
+    end = begin + 1;
+    if (!arabic::is_letter(p.bases[begin])) continue;
+    while (end < n && arabic::is_letter(p.bases[end])) ++end;
+    choose_word_pattern(p.bases, begin, end, scores, options, chosen);
+  }
+
+  std::string out;
+  out.reserve(line.size() + 4 * n);
+  std::size_t copied = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (chosen[i].added_count == 0) continue;
+    out.append(line.substr(copied, p.insert_at[i] - copied));
+    copied = p.insert_at[i];
+    for (int k = 0; k < chosen[i].added_count; ++k) append_utf8(out, chosen[i].added[k]);
+  }
+  out.append(line.substr(copied));
+  return out;
+}
+
+}  // namespace polyvox

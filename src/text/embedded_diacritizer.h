@@ -1,0 +1,65 @@
+// The "embedded" Diacritizer: a character-level BiLSTM (bilstm_model.h) run in-process, a word
+// lexicon of the training text (word_lexicon.h) choosing among attested patterns, and the marks
+// already in the text kept and used as constraints.
+#pragma once
+
+#include <array>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "text/arabic_marks.h"
+#include "text/diacritizer.h"
+
+namespace polyvox {
+
+class BilstmModel;  // bilstm_model.h: Eigen stays out of this header (it is built for
+                    // the native CPU in polyvox_text only)
+class WordLexicon;
+
+class EmbeddedDiacritizer : public Diacritizer {
+ public:
+  // Names of the weights and lexicon files inside the models directory.
+  static constexpr const char* kModelFile = "arabic_diacritizer.bin";
+  static constexpr const char* kLexiconFile = "arabic_diacritizer.lexicon";
+
+  // Loads the weights and the lexicon (tens of milliseconds); fails with kInvalidInput naming
+  // the file that cannot be read or is not what it should be.
+  static Result<std::unique_ptr<EmbeddedDiacritizer>> create(const std::string& model_path,
+                                                             const std::string& lexicon_path);
+  ~EmbeddedDiacritizer() override;
+
+  const std::string& name() const override { return name_; }
+
+  // Diacritizes each line of `text` (lines end at '\n') with diacritize_line. Fails with
+  // kInvalidInput when `text` is not valid UTF-8. Thread-safe (weights are shared read-only).
+  Result<std::string> diacritize(std::string_view text) override;
+
+  // One line, without its '\n': every character other than the marks U+064B..U+0652 comes out
+  // as it came, in place. Each of the 36 Arabic letters gets the marks the model scores best
+  // among those compatible with the marks it already carries (arabic::allowed_classes); then
+  // each word (run of letters) the lexicon knows takes the compatible attested pattern (on all
+  // its letters, or all but the last for a rare word) with the best log-probability plus prior. Added marks follow
+  // the given ones. A line without Arabic letters comes out unchanged.
+  // Mirrors choose_marks in tools/train_diacritizer/predict.py.
+  // REQUIRES: `line` is valid UTF-8. Thread-safe.
+  std::string diacritize_line(std::string_view line) const;
+
+ private:
+  EmbeddedDiacritizer(std::unique_ptr<const BilstmModel> model,
+                      std::unique_ptr<const WordLexicon> lexicon);
+
+  // Gives the letters of the word bases[begin, end) the lexicon's best allowed pattern, if any.
+  void choose_word_pattern(const std::vector<char32_t>& bases, std::size_t begin, std::size_t end,
+                           const std::vector<std::array<float, arabic::kNumClasses>>& scores,
+                           const std::vector<std::vector<arabic::AllowedClass>>& options,
+                           std::vector<arabic::AllowedClass>& chosen) const;
+
+  std::string name_ = "embedded";
+  // Read-only after loading: shared by all threads.
+  std::unique_ptr<const BilstmModel> model_;
+  std::unique_ptr<const WordLexicon> lexicon_;
+};
+
+}  // namespace polyvox

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# polyvox diacritize from outside: streams lines, keeps every non-mark character in place,
+# passes non-Arabic and empty lines unchanged, honours given marks, rejects invalid UTF-8.
+# Usage: diacritize_test.sh POLYVOX_BINARY
+set -uo pipefail
+bin="$1"
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+failures=0
+check() {  # check NAME COMMAND...: counts a failure when the command fails
+  if "${@:2}"; then echo "ok   $1"; else echo "FAIL $1"; failures=$((failures + 1)); fi
+}
+strip_marks() { LC_ALL=C sed 's/\xd9[\x8b-\x92]//g'; }
+
+printf '%s\n' "ذهب الولد إلى المدرسة" "" "Hello, world 123" \
+  "Polyvox 2.0 يقرأ النص (بسرعة) 42%" "كُتِب الدرس" "   " > "$tmp/in.txt"
+"$bin" diacritize "$tmp/in.txt" > "$tmp/out.txt" 2> "$tmp/err.txt"
+check "exit 0 on a file" test $? -eq 0
+check "same number of lines" test "$(wc -l < "$tmp/out.txt")" -eq 6
+check "only marks added" cmp -s <(strip_marks < "$tmp/out.txt") <(strip_marks < "$tmp/in.txt")
+check "arabic line gains marks" test "$(sed -n 1p "$tmp/out.txt")" != "$(sed -n 1p "$tmp/in.txt")"
+check "empty line stays empty" test -z "$(sed -n 2p "$tmp/out.txt")"
+check "latin line unchanged" test "$(sed -n 3p "$tmp/out.txt")" = "Hello, world 123"
+check "blank line unchanged" test "$(sed -n 6p "$tmp/out.txt")" = "   "
+check "given marks kept in place" grep -q '^كُتِب' <(sed -n 5p "$tmp/out.txt")
+
+"$bin" diacritize < "$tmp/in.txt" > "$tmp/stdin_out.txt"
+check "stdin gives the same output" cmp -s "$tmp/out.txt" "$tmp/stdin_out.txt"
+
+printf 'كتب' | "$bin" diacritize > "$tmp/no_newline.txt"
+check "no newline added to a last line without one" test "$(tail -c 1 "$tmp/no_newline.txt" | od -An -c | tr -d ' ')" != '\n'
+
+: | "$bin" diacritize > "$tmp/empty.txt"
+check "empty input gives empty output" test ! -s "$tmp/empty.txt"
+
+printf 'سطر أول\nسطر ثان\nabcd\xffxyz\n' | "$bin" diacritize > "$tmp/bad_out.txt" 2> "$tmp/bad_err.txt"
+code=$?
+check "invalid UTF-8 exits 2" test "$code" -eq 2
+check "message names line 3, column 5" grep -q 'line 3, column 5' "$tmp/bad_err.txt"
+
+"$bin" diacritize "$tmp/does-not-exist.txt" > /dev/null 2>&1
+check "missing file exits 2" test $? -eq 2
+
+DIACRITIZER=none "$bin" diacritize "$tmp/in.txt" > "$tmp/none.txt"
+check "DIACRITIZER=none leaves text unchanged" cmp -s "$tmp/none.txt" "$tmp/in.txt"
+
+POLYVOX_MODELS_DIR="$tmp/nowhere" "$bin" diacritize "$tmp/in.txt" > /dev/null 2> "$tmp/nomodel.txt"
+code=$?
+check "missing model is a configuration error" test "$code" -eq 2
+check "message names the model file" grep -q 'arabic_diacritizer.bin' "$tmp/nomodel.txt"
+
+echo "diacritize: $((17 - failures)) passed, $failures failed"
+test "$failures" -eq 0

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Trains a tiny diacritizer and builds its lexicon from a few hundred lines of the training text
+# (seconds), then checks that the Python training code (tools/train_diacritizer/predict.py) and
+# the C++ inference (polyvox diacritize) write the same output from the same exported files.
+# Usage: diacritizer_training_smoke_test.sh POLYVOX_BINARY
+set -euo pipefail
+bin="$1"
+repo="$(cd "$(dirname "$0")/../.." && pwd)"
+data="$repo/tests/data/arabic"  # copies of shared/data/arabic (see its README)
+tools="$repo/tools/train_diacritizer"
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+
+/usr/bin/python3 "$tools/train.py" --train "$data/train_sample.txt" --train-lines 300 \
+  --val "$data/val.txt" --val-lines 20 --epochs 2 --embedding 16 --hidden 32 --layers 2 \
+  --max-len 120 --batch-tokens 6000 --work-dir "$tmp/work" \
+  --output "$tmp/models/arabic_diacritizer.bin" > "$tmp/train.log"
+/usr/bin/python3 "$tools/lexicon.py" "$data/train_sample.txt" "$tmp/models/arabic_diacritizer.lexicon" \
+  --lines 300 > /dev/null
+
+# A fixed set of lines: 60 validation lines without their marks (some longer than a segment),
+# partly marked lines, mixed scripts, empty and non-Arabic lines.
+head -n 60 "$data/val.txt" | LC_ALL=C sed 's/\xd9[\x8b-\x92]//g' > "$tmp/in.txt"
+printf '%s\n' "" "محمّد رسول الله" "كُتِب الدرسُ في المدرسة" "Polyvox 2.0 يقرأ (النص) 42%" \
+  "Latin only" "ً قبل الحرف" >> "$tmp/in.txt"
+
+(cd "$tools" && /usr/bin/python3 predict.py "$tmp/models/arabic_diacritizer.bin") \
+  < "$tmp/in.txt" > "$tmp/python.txt"
+POLYVOX_MODELS_DIR="$tmp/models" "$bin" diacritize "$tmp/in.txt" > "$tmp/cpp.txt"
+
+if ! cmp -s "$tmp/python.txt" "$tmp/cpp.txt"; then
+  echo "FAIL: Python and C++ outputs differ:"
+  diff "$tmp/python.txt" "$tmp/cpp.txt" | head -n 20
+  exit 1
+fi
+if cmp -s "$tmp/cpp.txt" "$tmp/in.txt"; then
+  echo "FAIL: the trained model added no marks"
+  exit 1
+fi
+echo "training smoke: $(wc -l < "$tmp/in.txt") lines identical from Python and C++"

@@ -1,0 +1,132 @@
+"""Test harness for distributed mode: a real redis-server (AOF) on a free loopback port, API nodes
+(`polyvox serve` with REDIS_URL) and worker nodes (`polyvox worker`) sharing a data directory,
+as the seed's docker-compose topology runs them, but as processes on this machine."""
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+from polyvox_server import Server
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class RedisProcess:
+    """redis-server with AOF in a temporary directory; start() waits until it answers PING."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="polyvox-redis-")
+        self.port = free_port()
+        self.process = None
+
+    def start(self):
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "yes", "--dir", self.dir, "--logfile", "redis.log"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
+                    s.sendall(b"PING\r\n")
+                    if s.recv(64).startswith(b"+PONG"):  # not -LOADING: the AOF is read
+                        return self
+            except OSError:
+                pass
+            time.sleep(0.01)  # polling PING
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()  # a clean shutdown: the AOF is flushed
+            self.process.wait(10)
+
+    def close(self):
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    @property
+    def url(self):
+        return f"redis://127.0.0.1:{self.port}/0"
+
+
+class WorkerProcess:
+    """`polyvox worker`, its output in a file (a pipe nobody reads would fill up)."""
+
+    def __init__(self, binary, env, data_dir):
+        self.log = tempfile.TemporaryFile(mode="w+")
+        self.process = subprocess.Popen([binary, "worker"], env=env, cwd=data_dir,
+                                        stdout=self.log, stderr=subprocess.STDOUT, text=True)
+
+    def send(self, sig):
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGCONT)
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return self.process.returncode
+
+    def output(self):
+        if self.log.closed:
+            return ""
+        self.log.seek(0)
+        return self.log.read()
+
+    def events(self):
+        events = []
+        for line in self.output().splitlines():
+            try:
+                events.append(json.loads(line))
+            except ValueError:
+                pass
+        return events
+
+
+class Cluster:
+    """API nodes and workers on one Redis and one shared data directory."""
+
+    def __init__(self, binary, apis=2, workers=2, **env):
+        self.binary = binary
+        self.redis = RedisProcess().start()
+        self.data = tempfile.TemporaryDirectory()
+        self.env = {"REDIS_URL": self.redis.url, "REDIS_KEY_PREFIX": "it:",
+                    "TASK_LEASE_SECONDS": "3", "WORKER_CONCURRENCY": "2"}
+        self.env.update({k: str(v) for k, v in env.items()})
+        self.apis = [Server(binary, data_dir=self.data.name, **self.env).start()
+                     for _ in range(apis)]
+        self.workers = []  # every worker ever started, dead or alive
+        for _ in range(workers):
+            self.add_worker()
+
+    def add_worker(self):
+        worker = WorkerProcess(self.binary, self.apis[0].env, self.data.name)
+        self.workers.append(worker)
+        return worker
+
+    def worker_events(self, msg):
+        return [e for w in self.workers for e in w.events() if e.get("msg") == msg]
+
+    def close(self):
+        codes = [w.stop() for w in self.workers]
+        for worker in self.workers:
+            worker.log.close()
+        for api in self.apis:
+            api.stop()
+        self.redis.close()
+        self.data.cleanup()
+        return codes

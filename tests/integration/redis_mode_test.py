@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""Distributed mode end to end: a real redis-server (AOF) on a free loopback port, two API nodes
+(`polyvox serve` with REDIS_URL) and two worker nodes (`polyvox worker`) sharing a data
+directory. A token from one node works on the other, jobs submitted anywhere complete once, and
+while Redis is down the API answers 503 with Retry-After and the workers wait, then resume."""
+import os
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from polyvox_server import decoded_samples  # noqa: E402
+from redis_cluster import Cluster  # noqa: E402
+
+BINARY = None
+
+
+def job(blocks):
+    return {"blocks": [{"text": f"Block {i} of a distributed job.", "provider": "espeak",
+                        "wait_after_ms": 50} for i in range(blocks)]}
+
+
+class DistributedModeTest(unittest.TestCase):
+    def setUp(self):
+        self.cluster = Cluster(BINARY, apis=2, workers=2)
+        self.redis = self.cluster.redis
+        self.api_a, self.api_b = self.cluster.apis
+
+    def tearDown(self):
+        outputs = [w.output()[-2000:] for w in self.cluster.workers]
+        codes = self.cluster.close()
+        for output, code in zip(outputs, codes):
+            self.assertEqual(code, 0, output)
+
+    def test_jobs_submitted_on_either_node_complete_once(self):
+        token = self.api_a.login()
+        ids = [self.api_a.submit(token, job(4)), self.api_b.submit(token, job(3)),
+               self.api_a.submit(token, job(1))]
+        for job_id, blocks in zip(ids, (4, 3, 1)):
+            status = self.api_b.wait_for(token, job_id, timeout=120)  # polled on the other node
+            self.assertEqual(status["status"], "completed", status)
+            self.assertEqual(status["progress"], f"{blocks}/{blocks}")
+            audio = self.api_a.request("GET", f"/result/{job_id}/audio", token=token)
+            self.assertEqual(audio.status, 200)
+            samples, errors = decoded_samples(audio.body)
+            self.assertEqual(errors, "")
+            self.assertGreater(samples, 0)
+        listed = self.api_b.request("GET", "/jobs", token=token).json()
+        self.assertEqual({j["job_id"] for j in listed["jobs"]}, set(ids))
+        ready = self.api_a.request("GET", "/ready")
+        self.assertEqual(ready.status, 200, ready)
+
+    def test_redis_down_is_503_then_everything_resumes(self):
+        token = self.api_a.login()
+        self.redis.stop()
+        status = self.api_a.request("GET", "/status/00000000-0000-4000-8000-000000000000",
+                                    token=token)
+        self.assertEqual(status.status, 503, status)
+        self.assertEqual(status.error_code(), "UNAVAILABLE")
+        self.assertIn("retry-after", status.headers)
+        submitted = self.api_b.request("POST", "/tts", job(2), token=token)
+        self.assertEqual(submitted.status, 503, submitted)
+        self.assertEqual(self.api_a.request("GET", "/ready").status, 503)
+        self.assertEqual(self.api_a.request("GET", "/health").status, 200)
+
+        self.redis.start()  # same port, same AOF
+        deadline = time.monotonic() + 20
+        while True:
+            res = self.api_a.request("POST", "/tts", job(2), token=token)
+            if res.status == 202:
+                break
+            self.assertEqual(res.status, 503, res)
+            self.assertLess(time.monotonic(), deadline, "the API did not recover")
+            time.sleep(0.05)
+        status = self.api_b.wait_for(token, res.json()["job_id"], timeout=120)
+        self.assertEqual(status["status"], "completed", status)
+
+
+if __name__ == "__main__":
+    BINARY = os.path.abspath(sys.argv.pop(1))
+    unittest.main()

@@ -1,0 +1,317 @@
+// Every backend as a JobStore: jobs stored, read back, listed, cancelled, deleted, counted,
+// and still there after the stores are reopened.
+#include <algorithm>
+
+#include "unit/jobs/store_fixture.h"
+
+namespace polyvox {
+namespace {
+
+using test_support::make_job;
+
+class JobStoreTest : public test_support::StoreTest {};
+POLYVOX_ON_EVERY_BACKEND(JobStoreTest);
+
+TEST_P(JobStoreTest, CreatedJobIsQueuedWithItsBlocks) {
+  const NewJob job = make_job("alice", 3);
+  const JobRecord created = create(job);
+  EXPECT_EQ(created.status, JobStatus::kQueued);
+
+  const JobRecord stored = get(job.id);
+  EXPECT_EQ(stored.id, job.id);
+  EXPECT_EQ(stored.owner, "alice");
+  EXPECT_EQ(stored.project_id, job.spec.project_id);
+  EXPECT_EQ(stored.status, JobStatus::kQueued);
+  EXPECT_EQ(stored.blocks_total, 3u);
+  EXPECT_EQ(stored.blocks_done, 0u);
+  EXPECT_EQ(stored.created_at_ms, clock_.now_ms());
+  ASSERT_EQ(stored.blocks.size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) {
+    const BlockRecord& b = stored.blocks[i];
+    EXPECT_EQ(b.index, i);
+    EXPECT_EQ(b.status, BlockStatus::kQueued);
+    EXPECT_EQ(b.spec.text, job.spec.blocks[i].text);
+    EXPECT_EQ(b.spec.wait_after_ms, job.spec.blocks[i].wait_after_ms);
+    EXPECT_EQ(b.spec.provider, job.spec.blocks[i].provider);
+    EXPECT_EQ(b.spec.voice, job.spec.blocks[i].voice);
+    EXPECT_EQ(b.spec.arabic, job.spec.blocks[i].arabic);
+    EXPECT_FALSE(b.result.has_value());
+  }
+}
+
+TEST_P(JobStoreTest, GetJobWithoutBlocksLeavesThemOut) {
+  const NewJob job = make_job("alice", 2);
+  create(job);
+  auto stored = jobs_->get_job(job.id, false);
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->blocks_total, 2u);
+  EXPECT_TRUE(stored->blocks.empty());
+}
+
+TEST_P(JobStoreTest, GetBlockReturnsOneBlockWithItsJobsFormatSizeAndStatus) {
+  NewJob job = make_job("alice", 3);
+  job.spec.output_format = OutputFormat::kWav;
+  create(job);
+  claim();  // block 0: the job is processing
+
+  auto work = jobs_->get_block(job.id, 2);
+  ASSERT_TRUE(work.ok()) << work.error().message;
+  EXPECT_EQ(work->block.index, 2u);
+  EXPECT_EQ(work->block.spec.text, job.spec.blocks[2].text);
+  EXPECT_EQ(work->block.status, BlockStatus::kQueued);
+  EXPECT_EQ(work->output_format, OutputFormat::kWav);
+  EXPECT_EQ(work->blocks_total, 3u);
+  EXPECT_EQ(work->job_status, JobStatus::kProcessing);
+  EXPECT_EQ(jobs_->get_block(job.id, 3).error().kind, ErrorKind::kNotFound);
+  EXPECT_EQ(jobs_->get_block(new_uuid4(), 0).error().kind, ErrorKind::kNotFound);
+}
+
+TEST_P(JobStoreTest, UnknownJobIsNotFound) {
+  const std::string id = new_uuid4();
+  EXPECT_EQ(jobs_->get_job(id, true).error().kind, ErrorKind::kNotFound);
+  EXPECT_EQ(jobs_->cancel_job(id).error().kind, ErrorKind::kNotFound);
+  EXPECT_EQ(jobs_->delete_job(id).error().kind, ErrorKind::kNotFound);
+}
+
+TEST_P(JobStoreTest, CreatingAnExistingIdIsInvalidInput) {
+  const NewJob job = make_job("alice", 1);
+  create(job);
+  auto again = jobs_->create_job(job);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().kind, ErrorKind::kInvalidInput);
+  EXPECT_EQ(get(job.id).blocks.size(), 1u);  // the first one is untouched
+}
+
+TEST_P(JobStoreTest, JobWithoutBlocksIsRejected) {
+  auto created = jobs_->create_job(make_job("alice", 0));
+  ASSERT_FALSE(created.ok());
+  EXPECT_EQ(created.error().kind, ErrorKind::kInvalidInput);
+}
+
+TEST_P(JobStoreTest, ListsNewestFirstWithPaginationAndOwnerFilter) {
+  std::vector<std::string> alice, all;  // in creation order
+  for (int i = 0; i < 8; ++i) {
+    const NewJob job = make_job(i % 3 == 2 ? "bob" : "alice", 1);
+    create(job);
+    all.push_back(job.id);
+    if (job.owner == "alice") alice.push_back(job.id);
+    // Same millisecond for several jobs: the order must not depend on the clock.
+    if (i % 2 == 1) clock_.advance_ms(1);
+  }
+  ASSERT_EQ(alice.size(), 6u);
+
+  auto first = jobs_->list_jobs("alice", 0, 4);
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->total, 6u);
+  ASSERT_EQ(first->jobs.size(), 4u);
+  for (std::size_t i = 0; i < 4; ++i) EXPECT_EQ(first->jobs[i].id, alice[5 - i]);
+  EXPECT_TRUE(first->jobs[0].blocks.empty());
+
+  auto rest = jobs_->list_jobs("alice", 4, 4);
+  ASSERT_TRUE(rest.ok());
+  ASSERT_EQ(rest->jobs.size(), 2u);
+  EXPECT_EQ(rest->jobs[0].id, alice[1]);
+  EXPECT_EQ(rest->jobs[1].id, alice[0]);
+
+  auto everyone = jobs_->list_jobs("", 0, 100);
+  ASSERT_TRUE(everyone.ok());
+  EXPECT_EQ(everyone->total, 8u);
+  ASSERT_EQ(everyone->jobs.size(), 8u);
+  EXPECT_EQ(everyone->jobs.front().id, all.back());
+  EXPECT_EQ(everyone->jobs.back().id, all.front());
+
+  auto nobody = jobs_->list_jobs("carol", 0, 10);
+  ASSERT_TRUE(nobody.ok());
+  EXPECT_EQ(nobody->total, 0u);
+  EXPECT_TRUE(nobody->jobs.empty());
+}
+
+TEST_P(JobStoreTest, CancelWithdrawsPendingTasksAndRefusesLeasedOnes) {
+  const NewJob job = make_job("alice", 3);
+  create(job);
+  const Task leased = claim();
+  clock_.advance_ms(5);
+
+  auto cancelled = jobs_->cancel_job(job.id);
+  ASSERT_TRUE(cancelled.ok());
+  EXPECT_EQ(cancelled->status, JobStatus::kCancelled);
+  EXPECT_EQ(cancelled->updated_at_ms, clock_.now_ms());
+
+  EXPECT_TRUE(nothing_due());
+  EXPECT_EQ(complete(leased), ReportOutcome::kRefused);
+  for (const BlockRecord& b : get(job.id).blocks) EXPECT_EQ(b.status, BlockStatus::kCancelled);
+  auto counts = jobs_->counts();
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(counts->queue_depth, 0u);
+}
+
+TEST_P(JobStoreTest, CancelOfFinishedJobLeavesItUnchanged) {
+  const NewJob job = make_job("alice", 1);
+  create(job);
+  run_every_due_task();
+  auto cancelled = jobs_->cancel_job(job.id);
+  ASSERT_TRUE(cancelled.ok());
+  EXPECT_EQ(cancelled->status, JobStatus::kCompleted);
+}
+
+TEST_P(JobStoreTest, DeleteReturnsBlobKeysOfSegmentsAndResult) {
+  const NewJob job = make_job("alice", 2);
+  create(job);
+  run_every_due_task();
+  ASSERT_EQ(get(job.id).status, JobStatus::kCompleted);
+
+  auto keys = jobs_->delete_job(job.id);
+  ASSERT_TRUE(keys.ok()) << keys.error().message;
+  std::sort(keys->begin(), keys->end());
+  EXPECT_EQ(*keys,
+            (std::vector<std::string>{"results/" + job.id + ".mp3", "segments/" + job.id + "/0.mp3",
+                                      "segments/" + job.id + "/1.mp3"}));
+  EXPECT_EQ(jobs_->get_job(job.id, false).error().kind, ErrorKind::kNotFound);
+  auto page = jobs_->list_jobs("", 0, 10);
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->total, 0u);
+}
+
+TEST_P(JobStoreTest, DeleteOfUnfinishedJobIsInvalidInput) {
+  const NewJob job = make_job("alice", 1);
+  create(job);
+  auto keys = jobs_->delete_job(job.id);
+  ASSERT_FALSE(keys.ok());
+  EXPECT_EQ(keys.error().kind, ErrorKind::kInvalidInput);
+  EXPECT_EQ(get(job.id).status, JobStatus::kQueued);
+}
+
+TEST_P(JobStoreTest, FinishedJobsBeforeListsOnlyFinishedOnesOldestFirst) {
+  const NewJob completed = make_job("alice", 1), cancelled = make_job("alice", 1),
+               running = make_job("alice", 1);
+  create(completed);
+  run_every_due_task();
+  const int64_t completed_at = clock_.now_ms();
+  clock_.advance_ms(10);
+  create(cancelled);
+  ASSERT_TRUE(jobs_->cancel_job(cancelled.id).ok());
+  create(running);
+
+  auto ids = jobs_->finished_jobs_before(completed_at + 5, 10);
+  ASSERT_TRUE(ids.ok());
+  EXPECT_EQ(*ids, std::vector<std::string>{completed.id});
+  ids = jobs_->finished_jobs_before(completed_at + 100, 10);
+  ASSERT_TRUE(ids.ok());
+  EXPECT_EQ(*ids, (std::vector<std::string>{completed.id, cancelled.id}));
+  ids = jobs_->finished_jobs_before(completed_at + 100, 1);
+  ASSERT_TRUE(ids.ok());
+  EXPECT_EQ(*ids, std::vector<std::string>{completed.id});
+  ids = jobs_->finished_jobs_before(completed_at, 10);  // strictly before
+  ASSERT_TRUE(ids.ok());
+  EXPECT_TRUE(ids->empty());
+}
+
+TEST_P(JobStoreTest, CountsJobsByStatusBlocksAndQueueDepth) {
+  create(make_job("alice", 2));  // will complete
+  run_every_due_task();
+  const NewJob failing = make_job("alice", 3);
+  create(failing);
+  const Task doomed = claim();
+  ASSERT_EQ(fail(doomed, "boom"), ReportOutcome::kAccepted);
+  create(make_job("bob", 4));  // stays queued: 4 waiting tasks
+  const NewJob cancelled = make_job("bob", 1);
+  create(cancelled);
+  ASSERT_TRUE(jobs_->cancel_job(cancelled.id).ok());
+
+  auto counts = jobs_->counts();
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(counts->jobs.at(JobStatus::kQueued), 1u);
+  EXPECT_EQ(counts->jobs.at(JobStatus::kProcessing), 0u);
+  EXPECT_EQ(counts->jobs.at(JobStatus::kCompleted), 1u);
+  EXPECT_EQ(counts->jobs.at(JobStatus::kFailed), 1u);
+  EXPECT_EQ(counts->jobs.at(JobStatus::kCancelled), 1u);
+  EXPECT_EQ(counts->blocks_done, 2u);
+  EXPECT_EQ(counts->blocks_failed, 1u);
+  EXPECT_EQ(counts->queue_depth, 4u);
+  EXPECT_TRUE(jobs_->ping());
+}
+
+TEST_P(JobStoreTest, ReopenedDatabaseKeepsJobsBlocksAndTasks) {
+  const NewJob job = make_job("alice", 3);
+  create(job);
+  const Task first = claim("worker-1", 1000);
+  ASSERT_EQ(complete(first), ReportOutcome::kAccepted);
+  const Task second = claim("worker-1", 1000);  // its worker "dies" with the process
+  const JobRecord before = get(job.id);
+
+  reopen();
+
+  const JobRecord after = get(job.id);
+  EXPECT_EQ(after.status, JobStatus::kProcessing);
+  EXPECT_EQ(after.blocks_done, 1u);
+  EXPECT_EQ(after.updated_at_ms, before.updated_at_ms);
+  ASSERT_EQ(after.blocks.size(), 3u);
+  ASSERT_TRUE(after.blocks[0].result.has_value());
+  EXPECT_EQ(after.blocks[0].result->segment_key, test_support::result_for(first).segment_key);
+  EXPECT_EQ(after.blocks[1].status, BlockStatus::kProcessing);
+
+  // The never-claimed block is due at once; the dead worker's block when its lease expires.
+  const Task third = claim();
+  EXPECT_EQ(third.block_index, 2u);
+  EXPECT_TRUE(nothing_due());
+  clock_.advance_ms(1000);
+  const Task reclaimed = claim("worker-2");
+  EXPECT_EQ(reclaimed.block_index, second.block_index);
+  EXPECT_EQ(reclaimed.attempt, second.attempt + 1);
+}
+
+TEST_P(JobStoreTest, KeepsVoiceChoicesAndTheCacheFlag) {
+  NewJob job = make_job("alice", 2);
+  job.spec.blocks[1].fallback = {{"flite", "rms"}, {"espeak", "default"}};
+  job.spec.blocks[1].cache = false;
+  create(job);
+  reopen();
+  const JobRecord record = get(job.id);
+  ASSERT_EQ(record.blocks.size(), 2u);
+  EXPECT_TRUE(record.blocks[0].spec.fallback.empty());
+  EXPECT_TRUE(record.blocks[0].spec.cache);
+  ASSERT_EQ(record.blocks[1].spec.fallback.size(), 2u);
+  EXPECT_EQ(record.blocks[1].spec.fallback[0].provider, "flite");
+  EXPECT_EQ(record.blocks[1].spec.fallback[0].voice, "rms");
+  EXPECT_FALSE(record.blocks[1].spec.cache);
+  auto work = jobs_->get_block(job.id, 1);
+  ASSERT_TRUE(work.ok());
+  EXPECT_EQ(work->block.spec.fallback.size(), 2u);
+}
+
+TEST_P(JobStoreTest, UsageIsKeptPerBlockAndAccumulatedPerUserOncePerCompletion) {
+  const NewJob job = make_job("alice", 2);
+  create(job);
+  for (int i = 0; i < 2; ++i) {
+    const Task task = claim();
+    BlockResult result = test_support::result_for(task);
+    result.usage = {{"openai", 1, 40, 0, 1, 0}, {"espeak", 0, 0, 1, 0, 2}};
+    ASSERT_EQ(queue_->complete_block(task, result)->outcome, ReportOutcome::kAccepted);
+    // A duplicate report changes nothing.
+    ASSERT_EQ(queue_->complete_block(task, result)->outcome, ReportOutcome::kDuplicate);
+  }
+  const JobRecord record = get(job.id);
+  ASSERT_TRUE(record.blocks[0].result.has_value());
+  ASSERT_EQ(record.blocks[0].result->usage.size(), 2u);
+  EXPECT_EQ(record.blocks[0].result->usage[0].characters, 40u);
+  auto usage = jobs_->usage("alice");
+  ASSERT_TRUE(usage.ok()) << usage.error().message;
+  ASSERT_EQ(usage->size(), 1u);
+  const auto& providers = (*usage)[0].providers;
+  ASSERT_EQ(providers.size(), 2u);
+  EXPECT_EQ(providers[0].provider, "espeak");
+  EXPECT_EQ(providers[0].cache_hits, 2u);
+  EXPECT_EQ(providers[0].retries, 4u);
+  EXPECT_EQ(providers[1].provider, "openai");
+  EXPECT_EQ(providers[1].calls, 2u);
+  EXPECT_EQ(providers[1].characters, 80u);
+  EXPECT_EQ(providers[1].failures, 2u);
+  // Kept when the job is gone; other users see nothing of it.
+  run_every_due_task();
+  ASSERT_TRUE(jobs_->delete_job(job.id).ok());
+  EXPECT_EQ((*jobs_->usage("alice"))[0].providers[1].calls, 2u);
+  EXPECT_TRUE(jobs_->usage("bob")->empty());
+  EXPECT_EQ(jobs_->usage("")->size(), 1u);
+}
+}  // namespace
+}  // namespace polyvox

@@ -1,0 +1,225 @@
+// Runs the committed model (models/arabic_diacritizer.bin) through the Diacritizer interface.
+#include "text/embedded_diacritizer.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "text/arabic_marks.h"
+
+namespace polyvox {
+namespace {
+
+std::string model_path() {
+  return std::string(POLYVOX_SOURCE_DIR) + "/models/" + EmbeddedDiacritizer::kModelFile;
+}
+
+std::string lexicon_path() {
+  return std::string(POLYVOX_SOURCE_DIR) + "/models/" + EmbeddedDiacritizer::kLexiconFile;
+}
+
+// `text` without the eight marks (U+064B..U+0652 are 0xD9 0x8B..0x92 in UTF-8).
+std::string strip_marks(const std::string& text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto b = static_cast<unsigned char>(text[i]);
+    const auto next = i + 1 < text.size() ? static_cast<unsigned char>(text[i + 1]) : 0;
+    if (b == 0xD9 && next >= 0x8B && next <= 0x92) {
+      ++i;
+      continue;
+    }
+    out.push_back(text[i]);
+  }
+  return out;
+}
+
+bool is_mark_at(const std::string& text, std::size_t i) {
+  return i + 1 < text.size() && static_cast<unsigned char>(text[i]) == 0xD9 &&
+         static_cast<unsigned char>(text[i + 1]) >= 0x8B &&
+         static_cast<unsigned char>(text[i + 1]) <= 0x92;
+}
+
+// True when `out` is `in` with marks inserted only right after a letter's own marks: every
+// byte of `in` appears in `out` in order, and what `out` adds are whole marks placed after all
+// the marks `in` already had at that point.
+bool only_appends_marks(const std::string& in, const std::string& out) {
+  std::size_t i = 0, o = 0;
+  while (o < out.size()) {
+    if (i < in.size() && in[i] == out[o] && !(is_mark_at(out, o) && !is_mark_at(in, i))) {
+      ++i, ++o;
+      continue;
+    }
+    if (!is_mark_at(out, o) || is_mark_at(in, i)) return false;
+    o += 2;
+  }
+  return i == in.size();
+}
+
+class EmbeddedDiacritizerTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto created = EmbeddedDiacritizer::create(model_path(), lexicon_path());
+    ASSERT_TRUE(created) << created.error().to_string();
+    diacritizer_ = std::move(created.value()).release();
+  }
+  static void TearDownTestSuite() { delete diacritizer_; }
+
+  std::string run(const std::string& text) {
+    auto out = diacritizer_->diacritize(text);
+    EXPECT_TRUE(out) << out.error().to_string();
+    return out ? *out : "";
+  }
+
+  static EmbeddedDiacritizer* diacritizer_;
+};
+
+EmbeddedDiacritizer* EmbeddedDiacritizerTest::diacritizer_ = nullptr;
+
+TEST_F(EmbeddedDiacritizerTest, IsNamedEmbedded) { EXPECT_EQ(diacritizer_->name(), "embedded"); }
+
+TEST_F(EmbeddedDiacritizerTest, AddsMarksToPlainArabic) {
+  const std::string in = "ذهب الولد إلى المدرسة";
+  const std::string out = run(in);
+  EXPECT_GT(out.size(), in.size());
+  EXPECT_EQ(strip_marks(out), in);
+}
+
+TEST_F(EmbeddedDiacritizerTest, KeepsEveryLetterOfEveryValidationLine) {
+  std::ifstream val(POLYVOX_VAL_FILE);
+  ASSERT_TRUE(val) << "cannot read " << POLYVOX_VAL_FILE;
+  std::string line;
+  int lines = 0;
+  while (std::getline(val, line)) {
+    const std::string plain = strip_marks(line);
+    const std::string out = diacritizer_->diacritize_line(plain);
+    ASSERT_EQ(strip_marks(out), plain) << "line " << lines + 1;
+    ++lines;
+  }
+  EXPECT_EQ(lines, 2500);
+}
+
+TEST_F(EmbeddedDiacritizerTest, KeepsGivenMarksInPlace) {
+  // Marked text: the given marks stay where they are; marks are only ever appended after them.
+  for (const std::string in : {"كَتَبَ الْوَلَدُ الدَّرْسَ", "قال الرَّجل", "ذَهب الولدُ"}) {
+    const std::string out = run(in);
+    EXPECT_TRUE(only_appends_marks(in, out)) << in << " -> " << out;
+  }
+}
+
+TEST_F(EmbeddedDiacritizerTest, GivenMarksConstrainTheChoice) {
+  // The given damma and kasra (passive voice) stay the vowels of their letters; at most a
+  // shadda may join them.
+  const std::string in = "كُتِب الدرس";
+  std::string out = run(in);
+  EXPECT_TRUE(only_appends_marks(in, out)) << out;
+  for (auto at = out.find("ّ"); at != std::string::npos; at = out.find("ّ")) {
+    out.erase(at, 2);
+  }
+  EXPECT_EQ(out.rfind("كُتِب", 0), 0u) << out;
+}
+
+TEST_F(EmbeddedDiacritizerTest, HelperRejectsMovedOrDroppedMarks) {
+  EXPECT_TRUE(only_appends_marks("كُتب", "كُتِب"));
+  EXPECT_FALSE(only_appends_marks("كُتب", "كتُب"));   // moved
+  EXPECT_FALSE(only_appends_marks("كُتب", "كتب"));    // dropped
+  EXPECT_FALSE(only_appends_marks("كُتب", "كَُتب"));  // inserted before a given mark
+}
+
+TEST_F(EmbeddedDiacritizerTest, LoneShaddaGainsOnlyAVowel) {
+  const std::string in = "محمّد رسول الله";
+  const std::string out = run(in);
+  const auto at = out.find("م\u0651");  // the given shadda stays right after its letter
+  ASSERT_NE(at, std::string::npos) << out;
+  const std::string after = out.substr(at + std::string("م\u0651").size(), 2);
+  EXPECT_TRUE(after == "\u064E" || after == "\u064F" || after == "\u0650" ||
+              after == "\u064B" || after == "\u064C" || after == "\u064D" ||
+              after.rfind("د", 0) == 0)
+      << out;
+  EXPECT_EQ(strip_marks(out), strip_marks(in));
+}
+
+TEST_F(EmbeddedDiacritizerTest, MixedArabicLatinAndDigitsKeepEveryCharacter) {
+  const std::string in = "Polyvox 2.0 يقرأ النص العربي (بسرعة) و English too: 42%";
+  const std::string out = run(in);
+  EXPECT_EQ(strip_marks(out), in);
+  EXPECT_NE(out.find("Polyvox 2.0 "), std::string::npos);
+  EXPECT_NE(out.find(" English too: 42%"), std::string::npos);
+  EXPECT_GT(out.size(), in.size());
+}
+
+TEST_F(EmbeddedDiacritizerTest, NonArabicAndEmptyLinesPassUnchanged) {
+  EXPECT_EQ(run(""), "");
+  EXPECT_EQ(run("Hello, world! 123"), "Hello, world! 123");
+  EXPECT_EQ(run("\n\n"), "\n\n");
+  EXPECT_EQ(run("line one\n\nthird\n"), "line one\n\nthird\n");
+}
+
+TEST_F(EmbeddedDiacritizerTest, DiacritizesEachLineOfAMultiLineText) {
+  const std::string a = "ذهب الولد", b = "Latin only", c = "جاء المعلم";
+  EXPECT_EQ(run(a + "\n" + b + "\n" + c), run(a) + "\n" + b + "\n" + run(c));
+}
+
+TEST_F(EmbeddedDiacritizerTest, MarksBeforeTheFirstLetterStay) {
+  const std::string in = "\u064E كتب";
+  const std::string out = run(in);
+  EXPECT_EQ(out.rfind("\u064E ك", 0), 0u);
+}
+
+TEST_F(EmbeddedDiacritizerTest, LongLinesAreCutIntoSegmentsAndKeepTheirLetters) {
+  std::string in;
+  for (int i = 0; i < 300; ++i) in += "قال الرجل للناس، ";
+  const std::string out = run(in);
+  EXPECT_EQ(strip_marks(out), in);
+}
+
+TEST_F(EmbeddedDiacritizerTest, RejectsInvalidUtf8) {
+  auto out = diacritizer_->diacritize(std::string("كتب \xFF"));
+  ASSERT_FALSE(out);
+  EXPECT_EQ(out.error().kind, ErrorKind::kInvalidInput);
+}
+
+TEST_F(EmbeddedDiacritizerTest, ConcurrentCallsGiveTheSequentialResults) {
+  const std::vector<std::string> inputs = {"ذهب الولد إلى المدرسة", "قال رسول الله",
+                                           "كتب الطالب الدرس", "العلم نور"};
+  std::vector<std::string> expected;
+  for (const auto& in : inputs) expected.push_back(run(in));
+  std::vector<std::thread> threads;
+  std::vector<int> mismatches(4, 0);
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int k = 0; k < 50; ++k) {
+        const std::size_t i = static_cast<std::size_t>((t + k) % 4);
+        auto out = diacritizer_->diacritize(inputs[i]);
+        if (!out || *out != expected[i]) ++mismatches[static_cast<std::size_t>(t)];
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  for (int m : mismatches) EXPECT_EQ(m, 0);
+}
+
+TEST(EmbeddedDiacritizerLoadTest, MissingModelFileIsAnError) {
+  auto created = EmbeddedDiacritizer::create("/nonexistent/arabic_diacritizer.bin", lexicon_path());
+  ASSERT_FALSE(created);
+  EXPECT_NE(created.error().message.find("/nonexistent/arabic_diacritizer.bin"),
+            std::string::npos);
+}
+
+TEST(EmbeddedDiacritizerLoadTest, MissingLexiconIsAnError) {
+  auto created = EmbeddedDiacritizer::create(model_path(), "/nonexistent/lexicon");
+  ASSERT_FALSE(created);
+  EXPECT_NE(created.error().message.find("/nonexistent/lexicon"), std::string::npos);
+}
+
+TEST(EmbeddedDiacritizerLoadTest, NonModelFileIsAnError) {
+  auto created =
+      EmbeddedDiacritizer::create(std::string(POLYVOX_SOURCE_DIR) + "/CMakeLists.txt", lexicon_path());
+  ASSERT_FALSE(created);
+  EXPECT_EQ(created.error().kind, ErrorKind::kInvalidInput);
+}
+
+}  // namespace
+}  // namespace polyvox

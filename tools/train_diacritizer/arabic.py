@@ -1,0 +1,123 @@
+"""Arabic text handling shared by training, export and the reference predictor.
+
+The C++ inference (src/text/) mirrors these rules: the mark classes, the character vocabulary
+(stored in the exported weights file), the constraint rules for marks already in the input and
+the order in which added marks are written.
+"""
+
+MARK_FIRST, MARK_LAST = 0x064B, 0x0652
+FATHATAN, DAMMATAN, KASRATAN, FATHA, DAMMA, KASRA, SHADDA, SUKUN = range(0x064B, 0x0653)
+
+# The 15 classes of the benchmark, in this order (index = class id).
+CLASS_MARKS = [
+    (),
+    (FATHA,), (FATHATAN,), (DAMMA,), (DAMMATAN,), (KASRA,), (KASRATAN,), (SUKUN,), (SHADDA,),
+    (SHADDA, FATHA), (SHADDA, FATHATAN), (SHADDA, DAMMA), (SHADDA, DAMMATAN), (SHADDA, KASRA),
+    (SHADDA, KASRATAN),
+]
+NUM_CLASSES = len(CLASS_MARKS)
+VOWELS = (FATHA, FATHATAN, DAMMA, DAMMATAN, KASRA, KASRATAN)
+_SINGLE = {marks[0]: i for i, marks in enumerate(CLASS_MARKS) if len(marks) == 1}
+_WITH_SHADDA = {marks[1]: i for i, marks in enumerate(CLASS_MARKS) if len(marks) == 2}
+SHADDA_CLASS = _SINGLE[SHADDA]
+
+
+def is_mark(cp):
+    return MARK_FIRST <= cp <= MARK_LAST
+
+
+def is_letter(cp):
+    """One of the 36 letters the benchmark scores (U+0621..U+063A, U+0641..U+064A)."""
+    return 0x0621 <= cp <= 0x063A or 0x0641 <= cp <= 0x064A
+
+
+def class_of(marks):
+    """Benchmark class of the marks written after a letter: shadda with a vowel (either order)
+    is a combined class; any other pair counts as its first mark; a third mark is ignored."""
+    if not marks:
+        return 0
+    if len(marks) >= 2:
+        a, b = marks[0], marks[1]
+        if a == SHADDA and b in VOWELS:
+            return _WITH_SHADDA[b]
+        if b == SHADDA and a in VOWELS:
+            return _WITH_SHADDA[a]
+    return _SINGLE[marks[0]]
+
+
+def allowed_classes(given):
+    """Classes the model may choose for a letter that already carries `given` marks, each with
+    the marks to append after the given ones."""
+    if not given:
+        return [(c, CLASS_MARKS[c]) for c in range(NUM_CLASSES)]
+    if len(given) == 1:
+        m = given[0]
+        if m == SHADDA:
+            return [(SHADDA_CLASS, ())] + [(_WITH_SHADDA[v], (v,)) for v in VOWELS]
+        if m in VOWELS:
+            return [(_SINGLE[m], ()), (_WITH_SHADDA[m], (SHADDA,))]
+    return [(class_of(given), ())]
+
+
+# Character vocabulary of the model input. Id 0 pads, id 1 is any character not listed.
+PAD_ID, OTHER_ID = 0, 1
+
+
+def build_vocab():
+    """Code point -> input id. Stored in the weights file, so C++ needs no copy of this."""
+    vocab = {}
+    next_id = 2
+
+    def add(cps):
+        nonlocal next_id
+        for cp in cps:
+            vocab[cp] = next_id
+        next_id += 1
+
+    add([0x20, 0x09, 0xA0])  # spaces
+    add(list(range(0x30, 0x3A)) + list(range(0x0660, 0x066A)) + list(range(0x06F0, 0x06FA)))
+    add(list(range(0x41, 0x5B)) + list(range(0x61, 0x7B)))  # Latin letters
+    for ch in "،.():/؛-؟{}[]\"«»,;!'*":
+        add([ord(ch)])
+    add([0x0640])  # tatweel
+    add([0x0671])  # alef wasla
+    for cp in list(range(0x0621, 0x063B)) + list(range(0x0641, 0x064B)):
+        add([cp])
+    return vocab, next_id
+
+
+def parse_line(line):
+    """Splits a line into base characters (code points that are not marks) and, for each, the
+    marks written right after it. Marks before the first base character are attached to a
+    pseudo position -1 and returned separately."""
+    bases, marks, leading = [], [], []
+    for ch in line:
+        cp = ord(ch)
+        if is_mark(cp):
+            (marks[-1] if marks else leading).append(cp)
+        else:
+            bases.append(cp)
+            marks.append([])
+    return bases, marks, leading
+
+
+def segment_bounds(bases, max_len):
+    """[start, end) ranges of at most max_len characters covering `bases`, cut at spaces (the
+    space at a cut belongs to no range), preferring a space right after a non-letter (such as
+    punctuation) in the second half of the range. max_len 0: one range."""
+    bounds, start, n = [], 0, len(bases)
+    while start < n:
+        end = n
+        if max_len and end - start > max_len:
+            cut = None
+            for j in range(start + max_len, start + max_len // 2, -1):
+                if bases[j] == 0x20:
+                    if cut is None:
+                        cut = j
+                    if not is_letter(bases[j - 1]):
+                        cut = j
+                        break
+            end = cut if cut is not None else start + max_len
+        bounds.append((start, end))
+        start = end + 1 if end < n and bases[end] == 0x20 else end
+    return bounds

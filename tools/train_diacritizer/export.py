@@ -1,0 +1,32 @@
+"""Exports a training checkpoint (train.py --work-dir) to a weights file, e.g. to take a model
+from a run stopped early. train.py exports by itself when its last epoch ends.
+
+Usage: /usr/bin/python3 export.py WORK_DIR/checkpoint.pt OUTPUT_FILE
+"""
+import sys
+
+import torch
+
+import arabic
+import model
+
+
+def main():
+    ckpt = torch.load(sys.argv[1])
+    args = ckpt["args"]
+    vocab, vocab_size = arabic.build_vocab()
+    net = model.DiacritizerNet(vocab_size, args["embedding"], args["hidden"], args["layers"], 0.0)
+    net.load_state_dict(ckpt["model"])
+    net.eval()
+    state = ckpt["state"]
+    info = {"data": "all.txt", "lines": args["train_lines"] or "all", "epochs": args["epochs"],
+            "steps": state["step"], "stopped_at": {"epoch": state["epoch"], "batch": state["batch"]},
+            "train_seconds": round(state["seconds"]), "history": state["history"],
+            "args": {k: v for k, v in args.items()
+                     if k not in ("train", "val", "work_dir", "output")}}
+    model.export(net, vocab, sys.argv[2], info, max_segment_chars=args["max_len"])
+    print(f"exported {sys.argv[2]} from step {state['step']}")
+
+
+if __name__ == "__main__":
+    main()

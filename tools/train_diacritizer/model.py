@@ -1,0 +1,140 @@
+"""The diacritizer network and its weights file (the format src/text/ reads).
+
+Network: character embedding + hint embedding (the class of marks already given, 0 = none)
+-> stacked bidirectional LSTM -> linear layer to the 15 mark classes of each character.
+
+Weights file (little-endian): b"PVXD", u32 version, u32 header length, header JSON (UTF-8),
+zero padding to a multiple of 4 bytes, then float32 tensors at the offsets (in floats, from the
+start of the tensor area) that the header lists. LSTM gate order is torch's: i, f, g, o; each
+layer has one bias (b_ih + b_hh).
+"""
+import json
+import os
+import struct
+
+import numpy as np
+import torch
+from torch import nn
+
+import arabic
+
+MAGIC = b"PVXD"
+VERSION = 1
+HINT_CLASSES = arabic.NUM_CLASSES + 1
+
+
+def reverse_within(x, lengths):
+    """x (B, T, F) with each row's first lengths[b] steps in reverse order (padding stays)."""
+    steps = torch.arange(x.shape[1]).unsqueeze(0)
+    lengths = lengths.unsqueeze(1)
+    index = torch.where(steps < lengths, lengths - 1 - steps, steps)
+    return x.gather(1, index.unsqueeze(2).expand(-1, -1, x.shape[2]))
+
+
+class DiacritizerNet(nn.Module):
+    """Each layer runs a forward LSTM over the padded batch and a backward one over each row
+    reversed within its length, so padding never enters a sequence's states (packed sequences
+    are far slower to train on the CPU)."""
+
+    def __init__(self, vocab_size, embedding=64, hidden=128, layers=2, dropout=0.1):
+        super().__init__()
+        self.config = dict(vocab_size=vocab_size, embedding=embedding, hidden=hidden,
+                           layers=layers, dropout=dropout)
+        self.char_emb = nn.Embedding(vocab_size, embedding, padding_idx=arabic.PAD_ID)
+        self.hint_emb = nn.Embedding(HINT_CLASSES, embedding)
+        self.dropout = nn.Dropout(dropout)
+        sizes = [embedding] + [2 * hidden] * (layers - 1)
+        self.fw = nn.ModuleList(nn.LSTM(n, hidden, batch_first=True) for n in sizes)
+        self.bw = nn.ModuleList(nn.LSTM(n, hidden, batch_first=True) for n in sizes)
+        self.out = nn.Linear(2 * hidden, arabic.NUM_CLASSES)
+
+    def forward(self, ids, hints, lengths):
+        """ids, hints: (B, T) int64; lengths: (B,) int64. Returns (B, T, classes); positions
+        past a row's length hold meaningless scores."""
+        x = self.dropout(self.char_emb(ids) + self.hint_emb(hints))
+        for fw, bw in zip(self.fw, self.bw):
+            forward, _ = fw(x)
+            backward, _ = bw(reverse_within(x, lengths))
+            x = self.dropout(torch.cat([forward, reverse_within(backward, lengths)], dim=2))
+        return self.out(x)
+
+
+def _tensors(net):
+    """(name, array) in file order."""
+    sd = {k: v.detach().cpu().float().numpy() for k, v in net.state_dict().items()}
+    items = [("char_emb", sd["char_emb.weight"]), ("hint_emb", sd["hint_emb.weight"])]
+    for layer in range(net.config["layers"]):
+        for direction in ("fw", "bw"):
+            key = f"{direction}.{layer}"
+            items.append((f"lstm{layer}_{direction}_w_ih", sd[f"{key}.weight_ih_l0"]))
+            items.append((f"lstm{layer}_{direction}_w_hh", sd[f"{key}.weight_hh_l0"]))
+            items.append((f"lstm{layer}_{direction}_b",
+                          sd[f"{key}.bias_ih_l0"] + sd[f"{key}.bias_hh_l0"]))
+    items.append(("out_w", sd["out.weight"]))
+    items.append(("out_b", sd["out.bias"]))
+    return items
+
+
+def to_bf16_values(array):
+    """`array` rounded to the nearest bfloat16 values (kept as float32)."""
+    return torch.from_numpy(array).to(torch.bfloat16).to(torch.float32).numpy()
+
+
+def export(net, vocab, path, training_info=None, max_segment_chars=0, recurrent_bf16=True):
+    """Writes the weights file for `net` with its input `vocab` (code point -> id); inference
+    cuts lines into segments of at most `max_segment_chars` (arabic.segment_bounds). With
+    `recurrent_bf16`, the recurrent matrices are rounded to bfloat16 values, which the C++
+    inference streams in half the bytes (same numbers on both sides)."""
+    tensors, offset, table = _tensors(net), 0, []
+    if recurrent_bf16:
+        tensors = [(name, to_bf16_values(a) if name.endswith("_w_hh") else a)
+                   for name, a in tensors]
+    for name, array in tensors:
+        table.append({"name": name, "shape": list(array.shape), "offset": offset})
+        offset += array.size
+    cfg = net.config
+    header = {
+        "model": "bilstm", "classes": arabic.NUM_CLASSES, "hint_classes": HINT_CLASSES,
+        "vocab_size": cfg["vocab_size"], "embedding": cfg["embedding"],
+        "hidden": cfg["hidden"], "layers": cfg["layers"],
+        "other_id": arabic.OTHER_ID, "max_segment_chars": max_segment_chars,
+        "recurrent_bf16": recurrent_bf16,
+        "vocab": sorted([cp, i] for cp, i in vocab.items()),
+        "tensors": table, "training": training_info or {},
+    }
+    raw = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "wb") as f:
+        f.write(MAGIC + struct.pack("<II", VERSION, len(raw)) + raw)
+        f.write(b"\0" * ((-(12 + len(raw))) % 4))
+        for _, array in tensors:
+            f.write(np.ascontiguousarray(array, dtype="<f4").tobytes())
+
+
+def load(path):
+    """Reads a weights file back into (net, vocab, header)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    assert data[:4] == MAGIC, "not a diacritizer weights file"
+    version, header_len = struct.unpack("<II", data[4:12])
+    assert version == VERSION
+    header = json.loads(data[12:12 + header_len].decode("utf-8"))
+    start = 12 + header_len + ((-(12 + header_len)) % 4)
+    floats = np.frombuffer(data[start:], dtype="<f4")
+    net = DiacritizerNet(header["vocab_size"], header["embedding"], header["hidden"],
+                         header["layers"], 0.0)
+    arrays = {t["name"]: floats[t["offset"]:t["offset"] + int(np.prod(t["shape"]))]
+              .reshape(t["shape"]) for t in header["tensors"]}
+    sd = {"char_emb.weight": arrays["char_emb"], "hint_emb.weight": arrays["hint_emb"],
+          "out.weight": arrays["out_w"], "out.bias": arrays["out_b"]}
+    for layer in range(header["layers"]):
+        for direction in ("fw", "bw"):
+            key = f"{direction}.{layer}"
+            sd[f"{key}.weight_ih_l0"] = arrays[f"lstm{layer}_{direction}_w_ih"]
+            sd[f"{key}.weight_hh_l0"] = arrays[f"lstm{layer}_{direction}_w_hh"]
+            sd[f"{key}.bias_ih_l0"] = arrays[f"lstm{layer}_{direction}_b"]
+            sd[f"{key}.bias_hh_l0"] = np.zeros_like(arrays[f"lstm{layer}_{direction}_b"])
+    net.load_state_dict({k: torch.from_numpy(np.array(v)) for k, v in sd.items()})
+    net.eval()
+    vocab = {cp: i for cp, i in header["vocab"]}
+    return net, vocab, header

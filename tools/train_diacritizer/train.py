@@ -1,0 +1,261 @@
+"""Trains the Arabic diacritizer on shared/data/arabic/all.txt and exports models/ weights.
+
+Resumable: a checkpoint (model, optimizer, position in the epoch, RNG states) is written to
+WORK_DIR/checkpoint.pt every --checkpoint-minutes and at the end of each epoch; running the same
+command again continues from it. See README.md beside this file for the recipe.
+"""
+import argparse
+import json
+import math
+import os
+import random
+import sys
+import time
+
+import numpy as np
+import torch
+from torch import nn
+
+import arabic
+import model
+
+IGNORE = -100
+
+
+def log(msg):
+    print(time.strftime("%H:%M:%S"), msg, flush=True)
+
+
+def read_lines(path, limit=0):
+    with open(path, encoding="utf-8") as f:
+        lines = [line.rstrip("\n") for line in f]
+    return lines[:limit] if limit else lines
+
+
+def segments_of(line, vocab, max_len):
+    """(ids, labels) of each segment of at most max_len characters (arabic.segment_bounds)."""
+    bases, marks, _ = arabic.parse_line(line)
+    ids = [vocab.get(cp, arabic.OTHER_ID) for cp in bases]
+    labels = [arabic.class_of(m) if arabic.is_letter(cp) else IGNORE
+              for cp, m in zip(bases, marks)]
+    out = []
+    for start, end in arabic.segment_bounds(bases, max_len):
+        seg_ids, seg_labels = ids[start:end], labels[start:end]
+        if any(l != IGNORE for l in seg_labels):
+            out.append((np.array(seg_ids, dtype=np.int64), np.array(seg_labels, dtype=np.int64)))
+    return out
+
+
+def make_batches(segments, batch_tokens, seed):
+    """Batches of similar length (little padding), in a random order fixed by `seed`."""
+    rng = random.Random(seed)
+    order = sorted(range(len(segments)), key=lambda i: (len(segments[i][0]), rng.random()))
+    batches, current, longest = [], [], 0
+    for i in order:
+        n = len(segments[i][0])
+        if current and max(longest, n) * (len(current) + 1) > batch_tokens:
+            batches.append(current)
+            current, longest = [], 0
+        current.append(i)
+        longest = max(longest, n)
+    if current:
+        batches.append(current)
+    rng.shuffle(batches)
+    return batches
+
+
+def random_hints(labels, rng):
+    """Marks a user might already have written: for a third of the segments, a random share of
+    letters reveals its class (a shadda+vowel letter sometimes reveals only its shadda)."""
+    hints = np.zeros_like(labels)
+    if rng.random() >= 1 / 3:
+        return hints
+    share = rng.random() * 0.5
+    for i, label in enumerate(labels):
+        if label != IGNORE and rng.random() < share:
+            if label >= 9 and rng.random() < 0.5:
+                hints[i] = arabic.SHADDA_CLASS + 1
+            else:
+                hints[i] = label + 1
+    return hints
+
+
+def collate(segments, batch, rng, with_hints=True):
+    longest = max(len(segments[i][0]) for i in batch)
+    ids = np.zeros((len(batch), longest), dtype=np.int64)
+    hints = np.zeros((len(batch), longest), dtype=np.int64)
+    labels = np.full((len(batch), longest), IGNORE, dtype=np.int64)
+    lengths = np.zeros(len(batch), dtype=np.int64)
+    for row, i in enumerate(batch):
+        seg_ids, seg_labels = segments[i]
+        n = len(seg_ids)
+        ids[row, :n], labels[row, :n], lengths[row] = seg_ids, seg_labels, n
+        if with_hints:
+            hints[row, :n] = random_hints(seg_labels, rng)
+    return (torch.from_numpy(ids), torch.from_numpy(hints), torch.from_numpy(labels),
+            torch.from_numpy(lengths))
+
+
+@torch.no_grad()
+def quick_der(net, vocab, lines):
+    """Approximate DER on undiacritized `lines` (counting every letter; without case ending
+    skips a word's last letter). The exact scorer is bench/score_diacritics.py."""
+    net.eval()
+    errors = {"ce": 0, "no_ce": 0}
+    counts = {"ce": 0, "no_ce": 0}
+    for k in range(0, len(lines), 32):
+        chunk = lines[k:k + 32]
+        parsed = [arabic.parse_line(line) for line in chunk]
+        longest = max(len(p[0]) for p in parsed)
+        ids = torch.zeros((len(chunk), longest), dtype=torch.long)
+        lengths = torch.tensor([max(len(p[0]), 1) for p in parsed])
+        for row, (bases, _, _) in enumerate(parsed):
+            ids[row, :len(bases)] = torch.tensor([vocab.get(cp, arabic.OTHER_ID) for cp in bases])
+        pred = net(ids, torch.zeros_like(ids), lengths).argmax(-1)
+        for row, (bases, marks, _) in enumerate(parsed):
+            for i, cp in enumerate(bases):
+                if not arabic.is_letter(cp):
+                    continue
+                wrong = int(pred[row, i]) != arabic.class_of(marks[i])
+                last = i + 1 == len(bases) or not arabic.is_letter(bases[i + 1])
+                errors["ce"] += wrong
+                counts["ce"] += 1
+                if not last:
+                    errors["no_ce"] += wrong
+                    counts["no_ce"] += 1
+    net.train()
+    return {k: 100.0 * errors[k] / max(counts[k], 1) for k in errors}
+
+
+def save_checkpoint(path, state):
+    tmp = path + ".tmp"
+    torch.save(state, tmp)
+    os.replace(tmp, path)
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    repo = os.path.dirname(os.path.dirname(here))
+    data = os.path.join(os.path.dirname(repo), "shared", "data", "arabic")
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--train", default=os.path.join(data, "all.txt"))
+    p.add_argument("--val", default=os.path.join(data, "val.txt"))
+    p.add_argument("--work-dir", required=True, help="checkpoints and log (outside git)")
+    p.add_argument("--output", required=True, help="exported weights file")
+    p.add_argument("--train-lines", type=int, default=0, help="use only the first N lines")
+    p.add_argument("--val-lines", type=int, default=400, help="val lines for the epoch report")
+    p.add_argument("--epochs", type=int, default=8)
+    p.add_argument("--embedding", type=int, default=64)
+    p.add_argument("--hidden", type=int, default=128)
+    p.add_argument("--layers", type=int, default=2)
+    p.add_argument("--dropout", type=float, default=0.1)
+    p.add_argument("--max-len", type=int, default=400, help="longest training segment (chars)")
+    p.add_argument("--batch-tokens", type=int, default=40000)
+    p.add_argument("--lr", type=float, default=3e-3)
+    p.add_argument("--warmup", type=int, default=200)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--checkpoint-minutes", type=float, default=5.0)
+    p.add_argument("--max-minutes", type=float, default=0, help="stop (resumably) after this")
+    args = p.parse_args()
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    os.makedirs(args.work_dir, exist_ok=True)
+    ckpt_path = os.path.join(args.work_dir, "checkpoint.pt")
+    vocab, vocab_size = arabic.build_vocab()
+
+    segments = []
+    for line in read_lines(args.train, args.train_lines):
+        segments.extend(segments_of(line, vocab, args.max_len))
+    val_lines = read_lines(args.val, args.val_lines) if args.val_lines else []
+    steps_per_epoch = len(make_batches(segments, args.batch_tokens, args.seed))
+    total_steps = steps_per_epoch * args.epochs
+    log(f"{len(segments)} segments, {sum(len(s[0]) for s in segments)} chars, "
+        f"{steps_per_epoch} steps/epoch, {total_steps} steps")
+
+    net = model.DiacritizerNet(vocab_size, args.embedding, args.hidden, args.layers, args.dropout)
+    opt = torch.optim.Adam(net.parameters(), lr=args.lr)
+
+    def lr_at(step):
+        if step < args.warmup:
+            return args.lr * (step + 1) / args.warmup
+        progress = (step - args.warmup) / max(1, total_steps - args.warmup)
+        return args.lr * (0.03 + 0.97 * 0.5 * (1 + math.cos(math.pi * min(progress, 1.0))))
+
+    state = {"step": 0, "epoch": 0, "batch": 0, "seconds": 0.0, "history": []}
+    rng = random.Random(args.seed)
+    if os.path.exists(ckpt_path):
+        ckpt = torch.load(ckpt_path)
+        net.load_state_dict(ckpt["model"])
+        opt.load_state_dict(ckpt["optimizer"])
+        state = ckpt["state"]
+        rng.setstate(ckpt["rng"])
+        torch.set_rng_state(ckpt["torch_rng"])
+        log(f"resumed at epoch {state['epoch']} batch {state['batch']} step {state['step']}")
+
+    loss_fn = nn.CrossEntropyLoss(ignore_index=IGNORE)
+    started = time.time()
+    last_ckpt = time.time()
+    session_start_seconds = state["seconds"]
+
+    def checkpoint():
+        state["seconds"] = session_start_seconds + time.time() - started
+        save_checkpoint(ckpt_path, {"model": net.state_dict(), "optimizer": opt.state_dict(),
+                                    "state": state, "rng": rng.getstate(),
+                                    "torch_rng": torch.get_rng_state(), "args": vars(args)})
+
+    net.train()
+    stopped = False
+    while state["epoch"] < args.epochs and not stopped:
+        batches = make_batches(segments, args.batch_tokens, args.seed * 1000 + state["epoch"])
+        running, seen = 0.0, 0
+        while state["batch"] < len(batches):
+            ids, hints, labels, lengths = collate(segments, batches[state["batch"]], rng)
+            for group in opt.param_groups:
+                group["lr"] = lr_at(state["step"])
+            logits = net(ids, hints, lengths)
+            loss = loss_fn(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1))
+            opt.zero_grad()
+            loss.backward()
+            nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+            opt.step()
+            state["step"] += 1
+            state["batch"] += 1
+            running += float(loss)
+            seen += 1
+            if state["step"] % 50 == 0:
+                log(f"epoch {state['epoch']} batch {state['batch']}/{len(batches)} "
+                    f"loss {running / seen:.4f} lr {lr_at(state['step']):.5f}")
+                running, seen = 0.0, 0
+            if time.time() - last_ckpt > args.checkpoint_minutes * 60:
+                checkpoint()
+                last_ckpt = time.time()
+            if args.max_minutes and time.time() - started > args.max_minutes * 60:
+                stopped = True
+                break
+        if not stopped:
+            state["epoch"] += 1
+            state["batch"] = 0
+            der = quick_der(net, vocab, val_lines) if val_lines else {}
+            state["history"].append({"epoch": state["epoch"], "step": state["step"], **der})
+            log(f"epoch {state['epoch']} done: quick val DER {json.dumps(der)}")
+        checkpoint()
+        last_ckpt = time.time()
+
+    if stopped:
+        log("stopped by --max-minutes; run the same command again to resume")
+        return 3
+    info = {"data": os.path.basename(args.train), "lines": args.train_lines or "all",
+            "epochs": args.epochs, "steps": state["step"],
+            "train_seconds": round(state["seconds"]), "history": state["history"],
+            "args": {k: v for k, v in vars(args).items()
+                     if k not in ("train", "val", "work_dir", "output")}}
+    net.eval()
+    model.export(net, vocab, args.output, info, max_segment_chars=args.max_len)
+    log(f"exported {args.output} ({os.path.getsize(args.output)} bytes)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
