@@ -16,7 +16,7 @@ build_packages=(
   # toolchain
   build-essential cmake ninja-build ccache pkg-config git ca-certificates python3
   # libraries (reasons: shared/docs/architecture.md)
-  libboost1.81-dev libcurl4-openssl-dev libhiredis-dev libsqlite3-dev
+  libboost1.81-dev libcurl4-openssl-dev libssl-dev libhiredis-dev libsqlite3-dev
   libavcodec-dev libavformat-dev libavutil-dev libswresample-dev libsoxr-dev libmp3lame-dev
   libebur128-dev
   libespeak-ng-dev espeak-ng-data flite1-dev

@@ -128,9 +128,11 @@ HttpResponse block_audio(HttpRequest& request, ApiDeps& deps) {
 }  // namespace
 
 void register_audio_routes(Router& router, ApiDeps& deps) {
-  router.add("GET", "/result/{id}/audio", [&deps](HttpRequest& r) { return final_audio(r, deps); });
+  // Blocking: stat() and open() reach a remote store (S3, Cloudinary) over the network.
+  router.add("GET", "/result/{id}/audio", [&deps](HttpRequest& r) { return final_audio(r, deps); },
+             Execution::kBlocking);
   router.add("GET", "/result/{id}/block/{index}/audio",
-             [&deps](HttpRequest& r) { return block_audio(r, deps); });
+             [&deps](HttpRequest& r) { return block_audio(r, deps); }, Execution::kBlocking);
 }
 
 }  // namespace polyvox

@@ -268,7 +268,8 @@ class HttpServer::Impl {
       response.set_header("X-Request-ID", request.request_id);
       const bool head_only = request.method == "HEAD";
       const bool written =
-          co_await write_response(connection.stream, response, version, keep_alive, head_only);
+          co_await write_response(connection.stream, response, version, keep_alive, head_only,
+                                  route->execution == Execution::kBlocking);
       const double seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
       route->latency->observe(seconds);
@@ -300,8 +301,11 @@ class HttpServer::Impl {
   }
 
   // Writes `response`; false when the connection failed.
+  // `blocking_source`: the streamed body may wait (a blob store over the network), so its
+  // chunks are read on the blocking pool, not on this I/O thread.
   awaitable<bool> write_response(beast::tcp_stream& stream, HttpResponse& response,
-                                 unsigned version, bool keep_alive, bool head_only) {
+                                 unsigned version, bool keep_alive, bool head_only,
+                                 bool blocking_source = false) {
     stream.expires_after(options_.write_timeout);
     const auto status = static_cast<http::status>(response.status);
     auto fill = [&](auto& res) {
@@ -336,8 +340,19 @@ class HttpServer::Impl {
     std::vector<char> chunk(64 * 1024);
     uint64_t left = response.stream_length;
     while (left > 0) {
-      auto got = response.stream(chunk.data(), static_cast<std::size_t>(
-                                                   std::min<uint64_t>(left, chunk.size())));
+      const auto want = static_cast<std::size_t>(std::min<uint64_t>(left, chunk.size()));
+      Result<std::size_t> got = std::size_t{0};
+      if (blocking_source) {
+        co_await asio::co_spawn(
+            blocking_pool_,
+            [&]() -> awaitable<void> {
+              got = response.stream(chunk.data(), want);
+              co_return;
+            },
+            use_awaitable);
+      } else {
+        got = response.stream(chunk.data(), want);
+      }
       if (!got || *got == 0) co_return false;  // cannot finish: drop the connection
       left -= *got;
       res.body().data = chunk.data();

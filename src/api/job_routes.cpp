@@ -121,12 +121,19 @@ HttpResponse result(HttpRequest& request, ApiDeps& deps) {
   const std::string base = base_url(request, deps);
   json block_urls = json::array();
   for (const auto& b : job->blocks) {
+    // The store's own URL (presigned S3, Cloudinary delivery) when it has one, else ours; the
+    // mirror's URL as the secondary (public_url/mirror_url never touch the network).
+    std::optional<std::string> primary, secondary;
+    if (b.result) {
+      primary = deps.blobs->public_url(b.result->segment_key);
+      secondary = deps.blobs->mirror_url(b.result->segment_key);
+    }
     block_urls.push_back(
         {{"index", b.index},
          {"urls",
-          {{"primary_url", base + "/result/" + job->id + "/block/" + std::to_string(b.index) +
-                               "/audio"},
-           {"secondary_url", nullptr}}}});
+          {{"primary_url", primary.value_or(base + "/result/" + job->id + "/block/" +
+                                            std::to_string(b.index) + "/audio")},
+           {"secondary_url", secondary ? json(*secondary) : json(nullptr)}}}});
   }
   json manifest = json::parse(job->result->manifest_json, nullptr, false);
   json body = {{"job_id", job->id},

@@ -86,7 +86,9 @@ HttpResponse voices(HttpRequest& request, ApiDeps& deps) {
 
 void register_meta_routes(Router& router, ApiDeps& deps) {
   router.add("GET", "/health", health);
-  router.add("GET", "/ready", [&deps](HttpRequest& r) { return ready(r, deps); });
+  // Blocking: the blob store's ping may be a request to S3.
+  router.add("GET", "/ready", [&deps](HttpRequest& r) { return ready(r, deps); },
+             Execution::kBlocking);
   router.add("GET", "/metrics", [&deps](HttpRequest& r) { return metrics(r, deps); });
   router.add("GET", "/tts/providers", [&deps](HttpRequest& r) { return providers(r, deps); });
   router.add("GET", "/tts/voices/{provider}", [&deps](HttpRequest& r) { return voices(r, deps); },

@@ -127,6 +127,19 @@ Config load_config(const Environment& env) {
   s.redis_url = env.get_or("REDIS_URL", "");
   s.redis_key_prefix = env.get_or("REDIS_KEY_PREFIX", s.redis_key_prefix);
   s.storage_backend = env.get_or("STORAGE_BACKEND", "local");
+  s.storage.mirroring = env.get_bool("STORAGE_MIRRORING", false);
+  s.storage.mirror_backend = env.get_or("STORAGE_MIRROR_BACKEND", "");
+  s.storage.cloudinary_url = env.get_or("CLOUDINARY_URL", "");
+  s.storage.cloudinary_api_base_url = env.get_or("CLOUDINARY_API_BASE_URL", "");
+  s.storage.cloudinary_delivery_base_url = env.get_or("CLOUDINARY_DELIVERY_BASE_URL", "");
+  s.storage.s3_endpoint_url = env.get_or("S3_ENDPOINT_URL", "");
+  s.storage.s3_bucket = env.get_or("S3_BUCKET_NAME", "");
+  s.storage.s3_access_key = env.get_or("S3_ACCESS_KEY", "");
+  s.storage.s3_secret_key = env.get_or("S3_SECRET_KEY", "");
+  s.storage.s3_region = env.get_or("S3_REGION", "us-east-1");
+  s.storage.public_s3_base_url = env.get_or("PUBLIC_S3_BASE_URL", "");
+  s.storage.s3_presign_expires_s =
+      static_cast<int>(env.get_int("S3_PRESIGN_EXPIRES_SECONDS", 3600, 1, 604800));
   s.secret_key = env.get_or("SECRET_KEY", "");
   s.admin_username = env.get_or("ADMIN_USERNAME", "admin");
   s.admin_password = env.get_or("ADMIN_PASSWORD", "");

@@ -39,6 +39,23 @@ class Environment {
   std::map<std::string, std::string> dotenv_;
 };
 
+// Blob storage settings as given; build_blob_store() checks those the chosen backends need.
+struct StorageSettings {
+  bool mirroring = false;              // STORAGE_MIRRORING: every object also to a second backend
+  std::string mirror_backend;          // STORAGE_MIRROR_BACKEND: that backend; default the
+                                       // other configured one (s3 <-> cloudinary), else local
+  std::string cloudinary_url;          // CLOUDINARY_URL: cloudinary://key:secret@cloud (secret)
+  std::string cloudinary_api_base_url;       // CLOUDINARY_API_BASE_URL (default Cloudinary's)
+  std::string cloudinary_delivery_base_url;  // CLOUDINARY_DELIVERY_BASE_URL (default Cloudinary's)
+  std::string s3_endpoint_url;         // S3_ENDPOINT_URL: path-style server; empty = AWS
+  std::string s3_bucket;               // S3_BUCKET_NAME
+  std::string s3_access_key;           // S3_ACCESS_KEY
+  std::string s3_secret_key;           // S3_SECRET_KEY (secret)
+  std::string s3_region = "us-east-1";  // S3_REGION
+  std::string public_s3_base_url;      // PUBLIC_S3_BASE_URL: public URLs instead of presigned
+  int s3_presign_expires_s = 3600;     // S3_PRESIGN_EXPIRES_SECONDS
+};
+
 // What `polyvox serve` and `polyvox worker` need beyond the rendering settings.
 struct ServiceConfig {
   HttpServerOptions http;              // HOST, PORT, MAX_BODY_BYTES, IO_THREADS, MAX_CONNECTIONS,
@@ -46,7 +63,8 @@ struct ServiceConfig {
   std::string data_dir = "./var";      // POLYVOX_DATA_DIR: database, blobs, scratch, secret key
   std::string redis_url;               // REDIS_URL: distributed mode when set
   std::string redis_key_prefix = "polyvox:";  // REDIS_KEY_PREFIX: of every key in Redis
-  std::string storage_backend = "local";  // STORAGE_BACKEND
+  std::string storage_backend = "local";  // STORAGE_BACKEND: local | s3 | cloudinary
+  StorageSettings storage;             // the storage backends' settings
   std::string secret_key;              // SECRET_KEY; empty: generated once into the data dir
   std::string admin_username = "admin";  // ADMIN_USERNAME
   std::string admin_password;          // ADMIN_PASSWORD; empty: generated and printed once

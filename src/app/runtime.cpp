@@ -31,11 +31,11 @@ Result<std::unique_ptr<Runtime>> open_runtime(const Config& config) {
   auto backend = open_backend(config, runtime->clock, true);
   if (!backend) return backend.take_error();
   runtime->backend = std::move(backend.value());
-  auto blobs = build_blob_store(config);
-  if (!blobs) return blobs.take_error();
-  runtime->blobs = std::move(blobs.value());
   // One HTTP client (one connection pool) for providers, the diacritizer and storage.
   auto http = std::make_shared<http::HttpClient>();
+  auto blobs = build_blob_store(config, http, &runtime->metrics);
+  if (!blobs) return blobs.take_error();
+  runtime->blobs = std::move(blobs.value());
   runtime->providers = build_providers(config, runtime->clock, &runtime->metrics, http);
   runtime->diacritizer = build_diacritizer(config, http);
   runtime->cache = build_audio_cache(config, &runtime->metrics);

@@ -20,6 +20,16 @@ namespace polyvox::http {
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
+// AWS Signature Version 4, computed by libcurl (CURLOPT_AWS_SIGV4) over the request as sent.
+// libcurl adds x-amz-date and Authorization and signs them with the caller's headers; a
+// caller-supplied x-amz-content-sha256 header is taken as the payload hash. Large bodies are then
+// sent after "Expect: 100-continue" (unsigned). The secret never reaches an error message.
+struct AwsSigV4 {
+  std::string provider;  // "aws:amz:{region}:{service}", e.g. "aws:amz:us-east-1:s3"
+  std::string access_key;
+  std::string secret_key;
+};
+
 struct HttpClientRequest {
   std::string method = "GET";  // GET, POST, PUT, DELETE, HEAD, PATCH
   std::string url;             // http:// or https:// only
@@ -27,6 +37,11 @@ struct HttpClientRequest {
   // nor puts them in an error message.
   Headers headers;
   std::string body;  // sent when non-empty, or always for POST/PUT/PATCH
+  // When set, the body is streamed from this local file instead of `body` (never held whole in
+  // memory). REQUIRES: method PUT. An unreadable file is kIo.
+  std::string body_file;
+  // Signs the request with AWS SigV4 when set.
+  std::optional<AwsSigV4> aws_sigv4;
   // Time to establish the connection (TCP + TLS), then the whole exchange including the body.
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds total_timeout{60'000};
@@ -94,6 +109,9 @@ class HttpClient {
 // when neither header is present or readable; never negative.
 std::optional<int> retry_after_seconds(const HttpClientResponse& response,
                                        std::time_t now = std::time(nullptr));
+
+// Seconds since the epoch of an HTTP date ("Sun, 06 Nov 1994 08:49:37 GMT"); nullopt if unreadable.
+std::optional<std::time_t> parse_http_date(std::string_view text);
 
 // `text` percent-encoded for one URL path segment or query value (RFC 3986 unreserved characters
 // stay as they are).

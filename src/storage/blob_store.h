@@ -1,6 +1,7 @@
 // The BlobStore seam: where segments and final files live. Implementations: local (files under
-// the data directory), later s3 and cloudinary, and a mirror of two. Keys are relative paths of
-// safe characters ([A-Za-z0-9._/-], no "..", no leading "/"). Every method is thread-safe.
+// the data directory), s3 (S3 and S3-compatible servers), cloudinary, and a mirror of two. Keys
+// are relative paths of safe characters ([A-Za-z0-9._/-], no "..", no leading "/"). Every method
+// is thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -54,6 +55,16 @@ class BlobStore {
 
   // True when the store is usable (for /ready).
   virtual bool ping() = 0;
+
+  // A URL where `key` can be fetched directly, without Polyvox in the path: a presigned or
+  // public URL (s3), a delivery URL (cloudinary). nullopt when the store has no such URLs (local).
+  // Computed locally, without a network round trip and without checking that the blob exists,
+  // so that it may be called for every block of a job while answering a request.
+  virtual std::optional<std::string> public_url(const std::string& key) { return std::nullopt; }
+
+  // The URL of `key` in this store's mirror (STORAGE_MIRRORING), on the same terms as
+  // public_url(); nullopt when the store is not mirrored or its mirror has no URLs.
+  virtual std::optional<std::string> mirror_url(const std::string& key) { return std::nullopt; }
 };
 
 }  // namespace polyvox

@@ -1,17 +1,17 @@
 #include "http/http_client.h"
 
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 
 #include <thread>
 
+#include "../../support/closed_port.h"
 #include "../../support/mock_vendors.h"
 
 namespace polyvox::http {
 namespace {
 
 using nlohmann::json;
+using test_support::closed_port;
 using test_support::MockVendors;
 
 class HttpClientTest : public ::testing::Test {
@@ -34,19 +34,6 @@ class HttpClientTest : public ::testing::Test {
   HttpClient client_;
 };
 std::unique_ptr<MockVendors> HttpClientTest::mocks_;
-
-// A loopback port nothing listens on.
-int closed_port() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
 
 TEST_F(HttpClientTest, SendsMethodHeadersAndBodyAndReturnsStatusHeadersAndBody) {
   auto response = client_.send(kokoro_post());
@@ -176,6 +163,59 @@ TEST_F(HttpClientTest, NeverPutsHeaderValuesUserInfoOrQueryInErrors) {
   for (const char* secret : {"pa55word", "query-secret", "header-secret", "xi-secret"}) {
     EXPECT_EQ(response.error().message.find(secret), std::string::npos) << response.error().message;
   }
+}
+
+TEST_F(HttpClientTest, SignsWithAwsSigV4AndNeverSendsTheSecret) {
+  HttpClientRequest request = kokoro_post();
+  request.aws_sigv4 = AwsSigV4{"aws:amz:eu-west-1:s3", "AKIDEXAMPLE", "sigv4-secret-Qw9"};
+  request.headers.emplace_back("x-amz-content-sha256", "UNSIGNED-PAYLOAD");
+  ASSERT_TRUE(client_.send(request).ok());
+  const json log = mocks_->requests("kokoro");
+  ASSERT_EQ(log.size(), 1u);
+  const std::string authorization = log[0]["headers"]["authorization"];
+  EXPECT_EQ(authorization.rfind("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/", 0), 0u) << authorization;
+  EXPECT_NE(authorization.find("/eu-west-1/s3/aws4_request"), std::string::npos);
+  EXPECT_NE(authorization.find("SignedHeaders="), std::string::npos);
+  EXPECT_NE(authorization.find("x-amz-date"), std::string::npos);
+  EXPECT_TRUE(log[0]["headers"].contains("x-amz-date"));
+  EXPECT_EQ(log[0].dump().find("sigv4-secret-Qw9"), std::string::npos);
+
+  request.url = "http://127.0.0.1:" + std::to_string(closed_port()) + "/x";
+  auto failed = client_.send(request);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error().message.find("sigv4-secret-Qw9"), std::string::npos);
+}
+
+TEST_F(HttpClientTest, StreamsAPutBodyFromAFile) {
+  const std::string path = ::testing::TempDir() + "/polyvox-upload-" + std::to_string(getpid());
+  std::string content(300'000, 'a');
+  for (std::size_t i = 0; i < content.size(); ++i) content[i] = static_cast<char>('a' + i % 26);
+  {
+    std::FILE* f = std::fopen(path.c_str(), "wb");
+    std::fwrite(content.data(), 1, content.size(), f);
+    std::fclose(f);
+  }
+  HttpClientRequest request;
+  request.method = "PUT";
+  request.url = mocks_->url("kokoro");
+  request.body_file = path;
+  ASSERT_TRUE(client_.send(request).ok());
+  const json log = mocks_->requests("kokoro");
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log[0]["method"], "PUT");
+  EXPECT_EQ(log[0]["headers"]["content-length"], std::to_string(content.size()));
+  EXPECT_TRUE(log[0]["body"] == content);
+
+  request.method = "POST";
+  EXPECT_EQ(client_.send(request).error().kind, ErrorKind::kInvalidInput);
+  std::remove(path.c_str());
+  request.method = "PUT";
+  EXPECT_EQ(client_.send(request).error().kind, ErrorKind::kIo);
+}
+
+TEST(HttpDateTest, ParsesHttpDates) {
+  EXPECT_EQ(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), std::time_t{784111777});
+  EXPECT_EQ(parse_http_date("not a date"), std::nullopt);
 }
 
 TEST_F(HttpClientTest, RefusesUrlsThatAreNotHttp) {
