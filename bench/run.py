@@ -176,6 +176,11 @@ def bench_providers(tmp):
     providers_bench.run(BUILD)
 
 
+def bench_distributed(tmp):
+    import distributed_bench
+    distributed_bench.run(BUILD)
+
+
 def bench_diacritizer(tmp):
     section("Embedded Arabic diacritizer (bench/diacritizer.sh)")
     result = subprocess.run([os.path.join(ROOT, "bench", "diacritizer.sh"), BUILD],
@@ -187,7 +192,8 @@ def bench_diacritizer(tmp):
 
 SECTIONS = {"assembly": bench_assembly, "synth": bench_synth, "rss": bench_rss,
             "store": bench_store, "redis": bench_redis, "api": bench_api,
-            "providers": bench_providers, "diacritizer": bench_diacritizer}
+            "providers": bench_providers, "distributed": bench_distributed,
+            "diacritizer": bench_diacritizer}
 
 
 def main():
