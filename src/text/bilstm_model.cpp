@@ -145,6 +145,19 @@ Result<BilstmModel> BilstmModel::load(const std::string& path) {
 
     bool ok = tensors.read("char_emb", vocab_size, emb, false, char_emb) &&
               tensors.read("hint_emb", kHintClasses, emb, false, hint_emb);
+    if (const auto words = header.find("words"); words != header.end()) {
+      // The words separated by single spaces, ids from kUnknownWord + 1 on.
+      const auto list = words->get<std::string>();
+      int id = kUnknownWord + 1;
+      for (std::size_t pos = 0; pos <= list.size();) {
+        const std::size_t end = std::min(list.find(' ', pos), list.size());
+        if (end == pos || !model.word_index_.emplace(list.substr(pos, end - pos), id++).second) {
+          return bad_file(path, "empty or repeated word in the word list");
+        }
+        pos = end + 1;
+      }
+      ok = ok && tensors.read("word_emb", id, emb, false, model.word_emb_);
+    }
     long in_features = emb;
     for (int l = 0; l < layers && ok; ++l) {
       Layer layer;
@@ -208,7 +221,7 @@ void BilstmModel::run_recurrence(const Direction& d, bool reverse, int column,
 }
 
 const RowMatrix& BilstmModel::run(const std::vector<int>& ids, const std::vector<int>& hints,
-                                  BilstmScratch& s) const {
+                                  const std::vector<int>& words, BilstmScratch& s) const {
   const auto steps = static_cast<Eigen::Index>(ids.size());
   for (std::size_t l = 0; l < layers_.size(); ++l) {
     s.output.resize(steps, 2 * hidden_);
@@ -219,6 +232,18 @@ const RowMatrix& BilstmModel::run(const std::vector<int>& ids, const std::vector
         for (Eigen::Index t = 0; t < steps; ++t) {
           const auto i = static_cast<std::size_t>(t);
           s.gates.row(t) = d.char_proj.row(ids[i]) + d.hint_proj.row(hints[i]);
+        }
+        if (has_words()) {
+          // The word embedding's projection, once per word, added to each of its characters.
+          Eigen::RowVectorXf word_proj(4 * hidden_);
+          for (Eigen::Index t = 0, end = 0; t < steps; t = end) {
+            const int w = words[static_cast<std::size_t>(t)];
+            end = t + 1;
+            if (w == kNoWord) continue;
+            while (end < steps && words[static_cast<std::size_t>(end)] == w) ++end;
+            word_proj.noalias() = word_emb_.row(w) * d.w_ih_t;
+            s.gates.middleRows(t, end - t).rowwise() += word_proj;
+          }
         }
       } else {
         s.gates.noalias() = s.input * d.w_ih_t;

@@ -1,11 +1,14 @@
-// The embedded diacritizer's network: character + hint embeddings, a stack of bidirectional
-// LSTM layers and a linear layer to the 15 mark classes. Reads the weights file written by
+// The embedded diacritizer's network: character + hint embeddings (+ the embedding of the word
+// each character belongs to, for a model with a word list), a stack of bidirectional LSTM layers
+// and a linear layer to the 15 mark classes. Reads the weights file written by
 // tools/train_diacritizer/model.py (its format is described there).
 #pragma once
 
 #include <Eigen/Core>
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -36,19 +39,35 @@ class BilstmModel {
     return it == vocab_.end() ? other_id_ : it->second;
   }
 
+  // Word ids of the model input (arabic.py): 0 = not a letter, 1 = a word not in the list.
+  static constexpr int kNoWord = 0;
+  static constexpr int kUnknownWord = 1;
+
+  // True when the model reads word ids (its file has a word list).
+  bool has_words() const { return !word_index_.empty(); }
+
+  // Input id of a word (a run of the 36 letters, UTF-8): kUnknownWord when not in the list.
+  int word_id(std::string_view word) const {
+    auto it = word_index_.find(word);
+    return it == word_index_.end() ? kUnknownWord : it->second;
+  }
+
   // Class scores for each position: row t of the result holds the scores of ids[t].
   // REQUIRES: ids.size() == hints.size() > 0; ids in [0, vocab size); hints in [0, 16)
-  // (0 = no marks given, else 1 + the class of the given marks). The result lives in `scratch`.
+  // (0 = no marks given, else 1 + the class of the given marks); words empty when the model has
+  // no word list, else words.size() == ids.size() and each the word_id of the word position t
+  // belongs to (kNoWord when it is not a letter). The result lives in `scratch`.
   // Thread-safe: the model is read-only; each thread passes its own scratch.
   const RowMatrix& run(const std::vector<int>& ids, const std::vector<int>& hints,
-                       BilstmScratch& scratch) const;
+                       const std::vector<int>& words, BilstmScratch& scratch) const;
 
   // Longest segment the model was trained on, in characters (0: no limit recorded).
   int max_segment_chars() const { return max_segment_chars_; }
 
  private:
   struct Direction {
-    RowMatrix w_ih_t;        // in x 4H (transposed for the input projection); unused in layer 0
+    RowMatrix w_ih_t;        // in x 4H (transposed for the input projection); layer 0: for
+                             // the word embeddings only
     RowMatrix char_proj;     // layer 0 only: vocab x 4H, char_emb * w_ih_t + bias
     RowMatrix hint_proj;     // layer 0 only: 16 x 4H, hint_emb * w_ih_t
     RowMatrix w_hh_t;        // H x 4H
@@ -67,10 +86,17 @@ class BilstmModel {
   // [column, column + H).
   void run_recurrence(const Direction& d, bool reverse, int column, BilstmScratch& s) const;
 
+  struct StringHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+
   int hidden_ = 0;
   int other_id_ = 1;
   int max_segment_chars_ = 0;
   std::unordered_map<char32_t, int> vocab_;
+  std::unordered_map<std::string, int, StringHash, std::equal_to<>> word_index_;
+  RowMatrix word_emb_;  // words x embedding (empty without a word list)
   std::vector<Layer> layers_;
   RowMatrix out_w_t_;        // 2H x classes
   Eigen::RowVectorXf out_b_;

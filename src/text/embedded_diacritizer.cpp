@@ -131,12 +131,10 @@ EmbeddedDiacritizer::~EmbeddedDiacritizer() = default;
 
 
 void EmbeddedDiacritizer::choose_word_pattern(
-    const std::vector<char32_t>& bases, std::size_t begin, std::size_t end,
-    const std::vector<std::array<float, arabic::kNumClasses>>& scores,
+    std::size_t begin, std::size_t end, const std::string& word, std::string_view prev,
+    std::string_view next, const std::vector<std::array<float, arabic::kNumClasses>>& scores,
     const std::vector<std::vector<arabic::AllowedClass>>& options,
     std::vector<arabic::AllowedClass>& chosen) const {
-  std::string word;
-  for (std::size_t i = begin; i < end; ++i) append_utf8(word, bases[i]);
   const auto found = lexicon_->find(word);
   if (found.patterns.empty()) return;
   std::vector<std::array<double, arabic::kNumClasses>> log_probs;
@@ -144,7 +142,8 @@ void EmbeddedDiacritizer::choose_word_pattern(
 
   const WordLexicon::Pattern* best = nullptr;
   double best_score = 0;
-  for (const auto& pattern : found.patterns) {
+  for (std::size_t k = 0; k < found.patterns.size(); ++k) {
+    const auto& pattern = found.patterns[k];
     if (pattern.classes.size() > end - begin) continue;
     bool allowed = true;
     double score = 0;
@@ -154,8 +153,7 @@ void EmbeddedDiacritizer::choose_word_pattern(
       if (allowed) score += log_probs[j][static_cast<std::size_t>(c)];
     }
     if (!allowed) continue;
-    score += lexicon_->prior_weight() *
-             std::log(static_cast<double>(pattern.count) / found.word_count);
+    score += lexicon_->prior(found, k, prev, next);
     if (best == nullptr || score > best_score) best = &pattern, best_score = score;
   }
   if (best == nullptr) return;
@@ -186,22 +184,42 @@ std::string EmbeddedDiacritizer::diacritize_line(std::string_view line) const {
   if (!p.has_letter) return std::string(line);
 
   const std::size_t n = p.bases.size();
-  std::vector<int> ids(n), hints(n);
+  std::vector<int> ids(n), hints(n), words;
   for (std::size_t i = 0; i < n; ++i) {
     ids[i] = model_->input_id(p.bases[i]);
     const std::span<const char32_t> given(p.marks.data() + p.marks_begin[i], p.marks_count[i]);
     hints[i] = !given.empty() && arabic::is_letter(p.bases[i]) ? arabic::class_of(given) + 1 : 0;
   }
+  // The words (runs of letters): [begin, end) and UTF-8.
+  std::vector<std::pair<std::size_t, std::size_t>> runs;
+  std::vector<std::string> word_text;
+  for (std::size_t begin = 0, end = 0; begin < n; begin = end) {
+    end = begin + 1;
+    if (!arabic::is_letter(p.bases[begin])) continue;
+    while (end < n && arabic::is_letter(p.bases[end])) ++end;
+    runs.emplace_back(begin, end);
+    word_text.emplace_back();
+    for (std::size_t i = begin; i < end; ++i) append_utf8(word_text.back(), p.bases[i]);
+  }
+  if (model_->has_words()) {  // the word id of each letter's word (arabic.word_ids)
+    words.assign(n, BilstmModel::kNoWord);
+    for (std::size_t k = 0; k < runs.size(); ++k) {
+      std::fill(words.begin() + static_cast<std::ptrdiff_t>(runs[k].first),
+                words.begin() + static_cast<std::ptrdiff_t>(runs[k].second),
+                model_->word_id(word_text[k]));
+    }
+  }
 
   // Class scores of each letter (segments run separately).
   std::vector<std::array<float, arabic::kNumClasses>> scores(n);
-  std::vector<int> seg_ids, seg_hints;
+  std::vector<int> seg_ids, seg_hints, seg_words;
   BilstmScratch scratch;
   for (auto [begin, end] : segment_bounds(p.bases, model_->max_segment_chars())) {
     if (std::none_of(p.bases.begin() + begin, p.bases.begin() + end, arabic::is_letter)) continue;
     seg_ids.assign(ids.begin() + begin, ids.begin() + end);
     seg_hints.assign(hints.begin() + begin, hints.begin() + end);
-    const RowMatrix& logits = model_->run(seg_ids, seg_hints, scratch);
+    if (!words.empty()) seg_words.assign(words.begin() + begin, words.begin() + end);
+    const RowMatrix& logits = model_->run(seg_ids, seg_hints, seg_words, scratch);
     for (std::size_t i = begin; i < end; ++i) {
       for (int c = 0; c < arabic::kNumClasses; ++c) {
         scores[i][static_cast<std::size_t>(c)] = logits(static_cast<Eigen::Index>(i - begin), c);
@@ -223,11 +241,12 @@ std::string EmbeddedDiacritizer::diacritize_line(std::string_view line) const {
       if (first || score > best) chosen[i] = option, best = score, first = false;
     }
   }
-  for (std::size_t begin = 0, end = 0; begin < n; begin = end) {
-    end = begin + 1;
-    if (!arabic::is_letter(p.bases[begin])) continue;
-    while (end < n && arabic::is_letter(p.bases[end])) ++end;
-    choose_word_pattern(p.bases, begin, end, scores, options, chosen);
+  for (std::size_t k = 0; k < runs.size(); ++k) {
+    const std::string_view prev = k > 0 ? std::string_view(word_text[k - 1]) : WordLexicon::kLineStart;
+    const std::string_view next =
+        k + 1 < runs.size() ? std::string_view(word_text[k + 1]) : WordLexicon::kLineEnd;
+    choose_word_pattern(runs[k].first, runs[k].second, word_text[k], prev, next, scores, options,
+                        chosen);
   }
 
   std::string out;

@@ -40,7 +40,8 @@ class EmbeddedDiacritizer : public Diacritizer {
   // as it came, in place. Each of the 36 Arabic letters gets the marks the model scores best
   // among those compatible with the marks it already carries (arabic::allowed_classes); then
   // each word (run of letters) the lexicon knows takes the compatible attested pattern (on all
-  // its letters, or all but the last for a rare word) with the best log-probability plus prior. Added marks follow
+  // its letters, or all but the last for a rare word) with the best log-probability plus prior
+  // (which depends on the words before and after it: WordLexicon::prior). Added marks follow
   // the given ones. A line without Arabic letters comes out unchanged.
   // Mirrors choose_marks in tools/train_diacritizer/predict.py.
   // REQUIRES: `line` is valid UTF-8. Thread-safe.
@@ -50,8 +51,10 @@ class EmbeddedDiacritizer : public Diacritizer {
   EmbeddedDiacritizer(std::unique_ptr<const BilstmModel> model,
                       std::unique_ptr<const WordLexicon> lexicon);
 
-  // Gives the letters of the word bases[begin, end) the lexicon's best allowed pattern, if any.
-  void choose_word_pattern(const std::vector<char32_t>& bases, std::size_t begin, std::size_t end,
+  // Gives the letters of the word bases[begin, end) (`word` in UTF-8, between the words `prev`
+  // and `next` of its line) the lexicon's best allowed pattern, if any.
+  void choose_word_pattern(std::size_t begin, std::size_t end, const std::string& word,
+                           std::string_view prev, std::string_view next,
                            const std::vector<std::array<float, arabic::kNumClasses>>& scores,
                            const std::vector<std::vector<arabic::AllowedClass>>& options,
                            std::vector<arabic::AllowedClass>& chosen) const;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <fstream>
 #include <sstream>
 
@@ -12,22 +13,47 @@ Error bad_file(const std::string& path, const std::string& why) {
   return invalid_input("diacritizer lexicon", "'" + path + "': " + why);
 }
 
-// "#polyvox-lexicon 2 prior_weight=W full_min_count=K" -> W, K.
-bool parse_header(const std::string& line, double& prior_weight, std::uint32_t& full_min_count) {
+// Value of the header field "NAME=VALUE" among `fields`, parsed as a double; false when absent
+// or malformed.
+bool header_field(const std::vector<std::string>& fields, std::string_view name, double& value) {
+  for (const auto& field : fields) {
+    if (field.size() <= name.size() || field.compare(0, name.size(), name) != 0 ||
+        field[name.size()] != '=') {
+      continue;
+    }
+    try {
+      std::size_t used = 0;
+      value = std::stod(field.substr(name.size() + 1), &used);
+      return used == field.size() - name.size() - 1;
+    } catch (const std::exception&) {
+      return false;
+    }
+  }
+  return false;
+}
+
+// "#polyvox-lexicon 2 prior_weight=W full_min_count=K" or "#polyvox-lexicon 3 prior_weight=W
+// full_min_count=K left_weight=A right_weight=B context_smoothing=S ...".
+bool parse_header(const std::string& line, double& prior_weight, std::uint32_t& full_min_count,
+                  double& left_weight, double& right_weight, double& context_smoothing) {
   std::istringstream in(line);
-  std::string magic, version, weight, min_count;
-  if (!(in >> magic >> version >> weight >> min_count) || magic != "#polyvox-lexicon" ||
-      version != "2" || weight.rfind("prior_weight=", 0) != 0 ||
-      min_count.rfind("full_min_count=", 0) != 0) {
+  std::string magic, version;
+  if (!(in >> magic >> version) || magic != "#polyvox-lexicon" ||
+      (version != "2" && version != "3")) {
     return false;
   }
-  try {
-    prior_weight = std::stod(weight.substr(13));
-    full_min_count = static_cast<std::uint32_t>(std::stoul(min_count.substr(15)));
-  } catch (const std::exception&) {
+  std::vector<std::string> fields;
+  for (std::string field; in >> field;) fields.push_back(field);
+  double min_count = 0;
+  if (!header_field(fields, "prior_weight", prior_weight) ||
+      !header_field(fields, "full_min_count", min_count) || min_count < 0) {
     return false;
   }
-  return true;
+  full_min_count = static_cast<std::uint32_t>(min_count);
+  if (version == "2") return true;
+  return header_field(fields, "left_weight", left_weight) &&
+         header_field(fields, "right_weight", right_weight) &&
+         header_field(fields, "context_smoothing", context_smoothing) && context_smoothing > 0;
 }
 
 // The patterns of one line's "PATTERN:COUNT ..." part; false when malformed.
@@ -61,26 +87,86 @@ Result<WordLexicon> WordLexicon::load(const std::string& path) {
   lexicon.index_.reserve(1 << 18);
   std::string line;
   if (!std::getline(in, line) ||
-      !parse_header(line, lexicon.prior_weight_, lexicon.full_min_count_)) {
+      !parse_header(line, lexicon.prior_weight_, lexicon.full_min_count_, lexicon.left_weight_,
+                    lexicon.right_weight_, lexicon.context_smoothing_)) {
     return bad_file(path, "not a diacritizer lexicon");
   }
   for (long number = 2; std::getline(in, line); ++number) {
-    const auto tab = line.find('\t');
+    // WORD TAB PATTERNS [TAB LEFT TAB RIGHT]
+    const std::string_view text(line);
+    const auto tab = text.find('\t');
+    const auto tab2 = tab == std::string_view::npos ? tab : text.find('\t', tab + 1);
+    const auto tab3 = tab2 == std::string_view::npos ? tab2 : text.find('\t', tab2 + 1);
     std::vector<Pattern> patterns;
-    if (tab == std::string::npos || tab == 0 ||
-        !parse_patterns(std::string_view(line).substr(tab + 1), patterns)) {
+    const bool ok = tab != std::string_view::npos && tab != 0 &&
+                    (tab2 == std::string_view::npos) == (tab3 == std::string_view::npos) &&
+                    (tab3 == std::string_view::npos || text.find('\t', tab3 + 1) == text.npos) &&
+                    parse_patterns(text.substr(tab + 1, tab2 - tab - 1), patterns);
+    const auto malformed = [&] {
       return bad_file(path, "line " + std::to_string(number) + " is malformed");
+    };
+    if (!ok) return malformed();
+    const std::size_t count = patterns.size();
+    Entry* entry = lexicon.add(line.substr(0, tab), std::move(patterns));
+    Entry unused;  // contexts of a word without candidates (none in files lexicon.py writes)
+    if (entry == nullptr) entry = &unused;
+    if (tab2 != std::string_view::npos &&
+        (!lexicon.parse_contexts(text.substr(tab2 + 1, tab3 - tab2 - 1), count,
+                                 entry->left_first, entry->left_size) ||
+         !lexicon.parse_contexts(text.substr(tab3 + 1), count, entry->right_first,
+                                 entry->right_size))) {
+      return malformed();
     }
-    lexicon.add(line.substr(0, tab), std::move(patterns));
   }
   return lexicon;
 }
 
-void WordLexicon::add(std::string word, std::vector<Pattern> patterns) {
+bool WordLexicon::parse_contexts(std::string_view text, std::size_t patterns,
+                                 std::uint32_t& first, std::uint32_t& size) {
+  first = static_cast<std::uint32_t>(contexts_.size());
+  while (!text.empty()) {
+    const auto end = std::min(text.find(' '), text.size());
+    const std::string_view item = text.substr(0, end);
+    const auto colon = item.rfind(':');
+    if (colon == std::string_view::npos || colon == 0 || colon + 1 == item.size()) return false;
+    Context context;
+    context.neighbour_hash = context_hash(item.substr(0, colon));
+    context.first = static_cast<std::uint32_t>(context_counts_.size());
+    std::string_view counts = item.substr(colon + 1);
+    while (!counts.empty()) {
+      const auto comma = std::min(counts.find(','), counts.size());
+      const std::string_view pair = counts.substr(0, comma);
+      const auto equals = pair.find('=');
+      std::uint32_t k = 0, count = 0;
+      if (equals == std::string_view::npos) return false;
+      const auto [p1, e1] = std::from_chars(pair.data(), pair.data() + equals, k);
+      const auto [p2, e2] =
+          std::from_chars(pair.data() + equals + 1, pair.data() + pair.size(), count);
+      if (e1 != std::errc() || p1 != pair.data() + equals || e2 != std::errc() ||
+          p2 != pair.data() + pair.size() || k >= patterns || count == 0) {
+        return false;
+      }
+      context_counts_.emplace_back(k, count);
+      context.total += count;
+      counts.remove_prefix(std::min(comma + 1, counts.size()));
+    }
+    context.size = static_cast<std::uint32_t>(context_counts_.size()) - context.first;
+    if (context.size == 0) return false;
+    contexts_.push_back(context);
+    text.remove_prefix(std::min(end + 1, text.size()));
+  }
+  size = static_cast<std::uint32_t>(contexts_.size()) - first;
+  std::sort(contexts_.begin() + first, contexts_.end(), [](const Context& a, const Context& b) {
+    return a.neighbour_hash < b.neighbour_hash;
+  });
+  return true;
+}
+
+WordLexicon::Entry* WordLexicon::add(std::string word, std::vector<Pattern> patterns) {
   double total = 0;
   for (const auto& p : patterns) total += p.count;
   if (total < full_min_count_) {
-    if (patterns.front().classes.size() < 2) return;
+    if (patterns.front().classes.size() < 2) return nullptr;
     // A rare word: merge its patterns on all letters but the last, most frequent first, ties
     // by the smaller pattern (as lexicon.ordered does).
     for (auto& p : patterns) p.classes.pop_back();
@@ -99,17 +185,46 @@ void WordLexicon::add(std::string word, std::vector<Pattern> patterns) {
     std::stable_sort(patterns.begin(), patterns.end(),
                      [](const Pattern& a, const Pattern& b) { return a.count > b.count; });
   }
-  const Entry entry{static_cast<std::uint32_t>(patterns_.size()),
-                    static_cast<std::uint32_t>(patterns.size()), total};
+  Entry entry;
+  entry.first = static_cast<std::uint32_t>(patterns_.size());
+  entry.size = static_cast<std::uint32_t>(patterns.size());
+  entry.word_count = total;
   for (auto& p : patterns) patterns_.push_back(std::move(p));
-  index_.emplace(std::move(word), entry);
+  return &index_.insert_or_assign(std::move(word), entry).first->second;
 }
 
 WordLexicon::Candidates WordLexicon::find(std::string_view word) const {
-  const auto it = index_.find(std::string(word));
+  const auto it = index_.find(word);
   if (it == index_.end()) return {};
-  return {std::span<const Pattern>(patterns_.data() + it->second.first, it->second.size),
-          it->second.word_count};
+  const Entry& e = it->second;
+  Candidates found;
+  found.patterns = std::span<const Pattern>(patterns_.data() + e.first, e.size);
+  found.word_count = e.word_count;
+  if (e.word_count >= full_min_count_) {  // a rarer word's patterns are merged: no contexts
+    found.left = std::span<const Context>(contexts_.data() + e.left_first, e.left_size);
+    found.right = std::span<const Context>(contexts_.data() + e.right_first, e.right_size);
+  }
+  return found;
+}
+
+double WordLexicon::prior(const Candidates& found, std::size_t k, std::string_view prev,
+                          std::string_view next) const {
+  const double share = found.patterns[k].count / found.word_count;
+  double prior = prior_weight_ * std::log(share);
+  for (const auto& [contexts, neighbour, weight] :
+       {std::tuple{found.left, prev, left_weight_}, std::tuple{found.right, next, right_weight_}}) {
+    const std::uint64_t hash = context_hash(neighbour);
+    const auto it = std::lower_bound(
+        contexts.begin(), contexts.end(), hash,
+        [](const Context& c, std::uint64_t h) { return c.neighbour_hash < h; });
+    if (it == contexts.end() || it->neighbour_hash != hash) continue;
+    double seen = 0;
+    for (std::uint32_t i = it->first; i < it->first + it->size; ++i) {
+      if (context_counts_[i].first == k) seen = context_counts_[i].second;
+    }
+    prior += weight * std::log((seen + context_smoothing_ * share) / (it->total + context_smoothing_));
+  }
+  return prior;
 }
 
 }  // namespace polyvox

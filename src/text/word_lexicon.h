@@ -1,6 +1,7 @@
 // The diacritizer's word lexicon: for each word of the training text, the patterns of mark
-// classes seen on its letters, with their counts. Written by tools/train_diacritizer/lexicon.py
-// (format and the meaning of full_min_count described there).
+// classes seen on its letters, with their counts, and for frequent ambiguous words the counts
+// seen after / before given neighbouring words. Written by tools/train_diacritizer/lexicon.py
+// (format, the meaning of full_min_count and the prior formula described there).
 #pragma once
 
 #include <cstdint>
@@ -16,9 +17,20 @@ namespace polyvox {
 
 class WordLexicon {
  public:
+  // The neighbour of the first / last word of a line.
+  static constexpr std::string_view kLineStart = "^";
+  static constexpr std::string_view kLineEnd = "$";
+
   struct Pattern {
     std::string classes;  // one class id (0..14) per letter covered, from the word's first
     std::uint32_t count = 0;
+  };
+
+  // The counts of a word's patterns next to one neighbouring word.
+  struct Context {
+    std::uint64_t neighbour_hash = 0;  // context_hash of the neighbour
+    std::uint32_t first = 0, size = 0;  // its (pattern index, count) pairs in context_counts_
+    double total = 0;                   // times the word was seen next to the neighbour
   };
 
   // What a word may choose from: patterns covering all its letters (a word seen often) or all
@@ -26,33 +38,59 @@ class WordLexicon {
   struct Candidates {
     std::span<const Pattern> patterns;  // empty: nothing to choose from
     double word_count = 0;
+    std::span<const Context> left, right;  // sorted by neighbour_hash; empty for a rarer word
   };
 
-  // Reads a lexicon file. Fails with kInvalidInput naming the file when it cannot be read or a
-  // line is malformed. Mirrors lexicon.Lexicon in tools/train_diacritizer.
+  // Reads a lexicon file (version 2 or 3). Fails with kInvalidInput naming the file when it
+  // cannot be read or a line is malformed. Mirrors lexicon.Lexicon in tools/train_diacritizer.
   static Result<WordLexicon> load(const std::string& path);
 
   // The candidates of `word` (its letters, UTF-8). Thread-safe (read-only).
   Candidates find(std::string_view word) const;
+
+  // The prior of found.patterns[k] for a word whose previous and next words in the line are
+  // `prev` and `next` (kLineStart / kLineEnd at the ends): lexicon.Lexicon.candidates.
+  double prior(const Candidates& found, std::size_t k, std::string_view prev,
+               std::string_view next) const;
 
   // Weight of log(pattern count / word count) against the network's log-probabilities.
   double prior_weight() const { return prior_weight_; }
 
   std::size_t size() const { return index_.size(); }
 
+  // 64-bit FNV-1a of a neighbour word's UTF-8 bytes (the key of its contexts).
+  static std::uint64_t context_hash(std::string_view word) {
+    std::uint64_t h = 14695981039346656037ull;
+    for (const char c : word) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+    return h;
+  }
+
  private:
   struct Entry {
     std::uint32_t first = 0, size = 0;
     double word_count = 0;
+    std::uint32_t left_first = 0, left_size = 0, right_first = 0, right_size = 0;
+  };
+  struct StringHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
 
-  // Adds `word`'s candidates from its whole `patterns` (file order).
-  void add(std::string word, std::vector<Pattern> patterns);
+  // Adds `word`'s candidates from its whole `patterns` (file order). Returns its entry, or
+  // nullptr when it has none (a rare word of one letter).
+  Entry* add(std::string word, std::vector<Pattern> patterns);
+  // Parses one side's "NEIGHBOUR:K=COUNT,... ..." into contexts_ (sorted by hash); false when
+  // malformed or a pattern index is out of range.
+  bool parse_contexts(std::string_view text, std::size_t patterns, std::uint32_t& first,
+                      std::uint32_t& size);
 
   double prior_weight_ = 1.0;
   std::uint32_t full_min_count_ = 1;
+  double left_weight_ = 0, right_weight_ = 0, context_smoothing_ = 1;
   std::vector<Pattern> patterns_;
-  std::unordered_map<std::string, Entry> index_;
+  std::vector<Context> contexts_;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> context_counts_;  // (pattern index, count)
+  std::unordered_map<std::string, Entry, StringHash, std::equal_to<>> index_;
 };
 
 }  // namespace polyvox

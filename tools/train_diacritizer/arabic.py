@@ -86,6 +86,40 @@ def build_vocab():
     return vocab, next_id
 
 
+# Word ids of the model input (models with word embeddings): 0 for a character that is not one
+# of the 36 letters, 1 for a word (run of letters) not in the model's word list, then the list.
+NO_WORD_ID, UNKNOWN_WORD_ID, FIRST_WORD_ID = 0, 1, 2
+
+
+def word_index(words):
+    """Word -> id of a model's word list (in id order)."""
+    return {w: FIRST_WORD_ID + k for k, w in enumerate(words)}
+
+
+def word_runs(bases):
+    """[start, end) of each run of letters (a word) of `bases`."""
+    runs, i, n = [], 0, len(bases)
+    while i < n:
+        if is_letter(bases[i]):
+            j = i
+            while j < n and is_letter(bases[j]):
+                j += 1
+            runs.append((i, j))
+            i = j
+        else:
+            i += 1
+    return runs
+
+
+def word_ids(bases, index):
+    """The word id of each base character (NO_WORD_ID outside words)."""
+    ids = [NO_WORD_ID] * len(bases)
+    for start, end in word_runs(bases):
+        wid = index.get("".join(chr(cp) for cp in bases[start:end]), UNKNOWN_WORD_ID)
+        ids[start:end] = [wid] * (end - start)
+    return ids
+
+
 def parse_line(line):
     """Splits a line into base characters (code points that are not marks) and, for each, the
     marks written right after it. Marks before the first base character are attached to a

@@ -15,7 +15,9 @@ def main():
     ckpt = torch.load(sys.argv[1])
     args = ckpt["args"]
     vocab, vocab_size = arabic.build_vocab()
-    net = model.DiacritizerNet(vocab_size, args["embedding"], args["hidden"], args["layers"], 0.0)
+    words = ckpt.get("words") or []
+    net = model.DiacritizerNet(vocab_size, args["embedding"], args["hidden"], args["layers"], 0.0,
+                               len(words) + arabic.FIRST_WORD_ID if words else 0)
     net.load_state_dict(ckpt["model"])
     net.eval()
     state = ckpt["state"]
@@ -24,7 +26,7 @@ def main():
             "train_seconds": round(state["seconds"]), "history": state["history"],
             "args": {k: v for k, v in args.items()
                      if k not in ("train", "val", "work_dir", "output")}}
-    model.export(net, vocab, sys.argv[2], info, max_segment_chars=args["max_len"])
+    model.export(net, vocab, sys.argv[2], info, max_segment_chars=args["max_len"], words=words)
     print(f"exported {sys.argv[2]} from step {state['step']}")
 
 

@@ -1,50 +1,77 @@
 """The word lexicon of the diacritizer: for every word of the training text (a run of the 36
-letters), how often each pattern of mark classes on its letters was seen.
+letters), how often each pattern of mark classes on its letters was seen, and for frequent
+ambiguous words, how often each pattern was seen after / before a given neighbouring word.
 
 Inference (predict.py, src/text/) lets the network choose among the seen patterns of a known
-word (network log-probabilities plus a frequency prior) instead of letter by letter. A word
-seen at least `full_min_count` times chooses among its whole patterns, last letter (case
-ending) included; a rarer word of two letters or more chooses only the marks of its letters
-but the last, among its patterns merged on those letters, and keeps the network's case ending.
+word (network log-probabilities plus a prior) instead of letter by letter. A word seen at least
+`full_min_count` times chooses among its whole patterns, last letter (case ending) included; a
+rarer word of two letters or more chooses only the marks of its letters but the last, among its
+patterns merged on those letters, and keeps the network's case ending.
 
-File (UTF-8 text): a first line "#polyvox-lexicon 2 prior_weight=W full_min_count=K", then one
-word a line, sorted: WORD TAB PATTERN:COUNT[ PATTERN:COUNT...], a pattern being one
-hexadecimal digit (class id 0..e) per letter, most frequent first (ties: smaller pattern first).
+The prior of a pattern p of a frequent word w (count c of N), its previous word in the line
+being a and its next word b (the runs of letters before and after it, "^" / "$" at the line's
+ends), is, in this order:
+  prior_weight * log(c / N)
+  + left_weight * log((L[p] + s * c / N) / (L + s))    when (a, w) is in the lexicon
+  + right_weight * log((R[p] + s * c / N) / (R + s))   when (w, b) is in the lexicon
+with L[p] the times p was seen after a (L in all), R[p] before b, s = context_smoothing. Only
+words with two patterns or more keep contexts, and only those seen context_min_count times.
+
+File (UTF-8 text): a first line "#polyvox-lexicon 3 prior_weight=W full_min_count=K
+left_weight=A right_weight=B context_smoothing=S context_min_count=M" (version 2: the first
+two fields only, no contexts), then one word a line, sorted: WORD TAB PATTERN:COUNT[
+PATTERN:COUNT...] [TAB LEFT TAB RIGHT], a pattern being one hexadecimal digit (class id 0..e)
+per letter, most frequent first (ties: smaller pattern first); LEFT and RIGHT (either may be
+empty) are space-separated items NEIGHBOUR:K=COUNT[,K=COUNT...] sorted by neighbour, K being
+the index of a pattern in the word's list, in increasing order.
 
 Usage: /usr/bin/python3 lexicon.py TRAINING_TEXT OUTPUT_FILE [--lines N] [--prior-weight W]
-       [--full-min-count K]
+       [--full-min-count K] [--left-weight A] [--right-weight B] [--context-smoothing S]
+       [--context-min-count M]
 """
 import collections
+import math
 import sys
 
 import arabic
 
 DEFAULT_PRIOR_WEIGHT = 1.0
 DEFAULT_FULL_MIN_COUNT = 5
+DEFAULT_LEFT_WEIGHT = 0.7
+DEFAULT_RIGHT_WEIGHT = 0.5
+DEFAULT_CONTEXT_SMOOTHING = 0.5
+DEFAULT_CONTEXT_MIN_COUNT = 2
+LINE_START, LINE_END = "^", "$"
 
 
 def words_with_classes(line):
     """[(word, classes)] for each run of letters of `line` (marks kept as classes)."""
     bases, marks, _ = arabic.parse_line(line)
-    words, letters, classes = [], [], []
-    for cp, m in zip(bases, marks):
-        if arabic.is_letter(cp):
-            letters.append(chr(cp))
-            classes.append(arabic.class_of(m))
-        elif letters:
-            words.append(("".join(letters), classes))
-            letters, classes = [], []
-    if letters:
-        words.append(("".join(letters), classes))
-    return words
+    return [("".join(chr(cp) for cp in bases[s:e]), [arabic.class_of(m) for m in marks[s:e]])
+            for s, e in arabic.word_runs(bases)]
+
+
+def neighbours(words, k):
+    """(previous word, next word) of words[k] in its line (LINE_START / LINE_END at the ends)."""
+    return (words[k - 1] if k > 0 else LINE_START,
+            words[k + 1] if k + 1 < len(words) else LINE_END)
 
 
 def build(lines):
+    """(patterns seen of each word, {(word, previous): patterns}, {(word, next): patterns})."""
     seen = collections.defaultdict(collections.Counter)
+    left = collections.defaultdict(collections.Counter)
+    right = collections.defaultdict(collections.Counter)
     for line in lines:
-        for word, classes in words_with_classes(line):
-            seen[word][tuple(classes)] += 1
-    return seen
+        pairs = words_with_classes(line)
+        words = [w for w, _ in pairs]
+        for k, (word, classes) in enumerate(pairs):
+            pattern = tuple(classes)
+            prev, nxt = neighbours(words, k)
+            seen[word][pattern] += 1
+            left[(word, prev)][pattern] += 1
+            right[(word, nxt)][pattern] += 1
+    return seen, left, right
 
 
 def ordered(counter):
@@ -52,50 +79,97 @@ def ordered(counter):
     return sorted(counter.items(), key=lambda pc: (-pc[1], pc[0]))
 
 
-def write(seen, path, prior_weight, full_min_count):
+def write(tables, path, prior_weight, full_min_count, left_weight, right_weight,
+          context_smoothing, context_min_count):
+    seen, left, right = tables
+    by_word = collections.defaultdict(lambda: ([], []))
+    for side, table in ((0, left), (1, right)):
+        for (word, neighbour), counter in table.items():
+            if sum(counter.values()) >= context_min_count:
+                by_word[word][side].append((neighbour, counter))
     with open(path, "w", encoding="utf-8") as f:
-        f.write(f"#polyvox-lexicon 2 prior_weight={prior_weight} full_min_count={full_min_count}\n")
+        f.write(f"#polyvox-lexicon 3 prior_weight={prior_weight} full_min_count={full_min_count} "
+                f"left_weight={left_weight} right_weight={right_weight} "
+                f"context_smoothing={context_smoothing} context_min_count={context_min_count}\n")
         for word in sorted(seen):
-            items = " ".join("".join("%x" % c for c in p) + f":{c}" for p, c in ordered(seen[word]))
-            f.write(f"{word}\t{items}\n")
+            patterns = ordered(seen[word])
+            items = " ".join("".join("%x" % c for c in p) + f":{c}" for p, c in patterns)
+            f.write(f"{word}\t{items}")
+            if len(patterns) > 1 and sum(seen[word].values()) >= full_min_count:
+                index = {p: k for k, (p, _) in enumerate(patterns)}
+                sides = []
+                for contexts in by_word[word]:
+                    sides.append(" ".join(
+                        neighbour + ":" + ",".join(f"{index[p]}={c}" for p, c in
+                                                   sorted(counter.items(), key=lambda pc: index[pc[0]]))
+                        for neighbour, counter in sorted(contexts)))
+                if any(sides):
+                    f.write("\t" + "\t".join(sides))
+            f.write("\n")
 
 
 class Lexicon:
     def __init__(self, path):
         self.words = {}
+        self.contexts = {}  # word -> ({previous: {index: count}}, {next: {index: count}})
         with open(path, encoding="utf-8") as f:
             header = f.readline().split()
-            assert header[:2] == ["#polyvox-lexicon", "2"], "not a lexicon file"
+            assert header[:2] in (["#polyvox-lexicon", "2"], ["#polyvox-lexicon", "3"]), \
+                "not a lexicon file"
             fields = dict(item.split("=") for item in header[2:])
             self.prior_weight = float(fields["prior_weight"])
             self.full_min_count = int(fields["full_min_count"])
+            self.left_weight = float(fields.get("left_weight", 0))
+            self.right_weight = float(fields.get("right_weight", 0))
+            self.context_smoothing = float(fields.get("context_smoothing", 1))
             for line in f:
-                word, rest = line.rstrip("\n").split("\t")
+                word, rest, *sides = line.rstrip("\n").split("\t")
                 self.words[word] = [(tuple(int(ch, 16) for ch in p), int(c))
                                     for p, c in (item.split(":") for item in rest.split(" "))]
+                if sides:
+                    self.contexts[word] = tuple(
+                        {n: {int(k): int(c) for k, c in (kc.split("=") for kc in counts.split(","))}
+                         for n, counts in (item.split(":") for item in side.split(" ") if item)}
+                        for side in sides)
 
-    def candidates(self, word):
-        """(patterns [(classes, count)], total count) to choose from for `word`: whole patterns
-        when seen full_min_count times or more, else patterns of its letters but the last
-        (words of two letters or more); None when there is nothing to choose from."""
+    def candidates(self, word, prev=None, nxt=None):
+        """(patterns [(classes, prior)]) to choose from for `word`: whole patterns when seen
+        full_min_count times or more, else patterns of its letters but the last (words of two
+        letters or more); None when there is nothing to choose from. `prev` / `nxt`: the
+        neighbouring words (LINE_START / LINE_END at the line's ends; None: no context). The
+        prior of each pattern is the weighted sum described at the top of this file."""
         patterns = self.words.get(word)
         if not patterns:
             return None
         total = sum(c for _, c in patterns)
-        if total >= self.full_min_count:
-            return patterns, total
-        if len(word) < 2:
-            return None
-        merged = collections.Counter()
-        for p, c in patterns:
-            merged[p[:-1]] += c
-        return ordered(merged), total
+        if total < self.full_min_count:
+            if len(word) < 2:
+                return None
+            merged = collections.Counter()
+            for p, c in patterns:
+                merged[p[:-1]] += c
+            return [(p, self.prior_weight * math.log(c / total)) for p, c in ordered(merged)]
+        left, right = self.contexts.get(word, ({}, {}))
+        found = [(self.left_weight, left.get(prev)), (self.right_weight, right.get(nxt))]
+        out = []
+        for k, (p, c) in enumerate(patterns):
+            share = c / total
+            prior = self.prior_weight * math.log(share)
+            for weight, counts in found:
+                if counts:
+                    prior += weight * math.log((counts.get(k, 0) + self.context_smoothing * share)
+                                               / (sum(counts.values()) + self.context_smoothing))
+            out.append((p, prior))
+        return out
 
 
 def main():
     args = sys.argv[1:]
     options = {"--lines": 0, "--prior-weight": DEFAULT_PRIOR_WEIGHT,
-               "--full-min-count": DEFAULT_FULL_MIN_COUNT}
+               "--full-min-count": DEFAULT_FULL_MIN_COUNT, "--left-weight": DEFAULT_LEFT_WEIGHT,
+               "--right-weight": DEFAULT_RIGHT_WEIGHT,
+               "--context-smoothing": DEFAULT_CONTEXT_SMOOTHING,
+               "--context-min-count": DEFAULT_CONTEXT_MIN_COUNT}
     for name in list(options):
         if name in args:
             i = args.index(name)
@@ -104,8 +178,11 @@ def main():
     with open(args[0], encoding="utf-8") as f:
         lines = [line.rstrip("\n") for line in f]
     limit = options["--lines"]
-    seen = build(lines[:limit] if limit else lines)
-    write(seen, args[1], options["--prior-weight"], options["--full-min-count"])
+    tables = build(lines[:limit] if limit else lines)
+    write(tables, args[1], options["--prior-weight"], options["--full-min-count"],
+          options["--left-weight"], options["--right-weight"], options["--context-smoothing"],
+          options["--context-min-count"])
+    seen = tables[0]
     print(f"{len(seen)} words, {sum(len(c) for c in seen.values())} patterns -> {args[1]}")
 
 

@@ -1,12 +1,15 @@
 """The diacritizer network and its weights file (the format src/text/ reads).
 
 Network: character embedding + hint embedding (the class of marks already given, 0 = none)
+[+ word embedding of the word the character belongs to, when the model has a word vocabulary]
 -> stacked bidirectional LSTM -> linear layer to the 15 mark classes of each character.
 
 Weights file (little-endian): b"PVXD", u32 version, u32 header length, header JSON (UTF-8),
 zero padding to a multiple of 4 bytes, then float32 tensors at the offsets (in floats, from the
 start of the tensor area) that the header lists. LSTM gate order is torch's: i, f, g, o; each
-layer has one bias (b_ih + b_hh).
+layer has one bias (b_ih + b_hh). A model with word embeddings lists its words in the header
+("words": the words separated by single spaces; the word at position k has id
+arabic.FIRST_WORD_ID + k) and has a tensor "word_emb" (ids 0 = not a letter, 1 = unknown word).
 """
 import json
 import os
@@ -36,22 +39,30 @@ class DiacritizerNet(nn.Module):
     reversed within its length, so padding never enters a sequence's states (packed sequences
     are far slower to train on the CPU)."""
 
-    def __init__(self, vocab_size, embedding=64, hidden=128, layers=2, dropout=0.1):
+    def __init__(self, vocab_size, embedding=64, hidden=128, layers=2, dropout=0.1,
+                 word_vocab_size=0):
         super().__init__()
         self.config = dict(vocab_size=vocab_size, embedding=embedding, hidden=hidden,
-                           layers=layers, dropout=dropout)
+                           layers=layers, dropout=dropout, word_vocab_size=word_vocab_size)
         self.char_emb = nn.Embedding(vocab_size, embedding, padding_idx=arabic.PAD_ID)
         self.hint_emb = nn.Embedding(HINT_CLASSES, embedding)
+        self.word_emb = None
+        if word_vocab_size:
+            self.word_emb = nn.Embedding(word_vocab_size, embedding, padding_idx=arabic.NO_WORD_ID)
         self.dropout = nn.Dropout(dropout)
         sizes = [embedding] + [2 * hidden] * (layers - 1)
         self.fw = nn.ModuleList(nn.LSTM(n, hidden, batch_first=True) for n in sizes)
         self.bw = nn.ModuleList(nn.LSTM(n, hidden, batch_first=True) for n in sizes)
         self.out = nn.Linear(2 * hidden, arabic.NUM_CLASSES)
 
-    def forward(self, ids, hints, lengths):
-        """ids, hints: (B, T) int64; lengths: (B,) int64. Returns (B, T, classes); positions
-        past a row's length hold meaningless scores."""
-        x = self.dropout(self.char_emb(ids) + self.hint_emb(hints))
+    def forward(self, ids, hints, lengths, words=None):
+        """ids, hints, words (word id of each character, arabic.word_ids): (B, T) int64;
+        lengths: (B,) int64. Returns (B, T, classes); positions past a row's length hold
+        meaningless scores."""
+        x = self.char_emb(ids) + self.hint_emb(hints)
+        if self.word_emb is not None:
+            x = x + self.word_emb(words)
+        x = self.dropout(x)
         for fw, bw in zip(self.fw, self.bw):
             forward, _ = fw(x)
             backward, _ = bw(reverse_within(x, lengths))
@@ -63,6 +74,8 @@ def _tensors(net):
     """(name, array) in file order."""
     sd = {k: v.detach().cpu().float().numpy() for k, v in net.state_dict().items()}
     items = [("char_emb", sd["char_emb.weight"]), ("hint_emb", sd["hint_emb.weight"])]
+    if "word_emb.weight" in sd:
+        items.append(("word_emb", sd["word_emb.weight"]))
     for layer in range(net.config["layers"]):
         for direction in ("fw", "bw"):
             key = f"{direction}.{layer}"
@@ -80,8 +93,10 @@ def to_bf16_values(array):
     return torch.from_numpy(array).to(torch.bfloat16).to(torch.float32).numpy()
 
 
-def export(net, vocab, path, training_info=None, max_segment_chars=0, recurrent_bf16=True):
-    """Writes the weights file for `net` with its input `vocab` (code point -> id); inference
+def export(net, vocab, path, training_info=None, max_segment_chars=0, recurrent_bf16=True,
+           words=None):
+    """Writes the weights file for `net` with its input `vocab` (code point -> id) and, for a
+    model with word embeddings, its `words` (in id order, from arabic.FIRST_WORD_ID); inference
     cuts lines into segments of at most `max_segment_chars` (arabic.segment_bounds). With
     `recurrent_bf16`, the recurrent matrices are rounded to bfloat16 values, which the C++
     inference streams in half the bytes (same numbers on both sides)."""
@@ -102,6 +117,9 @@ def export(net, vocab, path, training_info=None, max_segment_chars=0, recurrent_
         "vocab": sorted([cp, i] for cp, i in vocab.items()),
         "tensors": table, "training": training_info or {},
     }
+    if net.word_emb is not None:
+        assert words is not None and len(words) + arabic.FIRST_WORD_ID == cfg["word_vocab_size"]
+        header["words"] = " ".join(words)
     raw = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     with open(path, "wb") as f:
@@ -121,12 +139,16 @@ def load(path):
     header = json.loads(data[12:12 + header_len].decode("utf-8"))
     start = 12 + header_len + ((-(12 + header_len)) % 4)
     floats = np.frombuffer(data[start:], dtype="<f4")
+    words = header["words"].split(" ") if header.get("words") else []
     net = DiacritizerNet(header["vocab_size"], header["embedding"], header["hidden"],
-                         header["layers"], 0.0)
+                         header["layers"], 0.0,
+                         len(words) + arabic.FIRST_WORD_ID if words else 0)
     arrays = {t["name"]: floats[t["offset"]:t["offset"] + int(np.prod(t["shape"]))]
               .reshape(t["shape"]) for t in header["tensors"]}
     sd = {"char_emb.weight": arrays["char_emb"], "hint_emb.weight": arrays["hint_emb"],
           "out.weight": arrays["out_w"], "out.bias": arrays["out_b"]}
+    if words:
+        sd["word_emb.weight"] = arrays["word_emb"]
     for layer in range(header["layers"]):
         for direction in ("fw", "bw"):
             key = f"{direction}.{layer}"
@@ -137,4 +159,5 @@ def load(path):
     net.load_state_dict({k: torch.from_numpy(np.array(v)) for k, v in sd.items()})
     net.eval()
     vocab = {cp: i for cp, i in header["vocab"]}
+    header["word_index"] = arabic.word_index(words)
     return net, vocab, header

@@ -11,7 +11,7 @@ import sys
 import torch
 
 import arabic
-import lexicon
+import lexicon as lexicon_module
 import model
 
 
@@ -25,9 +25,9 @@ def encode(bases, marks, vocab):
 def choose_marks(bases, marks, logits, lexicon=None):
     """Marks to append after each base character. Each letter takes the best-scored class among
     those its given marks allow (the first on ties). Then each word the lexicon knows takes,
-    among its candidate patterns (lexicon.Lexicon.candidates) that its letters allow, the one
-    with the best sum of log-probabilities plus prior_weight * log(pattern count / word count)
-    (the first on ties)."""
+    among its candidate patterns (lexicon.Lexicon.candidates, given the words before and after
+    it in the line) that its letters allow, the one with the best sum of log-probabilities plus
+    prior (the first on ties)."""
     added = [()] * len(bases)
     if logits is None:
         return added
@@ -44,31 +44,26 @@ def choose_marks(bases, marks, logits, lexicon=None):
     if not lexicon:
         return added
     log_probs = torch.log_softmax(logits.double(), dim=-1)
-    i = 0
-    while i < len(bases):
-        if options[i] is None:
-            i += 1
+    runs = arabic.word_runs(bases)
+    words = ["".join(chr(cp) for cp in bases[i:end]) for i, end in runs]
+    for k, (i, end) in enumerate(runs):
+        prev, nxt = lexicon_module.neighbours(words, k)
+        found = lexicon.candidates(words[k], prev, nxt)
+        if not found:
             continue
-        end = i
-        while end < len(bases) and options[end] is not None:
-            end += 1
-        found = lexicon.candidates("".join(chr(cp) for cp in bases[i:end]))
-        if found:
-            patterns, total = found
-            best, best_score = None, None
-            for pattern, count in patterns:
-                if not all(c in options[i + j] for j, c in enumerate(pattern)):
-                    continue
-                score = 0.0
-                for j, c in enumerate(pattern):
-                    score += float(log_probs[i + j, c])
-                score += lexicon.prior_weight * math.log(count / total)
-                if best_score is None or score > best_score:
-                    best, best_score = pattern, score
-            if best is not None:
-                for j, c in enumerate(best):
-                    added[i + j] = options[i + j][c]
-        i = end
+        best, best_score = None, None
+        for pattern, prior in found:
+            if not all(c in options[i + j] for j, c in enumerate(pattern)):
+                continue
+            score = 0.0
+            for j, c in enumerate(pattern):
+                score += float(log_probs[i + j, c])
+            score += prior
+            if best_score is None or score > best_score:
+                best, best_score = pattern, score
+        if best is not None:
+            for j, c in enumerate(best):
+                added[i + j] = options[i + j][c]
     return added
 
 
@@ -83,26 +78,30 @@ def decode(bases, marks, leading, added):
     return "".join(out)
 
 
-def line_logits(net, vocab, bases, marks, max_segment_chars):
-    """Class scores of each base character (segments run separately); None without letters."""
+def line_logits(net, vocab, bases, marks, max_segment_chars, word_index=None):
+    """Class scores of each base character (segments run separately); None without letters.
+    `word_index` (model.load's header["word_index"]): the word ids of a model with word
+    embeddings, computed over the whole line."""
     if not any(arabic.is_letter(cp) for cp in bases):
         return None
     ids, hints = encode(bases, marks, vocab)
+    words = arabic.word_ids(bases, word_index or {})
     logits = torch.zeros((len(ids), arabic.NUM_CLASSES))
     for start, end in arabic.segment_bounds(bases, max_segment_chars):
         if any(arabic.is_letter(cp) for cp in bases[start:end]):
             logits[start:end] = net(torch.tensor([ids[start:end]]),
                                     torch.tensor([hints[start:end]]),
-                                    torch.tensor([end - start]))[0]
+                                    torch.tensor([end - start]),
+                                    torch.tensor([words[start:end]]))[0]
     return logits
 
 
 @torch.no_grad()
-def diacritize_lines(net, vocab, lines, max_segment_chars=0, lexicon=None):
+def diacritize_lines(net, vocab, lines, max_segment_chars=0, lexicon=None, word_index=None):
     result = []
     for line in lines:
         bases, marks, leading = arabic.parse_line(line)
-        logits = line_logits(net, vocab, bases, marks, max_segment_chars)
+        logits = line_logits(net, vocab, bases, marks, max_segment_chars, word_index)
         if logits is None:
             result.append(line)
             continue
@@ -115,12 +114,13 @@ def main():
     torch.set_num_threads(1)
     net, vocab, header = model.load(sys.argv[1])
     lexicon_path = os.path.splitext(sys.argv[1])[0] + ".lexicon"
-    lex = lexicon.Lexicon(lexicon_path) if os.path.exists(lexicon_path) else None
+    lex = lexicon_module.Lexicon(lexicon_path) if os.path.exists(lexicon_path) else None
     lines = sys.stdin.read().split("\n")
     trailing_newline = lines and lines[-1] == ""
     if trailing_newline:
         lines.pop()
-    out = diacritize_lines(net, vocab, lines, header.get("max_segment_chars", 0), lex)
+    out = diacritize_lines(net, vocab, lines, header.get("max_segment_chars", 0), lex,
+                           header["word_index"])
     sys.stdout.write("\n".join(out) + ("\n" if trailing_newline else ""))
 
 

@@ -5,6 +5,7 @@ WORK_DIR/checkpoint.pt every --checkpoint-minutes and at the end of each epoch; 
 command again continues from it. See README.md beside this file for the recipe.
 """
 import argparse
+import collections
 import json
 import math
 import os
@@ -32,17 +33,32 @@ def read_lines(path, limit=0):
     return lines[:limit] if limit else lines
 
 
-def segments_of(line, vocab, max_len):
-    """(ids, labels) of each segment of at most max_len characters (arabic.segment_bounds)."""
+def build_word_list(lines, min_count):
+    """The words (runs of letters) seen at least min_count times, most frequent first (ties in
+    code point order): the word vocabulary of a model with word embeddings."""
+    counts = collections.Counter()
+    for line in lines:
+        bases, _, _ = arabic.parse_line(line)
+        for start, end in arabic.word_runs(bases):
+            counts["".join(chr(cp) for cp in bases[start:end])] += 1
+    return [w for w, c in sorted(counts.items(), key=lambda wc: (-wc[1], wc[0]))
+            if c >= min_count]
+
+
+def segments_of(line, vocab, max_len, word_index):
+    """(ids, labels, word ids) of each segment of at most max_len characters
+    (arabic.segment_bounds)."""
     bases, marks, _ = arabic.parse_line(line)
     ids = [vocab.get(cp, arabic.OTHER_ID) for cp in bases]
     labels = [arabic.class_of(m) if arabic.is_letter(cp) else IGNORE
               for cp, m in zip(bases, marks)]
+    words = arabic.word_ids(bases, word_index)
     out = []
     for start, end in arabic.segment_bounds(bases, max_len):
         seg_ids, seg_labels = ids[start:end], labels[start:end]
         if any(l != IGNORE for l in seg_labels):
-            out.append((np.array(seg_ids, dtype=np.int64), np.array(seg_labels, dtype=np.int64)))
+            out.append((np.array(seg_ids, dtype=np.int64), np.array(seg_labels, dtype=np.int64),
+                        np.array(words[start:end], dtype=np.int64)))
     return out
 
 
@@ -80,24 +96,43 @@ def random_hints(labels, rng):
     return hints
 
 
-def collate(segments, batch, rng, with_hints=True):
+def drop_words(words, share, rng):
+    """`words` with each known word replaced by the unknown-word id with probability `share`
+    (all its characters together), so that the network also learns to do without."""
+    if not share:
+        return words
+    out = words.copy()
+    i, n = 0, len(words)
+    while i < n:
+        j = i + 1
+        while j < n and words[j] == words[i]:
+            j += 1
+        if words[i] >= arabic.FIRST_WORD_ID and rng.random() < share:
+            out[i:j] = arabic.UNKNOWN_WORD_ID
+        i = j
+    return out
+
+
+def collate(segments, batch, rng, with_hints=True, word_dropout=0.0):
     longest = max(len(segments[i][0]) for i in batch)
     ids = np.zeros((len(batch), longest), dtype=np.int64)
     hints = np.zeros((len(batch), longest), dtype=np.int64)
     labels = np.full((len(batch), longest), IGNORE, dtype=np.int64)
+    words = np.zeros((len(batch), longest), dtype=np.int64)
     lengths = np.zeros(len(batch), dtype=np.int64)
     for row, i in enumerate(batch):
-        seg_ids, seg_labels = segments[i]
+        seg_ids, seg_labels, seg_words = segments[i]
         n = len(seg_ids)
         ids[row, :n], labels[row, :n], lengths[row] = seg_ids, seg_labels, n
+        words[row, :n] = drop_words(seg_words, word_dropout, rng)
         if with_hints:
             hints[row, :n] = random_hints(seg_labels, rng)
     return (torch.from_numpy(ids), torch.from_numpy(hints), torch.from_numpy(labels),
-            torch.from_numpy(lengths))
+            torch.from_numpy(lengths), torch.from_numpy(words))
 
 
 @torch.no_grad()
-def quick_der(net, vocab, lines):
+def quick_der(net, vocab, lines, word_index):
     """Approximate DER on undiacritized `lines` (counting every letter; without case ending
     skips a word's last letter). The exact scorer is bench/score_diacritics.py."""
     net.eval()
@@ -108,10 +143,12 @@ def quick_der(net, vocab, lines):
         parsed = [arabic.parse_line(line) for line in chunk]
         longest = max(len(p[0]) for p in parsed)
         ids = torch.zeros((len(chunk), longest), dtype=torch.long)
+        words = torch.zeros((len(chunk), longest), dtype=torch.long)
         lengths = torch.tensor([max(len(p[0]), 1) for p in parsed])
         for row, (bases, _, _) in enumerate(parsed):
             ids[row, :len(bases)] = torch.tensor([vocab.get(cp, arabic.OTHER_ID) for cp in bases])
-        pred = net(ids, torch.zeros_like(ids), lengths).argmax(-1)
+            words[row, :len(bases)] = torch.tensor(arabic.word_ids(bases, word_index), dtype=torch.long)
+        pred = net(ids, torch.zeros_like(ids), lengths, words).argmax(-1)
         for row, (bases, marks, _) in enumerate(parsed):
             for i, cp in enumerate(bases):
                 if not arabic.is_letter(cp):
@@ -149,6 +186,13 @@ def main():
     p.add_argument("--hidden", type=int, default=128)
     p.add_argument("--layers", type=int, default=2)
     p.add_argument("--dropout", type=float, default=0.1)
+    p.add_argument("--word-min-count", type=int, default=0,
+                   help="word embeddings for the words seen this often (0: none)")
+    p.add_argument("--word-dropout", type=float, default=0.0,
+                   help="share of known words shown as unknown in training")
+    p.add_argument("--init-from", default="",
+                   help="a checkpoint whose weights start a new run (tensors of the same name "
+                        "and shape; the others keep their initialization, word embeddings 0)")
     p.add_argument("--max-len", type=int, default=400, help="longest training segment (chars)")
     p.add_argument("--batch-tokens", type=int, default=40000)
     p.add_argument("--lr", type=float, default=3e-3)
@@ -165,16 +209,24 @@ def main():
     ckpt_path = os.path.join(args.work_dir, "checkpoint.pt")
     vocab, vocab_size = arabic.build_vocab()
 
+    train_lines = read_lines(args.train, args.train_lines)
+    words = build_word_list(train_lines, args.word_min_count) if args.word_min_count else []
+    if args.word_min_count and not words:
+        p.error(f"no word of the training text is seen {args.word_min_count} times")
+    word_index = arabic.word_index(words)
+    word_vocab_size = len(words) + arabic.FIRST_WORD_ID if args.word_min_count else 0
     segments = []
-    for line in read_lines(args.train, args.train_lines):
-        segments.extend(segments_of(line, vocab, args.max_len))
+    for line in train_lines:
+        segments.extend(segments_of(line, vocab, args.max_len, word_index))
+    del train_lines
     val_lines = read_lines(args.val, args.val_lines) if args.val_lines else []
     steps_per_epoch = len(make_batches(segments, args.batch_tokens, args.seed))
     total_steps = steps_per_epoch * args.epochs
     log(f"{len(segments)} segments, {sum(len(s[0]) for s in segments)} chars, "
-        f"{steps_per_epoch} steps/epoch, {total_steps} steps")
+        f"{len(words)} words, {steps_per_epoch} steps/epoch, {total_steps} steps")
 
-    net = model.DiacritizerNet(vocab_size, args.embedding, args.hidden, args.layers, args.dropout)
+    net = model.DiacritizerNet(vocab_size, args.embedding, args.hidden, args.layers, args.dropout,
+                               word_vocab_size)
     opt = torch.optim.Adam(net.parameters(), lr=args.lr)
 
     def lr_at(step):
@@ -193,6 +245,14 @@ def main():
         rng.setstate(ckpt["rng"])
         torch.set_rng_state(ckpt["torch_rng"])
         log(f"resumed at epoch {state['epoch']} batch {state['batch']} step {state['step']}")
+    elif args.init_from:
+        start = torch.load(args.init_from)["model"]
+        own = net.state_dict()
+        taken = {k: v for k, v in start.items() if k in own and own[k].shape == v.shape}
+        net.load_state_dict(taken, strict=False)
+        if net.word_emb is not None and "word_emb.weight" not in taken:
+            nn.init.zeros_(net.word_emb.weight)  # added to a trained network: keeps its function
+        log(f"initialized from {args.init_from}: {len(taken)} of {len(own)} tensors")
 
     loss_fn = nn.CrossEntropyLoss(ignore_index=IGNORE)
     started = time.time()
@@ -203,7 +263,8 @@ def main():
         state["seconds"] = session_start_seconds + time.time() - started
         save_checkpoint(ckpt_path, {"model": net.state_dict(), "optimizer": opt.state_dict(),
                                     "state": state, "rng": rng.getstate(),
-                                    "torch_rng": torch.get_rng_state(), "args": vars(args)})
+                                    "torch_rng": torch.get_rng_state(), "args": vars(args),
+                                    "words": words})
 
     net.train()
     stopped = False
@@ -211,10 +272,11 @@ def main():
         batches = make_batches(segments, args.batch_tokens, args.seed * 1000 + state["epoch"])
         running, seen = 0.0, 0
         while state["batch"] < len(batches):
-            ids, hints, labels, lengths = collate(segments, batches[state["batch"]], rng)
+            ids, hints, labels, lengths, word_ids = collate(
+                segments, batches[state["batch"]], rng, word_dropout=args.word_dropout)
             for group in opt.param_groups:
                 group["lr"] = lr_at(state["step"])
-            logits = net(ids, hints, lengths)
+            logits = net(ids, hints, lengths, word_ids)
             loss = loss_fn(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1))
             opt.zero_grad()
             loss.backward()
@@ -237,7 +299,7 @@ def main():
         if not stopped:
             state["epoch"] += 1
             state["batch"] = 0
-            der = quick_der(net, vocab, val_lines) if val_lines else {}
+            der = quick_der(net, vocab, val_lines, word_index) if val_lines else {}
             state["history"].append({"epoch": state["epoch"], "step": state["step"], **der})
             log(f"epoch {state['epoch']} done: quick val DER {json.dumps(der)}")
         checkpoint()
@@ -252,7 +314,7 @@ def main():
             "args": {k: v for k, v in vars(args).items()
                      if k not in ("train", "val", "work_dir", "output")}}
     net.eval()
-    model.export(net, vocab, args.output, info, max_segment_chars=args.max_len)
+    model.export(net, vocab, args.output, info, max_segment_chars=args.max_len, words=words)
     log(f"exported {args.output} ({os.path.getsize(args.output)} bytes)")
     return 0
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -96,6 +97,63 @@ TEST(WordLexiconTest, RejectsMalformedFiles) {
     EXPECT_FALSE(lexicon) << content;
   }
   EXPECT_FALSE(WordLexicon::load("/nonexistent/lexicon"));
+}
+
+constexpr const char* kHeader3 =
+    "#polyvox-lexicon 3 prior_weight=0.5 full_min_count=5 left_weight=0.7 right_weight=0.25 "
+    "context_smoothing=2 context_min_count=2\n";
+
+TEST(WordLexiconTest, PriorWithoutContextsIsTheWeightedLogShare) {
+  LexiconFile file(std::string(kHeader3) + "كتب\t111:4 135:2\n");
+  auto lexicon = WordLexicon::load(file.path());
+  ASSERT_TRUE(lexicon) << lexicon.error().to_string();
+  const auto found = lexicon->find("كتب");
+  ASSERT_EQ(found.patterns.size(), 2u);
+  EXPECT_DOUBLE_EQ(lexicon->prior(found, 0, WordLexicon::kLineStart, WordLexicon::kLineEnd),
+                   0.5 * std::log(4.0 / 6));
+  EXPECT_DOUBLE_EQ(lexicon->prior(found, 1, "قد", "في"), 0.5 * std::log(2.0 / 6));
+}
+
+TEST(WordLexiconTest, PriorAddsTheContextsOfTheNeighbouringWords) {
+  // After "قد": pattern 1 three times (pattern 0 never); before "$" (line end): pattern 0 once.
+  LexiconFile file(std::string(kHeader3) + "كتب\t111:4 135:2\tقد:1=3 من:0=2,1=1\t$:0=1\n");
+  auto lexicon = WordLexicon::load(file.path());
+  ASSERT_TRUE(lexicon) << lexicon.error().to_string();
+  const auto found = lexicon->find("كتب");
+  ASSERT_EQ(found.left.size(), 2u);
+  ASSERT_EQ(found.right.size(), 1u);
+  const double share0 = 4.0 / 6, share1 = 2.0 / 6;
+  EXPECT_DOUBLE_EQ(lexicon->prior(found, 0, "قد", "في"),
+                   0.5 * std::log(share0) + 0.7 * std::log((0 + 2 * share0) / (3 + 2)));
+  EXPECT_DOUBLE_EQ(lexicon->prior(found, 1, "قد", "في"),
+                   0.5 * std::log(share1) + 0.7 * std::log((3 + 2 * share1) / (3 + 2)));
+  EXPECT_DOUBLE_EQ(lexicon->prior(found, 1, "من", WordLexicon::kLineEnd),
+                   0.5 * std::log(share1) + 0.7 * std::log((1 + 2 * share1) / (3 + 2)) +
+                       0.25 * std::log((0 + 2 * share1) / (1 + 2)));
+  // An unknown neighbour adds nothing.
+  EXPECT_DOUBLE_EQ(lexicon->prior(found, 0, "لم", "في"), 0.5 * std::log(share0));
+}
+
+TEST(WordLexiconTest, RareWordsIgnoreContexts) {
+  LexiconFile file(std::string(kHeader3) + "كتب\t111:2 113:1\tقد:0=2\t\n");
+  auto lexicon = WordLexicon::load(file.path());
+  ASSERT_TRUE(lexicon) << lexicon.error().to_string();
+  const auto found = lexicon->find("كتب");
+  ASSERT_EQ(found.patterns.size(), 1u);
+  EXPECT_TRUE(found.left.empty());
+  EXPECT_DOUBLE_EQ(lexicon->prior(found, 0, "قد", "في"), 0.5 * std::log(3.0 / 3));
+}
+
+TEST(WordLexiconTest, RejectsMalformedContexts) {
+  for (const std::string contexts :
+       {std::string("\tقد:2=1\t"), std::string("\tقد:0=0\t"), std::string("\tقد\t"),
+        std::string("\tقد:\t"), std::string("\tقد:0=1"), std::string("\tقد:0=1\t\tx"),
+        std::string("\t:0=1\t")}) {
+    LexiconFile file(std::string(kHeader3) + "كتب\t111:4 135:2" + contexts + "\n");
+    EXPECT_FALSE(WordLexicon::load(file.path())) << contexts;
+  }
+  LexiconFile missing_field("#polyvox-lexicon 3 prior_weight=0.5 full_min_count=5\n");
+  EXPECT_FALSE(WordLexicon::load(missing_field.path()));
 }
 
 }  // namespace
