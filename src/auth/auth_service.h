@@ -1,6 +1,7 @@
 // Logging in and recognizing callers: passwords against the UserStore, throttled; bearer tokens
 // verified (algorithm pinned, signature, expiry) and checked against the user's existence on
-// every request, so a removed user's tokens stop working at once.
+// every request, so a removed user's tokens stop working (at once, or within a second when the
+// user was removed by another process: UserStore::find_user).
 #pragma once
 
 #include <cstdint>

@@ -22,7 +22,9 @@ class UserStore {
  public:
   virtual ~UserStore() = default;
 
-  // The user called `name`, or nullopt.
+  // The user called `name`, or nullopt. Reflects every change made through this store at once;
+  // a change made by another process may take up to a second to be seen (the SQLite store's
+  // read cache).
   virtual Result<std::optional<User>> find_user(const std::string& name) = 0;
 
   // Adds a user. kInvalidInput if the name is taken.

@@ -61,7 +61,8 @@ class JobStore {
   // kInvalidInput if the id exists or the spec has no block (such a job could never finish).
   virtual Result<JobRecord> create_job(const NewJob& job) = 0;
 
-  // The job, with its blocks when `with_blocks`. kNotFound if unknown.
+  // The job, with its blocks when `with_blocks`. kNotFound if unknown. Reflects every change
+  // committed through this store before the call.
   virtual Result<JobRecord> get_job(const std::string& id, bool with_blocks) = 0;
 
   // Block `index` of a job, without reading the job's other blocks. kNotFound if the job or the

@@ -72,8 +72,11 @@ Status GroupCommitWriter::run_batch(const std::vector<Pending*>& batch) {
     // I/O error): the batch is lost, the operations not yet run are not attempted.
     if (!status) break;
   }
+  // Odd from before COMMIT (when readers may start to see the batch) until it has returned.
+  generation_.fetch_add(1);
   if (status) status = db_->run("COMMIT");
   if (!status) (void)db_->run("ROLLBACK");  // fails harmlessly when SQLite already rolled back
+  generation_.fetch_add(1);
   return status;
 }
 

@@ -4,6 +4,7 @@
 // told is durable.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -46,6 +47,12 @@ class GroupCommitWriter {
   // Thread-safe.
   WriterStats stats() const;
 
+  // A seqlock-style count of commits: odd while a transaction is committing (or rolling back),
+  // even otherwise, and increased by 2 by each one. A value read before a read transaction that
+  // is even and still current after it proves that nothing was committed through this writer
+  // meanwhile (ReadCache relies on it). Writes of other processes are not counted. Thread-safe.
+  uint64_t generation() const { return generation_.load(); }
+
   template <typename Op>
   auto run(Op&& op) -> std::invoke_result_t<Op&, Connection&> {
     using R = std::invoke_result_t<Op&, Connection&>;
@@ -78,6 +85,7 @@ class GroupCommitWriter {
   std::deque<Pending*> queue_;       // guarded by mu_
   bool stopping_ = false;            // guarded by mu_
   WriterStats stats_;                // guarded by mu_
+  std::atomic<uint64_t> generation_{0};
   std::thread thread_;               // last: starts after everything above exists
 };
 

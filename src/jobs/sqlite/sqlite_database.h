@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <type_traits>
@@ -48,6 +49,9 @@ class Database {
 
   // Transactions and operations written so far (for metrics and benchmarks). Thread-safe.
   WriterStats write_stats() const { return writer_->stats(); }
+
+  // GroupCommitWriter::generation() of this database's writer. Thread-safe.
+  uint64_t write_generation() const { return writer_->generation(); }
 
   // Runs `op(Connection&)` on the calling thread's read connection inside one read transaction
   // (a consistent snapshot of committed data). Thread-safe.

@@ -17,6 +17,24 @@ Error job_not_found(const std::string& id) {
   return Error{ErrorKind::kNotFound, "job " + id + " not found", ""};
 }
 
+// What another process's commits may stay unseen by get_job() (ReadCache), and how much the
+// job cache keeps.
+constexpr int64_t kCacheMaxAgeMs = 1000;
+constexpr std::size_t kJobCacheMaxBytes = 8 << 20;
+
+std::size_t approximate_bytes(const std::optional<JobRecord>& record) {
+  if (!record) return 64;
+  std::size_t bytes = sizeof(JobRecord) + record->id.size() + record->owner.size() +
+                      record->project_id.size() + record->error.size();
+  if (record->result) bytes += record->result->manifest_json.size() + 256;
+  for (const BlockRecord& b : record->blocks) {
+    bytes += sizeof(BlockRecord) + b.spec.text.size() + b.spec.provider.size() +
+             b.spec.voice.size() + b.error.size() + 64 * b.spec.fallback.size();
+    if (b.result) bytes += sizeof(BlockResult) + 256;
+  }
+  return bytes;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<SqliteJobStore>> SqliteJobStore::open(std::shared_ptr<Database> db,
@@ -41,7 +59,8 @@ SqliteJobStore::SqliteJobStore(std::shared_ptr<Database> db, const JobStoreOptio
     : clock_(options.clock != nullptr ? *options.clock : system_clock_),
       max_claims_(options.max_claims),
       db_(std::move(db)),
-      due_(clock_) {}
+      due_(clock_),
+      job_cache_(clock_, kCacheMaxAgeMs, kJobCacheMaxBytes) {}
 
 Result<JobRecord> SqliteJobStore::create_job(const NewJob& job) {
   // A job without blocks would never enqueue its assembly: it could never finish.
@@ -75,7 +94,10 @@ Result<JobRecord> SqliteJobStore::create_job(const NewJob& job) {
 }
 
 Result<JobRecord> SqliteJobStore::get_job(const std::string& id, bool with_blocks) {
-  auto job = db_->read([&](Connection& db) { return find_job(db, id, with_blocks); });
+  auto job = job_cache_.get(
+      *db_, with_blocks ? id + "+blocks" : id,
+      [&](Connection& db) { return find_job(db, id, with_blocks); },
+      [](const std::optional<JobRecord>& record) { return approximate_bytes(record); });
   if (!job) return job.take_error();
   if (!*job) return job_not_found(id);
   return std::move(**job);

@@ -13,6 +13,7 @@
 #include "core/clock.h"
 #include "jobs/job_store.h"
 #include "jobs/sqlite/due_signal.h"
+#include "jobs/sqlite/read_cache.h"
 #include "jobs/sqlite/sqlite_database.h"
 #include "jobs/task_queue.h"
 
@@ -89,6 +90,8 @@ class SqliteJobStore final : public JobStore, public TaskQueue {
   const int max_claims_;
   std::shared_ptr<Database> db_;
   DueSignal due_;
+  // get_job()'s last reads (a polled job), valid until this process commits anything.
+  ReadCache<std::optional<JobRecord>> job_cache_;
 };
 
 }  // namespace polyvox::sqlite

@@ -25,11 +25,14 @@ Status change_user(Database& database, const std::string& name, const char* sql,
 }  // namespace
 
 Result<std::optional<User>> SqliteUserStore::find_user(const std::string& name) {
-  return db_->read([&](Connection& db) {
-    return db.query_row(
-        "SELECT name, password_hash, admin, created_at_ms FROM users WHERE name = ?", user_from_row,
-        name);
-  });
+  return user_cache_.get(
+      *db_, name,
+      [&](Connection& db) {
+        return db.query_row(
+            "SELECT name, password_hash, admin, created_at_ms FROM users WHERE name = ?",
+            user_from_row, name);
+      },
+      [](const std::optional<User>&) { return std::size_t{1}; });
 }
 
 Status SqliteUserStore::add_user(const User& user) {

@@ -1,5 +1,7 @@
 // The embedded mode's UserStore: the users table of the shared SQLite database. Writes go
-// through the database's writer thread (durable on return), reads through per-thread readers.
+// through the database's writer thread (durable on return), reads through per-thread readers;
+// find_user() (once per authenticated request) through a ReadCache, so that a user removed by
+// another process (`polyvox users remove` beside a running server) is seen within a second.
 #pragma once
 
 #include <memory>
@@ -8,6 +10,8 @@
 #include <vector>
 
 #include "auth/user_store.h"
+#include "core/clock.h"
+#include "jobs/sqlite/read_cache.h"
 #include "jobs/sqlite/sqlite_database.h"
 
 namespace polyvox::sqlite {
@@ -15,7 +19,8 @@ namespace polyvox::sqlite {
 class SqliteUserStore final : public UserStore {
  public:
   // A store over `db`, which may be shared with a SqliteJobStore.
-  explicit SqliteUserStore(std::shared_ptr<Database> db) : db_(std::move(db)) {}
+  explicit SqliteUserStore(std::shared_ptr<Database> db)
+      : db_(std::move(db)), user_cache_(clock_, kCacheMaxAgeMs, kUserCacheMaxEntries) {}
 
   // UserStore (contracts in auth/user_store.h).
   Result<std::optional<User>> find_user(const std::string& name) override;
@@ -25,7 +30,12 @@ class SqliteUserStore final : public UserStore {
   Result<std::vector<User>> list_users() override;
 
  private:
+  static constexpr int64_t kCacheMaxAgeMs = 1000;
+  static constexpr std::size_t kUserCacheMaxEntries = 4096;
+
   std::shared_ptr<Database> db_;
+  const SystemClock clock_;
+  ReadCache<std::optional<User>> user_cache_;  // cost: one per user name
 };
 
 }  // namespace polyvox::sqlite
