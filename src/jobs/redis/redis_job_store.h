@@ -100,10 +100,9 @@
 //   - a claim: the task is back to its previous state (waiting, or leased by the previous
 //     attempt, whose lease expires): it is claimed again. The attempt number rewinds, so one
 //     attempt number may be handed out twice, to two workers; the worker id is part of the
-//     fence, so only the current holder's report is accepted. But workers name a block's
-//     segment after its attempt alone (worker/worker_pool.cpp), so the stale holder may
-//     overwrite or (when refused) delete the segment of the current one: that job can then fail
-//     at assembly instead of completing. Naming segments after the worker too closes this.
+//     fence, so only the current holder's report is accepted. Workers name a block's segment
+//     after its attempt and their worker id (worker/worker_pool.cpp), so the stale holder
+//     neither overwrites nor, once refused, deletes the segment of the current one.
 //   - complete_block: the block is leased again to the attempt that rendered it; its lease
 //     expires and another worker renders it again (the lost segment is left in blob storage).
 //     The completion and its usage were in one script: usage is not counted twice.
