@@ -4,6 +4,7 @@
 #include <boost/asio/experimental/as_tuple.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <array>
 #include <list>
 #include <mutex>
 #include <thread>
@@ -22,6 +23,37 @@ using asio::use_awaitable;
 constexpr auto kNoThrow = asio::experimental::as_tuple(use_awaitable);
 
 namespace {
+
+// The status line and headers of a response whose body is `response.body`, written by hand:
+// for the small bodies of most routes, Beast's serializer would cost more than the route.
+// Content-Length as the body's size (also for HEAD), none for 1xx, 204 and 304; Connection as
+// Beast's keep_alive() would set it for `version` (10 or 11).
+std::string head_of(const HttpResponse& response, unsigned version, bool keep_alive) {
+  const auto status = static_cast<http::status>(response.status);
+  std::string head;
+  head.reserve(256);
+  head += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  head += std::to_string(response.status);
+  head += ' ';
+  head += http::obsolete_reason(status);
+  head += "\r\nServer: polyvox\r\n";
+  for (const auto& [name, value] : response.headers) {
+    head += name;
+    head += ": ";
+    head += value;
+    head += "\r\n";
+  }
+  const bool bodiless = response.status < 200 || response.status == 204 || response.status == 304;
+  if (!bodiless) {
+    head += "Content-Length: ";
+    head += std::to_string(response.body.size());
+    head += "\r\n";
+  }
+  if (version == 10 && keep_alive) head += "Connection: keep-alive\r\n";
+  if (version != 10 && !keep_alive) head += "Connection: close\r\n";
+  head += "\r\n";
+  return head;
+}
 
 bool is_safe_request_id(std::string_view id) {
   if (id.empty() || id.size() > 128) return false;
@@ -250,7 +282,7 @@ class HttpServer::Impl {
         response = error_response(400, "VALIDATION_ERROR", "malformed request target");
       } else {
         const std::string_view given_id = request.header("x-request-id");
-        request.request_id = is_safe_request_id(given_id) ? std::string(given_id) : new_uuid4();
+        request.request_id = is_safe_request_id(given_id) ? std::string(given_id) : new_request_id();
         RouteMatch match = router_.match(request);
         if (match.route) {
           route = match.route;
@@ -314,17 +346,11 @@ class HttpServer::Impl {
       res.keep_alive(keep_alive);
     };
     if (!response.stream) {
-      if (head_only) {
-        http::response<http::empty_body> res{status, version};
-        fill(res);
-        res.content_length(response.body.size());
-        auto [ec, n] = co_await http::async_write(stream, res, kNoThrow);
-        co_return !ec;
-      }
-      http::response<http::string_body> res{status, version, std::move(response.body)};
-      fill(res);
-      res.prepare_payload();
-      auto [ec, n] = co_await http::async_write(stream, res, kNoThrow);
+      // Head and body in one gathered write; see head_of().
+      const std::string head = head_of(response, version, keep_alive);
+      const std::array<asio::const_buffer, 2> buffers{
+          asio::buffer(head), head_only ? asio::const_buffer() : asio::buffer(response.body)};
+      auto [ec, n] = co_await asio::async_write(stream, buffers, kNoThrow);
       co_return !ec;
     }
     // Streamed body: headers first, then chunks read from the source.

@@ -3,6 +3,9 @@
 #include <sys/random.h>
 
 #include <cctype>
+#include <cstdint>
+#include <cstring>
+#include <random>
 #include <stdexcept>
 #include <vector>
 
@@ -29,16 +32,35 @@ std::string to_hex(const unsigned char* bytes, std::size_t size) {
   return out;
 }
 
-}  // namespace
-
-std::string new_uuid4() {
-  unsigned char b[16];
-  fill_random(b, sizeof b);
+std::string uuid4_from(unsigned char (&b)[16]) {
   b[6] = static_cast<unsigned char>((b[6] & 0x0F) | 0x40);  // version 4
   b[8] = static_cast<unsigned char>((b[8] & 0x3F) | 0x80);  // RFC 4122 variant
   const std::string hex = to_hex(b, sizeof b);
   return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
          hex.substr(16, 4) + "-" + hex.substr(20);
+}
+
+}  // namespace
+
+std::string new_uuid4() {
+  unsigned char b[16];
+  fill_random(b, sizeof b);
+  return uuid4_from(b);
+}
+
+std::string new_request_id() {
+  thread_local std::mt19937_64 generator = [] {
+    unsigned char seed[8 * 4];
+    fill_random(seed, sizeof seed);
+    uint32_t words[8];
+    std::memcpy(words, seed, sizeof words);
+    std::seed_seq sequence(std::begin(words), std::end(words));
+    return std::mt19937_64(sequence);
+  }();
+  const uint64_t halves[2] = {generator(), generator()};
+  unsigned char b[16];
+  std::memcpy(b, halves, sizeof b);
+  return uuid4_from(b);
 }
 
 bool is_uuid(const std::string& text) {
