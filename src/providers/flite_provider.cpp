@@ -1,35 +1,52 @@
 #include "providers/flite_provider.h"
 
+#include <dlfcn.h>
 #include <flite/flite.h>
 
 #include <algorithm>
 #include <cctype>
-
-extern "C" {
-cst_voice* register_cmu_us_slt(const char* voxdir);
-cst_voice* register_cmu_us_rms(const char* voxdir);
-cst_voice* register_cmu_us_awb(const char* voxdir);
-cst_voice* register_cmu_us_kal(const char* voxdir);
-cst_voice* register_cmu_us_kal16(const char* voxdir);
-}
 
 namespace polyvox {
 namespace {
 
 struct VoiceEntry {
   const char* name;
-  cst_voice* (*registrar)(const char*);
   const char* language;
   const char* gender;
 };
 
+// Each voice lives in libflite_cmu_us_NAME.so.1 (Debian's libflite1), whose
+// register_cmu_us_NAME() builds it.
 constexpr VoiceEntry kVoices[] = {
-    {"slt", &register_cmu_us_slt, "en-us", "female"},
-    {"rms", &register_cmu_us_rms, "en-us", "male"},
-    {"awb", &register_cmu_us_awb, "en-gb-scotland", "male"},
-    {"kal", &register_cmu_us_kal, "en-us", "male"},
-    {"kal16", &register_cmu_us_kal16, "en-us", "male"},
+    {"slt", "en-us", "female"},
+    {"rms", "en-us", "male"},
+    {"awb", "en-gb-scotland", "male"},
+    {"kal", "en-us", "male"},
+    {"kal16", "en-us", "male"},
 };
+
+// Loads the voice's library (kept loaded) and registers the voice; an error that says what is
+// missing when the library or its function cannot be found.
+Result<cst_voice*> load_voice(const std::string& name) {
+  const std::string library = "libflite_cmu_us_" + name + ".so.1";
+  void* handle = ::dlopen(library.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (handle == nullptr) {
+    return Error{ErrorKind::kSynthesisFailed,
+                 "flite voice '" + name + "' is not installed (" + library + ")", ""};
+  }
+  using Registrar = cst_voice* (*)(const char*);
+  const std::string symbol = "register_cmu_us_" + name;
+  auto registrar = reinterpret_cast<Registrar>(::dlsym(handle, symbol.c_str()));
+  if (registrar == nullptr) {
+    return Error{ErrorKind::kSynthesisFailed, library + " has no " + symbol, ""};
+  }
+  cst_voice* voice = registrar(nullptr);
+  if (voice == nullptr) {
+    return Error{ErrorKind::kSynthesisFailed, "flite could not register voice '" + name + "'",
+                 ""};
+  }
+  return voice;
+}
 
 // Flite's shared state (lexicon, registered voices) is touched under this mutex only.
 std::mutex& flite_mutex() {
@@ -37,16 +54,19 @@ std::mutex& flite_mutex() {
   return mutex;
 }
 
-// The voice called `name`, registered with flite on first use (each voice's data costs memory
-// only once it speaks). REQUIRES: flite_mutex() held.
-cst_voice* registered_voice(const std::string& name) {
+// The voice called `name`, loaded and registered with flite on first use (each voice's data
+// costs memory only once it speaks). REQUIRES: flite_mutex() held.
+Result<cst_voice*> registered_voice(const std::string& name) {
   static std::map<std::string, cst_voice*> registered;
   auto it = registered.find(name);
   if (it != registered.end()) return it->second;
   for (const auto& entry : kVoices) {
-    if (name == entry.name) return registered[name] = entry.registrar(nullptr);
+    if (name != entry.name) continue;
+    auto voice = load_voice(name);
+    if (voice) registered[name] = *voice;
+    return voice;
   }
-  return nullptr;
+  return Error{ErrorKind::kSynthesisFailed, "flite has no voice '" + name + "'", ""};
 }
 
 }  // namespace
@@ -82,12 +102,9 @@ Result<audio::EncodedAudio> FliteProvider::synthesize(const SynthesisRequest& re
   out.encoding = audio::AudioEncoding::kPcmS16le;
   {
     std::lock_guard lock(flite_mutex());
-    cst_voice* voice = registered_voice(request.voice_id);
-    if (!voice) {
-      return Error{ErrorKind::kSynthesisFailed, "flite has no voice '" + request.voice_id + "'",
-                   ""};
-    }
-    cst_wave* wave = flite_text_to_wave(request.text.c_str(), voice);
+    auto voice = registered_voice(request.voice_id);
+    if (!voice) return voice.take_error();
+    cst_wave* wave = flite_text_to_wave(request.text.c_str(), *voice);
     if (!wave) return Error{ErrorKind::kSynthesisFailed, "flite synthesis failed", ""};
     out.sample_rate = wave->sample_rate;
     const auto* bytes = reinterpret_cast<const char*>(wave->samples);
