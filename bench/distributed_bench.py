@@ -44,8 +44,12 @@ def run_once(binary, mock, config, workers, tag, monitor=False):
         ids = [api.submit(token, {"blocks": [
             {"text": f"{tag} job {j} block {b}.", "provider": "openai", "wait_after_ms": 50}
             for b in range(BLOCKS)]}) for j in range(JOBS)]
-        # Wait on the workers' logs, not by polling the API: no Redis traffic of ours.
+        # Wait on the workers' logs, not by polling the API: no Redis traffic of ours. A failed
+        # job ends the run with its error (a benchmark of failures measures nothing).
         while len(cluster.worker_events("job completed")) < JOBS:
+            failed = cluster.worker_events("task failed")
+            if failed:
+                raise RuntimeError(f"a job failed: {failed[0]}")
             time.sleep(0.05)
         elapsed = time.perf_counter() - started
         if monitor_proc:
@@ -74,7 +78,7 @@ def run(build_dir):
     print(f"\n== Distributed mode: {JOBS} jobs x {BLOCKS} blocks, mock vendor at "
           f"{DELAY_S * 1000:.0f} ms, {PER_WORKER} blocks at once per worker ==")
     binary = os.path.join(build_dir, "polyvox")
-    mock = mock_vendors.OpenAiMock(ms_per_char=10).start()
+    mock = mock_vendors.OpenAiMock().start()
     mock.delay_s = DELAY_S
     config = tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False)
     config.write("[providers.openai]\nmax_concurrency = 64\n")

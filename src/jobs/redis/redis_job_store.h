@@ -31,6 +31,10 @@
 //                                    over by the next claim, with a bumped attempt.
 //   P delayed                ZSET    <tid> -> retry time of tasks waiting for a delayed retry;
 //                                    claims move the due ones to the stream.
+//   P tasks:assembly         LIST    <tid> of assemblies enqueued (also in the stream, so that a
+//                                    blocked reader wakes up): claims take these first, so a job
+//                                    whose blocks are all done waits for no other job's block.
+//                                    An id whose task is no longer waiting is skipped.
 //   P jobs                   ZSET    job id -> seq (every job)
 //   P jobs:owner:<owner>     ZSET    job id -> seq (one owner's jobs)
 //   P jobs:finished          ZSET    job id -> updated_at_ms of finished jobs (for cleanup)

@@ -11,6 +11,7 @@ local STREAM = P .. 'tasks'
 local GROUP = 'workers'
 local LEASES = P .. 'leases'
 local DELAYED = P .. 'delayed'
+local ASSEMBLIES = P .. 'tasks:assembly'
 local COUNTERS = P .. 'counters'
 local JOB_QUEUED, JOB_PROCESSING, JOB_COMPLETED, JOB_FAILED, JOB_CANCELLED = 0, 1, 2, 3, 4
 local BLOCK_QUEUED, BLOCK_PROCESSING, BLOCK_DONE, BLOCK_FAILED, BLOCK_CANCELLED = 0, 1, 2, 3, 4

@@ -9,7 +9,7 @@ namespace polyvox::redis::scripts {
 // ARGV: prefix, now, worker, lease_ms, max_claims, entry (a stream entry this worker's blocking
 // XREADGROUP was delivered, or ''), handoff_ms.
 // In order: moves due delayed retries to the stream; takes the given entry; else the oldest
-// expired lease; else an entry delivered to a reader that never leased it (idle in the group's
+// assembly enqueued (P tasks:assembly) that still waits; else the oldest expired lease; else an entry delivered to a reader that never leased it (idle in the group's
 // pending list for handoff_ms: its reader died between its blocking read and this script);
 // else a new entry (XREADGROUP '>'). Stale entries are dropped, poison tasks (max_claims
 // reached) fail their block and job, and the search goes on (bounded).
@@ -73,6 +73,18 @@ if given ~= '' then
     task = take_entry(given, found[1][2])
   else
     redis.pcall('XACK', STREAM, GROUP, given)
+  end
+end
+-- Assemblies before blocks: a job whose blocks are done is not kept behind other jobs' blocks.
+-- Its stream entry is deleted (a reader it was delivered to finds it gone and looks again).
+while not task do
+  local tid = redis.call('LPOP', ASSEMBLIES)
+  if not tid then break end
+  local t = redis.call('HMGET', task_key(tid), 'state', 'entry')
+  if tonumber(t[1]) == TASK_WAITING and t[2] and t[2] ~= '' then
+    redis.pcall('XACK', STREAM, GROUP, t[2])
+    redis.call('XDEL', STREAM, t[2])
+    task = take(tid)
   end
 end
 local budget = 32
@@ -167,6 +179,7 @@ if done == tonumber(redis.call('HGET', jk, 'blocks_total')) and
    redis.call('HGET', jk, 'assembly_enqueued') ~= '1' then
   redis.call('HSET', jk, 'assembly_enqueued', 1)
   new_task(task_id(id, 'a'))
+  redis.call('RPUSH', ASSEMBLIES, task_id(id, 'a'))
   enqueued = 1
 end
 set_job_status(id, JOB_PROCESSING, now)

@@ -242,9 +242,11 @@ Result<BlockCompletion> SqliteJobStore::complete_block(const Task& task,
         code(JobStatus::kProcessing), out.assembly_enqueued, now, seq);
     if (!s) return s.error();
     if (out.assembly_enqueued) {
+      // Due since the epoch: claims take the oldest due task first, so the assembly goes before
+      // every waiting block and a job whose blocks are done is not kept behind other jobs'.
       s = db.run(
           "INSERT INTO tasks (job_seq, kind, block_index, state, due_ms) VALUES (?, ?, ?, ?, ?)",
-          seq, code(TaskKind::kAssemble), kNoBlock, code(TaskState::kWaiting), now);
+          seq, code(TaskKind::kAssemble), kNoBlock, code(TaskState::kWaiting), int64_t{0});
       if (!s) return s.error();
       due_.lower(now);
     }

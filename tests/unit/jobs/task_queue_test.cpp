@@ -45,6 +45,31 @@ TEST_P(TaskQueueTest, ClaimsOldestDueTaskFirstAndMarksTheJobProcessing) {
   EXPECT_EQ(job.blocks[0].attempts, 1);
 }
 
+TEST_P(TaskQueueTest, AnAssemblyGoesBeforeTheWaitingBlocksOfOtherJobs) {
+  const NewJob first = make_job("alice", 1);
+  create(first);
+  clock_.advance_ms(1);
+  const NewJob second = make_job("alice", 2);
+  create(second);
+
+  const Task block = claim("worker-1");
+  ASSERT_EQ(block.job_id, first.id);
+  clock_.advance_ms(5);
+  auto done = queue_->complete_block(block, result_for(block));
+  ASSERT_TRUE(done.ok() && done->assembly_enqueued);
+  const Task next = claim("worker-1");
+  EXPECT_EQ(next.kind, TaskKind::kAssemble);
+  EXPECT_EQ(next.job_id, first.id);
+  EXPECT_EQ(next.attempt, 1);
+  EXPECT_EQ(claim().job_id, second.id);  // then the blocks, oldest first
+  EXPECT_EQ(claim().job_id, second.id);
+  EXPECT_TRUE(nothing_due());  // the assembly is not handed out twice
+  auto assembled = queue_->complete_assembly(next, {"result.mp3", "{}", 10});
+  ASSERT_TRUE(assembled.ok());
+  EXPECT_EQ(*assembled, ReportOutcome::kAccepted);
+  EXPECT_EQ(get(first.id).status, JobStatus::kCompleted);
+}
+
 TEST_P(TaskQueueTest, NothingIsDueInAnEmptyQueue) { EXPECT_TRUE(nothing_due()); }
 
 TEST_P(TaskQueueTest, LeaseNotYetExpiredIsNotClaimedAgain) {
