@@ -84,8 +84,10 @@ class WorkerProcess:
     def output(self):
         if self.log.closed:
             return ""
-        self.log.seek(0)
-        return self.log.read()
+        # pread, not seek + read: the child writes through the same open file description, so
+        # moving its offset would make the child overwrite the start of its own log.
+        fd = self.log.fileno()
+        return os.pread(fd, os.fstat(fd).st_size, 0).decode(errors="replace")
 
     def events(self):
         events = []
