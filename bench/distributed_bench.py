@@ -26,6 +26,21 @@ def ts(event):
     return datetime.datetime.strptime(event["ts"], "%Y-%m-%dT%H:%M:%S.%fZ").timestamp()
 
 
+def cpu_jiffies():
+    """(busy, total) jiffies of the whole machine so far (/proc/stat)."""
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def process_cpu_s(pid):
+    """User + system CPU seconds process `pid` has used."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def run_once(binary, mock, config, workers, tag, monitor=False):
     cluster = Cluster(binary, apis=1, workers=workers, WORKER_CONCURRENCY=PER_WORKER,
                       OPENAI_BASE_URL=mock.url, OPENAI_API_KEY=mock.key, POLYVOX_CONFIG=config,
@@ -41,6 +56,7 @@ def run_once(binary, mock, config, workers, tag, monitor=False):
                                              "monitor"], stdout=monitor_log)
             time.sleep(0.5)  # MONITOR attaches before the first command we count
         started = time.perf_counter()
+        busy0, total0 = cpu_jiffies()
         ids = [api.submit(token, {"blocks": [
             {"text": f"{tag} job {j} block {b}.", "provider": "openai", "wait_after_ms": 50}
             for b in range(BLOCKS)]}) for j in range(JOBS)]
@@ -52,9 +68,12 @@ def run_once(binary, mock, config, workers, tag, monitor=False):
                 raise RuntimeError(f"a job failed: {failed[0]}")
             time.sleep(0.05)
         elapsed = time.perf_counter() - started
+        busy1, total1 = cpu_jiffies()
+        busy = (busy1 - busy0) / max(1, total1 - total0)
         if monitor_proc:
             monitor_proc.terminate()
             monitor_proc.wait()
+        worker_cpu_s = sum(process_cpu_s(w.process.pid) for w in cluster.workers)
         events = [e for w in cluster.workers for e in w.events()]
         last_block = {}
         for e in events:
@@ -68,7 +87,7 @@ def run_once(binary, mock, config, workers, tag, monitor=False):
             lines = monitor_log.read().decode(errors="replace").splitlines()
             round_trips = sum(1 for line in lines if "[0 lua]" not in line and '"' in line)
         assert len(ids) == JOBS
-        return elapsed, delays, round_trips
+        return elapsed, delays, round_trips, busy, worker_cpu_s
     finally:
         monitor_log.close()
         cluster.close()
@@ -86,7 +105,8 @@ def run(build_dir):
     try:
         results = {}
         for workers in (1, 2, 4):
-            elapsed, delays, _ = run_once(binary, mock, config.name, workers, f"w{workers}")
+            elapsed, delays, _, busy, worker_cpu_s = run_once(binary, mock, config.name, workers,
+                                                f"w{workers}")
             results[workers] = (elapsed, delays)
             rate = JOBS * BLOCKS / elapsed
             ideal = workers * PER_WORKER / DELAY_S
@@ -94,13 +114,14 @@ def run(build_dir):
             print(f"{workers} worker(s): {elapsed:6.2f} s  {rate:7.1f} blocks/s "
                   f"({rate / ideal:.0%} of the vendor-bound {ideal:.0f}/s)  "
                   f"last block -> result: median {statistics.median(delays) * 1000:.0f} ms, "
-                  f"p99 {p99:.0f} ms")
+                  f"p99 {p99:.0f} ms; machine CPU {busy:.0%} busy, workers "
+                  f"{worker_cpu_s / (JOBS * BLOCKS) * 1000:.1f} ms CPU per block")
         base = JOBS * BLOCKS / results[1][0]
         for workers in (2, 4):
             rate = JOBS * BLOCKS / results[workers][0]
             print(f"scaling 1 -> {workers} workers: {rate / base:.2f}x "
                   f"({rate / base / workers:.0%} of linear; target within 10%)")
-        _, _, round_trips = run_once(binary, mock, config.name, 1, "rt", monitor=True)
+        _, _, round_trips, _, _ = run_once(binary, mock, config.name, 1, "rt", monitor=True)
         print(f"Redis round trips (MONITOR, client commands incl. create_job): "
               f"{round_trips / (JOBS * BLOCKS):.1f} per block")
     finally:

@@ -275,6 +275,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 class _Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's default listen backlog is 5: many clients connecting at once (workers
+    # opening their connections) would see SYNs dropped and retried a second later.
+    request_queue_size = 128
 
     def handle_error(self, request, client_address):
         pass  # clients that give up (timeouts, cancellations, refused certificates) are expected
