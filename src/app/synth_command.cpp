@@ -1,3 +1,4 @@
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -52,6 +53,10 @@ class PendingFile {
       return invalid_input("output", "cannot write '" + target.string() +
                                          "': " + std::strerror(errno));
     }
+    // mkstemp makes the file 0600; the output gets the mode any new file would (0666 - umask).
+    const mode_t mask = ::umask(0);
+    ::umask(mask);
+    (void)::fchmod(fd, 0666 & ~mask);
     std::FILE* file = ::fdopen(fd, "w+b");
     if (!file) {
       ::close(fd);

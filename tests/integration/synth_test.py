@@ -152,6 +152,15 @@ class SynthTest(unittest.TestCase):
         decoded_ms = len(decode_samples(out)) * 1000.0 / RATE
         self.assertAlmostEqual(decoded_ms, m["duration_ms"], delta=30)
 
+    def test_output_file_has_the_mode_of_a_new_file(self):
+        # Written to a temporary file first (mode 0600) and renamed: the final mode follows
+        # the umask like any new file's.
+        mp3 = os.path.join(self.dir.name, "shared.mp3")
+        result = run([POLYVOX, "synth", self.job_path, "-o", mp3],
+                     preexec_fn=lambda: os.umask(0o022))
+        self.assertEqual(result.returncode, 0, result.stderr.decode())
+        self.assertEqual(os.stat(mp3).st_mode & 0o777, 0o644)
+
     def test_leaves_no_scratch_files(self):
         leftovers = [n for n in os.listdir(self.dir.name) if n.startswith(".")]
         self.assertEqual(leftovers, [])
