@@ -1,10 +1,10 @@
 #include "api/http_server.h"
 
+#include <array>
 #include <boost/asio.hpp>
 #include <boost/asio/experimental/as_tuple.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <array>
 #include <list>
 #include <mutex>
 #include <thread>
@@ -58,8 +58,8 @@ std::string head_of(const HttpResponse& response, unsigned version, bool keep_al
 bool is_safe_request_id(std::string_view id) {
   if (id.empty() || id.size() > 128) return false;
   for (char c : id) {
-    const bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ||
-                    c == '.' || c == ':';
+    const bool ok =
+        std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == ':';
     if (!ok) return false;
   }
   return true;
@@ -115,10 +115,10 @@ class HttpServer::Impl {
       }
       if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
       if (ec) {
-        return Error{ErrorKind::kUnavailable,
-                     "cannot listen on " + options_.host + ":" + std::to_string(port) + ": " +
-                         ec.message(),
-                     ""};
+        return Error{
+            ErrorKind::kUnavailable,
+            "cannot listen on " + options_.host + ":" + std::to_string(port) + ": " + ec.message(),
+            ""};
       }
       port = acceptor.local_endpoint().port();
       loops_.push_back(std::move(loop));
@@ -216,18 +216,19 @@ class HttpServer::Impl {
       parser.header_limit(static_cast<std::uint32_t>(options_.max_header_bytes));
       parser.body_limit(options_.max_body_bytes);
       connection.stream.expires_after(first ? options_.header_timeout : options_.idle_timeout);
-      auto [ec, bytes] = co_await http::async_read_header(connection.stream, buffer, parser, kNoThrow);
+      auto [ec, bytes] =
+          co_await http::async_read_header(connection.stream, buffer, parser, kNoThrow);
       first = false;
       if (ec) {
         if (ec == http::error::header_limit) {
           co_await write_simple(connection.stream, error_response(431, "VALIDATION_ERROR",
-                                                                   "request headers too large"));
+                                                                  "request headers too large"));
         } else if (ec == http::error::body_limit) {  // a declared Content-Length over the limit
-          co_await write_simple(connection.stream,
-                                error_response(413, "PAYLOAD_TOO_LARGE",
-                                               "request body is over " +
-                                                   std::to_string(options_.max_body_bytes) +
-                                                   " bytes"));
+          co_await write_simple(
+              connection.stream,
+              error_response(
+                  413, "PAYLOAD_TOO_LARGE",
+                  "request body is over " + std::to_string(options_.max_body_bytes) + " bytes"));
         } else if (ec != http::error::end_of_stream && ec != beast::error::timeout &&
                    ec != asio::error::operation_aborted && ec != asio::error::connection_reset &&
                    ec != asio::error::eof && ec != asio::error::bad_descriptor) {
@@ -243,11 +244,11 @@ class HttpServer::Impl {
       const auto& head = parser.get();
       const auto declared = parser.content_length();
       if (declared && *declared > options_.max_body_bytes) {
-        co_await write_simple(connection.stream,
-                              error_response(413, "PAYLOAD_TOO_LARGE",
-                                             "request body is over " +
-                                                 std::to_string(options_.max_body_bytes) +
-                                                 " bytes"));
+        co_await write_simple(
+            connection.stream,
+            error_response(
+                413, "PAYLOAD_TOO_LARGE",
+                "request body is over " + std::to_string(options_.max_body_bytes) + " bytes"));
         break;
       }
       if (beast::iequals(head[http::field::expect], "100-continue")) {
@@ -261,11 +262,11 @@ class HttpServer::Impl {
         auto [bec, bn] = co_await http::async_read(connection.stream, buffer, parser, kNoThrow);
         if (bec) {
           if (bec == http::error::body_limit) {
-            co_await write_simple(connection.stream,
-                                  error_response(413, "PAYLOAD_TOO_LARGE",
-                                                 "request body is over " +
-                                                     std::to_string(options_.max_body_bytes) +
-                                                     " bytes"));
+            co_await write_simple(
+                connection.stream,
+                error_response(
+                    413, "PAYLOAD_TOO_LARGE",
+                    "request body is over " + std::to_string(options_.max_body_bytes) + " bytes"));
           }
           break;
         }
@@ -282,7 +283,8 @@ class HttpServer::Impl {
         response = error_response(400, "VALIDATION_ERROR", "malformed request target");
       } else {
         const std::string_view given_id = request.header("x-request-id");
-        request.request_id = is_safe_request_id(given_id) ? std::string(given_id) : new_request_id();
+        request.request_id =
+            is_safe_request_id(given_id) ? std::string(given_id) : new_request_id();
         RouteMatch match = router_.match(request);
         if (match.route) {
           route = match.route;

@@ -13,9 +13,9 @@
 
 #include "app/commands.h"
 #include "app/wiring.h"
-#include "http/http_client.h"
 #include "core/error_codes.h"
 #include "core/job_parser.h"
+#include "http/http_client.h"
 #include "worker/job_renderer.h"
 
 namespace polyvox {
@@ -50,8 +50,8 @@ class PendingFile {
     std::string pattern = (dir / ("." + target.filename().string() + ".XXXXXX")).string();
     const int fd = ::mkstemp(pattern.data());
     if (fd < 0) {
-      return invalid_input("output", "cannot write '" + target.string() +
-                                         "': " + std::strerror(errno));
+      return invalid_input("output",
+                           "cannot write '" + target.string() + "': " + std::strerror(errno));
     }
     // mkstemp makes the file 0600; the output gets the mode any new file would (0666 - umask).
     const mode_t mask = ::umask(0);
@@ -154,11 +154,10 @@ int run_synth(const SynthArgs& args, const Config& config) {
     manifest_file.emplace(std::move(pending.value()));
   }
 
-  std::string scratch_pattern =
-      (fs::path(args.output_path).parent_path().empty()
-           ? fs::path(".")
-           : fs::path(args.output_path).parent_path()) /
-      ".polyvox-segments.XXXXXX";
+  std::string scratch_pattern = (fs::path(args.output_path).parent_path().empty()
+                                     ? fs::path(".")
+                                     : fs::path(args.output_path).parent_path()) /
+                                ".polyvox-segments.XXXXXX";
   if (!::mkdtemp(scratch_pattern.data())) {
     return fail(invalid_input("output", "cannot create a scratch directory beside the output"));
   }

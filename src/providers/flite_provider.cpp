@@ -18,11 +18,8 @@ struct VoiceEntry {
 // Each voice lives in libflite_cmu_us_NAME.so.1 (Debian's libflite1), whose
 // register_cmu_us_NAME() builds it.
 constexpr VoiceEntry kVoices[] = {
-    {"slt", "en-us", "female"},
-    {"rms", "en-us", "male"},
-    {"awb", "en-gb-scotland", "male"},
-    {"kal", "en-us", "male"},
-    {"kal16", "en-us", "male"},
+    {"slt", "en-us", "female"}, {"rms", "en-us", "male"},   {"awb", "en-gb-scotland", "male"},
+    {"kal", "en-us", "male"},   {"kal16", "en-us", "male"},
 };
 
 // Loads the voice's library (kept loaded) and registers the voice; an error that says what is
@@ -42,8 +39,7 @@ Result<cst_voice*> load_voice(const std::string& name) {
   }
   cst_voice* voice = registrar(nullptr);
   if (voice == nullptr) {
-    return Error{ErrorKind::kSynthesisFailed, "flite could not register voice '" + name + "'",
-                 ""};
+    return Error{ErrorKind::kSynthesisFailed, "flite could not register voice '" + name + "'", ""};
   }
   return voice;
 }

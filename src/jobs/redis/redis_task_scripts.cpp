@@ -9,9 +9,10 @@ namespace polyvox::redis::scripts {
 // ARGV: prefix, now, worker, lease_ms, max_claims, entry (a stream entry this worker's blocking
 // XREADGROUP was delivered, or ''), handoff_ms.
 // In order: moves due delayed retries to the stream; takes the given entry; else the oldest
-// assembly enqueued (P tasks:assembly) that still waits; else the oldest expired lease; else an entry delivered to a reader that never leased it (idle in the group's
-// pending list for handoff_ms: its reader died between its blocking read and this script);
-// else a new entry (XREADGROUP '>'). Stale entries are dropped, poison tasks (max_claims
+// assembly enqueued (P tasks:assembly) that still waits; else the oldest expired lease; else an
+// entry delivered to a reader that never leased it (idle in the group's pending list for
+// handoff_ms: its reader died between its blocking read and this script); else a new entry
+// (XREADGROUP '>'). Stale entries are dropped, poison tasks (max_claims
 // reached) fail their block and job, and the search goes on (bounded).
 // Returns [1, kind (0 block, 1 assembly), job id, block index, attempt] for a claimed task;
 // [0, next_due_ms] when none is due (-1: no delayed retry nor lease at all; now: look again).

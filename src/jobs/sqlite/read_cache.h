@@ -84,8 +84,8 @@ class ReadCache {
   const int64_t max_age_ms_;
   const std::size_t max_cost_;
   std::mutex mu_;
-  uint64_t generation_ = 0;  // of every entry; guarded by mu_
-  std::size_t cost_ = 0;     // guarded by mu_
+  uint64_t generation_ = 0;                         // of every entry; guarded by mu_
+  std::size_t cost_ = 0;                            // guarded by mu_
   std::unordered_map<std::string, Entry> entries_;  // guarded by mu_
 };
 

@@ -107,8 +107,8 @@ Result<BlockWork> SqliteJobStore::get_block(const std::string& job_id, std::size
   auto work = db_->read([&](Connection& db) { return find_block(db, job_id, index); });
   if (!work) return work.take_error();
   if (!*work) {
-    return Error{ErrorKind::kNotFound,
-                 "no block " + std::to_string(index) + " in job " + job_id, ""};
+    return Error{ErrorKind::kNotFound, "no block " + std::to_string(index) + " in job " + job_id,
+                 ""};
   }
   return std::move(**work);
 }

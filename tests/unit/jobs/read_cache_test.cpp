@@ -91,9 +91,9 @@ TEST_F(ReadCacheTest, ACommitOfAnotherProcessIsSeenAfterTheMaxAge) {
   // Another Database on the same file stands for another process: its writer is not ours.
   auto other = Database::open({.path = dir_ / "polyvox.db"});
   ASSERT_TRUE(other.ok());
-  ASSERT_TRUE((*other)->write([](Connection& c) {
-                        return c.run("UPDATE kv SET v = 30 WHERE k = 'a'");
-                      }).ok());
+  ASSERT_TRUE((*other)
+                  ->write([](Connection& c) { return c.run("UPDATE kv SET v = 30 WHERE k = 'a'"); })
+                  .ok());
   clock_.advance_ms(999);
   EXPECT_EQ(get(cache, "a")->value(), 1);  // not seen yet: within the max age
   clock_.advance_ms(1);
