@@ -2,11 +2,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <thread>
 
 #include "api/api_deps.h"
 #include "api/http_server.h"
@@ -111,6 +113,19 @@ int run_serve(const Config& config) {
   auth_options.token_lifetime_s = service.token_lifetime_s;
   AuthService auth(*rt.backend.users, JwtSigner(*key), throttle, rt.clock, auth_options);
   auto admin = auth.bootstrap_admin(service.admin_username, service.admin_password);
+  // An API node may start before its Redis (a restart of both, a compose file without
+  // health-ordered starts): it waits for it, as workers do, instead of exiting. SIGTERM still
+  // ends it (the default action: nothing is served yet).
+  for (bool said = false; !admin && admin.error().kind == ErrorKind::kUnavailable &&
+                          !service.redis_url.empty();) {
+    if (!said) {
+      log::warn("waiting for Redis", {{"error", admin.error().message}});
+      said = true;
+    }
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    admin = auth.bootstrap_admin(service.admin_username, service.admin_password);
+    if (admin) log::info("Redis is reachable");
+  }
   if (!admin) {
     std::cerr << "polyvox serve: cannot create the first user: " << admin.error().message << "\n";
     return 1;

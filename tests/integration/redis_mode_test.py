@@ -5,12 +5,13 @@ directory. A token from one node works on the other, jobs submitted anywhere com
 while Redis is down the API answers 503 with Retry-After and the workers wait, then resume."""
 import os
 import sys
+import threading
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from polyvox_server import decoded_samples  # noqa: E402
-from redis_cluster import Cluster  # noqa: E402
+from polyvox_server import Server, decoded_samples  # noqa: E402
+from redis_cluster import Cluster, RedisProcess  # noqa: E402
 
 BINARY = None
 
@@ -74,6 +75,31 @@ class DistributedModeTest(unittest.TestCase):
             time.sleep(0.05)
         status = self.api_b.wait_for(token, res.json()["job_id"], timeout=120)
         self.assertEqual(status["status"], "completed", status)
+
+
+class ApiNodeStartTest(unittest.TestCase):
+    def test_api_node_started_before_redis_waits_for_it(self):
+        redis = RedisProcess()  # its port chosen, not started yet
+        server = Server(BINARY, REDIS_URL=redis.url, ADMIN_USERNAME="admin",
+                        SECRET_KEY="start-order-secret-0123456789abcdef-0123456789")
+        started = {}
+        starter = threading.Thread(target=lambda: started.update(server=server.start(timeout=60)))
+        try:
+            starter.start()
+            deadline = time.monotonic() + 30
+            while not any("waiting for Redis" in line for line in server.log_lines):
+                self.assertLess(time.monotonic(), deadline, "".join(server.stderr_lines))
+                time.sleep(0.05)
+            self.assertIsNone(server.process.poll())  # waiting, not exited
+            redis.start()
+            starter.join(60)
+            self.assertIn("server", started, "".join(server.stderr_lines))
+            token = server.login()
+            res = server.request("GET", "/jobs", token=token)
+            self.assertEqual(res.status, 200)
+        finally:
+            server.close()
+            redis.close()
 
 
 if __name__ == "__main__":
