@@ -69,7 +69,8 @@ Error bad_file(const std::string& path, const std::string& why) {
 // The float tensors of a weights file, by name, checked against the shapes the header gives.
 class TensorTable {
  public:
-  TensorTable(const nlohmann::json& table, const float* data, std::size_t count)
+  // `data`: the file's float area (`count` floats, unaligned), copied from by read().
+  TensorTable(const nlohmann::json& table, const char* data, std::size_t count)
       : table_(table), data_(data), count_(count) {}
 
   // Copies tensor `name` of shape rows x cols (cols = 0: a vector of `rows`), transposed when
@@ -83,11 +84,12 @@ class TensorTable {
                                      : shape == std::vector<long>{rows, cols};
       const std::size_t size = static_cast<std::size_t>(rows * std::max(cols, 1L));
       if (!matches || offset + size > count_) return false;
-      Eigen::Map<const RowMatrix> m(data_ + offset, rows, std::max(cols, 1L));
+      RowMatrix m(rows, std::max(cols, 1L));
+      std::memcpy(m.data(), data_ + offset * sizeof(float), size * sizeof(float));
       if (transpose) {
         out = m.transpose();
       } else {
-        out = m;
+        out = std::move(m);
       }
       return true;
     }
@@ -96,7 +98,7 @@ class TensorTable {
 
  private:
   const nlohmann::json& table_;
-  const float* data_;
+  const char* data_;
   std::size_t count_;
 };
 
@@ -105,7 +107,14 @@ class TensorTable {
 Result<BilstmModel> BilstmModel::load(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return bad_file(path, "cannot be read");
-  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // Read whole in one call (the weights are most of the file); tensors are copied out of it.
+  in.seekg(0, std::ios::end);
+  const std::streamoff file_size = in.tellg();
+  in.seekg(0, std::ios::beg);
+  std::string bytes(file_size > 0 ? static_cast<std::size_t>(file_size) : 0, '\0');
+  if (!in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()))) {
+    return bad_file(path, "cannot be read");
+  }
   if (bytes.size() < 12 || std::memcmp(bytes.data(), kMagic, 4) != 0) {
     return bad_file(path, "not a diacritizer weights file");
   }
@@ -139,9 +148,8 @@ Result<BilstmModel> BilstmModel::load(const std::string& path) {
     std::size_t start = 12 + header_len;
     start += (4 - start % 4) % 4;
     if (start > bytes.size()) return bad_file(path, "truncated");
-    std::vector<float> floats((bytes.size() - start) / sizeof(float));
-    std::memcpy(floats.data(), bytes.data() + start, floats.size() * sizeof(float));
-    const TensorTable tensors(header.at("tensors"), floats.data(), floats.size());
+    const TensorTable tensors(header.at("tensors"), bytes.data() + start,
+                              (bytes.size() - start) / sizeof(float));
 
     bool ok = tensors.read("char_emb", vocab_size, emb, false, char_emb) &&
               tensors.read("hint_emb", kHintClasses, emb, false, hint_emb);

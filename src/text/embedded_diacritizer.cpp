@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <future>
 #include <vector>
 
 #include "core/utf8.h"
@@ -114,9 +115,13 @@ std::array<double, arabic::kNumClasses> log_probabilities(
 
 Result<std::unique_ptr<EmbeddedDiacritizer>> EmbeddedDiacritizer::create(
     const std::string& model_path, const std::string& lexicon_path) {
+  // The two files are independent: the lexicon is parsed on a second thread while the weights
+  // load here, so the first Arabic block waits for the slower of the two, not their sum.
+  auto pending_lexicon =
+      std::async(std::launch::async, [&lexicon_path] { return WordLexicon::load(lexicon_path); });
   auto model = BilstmModel::load(model_path);
+  auto lexicon = pending_lexicon.get();
   if (!model) return model.take_error();
-  auto lexicon = WordLexicon::load(lexicon_path);
   if (!lexicon) return lexicon.take_error();
   return std::unique_ptr<EmbeddedDiacritizer>(new EmbeddedDiacritizer(
       std::make_unique<const BilstmModel>(std::move(model.value())),
