@@ -24,6 +24,9 @@ constexpr auto kNoThrow = asio::experimental::as_tuple(use_awaitable);
 
 namespace {
 
+// False for the statuses that never carry a body (1xx, 204, 304).
+bool has_body(int status) { return status >= 200 && status != 204 && status != 304; }
+
 // The status line and headers of a response whose body is `response.body`, written by hand:
 // for the small bodies of most routes, Beast's serializer would cost more than the route.
 // Content-Length as the body's size (also for HEAD), none for 1xx, 204 and 304; Connection as
@@ -43,8 +46,7 @@ std::string head_of(const HttpResponse& response, unsigned version, bool keep_al
     head += value;
     head += "\r\n";
   }
-  const bool bodiless = response.status < 200 || response.status == 204 || response.status == 304;
-  if (!bodiless) {
+  if (has_body(response.status)) {
     head += "Content-Length: ";
     head += std::to_string(response.body.size());
     head += "\r\n";
@@ -350,8 +352,10 @@ class HttpServer::Impl {
     if (!response.stream) {
       // Head and body in one gathered write; see head_of().
       const std::string head = head_of(response, version, keep_alive);
-      const std::array<asio::const_buffer, 2> buffers{
-          asio::buffer(head), head_only ? asio::const_buffer() : asio::buffer(response.body)};
+      const std::array<asio::const_buffer, 2> buffers{asio::buffer(head),
+                                                      head_only || !has_body(response.status)
+                                                          ? asio::const_buffer()
+                                                          : asio::buffer(response.body)};
       auto [ec, n] = co_await asio::async_write(stream, buffers, kNoThrow);
       co_return !ec;
     }
