@@ -51,7 +51,8 @@ WorkerPool::WorkerPool(TaskQueue& queue, JobStore& jobs, BlobStore& blobs,
       blocks_done_(metrics.counter("polyvox_blocks_done_total", "Blocks rendered").with({})),
       blocks_failed_(
           metrics.counter("polyvox_blocks_failed_total", "Blocks that failed for good").with({})),
-      retries_(metrics.counter("polyvox_task_retries_total", "Task failures retried later").with({})),
+      retries_(
+          metrics.counter("polyvox_task_retries_total", "Task failures retried later").with({})),
       assemblies_(metrics.counter("polyvox_assemblies_total", "Final files assembled").with({})),
       characters_sent_(metrics.counter("polyvox_provider_characters_total",
                                        "Characters sent to providers", {"provider"})),
@@ -212,7 +213,9 @@ void WorkerPool::run_block(const Task& task) {
       (direction < 0 ? context.previous_text : context.next_text) = neighbour->block.spec.text;
     }
   }
+  const auto render_started = std::chrono::steady_clock::now();
   Result<RenderedBlock> rendered = render_block(spec, context);
+  const auto render_ended = std::chrono::steady_clock::now();
   if (!rendered) {
     report_failure(task, rendered.error(), work->block.attempts);
     return;
@@ -225,8 +228,12 @@ void WorkerPool::run_block(const Task& task) {
     report_failure(task, s.error(), work->block.attempts);
     return;
   }
-  BlockResult result{key, rendered->segment.speech_samples, rendered->segment.pause_samples,
-                     rendered->provider, rendered->voice_id, rendered->usage};
+  BlockResult result{key,
+                     rendered->segment.speech_samples,
+                     rendered->segment.pause_samples,
+                     rendered->provider,
+                     rendered->voice_id,
+                     rendered->usage};
   if (work->block.attempts > 1) {
     // Earlier attempts of this block ended in a transient failure and were retried.
     ProviderUsage retried;
@@ -250,9 +257,18 @@ void WorkerPool::run_block(const Task& task) {
     return;
   }
   if (completed->outcome == ReportOutcome::kAccepted) blocks_done_.add();
-  log::debug("block done", {{"job_id", task.job_id},
-                            {"block", static_cast<long long>(task.block_index)},
-                            {"provider", rendered->provider}});
+  // Where the block's time went: reading it (and its neighbours), rendering (provider calls
+  // and audio work), storing its segment and reporting it.
+  const auto ms = [](auto from, auto to) {
+    return static_cast<long long>(std::chrono::duration<double, std::milli>(to - from).count());
+  };
+  log::debug("block done",
+             {{"job_id", task.job_id},
+              {"block", static_cast<long long>(task.block_index)},
+              {"provider", rendered->provider},
+              {"read_ms", ms(started, render_started)},
+              {"render_ms", ms(render_started, render_ended)},
+              {"store_report_ms", ms(render_ended, std::chrono::steady_clock::now())}});
 }
 
 void WorkerPool::run_assembly(const Task& task) {
@@ -277,9 +293,8 @@ void WorkerPool::run_assembly(const Task& task) {
       return;
     }
     keys.push_back(block.result->segment_key);
-    manifest.blocks.push_back({block.index, block.result->provider, block.result->voice_id,
-                               offset, block.result->speech_samples,
-                               block.result->pause_samples});
+    manifest.blocks.push_back({block.index, block.result->provider, block.result->voice_id, offset,
+                               block.result->speech_samples, block.result->pause_samples});
     offset += block.result->speech_samples + block.result->pause_samples;
   }
   manifest.total_samples = offset;
@@ -301,8 +316,7 @@ void WorkerPool::run_assembly(const Task& task) {
     return;
   }
   if (assembled->samples != manifest.total_samples) {
-    (void)queue_.fail_task(task, "assembled duration differs from the blocks' total",
-                           std::nullopt);
+    (void)queue_.fail_task(task, "assembled duration differs from the blocks' total", std::nullopt);
     return;
   }
   auto completed = queue_.complete_assembly(
