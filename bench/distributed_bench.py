@@ -14,6 +14,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "support"))
 import mock_vendors  # noqa: E402
+from providers_bench import cpu_seconds  # noqa: E402
 from redis_cluster import Cluster  # noqa: E402
 
 JOBS = int(os.environ.get("BENCH_DISTRIBUTED_JOBS", "200"))
@@ -32,13 +33,6 @@ def cpu_jiffies():
         fields = [int(x) for x in f.readline().split()[1:]]
     idle = fields[3] + fields[4]  # idle + iowait
     return sum(fields) - idle, sum(fields)
-
-
-def process_cpu_s(pid):
-    """User + system CPU seconds process `pid` has used."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def run_once(binary, mock, config, workers, tag, monitor=False):
@@ -78,7 +72,7 @@ def run_once(binary, mock, config, workers, tag, monitor=False):
         if monitor_proc:
             monitor_proc.terminate()
             monitor_proc.wait()
-        worker_cpu_s = sum(process_cpu_s(w.process.pid) for w in cluster.workers)
+        worker_cpu_s = sum(cpu_seconds(w.process.pid) for w in cluster.workers)
         events = [e for w in cluster.workers for e in w.events()]
         last_block = {}
         for e in events:

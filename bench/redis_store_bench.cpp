@@ -16,31 +16,17 @@
 #include <thread>
 #include <vector>
 
+#include "store_bench_support.h"
 #include "core/ids.h"
 #include "jobs/redis/redis_job_store.h"
 
 using namespace polyvox;
-using Steady = std::chrono::steady_clock;
+using bench::seconds_since;
+using bench::Steady;
 
 namespace {
 
 constexpr int kBlocks = 10;
-
-double seconds_since(Steady::time_point start) {
-  return std::chrono::duration<double>(Steady::now() - start).count();
-}
-
-NewJob ten_block_job() {
-  NewJob job;
-  job.id = new_uuid4();
-  job.owner = "bench";
-  for (int i = 0; i < kBlocks; ++i) {
-    job.spec.blocks.push_back(BlockSpec{
-        "Block " + std::to_string(i) + ": a sentence of ordinary length to be spoken aloud.", 250,
-        "espeak", "default", false});
-  }
-  return job;
-}
 
 [[noreturn]] void fail(const std::string& what, const Error& error) {
   std::fprintf(stderr, "%s: %s\n", what.c_str(), error.message.c_str());
@@ -92,11 +78,11 @@ void report_round_trips(const redis::Endpoint& endpoint) {
   auto pool = make_pool(endpoint);
   redis::RedisJobStore store(pool, {.key_prefix = "bench-rt-" + new_uuid4() + ":"});
   // Warm-up: creates the consumer group and loads every script used below (SCRIPT LOAD).
-  const NewJob warm_up = ten_block_job();
+  const NewJob warm_up = bench::job_of(kBlocks);
   if (auto created = store.create_job(warm_up); !created) fail("create_job", created.error());
   run_all(store, "warm-up");
   if (auto read = store.get_job(warm_up.id, true); !read) fail("get_job", read.error());
-  const NewJob job = ten_block_job();
+  const NewJob job = bench::job_of(kBlocks);
   const int64_t commands_before = commands_executed(*pool);
   const int64_t trips_before = static_cast<int64_t>(pool->round_trips());
   if (auto created = store.create_job(job); !created) fail("create_job", created.error());
@@ -125,7 +111,7 @@ void report_create(const redis::Endpoint& endpoint) {
   for (int c = 0; c < kCallers; ++c) {
     callers.emplace_back([&, c] {
       for (int i = c; i < kJobs; i += kCallers) {
-        const NewJob job = ten_block_job();
+        const NewJob job = bench::job_of(kBlocks);
         const auto call = Steady::now();
         if (auto created = store.create_job(job); !created) fail("create_job", created.error());
         ms[c].push_back(seconds_since(call) * 1e3);
@@ -149,7 +135,7 @@ void report_claim_complete(const redis::Endpoint& endpoint, int workers) {
   {
     redis::RedisJobStore setup(make_pool(endpoint), {.key_prefix = prefix});
     for (int i = 0; i < kJobs; ++i) {
-      if (auto created = setup.create_job(ten_block_job()); !created) {
+      if (auto created = setup.create_job(bench::job_of(kBlocks)); !created) {
         fail("create_job", created.error());
       }
     }

@@ -16,34 +16,20 @@
 #include <thread>
 #include <vector>
 
+#include "store_bench_support.h"
 #include "core/ids.h"
 #include "jobs/sqlite/sqlite_job_store.h"
 
 namespace fs = std::filesystem;
 using namespace polyvox;
-using Steady = std::chrono::steady_clock;
+using bench::seconds_since;
+using bench::Steady;
 
 namespace {
 
 constexpr int kCallers = 64;
 constexpr int kJobsPerRun = 30'000;
 constexpr int kBlocks = 3;
-
-double seconds_since(Steady::time_point start) {
-  return std::chrono::duration<double>(Steady::now() - start).count();
-}
-
-NewJob three_block_job() {
-  NewJob job;
-  job.id = new_uuid4();
-  job.owner = "bench";
-  for (int i = 0; i < kBlocks; ++i) {
-    job.spec.blocks.push_back(BlockSpec{
-        "Block " + std::to_string(i) + ": a sentence of ordinary length to be spoken aloud.", 250,
-        "espeak", "default", false});
-  }
-  return job;
-}
 
 struct Store {
   std::shared_ptr<sqlite::Database> db;
@@ -102,7 +88,7 @@ struct CreateFigures {
 // Creates kJobsPerRun jobs from kCallers threads, timing each call; appends the ids to `ids`.
 CreateFigures bench_create(sqlite::SqliteJobStore& store, std::vector<std::string>* ids) {
   std::vector<std::vector<NewJob>> per_caller(kCallers);
-  for (int i = 0; i < kJobsPerRun; ++i) per_caller[i % kCallers].push_back(three_block_job());
+  for (int i = 0; i < kJobsPerRun; ++i) per_caller[i % kCallers].push_back(bench::job_of(kBlocks));
   std::vector<std::vector<double>> ms(kCallers);
   const auto start = Steady::now();
   std::vector<std::thread> callers;
@@ -195,7 +181,7 @@ void report_claim_complete(const fs::path& dir) {
   Store store = open_store(dir / "claim.db", true);
   constexpr int kJobs = 5'000;
   for (int i = 0; i < kJobs; ++i) {
-    if (!store.jobs->create_job(three_block_job()).ok()) std::exit(1);
+    if (!store.jobs->create_job(bench::job_of(kBlocks)).ok()) std::exit(1);
   }
   const int64_t total = int64_t{kJobs} * (kBlocks + 1);  // blocks and one assembly each
   std::atomic<bool> stop{false};
