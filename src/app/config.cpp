@@ -149,6 +149,8 @@ Config load_config(const Environment& env) {
   s.metrics_enabled = env.get_bool("METRICS_ENABLED", true);
   s.access_log = env.get_bool("ACCESS_LOG", false);
   s.worker.concurrency = static_cast<unsigned>(env.get_int("WORKER_CONCURRENCY", 4, 0, 1024));
+  s.worker.audio_threads =
+      static_cast<unsigned>(env.get_int("WORKER_AUDIO_THREADS", 0, 0, 1024));
   s.worker.retry.max_retries = static_cast<int>(env.get_int("TASK_MAX_RETRIES", 3, 0, 100));
   s.worker.retry.base_ms = 1000 * env.get_int("TASK_RETRY_DELAY_SECONDS", 2, 0, 3600);
   s.worker.lease_ms = 1000 * env.get_int("TASK_LEASE_SECONDS", 60, 2, 86400);

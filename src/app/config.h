@@ -72,8 +72,9 @@ struct ServiceConfig {
   std::string public_base_url;         // PUBLIC_BASE_URL
   bool metrics_enabled = true;         // METRICS_ENABLED
   bool access_log = false;             // ACCESS_LOG: one log line per request
-  WorkerOptions worker;                // WORKER_CONCURRENCY, TASK_MAX_RETRIES,
-                                       // TASK_RETRY_DELAY_SECONDS, TASK_LEASE_SECONDS
+  WorkerOptions worker;                // WORKER_CONCURRENCY, WORKER_AUDIO_THREADS,
+                                       // TASK_MAX_RETRIES, TASK_RETRY_DELAY_SECONDS,
+                                       // TASK_LEASE_SECONDS
   CleanupOptions cleanup;              // CLEANUP_INTERVAL_SECONDS, TEMP_RETENTION_SECONDS,
                                        // JOB_RETENTION_SECONDS
   std::string log_level = "info";      // LOG_LEVEL

@@ -53,6 +53,7 @@ Result<audio::PcmBuffer> speak_part(Provider& provider, const std::string& voice
   const std::string key = cacheable ? audio_cache_key(identity, voice_id, text) : "";
   if (cacheable) {
     if (auto hit = context.cache->get(key)) {
+      CpuSlots::Lease lease = acquire_slot(context.audio_slots);
       auto pcm = audio::decode_audio(*hit);
       if (pcm && check_answer(*pcm, text, provider, context)) {
         ++usage.cache_hits;
@@ -67,6 +68,7 @@ Result<audio::PcmBuffer> speak_part(Provider& provider, const std::string& voice
   usage.characters += utf8_length(text);
   auto answer = provider.synthesize(request);
   if (!answer) return answer.take_error();
+  CpuSlots::Lease lease = acquire_slot(context.audio_slots);
   auto pcm = audio::decode_audio(*answer);
   if (!pcm) {
     // Garbage or truncated bytes are the vendor's transient fault: worth another attempt.
@@ -206,7 +208,9 @@ Result<RenderedBlock> render_block(const BlockSpec& block, const BlockContext& c
         spoken = speak(*provider, *voice_id, text, block, context);
         if (spoken) {
           usage.push_back(spoken->usage);
+          CpuSlots::Lease lease = acquire_slot(context.audio_slots);
           auto rendered = finish(std::move(spoken.value()), block, context);
+          lease.reset();
           if (!rendered) return rendered.take_error();
           rendered->provider = provider->name();
           rendered->voice_id = *voice_id;

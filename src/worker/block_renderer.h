@@ -13,6 +13,7 @@
 #include "audio/segment.h"
 #include "audio/silence.h"
 #include "core/cancel.h"
+#include "core/cpu_slots.h"
 #include "core/error.h"
 #include "core/job.h"
 #include "core/usage.h"
@@ -50,6 +51,9 @@ struct BlockContext {
   std::string previous_text;   // neighbouring blocks of the same provider and voice
   std::string next_text;
   const CancelToken* cancel = nullptr;
+  // Optional: the decoding of answers and the audio pipeline after the provider run on one of
+  // these slots (core/cpu_slots.h says why); null = no bound.
+  CpuSlots* audio_slots = nullptr;
 };
 
 struct RenderedBlock {

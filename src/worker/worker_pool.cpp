@@ -48,6 +48,7 @@ WorkerPool::WorkerPool(TaskQueue& queue, JobStore& jobs, BlobStore& blobs,
       cache_(cache),
       clock_(clock),
       options_(std::move(options)),
+      audio_slots_(options_.audio_threads),
       blocks_done_(metrics.counter("polyvox_blocks_done_total", "Blocks rendered").with({})),
       blocks_failed_(
           metrics.counter("polyvox_blocks_failed_total", "Blocks that failed for good").with({})),
@@ -197,6 +198,7 @@ void WorkerPool::run_block(const Task& task) {
   context.providers = &providers_;
   context.diacritizer = &diacritizer_;
   context.cache = cache_;
+  context.audio_slots = &audio_slots_;
   context.options = options_.render;
   context.options.segment.format = work->output_format;
   context.last = task.block_index + 1 == work->blocks_total;

@@ -30,6 +30,8 @@ namespace polyvox {
 
 struct WorkerOptions {
   unsigned concurrency = 4;           // WORKER_CONCURRENCY: tasks run at once
+  unsigned audio_threads = 0;         // WORKER_AUDIO_THREADS: blocks whose audio is decoded and
+                                      // encoded at once (core/cpu_slots.h); 0 = one per core
   int64_t lease_ms = 60'000;          // a task not heartbeated for this long is reclaimed
   int64_t heartbeat_ms = 10'000;
   RetryPolicy retry;                  // TASK_MAX_RETRIES, TASK_RETRY_DELAY_SECONDS
@@ -74,6 +76,7 @@ class WorkerPool {
   AudioCache* cache_;
   const Clock& clock_;
   WorkerOptions options_;
+  CpuSlots audio_slots_;  // after options_: built from it
 
   Counter& blocks_done_;
   Counter& blocks_failed_;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
+#include <future>
 #include <mutex>
 
 #include "audio/wav.h"
@@ -27,6 +29,7 @@ class ScriptedProvider : public Provider {
   std::size_t max_request_chars() const override { return max_chars_; }
 
   Result<audio::EncodedAudio> synthesize(const SynthesisRequest& request) override {
+    if (on_call) on_call();
     std::lock_guard lock(mutex_);
     texts.push_back(request.text);
     previous.push_back(request.previous_text);
@@ -43,6 +46,7 @@ class ScriptedProvider : public Provider {
   }
 
   std::vector<Error> failures;  // returned first, one per call
+  std::function<void()> on_call;  // called first by every synthesize()
   std::optional<double> answer_ms;
   bool silent = false;
   std::vector<std::string> texts;
@@ -93,6 +97,24 @@ TEST_F(BlockRendererTest, RendersAndReportsUsage) {
   EXPECT_EQ(main.texts, std::vector<std::string>{"Hello there"});
   // 60 ms per character of tone, with the 50 ms of silence kept before and after it.
   EXPECT_NEAR(audio::samples_to_ms(rendered->segment.speech_samples, 44100), 50 + 660.0 + 50, 5.0);
+}
+
+TEST_F(BlockRendererTest, AudioWorkWaitsForAFreeSlot) {
+  ScriptedProvider& main = add("main");
+  std::promise<void> called;
+  main.on_call = [&] { called.set_value(); };
+  CpuSlots slots(1);
+  CpuSlots::Lease held = slots.acquire();
+  BlockContext c = context();
+  c.audio_slots = &slots;
+  auto rendering = std::async(std::launch::async, [&] { return render_block(block("Hi"), c); });
+  called.get_future().wait();
+  // The provider has answered, but decoding needs the only slot, which this test holds.
+  EXPECT_EQ(rendering.wait_for(std::chrono::seconds(0)), std::future_status::timeout);
+  held.reset();
+  auto rendered = rendering.get();
+  ASSERT_TRUE(rendered.ok()) << rendered.error().to_string();
+  EXPECT_TRUE(slots.try_acquire());  // given back after the block
 }
 
 TEST_F(BlockRendererTest, SplitsLongTextAndJoinsPartsInOrder) {
