@@ -34,6 +34,8 @@ class ElevenLabsProvider : public Provider {
   Result<audio::EncodedAudio> synthesize(const SynthesisRequest& request) override;
   std::size_t max_request_chars() const override { return config_.max_request_chars; }
   std::string cache_identity() const override { return cache_identity_; }
+  // Sent as previous_text/next_text, for prosody that runs on across blocks.
+  bool uses_neighbour_text() const override { return true; }
 
  private:
   Result<std::vector<VoiceInfo>> fetch_voices(const CancelToken* cancel) const;

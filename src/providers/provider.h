@@ -68,6 +68,9 @@ class Provider {
   // Providers whose output is not a function of that (e.g. a randomized voice) return "" and
   // are never cached. Thread-safe.
   virtual std::string cache_identity() const { return kind() + "|" + name(); }
+  // Whether synthesize() uses SynthesisRequest::previous_text/next_text. When it does not,
+  // callers need not look the neighbouring blocks up (a store read each). Thread-safe.
+  virtual bool uses_neighbour_text() const { return false; }
 
   // Speaks `request.text` with `request.voice_id`. Returns encoded audio (any format
   // audio::decode_audio understands) or an error whose kind says whether trying again may help:

@@ -204,8 +204,11 @@ void WorkerPool::run_block(const Task& task) {
   context.last = task.block_index + 1 == work->blocks_total;
   // The last attempt allowed for a transient failure moves on to the block's fallbacks.
   context.final_attempt = work->block.attempts > options_.retry.max_retries;
+  // The neighbours' text, for a provider that uses it: two more store reads.
+  const Provider* provider = providers_.find(spec.provider);
+  const bool with_neighbours = provider && provider->uses_neighbour_text();
   for (int direction : {-1, +1}) {
-    if ((direction < 0 && task.block_index == 0) ||
+    if (!with_neighbours || (direction < 0 && task.block_index == 0) ||
         (direction > 0 && task.block_index + 1 >= work->blocks_total)) {
       continue;
     }

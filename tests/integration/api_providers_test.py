@@ -87,6 +87,25 @@ class MixedProvidersTest(unittest.TestCase):
         self.assertEqual(MOCKS["ghaymah_pro"].requests()[-1]["json"]["input"],
                          "مرحبا من غيمة برو")  # not marked arabic: sent as given
 
+    def test_elevenlabs_hears_the_text_of_its_neighbours_of_the_same_voice(self):
+        texts = ["The first sentence.", "The second sentence.", "An OpenAI sentence.",
+                 "The last sentence."]
+        job_id = self.server.submit(self.token, {"blocks": [
+            {"text": text, "provider": "openai" if i == 2 else "elevenlabs", "voice":
+             "alloy" if i == 2 else "rachel", "cache": False} for i, text in enumerate(texts)]})
+        status = self.server.wait_for(self.token, job_id)
+        self.assertEqual(status["status"], "completed", status)
+        sent = {r["json"]["text"]: r["json"] for r in MOCKS["elevenlabs"].requests()}
+        self.assertEqual(sorted(sent), sorted(texts[:2] + texts[3:]))
+        context = {text: (body.get("previous_text"), body.get("next_text"))
+                   for text, body in sent.items()}
+        # Only neighbours spoken by the same provider and voice count.
+        self.assertEqual(context, {texts[0]: (None, texts[1]), texts[1]: (texts[0], None),
+                                   texts[3]: (None, None)})
+        body = MOCKS["openai"].requests()[0]["json"]
+        self.assertEqual(body["input"], texts[2])
+        self.assertNotIn("previous_text", body)
+
     def test_a_repeated_job_makes_no_provider_call(self):
         job = {"blocks": [{"text": "Cached sentence number one.", "provider": "openai"},
                           {"text": "Cached sentence number two.", "provider": "elevenlabs"},

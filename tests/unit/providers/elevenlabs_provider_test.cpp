@@ -75,6 +75,7 @@ TEST_F(ElevenLabsProviderTest, LeavesOutEmptyNeighboursAndSendsConfiguredSetting
   EXPECT_FALSE(body["voice_settings"].contains("style"));
   EXPECT_EQ(log[0]["query"]["enable_logging"][0], "false");
   EXPECT_EQ(p->max_request_chars(), 40'000u);
+  EXPECT_TRUE(p->uses_neighbour_text());
 }
 
 TEST_F(ElevenLabsProviderTest, PcmFormatsComeBackAsRawPcmAtTheirRate) {

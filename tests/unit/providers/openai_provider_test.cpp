@@ -45,6 +45,7 @@ TEST_F(OpenAiProviderTest, SendsTheDocumentedRequestAndReturnsMp3) {
   EXPECT_EQ(pcm->sample_rate, 24000);
   EXPECT_NEAR(pcm->duration_ms(), 60.0 * text.size(), 80.0);
   EXPECT_EQ(p->max_request_chars(), 4096u);
+  EXPECT_FALSE(p->uses_neighbour_text());  // the worker then skips reading the neighbours
 }
 
 TEST_F(OpenAiProviderTest, PcmResponseFormatIsRawPcmAt24kHz) {
