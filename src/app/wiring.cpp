@@ -11,9 +11,7 @@
 #include "jobs/redis/redis_login_throttle.h"
 #include "jobs/redis/redis_url.h"
 #include "jobs/redis/redis_user_store.h"
-#include "jobs/sqlite/sqlite_database.h"
-#include "jobs/sqlite/sqlite_job_store.h"
-#include "jobs/sqlite/sqlite_user_store.h"
+#include "jobs/sqlite/sqlite_backend.h"
 #include "providers/elevenlabs_provider.h"
 #include "providers/espeak_provider.h"
 #include "providers/flite_provider.h"
@@ -132,29 +130,19 @@ Result<Backend> open_backend(const Config& config, const Clock& clock, bool serv
   std::filesystem::create_directories(config.service.data_dir, ec);
   sqlite::DatabaseOptions db_options;
   db_options.path = std::filesystem::path(config.service.data_dir) / "polyvox.db";
-  auto db = sqlite::Database::open(db_options);
-  if (!db) return db.take_error();
   sqlite::JobStoreOptions store_options;
   store_options.clock = &clock;
   // Only one serving process uses the file: what was leased when it started belongs to a
   // process that is gone.
   store_options.expire_leases_at_open = serving;
-  auto store = sqlite::SqliteJobStore::open(*db, store_options);
-  if (!store) return store.take_error();
-  struct Owner {
-    std::shared_ptr<sqlite::Database> db;
-    std::unique_ptr<sqlite::SqliteJobStore> store;
-    std::unique_ptr<sqlite::SqliteUserStore> users;
-  };
-  auto owner = std::make_shared<Owner>();
-  owner->db = *db;
-  owner->store = std::move(store.value());
-  owner->users = std::make_unique<sqlite::SqliteUserStore>(*db);
+  auto sqlite_backend = sqlite::open_sqlite_backend(db_options, store_options);
+  if (!sqlite_backend) return sqlite_backend.take_error();
+  const auto& opened = *sqlite_backend;
   Backend backend;
-  backend.jobs = owner->store.get();
-  backend.queue = owner->store.get();
-  backend.users = owner->users.get();
-  backend.owner = owner;
+  backend.jobs = opened->jobs.get();
+  backend.queue = opened->jobs.get();
+  backend.users = opened->users.get();
+  backend.owner = opened;
   return backend;
 }
 

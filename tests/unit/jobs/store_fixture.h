@@ -13,8 +13,7 @@
 #include "core/ids.h"
 #include "jobs/redis/redis_job_store.h"
 #include "jobs/redis/redis_user_store.h"
-#include "jobs/sqlite/sqlite_job_store.h"
-#include "jobs/sqlite/sqlite_user_store.h"
+#include "jobs/sqlite/sqlite_backend.h"
 #include "support/audio_fixtures.h"  // TempDir
 #include "support/redis_server.h"
 
@@ -100,23 +99,13 @@ class StoreTest : public ::testing::TestWithParam<std::string> {
       opened = {owner, owner->store.get(), owner->store.get(), owner->users.get(),
                 [store = owner->store.get()] { return store->waiting_claims(); }};
     } else {
-      auto db = sqlite::Database::open({.path = dir_ / "polyvox.db"});
-      EXPECT_TRUE(db.ok()) << db.error().message;
-      if (!db.ok()) return opened;
-      auto store = sqlite::SqliteJobStore::open(*db, {.clock = clock, .max_claims = max_claims});
-      EXPECT_TRUE(store.ok()) << store.error().message;
-      if (!store.ok()) return opened;
-      struct Owner {
-        std::shared_ptr<sqlite::Database> db;
-        std::unique_ptr<sqlite::SqliteJobStore> store;
-        std::unique_ptr<sqlite::SqliteUserStore> users;
-      };
-      auto owner = std::make_shared<Owner>();
-      owner->db = *db;
-      owner->store = std::move(*store);
-      owner->users = std::make_unique<sqlite::SqliteUserStore>(*db);
-      opened = {owner, owner->store.get(), owner->store.get(), owner->users.get(),
-                [store = owner->store.get()] { return store->waiting_claims(); }};
+      auto backend = sqlite::open_sqlite_backend({.path = dir_ / "polyvox.db"},
+                                                 {.clock = clock, .max_claims = max_claims});
+      EXPECT_TRUE(backend.ok()) << backend.error().message;
+      if (!backend.ok()) return opened;
+      const auto& owner = *backend;
+      opened = {owner, owner->jobs.get(), owner->jobs.get(), owner->users.get(),
+                [store = owner->jobs.get()] { return store->waiting_claims(); }};
     }
     return opened;
   }
