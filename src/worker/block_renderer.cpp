@@ -75,6 +75,7 @@ Result<audio::PcmBuffer> speak_part(Provider& provider, const std::string& voice
     return unavailable("returned " + pcm.error().message);
   }
   if (Status s = check_answer(*pcm, text, provider, context); !s) return s.error();
+  lease.reset();  // the cache writes to disk: no CPU slot needed
   if (cacheable) context.cache->put(key, *answer);
   return pcm;
 }
