@@ -36,13 +36,16 @@ bool is_key(const std::string& name) {
 }  // namespace
 
 std::string audio_cache_key(const std::string& identity, const std::string& voice_id,
-                            const std::string& text) {
+                            const std::string& text, const std::string& neighbours) {
   static const bool sodium_ready = sodium_init() >= 0;
   (void)sodium_ready;
   crypto_hash_sha256_state state;
   crypto_hash_sha256_init(&state);
-  // Length-prefixed fields: no two different triples hash the same input.
-  for (const std::string* field : {&identity, &voice_id, &text}) {
+  // Length-prefixed fields: no two different tuples hash the same input. No neighbours: the
+  // key of the three fields alone, as before neighbours were part of it.
+  std::vector<const std::string*> fields{&identity, &voice_id, &text};
+  if (!neighbours.empty()) fields.push_back(&neighbours);
+  for (const std::string* field : fields) {
     const uint64_t size = field->size();
     crypto_hash_sha256_update(&state, reinterpret_cast<const unsigned char*>(&size), sizeof size);
     crypto_hash_sha256_update(&state, reinterpret_cast<const unsigned char*>(field->data()),

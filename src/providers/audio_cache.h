@@ -26,9 +26,11 @@ class AudioCache {
   virtual void put(const std::string& key, const audio::EncodedAudio& audio) = 0;
 };
 
-// The key for an answer: SHA-256 of the identity, voice and text, hex.
+// The key for an answer: SHA-256 of the identity, voice and text, hex. `neighbours`: the
+// neighbouring text a provider that uses it was sent (Provider::uses_neighbour_text), which
+// changes its answer; empty = none (the key is then the same as without it).
 std::string audio_cache_key(const std::string& identity, const std::string& voice_id,
-                            const std::string& text);
+                            const std::string& text, const std::string& neighbours = {});
 
 class DiskAudioCache : public AudioCache {
  public:

@@ -50,7 +50,14 @@ Result<audio::PcmBuffer> speak_part(Provider& provider, const std::string& voice
                                     const SynthesisRequest& base) {
   const std::string identity = provider.cache_identity();
   const bool cacheable = context.cache && block.cache && !identity.empty();
-  const std::string key = cacheable ? audio_cache_key(identity, voice_id, text) : "";
+  // A provider that hears the neighbouring blocks answers differently when they change.
+  std::string neighbours;
+  if (provider.uses_neighbour_text() &&
+      (!base.previous_text.empty() || !base.next_text.empty())) {
+    neighbours = std::to_string(base.previous_text.size()) + ":" + base.previous_text +
+                 base.next_text;
+  }
+  const std::string key = cacheable ? audio_cache_key(identity, voice_id, text, neighbours) : "";
   if (cacheable) {
     if (auto hit = context.cache->get(key)) {
       CpuSlots::Lease lease = acquire_slot(context.audio_slots);

@@ -27,6 +27,7 @@ class ScriptedProvider : public Provider {
     return voice == "v" || voice == "default" ? std::optional<std::string>("v") : std::nullopt;
   }
   std::size_t max_request_chars() const override { return max_chars_; }
+  bool uses_neighbour_text() const override { return hears_neighbours; }
 
   Result<audio::EncodedAudio> synthesize(const SynthesisRequest& request) override {
     if (on_call) on_call();
@@ -47,6 +48,7 @@ class ScriptedProvider : public Provider {
 
   std::vector<Error> failures;  // returned first, one per call
   std::function<void()> on_call;  // called first by every synthesize()
+  bool hears_neighbours = false;
   std::optional<double> answer_ms;
   bool silent = false;
   std::vector<std::string> texts;
@@ -115,6 +117,32 @@ TEST_F(BlockRendererTest, AudioWorkWaitsForAFreeSlot) {
   auto rendered = rendering.get();
   ASSERT_TRUE(rendered.ok()) << rendered.error().to_string();
   EXPECT_TRUE(slots.try_acquire());  // given back after the block
+}
+
+TEST_F(BlockRendererTest, CachedAnswersOfAProviderThatHearsNeighboursDependOnThem) {
+  ScriptedProvider& main = add("main");
+  main.hears_neighbours = true;
+  TempDir dir;
+  DiskAudioCache cache(dir.path(), 1 << 24);
+  BlockContext c = context();
+  c.cache = &cache;
+  c.previous_text = "Before.";
+  ASSERT_TRUE(render_block(block("Same words"), c).ok());
+  c.previous_text = "Something else before.";
+  ASSERT_TRUE(render_block(block("Same words"), c).ok());
+  EXPECT_EQ(main.texts.size(), 2u);  // other neighbours: asked again
+  EXPECT_EQ(main.previous, (std::vector<std::string>{"Before.", "Something else before."}));
+  c.previous_text = "Before.";
+  auto again = render_block(block("Same words"), c);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(main.texts.size(), 2u);  // the same neighbours: from the cache
+  EXPECT_EQ(again->usage[0].cache_hits, 1u);
+  main.hears_neighbours = false;  // a provider that does not hear them: one entry for any
+  c.previous_text = "Whatever.";
+  ASSERT_TRUE(render_block(block("Other words"), c).ok());
+  c.previous_text = "Anything.";
+  ASSERT_TRUE(render_block(block("Other words"), c).ok());
+  EXPECT_EQ(main.texts.size(), 3u);
 }
 
 TEST_F(BlockRendererTest, SplitsLongTextAndJoinsPartsInOrder) {
