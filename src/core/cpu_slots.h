@@ -10,6 +10,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cstddef>
 #include <semaphore>
 #include <thread>
 #include <utility>
@@ -27,7 +28,7 @@ class CpuSlots {
   CpuSlots& operator=(const CpuSlots&) = delete;
 
   // One slot, given back when destroyed. An empty lease (default-constructed or moved from)
-  // holds nothing.
+  // holds nothing. REQUIRES: every lease ends before its CpuSlots is destroyed.
   class Lease {
    public:
     Lease() = default;
