@@ -16,9 +16,9 @@
 #include <thread>
 #include <vector>
 
-#include "store_bench_support.h"
 #include "core/ids.h"
 #include "jobs/redis/redis_job_store.h"
+#include "store_bench_support.h"
 
 using namespace polyvox;
 using bench::seconds_since;

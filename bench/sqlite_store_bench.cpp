@@ -16,9 +16,9 @@
 #include <thread>
 #include <vector>
 
-#include "store_bench_support.h"
 #include "core/ids.h"
 #include "jobs/sqlite/sqlite_job_store.h"
+#include "store_bench_support.h"
 
 namespace fs = std::filesystem;
 using namespace polyvox;

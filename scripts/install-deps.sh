@@ -30,7 +30,7 @@ packages=(
   # training ~10x faster than the reference BLAS. Always run with /usr/bin/python3.
   python3-torch python3-numpy libopenblas0-openmp
   # tools used by tests and benchmarks
-  ffmpeg espeak-ng lame openssl sqlite3 redis-server nginx-light wrk hyperfine supervisor time
+  clang-format ffmpeg espeak-ng lame openssl sqlite3 redis-server nginx-light wrk hyperfine supervisor time
   chromium
 )
 

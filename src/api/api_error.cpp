@@ -26,16 +26,36 @@ HttpResponse error_response(const Error& error, const std::string& code_override
   std::string code = "INTERNAL";
   std::string message = error.message;
   switch (error.kind) {
-    case ErrorKind::kInvalidInput: status = 400, code = "VALIDATION_ERROR"; break;
-    case ErrorKind::kUnknownProvider: status = 400, code = "UNKNOWN_PROVIDER"; break;
-    case ErrorKind::kUnknownVoice: status = 400, code = "UNKNOWN_VOICE"; break;
-    case ErrorKind::kUnauthenticated: status = 401, code = "INVALID_CREDENTIALS"; break;
-    case ErrorKind::kForbidden: status = 403, code = "UNAUTHORIZED_ACCESS"; break;
-    case ErrorKind::kNotFound: status = 404, code = "JOB_NOT_FOUND"; break;
-    case ErrorKind::kConflict: status = 400, code = "JOB_NOT_COMPLETE"; break;
-    case ErrorKind::kPayloadTooLarge: status = 413, code = "PAYLOAD_TOO_LARGE"; break;
-    case ErrorKind::kRateLimited: status = 429, code = "RATE_LIMITED"; break;
-    case ErrorKind::kUnavailable: status = 503, code = "UNAVAILABLE"; break;
+    case ErrorKind::kInvalidInput:
+      status = 400, code = "VALIDATION_ERROR";
+      break;
+    case ErrorKind::kUnknownProvider:
+      status = 400, code = "UNKNOWN_PROVIDER";
+      break;
+    case ErrorKind::kUnknownVoice:
+      status = 400, code = "UNKNOWN_VOICE";
+      break;
+    case ErrorKind::kUnauthenticated:
+      status = 401, code = "INVALID_CREDENTIALS";
+      break;
+    case ErrorKind::kForbidden:
+      status = 403, code = "UNAUTHORIZED_ACCESS";
+      break;
+    case ErrorKind::kNotFound:
+      status = 404, code = "JOB_NOT_FOUND";
+      break;
+    case ErrorKind::kConflict:
+      status = 400, code = "JOB_NOT_COMPLETE";
+      break;
+    case ErrorKind::kPayloadTooLarge:
+      status = 413, code = "PAYLOAD_TOO_LARGE";
+      break;
+    case ErrorKind::kRateLimited:
+      status = 429, code = "RATE_LIMITED";
+      break;
+    case ErrorKind::kUnavailable:
+      status = 503, code = "UNAVAILABLE";
+      break;
     case ErrorKind::kSynthesisFailed:
     case ErrorKind::kIo:
     case ErrorKind::kInternal:
@@ -46,7 +66,8 @@ HttpResponse error_response(const Error& error, const std::string& code_override
   if (!code_override.empty()) code = code_override;
   HttpResponse res = error_response(status, code, message, error.field);
   if ((status == 429 || status == 503)) {
-    res.set_header("Retry-After", std::to_string(error.retry_after_s > 0 ? error.retry_after_s : 1));
+    res.set_header("Retry-After",
+                   std::to_string(error.retry_after_s > 0 ? error.retry_after_s : 1));
   }
   return res;
 }

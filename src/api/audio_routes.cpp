@@ -50,9 +50,8 @@ HttpResponse serve_blob(const HttpRequest& request, ApiDeps& deps, const std::st
     range = decide_range(range_header, info->size);
   }
   if (range.kind == RangeKind::kUnsatisfiable) {
-    HttpResponse unsatisfiable = error_response(416, "RANGE_NOT_SATISFIABLE",
-                                                "the file has " + std::to_string(info->size) +
-                                                    " bytes");
+    HttpResponse unsatisfiable = error_response(
+        416, "RANGE_NOT_SATISFIABLE", "the file has " + std::to_string(info->size) + " bytes");
     unsatisfiable.set_header("Content-Range", "bytes */" + std::to_string(info->size));
     return unsatisfiable;
   }
@@ -61,9 +60,10 @@ HttpResponse serve_blob(const HttpRequest& request, ApiDeps& deps, const std::st
   res.set_header("Content-Type", content_type);
   res.set_header("Content-Disposition", "attachment; filename=\"" + filename + "\"");
   if (res.status == 206) {
-    res.set_header("Content-Range", "bytes " + std::to_string(range.range.offset) + "-" +
-                                        std::to_string(range.range.offset + range.range.length - 1) +
-                                        "/" + std::to_string(info->size));
+    res.set_header("Content-Range",
+                   "bytes " + std::to_string(range.range.offset) + "-" +
+                       std::to_string(range.range.offset + range.range.length - 1) + "/" +
+                       std::to_string(info->size));
   }
   res.stream_length = range.range.length;
   if (request.method == "HEAD" || range.range.length == 0) {
@@ -89,12 +89,11 @@ HttpResponse final_audio(HttpRequest& request, ApiDeps& deps) {
   auto job = job_for(request.param("id"), *user, false, deps);
   if (!job) return error_response(job.error());
   if (job->status != JobStatus::kCompleted || !job->result) {
-    return error_response(400, "JOB_NOT_COMPLETE",
-                          std::string("Job is not complete (status: ") +
-                              job_status_name(job->status) + ")");
+    return error_response(
+        400, "JOB_NOT_COMPLETE",
+        std::string("Job is not complete (status: ") + job_status_name(job->status) + ")");
   }
-  return serve_blob(request, deps, job->result->result_key,
-                    output_format_mime(job->output_format),
+  return serve_blob(request, deps, job->result->result_key, output_format_mime(job->output_format),
                     std::string("final_audio.") + output_format_name(job->output_format));
 }
 
@@ -116,9 +115,9 @@ HttpResponse block_audio(HttpRequest& request, ApiDeps& deps) {
   auto work = deps.jobs->get_block(job->id, index);
   if (!work) return error_response(work.error());
   if (work->block.status != BlockStatus::kDone || !work->block.result) {
-    return error_response(400, "JOB_NOT_COMPLETE",
-                          std::string("Block is not done (status: ") +
-                              block_status_name(work->block.status) + ")");
+    return error_response(
+        400, "JOB_NOT_COMPLETE",
+        std::string("Block is not done (status: ") + block_status_name(work->block.status) + ")");
   }
   return serve_blob(request, deps, work->block.result->segment_key,
                     output_format_mime(job->output_format),
@@ -129,10 +128,12 @@ HttpResponse block_audio(HttpRequest& request, ApiDeps& deps) {
 
 void register_audio_routes(Router& router, ApiDeps& deps) {
   // Blocking: stat() and open() reach a remote store (S3, Cloudinary) over the network.
-  router.add("GET", "/result/{id}/audio", [&deps](HttpRequest& r) { return final_audio(r, deps); },
-             Execution::kBlocking);
-  router.add("GET", "/result/{id}/block/{index}/audio",
-             [&deps](HttpRequest& r) { return block_audio(r, deps); }, Execution::kBlocking);
+  router.add(
+      "GET", "/result/{id}/audio", [&deps](HttpRequest& r) { return final_audio(r, deps); },
+      Execution::kBlocking);
+  router.add(
+      "GET", "/result/{id}/block/{index}/audio",
+      [&deps](HttpRequest& r) { return block_audio(r, deps); }, Execution::kBlocking);
 }
 
 }  // namespace polyvox

@@ -58,8 +58,9 @@ HttpResponse issue_token(HttpRequest& request, ApiDeps& deps) {
 
 void register_auth_routes(Router& router, ApiDeps& deps) {
   // Password hashing takes tens of milliseconds: never on an I/O thread.
-  router.add("POST", "/token", [&deps](HttpRequest& r) { return issue_token(r, deps); },
-             Execution::kBlocking);
+  router.add(
+      "POST", "/token", [&deps](HttpRequest& r) { return issue_token(r, deps); },
+      Execution::kBlocking);
 }
 
 }  // namespace polyvox

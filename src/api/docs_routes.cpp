@@ -41,12 +41,10 @@ HttpResponse static_response(std::string_view body, const char* type) {
 }  // namespace
 
 void register_docs_routes(Router& router, ApiDeps&) {
-  router.add("GET", "/openapi.json", [](HttpRequest&) {
-    return static_response(openapi_document(), "application/json");
-  });
-  router.add("GET", "/docs", [](HttpRequest&) {
-    return static_response(kDocsPage, "text/html; charset=utf-8");
-  });
+  router.add("GET", "/openapi.json",
+             [](HttpRequest&) { return static_response(openapi_document(), "application/json"); });
+  router.add("GET", "/docs",
+             [](HttpRequest&) { return static_response(kDocsPage, "text/html; charset=utf-8"); });
   router.add("GET", "/docs/{asset}", [](HttpRequest& request) {
     const auto asset = docs_asset(request.param("asset"));
     if (!asset) return error_response(404, "NOT_FOUND", "no such asset");

@@ -35,8 +35,9 @@ std::string base_url(const HttpRequest& request, const ApiDeps& deps) {
   if (!deps.settings.public_base_url.empty()) return deps.settings.public_base_url;
   std::string host(request.header("host"));
   const bool safe = !host.empty() && host.size() < 256 &&
-                    host.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                           "0123456789.-:[]") == std::string::npos;
+                    host.find_first_not_of(
+                        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                        "0123456789.-:[]") == std::string::npos;
   return "http://" + (safe ? host : std::string("localhost"));
 }
 

@@ -14,8 +14,7 @@ namespace polyvox {
 Result<User> require_user(const HttpRequest& request, ApiDeps& deps);
 
 // The job if `user` may see it (its owner, or an admin): kNotFound / kForbidden otherwise.
-Result<JobRecord> job_for(const std::string& id, const User& user, bool with_blocks,
-                          ApiDeps& deps);
+Result<JobRecord> job_for(const std::string& id, const User& user, bool with_blocks, ApiDeps& deps);
 
 // Absolute base URL for links in responses: PUBLIC_BASE_URL, else from the Host header.
 std::string base_url(const HttpRequest& request, const ApiDeps& deps);

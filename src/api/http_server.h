@@ -18,12 +18,12 @@ namespace polyvox {
 
 struct HttpServerOptions {
   std::string host = "127.0.0.1";
-  uint16_t port = 8000;              // 0 picks a free port (see HttpServer::port)
+  uint16_t port = 8000;  // 0 picks a free port (see HttpServer::port)
   unsigned io_threads = 2;
   unsigned blocking_threads = 32;
   std::size_t max_connections = 2048;
   std::size_t max_header_bytes = 16 * 1024;
-  std::size_t max_body_bytes = 1 << 20;  // MAX_BODY_BYTES
+  std::size_t max_body_bytes = 1 << 20;              // MAX_BODY_BYTES
   std::chrono::milliseconds header_timeout{10'000};  // whole request head of a new request
   std::chrono::milliseconds body_timeout{30'000};
   std::chrono::milliseconds idle_timeout{60'000};    // keep-alive wait for the next request

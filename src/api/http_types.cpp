@@ -73,9 +73,8 @@ std::optional<std::vector<std::pair<std::string, std::string>>> parse_form(std::
     if (pair.empty()) continue;
     const auto eq = pair.find('=');
     auto key = percent_decode(pair.substr(0, eq), true);
-    auto value = percent_decode(eq == std::string_view::npos ? std::string_view{}
-                                                             : pair.substr(eq + 1),
-                                true);
+    auto value = percent_decode(
+        eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1), true);
     if (!key || !value) return std::nullopt;
     pairs.emplace_back(std::move(*key), std::move(*value));
   }

@@ -63,8 +63,8 @@ HttpResponse submit(HttpRequest& request, ApiDeps& deps) {
   const std::size_t blocks = job.spec.blocks.size();
   auto created = deps.jobs->create_job(job);
   if (!created) {
-    log::error("job not stored", {{"request_id", request.request_id},
-                                  {"error", created.error().message}});
+    log::error("job not stored",
+               {{"request_id", request.request_id}, {"error", created.error().message}});
     return error_response(created.error());
   }
   log::info("job accepted", {{"request_id", request.request_id},
@@ -114,9 +114,9 @@ HttpResponse result(HttpRequest& request, ApiDeps& deps) {
   auto job = job_for(request.param("id"), *user, true, deps);
   if (!job) return error_response(job.error());
   if (job->status != JobStatus::kCompleted || !job->result) {
-    return error_response(400, "JOB_NOT_COMPLETE",
-                          std::string("Job is not complete (status: ") +
-                              job_status_name(job->status) + ")");
+    return error_response(
+        400, "JOB_NOT_COMPLETE",
+        std::string("Job is not complete (status: ") + job_status_name(job->status) + ")");
   }
   const std::string base = base_url(request, deps);
   json block_urls = json::array();
@@ -229,23 +229,23 @@ HttpResponse remove(HttpRequest& request, ApiDeps& deps) {
     }
   }
   log::info("job deleted", {{"request_id", request.request_id}, {"job_id", job->id}});
-  return json_response(200, json{{"job_id", job->id},
-                                 {"status", job_status_name(job->status)},
-                                 {"deleted", true}}
-                                .dump());
+  return json_response(
+      200, json{{"job_id", job->id}, {"status", job_status_name(job->status)}, {"deleted", true}}
+               .dump());
 }
 
 }  // namespace
 
 void register_job_routes(Router& router, ApiDeps& deps) {
-  router.add("POST", "/tts", [&deps](HttpRequest& r) { return submit(r, deps); },
-             Execution::kBlocking);
+  router.add(
+      "POST", "/tts", [&deps](HttpRequest& r) { return submit(r, deps); }, Execution::kBlocking);
   router.add("GET", "/status/{id}", [&deps](HttpRequest& r) { return status(r, deps); });
   router.add("GET", "/result/{id}", [&deps](HttpRequest& r) { return result(r, deps); });
   router.add("GET", "/jobs", [&deps](HttpRequest& r) { return list(r, deps); });
   router.add("GET", "/usage", [&deps](HttpRequest& r) { return usage(r, deps); });
-  router.add("DELETE", "/jobs/{id}", [&deps](HttpRequest& r) { return remove(r, deps); },
-             Execution::kBlocking);
+  router.add(
+      "DELETE", "/jobs/{id}", [&deps](HttpRequest& r) { return remove(r, deps); },
+      Execution::kBlocking);
 }
 
 }  // namespace polyvox

@@ -16,9 +16,10 @@ HttpResponse ready(HttpRequest&, ApiDeps& deps) {
   const bool database = deps.jobs->ping();
   const bool storage = deps.blobs->ping();
   const bool ok = database && storage;
-  json body = {{"status", ok ? "ready" : "unavailable"},
-               {"checks", {{"database", database ? "ok" : "failing"},
-                           {"storage", storage ? "ok" : "failing"}}}};
+  json body = {
+      {"status", ok ? "ready" : "unavailable"},
+      {"checks",
+       {{"database", database ? "ok" : "failing"}, {"storage", storage ? "ok" : "failing"}}}};
   HttpResponse res = json_response(ok ? 200 : 503, body.dump());
   if (!ok) res.set_header("Retry-After", "5");
   return res;
@@ -87,12 +88,13 @@ HttpResponse voices(HttpRequest& request, ApiDeps& deps) {
 void register_meta_routes(Router& router, ApiDeps& deps) {
   router.add("GET", "/health", health);
   // Blocking: the blob store's ping may be a request to S3.
-  router.add("GET", "/ready", [&deps](HttpRequest& r) { return ready(r, deps); },
-             Execution::kBlocking);
+  router.add(
+      "GET", "/ready", [&deps](HttpRequest& r) { return ready(r, deps); }, Execution::kBlocking);
   router.add("GET", "/metrics", [&deps](HttpRequest& r) { return metrics(r, deps); });
   router.add("GET", "/tts/providers", [&deps](HttpRequest& r) { return providers(r, deps); });
-  router.add("GET", "/tts/voices/{provider}", [&deps](HttpRequest& r) { return voices(r, deps); },
-             Execution::kBlocking);
+  router.add(
+      "GET", "/tts/voices/{provider}", [&deps](HttpRequest& r) { return voices(r, deps); },
+      Execution::kBlocking);
 }
 
 }  // namespace polyvox

@@ -8,7 +8,7 @@
 namespace polyvox {
 
 struct SynthArgs {
-  std::string job_path;       // "-" reads stdin
+  std::string job_path;  // "-" reads stdin
   std::string output_path;
   std::string manifest_path;  // empty: no manifest
   unsigned concurrency = 0;   // 0: one thread per core

@@ -92,10 +92,10 @@ Config load_config(const Environment& env) {
       c.render.segment.sample_rate != 48000) {
     throw std::invalid_argument("OUTPUT_SAMPLE_RATE must be 32000, 44100 or 48000");
   }
-  c.render.segment.mp3_bitrate_kbps = static_cast<int>(env.get_int("MP3_BITRATE_KBPS", 128, 32, 320));
+  c.render.segment.mp3_bitrate_kbps =
+      static_cast<int>(env.get_int("MP3_BITRATE_KBPS", 128, 32, 320));
   c.render.segment.mp3_quality = static_cast<int>(env.get_int("MP3_QUALITY", 5, 0, 9));
-  c.render.loudness.integrated_lufs =
-      static_cast<double>(env.get_int("TARGET_LUFS", -16, -40, -5));
+  c.render.loudness.integrated_lufs = static_cast<double>(env.get_int("TARGET_LUFS", -16, -40, -5));
   c.diacritizer_url = env.get_or("DIACRITIZER_URL", "");
   c.diacritizer = env.get_or("DIACRITIZER", c.diacritizer_url.empty() ? "embedded" : "http");
   c.models_dir = env.get_or("POLYVOX_MODELS_DIR", POLYVOX_DEFAULT_MODELS_DIR);
@@ -120,9 +120,12 @@ Config load_config(const Environment& env) {
       env.get_int("IO_THREADS", std::max(1u, std::thread::hardware_concurrency()), 1, 64));
   s.http.max_connections =
       static_cast<std::size_t>(env.get_int("MAX_CONNECTIONS", 2048, 1, 1'000'000));
-  s.http.header_timeout = std::chrono::milliseconds(env.get_int("HTTP_HEADER_TIMEOUT_MS", 10'000, 100, 3'600'000));
-  s.http.body_timeout = std::chrono::milliseconds(env.get_int("HTTP_BODY_TIMEOUT_MS", 30'000, 100, 3'600'000));
-  s.http.idle_timeout = std::chrono::milliseconds(env.get_int("HTTP_IDLE_TIMEOUT_MS", 60'000, 100, 3'600'000));
+  s.http.header_timeout =
+      std::chrono::milliseconds(env.get_int("HTTP_HEADER_TIMEOUT_MS", 10'000, 100, 3'600'000));
+  s.http.body_timeout =
+      std::chrono::milliseconds(env.get_int("HTTP_BODY_TIMEOUT_MS", 30'000, 100, 3'600'000));
+  s.http.idle_timeout =
+      std::chrono::milliseconds(env.get_int("HTTP_IDLE_TIMEOUT_MS", 60'000, 100, 3'600'000));
   s.data_dir = env.get_or("POLYVOX_DATA_DIR", "./var");
   s.redis_url = env.get_or("REDIS_URL", "");
   s.redis_key_prefix = env.get_or("REDIS_KEY_PREFIX", s.redis_key_prefix);
@@ -145,12 +148,12 @@ Config load_config(const Environment& env) {
   s.admin_password = env.get_or("ADMIN_PASSWORD", "");
   s.token_lifetime_s = 60 * env.get_int("ACCESS_TOKEN_EXPIRE_MINUTES", 30, 1, 525600);
   s.public_base_url = env.get_or("PUBLIC_BASE_URL", "");
-  while (!s.public_base_url.empty() && s.public_base_url.back() == '/') s.public_base_url.pop_back();
+  while (!s.public_base_url.empty() && s.public_base_url.back() == '/')
+    s.public_base_url.pop_back();
   s.metrics_enabled = env.get_bool("METRICS_ENABLED", true);
   s.access_log = env.get_bool("ACCESS_LOG", false);
   s.worker.concurrency = static_cast<unsigned>(env.get_int("WORKER_CONCURRENCY", 4, 0, 1024));
-  s.worker.audio_threads =
-      static_cast<unsigned>(env.get_int("WORKER_AUDIO_THREADS", 0, 0, 1024));
+  s.worker.audio_threads = static_cast<unsigned>(env.get_int("WORKER_AUDIO_THREADS", 0, 0, 1024));
   s.worker.retry.max_retries = static_cast<int>(env.get_int("TASK_MAX_RETRIES", 3, 0, 100));
   s.worker.retry.base_ms = 1000 * env.get_int("TASK_RETRY_DELAY_SECONDS", 2, 0, 3600);
   s.worker.lease_ms = 1000 * env.get_int("TASK_LEASE_SECONDS", 60, 2, 86400);

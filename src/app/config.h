@@ -41,59 +41,59 @@ class Environment {
 
 // Blob storage settings as given; build_blob_store() checks those the chosen backends need.
 struct StorageSettings {
-  bool mirroring = false;              // STORAGE_MIRRORING: every object also to a second backend
-  std::string mirror_backend;          // STORAGE_MIRROR_BACKEND: that backend; default the
-                                       // other configured one (s3 <-> cloudinary), else local
-  std::string cloudinary_url;          // CLOUDINARY_URL: cloudinary://key:secret@cloud (secret)
-  std::string cloudinary_api_base_url;       // CLOUDINARY_API_BASE_URL (default Cloudinary's)
+  bool mirroring = false;               // STORAGE_MIRRORING: every object also to a second backend
+  std::string mirror_backend;           // STORAGE_MIRROR_BACKEND: that backend; default the
+                                        // other configured one (s3 <-> cloudinary), else local
+  std::string cloudinary_url;           // CLOUDINARY_URL: cloudinary://key:secret@cloud (secret)
+  std::string cloudinary_api_base_url;  // CLOUDINARY_API_BASE_URL (default Cloudinary's)
   std::string cloudinary_delivery_base_url;  // CLOUDINARY_DELIVERY_BASE_URL (default Cloudinary's)
-  std::string s3_endpoint_url;         // S3_ENDPOINT_URL: path-style server; empty = AWS
-  std::string s3_bucket;               // S3_BUCKET_NAME
-  std::string s3_access_key;           // S3_ACCESS_KEY
-  std::string s3_secret_key;           // S3_SECRET_KEY (secret)
-  std::string s3_region = "us-east-1";  // S3_REGION
-  std::string public_s3_base_url;      // PUBLIC_S3_BASE_URL: public URLs instead of presigned
-  int s3_presign_expires_s = 3600;     // S3_PRESIGN_EXPIRES_SECONDS
+  std::string s3_endpoint_url;               // S3_ENDPOINT_URL: path-style server; empty = AWS
+  std::string s3_bucket;                     // S3_BUCKET_NAME
+  std::string s3_access_key;                 // S3_ACCESS_KEY
+  std::string s3_secret_key;                 // S3_SECRET_KEY (secret)
+  std::string s3_region = "us-east-1";       // S3_REGION
+  std::string public_s3_base_url;            // PUBLIC_S3_BASE_URL: public URLs instead of presigned
+  int s3_presign_expires_s = 3600;           // S3_PRESIGN_EXPIRES_SECONDS
 };
 
 // What `polyvox serve` and `polyvox worker` need beyond the rendering settings.
 struct ServiceConfig {
-  HttpServerOptions http;              // HOST, PORT, MAX_BODY_BYTES, IO_THREADS, MAX_CONNECTIONS,
-                                       // HTTP_{HEADER,BODY,IDLE}_TIMEOUT_MS
-  std::string data_dir = "./var";      // POLYVOX_DATA_DIR: database, blobs, scratch, secret key
-  std::string redis_url;               // REDIS_URL: distributed mode when set
+  HttpServerOptions http;          // HOST, PORT, MAX_BODY_BYTES, IO_THREADS, MAX_CONNECTIONS,
+                                   // HTTP_{HEADER,BODY,IDLE}_TIMEOUT_MS
+  std::string data_dir = "./var";  // POLYVOX_DATA_DIR: database, blobs, scratch, secret key
+  std::string redis_url;           // REDIS_URL: distributed mode when set
   std::string redis_key_prefix = "polyvox:";  // REDIS_KEY_PREFIX: of every key in Redis
-  std::string storage_backend = "local";  // STORAGE_BACKEND: local | s3 | cloudinary
-  StorageSettings storage;             // the storage backends' settings
-  std::string secret_key;              // SECRET_KEY; empty: generated once into the data dir
-  std::string admin_username = "admin";  // ADMIN_USERNAME
-  std::string admin_password;          // ADMIN_PASSWORD; empty: generated and printed once
-  int64_t token_lifetime_s = 1800;     // ACCESS_TOKEN_EXPIRE_MINUTES * 60
-  std::string public_base_url;         // PUBLIC_BASE_URL
-  bool metrics_enabled = true;         // METRICS_ENABLED
-  bool access_log = false;             // ACCESS_LOG: one log line per request
-  WorkerOptions worker;                // WORKER_CONCURRENCY, WORKER_AUDIO_THREADS,
-                                       // TASK_MAX_RETRIES, TASK_RETRY_DELAY_SECONDS,
-                                       // TASK_LEASE_SECONDS
-  CleanupOptions cleanup;              // CLEANUP_INTERVAL_SECONDS, TEMP_RETENTION_SECONDS,
-                                       // JOB_RETENTION_SECONDS
-  std::string log_level = "info";      // LOG_LEVEL
-  std::string log_format = "json";     // LOG_FORMAT
+  std::string storage_backend = "local";      // STORAGE_BACKEND: local | s3 | cloudinary
+  StorageSettings storage;                    // the storage backends' settings
+  std::string secret_key;                     // SECRET_KEY; empty: generated once into the data dir
+  std::string admin_username = "admin";       // ADMIN_USERNAME
+  std::string admin_password;                 // ADMIN_PASSWORD; empty: generated and printed once
+  int64_t token_lifetime_s = 1800;            // ACCESS_TOKEN_EXPIRE_MINUTES * 60
+  std::string public_base_url;                // PUBLIC_BASE_URL
+  bool metrics_enabled = true;                // METRICS_ENABLED
+  bool access_log = false;                    // ACCESS_LOG: one log line per request
+  WorkerOptions worker;                       // WORKER_CONCURRENCY, WORKER_AUDIO_THREADS,
+                                              // TASK_MAX_RETRIES, TASK_RETRY_DELAY_SECONDS,
+                                              // TASK_LEASE_SECONDS
+  CleanupOptions cleanup;                     // CLEANUP_INTERVAL_SECONDS, TEMP_RETENTION_SECONDS,
+                                              // JOB_RETENTION_SECONDS
+  std::string log_level = "info";             // LOG_LEVEL
+  std::string log_format = "json";            // LOG_FORMAT
 };
 
 struct Config {
-  JobParseOptions job;       // DEFAULT_PROVIDER, MAX_BLOCKS, MAX_TEXT_CHARS, MAX_PAUSE_MS
-  RenderOptions render;      // OUTPUT_SAMPLE_RATE, MP3_BITRATE_KBPS, MP3_QUALITY,
-                             // TARGET_LUFS, MAX_TRUE_PEAK_DBTP
-  std::string diacritizer;   // DIACRITIZER: "embedded", "none" or "http"; default "embedded",
-                             // or "http" when only DIACRITIZER_URL is set
+  JobParseOptions job;          // DEFAULT_PROVIDER, MAX_BLOCKS, MAX_TEXT_CHARS, MAX_PAUSE_MS
+  RenderOptions render;         // OUTPUT_SAMPLE_RATE, MP3_BITRATE_KBPS, MP3_QUALITY,
+                                // TARGET_LUFS, MAX_TRUE_PEAK_DBTP
+  std::string diacritizer;      // DIACRITIZER: "embedded", "none" or "http"; default "embedded",
+                                // or "http" when only DIACRITIZER_URL is set
   std::string diacritizer_url;  // DIACRITIZER_URL (for the http diacritizer)
-  std::string models_dir;    // POLYVOX_MODELS_DIR; default: the source tree's models/
-  BreakerOptions breaker;                      // CIRCUIT_FAILURE_THRESHOLD, CIRCUIT_OPEN_SECONDS
-  bool cache_enabled = true;                   // CACHE_ENABLED
+  std::string models_dir;       // POLYVOX_MODELS_DIR; default: the source tree's models/
+  BreakerOptions breaker;       // CIRCUIT_FAILURE_THRESHOLD, CIRCUIT_OPEN_SECONDS
+  bool cache_enabled = true;    // CACHE_ENABLED
   uint64_t audio_cache_max_bytes = 1ULL << 30;  // AUDIO_CACHE_MAX_BYTES (1 GiB)
-  ProvidersConfig providers; // cloud providers: seed env variables + POLYVOX_CONFIG (TOML),
-                             // see providers/provider_config.h
+  ProvidersConfig providers;  // cloud providers: seed env variables + POLYVOX_CONFIG (TOML),
+                              // see providers/provider_config.h
   ServiceConfig service;
 };
 

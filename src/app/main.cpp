@@ -16,7 +16,8 @@ int main(int argc, char** argv) {
   synth_cmd->add_option("job", synth.job_path, "Job JSON file ('-' reads stdin)")->required();
   synth_cmd->add_option("-o,--output", synth.output_path, "Output audio file")->required();
   synth_cmd->add_option("--manifest", synth.manifest_path, "Write the timing manifest here");
-  synth_cmd->add_option("--concurrency", synth.concurrency, "Blocks rendered at once (default: cores)")
+  synth_cmd
+      ->add_option("--concurrency", synth.concurrency, "Blocks rendered at once (default: cores)")
       ->check(CLI::Range(1u, 256u));
   synth_cmd->add_option("--format", synth.format, "mp3 or wav (default: the job's output_format)")
       ->check(CLI::IsMember({"mp3", "wav"}));
@@ -24,8 +25,8 @@ int main(int argc, char** argv) {
   auto* serve_cmd = app.add_subcommand(
       "serve", "Run the HTTP API with its workers (configuration from the environment and .env)");
 
-  auto* worker_cmd = app.add_subcommand(
-      "worker", "Run a worker node of the distributed mode (needs REDIS_URL)");
+  auto* worker_cmd =
+      app.add_subcommand("worker", "Run a worker node of the distributed mode (needs REDIS_URL)");
 
   polyvox::UsersArgs users;
   auto* users_cmd = app.add_subcommand("users", "Manage the users who may log in");

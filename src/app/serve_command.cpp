@@ -65,15 +65,16 @@ void register_store_gauges(MetricsRegistry& metrics, JobStore& jobs) {
       for (JobStatus s : {JobStatus::kQueued, JobStatus::kProcessing, JobStatus::kCompleted,
                           JobStatus::kFailed, JobStatus::kCancelled}) {
         auto it = counts->jobs.find(s);
-        samples.push_back({{job_status_name(s)},
-                           static_cast<double>(it == counts->jobs.end() ? 0 : it->second)});
+        samples.push_back(
+            {{job_status_name(s)}, static_cast<double>(it == counts->jobs.end() ? 0 : it->second)});
       }
     }
     return samples;
   });
   metrics.gauge("polyvox_queue_depth", "Tasks waiting to be claimed", {}, [&jobs] {
     std::vector<std::pair<std::vector<std::string>, double>> samples;
-    if (auto counts = jobs.counts()) samples.push_back({{}, static_cast<double>(counts->queue_depth)});
+    if (auto counts = jobs.counts())
+      samples.push_back({{}, static_cast<double>(counts->queue_depth)});
     return samples;
   });
 }
@@ -116,8 +117,8 @@ int run_serve(const Config& config) {
   // An API node may start before its Redis (a restart of both, a compose file without
   // health-ordered starts): it waits for it, as workers do, instead of exiting. SIGTERM still
   // ends it (the default action: nothing is served yet).
-  for (bool said = false; !admin && admin.error().kind == ErrorKind::kUnavailable &&
-                          !service.redis_url.empty();) {
+  for (bool said = false;
+       !admin && admin.error().kind == ErrorKind::kUnavailable && !service.redis_url.empty();) {
     if (!said) {
       log::warn("waiting for Redis", {{"error", admin.error().message}});
       said = true;
@@ -133,8 +134,8 @@ int run_serve(const Config& config) {
   if (!admin->empty() && service.admin_password.empty()) {
     // Shown once, on the console only, never in the structured log.
     std::cerr << "Created user '" << service.admin_username << "' with password: " << *admin
-              << "\n(shown once; change it with `polyvox users passwd "
-              << service.admin_username << "`)\n";
+              << "\n(shown once; change it with `polyvox users passwd " << service.admin_username
+              << "`)\n";
   }
 
   ApiDeps deps;
@@ -172,12 +173,12 @@ int run_serve(const Config& config) {
   const WorkerOptions options = worker_options(rt, "embedded");
   if (!rt.distributed() && options.concurrency > 0) {
     workers = std::make_unique<WorkerPool>(*rt.backend.queue, *rt.backend.jobs, *rt.blobs,
-                                           *rt.providers, *rt.diacritizer, rt.cache.get(),
-                                           rt.clock, rt.metrics, options);
+                                           *rt.providers, *rt.diacritizer, rt.cache.get(), rt.clock,
+                                           rt.metrics, options);
     CleanupOptions cleanup_options = service.cleanup;
     cleanup_options.temp_dirs = {options.scratch_dir};
-    cleanup = std::make_unique<CleanupScheduler>(*rt.backend.jobs, *rt.blobs, rt.clock,
-                                                 cleanup_options);
+    cleanup =
+        std::make_unique<CleanupScheduler>(*rt.backend.jobs, *rt.blobs, rt.clock, cleanup_options);
   }
 
   if (Status started = server.start(); !started) {
@@ -193,8 +194,8 @@ int run_serve(const Config& config) {
              {"mode", rt.distributed() ? "distributed" : "embedded"},
              {"workers", static_cast<long long>(workers ? options.concurrency : 0)}});
   std::cerr << "Polyvox is listening on " << url << "  (API docs: " << url << "/docs)\n"
-            << "Log in: curl -d 'username=" << service.admin_username
-            << "&password=...' " << url << "/token\n";
+            << "Log in: curl -d 'username=" << service.admin_username << "&password=...' " << url
+            << "/token\n";
 
   const int received = wait_for_stop_signal();
   log::info("shutting down", {{"signal", static_cast<long long>(received)}});
@@ -221,16 +222,17 @@ int run_worker(const Config& config) {
   }
   Runtime& rt = **opened;
   const WorkerOptions options = worker_options(rt, "worker");
-  WorkerPool workers(*rt.backend.queue, *rt.backend.jobs, *rt.blobs, *rt.providers,
-                     *rt.diacritizer, rt.cache.get(), rt.clock, rt.metrics, options);
+  WorkerPool workers(*rt.backend.queue, *rt.backend.jobs, *rt.blobs, *rt.providers, *rt.diacritizer,
+                     rt.cache.get(), rt.clock, rt.metrics, options);
   CleanupOptions cleanup_options = service.cleanup;
   cleanup_options.temp_dirs = {options.scratch_dir};
   cleanup_options.leads_job_cleanup = rt.backend.leads_periodic_work;  // one worker node at a time
   CleanupScheduler cleanup(*rt.backend.jobs, *rt.blobs, rt.clock, cleanup_options);
   workers.start();
   cleanup.start();
-  log::info("polyvox worker started", {{"worker", options.worker_id},
-                                       {"concurrency", static_cast<long long>(options.concurrency)}});
+  log::info("polyvox worker started",
+            {{"worker", options.worker_id},
+             {"concurrency", static_cast<long long>(options.concurrency)}});
   const int received = wait_for_stop_signal();
   log::info("shutting down", {{"signal", static_cast<long long>(received)}});
   cleanup.stop();

@@ -24,8 +24,8 @@ int run_voices(const std::string& provider_name, const Config& config) {
   std::printf("%-10s %-28s %-24s %-16s %s\n", "PROVIDER", "VOICE", "ID", "LANGUAGE", "GENDER");
   for (const auto& name : names) {
     for (const auto& v : providers->find(name)->live_voices()) {
-      std::printf("%-10s %-28s %-24s %-16s %s\n", name.c_str(), v.name.c_str(),
-                  v.voice_id.c_str(), v.language.c_str(), v.gender.c_str());
+      std::printf("%-10s %-28s %-24s %-16s %s\n", name.c_str(), v.name.c_str(), v.voice_id.c_str(),
+                  v.language.c_str(), v.gender.c_str());
     }
   }
   return 0;

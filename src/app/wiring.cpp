@@ -12,21 +12,21 @@
 #include "jobs/redis/redis_url.h"
 #include "jobs/redis/redis_user_store.h"
 #include "jobs/sqlite/sqlite_backend.h"
+#include "log/log.h"
 #include "providers/elevenlabs_provider.h"
 #include "providers/espeak_provider.h"
 #include "providers/flite_provider.h"
 #include "providers/ghaymah_pro_provider.h"
 #include "providers/kokoro_provider.h"
 #include "providers/openai_provider.h"
-#include "log/log.h"
 #include "providers/resilient_provider.h"
-#include "text/http_diacritizer.h"
 #include "storage/cloudinary_blob_store.h"
 #include "storage/local_blob_store.h"
 #include "storage/mirror_blob_store.h"
 #include "storage/s3_blob_store.h"
 #include "text/caching_diacritizer.h"
 #include "text/embedded_diacritizer.h"
+#include "text/http_diacritizer.h"
 #include "text/lazy_diacritizer.h"
 
 namespace polyvox {
@@ -164,9 +164,9 @@ Result<std::unique_ptr<BlobStore>> make_blob_store(const std::string& kind, cons
         new LocalBlobStore(std::filesystem::path(config.service.data_dir) / "blobs"));
   }
   if (kind == "s3") {
-    for (const auto& [name, value] : {std::pair{"S3_BUCKET_NAME", &s.s3_bucket},
-                                      std::pair{"S3_ACCESS_KEY", &s.s3_access_key},
-                                      std::pair{"S3_SECRET_KEY", &s.s3_secret_key}}) {
+    for (const auto& [name, value] :
+         {std::pair{"S3_BUCKET_NAME", &s.s3_bucket}, std::pair{"S3_ACCESS_KEY", &s.s3_access_key},
+          std::pair{"S3_SECRET_KEY", &s.s3_secret_key}}) {
       if (value->empty()) return invalid_input(name, "must be set for the s3 storage backend");
     }
     S3Options options;

@@ -99,8 +99,7 @@ Result<AssemblyResult> assemble_mp3(std::size_t count, const SegmentSource& sour
     return Error{ErrorKind::kInvalidInput, "the result is too large for one MP3 file", ""};
   }
   if (!rewrite_info_tag(info_frame, *stream_header, static_cast<uint32_t>(audio_frames),
-                        static_cast<uint32_t>(total_bytes), first_delay, last_padding,
-                        music_crc)) {
+                        static_cast<uint32_t>(total_bytes), first_delay, last_padding, music_crc)) {
     return segment_error(0, "cannot rewrite the Info tag");
   }
   if (std::fseek(out, 0, SEEK_SET) != 0) {

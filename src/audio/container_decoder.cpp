@@ -21,10 +21,7 @@ extern "C" {
 namespace polyvox::audio {
 namespace {
 
-
-Error undecodable(const std::string& what) {
-  return Error{ErrorKind::kSynthesisFailed, what, ""};
-}
+Error undecodable(const std::string& what) { return Error{ErrorKind::kSynthesisFailed, what, ""}; }
 
 std::string av_error_string(int code) {
   char buf[AV_ERROR_MAX_STRING_SIZE] = {};
@@ -73,11 +70,19 @@ struct MemoryReader {
     auto* self = static_cast<MemoryReader*>(opaque);
     const auto size = static_cast<int64_t>(self->bytes->size());
     switch (whence & ~AVSEEK_FORCE) {
-      case AVSEEK_SIZE: return size;
-      case SEEK_SET: self->pos = offset; break;
-      case SEEK_CUR: self->pos += offset; break;
-      case SEEK_END: self->pos = size + offset; break;
-      default: return -1;
+      case AVSEEK_SIZE:
+        return size;
+      case SEEK_SET:
+        self->pos = offset;
+        break;
+      case SEEK_CUR:
+        self->pos += offset;
+        break;
+      case SEEK_END:
+        self->pos = size + offset;
+        break;
+      default:
+        return -1;
     }
     self->pos = std::clamp<int64_t>(self->pos, 0, size);
     return self->pos;
@@ -88,15 +93,15 @@ struct MemoryReader {
 Status convert_into(SwrContext* swr, const AVFrame* frame, int in_rate, int out_rate,
                     std::vector<float>& out) {
   const int in_samples = frame ? frame->nb_samples : 0;
-  const int capacity =
-      static_cast<int>(av_rescale_rnd(swr_get_delay(swr, in_rate) + in_samples, out_rate, in_rate,
-                                      AV_ROUND_UP)) + 16;
+  const int capacity = static_cast<int>(av_rescale_rnd(swr_get_delay(swr, in_rate) + in_samples,
+                                                       out_rate, in_rate, AV_ROUND_UP)) +
+                       16;
   const std::size_t old_size = out.size();
   out.resize(old_size + capacity);
   uint8_t* dst = reinterpret_cast<uint8_t*>(out.data() + old_size);
-  const int got = swr_convert(swr, &dst, capacity,
-                              frame ? const_cast<const uint8_t**>(frame->extended_data) : nullptr,
-                              in_samples);
+  const int got =
+      swr_convert(swr, &dst, capacity,
+                  frame ? const_cast<const uint8_t**>(frame->extended_data) : nullptr, in_samples);
   if (got < 0) {
     out.resize(old_size);
     return Error{ErrorKind::kInternal, "resampler failed: " + av_error_string(got), ""};
@@ -104,7 +109,6 @@ Status convert_into(SwrContext* swr, const AVFrame* frame, int in_rate, int out_
   out.resize(old_size + got);
   return Status::success();
 }
-
 
 Result<PcmBuffer> decode_container(const EncodedAudio& audio) {
   constexpr int kIoBufferSize = 1 << 15;
@@ -166,8 +170,8 @@ Result<PcmBuffer> decode_container(const EncodedAudio& audio) {
         }
         swr.reset(raw_swr);
       }
-      Status converted = convert_into(swr.get(), frame.get(), frame->sample_rate,
-                                      pcm.sample_rate, pcm.samples);
+      Status converted =
+          convert_into(swr.get(), frame.get(), frame->sample_rate, pcm.sample_rate, pcm.samples);
       av_frame_unref(frame.get());
       if (!converted) return converted;
     }
@@ -204,8 +208,7 @@ Result<PcmBuffer> decode_container(const EncodedAudio& audio) {
 }  // namespace polyvox::audio
 
 extern "C" __attribute__((visibility("default"))) bool polyvox_decode_container(
-    const polyvox::audio::EncodedAudio* audio, polyvox::audio::PcmBuffer* out,
-    std::string* error) {
+    const polyvox::audio::EncodedAudio* audio, polyvox::audio::PcmBuffer* out, std::string* error) {
   static const bool quiet = (av_log_set_level(AV_LOG_QUIET), true);  // errors come back as values
   (void)quiet;
   auto decoded = polyvox::audio::decode_container(*audio);

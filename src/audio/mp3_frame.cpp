@@ -50,14 +50,14 @@ constexpr CrcTables kCrcTables = make_crc_tables();
 // Layout of the Xing tag and its LAME extension inside a frame.
 constexpr std::size_t kXingFlagsOffset = 4;
 constexpr uint32_t kFlagFrames = 1, kFlagBytes = 2, kFlagToc = 4, kFlagQuality = 8;
-constexpr std::size_t kLameDelayOffset = 21;    // within the LAME extension
+constexpr std::size_t kLameDelayOffset = 21;  // within the LAME extension
 constexpr std::size_t kLameMusicLength = 28;
 constexpr std::size_t kLameMusicCrc = 32;
 constexpr std::size_t kLameTagCrc = 34;
 constexpr std::size_t kLameExtensionBytes = 36;
 
 struct XingLayout {
-  std::size_t tag = 0;    // offset of "Xing"/"Info" in the frame
+  std::size_t tag = 0;  // offset of "Xing"/"Info" in the frame
   uint32_t flags = 0;
   std::size_t frames = 0, bytes = 0, toc = 0, quality = 0;  // 0 = absent
   std::size_t lame = 0;                                     // 0 = absent
@@ -121,7 +121,8 @@ std::optional<Mp3FrameHeader> parse_mp3_frame_header(std::span<const uint8_t> by
   f.padded = ((h >> 9) & 1) != 0;
   f.channels = ((h >> 6) & 3) == 3 ? 1 : 2;
   f.bitrate_kbps = kBitrates[f.mpeg_version == 1 ? 0 : 1][f.layer - 1][bitrate_index];
-  f.sample_rate = kSampleRates[rate_index] / (f.mpeg_version == 1 ? 1 : (f.mpeg_version == 2 ? 2 : 4));
+  f.sample_rate =
+      kSampleRates[rate_index] / (f.mpeg_version == 1 ? 1 : (f.mpeg_version == 2 ? 2 : 4));
   const bool lsf = f.mpeg_version != 1;
   if (f.layer == 1) {
     f.samples_per_frame = 384;
@@ -132,7 +133,8 @@ std::optional<Mp3FrameHeader> parse_mp3_frame_header(std::span<const uint8_t> by
     f.frame_bytes = coefficient * f.bitrate_kbps * 1000 / f.sample_rate + (f.padded ? 1 : 0);
   }
   if (f.layer == 3) {
-    f.side_info_bytes = f.mpeg_version == 1 ? (f.channels == 1 ? 17 : 32) : (f.channels == 1 ? 9 : 17);
+    f.side_info_bytes =
+        f.mpeg_version == 1 ? (f.channels == 1 ? 17 : 32) : (f.channels == 1 ? 9 : 17);
   }
   return f;
 }
@@ -142,8 +144,8 @@ Mp3Extent mp3_audio_extent(std::span<const uint8_t> file) {
   // ID3v2 tags (possibly several) at the start: "ID3", version, flags, 4 syncsafe size bytes.
   while (e.begin + 10 <= file.size() && std::memcmp(file.data() + e.begin, "ID3", 3) == 0) {
     const uint8_t* p = file.data() + e.begin;
-    const std::size_t size = (std::size_t{p[6]} << 21) | (std::size_t{p[7]} << 14) |
-                             (std::size_t{p[8]} << 7) | p[9];
+    const std::size_t size =
+        (std::size_t{p[6]} << 21) | (std::size_t{p[7]} << 14) | (std::size_t{p[8]} << 7) | p[9];
     const bool footer = (p[5] & 0x10) != 0;
     e.begin += 10 + size + (footer ? 10 : 0);
   }
@@ -180,9 +182,9 @@ std::optional<XingTag> parse_xing_tag(std::span<const uint8_t> frame,
   return tag;
 }
 
-bool rewrite_info_tag(std::span<uint8_t> frame, const Mp3FrameHeader& header,
-                      uint32_t audio_frames, uint32_t stream_bytes, int encoder_delay,
-                      int encoder_padding, uint16_t music_crc) {
+bool rewrite_info_tag(std::span<uint8_t> frame, const Mp3FrameHeader& header, uint32_t audio_frames,
+                      uint32_t stream_bytes, int encoder_delay, int encoder_padding,
+                      uint16_t music_crc) {
   auto layout = locate_xing(frame, header);
   if (!layout || !layout->lame || !layout->frames || !layout->bytes) return false;
   uint8_t* f = frame.data();

@@ -42,7 +42,7 @@ Mp3Extent mp3_audio_extent(std::span<const uint8_t> file);
 
 // A Xing ("Xing" = VBR, "Info" = CBR) tag frame, with the LAME extension when present.
 struct XingTag {
-  bool cbr_info = false;          // "Info" rather than "Xing"
+  bool cbr_info = false;           // "Info" rather than "Xing"
   std::optional<uint32_t> frames;  // audio frames, the tag frame excluded
   std::optional<uint32_t> bytes;   // bytes of the stream, the tag frame included
   bool has_lame = false;
@@ -58,9 +58,9 @@ std::optional<XingTag> parse_xing_tag(std::span<const uint8_t> frame, const Mp3F
 // `audio_frames` frames totalling `stream_bytes` bytes (tag frame included) with the given
 // encoder delay and padding: frame count, byte count, linear seek table, LAME delay/padding,
 // music length, music CRC and the tag's own CRC. Returns false when `frame` has no LAME Info tag.
-bool rewrite_info_tag(std::span<uint8_t> frame, const Mp3FrameHeader& header,
-                      uint32_t audio_frames, uint32_t stream_bytes, int encoder_delay,
-                      int encoder_padding, uint16_t music_crc);
+bool rewrite_info_tag(std::span<uint8_t> frame, const Mp3FrameHeader& header, uint32_t audio_frames,
+                      uint32_t stream_bytes, int encoder_delay, int encoder_padding,
+                      uint16_t music_crc);
 
 // CRC-16 as LAME computes it for its tag and for the music data (CRC-16/ARC: reflected
 // polynomial 0xA001, initial value `crc`).

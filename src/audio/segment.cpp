@@ -89,8 +89,8 @@ Result<EncodedSegment> encode_mp3(std::span<const float> speech, const Mp3Segmen
   if (tag_size == 0 || tag_size > out.size()) return encoder_error("no Info tag");
   std::memcpy(out.data(), tag, tag_size);
 
-  const auto bytes = std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(out.data()),
-                                              out.size());
+  const auto bytes =
+      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(out.data()), out.size());
   if (plan.frames > 0 && count_audio_frames(bytes) != plan.frames) {
     return encoder_error("frame count differs from the gapless plan");
   }

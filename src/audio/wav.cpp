@@ -24,13 +24,13 @@ std::string wav_header(uint32_t data_bytes, int sample_rate) {
   h += "RIFF";
   put_le(h, 36 + data_bytes, 4);
   h += "WAVEfmt ";
-  put_le(h, 16, 4);                   // fmt chunk size
-  put_le(h, 1, 2);                    // PCM
-  put_le(h, 1, 2);                    // mono
+  put_le(h, 16, 4);  // fmt chunk size
+  put_le(h, 1, 2);   // PCM
+  put_le(h, 1, 2);   // mono
   put_le(h, static_cast<uint32_t>(sample_rate), 4);
   put_le(h, static_cast<uint32_t>(sample_rate) * 2, 4);  // byte rate
-  put_le(h, 2, 2);                    // block align
-  put_le(h, 16, 2);                   // bits per sample
+  put_le(h, 2, 2);                                       // block align
+  put_le(h, 16, 2);                                      // bits per sample
   h += "data";
   put_le(h, data_bytes, 4);
   return h;

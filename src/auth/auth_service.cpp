@@ -31,9 +31,8 @@ Result<IssuedToken> AuthService::login(const std::string& username, const std::s
   }
   auto user = users_.find_user(username);
   if (!user) return user.take_error();
-  const bool valid = user->has_value()
-                         ? verify_password(password, (*user)->password_hash)
-                         : (verify_password(password, dummy_hash_), false);
+  const bool valid = user->has_value() ? verify_password(password, (*user)->password_hash)
+                                       : (verify_password(password, dummy_hash_), false);
   if (!valid) {
     throttle_.record_failure(username, client_address);
     return unauthenticated("Incorrect username or password");

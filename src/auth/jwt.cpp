@@ -71,9 +71,9 @@ Result<TokenClaims> JwtSigner::verify(const std::string& token, int64_t now_s) c
     return invalid("algorithm must be HS256");
   }
   jwt_t* raw = nullptr;
-  const int rc = jwt_decode(&raw, token.c_str(),
-                            reinterpret_cast<const unsigned char*>(key_.data()),
-                            static_cast<int>(key_.size()));
+  const int rc =
+      jwt_decode(&raw, token.c_str(), reinterpret_cast<const unsigned char*>(key_.data()),
+                 static_cast<int>(key_.size()));
   JwtPtr jwt(raw);
   if (rc != 0 || !jwt) return invalid("bad signature or encoding");
   if (jwt_get_alg(jwt.get()) != JWT_ALG_HS256) return invalid("algorithm must be HS256");

@@ -24,13 +24,13 @@ class LoginThrottle {
 };
 
 struct ThrottlePolicy {
-  int free_failures = 5;            // failures of one user from one address before locking
-  int free_address_failures = 50;   // failures from one address, any user
-  int free_user_failures = 20;      // failures for one user, any address
-  int64_t window_s = 900;           // failures older than this are forgotten
-  int64_t first_lock_s = 1;         // lock after the first failure past the free ones...
-  int64_t max_lock_s = 300;         // ...doubling with each further failure, up to this
-  std::size_t max_entries = 100000; // memory bound: the oldest entries are dropped past it
+  int free_failures = 5;             // failures of one user from one address before locking
+  int free_address_failures = 50;    // failures from one address, any user
+  int free_user_failures = 20;       // failures for one user, any address
+  int64_t window_s = 900;            // failures older than this are forgotten
+  int64_t first_lock_s = 1;          // lock after the first failure past the free ones...
+  int64_t max_lock_s = 300;          // ...doubling with each further failure, up to this
+  std::size_t max_entries = 100000;  // memory bound: the oldest entries are dropped past it
 };
 
 // Thread-safe.

@@ -8,8 +8,8 @@
 namespace polyvox {
 
 struct PasswordHashCost {
-  unsigned long long ops = 2;                    // passes over memory
-  std::size_t memory_bytes = 19 * 1024 * 1024;   // OWASP's argon2id minimum: 19 MiB, 2 passes
+  unsigned long long ops = 2;                   // passes over memory
+  std::size_t memory_bytes = 19 * 1024 * 1024;  // OWASP's argon2id minimum: 19 MiB, 2 passes
 };
 
 // An encoded argon2id hash ("$argon2id$v=19$m=...") of `password` with a random salt.

@@ -27,7 +27,7 @@ enum class ErrorKind {
 struct Error {
   ErrorKind kind = ErrorKind::kInternal;
   std::string message;
-  std::string field;  // JSON path such as "blocks[3].wait_after_ms"; empty when not about input
+  std::string field;      // JSON path such as "blocks[3].wait_after_ms"; empty when not about input
   int retry_after_s = 0;  // for kRateLimited and kUnavailable: when to try again (0 = unknown)
 
   // "field: message" when a field is known, else the message.
@@ -42,8 +42,8 @@ inline Error invalid_input(std::string field, std::string message) {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : state_(std::move(value)) {}          // NOLINT: implicit by design
-  Result(Error error) : state_(std::move(error)) {}      // NOLINT: implicit by design
+  Result(T value) : state_(std::move(value)) {}      // NOLINT: implicit by design
+  Result(Error error) : state_(std::move(error)) {}  // NOLINT: implicit by design
 
   bool ok() const { return state_.index() == 0; }
   explicit operator bool() const { return ok(); }

@@ -24,13 +24,13 @@ struct VoiceChoice {
 };
 
 struct BlockSpec {
-  std::string text;           // trimmed, non-empty, valid UTF-8
-  int wait_after_ms = 0;      // digital silence after the block's speech
-  std::string provider;       // provider name as configured (e.g. "espeak")
-  std::string voice = "default";  // as the user wrote it; providers resolve it
-  bool arabic = false;        // diacritize before synthesis
+  std::string text;                   // trimmed, non-empty, valid UTF-8
+  int wait_after_ms = 0;              // digital silence after the block's speech
+  std::string provider;               // provider name as configured (e.g. "espeak")
+  std::string voice = "default";      // as the user wrote it; providers resolve it
+  bool arabic = false;                // diacritize before synthesis
   std::vector<VoiceChoice> fallback;  // tried in order when the provider cannot speak the block
-  bool cache = true;          // false: never served from nor stored in the audio cache
+  bool cache = true;                  // false: never served from nor stored in the audio cache
 };
 
 struct JobSpec {
@@ -41,10 +41,10 @@ struct JobSpec {
 
 // Validation limits; every default is the documented one.
 struct JobLimits {
-  std::size_t max_blocks = 1000;       // at least 1 block is always required
-  std::size_t max_text_chars = 5000;   // Unicode code points, after trimming
-  int max_pause_ms = 60000;            // wait_after_ms range is 0..max_pause_ms
-  std::size_t max_fallbacks = 5;       // entries of a block's "fallback"
+  std::size_t max_blocks = 1000;      // at least 1 block is always required
+  std::size_t max_text_chars = 5000;  // Unicode code points, after trimming
+  int max_pause_ms = 60000;           // wait_after_ms range is 0..max_pause_ms
+  std::size_t max_fallbacks = 5;      // entries of a block's "fallback"
 };
 
 }  // namespace polyvox

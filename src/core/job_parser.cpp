@@ -39,14 +39,22 @@ std::string join(const std::vector<std::string>& items, std::size_t max_items = 
 
 const char* type_name(const json& v) {
   switch (v.type()) {
-    case json::value_t::null: return "null";
-    case json::value_t::boolean: return "a boolean";
-    case json::value_t::string: return "a string";
-    case json::value_t::array: return "an array";
-    case json::value_t::object: return "an object";
-    case json::value_t::binary: return "binary";
-    case json::value_t::discarded: return "nothing";
-    default: return "a number";
+    case json::value_t::null:
+      return "null";
+    case json::value_t::boolean:
+      return "a boolean";
+    case json::value_t::string:
+      return "a string";
+    case json::value_t::array:
+      return "an array";
+    case json::value_t::object:
+      return "an object";
+    case json::value_t::binary:
+      return "binary";
+    case json::value_t::discarded:
+      return "nothing";
+    default:
+      return "a number";
   }
 }
 
@@ -141,8 +149,8 @@ class Parser {
         auto ms = as_integer(value);
         if (!ms) return invalid_input(field, "must be an integer");
         if (*ms < 0 || *ms > options_.limits.max_pause_ms) {
-          return invalid_input(field, "must be between 0 and " +
-                                          std::to_string(options_.limits.max_pause_ms));
+          return invalid_input(
+              field, "must be between 0 and " + std::to_string(options_.limits.max_pause_ms));
         }
         block.wait_after_ms = static_cast<int>(*ms);
       } else if (key == "provider") {
@@ -166,9 +174,9 @@ class Parser {
         if (value.is_null()) continue;
         if (!value.is_array()) return wrong_type(field, "an array", value);
         if (value.size() > options_.limits.max_fallbacks) {
-          return invalid_input(field, "must have at most " +
-                                          std::to_string(options_.limits.max_fallbacks) +
-                                          " entries");
+          return invalid_input(
+              field,
+              "must have at most " + std::to_string(options_.limits.max_fallbacks) + " entries");
         }
         for (std::size_t k = 0; k < value.size(); ++k) {
           auto choice = parse_choice(value[k], field + "[" + std::to_string(k) + "]");
@@ -199,9 +207,8 @@ class Parser {
     if (!providers_.has_voice(provider, voice)) {
       return Error{ErrorKind::kUnknownVoice,
                    "unknown voice " + in_quotes(voice) + " for provider " + in_quotes(provider) +
-                       "; available voices include: " +
-                       join(providers_.example_voices(provider)) + " (see `polyvox voices " +
-                       provider + "`)",
+                       "; available voices include: " + join(providers_.example_voices(provider)) +
+                       " (see `polyvox voices " + provider + "`)",
                    path + ".voice"};
     }
     return Status::success();

@@ -16,7 +16,7 @@ struct BlockTiming {
   std::string voice;
   int64_t offset_samples = 0;  // where the block's speech starts in the file
   int64_t speech_samples = 0;
-  int64_t pause_samples = 0;   // digital silence after the speech
+  int64_t pause_samples = 0;  // digital silence after the speech
 };
 
 struct Manifest {

@@ -112,8 +112,8 @@ std::string MetricsRegistry::render() const {
                  std::to_string(counts[i]) + "\n";
         }
         out += name + "_sum" + labels_text(names, values) + " " + number(h.sum()) + "\n";
-        out += name + "_count" + labels_text(names, values) + " " + std::to_string(h.count()) +
-               "\n";
+        out +=
+            name + "_count" + labels_text(names, values) + " " + std::to_string(h.count()) + "\n";
       });
     } else if (e.gauge) {
       out += "# HELP " + name + " " + e.help + "\n# TYPE " + name + " gauge\n";

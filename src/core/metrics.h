@@ -27,9 +27,8 @@ class Counter {
 // Latency histogram with fixed bucket bounds in seconds.
 class Histogram {
  public:
-  static constexpr std::array<double, 14> kBounds = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-                                                     0.05,   0.1,   0.25,   0.5,   1.0,  2.5,
-                                                     5.0,    10.0};
+  static constexpr std::array<double, 14> kBounds = {
+      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0};
   void observe(double seconds);
   // Cumulative counts per bound, then +Inf; the sum of observations.
   std::array<uint64_t, kBounds.size() + 1> cumulative() const;

@@ -38,9 +38,20 @@ int32_t decode_at(std::string_view text, std::size_t& i) {
 
 bool is_space(int32_t cp) {
   switch (cp) {
-    case ' ': case '\t': case '\n': case '\r': case '\v': case '\f':
-    case 0x00A0: case 0x1680: case 0x2028: case 0x2029: case 0x202F: case 0x205F:
-    case 0x3000: case 0xFEFF:
+    case ' ':
+    case '\t':
+    case '\n':
+    case '\r':
+    case '\v':
+    case '\f':
+    case 0x00A0:
+    case 0x1680:
+    case 0x2028:
+    case 0x2029:
+    case 0x202F:
+    case 0x205F:
+    case 0x3000:
+    case 0xFEFF:
       return true;
     default:
       return cp >= 0x2000 && cp <= 0x200B;

@@ -9,14 +9,11 @@ namespace {
 
 constexpr const char* kJobStatusNames[] = {"queued", "processing", "completed", "failed",
                                            "cancelled"};
-constexpr const char* kBlockStatusNames[] = {"queued", "processing", "done", "failed",
-                                             "cancelled"};
+constexpr const char* kBlockStatusNames[] = {"queued", "processing", "done", "failed", "cancelled"};
 
 }  // namespace
 
-const char* job_status_name(JobStatus status) {
-  return kJobStatusNames[static_cast<int>(status)];
-}
+const char* job_status_name(JobStatus status) { return kJobStatusNames[static_cast<int>(status)]; }
 
 const char* block_status_name(BlockStatus status) {
   return kBlockStatusNames[static_cast<int>(status)];

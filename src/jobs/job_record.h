@@ -36,7 +36,7 @@ struct BlockResult {
   std::string segment_key;  // BlobStore key of the encoded segment
   int64_t speech_samples = 0;
   int64_t pause_samples = 0;
-  std::string provider;     // who finally spoke
+  std::string provider;  // who finally spoke
   std::string voice_id;
   std::vector<ProviderUsage> usage;  // what rendering the block cost, per provider asked
 };
@@ -45,8 +45,8 @@ struct BlockRecord {
   std::size_t index = 0;
   BlockSpec spec;
   BlockStatus status = BlockStatus::kQueued;
-  int attempts = 0;         // times a worker claimed the block's task
-  std::string error;        // last error; the final one when failed
+  int attempts = 0;                   // times a worker claimed the block's task
+  std::string error;                  // last error; the final one when failed
   std::optional<BlockResult> result;  // when done
 };
 
@@ -58,16 +58,16 @@ struct AssemblyOutcome {
 };
 
 struct JobRecord {
-  std::string id;          // UUID v4
-  std::string owner;       // user name
+  std::string id;     // UUID v4
+  std::string owner;  // user name
   std::string project_id;
   OutputFormat output_format = OutputFormat::kMp3;
   JobStatus status = JobStatus::kQueued;
   std::size_t blocks_total = 0;
-  std::size_t blocks_done = 0;   // never decreases
-  std::string error;             // why the job failed
+  std::size_t blocks_done = 0;            // never decreases
+  std::string error;                      // why the job failed
   std::optional<AssemblyOutcome> result;  // when completed
-  int64_t created_at_ms = 0;     // Unix epoch milliseconds
+  int64_t created_at_ms = 0;              // Unix epoch milliseconds
   int64_t updated_at_ms = 0;
   std::vector<BlockRecord> blocks;  // filled only when asked for
 };

@@ -36,10 +36,14 @@ std::shared_ptr<spdlog::logger> logger() {
 
 const char* level_name(Level level) {
   switch (level) {
-    case Level::kDebug: return "debug";
-    case Level::kInfo: return "info";
-    case Level::kWarn: return "warning";
-    case Level::kError: return "error";
+    case Level::kDebug:
+      return "debug";
+    case Level::kInfo:
+      return "info";
+    case Level::kWarn:
+      return "warning";
+    case Level::kError:
+      return "error";
   }
   return "info";
 }
@@ -61,9 +65,12 @@ nlohmann::json to_json(const Value& v) {
   return std::visit(
       [](const auto& x) -> nlohmann::json {
         using T = std::decay_t<decltype(x)>;
-        if constexpr (std::is_same_v<T, std::string_view>) return std::string(x);
-        else if constexpr (std::is_same_v<T, const char*>) return std::string(x ? x : "");
-        else return x;
+        if constexpr (std::is_same_v<T, std::string_view>)
+          return std::string(x);
+        else if constexpr (std::is_same_v<T, const char*>)
+          return std::string(x ? x : "");
+        else
+          return x;
       },
       v);
 }
@@ -71,14 +78,22 @@ nlohmann::json to_json(const Value& v) {
 }  // namespace
 
 void configure(std::string_view level, std::string_view format) {
-  if (level.empty() || level == "info" || level == "INFO") g_level = static_cast<int>(Level::kInfo);
-  else if (level == "debug" || level == "DEBUG") g_level = static_cast<int>(Level::kDebug);
-  else if (level == "warning" || level == "warn" || level == "WARNING") g_level = static_cast<int>(Level::kWarn);
-  else if (level == "error" || level == "ERROR") g_level = static_cast<int>(Level::kError);
-  else throw std::invalid_argument("LOG_LEVEL must be debug, info, warning or error");
-  if (format.empty() || format == "json") g_json = true;
-  else if (format == "text") g_json = false;
-  else throw std::invalid_argument("LOG_FORMAT must be json or text");
+  if (level.empty() || level == "info" || level == "INFO")
+    g_level = static_cast<int>(Level::kInfo);
+  else if (level == "debug" || level == "DEBUG")
+    g_level = static_cast<int>(Level::kDebug);
+  else if (level == "warning" || level == "warn" || level == "WARNING")
+    g_level = static_cast<int>(Level::kWarn);
+  else if (level == "error" || level == "ERROR")
+    g_level = static_cast<int>(Level::kError);
+  else
+    throw std::invalid_argument("LOG_LEVEL must be debug, info, warning or error");
+  if (format.empty() || format == "json")
+    g_json = true;
+  else if (format == "text")
+    g_json = false;
+  else
+    throw std::invalid_argument("LOG_FORMAT must be json or text");
 }
 
 void write_to_stderr() { g_stderr = true; }

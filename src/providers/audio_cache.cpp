@@ -110,10 +110,10 @@ std::optional<audio::EncodedAudio> DiskAudioCache::get(const std::string& key) {
   }
   audio::EncodedAudio audio;
   audio.encoding = static_cast<audio::AudioEncoding>(content[0]);
-  audio.sample_rate = static_cast<int>(static_cast<uint8_t>(content[1]) |
-                                       (static_cast<uint8_t>(content[2]) << 8) |
-                                       (static_cast<uint8_t>(content[3]) << 16) |
-                                       (static_cast<uint32_t>(static_cast<uint8_t>(content[4])) << 24));
+  audio.sample_rate =
+      static_cast<int>(static_cast<uint8_t>(content[1]) | (static_cast<uint8_t>(content[2]) << 8) |
+                       (static_cast<uint8_t>(content[3]) << 16) |
+                       (static_cast<uint32_t>(static_cast<uint8_t>(content[4])) << 24));
   audio.bytes = content.substr(kHeader);
   if (hits_) hits_->add();
   return audio;
@@ -128,8 +128,7 @@ void DiskAudioCache::put(const std::string& key, const audio::EncodedAudio& audi
   {
     std::ofstream out(temp, std::ios::binary | std::ios::trunc);
     const auto rate = static_cast<uint32_t>(audio.sample_rate);
-    const char header[kHeader] = {static_cast<char>(audio.encoding),
-                                  static_cast<char>(rate & 0xFF),
+    const char header[kHeader] = {static_cast<char>(audio.encoding), static_cast<char>(rate & 0xFF),
                                   static_cast<char>((rate >> 8) & 0xFF),
                                   static_cast<char>((rate >> 16) & 0xFF),
                                   static_cast<char>((rate >> 24) & 0xFF)};

@@ -51,8 +51,8 @@ std::vector<std::pair<int, std::string>> voice_languages(const espeak_VOICE* v) 
 // Sample rate once initialized (> 0), or the error of the one initialization attempt.
 int initialize_once() {
   static int rate = [] {
-    const int r = espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, 0, nullptr,
-                                    espeakINITIALIZE_DONT_EXIT);
+    const int r =
+        espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, 0, nullptr, espeakINITIALIZE_DONT_EXIT);
     if (r > 0) espeak_SetSynthCallback(&collect_samples);
     return r;
   }();
@@ -144,9 +144,8 @@ Result<audio::EncodedAudio> EspeakProvider::synthesize(const SynthesisRequest& r
       return Error{ErrorKind::kSynthesisFailed,
                    "espeak-ng cannot load voice '" + request.voice_id + "'", ""};
     }
-    const espeak_ERROR rc =
-        espeak_Synth(request.text.c_str(), request.text.size() + 1, 0, POS_CHARACTER, 0,
-                     espeakCHARS_UTF8, nullptr, &sink);
+    const espeak_ERROR rc = espeak_Synth(request.text.c_str(), request.text.size() + 1, 0,
+                                         POS_CHARACTER, 0, espeakCHARS_UTF8, nullptr, &sink);
     if (rc != EE_OK) {
       return Error{ErrorKind::kSynthesisFailed, "espeak-ng synthesis failed", ""};
     }

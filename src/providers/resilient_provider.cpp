@@ -9,13 +9,17 @@ ResilientProvider::ResilientProvider(std::unique_ptr<Provider> inner, const Cloc
     : inner_(std::move(inner)), options_(options), breaker_(clock, options.breaker) {
   if (metrics) {
     const std::vector<std::string> labels{inner_->name()};
-    calls_ = &metrics->counter("polyvox_provider_calls_total", "Calls made to a provider",
-                               {"provider"}).with(labels);
-    failures_ = &metrics->counter("polyvox_provider_failures_total",
-                                  "Provider calls that failed", {"provider"}).with(labels);
-    short_circuited_ = &metrics->counter("polyvox_provider_short_circuited_total",
-                                         "Calls refused while the circuit was open",
-                                         {"provider"}).with(labels);
+    calls_ =
+        &metrics->counter("polyvox_provider_calls_total", "Calls made to a provider", {"provider"})
+             .with(labels);
+    failures_ = &metrics
+                     ->counter("polyvox_provider_failures_total", "Provider calls that failed",
+                               {"provider"})
+                     .with(labels);
+    short_circuited_ = &metrics
+                            ->counter("polyvox_provider_short_circuited_total",
+                                      "Calls refused while the circuit was open", {"provider"})
+                            .with(labels);
   }
 }
 
@@ -27,8 +31,8 @@ unsigned ResilientProvider::in_flight() const {
 Result<audio::EncodedAudio> ResilientProvider::synthesize(const SynthesisRequest& request) {
   if (const int64_t wait_ms = breaker_.admit(); wait_ms > 0) {
     if (short_circuited_) short_circuited_->add();
-    Error e{ErrorKind::kUnavailable,
-            "provider '" + name() + "' is failing; its circuit is open", ""};
+    Error e{ErrorKind::kUnavailable, "provider '" + name() + "' is failing; its circuit is open",
+            ""};
     e.retry_after_s = static_cast<int>((wait_ms + 999) / 1000);
     return e;
   }

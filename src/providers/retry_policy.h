@@ -12,8 +12,8 @@
 namespace polyvox {
 
 struct RetryPolicy {
-  int max_retries = 3;          // TASK_MAX_RETRIES: attempts after the first
-  int64_t base_ms = 2000;       // TASK_RETRY_DELAY_SECONDS
+  int max_retries = 3;     // TASK_MAX_RETRIES: attempts after the first
+  int64_t base_ms = 2000;  // TASK_RETRY_DELAY_SECONDS
   int64_t max_delay_ms = 300'000;
 
   // Rate limits, transient failures (5xx, timeouts, connection errors) and answers that failed

@@ -16,7 +16,7 @@ namespace polyvox {
 
 struct BlobInfo {
   uint64_t size = 0;
-  std::string etag;         // changes whenever the content changes
+  std::string etag;  // changes whenever the content changes
   int64_t modified_ms = 0;
 };
 

@@ -3,15 +3,26 @@
 namespace polyvox::arabic {
 namespace {
 
-constexpr std::array<char32_t, 6> kVowels = {kFatha, kFathatan, kDamma, kDammatan, kKasra, kKasratan};
+constexpr std::array<char32_t, 6> kVowels = {kFatha,    kFathatan, kDamma,
+                                             kDammatan, kKasra,    kKasratan};
 
 // Marks of each class, shadda first; second entry 0 when the class has one mark.
 constexpr std::array<std::array<char32_t, 2>, kNumClasses> kClassMarks = {{
     {0, 0},
-    {kFatha, 0}, {kFathatan, 0}, {kDamma, 0}, {kDammatan, 0}, {kKasra, 0}, {kKasratan, 0},
-    {kSukun, 0}, {kShadda, 0},
-    {kShadda, kFatha}, {kShadda, kFathatan}, {kShadda, kDamma}, {kShadda, kDammatan},
-    {kShadda, kKasra}, {kShadda, kKasratan},
+    {kFatha, 0},
+    {kFathatan, 0},
+    {kDamma, 0},
+    {kDammatan, 0},
+    {kKasra, 0},
+    {kKasratan, 0},
+    {kSukun, 0},
+    {kShadda, 0},
+    {kShadda, kFatha},
+    {kShadda, kFathatan},
+    {kShadda, kDamma},
+    {kShadda, kDammatan},
+    {kShadda, kKasra},
+    {kShadda, kKasratan},
 }};
 
 int vowel_index(char32_t cp) {

@@ -51,8 +51,8 @@ void add_bf16_product(const Eigen::RowVectorXf& h, const std::uint32_t* w, Eigen
       for (int k = 0; k < 8; ++k) {
         const __m512i both = _mm512_loadu_si512(pairs + 16 * k);
         acc[k] = _mm512_fmadd_ps(h_even, _mm512_castsi512_ps(_mm512_slli_epi32(both, 16)), acc[k]);
-        acc[k] = _mm512_fmadd_ps(h_odd, _mm512_castsi512_ps(_mm512_and_si512(both, high_half)),
-                                 acc[k]);
+        acc[k] =
+            _mm512_fmadd_ps(h_odd, _mm512_castsi512_ps(_mm512_and_si512(both, high_half)), acc[k]);
       }
     }
     for (int k = 0; k < 8; ++k) _mm512_storeu_ps(g.data() + block + 16 * k, acc[k]);
@@ -80,8 +80,8 @@ class TensorTable {
       if (t.at("name").get<std::string>() != name) continue;
       const auto shape = t.at("shape").get<std::vector<long>>();
       const auto offset = t.at("offset").get<std::size_t>();
-      const bool matches = cols == 0 ? shape == std::vector<long>{rows}
-                                     : shape == std::vector<long>{rows, cols};
+      const bool matches =
+          cols == 0 ? shape == std::vector<long>{rows} : shape == std::vector<long>{rows, cols};
       const std::size_t size = static_cast<std::size_t>(rows * std::max(cols, 1L));
       if (!matches || offset + size > count_) return false;
       RowMatrix m(rows, std::max(cols, 1L));

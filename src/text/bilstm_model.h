@@ -66,11 +66,11 @@ class BilstmModel {
 
  private:
   struct Direction {
-    RowMatrix w_ih_t;        // in x 4H (transposed for the input projection); layer 0: for
-                             // the word embeddings only
-    RowMatrix char_proj;     // layer 0 only: vocab x 4H, char_emb * w_ih_t + bias
-    RowMatrix hint_proj;     // layer 0 only: 16 x 4H, hint_emb * w_ih_t
-    RowMatrix w_hh_t;        // H x 4H
+    RowMatrix w_ih_t;     // in x 4H (transposed for the input projection); layer 0: for
+                          // the word embeddings only
+    RowMatrix char_proj;  // layer 0 only: vocab x 4H, char_emb * w_ih_t + bias
+    RowMatrix hint_proj;  // layer 0 only: 16 x 4H, hint_emb * w_ih_t
+    RowMatrix w_hh_t;     // H x 4H
     // w_hh_t as bfloat16 when the file's recurrent weights are bfloat16 values: the same
     // numbers in half the bytes, which the recurrence streams from cache at every character.
     // Rows 2i and 2i+1 are interleaved: entry (i, c) holds row 2i's value in its low half and
@@ -98,7 +98,7 @@ class BilstmModel {
   std::unordered_map<std::string, int, StringHash, std::equal_to<>> word_index_;
   RowMatrix word_emb_;  // words x embedding (empty without a word list)
   std::vector<Layer> layers_;
-  RowMatrix out_w_t_;        // 2H x classes
+  RowMatrix out_w_t_;  // 2H x classes
   Eigen::RowVectorXf out_b_;
 };
 

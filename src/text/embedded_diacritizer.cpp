@@ -123,9 +123,9 @@ Result<std::unique_ptr<EmbeddedDiacritizer>> EmbeddedDiacritizer::create(
   auto lexicon = pending_lexicon.get();
   if (!model) return model.take_error();
   if (!lexicon) return lexicon.take_error();
-  return std::unique_ptr<EmbeddedDiacritizer>(new EmbeddedDiacritizer(
-      std::make_unique<const BilstmModel>(std::move(model.value())),
-      std::make_unique<const WordLexicon>(std::move(lexicon.value()))));
+  return std::unique_ptr<EmbeddedDiacritizer>(
+      new EmbeddedDiacritizer(std::make_unique<const BilstmModel>(std::move(model.value())),
+                              std::make_unique<const WordLexicon>(std::move(lexicon.value()))));
 }
 
 EmbeddedDiacritizer::EmbeddedDiacritizer(std::unique_ptr<const BilstmModel> model,
@@ -133,7 +133,6 @@ EmbeddedDiacritizer::EmbeddedDiacritizer(std::unique_ptr<const BilstmModel> mode
     : model_(std::move(model)), lexicon_(std::move(lexicon)) {}
 
 EmbeddedDiacritizer::~EmbeddedDiacritizer() = default;
-
 
 void EmbeddedDiacritizer::choose_word_pattern(
     std::size_t begin, std::size_t end, const std::string& word, std::string_view prev,
@@ -247,7 +246,8 @@ std::string EmbeddedDiacritizer::diacritize_line(std::string_view line) const {
     }
   }
   for (std::size_t k = 0; k < runs.size(); ++k) {
-    const std::string_view prev = k > 0 ? std::string_view(word_text[k - 1]) : WordLexicon::kLineStart;
+    const std::string_view prev =
+        k > 0 ? std::string_view(word_text[k - 1]) : WordLexicon::kLineStart;
     const std::string_view next =
         k + 1 < runs.size() ? std::string_view(word_text[k + 1]) : WordLexicon::kLineEnd;
     choose_word_pattern(runs[k].first, runs[k].second, word_text[k], prev, next, scores, options,

@@ -5,8 +5,8 @@
 // side, never in an API request; wiring wraps it in a CachingDiacritizer.
 #pragma once
 
-#include <chrono>
 #include <atomic>
+#include <chrono>
 #include <string>
 
 #include "http/http_client.h"
@@ -15,12 +15,12 @@
 namespace polyvox {
 
 struct HttpDiacritizerOptions {
-  std::string url;                                // DIACRITIZER_URL
-  std::size_t max_length = 256;                   // characters per request (the seed's value)
+  std::string url;               // DIACRITIZER_URL
+  std::size_t max_length = 256;  // characters per request (the seed's value)
   int num_beams = 4;
   double temperature = 0.2;
   bool do_sample = false;
-  std::chrono::milliseconds timeout{10'000};      // the seed's timeout
+  std::chrono::milliseconds timeout{10'000};  // the seed's timeout
 };
 
 class HttpDiacritizer : public Diacritizer {

@@ -111,8 +111,8 @@ Result<WordLexicon> WordLexicon::load(const std::string& path) {
     Entry unused;  // contexts of a word without candidates (none in files lexicon.py writes)
     if (entry == nullptr) entry = &unused;
     if (tab2 != std::string_view::npos &&
-        (!lexicon.parse_contexts(text.substr(tab2 + 1, tab3 - tab2 - 1), count,
-                                 entry->left_first, entry->left_size) ||
+        (!lexicon.parse_contexts(text.substr(tab2 + 1, tab3 - tab2 - 1), count, entry->left_first,
+                                 entry->left_size) ||
          !lexicon.parse_contexts(text.substr(tab3 + 1), count, entry->right_first,
                                  entry->right_size))) {
       return malformed();
@@ -121,8 +121,8 @@ Result<WordLexicon> WordLexicon::load(const std::string& path) {
   return lexicon;
 }
 
-bool WordLexicon::parse_contexts(std::string_view text, std::size_t patterns,
-                                 std::uint32_t& first, std::uint32_t& size) {
+bool WordLexicon::parse_contexts(std::string_view text, std::size_t patterns, std::uint32_t& first,
+                                 std::uint32_t& size) {
   first = static_cast<std::uint32_t>(contexts_.size());
   while (!text.empty()) {
     const auto end = std::min(text.find(' '), text.size());
@@ -156,9 +156,8 @@ bool WordLexicon::parse_contexts(std::string_view text, std::size_t patterns,
     text.remove_prefix(std::min(end + 1, text.size()));
   }
   size = static_cast<std::uint32_t>(contexts_.size()) - first;
-  std::sort(contexts_.begin() + first, contexts_.end(), [](const Context& a, const Context& b) {
-    return a.neighbour_hash < b.neighbour_hash;
-  });
+  std::sort(contexts_.begin() + first, contexts_.end(),
+            [](const Context& a, const Context& b) { return a.neighbour_hash < b.neighbour_hash; });
   return true;
 }
 
@@ -214,15 +213,16 @@ double WordLexicon::prior(const Candidates& found, std::size_t k, std::string_vi
   for (const auto& [contexts, neighbour, weight] :
        {std::tuple{found.left, prev, left_weight_}, std::tuple{found.right, next, right_weight_}}) {
     const std::uint64_t hash = context_hash(neighbour);
-    const auto it = std::lower_bound(
-        contexts.begin(), contexts.end(), hash,
-        [](const Context& c, std::uint64_t h) { return c.neighbour_hash < h; });
+    const auto it =
+        std::lower_bound(contexts.begin(), contexts.end(), hash,
+                         [](const Context& c, std::uint64_t h) { return c.neighbour_hash < h; });
     if (it == contexts.end() || it->neighbour_hash != hash) continue;
     double seen = 0;
     for (std::uint32_t i = it->first; i < it->first + it->size; ++i) {
       if (context_counts_[i].first == k) seen = context_counts_[i].second;
     }
-    prior += weight * std::log((seen + context_smoothing_ * share) / (it->total + context_smoothing_));
+    prior +=
+        weight * std::log((seen + context_smoothing_ * share) / (it->total + context_smoothing_));
   }
   return prior;
 }

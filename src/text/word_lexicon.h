@@ -28,7 +28,7 @@ class WordLexicon {
 
   // The counts of a word's patterns next to one neighbouring word.
   struct Context {
-    std::uint64_t neighbour_hash = 0;  // context_hash of the neighbour
+    std::uint64_t neighbour_hash = 0;   // context_hash of the neighbour
     std::uint32_t first = 0, size = 0;  // its (pattern index, count) pairs in context_counts_
     double total = 0;                   // times the word was seen next to the neighbour
   };

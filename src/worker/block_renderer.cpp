@@ -12,7 +12,7 @@ namespace polyvox {
 namespace {
 
 struct Spoken {
-  audio::PcmBuffer pcm;   // decoded, concatenated parts, at the provider's rate
+  audio::PcmBuffer pcm;  // decoded, concatenated parts, at the provider's rate
   ProviderUsage usage;
 };
 
@@ -28,8 +28,8 @@ Status check_answer(const audio::PcmBuffer& pcm, const std::string& text, const 
     return unavailable("returned silent audio");
   }
   const std::size_t letters = spoken_letters(text);
-  const double ms = audio::samples_to_ms(static_cast<int64_t>(bounds.end - bounds.begin),
-                                         pcm.sample_rate);
+  const double ms =
+      audio::samples_to_ms(static_cast<int64_t>(bounds.end - bounds.begin), pcm.sample_rate);
   const AnswerCheck& check = context.options.answer;
   const double min_ms = static_cast<double>(letters) * check.min_ms_per_letter;
   const double max_ms = static_cast<double>(letters) * check.max_ms_per_letter + check.max_extra_ms;
@@ -52,10 +52,9 @@ Result<audio::PcmBuffer> speak_part(Provider& provider, const std::string& voice
   const bool cacheable = context.cache && block.cache && !identity.empty();
   // A provider that hears the neighbouring blocks answers differently when they change.
   std::string neighbours;
-  if (provider.uses_neighbour_text() &&
-      (!base.previous_text.empty() || !base.next_text.empty())) {
-    neighbours = std::to_string(base.previous_text.size()) + ":" + base.previous_text +
-                 base.next_text;
+  if (provider.uses_neighbour_text() && (!base.previous_text.empty() || !base.next_text.empty())) {
+    neighbours =
+        std::to_string(base.previous_text.size()) + ":" + base.previous_text + base.next_text;
   }
   const std::string key = cacheable ? audio_cache_key(identity, voice_id, text, neighbours) : "";
   if (cacheable) {
@@ -121,8 +120,8 @@ Result<Spoken> speak(Provider& provider, const std::string& voice_id, const std:
     if (!results[i]) {
       Error e = results[i].error();
       if (parts.size() > 1) {
-        e.message = "part " + std::to_string(i + 1) + " of " + std::to_string(parts.size()) +
-                    ": " + e.message;
+        e.message = "part " + std::to_string(i + 1) + " of " + std::to_string(parts.size()) + ": " +
+                    e.message;
       }
       return e;
     }

@@ -33,7 +33,7 @@ struct AnswerCheck {
 };
 
 struct RenderOptions {
-  audio::SegmentOptions segment;   // final codec and sample rate
+  audio::SegmentOptions segment;  // final codec and sample rate
   audio::TrimOptions trim;
   audio::LoudnessTarget loudness;
   AnswerCheck answer;
@@ -45,10 +45,10 @@ struct BlockContext {
   Diacritizer* diacritizer = nullptr;           // REQUIRED
   AudioCache* cache = nullptr;                  // optional
   RenderOptions options;
-  bool last = false;           // the job's final block (its segment carries the end padding)
-  bool final_attempt = true;   // a transient failure moves on to the fallbacks instead of
-                               // being returned for a later retry
-  std::string previous_text;   // neighbouring blocks of the same provider and voice
+  bool last = false;          // the job's final block (its segment carries the end padding)
+  bool final_attempt = true;  // a transient failure moves on to the fallbacks instead of
+                              // being returned for a later retry
+  std::string previous_text;  // neighbouring blocks of the same provider and voice
   std::string next_text;
   const CancelToken* cancel = nullptr;
   // Optional: the decoding of answers and the audio pipeline after the provider run on one of

@@ -17,9 +17,9 @@
 namespace polyvox {
 
 struct CleanupOptions {
-  int64_t interval_ms = 3'600'000;         // CLEANUP_INTERVAL_SECONDS
-  int64_t temp_retention_ms = 3'600'000;   // TEMP_RETENTION_SECONDS
-  int64_t job_retention_ms = 604'800'000;  // JOB_RETENTION_SECONDS; 0 keeps jobs forever
+  int64_t interval_ms = 3'600'000;               // CLEANUP_INTERVAL_SECONDS
+  int64_t temp_retention_ms = 3'600'000;         // TEMP_RETENTION_SECONDS
+  int64_t job_retention_ms = 604'800'000;        // JOB_RETENTION_SECONDS; 0 keeps jobs forever
   std::vector<std::filesystem::path> temp_dirs;  // scanned recursively
   // Distributed mode: true while this process leads the periodic work, so that finished jobs are
   // deleted by one node at a time (temp files are every node's own). Null: always.

@@ -88,9 +88,9 @@ Result<Manifest> render_job(const JobSpec& job, const ProviderRegistry& provider
         std::this_thread::sleep_for(
             std::chrono::milliseconds(options.retry.delay_ms(attempt, rendered.error(), rng)));
       }
-      Status stored = rendered ? write_file(segment_path(options.scratch_dir, i),
-                                            rendered->segment.bytes)
-                               : Status(rendered.error());
+      Status stored =
+          rendered ? write_file(segment_path(options.scratch_dir, i), rendered->segment.bytes)
+                   : Status(rendered.error());
       std::lock_guard lock(mutex);
       if (!stored) {
         if (i < first_error_index) {
@@ -111,8 +111,8 @@ Result<Manifest> render_job(const JobSpec& job, const ProviderRegistry& provider
     }
   };
 
-  unsigned threads = options.concurrency ? options.concurrency
-                                         : std::max(1u, std::thread::hardware_concurrency());
+  unsigned threads =
+      options.concurrency ? options.concurrency : std::max(1u, std::thread::hardware_concurrency());
   threads = static_cast<unsigned>(std::min<std::size_t>(threads, total));
   std::vector<std::jthread> pool;
   for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work);

@@ -10,18 +10,18 @@
 #include "core/job.h"
 #include "core/manifest.h"
 #include "providers/provider_registry.h"
-#include "text/diacritizer.h"
 #include "providers/retry_policy.h"
+#include "text/diacritizer.h"
 #include "worker/block_renderer.h"
 
 namespace polyvox {
 
 struct JobRenderOptions {
   RenderOptions render;
-  RetryPolicy retry;                        // transient failures are retried in-process
-  AudioCache* cache = nullptr;              // optional
-  unsigned concurrency = 0;                 // threads; 0 = one per core
-  std::filesystem::path scratch_dir;        // REQUIRED: an existing, writable, empty directory
+  RetryPolicy retry;                  // transient failures are retried in-process
+  AudioCache* cache = nullptr;        // optional
+  unsigned concurrency = 0;           // threads; 0 = one per core
+  std::filesystem::path scratch_dir;  // REQUIRED: an existing, writable, empty directory
   std::function<void(std::size_t done, std::size_t total)> on_progress;  // may be empty
 };
 

@@ -29,10 +29,10 @@
 namespace polyvox {
 
 struct WorkerOptions {
-  unsigned concurrency = 4;           // WORKER_CONCURRENCY: tasks run at once
-  unsigned audio_threads = 0;         // WORKER_AUDIO_THREADS: blocks whose audio is decoded and
-                                      // encoded at once (core/cpu_slots.h); 0 = one per core
-  int64_t lease_ms = 60'000;          // a task not heartbeated for this long is reclaimed
+  unsigned concurrency = 4;    // WORKER_CONCURRENCY: tasks run at once
+  unsigned audio_threads = 0;  // WORKER_AUDIO_THREADS: blocks whose audio is decoded and
+                               // encoded at once (core/cpu_slots.h); 0 = one per core
+  int64_t lease_ms = 60'000;   // a task not heartbeated for this long is reclaimed
   int64_t heartbeat_ms = 10'000;
   RetryPolicy retry;                  // TASK_MAX_RETRIES, TASK_RETRY_DELAY_SECONDS
   int64_t idle_wait_ms = 1'000;       // how long one claim waits for work

@@ -86,7 +86,7 @@ class GroupCommitWriter {
   bool stopping_ = false;            // guarded by mu_
   WriterStats stats_;                // guarded by mu_
   std::atomic<uint64_t> generation_{0};
-  std::thread thread_;               // last: starts after everything above exists
+  std::thread thread_;  // last: starts after everything above exists
 };
 
 }  // namespace polyvox::sqlite

@@ -16,9 +16,9 @@ constexpr const char* kJobsOfOwnerNewestFirst = "SELECT " POLYVOX_JOB_COLUMNS
                                                 "ORDER BY seq DESC LIMIT ? OFFSET ?";
 #undef POLYVOX_JOB_COLUMNS
 
-#define POLYVOX_BLOCK_COLUMNS                                                              \
-  "SELECT idx, text, wait_after_ms, provider, voice, arabic, status, attempts, error, "     \
-  "segment_key, speech_samples, pause_samples, result_provider, result_voice_id, "         \
+#define POLYVOX_BLOCK_COLUMNS                                                           \
+  "SELECT idx, text, wait_after_ms, provider, voice, arabic, status, attempts, error, " \
+  "segment_key, speech_samples, pause_samples, result_provider, result_voice_id, "      \
   "fallback_json, cache, usage_json "
 
 constexpr const char* kBlocksOfJob =
@@ -114,8 +114,9 @@ Result<std::optional<BlockWork>> find_block(Connection& db, const std::string& i
       id);
   if (!job) return job.take_error();
   if (!*job) return std::optional<BlockWork>();
-  auto block = db.query_row(kBlockOfJob, [](const Statement& row) { return block_from_row(row); },
-                            seq, static_cast<int64_t>(index));
+  auto block = db.query_row(
+      kBlockOfJob, [](const Statement& row) { return block_from_row(row); }, seq,
+      static_cast<int64_t>(index));
   if (!block) return block.take_error();
   if (!*block) return std::optional<BlockWork>();
   return std::optional<BlockWork>(

@@ -37,7 +37,8 @@ Script make_script(std::size_t count, OutputFormat format, unsigned seed, int mi
   options.format = format;
   Script s;
   for (std::size_t i = 0; i < count; ++i) {
-    const auto speech = polyvox::test_support::tone(tone_ms(rng), kRate, 300.0 + 50.0 * (i % 7), 0.5);
+    const auto speech =
+        polyvox::test_support::tone(tone_ms(rng), kRate, 300.0 + 50.0 * (i % 7), 0.5);
     const int64_t pause = ms_to_samples(pause_ms(rng), kRate);
     auto seg = encode_segment(speech, 0, pause, i + 1 == count, options);
     EXPECT_TRUE(seg.ok());
@@ -49,9 +50,9 @@ Script make_script(std::size_t count, OutputFormat format, unsigned seed, int mi
 }
 
 Result<AssemblyResult> assemble(const Script& script, OutputFormat format, std::FILE* out) {
-  return assemble_segments(format, script.segments.size(),
-                           [&](std::size_t i) -> Result<std::string> { return script.segments[i]; },
-                           out);
+  return assemble_segments(
+      format, script.segments.size(),
+      [&](std::size_t i) -> Result<std::string> { return script.segments[i]; }, out);
 }
 
 PcmBuffer decode(std::FILE* f) {
@@ -185,7 +186,9 @@ TEST(AssemblerTest, PropagatesSourceErrors) {
   File out(std::tmpfile());
   auto result = assemble_segments(
       OutputFormat::kMp3, 2,
-      [](std::size_t) -> Result<std::string> { return Error{ErrorKind::kIo, "gone", ""}; },
+      [](std::size_t) -> Result<std::string> {
+        return Error{ErrorKind::kIo, "gone", ""};
+      },
       out.get());
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().kind, ErrorKind::kIo);

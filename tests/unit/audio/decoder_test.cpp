@@ -50,8 +50,10 @@ TEST_P(DecoderFormatTest, DecodesProviderFormat) {
   const auto& [extension, codec] = GetParam();
   TempDir dir;
   const auto path = dir / ("tone." + extension);
-  const std::string cmd = "ffmpeg -v error -y -f lavfi -i sine=frequency=440:duration=1.5 -ac 2 "
-                          "-ar 24000 -c:a " + codec + " '" + path.string() + "'";
+  const std::string cmd =
+      "ffmpeg -v error -y -f lavfi -i sine=frequency=440:duration=1.5 -ac 2 "
+      "-ar 24000 -c:a " +
+      codec + " '" + path.string() + "'";
   ASSERT_EQ(polyvox::test_support::run(cmd), 0) << cmd;
   auto pcm = decode_audio(EncodedAudio{polyvox::test_support::read_file(path)});
   ASSERT_TRUE(pcm.ok()) << pcm.error().to_string();
@@ -62,12 +64,13 @@ TEST_P(DecoderFormatTest, DecodesProviderFormat) {
   EXPECT_GT(peak, 0.05f);  // the stereo input was mixed down, not lost
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Formats, DecoderFormatTest,
-    ::testing::Values(std::make_pair("ogg", "libopus"), std::make_pair("flac", "flac"),
-                      std::make_pair("aac", "aac"), std::make_pair("mp3", "libmp3lame"),
-                      std::make_pair("wav", "pcm_s16le")),
-    [](const auto& info) { return info.param.first; });
+INSTANTIATE_TEST_SUITE_P(Formats, DecoderFormatTest,
+                         ::testing::Values(std::make_pair("ogg", "libopus"),
+                                           std::make_pair("flac", "flac"),
+                                           std::make_pair("aac", "aac"),
+                                           std::make_pair("mp3", "libmp3lame"),
+                                           std::make_pair("wav", "pcm_s16le")),
+                         [](const auto& info) { return info.param.first; });
 
 TEST(DecoderTest, RejectsGarbageAndEmptyAnswers) {
   auto garbage = decode_audio(EncodedAudio{std::string(4096, 'x')});

@@ -11,7 +11,9 @@ namespace {
 
 using polyvox::test_support::tone;
 
-PcmBuffer buffer(std::vector<float> samples, int rate) { return PcmBuffer{rate, std::move(samples)}; }
+PcmBuffer buffer(std::vector<float> samples, int rate) {
+  return PcmBuffer{rate, std::move(samples)};
+}
 
 TEST(LoudnessTest, BringsQuietToneToTarget) {
   PcmBuffer pcm = buffer(tone(3000, 44100, 1000.0, 0.02), 44100);

@@ -65,8 +65,7 @@ TEST(SegmentTest, SegmentIsAPlayableMp3WithGaplessInfo) {
   EXPECT_EQ(header->channels, 1);
   auto tag = parse_xing_tag({data, header->frame_bytes}, *header);
   ASSERT_TRUE(tag.has_value());
-  const int64_t decoded =
-      int64_t{*tag->frames} * 1152 - tag->encoder_delay - tag->encoder_padding;
+  const int64_t decoded = int64_t{*tag->frames} * 1152 - tag->encoder_delay - tag->encoder_padding;
   EXPECT_EQ(decoded, 44100 + 4410);
 }
 
@@ -76,8 +75,7 @@ TEST(SegmentTest, WavSegmentHoldsSpeechThenSilence) {
   auto speech = polyvox::test_support::tone(100, 44100);
   auto seg = encode_segment(speech, 0, 441, false, options);
   ASSERT_TRUE(seg.ok());
-  auto layout =
-      parse_wav({reinterpret_cast<const uint8_t*>(seg->bytes.data()), seg->bytes.size()});
+  auto layout = parse_wav({reinterpret_cast<const uint8_t*>(seg->bytes.data()), seg->bytes.size()});
   ASSERT_TRUE(layout.has_value());
   EXPECT_EQ(layout->sample_rate, 44100);
   EXPECT_EQ(layout->data_bytes, (speech.size() + 441) * 2);

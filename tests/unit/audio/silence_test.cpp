@@ -19,8 +19,7 @@ TEST(SilenceTest, TrimsLeadingAndTrailingSilenceKeepingMargins) {
   SpeechBounds b = find_speech(signal, kRate);
   ASSERT_FALSE(b.silent);
   const double kept_before_ms = (ms_to_samples(400, kRate) - double(b.begin)) * 1000.0 / kRate;
-  const double kept_after_ms =
-      (double(b.end) - ms_to_samples(1400, kRate)) * 1000.0 / kRate;
+  const double kept_after_ms = (double(b.end) - ms_to_samples(1400, kRate)) * 1000.0 / kRate;
   EXPECT_NEAR(kept_before_ms, 50.0, 1.0);
   EXPECT_NEAR(kept_after_ms, 50.0, 1.0);
   EXPECT_EQ(b.quiet_tail, static_cast<std::size_t>(b.end - ms_to_samples(1400, kRate)));

@@ -29,7 +29,7 @@ class FakeDirectory : public ProviderDirectory {
 
  private:
   std::map<std::string, std::set<std::string>> voices_{{"espeak", {"en", "ar", "fr"}},
-                                                      {"flite", {"slt", "rms"}}};
+                                                       {"flite", {"slt", "rms"}}};
 };
 
 class JobParserTest : public ::testing::Test {
@@ -143,11 +143,9 @@ TEST_F(JobParserTest, RejectsWrongTypes) {
   EXPECT_EQ(error_of(R"({"blocks": [{"text": 5}]})").field, "blocks[0].text");
   EXPECT_EQ(error_of(R"({"blocks": [{"text": "a", "wait_after_ms": "250"}]})").field,
             "blocks[0].wait_after_ms");
-  EXPECT_EQ(error_of(R"({"blocks": [{"text": "a", "arabic": "yes"}]})").field,
-            "blocks[0].arabic");
+  EXPECT_EQ(error_of(R"({"blocks": [{"text": "a", "arabic": "yes"}]})").field, "blocks[0].arabic");
   EXPECT_EQ(error_of(R"({"blocks": [{"text": "a", "voice": 3}]})").field, "blocks[0].voice");
-  EXPECT_EQ(error_of(R"({"blocks": [{"text": "a", "provider": []}]})").field,
-            "blocks[0].provider");
+  EXPECT_EQ(error_of(R"({"blocks": [{"text": "a", "provider": []}]})").field, "blocks[0].provider");
   EXPECT_EQ(error_of(R"({"blocks": ["text"]})").field, "blocks[0]");
   EXPECT_EQ(error_of(R"({"blocks": {"text": "a"}})").field, "blocks");
   EXPECT_EQ(error_of(R"([1, 2])").message, "must be a JSON object, got an array");
@@ -186,8 +184,7 @@ TEST_F(JobParserTest, RejectsUnknownFieldsNamingThem) {
 TEST_F(JobParserTest, NamesLineAndColumnOfMalformedJson) {
   Error e = error_of("{\n  \"blocks\": [\n    {\"text\": \"a\",}\n  ]\n}");
   EXPECT_EQ(e.kind, ErrorKind::kInvalidInput);
-  EXPECT_NE(e.message.find("malformed JSON at line 3, column 18"), std::string::npos)
-      << e.message;
+  EXPECT_NE(e.message.find("malformed JSON at line 3, column 18"), std::string::npos) << e.message;
 }
 
 TEST_F(JobParserTest, RejectsTruncatedJson) {
@@ -199,8 +196,7 @@ TEST_F(JobParserTest, RejectsInvalidUtf8) {
   std::string json = "{\"blocks\": [{\"text\": \"ab\xC3\x28\"}]}";
   Error e = error_of(json);
   EXPECT_EQ(e.kind, ErrorKind::kInvalidInput);
-  EXPECT_NE(e.message.find("invalid UTF-8 at line 1, column 25"), std::string::npos)
-      << e.message;
+  EXPECT_NE(e.message.find("invalid UTF-8 at line 1, column 25"), std::string::npos) << e.message;
 }
 
 TEST_F(JobParserTest, ParsesVoiceChoicesAndCacheFlag) {
@@ -221,9 +217,13 @@ TEST_F(JobParserTest, ValidatesFallbackEntries) {
   EXPECT_EQ(error_of(R"({"blocks": [{"text": "a", "fallback": [{"provider": "nope"}]}]})").field,
             "blocks[0].fallback[0].provider");
   EXPECT_EQ(error_of(R"({"blocks": [{"text": "a", "fallback": [{"provider": "flite",
-      "voice": "zz"}]}]})").field, "blocks[0].fallback[0].voice");
+      "voice": "zz"}]}]})")
+                .field,
+            "blocks[0].fallback[0].voice");
   EXPECT_EQ(error_of(R"({"blocks": [{"text": "a", "fallback": [{"provider": "flite",
-      "speed": 1}]}]})").field, "blocks[0].fallback[0].speed");
+      "speed": 1}]}]})")
+                .field,
+            "blocks[0].fallback[0].speed");
   EXPECT_EQ(error_of(R"({"blocks": [{"text": "a", "fallback": "flite"}]})").field,
             "blocks[0].fallback");
   EXPECT_EQ(error_of(R"({"blocks": [{"text": "a", "cache": "no"}]})").field, "blocks[0].cache");

@@ -13,11 +13,11 @@ TEST(Utf8Test, AcceptsWellFormedText) {
 }
 
 TEST(Utf8Test, FindsFirstMalformedByte) {
-  EXPECT_EQ(valid_utf8_prefix("ab\xC3\x28"), 2u);         // bad continuation
-  EXPECT_EQ(valid_utf8_prefix("\xC0\xAF"), 0u);           // overlong '/'
-  EXPECT_EQ(valid_utf8_prefix("x\xED\xA0\x80"), 1u);      // surrogate U+D800
-  EXPECT_EQ(valid_utf8_prefix("\xF4\x90\x80\x80"), 0u);   // above U+10FFFF
-  EXPECT_EQ(valid_utf8_prefix("abc\xE2\x82"), 3u);        // truncated
+  EXPECT_EQ(valid_utf8_prefix("ab\xC3\x28"), 2u);        // bad continuation
+  EXPECT_EQ(valid_utf8_prefix("\xC0\xAF"), 0u);          // overlong '/'
+  EXPECT_EQ(valid_utf8_prefix("x\xED\xA0\x80"), 1u);     // surrogate U+D800
+  EXPECT_EQ(valid_utf8_prefix("\xF4\x90\x80\x80"), 0u);  // above U+10FFFF
+  EXPECT_EQ(valid_utf8_prefix("abc\xE2\x82"), 3u);       // truncated
   EXPECT_EQ(valid_utf8_prefix("\xFF"), 0u);
 }
 

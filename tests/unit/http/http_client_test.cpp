@@ -173,7 +173,8 @@ TEST_F(HttpClientTest, SignsWithAwsSigV4AndNeverSendsTheSecret) {
   const json log = mocks_->requests("kokoro");
   ASSERT_EQ(log.size(), 1u);
   const std::string authorization = log[0]["headers"]["authorization"];
-  EXPECT_EQ(authorization.rfind("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/", 0), 0u) << authorization;
+  EXPECT_EQ(authorization.rfind("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/", 0), 0u)
+      << authorization;
   EXPECT_NE(authorization.find("/eu-west-1/s3/aws4_request"), std::string::npos);
   EXPECT_NE(authorization.find("SignedHeaders="), std::string::npos);
   EXPECT_NE(authorization.find("x-amz-date"), std::string::npos);

@@ -59,8 +59,11 @@ TEST(EspeakProviderTest, SpeaksAsRawPcm) {
 TEST(EspeakProviderTest, ConcurrentCallsGiveTheSameAudioAsSequentialOnes) {
   auto p = espeak();
   const std::vector<std::pair<std::string, std::string>> inputs = {
-      {"The first sentence.", "en"}, {"مرحبا بالعالم", "ar"}, {"Bonjour tout le monde", "fr"},
-      {"Guten Tag", "de"}, {"Second English sentence.", "en-us"}};
+      {"The first sentence.", "en"},
+      {"مرحبا بالعالم", "ar"},
+      {"Bonjour tout le monde", "fr"},
+      {"Guten Tag", "de"},
+      {"Second English sentence.", "en-us"}};
   std::vector<std::string> sequential;
   for (const auto& [text, voice] : inputs) {
     sequential.push_back(p->synthesize({text, *p->resolve_voice(voice)})->bytes);
@@ -94,8 +97,8 @@ TEST(FliteProviderTest, OffersItsFiveVoices) {
 TEST(FliteProviderTest, SpeaksEachVoiceAtItsRate) {
   auto p = flite();
   // Every voice: each is loaded from its own library on first use.
-  for (const auto& [voice, rate] : {std::pair{"slt", 16000}, {"rms", 16000}, {"awb", 16000},
-                                    {"kal", 8000}, {"kal16", 16000}}) {
+  for (const auto& [voice, rate] :
+       {std::pair{"slt", 16000}, {"rms", 16000}, {"awb", 16000}, {"kal", 8000}, {"kal16", 16000}}) {
     auto audio = p->synthesize({"Testing one two three.", voice});
     ASSERT_TRUE(audio.ok()) << voice;
     EXPECT_EQ(audio->sample_rate, rate) << voice;

@@ -61,9 +61,9 @@ TEST(ArabicMarksTest, LoneVowelMayGainAShadda) {
 }
 
 TEST(ArabicMarksTest, FullyMarkedLetterGainsNothing) {
-  for (std::vector<char32_t> given : {std::vector<char32_t>{kSukun},
-                                      std::vector<char32_t>{kShadda, kFatha},
-                                      std::vector<char32_t>{kFatha, kSukun}}) {
+  for (std::vector<char32_t> given :
+       {std::vector<char32_t>{kSukun}, std::vector<char32_t>{kShadda, kFatha},
+        std::vector<char32_t>{kFatha, kSukun}}) {
     auto allowed = allowed_classes(given);
     ASSERT_EQ(allowed.size(), 1u);
     EXPECT_EQ(allowed[0].added_count, 0);

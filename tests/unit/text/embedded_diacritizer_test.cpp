@@ -123,8 +123,8 @@ TEST_F(EmbeddedDiacritizerTest, GivenMarksConstrainTheChoice) {
 
 TEST_F(EmbeddedDiacritizerTest, HelperRejectsMovedOrDroppedMarks) {
   EXPECT_TRUE(only_appends_marks("كُتب", "كُتِب"));
-  EXPECT_FALSE(only_appends_marks("كُتب", "كتُب"));   // moved
-  EXPECT_FALSE(only_appends_marks("كُتب", "كتب"));    // dropped
+  EXPECT_FALSE(only_appends_marks("كُتب", "كتُب"));  // moved
+  EXPECT_FALSE(only_appends_marks("كُتب", "كتب"));  // dropped
   EXPECT_FALSE(only_appends_marks("كُتب", "كَُتب"));  // inserted before a given mark
 }
 
@@ -134,9 +134,8 @@ TEST_F(EmbeddedDiacritizerTest, LoneShaddaGainsOnlyAVowel) {
   const auto at = out.find("م\u0651");  // the given shadda stays right after its letter
   ASSERT_NE(at, std::string::npos) << out;
   const std::string after = out.substr(at + std::string("م\u0651").size(), 2);
-  EXPECT_TRUE(after == "\u064E" || after == "\u064F" || after == "\u0650" ||
-              after == "\u064B" || after == "\u064C" || after == "\u064D" ||
-              after.rfind("د", 0) == 0)
+  EXPECT_TRUE(after == "\u064E" || after == "\u064F" || after == "\u0650" || after == "\u064B" ||
+              after == "\u064C" || after == "\u064D" || after.rfind("د", 0) == 0)
       << out;
   EXPECT_EQ(strip_marks(out), strip_marks(in));
 }
@@ -204,8 +203,7 @@ TEST_F(EmbeddedDiacritizerTest, ConcurrentCallsGiveTheSequentialResults) {
 TEST(EmbeddedDiacritizerLoadTest, MissingModelFileIsAnError) {
   auto created = EmbeddedDiacritizer::create("/nonexistent/arabic_diacritizer.bin", lexicon_path());
   ASSERT_FALSE(created);
-  EXPECT_NE(created.error().message.find("/nonexistent/arabic_diacritizer.bin"),
-            std::string::npos);
+  EXPECT_NE(created.error().message.find("/nonexistent/arabic_diacritizer.bin"), std::string::npos);
 }
 
 TEST(EmbeddedDiacritizerLoadTest, MissingLexiconIsAnError) {
@@ -215,8 +213,8 @@ TEST(EmbeddedDiacritizerLoadTest, MissingLexiconIsAnError) {
 }
 
 TEST(EmbeddedDiacritizerLoadTest, NonModelFileIsAnError) {
-  auto created =
-      EmbeddedDiacritizer::create(std::string(POLYVOX_SOURCE_DIR) + "/CMakeLists.txt", lexicon_path());
+  auto created = EmbeddedDiacritizer::create(std::string(POLYVOX_SOURCE_DIR) + "/CMakeLists.txt",
+                                             lexicon_path());
   ASSERT_FALSE(created);
   EXPECT_EQ(created.error().kind, ErrorKind::kInvalidInput);
 }

@@ -46,7 +46,7 @@ class ScriptedProvider : public Provider {
     return audio::EncodedAudio{audio::wav_file(speech, 1600, 16000)};
   }
 
-  std::vector<Error> failures;  // returned first, one per call
+  std::vector<Error> failures;    // returned first, one per call
   std::function<void()> on_call;  // called first by every synthesize()
   bool hears_neighbours = false;
   std::optional<double> answer_ms;
