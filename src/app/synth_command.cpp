@@ -1,22 +1,31 @@
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
+#include <thread>
 
 #include "app/commands.h"
 #include "app/wiring.h"
 #include "core/error_codes.h"
+#include "core/ids.h"
 #include "core/job_parser.h"
 #include "http/http_client.h"
-#include "worker/job_renderer.h"
+#include "jobs/sqlite/sqlite_backend.h"
+#include "log/log.h"
+#include "storage/local_blob_store.h"
+#include "worker/worker_pool.h"
 
 namespace polyvox {
 namespace {
@@ -40,6 +49,13 @@ Result<std::string> read_input(const std::string& path) {
   return content.str();
 }
 
+// The mode of a new file: 0666 minus the umask.
+mode_t new_file_mode() {
+  const mode_t mask = ::umask(0);
+  ::umask(mask);
+  return 0666 & ~mask;
+}
+
 // A file beside the target that becomes the target only on success; removed otherwise.
 class PendingFile {
  public:
@@ -54,20 +70,22 @@ class PendingFile {
                            "cannot write '" + target.string() + "': " + std::strerror(errno));
     }
     // mkstemp makes the file 0600; the output gets the mode any new file would (0666 - umask).
-    const mode_t mask = ::umask(0);
-    ::umask(mask);
-    (void)::fchmod(fd, 0666 & ~mask);
+    const mode_t mode = new_file_mode();
+    (void)::fchmod(fd, mode);
     std::FILE* file = ::fdopen(fd, "w+b");
     if (!file) {
       ::close(fd);
       ::unlink(pattern.c_str());
       return Error{ErrorKind::kIo, "cannot open a temporary file", ""};
     }
-    return PendingFile(target, pattern, file);
+    return PendingFile(target, pattern, file, mode);
   }
 
   PendingFile(PendingFile&& other) noexcept
-      : target_(std::move(other.target_)), temp_(std::move(other.temp_)), file_(other.file_) {
+      : target_(std::move(other.target_)),
+        temp_(std::move(other.temp_)),
+        file_(other.file_),
+        mode_(other.mode_) {
     other.file_ = nullptr;
     other.temp_.clear();
   }
@@ -78,6 +96,22 @@ class PendingFile {
   }
 
   std::FILE* file() const { return file_; }
+
+  // Makes `source` (a file on the target's file system) the target instead of what was written
+  // here: with the mode a new file gets, synced, renamed into place.
+  Status commit_from(const fs::path& source) {
+    std::fclose(file_);
+    file_ = nullptr;
+    const int fd = ::open(source.c_str(), O_RDONLY | O_CLOEXEC);
+    const bool synced = fd >= 0 && ::fchmod(fd, mode_) == 0 && ::fsync(fd) == 0;
+    if (fd >= 0) ::close(fd);
+    if (!synced || ::rename(source.c_str(), target_.c_str()) != 0) {
+      return Error{ErrorKind::kIo, "cannot write '" + target_.string() + "'", "output"};
+    }
+    ::unlink(temp_.c_str());
+    temp_.clear();
+    return Status::success();
+  }
 
   Status commit() {
     const bool synced = std::fflush(file_) == 0 && ::fsync(::fileno(file_)) == 0;
@@ -91,12 +125,13 @@ class PendingFile {
   }
 
  private:
-  PendingFile(fs::path target, std::string temp, std::FILE* file)
-      : target_(std::move(target)), temp_(std::move(temp)), file_(file) {}
+  PendingFile(fs::path target, std::string temp, std::FILE* file, mode_t mode)
+      : target_(std::move(target)), temp_(std::move(temp)), file_(file), mode_(mode) {}
 
   fs::path target_;
   std::string temp_;
   std::FILE* file_;
+  mode_t mode_;
 };
 
 // A scratch directory removed with everything in it.
@@ -123,9 +158,77 @@ void draw_progress(std::size_t done, std::size_t total) {
   std::fflush(stderr);
 }
 
+// What the pool says about the one job of `polyvox synth`: progress for the bar, and the end.
+class SynthObserver : public WorkObserver {
+ public:
+  SynthObserver(std::size_t total, bool draw) : total_(total), draw_(draw) {}
+
+  void block_done(const std::string&, std::size_t) override {
+    std::lock_guard lock(mutex_);
+    ++done_;
+    if (draw_) draw_progress(done_, total_);
+  }
+  void job_completed(const std::string&) override { finish(std::nullopt); }
+  void job_failed(const std::string&, std::optional<std::size_t> index,
+                  const Error& error) override {
+    finish(std::pair{index, error});
+  }
+
+  using Failure = std::pair<std::optional<std::size_t>, Error>;
+  // Waits until the job ends; nullopt when it completed. Every `check` interval also asks
+  // `finished()` (the store), so that a failure the pool could not report (a poison task failed
+  // by the queue itself) still ends the wait.
+  template <typename Finished>
+  std::optional<Failure> wait(Finished finished) {
+    std::unique_lock lock(mutex_);
+    while (!ended_) {
+      if (!wake_.wait_for(lock, std::chrono::seconds(1), [&] { return ended_; })) {
+        lock.unlock();
+        std::optional<Failure> failure;
+        const bool over = finished(failure);
+        lock.lock();
+        if (over && !ended_) {
+          ended_ = true;
+          failure_ = std::move(failure);
+        }
+      }
+    }
+    return failure_;
+  }
+
+ private:
+  void finish(std::optional<Failure> failure) {
+    std::lock_guard lock(mutex_);
+    if (ended_) return;
+    ended_ = true;
+    failure_ = std::move(failure);
+    wake_.notify_all();
+  }
+
+  const std::size_t total_;
+  const bool draw_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::size_t done_ = 0;
+  bool ended_ = false;
+  std::optional<Failure> failure_;
+};
+
+// The error of a failed synth: a block's names the block, its provider and voice.
+Error synth_error(const JobSpec& job, const SynthObserver::Failure& failure) {
+  const auto& [index, error] = failure;
+  if (!index || *index >= job.blocks.size()) return error;
+  const BlockSpec& block = job.blocks[*index];
+  return Error{error.kind,
+               "block " + std::to_string(*index) + " (provider " + block.provider + ", voice " +
+                   block.voice + "): " + error.message,
+               "blocks[" + std::to_string(*index) + "]"};
+}
+
 }  // namespace
 
 int run_synth(const SynthArgs& args, const Config& config) {
+  log::configure("off", config.service.log_format);  // its errors are this command's message
   auto input = read_input(args.job_path);
   if (!input) return fail(input.error());
 
@@ -154,35 +257,69 @@ int run_synth(const SynthArgs& args, const Config& config) {
     manifest_file.emplace(std::move(pending.value()));
   }
 
-  std::string scratch_pattern = (fs::path(args.output_path).parent_path().empty()
-                                     ? fs::path(".")
-                                     : fs::path(args.output_path).parent_path()) /
-                                ".polyvox-segments.XXXXXX";
+  // The service's pipeline on a scratch directory beside the output (same file system, so the
+  // final file is renamed into place): a SQLite store that need not survive a power loss, local
+  // blobs, the worker pool.
+  const fs::path out_dir = fs::path(args.output_path).parent_path().empty()
+                               ? fs::path(".")
+                               : fs::path(args.output_path).parent_path();
+  std::string scratch_pattern = (out_dir / ".polyvox-synth.XXXXXX").string();
   if (!::mkdtemp(scratch_pattern.data())) {
     return fail(invalid_input("output", "cannot create a scratch directory beside the output"));
   }
   ScratchDir scratch(scratch_pattern);
-
-  JobRenderOptions options;
-  options.render = config.render;
-  options.retry = config.service.worker.retry;
+  sqlite::DatabaseOptions db_options;
+  db_options.path = scratch.path() / "polyvox.db";
+  db_options.synchronous_full = false;
+  sqlite::JobStoreOptions store_options;
+  store_options.clock = &clock;
+  auto backend = sqlite::open_sqlite_backend(db_options, store_options);
+  if (!backend) return fail(backend.error());
+  JobStore& jobs = *(*backend)->jobs;
+  LocalBlobStore blobs(scratch.path() / "blobs");
   std::unique_ptr<AudioCache> cache = build_audio_cache(config, nullptr);
-  options.cache = cache.get();
-  options.concurrency = args.concurrency;
-  options.scratch_dir = scratch.path();
-  if (::isatty(STDERR_FILENO)) options.on_progress = draw_progress;
+  MetricsRegistry metrics;
 
-  auto manifest = render_job(*job, *providers, *diacritizer, options, output->file());
-  if (!manifest) return fail(manifest.error());
+  auto created = jobs.create_job(NewJob{new_uuid4(), "synth", *job});
+  if (!created) return fail(created.error());
+  const std::string job_id = created->id;
+  SynthObserver observer(job->blocks.size(), ::isatty(STDERR_FILENO));
+  WorkerOptions options = config.service.worker;
+  options.concurrency =
+      args.concurrency ? args.concurrency : std::max(1u, std::thread::hardware_concurrency());
+  options.render = config.render;
+  options.scratch_dir = scratch.path() / "tmp";
+  options.worker_id = "synth";
+  options.observer = &observer;
+  WorkerPool pool(*(*backend)->jobs, jobs, blobs, *providers, *diacritizer, cache.get(), clock,
+                  metrics, options);
+  pool.start();
+  auto failure = observer.wait([&](std::optional<SynthObserver::Failure>& failure) {
+    auto record = jobs.get_job(job_id, false);
+    if (!record || !is_finished(record->status)) return false;
+    if (record->status != JobStatus::kCompleted) {
+      failure = SynthObserver::Failure{std::nullopt,
+                                       Error{ErrorKind::kSynthesisFailed, record->error, ""}};
+    }
+    return true;
+  });
+  pool.stop(0);
+  if (failure) return fail(synth_error(*job, *failure));
 
+  auto record = jobs.get_job(job_id, false);
+  if (!record) return fail(record.error());
+  if (!record->result) return fail(Error{ErrorKind::kInternal, "the job has no result", ""});
   if (manifest_file) {
-    const std::string text = manifest->to_json() + "\n";
+    const std::string text =
+        nlohmann::ordered_json::parse(record->result->manifest_json).dump(2) + "\n";
     if (std::fwrite(text.data(), 1, text.size(), manifest_file->file()) != text.size()) {
       return fail(Error{ErrorKind::kIo, "cannot write the manifest", "manifest"});
     }
     if (Status s = manifest_file->commit(); !s) return fail(s.error());
   }
-  if (Status s = output->commit(); !s) return fail(s.error());
+  auto final_file = blobs.path_of(record->result->result_key);
+  if (!final_file) return fail(Error{ErrorKind::kInternal, "the result has no local file", ""});
+  if (Status s = output->commit_from(*final_file); !s) return fail(s.error());
   return 0;
 }
 

@@ -86,6 +86,8 @@ void configure(std::string_view level, std::string_view format) {
     g_level = static_cast<int>(Level::kWarn);
   else if (level == "error" || level == "ERROR")
     g_level = static_cast<int>(Level::kError);
+  else if (level == "off")
+    g_level = static_cast<int>(Level::kError) + 1;
   else
     throw std::invalid_argument("LOG_LEVEL must be debug, info, warning or error");
   if (format.empty() || format == "json")

@@ -13,7 +13,8 @@ namespace polyvox::log {
 
 enum class Level { kDebug, kInfo, kWarn, kError };
 
-// "json" (default) or "text"; level "debug", "info" (default), "warning"/"warn", "error".
+// "json" (default) or "text"; level "debug", "info" (default), "warning"/"warn", "error", or
+// "off" (nothing: commands whose own messages say what happened).
 // Throws std::invalid_argument on an unknown value (fatal configuration). Call once, early.
 void configure(std::string_view level, std::string_view format);
 

@@ -31,6 +31,12 @@ std::string segment_key(const Task& task, OutputFormat format) {
          std::to_string(task.attempt) + "-" + worker + "." + output_format_name(format);
 }
 
+// The block a task renders; nullopt for an assembly.
+std::optional<std::size_t> block_of(const Task& task) {
+  if (task.kind != TaskKind::kBlock) return std::nullopt;
+  return task.block_index;
+}
+
 std::string result_key(const std::string& job_id, OutputFormat format) {
   return "jobs/" + job_id + "/final_audio." + output_format_name(format);
 }
@@ -160,22 +166,33 @@ bool WorkerPool::lost(const Task& task) {
 }
 
 void WorkerPool::report_failure(const Task& task, const Error& error, int attempts_so_far) {
-  std::optional<int64_t> retry_at;
-  if (options_.retry.may_retry(error, attempts_so_far)) {
-    // The worker is free meanwhile: the queue hands the task out again when it is due.
-    thread_local std::mt19937_64 rng{std::random_device{}()};
-    retry_at = clock_.now_ms() + options_.retry.delay_ms(attempts_so_far, error, rng);
-    retries_.add();
+  if (!options_.retry.may_retry(error, attempts_so_far)) {
+    fail_for_good(task, error);
+    return;
   }
-  auto reported = queue_.fail_task(task, error.message, retry_at);
-  const bool final_failure = !retry_at && reported && *reported == ReportOutcome::kAccepted;
-  if (final_failure) blocks_failed_.add();
-  log::write(final_failure ? log::Level::kError : log::Level::kWarn,
-             final_failure ? "task failed" : "task will be retried",
+  // The worker is free meanwhile: the queue hands the task out again when it is due.
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  const int64_t retry_at = clock_.now_ms() + options_.retry.delay_ms(attempts_so_far, error, rng);
+  retries_.add();
+  (void)queue_.fail_task(task, error.message, retry_at);
+  log::warn("task will be retried", {{"job_id", task.job_id},
+                                     {"block", static_cast<long long>(task.block_index)},
+                                     {"attempt", static_cast<long long>(task.attempt)},
+                                     {"error", error.message}});
+}
+
+bool WorkerPool::fail_for_good(const Task& task, const Error& error) {
+  auto reported = queue_.fail_task(task, error.message, std::nullopt);
+  const bool accepted = reported && *reported == ReportOutcome::kAccepted;
+  if (accepted && task.kind == TaskKind::kBlock) blocks_failed_.add();
+  log::write(accepted ? log::Level::kError : log::Level::kWarn, "task failed",
              {{"job_id", task.job_id},
               {"block", static_cast<long long>(task.block_index)},
               {"attempt", static_cast<long long>(task.attempt)},
               {"error", error.message}});
+  if (accepted && options_.observer)
+    options_.observer->job_failed(task.job_id, block_of(task), error);
+  return accepted;
 }
 
 void WorkerPool::run_block(const Task& task) {
@@ -261,7 +278,10 @@ void WorkerPool::run_block(const Task& task) {
                                             {"attempt", static_cast<long long>(task.attempt)}});
     return;
   }
-  if (completed->outcome == ReportOutcome::kAccepted) blocks_done_.add();
+  if (completed->outcome == ReportOutcome::kAccepted) {
+    blocks_done_.add();
+    if (options_.observer) options_.observer->block_done(task.job_id, task.block_index);
+  }
   // Where the block's time went: reading it (and its neighbours), rendering (provider calls
   // and audio work), storing its segment and reporting it.
   const auto ms = [](auto from, auto to) {
@@ -293,8 +313,8 @@ void WorkerPool::run_assembly(const Task& task) {
   int64_t offset = 0;
   for (const auto& block : job->blocks) {
     if (block.status != BlockStatus::kDone || !block.result) {
-      (void)queue_.fail_task(task, "block " + std::to_string(block.index) + " is not done",
-                             std::nullopt);
+      fail_for_good(task, Error{ErrorKind::kInternal,
+                                "block " + std::to_string(block.index) + " is not done", ""});
       return;
     }
     keys.push_back(block.result->segment_key);
@@ -313,6 +333,15 @@ void WorkerPool::run_assembly(const Task& task) {
   auto assembled = audio::assemble_segments(
       job->output_format, keys.size(), [&](std::size_t i) { return blobs_.get(keys[i]); }, out);
   std::fclose(out);
+  if (assembled && assembled->samples != manifest.total_samples) {
+    std::filesystem::remove(temp);
+    fail_for_good(task, Error{ErrorKind::kInternal,
+                              "assembled duration (" + std::to_string(assembled->samples) +
+                                  " samples) differs from the blocks' total (" +
+                                  std::to_string(manifest.total_samples) + ")",
+                              ""});
+    return;
+  }
   const std::string key = result_key(job->id, job->output_format);
   Status stored = assembled ? blobs_.put_file(key, temp) : Status(assembled.error());
   std::filesystem::remove(temp);
@@ -320,14 +349,11 @@ void WorkerPool::run_assembly(const Task& task) {
     report_failure(task, stored.error(), 1);
     return;
   }
-  if (assembled->samples != manifest.total_samples) {
-    (void)queue_.fail_task(task, "assembled duration differs from the blocks' total", std::nullopt);
-    return;
-  }
   auto completed = queue_.complete_assembly(
       task, AssemblyOutcome{key, manifest.to_json(-1), static_cast<int64_t>(assembled->bytes)});
   if (completed && *completed == ReportOutcome::kAccepted) {
     assemblies_.add();
+    if (options_.observer) options_.observer->job_completed(job->id);
     log::info("job completed", {{"job_id", job->id},
                                 {"blocks", static_cast<long long>(job->blocks.size())},
                                 {"bytes", static_cast<long long>(assembled->bytes)}});

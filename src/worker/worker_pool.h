@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -28,6 +29,23 @@
 
 namespace polyvox {
 
+// What a WorkerPool tells its owner about the work it finished: `polyvox synth` draws its
+// progress and waits for the end of its one job with it. Called on worker threads after the store
+// accepted the report, never with a pool lock held: implementations are thread-safe and return
+// quickly. Default: nothing.
+class WorkObserver {
+ public:
+  virtual ~WorkObserver() = default;
+  // Block `index` of `job_id` is done: its completion was accepted.
+  virtual void block_done(const std::string& job_id, std::size_t index) {}
+  // The job's final file is stored and the job is completed.
+  virtual void job_completed(const std::string& job_id) {}
+  // A task of `job_id` failed for good and took the job with it: block `index`'s, or the
+  // assembly's when `index` is nullopt. `error` keeps the failure's kind.
+  virtual void job_failed(const std::string& job_id, std::optional<std::size_t> index,
+                          const Error& error) {}
+};
+
 struct WorkerOptions {
   unsigned concurrency = 4;    // WORKER_CONCURRENCY: tasks run at once
   unsigned audio_threads = 0;  // WORKER_AUDIO_THREADS: blocks whose audio is decoded and
@@ -39,6 +57,7 @@ struct WorkerOptions {
   std::string worker_id;              // unique per process (host:pid:random)
   std::filesystem::path scratch_dir;  // temporary files (assembly output before upload)
   RenderOptions render;
+  WorkObserver* observer = nullptr;  // optional; must outlive the pool
 };
 
 class WorkerPool {
@@ -66,6 +85,9 @@ class WorkerPool {
   void run_assembly(const Task& task);
   // Retry later when the error is retryable and attempts remain; otherwise fail for good.
   void report_failure(const Task& task, const Error& error, int attempts_so_far);
+  // Fails the task, its block and its job without retry; tells the observer when accepted.
+  // Returns whether the store accepted it.
+  bool fail_for_good(const Task& task, const Error& error);
   bool lost(const Task& task);
 
   TaskQueue& queue_;
