@@ -3,7 +3,7 @@
 #include <string>
 
 #include "app/commands.h"
-#include "app/wiring.h"
+#include "app/composition_root.h"
 #include "core/error_codes.h"
 #include "core/utf8.h"
 
@@ -39,7 +39,7 @@ int diacritize_stream(std::istream& in, Diacritizer& diacritizer) {
 
 int run_diacritize(const DiacritizeArgs& args, const Config& config) {
   std::ios::sync_with_stdio(false);
-  auto diacritizer = build_diacritizer(config);
+  auto diacritizer = open_diacritizer(config);
   if (args.input_path.empty()) return diacritize_stream(std::cin, *diacritizer);
   std::ifstream in(args.input_path, std::ios::binary);
   if (!in) return fail(invalid_input("file", "cannot read '" + args.input_path + "'"));

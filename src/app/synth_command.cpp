@@ -17,15 +17,11 @@
 #include <thread>
 
 #include "app/commands.h"
-#include "app/wiring.h"
+#include "app/composition_root.h"
 #include "core/error_codes.h"
 #include "core/ids.h"
 #include "core/job_parser.h"
-#include "http/http_client.h"
-#include "jobs/sqlite/sqlite_backend.h"
 #include "log/log.h"
-#include "storage/local_blob_store.h"
-#include "worker/worker_pool.h"
 
 namespace polyvox {
 namespace {
@@ -231,18 +227,14 @@ int run_synth(const SynthArgs& args, const Config& config) {
   log::configure("off", config.service.log_format);  // its errors are this command's message
   auto input = read_input(args.job_path);
   if (!input) return fail(input.error());
-
-  SystemClock clock;
-  auto http = std::make_shared<http::HttpClient>();
-  auto providers = build_providers(config, clock, nullptr, http);
-  auto job = parse_job(*input, config.job, *providers);
+  std::unique_ptr<SynthProcess> synth = SynthProcess::build(config);
+  auto job = parse_job(*input, config.job, synth->providers());
   if (!job) return fail(job.error());
   if (!args.format.empty()) {
     auto format = parse_output_format(args.format);
     if (!format) return fail(invalid_input("--format", "must be mp3 or wav"));
     job->output_format = *format;
   }
-  auto diacritizer = build_diacritizer(config, http);
 
   auto output = PendingFile::create(args.output_path);
   if (!output) return fail(output.error());
@@ -257,9 +249,8 @@ int run_synth(const SynthArgs& args, const Config& config) {
     manifest_file.emplace(std::move(pending.value()));
   }
 
-  // The service's pipeline on a scratch directory beside the output (same file system, so the
-  // final file is renamed into place): a SQLite store that need not survive a power loss, local
-  // blobs, the worker pool.
+  // The scratch directory is beside the output (the same file system): the final file is
+  // renamed into place.
   const fs::path out_dir = fs::path(args.output_path).parent_path().empty()
                                ? fs::path(".")
                                : fs::path(args.output_path).parent_path();
@@ -268,32 +259,15 @@ int run_synth(const SynthArgs& args, const Config& config) {
     return fail(invalid_input("output", "cannot create a scratch directory beside the output"));
   }
   ScratchDir scratch(scratch_pattern);
-  sqlite::DatabaseOptions db_options;
-  db_options.path = scratch.path() / "polyvox.db";
-  db_options.synchronous_full = false;
-  sqlite::JobStoreOptions store_options;
-  store_options.clock = &clock;
-  auto backend = sqlite::open_sqlite_backend(db_options, store_options);
-  if (!backend) return fail(backend.error());
-  JobStore& jobs = *(*backend)->jobs;
-  LocalBlobStore blobs(scratch.path() / "blobs");
-  std::unique_ptr<AudioCache> cache = build_audio_cache(config, nullptr);
-  MetricsRegistry metrics;
-
+  SynthObserver observer(job->blocks.size(), ::isatty(STDERR_FILENO));
+  if (Status s = synth->open_pipeline(scratch.path(), args.concurrency, &observer); !s) {
+    return fail(s.error());
+  }
+  JobStore& jobs = synth->jobs();
   auto created = jobs.create_job(NewJob{new_uuid4(), "synth", *job});
   if (!created) return fail(created.error());
   const std::string job_id = created->id;
-  SynthObserver observer(job->blocks.size(), ::isatty(STDERR_FILENO));
-  WorkerOptions options = config.service.worker;
-  options.concurrency =
-      args.concurrency ? args.concurrency : std::max(1u, std::thread::hardware_concurrency());
-  options.render = config.render;
-  options.scratch_dir = scratch.path() / "tmp";
-  options.worker_id = "synth";
-  options.observer = &observer;
-  WorkerPool pool(*(*backend)->jobs, jobs, blobs, *providers, *diacritizer, cache.get(), clock,
-                  metrics, options);
-  pool.start();
+  synth->start();
   auto failure = observer.wait([&](std::optional<SynthObserver::Failure>& failure) {
     auto record = jobs.get_job(job_id, false);
     if (!record || !is_finished(record->status)) return false;
@@ -303,7 +277,7 @@ int run_synth(const SynthArgs& args, const Config& config) {
     }
     return true;
   });
-  pool.stop(0);
+  synth->stop();
   if (failure) return fail(synth_error(*job, *failure));
 
   auto record = jobs.get_job(job_id, false);
@@ -317,7 +291,7 @@ int run_synth(const SynthArgs& args, const Config& config) {
     }
     if (Status s = manifest_file->commit(); !s) return fail(s.error());
   }
-  auto final_file = blobs.path_of(record->result->result_key);
+  auto final_file = synth->local_file(record->result->result_key);
   if (!final_file) return fail(Error{ErrorKind::kInternal, "the result has no local file", ""});
   if (Status s = output->commit_from(*final_file); !s) return fail(s.error());
   return 0;

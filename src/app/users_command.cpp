@@ -3,7 +3,7 @@
 #include <iostream>
 
 #include "app/commands.h"
-#include "app/wiring.h"
+#include "app/composition_root.h"
 #include "auth/password.h"
 
 namespace polyvox {
@@ -37,10 +37,10 @@ int fail(const std::string& message, int code = 2) {
 }  // namespace
 
 int run_users(const UsersArgs& args, const Config& config) {
-  SystemClock clock;
-  auto backend = open_backend(config, clock, false);
-  if (!backend) return fail(backend.error().to_string(), 1);
-  UserStore& users = *backend->users;
+  auto admin = open_user_admin(config);
+  if (!admin) return fail(admin.error().to_string(), 1);
+  UserStore& users = (*admin)->users();
+  const Clock& clock = (*admin)->clock;
 
   if (args.action == "list") {
     auto list = users.list_users();

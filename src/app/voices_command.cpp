@@ -2,13 +2,12 @@
 #include <iostream>
 
 #include "app/commands.h"
-#include "app/wiring.h"
+#include "app/composition_root.h"
 
 namespace polyvox {
 
 int run_voices(const std::string& provider_name, const Config& config) {
-  SystemClock clock;
-  auto providers = build_providers(config, clock);
+  auto providers = open_providers(config);
   std::vector<std::string> names;
   if (provider_name.empty()) {
     names = providers->usable_providers();

@@ -1,0 +1,347 @@
+#include "app/composition_root.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <thread>
+
+#include "api/api_deps.h"
+#include "api/http_server.h"
+#include "api/router.h"
+#include "auth/auth_service.h"
+#include "auth/login_throttle.h"
+#include "auth/signing_key.h"
+#include "core/ids.h"
+#include "http/http_client.h"
+#include "jobs/sqlite/sqlite_backend.h"
+#include "log/log.h"
+#include "storage/local_blob_store.h"
+#include "worker/cleanup.h"
+
+namespace polyvox {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The foundation of a serving process (serve, worker): the data directory, the backend (whose
+// leases of a dead process are taken back in embedded mode), storage, providers, diacritizer and
+// cache, all sending through one HTTP client (one connection pool).
+Result<std::unique_ptr<Foundation>> open_foundation(const Config& config) {
+  auto f = std::make_unique<Foundation>();
+  f->config = config;
+  std::error_code ec;
+  fs::create_directories(config.service.data_dir, ec);
+  if (ec) {
+    return invalid_input("POLYVOX_DATA_DIR",
+                         "cannot create " + config.service.data_dir + ": " + ec.message());
+  }
+  auto backend = open_backend(config, f->clock, /*serving=*/true);
+  if (!backend) return backend.take_error();
+  f->backend = std::move(backend.value());
+  auto http = std::make_shared<http::HttpClient>();
+  auto blobs = build_blob_store(config, http, &f->metrics);
+  if (!blobs) return blobs.take_error();
+  f->blobs = std::move(blobs.value());
+  f->providers = build_providers(config, f->clock, &f->metrics, http);
+  f->diacritizer = build_diacritizer(config, http);
+  f->cache = build_audio_cache(config, &f->metrics);
+  return f;
+}
+
+// The workers' options of a process with `role` ("embedded", "worker"): the configuration's, a
+// scratch directory in the data directory and an id unique across machines.
+WorkerOptions worker_options(const Config& config, const std::string& role) {
+  WorkerOptions options = config.service.worker;
+  options.render = config.render;
+  options.scratch_dir = fs::path(config.service.data_dir) / "tmp";
+  char host[256] = "host";
+  ::gethostname(host, sizeof host - 1);
+  options.worker_id = role + "-" + host + "-" + std::to_string(::getpid()) + "-" + random_hex(3);
+  return options;
+}
+
+std::unique_ptr<WorkerPool> make_pool(Foundation& f, const WorkerOptions& options) {
+  return std::make_unique<WorkerPool>(*f.backend.queue, *f.backend.jobs, *f.blobs, *f.providers,
+                                      *f.diacritizer, f.cache.get(), f.clock, f.metrics, options);
+}
+
+std::unique_ptr<CleanupScheduler> make_cleanup(Foundation& f, const WorkerOptions& workers) {
+  CleanupOptions options = f.config.service.cleanup;
+  options.temp_dirs = {workers.scratch_dir};
+  // Distributed mode: one worker node at a time cleans up jobs (null in embedded mode).
+  options.leads_job_cleanup = f.backend.leads_periodic_work;
+  return std::make_unique<CleanupScheduler>(*f.backend.jobs, *f.blobs, f.clock, options);
+}
+
+void register_store_gauges(MetricsRegistry& metrics, JobStore& jobs) {
+  metrics.gauge("polyvox_jobs", "Jobs by status", {"status"}, [&jobs] {
+    std::vector<std::pair<std::vector<std::string>, double>> samples;
+    if (auto counts = jobs.counts()) {
+      for (JobStatus s : {JobStatus::kQueued, JobStatus::kProcessing, JobStatus::kCompleted,
+                          JobStatus::kFailed, JobStatus::kCancelled}) {
+        auto it = counts->jobs.find(s);
+        samples.push_back(
+            {{job_status_name(s)}, static_cast<double>(it == counts->jobs.end() ? 0 : it->second)});
+      }
+    }
+    return samples;
+  });
+  metrics.gauge("polyvox_queue_depth", "Tasks waiting to be claimed", {}, [&jobs] {
+    std::vector<std::pair<std::vector<std::string>, double>> samples;
+    if (auto counts = jobs.counts()) {
+      samples.push_back({{}, static_cast<double>(counts->queue_depth)});
+    }
+    return samples;
+  });
+}
+
+// One access-log line per request (ACCESS_LOG).
+RequestObserver access_log() {
+  return [](const HttpRequest& req, const HttpResponse& res, const Route& route, double seconds) {
+    log::info("request", {{"request_id", req.request_id},
+                          {"method", req.method},
+                          {"route", route.pattern},
+                          {"status", static_cast<long long>(res.status)},
+                          {"ms", seconds * 1000.0},
+                          {"remote", req.remote_address}});
+  };
+}
+
+sigset_t stop_signals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  return signals;
+}
+
+}  // namespace
+
+// --- serve ---------------------------------------------------------------------------------
+
+struct ServeProcess::Parts {
+  explicit Parts(Foundation& f, const std::string& key)
+      : memory_throttle(f.clock),
+        auth(*f.backend.users, JwtSigner(key),
+             f.backend.throttle ? *f.backend.throttle : memory_throttle, f.clock,
+             AuthOptions{f.config.service.token_lifetime_s, {}}),
+        router(f.metrics) {}
+
+  InMemoryLoginThrottle memory_throttle;  // used when the backend has no shared throttle
+  AuthService auth;
+  ApiDeps deps;
+  Router router;
+  std::unique_ptr<HttpServer> server;
+  WorkerOptions worker_options;
+  std::unique_ptr<WorkerPool> workers;  // embedded mode only
+  std::unique_ptr<CleanupScheduler> cleanup;
+  bool stopped = false;
+};
+
+Result<std::unique_ptr<ServeProcess>> ServeProcess::build(const Config& config) {
+  auto foundation = open_foundation(config);
+  if (!foundation) return foundation.take_error();
+  Foundation& f = **foundation;
+  const ServiceConfig& service = config.service;
+  auto key = load_signing_key(service.secret_key, f.distributed(), service.data_dir);
+  if (!key) return key.take_error();
+
+  std::unique_ptr<ServeProcess> process(new ServeProcess());
+  process->parts_ = std::make_unique<Parts>(f, *key);
+  Parts& p = *process->parts_;
+  register_store_gauges(f.metrics, *f.backend.jobs);
+  p.deps.settings.job = config.job;
+  p.deps.settings.public_base_url = service.public_base_url;
+  p.deps.settings.metrics_enabled = service.metrics_enabled;
+  p.deps.jobs = f.backend.jobs;
+  p.deps.users = f.backend.users;
+  p.deps.auth = &p.auth;
+  p.deps.blobs = f.blobs.get();
+  p.deps.providers = f.providers.get();
+  p.deps.metrics = &f.metrics;
+  p.deps.clock = &f.clock;
+  register_routes(p.router, p.deps);
+  p.server = std::make_unique<HttpServer>(service.http, p.router,
+                                          service.access_log ? access_log() : RequestObserver{});
+  // Embedded mode: the workers and the scheduler run in this process. Distributed mode: this is
+  // a stateless API node; `polyvox worker` processes do the work.
+  p.worker_options = worker_options(config, "embedded");
+  if (!f.distributed() && p.worker_options.concurrency > 0) {
+    p.workers = make_pool(f, p.worker_options);
+    p.cleanup = make_cleanup(f, p.worker_options);
+  }
+  process->foundation_ = std::move(foundation.value());
+  return process;
+}
+
+ServeProcess::~ServeProcess() { stop(); }
+
+Result<std::string> ServeProcess::ensure_admin() {
+  const ServiceConfig& service = foundation_->config.service;
+  auto admin = parts_->auth.bootstrap_admin(service.admin_username, service.admin_password);
+  // An API node may start before its Redis (a restart of both, a compose file without
+  // health-ordered starts): it waits for it, as workers do, instead of exiting. SIGTERM still
+  // ends it (the default action: nothing is served yet).
+  for (bool said = false;
+       !admin && admin.error().kind == ErrorKind::kUnavailable && distributed();) {
+    if (!said) {
+      log::warn("waiting for Redis", {{"error", admin.error().message}});
+      said = true;
+    }
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    admin = parts_->auth.bootstrap_admin(service.admin_username, service.admin_password);
+    if (admin) log::info("Redis is reachable");
+  }
+  if (!admin) return admin.take_error();
+  return service.admin_password.empty() ? *admin : std::string();
+}
+
+Status ServeProcess::start() {
+  if (Status started = parts_->server->start(); !started) return started;
+  if (parts_->workers) parts_->workers->start();
+  if (parts_->cleanup) parts_->cleanup->start();
+  return Status::success();
+}
+
+std::string ServeProcess::url() const {
+  return "http://" + foundation_->config.service.http.host + ":" +
+         std::to_string(parts_->server->port());
+}
+
+unsigned ServeProcess::workers() const {
+  return parts_->workers ? parts_->worker_options.concurrency : 0;
+}
+
+void ServeProcess::stop() {
+  if (!parts_ || parts_->stopped) return;
+  parts_->stopped = true;
+  parts_->server->stop();
+  if (parts_->cleanup) parts_->cleanup->stop();
+  if (parts_->workers) parts_->workers->stop();
+}
+
+// --- worker --------------------------------------------------------------------------------
+
+struct WorkerProcess::Cleanup {
+  std::unique_ptr<CleanupScheduler> scheduler;
+};
+
+Result<std::unique_ptr<WorkerProcess>> WorkerProcess::build(const Config& config) {
+  auto foundation = open_foundation(config);
+  if (!foundation) return foundation.take_error();
+  std::unique_ptr<WorkerProcess> process(new WorkerProcess());
+  process->options_ = worker_options(config, "worker");
+  process->pool_ = make_pool(**foundation, process->options_);
+  process->cleanup_ = std::make_unique<Cleanup>();
+  process->cleanup_->scheduler = make_cleanup(**foundation, process->options_);
+  process->foundation_ = std::move(foundation.value());
+  return process;
+}
+
+WorkerProcess::~WorkerProcess() { stop(); }
+
+void WorkerProcess::start() {
+  pool_->start();
+  cleanup_->scheduler->start();
+}
+
+void WorkerProcess::stop() {
+  if (cleanup_) cleanup_->scheduler->stop();
+  if (pool_) pool_->stop();
+}
+
+// --- synth ---------------------------------------------------------------------------------
+
+struct SynthProcess::Pipeline {
+  std::shared_ptr<sqlite::SqliteBackend> backend;
+  std::unique_ptr<LocalBlobStore> blobs;
+  std::unique_ptr<WorkerPool> pool;
+};
+
+std::unique_ptr<SynthProcess> SynthProcess::build(const Config& config) {
+  std::unique_ptr<SynthProcess> process(new SynthProcess());
+  process->config_ = config;
+  auto http = std::make_shared<http::HttpClient>();
+  process->providers_ = build_providers(config, process->clock_, nullptr, http);
+  process->diacritizer_ = build_diacritizer(config, http);
+  process->cache_ = build_audio_cache(config, nullptr);
+  return process;
+}
+
+SynthProcess::~SynthProcess() { stop(); }
+
+Status SynthProcess::open_pipeline(const fs::path& scratch_dir, unsigned concurrency,
+                                   WorkObserver* observer) {
+  auto pipeline = std::make_unique<Pipeline>();
+  sqlite::DatabaseOptions db_options;
+  db_options.path = scratch_dir / "polyvox.db";
+  db_options.synchronous_full = false;  // the scratch directory does not outlive the command
+  sqlite::JobStoreOptions store_options;
+  store_options.clock = &clock_;
+  auto backend = sqlite::open_sqlite_backend(db_options, store_options);
+  if (!backend) return backend.error();
+  pipeline->backend = std::move(backend.value());
+  pipeline->blobs = std::make_unique<LocalBlobStore>(scratch_dir / "blobs");
+  WorkerOptions options = config_.service.worker;
+  options.concurrency =
+      concurrency ? concurrency : std::max(1u, std::thread::hardware_concurrency());
+  options.render = config_.render;
+  options.scratch_dir = scratch_dir / "tmp";
+  options.worker_id = "synth";
+  options.observer = observer;
+  sqlite::SqliteJobStore& store = *pipeline->backend->jobs;
+  pipeline->pool =
+      std::make_unique<WorkerPool>(store, store, *pipeline->blobs, *providers_, *diacritizer_,
+                                   cache_.get(), clock_, metrics_, options);
+  pipeline_ = std::move(pipeline);
+  return Status::success();
+}
+
+JobStore& SynthProcess::jobs() { return *pipeline_->backend->jobs; }
+
+void SynthProcess::start() { pipeline_->pool->start(); }
+
+void SynthProcess::stop() {
+  if (pipeline_ && pipeline_->pool) pipeline_->pool->stop(0);
+}
+
+std::optional<fs::path> SynthProcess::local_file(const std::string& key) const {
+  return pipeline_->blobs->path_of(key);
+}
+
+// --- users, voices, diacritize -------------------------------------------------------------
+
+Result<std::unique_ptr<UserAdmin>> open_user_admin(const Config& config) {
+  auto admin = std::make_unique<UserAdmin>();
+  auto backend = open_backend(config, admin->clock, /*serving=*/false);
+  if (!backend) return backend.take_error();
+  admin->backend = std::move(backend.value());
+  return admin;
+}
+
+std::unique_ptr<ProviderRegistry> open_providers(const Config& config) {
+  static const SystemClock clock;  // stateless; the providers keep a reference to it
+  return build_providers(config, clock);
+}
+
+std::unique_ptr<Diacritizer> open_diacritizer(const Config& config) {
+  return build_diacritizer(config);
+}
+
+// --- signals -------------------------------------------------------------------------------
+
+void block_stop_signals() {
+  const sigset_t signals = stop_signals();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+}
+
+int wait_for_stop_signal() {
+  const sigset_t signals = stop_signals();
+  int received = 0;
+  sigwait(&signals, &received);
+  return received;
+}
+
+}  // namespace polyvox
