@@ -49,7 +49,8 @@
 //                                    itself (RedisLoginThrottle)
 //   P leader:<name>          STRING  holder id, PX ttl (LeaderLease)
 //
-// SCRIPTS (redis_*_scripts.cpp; each one atomic, loaded with SCRIPT LOAD, run with EVALSHA)
+// SCRIPTS (lua/<name>.lua, each opening with its ARGV, result and contract; listed in
+// redis_scripts.h; each one atomic, loaded with SCRIPT LOAD, run with EVALSHA)
 //   create_job         job, blocks, one task and stream entry per block, indexes, counters
 //   read_job           a job and (optionally) its blocks, one consistent snapshot
 //   list_jobs          a page of the newest jobs (of one owner) and the total
@@ -57,8 +58,9 @@
 //   delete_job         deletes a finished job, returning its blob keys
 //   read_usage         usage of one owner or of every owner
 //   claim              promotes due retries, then takes: the entry this worker was delivered,
-//                      an expired lease, an orphaned hand-off (XAUTOCLAIM), a new entry
-//                      (XREADGROUP >); poison limit; returns the task or the next due time
+//                      an enqueued assembly, an expired lease, an orphaned hand-off
+//                      (XAUTOCLAIM), a new entry (XREADGROUP >); poison limit; returns the
+//                      task or the next due time
 //   heartbeat          extends the lease of the attempt that holds it
 //   complete_block     fenced completion: block done once, blocks_done + 1, usage once,
 //                      exactly one assembly enqueued by the last block

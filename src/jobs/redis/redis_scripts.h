@@ -1,38 +1,57 @@
-// The Lua scripts of the Redis backend, one per atomic step. Every script takes the key prefix as
-// ARGV[1] and no KEYS: the keys it touches depend on what it reads (a job's owner, its blocks),
-// so the backend needs one Redis node (with replicas or not), not Redis Cluster. Keys, values
-// and the role of each script: redis_job_store.h.
+// The Lua scripts of the Redis backend, one per atomic step. Each is a file lua/<name>.lua whose
+// opening comment is its contract (ARGV by position, what it returns, atomicity and fencing),
+// embedded at build time (redis_lua_files.h) and reached here as scripts::<name>(); Pool::eval
+// loads it with SCRIPT LOAD on first use and runs it with EVALSHA. Every script takes the key
+// prefix as ARGV[1] and no KEYS: the keys it touches depend on what it reads (a job's owner, its
+// blocks), so the backend needs one Redis node (with replicas or not), not Redis Cluster. Keys
+// and values: redis_job_store.h.
 #pragma once
+
+#include <vector>
 
 #include "jobs/redis/redis_pool.h"
 
 namespace polyvox::redis::scripts {
 
-// Jobs (redis_job_scripts.cpp).
-const Script& create_job();
-const Script& read_job();
-const Script& list_jobs();
-const Script& cancel_job();
-const Script& delete_job();
-const Script& read_usage();
+// What runs before a script's own text: nothing, or lua/prelude.lua (key names, status codes
+// and the steps the job and task scripts share).
+enum class Prelude { kNone, kShared };
 
-// Tasks (redis_task_scripts.cpp).
-const Script& claim();
-const Script& heartbeat();
-const Script& complete_block();
-const Script& fail_task();
-const Script& complete_assembly();
-const Script& release();
-const Script& forget_consumers();
+// Every script, as X(name, prelude): its text is lua/<name>.lua, preceded by `prelude`.
+// ADDING A SCRIPT: write lua/<name>.lua, opening with its contract as the others do, and add
+// its line here; call it as pool.eval(scripts::<name>(), args).
+#define POLYVOX_REDIS_SCRIPTS(X)                                      \
+  /* Jobs (RedisJobStore's JobStore half) */                          \
+  X(create_job, Prelude::kShared)                                     \
+  X(read_job, Prelude::kShared)                                       \
+  X(list_jobs, Prelude::kShared)                                      \
+  X(cancel_job, Prelude::kShared)                                     \
+  X(delete_job, Prelude::kShared)                                     \
+  X(read_usage, Prelude::kShared)                                     \
+  /* Tasks (its TaskQueue half; every report fenced by its lease) */  \
+  X(claim, Prelude::kShared)                                          \
+  X(heartbeat, Prelude::kShared)                                      \
+  X(complete_block, Prelude::kShared)                                 \
+  X(fail_task, Prelude::kShared)                                      \
+  X(complete_assembly, Prelude::kShared)                              \
+  X(release, Prelude::kShared)                                        \
+  X(forget_consumers, Prelude::kShared)                               \
+  /* Users, login throttle, leader lease (redis_user_store.h, ...) */ \
+  X(add_user, Prelude::kNone)                                         \
+  X(set_password_hash, Prelude::kNone)                                \
+  X(remove_user, Prelude::kNone)                                      \
+  X(list_users, Prelude::kNone)                                       \
+  X(record_login_failure, Prelude::kNone)                             \
+  X(acquire_leadership, Prelude::kNone)                               \
+  X(release_leadership, Prelude::kNone)
 
-// Users, login throttle and leader lease (redis_auth_scripts.cpp).
-const Script& add_user();
-const Script& set_password_hash();
-const Script& remove_user();
-const Script& list_users();
-const Script& record_login_failure();
-const Script& acquire_leadership();
-const Script& release_leadership();
+// const Script& create_job(); and so on: each made once, on first use. Thread-safe.
+#define POLYVOX_DECLARE_SCRIPT(name, prelude) const Script& name();
+POLYVOX_REDIS_SCRIPTS(POLYVOX_DECLARE_SCRIPT)
+#undef POLYVOX_DECLARE_SCRIPT
+
+// Every script above, in that order (tests load them all). Thread-safe.
+const std::vector<const Script*>& all();
 
 // Status codes the scripts store and return (the integers of JobStatus and BlockStatus, and of
 // ReportOutcome's order below).

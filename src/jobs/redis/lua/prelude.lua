@@ -1,11 +1,14 @@
-#include "jobs/redis/redis_lua_prelude.h"
+-- prelude: the Lua shared by the job and task scripts, which run it first (each says "Runs
+-- after prelude.lua"): key names, status codes and the multi-key steps several scripts take
+-- (status changes with their counters, dropping a task wherever it is, withdrawing a job's
+-- work, failing a job). It is not a script of its own; everything here is local to the script
+-- it opens.
+--
+-- KEYS     none: P, the prefix of every key, is ARGV[1] (key layout: redis_job_store.h).
+-- Numbers: statuses are the integers of JobStatus/BlockStatus (jobs/job_record.h); task states
+-- are 0 waiting (in the stream), 1 leased, 2 retrying (in the delayed set, or in the stream
+-- once due); outcomes are scripts::ScriptOutcome (redis_scripts.h).
 
-namespace polyvox::redis::scripts {
-namespace {
-
-// Numbers: statuses are the integers of JobStatus/BlockStatus (job_record.h); task states are
-// 0 waiting (in the stream), 1 leased, 2 retrying (in the delayed set, or in the stream once due).
-constexpr std::string_view kPrelude = R"lua(
 local P = ARGV[1]
 local STREAM = P .. 'tasks'
 local GROUP = 'workers'
@@ -111,14 +114,3 @@ local function holds_lease(tid, attempt, worker)
   local t = redis.call('HMGET', task_key(tid), 'state', 'attempt', 'worker')
   return t[1] == tostring(TASK_LEASED) and t[2] == attempt and t[3] == worker
 end
-)lua";
-
-}  // namespace
-
-std::string with_prelude(std::string_view body) {
-  std::string source(kPrelude);
-  source += body;
-  return source;
-}
-
-}  // namespace polyvox::redis::scripts
