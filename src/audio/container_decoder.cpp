@@ -3,7 +3,9 @@
 // decodes a provider's container audio (an API node, a job of local voices) never maps FFmpeg's
 // large dependency tree.
 #include <algorithm>
+#include <chrono>
 #include <cstring>
+#include <limits>
 #include <memory>
 
 extern "C" {
@@ -110,7 +112,76 @@ Status convert_into(SwrContext* swr, const AVFrame* frame, int in_rate, int out_
   return Status::success();
 }
 
-Result<PcmBuffer> decode_container(const EncodedAudio& audio) {
+// What an answer may be: the containers and codecs vendors send, nothing that refers to other
+// files or URLs (concat scripts, HLS and other playlists are not in the list). FFmpeg matches a
+// demuxer by any of its names ("mov" is the MP4/M4A demuxer).
+constexpr const char* kAllowedFormats = "mp3,wav,ogg,flac,aac,mov";
+constexpr const char* kAllowedCodecs =
+    "mp3float,mp3,pcm_s16le,pcm_s24le,pcm_s32le,pcm_f32le,pcm_f64le,pcm_u8,pcm_s16be,pcm_mulaw,"
+    "pcm_alaw,opus,libopus,vorbis,flac,aac,aac_fixed";
+
+// Every open of another resource (a nested file, a segment, a key) is refused.
+int refuse_nested_open(AVFormatContext*, AVIOContext**, const char*, int, AVDictionary**) {
+  return AVERROR(EPERM);
+}
+
+// Interrupts demuxing once the deadline has passed.
+int past_deadline(void* opaque) {
+  const auto* limits = static_cast<const DecodeLimits*>(opaque);
+  return limits->deadline && std::chrono::steady_clock::now() >= *limits->deadline ? 1 : 0;
+}
+
+// A resampler to mono float at the output rate for frames of one layout, format and rate; built
+// again when a frame differs (a stream may change any of them midway).
+class Converter {
+ public:
+  explicit Converter(int out_rate) : out_rate_(out_rate) {}
+  ~Converter() { av_channel_layout_uninit(&layout_); }
+
+  Status add(AVFrame* frame, std::vector<float>& out) {
+    if (!swr_ || frame->sample_rate != in_rate_ || frame->format != format_ ||
+        av_channel_layout_compare(&frame->ch_layout, &layout_) != 0) {
+      if (Status flushed = flush(out); !flushed) return flushed;
+      if (frame->sample_rate <= 0 || frame->ch_layout.nb_channels <= 0) {
+        return undecodable("a frame without a sample rate or channels");
+      }
+      AVChannelLayout mono = AV_CHANNEL_LAYOUT_MONO;
+      SwrContext* raw = nullptr;
+      if (swr_alloc_set_opts2(&raw, &mono, AV_SAMPLE_FMT_FLT, out_rate_, &frame->ch_layout,
+                              static_cast<AVSampleFormat>(frame->format), frame->sample_rate, 0,
+                              nullptr) < 0 ||
+          swr_init(raw) < 0) {
+        swr_free(&raw);
+        return undecodable("unsupported sample layout");
+      }
+      swr_.reset(raw);
+      in_rate_ = frame->sample_rate;
+      format_ = frame->format;
+      av_channel_layout_uninit(&layout_);
+      if (av_channel_layout_copy(&layout_, &frame->ch_layout) < 0) {
+        return Error{ErrorKind::kInternal, "out of memory", ""};
+      }
+    }
+    return convert_into(swr_.get(), frame, in_rate_, out_rate_, out);
+  }
+
+  // The resampler's delayed samples, at the end or before it is rebuilt.
+  Status flush(std::vector<float>& out) {
+    if (!swr_) return Status::success();
+    Status s = convert_into(swr_.get(), nullptr, in_rate_, out_rate_, out);
+    swr_.reset();
+    return s;
+  }
+
+ private:
+  const int out_rate_;
+  SwrPtr swr_;
+  int in_rate_ = 0;
+  int format_ = -1;
+  AVChannelLayout layout_{};
+};
+
+Result<PcmBuffer> decode_container(const EncodedAudio& audio, const DecodeLimits& limits) {
   constexpr int kIoBufferSize = 1 << 15;
   MemoryReader reader{&audio.bytes};
   auto* io_buffer = static_cast<uint8_t*>(av_malloc(kIoBufferSize));
@@ -120,15 +191,27 @@ Result<PcmBuffer> decode_container(const EncodedAudio& audio) {
     av_free(io_buffer);
     return Error{ErrorKind::kInternal, "out of memory", ""};
   }
+  auto over_time = [&limits] { return past_deadline(const_cast<DecodeLimits*>(&limits)) != 0; };
+  const Error too_slow = undecodable("decoding took too long");
 
   AVFormatContext* raw_format = avformat_alloc_context();
+  if (!raw_format) return Error{ErrorKind::kInternal, "out of memory", ""};
   raw_format->pb = io.get();
   raw_format->flags |= AVFMT_FLAG_CUSTOM_IO;
+  raw_format->format_whitelist = av_strdup(kAllowedFormats);
+  raw_format->codec_whitelist = av_strdup(kAllowedCodecs);
+  raw_format->protocol_whitelist = av_strdup("");
+  raw_format->io_open = &refuse_nested_open;
+  raw_format->interrupt_callback.callback = &past_deadline;
+  raw_format->interrupt_callback.opaque = const_cast<DecodeLimits*>(&limits);
   if (int rc = avformat_open_input(&raw_format, nullptr, nullptr, nullptr); rc < 0) {
+    // avformat_open_input frees the context on failure.
+    if (over_time()) return too_slow;
     return undecodable("unrecognized format (" + av_error_string(rc) + ")");
   }
   std::unique_ptr<AVFormatContext, FormatContextCloser> format(raw_format);
   if (int rc = avformat_find_stream_info(format.get(), nullptr); rc < 0) {
+    if (over_time()) return too_slow;
     return undecodable("no stream information (" + av_error_string(rc) + ")");
   }
   const int stream_index =
@@ -140,46 +223,45 @@ Result<PcmBuffer> decode_container(const EncodedAudio& audio) {
   if (!codec) return undecodable("no decoder for this codec");
   std::unique_ptr<AVCodecContext, CodecContextFreer> decoder(avcodec_alloc_context3(codec));
   if (!decoder) return Error{ErrorKind::kInternal, "out of memory", ""};
-  if (avcodec_parameters_to_context(decoder.get(), stream->codecpar) < 0 ||
-      avcodec_open2(decoder.get(), codec, nullptr) < 0) {
-    return undecodable("cannot open the decoder");
-  }
+  AVDictionary* decoder_options = nullptr;
+  av_dict_set(&decoder_options, "codec_whitelist", kAllowedCodecs, 0);
+  const bool opened = avcodec_parameters_to_context(decoder.get(), stream->codecpar) >= 0 &&
+                      avcodec_open2(decoder.get(), codec, &decoder_options) >= 0;
+  av_dict_free(&decoder_options);
+  if (!opened) return undecodable("cannot open the decoder");
   decoder->pkt_timebase = stream->time_base;
   if (decoder->sample_rate <= 0) return undecodable("no sample rate");
 
   PcmBuffer pcm;
   pcm.sample_rate = decoder->sample_rate;
-  SwrPtr swr;
+  const std::size_t max_samples =
+      limits.max_duration_ms > 0
+          ? static_cast<std::size_t>(av_rescale(limits.max_duration_ms, pcm.sample_rate, 1000))
+          : std::numeric_limits<std::size_t>::max();
+  const Error too_long =
+      undecodable("the answer is longer than " + std::to_string(limits.max_duration_ms) + " ms");
+  Converter converter(pcm.sample_rate);
   std::unique_ptr<AVPacket, PacketFreer> packet(av_packet_alloc());
   std::unique_ptr<AVFrame, FrameFreer> frame(av_frame_alloc());
+  if (!packet || !frame) return Error{ErrorKind::kInternal, "out of memory", ""};
 
   auto drain = [&]() -> Status {
     while (true) {
       const int rc = avcodec_receive_frame(decoder.get(), frame.get());
       if (rc == AVERROR(EAGAIN) || rc == AVERROR_EOF) return Status::success();
       if (rc < 0) return undecodable("decoder error (" + av_error_string(rc) + ")");
-      if (!swr) {
-        AVChannelLayout mono = AV_CHANNEL_LAYOUT_MONO;
-        SwrContext* raw_swr = nullptr;
-        if (swr_alloc_set_opts2(&raw_swr, &mono, AV_SAMPLE_FMT_FLT, pcm.sample_rate,
-                                &frame->ch_layout, static_cast<AVSampleFormat>(frame->format),
-                                frame->sample_rate, 0, nullptr) < 0 ||
-            swr_init(raw_swr) < 0) {
-          swr_free(&raw_swr);
-          return undecodable("unsupported sample layout");
-        }
-        swr.reset(raw_swr);
-      }
-      Status converted =
-          convert_into(swr.get(), frame.get(), frame->sample_rate, pcm.sample_rate, pcm.samples);
+      Status converted = converter.add(frame.get(), pcm.samples);
       av_frame_unref(frame.get());
       if (!converted) return converted;
+      if (pcm.samples.size() > max_samples) return too_long;
+      if (over_time()) return too_slow;
     }
   };
 
   while (true) {
     const int rc = av_read_frame(format.get(), packet.get());
     if (rc == AVERROR_EOF) break;
+    if (over_time()) return too_slow;
     if (rc < 0) return undecodable("read error (" + av_error_string(rc) + ")");
     if (packet->stream_index == stream_index) {
       const int sent = avcodec_send_packet(decoder.get(), packet.get());
@@ -194,12 +276,8 @@ Result<PcmBuffer> decode_container(const EncodedAudio& audio) {
   }
   avcodec_send_packet(decoder.get(), nullptr);
   if (Status s = drain(); !s) return s.error();
-  if (swr) {
-    if (Status s = convert_into(swr.get(), nullptr, pcm.sample_rate, pcm.sample_rate, pcm.samples);
-        !s) {
-      return s.error();
-    }
-  }
+  if (Status s = converter.flush(pcm.samples); !s) return s.error();
+  if (pcm.samples.size() > max_samples) return too_long;
   if (pcm.samples.empty()) return undecodable("no samples");
   return pcm;
 }
@@ -208,10 +286,11 @@ Result<PcmBuffer> decode_container(const EncodedAudio& audio) {
 }  // namespace polyvox::audio
 
 extern "C" __attribute__((visibility("default"))) bool polyvox_decode_container(
-    const polyvox::audio::EncodedAudio* audio, polyvox::audio::PcmBuffer* out, std::string* error) {
+    const polyvox::audio::EncodedAudio* audio, const polyvox::audio::DecodeLimits* limits,
+    polyvox::audio::PcmBuffer* out, std::string* error) {
   static const bool quiet = (av_log_set_level(AV_LOG_QUIET), true);  // errors come back as values
   (void)quiet;
-  auto decoded = polyvox::audio::decode_container(*audio);
+  auto decoded = polyvox::audio::decode_container(*audio, *limits);
   if (!decoded) {
     *error = decoded.error().message;
     return false;

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "audio/decoder.h"
 #include "audio/pcm.h"
 
 namespace polyvox::audio {
@@ -11,11 +12,13 @@ namespace polyvox::audio {
 inline constexpr const char* kContainerDecoderModule = "libpolyvox_ffmpeg.so";
 inline constexpr const char* kContainerDecoderSymbol = "polyvox_decode_container";
 
-// Decodes `audio` (kContainer) into mono float PCM at its own rate; false with `error` set on
-// failure. Thread-safe.
-using ContainerDecodeFn = bool (*)(const EncodedAudio* audio, PcmBuffer* out, std::string* error);
+// Decodes `audio` (kContainer) into mono float PCM at its own rate within `limits` (decoder.h);
+// false with `error` set on failure. Thread-safe.
+using ContainerDecodeFn = bool (*)(const EncodedAudio* audio, const DecodeLimits* limits,
+                                   PcmBuffer* out, std::string* error);
 
 }  // namespace polyvox::audio
 
 extern "C" bool polyvox_decode_container(const polyvox::audio::EncodedAudio* audio,
+                                         const polyvox::audio::DecodeLimits* limits,
                                          polyvox::audio::PcmBuffer* out, std::string* error);

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <mutex>
+#include <string>
 
 #include "audio/container_decoder.h"
 
@@ -50,12 +51,17 @@ ContainerDecodeFn container_decoder(std::string& error) {
 
 }  // namespace
 
-Result<PcmBuffer> decode_audio(const EncodedAudio& audio) {
+Result<PcmBuffer> decode_audio(const EncodedAudio& audio, const DecodeLimits& limits) {
   if (audio.bytes.empty()) return undecodable("empty answer");
 
   if (audio.encoding == AudioEncoding::kPcmS16le) {
     if (audio.sample_rate <= 0) return undecodable("raw PCM without a sample rate");
     if (audio.bytes.size() % 2 != 0) return undecodable("raw PCM with an odd number of bytes");
+    const auto samples = static_cast<int64_t>(audio.bytes.size() / 2);
+    if (limits.max_duration_ms > 0 && samples * 1000 > limits.max_duration_ms * audio.sample_rate) {
+      return undecodable("the answer is longer than " + std::to_string(limits.max_duration_ms) +
+                         " ms");
+    }
     PcmBuffer pcm;
     pcm.sample_rate = audio.sample_rate;
     pcm.samples.resize(audio.bytes.size() / 2);
@@ -73,7 +79,7 @@ Result<PcmBuffer> decode_audio(const EncodedAudio& audio) {
     return Error{ErrorKind::kInternal, "audio decoding is unavailable: " + error, ""};
   }
   PcmBuffer pcm;
-  if (!decode(&audio, &pcm, &error)) return undecodable(error);
+  if (!decode(&audio, &limits, &pcm, &error)) return undecodable(error);
   return pcm;
 }
 

@@ -1,15 +1,31 @@
 // Decoding of whatever a provider returns into mono float PCM at the source's own rate.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
+#include <optional>
+
 #include "audio/pcm.h"
 #include "core/error.h"
 
 namespace polyvox::audio {
 
-// Decodes `audio` (see AudioEncoding) to mono float PCM, down-mixing multichannel input.
-// Fails with kSynthesisFailed ("undecodable audio: ...") when the bytes are not audio, are
-// truncated past recovery or produce a decoder error. Thread-safe (no shared state).
-Result<PcmBuffer> decode_audio(const EncodedAudio& audio);
+// Bounds on the work one answer may cost: the bytes come from outside.
+struct DecodeLimits {
+  // Most audio the answer may hold; 0 = no bound. Decoding stops as soon as it is passed.
+  int64_t max_duration_ms = 0;
+  // When decoding must have ended; nullopt = no deadline.
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+};
+
+// Decodes `audio` (see AudioEncoding) to mono float PCM at the source's first sample rate,
+// down-mixing multichannel input; a stream whose channel layout, sample format or rate changes
+// midway is converted frame by frame. Containers are limited to those vendors send (MP3, WAV,
+// Ogg, FLAC, ADTS AAC, MP4/M4A) and never open anything but the given bytes (playlists and
+// concat scripts are refused). Fails with kSynthesisFailed ("undecodable audio: ...") when the
+// bytes are not such audio, are truncated past recovery, produce a decoder error, hold more than
+// `limits.max_duration_ms` or take past `limits.deadline`. Thread-safe (no shared state).
+Result<PcmBuffer> decode_audio(const EncodedAudio& audio, const DecodeLimits& limits = {});
 
 // Converts `pcm` to `target_rate` (band-limited resampling). Returns the input unchanged when
 // the rates match. Thread-safe.

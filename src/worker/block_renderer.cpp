@@ -1,5 +1,6 @@
 #include "worker/block_renderer.h"
 
+#include <chrono>
 #include <future>
 #include <span>
 
@@ -43,6 +44,21 @@ Status check_answer(const audio::PcmBuffer& pcm, const std::string& text, const 
   return Status::success();
 }
 
+// How much decoding one answer for `text` may cost: no more audio than the answer check could
+// accept plus room for the vendor's own leading and trailing silence, and a deadline far beyond
+// what decoding a plausible answer takes.
+audio::DecodeLimits decode_limits(const std::string& text, const BlockContext& context) {
+  constexpr double kSilenceAllowanceMs = 10'000;
+  constexpr auto kDecodeBudget = std::chrono::seconds(30);
+  const AnswerCheck& check = context.options.answer;
+  audio::DecodeLimits limits;
+  limits.max_duration_ms =
+      static_cast<int64_t>(static_cast<double>(spoken_letters(text)) * check.max_ms_per_letter +
+                           check.max_extra_ms + kSilenceAllowanceMs);
+  limits.deadline = std::chrono::steady_clock::now() + kDecodeBudget;
+  return limits;
+}
+
 // One part: from the cache, or from the provider (then cached). Decoded and checked.
 Result<audio::PcmBuffer> speak_part(Provider& provider, const std::string& voice_id,
                                     const std::string& text, const BlockSpec& block,
@@ -60,7 +76,7 @@ Result<audio::PcmBuffer> speak_part(Provider& provider, const std::string& voice
   if (cacheable) {
     if (auto hit = context.cache->get(key)) {
       CpuSlots::Lease lease = acquire_slot(context.audio_slots);
-      auto pcm = audio::decode_audio(*hit);
+      auto pcm = audio::decode_audio(*hit, decode_limits(text, context));
       if (pcm && check_answer(*pcm, text, provider, context)) {
         ++usage.cache_hits;
         return pcm;
@@ -75,7 +91,7 @@ Result<audio::PcmBuffer> speak_part(Provider& provider, const std::string& voice
   auto answer = provider.synthesize(request);
   if (!answer) return answer.take_error();
   CpuSlots::Lease lease = acquire_slot(context.audio_slots);
-  auto pcm = audio::decode_audio(*answer);
+  auto pcm = audio::decode_audio(*answer, decode_limits(text, context));
   if (!pcm) {
     // Garbage or truncated bytes are the vendor's transient fault: worth another attempt.
     return unavailable("returned " + pcm.error().message);

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+
 #include "audio/segment.h"
 #include "audio/wav.h"
 #include "support/audio_fixtures.h"
@@ -80,6 +82,96 @@ TEST(DecoderTest, RejectsGarbageAndEmptyAnswers) {
   EXPECT_FALSE(decode_audio(EncodedAudio{""}).ok());
   EXPECT_FALSE(decode_audio(EncodedAudio{R"({"error": {"message": "quota"}})"}).ok());
 }
+
+// --- Answers from a vendor are hostile input -------------------------------------------------
+
+// Bytes of a file the real ffmpeg CLI makes from `lavfi_source` with `codec_options`.
+std::string ffmpeg_file(const std::string& lavfi_source, const std::string& codec_options,
+                        const std::string& extension) {
+  TempDir dir;
+  const auto path = dir / ("made." + extension);
+  const std::string cmd = "ffmpeg -v error -y -f lavfi -i " + lavfi_source + " " + codec_options +
+                          " '" + path.string() + "'";
+  EXPECT_EQ(polyvox::test_support::run(cmd), 0) << cmd;
+  return polyvox::test_support::read_file(path);
+}
+
+TEST(DecoderTest, SurvivesAnMp3ThatTurnsFromStereoToMono) {
+  // A stream whose frames change their channel layout midway used to crash the resampler.
+  const std::string stereo =
+      ffmpeg_file("sine=frequency=440:duration=1",
+                  "-ac 2 -ar 44100 -c:a libmp3lame -write_xing 0 -id3v2_version 0", "mp3");
+  const std::string mono =
+      ffmpeg_file("sine=frequency=660:duration=1",
+                  "-ac 1 -ar 44100 -c:a libmp3lame -write_xing 0 -id3v2_version 0", "mp3");
+  auto pcm = decode_audio(EncodedAudio{stereo + mono});
+  ASSERT_TRUE(pcm.ok()) << pcm.error().to_string();
+  EXPECT_EQ(pcm->sample_rate, 44100);
+  EXPECT_NEAR(pcm->duration_ms(), 2000.0, 150.0);
+}
+
+// Raw MP3 frames without an Info tag keep their encoders' delay and padding: about 50 ms a file.
+TEST(DecoderTest, ConvertsAStreamThatChangesRateMidway) {
+  const std::string fast =
+      ffmpeg_file("sine=frequency=440:duration=1",
+                  "-ac 1 -ar 44100 -c:a libmp3lame -write_xing 0 -id3v2_version 0", "mp3");
+  const std::string slow =
+      ffmpeg_file("sine=frequency=440:duration=1",
+                  "-ac 1 -ar 22050 -c:a libmp3lame -write_xing 0 -id3v2_version 0", "mp3");
+  auto pcm = decode_audio(EncodedAudio{fast + slow});
+  ASSERT_TRUE(pcm.ok()) << pcm.error().to_string();
+  EXPECT_TRUE(pcm->sample_rate == 44100 || pcm->sample_rate == 22050) << pcm->sample_rate;
+  EXPECT_NEAR(pcm->duration_ms(), 2000.0, 150.0);
+}
+
+TEST(DecoderTest, StopsAnAnswerLongerThanItsLimit) {
+  // An hour of silence compresses to a small FLAC; it must not be decoded whole.
+  const std::string bomb = ffmpeg_file("anullsrc=r=48000:cl=stereo", "-t 3600 -c:a flac", "flac");
+  ASSERT_LT(bomb.size(), 2u << 20);
+  DecodeLimits limits;
+  limits.max_duration_ms = 60'000;
+  auto pcm = decode_audio(EncodedAudio{bomb}, limits);
+  ASSERT_FALSE(pcm.ok());
+  EXPECT_EQ(pcm.error().kind, ErrorKind::kSynthesisFailed);
+  EXPECT_NE(pcm.error().message.find("longer than"), std::string::npos) << pcm.error().message;
+}
+
+TEST(DecoderTest, StopsAtItsDeadline) {
+  const std::string wav =
+      ffmpeg_file("sine=frequency=440:duration=5", "-ac 1 -ar 16000 -c:a pcm_s16le", "wav");
+  DecodeLimits limits;
+  limits.deadline = std::chrono::steady_clock::now();  // already over
+  auto pcm = decode_audio(EncodedAudio{wav}, limits);
+  ASSERT_FALSE(pcm.ok());
+  EXPECT_NE(pcm.error().message.find("took too long"), std::string::npos) << pcm.error().message;
+}
+
+// Formats that name other files (playlists, concat scripts) are refused before anything is
+// opened: an answer must never make the decoder read a file of this machine.
+class DecoderNestedOpenTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(DecoderNestedOpenTest, RefusesAnswersThatNameOtherFiles) {
+  TempDir dir;
+  const auto secret = dir / "secret.wav";
+  polyvox::test_support::write_file(secret,
+                                    wav_file(polyvox::test_support::tone(500, 16000), 0, 16000));
+  std::string body = GetParam();
+  for (std::size_t at; (at = body.find("PATH")) != std::string::npos;) {
+    body.replace(at, 4, secret.string());
+  }
+  auto pcm = decode_audio(EncodedAudio{body});
+  ASSERT_FALSE(pcm.ok()) << "decoded " << pcm->samples.size() << " samples from " << body;
+  EXPECT_EQ(pcm.error().kind, ErrorKind::kSynthesisFailed);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Playlists, DecoderNestedOpenTest,
+    ::testing::Values("ffconcat version 1.0\nfile 'secret.wav'\n",
+                      "ffconcat version 1.0\nfile 'PATH'\n",
+                      "ffconcat version 1.0\nfile 'file:PATH'\n",
+                      "#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1,\nfile:PATH\n#EXT-X-ENDLIST\n",
+                      "#EXTM3U\n#EXTINF:1,\nPATH\n"),
+    [](const auto& info) { return "case" + std::to_string(info.index); });
 
 TEST(DecoderTest, ResamplesKeepingDuration) {
   PcmBuffer pcm{22050, polyvox::test_support::tone(1000, 22050)};
