@@ -1,0 +1,61 @@
+// A Provider whose answers a test scripts: it speaks 60 ms of tone per character as WAV, or
+// fails as told, and records what it was asked.
+#pragma once
+
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "audio/wav.h"
+#include "providers/provider.h"
+#include "support/audio_fixtures.h"
+
+namespace polyvox::test_support {
+
+class ScriptedProvider : public Provider {
+ public:
+  explicit ScriptedProvider(std::string name, std::size_t max_chars = 0)
+      : name_(std::move(name)), max_chars_(max_chars) {}
+  const std::string& name() const override { return name_; }
+  std::string kind() const override { return "scripted"; }
+  std::vector<VoiceInfo> voices() const override { return {{"v", "v", "", ""}}; }
+  std::optional<std::string> resolve_voice(std::string_view voice) const override {
+    return voice == "v" || voice == "default" ? std::optional<std::string>("v") : std::nullopt;
+  }
+  std::size_t max_request_chars() const override { return max_chars_; }
+  bool uses_neighbour_text() const override { return hears_neighbours; }
+
+  Result<audio::EncodedAudio> synthesize(const SynthesisRequest& request) override {
+    if (on_call) on_call();
+    std::lock_guard lock(mutex_);
+    texts.push_back(request.text);
+    previous.push_back(request.previous_text);
+    if (!failures.empty()) {
+      Error e = failures.front();
+      failures.erase(failures.begin());
+      return e;
+    }
+    double ms = 60.0 * static_cast<double>(request.text.size());
+    if (answer_ms) ms = *answer_ms;
+    auto speech = concat(silence(100, 16000), tone(ms, 16000, 300.0, silent ? 0.0 : 0.3));
+    return audio::EncodedAudio{audio::wav_file(speech, 1600, 16000)};
+  }
+
+  // Set these before the provider is shared; read the records once no call is in progress.
+  std::vector<Error> failures;    // returned first, one per call
+  std::function<void()> on_call;  // called first by every synthesize()
+  bool hears_neighbours = false;
+  std::optional<double> answer_ms;
+  bool silent = false;
+  std::vector<std::string> texts;
+  std::vector<std::string> previous;
+
+ private:
+  std::string name_;
+  std::size_t max_chars_;
+  std::mutex mutex_;
+};
+
+}  // namespace polyvox::test_support

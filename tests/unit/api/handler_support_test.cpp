@@ -1,0 +1,163 @@
+// What the route handlers share: who the caller is (bearer token), whether they may see a job,
+// the base URL of links, timestamps, and whether a body is JSON.
+#include "api/handler_support.h"
+
+#include <gtest/gtest.h>
+
+#include "core/ids.h"
+#include "unit/auth/auth_stack.h"
+
+namespace polyvox {
+namespace {
+
+using test_support::AuthStack;
+
+HttpRequest with_header(const std::string& name, const std::string& value) {
+  HttpRequest request;
+  request.headers.emplace_back(name, value);
+  return request;
+}
+
+class RequireUserTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    stack_.add_user("alice", "pw");
+    token_ = stack_.token_for("alice", "pw");
+    deps_.auth = &stack_.auth();
+  }
+
+  Result<User> caller(const std::string& authorization) {
+    return require_user(with_header("authorization", authorization), deps_);
+  }
+
+  AuthStack stack_;
+  ApiDeps deps_;
+  std::string token_;
+};
+
+TEST_F(RequireUserTest, BearerTokenNamesTheCaller) {
+  auto user = caller("Bearer " + token_);
+  ASSERT_TRUE(user.ok()) << user.error().message;
+  EXPECT_EQ(user->name, "alice");
+}
+
+TEST_F(RequireUserTest, SchemeIsCaseInsensitive) {
+  EXPECT_TRUE(caller("bearer " + token_).ok());
+  EXPECT_TRUE(caller("BEARER " + token_).ok());
+}
+
+TEST_F(RequireUserTest, MissingHeaderIsUnauthenticated) {
+  auto user = require_user(HttpRequest{}, deps_);
+  ASSERT_FALSE(user.ok());
+  EXPECT_EQ(user.error().kind, ErrorKind::kUnauthenticated);
+  EXPECT_EQ(user.error().message, "Not authenticated");
+}
+
+TEST_F(RequireUserTest, OtherSchemesAndEmptyTokensAreUnauthenticated) {
+  for (const std::string& header :
+       {std::string("Basic YWxpY2U6cHc="), std::string("Bearer"), std::string("Bearer "),
+        std::string("Token ") + token_, token_}) {
+    auto user = caller(header);
+    ASSERT_FALSE(user.ok()) << header;
+    EXPECT_EQ(user.error().kind, ErrorKind::kUnauthenticated);
+  }
+}
+
+TEST_F(RequireUserTest, InvalidTokenSaysWhy) {
+  auto user = caller("Bearer " + token_ + "x");
+  ASSERT_FALSE(user.ok());
+  EXPECT_EQ(user.error().kind, ErrorKind::kUnauthenticated);
+  EXPECT_NE(user.error().message.find("Could not validate credentials"), std::string::npos);
+}
+
+class JobForTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    deps_.jobs = &stack_.jobs();
+    NewJob job;
+    job.id = new_uuid4();
+    job.owner = "alice";
+    BlockSpec block;
+    block.text = "hello";
+    block.provider = "espeak";
+    job.spec.blocks.push_back(block);
+    ASSERT_TRUE(stack_.jobs().create_job(job).ok());
+    id_ = job.id;
+  }
+
+  AuthStack stack_;
+  ApiDeps deps_;
+  std::string id_;
+};
+
+TEST_F(JobForTest, OwnerSeesTheJob) {
+  auto job = job_for(id_, User{"alice"}, /*with_blocks=*/true, deps_);
+  ASSERT_TRUE(job.ok()) << job.error().message;
+  EXPECT_EQ(job->id, id_);
+  EXPECT_EQ(job->blocks.size(), 1u);
+}
+
+TEST_F(JobForTest, AdminSeesEveryonesJob) {
+  auto job = job_for(id_, User{"root", "", /*admin=*/true}, false, deps_);
+  ASSERT_TRUE(job.ok());
+  EXPECT_TRUE(job->blocks.empty());
+}
+
+TEST_F(JobForTest, AnotherUserIsForbidden) {
+  auto job = job_for(id_, User{"mallory"}, false, deps_);
+  ASSERT_FALSE(job.ok());
+  EXPECT_EQ(job.error().kind, ErrorKind::kForbidden);
+}
+
+TEST_F(JobForTest, UnknownJobIsNotFound) {
+  auto job = job_for(new_uuid4(), User{"alice"}, false, deps_);
+  ASSERT_FALSE(job.ok());
+  EXPECT_EQ(job.error().kind, ErrorKind::kNotFound);
+  EXPECT_EQ(job.error().message, "Job not found");
+}
+
+TEST(BaseUrlTest, PublicBaseUrlWins) {
+  ApiDeps deps;
+  deps.settings.public_base_url = "https://tts.example.com";
+  EXPECT_EQ(base_url(with_header("host", "internal:8000"), deps), "https://tts.example.com");
+}
+
+TEST(BaseUrlTest, HostHeaderOtherwise) {
+  const ApiDeps deps;
+  EXPECT_EQ(base_url(with_header("host", "api.example.com:8080"), deps),
+            "http://api.example.com:8080");
+  EXPECT_EQ(base_url(with_header("host", "[::1]:8000"), deps), "http://[::1]:8000");
+}
+
+TEST(BaseUrlTest, UnsafeOrMissingHostIsLocalhost) {
+  const ApiDeps deps;
+  EXPECT_EQ(base_url(HttpRequest{}, deps), "http://localhost");
+  for (const std::string& host : {std::string("evil.com/phish?x="), std::string("a b"),
+                                  std::string("x\r\nSet-Cookie: a=b"), std::string(256, 'a')}) {
+    EXPECT_EQ(base_url(with_header("host", host), deps), "http://localhost") << host;
+  }
+}
+
+TEST(Iso8601Test, UtcWithMilliseconds) {
+  EXPECT_EQ(iso8601(0), "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(iso8601(1'700'000'000'123), "2023-11-14T22:13:20.123Z");
+  EXPECT_EQ(iso8601(951'782'400'007), "2000-02-29T00:00:00.007Z");
+}
+
+TEST(IsJsonContentTest, JsonMediaTypesWithAnyParameters) {
+  for (const char* type : {"application/json", "Application/JSON; charset=utf-8",
+                           "application/json ; charset=utf-8", "application/problem+json"}) {
+    EXPECT_TRUE(is_json_content(with_header("content-type", type))) << type;
+  }
+}
+
+TEST(IsJsonContentTest, OtherMediaTypesAreNot) {
+  EXPECT_FALSE(is_json_content(HttpRequest{}));
+  for (const char* type :
+       {"text/plain", "application/jsonx", "application/x-www-form-urlencoded", "+json", "json"}) {
+    EXPECT_FALSE(is_json_content(with_header("content-type", type))) << type;
+  }
+}
+
+}  // namespace
+}  // namespace polyvox

@@ -1,0 +1,67 @@
+// An AuthService as the service wires it in embedded mode — the SQLite user store in a temporary
+// directory, the in-memory login throttle — on a ManualClock and with a cheap password hash
+// (tests hash many passwords; the cost does not change what is verified).
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+
+#include "auth/auth_service.h"
+#include "core/clock.h"
+#include "jobs/sqlite/sqlite_backend.h"
+#include "support/audio_fixtures.h"  // TempDir
+
+namespace polyvox::test_support {
+
+// libsodium's smallest argon2id cost: 1 pass over 8 KiB.
+inline PasswordHashCost cheap_hash_cost() { return PasswordHashCost{1, 8192}; }
+
+inline std::string signing_key() { return std::string(32, 'k'); }
+
+class AuthStack {
+ public:
+  explicit AuthStack(AuthOptions options = cheap_options()) {
+    auto backend = sqlite::open_sqlite_backend(
+        {.path = dir_ / "polyvox.db", .synchronous_full = false}, {.clock = &clock_});
+    if (!backend.ok()) throw std::runtime_error(backend.error().message);
+    backend_ = *backend;
+    auth_ = std::make_unique<AuthService>(*backend_->users, JwtSigner(signing_key()), throttle_,
+                                          clock_, options);
+  }
+
+  static AuthOptions cheap_options() {
+    AuthOptions options;
+    options.hash_cost = cheap_hash_cost();
+    return options;
+  }
+
+  // Adds a user with `password`.
+  void add_user(const std::string& name, const std::string& password, bool admin = false) {
+    auto hash = hash_password(password, cheap_hash_cost());
+    ASSERT_TRUE(hash.ok());
+    ASSERT_TRUE(users().add_user(User{name, *hash, admin, clock_.now_ms()}).ok());
+  }
+
+  // A token for a user the test added.
+  std::string token_for(const std::string& name, const std::string& password) {
+    auto token = auth_->login(name, password, "127.0.0.1");
+    EXPECT_TRUE(token.ok()) << token.error().message;
+    return token.ok() ? token->access_token : "";
+  }
+
+  AuthService& auth() { return *auth_; }
+  UserStore& users() { return *backend_->users; }
+  JobStore& jobs() { return *backend_->jobs; }
+  ManualClock& clock() { return clock_; }
+
+ private:
+  TempDir dir_;
+  ManualClock clock_;
+  std::shared_ptr<sqlite::SqliteBackend> backend_;
+  InMemoryLoginThrottle throttle_{clock_};
+  std::unique_ptr<AuthService> auth_;
+};
+
+}  // namespace polyvox::test_support

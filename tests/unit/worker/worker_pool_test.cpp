@@ -1,0 +1,444 @@
+// The worker pool on real parts — the SQLite job store and task queue, a LocalBlobStore, the
+// render pipeline — with a scripted provider: jobs rendered and assembled, transient failures
+// retried, final ones failing the job, stale work discarded, and shutdown giving tasks back.
+// Tests wait for the reports they expect (an observing TaskQueue), never for a fixed time.
+#include "worker/worker_pool.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <functional>
+#include <future>
+#include <mutex>
+#include <nlohmann/json.hpp>
+
+#include "audio/decoder.h"
+#include "core/ids.h"
+#include "jobs/sqlite/sqlite_backend.h"
+#include "storage/local_blob_store.h"
+#include "support/audio_fixtures.h"
+#include "support/scripted_provider.h"
+
+namespace polyvox {
+namespace {
+
+using nlohmann::json;
+using test_support::ScriptedProvider;
+using test_support::TempDir;
+
+constexpr auto kPatience = std::chrono::seconds(20);  // a bound, not a delay: a hang fails
+
+// One call the pool made on its TaskQueue.
+struct Report {
+  enum Call { kHeartbeat, kCompleteBlock, kFailTask, kCompleteAssembly, kRelease, kInterrupt };
+  Call call;
+  Task task;
+  ReportOutcome outcome = ReportOutcome::kRefused;  // complete_*, fail_task
+  std::optional<int64_t> retry_at_ms;               // fail_task
+  std::string error;                                // fail_task
+  bool kept = false;                                // heartbeat: the lease was still held
+};
+
+// A TaskQueue that passes every call on to the real one and records what the pool reported, so
+// that a test can wait until the report it expects has been made.
+class ObservedQueue : public TaskQueue {
+ public:
+  explicit ObservedQueue(TaskQueue& inner) : inner_(inner) {}
+
+  // Waits until `done` holds for the reports so far; false if it did not within kPatience.
+  bool wait_until(const std::function<bool(const std::vector<Report>&)>& done) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, kPatience, [&] { return done(reports_); });
+  }
+
+  std::vector<Report> reports(Report::Call call) const {
+    std::lock_guard lock(mutex_);
+    std::vector<Report> out;
+    for (const Report& r : reports_) {
+      if (r.call == call) out.push_back(r);
+    }
+    return out;
+  }
+
+  Result<std::optional<Task>> claim(const std::string& worker_id, int64_t lease_ms,
+                                    int64_t wait_ms) override {
+    return inner_.claim(worker_id, lease_ms, wait_ms);
+  }
+  Result<bool> heartbeat(const Task& task, int64_t lease_ms) override {
+    auto kept = inner_.heartbeat(task, lease_ms);
+    record(
+        {Report::kHeartbeat, task, ReportOutcome::kRefused, std::nullopt, "", kept.ok() && *kept});
+    return kept;
+  }
+  Result<BlockCompletion> complete_block(const Task& task, const BlockResult& result) override {
+    auto done = inner_.complete_block(task, result);
+    record({Report::kCompleteBlock, task, done.ok() ? done->outcome : ReportOutcome::kRefused});
+    return done;
+  }
+  Result<ReportOutcome> fail_task(const Task& task, const std::string& error,
+                                  std::optional<int64_t> retry_at_ms) override {
+    auto outcome = inner_.fail_task(task, error, retry_at_ms);
+    record({Report::kFailTask, task, outcome.ok() ? *outcome : ReportOutcome::kRefused, retry_at_ms,
+            error});
+    return outcome;
+  }
+  Result<ReportOutcome> complete_assembly(const Task& task,
+                                          const AssemblyOutcome& outcome) override {
+    auto done = inner_.complete_assembly(task, outcome);
+    record({Report::kCompleteAssembly, task, done.ok() ? *done : ReportOutcome::kRefused});
+    return done;
+  }
+  Status release(const Task& task) override {
+    Status released = inner_.release(task);
+    record({Report::kRelease, task});
+    return released;
+  }
+  void interrupt() override {
+    inner_.interrupt();
+    record({Report::kInterrupt, Task{}});
+  }
+
+ private:
+  void record(Report report) {
+    std::lock_guard lock(mutex_);
+    reports_.push_back(std::move(report));
+    changed_.notify_all();
+  }
+
+  TaskQueue& inner_;
+  mutable std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<Report> reports_;
+};
+
+// Holds the provider's calls until opened, and tells when the first one has arrived: lets a test
+// act while a task is in progress.
+class Gate {
+ public:
+  void enter() {
+    std::unique_lock lock(mutex_);
+    ++arrived_;
+    changed_.notify_all();
+    changed_.wait(lock, [&] { return open_; });
+  }
+  bool wait_for_arrival() {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, kPatience, [&] { return arrived_ > 0; });
+  }
+  void open() {
+    std::lock_guard lock(mutex_);
+    open_ = true;
+    changed_.notify_all();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  int arrived_ = 0;
+  bool open_ = false;
+};
+
+// True when some report of `call` for `job_id` satisfies `also`.
+bool any(
+    const std::vector<Report>& reports, Report::Call call, const std::string& job_id,
+    const std::function<bool(const Report&)>& also = [](const Report&) { return true; }) {
+  for (const Report& r : reports) {
+    if (r.call == call && r.task.job_id == job_id && also(r)) return true;
+  }
+  return false;
+}
+
+bool accepted(const Report& r) { return r.outcome == ReportOutcome::kAccepted; }
+bool final_failure(const Report& r) { return accepted(r) && !r.retry_at_ms; }
+
+class WorkerPoolTest : public ::testing::Test {
+ protected:
+  static constexpr int64_t kLeaseMs = 60'000;
+
+  void SetUp() override {
+    auto backend = sqlite::open_sqlite_backend(
+        {.path = dir_ / "polyvox.db", .synchronous_full = false}, {.clock = &clock_});
+    ASSERT_TRUE(backend.ok()) << backend.error().message;
+    backend_ = *backend;
+    queue_ = std::make_unique<ObservedQueue>(*backend_->jobs);
+    auto provider = std::make_unique<ScriptedProvider>("scripted");
+    provider_ = provider.get();
+    providers_.add(std::move(provider));
+  }
+
+  void TearDown() override {
+    gate_.open();  // a test that failed early must not leave a worker waiting in the provider
+    pool_.reset();
+  }
+
+  // Options for fast tests: retries due at once, heartbeats only when a test asks for them.
+  WorkerOptions options() {
+    WorkerOptions o;
+    o.concurrency = 1;
+    o.audio_threads = 1;
+    o.lease_ms = kLeaseMs;
+    o.heartbeat_ms = 3'600'000;
+    o.retry = RetryPolicy{.max_retries = 3, .base_ms = 0, .max_delay_ms = 0};
+    o.idle_wait_ms = 100;
+    o.worker_id = "pool-under-test";
+    o.scratch_dir = dir_ / "scratch";
+    return o;
+  }
+
+  // The one place a WorkerPool is built.
+  WorkerPool& start_pool(WorkerOptions o) {
+    pool_ = std::make_unique<WorkerPool>(*queue_, *backend_->jobs, blobs_, providers_, diacritizer_,
+                                         /*cache=*/nullptr, clock_, metrics_, std::move(o));
+    pool_->start();
+    return *pool_;
+  }
+  WorkerPool& start_pool() { return start_pool(options()); }
+
+  // Makes the provider wait at gate_ on every call.
+  void hold_provider_calls() {
+    provider_->on_call = [this] { gate_.enter(); };
+  }
+
+  std::string submit(const std::vector<std::pair<std::string, int>>& texts_and_pauses) {
+    NewJob job;
+    job.id = new_uuid4();
+    job.owner = "alice";
+    for (const auto& [text, pause] : texts_and_pauses) {
+      BlockSpec block;
+      block.text = text;
+      block.wait_after_ms = pause;
+      block.provider = "scripted";
+      block.voice = "v";
+      job.spec.blocks.push_back(block);
+    }
+    auto created = backend_->jobs->create_job(job);
+    EXPECT_TRUE(created.ok()) << created.error().message;
+    return job.id;
+  }
+
+  JobRecord job(const std::string& id) {
+    auto record = backend_->jobs->get_job(id, true);
+    EXPECT_TRUE(record.ok()) << record.error().message;
+    return record.ok() ? *record : JobRecord{};
+  }
+
+  bool wait_for(Report::Call call, const std::string& job_id,
+                const std::function<bool(const Report&)>& also) {
+    return queue_->wait_until(
+        [&](const std::vector<Report>& reports) { return any(reports, call, job_id, also); });
+  }
+
+  // Blob files of a job's block segments.
+  std::size_t segment_files(const std::string& job_id) {
+    const auto dir = dir_ / "blobs" / "jobs" / job_id / "segments";
+    if (!std::filesystem::exists(dir)) return 0;
+    return static_cast<std::size_t>(std::distance(std::filesystem::directory_iterator(dir), {}));
+  }
+
+  TempDir dir_;
+  ManualClock clock_;
+  std::shared_ptr<sqlite::SqliteBackend> backend_;
+  std::unique_ptr<ObservedQueue> queue_;
+  LocalBlobStore blobs_{dir_ / "blobs"};
+  ProviderRegistry providers_;
+  ScriptedProvider* provider_ = nullptr;
+  NoDiacritizer diacritizer_;
+  MetricsRegistry metrics_;
+  Gate gate_;
+  std::unique_ptr<WorkerPool> pool_;
+};
+
+TEST_F(WorkerPoolTest, RendersEveryBlockAndAssemblesTheJob) {
+  const std::string id = submit({{"One.", 0}, {"Two two.", 250}, {"Three three three.", 500}});
+  WorkerOptions o = options();
+  o.concurrency = 2;
+  WorkerPool& pool = start_pool(o);
+  ASSERT_TRUE(wait_for(Report::kCompleteAssembly, id, accepted));
+  pool.stop();
+
+  const JobRecord record = job(id);
+  EXPECT_EQ(record.status, JobStatus::kCompleted);
+  EXPECT_EQ(record.blocks_done, 3u);
+  ASSERT_TRUE(record.result);
+  const auto final_file = blobs_.path_of(record.result->result_key);
+  ASSERT_TRUE(final_file && std::filesystem::exists(*final_file));
+  EXPECT_EQ(std::filesystem::file_size(*final_file), static_cast<uintmax_t>(record.result->bytes));
+  EXPECT_EQ(segment_files(id), 3u);
+
+  // The manifest places each block right after the previous one's speech and pause.
+  const json manifest = json::parse(record.result->manifest_json);
+  ASSERT_EQ(manifest["blocks"].size(), 3u);
+  double expected_offset = 0;
+  for (std::size_t i = 0; i < 3; ++i) {
+    const json& b = manifest["blocks"][i];
+    EXPECT_EQ(b["index"], i);
+    EXPECT_EQ(b["provider"], "scripted");
+    EXPECT_NEAR(b["offset_ms"].get<double>(), expected_offset, 0.01) << i;
+    EXPECT_GT(b["speech_ms"].get<double>(), 0.0);
+    expected_offset += b["speech_ms"].get<double>() + b["pause_ms"].get<double>();
+  }
+  EXPECT_NEAR(manifest["blocks"][1]["pause_ms"].get<double>(), 250.0, 1.0);
+  EXPECT_NEAR(manifest["blocks"][2]["pause_ms"].get<double>(), 500.0, 1.0);
+  EXPECT_NEAR(manifest["duration_ms"].get<double>(), expected_offset, 0.01);
+
+  // The final file lasts as long as the manifest says.
+  auto decoded = audio::decode_audio({test_support::read_file(*final_file)});
+  ASSERT_TRUE(decoded.ok()) << decoded.error().message;
+  EXPECT_NEAR(decoded->duration_ms(), manifest["duration_ms"].get<double>(), 30.0);
+  EXPECT_EQ(provider_->texts.size(), 3u);
+}
+
+TEST_F(WorkerPoolTest, TransientFailureIsRetriedThenSucceeds) {
+  provider_->failures = {Error{ErrorKind::kUnavailable, "HTTP 503 from the vendor"},
+                         Error{ErrorKind::kUnavailable, "HTTP 503 from the vendor"}};
+  const std::string id = submit({{"Try again.", 0}});
+  WorkerPool& pool = start_pool();
+  ASSERT_TRUE(wait_for(Report::kCompleteAssembly, id, accepted));
+  pool.stop();
+
+  const auto failures = queue_->reports(Report::kFailTask);
+  ASSERT_EQ(failures.size(), 2u);
+  for (const Report& f : failures) {
+    EXPECT_TRUE(f.retry_at_ms.has_value()) << "a transient failure is retried later";
+    EXPECT_NE(f.error.find("HTTP 503 from the vendor"), std::string::npos) << f.error;
+  }
+  EXPECT_LT(failures[0].task.attempt, failures[1].task.attempt);
+  const JobRecord record = job(id);
+  EXPECT_EQ(record.status, JobStatus::kCompleted);
+  ASSERT_EQ(record.blocks.size(), 1u);
+  EXPECT_EQ(record.blocks[0].attempts, 3);
+  EXPECT_EQ(provider_->texts.size(), 3u);
+  ASSERT_TRUE(record.blocks[0].result);
+  uint64_t retries = 0;
+  for (const auto& u : record.blocks[0].result->usage) retries += u.retries;
+  EXPECT_EQ(retries, 2u);
+}
+
+TEST_F(WorkerPoolTest, FinalFailureFailsTheBlockAndTheJobWithTheReason) {
+  provider_->failures = {Error{ErrorKind::kSynthesisFailed, "voice_not_found"}};
+  const std::string id = submit({{"Cannot be said.", 0}});
+  WorkerPool& pool = start_pool();
+  ASSERT_TRUE(wait_for(Report::kFailTask, id, final_failure));
+  pool.stop();
+
+  EXPECT_EQ(queue_->reports(Report::kFailTask).size(), 1u) << "a final failure is not retried";
+  EXPECT_EQ(provider_->texts.size(), 1u);
+  const JobRecord record = job(id);
+  EXPECT_EQ(record.status, JobStatus::kFailed);
+  EXPECT_NE(record.error.find("voice_not_found"), std::string::npos) << record.error;
+  ASSERT_EQ(record.blocks.size(), 1u);
+  EXPECT_EQ(record.blocks[0].status, BlockStatus::kFailed);
+  EXPECT_NE(record.blocks[0].error.find("voice_not_found"), std::string::npos);
+  EXPECT_TRUE(queue_->reports(Report::kCompleteAssembly).empty());
+}
+
+TEST_F(WorkerPoolTest, TransientFailuresPastTheLastRetryFailTheJob) {
+  provider_->failures = {Error{ErrorKind::kUnavailable, "HTTP 503"},
+                         Error{ErrorKind::kUnavailable, "HTTP 502"}};
+  const std::string id = submit({{"Never up.", 0}});
+  WorkerOptions o = options();
+  o.retry.max_retries = 1;
+  WorkerPool& pool = start_pool(o);
+  ASSERT_TRUE(wait_for(Report::kFailTask, id, final_failure));
+  pool.stop();
+
+  const auto failures = queue_->reports(Report::kFailTask);
+  ASSERT_EQ(failures.size(), 2u);
+  EXPECT_TRUE(failures[0].retry_at_ms.has_value());
+  EXPECT_FALSE(failures[1].retry_at_ms.has_value());
+  const JobRecord record = job(id);
+  EXPECT_EQ(record.status, JobStatus::kFailed);
+  EXPECT_NE(record.error.find("HTTP 502"), std::string::npos) << record.error;
+}
+
+TEST_F(WorkerPoolTest, LateReportOfALostLeaseIsRefused) {
+  hold_provider_calls();
+  const std::string id = submit({{"Slow worker.", 0}});
+  WorkerPool& pool = start_pool();
+  ASSERT_TRUE(gate_.wait_for_arrival());
+  // The worker stalls past its lease; another claims the task with a newer attempt.
+  clock_.advance_ms(kLeaseMs + 1);
+  auto stolen = backend_->jobs->claim("other-worker", kLeaseMs, 0);
+  ASSERT_TRUE(stolen.ok() && stolen->has_value()) << "the expired lease was not claimable";
+  gate_.open();
+  ASSERT_TRUE(wait_for(Report::kCompleteBlock, id, [](const Report&) { return true; }));
+  pool.stop(20'000);  // returns once the stale attempt has finished
+
+  const auto reports = queue_->reports(Report::kCompleteBlock);
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_EQ(reports[0].outcome, ReportOutcome::kRefused);
+  EXPECT_LT(reports[0].task.attempt, (*stolen)->attempt);
+  EXPECT_EQ(job(id).blocks_done, 0u);
+  EXPECT_EQ(segment_files(id), 0u) << "the refused segment is deleted";
+  // The block is still the newer attempt's to complete.
+  auto completed = backend_->jobs->complete_block(
+      **stolen, BlockResult{"jobs/" + id + "/segments/0-other", 44100, 0, "scripted", "v"});
+  ASSERT_TRUE(completed.ok());
+  EXPECT_EQ(completed->outcome, ReportOutcome::kAccepted);
+}
+
+TEST_F(WorkerPoolTest, WorkIsDiscardedOnceAHeartbeatFindsTheLeaseGone) {
+  hold_provider_calls();
+  const std::string id = submit({{"Cancelled meanwhile.", 0}});
+  WorkerOptions o = options();
+  o.heartbeat_ms = 5;
+  WorkerPool& pool = start_pool(o);
+  ASSERT_TRUE(gate_.wait_for_arrival());
+  ASSERT_TRUE(backend_->jobs->cancel_job(id).ok());
+  ASSERT_TRUE(wait_for(Report::kHeartbeat, id, [](const Report& r) { return !r.kept; }));
+  gate_.open();
+  pool.stop(20'000);  // returns once the task in progress has finished
+
+  EXPECT_TRUE(queue_->reports(Report::kCompleteBlock).empty()) << "discarded before reporting";
+  EXPECT_TRUE(queue_->reports(Report::kFailTask).empty());
+  EXPECT_EQ(segment_files(id), 0u) << "nothing uploaded";
+  EXPECT_EQ(job(id).status, JobStatus::kCancelled);
+}
+
+TEST_F(WorkerPoolTest, StopPastTheGraceGivesTasksInProgressBack) {
+  hold_provider_calls();
+  const std::string id = submit({{"Interrupted.", 0}});
+  WorkerPool& pool = start_pool();
+  ASSERT_TRUE(gate_.wait_for_arrival());
+  auto stopping = std::async(std::launch::async, [&pool] { pool.stop(/*grace_ms=*/0); });
+  ASSERT_TRUE(wait_for(Report::kRelease, id, [](const Report&) { return true; }));
+  gate_.open();
+  ASSERT_EQ(stopping.wait_for(kPatience), std::future_status::ready);
+
+  EXPECT_TRUE(queue_->reports(Report::kCompleteBlock).empty()) << "released work is discarded";
+  EXPECT_EQ(segment_files(id), 0u);
+  const JobRecord record = job(id);
+  EXPECT_FALSE(is_finished(record.status));
+  // Given back at once: another worker can claim it now, without waiting for the lease.
+  auto next = backend_->jobs->claim("next-worker", kLeaseMs, 0);
+  ASSERT_TRUE(next.ok() && next->has_value());
+  EXPECT_EQ((*next)->job_id, id);
+  EXPECT_EQ((*next)->kind, TaskKind::kBlock);
+}
+
+TEST_F(WorkerPoolTest, StopWithinTheGraceLetsTasksInProgressFinish) {
+  hold_provider_calls();
+  const std::string id = submit({{"Almost done.", 0}});
+  WorkerPool& pool = start_pool();
+  ASSERT_TRUE(gate_.wait_for_arrival());
+  auto stopping = std::async(std::launch::async, [&pool] { pool.stop(/*grace_ms=*/20'000); });
+  ASSERT_TRUE(queue_->wait_until([](const std::vector<Report>& reports) {
+    for (const Report& r : reports) {
+      if (r.call == Report::kInterrupt) return true;
+    }
+    return false;
+  }));
+  gate_.open();
+  ASSERT_EQ(stopping.wait_for(kPatience), std::future_status::ready);
+
+  EXPECT_TRUE(queue_->reports(Report::kRelease).empty());
+  const auto completions = queue_->reports(Report::kCompleteBlock);
+  ASSERT_EQ(completions.size(), 1u);
+  EXPECT_EQ(completions[0].outcome, ReportOutcome::kAccepted);
+  EXPECT_EQ(job(id).blocks_done, 1u);
+}
+
+}  // namespace
+}  // namespace polyvox
