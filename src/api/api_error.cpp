@@ -12,11 +12,15 @@ HttpResponse json_response(int status, std::string body) {
   return res;
 }
 
+std::string json_text(const nlohmann::json& document) {
+  return document.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 HttpResponse error_response(int status, const std::string& code, const std::string& message,
                             const std::string& field) {
   nlohmann::json error = {{"code", code}, {"message", message}};
   if (!field.empty()) error["field"] = field;
-  HttpResponse res = json_response(status, nlohmann::json{{"error", error}}.dump());
+  HttpResponse res = json_response(status, json_text(nlohmann::json{{"error", error}}));
   if (status == 401) res.set_header("WWW-Authenticate", "Bearer");
   return res;
 }

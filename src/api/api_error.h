@@ -2,6 +2,7 @@
 // mapping from error kinds to HTTP statuses and codes.
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 
 #include "api/http_types.h"
@@ -21,7 +22,11 @@ HttpResponse error_response(int status, const std::string& code, const std::stri
 // `code_override` replaces the default code (e.g. FILE_NOT_FOUND for a missing file).
 HttpResponse error_response(const Error& error, const std::string& code_override = "");
 
-// A JSON response with the given status.
+// A JSON response with the given status; `body` is the JSON text.
 HttpResponse json_response(int status, std::string body);
+
+// The text of a JSON document. Invalid UTF-8 in its strings (a path, a vendor's message) is
+// replaced by U+FFFD, never thrown on: every JSON the API writes goes through here or JsonWriter.
+std::string json_text(const nlohmann::json& document);
 
 }  // namespace polyvox

@@ -49,7 +49,7 @@ HttpResponse issue_token(HttpRequest& request, ApiDeps& deps) {
   nlohmann::json body = {{"access_token", token->access_token},
                          {"token_type", "bearer"},
                          {"expires_in", token->expires_in_s}};
-  HttpResponse res = json_response(200, body.dump());
+  HttpResponse res = json_response(200, json_text(body));
   res.set_header("Cache-Control", "no-store");
   return res;
 }

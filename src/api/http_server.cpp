@@ -8,9 +8,12 @@
 #include <list>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 
 #include "api/api_error.h"
 #include "core/ids.h"
+#include "core/utf8.h"
+#include "log/log.h"
 
 namespace polyvox {
 
@@ -57,6 +60,17 @@ std::string head_of(const HttpResponse& response, unsigned version, bool keep_al
   return head;
 }
 
+// Request bytes as they may appear in a message: valid UTF-8, control characters as '?', at most
+// 200 bytes (cut at a character boundary, "..." appended).
+std::string printable(std::string_view raw) {
+  std::string text = to_valid_utf8(raw.substr(0, 400));
+  for (char& c : text) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) c = '?';
+  }
+  if (text.size() <= 200 && raw.size() <= 400) return text;
+  return std::string(cut_utf8(text, 200)) + "...";
+}
+
 bool is_safe_request_id(std::string_view id) {
   if (id.empty() || id.size() > 128) return false;
   for (char c : id) {
@@ -101,33 +115,32 @@ class HttpServer::Impl {
   Status start() {
     boost::system::error_code ec;
     const auto address = asio::ip::make_address(options_.host, ec);
-    if (ec) return Error{ErrorKind::kUnavailable, "invalid HOST '" + options_.host + "'", ""};
-    uint16_t port = options_.port;
+    if (ec) return invalid_input("HOST", "'" + options_.host + "' is not an IP address");
     for (unsigned i = 0; i < std::max(1u, options_.io_threads); ++i) {
-      auto loop = std::make_unique<Loop>();
-      loop->acceptor.emplace(loop->context);
-      tcp::acceptor& acceptor = *loop->acceptor;
-      const tcp::endpoint endpoint(address, port);
-      acceptor.open(endpoint.protocol(), ec);
-      if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
-      if (!ec) {
-        int one = 1;
-        ::setsockopt(acceptor.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
-        acceptor.bind(endpoint, ec);
-      }
-      if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
-      if (ec) {
-        return Error{
-            ErrorKind::kUnavailable,
-            "cannot listen on " + options_.host + ":" + std::to_string(port) + ": " + ec.message(),
-            ""};
-      }
-      port = acceptor.local_endpoint().port();
-      loops_.push_back(std::move(loop));
+      loops_.push_back(std::make_unique<Loop>());
     }
-    port_ = port;
+    // One listening socket, on the first loop; the connections it accepts are handed to the
+    // loops in turn. No SO_REUSEPORT: a second server on the same port fails here instead of
+    // sharing its connections.
+    Loop& first = *loops_.front();
+    first.acceptor.emplace(first.context);
+    tcp::acceptor& acceptor = *first.acceptor;
+    const tcp::endpoint endpoint(address, options_.port);
+    acceptor.open(endpoint.protocol(), ec);
+    if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec) acceptor.bind(endpoint, ec);
+    if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      loops_.clear();
+      return Error{ErrorKind::kUnavailable,
+                   "cannot listen on " + options_.host + ":" + std::to_string(options_.port) +
+                       ": " + ec.message(),
+                   ""};
+    }
+    port_ = acceptor.local_endpoint().port();
+    asio::co_spawn(first.context, accept_loop(), asio::detached);
     for (auto& loop : loops_) {
-      asio::co_spawn(loop->context, accept_loop(*loop), asio::detached);
+      loop->work.emplace(loop->context.get_executor());  // runs until stop(), even when idle
       loop->thread = std::thread([&context = loop->context] { context.run(); });
     }
     return Status::success();
@@ -142,6 +155,7 @@ class HttpServer::Impl {
         asio::post(loop->context, [&l = *loop] {
           boost::system::error_code ignored;
           if (l.acceptor) l.acceptor->close(ignored);
+          l.work.reset();
           for (Connection* c : l.connections) {
             if (c->idle) c->stream.socket().close(ignored);
           }
@@ -163,26 +177,107 @@ class HttpServer::Impl {
 
   struct Loop {
     asio::io_context context{1};
-    std::optional<tcp::acceptor> acceptor;
+    std::optional<tcp::acceptor> acceptor;  // the first loop's only
+    std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
     std::thread thread;
     std::list<Connection*> connections;  // touched only on this loop's thread
   };
 
-  awaitable<void> accept_loop(Loop& loop) {
+  awaitable<void> accept_loop() {
+    Loop& first = *loops_.front();
+    std::size_t next = 0;
     while (!stopping_) {
-      auto [ec, socket] = co_await loop.acceptor->async_accept(kNoThrow);
+      auto [ec, socket] = co_await first.acceptor->async_accept(kNoThrow);
       if (ec) {
         if (stopping_ || ec == asio::error::operation_aborted) break;
         continue;  // e.g. EMFILE: keep serving the connections we have
       }
-      if (connections_.fetch_add(1) >= options_.max_connections) {
-        connections_.fetch_sub(1);
-        asio::co_spawn(loop.context, refuse(std::move(socket)), asio::detached);
+      std::string remote;
+      {
+        boost::system::error_code ignored;
+        const auto peer = socket.remote_endpoint(ignored);
+        if (!ignored) remote = peer.address().to_string();
+      }
+      if (!admit(remote)) {
+        asio::co_spawn(first.context, refuse(std::move(socket)), asio::detached);
         continue;
       }
-      asio::co_spawn(loop.context, session(loop, std::move(socket)), asio::detached);
+      // The connection lives on one loop from now on; its slot is released by its session.
+      Loop& loop = *loops_[next++ % loops_.size()];
+      const auto protocol = socket.local_endpoint(ec).protocol();
+      const int fd = socket.release(ec);
+      if (ec) {
+        release(remote);
+        continue;
+      }
+      asio::post(loop.context, [this, &loop, fd, protocol, remote = std::move(remote)]() mutable {
+        tcp::socket adopted(loop.context);
+        boost::system::error_code assign_error;
+        adopted.assign(protocol, fd, assign_error);
+        if (assign_error) {
+          ::close(fd);
+          release(remote);
+          return;
+        }
+        asio::co_spawn(loop.context, session(loop, std::move(adopted), std::move(remote)),
+                       [](std::exception_ptr error) {
+                         if (error) log::error("HTTP session ended by an exception");
+                       });
+      });
     }
   }
+
+  // Takes a connection slot (MAX_CONNECTIONS, and MAX_CONNECTIONS_PER_CLIENT when set) for a
+  // client at `remote`; false when over a cap. Each true is matched by one release().
+  bool admit(const std::string& remote) {
+    if (connections_.fetch_add(1) >= options_.max_connections) {
+      connections_.fetch_sub(1);
+      return false;
+    }
+    if (options_.max_connections_per_client > 0) {
+      std::lock_guard lock(clients_mutex_);
+      std::size_t& count = clients_[remote];
+      if (count >= options_.max_connections_per_client) {
+        if (count == 0) clients_.erase(remote);
+        connections_.fetch_sub(1);
+        return false;
+      }
+      ++count;
+    }
+    return true;
+  }
+
+  void release(const std::string& remote) {
+    if (options_.max_connections_per_client > 0) {
+      std::lock_guard lock(clients_mutex_);
+      auto it = clients_.find(remote);
+      if (it != clients_.end() && --it->second == 0) clients_.erase(it);
+    }
+    connections_.fetch_sub(1);
+  }
+
+  // A session's place in its loop's list and its connection slot, given back whatever ends the
+  // session: a closed connection, a timeout, an error or an exception.
+  class SessionSlot {
+   public:
+    SessionSlot(Impl& server, Loop& loop, Connection& connection, std::string remote)
+        : server_(server), loop_(loop), remote_(std::move(remote)) {
+      loop_.connections.push_front(&connection);
+      registration_ = loop_.connections.begin();
+    }
+    ~SessionSlot() {
+      loop_.connections.erase(registration_);
+      server_.release(remote_);
+    }
+    SessionSlot(const SessionSlot&) = delete;
+    SessionSlot& operator=(const SessionSlot&) = delete;
+
+   private:
+    Impl& server_;
+    Loop& loop_;
+    std::string remote_;
+    std::list<Connection*>::iterator registration_;
+  };
 
   // Over the connection cap: a short 503 and close, without reading the request.
   awaitable<void> refuse(tcp::socket socket) {
@@ -199,38 +294,47 @@ class HttpServer::Impl {
     stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
   }
 
-  awaitable<void> session(Loop& loop, tcp::socket socket) {
-    socket.set_option(tcp::no_delay(true));
+  awaitable<void> session(Loop& loop, tcp::socket socket, std::string remote) {
+    boost::system::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
     Connection connection(std::move(socket));
-    loop.connections.push_front(&connection);
-    const auto registration = loop.connections.begin();
-    std::string remote;
-    {
-      boost::system::error_code ec;
-      const auto endpoint = connection.stream.socket().remote_endpoint(ec);
-      if (!ec) remote = endpoint.address().to_string();
+    const SessionSlot slot(*this, loop, connection, remote);
+    try {
+      co_await serve_requests(connection, remote);
+    } catch (const std::exception& e) {
+      log::error("HTTP session failed", {{"error", e.what()}});
     }
+    connection.stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
+  // The requests of one connection, one after the other, until it closes, times out or a
+  // response cannot be written.
+  awaitable<void> serve_requests(Connection& connection, const std::string& remote) {
     beast::flat_buffer buffer;
     bool first = true;
     while (!stopping_) {
       connection.idle = true;
+      if (buffer.size() == 0) {
+        // Waiting for the next request's first byte: the idle timeout (the header timeout for
+        // a new connection). The whole head must then arrive within the header timeout.
+        connection.stream.expires_after(first ? options_.header_timeout : options_.idle_timeout);
+        auto [ec, n] = co_await connection.stream.async_read_some(buffer.prepare(4096), kNoThrow);
+        if (ec) break;
+        buffer.commit(n);
+      }
+      first = false;
       http::request_parser<http::string_body> parser;
       parser.header_limit(static_cast<std::uint32_t>(options_.max_header_bytes));
       parser.body_limit(options_.max_body_bytes);
-      connection.stream.expires_after(first ? options_.header_timeout : options_.idle_timeout);
+      connection.stream.expires_after(options_.header_timeout);
       auto [ec, bytes] =
           co_await http::async_read_header(connection.stream, buffer, parser, kNoThrow);
-      first = false;
       if (ec) {
         if (ec == http::error::header_limit) {
           co_await write_simple(connection.stream, error_response(431, "VALIDATION_ERROR",
                                                                   "request headers too large"));
         } else if (ec == http::error::body_limit) {  // a declared Content-Length over the limit
-          co_await write_simple(
-              connection.stream,
-              error_response(
-                  413, "PAYLOAD_TOO_LARGE",
-                  "request body is over " + std::to_string(options_.max_body_bytes) + " bytes"));
+          co_await write_simple(connection.stream, body_too_large());
         } else if (ec != http::error::end_of_stream && ec != beast::error::timeout &&
                    ec != asio::error::operation_aborted && ec != asio::error::connection_reset &&
                    ec != asio::error::eof && ec != asio::error::bad_descriptor) {
@@ -246,11 +350,7 @@ class HttpServer::Impl {
       const auto& head = parser.get();
       const auto declared = parser.content_length();
       if (declared && *declared > options_.max_body_bytes) {
-        co_await write_simple(
-            connection.stream,
-            error_response(
-                413, "PAYLOAD_TOO_LARGE",
-                "request body is over " + std::to_string(options_.max_body_bytes) + " bytes"));
+        co_await write_simple(connection.stream, body_too_large());
         break;
       }
       if (beast::iequals(head[http::field::expect], "100-continue")) {
@@ -264,11 +364,7 @@ class HttpServer::Impl {
         auto [bec, bn] = co_await http::async_read(connection.stream, buffer, parser, kNoThrow);
         if (bec) {
           if (bec == http::error::body_limit) {
-            co_await write_simple(
-                connection.stream,
-                error_response(
-                    413, "PAYLOAD_TOO_LARGE",
-                    "request body is over " + std::to_string(options_.max_body_bytes) + " bytes"));
+            co_await write_simple(connection.stream, body_too_large());
           }
           break;
         }
@@ -281,25 +377,12 @@ class HttpServer::Impl {
       request.remote_address = remote;
       HttpResponse response;
       const Route* route = &router_.unmatched();
-      if (!convert_request(message, request)) {
-        response = error_response(400, "VALIDATION_ERROR", "malformed request target");
-      } else {
-        const std::string_view given_id = request.header("x-request-id");
-        request.request_id =
-            is_safe_request_id(given_id) ? std::string(given_id) : new_request_id();
-        RouteMatch match = router_.match(request);
-        if (match.route) {
-          route = match.route;
-          response = co_await run(*route, request);
-        } else if (match.path_known) {
-          response = error_response(405, "METHOD_NOT_ALLOWED",
-                                    "method " + request.method + " is not allowed here");
-          std::string allow;
-          for (const auto& m : match.allowed_methods) allow += (allow.empty() ? "" : ", ") + m;
-          response.set_header("Allow", allow);
-        } else {
-          response = error_response(404, "NOT_FOUND", "no route for " + request.path);
-        }
+      try {
+        route = co_await answer(message, request, response);
+      } catch (const std::exception& e) {
+        // Whatever went wrong, the client gets an answer; the details stay in the log.
+        log::error("request failed", {{"request_id", request.request_id}, {"error", e.what()}});
+        response = error_response(500, "INTERNAL", "internal error");
       }
       response.set_header("X-Request-ID", request.request_id);
       const bool head_only = request.method == "HEAD";
@@ -313,23 +396,73 @@ class HttpServer::Impl {
       if (observer_) observer_(request, response, *route, seconds);
       if (!written || !keep_alive) break;
     }
-    boost::system::error_code ignored;
-    connection.stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    loop.connections.erase(registration);
-    connections_.fetch_sub(1);
+  }
+
+  HttpResponse body_too_large() const {
+    return error_response(413, "PAYLOAD_TOO_LARGE",
+                          "request body is over " + std::to_string(options_.max_body_bytes) +
+                              " bytes (MAX_BODY_BYTES)");
+  }
+
+  // Converts, routes and runs `message` into `response`; returns the route that answered (the
+  // "unmatched" one for 400, 404 and 405).
+  awaitable<const Route*> answer(const http::request<http::string_body>& message,
+                                 HttpRequest& request, HttpResponse& response) {
+    const bool converted = convert_request(message, request);
+    const std::string_view given_id = request.header("x-request-id");
+    request.request_id = is_safe_request_id(given_id) ? std::string(given_id) : new_request_id();
+    if (!converted) {
+      response = error_response(400, "VALIDATION_ERROR", "malformed request target");
+      co_return &router_.unmatched();
+    }
+    RouteMatch match = router_.match(request);
+    if (match.route) {
+      response = co_await run(*match.route, request);
+      co_return match.route;
+    }
+    if (match.path_known) {
+      response = error_response(405, "METHOD_NOT_ALLOWED",
+                                "method " + printable(request.method) + " is not allowed here");
+      std::string allow;
+      for (const auto& m : match.allowed_methods) allow += (allow.empty() ? "" : ", ") + m;
+      response.set_header("Allow", allow);
+    } else {
+      response = error_response(404, "NOT_FOUND", "no route for " + printable(request.path));
+    }
+    co_return &router_.unmatched();
   }
 
   awaitable<HttpResponse> run(const Route& route, HttpRequest& request) {
     auto guarded = [&route, &request]() -> HttpResponse {
       try {
         return route.handler(request);
-      } catch (const std::exception&) {
+      } catch (const std::exception& e) {
+        log::error(
+            "handler failed",
+            {{"request_id", request.request_id}, {"route", route.pattern}, {"error", e.what()}});
         return error_response(500, "INTERNAL", "internal error");
       }
     };
     if (route.execution == Execution::kInline) co_return guarded();
-    co_return co_await asio::co_spawn(
-        blocking_pool_, [&]() -> awaitable<HttpResponse> { co_return guarded(); }, use_awaitable);
+    co_return co_await on_blocking_pool(guarded);
+  }
+
+  // Runs `work` on the blocking pool and resumes the calling coroutine on its own I/O loop with
+  // the result: two posts, no coroutine frame of its own.
+  template <typename Work>
+  awaitable<HttpResponse> on_blocking_pool(Work& work) {
+    return asio::async_initiate<decltype(use_awaitable), void(HttpResponse)>(
+        [this, &work](auto handler) {
+          asio::post(blocking_pool_, [&work, handler = std::move(handler)]() mutable {
+            HttpResponse response = work();
+            auto executor = asio::get_associated_executor(handler);
+            asio::post(executor,
+                       [handler = std::move(handler), response = std::move(response)]() mutable {
+                         std::move(handler)(std::move(response));
+                       });
+          });
+        },
+        use_awaitable);
   }
 
   awaitable<void> write_simple(beast::tcp_stream& stream, HttpResponse response) {
@@ -404,6 +537,8 @@ class HttpServer::Impl {
   std::vector<std::unique_ptr<Loop>> loops_;
   std::atomic<bool> stopping_{false};
   std::atomic<std::size_t> connections_{0};
+  std::mutex clients_mutex_;                              // guards clients_
+  std::unordered_map<std::string, std::size_t> clients_;  // open connections by client address
   std::once_flag stop_once_;
   uint16_t port_ = 0;
 };

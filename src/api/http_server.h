@@ -1,8 +1,11 @@
-// The HTTP/1.1 server: Boost.Beast on Asio with C++20 coroutines, one event loop per I/O thread
-// (each with its own SO_REUSEPORT acceptor, so connections are spread by the kernel and a
-// connection never changes thread), handlers marked blocking run on a separate thread pool.
-// Hostile clients are bounded: header/body/idle timeouts, header and body size limits, a cap
-// on connections. Boost stays inside http_server.cpp.
+// The HTTP/1.1 server: Boost.Beast on Asio with C++20 coroutines, one event loop per I/O thread.
+// One listening socket; the connections it accepts are handed to the loops in turn and never
+// change thread. Handlers marked blocking (anything that reads a store or the network) run on a
+// separate thread pool, so that no I/O thread ever waits. Hostile clients are bounded: a header
+// timeout for every request head, body and idle timeouts, header and body size limits, caps on
+// connections (in all and per client address). Whatever a request or a handler does, its
+// connection gets an answer or a clean close and gives its slot back. Boost stays inside
+// http_server.cpp.
 #pragma once
 
 #include <chrono>
@@ -22,9 +25,10 @@ struct HttpServerOptions {
   unsigned io_threads = 2;
   unsigned blocking_threads = 32;
   std::size_t max_connections = 2048;
+  std::size_t max_connections_per_client = 0;  // MAX_CONNECTIONS_PER_CLIENT; 0 = no cap
   std::size_t max_header_bytes = 16 * 1024;
   std::size_t max_body_bytes = 1 << 20;              // MAX_BODY_BYTES
-  std::chrono::milliseconds header_timeout{10'000};  // whole request head of a new request
+  std::chrono::milliseconds header_timeout{10'000};  // a whole request head, from its first byte
   std::chrono::milliseconds body_timeout{30'000};
   std::chrono::milliseconds idle_timeout{60'000};    // keep-alive wait for the next request
   std::chrono::milliseconds write_timeout{120'000};  // per chunk written
@@ -41,8 +45,8 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  // Binds and starts serving on background threads. kUnavailable when the address cannot be
-  // bound.
+  // Binds and starts serving on background threads. kInvalidInput naming HOST when it is not an
+  // address; kUnavailable naming HOST:PORT when it cannot be bound (e.g. already in use).
   Status start();
 
   // The bound port (useful with port 0). REQUIRES: start() succeeded.

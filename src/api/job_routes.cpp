@@ -71,7 +71,7 @@ HttpResponse submit(HttpRequest& request, ApiDeps& deps) {
                              {"job_id", job.id},
                              {"user", user->name},
                              {"blocks", static_cast<long long>(blocks)}});
-  HttpResponse res = json_response(202, json{{"job_id", job.id}, {"status", "queued"}}.dump());
+  HttpResponse res = json_response(202, json_text(json{{"job_id", job.id}, {"status", "queued"}}));
   res.set_header("Location", "/status/" + job.id);
   return res;
 }
@@ -141,7 +141,7 @@ HttpResponse result(HttpRequest& request, ApiDeps& deps) {
                {"block_urls", std::move(block_urls)},
                {"manifest", manifest.is_discarded() ? json(nullptr) : manifest},
                {"usage", json::parse(usage_to_json(job_usage(*job)))}};
-  return json_response(200, body.dump());
+  return json_response(200, json_text(body));
 }
 
 std::optional<std::size_t> bounded_number(const std::optional<std::string>& text,
@@ -216,10 +216,9 @@ HttpResponse remove(HttpRequest& request, ApiDeps& deps) {
       return error_response(Error{ErrorKind::kInternal, "job could not be cancelled", ""});
     }
     log::info("job cancelled", {{"request_id", request.request_id}, {"job_id", job->id}});
-    return json_response(200, json{{"job_id", job->id},
-                                   {"status", job_status_name(cancelled->status)},
-                                   {"deleted", false}}
-                                  .dump());
+    return json_response(200, json_text(json{{"job_id", job->id},
+                                             {"status", job_status_name(cancelled->status)},
+                                             {"deleted", false}}));
   }
   auto keys = deps.jobs->delete_job(job->id);
   if (!keys) return error_response(keys.error());
@@ -230,8 +229,8 @@ HttpResponse remove(HttpRequest& request, ApiDeps& deps) {
   }
   log::info("job deleted", {{"request_id", request.request_id}, {"job_id", job->id}});
   return json_response(
-      200, json{{"job_id", job->id}, {"status", job_status_name(job->status)}, {"deleted", true}}
-               .dump());
+      200, json_text(json{
+               {"job_id", job->id}, {"status", job_status_name(job->status)}, {"deleted", true}}));
 }
 
 }  // namespace
@@ -239,10 +238,16 @@ HttpResponse remove(HttpRequest& request, ApiDeps& deps) {
 void register_job_routes(Router& router, ApiDeps& deps) {
   router.add(
       "POST", "/tts", [&deps](HttpRequest& r) { return submit(r, deps); }, Execution::kBlocking);
-  router.add("GET", "/status/{id}", [&deps](HttpRequest& r) { return status(r, deps); });
-  router.add("GET", "/result/{id}", [&deps](HttpRequest& r) { return result(r, deps); });
-  router.add("GET", "/jobs", [&deps](HttpRequest& r) { return list(r, deps); });
-  router.add("GET", "/usage", [&deps](HttpRequest& r) { return usage(r, deps); });
+  router.add(
+      "GET", "/status/{id}", [&deps](HttpRequest& r) { return status(r, deps); },
+      Execution::kBlocking);
+  router.add(
+      "GET", "/result/{id}", [&deps](HttpRequest& r) { return result(r, deps); },
+      Execution::kBlocking);
+  router.add(
+      "GET", "/jobs", [&deps](HttpRequest& r) { return list(r, deps); }, Execution::kBlocking);
+  router.add(
+      "GET", "/usage", [&deps](HttpRequest& r) { return usage(r, deps); }, Execution::kBlocking);
   router.add(
       "DELETE", "/jobs/{id}", [&deps](HttpRequest& r) { return remove(r, deps); },
       Execution::kBlocking);

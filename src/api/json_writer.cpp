@@ -2,10 +2,16 @@
 
 #include <charconv>
 
+#include "core/utf8.h"
+
 namespace polyvox {
 
-void append_json_string(std::string& out, std::string_view s) {
+void append_json_string(std::string& out, std::string_view text) {
   static const char kHex[] = "0123456789abcdef";
+  // Invalid UTF-8 (a path, a vendor's message) is replaced, so the output is always JSON.
+  std::string replaced;
+  std::string_view s = text;
+  if (!is_valid_utf8(text)) s = replaced = to_valid_utf8(text);
   out.push_back('"');
   for (char c : s) {
     switch (c) {
@@ -82,6 +88,14 @@ JsonWriter& JsonWriter::value(std::string_view s) {
 }
 
 JsonWriter& JsonWriter::value(int64_t n) {
+  separate();
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, n);
+  out_.append(buf, end);
+  return *this;
+}
+
+JsonWriter& JsonWriter::value(uint64_t n) {
   separate();
   char buf[24];
   auto [end, ec] = std::to_chars(buf, buf + sizeof buf, n);

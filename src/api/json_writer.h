@@ -24,7 +24,7 @@ class JsonWriter {
   JsonWriter& value(const char* s) { return value(std::string_view(s)); }
   JsonWriter& value(const std::string& s) { return value(std::string_view(s)); }
   JsonWriter& value(int64_t n);
-  JsonWriter& value(uint64_t n) { return value(static_cast<int64_t>(n)); }
+  JsonWriter& value(uint64_t n);
   JsonWriter& value(int n) { return value(static_cast<int64_t>(n)); }
   JsonWriter& value(bool b);
   JsonWriter& null();
@@ -50,7 +50,8 @@ class JsonWriter {
   bool after_key_ = false;
 };
 
-// Appends `s` as a JSON string literal (quoted, escaped) to `out`.
-void append_json_string(std::string& out, std::string_view s);
+// Appends `text` as a JSON string literal (quoted, escaped) to `out`; malformed UTF-8 bytes are
+// written as U+FFFD.
+void append_json_string(std::string& out, std::string_view text);
 
 }  // namespace polyvox

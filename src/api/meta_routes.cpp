@@ -20,7 +20,7 @@ HttpResponse ready(HttpRequest&, ApiDeps& deps) {
       {"status", ok ? "ready" : "unavailable"},
       {"checks",
        {{"database", database ? "ok" : "failing"}, {"storage", storage ? "ok" : "failing"}}}};
-  HttpResponse res = json_response(ok ? 200 : 503, body.dump());
+  HttpResponse res = json_response(ok ? 200 : 503, json_text(body));
   if (!ok) res.set_header("Retry-After", "5");
   return res;
 }
@@ -42,7 +42,7 @@ HttpResponse providers(HttpRequest& request, ApiDeps& deps) {
   if (!user) return error_response(user.error());
   const auto verbose = request.query_param("verbose");
   if (!verbose || *verbose == "false" || *verbose == "0") {
-    return json_response(200, json(deps.providers->usable_providers()).dump());
+    return json_response(200, json_text(json(deps.providers->usable_providers())));
   }
   json list = json::array();
   for (const auto& name : deps.providers->all_providers()) {
@@ -52,7 +52,7 @@ HttpResponse providers(HttpRequest& request, ApiDeps& deps) {
                     {"available", reason.empty()},
                     {"reason", reason.empty() ? json(nullptr) : json(reason)}});
   }
-  return json_response(200, list.dump());
+  return json_response(200, json_text(list));
 }
 
 // GET /tts/voices/{provider}
@@ -80,7 +80,7 @@ HttpResponse voices(HttpRequest& request, ApiDeps& deps) {
                     {"language", v.language.empty() ? json(nullptr) : json(v.language)},
                     {"gender", v.gender.empty() ? json(nullptr) : json(v.gender)}});
   }
-  return json_response(200, list.dump());
+  return json_response(200, json_text(list));
 }
 
 }  // namespace
@@ -90,8 +90,12 @@ void register_meta_routes(Router& router, ApiDeps& deps) {
   // Blocking: the blob store's ping may be a request to S3.
   router.add(
       "GET", "/ready", [&deps](HttpRequest& r) { return ready(r, deps); }, Execution::kBlocking);
-  router.add("GET", "/metrics", [&deps](HttpRequest& r) { return metrics(r, deps); });
-  router.add("GET", "/tts/providers", [&deps](HttpRequest& r) { return providers(r, deps); });
+  router.add(
+      "GET", "/metrics", [&deps](HttpRequest& r) { return metrics(r, deps); },
+      Execution::kBlocking);
+  router.add(
+      "GET", "/tts/providers", [&deps](HttpRequest& r) { return providers(r, deps); },
+      Execution::kBlocking);
   router.add(
       "GET", "/tts/voices/{provider}", [&deps](HttpRequest& r) { return voices(r, deps); },
       Execution::kBlocking);

@@ -120,6 +120,8 @@ Config load_config(const Environment& env) {
       env.get_int("IO_THREADS", std::max(1u, std::thread::hardware_concurrency()), 1, 64));
   s.http.max_connections =
       static_cast<std::size_t>(env.get_int("MAX_CONNECTIONS", 2048, 1, 1'000'000));
+  s.http.max_connections_per_client =
+      static_cast<std::size_t>(env.get_int("MAX_CONNECTIONS_PER_CLIENT", 0, 0, 1'000'000));
   s.http.header_timeout =
       std::chrono::milliseconds(env.get_int("HTTP_HEADER_TIMEOUT_MS", 10'000, 100, 3'600'000));
   s.http.body_timeout =

@@ -36,7 +36,11 @@ int run_serve(const Config& config) {
         "serve",
         Error{admin.error().kind, "cannot create the first user: " + admin.error().message, ""}, 1);
   if (!admin->empty()) show_generated_password(service, *admin);
-  if (Status started = serve.start(); !started) return fail("serve", started.error(), 2);
+  if (Status started = serve.start(); !started) {
+    // A HOST that is no address is configuration (2); a port in use is the machine's state (1).
+    const bool misconfigured = started.error().kind == ErrorKind::kInvalidInput;
+    return fail("serve", started.error(), misconfigured ? 2 : 1);
+  }
   const std::string url = serve.url();
   log::info("polyvox serving", {{"url", url},
                                 {"docs", url + "/docs"},

@@ -70,6 +70,30 @@ std::size_t valid_utf8_prefix(std::string_view text) {
   return i;
 }
 
+std::string to_valid_utf8(std::string_view text) {
+  std::size_t valid = valid_utf8_prefix(text);
+  if (valid == text.size()) return std::string(text);
+  std::string out(text.substr(0, valid));
+  for (std::size_t i = valid; i < text.size();) {
+    std::size_t next = i;
+    if (decode_at(text, next) >= 0) {
+      out.append(text.substr(i, next - i));
+      i = next;
+    } else {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    }
+  }
+  return out;
+}
+
+std::string_view cut_utf8(std::string_view text, std::size_t max_bytes) {
+  if (text.size() <= max_bytes) return text;
+  std::size_t end = max_bytes;
+  while (end > 0 && (static_cast<uint8_t>(text[end]) & 0xC0) == 0x80) --end;
+  return text.substr(0, end);
+}
+
 std::size_t utf8_length(std::string_view text) {
   std::size_t n = 0;
   for (char c : text) n += (static_cast<uint8_t>(c) & 0xC0) != 0x80;

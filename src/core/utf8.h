@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 namespace polyvox {
@@ -12,6 +13,14 @@ std::size_t valid_utf8_prefix(std::string_view text);
 
 // True when all of `text` is well-formed UTF-8.
 inline bool is_valid_utf8(std::string_view text) { return valid_utf8_prefix(text) == text.size(); }
+
+// `text` with each malformed byte replaced by U+FFFD (the replacement character): always valid
+// UTF-8, the same as `text` when it already was.
+std::string to_valid_utf8(std::string_view text);
+
+// The longest prefix of `text` of at most `max_bytes` bytes that does not cut a character in two.
+// REQUIRES: is_valid_utf8(text).
+std::string_view cut_utf8(std::string_view text, std::size_t max_bytes);
 
 // Number of code points. REQUIRES: is_valid_utf8(text).
 std::size_t utf8_length(std::string_view text);

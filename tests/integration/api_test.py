@@ -6,7 +6,9 @@ import hashlib
 import hmac
 import json
 import os
+import subprocess
 import sys
+import tempfile
 import time
 import unittest
 import urllib.parse
@@ -331,6 +333,19 @@ class ValidationTest(unittest.TestCase):
         res = SERVER.request("PUT", "/tts", {}, token=TOKEN)
         self.assertEqual(res.status, 405)
         self.assertIn("POST", res.headers["allow"])
+
+
+class StartupTest(unittest.TestCase):
+    def test_a_second_server_on_a_port_in_use_exits_1_naming_it(self):
+        # No SO_REUSEPORT: the second server cannot share the port (and split the clients).
+        with tempfile.TemporaryDirectory() as data_dir:
+            env = dict(SERVER.env, PORT=str(SERVER.port), POLYVOX_DATA_DIR=data_dir)
+            second = subprocess.run([BINARY, "serve"], env=env, cwd=data_dir,
+                                    capture_output=True, text=True, timeout=60)
+        self.assertEqual(second.returncode, 1, second.stderr)
+        self.assertIn(f"127.0.0.1:{SERVER.port}", second.stderr)
+        for _ in range(20):
+            self.assertEqual(SERVER.request("GET", f"/status/{'0' * 8}", token=TOKEN).status, 404)
 
 
 class AudioDeliveryTest(unittest.TestCase):

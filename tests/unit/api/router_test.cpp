@@ -178,8 +178,8 @@ TEST(RouteGroupsTest, EveryDocumentedOperationHasARoute) {
   EXPECT_GE(operations, 17u);
 }
 
-// Handlers that hash passwords, write durably or reach a remote store must not run on an I/O
-// thread.
+// Handlers that hash passwords or read or write a store (which may be a remote Redis) must not
+// run on an I/O thread.
 TEST(RouteGroupsTest, SlowRoutesRunOnTheBlockingPool) {
   MetricsRegistry metrics;
   Router router(metrics);
@@ -199,6 +199,10 @@ TEST(RouteGroupsTest, SlowRoutesRunOnTheBlockingPool) {
   EXPECT_EQ(execution_of("GET", "/result/j1/audio"), Execution::kBlocking);
   EXPECT_EQ(execution_of("GET", "/result/j1/block/0/audio"), Execution::kBlocking);
   EXPECT_EQ(execution_of("GET", "/ready"), Execution::kBlocking);
+  for (const char* path : {"/status/j1", "/result/j1", "/jobs", "/usage", "/metrics",
+                           "/tts/providers", "/tts/voices/espeak"}) {
+    EXPECT_EQ(execution_of("GET", path), Execution::kBlocking) << path;
+  }
   EXPECT_EQ(execution_of("GET", "/health"), Execution::kInline);
 }
 
