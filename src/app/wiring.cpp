@@ -5,6 +5,7 @@
 #include <mutex>
 #include <stdexcept>
 
+#include "app/registrations.h"
 #include "core/ids.h"
 #include "jobs/redis/leader_lease.h"
 #include "jobs/redis/redis_job_store.h"
@@ -13,12 +14,6 @@
 #include "jobs/redis/redis_user_store.h"
 #include "jobs/sqlite/sqlite_backend.h"
 #include "log/log.h"
-#include "providers/elevenlabs_provider.h"
-#include "providers/espeak_provider.h"
-#include "providers/flite_provider.h"
-#include "providers/ghaymah_pro_provider.h"
-#include "providers/kokoro_provider.h"
-#include "providers/openai_provider.h"
 #include "providers/resilient_provider.h"
 #include "storage/cloudinary_blob_store.h"
 #include "storage/local_blob_store.h"
@@ -41,37 +36,32 @@ std::unique_ptr<ProviderRegistry> build_providers(const Config& config, const Cl
                   std::move(settings));
   };
   // The local engines serialize internally; they need no concurrency limit.
-  if (auto espeak = EspeakProvider::create()) {
-    add(std::move(espeak.value()), {});
-  } else {
-    registry->add_unusable("espeak", espeak.error().message, "espeak");
-  }
-  if (auto flite = FliteProvider::create()) {
-    add(std::move(flite.value()), {});
-  } else {
-    registry->add_unusable("flite", flite.error().message, "flite");
+  const LocalProviderKinds engines = local_provider_kinds();
+  for (const LocalProviderKind& kind : engines.all()) {
+    if (auto engine = kind.create()) {
+      add(std::move(engine.value()), {});
+    } else {
+      registry->add_unusable(kind.name, engine.error().message, kind.name);
+    }
   }
   if (!http) http = std::make_shared<http::HttpClient>();
+  const ProviderKinds kinds = provider_kinds();
   for (const CloudProviderConfig& c : config.providers.providers) {
     if (!c.unusable_reason.empty()) {
       registry->add_unusable(c.name, c.unusable_reason, c.kind);
       continue;
     }
-    std::unique_ptr<Provider> provider;
-    if (c.kind == "elevenlabs") {
-      provider = std::make_unique<ElevenLabsProvider>(c, http);
-    } else if (c.kind == "openai") {
-      provider = std::make_unique<OpenAiProvider>(c, http);
-    } else if (c.kind == "ghaymah_pro") {
-      provider = std::make_unique<GhaymahProProvider>(c, http);
-    } else if (c.kind == "kokoro") {
-      provider = std::make_unique<KokoroProvider>(c, http);
+    const ProviderKind* kind = kinds.find(c.kind);
+    if (!kind) continue;  // load_providers_config admits registered kinds only
+    auto provider = kind->create(c, http);
+    if (!provider) {
+      registry->add_unusable(c.name, provider.error().message, c.kind);
+      continue;
     }
-    if (!provider) continue;
     ResilienceOptions options;
     options.max_concurrency = static_cast<unsigned>(c.settings.max_concurrency);
     options.breaker = config.breaker;
-    add(std::move(provider), options, c.settings);
+    add(std::move(provider.value()), options, c.settings);
   }
   return registry;
 }

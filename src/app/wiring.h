@@ -1,5 +1,5 @@
-// Builds the concrete implementations of every seam from the configuration. The only place that
-// names concrete classes.
+// Builds the implementations of every seam from the configuration: each chosen by name from the
+// registries of app/registrations.h, so that adding an implementation touches no code here.
 #pragma once
 
 #include <functional>
@@ -20,11 +20,12 @@
 
 namespace polyvox {
 
-// Every provider, usable or not (with its reason): espeak, flite and the cloud providers of
-// config.providers (those lacking a key or URL as unusable), each wrapped in the resilience
-// policy (concurrency limit from its settings, circuit breaker). The cloud providers send through
-// `http` (one client per process, shared with the diacritizer and storage); a new client when
-// null. `metrics` may be null.
+// Every provider, usable or not (with its reason): the local engines (local_provider_kinds(): one
+// that cannot start is unusable with its error) and the cloud providers of config.providers, each
+// built by its kind (provider_kinds(); those lacking a key or URL, or whose kind's factory fails,
+// are unusable), each wrapped in the resilience policy (concurrency limit from its settings,
+// circuit breaker). The cloud providers send through `http` (one client per process, shared with
+// the diacritizer and storage); a new client when null. `metrics` may be null. Never fails.
 std::unique_ptr<ProviderRegistry> build_providers(
     const Config& config, const Clock& clock, MetricsRegistry* metrics = nullptr,
     std::shared_ptr<const http::HttpClient> http = nullptr);

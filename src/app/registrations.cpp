@@ -1,0 +1,28 @@
+#include "app/registrations.h"
+
+#include "providers/elevenlabs_provider.h"
+#include "providers/espeak_provider.h"
+#include "providers/flite_provider.h"
+#include "providers/ghaymah_pro_provider.h"
+#include "providers/kokoro_provider.h"
+#include "providers/openai_provider.h"
+
+namespace polyvox {
+
+ProviderKinds provider_kinds() {
+  ProviderKinds kinds;
+  kinds.add(elevenlabs_provider_kind());
+  kinds.add(openai_provider_kind());
+  kinds.add(ghaymah_pro_provider_kind());
+  kinds.add(kokoro_provider_kind());
+  return kinds;
+}
+
+LocalProviderKinds local_provider_kinds() {
+  LocalProviderKinds kinds;
+  kinds.add(espeak_provider_kind());
+  kinds.add(flite_provider_kind());
+  return kinds;
+}
+
+}  // namespace polyvox

@@ -1,0 +1,95 @@
+// The registries by name and the composition root's registrations: lookups, the names error
+// messages offer (generated from the registry, in registration order), and wiring choosing by
+// name through them.
+#include "app/registrations.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "app/config.h"
+#include "app/wiring.h"
+#include "core/ids.h"
+#include "core/named_registry.h"
+
+namespace polyvox {
+namespace {
+
+struct Named {
+  std::string name;
+  int value = 0;
+};
+
+TEST(NamedRegistryTest, FindsByExactNameInRegistrationOrder) {
+  NamedRegistry<Named> registry;
+  EXPECT_EQ(registry.names_as_choice(), "");
+  registry.add({"b", 1});
+  EXPECT_EQ(registry.names_as_choice(), "b");
+  registry.add({"a", 2});
+  EXPECT_EQ(registry.names_as_choice(), "b or a");
+  registry.add({"c", 3});
+  EXPECT_EQ(registry.names_as_choice(), "b, a or c");
+  ASSERT_NE(registry.find("a"), nullptr);
+  EXPECT_EQ(registry.find("a")->value, 2);
+  EXPECT_EQ(registry.find("A"), nullptr);
+  EXPECT_EQ(registry.find(""), nullptr);
+  ASSERT_EQ(registry.all().size(), 3u);
+  EXPECT_EQ(registry.all()[0].name, "b");
+}
+
+TEST(NamedRegistryTest, RefusesDuplicateAndEmptyNames) {
+  NamedRegistry<Named> registry;
+  registry.add({"a", 1});
+  EXPECT_THROW(registry.add({"a", 2}), std::logic_error);
+  EXPECT_THROW(registry.add({"", 3}), std::logic_error);
+  ASSERT_EQ(registry.all().size(), 1u);
+  EXPECT_EQ(registry.find("a")->value, 1);
+}
+
+TEST(NamedRegistryTest, TheKindsOfATemporaryRegistryOutliveIt) {
+  auto make = [] {
+    NamedRegistry<Named> registry;
+    registry.add({"a", 1});
+    registry.add({"b", 2});
+    return registry;
+  };
+  std::vector<std::string> names;
+  for (const Named& kind : make().all()) names.push_back(kind.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"a", "b"}));
+}
+
+TEST(RegistrationsTest, EachSeamListsItsImplementationsInOrder) {
+  EXPECT_EQ(provider_kinds().names_as_choice(), "elevenlabs, openai, ghaymah_pro or kokoro");
+  EXPECT_EQ(local_provider_kinds().names_as_choice(), "espeak or flite");
+}
+
+class WiringByNameTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("polyvox-registrations-" + random_hex(6));
+    env_.set_for_test("POLYVOX_DATA_DIR", dir_.string());
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::filesystem::path dir_;
+  Environment env_;
+};
+
+TEST_F(WiringByNameTest, ProvidersAreBuiltByTheirKinds) {
+  env_.set_for_test("OPENAI_API_KEY", "sk-test");
+  env_.set_for_test("OPENAI_BASE_URL", "http://127.0.0.1:9/v1");
+  SystemClock clock;
+  auto registry = build_providers(load_config(env_), clock);
+  ASSERT_NE(registry->find("openai"), nullptr);
+  EXPECT_EQ(registry->find("openai")->kind(), "openai");
+  EXPECT_EQ(registry->settings_of("openai").max_concurrency, 8);
+  EXPECT_EQ(registry->kind_of("ghaymah"), "openai");
+  EXPECT_EQ(registry->unusable_reason("ghaymah"),
+            "GHAYMAH_API_KEY and GHAYMAH_API_BASE_URL are not set");
+  for (const LocalProviderKind& local : local_provider_kinds().all()) {
+    EXPECT_EQ(registry->kind_of(local.name), local.name);
+  }
+}
+
+}  // namespace
+}  // namespace polyvox
