@@ -6,6 +6,9 @@
 #include "providers/ghaymah_pro_provider.h"
 #include "providers/kokoro_provider.h"
 #include "providers/openai_provider.h"
+#include "storage/cloudinary_blob_store.h"
+#include "storage/local_blob_store.h"
+#include "storage/s3_blob_store.h"
 
 namespace polyvox {
 
@@ -22,6 +25,14 @@ LocalProviderKinds local_provider_kinds() {
   LocalProviderKinds kinds;
   kinds.add(espeak_provider_kind());
   kinds.add(flite_provider_kind());
+  return kinds;
+}
+
+BlobStoreKinds blob_store_kinds() {
+  BlobStoreKinds kinds;
+  kinds.add(local_blob_store_kind());
+  kinds.add(s3_blob_store_kind());
+  kinds.add(cloudinary_blob_store_kind());
   return kinds;
 }
 

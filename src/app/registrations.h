@@ -6,6 +6,7 @@
 #pragma once
 
 #include "providers/provider_kinds.h"
+#include "storage/blob_store_kinds.h"
 
 namespace polyvox {
 
@@ -14,5 +15,8 @@ ProviderKinds provider_kinds();
 
 // The engines in the process: espeak, flite.
 LocalProviderKinds local_provider_kinds();
+
+// The blob store backends: local, s3, cloudinary.
+BlobStoreKinds blob_store_kinds();
 
 }  // namespace polyvox

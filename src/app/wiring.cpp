@@ -15,10 +15,7 @@
 #include "jobs/sqlite/sqlite_backend.h"
 #include "log/log.h"
 #include "providers/resilient_provider.h"
-#include "storage/cloudinary_blob_store.h"
-#include "storage/local_blob_store.h"
 #include "storage/mirror_blob_store.h"
-#include "storage/s3_blob_store.h"
 #include "text/caching_diacritizer.h"
 #include "text/embedded_diacritizer.h"
 #include "text/http_diacritizer.h"
@@ -138,56 +135,20 @@ Result<Backend> open_backend(const Config& config, const Clock& clock, bool serv
 
 namespace {
 
-// True when the settings of storage backend `kind` are given (its main variable is set).
-bool storage_configured(const std::string& kind, const StorageSettings& s) {
-  if (kind == "s3") return !s.s3_bucket.empty();
-  if (kind == "cloudinary") return !s.cloudinary_url.empty();
-  return kind == "local";
-}
+// The mirror when STORAGE_MIRROR_BACKEND is unset and no other backend is configured.
+constexpr const char* kLastResortMirror = "local";
 
-// The store of backend `kind`. A missing or malformed setting is kInvalidInput naming it.
-Result<std::unique_ptr<BlobStore>> make_blob_store(const std::string& kind, const Config& config,
+// The store of backend `name`. An unknown name, or a missing or malformed setting, is
+// kInvalidInput naming the variable.
+Result<std::unique_ptr<BlobStore>> make_blob_store(const BlobStoreKinds& kinds,
+                                                   const std::string& name, const Config& config,
                                                    std::shared_ptr<const http::HttpClient> http) {
-  const StorageSettings& s = config.service.storage;
-  if (kind == "local") {
-    return std::unique_ptr<BlobStore>(
-        new LocalBlobStore(std::filesystem::path(config.service.data_dir) / "blobs"));
+  const BlobStoreKind* kind = kinds.find(name);
+  if (!kind) {
+    return invalid_input("STORAGE_BACKEND",
+                         "must be " + kinds.names_as_choice() + " (got '" + name + "')");
   }
-  if (kind == "s3") {
-    for (const auto& [name, value] :
-         {std::pair{"S3_BUCKET_NAME", &s.s3_bucket}, std::pair{"S3_ACCESS_KEY", &s.s3_access_key},
-          std::pair{"S3_SECRET_KEY", &s.s3_secret_key}}) {
-      if (value->empty()) return invalid_input(name, "must be set for the s3 storage backend");
-    }
-    S3Options options;
-    options.endpoint_url = s.s3_endpoint_url;
-    options.bucket = s.s3_bucket;
-    options.access_key = s.s3_access_key;
-    options.secret_key = s.s3_secret_key;
-    options.region = s.s3_region;
-    options.public_base_url = s.public_s3_base_url;
-    options.presign_expires_s = s.s3_presign_expires_s;
-    try {
-      return std::unique_ptr<BlobStore>(new S3BlobStore(options, std::move(http)));
-    } catch (const std::invalid_argument& e) {
-      return Error{ErrorKind::kInvalidInput, e.what(), ""};
-    }
-  }
-  if (kind == "cloudinary") {
-    if (s.cloudinary_url.empty()) {
-      return invalid_input("CLOUDINARY_URL", "must be set for the cloudinary storage backend");
-    }
-    CloudinaryOptions options;
-    if (Status parsed = parse_cloudinary_url(s.cloudinary_url, options); !parsed) {
-      return parsed.error();
-    }
-    if (!s.cloudinary_api_base_url.empty()) options.api_base_url = s.cloudinary_api_base_url;
-    if (!s.cloudinary_delivery_base_url.empty()) {
-      options.delivery_base_url = s.cloudinary_delivery_base_url;
-    }
-    return std::unique_ptr<BlobStore>(new CloudinaryBlobStore(options, std::move(http)));
-  }
-  return invalid_input("STORAGE_BACKEND", "must be local, s3 or cloudinary (got '" + kind + "')");
+  return kind->create({config.service.storage, config.service.data_dir, std::move(http)});
 }
 
 }  // namespace
@@ -196,20 +157,21 @@ Result<std::unique_ptr<BlobStore>> build_blob_store(const Config& config,
                                                     std::shared_ptr<const http::HttpClient> http,
                                                     MetricsRegistry* metrics) {
   if (!http) http = std::make_shared<http::HttpClient>();
+  const BlobStoreKinds kinds = blob_store_kinds();
   const std::string& kind = config.service.storage_backend;
-  auto primary = make_blob_store(kind, config, http);
+  auto primary = make_blob_store(kinds, kind, config, http);
   if (!primary || !config.service.storage.mirroring) return primary;
 
   const StorageSettings& s = config.service.storage;
   std::string other = s.mirror_backend;
   if (other.empty()) {
-    for (const char* candidate : {"s3", "cloudinary"}) {
-      if (candidate != kind && storage_configured(candidate, s)) {
-        other = candidate;
+    for (const BlobStoreKind& candidate : kinds.all()) {
+      if (candidate.name != kind && candidate.configured && candidate.configured(s)) {
+        other = candidate.name;
         break;
       }
     }
-    if (other.empty()) other = "local";
+    if (other.empty()) other = kLastResortMirror;
   }
   if (other == kind && s.mirror_backend.empty()) {
     return invalid_input("STORAGE_MIRRORING",
@@ -220,7 +182,7 @@ Result<std::unique_ptr<BlobStore>> build_blob_store(const Config& config,
     return invalid_input("STORAGE_MIRROR_BACKEND",
                          "must differ from STORAGE_BACKEND (both are '" + kind + "')");
   }
-  auto secondary = make_blob_store(other, config, http);
+  auto secondary = make_blob_store(kinds, other, config, http);
   if (!secondary) return secondary.take_error();
   log::info("storage mirrored", {{"primary", kind}, {"mirror", other}});
   return std::unique_ptr<BlobStore>(new MirrorBlobStore(

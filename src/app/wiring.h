@@ -47,11 +47,13 @@ struct Backend {
 // admin command; in embedded mode it takes back at once the tasks a dead process had leased.
 Result<Backend> open_backend(const Config& config, const Clock& clock, bool serving);
 
-// The blob store chosen by STORAGE_BACKEND: local (POLYVOX_DATA_DIR/blobs), s3 or cloudinary;
-// with STORAGE_MIRRORING, mirrored to STORAGE_MIRROR_BACKEND (default: the other of s3 and
-// cloudinary when configured, else local). A backend whose settings are missing or malformed is
-// kInvalidInput naming the variable. Remote stores send through `http` (a new client when null);
-// mirror failures are counted in `metrics` (may be null).
+// The blob store chosen by STORAGE_BACKEND among blob_store_kinds() (local in
+// POLYVOX_DATA_DIR/blobs, s3, cloudinary); with STORAGE_MIRRORING, mirrored to
+// STORAGE_MIRROR_BACKEND (default: the first other backend, in registration order, whose settings
+// are given, else local). An unknown name is kInvalidInput on STORAGE_BACKEND ("must be local, s3
+// or cloudinary (got 'x')"); a backend whose settings are missing or malformed is kInvalidInput
+// naming the variable. Remote stores send through `http` (a new client when null); mirror
+// failures are counted in `metrics` (may be null).
 Result<std::unique_ptr<BlobStore>> build_blob_store(
     const Config& config, std::shared_ptr<const http::HttpClient> http = nullptr,
     MetricsRegistry* metrics = nullptr);

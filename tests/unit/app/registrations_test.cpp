@@ -61,6 +61,7 @@ TEST(NamedRegistryTest, TheKindsOfATemporaryRegistryOutliveIt) {
 TEST(RegistrationsTest, EachSeamListsItsImplementationsInOrder) {
   EXPECT_EQ(provider_kinds().names_as_choice(), "elevenlabs, openai, ghaymah_pro or kokoro");
   EXPECT_EQ(local_provider_kinds().names_as_choice(), "espeak or flite");
+  EXPECT_EQ(blob_store_kinds().names_as_choice(), "local, s3 or cloudinary");
 }
 
 class WiringByNameTest : public ::testing::Test {
@@ -74,6 +75,24 @@ class WiringByNameTest : public ::testing::Test {
   std::filesystem::path dir_;
   Environment env_;
 };
+
+TEST_F(WiringByNameTest, UnknownStorageBackendNamesTheChoices) {
+  env_.set_for_test("STORAGE_BACKEND", "ftp");
+  auto store = build_blob_store(load_config(env_));
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.error().kind, ErrorKind::kInvalidInput);
+  EXPECT_EQ(store.error().to_string(),
+            "STORAGE_BACKEND: must be local, s3 or cloudinary (got 'ftp')");
+}
+
+TEST_F(WiringByNameTest, UnknownMirrorBackendIsRefusedAlike) {
+  env_.set_for_test("STORAGE_MIRRORING", "true");
+  env_.set_for_test("STORAGE_MIRROR_BACKEND", "tape");
+  auto store = build_blob_store(load_config(env_));
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.error().to_string(),
+            "STORAGE_BACKEND: must be local, s3 or cloudinary (got 'tape')");
+}
 
 TEST_F(WiringByNameTest, ProvidersAreBuiltByTheirKinds) {
   env_.set_for_test("OPENAI_API_KEY", "sk-test");
