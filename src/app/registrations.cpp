@@ -9,6 +9,8 @@
 #include "storage/cloudinary_blob_store.h"
 #include "storage/local_blob_store.h"
 #include "storage/s3_blob_store.h"
+#include "text/embedded_diacritizer_kind.h"
+#include "text/http_diacritizer.h"
 
 namespace polyvox {
 
@@ -33,6 +35,14 @@ BlobStoreKinds blob_store_kinds() {
   kinds.add(local_blob_store_kind());
   kinds.add(s3_blob_store_kind());
   kinds.add(cloudinary_blob_store_kind());
+  return kinds;
+}
+
+DiacritizerKinds diacritizer_kinds() {
+  DiacritizerKinds kinds;
+  kinds.add(embedded_diacritizer_kind());
+  kinds.add(http_diacritizer_kind());
+  kinds.add(no_diacritizer_kind());
   return kinds;
 }
 

@@ -7,6 +7,7 @@
 
 #include "providers/provider_kinds.h"
 #include "storage/blob_store_kinds.h"
+#include "text/diacritizer_kinds.h"
 
 namespace polyvox {
 
@@ -18,5 +19,8 @@ LocalProviderKinds local_provider_kinds();
 
 // The blob store backends: local, s3, cloudinary.
 BlobStoreKinds blob_store_kinds();
+
+// The diacritizers: embedded, http, none.
+DiacritizerKinds diacritizer_kinds();
 
 }  // namespace polyvox

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <mutex>
 #include <stdexcept>
+#include <utility>
 
 #include "app/registrations.h"
 #include "core/ids.h"
@@ -17,9 +18,6 @@
 #include "providers/resilient_provider.h"
 #include "storage/mirror_blob_store.h"
 #include "text/caching_diacritizer.h"
-#include "text/embedded_diacritizer.h"
-#include "text/http_diacritizer.h"
-#include "text/lazy_diacritizer.h"
 
 namespace polyvox {
 
@@ -195,55 +193,17 @@ std::unique_ptr<AudioCache> build_audio_cache(const Config& config, MetricsRegis
                                           config.audio_cache_max_bytes, metrics);
 }
 
-namespace {
-
-std::unique_ptr<Diacritizer> uncached_diacritizer(const Config& config,
-                                                  std::shared_ptr<const http::HttpClient> http) {
-  if (config.diacritizer == "http") {
-    if (config.diacritizer_url.empty()) {
-      throw std::invalid_argument("DIACRITIZER=http needs DIACRITIZER_URL");
-    }
-    if (!http) http = std::make_shared<http::HttpClient>();
-    HttpDiacritizerOptions options;
-    options.url = config.diacritizer_url;
-    // The client must live as long as the diacritizer: keep it with it.
-    struct Owning : HttpDiacritizer {
-      Owning(std::shared_ptr<const http::HttpClient> client, HttpDiacritizerOptions o)
-          : HttpDiacritizer(*client, std::move(o)), client_(std::move(client)) {}
-      std::shared_ptr<const http::HttpClient> client_;
-    };
-    return std::make_unique<Owning>(http, std::move(options));
-  }
-  if (config.diacritizer == "embedded") {
-    const std::string model = config.models_dir + "/" + EmbeddedDiacritizer::kModelFile;
-    const std::string lexicon = config.models_dir + "/" + EmbeddedDiacritizer::kLexiconFile;
-    // A missing model is a start-up error; loading it waits for the first Arabic block.
-    for (const std::string& file : {model, lexicon}) {
-      if (!std::filesystem::exists(file)) {
-        throw std::invalid_argument("diacritizer model file " + file +
-                                    " not found (POLYVOX_MODELS_DIR, or DIACRITIZER=none)");
-      }
-    }
-    return std::make_unique<LazyDiacritizer>(
-        "embedded", [model, lexicon]() -> Result<std::unique_ptr<Diacritizer>> {
-          auto embedded = EmbeddedDiacritizer::create(model, lexicon);
-          if (!embedded) return embedded.take_error();
-          return std::unique_ptr<Diacritizer>(std::move(embedded.value()));
-        });
-  }
-  if (config.diacritizer == "none") {
-    log::warn("Arabic blocks are not diacritized (DIACRITIZER=none)");
-    return std::make_unique<NoDiacritizer>();
-  }
-  throw std::invalid_argument("DIACRITIZER must be embedded, http or none (got '" +
-                              config.diacritizer + "')");
-}
-
-}  // namespace
-
 std::unique_ptr<Diacritizer> build_diacritizer(const Config& config,
                                                std::shared_ptr<const http::HttpClient> http) {
-  return std::make_unique<CachingDiacritizer>(uncached_diacritizer(config, std::move(http)));
+  const DiacritizerKinds kinds = diacritizer_kinds();
+  const DiacritizerKind* kind = kinds.find(config.diacritizer);
+  if (!kind) {
+    throw std::invalid_argument("DIACRITIZER must be " + kinds.names_as_choice() + " (got '" +
+                                config.diacritizer + "')");
+  }
+  auto diacritizer = kind->create({config.diacritizer_url, config.models_dir, std::move(http)});
+  if (!diacritizer) throw std::invalid_argument(diacritizer.error().to_string());
+  return std::make_unique<CachingDiacritizer>(std::move(diacritizer.value()));
 }
 
 }  // namespace polyvox

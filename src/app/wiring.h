@@ -62,7 +62,11 @@ Result<std::unique_ptr<BlobStore>> build_blob_store(
 // when disabled.
 std::unique_ptr<AudioCache> build_audio_cache(const Config& config, MetricsRegistry* metrics);
 
-// The diacritizer chosen by DIACRITIZER; throws std::invalid_argument for an unknown name.
+// The diacritizer chosen by DIACRITIZER among diacritizer_kinds() (embedded, http, none), in a
+// CachingDiacritizer. Throws std::invalid_argument (fatal start-up configuration) for an unknown
+// name ("DIACRITIZER must be embedded, http or none (got 'x')") or with the kind's error (a
+// missing DIACRITIZER_URL or model file). The http one sends through `http` (its own client when
+// null).
 std::unique_ptr<Diacritizer> build_diacritizer(
     const Config& config, std::shared_ptr<const http::HttpClient> http = nullptr);
 

@@ -62,6 +62,7 @@ TEST(RegistrationsTest, EachSeamListsItsImplementationsInOrder) {
   EXPECT_EQ(provider_kinds().names_as_choice(), "elevenlabs, openai, ghaymah_pro or kokoro");
   EXPECT_EQ(local_provider_kinds().names_as_choice(), "espeak or flite");
   EXPECT_EQ(blob_store_kinds().names_as_choice(), "local, s3 or cloudinary");
+  EXPECT_EQ(diacritizer_kinds().names_as_choice(), "embedded, http or none");
 }
 
 class WiringByNameTest : public ::testing::Test {
@@ -71,6 +72,16 @@ class WiringByNameTest : public ::testing::Test {
     env_.set_for_test("POLYVOX_DATA_DIR", dir_.string());
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  // The message build_diacritizer throws, or "" when it builds one.
+  std::string diacritizer_error() {
+    try {
+      (void)build_diacritizer(load_config(env_));
+    } catch (const std::invalid_argument& e) {
+      return e.what();
+    }
+    return "";
+  }
 
   std::filesystem::path dir_;
   Environment env_;
@@ -92,6 +103,29 @@ TEST_F(WiringByNameTest, UnknownMirrorBackendIsRefusedAlike) {
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.error().to_string(),
             "STORAGE_BACKEND: must be local, s3 or cloudinary (got 'tape')");
+}
+
+TEST_F(WiringByNameTest, DiacritizersByName) {
+  env_.set_for_test("DIACRITIZER", "magic");
+  EXPECT_EQ(diacritizer_error(), "DIACRITIZER must be embedded, http or none (got 'magic')");
+
+  env_.set_for_test("DIACRITIZER", "http");
+  EXPECT_EQ(diacritizer_error(), "DIACRITIZER=http needs DIACRITIZER_URL");
+
+  env_.set_for_test("DIACRITIZER", "embedded");
+  env_.set_for_test("POLYVOX_MODELS_DIR", dir_.string());
+  EXPECT_EQ(diacritizer_error(), "diacritizer model file " + dir_.string() +
+                                     "/arabic_diacritizer.bin not found (POLYVOX_MODELS_DIR, or "
+                                     "DIACRITIZER=none)");
+
+  env_.set_for_test("DIACRITIZER", "none");
+  auto none = build_diacritizer(load_config(env_));
+  EXPECT_EQ(none->name(), "none");
+  EXPECT_EQ(none->diacritize("كتب").value(), "كتب");
+
+  env_.set_for_test("DIACRITIZER", "http");
+  env_.set_for_test("DIACRITIZER_URL", "http://127.0.0.1:9/diacritize");
+  EXPECT_EQ(build_diacritizer(load_config(env_))->name(), "http");
 }
 
 TEST_F(WiringByNameTest, ProvidersAreBuiltByTheirKinds) {
