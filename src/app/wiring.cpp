@@ -4,7 +4,9 @@
 #include <filesystem>
 #include <mutex>
 #include <stdexcept>
+#include <utility>
 
+#include "app/registrations.h"
 #include "core/ids.h"
 #include "jobs/redis/leader_lease.h"
 #include "jobs/redis/redis_job_store.h"
@@ -13,21 +15,9 @@
 #include "jobs/redis/redis_user_store.h"
 #include "jobs/sqlite/sqlite_backend.h"
 #include "log/log.h"
-#include "providers/elevenlabs_provider.h"
-#include "providers/espeak_provider.h"
-#include "providers/flite_provider.h"
-#include "providers/ghaymah_pro_provider.h"
-#include "providers/kokoro_provider.h"
-#include "providers/openai_provider.h"
 #include "providers/resilient_provider.h"
-#include "storage/cloudinary_blob_store.h"
-#include "storage/local_blob_store.h"
 #include "storage/mirror_blob_store.h"
-#include "storage/s3_blob_store.h"
 #include "text/caching_diacritizer.h"
-#include "text/embedded_diacritizer.h"
-#include "text/http_diacritizer.h"
-#include "text/lazy_diacritizer.h"
 
 namespace polyvox {
 
@@ -41,37 +31,32 @@ std::unique_ptr<ProviderRegistry> build_providers(const Config& config, const Cl
                   std::move(settings));
   };
   // The local engines serialize internally; they need no concurrency limit.
-  if (auto espeak = EspeakProvider::create()) {
-    add(std::move(espeak.value()), {});
-  } else {
-    registry->add_unusable("espeak", espeak.error().message, "espeak");
-  }
-  if (auto flite = FliteProvider::create()) {
-    add(std::move(flite.value()), {});
-  } else {
-    registry->add_unusable("flite", flite.error().message, "flite");
+  const LocalProviderKinds engines = local_provider_kinds();
+  for (const LocalProviderKind& kind : engines.all()) {
+    if (auto engine = kind.create()) {
+      add(std::move(engine.value()), {});
+    } else {
+      registry->add_unusable(kind.name, engine.error().message, kind.name);
+    }
   }
   if (!http) http = std::make_shared<http::HttpClient>();
+  const ProviderKinds kinds = provider_kinds();
   for (const CloudProviderConfig& c : config.providers.providers) {
     if (!c.unusable_reason.empty()) {
       registry->add_unusable(c.name, c.unusable_reason, c.kind);
       continue;
     }
-    std::unique_ptr<Provider> provider;
-    if (c.kind == "elevenlabs") {
-      provider = std::make_unique<ElevenLabsProvider>(c, http);
-    } else if (c.kind == "openai") {
-      provider = std::make_unique<OpenAiProvider>(c, http);
-    } else if (c.kind == "ghaymah_pro") {
-      provider = std::make_unique<GhaymahProProvider>(c, http);
-    } else if (c.kind == "kokoro") {
-      provider = std::make_unique<KokoroProvider>(c, http);
+    const ProviderKind* kind = kinds.find(c.kind);
+    if (!kind) continue;  // load_providers_config admits registered kinds only
+    auto provider = kind->create(c, http);
+    if (!provider) {
+      registry->add_unusable(c.name, provider.error().message, c.kind);
+      continue;
     }
-    if (!provider) continue;
     ResilienceOptions options;
     options.max_concurrency = static_cast<unsigned>(c.settings.max_concurrency);
     options.breaker = config.breaker;
-    add(std::move(provider), options, c.settings);
+    add(std::move(provider.value()), options, c.settings);
   }
   return registry;
 }
@@ -148,56 +133,20 @@ Result<Backend> open_backend(const Config& config, const Clock& clock, bool serv
 
 namespace {
 
-// True when the settings of storage backend `kind` are given (its main variable is set).
-bool storage_configured(const std::string& kind, const StorageSettings& s) {
-  if (kind == "s3") return !s.s3_bucket.empty();
-  if (kind == "cloudinary") return !s.cloudinary_url.empty();
-  return kind == "local";
-}
+// The mirror when STORAGE_MIRROR_BACKEND is unset and no other backend is configured.
+constexpr const char* kLastResortMirror = "local";
 
-// The store of backend `kind`. A missing or malformed setting is kInvalidInput naming it.
-Result<std::unique_ptr<BlobStore>> make_blob_store(const std::string& kind, const Config& config,
+// The store of backend `name`. An unknown name, or a missing or malformed setting, is
+// kInvalidInput naming the variable.
+Result<std::unique_ptr<BlobStore>> make_blob_store(const BlobStoreKinds& kinds,
+                                                   const std::string& name, const Config& config,
                                                    std::shared_ptr<const http::HttpClient> http) {
-  const StorageSettings& s = config.service.storage;
-  if (kind == "local") {
-    return std::unique_ptr<BlobStore>(
-        new LocalBlobStore(std::filesystem::path(config.service.data_dir) / "blobs"));
+  const BlobStoreKind* kind = kinds.find(name);
+  if (!kind) {
+    return invalid_input("STORAGE_BACKEND",
+                         "must be " + kinds.names_as_choice() + " (got '" + name + "')");
   }
-  if (kind == "s3") {
-    for (const auto& [name, value] :
-         {std::pair{"S3_BUCKET_NAME", &s.s3_bucket}, std::pair{"S3_ACCESS_KEY", &s.s3_access_key},
-          std::pair{"S3_SECRET_KEY", &s.s3_secret_key}}) {
-      if (value->empty()) return invalid_input(name, "must be set for the s3 storage backend");
-    }
-    S3Options options;
-    options.endpoint_url = s.s3_endpoint_url;
-    options.bucket = s.s3_bucket;
-    options.access_key = s.s3_access_key;
-    options.secret_key = s.s3_secret_key;
-    options.region = s.s3_region;
-    options.public_base_url = s.public_s3_base_url;
-    options.presign_expires_s = s.s3_presign_expires_s;
-    try {
-      return std::unique_ptr<BlobStore>(new S3BlobStore(options, std::move(http)));
-    } catch (const std::invalid_argument& e) {
-      return Error{ErrorKind::kInvalidInput, e.what(), ""};
-    }
-  }
-  if (kind == "cloudinary") {
-    if (s.cloudinary_url.empty()) {
-      return invalid_input("CLOUDINARY_URL", "must be set for the cloudinary storage backend");
-    }
-    CloudinaryOptions options;
-    if (Status parsed = parse_cloudinary_url(s.cloudinary_url, options); !parsed) {
-      return parsed.error();
-    }
-    if (!s.cloudinary_api_base_url.empty()) options.api_base_url = s.cloudinary_api_base_url;
-    if (!s.cloudinary_delivery_base_url.empty()) {
-      options.delivery_base_url = s.cloudinary_delivery_base_url;
-    }
-    return std::unique_ptr<BlobStore>(new CloudinaryBlobStore(options, std::move(http)));
-  }
-  return invalid_input("STORAGE_BACKEND", "must be local, s3 or cloudinary (got '" + kind + "')");
+  return kind->create({config.service.storage, config.service.data_dir, std::move(http)});
 }
 
 }  // namespace
@@ -206,20 +155,21 @@ Result<std::unique_ptr<BlobStore>> build_blob_store(const Config& config,
                                                     std::shared_ptr<const http::HttpClient> http,
                                                     MetricsRegistry* metrics) {
   if (!http) http = std::make_shared<http::HttpClient>();
+  const BlobStoreKinds kinds = blob_store_kinds();
   const std::string& kind = config.service.storage_backend;
-  auto primary = make_blob_store(kind, config, http);
+  auto primary = make_blob_store(kinds, kind, config, http);
   if (!primary || !config.service.storage.mirroring) return primary;
 
   const StorageSettings& s = config.service.storage;
   std::string other = s.mirror_backend;
   if (other.empty()) {
-    for (const char* candidate : {"s3", "cloudinary"}) {
-      if (candidate != kind && storage_configured(candidate, s)) {
-        other = candidate;
+    for (const BlobStoreKind& candidate : kinds.all()) {
+      if (candidate.name != kind && candidate.configured && candidate.configured(s)) {
+        other = candidate.name;
         break;
       }
     }
-    if (other.empty()) other = "local";
+    if (other.empty()) other = kLastResortMirror;
   }
   if (other == kind && s.mirror_backend.empty()) {
     return invalid_input("STORAGE_MIRRORING",
@@ -230,7 +180,7 @@ Result<std::unique_ptr<BlobStore>> build_blob_store(const Config& config,
     return invalid_input("STORAGE_MIRROR_BACKEND",
                          "must differ from STORAGE_BACKEND (both are '" + kind + "')");
   }
-  auto secondary = make_blob_store(other, config, http);
+  auto secondary = make_blob_store(kinds, other, config, http);
   if (!secondary) return secondary.take_error();
   log::info("storage mirrored", {{"primary", kind}, {"mirror", other}});
   return std::unique_ptr<BlobStore>(new MirrorBlobStore(
@@ -243,55 +193,17 @@ std::unique_ptr<AudioCache> build_audio_cache(const Config& config, MetricsRegis
                                           config.audio_cache_max_bytes, metrics);
 }
 
-namespace {
-
-std::unique_ptr<Diacritizer> uncached_diacritizer(const Config& config,
-                                                  std::shared_ptr<const http::HttpClient> http) {
-  if (config.diacritizer == "http") {
-    if (config.diacritizer_url.empty()) {
-      throw std::invalid_argument("DIACRITIZER=http needs DIACRITIZER_URL");
-    }
-    if (!http) http = std::make_shared<http::HttpClient>();
-    HttpDiacritizerOptions options;
-    options.url = config.diacritizer_url;
-    // The client must live as long as the diacritizer: keep it with it.
-    struct Owning : HttpDiacritizer {
-      Owning(std::shared_ptr<const http::HttpClient> client, HttpDiacritizerOptions o)
-          : HttpDiacritizer(*client, std::move(o)), client_(std::move(client)) {}
-      std::shared_ptr<const http::HttpClient> client_;
-    };
-    return std::make_unique<Owning>(http, std::move(options));
-  }
-  if (config.diacritizer == "embedded") {
-    const std::string model = config.models_dir + "/" + EmbeddedDiacritizer::kModelFile;
-    const std::string lexicon = config.models_dir + "/" + EmbeddedDiacritizer::kLexiconFile;
-    // A missing model is a start-up error; loading it waits for the first Arabic block.
-    for (const std::string& file : {model, lexicon}) {
-      if (!std::filesystem::exists(file)) {
-        throw std::invalid_argument("diacritizer model file " + file +
-                                    " not found (POLYVOX_MODELS_DIR, or DIACRITIZER=none)");
-      }
-    }
-    return std::make_unique<LazyDiacritizer>(
-        "embedded", [model, lexicon]() -> Result<std::unique_ptr<Diacritizer>> {
-          auto embedded = EmbeddedDiacritizer::create(model, lexicon);
-          if (!embedded) return embedded.take_error();
-          return std::unique_ptr<Diacritizer>(std::move(embedded.value()));
-        });
-  }
-  if (config.diacritizer == "none") {
-    log::warn("Arabic blocks are not diacritized (DIACRITIZER=none)");
-    return std::make_unique<NoDiacritizer>();
-  }
-  throw std::invalid_argument("DIACRITIZER must be embedded, http or none (got '" +
-                              config.diacritizer + "')");
-}
-
-}  // namespace
-
 std::unique_ptr<Diacritizer> build_diacritizer(const Config& config,
                                                std::shared_ptr<const http::HttpClient> http) {
-  return std::make_unique<CachingDiacritizer>(uncached_diacritizer(config, std::move(http)));
+  const DiacritizerKinds kinds = diacritizer_kinds();
+  const DiacritizerKind* kind = kinds.find(config.diacritizer);
+  if (!kind) {
+    throw std::invalid_argument("DIACRITIZER must be " + kinds.names_as_choice() + " (got '" +
+                                config.diacritizer + "')");
+  }
+  auto diacritizer = kind->create({config.diacritizer_url, config.models_dir, std::move(http)});
+  if (!diacritizer) throw std::invalid_argument(diacritizer.error().to_string());
+  return std::make_unique<CachingDiacritizer>(std::move(diacritizer.value()));
 }
 
 }  // namespace polyvox

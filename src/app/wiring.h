@@ -1,5 +1,5 @@
-// Builds the concrete implementations of every seam from the configuration. The only place that
-// names concrete classes.
+// Builds the implementations of every seam from the configuration: each chosen by name from the
+// registries of app/registrations.h, so that adding an implementation touches no code here.
 #pragma once
 
 #include <functional>
@@ -20,11 +20,12 @@
 
 namespace polyvox {
 
-// Every provider, usable or not (with its reason): espeak, flite and the cloud providers of
-// config.providers (those lacking a key or URL as unusable), each wrapped in the resilience
-// policy (concurrency limit from its settings, circuit breaker). The cloud providers send through
-// `http` (one client per process, shared with the diacritizer and storage); a new client when
-// null. `metrics` may be null.
+// Every provider, usable or not (with its reason): the local engines (local_provider_kinds(): one
+// that cannot start is unusable with its error) and the cloud providers of config.providers, each
+// built by its kind (provider_kinds(); those lacking a key or URL, or whose kind's factory fails,
+// are unusable), each wrapped in the resilience policy (concurrency limit from its settings,
+// circuit breaker). The cloud providers send through `http` (one client per process, shared with
+// the diacritizer and storage); a new client when null. `metrics` may be null. Never fails.
 std::unique_ptr<ProviderRegistry> build_providers(
     const Config& config, const Clock& clock, MetricsRegistry* metrics = nullptr,
     std::shared_ptr<const http::HttpClient> http = nullptr);
@@ -46,11 +47,13 @@ struct Backend {
 // admin command; in embedded mode it takes back at once the tasks a dead process had leased.
 Result<Backend> open_backend(const Config& config, const Clock& clock, bool serving);
 
-// The blob store chosen by STORAGE_BACKEND: local (POLYVOX_DATA_DIR/blobs), s3 or cloudinary;
-// with STORAGE_MIRRORING, mirrored to STORAGE_MIRROR_BACKEND (default: the other of s3 and
-// cloudinary when configured, else local). A backend whose settings are missing or malformed is
-// kInvalidInput naming the variable. Remote stores send through `http` (a new client when null);
-// mirror failures are counted in `metrics` (may be null).
+// The blob store chosen by STORAGE_BACKEND among blob_store_kinds() (local in
+// POLYVOX_DATA_DIR/blobs, s3, cloudinary); with STORAGE_MIRRORING, mirrored to
+// STORAGE_MIRROR_BACKEND (default: the first other backend, in registration order, whose settings
+// are given, else local). An unknown name is kInvalidInput on STORAGE_BACKEND ("must be local, s3
+// or cloudinary (got 'x')"); a backend whose settings are missing or malformed is kInvalidInput
+// naming the variable. Remote stores send through `http` (a new client when null); mirror
+// failures are counted in `metrics` (may be null).
 Result<std::unique_ptr<BlobStore>> build_blob_store(
     const Config& config, std::shared_ptr<const http::HttpClient> http = nullptr,
     MetricsRegistry* metrics = nullptr);
@@ -59,7 +62,11 @@ Result<std::unique_ptr<BlobStore>> build_blob_store(
 // when disabled.
 std::unique_ptr<AudioCache> build_audio_cache(const Config& config, MetricsRegistry* metrics);
 
-// The diacritizer chosen by DIACRITIZER; throws std::invalid_argument for an unknown name.
+// The diacritizer chosen by DIACRITIZER among diacritizer_kinds() (embedded, http, none), in a
+// CachingDiacritizer. Throws std::invalid_argument (fatal start-up configuration) for an unknown
+// name ("DIACRITIZER must be embedded, http or none (got 'x')") or with the kind's error (a
+// missing DIACRITIZER_URL or model file). The http one sends through `http` (its own client when
+// null).
 std::unique_ptr<Diacritizer> build_diacritizer(
     const Config& config, std::shared_ptr<const http::HttpClient> http = nullptr);
 

@@ -1,7 +1,10 @@
 #include "providers/elevenlabs_provider.h"
 
+#include <algorithm>
 #include <cctype>
+#include <iterator>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 
 #include "log/log.h"
 #include "providers/vendor_response.h"
@@ -26,7 +29,59 @@ bool looks_like_voice_id(std::string_view voice) {
   return true;
 }
 
+bool accepts_output_format(std::string_view format) {
+  auto starts = [format](std::string_view prefix) { return format.rfind(prefix, 0) == 0; };
+  if (starts("pcm_")) {
+    constexpr std::string_view kRates[] = {"8000", "16000", "22050", "24000", "44100", "48000"};
+    return std::find(std::begin(kRates), std::end(kRates), format.substr(4)) != std::end(kRates);
+  }
+  return starts("mp3_") || starts("opus_");
+}
+
+// The built-in `elevenlabs`: ELEVENLABS_BASE_URL, ELEVENLABS_API_KEY, ELEVENLABS_MODEL_ID,
+// ELEVENLABS_OUTPUT_FORMAT.
+void configure_elevenlabs(const EnvLookup& env, CloudProviderConfig& c) {
+  c.base_url = env_or(env, "ELEVENLABS_BASE_URL", "https://api.elevenlabs.io");
+  c.api_key_env = "ELEVENLABS_API_KEY";
+  c.model = env_or(env, "ELEVENLABS_MODEL_ID", c.model);
+  c.output_format = env_or(env, "ELEVENLABS_OUTPUT_FORMAT", c.output_format);
+}
+
+// ProviderKind::finish: the environment's output format checked, the character limit of the
+// model unless the file set one.
+void complete_instance(CloudProviderConfig& c, bool request_chars_given) {
+  // A format the file sets is checked as the file is read; one only the environment set, here.
+  if (!accepts_output_format(c.output_format)) {
+    throw std::invalid_argument("ELEVENLABS_OUTPUT_FORMAT: '" + c.output_format +
+                                "' is not supported (mp3_*, pcm_<rate>, opus_*)");
+  }
+  if (!request_chars_given) c.max_request_chars = elevenlabs_model_char_limit(c.model);
+}
+
 }  // namespace
+
+std::size_t elevenlabs_model_char_limit(std::string_view model_id) {
+  if (model_id.find("flash") != std::string_view::npos ||
+      model_id.find("turbo") != std::string_view::npos) {
+    return 40'000;
+  }
+  if (model_id == "eleven_v3") return 3'000;
+  return 10'000;
+}
+
+ProviderKind elevenlabs_provider_kind() {
+  return {.name = "elevenlabs",
+          .defaults = {.model = "eleven_multilingual_v2",
+                       .default_voice = "rachel",
+                       .voice_table = "elevenlabs",
+                       .output_format = "mp3_44100_128",
+                       .settings = {.max_concurrency = 4,
+                                    .request_timeout = std::chrono::milliseconds(120'000)}},
+          .builtins = {{"elevenlabs", configure_elevenlabs}},
+          .accepts_output_format = accepts_output_format,
+          .finish = complete_instance,
+          .create = construct_provider<ElevenLabsProvider>};
+}
 
 ElevenLabsProvider::ElevenLabsProvider(CloudProviderConfig config,
                                        std::shared_ptr<const http::HttpClient> http)

@@ -13,9 +13,18 @@
 #include "http/http_client.h"
 #include "providers/provider.h"
 #include "providers/provider_config.h"
+#include "providers/provider_kinds.h"
 #include "providers/voice_table.h"
 
 namespace polyvox {
+
+// The kind "elevenlabs": defaults (eleven_multilingual_v2, mp3_44100_128, rachel, 4 in flight,
+// 120 s per request), the built-in `elevenlabs` (ELEVENLABS_*), output formats mp3_*, opus_* and
+// pcm_<rate>; max_request_chars follows the model unless the file sets it.
+ProviderKind elevenlabs_provider_kind();
+
+// The per-request character limit of an ElevenLabs model (approximate, see providers.md).
+std::size_t elevenlabs_model_char_limit(std::string_view model_id);
 
 class ElevenLabsProvider : public Provider {
  public:

@@ -61,6 +61,10 @@ int initialize_once() {
 
 }  // namespace
 
+LocalProviderKind espeak_provider_kind() {
+  return {"espeak", start_local_provider<EspeakProvider>};
+}
+
 Result<std::unique_ptr<EspeakProvider>> EspeakProvider::create() {
   std::lock_guard lock(espeak_mutex());
   const int rate = initialize_once();

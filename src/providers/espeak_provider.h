@@ -8,8 +8,12 @@
 #include <vector>
 
 #include "providers/provider.h"
+#include "providers/provider_kinds.h"
 
 namespace polyvox {
+
+// The local kind "espeak": one instance of EspeakProvider, no configuration.
+LocalProviderKind espeak_provider_kind();
 
 class EspeakProvider : public Provider {
  public:

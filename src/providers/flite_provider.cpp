@@ -67,6 +67,8 @@ Result<cst_voice*> registered_voice(const std::string& name) {
 
 }  // namespace
 
+LocalProviderKind flite_provider_kind() { return {"flite", start_local_provider<FliteProvider>}; }
+
 Result<std::unique_ptr<FliteProvider>> FliteProvider::create() {
   std::lock_guard lock(flite_mutex());
   static const bool initialized = (flite_init(), true);

@@ -8,8 +8,12 @@
 #include <string>
 
 #include "providers/provider.h"
+#include "providers/provider_kinds.h"
 
 namespace polyvox {
+
+// The local kind "flite": one instance of FliteProvider, no configuration.
+LocalProviderKind flite_provider_kind();
 
 class FliteProvider : public Provider {
  public:

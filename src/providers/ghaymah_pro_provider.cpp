@@ -1,33 +1,34 @@
 #include "providers/ghaymah_pro_provider.h"
 
-#include <nlohmann/json.hpp>
-
-#include "providers/vendor_response.h"
-
 namespace polyvox {
+namespace {
 
-GhaymahProProvider::GhaymahProProvider(CloudProviderConfig config,
-                                       std::shared_ptr<const http::HttpClient> http)
-    : config_(std::move(config)), http_(std::move(http)), table_(voice_table_for(config_)) {}
+// The built-in `ghaymah_pro`: GHAYMAH_PRO_API_BASE_URL, GHAYMAH_PRO_API_KEY.
+void configure_ghaymah_pro(const EnvLookup& env, CloudProviderConfig& c) {
+  c.base_url_env = "GHAYMAH_PRO_API_BASE_URL";
+  c.base_url = env_or(env, c.base_url_env, "");
+  c.api_key_env = "GHAYMAH_PRO_API_KEY";
+}
 
-Result<audio::EncodedAudio> GhaymahProProvider::synthesize(const SynthesisRequest& request) {
-  using nlohmann::json;
-  const json body = {{"input", request.text},
-                     {"voice", request.voice_id},
-                     {"response_format", "mp3"},
-                     {"speed", config_.speed}};
-  auto http_request =
-      json_post(config_.base_url, body.dump(-1, ' ', false, json::error_handler_t::replace),
-                config_.settings, request.cancel);
-  if (!config_.api_key.empty()) {
-    http_request.headers.emplace_back("Authorization", "Bearer " + config_.api_key);
-  }
-  auto response = exchange(*http_, config_.name, http_request, config_.api_key);
-  if (!response) return response.take_error();
-  if (auto error = non_audio_error(config_.name, *response, config_.api_key)) return *error;
-  audio::EncodedAudio out;
-  out.bytes = std::move(response->body);
-  return out;
+}  // namespace
+
+JsonSpeechProtocol ghaymah_pro_protocol() {
+  return {.text_field = "input",
+          .voice_field = "voice",
+          .format_field = "response_format",  // always "mp3": the only format the kind accepts
+          .speed_field = "speed",
+          .answer = JsonSpeechProtocol::Answer::kAudioBytes};
+}
+
+ProviderKind ghaymah_pro_provider_kind() {
+  return {.name = "ghaymah_pro",
+          .defaults = {.default_voice = "male-1",
+                       .voice_table = "ghaymah_pro",
+                       .output_format = "mp3",
+                       .settings = {.max_concurrency = 4}},
+          .builtins = {{"ghaymah_pro", configure_ghaymah_pro}},
+          .accepts_output_format = [](std::string_view format) { return format == "mp3"; },
+          .create = construct_provider<GhaymahProProvider>};
 }
 
 }  // namespace polyvox

@@ -1,48 +1,63 @@
 #include "providers/openai_provider.h"
 
-#include <nlohmann/json.hpp>
-
-#include "providers/vendor_response.h"
+#include <algorithm>
+#include <iterator>
 
 namespace polyvox {
 namespace {
-constexpr int kPcmRate = 24'000;  // OpenAI's "pcm": raw 24 kHz s16le mono
+
+// The built-in `openai`: OPENAI_BASE_URL, OPENAI_API_KEY, OPENAI_TTS_MODEL, OPENAI_ORG_ID,
+// OPENAI_PROJECT_ID.
+void configure_openai(const EnvLookup& env, CloudProviderConfig& c) {
+  c.base_url = env_or(env, "OPENAI_BASE_URL", "https://api.openai.com/v1");
+  c.api_key_env = "OPENAI_API_KEY";
+  c.model = env_or(env, "OPENAI_TTS_MODEL", c.model);
+  c.organization = env_or(env, "OPENAI_ORG_ID", "");
+  c.project = env_or(env, "OPENAI_PROJECT_ID", "");
+}
+
+// The built-in `ghaymah`: GHAYMAH_API_BASE_URL, GHAYMAH_API_KEY; its own 322 voices.
+void configure_ghaymah(const EnvLookup& env, CloudProviderConfig& c) {
+  c.voice_table = "ghaymah";
+  c.base_url_env = "GHAYMAH_API_BASE_URL";
+  c.base_url = env_or(env, c.base_url_env, "");
+  c.api_key_env = "GHAYMAH_API_KEY";
+  c.default_voice = "ar-SA-HamedNeural";
+}
+
+bool accepts_output_format(std::string_view format) {
+  constexpr std::string_view kFormats[] = {"mp3", "opus", "aac", "flac", "wav", "pcm"};
+  return std::find(std::begin(kFormats), std::end(kFormats), format) != std::end(kFormats);
+}
+
 }  // namespace
 
-OpenAiProvider::OpenAiProvider(CloudProviderConfig config,
-                               std::shared_ptr<const http::HttpClient> http)
-    : config_(std::move(config)), http_(std::move(http)), table_(voice_table_for(config_)) {}
+JsonSpeechProtocol openai_protocol() {
+  return {.endpoint_path = "/audio/speech",
+          .text_field = "input",
+          .voice_field = "voice",
+          .model_field = "model",
+          .format_field = "response_format",
+          .speed_field = "speed",
+          .instructions_field = "instructions",
+          .accept = "application/octet-stream",
+          .config_headers = {{"OpenAI-Organization", &CloudProviderConfig::organization},
+                             {"OpenAI-Project", &CloudProviderConfig::project}},
+          .answer = JsonSpeechProtocol::Answer::kAudioBytes,
+          .raw_pcm_rate = 24'000};
+}
 
-Result<audio::EncodedAudio> OpenAiProvider::synthesize(const SynthesisRequest& request) {
-  using nlohmann::json;
-  json body = {{"model", config_.model},
-               {"input", request.text},
-               {"voice", request.voice_id},
-               {"response_format", config_.output_format},
-               {"speed", config_.speed}};
-  if (!config_.instructions.empty()) body["instructions"] = config_.instructions;
-  auto http_request = json_post(config_.base_url + "/audio/speech",
-                                body.dump(-1, ' ', false, json::error_handler_t::replace),
-                                config_.settings, request.cancel);
-  http_request.headers.emplace_back("Accept", "application/octet-stream");
-  if (!config_.api_key.empty()) {
-    http_request.headers.emplace_back("Authorization", "Bearer " + config_.api_key);
-  }
-  if (!config_.organization.empty()) {
-    http_request.headers.emplace_back("OpenAI-Organization", config_.organization);
-  }
-  if (!config_.project.empty())
-    http_request.headers.emplace_back("OpenAI-Project", config_.project);
-  auto response = exchange(*http_, config_.name, http_request, config_.api_key);
-  if (!response) return response.take_error();
-  if (auto error = non_audio_error(config_.name, *response, config_.api_key)) return *error;
-  audio::EncodedAudio out;
-  out.bytes = std::move(response->body);
-  if (config_.output_format == "pcm") {
-    out.encoding = audio::AudioEncoding::kPcmS16le;
-    out.sample_rate = kPcmRate;
-  }
-  return out;
+ProviderKind openai_provider_kind() {
+  return {.name = "openai",
+          .defaults = {.model = "tts-1",
+                       .default_voice = "alloy",
+                       .voice_table = "openai",
+                       .output_format = "mp3",
+                       .max_request_chars = 4096,
+                       .settings = {.max_concurrency = 8}},
+          .builtins = {{"openai", configure_openai}, {"ghaymah", configure_ghaymah}},
+          .accepts_output_format = accepts_output_format,
+          .create = construct_provider<OpenAiProvider>};
 }
 
 }  // namespace polyvox

@@ -1,42 +1,29 @@
 // OpenAI speech and every OpenAI-compatible server (Ghaymah among them): POST {base}/audio/speech
-// with a Bearer key and {model, input, voice, response_format, speed}. One class, configured per
-// instance (provider_config.h): `openai` with OpenAI's voices, `ghaymah` with its 322 voices, or
-// any server declared in the configuration.
+// with a Bearer key and {model, input, voice, response_format, speed[, instructions]},
+// Accept: application/octet-stream, optional OpenAI-Organization / OpenAI-Project headers; the
+// audio itself back ("pcm" = raw 24 kHz s16le). Spoken by JsonSpeechProvider with the protocol
+// below. The kind "openai" has two built-in instances: `openai` (OPENAI_*, OpenAI's voices) and
+// `ghaymah` (GHAYMAH_*, its 322 voices); a file declares more (provider_config.h).
 #pragma once
 
 #include <memory>
 
 #include "http/http_client.h"
-#include "providers/provider.h"
+#include "providers/json_speech_provider.h"
 #include "providers/provider_config.h"
-#include "providers/voice_table.h"
+#include "providers/provider_kinds.h"
 
 namespace polyvox {
 
-class OpenAiProvider : public Provider {
- public:
-  // REQUIRES: config.kind == "openai" and a base URL (the key may be empty: no Authorization).
-  OpenAiProvider(CloudProviderConfig config, std::shared_ptr<const http::HttpClient> http);
+// What OpenAI's speech endpoint expects and answers.
+JsonSpeechProtocol openai_protocol();
 
-  const std::string& name() const override { return config_.name; }
-  std::string kind() const override { return "openai"; }
-  std::vector<VoiceInfo> voices() const override { return table_.voices(); }
-  // A voice of the table in any case ("Nova", "ar-sa-hamedneural"), "default", or anything when
-  // the instance accepts any voice.
-  std::optional<std::string> resolve_voice(std::string_view voice) const override {
-    return table_.resolve(voice);
-  }
-  // The configured response_format's bytes: kContainer, or for "pcm" kPcmS16le at 24 kHz. A 200
-  // whose Content-Type is JSON or text is an error (some compatible servers answer so).
-  Result<audio::EncodedAudio> synthesize(const SynthesisRequest& request) override;
-  std::size_t max_request_chars() const override { return config_.max_request_chars; }
-  std::string cache_identity() const override { return cache_identity_; }
+// The kind "openai": defaults (tts-1, mp3, alloy, 4096 characters, 8 in flight), the built-in
+// `openai` and `ghaymah`, output formats mp3, opus, aac, flac, wav and pcm.
+ProviderKind openai_provider_kind();
 
- private:
-  CloudProviderConfig config_;
-  std::shared_ptr<const http::HttpClient> http_;
-  VoiceTable table_;
-  std::string cache_identity_ = polyvox::cache_identity(config_);
-};
+// REQUIRES (constructor): config.kind == "openai" and a base URL (the key may be empty: no
+// Authorization).
+using OpenAiProvider = VendorSpeechProvider<openai_protocol>;
 
 }  // namespace polyvox

@@ -1,5 +1,6 @@
 // The Provider seam: one text-to-speech engine or vendor, local or remote. Implementations live
-// beside this header (one file pair each) and are wired in src/app.
+// beside this header (one file pair each), each exposing its kind (provider_kinds.h); src/app
+// registers the kinds and builds the configured providers from them.
 #pragma once
 
 #include <cstddef>
@@ -79,9 +80,15 @@ class Provider {
   //   kSynthesisFailed a final failure (request refused, bad key, quota exhausted, unknown
   //                    voice): retrying cannot help.
   // The message carries the vendor's own error message, never a key or a secret.
-  // One attempt only: retries, limits and checks of the answer are the resilience policy's job
-  // (providers/resilient_provider.h). Thread-safe: called concurrently from worker threads; an
-  // engine that is not reentrant serializes internally.
+  // One attempt only, and the bytes as the vendor sent them. Around it: ResilientProvider
+  // (resilient_provider.h) limits the calls in flight and fails fast while its circuit breaker
+  // is open; the block pipeline (src/worker/block_renderer.cpp) decodes the answer within
+  // limits and checks it is not silent and lasts what its text should; retries with backoff
+  // follow RetryPolicy (retry_policy.h) and are done by the worker pool
+  // (src/worker/worker_pool.cpp: the task goes back to the queue, due later), for the service
+  // and `polyvox synth` alike; a final failure, or the last attempt's, moves on to the block's
+  // fallback voices (block_renderer.cpp). Thread-safe: called concurrently from worker threads;
+  // an engine that is not reentrant serializes internally.
   virtual Result<audio::EncodedAudio> synthesize(const SynthesisRequest& request) = 0;
 };
 

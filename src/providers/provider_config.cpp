@@ -8,21 +8,15 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "providers/provider_kinds.h"
 #include "providers/voice_table.h"
 
 namespace polyvox {
 namespace {
 
-const std::set<std::string, std::less<>> kKinds = {"elevenlabs", "openai", "ghaymah_pro", "kokoro"};
-
 std::string strip_trailing_slashes(std::string url) {
   while (!url.empty() && url.back() == '/') url.pop_back();
   return url;
-}
-
-std::string env_or(const EnvLookup& env, const std::string& key, const std::string& fallback) {
-  auto v = env(key);
-  return v && !v->empty() ? *v : fallback;
 }
 
 // Reads the key from `key_env` and records what is missing.
@@ -43,64 +37,24 @@ std::string not_set_reason(const std::vector<std::string>& missing) {
   return out + (missing.size() == 1 ? " is not set" : " are not set");
 }
 
-CloudProviderConfig builtin(const std::string& name, const std::string& kind) {
-  CloudProviderConfig c;
+// A new instance `name` of `kind`: the kind's defaults.
+CloudProviderConfig instance_of(const ProviderKind& kind, const std::string& name) {
+  CloudProviderConfig c = kind.defaults;
   c.name = name;
-  c.kind = kind;
-  c.voice_table = kind;
-  c.settings.max_concurrency = 4;
+  c.kind = kind.name;
   return c;
 }
 
-std::vector<CloudProviderConfig> builtins(const EnvLookup& env) {
+// The built-in instances of every kind, configured from the environment.
+std::vector<CloudProviderConfig> builtins(const ProviderKinds& kinds, const EnvLookup& env) {
   std::vector<CloudProviderConfig> out;
-
-  CloudProviderConfig eleven = builtin("elevenlabs", "elevenlabs");
-  eleven.base_url = env_or(env, "ELEVENLABS_BASE_URL", "https://api.elevenlabs.io");
-  eleven.api_key_env = "ELEVENLABS_API_KEY";
-  eleven.model = env_or(env, "ELEVENLABS_MODEL_ID", "eleven_multilingual_v2");
-  eleven.output_format = env_or(env, "ELEVENLABS_OUTPUT_FORMAT", "mp3_44100_128");
-  eleven.default_voice = "rachel";
-  eleven.settings.request_timeout = std::chrono::milliseconds(120'000);
-  out.push_back(eleven);
-
-  CloudProviderConfig openai = builtin("openai", "openai");
-  openai.base_url = env_or(env, "OPENAI_BASE_URL", "https://api.openai.com/v1");
-  openai.api_key_env = "OPENAI_API_KEY";
-  openai.model = env_or(env, "OPENAI_TTS_MODEL", "tts-1");
-  openai.organization = env_or(env, "OPENAI_ORG_ID", "");
-  openai.project = env_or(env, "OPENAI_PROJECT_ID", "");
-  openai.output_format = "mp3";
-  openai.default_voice = "alloy";
-  openai.max_request_chars = 4096;
-  openai.settings.max_concurrency = 8;
-  out.push_back(openai);
-
-  CloudProviderConfig ghaymah = builtin("ghaymah", "openai");
-  ghaymah.voice_table = "ghaymah";
-  ghaymah.base_url_env = "GHAYMAH_API_BASE_URL";
-  ghaymah.base_url = env_or(env, ghaymah.base_url_env, "");
-  ghaymah.api_key_env = "GHAYMAH_API_KEY";
-  ghaymah.model = "tts-1";
-  ghaymah.output_format = "mp3";
-  ghaymah.default_voice = "ar-SA-HamedNeural";
-  ghaymah.max_request_chars = 4096;
-  ghaymah.settings.max_concurrency = 8;
-  out.push_back(ghaymah);
-
-  CloudProviderConfig pro = builtin("ghaymah_pro", "ghaymah_pro");
-  pro.base_url_env = "GHAYMAH_PRO_API_BASE_URL";
-  pro.base_url = env_or(env, pro.base_url_env, "");
-  pro.api_key_env = "GHAYMAH_PRO_API_KEY";
-  pro.output_format = "mp3";
-  pro.default_voice = "male-1";
-  out.push_back(pro);
-
-  CloudProviderConfig kokoro = builtin("kokoro", "kokoro");
-  kokoro.base_url_env = "KOKORO_API_BASE_URL";
-  kokoro.base_url = env_or(env, kokoro.base_url_env, "");
-  kokoro.default_voice = "default";
-  out.push_back(kokoro);
+  for (const ProviderKind& kind : kinds.all()) {
+    for (const BuiltinProvider& builtin : kind.builtins) {
+      CloudProviderConfig c = instance_of(kind, builtin.name);
+      builtin.configure(env, c);
+      out.push_back(std::move(c));
+    }
+  }
   return out;
 }
 
@@ -201,22 +155,8 @@ class SectionReader {
   const toml::table& table_;
 };
 
-bool valid_output_format(const std::string& kind, const std::string& format) {
-  auto starts = [&format](const char* prefix) { return format.rfind(prefix, 0) == 0; };
-  if (kind == "elevenlabs") {
-    if (starts("pcm_")) {
-      static const std::set<std::string> rates = {"8000",  "16000", "22050",
-                                                  "24000", "44100", "48000"};
-      return rates.count(format.substr(4)) > 0;
-    }
-    return starts("mp3_") || starts("opus_");
-  }
-  if (kind == "openai") {
-    static const std::set<std::string> formats = {"mp3", "opus", "aac", "flac", "wav", "pcm"};
-    return formats.count(format) > 0;
-  }
-  if (kind == "ghaymah_pro") return format == "mp3";
-  return true;  // kokoro: always WAV in a data URL
+bool accepts_output_format(const ProviderKind& kind, const std::string& format) {
+  return !kind.accepts_output_format || kind.accepts_output_format(format);
 }
 
 void apply_section(const EnvLookup& env, const SectionReader& r, CloudProviderConfig& c) {
@@ -333,29 +273,25 @@ std::string cache_identity(const CloudProviderConfig& c) {
   return out.str();
 }
 
-std::size_t elevenlabs_model_char_limit(std::string_view model_id) {
-  if (model_id.find("flash") != std::string_view::npos ||
-      model_id.find("turbo") != std::string_view::npos) {
-    return 40'000;
-  }
-  if (model_id == "eleven_v3") return 3'000;
-  return 10'000;
+std::string env_or(const EnvLookup& env, const std::string& key, const std::string& fallback) {
+  auto v = env(key);
+  return v && !v->empty() ? *v : fallback;
 }
 
-ProvidersConfig load_providers_config(const EnvLookup& env) {
+ProvidersConfig load_providers_config(const ProviderKinds& kinds, const EnvLookup& env) {
   const std::string path = env_or(env, "POLYVOX_CONFIG", "");
-  if (path.empty()) return load_providers_config(env, "", "");
+  if (path.empty()) return load_providers_config(kinds, env, "", "");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::invalid_argument("POLYVOX_CONFIG: cannot read " + path);
   std::ostringstream text;
   text << in.rdbuf();
-  return load_providers_config(env, text.str(), path);
+  return load_providers_config(kinds, env, text.str(), path);
 }
 
-ProvidersConfig load_providers_config(const EnvLookup& env, std::string_view toml_text,
-                                      const std::string& source) {
-  std::vector<CloudProviderConfig> configs = builtins(env);
-  std::set<std::string> explicit_chars;  // names whose max_request_chars is not the model's
+ProvidersConfig load_providers_config(const ProviderKinds& kinds, const EnvLookup& env,
+                                      std::string_view toml_text, const std::string& source) {
+  std::vector<CloudProviderConfig> configs = builtins(kinds, env);
+  std::set<std::string> chars_given;  // names whose section sets max_request_chars
 
   toml::table doc;
   if (!toml_text.empty()) {
@@ -393,26 +329,9 @@ ProvidersConfig load_providers_config(const EnvLookup& env, std::string_view tom
       reader.string("kind", kind);
       if (existing == configs.end()) {
         if (kind.empty()) reader.fail("kind", "is required for a new provider");
-        if (!kKinds.count(kind)) {
-          reader.fail("kind", "must be elevenlabs, openai, ghaymah_pro or kokoro");
-        }
-        CloudProviderConfig c = builtin(name, kind);
-        if (kind == "elevenlabs") {
-          c.model = "eleven_multilingual_v2";
-          c.output_format = "mp3_44100_128";
-          c.default_voice = "rachel";
-        } else if (kind == "openai") {
-          c.model = "tts-1";
-          c.max_request_chars = 4096;
-          c.output_format = "mp3";
-          c.default_voice = "alloy";
-        } else if (kind == "ghaymah_pro") {
-          c.output_format = "mp3";
-          c.default_voice = "male-1";
-        } else {
-          c.default_voice = "default";
-        }
-        configs.push_back(std::move(c));
+        const ProviderKind* declared = kinds.find(kind);
+        if (!declared) reader.fail("kind", "must be " + kinds.names_as_choice());
+        configs.push_back(instance_of(*declared, name));
         existing = std::prev(configs.end());
       } else if (!kind.empty() && kind != existing->kind) {
         reader.fail("kind", "must be " + existing->kind + " for the built-in provider " + name);
@@ -423,14 +342,12 @@ ProvidersConfig load_providers_config(const EnvLookup& env, std::string_view tom
         removed.push_back(name);
         continue;
       }
-      if (existing->kind != "elevenlabs" || reader.has("max_request_chars")) {
-        explicit_chars.insert(name);
-      }
+      if (reader.has("max_request_chars")) chars_given.insert(name);
       apply_section(env, reader, *existing);
       if (existing->base_url.empty() && existing->base_url_env.empty()) {
         reader.fail("base_url", "is required (or base_url_env)");
       }
-      if (!valid_output_format(existing->kind, existing->output_format)) {
+      if (!accepts_output_format(*kinds.find(existing->kind), existing->output_format)) {
         reader.fail("output_format",
                     "'" + existing->output_format + "' is not supported for " + existing->kind);
       }
@@ -440,14 +357,9 @@ ProvidersConfig load_providers_config(const EnvLookup& env, std::string_view tom
   ProvidersConfig out;
   for (auto& c : configs) {
     if (std::find(removed.begin(), removed.end(), c.name) != removed.end()) continue;
-    if (!valid_output_format(c.kind, c.output_format)) {  // only the environment's can be
-      throw std::invalid_argument("ELEVENLABS_OUTPUT_FORMAT: '" + c.output_format +
-                                  "' is not supported (mp3_*, pcm_<rate>, opus_*)");
-    }
+    const ProviderKind& kind = *kinds.find(c.kind);  // every instance is of a registered kind
+    if (kind.finish) kind.finish(c, chars_given.count(c.name) > 0);
     c.base_url = strip_trailing_slashes(c.base_url);
-    if (c.kind == "elevenlabs" && !explicit_chars.count(c.name)) {
-      c.max_request_chars = elevenlabs_model_char_limit(c.model);
-    }
     const bool table_empty = builtin_voice_table(c.voice_table)->empty() && c.voices.empty();
     if (table_empty) c.accept_any_voice = true;
 

@@ -1,8 +1,10 @@
 // Configuration of the cloud providers: the seed's environment variables configure the built-in
 // ones with no file at all; an optional TOML file (POLYVOX_CONFIG) adjusts them and declares more
-// instances of any kind (a second OpenAI-compatible server is one section, no code).
+// instances of any kind (a second OpenAI-compatible server is one section, no code). Which kinds
+// exist, their defaults and their built-in instances come from the kinds registered
+// (provider_kinds.h); this file reads and checks what is common to all of them.
 //
-// Environment (also read from .env):
+// Environment (also read from .env), as the registered kinds read it:
 //   ELEVENLABS_API_KEY         key of `elevenlabs` (header xi-api-key)
 //   ELEVENLABS_BASE_URL        default https://api.elevenlabs.io
 //   ELEVENLABS_MODEL_ID        default eleven_multilingual_v2
@@ -63,9 +65,13 @@
 #include <string_view>
 #include <vector>
 
+#include "core/named_registry.h"
 #include "providers/provider_settings.h"
 
 namespace polyvox {
+
+struct ProviderKind;                                // provider_kinds.h
+using ProviderKinds = NamedRegistry<ProviderKind>;  // provider_kinds.h
 
 // ElevenLabs voice_settings; only the fields set are sent.
 struct ElevenLabsVoiceSettings {
@@ -113,21 +119,23 @@ struct ProvidersConfig {
 // Looks a variable up (environment, then .env); nullopt when unset.
 using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
 
-// Reads the environment and, when POLYVOX_CONFIG is set, that TOML file. Throws
-// std::invalid_argument naming the file, the section and the key for anything malformed (fatal
-// start-up configuration): an unreadable file, a TOML syntax error, an unknown key or kind, a
-// value of the wrong type or out of range, an `api_key` written in the file.
-ProvidersConfig load_providers_config(const EnvLookup& env);
+// The value of `key` when it is set and not empty, else `fallback`.
+std::string env_or(const EnvLookup& env, const std::string& key, const std::string& fallback);
+
+// Every instance: the built-in ones of `kinds` (in registration order) configured from the
+// environment, then adjusted, removed or joined by new ones by the TOML file POLYVOX_CONFIG
+// names, when set. Each instance starts from its kind's defaults. Throws std::invalid_argument
+// naming the file, the section and the key for anything malformed (fatal start-up configuration):
+// an unreadable file, a TOML syntax error, an unknown key or kind, a value of the wrong type or out
+// of range, an `api_key` written in the file. Thread-safe (reads only its arguments).
+ProvidersConfig load_providers_config(const ProviderKinds& kinds, const EnvLookup& env);
 
 // The same with the TOML text given (tests); `source` names it in messages. Empty text = no file.
-ProvidersConfig load_providers_config(const EnvLookup& env, std::string_view toml_text,
-                                      const std::string& source);
+ProvidersConfig load_providers_config(const ProviderKinds& kinds, const EnvLookup& env,
+                                      std::string_view toml_text, const std::string& source);
 
 // What, besides the text and the voice, determines the audio of `config`'s provider: kind,
 // endpoint, model, output format, speed, instructions, voice settings (Provider::cache_identity).
 std::string cache_identity(const CloudProviderConfig& config);
-
-// The per-request character limit of an ElevenLabs model (approximate, see providers.md).
-std::size_t elevenlabs_model_char_limit(std::string_view model_id);
 
 }  // namespace polyvox

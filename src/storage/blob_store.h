@@ -1,7 +1,7 @@
 // The BlobStore seam: where segments and final files live. Implementations: local (files under
-// the data directory), s3 (S3 and S3-compatible servers), cloudinary, and a mirror of two. Keys
-// are relative paths of safe characters ([A-Za-z0-9._/-], no "..", no leading "/"). Every method
-// is thread-safe.
+// the data directory), s3 (S3 and S3-compatible servers), cloudinary, each registered under that
+// name (blob_store_kinds.h), and a mirror of two. Keys are relative paths of safe characters
+// ([A-Za-z0-9._/-], no "..", no leading "/"). Every method is thread-safe.
 #pragma once
 
 #include <cstdint>

@@ -342,4 +342,26 @@ Status CloudinaryBlobStore::remove(const std::string& key) {
   return Status::success();
 }
 
+BlobStoreKind cloudinary_blob_store_kind() {
+  BlobStoreKind kind;
+  kind.name = "cloudinary";
+  kind.configured = [](const StorageSettings& s) { return !s.cloudinary_url.empty(); };
+  kind.create = [](const BlobStoreContext& context) -> Result<std::unique_ptr<BlobStore>> {
+    const StorageSettings& s = context.settings;
+    if (s.cloudinary_url.empty()) {
+      return invalid_input("CLOUDINARY_URL", "must be set for the cloudinary storage backend");
+    }
+    CloudinaryOptions options;
+    if (Status parsed = parse_cloudinary_url(s.cloudinary_url, options); !parsed) {
+      return parsed.error();
+    }
+    if (!s.cloudinary_api_base_url.empty()) options.api_base_url = s.cloudinary_api_base_url;
+    if (!s.cloudinary_delivery_base_url.empty()) {
+      options.delivery_base_url = s.cloudinary_delivery_base_url;
+    }
+    return std::unique_ptr<BlobStore>(new CloudinaryBlobStore(options, context.http));
+  };
+  return kind;
+}
+
 }  // namespace polyvox

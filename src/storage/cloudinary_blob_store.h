@@ -24,6 +24,7 @@
 
 #include "http/http_client.h"
 #include "storage/blob_store.h"
+#include "storage/blob_store_kinds.h"
 
 namespace polyvox {
 
@@ -120,5 +121,9 @@ class CloudinaryBlobStore : public BlobStore {
   VersionIndex versions_;
   std::atomic<int64_t> last_failure_ms_{0};  // steady clock; 0 = none since the last success
 };
+
+// The backend "cloudinary": configured by CLOUDINARY_URL (CLOUDINARY_API_BASE_URL and
+// CLOUDINARY_DELIVERY_BASE_URL optional).
+BlobStoreKind cloudinary_blob_store_kind();
 
 }  // namespace polyvox

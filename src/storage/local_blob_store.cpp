@@ -202,4 +202,13 @@ bool LocalBlobStore::ping() {
   return true;
 }
 
+BlobStoreKind local_blob_store_kind() {
+  BlobStoreKind kind;
+  kind.name = "local";
+  kind.create = [](const BlobStoreContext& context) -> Result<std::unique_ptr<BlobStore>> {
+    return std::unique_ptr<BlobStore>(new LocalBlobStore(context.data_dir / "blobs"));
+  };
+  return kind;
+}
+
 }  // namespace polyvox

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "storage/blob_store.h"
+#include "storage/blob_store_kinds.h"
 
 namespace polyvox {
 
@@ -32,5 +33,8 @@ class LocalBlobStore : public BlobStore {
 // True when `key` is a safe relative blob key ([A-Za-z0-9._/-], no "..", no empty segment, no
 // leading "/", at most 512 characters).
 bool is_safe_blob_key(const std::string& key);
+
+// The backend "local": files under POLYVOX_DATA_DIR/blobs; needs no settings.
+BlobStoreKind local_blob_store_kind();
 
 }  // namespace polyvox

@@ -218,4 +218,32 @@ std::optional<std::string> S3BlobStore::public_url(const std::string& key) {
                                   options_.presign_expires_s);
 }
 
+BlobStoreKind s3_blob_store_kind() {
+  BlobStoreKind kind;
+  kind.name = "s3";
+  kind.configured = [](const StorageSettings& s) { return !s.s3_bucket.empty(); };
+  kind.create = [](const BlobStoreContext& context) -> Result<std::unique_ptr<BlobStore>> {
+    const StorageSettings& s = context.settings;
+    for (const auto& [name, value] :
+         {std::pair{"S3_BUCKET_NAME", &s.s3_bucket}, std::pair{"S3_ACCESS_KEY", &s.s3_access_key},
+          std::pair{"S3_SECRET_KEY", &s.s3_secret_key}}) {
+      if (value->empty()) return invalid_input(name, "must be set for the s3 storage backend");
+    }
+    S3Options options;
+    options.endpoint_url = s.s3_endpoint_url;
+    options.bucket = s.s3_bucket;
+    options.access_key = s.s3_access_key;
+    options.secret_key = s.s3_secret_key;
+    options.region = s.s3_region;
+    options.public_base_url = s.public_s3_base_url;
+    options.presign_expires_s = s.s3_presign_expires_s;
+    try {
+      return std::unique_ptr<BlobStore>(new S3BlobStore(options, context.http));
+    } catch (const std::invalid_argument& e) {
+      return Error{ErrorKind::kInvalidInput, e.what(), ""};
+    }
+  };
+  return kind;
+}
+
 }  // namespace polyvox

@@ -9,6 +9,7 @@
 
 #include "http/http_client.h"
 #include "storage/blob_store.h"
+#include "storage/blob_store_kinds.h"
 #include "storage/sigv4.h"
 
 namespace polyvox {
@@ -74,5 +75,8 @@ class S3BlobStore : public BlobStore {
   std::string bucket_path_;  // URI path of the bucket: "/prefix/bucket" or "" (virtual-hosted)
   sigv4::Credentials credentials_;
 };
+
+// The backend "s3": configured by S3_BUCKET_NAME; needs S3_ACCESS_KEY and S3_SECRET_KEY too.
+BlobStoreKind s3_blob_store_kind();
 
 }  // namespace polyvox

@@ -1,5 +1,6 @@
 // The Diacritizer seam: adds Arabic short-vowel marks (U+064B..U+0652) to text before speech
-// synthesis. Implementations: none (text unchanged), later http (seed protocol) and embedded.
+// synthesis. Implementations: embedded, http (seed protocol) and none (text unchanged), each
+// registered under that name (diacritizer_kinds.h).
 #pragma once
 
 #include <string>

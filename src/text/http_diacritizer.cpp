@@ -81,4 +81,26 @@ Result<std::string> HttpDiacritizer::diacritize(std::string_view text) {
   return out;
 }
 
+DiacritizerKind http_diacritizer_kind() {
+  DiacritizerKind kind;
+  kind.name = "http";
+  kind.create = [](const DiacritizerContext& context) -> Result<std::unique_ptr<Diacritizer>> {
+    if (context.url.empty()) {
+      return Error{ErrorKind::kInvalidInput, "DIACRITIZER=http needs DIACRITIZER_URL", ""};
+    }
+    std::shared_ptr<const http::HttpClient> client = context.http;
+    if (!client) client = std::make_shared<http::HttpClient>();
+    HttpDiacritizerOptions options;
+    options.url = context.url;
+    // The client must live as long as the diacritizer: keep it with it.
+    struct Owning : HttpDiacritizer {
+      Owning(std::shared_ptr<const http::HttpClient> client, HttpDiacritizerOptions o)
+          : HttpDiacritizer(*client, std::move(o)), client_(std::move(client)) {}
+      std::shared_ptr<const http::HttpClient> client_;
+    };
+    return std::unique_ptr<Diacritizer>(std::make_unique<Owning>(client, std::move(options)));
+  };
+  return kind;
+}
+
 }  // namespace polyvox

@@ -11,6 +11,7 @@
 
 #include "http/http_client.h"
 #include "text/diacritizer.h"
+#include "text/diacritizer_kinds.h"
 
 namespace polyvox {
 
@@ -45,5 +46,10 @@ class HttpDiacritizer : public Diacritizer {
   std::string name_ = "http";
   std::atomic<std::size_t> requests_{0};
 };
+
+// The kind "http": an HttpDiacritizer on DIACRITIZER_URL that keeps the client it sends through
+// alive (the context's, or its own when that is null). create(): kInvalidInput when the URL is
+// empty.
+DiacritizerKind http_diacritizer_kind();
 
 }  // namespace polyvox

@@ -1,4 +1,5 @@
-// Configurations of the cloud providers pointing at the mock vendors, for provider tests.
+// Configurations of the cloud providers pointing at the mock vendors, for provider tests: the
+// kinds src/app registers, configured as the service would be.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -8,6 +9,7 @@
 #include <string>
 
 #include "../../support/mock_vendors.h"
+#include "app/registrations.h"
 #include "providers/provider_config.h"
 
 namespace polyvox::test_support {
@@ -29,6 +31,7 @@ inline EnvMap mock_env(const MockVendors& mocks) {
 
 inline ProvidersConfig config_from(const EnvMap& env, const std::string& toml = "") {
   return load_providers_config(
+      provider_kinds(),
       [env](const std::string& key) -> std::optional<std::string> {
         auto it = env.find(key);
         if (it == env.end()) return std::nullopt;

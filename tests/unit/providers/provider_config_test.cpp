@@ -156,17 +156,21 @@ TEST(ProviderConfigTest, ReadsTheFileNamedByPolyvoxConfig) {
   const std::string path = (dir / "polyvox.toml").string();
   std::ofstream(path) << "[providers.openai]\nmax_concurrency = 3\n";
   const EnvMap env = {{"POLYVOX_CONFIG", path}};
-  const ProvidersConfig config = load_providers_config([&env](const std::string& k) {
-    auto it = env.find(k);
-    return it == env.end() ? std::nullopt : std::optional<std::string>(it->second);
-  });
+  const ProvidersConfig config =
+      load_providers_config(provider_kinds(), [&env](const std::string& k) {
+        auto it = env.find(k);
+        return it == env.end() ? std::nullopt : std::optional<std::string>(it->second);
+      });
   EXPECT_EQ(provider_config(config, "openai").settings.max_concurrency, 3);
 
   const EnvMap missing = {{"POLYVOX_CONFIG", (dir / "nope.toml").string()}};
-  EXPECT_THROW(load_providers_config([&missing](const std::string& k) {
-                 auto it = missing.find(k);
-                 return it == missing.end() ? std::nullopt : std::optional<std::string>(it->second);
-               }),
+  EXPECT_THROW(load_providers_config(provider_kinds(),
+                                     [&missing](const std::string& k) {
+                                       auto it = missing.find(k);
+                                       return it == missing.end()
+                                                  ? std::nullopt
+                                                  : std::optional<std::string>(it->second);
+                                     }),
                std::invalid_argument);
 }
 
