@@ -1,5 +1,9 @@
 #include "app/wiring.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <mutex>
@@ -107,12 +111,44 @@ Result<Backend> open_redis_backend(const Config& config, const Clock& clock) {
   return backend;
 }
 
+// Held by the process that serves an embedded data directory. A second one on the same
+// directory would take the first one's leased tasks back as a dead process's and render them
+// twice: it is refused instead. The kernel drops the lock with the process, however it ends.
+class DataDirLock {
+ public:
+  static Result<std::shared_ptr<DataDirLock>> acquire(const std::filesystem::path& dir) {
+    const std::filesystem::path path = dir / "serve.lock";
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) return Error{ErrorKind::kIo, "cannot open " + path.string(), ""};
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      ::close(fd);
+      return invalid_input("POLYVOX_DATA_DIR", dir.string() +
+                                                   " is in use by another polyvox process "
+                                                   "serving it (one per data directory)");
+    }
+    return std::shared_ptr<DataDirLock>(new DataDirLock(fd));
+  }
+  ~DataDirLock() { ::close(fd_); }
+  DataDirLock(const DataDirLock&) = delete;
+  DataDirLock& operator=(const DataDirLock&) = delete;
+
+ private:
+  explicit DataDirLock(int fd) : fd_(fd) {}
+  int fd_;
+};
+
 }  // namespace
 
 Result<Backend> open_backend(const Config& config, const Clock& clock, bool serving) {
   if (!config.service.redis_url.empty()) return open_redis_backend(config, clock);
   std::error_code ec;
   std::filesystem::create_directories(config.service.data_dir, ec);
+  std::shared_ptr<DataDirLock> lock;
+  if (serving) {
+    auto acquired = DataDirLock::acquire(config.service.data_dir);
+    if (!acquired) return acquired.take_error();
+    lock = std::move(acquired.value());
+  }
   sqlite::DatabaseOptions db_options;
   db_options.path = std::filesystem::path(config.service.data_dir) / "polyvox.db";
   sqlite::JobStoreOptions store_options;
@@ -127,7 +163,11 @@ Result<Backend> open_backend(const Config& config, const Clock& clock, bool serv
   backend.jobs = opened->jobs.get();
   backend.queue = opened->jobs.get();
   backend.users = opened->users.get();
-  backend.owner = opened;
+  struct Owner {
+    std::shared_ptr<sqlite::SqliteBackend> stores;
+    std::shared_ptr<DataDirLock> lock;  // released after the stores are closed
+  };
+  backend.owner = std::make_shared<Owner>(Owner{opened, std::move(lock)});
   return backend;
 }
 

@@ -44,7 +44,9 @@ struct Backend {
   std::function<bool()> leads_periodic_work;
 };
 // `serving`: the process that runs the workers (serve, worker), as opposed to a short-lived
-// admin command; in embedded mode it takes back at once the tasks a dead process had leased.
+// admin command; in embedded mode it takes back at once the tasks a dead process had leased,
+// and holds the data directory's lock while `owner` lives: a second serving process on the
+// same directory is kInvalidInput naming POLYVOX_DATA_DIR.
 Result<Backend> open_backend(const Config& config, const Clock& clock, bool serving);
 
 // The blob store chosen by STORAGE_BACKEND among blob_store_kinds() (local in

@@ -347,6 +347,15 @@ class StartupTest(unittest.TestCase):
         for _ in range(20):
             self.assertEqual(SERVER.request("GET", f"/status/{'0' * 8}", token=TOKEN).status, 404)
 
+    def test_a_second_server_on_a_data_directory_in_use_exits_2_naming_it(self):
+        # It would take the first one's leased tasks back as a dead process's.
+        second = subprocess.run([BINARY, "serve"], env=dict(SERVER.env, PORT="0"),
+                                cwd=SERVER.data_dir, capture_output=True, text=True, timeout=60)
+        self.assertEqual(second.returncode, 2, second.stderr)
+        self.assertIn("POLYVOX_DATA_DIR", second.stderr)
+        self.assertIn("in use", second.stderr)
+        self.assertEqual(SERVER.request("GET", "/health").status, 200)
+
 
 class AudioDeliveryTest(unittest.TestCase):
     @classmethod
