@@ -25,6 +25,60 @@ std::string line_column(std::string_view text, std::size_t offset) {
   return "line " + std::to_string(line) + ", column " + std::to_string(column);
 }
 
+// Where the parser is in the document, as a field path ("blocks[3].wait_after_ms"), kept up to
+// date by nlohmann's parser callback: a number the parser cannot represent (1e400) fails before
+// the validator sees it, and its error still names the field.
+class PathTracker {
+ public:
+  bool on_event(json::parse_event_t event, const json& parsed) {
+    using E = json::parse_event_t;
+    switch (event) {
+      case E::object_start:
+      case E::array_start:
+        frames_.push_back({event == E::array_start, 0, ""});
+        break;
+      case E::object_end:
+      case E::array_end:
+        if (!frames_.empty()) frames_.pop_back();
+        count_element();
+        break;
+      case E::key:
+        if (!frames_.empty() && parsed.is_string()) frames_.back().key = parsed.get<std::string>();
+        break;
+      case E::value:
+        count_element();
+        break;
+    }
+    return true;
+  }
+
+  // The path of the value being parsed now (the next element of an array, the value of the
+  // last key of an object).
+  std::string current() const {
+    std::string path;
+    for (const Frame& f : frames_) {
+      if (f.array) {
+        path += "[" + std::to_string(f.done) + "]";
+      } else if (!f.key.empty()) {
+        path += (path.empty() ? "" : ".") + f.key;
+      }
+    }
+    return path;
+  }
+
+ private:
+  struct Frame {
+    bool array;
+    std::size_t done;  // elements of an array parsed so far: the index of the next
+    std::string key;
+  };
+  // A value just ended: inside an array, the next one has the next index.
+  void count_element() {
+    if (!frames_.empty() && frames_.back().array) ++frames_.back().done;
+  }
+  std::vector<Frame> frames_;
+};
+
 std::string in_quotes(std::string_view s) { return "'" + std::string(s) + "'"; }
 
 std::string join(const std::vector<std::string>& items, std::size_t max_items = 12) {
@@ -246,8 +300,14 @@ Result<JobSpec> parse_job(std::string_view json_text, const JobParseOptions& opt
     return invalid_input("", "invalid UTF-8 at " + line_column(json_text, valid));
   }
   json doc;
+  PathTracker where;
   try {
-    doc = json::parse(json_text);
+    doc = json::parse(json_text, [&where](int, json::parse_event_t event, json& parsed) {
+      return where.on_event(event, parsed);
+    });
+  } catch (const json::out_of_range&) {
+    // A number beyond what a double holds (1e400): the field is named, as for any bad value.
+    return invalid_input(where.current(), "number out of range");
   } catch (const json::parse_error& e) {
     // e.byte is 1-based and points just past the offending character.
     const std::size_t offset = e.byte > 0 ? e.byte - 1 : 0;

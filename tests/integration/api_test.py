@@ -311,6 +311,14 @@ class ValidationTest(unittest.TestCase):
         self.assertEqual(res.status, 400)
         self.assertIn("line 2, column 15", res.json()["error"]["message"])
 
+    def test_a_number_beyond_a_double_is_400_naming_its_field(self):
+        # It was a 500: the JSON library refused it before the validator saw it.
+        res = SERVER.request("POST", "/tts",
+                             '{"blocks": [{"text": "a"}, {"text": "b", "wait_after_ms": 1e400}]}',
+                             token=TOKEN, headers={"Content-Type": "application/json"})
+        self.assertEqual(res.status, 400, res.body)
+        self.assertEqual(res.json()["error"]["field"], "blocks[1].wait_after_ms")
+
     def test_invalid_utf8(self):
         res = SERVER.request("POST", "/tts", b'{"blocks": [{"text": "caf\xe9"}]}', token=TOKEN,
                              headers={"Content-Type": "application/json"})

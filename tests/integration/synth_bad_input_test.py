@@ -48,6 +48,9 @@ RAW_CASES = {
     "truncated_json": (b'{"blocks": [{"text": "a"', "malformed JSON at line 1"),
     "invalid_utf8": (b'{"blocks": [{"text": "caf\xe9"}]}', "invalid UTF-8 at line 1, column 26"),
     "empty_file": (b"", "malformed JSON"),
+    # Beyond what a double holds: the JSON library refused it and synth aborted.
+    "number_out_of_range": (b'{"blocks": [{"text": "a"}, {"text": "b", "wait_after_ms": -1e400}]}',
+                            "blocks[1].wait_after_ms: number out of range"),
 }
 
 

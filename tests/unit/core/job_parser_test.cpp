@@ -57,6 +57,16 @@ TEST_F(JobParserTest, AcceptsMinimalJobWithSeedDefaults) {
   EXPECT_EQ(job->output_format, OutputFormat::kMp3);
 }
 
+TEST_F(JobParserTest, ANumberBeyondADoubleNamesItsField) {
+  Error e = error_of(R"({"blocks": [{"text": "a"}, {"text": "b", "wait_after_ms": 1e400}]})");
+  EXPECT_EQ(e.kind, ErrorKind::kInvalidInput);
+  EXPECT_EQ(e.field, "blocks[1].wait_after_ms");
+  e = error_of(R"({"blocks": [{"text": "a", "fallback": [{"provider": "x"}, -1e999]}]})");
+  EXPECT_EQ(e.field, "blocks[0].fallback[1]");
+  e = error_of(R"({"blocks": [[1, [2, 3e999]]]})");
+  EXPECT_EQ(e.field, "blocks[0][1][1]");
+}
+
 TEST_F(JobParserTest, ParsesEveryField) {
   auto job = parse(R"({"project_id": "p1", "user_id": "ignored", "output_format": "wav",
       "blocks": [{"text": "  مرحبا  ", "wait_after_ms": 250, "provider": "flite",
