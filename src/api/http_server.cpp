@@ -141,7 +141,11 @@ class HttpServer::Impl {
     asio::co_spawn(first.context, accept_loop(), asio::detached);
     for (auto& loop : loops_) {
       loop->work.emplace(loop->context.get_executor());  // runs until stop(), even when idle
-      loop->thread = std::thread([&context = loop->context] { context.run(); });
+      // A handler that throws out of the loop is logged and the loop goes on.
+      loop->thread = std::thread([&context = loop->context] {
+        while (!log::catching("HTTP loop", [&context] { context.run(); })) {
+        }
+      });
     }
     return Status::success();
   }

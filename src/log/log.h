@@ -3,6 +3,7 @@
 // formatted into the message. Never pass a password, token or key as a field.
 #pragma once
 
+#include <exception>
 #include <initializer_list>
 #include <string>
 #include <string_view>
@@ -41,6 +42,23 @@ inline void warn(std::string_view m, std::initializer_list<Field> f = {}) {
 }
 inline void error(std::string_view m, std::initializer_list<Field> f = {}) {
   write(Level::kError, m, f);
+}
+
+// Runs `work` and returns true; an exception out of it is logged as an error naming `where`
+// and false is returned instead, so that a thread's loop carries on. For the entry points of
+// long-lived threads: no exception ends the process.
+template <typename Work>
+bool catching(std::string_view where, Work&& work) noexcept {
+  try {
+    work();
+    return true;
+  } catch (const std::exception& e) {
+    write(Level::kError, "unexpected exception", {{"in", where}, {"error", e.what()}});
+  } catch (...) {
+    write(Level::kError, "unexpected exception",
+          {{"in", where}, {"error", "not a std::exception"}});
+  }
+  return false;
 }
 
 }  // namespace polyvox::log

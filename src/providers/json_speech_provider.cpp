@@ -81,7 +81,7 @@ Result<audio::EncodedAudio> JsonSpeechProvider::audio_of_data_url(
   const bool has_audio = doc.is_object() && doc.contains("audio") && doc["audio"].is_string();
   if (!has_audio) {
     if (doc.is_object() && (doc.contains("error") || doc.contains("detail"))) {
-      const VendorError vendor = parse_vendor_error(response.body);
+      const VendorError vendor = parse_vendor_error(response.body, config_.api_key);
       return Error{ErrorKind::kUnavailable,
                    redact(config_.name + ": HTTP " + std::to_string(response.status) +
                               " without audio: " + vendor.message,

@@ -3,6 +3,8 @@
 #include <cctype>
 #include <nlohmann/json.hpp>
 
+#include "core/utf8.h"
+
 namespace polyvox {
 namespace {
 
@@ -10,17 +12,16 @@ using nlohmann::json;
 
 constexpr std::size_t kMaxMessageChars = 300;
 
-// Printable, single-line and short: vendors sometimes answer with an HTML page.
-std::string shorten(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    if (out.size() >= kMaxMessageChars) {
-      out += "...";
-      break;
-    }
+// Printable, single-line, valid UTF-8 and short: vendors sometimes answer with an HTML page or
+// bytes in another encoding. `secret` is redacted before the text is cut, so that no part of it
+// survives a cut through its middle; the cut never splits a character.
+std::string shorten(std::string_view text, std::string_view secret) {
+  std::string out = redact(to_valid_utf8(text), secret);
+  for (char& c : out) {
     const auto u = static_cast<unsigned char>(c);
-    out += (u < 0x20 || u == 0x7f) ? ' ' : c;
+    if (u < 0x20 || u == 0x7f) c = ' ';
   }
+  if (out.size() > kMaxMessageChars) out = std::string(cut_utf8(out, kMaxMessageChars)) + "...";
   const auto last = out.find_last_not_of(' ');
   out.erase(last == std::string::npos ? 0 : last + 1);
   const auto first = out.find_first_not_of(' ');
@@ -76,11 +77,11 @@ std::string describe(std::string_view provider, int status, const VendorError& v
 
 }  // namespace
 
-VendorError parse_vendor_error(std::string_view body) {
+VendorError parse_vendor_error(std::string_view body, std::string_view secret) {
   VendorError out;
   const json doc = json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded() || !doc.is_object()) {
-    out.message = shorten(body);
+    out.message = shorten(body, secret);
     return out;
   }
   if (auto it = doc.find("detail"); it != doc.end()) {
@@ -105,15 +106,15 @@ VendorError parse_vendor_error(std::string_view body) {
   }
   if (out.message.empty()) out.message = string_field(doc, "message");
   if (out.code.empty()) out.code = string_field(doc, "code");
-  if (out.message.empty()) out.message = shorten(body);
-  out.message = shorten(out.message);
-  out.code = shorten(out.code);
+  if (out.message.empty()) out.message = shorten(body, secret);
+  out.message = shorten(out.message, secret);
+  out.code = shorten(out.code, secret);
   return out;
 }
 
 Error vendor_error(std::string_view provider, const http::HttpClientResponse& response,
                    std::string_view secret) {
-  const VendorError vendor = parse_vendor_error(response.body);
+  const VendorError vendor = parse_vendor_error(response.body, secret);
   const int status = response.status;
   Error error{ErrorKind::kSynthesisFailed, describe(provider, status, vendor, secret), ""};
   const auto retry_after = http::retry_after_seconds(response);
@@ -147,7 +148,7 @@ std::optional<Error> non_audio_error(std::string_view provider,
                      " with an empty body instead of audio",
                  ""};
   }
-  const VendorError vendor = parse_vendor_error(response.body);
+  const VendorError vendor = parse_vendor_error(response.body, secret);
   Error error{ErrorKind::kUnavailable, "", ""};
   error.message = redact(std::string(provider) + ": HTTP " + std::to_string(response.status) +
                              " with " + (type.empty() ? "text" : type) + " instead of audio" +

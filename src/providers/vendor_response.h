@@ -21,7 +21,9 @@ struct VendorError {
   std::string code;  // "quota_exceeded", "rate_limit_exceeded", ... or ""
   std::string message;
 };
-VendorError parse_vendor_error(std::string_view body);
+// Both are printable, valid UTF-8 and at most ~300 bytes, with `secret` (the provider's key)
+// redacted before they are cut.
+VendorError parse_vendor_error(std::string_view body, std::string_view secret = {});
 
 // The error for a non-2xx answer of provider `provider`:
 //   quota_exceeded / insufficient_quota (any status)    -> kSynthesisFailed

@@ -14,6 +14,14 @@ namespace {
 
 using nlohmann::json;
 
+// Member `name` of `object` when it is a string, else "": the answer is the vendor's, whatever
+// its shape.
+std::string string_member(const json& object, const char* name) {
+  if (!object.is_object()) return "";
+  const auto it = object.find(name);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
 constexpr int64_t kUnhealthyForMs = 30'000;
 
 int64_t steady_ms() {
@@ -180,7 +188,7 @@ Error CloudinaryBlobStore::refusal(const std::string& what,
   std::string message;
   const json body = json::parse(response.body, nullptr, false);
   if (body.is_object() && body.contains("error") && body["error"].is_object()) {
-    message = body["error"].value("message", "");
+    message = string_member(body["error"], "message");
   }
   std::string text = "cloudinary " + what + ": " + std::to_string(response.status);
   if (!message.empty()) text += " " + message;
@@ -333,7 +341,7 @@ Status CloudinaryBlobStore::remove(const std::string& key) {
   auto response = call("destroy", "destroy " + key, std::move(request));
   if (!response) return response.error();
   const json answer = json::parse(response->body, nullptr, false);
-  const std::string result = answer.is_object() ? answer.value("result", "") : "";
+  const std::string result = string_member(answer, "result");
   if (result != "ok" && result != "not found") {
     return Error{ErrorKind::kInternal,
                  "cloudinary destroy " + key + ": unexpected answer '" + result + "'", ""};

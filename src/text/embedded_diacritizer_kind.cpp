@@ -14,7 +14,8 @@ DiacritizerKind embedded_diacritizer_kind() {
     const std::string model = context.models_dir + "/" + EmbeddedDiacritizer::kModelFile;
     const std::string lexicon = context.models_dir + "/" + EmbeddedDiacritizer::kLexiconFile;
     for (const std::string& file : {model, lexicon}) {
-      if (!std::filesystem::exists(file)) {
+      std::error_code ec;
+      if (!std::filesystem::exists(file, ec)) {
         return Error{ErrorKind::kInvalidInput,
                      "diacritizer model file " + file +
                          " not found (POLYVOX_MODELS_DIR, or DIACRITIZER=none)",

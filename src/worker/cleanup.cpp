@@ -61,7 +61,7 @@ void CleanupScheduler::start() {
                      [&] { return stopping_; });
       if (stopping_) break;
       lock.unlock();
-      run_once();
+      (void)log::catching("cleanup", [this] { run_once(); });
       lock.lock();
     }
   });

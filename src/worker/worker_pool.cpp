@@ -66,7 +66,12 @@ WorkerPool::WorkerPool(TaskQueue& queue, JobStore& jobs, BlobStore& blobs,
       provider_latency_(metrics.histogram("polyvox_provider_latency_seconds",
                                           "Time to render a block, by provider", {"provider"})) {
   if (options_.worker_id.empty()) options_.worker_id = "worker-" + random_hex(6);
-  std::filesystem::create_directories(options_.scratch_dir);
+  std::error_code ec;
+  std::filesystem::create_directories(options_.scratch_dir, ec);
+  if (ec) {  // assemblies will fail, each with the reason; the process is not ended for it
+    log::error("cannot create the scratch directory",
+               {{"dir", options_.scratch_dir.string()}, {"error", ec.message()}});
+  }
 }
 
 WorkerPool::~WorkerPool() { stop(0); }
@@ -101,7 +106,12 @@ void WorkerPool::work_loop(unsigned slot) {
   const std::string worker = options_.worker_id + "/" + std::to_string(slot);
   bool claim_failing = false;
   while (!stopping_) {
-    auto claimed = queue_.claim(worker, options_.lease_ms, options_.idle_wait_ms);
+    Result<std::optional<Task>> claimed = std::optional<Task>();
+    if (!log::catching("claim", [&] {
+          claimed = queue_.claim(worker, options_.lease_ms, options_.idle_wait_ms);
+        })) {
+      claimed = Error{ErrorKind::kInternal, "claim failed", ""};
+    }
     if (!claimed) {
       // Said once per outage and slot, not once a second.
       if (!claim_failing) {
@@ -126,10 +136,19 @@ void WorkerPool::work_loop(unsigned slot) {
       lost_[task_key(task)] = false;
     }
     ++busy_;
-    if (task.kind == TaskKind::kBlock) {
-      run_block(task);
-    } else {
-      run_assembly(task);
+    const bool finished = log::catching("worker task", [&] {
+      if (task.kind == TaskKind::kBlock) {
+        run_block(task);
+      } else {
+        run_assembly(task);
+      }
+    });
+    if (!finished) {
+      // A bug or a library's surprise: the task fails for good (its error is in the log) and
+      // this worker goes on with the next one.
+      (void)log::catching("worker task failure report", [&] {
+        fail_for_good(task, Error{ErrorKind::kInternal, "internal error while rendering", ""});
+      });
     }
     --busy_;
     std::lock_guard lock(mutex_);
@@ -149,11 +168,13 @@ void WorkerPool::heartbeat_loop() {
     for (const auto& [key, task] : in_flight_) tasks.push_back(task);
     lock.unlock();
     for (const Task& task : tasks) {
-      auto kept = queue_.heartbeat(task, options_.lease_ms);
-      if (kept && !*kept) {
-        std::lock_guard relock(mutex_);
-        if (lost_.count(task_key(task))) lost_[task_key(task)] = true;
-      }
+      (void)log::catching("heartbeat", [&] {
+        auto kept = queue_.heartbeat(task, options_.lease_ms);
+        if (kept && !*kept) {
+          std::lock_guard relock(mutex_);
+          if (lost_.count(task_key(task))) lost_[task_key(task)] = true;
+        }
+      });
     }
     lock.lock();
   }
@@ -333,8 +354,9 @@ void WorkerPool::run_assembly(const Task& task) {
   auto assembled = audio::assemble_segments(
       job->output_format, keys.size(), [&](std::size_t i) { return blobs_.get(keys[i]); }, out);
   std::fclose(out);
+  std::error_code ignored;
   if (assembled && assembled->samples != manifest.total_samples) {
-    std::filesystem::remove(temp);
+    std::filesystem::remove(temp, ignored);
     fail_for_good(task, Error{ErrorKind::kInternal,
                               "assembled duration (" + std::to_string(assembled->samples) +
                                   " samples) differs from the blocks' total (" +
@@ -344,7 +366,7 @@ void WorkerPool::run_assembly(const Task& task) {
   }
   const std::string key = result_key(job->id, job->output_format);
   Status stored = assembled ? blobs_.put_file(key, temp) : Status(assembled.error());
-  std::filesystem::remove(temp);
+  std::filesystem::remove(temp, ignored);
   if (!stored) {
     report_failure(task, stored.error(), 1);
     return;

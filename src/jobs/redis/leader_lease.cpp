@@ -50,7 +50,8 @@ void LeaderLease::start() {
     std::unique_lock lock(mutex_);
     while (!stopping_) {
       lock.unlock();
-      (void)try_acquire();  // unreachable Redis: held() lapses by itself
+      // Unreachable Redis: held() lapses by itself.
+      (void)log::catching("leader lease", [this] { (void)try_acquire(); });
       lock.lock();
       wake_.wait_for(lock, std::chrono::milliseconds(std::max<int64_t>(1, options_.ttl_ms / 3)),
                      [&] { return stopping_; });

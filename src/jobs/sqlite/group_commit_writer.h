@@ -58,7 +58,12 @@ class GroupCommitWriter {
     using R = std::invoke_result_t<Op&, Connection&>;
     std::optional<R> out;
     Status committed = submit([&](Connection& db) {
-      out.emplace(op(db));
+      try {
+        out.emplace(op(db));
+      } catch (const std::exception& e) {  // never on the writer thread: this operation fails
+        out.emplace(
+            R(Error{ErrorKind::kInternal, std::string("store operation failed: ") + e.what(), ""}));
+      }
       return out->ok();
     });
     if (!committed.ok()) return R(committed.error());

@@ -8,6 +8,7 @@
 #include "app/config.h"
 #include "app/wiring.h"
 #include "cloud_test_env.h"
+#include "core/utf8.h"
 #include "providers/vendor_response.h"
 
 namespace polyvox {
@@ -266,6 +267,27 @@ TEST(VendorErrorTest, RedactsTheSecretEverywhere) {
   const Error e = vendor_error("p", r, "s3cr3t");
   EXPECT_EQ(e.message, "p: HTTP 401: bad key [redacted] and [redacted]");
   EXPECT_EQ(redact("abc", ""), "abc");
+}
+
+// A long answer echoing the key: the key is redacted before the message is cut, so that no part
+// of it survives a cut through its middle; the cut never splits a character and the result is
+// valid UTF-8 whatever the vendor sent.
+TEST(VendorErrorTest, MessagesAreRedactedThenCutAtACharacterBoundary) {
+  const std::string key = "sk-0123456789abcdef0123456789";
+  http::HttpClientResponse r;
+  r.status = 401;
+  r.body = std::string(290, 'x') + key + " is not a valid key";
+  Error e = vendor_error("p", r, key);
+  EXPECT_EQ(e.message.find("sk-0123"), std::string::npos) << e.message;
+  EXPECT_NE(e.message.find("[redacted]"), std::string::npos) << e.message;
+
+  r.body = std::string(299, 'c') + "\xD8\xB9\xD8\xB9 tail";  // a 2-byte letter across byte 300
+  e = vendor_error("p", r, "");
+  EXPECT_TRUE(is_valid_utf8(e.message)) << e.message;
+  r.body = "\xFF\xFE plain bytes";
+  e = vendor_error("p", r, "");
+  EXPECT_TRUE(is_valid_utf8(e.message)) << e.message;
+  EXPECT_NE(e.message.find("plain bytes"), std::string::npos);
 }
 
 }  // namespace

@@ -149,6 +149,20 @@ TEST_F(CloudinaryBlobStoreTest, VendorErrorsKeepTheirMeaning) {
   EXPECT_EQ(cloud->get("k.mp3").error().kind, ErrorKind::kUnavailable);
 }
 
+// An error whose message is not a string (an object, a number) once threw out of the store and
+// ended the process from a worker thread.
+TEST_F(CloudinaryBlobStoreTest, AnErrorWhoseMessageIsNotAStringIsStillAnError) {
+  auto cloud = store(options());
+  for (const nlohmann::json& message :
+       {nlohmann::json{{"nested", 1}}, nlohmann::json(42), nlohmann::json(nullptr)}) {
+    control("POST", "/__mock__/faults", {{"kind", "error"}, {"status", 400}, {"message", message}});
+    Status refused;
+    ASSERT_NO_THROW(refused = cloud->put("k.mp3", "x")) << message.dump();
+    ASSERT_FALSE(refused);
+    EXPECT_NE(refused.error().message.find("cloudinary upload"), std::string::npos);
+  }
+}
+
 TEST_F(CloudinaryBlobStoreTest, UploadsOverTheCapAreRefusedBeforeSending) {
   CloudinaryOptions o = options();
   o.max_upload_bytes = 10;

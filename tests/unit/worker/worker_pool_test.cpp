@@ -334,6 +334,28 @@ TEST_F(WorkerPoolTest, FinalFailureFailsTheBlockAndTheJobWithTheReason) {
   EXPECT_TRUE(queue_->reports(Report::kCompleteAssembly).empty());
 }
 
+// An exception out of a task (here, the provider's) once ended the whole process; now the task
+// fails for good and the worker goes on with the next job.
+TEST_F(WorkerPoolTest, AnExceptionFailsItsTaskAndTheWorkerGoesOn) {
+  bool thrown = false;
+  provider_->on_call = [&thrown] {
+    if (!thrown) {
+      thrown = true;
+      throw std::runtime_error("a library's surprise");
+    }
+  };
+  const std::string broken = submit({{"Throws.", 0}});
+  WorkerPool& pool = start_pool();
+  ASSERT_TRUE(wait_for(Report::kFailTask, broken, final_failure));
+  const std::string fine = submit({{"Then fine.", 0}});
+  ASSERT_TRUE(wait_for(Report::kCompleteAssembly, fine, [](const Report&) { return true; }));
+  pool.stop();
+  const JobRecord failed = job(broken);
+  EXPECT_EQ(failed.status, JobStatus::kFailed);
+  EXPECT_NE(failed.error.find("internal error"), std::string::npos) << failed.error;
+  EXPECT_EQ(job(fine).status, JobStatus::kCompleted);
+}
+
 TEST_F(WorkerPoolTest, TransientFailuresPastTheLastRetryFailTheJob) {
   provider_->failures = {Error{ErrorKind::kUnavailable, "HTTP 503"},
                          Error{ErrorKind::kUnavailable, "HTTP 502"}};
