@@ -203,7 +203,7 @@ def main():
     p.add_argument("--init-from", default="",
                    help="a checkpoint, or an exported weights file (.bin), whose weights start a "
                         "new run (tensors of the same name and shape; the others keep their "
-                        "initialization, word embeddings 0); a .bin also gives its word list")
+                        "initialization, word embeddings 0), and its word list")
     p.add_argument("--max-len", type=int, default=400, help="longest training segment (chars)")
     p.add_argument("--batch-tokens", type=int, default=40000)
     p.add_argument("--lr", type=float, default=3e-3)
@@ -231,6 +231,8 @@ def main():
         words = init_header["words"].split(" ") if init_header.get("words") else []
     elif os.path.exists(ckpt_path):
         words = torch.load(ckpt_path)["words"]
+    elif args.init_from:  # a checkpoint: keep its word list (its embeddings are by id)
+        words = torch.load(args.init_from).get("words") or []
     else:
         words = build_word_list(train_lines, args.word_min_count) if args.word_min_count else []
     if args.word_min_count and not words:
