@@ -121,28 +121,34 @@ class DiacritizerNet(nn.Module):
         return self.out(x) + self.out2(torch.relu(self.mix_char(x) + self.mix_word(ctx)))
 
 
+def _lstms(layers, word_context):
+    """(state_dict prefix, file prefix) of each LSTM direction, in file order: the character
+    layers, then the word-context LSTM (its tensors come after out_w/out_b in the file)."""
+    chars = [(f"{d}.{layer}", f"lstm{layer}_{d}") for layer in range(layers) for d in ("fw", "bw")]
+    words = [(f"w{d}", f"word_lstm_{d}") for d in ("fw", "bw")] if word_context else []
+    return chars, words
+
+
 def _tensors(net):
     """(name, array) in file order."""
     sd = {k: v.detach().cpu().float().numpy() for k, v in net.state_dict().items()}
     items = [("char_emb", sd["char_emb.weight"]), ("hint_emb", sd["hint_emb.weight"])]
     if "word_emb.weight" in sd:
         items.append(("word_emb", sd["word_emb.weight"]))
-    for layer in range(net.config["layers"]):
-        for direction in ("fw", "bw"):
-            key = f"{direction}.{layer}"
-            items.append((f"lstm{layer}_{direction}_w_ih", sd[f"{key}.weight_ih_l0"]))
-            items.append((f"lstm{layer}_{direction}_w_hh", sd[f"{key}.weight_hh_l0"]))
-            items.append((f"lstm{layer}_{direction}_b",
-                          sd[f"{key}.bias_ih_l0"] + sd[f"{key}.bias_hh_l0"]))
+
+    def lstm(key, prefix):
+        items.append((f"{prefix}_w_ih", sd[f"{key}.weight_ih_l0"]))
+        items.append((f"{prefix}_w_hh", sd[f"{key}.weight_hh_l0"]))
+        items.append((f"{prefix}_b", sd[f"{key}.bias_ih_l0"] + sd[f"{key}.bias_hh_l0"]))
+
+    chars, words = _lstms(net.config["layers"], net.config.get("word_context"))
+    for key, prefix in chars:
+        lstm(key, prefix)
     items.append(("out_w", sd["out.weight"]))
     items.append(("out_b", sd["out.bias"]))
-    if net.config.get("word_context"):
-        for direction in ("fw", "bw"):
-            key = f"w{direction}"
-            items.append((f"word_lstm_{direction}_w_ih", sd[f"{key}.weight_ih_l0"]))
-            items.append((f"word_lstm_{direction}_w_hh", sd[f"{key}.weight_hh_l0"]))
-            items.append((f"word_lstm_{direction}_b",
-                          sd[f"{key}.bias_ih_l0"] + sd[f"{key}.bias_hh_l0"]))
+    if words:
+        for key, prefix in words:
+            lstm(key, prefix)
         items.append(("mix_char_w", sd["mix_char.weight"]))
         items.append(("mix_char_b", sd["mix_char.bias"]))
         items.append(("mix_word_w", sd["mix_word.weight"]))
@@ -214,20 +220,13 @@ def load(path):
           "out.weight": arrays["out_w"], "out.bias": arrays["out_b"]}
     if words:
         sd["word_emb.weight"] = arrays["word_emb"]
-    for layer in range(header["layers"]):
-        for direction in ("fw", "bw"):
-            key = f"{direction}.{layer}"
-            sd[f"{key}.weight_ih_l0"] = arrays[f"lstm{layer}_{direction}_w_ih"]
-            sd[f"{key}.weight_hh_l0"] = arrays[f"lstm{layer}_{direction}_w_hh"]
-            sd[f"{key}.bias_ih_l0"] = arrays[f"lstm{layer}_{direction}_b"]
-            sd[f"{key}.bias_hh_l0"] = np.zeros_like(arrays[f"lstm{layer}_{direction}_b"])
-    if header.get("word_context"):
-        for direction in ("fw", "bw"):
-            key = f"w{direction}"
-            sd[f"{key}.weight_ih_l0"] = arrays[f"word_lstm_{direction}_w_ih"]
-            sd[f"{key}.weight_hh_l0"] = arrays[f"word_lstm_{direction}_w_hh"]
-            sd[f"{key}.bias_ih_l0"] = arrays[f"word_lstm_{direction}_b"]
-            sd[f"{key}.bias_hh_l0"] = np.zeros_like(arrays[f"word_lstm_{direction}_b"])
+    chars, word_lstm = _lstms(header["layers"], header.get("word_context"))
+    for key, prefix in chars + word_lstm:
+        sd[f"{key}.weight_ih_l0"] = arrays[f"{prefix}_w_ih"]
+        sd[f"{key}.weight_hh_l0"] = arrays[f"{prefix}_w_hh"]
+        sd[f"{key}.bias_ih_l0"] = arrays[f"{prefix}_b"]
+        sd[f"{key}.bias_hh_l0"] = np.zeros_like(arrays[f"{prefix}_b"])
+    if word_lstm:
         for name in ("mix_char", "out2"):
             sd[f"{name}.weight"] = arrays[f"{name}_w"]
             sd[f"{name}.bias"] = arrays[f"{name}_b"]
