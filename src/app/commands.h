@@ -41,11 +41,15 @@ int run_voices(const std::string& provider, const Config& config);
 
 struct DiacritizeArgs {
   std::string input_path;  // empty: stdin
+  bool explain = false;    // --explain: the embedded diacritizer's choice for each word
 };
 
 // Writes each input line with Arabic diacritics added (the configured diacritizer), line by
-// line. Exit codes: 0 done; 2 unreadable input or invalid UTF-8 (the message names line and
-// column); 3 the diacritizer is unavailable.
+// line. With `explain`, the embedded diacritizer is used whatever is configured, and each
+// output line is followed by one line per word: its number, the word with its marks, who
+// chose them (network, lexicon, lexicon+network) and, when the lexicon changed the network's
+// choice, the network's. Exit codes: 0 done; 2 unreadable input or invalid UTF-8 (the message
+// names line and column); 3 the diacritizer is unavailable.
 int run_diacritize(const DiacritizeArgs& args, const Config& config);
 
 }  // namespace polyvox

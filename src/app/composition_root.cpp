@@ -329,6 +329,11 @@ std::unique_ptr<Diacritizer> open_diacritizer(const Config& config) {
   return build_diacritizer(config);
 }
 
+Result<std::unique_ptr<EmbeddedDiacritizer>> open_embedded_diacritizer(const Config& config) {
+  return EmbeddedDiacritizer::create(config.models_dir + "/" + EmbeddedDiacritizer::kModelFile,
+                                     config.models_dir + "/" + EmbeddedDiacritizer::kLexiconFile);
+}
+
 // --- signals -------------------------------------------------------------------------------
 
 void block_stop_signals() {

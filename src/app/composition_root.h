@@ -20,6 +20,7 @@
 #include "providers/provider_registry.h"
 #include "storage/blob_store.h"
 #include "text/diacritizer.h"
+#include "text/embedded_diacritizer.h"
 #include "worker/worker_pool.h"
 
 namespace polyvox {
@@ -147,6 +148,9 @@ std::unique_ptr<ProviderRegistry> open_providers(const Config& config);
 // `polyvox diacritize`: the configured diacritizer. Throws std::invalid_argument as
 // build_diacritizer does.
 std::unique_ptr<Diacritizer> open_diacritizer(const Config& config);
+// `polyvox diacritize --explain`: the embedded model itself, loaded now (its word-by-word
+// explanations exist only there). The error names the model file that cannot be loaded.
+Result<std::unique_ptr<EmbeddedDiacritizer>> open_embedded_diacritizer(const Config& config);
 
 // Blocks SIGTERM and SIGINT in the calling thread (and so in every thread it starts later), so
 // that wait_for_stop_signal() receives them. Also ignores SIGPIPE.

@@ -50,6 +50,9 @@ int main(int argc, char** argv) {
   auto* diacritize_cmd =
       app.add_subcommand("diacritize", "Add Arabic diacritics to UTF-8 lines (FILE or stdin)");
   diacritize_cmd->add_option("file", diacritize.input_path, "Input file (default: stdin)");
+  diacritize_cmd->add_flag("--explain", diacritize.explain,
+                           "Per word: the marks chosen and whether the lexicon or the network "
+                           "decided (embedded diacritizer)");
 
   try {
     app.parse(argc, argv);

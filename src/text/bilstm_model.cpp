@@ -35,6 +35,22 @@ std::vector<std::uint32_t> exact_bf16_pairs(const RowMatrix& m) {
   return out;
 }
 
+// Reads an LSTM direction `prefix` (w_ih, w_hh, bias) of hidden size `hidden` over `in` features.
+template <typename Tensors, typename Direction>
+bool read_direction(const Tensors& tensors, const std::string& prefix, long hidden, long in,
+                    Direction& d) {
+  RowMatrix bias;
+  const bool ok = tensors.read(prefix + "_w_ih", 4 * hidden, in, true, d.w_ih_t) &&
+                  tensors.read(prefix + "_w_hh", 4 * hidden, hidden, true, d.w_hh_t) &&
+                  tensors.read(prefix + "_b", 4 * hidden, 0, true, bias);
+  if (!ok) return false;
+  d.bias = bias.row(0);
+#if defined(__AVX512F__)
+  if (hidden % 32 == 0) d.w_hh_t_bf16_pairs = exact_bf16_pairs(d.w_hh_t);
+#endif
+  return true;
+}
+
 // g += h * W, W given as bfloat16 row pairs (exact_bf16_pairs), accumulating in float row by
 // row. REQUIRES: h.size() even; g.size() a multiple of 128.
 void add_bf16_product(const Eigen::RowVectorXf& h, const std::uint32_t* w, Eigen::RowVectorXf& g) {
@@ -171,14 +187,7 @@ Result<BilstmModel> BilstmModel::load(const std::string& path) {
       Layer layer;
       for (auto [name, d] : {std::pair{"fw", &layer.forward}, std::pair{"bw", &layer.backward}}) {
         const std::string prefix = "lstm" + std::to_string(l) + "_" + name;
-        RowMatrix bias;
-        ok = ok && tensors.read(prefix + "_w_ih", 4 * hidden, in_features, true, d->w_ih_t) &&
-             tensors.read(prefix + "_w_hh", 4 * hidden, hidden, true, d->w_hh_t) &&
-             tensors.read(prefix + "_b", 4 * hidden, 0, true, bias);
-        if (ok) d->bias = bias.row(0);
-#if defined(__AVX512F__)
-        if (ok && hidden % 32 == 0) d->w_hh_t_bf16_pairs = exact_bf16_pairs(d->w_hh_t);
-#endif
+        ok = ok && read_direction(tensors, prefix, hidden, in_features, *d);
         if (ok && l == 0) {
           // The first layer's input is an embedding sum: project every embedding once here
           // instead of every character at run time.
@@ -195,22 +204,41 @@ Result<BilstmModel> BilstmModel::load(const std::string& path) {
          tensors.read("out_b", kClasses, 0, true, out_b);
     if (!ok) return bad_file(path, "tensors do not match the header");
     model.out_b_ = out_b.row(0);
+    const long context = header.value("word_context", 0L);
+    const long head = header.value("head_hidden", 0L);
+    if (context < 0 || head < 0 || (context > 0 && (head == 0 || !model.has_words()))) {
+      return bad_file(path, "word context needs a word list and a head");
+    }
+    if (context > 0) {
+      RowMatrix mix_char_b, out2_b;
+      model.word_context_ = static_cast<int>(context);
+      ok =
+          read_direction(tensors, "word_lstm_fw", context, 2 * hidden, model.word_lstm_.forward) &&
+          read_direction(tensors, "word_lstm_bw", context, 2 * hidden, model.word_lstm_.backward) &&
+          tensors.read("mix_char_w", head, 2 * hidden, true, model.mix_char_w_t_) &&
+          tensors.read("mix_char_b", head, 0, true, mix_char_b) &&
+          tensors.read("mix_word_w", head, 2 * context, true, model.mix_word_w_t_) &&
+          tensors.read("out2_w", kClasses, head, true, model.out2_w_t_) &&
+          tensors.read("out2_b", kClasses, 0, true, out2_b);
+      if (!ok) return bad_file(path, "word context tensors do not match the header");
+      model.mix_char_b_ = mix_char_b.row(0);
+      model.out2_b_ = out2_b.row(0);
+    }
   } catch (const nlohmann::json::exception& e) {
     return bad_file(path, std::string("malformed header: ") + e.what());
   }
   return model;
 }
 
-void BilstmModel::run_recurrence(const Direction& d, bool reverse, int column,
-                                 BilstmScratch& s) const {
-  const int h = hidden_;
-  const auto steps = s.gates.rows();
+void BilstmModel::run_recurrence(const Direction& d, int h, const RowMatrix& gates, bool reverse,
+                                 int column, RowMatrix& output) {
+  const auto steps = gates.rows();
   Eigen::RowVectorXf state = Eigen::RowVectorXf::Zero(h);
   Eigen::RowVectorXf cell = Eigen::RowVectorXf::Zero(h);
   Eigen::RowVectorXf g(4 * h);
   for (Eigen::Index k = 0; k < steps; ++k) {
     const Eigen::Index t = reverse ? steps - 1 - k : k;
-    g.noalias() = s.gates.row(t);
+    g.noalias() = gates.row(t);
     if (d.w_hh_t_bf16_pairs.empty()) {
       g.noalias() += state * d.w_hh_t;
     } else {
@@ -224,7 +252,7 @@ void BilstmModel::run_recurrence(const Direction& d, bool reverse, int column,
     const auto output_gate = (a.segment(3 * h, h) * 0.5f).tanh() * 0.5f + 0.5f;
     cell.array() = forget_gate * cell.array() + input_gate * candidate;
     state.array() = output_gate * cell.array().tanh();
-    s.output.row(t).segment(column, h) = state;
+    output.row(t).segment(column, h) = state;
   }
 }
 
@@ -257,13 +285,53 @@ const RowMatrix& BilstmModel::run(const std::vector<int>& ids, const std::vector
         s.gates.noalias() = s.input * d.w_ih_t;
         s.gates.rowwise() += d.bias;
       }
-      run_recurrence(d, reverse, reverse ? hidden_ : 0, s);
+      run_recurrence(d, hidden_, s.gates, reverse, reverse ? hidden_ : 0, s.output);
     }
     s.input.swap(s.output);
   }
   s.logits.noalias() = s.input * out_w_t_;
   s.logits.rowwise() += out_b_;
+  if (word_context_ > 0) add_word_context(words, s);
   return s.logits;
+}
+
+void BilstmModel::add_word_context(const std::vector<int>& words, BilstmScratch& s) const {
+  const auto steps = static_cast<Eigen::Index>(words.size());
+  // The words: runs of positions with a word id; each summarized by the forward output at its
+  // last letter and the backward output at its first.
+  std::vector<std::pair<Eigen::Index, Eigen::Index>> runs;
+  for (Eigen::Index t = 0, end = 0; t < steps; t = end) {
+    end = t + 1;
+    if (words[static_cast<std::size_t>(t)] == kNoWord) continue;
+    while (end < steps && words[static_cast<std::size_t>(end)] != kNoWord) ++end;
+    runs.emplace_back(t, end);
+  }
+  const auto count = static_cast<Eigen::Index>(runs.size());
+  const int h = hidden_, c = word_context_;
+  s.word_summary.resize(count, 2 * h);
+  for (Eigen::Index k = 0; k < count; ++k) {
+    s.word_summary.row(k).head(h) = s.input.row(runs[k].second - 1).head(h);
+    s.word_summary.row(k).tail(h) = s.input.row(runs[k].first).tail(h);
+  }
+  s.word_output.resize(count, 2 * c);
+  for (const bool reverse : {false, true}) {
+    const Direction& d = reverse ? word_lstm_.backward : word_lstm_.forward;
+    s.word_gates.noalias() = s.word_summary * d.w_ih_t;
+    s.word_gates.rowwise() += d.bias;
+    run_recurrence(d, c, s.word_gates, reverse, reverse ? c : 0, s.word_output);
+  }
+  // Head: relu(mix_char(char output) + mix_word(word output)), the word term once per word
+  // (non-letters get none), then out2 added to the scores.
+  s.head.noalias() = s.input * mix_char_w_t_;
+  s.head.rowwise() += mix_char_b_;
+  Eigen::RowVectorXf word_term(mix_word_w_t_.cols());
+  for (Eigen::Index k = 0; k < count; ++k) {
+    word_term.noalias() = s.word_output.row(k) * mix_word_w_t_;
+    s.head.middleRows(runs[k].first, runs[k].second - runs[k].first).rowwise() += word_term;
+  }
+  s.head = s.head.cwiseMax(0.0f);
+  s.logits.noalias() += s.head * out2_w_t_;
+  s.logits.rowwise() += out2_b_;
 }
 
 }  // namespace polyvox

@@ -1,7 +1,9 @@
 // The embedded diacritizer's network: character + hint embeddings (+ the embedding of the word
 // each character belongs to, for a model with a word list), a stack of bidirectional LSTM layers
-// and a linear layer to the 15 mark classes. Reads the weights file written by
-// tools/train_diacritizer/model.py (its format is described there).
+// and a linear layer to the 15 mark classes; for a model with word context, a bidirectional
+// word-level LSTM over per-word summaries of the last layer and a residual head that adds its
+// view of each letter's word to the scores. Reads the weights file written by
+// tools/train_diacritizer/model.py (its format and the network are described there).
 #pragma once
 
 #include <Eigen/Core>
@@ -25,6 +27,11 @@ struct BilstmScratch {
   RowMatrix output;  // T x 2H
   RowMatrix gates;   // T x 4H, input projection of one direction
   RowMatrix logits;  // T x classes
+  // Word context only:
+  RowMatrix word_summary;  // words x 2H
+  RowMatrix word_gates;    // words x 4 word_context
+  RowMatrix word_output;   // words x 2 word_context
+  RowMatrix head;          // T x head hidden
 };
 
 class BilstmModel {
@@ -82,9 +89,13 @@ class BilstmModel {
     Direction forward, backward;
   };
 
-  // Runs one direction over s.gates (its input projection plus bias) into s.output's columns
-  // [column, column + H).
-  void run_recurrence(const Direction& d, bool reverse, int column, BilstmScratch& s) const;
+  // Runs one direction of hidden size `h` over `gates` (its input projection plus bias) into
+  // output's columns [column, column + h).
+  static void run_recurrence(const Direction& d, int h, const RowMatrix& gates, bool reverse,
+                             int column, RowMatrix& output);
+
+  // Adds the word-context head's scores to s.logits (s.input: the last layer's output).
+  void add_word_context(const std::vector<int>& words, BilstmScratch& s) const;
 
   struct StringHash {
     using is_transparent = void;
@@ -100,6 +111,14 @@ class BilstmModel {
   std::vector<Layer> layers_;
   RowMatrix out_w_t_;  // 2H x classes
   Eigen::RowVectorXf out_b_;
+  // Word context (model.py), absent when word_context_ is 0.
+  int word_context_ = 0;
+  Layer word_lstm_;         // input 2H (w_ih_t: 2H x 4 word_context)
+  RowMatrix mix_char_w_t_;  // 2H x head hidden
+  Eigen::RowVectorXf mix_char_b_;
+  RowMatrix mix_word_w_t_;  // 2 word_context x head hidden
+  RowMatrix out2_w_t_;      // head hidden x classes
+  Eigen::RowVectorXf out2_b_;
 };
 
 }  // namespace polyvox

@@ -111,6 +111,21 @@ std::array<double, arabic::kNumClasses> log_probabilities(
   return out;
 }
 
+// The letters bases[begin, end) of `p`, each followed by its given marks and then the marks of
+// chosen[i] (UTF-8).
+std::string marked_word(const ParsedLine& p, std::size_t begin, std::size_t end,
+                        const std::vector<arabic::AllowedClass>& chosen) {
+  std::string out;
+  for (std::size_t i = begin; i < end; ++i) {
+    append_utf8(out, p.bases[i]);
+    for (std::size_t m = 0; m < p.marks_count[i]; ++m) {
+      append_utf8(out, p.marks[p.marks_begin[i] + m]);
+    }
+    for (int m = 0; m < chosen[i].added_count; ++m) append_utf8(out, chosen[i].added[m]);
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<EmbeddedDiacritizer>> EmbeddedDiacritizer::create(
@@ -134,13 +149,13 @@ EmbeddedDiacritizer::EmbeddedDiacritizer(std::unique_ptr<const BilstmModel> mode
 
 EmbeddedDiacritizer::~EmbeddedDiacritizer() = default;
 
-void EmbeddedDiacritizer::choose_word_pattern(
+std::size_t EmbeddedDiacritizer::choose_word_pattern(
     std::size_t begin, std::size_t end, const std::string& word, std::string_view prev,
     std::string_view next, const std::vector<std::array<float, arabic::kNumClasses>>& scores,
     const std::vector<std::vector<arabic::AllowedClass>>& options,
     std::vector<arabic::AllowedClass>& chosen) const {
   const auto found = lexicon_->find(word);
-  if (found.patterns.empty()) return;
+  if (found.patterns.empty()) return 0;
   std::vector<std::array<double, arabic::kNumClasses>> log_probs;
   for (std::size_t i = begin; i < end; ++i) log_probs.push_back(log_probabilities(scores[i]));
 
@@ -160,10 +175,11 @@ void EmbeddedDiacritizer::choose_word_pattern(
     score += lexicon_->prior(found, k, prev, next);
     if (best == nullptr || score > best_score) best = &pattern, best_score = score;
   }
-  if (best == nullptr) return;
+  if (best == nullptr) return 0;
   for (std::size_t j = 0; j < best->classes.size(); ++j) {
     chosen[begin + j] = *find_option(options[begin + j], best->classes[j]);
   }
+  return best->classes.size();
 }
 
 Result<std::string> EmbeddedDiacritizer::diacritize(std::string_view text) {
@@ -184,6 +200,29 @@ Result<std::string> EmbeddedDiacritizer::diacritize(std::string_view text) {
 }
 
 std::string EmbeddedDiacritizer::diacritize_line(std::string_view line) const {
+  return decide_line(line, nullptr);
+}
+
+std::string EmbeddedDiacritizer::explain_line(std::string_view line,
+                                              std::vector<WordChoice>& words) const {
+  words.clear();
+  return decide_line(line, &words);
+}
+
+const char* EmbeddedDiacritizer::source_name(Source source) {
+  switch (source) {
+    case Source::kLexicon:
+      return "lexicon";
+    case Source::kLexiconStem:
+      return "lexicon+network";
+    case Source::kNetwork:
+      break;
+  }
+  return "network";
+}
+
+std::string EmbeddedDiacritizer::decide_line(std::string_view line,
+                                             std::vector<WordChoice>* explained) const {
   const ParsedLine p = parse_line(line);
   if (!p.has_letter) return std::string(line);
 
@@ -245,13 +284,22 @@ std::string EmbeddedDiacritizer::diacritize_line(std::string_view line) const {
       if (first || score > best) chosen[i] = option, best = score, first = false;
     }
   }
+  const std::vector<arabic::AllowedClass> network_choice =
+      explained != nullptr ? chosen : std::vector<arabic::AllowedClass>{};
   for (std::size_t k = 0; k < runs.size(); ++k) {
     const std::string_view prev =
         k > 0 ? std::string_view(word_text[k - 1]) : WordLexicon::kLineStart;
     const std::string_view next =
         k + 1 < runs.size() ? std::string_view(word_text[k + 1]) : WordLexicon::kLineEnd;
-    choose_word_pattern(runs[k].first, runs[k].second, word_text[k], prev, next, scores, options,
-                        chosen);
+    const std::size_t covered = choose_word_pattern(runs[k].first, runs[k].second, word_text[k],
+                                                    prev, next, scores, options, chosen);
+    if (explained == nullptr) continue;
+    const auto [begin, end] = runs[k];
+    explained->push_back({marked_word(p, begin, end, chosen),
+                          marked_word(p, begin, end, network_choice),
+                          covered == 0            ? Source::kNetwork
+                          : covered < end - begin ? Source::kLexiconStem
+                                                  : Source::kLexicon});
   }
 
   std::string out;

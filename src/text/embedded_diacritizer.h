@@ -47,17 +47,40 @@ class EmbeddedDiacritizer : public Diacritizer {
   // REQUIRES: `line` is valid UTF-8. Thread-safe.
   std::string diacritize_line(std::string_view line) const;
 
+  // Who chose a word's marks: the network alone (the lexicon does not know the word or none of
+  // its patterns fits the given marks), a lexicon pattern over the whole word, or a pattern over
+  // all its letters but the last (a rare word: the network chose the case ending).
+  enum class Source { kNetwork, kLexicon, kLexiconStem };
+  struct WordChoice {
+    std::string word;          // UTF-8: its letters with given + chosen marks
+    std::string network_word;  // the same with the network's own choice for every letter
+    Source source = Source::kNetwork;
+  };
+
+  // diacritize_line, also telling in `words` (cleared first) how each word of the line (run of
+  // letters, in order) got its marks. Same output as diacritize_line.
+  // REQUIRES: `line` is valid UTF-8. Thread-safe.
+  std::string explain_line(std::string_view line, std::vector<WordChoice>& words) const;
+
+  // "network", "lexicon" or "lexicon+network" (stem from the lexicon, case ending from the
+  // network).
+  static const char* source_name(Source source);
+
  private:
+  // diacritize_line; fills *words when not null (explain_line).
+  std::string decide_line(std::string_view line, std::vector<WordChoice>* words) const;
+
   EmbeddedDiacritizer(std::unique_ptr<const BilstmModel> model,
                       std::unique_ptr<const WordLexicon> lexicon);
 
   // Gives the letters of the word bases[begin, end) (`word` in UTF-8, between the words `prev`
-  // and `next` of its line) the lexicon's best allowed pattern, if any.
-  void choose_word_pattern(std::size_t begin, std::size_t end, const std::string& word,
-                           std::string_view prev, std::string_view next,
-                           const std::vector<std::array<float, arabic::kNumClasses>>& scores,
-                           const std::vector<std::vector<arabic::AllowedClass>>& options,
-                           std::vector<arabic::AllowedClass>& chosen) const;
+  // and `next` of its line) the lexicon's best allowed pattern, if any. Returns the number of
+  // letters the chosen pattern covers (0: none chosen).
+  std::size_t choose_word_pattern(std::size_t begin, std::size_t end, const std::string& word,
+                                  std::string_view prev, std::string_view next,
+                                  const std::vector<std::array<float, arabic::kNumClasses>>& scores,
+                                  const std::vector<std::vector<arabic::AllowedClass>>& options,
+                                  std::vector<arabic::AllowedClass>& chosen) const;
 
   std::string name_ = "embedded";
   // Read-only after loading: shared by all threads.

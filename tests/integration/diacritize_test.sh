@@ -49,5 +49,19 @@ code=$?
 check "missing model is a configuration error" test "$code" -eq 2
 check "message names the model file" grep -q 'arabic_diacritizer.bin' "$tmp/nomodel.txt"
 
-echo "diacritize: $((17 - failures)) passed, $failures failed"
+printf '%s\n' "ذهب الولد إلى المدرسة في Paris" "Latin only" > "$tmp/explain_in.txt"
+"$bin" diacritize --explain "$tmp/explain_in.txt" > "$tmp/explain.txt"
+check "--explain exits 0" test $? -eq 0
+check "--explain: the line, then one line per Arabic word" test "$(wc -l < "$tmp/explain.txt")" -eq 7
+"$bin" diacritize "$tmp/explain_in.txt" > "$tmp/explain_plain.txt"
+check "--explain: the diacritized line first" cmp -s <(sed -n 1p "$tmp/explain.txt") <(sed -n 1p "$tmp/explain_plain.txt")
+word_line() {  # word_line LINE_NUMBER WORD_NUMBER SOURCE_REGEX: that line explains that word
+  awk -F'\t' -v n="$1" -v k="$2" -v re="$3" 'NR == n && $1 == "  " k && $2 != "" && $3 ~ re \
+    { found = 1 } END { exit !found }' "$tmp/explain.txt"
+}
+check "--explain: a word line names who decided" word_line 5 4 '^(lexicon|network|lexicon[+]network)$'
+check "--explain: a lexicon word" word_line 6 5 '^lexicon$'
+check "--explain: non-Arabic line unchanged" test "$(sed -n 7p "$tmp/explain.txt")" = "Latin only"
+
+echo "diacritize: $((23 - failures)) passed, $failures failed"
 test "$failures" -eq 0

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Trains two tiny diacritizers (without and with word embeddings) and builds their lexicon from a
-# few hundred lines of the training text (seconds), then checks that the Python training code (tools/train_diacritizer/predict.py) and
+# Trains three tiny diacritizers (characters only; word embeddings; word embeddings + the
+# word-level context layer) and builds their lexicon from a few hundred lines of the training
+# text (seconds), then checks that the Python training code (tools/train_diacritizer/predict.py) and
 # the C++ inference (polyvox diacritize) write the same output from the same exported files.
 # Usage: diacritizer_training_smoke_test.sh POLYVOX_BINARY
 set -euo pipefail
@@ -17,13 +18,15 @@ head -n 60 "$data/val.txt" | LC_ALL=C sed 's/\xd9[\x8b-\x92]//g' > "$tmp/in.txt"
 printf '%s\n' "" "محمّد رسول الله" "كُتِب الدرسُ في المدرسة" "Polyvox 2.0 يقرأ (النص) 42%" \
   "Latin only" "ً قبل الحرف" >> "$tmp/in.txt"
 
-# Two tiny models: characters only, and with word embeddings (words seen twice or more).
-for words in 0 2; do
-  models="$tmp/models-$words"
+# Three tiny models: characters only, with word embeddings (words seen twice or more), and with
+# word embeddings + word context (NAME:WORD_MIN_COUNT:WORD_CONTEXT).
+for config in chars:0:0 words:2:0 context:2:32; do
+  IFS=: read -r name words context <<< "$config"
+  models="$tmp/models-$name"
   /usr/bin/python3 "$tools/train.py" --train "$data/train_sample.txt" --train-lines 300 \
     --val "$data/val.txt" --val-lines 20 --epochs 2 --embedding 16 --hidden 32 --layers 2 \
     --max-len 120 --batch-tokens 6000 --word-min-count "$words" --word-dropout 0.1 \
-    --work-dir "$tmp/work-$words" --output "$models/arabic_diacritizer.bin" > "$tmp/train.log"
+    --word-context "$context" --head-hidden 16 --work-dir "$tmp/work-$name" --output "$models/arabic_diacritizer.bin" > "$tmp/train.log"
   /usr/bin/python3 "$tools/lexicon.py" "$data/train_sample.txt" "$models/arabic_diacritizer.lexicon" \
     --lines 300 > /dev/null
 
@@ -32,13 +35,13 @@ for words in 0 2; do
   POLYVOX_MODELS_DIR="$models" "$bin" diacritize "$tmp/in.txt" > "$tmp/cpp.txt"
 
   if ! cmp -s "$tmp/python.txt" "$tmp/cpp.txt"; then
-    echo "FAIL (word-min-count $words): Python and C++ outputs differ:"
+    echo "FAIL (model $name): Python and C++ outputs differ:"
     diff "$tmp/python.txt" "$tmp/cpp.txt" | head -n 20
     exit 1
   fi
   if cmp -s "$tmp/cpp.txt" "$tmp/in.txt"; then
-    echo "FAIL (word-min-count $words): the trained model added no marks"
+    echo "FAIL (model $name): the trained model added no marks"
     exit 1
   fi
 done
-echo "training smoke: $(wc -l < "$tmp/in.txt") lines identical from Python and C++ (both models)"
+echo "training smoke: $(wc -l < "$tmp/in.txt") lines identical from Python and C++ (all three models)"

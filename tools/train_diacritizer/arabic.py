@@ -5,6 +5,9 @@ The C++ inference (src/text/) mirrors these rules: the mark classes, the charact
 the order in which added marks are written.
 """
 
+import hashlib
+import os
+
 MARK_FIRST, MARK_LAST = 0x064B, 0x0652
 FATHATAN, DAMMATAN, KASRATAN, FATHA, DAMMA, KASRA, SHADDA, SUKUN = range(0x064B, 0x0653)
 
@@ -155,3 +158,29 @@ def segment_bounds(bases, max_len):
         bounds.append((start, end))
         start = end + 1 if end < n and bases[end] == 0x20 else end
     return bounds
+
+
+DEV_MOD = 50
+
+
+def is_dev_line(line, mod=DEV_MOD):
+    """True for the lines of the dev split carved from all.txt: those whose text without marks
+    hashes (SHA-1, first 8 bytes little-endian) to 0 modulo `mod` (about 1 line in `mod`).
+    Hashing the text without marks keeps repeated lines on one side of the split."""
+    bare = "".join(ch for ch in line if not is_mark(ord(ch))).strip().encode("utf-8")
+    return int.from_bytes(hashlib.sha1(bare).digest()[:8], "little") % mod == 0
+
+
+def find_data_dir(repo):
+    """shared/data/arabic beside the checkout `repo` or beside one of its parent directories
+    (a worktree may sit deeper than the main checkout); that path beside `repo` if none has it."""
+    here = os.path.abspath(repo)
+    while True:
+        parent = os.path.dirname(here)
+        candidate = os.path.join(parent, "shared", "data", "arabic")
+        if os.path.isdir(candidate) or parent == here:
+            break
+        here = parent
+    if os.path.isdir(candidate):
+        return candidate
+    return os.path.join(os.path.dirname(os.path.abspath(repo)), "shared", "data", "arabic")

@@ -4,6 +4,14 @@ Network: character embedding + hint embedding (the class of marks already given,
 [+ word embedding of the word the character belongs to, when the model has a word vocabulary]
 -> stacked bidirectional LSTM -> linear layer to the 15 mark classes of each character.
 
+Word context (a model with a word vocabulary and word_context > 0): each word (run of letters,
+arabic.word_runs) of a segment is summarized by the last character LSTM layer's forward output
+at its last letter and backward output at its first letter; a bidirectional word-level LSTM
+(word_context per direction) reads these summaries, so each word sees its neighbours as words.
+A residual head adds to the linear layer's scores: out2(relu(mix_char(char output) +
+mix_word(word LSTM output of the character's word))) (non-letters get no word output). out2
+starts at zero, so a model warm-started from one without word context starts as it was.
+
 Weights file (little-endian): b"PVXD", u32 version, u32 header length, header JSON (UTF-8),
 zero padding to a multiple of 4 bytes, then float32 tensors at the offsets (in floats, from the
 start of the tensor area) that the header lists. LSTM gate order is torch's: i, f, g, o; each
@@ -40,10 +48,11 @@ class DiacritizerNet(nn.Module):
     are far slower to train on the CPU)."""
 
     def __init__(self, vocab_size, embedding=64, hidden=128, layers=2, dropout=0.1,
-                 word_vocab_size=0):
+                 word_vocab_size=0, word_context=0, head_hidden=0):
         super().__init__()
         self.config = dict(vocab_size=vocab_size, embedding=embedding, hidden=hidden,
-                           layers=layers, dropout=dropout, word_vocab_size=word_vocab_size)
+                           layers=layers, dropout=dropout, word_vocab_size=word_vocab_size,
+                           word_context=word_context, head_hidden=head_hidden)
         self.char_emb = nn.Embedding(vocab_size, embedding, padding_idx=arabic.PAD_ID)
         self.hint_emb = nn.Embedding(HINT_CLASSES, embedding)
         self.word_emb = None
@@ -54,20 +63,70 @@ class DiacritizerNet(nn.Module):
         self.fw = nn.ModuleList(nn.LSTM(n, hidden, batch_first=True) for n in sizes)
         self.bw = nn.ModuleList(nn.LSTM(n, hidden, batch_first=True) for n in sizes)
         self.out = nn.Linear(2 * hidden, arabic.NUM_CLASSES)
+        self.word_context = word_context
+        self.freeze_encoder = False  # training only: the embeddings and LSTMs run without grad
+        if word_context:
+            assert word_vocab_size and head_hidden, "word context needs word ids and a head"
+            self.wfw = nn.LSTM(2 * hidden, word_context, batch_first=True)
+            self.wbw = nn.LSTM(2 * hidden, word_context, batch_first=True)
+            self.mix_char = nn.Linear(2 * hidden, head_hidden)
+            self.mix_word = nn.Linear(2 * word_context, head_hidden, bias=False)
+            self.out2 = nn.Linear(head_hidden, arabic.NUM_CLASSES)
+            nn.init.zeros_(self.out2.weight)
+            nn.init.zeros_(self.out2.bias)
+
+    def word_context_of(self, x, words):
+        """(B, T, 2 * word_context): the word LSTM's output for the word of each letter (0 for
+        other characters). x: the last character layer's output; words: the word ids (letters
+        are the positions with a word id)."""
+        hidden = x.shape[2] // 2
+        letter = words != arabic.NO_WORD_ID
+        before = torch.zeros_like(letter)
+        before[:, 1:] = letter[:, :-1]
+        after = torch.zeros_like(letter)
+        after[:, :-1] = letter[:, 1:]
+        starts, ends = letter & ~before, letter & ~after
+        slot = torch.cumsum(starts.long(), dim=1) - 1  # the word's index in its row
+        count = starts.sum(1)
+        most = max(int(count.max()), 1)
+        rows, cols = starts.nonzero(as_tuple=True)
+        summary_bw = x.new_zeros((x.shape[0], most, hidden)).index_put(
+            (rows, slot[rows, cols]), x[rows, cols, hidden:])
+        rows, cols = ends.nonzero(as_tuple=True)
+        summary_fw = x.new_zeros((x.shape[0], most, hidden)).index_put(
+            (rows, slot[rows, cols]), x[rows, cols, :hidden])
+        summary = torch.cat([summary_fw, summary_bw], dim=2)
+        forward, _ = self.wfw(summary)
+        backward, _ = self.wbw(reverse_within(summary, count))
+        ctx = torch.cat([forward, reverse_within(backward, count)], dim=2)
+        index = slot.clamp(min=0).unsqueeze(2).expand(-1, -1, ctx.shape[2])
+        return ctx.gather(1, index) * letter.unsqueeze(2).to(ctx.dtype)
 
     def forward(self, ids, hints, lengths, words=None):
         """ids, hints, words (word id of each character, arabic.word_ids): (B, T) int64;
         lengths: (B,) int64. Returns (B, T, classes); positions past a row's length hold
         meaningless scores."""
-        x = self.char_emb(ids) + self.hint_emb(hints)
-        if self.word_emb is not None:
-            x = x + self.word_emb(words)
-        x = self.dropout(x)
-        for fw, bw in zip(self.fw, self.bw):
-            forward, _ = fw(x)
-            backward, _ = bw(reverse_within(x, lengths))
-            x = self.dropout(torch.cat([forward, reverse_within(backward, lengths)], dim=2))
-        return self.out(x)
+        with torch.set_grad_enabled(torch.is_grad_enabled() and not self.freeze_encoder):
+            x = self.char_emb(ids) + self.hint_emb(hints)
+            if self.word_emb is not None:
+                x = x + self.word_emb(words)
+            x = self.dropout(x)
+            for fw, bw in zip(self.fw, self.bw):
+                forward, _ = fw(x)
+                backward, _ = bw(reverse_within(x, lengths))
+                x = self.dropout(torch.cat([forward, reverse_within(backward, lengths)], dim=2))
+        if not self.word_context:
+            return self.out(x)
+        ctx = self.dropout(self.word_context_of(x, words))
+        return self.out(x) + self.out2(torch.relu(self.mix_char(x) + self.mix_word(ctx)))
+
+
+def _lstms(layers, word_context):
+    """(state_dict prefix, file prefix) of each LSTM direction, in file order: the character
+    layers, then the word-context LSTM (its tensors come after out_w/out_b in the file)."""
+    chars = [(f"{d}.{layer}", f"lstm{layer}_{d}") for layer in range(layers) for d in ("fw", "bw")]
+    words = [(f"w{d}", f"word_lstm_{d}") for d in ("fw", "bw")] if word_context else []
+    return chars, words
 
 
 def _tensors(net):
@@ -76,15 +135,25 @@ def _tensors(net):
     items = [("char_emb", sd["char_emb.weight"]), ("hint_emb", sd["hint_emb.weight"])]
     if "word_emb.weight" in sd:
         items.append(("word_emb", sd["word_emb.weight"]))
-    for layer in range(net.config["layers"]):
-        for direction in ("fw", "bw"):
-            key = f"{direction}.{layer}"
-            items.append((f"lstm{layer}_{direction}_w_ih", sd[f"{key}.weight_ih_l0"]))
-            items.append((f"lstm{layer}_{direction}_w_hh", sd[f"{key}.weight_hh_l0"]))
-            items.append((f"lstm{layer}_{direction}_b",
-                          sd[f"{key}.bias_ih_l0"] + sd[f"{key}.bias_hh_l0"]))
+
+    def lstm(key, prefix):
+        items.append((f"{prefix}_w_ih", sd[f"{key}.weight_ih_l0"]))
+        items.append((f"{prefix}_w_hh", sd[f"{key}.weight_hh_l0"]))
+        items.append((f"{prefix}_b", sd[f"{key}.bias_ih_l0"] + sd[f"{key}.bias_hh_l0"]))
+
+    chars, words = _lstms(net.config["layers"], net.config.get("word_context"))
+    for key, prefix in chars:
+        lstm(key, prefix)
     items.append(("out_w", sd["out.weight"]))
     items.append(("out_b", sd["out.bias"]))
+    if words:
+        for key, prefix in words:
+            lstm(key, prefix)
+        items.append(("mix_char_w", sd["mix_char.weight"]))
+        items.append(("mix_char_b", sd["mix_char.bias"]))
+        items.append(("mix_word_w", sd["mix_word.weight"]))
+        items.append(("out2_w", sd["out2.weight"]))
+        items.append(("out2_b", sd["out2.bias"]))
     return items
 
 
@@ -114,6 +183,7 @@ def export(net, vocab, path, training_info=None, max_segment_chars=0, recurrent_
         "hidden": cfg["hidden"], "layers": cfg["layers"],
         "other_id": arabic.OTHER_ID, "max_segment_chars": max_segment_chars,
         "recurrent_bf16": recurrent_bf16,
+        "word_context": cfg.get("word_context", 0), "head_hidden": cfg.get("head_hidden", 0),
         "vocab": sorted([cp, i] for cp, i in vocab.items()),
         "tensors": table, "training": training_info or {},
     }
@@ -142,20 +212,25 @@ def load(path):
     words = header["words"].split(" ") if header.get("words") else []
     net = DiacritizerNet(header["vocab_size"], header["embedding"], header["hidden"],
                          header["layers"], 0.0,
-                         len(words) + arabic.FIRST_WORD_ID if words else 0)
+                         len(words) + arabic.FIRST_WORD_ID if words else 0,
+                         header.get("word_context", 0), header.get("head_hidden", 0))
     arrays = {t["name"]: floats[t["offset"]:t["offset"] + int(np.prod(t["shape"]))]
               .reshape(t["shape"]) for t in header["tensors"]}
     sd = {"char_emb.weight": arrays["char_emb"], "hint_emb.weight": arrays["hint_emb"],
           "out.weight": arrays["out_w"], "out.bias": arrays["out_b"]}
     if words:
         sd["word_emb.weight"] = arrays["word_emb"]
-    for layer in range(header["layers"]):
-        for direction in ("fw", "bw"):
-            key = f"{direction}.{layer}"
-            sd[f"{key}.weight_ih_l0"] = arrays[f"lstm{layer}_{direction}_w_ih"]
-            sd[f"{key}.weight_hh_l0"] = arrays[f"lstm{layer}_{direction}_w_hh"]
-            sd[f"{key}.bias_ih_l0"] = arrays[f"lstm{layer}_{direction}_b"]
-            sd[f"{key}.bias_hh_l0"] = np.zeros_like(arrays[f"lstm{layer}_{direction}_b"])
+    chars, word_lstm = _lstms(header["layers"], header.get("word_context"))
+    for key, prefix in chars + word_lstm:
+        sd[f"{key}.weight_ih_l0"] = arrays[f"{prefix}_w_ih"]
+        sd[f"{key}.weight_hh_l0"] = arrays[f"{prefix}_w_hh"]
+        sd[f"{key}.bias_ih_l0"] = arrays[f"{prefix}_b"]
+        sd[f"{key}.bias_hh_l0"] = np.zeros_like(arrays[f"{prefix}_b"])
+    if word_lstm:
+        for name in ("mix_char", "out2"):
+            sd[f"{name}.weight"] = arrays[f"{name}_w"]
+            sd[f"{name}.bias"] = arrays[f"{name}_b"]
+        sd["mix_word.weight"] = arrays["mix_word_w"]
     net.load_state_dict({k: torch.from_numpy(np.array(v)) for k, v in sd.items()})
     net.eval()
     vocab = {cp: i for cp, i in header["vocab"]}

@@ -173,7 +173,7 @@ def save_checkpoint(path, state):
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     repo = os.path.dirname(os.path.dirname(here))
-    data = os.path.join(os.path.dirname(repo), "shared", "data", "arabic")
+    data = arabic.find_data_dir(repo)
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--train", default=os.path.join(data, "all.txt"))
     p.add_argument("--val", default=os.path.join(data, "val.txt"))
@@ -190,9 +190,20 @@ def main():
                    help="word embeddings for the words seen this often (0: none)")
     p.add_argument("--word-dropout", type=float, default=0.0,
                    help="share of known words shown as unknown in training")
+    p.add_argument("--word-context", type=int, default=0,
+                   help="word-level BiLSTM over per-word summaries, units per direction (0: none)")
+    p.add_argument("--head-hidden", type=int, default=64,
+                   help="hidden units of the word-context head (with --word-context)")
+    p.add_argument("--freeze-encoder", action="store_true",
+                   help="train only the output layer and the word-context layer (the embeddings "
+                        "and character LSTMs run without gradients: about 3x faster steps)")
+    p.add_argument("--dev-mod", type=int, default=0,
+                   help="hold out the dev split (arabic.is_dev_line with this modulus; 0: train "
+                        "on every line) and report on it instead of --val")
     p.add_argument("--init-from", default="",
-                   help="a checkpoint whose weights start a new run (tensors of the same name "
-                        "and shape; the others keep their initialization, word embeddings 0)")
+                   help="a checkpoint, or an exported weights file (.bin), whose weights start a "
+                        "new run (tensors of the same name and shape; the others keep their "
+                        "initialization, word embeddings 0), and its word list")
     p.add_argument("--max-len", type=int, default=400, help="longest training segment (chars)")
     p.add_argument("--batch-tokens", type=int, default=40000)
     p.add_argument("--lr", type=float, default=3e-3)
@@ -210,24 +221,45 @@ def main():
     vocab, vocab_size = arabic.build_vocab()
 
     train_lines = read_lines(args.train, args.train_lines)
-    words = build_word_list(train_lines, args.word_min_count) if args.word_min_count else []
+    dev_lines = []
+    if args.dev_mod:
+        dev_lines = [line for line in train_lines if arabic.is_dev_line(line, args.dev_mod)]
+        train_lines = [line for line in train_lines if not arabic.is_dev_line(line, args.dev_mod)]
+    init_net = None
+    if args.init_from.endswith(".bin") and not os.path.exists(ckpt_path):
+        init_net, _, init_header = model.load(args.init_from)
+        words = init_header["words"].split(" ") if init_header.get("words") else []
+    elif os.path.exists(ckpt_path):
+        words = torch.load(ckpt_path)["words"]
+    elif args.init_from:  # a checkpoint: keep its word list (its embeddings are by id)
+        words = torch.load(args.init_from).get("words") or []
+    else:
+        words = build_word_list(train_lines, args.word_min_count) if args.word_min_count else []
     if args.word_min_count and not words:
         p.error(f"no word of the training text is seen {args.word_min_count} times")
     word_index = arabic.word_index(words)
-    word_vocab_size = len(words) + arabic.FIRST_WORD_ID if args.word_min_count else 0
+    word_vocab_size = len(words) + arabic.FIRST_WORD_ID if words else 0
     segments = []
     for line in train_lines:
         segments.extend(segments_of(line, vocab, args.max_len, word_index))
     del train_lines
-    val_lines = read_lines(args.val, args.val_lines) if args.val_lines else []
+    report_lines = dev_lines if args.dev_mod else read_lines(args.val)
+    val_lines = report_lines[:args.val_lines] if args.val_lines else []
     steps_per_epoch = len(make_batches(segments, args.batch_tokens, args.seed))
     total_steps = steps_per_epoch * args.epochs
     log(f"{len(segments)} segments, {sum(len(s[0]) for s in segments)} chars, "
-        f"{len(words)} words, {steps_per_epoch} steps/epoch, {total_steps} steps")
+        f"{len(words)} words, {steps_per_epoch} steps/epoch, {total_steps} steps, "
+        f"{len(dev_lines)} dev lines held out")
 
     net = model.DiacritizerNet(vocab_size, args.embedding, args.hidden, args.layers, args.dropout,
-                               word_vocab_size)
-    opt = torch.optim.Adam(net.parameters(), lr=args.lr)
+                               word_vocab_size, args.word_context,
+                               args.head_hidden if args.word_context else 0)
+    if args.freeze_encoder:
+        net.freeze_encoder = True
+        for name, param in net.named_parameters():
+            if name.split(".")[0] in ("char_emb", "hint_emb", "word_emb", "fw", "bw"):
+                param.requires_grad_(False)
+    opt = torch.optim.Adam([p for p in net.parameters() if p.requires_grad], lr=args.lr)
 
     def lr_at(step):
         if step < args.warmup:
@@ -246,7 +278,8 @@ def main():
         torch.set_rng_state(ckpt["torch_rng"])
         log(f"resumed at epoch {state['epoch']} batch {state['batch']} step {state['step']}")
     elif args.init_from:
-        start = torch.load(args.init_from)["model"]
+        start = (init_net.state_dict() if init_net is not None
+                 else torch.load(args.init_from)["model"])
         own = net.state_dict()
         taken = {k: v for k, v in start.items() if k in own and own[k].shape == v.shape}
         net.load_state_dict(taken, strict=False)
@@ -301,7 +334,8 @@ def main():
             state["batch"] = 0
             der = quick_der(net, vocab, val_lines, word_index) if val_lines else {}
             state["history"].append({"epoch": state["epoch"], "step": state["step"], **der})
-            log(f"epoch {state['epoch']} done: quick val DER {json.dumps(der)}")
+            log(f"epoch {state['epoch']} done: quick {'dev' if args.dev_mod else 'val'} DER "
+                f"{json.dumps(der)}")
         checkpoint()
         last_ckpt = time.time()
 
@@ -309,6 +343,7 @@ def main():
         log("stopped by --max-minutes; run the same command again to resume")
         return 3
     info = {"data": os.path.basename(args.train), "lines": args.train_lines or "all",
+            "dev_held_out": len(dev_lines),
             "epochs": args.epochs, "steps": state["step"],
             "train_seconds": round(state["seconds"]), "history": state["history"],
             "args": {k: v for k, v in vars(args).items()

@@ -200,6 +200,100 @@ TEST_F(EmbeddedDiacritizerTest, ConcurrentCallsGiveTheSequentialResults) {
   for (int m : mismatches) EXPECT_EQ(m, 0);
 }
 
+// True when every mark of `out` that `in` did not have follows one of the 36 letters (directly
+// or after that letter's other marks). REQUIRES: only_appends_marks(in, out).
+bool added_marks_follow_letters(const std::string& in, const std::string& out) {
+  std::size_t i = 0;
+  bool after_letter = false;  // out[o] follows a letter and only marks since
+  for (std::size_t o = 0; o < out.size();) {
+    const bool added = is_mark_at(out, o) && !(i < in.size() && is_mark_at(in, i));
+    if (added && !after_letter) return false;
+    if (is_mark_at(out, o)) {
+      if (!added) i += 2;
+      o += 2;
+      continue;
+    }
+    // A base character: decode its length, and whether it is a letter.
+    const auto b = static_cast<unsigned char>(out[o]);
+    const std::size_t len = b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
+    char32_t cp = len == 1 ? b : b & (0x3F >> (len - 1));
+    for (std::size_t k = 1; k < len; ++k) cp = (cp << 6) | (out[o + k] & 0x3F);
+    after_letter = arabic::is_letter(cp);
+    o += len, i += len;
+  }
+  return true;
+}
+
+TEST_F(EmbeddedDiacritizerTest, HelperRejectsMarksAfterNonLetters) {
+  EXPECT_TRUE(added_marks_follow_letters("a كب", "a ك\u064Eب"));
+  EXPECT_FALSE(added_marks_follow_letters("a كب", "a\u064E كب"));
+  EXPECT_FALSE(added_marks_follow_letters("كب 1", "كب 1\u064E"));
+}
+
+// Modern news and web text: Latin words, digits of both scripts, URLs, e-mail addresses,
+// hashtags, punctuation and words mixing scripts come out unchanged and in place; marks go
+// only after Arabic letters.
+TEST_F(EmbeddedDiacritizerTest, NewsAndWebTextKeepsEveryNonArabicCharacterInPlace) {
+  const std::vector<std::string> lines = {
+      "أعلنت شركة Apple يوم 12 سبتمبر 2023 عن هاتف iPhone 15 بسعر 799 دولارا.",
+      "لمزيد من المعلومات زوروا https://www.example.com/ar/news?id=42&lang=ar أو راسلونا على "
+      "info@example.org",
+      "ارتفع المؤشر بنسبة ٣٫٥٪ في تداولات الثلاثاء #اقتصاد @وكالة_الأنباء",
+      "قال الرئيس التنفيذي لـ\"OpenAI\" إن نموذج GPT-4o متاح الآن (بالعربية) – وفق رويترز…",
+      "سجل فريقXYZ هدفين في الدقيقة 90+3، والنتيجة 2-1.",
+      "درجة الحرارة 35°C في الرياض؛ و٤٠ درجة في جدة!",
+  };
+  for (const auto& in : lines) {
+    const std::string out = run(in);
+    EXPECT_EQ(strip_marks(out), in);
+    EXPECT_TRUE(only_appends_marks(in, out)) << out;
+    EXPECT_TRUE(added_marks_follow_letters(in, out)) << out;
+    EXPECT_GT(out.size(), in.size()) << "no marks added to: " << in;
+  }
+}
+
+// A fully marked line (the gold of a validation line) keeps every mark it has; letters without
+// marks in it may gain some, and nothing else changes.
+TEST_F(EmbeddedDiacritizerTest, FullyMarkedLinesKeepEveryMark) {
+  std::ifstream val(POLYVOX_VAL_FILE);
+  ASSERT_TRUE(val.good());
+  std::string line;
+  for (int k = 0; k < 100 && std::getline(val, line); ++k) {
+    const std::string out = run(line);
+    EXPECT_TRUE(only_appends_marks(line, out)) << "line " << k + 1;
+  }
+}
+
+TEST_F(EmbeddedDiacritizerTest, ExplainGivesTheSameLineAndOneChoicePerWord) {
+  const std::string in = "ذهب الولد إلى المدرسة مع صديقه كريستوفر في Paris";
+  std::vector<EmbeddedDiacritizer::WordChoice> words;
+  const std::string out = diacritizer_->explain_line(in, words);
+  EXPECT_EQ(out, diacritizer_->diacritize_line(in));
+  ASSERT_EQ(words.size(), 8u);
+  std::string joined;
+  for (const auto& w : words) joined += strip_marks(w.word) + " ";
+  EXPECT_EQ(joined, "ذهب الولد إلى المدرسة مع صديقه كريستوفر في ");
+  for (const auto& w : words) {
+    EXPECT_NE(out.find(w.word), std::string::npos) << w.word;
+    EXPECT_EQ(strip_marks(w.network_word), strip_marks(w.word));
+  }
+  // A frequent word is the lexicon's; a foreign name it never saw is the network's alone.
+  EXPECT_EQ(words[7].source, EmbeddedDiacritizer::Source::kLexicon);
+  EXPECT_EQ(words[6].source, EmbeddedDiacritizer::Source::kNetwork);
+  EXPECT_EQ(words[6].word, words[6].network_word);
+  EXPECT_STREQ(EmbeddedDiacritizer::source_name(words[7].source), "lexicon");
+  EXPECT_STREQ(EmbeddedDiacritizer::source_name(EmbeddedDiacritizer::Source::kLexiconStem),
+               "lexicon+network");
+}
+
+TEST_F(EmbeddedDiacritizerTest, ExplainKeepsGivenMarksInTheWords) {
+  std::vector<EmbeddedDiacritizer::WordChoice> words;
+  diacritizer_->explain_line("كُتِب الدرسُ", words);
+  ASSERT_EQ(words.size(), 2u);
+  EXPECT_EQ(words[0].word.rfind("كُ", 0), 0u);
+  EXPECT_TRUE(only_appends_marks("الدرسُ", words[1].word)) << words[1].word;
+}
+
 TEST(EmbeddedDiacritizerLoadTest, MissingModelFileIsAnError) {
   auto created = EmbeddedDiacritizer::create("/nonexistent/arabic_diacritizer.bin", lexicon_path());
   ASSERT_FALSE(created);

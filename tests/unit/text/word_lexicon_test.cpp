@@ -88,7 +88,7 @@ TEST(WordLexiconTest, HexadecimalClassIds) {
 }
 
 TEST(WordLexiconTest, RejectsMalformedFiles) {
-  for (const std::string content :
+  for (const std::string& content :
        {std::string("no header\n"), std::string(kHeader) + "كتب 111:2\n",
         std::string(kHeader) + "كتب\t1f1:2\n", std::string(kHeader) + "كتب\t111:0\n",
         std::string(kHeader) + "كتب\t111\n"}) {
@@ -145,7 +145,7 @@ TEST(WordLexiconTest, RareWordsIgnoreContexts) {
 }
 
 TEST(WordLexiconTest, RejectsMalformedContexts) {
-  for (const std::string contexts :
+  for (const std::string& contexts :
        {std::string("\tقد:2=1\t"), std::string("\tقد:0=0\t"), std::string("\tقد\t"),
         std::string("\tقد:\t"), std::string("\tقد:0=1"), std::string("\tقد:0=1\t\tx"),
         std::string("\t:0=1\t")}) {
