@@ -8,6 +8,7 @@
 #include <cstring>
 #include <fstream>
 #include <stdexcept>
+#include <vector>
 
 #include "core/ids.h"
 
@@ -82,7 +83,8 @@ bool is_safe_blob_key(const std::string& key) {
   return true;
 }
 
-LocalBlobStore::LocalBlobStore(fs::path root) : root_(std::move(root)) {
+LocalBlobStore::LocalBlobStore(fs::path root, SyncFn sync)
+    : root_(std::move(root)), sync_(std::move(sync)) {
   std::error_code ec;
   fs::create_directories(root_, ec);
   if (ec) throw std::runtime_error("cannot create " + root_.string() + ": " + ec.message());
@@ -93,41 +95,75 @@ std::optional<fs::path> LocalBlobStore::path_of(const std::string& key) const {
   return root_ / key;
 }
 
+Status LocalBlobStore::sync_dir(const fs::path& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return io_error("cannot open " + dir.string());
+  if (sync_(fd) != 0) {
+    Error e = io_error("cannot sync " + dir.string());
+    ::close(fd);
+    return e;
+  }
+  ::close(fd);
+  return Status::success();
+}
+
+Status LocalBlobStore::make_parents(const fs::path& path) {
+  // The directories that do not exist yet, innermost last; each new entry is made durable in
+  // its parent.
+  std::vector<fs::path> missing;
+  std::error_code ec;
+  for (fs::path dir = path.parent_path(); dir != root_ && !fs::exists(dir, ec);
+       dir = dir.parent_path()) {
+    missing.push_back(dir);
+    if (dir.parent_path() == dir) break;
+  }
+  if (missing.empty()) return Status::success();
+  fs::create_directories(path.parent_path(), ec);
+  if (ec) return Error{ErrorKind::kIo, "cannot create " + path.parent_path().string(), ""};
+  for (const fs::path& dir : missing) {
+    if (Status s = sync_dir(dir.parent_path()); !s) return s;
+  }
+  return Status::success();
+}
+
 Status LocalBlobStore::put(const std::string& key, const std::string& bytes) {
   auto path = path_of(key);
   if (!path) return bad_key(key);
-  std::error_code ec;
-  fs::create_directories(path->parent_path(), ec);
+  if (Status made = make_parents(*path); !made) return made;
   const std::string temp = path->string() + ".tmp-" + random_hex(6);
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) return io_error("cannot create " + temp);
-  const bool written = write_all(fd, bytes.data(), bytes.size()) && ::fsync(fd) == 0;
+  const bool written = write_all(fd, bytes.data(), bytes.size()) && sync_(fd) == 0;
   ::close(fd);
   if (!written || ::rename(temp.c_str(), path->c_str()) != 0) {
     Error e = io_error("cannot store blob " + key);
     ::unlink(temp.c_str());
     return e;
   }
-  return Status::success();
+  return sync_dir(path->parent_path());
 }
 
 Status LocalBlobStore::put_file(const std::string& key, const fs::path& source) {
   auto path = path_of(key);
   if (!path) return bad_key(key);
+  if (Status made = make_parents(*path); !made) return made;
   std::error_code ec;
-  fs::create_directories(path->parent_path(), ec);
   const std::string temp = path->string() + ".tmp-" + random_hex(6);
   // A hard link is free when the source is on the same file system; otherwise copy.
   if (::link(source.c_str(), temp.c_str()) != 0) {
     fs::copy_file(source, temp, fs::copy_options::overwrite_existing, ec);
     if (ec) return Error{ErrorKind::kIo, "cannot store blob " + key + ": " + ec.message(), ""};
   }
-  if (::rename(temp.c_str(), path->c_str()) != 0) {
+  // The content first (the link or copy shares the data), then the name, then the directory.
+  const int fd = ::open(temp.c_str(), O_RDONLY | O_CLOEXEC);
+  const bool synced = fd >= 0 && sync_(fd) == 0;
+  if (fd >= 0) ::close(fd);
+  if (!synced || ::rename(temp.c_str(), path->c_str()) != 0) {
     Error e = io_error("cannot store blob " + key);
     ::unlink(temp.c_str());
     return e;
   }
-  return Status::success();
+  return sync_dir(path->parent_path());
 }
 
 Result<std::string> LocalBlobStore::get(const std::string& key) {

@@ -1,8 +1,13 @@
 // BlobStore on the local file system: each key is a file under a root directory. Writes go to a
-// temporary file in the same directory and are renamed into place (atomic).
+// temporary file in the same directory, are fsynced, renamed into place (atomic), and the
+// directory is fsynced too (with every directory the write created): once put() returns, the
+// blob survives a power loss, so a store row that names it may commit.
 #pragma once
 
+#include <unistd.h>
+
 #include <filesystem>
+#include <functional>
 
 #include "storage/blob_store.h"
 #include "storage/blob_store_kinds.h"
@@ -11,8 +16,11 @@ namespace polyvox {
 
 class LocalBlobStore : public BlobStore {
  public:
+  // Makes what was written to a file descriptor durable (::fsync; tests observe it).
+  using SyncFn = std::function<int(int fd)>;
+
   // Creates `root` if needed. Throws std::runtime_error when it cannot (fatal configuration).
-  explicit LocalBlobStore(std::filesystem::path root);
+  explicit LocalBlobStore(std::filesystem::path root, SyncFn sync = ::fsync);
 
   Status put(const std::string& key, const std::string& bytes) override;
   Status put_file(const std::string& key, const std::filesystem::path& path) override;
@@ -27,7 +35,13 @@ class LocalBlobStore : public BlobStore {
   std::optional<std::filesystem::path> path_of(const std::string& key) const;
 
  private:
+  // Creates the missing directories of `path` below root_, each made durable in its parent.
+  Status make_parents(const std::filesystem::path& path);
+  // fsyncs directory `dir` (a rename or a new entry in it becomes durable).
+  Status sync_dir(const std::filesystem::path& dir);
+
   std::filesystem::path root_;
+  SyncFn sync_;
 };
 
 // True when `key` is a safe relative blob key ([A-Za-z0-9._/-], no "..", no empty segment, no
