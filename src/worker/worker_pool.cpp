@@ -19,26 +19,36 @@ std::string task_key(const Task& task) {
                                                       : std::string("/assemble"));
 }
 
-std::string segment_key(const Task& task, OutputFormat format) {
-  // The attempt and the worker are part of the key: a stale worker's late upload never
-  // overwrites (nor, once refused, deletes) the segment the accepted attempt stored, even when a
-  // backend that lost its last writes hands the same attempt number out twice.
+// The task's worker id as it may stand in a blob key.
+std::string key_safe_worker(const Task& task) {
   std::string worker;
   for (char c : task.worker_id) {
     worker.push_back(std::isalnum(static_cast<unsigned char>(c)) || c == '-' ? c : '_');
   }
+  return worker;
+}
+
+std::string segment_key(const Task& task, OutputFormat format) {
+  // The attempt and the worker are part of the key: a stale worker's late upload never
+  // overwrites (nor, once refused, deletes) the segment the accepted attempt stored, even when a
+  // backend that lost its last writes hands the same attempt number out twice.
   return "jobs/" + task.job_id + "/segments/" + std::to_string(task.block_index) + "-" +
-         std::to_string(task.attempt) + "-" + worker + "." + output_format_name(format);
+         std::to_string(task.attempt) + "-" + key_safe_worker(task) + "." +
+         output_format_name(format);
+}
+
+// The final file of an assembly attempt: like segments, its own key, so that an attempt whose
+// report is refused (the job was cancelled or deleted meanwhile, or another attempt finished)
+// deletes what it stored without touching the file of the attempt that counts.
+std::string result_key(const Task& task, OutputFormat format) {
+  return "jobs/" + task.job_id + "/final_audio-" + std::to_string(task.attempt) + "-" +
+         key_safe_worker(task) + "." + output_format_name(format);
 }
 
 // The block a task renders; nullopt for an assembly.
 std::optional<std::size_t> block_of(const Task& task) {
   if (task.kind != TaskKind::kBlock) return std::nullopt;
   return task.block_index;
-}
-
-std::string result_key(const std::string& job_id, OutputFormat format) {
-  return "jobs/" + job_id + "/final_audio." + output_format_name(format);
 }
 
 }  // namespace
@@ -364,7 +374,7 @@ void WorkerPool::run_assembly(const Task& task) {
                               ""});
     return;
   }
-  const std::string key = result_key(job->id, job->output_format);
+  const std::string key = result_key(task, job->output_format);
   Status stored = assembled ? blobs_.put_file(key, temp) : Status(assembled.error());
   std::filesystem::remove(temp, ignored);
   if (!stored) {
@@ -373,6 +383,12 @@ void WorkerPool::run_assembly(const Task& task) {
   }
   auto completed = queue_.complete_assembly(
       task, AssemblyOutcome{key, manifest.to_json(-1), static_cast<int64_t>(assembled->bytes)});
+  if (completed && *completed == ReportOutcome::kRefused) {
+    // Cancelled, deleted, or finished by another attempt: nothing may keep this file.
+    (void)blobs_.remove(key);
+    log::info("late assembly refused", {{"job_id", job->id}});
+    return;
+  }
   if (completed && *completed == ReportOutcome::kAccepted) {
     assemblies_.add();
     if (options_.observer) options_.observer->job_completed(job->id);

@@ -110,7 +110,9 @@ class S3StorageTest(unittest.TestCase):
         self.assertEqual(status["status"], "completed", status)
         keys = bucket_objects(job_id)
         self.assertEqual(len(keys), 3, keys)  # two segments and the final file
-        self.assertIn("jobs/%s/final_audio.mp3" % job_id, keys)
+        finals = [k for k in keys if k.startswith("jobs/%s/final_audio-" % job_id)]
+        self.assertEqual(len(finals), 1, keys)
+        self.assertTrue(finals[0].endswith(".mp3"), finals)
 
         result = self.server.request("GET", "/result/" + job_id, token=self.token).json()
         for entry in result["block_urls"]:

@@ -86,6 +86,7 @@ class ObservedQueue : public TaskQueue {
   }
   Result<ReportOutcome> complete_assembly(const Task& task,
                                           const AssemblyOutcome& outcome) override {
+    if (before_complete_assembly) before_complete_assembly(task);
     auto done = inner_.complete_assembly(task, outcome);
     record({Report::kCompleteAssembly, task, done.ok() ? *done : ReportOutcome::kRefused});
     return done;
@@ -99,6 +100,9 @@ class ObservedQueue : public TaskQueue {
     inner_.interrupt();
     record({Report::kInterrupt, Task{}});
   }
+
+  // Called when the pool reports an assembly, before the report reaches the store.
+  std::function<void(const Task&)> before_complete_assembly;
 
  private:
   void record(Report report) {
@@ -354,6 +358,29 @@ TEST_F(WorkerPoolTest, AnExceptionFailsItsTaskAndTheWorkerGoesOn) {
   EXPECT_EQ(failed.status, JobStatus::kFailed);
   EXPECT_NE(failed.error.find("internal error"), std::string::npos) << failed.error;
   EXPECT_EQ(job(fine).status, JobStatus::kCompleted);
+}
+
+// The job is cancelled while its final file is being assembled: the refused assembly deletes the
+// file it stored, and deleting the job leaves nothing behind.
+TEST_F(WorkerPoolTest, ARefusedAssemblyLeavesNoFinalFile) {
+  const std::string id = submit({{"Short.", 0}});
+  queue_->before_complete_assembly = [this](const Task& task) {
+    ASSERT_TRUE(backend_->jobs->cancel_job(task.job_id).ok());
+  };
+  WorkerPool& pool = start_pool();
+  ASSERT_TRUE(wait_for(Report::kCompleteAssembly, id,
+                       [](const Report& r) { return r.outcome == ReportOutcome::kRefused; }));
+  pool.stop();
+  EXPECT_EQ(job(id).status, JobStatus::kCancelled);
+  const auto job_dir = dir_ / "blobs" / "jobs" / id;
+  for (const auto& entry : std::filesystem::directory_iterator(job_dir)) {
+    EXPECT_EQ(entry.path().filename().string().rfind("final_audio", 0), std::string::npos)
+        << entry.path();
+  }
+  auto keys = backend_->jobs->delete_job(id);
+  ASSERT_TRUE(keys.ok());
+  for (const auto& key : *keys) (void)blobs_.remove(key);
+  EXPECT_EQ(segment_files(id), 0u);
 }
 
 TEST_F(WorkerPoolTest, TransientFailuresPastTheLastRetryFailTheJob) {
