@@ -30,12 +30,7 @@ namespace fs = std::filesystem;
 Result<std::unique_ptr<Foundation>> open_foundation(const Config& config) {
   auto f = std::make_unique<Foundation>();
   f->config = config;
-  std::error_code ec;
-  fs::create_directories(config.service.data_dir, ec);
-  if (ec) {
-    return invalid_input("POLYVOX_DATA_DIR",
-                         "cannot create " + config.service.data_dir + ": " + ec.message());
-  }
+  if (Status s = ensure_private_data_dir(config.service.data_dir); !s) return s.error();
   auto backend = open_backend(config, f->clock, /*serving=*/true);
   if (!backend) return backend.take_error();
   f->backend = std::move(backend.value());
