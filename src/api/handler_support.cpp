@@ -25,7 +25,7 @@ Result<JobRecord> job_for(const std::string& id, const User& user, bool with_blo
     }
     return job.take_error();
   }
-  if (job->owner != user.name && !user.admin) {
+  if (job->owner != user.id && !user.admin) {
     return Error{ErrorKind::kForbidden, "You do not have access to this job", ""};
   }
   return job;
