@@ -430,6 +430,27 @@ class ValidationTest(unittest.TestCase):
         self.assertIn("POST", res.headers["allow"])
 
 
+class MetricsTokenTest(unittest.TestCase):
+    def test_metrics_need_the_token_or_an_admins_jwt_when_metrics_token_is_set(self):
+        with tempfile.TemporaryDirectory() as data_dir:
+            guarded = Server(BINARY, data_dir=data_dir, METRICS_TOKEN="scrape-token-0123456789",
+                             WORKER_CONCURRENCY="0").start()
+            try:
+                self.assertEqual(guarded.request("GET", "/metrics").status, 401)
+                self.assertEqual(guarded.request("GET", "/metrics",
+                                                 token="scrape-token-012345678").status, 401)
+                scraped = guarded.request("GET", "/metrics", token="scrape-token-0123456789")
+                self.assertEqual(scraped.status, 200)
+                self.assertIn("polyvox_http_requests_total", scraped.body.decode())
+                admin = guarded.login()
+                self.assertEqual(guarded.request("GET", "/metrics", token=admin).status, 200)
+                guarded.users("add", "ivan", "--password", "ivan-password")
+                user = guarded.login("ivan", "ivan-password")
+                self.assertEqual(guarded.request("GET", "/metrics", token=user).status, 403)
+            finally:
+                guarded.stop()
+
+
 class StartupTest(unittest.TestCase):
     def test_short_admin_password_is_refused_and_the_data_directory_is_private(self):
         with tempfile.TemporaryDirectory() as parent:

@@ -1,5 +1,6 @@
 // What the route handlers share: who the caller is (bearer token), whether they may see a job
-// (by owner id), the base URL of links, timestamps, and whether a body is JSON.
+// (by owner id), who may read /metrics (METRICS_TOKEN), the base URL of links, timestamps, and
+// whether a body is JSON.
 #include "api/handler_support.h"
 
 #include <gtest/gtest.h>
@@ -130,6 +131,50 @@ TEST_F(JobForTest, UnknownJobIsNotFound) {
   ASSERT_FALSE(job.ok());
   EXPECT_EQ(job.error().kind, ErrorKind::kNotFound);
   EXPECT_EQ(job.error().message, "Job not found");
+}
+
+class MetricsAccessTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    stack_.add_user("alice", "alice-password");
+    stack_.add_user("root", "root-password", /*admin=*/true);
+    deps_.auth = &stack_.auth();
+  }
+
+  Status access(const std::string& authorization) {
+    return require_metrics_access(
+        authorization.empty() ? HttpRequest{} : with_header("authorization", authorization), deps_);
+  }
+
+  AuthStack stack_;
+  ApiDeps deps_;
+};
+
+TEST_F(MetricsAccessTest, OpenWhenNoMetricsTokenIsConfigured) {
+  EXPECT_TRUE(access("").ok());
+  EXPECT_TRUE(access("Bearer anything").ok());
+}
+
+TEST_F(MetricsAccessTest, MetricsTokenOrAnAdminsJwtWhenConfigured) {
+  deps_.settings.metrics_token = "scrape-token-of-the-monitoring";
+  EXPECT_TRUE(access("Bearer scrape-token-of-the-monitoring").ok());
+  EXPECT_TRUE(access("bearer scrape-token-of-the-monitoring").ok());
+  EXPECT_TRUE(access("Bearer " + stack_.token_for("root", "root-password")).ok());
+}
+
+TEST_F(MetricsAccessTest, EverythingElseIsRefusedWhenConfigured) {
+  deps_.settings.metrics_token = "scrape-token-of-the-monitoring";
+  for (const std::string& header :
+       {std::string(), std::string("Bearer scrape-token-of-the-monitorin"),
+        std::string("Bearer scrape-token-of-the-monitoringg"), std::string("Bearer "),
+        std::string("Basic c2NyYXBlOg=="), std::string("scrape-token-of-the-monitoring")}) {
+    Status s = access(header);
+    ASSERT_FALSE(s.ok()) << header;
+    EXPECT_EQ(s.error().kind, ErrorKind::kUnauthenticated) << header;
+  }
+  Status user = access("Bearer " + stack_.token_for("alice", "alice-password"));
+  ASSERT_FALSE(user.ok());
+  EXPECT_EQ(user.error().kind, ErrorKind::kForbidden);
 }
 
 TEST(BaseUrlTest, PublicBaseUrlWins) {
