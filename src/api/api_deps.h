@@ -18,6 +18,7 @@ struct ApiSettings {
   JobParseOptions job;          // validation limits and default provider
   std::string public_base_url;  // PUBLIC_BASE_URL; empty: from the request's Host header
   bool metrics_enabled = true;  // METRICS_ENABLED
+  std::string metrics_token;    // METRICS_TOKEN; empty: /metrics needs no credentials
   std::string docs_dir;         // where the Swagger UI files are (build time copy)
 };
 

@@ -1,19 +1,47 @@
 #include "api/handler_support.h"
 
 #include <ctime>
+#include <optional>
+
+#include "auth/secret_compare.h"
 
 namespace polyvox {
 
-Result<User> require_user(const HttpRequest& request, ApiDeps& deps) {
+namespace {
+
+Error not_authenticated() { return Error{ErrorKind::kUnauthenticated, "Not authenticated", ""}; }
+
+// The token of an "Authorization: Bearer <token>" header (scheme in any case), or nullopt.
+std::optional<std::string> bearer_token(const HttpRequest& request) {
   const std::string_view header = request.header("authorization");
   constexpr std::string_view kBearer = "bearer ";
-  if (header.size() <= kBearer.size()) {
-    return Error{ErrorKind::kUnauthenticated, "Not authenticated", ""};
-  }
+  if (header.size() <= kBearer.size()) return std::nullopt;
   std::string scheme(header.substr(0, kBearer.size()));
   for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (scheme != kBearer) return Error{ErrorKind::kUnauthenticated, "Not authenticated", ""};
-  return deps.auth->authenticate(std::string(header.substr(kBearer.size())));
+  if (scheme != kBearer) return std::nullopt;
+  return std::string(header.substr(kBearer.size()));
+}
+
+}  // namespace
+
+Result<User> require_user(const HttpRequest& request, ApiDeps& deps) {
+  const auto token = bearer_token(request);
+  if (!token) return not_authenticated();
+  return deps.auth->authenticate(*token);
+}
+
+Status require_metrics_access(const HttpRequest& request, ApiDeps& deps) {
+  const std::string& expected = deps.settings.metrics_token;
+  if (expected.empty()) return Status::success();
+  const auto token = bearer_token(request);
+  if (!token) return not_authenticated();
+  if (secrets_equal(*token, expected)) return Status::success();
+  auto user = deps.auth->authenticate(*token);
+  if (!user) return user.take_error();
+  if (!user->admin) {
+    return Error{ErrorKind::kForbidden, "/metrics needs METRICS_TOKEN or an admin's token", ""};
+  }
+  return Status::success();
 }
 
 Result<JobRecord> job_for(const std::string& id, const User& user, bool with_blocks,
@@ -25,7 +53,7 @@ Result<JobRecord> job_for(const std::string& id, const User& user, bool with_blo
     }
     return job.take_error();
   }
-  if (job->owner != user.name && !user.admin) {
+  if (job->owner != user.id && !user.admin) {
     return Error{ErrorKind::kForbidden, "You do not have access to this job", ""};
   }
   return job;

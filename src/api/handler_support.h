@@ -13,7 +13,13 @@ namespace polyvox {
 // The user behind the request's bearer token; kUnauthenticated without a valid one.
 Result<User> require_user(const HttpRequest& request, ApiDeps& deps);
 
-// The job if `user` may see it (its owner, or an admin): kNotFound / kForbidden otherwise.
+// OK when the request may read /metrics: always when METRICS_TOKEN is unset; else with that
+// token as its bearer token (compared in constant time) or an admin's JWT. kUnauthenticated
+// without either, kForbidden for another user's JWT.
+Status require_metrics_access(const HttpRequest& request, ApiDeps& deps);
+
+// The job if `user` may see it (its owner, by user id, or an admin): kNotFound / kForbidden
+// otherwise.
 Result<JobRecord> job_for(const std::string& id, const User& user, bool with_blocks, ApiDeps& deps);
 
 // Absolute base URL for links in responses: PUBLIC_BASE_URL, else from the Host header.

@@ -29,7 +29,8 @@ void write_summary(JsonWriter& out, const JobRecord& job, const std::string& bas
       .member("status", job_status_name(job.status))
       .member("progress", progress(job))
       .member("project_id", job.project_id)
-      .member("owner", job.owner);
+      .member("owner", job.owner_name)
+      .member("owner_id", job.owner);
   out.key("result_url");
   if (job.status == JobStatus::kCompleted) {
     out.value(base + "/result/" + job.id + "/audio");
@@ -59,7 +60,7 @@ HttpResponse submit(HttpRequest& request, ApiDeps& deps) {
   }
   auto spec = parse_job(request.body, deps.settings.job, *deps.providers);
   if (!spec) return error_response(spec.error());
-  NewJob job{new_uuid4(), user->name, std::move(spec.value())};
+  NewJob job{new_uuid4(), user->id, std::move(spec.value()), user->name};
   const std::size_t blocks = job.spec.blocks.size();
   auto created = deps.jobs->create_job(job);
   if (!created) {
@@ -155,6 +156,18 @@ std::optional<std::size_t> bounded_number(const std::optional<std::string>& text
   return v > max ? std::nullopt : std::optional<std::size_t>(v);
 }
 
+// The user id whose jobs or usage `user` asks for: their own; for an admin, "" (everyone's)
+// without ?owner=, else the id of the user now called that, or the value itself taken as an id
+// (a removed user's owner_id) when nobody is.
+Result<std::string> owner_filter(const HttpRequest& request, const User& user, ApiDeps& deps) {
+  if (!user.admin) return user.id;
+  const std::string owner = request.query_param("owner").value_or("");
+  if (owner.empty()) return owner;
+  auto named = deps.users->find_user(owner);
+  if (!named) return named.take_error();
+  return named->has_value() ? (*named)->id : owner;
+}
+
 // GET /jobs?limit=&offset=[&owner=]
 HttpResponse list(HttpRequest& request, ApiDeps& deps) {
   auto user = require_user(request, deps);
@@ -165,9 +178,9 @@ HttpResponse list(HttpRequest& request, ApiDeps& deps) {
   }
   auto offset = bounded_number(request.query_param("offset"), 0, 100'000'000);
   if (!offset) return error_response(400, "VALIDATION_ERROR", "must be an integer >= 0", "offset");
-  std::string owner = user->name;
-  if (user->admin) owner = request.query_param("owner").value_or("");
-  auto page = deps.jobs->list_jobs(owner, *offset, *limit);
+  auto owner = owner_filter(request, *user, deps);
+  if (!owner) return error_response(owner.error());
+  auto page = deps.jobs->list_jobs(*owner, *offset, *limit);
   if (!page) return error_response(page.error());
   const std::string base = base_url(request, deps);
   JsonWriter out;
@@ -189,13 +202,14 @@ HttpResponse list(HttpRequest& request, ApiDeps& deps) {
 HttpResponse usage(HttpRequest& request, ApiDeps& deps) {
   auto user = require_user(request, deps);
   if (!user) return error_response(user.error());
-  const std::string owner = user->admin ? request.query_param("owner").value_or("") : user->name;
-  auto rows = deps.jobs->usage(owner);
+  auto owner = owner_filter(request, *user, deps);
+  if (!owner) return error_response(owner.error());
+  auto rows = deps.jobs->usage(*owner);
   if (!rows) return error_response(rows.error());
   JsonWriter out;
   out.begin_object().key("users").begin_array();
   for (const auto& row : *rows) {
-    out.begin_object().member("user", row.owner);
+    out.begin_object().member("user", row.owner_name).member("user_id", row.owner);
     out.key("providers").raw(usage_to_json(row.providers));
     out.end_object();
   }

@@ -25,9 +25,12 @@ HttpResponse ready(HttpRequest&, ApiDeps& deps) {
   return res;
 }
 
-HttpResponse metrics(HttpRequest&, ApiDeps& deps) {
+HttpResponse metrics(HttpRequest& request, ApiDeps& deps) {
   if (!deps.settings.metrics_enabled) {
     return error_response(404, "NOT_FOUND", "metrics are disabled (METRICS_ENABLED=false)");
+  }
+  if (Status allowed = require_metrics_access(request, deps); !allowed) {
+    return error_response(allowed.error());
   }
   HttpResponse res;
   res.body = deps.metrics->render();

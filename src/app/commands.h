@@ -25,8 +25,9 @@ int run_serve(const Config& config);
 // A worker node (distributed mode, REDIS_URL set): claims and runs tasks until SIGTERM/SIGINT.
 int run_worker(const Config& config);
 
-// User administration: `users add NAME [--password P] [--admin]` (no --password: read from
-// stdin), `users list`, `users passwd NAME [--password P]`, `users remove NAME`.
+// User administration: `users add NAME [--password P] [--admin]` (no --password: the first line
+// of stdin, or typed twice without echo on a terminal), `users list` (name, role, id), `users
+// passwd NAME [--password P]` (the user's tokens stop working), `users remove NAME`.
 struct UsersArgs {
   std::string action;  // add, list, passwd, remove
   std::string name;

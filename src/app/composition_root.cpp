@@ -30,12 +30,7 @@ namespace fs = std::filesystem;
 Result<std::unique_ptr<Foundation>> open_foundation(const Config& config) {
   auto f = std::make_unique<Foundation>();
   f->config = config;
-  std::error_code ec;
-  fs::create_directories(config.service.data_dir, ec);
-  if (ec) {
-    return invalid_input("POLYVOX_DATA_DIR",
-                         "cannot create " + config.service.data_dir + ": " + ec.message());
-  }
+  if (Status s = ensure_private_data_dir(config.service.data_dir); !s) return s.error();
   auto backend = open_backend(config, f->clock, /*serving=*/true);
   if (!backend) return backend.take_error();
   f->backend = std::move(backend.value());
@@ -154,6 +149,7 @@ Result<std::unique_ptr<ServeProcess>> ServeProcess::build(const Config& config) 
   p.deps.settings.job = config.job;
   p.deps.settings.public_base_url = service.public_base_url;
   p.deps.settings.metrics_enabled = service.metrics_enabled;
+  p.deps.settings.metrics_token = service.metrics_token;
   p.deps.jobs = f.backend.jobs;
   p.deps.users = f.backend.users;
   p.deps.auth = &p.auth;

@@ -156,6 +156,7 @@ Config load_config(const Environment& env) {
   while (!s.public_base_url.empty() && s.public_base_url.back() == '/')
     s.public_base_url.pop_back();
   s.metrics_enabled = env.get_bool("METRICS_ENABLED", true);
+  s.metrics_token = env.get_or("METRICS_TOKEN", "");
   s.access_log = env.get_bool("ACCESS_LOG", false);
   s.worker.concurrency = static_cast<unsigned>(env.get_int("WORKER_CONCURRENCY", 4, 0, 1024));
   s.worker.audio_threads = static_cast<unsigned>(env.get_int("WORKER_AUDIO_THREADS", 0, 0, 1024));

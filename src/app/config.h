@@ -55,6 +55,7 @@ struct ServiceConfig {
   int64_t token_lifetime_s = 1800;            // ACCESS_TOKEN_EXPIRE_MINUTES * 60
   std::string public_base_url;                // PUBLIC_BASE_URL
   bool metrics_enabled = true;                // METRICS_ENABLED
+  std::string metrics_token;                  // METRICS_TOKEN; empty: /metrics is open
   bool access_log = false;                    // ACCESS_LOG: one log line per request
   WorkerOptions worker;                       // WORKER_CONCURRENCY, WORKER_AUDIO_THREADS,
                                               // TASK_MAX_RETRIES, TASK_RETRY_DELAY_SECONDS,

@@ -33,12 +33,16 @@ int main(int argc, char** argv) {
   users_cmd->require_subcommand(1);
   auto* users_add = users_cmd->add_subcommand("add", "Add a user");
   users_add->add_option("name", users.name, "User name")->required();
-  users_add->add_option("--password", users.password, "Password (default: read from stdin)");
+  users_add->add_option(
+      "--password", users.password,
+      "Password (default: read from stdin; typed twice without echo on a terminal)");
   users_add->add_flag("--admin", users.admin, "May see every job");
   auto* users_list = users_cmd->add_subcommand("list", "List users");
   auto* users_passwd = users_cmd->add_subcommand("passwd", "Change a user's password");
   users_passwd->add_option("name", users.name, "User name")->required();
-  users_passwd->add_option("--password", users.password, "Password (default: read from stdin)");
+  users_passwd->add_option(
+      "--password", users.password,
+      "Password (default: read from stdin; typed twice without echo on a terminal)");
   auto* users_remove = users_cmd->add_subcommand("remove", "Remove a user");
   users_remove->add_option("name", users.name, "User name")->required();
 

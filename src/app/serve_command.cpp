@@ -31,10 +31,12 @@ int run_serve(const Config& config) {
   if (!process) return fail("serve", process.error(), 2);
   ServeProcess& serve = **process;
   auto admin = serve.ensure_admin();
-  if (!admin)
-    return fail(
-        "serve",
-        Error{admin.error().kind, "cannot create the first user: " + admin.error().message, ""}, 1);
+  if (!admin) {
+    Error error = admin.take_error();
+    error.message = "cannot create the first user: " + error.message;
+    // A too short ADMIN_PASSWORD is configuration (2); Redis gone meanwhile is the state (1).
+    return fail("serve", error, error.kind == ErrorKind::kInvalidInput ? 2 : 1);
+  }
   if (!admin->empty()) show_generated_password(service, *admin);
   if (Status started = serve.start(); !started) {
     // A HOST that is no address is configuration (2); a port in use is the machine's state (1).

@@ -1,21 +1,70 @@
+#include <termios.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <iostream>
 
 #include "app/commands.h"
 #include "app/composition_root.h"
 #include "auth/password.h"
+#include "core/ids.h"
 
 namespace polyvox {
 namespace {
 
-// A password from stdin (first line), without echo on a terminal.
-std::string read_password() {
-  if (::isatty(STDIN_FILENO)) std::cerr << "Password: " << std::flush;
+// The terminal settings to put back when a signal ends the process while echo is off. Written
+// before echo is turned off and only read by the handler: the one piece of process-wide state
+// a terminal prompt needs (the handler cannot reach anything else).
+struct termios saved_terminal;
+
+extern "C" void restore_terminal_and_reraise(int signal) {
+  ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_terminal);
+  std::signal(signal, SIG_DFL);
+  std::raise(signal);
+}
+
+// Turns the terminal's echo off for its lifetime (and back on at SIGINT, SIGTERM, SIGHUP and
+// SIGQUIT, which then end the process as they would have).
+class EchoOff {
+ public:
+  EchoOff() {
+    if (::tcgetattr(STDIN_FILENO, &saved_terminal) != 0) return;
+    for (int s : kSignals) std::signal(s, restore_terminal_and_reraise);
+    struct termios quiet = saved_terminal;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    quiet.c_lflag |= ECHONL;  // the Enter still moves to the next line
+    active_ = ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == 0;
+  }
+  ~EchoOff() {
+    if (active_) ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_terminal);
+    for (int s : kSignals) std::signal(s, SIG_DFL);
+  }
+  EchoOff(const EchoOff&) = delete;
+  EchoOff& operator=(const EchoOff&) = delete;
+
+ private:
+  static constexpr int kSignals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+  bool active_ = false;
+};
+
+// One line of stdin without its line ending.
+std::string read_line() {
   std::string line;
   std::getline(std::cin, line);
   if (!line.empty() && line.back() == '\r') line.pop_back();
   return line;
+}
+
+// A new password: from a terminal, typed twice without echo (nullopt when the two differ);
+// from a pipe, its first line.
+std::optional<std::string> read_new_password() {
+  if (!::isatty(STDIN_FILENO)) return read_line();
+  EchoOff echo_off;
+  std::cerr << "Password: " << std::flush;
+  const std::string password = read_line();
+  std::cerr << "Again: " << std::flush;
+  if (read_line() != password) return std::nullopt;
+  return password;
 }
 
 bool valid_name(const std::string& name) {
@@ -45,7 +94,9 @@ int run_users(const UsersArgs& args, const Config& config) {
   if (args.action == "list") {
     auto list = users.list_users();
     if (!list) return fail(list.error().message, 1);
-    for (const auto& u : *list) std::cout << u.name << (u.admin ? "\tadmin" : "\tuser") << "\n";
+    for (const auto& u : *list) {
+      std::cout << u.name << (u.admin ? "\tadmin\t" : "\tuser\t") << u.id << "\n";
+    }
     return 0;
   }
   if (!valid_name(args.name)) {
@@ -57,12 +108,13 @@ int run_users(const UsersArgs& args, const Config& config) {
     std::cout << "removed " << args.name << "\n";
     return 0;
   }
-  const std::string password = args.password_given ? args.password : read_password();
-  if (password.size() < 8) return fail("the password must have at least 8 characters");
-  auto hash = hash_password(password);
+  const auto password = args.password_given ? std::optional(args.password) : read_new_password();
+  if (!password) return fail("the passwords do not match");
+  if (Status s = check_new_password(*password, "password"); !s) return fail(s.error().message);
+  auto hash = hash_password(*password);
   if (!hash) return fail(hash.error().message, 1);
   if (args.action == "add") {
-    Status s = users.add_user(User{args.name, *hash, args.admin, clock.now_ms()});
+    Status s = users.add_user(User{new_uuid4(), args.name, *hash, args.admin, clock.now_ms(), 0});
     if (!s) return fail(s.error().message, s.error().kind == ErrorKind::kInvalidInput ? 2 : 1);
     std::cout << "added " << args.name << (args.admin ? " (admin)" : "") << "\n";
     return 0;
@@ -70,7 +122,7 @@ int run_users(const UsersArgs& args, const Config& config) {
   if (args.action == "passwd") {
     Status s = users.set_password_hash(args.name, *hash);
     if (!s) return fail(s.error().message, s.error().kind == ErrorKind::kNotFound ? 2 : 1);
-    std::cout << "password changed for " << args.name << "\n";
+    std::cout << "password changed for " << args.name << " (their tokens no longer work)\n";
     return 0;
   }
   return fail("unknown action '" + args.action + "'");

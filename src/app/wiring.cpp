@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "app/registrations.h"
+#include "auth/signing_key.h"
 #include "core/ids.h"
 #include "jobs/redis/leader_lease.h"
 #include "jobs/redis/redis_job_store.h"
@@ -141,8 +142,7 @@ class DataDirLock {
 
 Result<Backend> open_backend(const Config& config, const Clock& clock, bool serving) {
   if (!config.service.redis_url.empty()) return open_redis_backend(config, clock);
-  std::error_code ec;
-  std::filesystem::create_directories(config.service.data_dir, ec);
+  if (Status s = ensure_private_data_dir(config.service.data_dir); !s) return s.error();
   std::shared_ptr<DataDirLock> lock;
   if (serving) {
     auto acquired = DataDirLock::acquire(config.service.data_dir);

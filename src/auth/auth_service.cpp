@@ -38,7 +38,9 @@ Result<IssuedToken> AuthService::login(const std::string& username, const std::s
     return unauthenticated("Incorrect username or password");
   }
   throttle_.record_success(username, client_address);
-  auto token = signer_.issue(username, clock_.now_ms() / 1000, options_.token_lifetime_s);
+  const User& known = **user;
+  auto token = signer_.issue(known.id, known.token_version, clock_.now_ms() / 1000,
+                             options_.token_lifetime_s);
   if (!token) return token.take_error();
   return IssuedToken{std::move(token.value()), options_.token_lifetime_s};
 }
@@ -64,9 +66,13 @@ Result<User> AuthService::authenticate(const std::string& token) {
   if (claims->expires_at <= now_s) {
     return unauthenticated("Could not validate credentials: invalid token: expired");
   }
-  auto user = users_.find_user(claims->subject);
+  // By id: a user removed and added again under the same name is someone else.
+  auto user = users_.find_user_by_id(claims->user_id);
   if (!user) return user.take_error();
   if (!user->has_value()) return unauthenticated("Could not validate credentials: unknown user");
+  if ((*user)->token_version != claims->token_version) {
+    return unauthenticated("Could not validate credentials: token revoked (password changed)");
+  }
   return std::move(**user);
 }
 
@@ -75,10 +81,13 @@ Result<std::string> AuthService::bootstrap_admin(const std::string& username,
   auto existing = users_.list_users();
   if (!existing) return existing.take_error();
   if (!existing->empty()) return std::string();
+  if (!password.empty()) {
+    if (Status s = check_new_password(password, "ADMIN_PASSWORD"); !s) return s.error();
+  }
   const std::string chosen = password.empty() ? random_hex(12) : password;
   auto hash = hash_password(chosen, options_.hash_cost);
   if (!hash) return hash.take_error();
-  User admin{username, *hash, true, clock_.now_ms()};
+  User admin{new_uuid4(), username, *hash, true, clock_.now_ms(), 0};
   if (Status s = users_.add_user(admin); !s) {
     // Another node starting at the same moment created it first: that is fine.
     if (s.error().kind == ErrorKind::kInvalidInput) return std::string();

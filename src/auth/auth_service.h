@@ -1,7 +1,9 @@
 // Logging in and recognizing callers: passwords against the UserStore, throttled; bearer tokens
-// verified (algorithm pinned, signature, expiry) and checked against the user's existence on
-// every request, so a removed user's tokens stop working (at once, or within a second when the
-// user was removed by another process: UserStore::find_user).
+// verified (algorithm pinned, signature, expiry) and checked against the user on every request:
+// the user their id names must exist and be at the token's version, so that a removed user's
+// tokens, and every token issued before a password change, stop working (at once, or within a
+// second when the change was made by another process: UserStore::find_user_by_id). A user added
+// again under a removed user's name has a new id: the old tokens do not name it.
 #pragma once
 
 #include <cstdint>
@@ -38,12 +40,14 @@ class AuthService {
   Result<IssuedToken> login(const std::string& username, const std::string& password,
                             const std::string& client_address);
 
-  // The user a bearer token speaks for; kUnauthenticated when the token is invalid, expired or
-  // names a user that no longer exists. Thread-safe.
+  // The user a bearer token speaks for; kUnauthenticated when the token is invalid, expired,
+  // names a user id that no longer exists, or carries an older token version than the user's
+  // (the password changed since). Thread-safe.
   Result<User> authenticate(const std::string& token);
 
   // Creates the first administrator when there is no user at all. With an empty `password` a
-  // random one is generated. Returns the password that was set, or "" when users existed.
+  // random one is generated; a given one shorter than kMinPasswordLength is kInvalidInput naming
+  // ADMIN_PASSWORD. Returns the password that was set, or "" when users existed.
   Result<std::string> bootstrap_admin(const std::string& username, const std::string& password);
 
  private:

@@ -14,6 +14,14 @@ void ensure_sodium() {
 
 }  // namespace
 
+Status check_new_password(const std::string& password, const std::string& field) {
+  if (password.size() < kMinPasswordLength) {
+    return invalid_input(field, "the password must have at least " +
+                                    std::to_string(kMinPasswordLength) + " characters");
+  }
+  return Status::success();
+}
+
 Result<std::string> hash_password(const std::string& password, const PasswordHashCost& cost) {
   ensure_sodium();
   char out[crypto_pwhash_STRBYTES];

@@ -1,5 +1,11 @@
 // The UserStore seam: who may log in. Implementations: sqlite (jobs/sqlite/, embedded mode) and
 // redis (jobs/redis/, distributed mode). Every method is thread-safe.
+//
+// A user is known by a stable id (a UUID given when it is added, never reused): jobs, usage and
+// every credential (tokens now, API keys and sessions later) point to the id, not the name. A
+// removed user's id is gone for good, so a user added again under the same name is someone new:
+// the old one's tokens and jobs do not come back. `token_version` grows with each password
+// change; a token carries the version it was issued at and stops being valid when it differs.
 #pragma once
 
 #include <cstdint>
@@ -12,10 +18,12 @@
 namespace polyvox {
 
 struct User {
-  std::string name;
+  std::string id;             // UUID v4, stable for the user's lifetime, never reused
+  std::string name;           // unique among the users that exist now
   std::string password_hash;  // argon2id, libsodium's encoded form
   bool admin = false;
   int64_t created_at_ms = 0;
+  int64_t token_version = 0;  // bumped by every password change
 };
 
 class UserStore {
@@ -27,13 +35,20 @@ class UserStore {
   // read cache).
   virtual Result<std::optional<User>> find_user(const std::string& name) = 0;
 
-  // Adds a user. kInvalidInput if the name is taken.
+  // The user whose id is `id`, or nullopt; seen as find_user() sees changes.
+  virtual Result<std::optional<User>> find_user_by_id(const std::string& id) = 0;
+
+  // Adds a user with its fields as given (token_version included). kInvalidInput if the name
+  // or the id is taken.
+  // REQUIRES: user.id is a fresh UUID (new_uuid4()).
   virtual Status add_user(const User& user) = 0;
 
-  // Replaces the password hash. kNotFound if unknown.
+  // Replaces the password hash and increments the user's token_version in one step, so that
+  // every token issued before stops working. kNotFound if unknown.
   virtual Status set_password_hash(const std::string& name, const std::string& hash) = 0;
 
-  // Removes the user (their jobs stay). kNotFound if unknown.
+  // Removes the user; their id is never given to anyone again (their jobs and usage stay, under
+  // that id). kNotFound if unknown.
   virtual Status remove_user(const std::string& name) = 0;
 
   // Every user, by name.

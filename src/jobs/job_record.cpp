@@ -37,6 +37,7 @@ JobRecord queued_record(const NewJob& job, int64_t now_ms) {
   JobRecord record;
   record.id = job.id;
   record.owner = job.owner;
+  record.owner_name = job.owner_name;
   record.project_id = job.spec.project_id;
   record.output_format = job.spec.output_format;
   record.status = JobStatus::kQueued;

@@ -58,8 +58,9 @@ struct AssemblyOutcome {
 };
 
 struct JobRecord {
-  std::string id;     // UUID v4
-  std::string owner;  // user name
+  std::string id;          // UUID v4
+  std::string owner;       // the owner's user id (User::id)
+  std::string owner_name;  // the owner's user name when the job was submitted (display only)
   std::string project_id;
   OutputFormat output_format = OutputFormat::kMp3;
   JobStatus status = JobStatus::kQueued;

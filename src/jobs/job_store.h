@@ -15,9 +15,10 @@
 namespace polyvox {
 
 struct NewJob {
-  std::string id;     // UUID v4 chosen by the caller
-  std::string owner;  // user name
-  JobSpec spec;       // validated
+  std::string id;          // UUID v4 chosen by the caller
+  std::string owner;       // the owner's user id (User::id): who may see the job
+  JobSpec spec;            // validated
+  std::string owner_name;  // the owner's user name when submitted, for display only
 };
 
 // The record of `job` as create_job stores it at `now_ms`: queued, nothing done, no blocks listed.
@@ -38,7 +39,8 @@ struct BlockWork {
 
 // Usage of one user, per provider, accumulated as blocks complete (kept when jobs are deleted).
 struct UserUsage {
-  std::string owner;
+  std::string owner;       // user id
+  std::string owner_name;  // the name the user's jobs were submitted under
   std::vector<ProviderUsage> providers;
 };
 
@@ -69,7 +71,8 @@ class JobStore {
   // block does not exist.
   virtual Result<BlockWork> get_block(const std::string& job_id, std::size_t index) = 0;
 
-  // Jobs of `owner` (every job when empty), newest first, `limit` of them after `offset`.
+  // Jobs of the user whose id is `owner` (every job when empty), newest first, `limit` of them
+  // after `offset`.
   virtual Result<JobPage> list_jobs(const std::string& owner, std::size_t offset,
                                     std::size_t limit) = 0;
 
@@ -88,7 +91,7 @@ class JobStore {
   virtual Result<std::vector<std::string>> finished_jobs_before(int64_t before_ms,
                                                                 std::size_t limit) = 0;
 
-  // Usage of `owner` (every user when empty), by user name.
+  // Usage of the user whose id is `owner` (every user when empty), by user name, then id.
   virtual Result<std::vector<UserUsage>> usage(const std::string& owner) = 0;
 
   // Figures for /metrics.

@@ -6,6 +6,8 @@ import hashlib
 import hmac
 import json
 import os
+import pty
+import select
 import subprocess
 import sys
 import tempfile
@@ -43,6 +45,46 @@ def tearDownModule():
     code = SERVER.stop()
     SERVER.close()
     assert code == 0, f"serve exited with {code} after SIGTERM"
+
+
+def user_id(name):
+    """The stable id of user `name` (`polyvox users list`: name, role, id)."""
+    for line in SERVER.users("list").stdout.splitlines():
+        fields = line.split("\t")
+        if fields[0] == name:
+            return fields[2]
+    raise AssertionError(f"no user {name}")
+
+
+def eventually_unauthenticated(token, path="/jobs"):
+    """The answer to `token` once the server saw a change another process made to the users
+    (its user cache keeps an entry for at most a second): polled for up to three."""
+    deadline = time.monotonic() + 3.0
+    res = SERVER.request("GET", path, token=token)
+    while res.status != 401 and time.monotonic() < deadline:
+        res = SERVER.request("GET", path, token=token)
+    return res
+
+
+def read_terminal_until(fd, marker, timeout=30):
+    """What a terminal's controller reads until `marker` (b"": whatever is there now)."""
+    seen = b""
+    deadline = time.monotonic() + timeout
+    while marker not in seen or not marker:
+        ready, _, _ = select.select([fd], [], [], 0 if not marker else
+                                    max(0.0, deadline - time.monotonic()))
+        if not ready:
+            if marker:
+                raise AssertionError(f"no {marker!r} on the terminal: {seen!r}")
+            return seen
+        try:
+            chunk = os.read(fd, 1024)
+        except OSError:  # the other side is closed
+            return seen
+        if not chunk:
+            return seen
+        seen += chunk
+    return seen
 
 
 def b64url(data):
@@ -195,25 +237,33 @@ class AuthTest(unittest.TestCase):
     def test_expired_token(self):
         now = int(time.time())
         self.assert_unauthenticated(SERVER.request("GET", "/jobs", token=forge(
-            {"sub": "admin", "iat": now - 7200, "exp": now - 3600})))
+            {"sub": user_id("admin"), "ver": 0, "iat": now - 7200, "exp": now - 3600})))
 
     def test_forged_token_is_accepted_only_when_valid(self):
         # The forging helper itself is right: a fresh valid token works...
         now = int(time.time())
-        valid = forge({"sub": "admin", "iat": now, "exp": now + 600})
+        admin = user_id("admin")
+        valid = forge({"sub": admin, "ver": 0, "iat": now, "exp": now + 600})
         self.assertEqual(SERVER.request("GET", "/jobs", token=valid).status, 200)
         # ...and every deviation is refused.
         head, body, signature = valid.split(".")
-        tampered_body = b64url(json.dumps({"sub": "root", "iat": now, "exp": now + 600}).encode())
+        tampered_body = b64url(json.dumps({"sub": admin, "ver": 1, "iat": now,
+                                           "exp": now + 600}).encode())
         self.assert_unauthenticated(SERVER.request("GET", "/jobs",
                                                    token=f"{head}.{tampered_body}.{signature}"))
         self.assert_unauthenticated(SERVER.request("GET", "/jobs", token=f"{head}.{body}.AAAA"))
         self.assert_unauthenticated(SERVER.request("GET", "/jobs", token=forge(
-            {"sub": "admin", "exp": now + 600}, alg="none")))
+            {"sub": admin, "ver": 0, "exp": now + 600}, alg="none")))
         self.assert_unauthenticated(SERVER.request("GET", "/jobs", token=forge(
-            {"sub": "admin", "exp": now + 600}, alg="HS512")))
+            {"sub": admin, "ver": 0, "exp": now + 600}, alg="HS512")))
         self.assert_unauthenticated(SERVER.request("GET", "/jobs", token=forge(
-            {"sub": "admin", "exp": now + 600}, key=b"another-key-0123456789abcdef-0123")))
+            {"sub": admin, "ver": 0, "exp": now + 600},
+            key=b"another-key-0123456789abcdef-0123")))
+        # Tokens naming the user by name (before token versions) and other versions are refused.
+        self.assert_unauthenticated(SERVER.request("GET", "/jobs", token=forge(
+            {"sub": "admin", "iat": now, "exp": now + 600})))
+        self.assert_unauthenticated(SERVER.request("GET", "/jobs", token=forge(
+            {"sub": admin, "ver": 1, "iat": now, "exp": now + 600})))
         self.assert_unauthenticated(SERVER.request("GET", "/jobs", token="not.a.token"))
 
     def test_token_of_removed_user(self):
@@ -222,11 +272,36 @@ class AuthTest(unittest.TestCase):
         self.assertEqual(SERVER.request("GET", "/jobs", token=token).status, 200)
         self.assertEqual(SERVER.users("remove", "carol").returncode, 0)
         # Removed by another process: the server's user cache sees it within a second.
-        deadline = time.monotonic() + 3.0
-        res = SERVER.request("GET", "/jobs", token=token)
-        while res.status == 200 and time.monotonic() < deadline:
-            res = SERVER.request("GET", "/jobs", token=token)
-        self.assert_unauthenticated(res)
+        self.assert_unauthenticated(eventually_unauthenticated(token))
+
+    def test_password_change_revokes_the_tokens_issued_before(self):
+        self.assertEqual(SERVER.users("add", "frank", "--password", "frank-password").returncode, 0)
+        token = SERVER.login("frank", "frank-password")
+        self.assertEqual(SERVER.request("GET", "/jobs", token=token).status, 200)
+        passwd = SERVER.users("passwd", "frank", "--password", "frank-new-password")
+        self.assertEqual(passwd.returncode, 0, passwd.stderr)
+        self.assert_unauthenticated(eventually_unauthenticated(token))
+        fresh = SERVER.login("frank", "frank-new-password")
+        self.assertEqual(SERVER.request("GET", "/jobs", token=fresh).status, 200)
+
+    def test_user_added_again_gets_neither_the_old_tokens_nor_the_old_jobs(self):
+        SERVER.users("add", "gina", "--password", "gina-password")
+        old_token = SERVER.login("gina", "gina-password")
+        job_id = SERVER.submit(old_token, {"blocks": [{"text": "The first Gina's job."}]})
+        self.assertEqual(SERVER.users("remove", "gina").returncode, 0)
+        self.assertEqual(SERVER.users("add", "gina", "--password", "gina-password").returncode, 0)
+        self.assert_unauthenticated(eventually_unauthenticated(old_token))
+        new_token = SERVER.login("gina", "gina-password")
+        res = SERVER.request("GET", f"/status/{job_id}", token=new_token)
+        self.assertEqual((res.status, res.error_code()), (403, "UNAUTHORIZED_ACCESS"))
+        self.assertEqual(SERVER.request("GET", "/jobs", token=new_token).json()["total"], 0)
+        # Admins still see the job, under the name it was submitted with and the old id.
+        job = SERVER.request("GET", f"/status/{job_id}", token=TOKEN).json()
+        self.assertEqual(job["owner"], "gina")
+        self.assertNotEqual(job["owner_id"], user_id("gina"))
+        listed = SERVER.request("GET", f"/jobs?owner={job['owner_id']}", token=TOKEN).json()
+        self.assertEqual([j["job_id"] for j in listed["jobs"]], [job_id])
+        self.assertEqual(SERVER.request("GET", "/jobs?owner=gina", token=TOKEN).json()["total"], 0)
 
     def test_failed_logins_are_throttled(self):
         SERVER.users("add", "dave", "--password", "dave-password")
@@ -241,6 +316,26 @@ class AuthTest(unittest.TestCase):
         self.assertEqual(limited.status, 429)
         self.assertEqual(limited.error_code(), "RATE_LIMITED")
         self.assertGreaterEqual(int(limited.headers["retry-after"]), 1)
+
+    def test_users_cli_reads_a_password_typed_on_a_terminal_without_echo(self):
+        controller, terminal = pty.openpty()
+        try:
+            proc = subprocess.Popen([BINARY, "users", "add", "hidden"], env=SERVER.env,
+                                    cwd=SERVER.data_dir, stdin=terminal, stdout=subprocess.PIPE,
+                                    stderr=terminal, text=True)
+            seen = read_terminal_until(controller, b"Password: ")
+            os.write(controller, b"typed-secret-1\n")
+            seen += read_terminal_until(controller, b"Again: ")
+            os.write(controller, b"typed-secret-1\n")
+            out, _ = proc.communicate(timeout=60)
+            seen += read_terminal_until(controller, b"")
+        finally:
+            os.close(terminal)
+            os.close(controller)
+        self.assertEqual(proc.returncode, 0, seen)
+        self.assertIn("added hidden", out)
+        self.assertNotIn(b"typed-secret", seen)  # the terminal echoed nothing of it
+        SERVER.login("hidden", "typed-secret-1")
 
     def test_users_cli(self):
         result = SERVER.users("add", "erin", stdin="erin-password\n")
@@ -343,7 +438,49 @@ class ValidationTest(unittest.TestCase):
         self.assertIn("POST", res.headers["allow"])
 
 
+class MetricsTokenTest(unittest.TestCase):
+    def test_metrics_need_the_token_or_an_admins_jwt_when_metrics_token_is_set(self):
+        with tempfile.TemporaryDirectory() as data_dir:
+            guarded = Server(BINARY, data_dir=data_dir, METRICS_TOKEN="scrape-token-0123456789",
+                             WORKER_CONCURRENCY="0").start()
+            try:
+                self.assertEqual(guarded.request("GET", "/metrics").status, 401)
+                self.assertEqual(guarded.request("GET", "/metrics",
+                                                 token="scrape-token-012345678").status, 401)
+                scraped = guarded.request("GET", "/metrics", token="scrape-token-0123456789")
+                self.assertEqual(scraped.status, 200)
+                self.assertIn("polyvox_http_requests_total", scraped.body.decode())
+                admin = guarded.login()
+                self.assertEqual(guarded.request("GET", "/metrics", token=admin).status, 200)
+                guarded.users("add", "ivan", "--password", "ivan-password")
+                user = guarded.login("ivan", "ivan-password")
+                self.assertEqual(guarded.request("GET", "/metrics", token=user).status, 403)
+            finally:
+                guarded.stop()
+
+
 class StartupTest(unittest.TestCase):
+    def test_short_admin_password_is_refused_and_the_data_directory_is_private(self):
+        with tempfile.TemporaryDirectory() as parent:
+            data_dir = os.path.join(parent, "var")
+            env = dict(SERVER.env, PORT="0", POLYVOX_DATA_DIR=data_dir, ADMIN_PASSWORD="short")
+            env.pop("SECRET_KEY")
+            first = subprocess.run([BINARY, "serve"], env=env, cwd=parent, capture_output=True,
+                                   text=True, timeout=60)
+            self.assertEqual(first.returncode, 2, first.stderr)
+            self.assertIn("ADMIN_PASSWORD", first.stderr)
+            self.assertIn("at least 8 characters", first.stderr)
+            self.assertEqual(os.stat(data_dir).st_mode & 0o777, 0o700)
+            key_file = os.path.join(data_dir, "secret_key")
+            self.assertEqual(os.stat(key_file).st_mode & 0o777, 0o600)
+            # A key file others may read is refused, naming the file.
+            os.chmod(key_file, 0o644)
+            env["ADMIN_PASSWORD"] = ADMIN_PASSWORD
+            second = subprocess.run([BINARY, "serve"], env=env, cwd=parent, capture_output=True,
+                                    text=True, timeout=60)
+            self.assertEqual(second.returncode, 2, second.stderr)
+            self.assertIn(f"chmod 600 {key_file}", second.stderr)
+
     def test_a_second_server_on_a_port_in_use_exits_1_naming_it(self):
         # No SO_REUSEPORT: the second server cannot share the port (and split the clients).
         with tempfile.TemporaryDirectory() as data_dir:

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Distributed mode end to end: a real redis-server (AOF) on a free loopback port, two API nodes
 (`polyvox serve` with REDIS_URL) and two worker nodes (`polyvox worker`) sharing a data
-directory. A token from one node works on the other, jobs submitted anywhere complete once, and
-while Redis is down the API answers 503 with Retry-After and the workers wait, then resume."""
+directory. A token from one node works on the other (until a password change or removal made
+anywhere), jobs submitted anywhere complete once, and while Redis is down the API answers 503
+with Retry-After and the workers wait, then resume."""
 import os
 import sys
 import threading
@@ -50,6 +51,25 @@ class DistributedModeTest(unittest.TestCase):
         self.assertEqual({j["job_id"] for j in listed["jobs"]}, set(ids))
         ready = self.api_a.request("GET", "/ready")
         self.assertEqual(ready.status, 200, ready)
+
+    def test_password_change_and_removal_revoke_tokens_on_every_node(self):
+        self.assertEqual(self.api_a.users("add", "lena", "--password", "lena-password").returncode,
+                         0)
+        token = self.api_a.login("lena", "lena-password")
+        job_id = self.api_a.submit(token, job(1))
+        self.assertEqual(self.api_b.request("GET", "/jobs", token=token).status, 200)
+        self.api_b.users("passwd", "lena", "--password", "lena-password-2")
+        self.assertEqual(self.api_b.request("GET", "/jobs", token=token).status, 401)
+        self.assertEqual(self.api_a.request("GET", "/jobs", token=token).status, 401)
+        current = self.api_b.login("lena", "lena-password-2")
+        self.assertEqual(self.api_a.request("GET", f"/status/{job_id}", token=current).status, 200)
+        # Removed and added again under the same name: someone new, without the old jobs.
+        self.api_a.users("remove", "lena")
+        self.api_a.users("add", "lena", "--password", "lena-password-3")
+        self.assertEqual(self.api_b.request("GET", "/jobs", token=current).status, 401)
+        again = self.api_b.login("lena", "lena-password-3")
+        self.assertEqual(self.api_a.request("GET", f"/status/{job_id}", token=again).status, 403)
+        self.assertEqual(self.api_a.request("GET", "/jobs", token=again).json()["total"], 0)
 
     def test_redis_down_is_503_then_everything_resumes(self):
         token = self.api_a.login()

@@ -2,6 +2,7 @@
 #include "jobs/redis/redis_job_store.h"
 
 #include <algorithm>
+#include <tuple>
 
 #include "jobs/redis/redis_records.h"
 #include "jobs/redis/redis_scripts.h"
@@ -38,6 +39,7 @@ Result<JobRecord> RedisJobStore::create_job(const NewJob& job) {
                                 std::to_string(record.created_at_ms),
                                 record.id,
                                 record.owner,
+                                record.owner_name,
                                 record.project_id,
                                 output_format_name(record.output_format),
                                 std::to_string(record.blocks_total)};
@@ -128,11 +130,13 @@ Result<std::vector<UserUsage>> RedisJobStore::usage(const std::string& owner) {
   auto reply = pool_->eval(scripts::read_usage(), {keys_.prefix, owner});
   if (!reply) return reply.take_error();
   std::vector<UserUsage> users;
-  for (std::size_t i = 0; i + 1 < reply->elements.size(); i += 2) {
-    users.push_back({reply->elements[i].str, usage_from_fields(reply->elements[i + 1].as_map())});
+  const auto& rows = reply->elements;
+  for (std::size_t i = 0; i + 2 < rows.size(); i += 3) {
+    users.push_back({rows[i].str, rows[i + 1].str, usage_from_fields(rows[i + 2].as_map())});
   }
-  std::sort(users.begin(), users.end(),
-            [](const UserUsage& a, const UserUsage& b) { return a.owner < b.owner; });
+  std::sort(users.begin(), users.end(), [](const UserUsage& a, const UserUsage& b) {
+    return std::tie(a.owner_name, a.owner) < std::tie(b.owner_name, b.owner);
+  });
   return users;
 }
 

@@ -6,7 +6,8 @@
 // KEYS (P = the prefix, "polyvox:" by default; statuses are the integers of JobStatus and
 // BlockStatus; times are milliseconds on the store's Clock)
 //   P seq                    STRING  INCR counter: a job's sequence number ("newest first")
-//   P job:<id>               HASH    id seq owner project_id output_format status blocks_total
+//   P job:<id>               HASH    id seq owner (user id) owner_name project_id
+//                                    output_format status blocks_total
 //                                    blocks_done error assembly_enqueued (0/1, set once)
 //                                    assembly_attempt result_key manifest_json result_bytes
 //                                    created_at_ms updated_at_ms
@@ -36,15 +37,20 @@
 //                                    whose blocks are all done waits for no other job's block.
 //                                    An id whose task is no longer waiting is skipped.
 //   P jobs                   ZSET    job id -> seq (every job)
-//   P jobs:owner:<owner>     ZSET    job id -> seq (one owner's jobs)
+//   P jobs:owner:<owner>     ZSET    job id -> seq (the jobs of one owner, a user id)
 //   P jobs:finished          ZSET    job id -> updated_at_ms of finished jobs (for cleanup)
 //   P counters               HASH    jobs.<status> (jobs in each status now), blocks_done and
 //                                    blocks_failed (cumulative, for /metrics)
 //   P usage:<owner>          HASH    "<provider>|<counter>" -> total (calls, characters,
 //                                    cache_hits, failures, retries); kept when jobs are deleted
-//   P usage:owners           SET     owners with usage
-//   P user:<name>            HASH    name password_hash admin created_at_ms (RedisUserStore)
+//   P usage:owners           SET     owners (user ids) with usage
+//   P usage:names            HASH    owner (user id) -> the name its jobs were submitted under
+//   P user:<name>            HASH    id name password_hash admin created_at_ms token_version
+//                                    (RedisUserStore)
 //   P users                  ZSET    user names, score 0 (by name)
+//   P user_ids               HASH    user id -> name, of the users that exist
+//   P owners_migrated        STRING  set once data of before user ids is migrated
+//                                    (migrate_owners.lua)
 //   P throttle:<p|a|u>:...   HASH    failures first_failure_ms locked_until_ms, expiring by
 //                                    itself (RedisLoginThrottle)
 //   P leader:<name>          STRING  holder id, PX ttl (LeaderLease)
@@ -68,7 +74,8 @@
 //   complete_assembly  fenced: the job completed with its result
 //   release            gives a lease back (claim not counted, attempt kept)
 //   forget_consumers   deletes a stopping store's stream consumers that hold no entry
-//   add_user, set_password_hash, remove_user, list_users, record_login_failure,
+//   add_user, set_password_hash, remove_user, list_users, find_user_by_id,
+//   migrate_owners, record_login_failure,
 //   acquire_leadership, release_leadership  (redis_user_store.h, redis_login_throttle.h,
 //                      leader_lease.h)
 //

@@ -21,6 +21,8 @@ struct Keys {
     return job(id) + ":block:" + std::to_string(index);
   }
   std::string user(const std::string& name) const { return prefix + "user:" + name; }
+  std::string users() const { return prefix + "users"; }
+  std::string owners_migrated() const { return prefix + "owners_migrated"; }
   std::string throttle(const std::string& suffix) const { return prefix + "throttle:" + suffix; }
   std::string leader(const std::string& name) const { return prefix + "leader:" + name; }
 };

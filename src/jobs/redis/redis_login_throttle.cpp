@@ -17,9 +17,9 @@ std::string user_suffix(const std::string& user) { return "u:" + user; }
 }  // namespace
 
 int64_t RedisLoginThrottle::retry_after_s(const std::string& user, const std::string& address) {
+  // The user's own counter never makes anyone wait: only the addresses that failed do.
   std::vector<Command> reads;
-  for (const std::string& suffix :
-       {pair_suffix(user, address), address_suffix(address), user_suffix(user)}) {
+  for (const std::string& suffix : {pair_suffix(user, address), address_suffix(address)}) {
     reads.push_back({"HGET", keys_.throttle(suffix), "locked_until_ms"});
   }
   auto replies = pool_->pipeline(reads);
@@ -39,7 +39,7 @@ void RedisLoginThrottle::record_failure(const std::string& user, const std::stri
        std::to_string(policy_.first_lock_s * 1000), std::to_string(policy_.max_lock_s * 1000),
        pair_suffix(user, address), std::to_string(policy_.free_failures), address_suffix(address),
        std::to_string(policy_.free_address_failures), user_suffix(user),
-       std::to_string(policy_.free_user_failures)});
+       std::to_string(policy_.user_ceiling), std::to_string(policy_.max_user_delay_s * 1000)});
 }
 
 void RedisLoginThrottle::record_success(const std::string& user, const std::string& address) {

@@ -27,6 +27,7 @@ JobRecord job_from_fields(const Fields& fields) {
   JobRecord job;
   job.id = text_field(fields, "id");
   job.owner = text_field(fields, "owner");
+  job.owner_name = text_field(fields, "owner_name");
   job.project_id = text_field(fields, "project_id");
   job.output_format =
       parse_output_format(text_field(fields, "output_format")).value_or(OutputFormat::kMp3);
@@ -67,8 +68,12 @@ BlockRecord block_from_fields(std::size_t index, const Fields& fields) {
 }
 
 User user_from_fields(const Fields& fields) {
-  return User{text_field(fields, "name"), text_field(fields, "password_hash"),
-              int_field(fields, "admin") != 0, int_field(fields, "created_at_ms")};
+  return User{text_field(fields, "id"),
+              text_field(fields, "name"),
+              text_field(fields, "password_hash"),
+              int_field(fields, "admin") != 0,
+              int_field(fields, "created_at_ms"),
+              int_field(fields, "token_version")};
 }
 
 std::vector<ProviderUsage> usage_from_fields(const Fields& fields) {

@@ -41,6 +41,8 @@ enum class Prelude { kNone, kShared };
   X(set_password_hash, Prelude::kNone)                                \
   X(remove_user, Prelude::kNone)                                      \
   X(list_users, Prelude::kNone)                                       \
+  X(find_user_by_id, Prelude::kNone)                                  \
+  X(migrate_owners, Prelude::kNone)                                   \
   X(record_login_failure, Prelude::kNone)                             \
   X(acquire_leadership, Prelude::kNone)                               \
   X(release_leadership, Prelude::kNone)

@@ -1,5 +1,6 @@
 #include "jobs/redis/redis_user_store.h"
 
+#include "core/ids.h"
 #include "jobs/redis/redis_records.h"
 #include "jobs/redis/redis_scripts.h"
 
@@ -19,34 +20,79 @@ Status change_user(Pool& pool, const Script& script, const std::vector<std::stri
   return Status::success();
 }
 
+// A user hash as found, or nullopt for an empty or nil reply (no such user).
+std::optional<User> user_from_reply(const Value& reply) {
+  const Fields fields = reply.as_map();
+  if (fields.empty()) return std::nullopt;
+  return user_from_fields(fields);
+}
+
 }  // namespace
 
+Status RedisUserStore::ensure_migrated() {
+  if (migrated_.load(std::memory_order_acquire)) return Status::success();
+  std::lock_guard lock(migration_mutex_);
+  if (migrated_.load(std::memory_order_relaxed)) return Status::success();
+  auto done = pool_->run({"EXISTS", keys_.owners_migrated()});
+  if (!done) return done.take_error();
+  // A user added by an older node between the read of the names and the script is retried.
+  for (int attempt = 0; done->as_int() != 1 && attempt < 3; ++attempt) {
+    auto names = pool_->run({"ZRANGE", keys_.users(), "0", "-1"});
+    if (!names) return names.take_error();
+    std::vector<std::string> args{keys_.prefix};
+    for (const Value& name : names->elements) {
+      args.push_back(name.str);
+      args.push_back(new_uuid4());
+    }
+    auto migrated = pool_->eval(scripts::migrate_owners(), args);
+    if (!migrated) return migrated.take_error();
+    done = std::move(migrated);
+  }
+  if (done->as_int() != 1) {
+    return Error{ErrorKind::kUnavailable, "users keep being added without ids during migration",
+                 ""};
+  }
+  migrated_.store(true, std::memory_order_release);
+  return Status::success();
+}
+
 Result<std::optional<User>> RedisUserStore::find_user(const std::string& name) {
+  if (Status s = ensure_migrated(); !s) return s.error();
   auto reply = pool_->run({"HGETALL", keys_.user(name)});
   if (!reply) return reply.take_error();
-  const Fields fields = reply->as_map();
-  if (fields.empty()) return std::optional<User>();
-  return std::optional<User>(user_from_fields(fields));
+  return user_from_reply(*reply);
+}
+
+Result<std::optional<User>> RedisUserStore::find_user_by_id(const std::string& id) {
+  if (Status s = ensure_migrated(); !s) return s.error();
+  auto reply = pool_->eval(scripts::find_user_by_id(), {keys_.prefix, id});
+  if (!reply) return reply.take_error();
+  return user_from_reply(*reply);
 }
 
 Status RedisUserStore::add_user(const User& user) {
-  auto reply = pool_->eval(scripts::add_user(),
-                           {keys_.prefix, user.name, user.password_hash, user.admin ? "1" : "0",
-                            std::to_string(user.created_at_ms)});
+  if (Status s = ensure_migrated(); !s) return s;
+  auto reply =
+      pool_->eval(scripts::add_user(),
+                  {keys_.prefix, user.id, user.name, user.password_hash, user.admin ? "1" : "0",
+                   std::to_string(user.created_at_ms), std::to_string(user.token_version)});
   if (!reply) return reply.take_error();
   if (reply->as_int() != 1) return invalid_input("name", "user " + user.name + " exists");
   return Status::success();
 }
 
 Status RedisUserStore::set_password_hash(const std::string& name, const std::string& hash) {
+  if (Status s = ensure_migrated(); !s) return s;
   return change_user(*pool_, scripts::set_password_hash(), {keys_.prefix, name, hash}, name);
 }
 
 Status RedisUserStore::remove_user(const std::string& name) {
+  if (Status s = ensure_migrated(); !s) return s;
   return change_user(*pool_, scripts::remove_user(), {keys_.prefix, name}, name);
 }
 
 Result<std::vector<User>> RedisUserStore::list_users() {
+  if (Status s = ensure_migrated(); !s) return s.error();
   auto reply = pool_->eval(scripts::list_users(), {keys_.prefix});
   if (!reply) return reply.take_error();
   std::vector<User> users;

@@ -1,8 +1,15 @@
-// The distributed mode's UserStore: users in Redis (keys P user:<name> and P users, documented
-// in redis_job_store.h), so that a token from one API node is valid on every node.
+// The distributed mode's UserStore: users in Redis (keys P user:<name>, P users and P user_ids,
+// documented in redis_job_store.h), so that a token from one API node is valid on every node.
+//
+// Data written before users had ids (names as job owners) is migrated at the first operation of
+// each process, in one atomic script (migrate_owners.lua) that every later process finds done in
+// one round trip. API nodes call the user store first (the first administrator's check at start,
+// then every request's authentication), so no job is read by owner before it ran.
 #pragma once
 
+#include <atomic>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,14 +28,20 @@ class RedisUserStore final : public UserStore {
 
   // UserStore (contracts in auth/user_store.h); kUnavailable when Redis cannot be reached.
   Result<std::optional<User>> find_user(const std::string& name) override;
+  Result<std::optional<User>> find_user_by_id(const std::string& id) override;
   Status add_user(const User& user) override;
   Status set_password_hash(const std::string& name, const std::string& hash) override;
   Status remove_user(const std::string& name) override;
   Result<std::vector<User>> list_users() override;
 
  private:
+  // Runs migrate_owners.lua unless this store saw it done. Thread-safe.
+  Status ensure_migrated();
+
   std::shared_ptr<Pool> pool_;
   const Keys keys_;
+  std::mutex migration_mutex_;
+  std::atomic<bool> migrated_{false};
 };
 
 }  // namespace polyvox::redis

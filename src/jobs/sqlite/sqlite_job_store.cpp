@@ -25,7 +25,7 @@ constexpr std::size_t kJobCacheMaxBytes = 8 << 20;
 std::size_t approximate_bytes(const std::optional<JobRecord>& record) {
   if (!record) return 64;
   std::size_t bytes = sizeof(JobRecord) + record->id.size() + record->owner.size() +
-                      record->project_id.size() + record->error.size();
+                      record->owner_name.size() + record->project_id.size() + record->error.size();
   if (record->result) bytes += record->result->manifest_json.size() + 256;
   for (const BlockRecord& b : record->blocks) {
     bytes += sizeof(BlockRecord) + b.spec.text.size() + b.spec.provider.size() +
@@ -68,10 +68,12 @@ Result<JobRecord> SqliteJobStore::create_job(const NewJob& job) {
   return db_->write([&](Connection& db) -> Result<JobRecord> {
     const JobRecord record = queued_record(job, clock_.now_ms());
     auto s = db.run(
-        "INSERT INTO jobs (id, owner, project_id, output_format, status, blocks_total, "
-        "created_at_ms, updated_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
-        record.id, record.owner, record.project_id, output_format_name(record.output_format),
-        code(record.status), record.blocks_total, record.created_at_ms, record.updated_at_ms);
+        "INSERT INTO jobs (id, owner, owner_name, project_id, output_format, status, "
+        "blocks_total, created_at_ms, updated_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (id) DO NOTHING",
+        record.id, record.owner, record.owner_name, record.project_id,
+        output_format_name(record.output_format), code(record.status), record.blocks_total,
+        record.created_at_ms, record.updated_at_ms);
     if (!s) return s.error();
     if (db.changes() == 0) return invalid_input("job_id", "a job with id " + job.id + " exists");
     const int64_t seq = db.last_insert_rowid();
@@ -177,21 +179,23 @@ Result<std::vector<UserUsage>> SqliteJobStore::usage(const std::string& owner) {
   return db_->read([&](Connection& db) -> Result<std::vector<UserUsage>> {
     std::vector<UserUsage> users;
     auto collect = [&](const Statement& row) {
-      const std::string name = row.text(0);
-      if (users.empty() || users.back().owner != name) users.push_back({name, {}});
+      const std::string id = row.text(0);
+      if (users.empty() || users.back().owner != id) users.push_back({id, row.text(1), {}});
       ProviderUsage u;
-      u.provider = row.text(1);
-      u.calls = static_cast<uint64_t>(row.int64(2));
-      u.characters = static_cast<uint64_t>(row.int64(3));
-      u.cache_hits = static_cast<uint64_t>(row.int64(4));
-      u.failures = static_cast<uint64_t>(row.int64(5));
-      u.retries = static_cast<uint64_t>(row.int64(6));
+      u.provider = row.text(2);
+      u.calls = static_cast<uint64_t>(row.int64(3));
+      u.characters = static_cast<uint64_t>(row.int64(4));
+      u.cache_hits = static_cast<uint64_t>(row.int64(5));
+      u.failures = static_cast<uint64_t>(row.int64(6));
+      u.retries = static_cast<uint64_t>(row.int64(7));
       users.back().providers.push_back(std::move(u));
     };
     constexpr const char* kColumns =
-        "SELECT owner, provider, calls, characters, cache_hits, failures, retries FROM usage ";
+        "SELECT owner, owner_name, provider, calls, characters, cache_hits, failures, retries "
+        "FROM usage ";
     Status s = owner.empty()
-                   ? db.for_each_row(std::string(kColumns) + "ORDER BY owner, provider", collect)
+                   ? db.for_each_row(std::string(kColumns) + "ORDER BY owner_name, owner, provider",
+                                     collect)
                    : db.for_each_row(std::string(kColumns) + "WHERE owner = ? ORDER BY provider",
                                      collect, owner);
     if (!s) return s.error();

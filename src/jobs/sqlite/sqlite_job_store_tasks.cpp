@@ -219,8 +219,8 @@ Result<BlockCompletion> SqliteJobStore::complete_block(const Task& task,
     // The owner's usage grows in the same transaction: counted once per accepted completion.
     for (const ProviderUsage& u : result.usage) {
       s = db.run(
-          "INSERT INTO usage (owner, provider, calls, characters, cache_hits, failures, retries) "
-          "SELECT owner, ?, ?, ?, ?, ?, ? FROM jobs WHERE seq = ? "
+          "INSERT INTO usage (owner, owner_name, provider, calls, characters, cache_hits, "
+          "failures, retries) SELECT owner, owner_name, ?, ?, ?, ?, ?, ? FROM jobs WHERE seq = ? "
           "ON CONFLICT (owner, provider) DO UPDATE SET calls = calls + excluded.calls, "
           "characters = characters + excluded.characters, "
           "cache_hits = cache_hits + excluded.cache_hits, "

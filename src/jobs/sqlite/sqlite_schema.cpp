@@ -1,6 +1,9 @@
 #include "jobs/sqlite/sqlite_schema.h"
 
 #include <string>
+#include <vector>
+
+#include "core/ids.h"
 
 namespace polyvox::sqlite {
 namespace {
@@ -118,13 +121,62 @@ CREATE TABLE usage (
 ) WITHOUT ROWID;
 )sql";
 
+// Version 3: users known by a stable id, and a token version per user; jobs and usage owned by
+// the id (owner), keeping the name they were submitted under (owner_name) for display. Rows of
+// a name that no longer names a user go to the id 'removed:<name>', which no user can have: a
+// user added again under that name does not get them. Users get their ids in between (C++:
+// SQLite has no UUID function, and randomblob() in a flattened subquery may run twice per row).
+constexpr const char* kVersion3Users = R"sql(
+CREATE TABLE users_v3 (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  password_hash TEXT NOT NULL,
+  admin INTEGER NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  token_version INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+)sql";
+constexpr const char* kVersion3Owners = R"sql(
+DROP TABLE users;
+ALTER TABLE users_v3 RENAME TO users;
+ALTER TABLE jobs ADD COLUMN owner_name TEXT NOT NULL DEFAULT '';
+UPDATE jobs SET owner_name = owner,
+  owner = coalesce((SELECT id FROM users WHERE name = jobs.owner), 'removed:' || jobs.owner);
+ALTER TABLE usage ADD COLUMN owner_name TEXT NOT NULL DEFAULT '';
+UPDATE usage SET owner_name = owner,
+  owner = coalesce((SELECT id FROM users WHERE name = usage.owner), 'removed:' || usage.owner);
+)sql";
+
+Status to_version_3(Connection& db) {
+  if (auto s = db.exec(kVersion3Users); !s) return s;
+  std::vector<std::string> names;
+  auto s = db.for_each_row("SELECT name FROM users",
+                           [&](const Statement& row) { names.push_back(row.text(0)); });
+  if (!s) return s;
+  for (const std::string& name : names) {
+    s = db.run(
+        "INSERT INTO users_v3 (id, name, password_hash, admin, created_at_ms) "
+        "SELECT ?, name, password_hash, admin, created_at_ms FROM users WHERE name = ?",
+        new_uuid4(), name);
+    if (!s) return s;
+  }
+  return db.exec(kVersion3Owners);
+}
+
 // kMigrations[i] takes the schema from version i to i + 1.
-constexpr const char* kMigrations[] = {kVersion1, kVersion2};
+using Migration = Status (*)(Connection&);
+constexpr Migration kMigrations[] = {
+    [](Connection& db) { return db.exec(kVersion1); },
+    [](Connection& db) { return db.exec(kVersion2); },
+    to_version_3,
+};
 static_assert(std::size(kMigrations) == kSchemaVersion);
 
 }  // namespace
 
-Status migrate(Connection& db) {
+Status migrate(Connection& db) { return migrate_to(db, kSchemaVersion); }
+
+Status migrate_to(Connection& db, int target) {
   if (auto s = db.exec("BEGIN IMMEDIATE"); !s) return s;
   auto fail = [&db](Error error) {
     (void)db.exec("ROLLBACK");
@@ -140,10 +192,11 @@ Status migrate(Connection& db) {
                           " is newer than this binary's (" + std::to_string(kSchemaVersion) + ")",
                       ""});
   }
-  for (int64_t v = current; v < kSchemaVersion; ++v) {
-    if (auto s = db.exec(kMigrations[v]); !s) return fail(s.error());
+  if (current >= target) return db.exec("COMMIT");
+  for (int64_t v = current; v < target; ++v) {
+    if (auto s = kMigrations[v](db); !s) return fail(s.error());
   }
-  const std::string set_version = "PRAGMA user_version=" + std::to_string(kSchemaVersion);
+  const std::string set_version = "PRAGMA user_version=" + std::to_string(target);
   if (auto s = db.exec(set_version.c_str()); !s) return fail(s.error());
   return db.exec("COMMIT");
 }

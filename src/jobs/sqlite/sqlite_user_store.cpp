@@ -3,8 +3,16 @@
 namespace polyvox::sqlite {
 namespace {
 
+// Every user query selects these columns in this order (user_from_row reads them by position).
+#define POLYVOX_USER_COLUMNS "id, name, password_hash, admin, created_at_ms, token_version "
+
+constexpr const char* kUserByName = "SELECT " POLYVOX_USER_COLUMNS "FROM users WHERE name = ?";
+constexpr const char* kUserById = "SELECT " POLYVOX_USER_COLUMNS "FROM users WHERE id = ?";
+constexpr const char* kUsersByName = "SELECT " POLYVOX_USER_COLUMNS "FROM users ORDER BY name";
+#undef POLYVOX_USER_COLUMNS
+
 User user_from_row(const Statement& row) {
-  return User{row.text(0), row.text(1), row.int64(2) != 0, row.int64(3)};
+  return User{row.text(0), row.text(1), row.text(2), row.int64(3) != 0, row.int64(4), row.int64(5)};
 }
 
 Error user_not_found(const std::string& name) {
@@ -25,22 +33,27 @@ Status change_user(Database& database, const std::string& name, const char* sql,
 }  // namespace
 
 Result<std::optional<User>> SqliteUserStore::find_user(const std::string& name) {
+  return cached_user("name:" + name, kUserByName, name);
+}
+
+Result<std::optional<User>> SqliteUserStore::find_user_by_id(const std::string& id) {
+  return cached_user("id:" + id, kUserById, id);
+}
+
+Result<std::optional<User>> SqliteUserStore::cached_user(const std::string& cache_key,
+                                                         const char* sql,
+                                                         const std::string& value) {
   return user_cache_.get(
-      *db_, name,
-      [&](Connection& db) {
-        return db.query_row(
-            "SELECT name, password_hash, admin, created_at_ms FROM users WHERE name = ?",
-            user_from_row, name);
-      },
+      *db_, cache_key, [&](Connection& db) { return db.query_row(sql, user_from_row, value); },
       [](const std::optional<User>&) { return std::size_t{1}; });
 }
 
 Status SqliteUserStore::add_user(const User& user) {
   return db_->write([&](Connection& db) -> Status {
     auto s = db.run(
-        "INSERT INTO users (name, password_hash, admin, created_at_ms) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT (name) DO NOTHING",
-        user.name, user.password_hash, user.admin, user.created_at_ms);
+        "INSERT INTO users (id, name, password_hash, admin, created_at_ms, token_version) "
+        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        user.id, user.name, user.password_hash, user.admin, user.created_at_ms, user.token_version);
     if (!s) return s;
     if (db.changes() == 0) return invalid_input("name", "user " + user.name + " exists");
     return Status::success();
@@ -48,7 +61,10 @@ Status SqliteUserStore::add_user(const User& user) {
 }
 
 Status SqliteUserStore::set_password_hash(const std::string& name, const std::string& hash) {
-  return change_user(*db_, name, "UPDATE users SET password_hash = ? WHERE name = ?", hash, name);
+  return change_user(*db_, name,
+                     "UPDATE users SET password_hash = ?, token_version = token_version + 1 "
+                     "WHERE name = ?",
+                     hash, name);
 }
 
 Status SqliteUserStore::remove_user(const std::string& name) {
@@ -58,9 +74,8 @@ Status SqliteUserStore::remove_user(const std::string& name) {
 Result<std::vector<User>> SqliteUserStore::list_users() {
   return db_->read([&](Connection& db) -> Result<std::vector<User>> {
     std::vector<User> users;
-    auto s =
-        db.for_each_row("SELECT name, password_hash, admin, created_at_ms FROM users ORDER BY name",
-                        [&](const Statement& row) { users.push_back(user_from_row(row)); });
+    auto s = db.for_each_row(kUsersByName,
+                             [&](const Statement& row) { users.push_back(user_from_row(row)); });
     if (!s) return s.error();
     return users;
   });

@@ -1,7 +1,8 @@
 // The embedded mode's UserStore: the users table of the shared SQLite database. Writes go
 // through the database's writer thread (durable on return), reads through per-thread readers;
-// find_user() (once per authenticated request) through a ReadCache, so that a user removed by
-// another process (`polyvox users remove` beside a running server) is seen within a second.
+// find_user() and find_user_by_id() (once per authenticated request) through a ReadCache, so that
+// a user removed or given a new password by another process (`polyvox users remove` beside a
+// running server) is seen within a second.
 #pragma once
 
 #include <memory>
@@ -24,18 +25,23 @@ class SqliteUserStore final : public UserStore {
 
   // UserStore (contracts in auth/user_store.h).
   Result<std::optional<User>> find_user(const std::string& name) override;
+  Result<std::optional<User>> find_user_by_id(const std::string& id) override;
   Status add_user(const User& user) override;
   Status set_password_hash(const std::string& name, const std::string& hash) override;
   Status remove_user(const std::string& name) override;
   Result<std::vector<User>> list_users() override;
 
  private:
+  // The user `sql` finds for `value`, through the cache under `cache_key`.
+  Result<std::optional<User>> cached_user(const std::string& cache_key, const char* sql,
+                                          const std::string& value);
+
   static constexpr int64_t kCacheMaxAgeMs = 1000;
   static constexpr std::size_t kUserCacheMaxEntries = 4096;
 
   std::shared_ptr<Database> db_;
   const SystemClock clock_;
-  ReadCache<std::optional<User>> user_cache_;  // cost: one per user name
+  ReadCache<std::optional<User>> user_cache_;  // "name:<name>", "id:<id>"; cost: one each
 };
 
 }  // namespace polyvox::sqlite

@@ -1,5 +1,6 @@
-// What the route handlers share: who the caller is (bearer token), whether they may see a job,
-// the base URL of links, timestamps, and whether a body is JSON.
+// What the route handlers share: who the caller is (bearer token), whether they may see a job
+// (by owner id), who may read /metrics (METRICS_TOKEN), the base URL of links, timestamps, and
+// whether a body is JSON.
 #include "api/handler_support.h"
 
 #include <gtest/gtest.h>
@@ -74,9 +75,11 @@ class JobForTest : public ::testing::Test {
  protected:
   void SetUp() override {
     deps_.jobs = &stack_.jobs();
+    alice_ = *(*stack_.users().find_user_by_id(stack_.add_user("alice", "alice-password")));
     NewJob job;
     job.id = new_uuid4();
-    job.owner = "alice";
+    job.owner = alice_.id;
+    job.owner_name = alice_.name;
     BlockSpec block;
     block.text = "hello";
     block.provider = "espeak";
@@ -87,33 +90,91 @@ class JobForTest : public ::testing::Test {
 
   AuthStack stack_;
   ApiDeps deps_;
+  User alice_;
   std::string id_;
 };
 
 TEST_F(JobForTest, OwnerSeesTheJob) {
-  auto job = job_for(id_, User{"alice"}, /*with_blocks=*/true, deps_);
+  auto job = job_for(id_, alice_, /*with_blocks=*/true, deps_);
   ASSERT_TRUE(job.ok()) << job.error().message;
   EXPECT_EQ(job->id, id_);
+  EXPECT_EQ(job->owner, alice_.id);
+  EXPECT_EQ(job->owner_name, "alice");
   EXPECT_EQ(job->blocks.size(), 1u);
 }
 
 TEST_F(JobForTest, AdminSeesEveryonesJob) {
-  auto job = job_for(id_, User{"root", "", /*admin=*/true}, false, deps_);
+  auto job = job_for(id_, User{new_uuid4(), "root", "", /*admin=*/true}, false, deps_);
   ASSERT_TRUE(job.ok());
   EXPECT_TRUE(job->blocks.empty());
 }
 
 TEST_F(JobForTest, AnotherUserIsForbidden) {
-  auto job = job_for(id_, User{"mallory"}, false, deps_);
+  auto job = job_for(id_, User{new_uuid4(), "mallory"}, false, deps_);
+  ASSERT_FALSE(job.ok());
+  EXPECT_EQ(job.error().kind, ErrorKind::kForbidden);
+}
+
+TEST_F(JobForTest, UserAddedAgainUnderTheOwnersNameIsForbidden) {
+  // Ownership is by id: the name alone does not give the job to whoever holds it now.
+  ASSERT_TRUE(stack_.users().remove_user("alice").ok());
+  const std::string new_id = stack_.add_user("alice", "alice-password");
+  auto again = stack_.users().find_user_by_id(new_id);
+  ASSERT_TRUE(again.ok() && again->has_value());
+  auto job = job_for(id_, **again, false, deps_);
   ASSERT_FALSE(job.ok());
   EXPECT_EQ(job.error().kind, ErrorKind::kForbidden);
 }
 
 TEST_F(JobForTest, UnknownJobIsNotFound) {
-  auto job = job_for(new_uuid4(), User{"alice"}, false, deps_);
+  auto job = job_for(new_uuid4(), alice_, false, deps_);
   ASSERT_FALSE(job.ok());
   EXPECT_EQ(job.error().kind, ErrorKind::kNotFound);
   EXPECT_EQ(job.error().message, "Job not found");
+}
+
+class MetricsAccessTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    stack_.add_user("alice", "alice-password");
+    stack_.add_user("root", "root-password", /*admin=*/true);
+    deps_.auth = &stack_.auth();
+  }
+
+  Status access(const std::string& authorization) {
+    return require_metrics_access(
+        authorization.empty() ? HttpRequest{} : with_header("authorization", authorization), deps_);
+  }
+
+  AuthStack stack_;
+  ApiDeps deps_;
+};
+
+TEST_F(MetricsAccessTest, OpenWhenNoMetricsTokenIsConfigured) {
+  EXPECT_TRUE(access("").ok());
+  EXPECT_TRUE(access("Bearer anything").ok());
+}
+
+TEST_F(MetricsAccessTest, MetricsTokenOrAnAdminsJwtWhenConfigured) {
+  deps_.settings.metrics_token = "scrape-token-of-the-monitoring";
+  EXPECT_TRUE(access("Bearer scrape-token-of-the-monitoring").ok());
+  EXPECT_TRUE(access("bearer scrape-token-of-the-monitoring").ok());
+  EXPECT_TRUE(access("Bearer " + stack_.token_for("root", "root-password")).ok());
+}
+
+TEST_F(MetricsAccessTest, EverythingElseIsRefusedWhenConfigured) {
+  deps_.settings.metrics_token = "scrape-token-of-the-monitoring";
+  for (const std::string& header :
+       {std::string(), std::string("Bearer scrape-token-of-the-monitorin"),
+        std::string("Bearer scrape-token-of-the-monitoringg"), std::string("Bearer "),
+        std::string("Basic c2NyYXBlOg=="), std::string("scrape-token-of-the-monitoring")}) {
+    Status s = access(header);
+    ASSERT_FALSE(s.ok()) << header;
+    EXPECT_EQ(s.error().kind, ErrorKind::kUnauthenticated) << header;
+  }
+  Status user = access("Bearer " + stack_.token_for("alice", "alice-password"));
+  ASSERT_FALSE(user.ok());
+  EXPECT_EQ(user.error().kind, ErrorKind::kForbidden);
 }
 
 TEST(BaseUrlTest, PublicBaseUrlWins) {

@@ -1,10 +1,11 @@
 // Logging in and recognizing callers against the SQLite user store: tokens for valid
-// credentials, one answer for every wrong one, throttling, expiry, removed users, and the first
-// administrator.
+// credentials, one answer for every wrong one, throttling, expiry, password changes, removed
+// users (and their names taken again), and the first administrator.
 #include "auth/auth_service.h"
 
 #include <gtest/gtest.h>
 
+#include "core/ids.h"
 #include "unit/auth/auth_stack.h"
 
 namespace polyvox {
@@ -14,9 +15,10 @@ using test_support::AuthStack;
 
 class AuthServiceTest : public ::testing::Test {
  protected:
-  void SetUp() override { stack_.add_user("alice", "correct horse"); }
+  void SetUp() override { alice_id_ = stack_.add_user("alice", "correct horse"); }
 
   AuthStack stack_;
+  std::string alice_id_;
   AuthService& auth_ = stack_.auth();
 };
 
@@ -27,6 +29,7 @@ TEST_F(AuthServiceTest, RightPasswordGetsATokenThatNamesTheUser) {
   auto user = auth_.authenticate(token->access_token);
   ASSERT_TRUE(user.ok()) << user.error().message;
   EXPECT_EQ(user->name, "alice");
+  EXPECT_EQ(user->id, alice_id_);
   EXPECT_FALSE(user->admin);
 }
 
@@ -97,9 +100,45 @@ TEST_F(AuthServiceTest, TokenOfARemovedUserStopsWorking) {
   EXPECT_NE(gone.error().message.find("unknown user"), std::string::npos);
 }
 
+TEST_F(AuthServiceTest, TokenStopsWorkingWhenThePasswordChanges) {
+  const std::string token = stack_.token_for("alice", "correct horse");
+  ASSERT_TRUE(auth_.authenticate(token).ok());  // verified once: cached from now on
+  stack_.change_password("alice", "new horse");
+  auto revoked = auth_.authenticate(token);
+  ASSERT_FALSE(revoked.ok());
+  EXPECT_EQ(revoked.error().kind, ErrorKind::kUnauthenticated);
+  EXPECT_NE(revoked.error().message.find("token revoked"), std::string::npos);
+  // A token issued after the change works; the old password does not.
+  EXPECT_TRUE(auth_.authenticate(stack_.token_for("alice", "new horse")).ok());
+  EXPECT_FALSE(auth_.login("alice", "correct horse", "10.0.0.1").ok());
+}
+
+TEST_F(AuthServiceTest, EveryPasswordChangeRevokesTheTokensBeforeIt) {
+  stack_.change_password("alice", "second horse");
+  const std::string second = stack_.token_for("alice", "second horse");
+  stack_.change_password("alice", "third horse");
+  EXPECT_FALSE(auth_.authenticate(second).ok());
+  EXPECT_TRUE(auth_.authenticate(stack_.token_for("alice", "third horse")).ok());
+}
+
+TEST_F(AuthServiceTest, TokenOfARemovedUserDoesNotNameTheUserAddedAgainUnderItsName) {
+  const std::string token = stack_.token_for("alice", "correct horse");
+  ASSERT_TRUE(stack_.users().remove_user("alice").ok());
+  const std::string new_id = stack_.add_user("alice", "correct horse");
+  auto old = auth_.authenticate(token);
+  ASSERT_FALSE(old.ok());
+  EXPECT_EQ(old.error().kind, ErrorKind::kUnauthenticated);
+  EXPECT_NE(old.error().message.find("unknown user"), std::string::npos);
+  auto fresh = auth_.authenticate(stack_.token_for("alice", "correct horse"));
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_EQ(fresh->id, new_id);
+}
+
 TEST_F(AuthServiceTest, TokenSignedWithAnotherKeyIsRefused) {
   JwtSigner other(std::string(32, 'x'));
-  auto forged = other.issue("alice", stack_.clock().now_ms() / 1000, 600);
+  auto alice = stack_.users().find_user("alice");
+  ASSERT_TRUE(alice.ok() && alice->has_value());
+  auto forged = other.issue((*alice)->id, 0, stack_.clock().now_ms() / 1000, 600);
   ASSERT_TRUE(forged.ok());
   auto user = auth_.authenticate(*forged);
   ASSERT_FALSE(user.ok());
@@ -149,10 +188,30 @@ TEST(BootstrapAdminTest, DoesNothingWhenUsersExist) {
 
 TEST(BootstrapAdminTest, SecondCallKeepsTheFirstPassword) {
   AuthStack stack;
-  ASSERT_EQ(*stack.auth().bootstrap_admin("root", "first"), "first");
-  ASSERT_EQ(*stack.auth().bootstrap_admin("root", "second"), "");
-  EXPECT_TRUE(stack.auth().login("root", "first", "127.0.0.1").ok());
-  EXPECT_FALSE(stack.auth().login("root", "second", "127.0.0.1").ok());
+  ASSERT_EQ(*stack.auth().bootstrap_admin("root", "first password"), "first password");
+  ASSERT_EQ(*stack.auth().bootstrap_admin("root", "second password"), "");
+  EXPECT_TRUE(stack.auth().login("root", "first password", "127.0.0.1").ok());
+  EXPECT_FALSE(stack.auth().login("root", "second password", "127.0.0.1").ok());
+}
+
+TEST(BootstrapAdminTest, AdminPasswordShorterThanTheMinimumIsRefused) {
+  AuthStack stack;
+  auto refused = stack.auth().bootstrap_admin("root", "short");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().kind, ErrorKind::kInvalidInput);
+  EXPECT_EQ(refused.error().field, "ADMIN_PASSWORD");
+  EXPECT_NE(refused.error().message.find("at least 8 characters"), std::string::npos);
+  EXPECT_FALSE(stack.users().find_user("root")->has_value());
+  EXPECT_EQ(*stack.auth().bootstrap_admin("root", "8 chars!"), "8 chars!");
+}
+
+TEST(BootstrapAdminTest, AdministratorGetsAFreshIdAtVersionZero) {
+  AuthStack stack;
+  ASSERT_TRUE(stack.auth().bootstrap_admin("root", "initial secret").ok());
+  auto root = stack.users().find_user("root");
+  ASSERT_TRUE(root.ok() && root->has_value());
+  EXPECT_TRUE(is_uuid((*root)->id)) << (*root)->id;
+  EXPECT_EQ((*root)->token_version, 0);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 
 #include "auth/auth_service.h"
 #include "core/clock.h"
+#include "core/ids.h"
 #include "jobs/sqlite/sqlite_backend.h"
 #include "support/audio_fixtures.h"  // TempDir
 
@@ -37,11 +38,21 @@ class AuthStack {
     return options;
   }
 
-  // Adds a user with `password`.
-  void add_user(const std::string& name, const std::string& password, bool admin = false) {
+  // Adds a user with `password`; returns its id.
+  std::string add_user(const std::string& name, const std::string& password, bool admin = false) {
+    auto hash = hash_password(password, cheap_hash_cost());
+    EXPECT_TRUE(hash.ok());
+    const std::string id = new_uuid4();
+    EXPECT_TRUE(
+        users().add_user(User{id, name, hash.ok() ? *hash : "", admin, clock_.now_ms()}).ok());
+    return id;
+  }
+
+  // Gives user `name` a new password, as `polyvox users passwd` does.
+  void change_password(const std::string& name, const std::string& password) {
     auto hash = hash_password(password, cheap_hash_cost());
     ASSERT_TRUE(hash.ok());
-    ASSERT_TRUE(users().add_user(User{name, *hash, admin, clock_.now_ms()}).ok());
+    ASSERT_TRUE(users().set_password_hash(name, *hash).ok());
   }
 
   // A token for a user the test added.

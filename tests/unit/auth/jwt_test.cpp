@@ -1,5 +1,6 @@
-// Access tokens: what JwtSigner issues verifies with its claims until it expires; anything forged,
-// tampered with, signed otherwise or malformed is refused with the reason.
+// Access tokens: what JwtSigner issues verifies with its claims (user id, token version) until it
+// expires; anything forged, tampered with, signed otherwise or malformed is refused with the
+// reason, the signature checked by our own constant-time comparison.
 #include "auth/jwt.h"
 
 #include <gtest/gtest.h>
@@ -46,8 +47,10 @@ std::string forge(const json& header, const json& payload, const std::string& ke
 }
 
 json hs256() { return {{"alg", "HS256"}, {"typ", "JWT"}}; }
-json claims(const std::string& sub = "alice") {
-  return {{"sub", sub}, {"iat", kNow}, {"exp", kNow + 600}};
+const std::string kAlice = "0b6c3f8e-6a5d-4c1e-9f1a-2d3e4f5a6b7c";
+
+json claims(const std::string& sub = kAlice) {
+  return {{"sub", sub}, {"ver", 3}, {"iat", kNow}, {"exp", kNow + 600}};
 }
 
 class JwtTest : public ::testing::Test {
@@ -67,17 +70,18 @@ class JwtTest : public ::testing::Test {
 };
 
 TEST_F(JwtTest, IssuedTokenVerifiesWithItsClaims) {
-  auto token = signer_.issue("alice", kNow, 1800);
+  auto token = signer_.issue(kAlice, 7, kNow, 1800);
   ASSERT_TRUE(token.ok());
   auto verified = signer_.verify(*token, kNow + 5);
   ASSERT_TRUE(verified.ok()) << verified.error().message;
-  EXPECT_EQ(verified->subject, "alice");
+  EXPECT_EQ(verified->user_id, kAlice);
+  EXPECT_EQ(verified->token_version, 7);
   EXPECT_EQ(verified->issued_at, kNow);
   EXPECT_EQ(verified->expires_at, kNow + 1800);
 }
 
 TEST_F(JwtTest, IssuedTokenIsAnHs256Jws) {
-  auto token = signer_.issue("alice", kNow, 1800);
+  auto token = signer_.issue(kAlice, 0, kNow, 1800);
   ASSERT_TRUE(token.ok());
   const std::string header_part = token->substr(0, token->find('.'));
   EXPECT_EQ(header_part, base64url(json::parse(R"({"alg":"HS256","typ":"JWT"})").dump()));
@@ -85,7 +89,7 @@ TEST_F(JwtTest, IssuedTokenIsAnHs256Jws) {
 }
 
 TEST_F(JwtTest, TokenIsValidUntilItsExpiry) {
-  auto token = signer_.issue("alice", kNow, 60);
+  auto token = signer_.issue(kAlice, 0, kNow, 60);
   ASSERT_TRUE(token.ok());
   EXPECT_TRUE(signer_.verify(*token, kNow + 59).ok());
   auto expired = signer_.verify(*token, kNow + 60);
@@ -95,13 +99,13 @@ TEST_F(JwtTest, TokenIsValidUntilItsExpiry) {
 
 TEST_F(JwtTest, TokenSignedWithAnotherKeyIsRefused) {
   JwtSigner other(std::string(32, 'x'));
-  auto token = other.issue("alice", kNow, 600);
+  auto token = other.issue(kAlice, 0, kNow, 600);
   ASSERT_TRUE(token.ok());
   EXPECT_EQ(refusal(*token), "invalid token: bad signature or encoding");
 }
 
 TEST_F(JwtTest, TamperedPayloadIsRefused) {
-  auto token = signer_.issue("alice", kNow, 600);
+  auto token = signer_.issue(kAlice, 0, kNow, 600);
   ASSERT_TRUE(token.ok());
   const auto first_dot = token->find('.');
   const auto second_dot = token->find('.', first_dot + 1);
@@ -110,14 +114,48 @@ TEST_F(JwtTest, TamperedPayloadIsRefused) {
   EXPECT_EQ(refusal(tampered), "invalid token: bad signature or encoding");
 }
 
+TEST_F(JwtTest, RaisedTokenVersionIsRefused) {
+  // A token of an older version cannot be made current by editing its claims.
+  auto token = signer_.issue(kAlice, 1, kNow, 600);
+  ASSERT_TRUE(token.ok());
+  const auto first_dot = token->find('.');
+  const auto second_dot = token->find('.', first_dot + 1);
+  json payload = claims();
+  payload["ver"] = 2;
+  const std::string raised =
+      token->substr(0, first_dot + 1) + base64url(payload.dump()) + token->substr(second_dot);
+  EXPECT_EQ(refusal(raised), "invalid token: bad signature or encoding");
+}
+
 TEST_F(JwtTest, TamperedSignatureIsRefused) {
-  auto token = signer_.issue("alice", kNow, 600);
+  auto token = signer_.issue(kAlice, 0, kNow, 600);
   ASSERT_TRUE(token.ok());
   std::string tampered = *token;
   char& last = tampered[tampered.size() - 2];
   last = last == 'A' ? 'B' : 'A';
   EXPECT_EQ(refusal(tampered), "invalid token: bad signature or encoding");
   EXPECT_FALSE(signer_.verify(token->substr(0, token->rfind('.') + 1), kNow).ok());  // no sig
+}
+
+TEST_F(JwtTest, SignatureOfTheWrongLengthIsRefused) {
+  // Our comparison covers exactly the 32 bytes of an HMAC-SHA256: a prefix or an extension of
+  // the right signature is not it.
+  const std::string token = forge(hs256(), claims());
+  const std::string signing_input = token.substr(0, token.rfind('.'));
+  const std::string mac = hmac_sha256(kKey, signing_input);
+  for (const std::string& signature : {mac.substr(0, 16), mac.substr(0, 31), mac + "x"}) {
+    EXPECT_EQ(refusal(signing_input + "." + base64url(signature)),
+              "invalid token: bad signature or encoding");
+  }
+}
+
+TEST_F(JwtTest, SignatureIsComparedAsBytesNotAsText) {
+  // Base64url that decodes to the right bytes but is not their encoding (padding, a stray
+  // character) is refused: the token is exactly what was signed.
+  const std::string token = forge(hs256(), claims());
+  EXPECT_FALSE(signer_.verify(token + "=", kNow).ok());
+  EXPECT_FALSE(signer_.verify(token + "+", kNow).ok());
+  EXPECT_TRUE(signer_.verify(token, kNow).ok());
 }
 
 TEST_F(JwtTest, AlgorithmNoneIsRefused) {
@@ -139,28 +177,41 @@ TEST_F(JwtTest, EveryOtherAlgorithmIsRefused) {
 
 TEST_F(JwtTest, ForgedTokenWithTheRightKeyVerifies) {
   // The forging helper itself is sound: with the signer's key and HS256, the token is accepted.
-  auto verified = signer_.verify(forge(hs256(), claims("bob")), kNow);
+  auto verified = signer_.verify(forge(hs256(), claims("bob-id")), kNow);
   ASSERT_TRUE(verified.ok()) << verified.error().message;
-  EXPECT_EQ(verified->subject, "bob");
+  EXPECT_EQ(verified->user_id, "bob-id");
+  EXPECT_EQ(verified->token_version, 3);
 }
 
 TEST_F(JwtTest, SignedTokenWithoutSubjectIsRefused) {
-  EXPECT_EQ(refusal(forge(hs256(), {{"iat", kNow}, {"exp", kNow + 600}})),
+  EXPECT_EQ(refusal(forge(hs256(), {{"ver", 0}, {"iat", kNow}, {"exp", kNow + 600}})),
             "invalid token: no subject");
   EXPECT_EQ(refusal(forge(hs256(), claims(""))), "invalid token: no subject");
 }
 
+TEST_F(JwtTest, SignedTokenWithoutTokenVersionIsRefused) {
+  // Tokens of before token versions (the user's name as subject) all stop working.
+  EXPECT_EQ(refusal(forge(hs256(), {{"sub", "alice"}, {"exp", kNow + 600}})),
+            "invalid token: no token version");
+  for (const json& version : {json(-1), json("3"), json(1.5), json(nullptr)}) {
+    EXPECT_EQ(refusal(forge(hs256(), {{"sub", kAlice}, {"ver", version}, {"exp", kNow + 600}})),
+              "invalid token: no token version")
+        << version;
+  }
+}
+
 TEST_F(JwtTest, SignedTokenWithoutExpiryIsRefused) {
-  EXPECT_EQ(refusal(forge(hs256(), {{"sub", "alice"}, {"iat", kNow}})), "invalid token: no expiry");
+  EXPECT_EQ(refusal(forge(hs256(), {{"sub", kAlice}, {"ver", 0}, {"iat", kNow}})),
+            "invalid token: no expiry");
 }
 
 TEST_F(JwtTest, SignedTokenWithExpiryInThePastIsRefused) {
-  EXPECT_EQ(refusal(forge(hs256(), {{"sub", "alice"}, {"exp", kNow - 1}})),
+  EXPECT_EQ(refusal(forge(hs256(), {{"sub", kAlice}, {"ver", 0}, {"exp", kNow - 1}})),
             "invalid token: expired");
 }
 
 TEST_F(JwtTest, MalformedTokensAreRefused) {
-  const std::string good = *signer_.issue("alice", kNow, 600);
+  const std::string good = *signer_.issue(kAlice, 0, kNow, 600);
   for (const std::string& token :
        {std::string(), std::string("abc"), std::string("."), std::string(".."), std::string("a.b"),
         std::string("a.b.c"), std::string("!!!.x.y"),
@@ -173,7 +224,8 @@ TEST_F(JwtTest, MalformedTokensAreRefused) {
 }
 
 TEST_F(JwtTest, OverlongTokenIsRefusedBeforeDecoding) {
-  const std::string padded = forge(hs256(), {{"sub", std::string(4100, 'a')}, {"exp", kNow + 60}});
+  const std::string padded =
+      forge(hs256(), {{"sub", std::string(4100, 'a')}, {"ver", 0}, {"exp", kNow + 60}});
   EXPECT_EQ(refusal(padded), "invalid token: malformed");
 }
 

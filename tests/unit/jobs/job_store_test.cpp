@@ -20,6 +20,7 @@ TEST_P(JobStoreTest, CreatedJobIsQueuedWithItsBlocks) {
   const JobRecord stored = get(job.id);
   EXPECT_EQ(stored.id, job.id);
   EXPECT_EQ(stored.owner, "alice");
+  EXPECT_EQ(stored.owner_name, "alice-name");
   EXPECT_EQ(stored.project_id, job.spec.project_id);
   EXPECT_EQ(stored.status, JobStatus::kQueued);
   EXPECT_EQ(stored.blocks_total, 3u);
@@ -313,5 +314,48 @@ TEST_P(JobStoreTest, UsageIsKeptPerBlockAndAccumulatedPerUserOncePerCompletion) 
   EXPECT_TRUE(jobs_->usage("bob")->empty());
   EXPECT_EQ(jobs_->usage("")->size(), 1u);
 }
+
+TEST_P(JobStoreTest, OwnershipIsByUserIdAndTheNameIsKeptForDisplay) {
+  // Two users who were both called "alice", one after the other: distinct ids.
+  const std::string first = new_uuid4(), second = new_uuid4();
+  NewJob old_job = make_job(first, 1), new_job = make_job(second, 1);
+  old_job.owner_name = new_job.owner_name = "alice";
+  for (const NewJob& job : {old_job, new_job}) {
+    create(job);
+    const Task task = claim();
+    ASSERT_EQ(task.job_id, job.id);
+    BlockResult result = test_support::result_for(task);
+    result.usage = {{"espeak", 1, 10, 0, 0, 0}};
+    ASSERT_EQ(queue_->complete_block(task, result)->outcome, ReportOutcome::kAccepted);
+    run_every_due_task();  // its assembly
+  }
+  reopen();
+  EXPECT_EQ(get(old_job.id).owner, first);
+  EXPECT_EQ(get(old_job.id).owner_name, "alice");
+  auto page = jobs_->list_jobs(second, 0, 10);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->total, 1u);
+  EXPECT_EQ(page->jobs[0].id, new_job.id);
+  EXPECT_EQ(page->jobs[0].owner, second);
+  EXPECT_EQ(page->jobs[0].owner_name, "alice");
+  EXPECT_EQ(jobs_->list_jobs("alice", 0, 10)->total, 0u);  // a name is not an owner
+
+  auto usage = jobs_->usage("");
+  ASSERT_TRUE(usage.ok()) << usage.error().message;
+  ASSERT_EQ(usage->size(), 2u);  // one row per id, each with its name, by name then id
+  EXPECT_EQ((*usage)[0].owner, std::min(first, second));
+  EXPECT_EQ((*usage)[1].owner, std::max(first, second));
+  for (const UserUsage& row : *usage) {
+    EXPECT_EQ(row.owner_name, "alice");
+    ASSERT_EQ(row.providers.size(), 1u);
+    EXPECT_EQ(row.providers[0].characters, 10u);
+  }
+  auto own = jobs_->usage(first);
+  ASSERT_TRUE(own.ok());
+  ASSERT_EQ(own->size(), 1u);
+  EXPECT_EQ((*own)[0].owner, first);
+  EXPECT_EQ((*own)[0].owner_name, "alice");
+}
+
 }  // namespace
 }  // namespace polyvox

@@ -22,10 +22,11 @@ class RedisLoginThrottleTest : public ::testing::Test {
   ManualClock clock_;
   ThrottlePolicy policy_{.free_failures = 3,
                          .free_address_failures = 10,
-                         .free_user_failures = 6,
+                         .user_ceiling = 6,
                          .window_s = 60,
                          .first_lock_s = 2,
-                         .max_lock_s = 10};
+                         .max_lock_s = 10,
+                         .max_user_delay_s = 6};
 };
 
 TEST_F(RedisLoginThrottleTest, LocksAPairAfterItsFreeFailuresOnEveryNode) {
@@ -56,11 +57,26 @@ TEST_F(RedisLoginThrottleTest, SuccessClearsThePairOnly) {
   ASSERT_GT(a->retry_after_s("carol", "10.0.0.3"), 0);
   a->record_success("carol", "10.0.0.3");
   EXPECT_EQ(a->retry_after_s("carol", "10.0.0.3"), 0);
-  // The per-user counter remembers the four failures: two more and every address is locked.
+  // The per-user counter remembers the four failures: past its ceiling of six, each failure
+  // delays the address it came from at once, but never an address that has not failed.
   a->record_failure("carol", "10.0.0.4");
   a->record_failure("carol", "10.0.0.5");
+  EXPECT_EQ(a->retry_after_s("carol", "10.0.0.5"), 0);
   a->record_failure("carol", "10.0.0.6");
-  EXPECT_GT(a->retry_after_s("carol", "10.0.0.7"), 0);
+  EXPECT_EQ(a->retry_after_s("carol", "10.0.0.6"), 2);
+  EXPECT_EQ(a->retry_after_s("carol", "10.0.0.7"), 0);
+}
+
+TEST_F(RedisLoginThrottleTest, ManyAddressesFailingForOneUserNeverLockTheRealUserOut) {
+  auto a = node(), b = node();
+  for (int i = 0; i < 30; ++i) {
+    (i % 2 == 0 ? a : b)->record_failure("admin", "attacker-" + std::to_string(i));
+  }
+  EXPECT_EQ(b->retry_after_s("admin", "the-real-admin"), 0);
+  // Each attacking address past the ceiling waits, at most max_user_delay_s.
+  EXPECT_EQ(a->retry_after_s("admin", "attacker-29"), 6);
+  EXPECT_EQ(a->retry_after_s("admin", "attacker-6"), 2);
+  EXPECT_EQ(a->retry_after_s("admin", "attacker-5"), 0);
 }
 
 TEST_F(RedisLoginThrottleTest, FailuresOlderThanTheWindowAreForgotten) {

@@ -19,11 +19,13 @@
 
 namespace polyvox::test_support {
 
-// A job of `blocks` blocks ("block 0", "block 1", ...) for `owner`.
+// A job of `blocks` blocks ("block 0", "block 1", ...) for the user whose id is `owner`,
+// submitted under the name "<owner>-name".
 inline NewJob make_job(const std::string& owner, std::size_t blocks) {
   NewJob job;
   job.id = new_uuid4();
   job.owner = owner;
+  job.owner_name = owner + "-name";
   job.spec.project_id = "project-" + job.id.substr(0, 8);
   for (std::size_t i = 0; i < blocks; ++i) {
     BlockSpec block;

@@ -5,11 +5,12 @@
 -- ARGV     [1] prefix          string
 --          [2] now             integer  ms on the store's Clock: created_at_ms, updated_at_ms
 --          [3] id              string   the job id
---          [4] owner           string   user name
---          [5] project_id      string   '' when none
---          [6] output_format   string   its name ("mp3", ...)
---          [7] n               integer  blocks, at least 1
---          then 7 per block i = 0 .. n - 1, from ARGV[8 + 7 i]: text (string), wait_after_ms
+--          [4] owner           string   the owner's user id
+--          [5] owner_name      string   the owner's user name (display; kept in usage:names)
+--          [6] project_id      string   '' when none
+--          [7] output_format   string   its name ("mp3", ...)
+--          [8] n               integer  blocks, at least 1
+--          then 7 per block i = 0 .. n - 1, from ARGV[9 + 7 i]: text (string), wait_after_ms
 --          (integer), provider (string), voice (string), arabic ('1'/'0'), fallback_json (JSON
 --          of its fallbacks), cache ('1'/'0')
 -- RETURNS  the job's sequence number (integer > 0), or 0 when a job with this id exists
@@ -17,15 +18,16 @@
 -- ATOMIC   the job appears whole (blocks, tasks, indexes, counters) or not at all.
 -- Runs after prelude.lua (key names, statuses, shared steps).
 
-local now, id, n = tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[7])
+local now, id, owner, n = tonumber(ARGV[2]), ARGV[3], ARGV[4], tonumber(ARGV[8])
 local jk = job_key(id)
 if redis.call('EXISTS', jk) == 1 then return 0 end
 local seq = redis.call('INCR', P .. 'seq')
-redis.call('HSET', jk, 'id', id, 'seq', seq, 'owner', ARGV[4], 'project_id', ARGV[5],
-           'output_format', ARGV[6], 'status', JOB_QUEUED, 'blocks_total', n, 'blocks_done', 0,
-           'error', '', 'assembly_enqueued', 0, 'created_at_ms', now, 'updated_at_ms', now)
+redis.call('HSET', jk, 'id', id, 'seq', seq, 'owner', owner, 'owner_name', ARGV[5],
+           'project_id', ARGV[6], 'output_format', ARGV[7], 'status', JOB_QUEUED,
+           'blocks_total', n, 'blocks_done', 0, 'error', '', 'assembly_enqueued', 0,
+           'created_at_ms', now, 'updated_at_ms', now)
 for i = 0, n - 1 do
-  local a = 8 + i * 7
+  local a = 9 + i * 7
   redis.call('HSET', block_key(id, i), 'text', ARGV[a], 'wait_after_ms', ARGV[a + 1],
              'provider', ARGV[a + 2], 'voice', ARGV[a + 3], 'arabic', ARGV[a + 4],
              'fallback_json', ARGV[a + 5], 'cache', ARGV[a + 6], 'status', BLOCK_QUEUED,
@@ -33,6 +35,7 @@ for i = 0, n - 1 do
   new_task(task_id(id, i))
 end
 redis.call('ZADD', P .. 'jobs', seq, id)
-redis.call('ZADD', P .. 'jobs:owner:' .. ARGV[4], seq, id)
+redis.call('ZADD', P .. 'jobs:owner:' .. owner, seq, id)
+redis.call('HSET', P .. 'usage:names', owner, ARGV[5])
 redis.call('HINCRBY', COUNTERS, 'jobs.' .. JOB_QUEUED, 1)
 return seq
