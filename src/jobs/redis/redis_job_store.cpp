@@ -45,10 +45,16 @@ Result<JobRecord> RedisJobStore::create_job(const NewJob& job) {
   for (const BlockSpec& block : job.spec.blocks) append_block_args(block, args);
   auto seq = pool_->eval(scripts::create_job(), args);
   if (!seq) return seq.take_error();
-  if (seq->as_int().value_or(0) == 0) {
-    return invalid_input("job_id", "a job with id " + job.id + " exists");
+  if (seq->as_int().value_or(0) != 0) return record;
+  // The id exists: this same submission (stored by a first try whose answer was lost) is
+  // success, another one an error. What is compared never changes once stored.
+  auto stored = get_job(job.id, true);
+  if (stored.ok() && is_same_submission(*stored, job)) {
+    stored->blocks.clear();
+    return stored;
   }
-  return record;
+  if (!stored.ok() && stored.error().kind != ErrorKind::kNotFound) return stored.take_error();
+  return invalid_input("job_id", "a job with id " + job.id + " exists");
 }
 
 Result<JobRecord> RedisJobStore::get_job(const std::string& id, bool with_blocks) {
