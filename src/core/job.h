@@ -21,6 +21,7 @@ const char* output_format_mime(OutputFormat format);
 struct VoiceChoice {
   std::string provider;
   std::string voice = "default";
+  bool operator==(const VoiceChoice&) const = default;
 };
 
 struct BlockSpec {
@@ -31,6 +32,7 @@ struct BlockSpec {
   bool arabic = false;                // diacritize before synthesis
   std::vector<VoiceChoice> fallback;  // tried in order when the provider cannot speak the block
   bool cache = true;                  // false: never served from nor stored in the audio cache
+  bool operator==(const BlockSpec&) const = default;
 };
 
 struct JobSpec {

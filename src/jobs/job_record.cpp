@@ -46,6 +46,18 @@ JobRecord queued_record(const NewJob& job, int64_t now_ms) {
   return record;
 }
 
+bool is_same_submission(const JobRecord& stored, const NewJob& job) {
+  if (stored.id != job.id || stored.owner != job.owner ||
+      stored.project_id != job.spec.project_id || stored.output_format != job.spec.output_format ||
+      stored.blocks.size() != job.spec.blocks.size()) {
+    return false;
+  }
+  for (std::size_t i = 0; i < stored.blocks.size(); ++i) {
+    if (stored.blocks[i].spec != job.spec.blocks[i]) return false;
+  }
+  return true;
+}
+
 std::string fallback_to_json(const std::vector<VoiceChoice>& fallback) {
   nlohmann::json list = nlohmann::json::array();
   for (const auto& c : fallback) list.push_back({{"provider", c.provider}, {"voice", c.voice}});

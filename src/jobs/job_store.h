@@ -24,6 +24,10 @@ struct NewJob {
 // The record of `job` as create_job stores it at `now_ms`: queued, nothing done, no blocks listed.
 JobRecord queued_record(const NewJob& job, int64_t now_ms);
 
+// True when `stored` (read with its blocks) is what create_job stored for `job`: the same id,
+// owner, project, output format and block specs, whatever has happened to it since.
+bool is_same_submission(const JobRecord& stored, const NewJob& job);
+
 struct JobPage {
   std::vector<JobRecord> jobs;  // newest first, without blocks
   std::size_t total = 0;        // jobs matching the filter
@@ -59,8 +63,12 @@ class JobStore {
 
   // Stores the job (status queued) and its blocks and, in the same atomic step, makes one block
   // task per block claimable: when this returns OK the job is durable and will complete even if
-  // the process dies right after. Returns the job as stored, without its blocks. Fails with
-  // kInvalidInput if the id exists or the spec has no block (such a job could never finish).
+  // the process dies right after. Returns the job as stored, without its blocks.
+  // IDEMPOTENT by job id: when the id exists and its job is this same submission
+  // (is_same_submission: a repeat after an answer was lost), stores nothing more and returns the
+  // stored job as it is now, without its blocks: no second job, no task enqueued twice.
+  // Fails with kInvalidInput if the id exists with another submission or the spec has no block
+  // (such a job could never finish).
   virtual Result<JobRecord> create_job(const NewJob& job) = 0;
 
   // The job, with its blocks when `with_blocks`. kNotFound if unknown. Reflects every change

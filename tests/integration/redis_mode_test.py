@@ -3,7 +3,8 @@
 (`polyvox serve` with REDIS_URL) and two worker nodes (`polyvox worker`) sharing a data
 directory. A token from one node works on the other (until a password change or removal made
 anywhere), jobs submitted anywhere complete once, and while Redis is down the API answers 503
-with Retry-After and the workers wait, then resume."""
+with Retry-After and the workers wait, then resume; once Redis is back after a restart, no
+request fails."""
 import os
 import sys
 import threading
@@ -94,6 +95,44 @@ class DistributedModeTest(unittest.TestCase):
             self.assertLess(time.monotonic(), deadline, "the API did not recover")
             time.sleep(0.05)
         status = self.api_b.wait_for(token, res.json()["job_id"], timeout=120)
+        self.assertEqual(status["status"], "completed", status)
+
+    def test_first_requests_after_a_redis_restart_succeed(self):
+        # Issue 12: after Redis restarted, the first request on each pooled connection of an API
+        # node answered 503 although Redis was back.
+        token = self.api_a.login()
+        job_id = self.api_a.submit(token, job(1))
+
+        def statuses(count):
+            """`count` GET /status at once: they take as many pooled Redis connections."""
+            answers = [None] * count
+
+            def one(i):
+                answers[i] = self.api_a.request("GET", f"/status/{job_id}", token=token)
+
+            threads = [threading.Thread(target=one, args=(i,)) for i in range(count)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            return answers
+
+        self.assertEqual([r.status for r in statuses(8)], [200] * 8)  # connections pooled
+        self.redis.stop()
+        self.redis.start()  # same port, same AOF; answers PING
+        answers = statuses(8)
+        self.assertEqual([r.status for r in answers], [200] * 8, answers)
+        submitted = self.api_a.request("POST", "/tts", job(1), token=token)
+        self.assertEqual(submitted.status, 202, submitted)
+
+        # Requests during an outage answer 503; once Redis is back, the first ones 200.
+        self.redis.stop()
+        down = self.api_a.request("GET", f"/status/{job_id}", token=token)
+        self.assertEqual(down.status, 503, down)
+        self.redis.start()
+        answers = statuses(8)
+        self.assertEqual([r.status for r in answers], [200] * 8, answers)
+        status = self.api_b.wait_for(token, submitted.json()["job_id"], timeout=120)
         self.assertEqual(status["status"], "completed", status)
 
 

@@ -4,6 +4,8 @@
 #include <signal.h>
 #include <sys/socket.h>
 
+#include <cerrno>
+
 namespace polyvox::redis {
 namespace {
 
@@ -149,6 +151,15 @@ bool Connection::set_timeout(int64_t ms) {
 }
 
 Error Connection::io_error(const char* what) {
+  // hiredis reports a socket timeout (SO_RCVTIMEO/SO_SNDTIMEO) as an I/O error with errno EAGAIN,
+  // newer versions as REDIS_ERR_TIMEOUT.
+  const int error_number = errno;
+  bool timeout =
+      context_->err == REDIS_ERR_IO && (error_number == EAGAIN || error_number == EWOULDBLOCK);
+#ifdef REDIS_ERR_TIMEOUT
+  timeout = timeout || context_->err == REDIS_ERR_TIMEOUT;
+#endif
+  timed_out_ = timeout;
   broken_ = true;
   std::string message = std::string("Redis ") + what + " failed: ";
   message += aborted_ ? "interrupted" : (context_->errstr[0] != 0 ? context_->errstr : "I/O error");
@@ -188,6 +199,15 @@ Result<std::vector<Value>> Connection::run_pipeline_with_timeout(
     return io_error("setting the socket timeout");
   }
   return replies;
+}
+
+bool Connection::check_open() {
+  if (broken_) return false;
+  char byte;
+  const ssize_t peeked = ::recv(context_->fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (peeked < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return true;
+  broken_ = true;  // 0: closed; > 0: bytes nobody asked for; < 0: reset or another error
+  return false;
 }
 
 void Connection::abort() {

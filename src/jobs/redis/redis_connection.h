@@ -1,6 +1,7 @@
 // One connection to Redis (RAII over a hiredis context): connect with a timeout, AUTH, SELECT,
 // commands and pipelines bounded by a command timeout. A connection that saw an I/O error or a
-// timeout is broken for good; the pool (redis_pool.h) replaces it.
+// timeout is broken for good; the pool (redis_pool.h) replaces it, and tells by closed() whether
+// a call that broke it may be sent again.
 #pragma once
 
 #include <atomic>
@@ -48,10 +49,21 @@ class Connection {
   // then broken), e.g. to wake a blocking read at shutdown. Thread-safe, unlike the rest.
   void abort();
 
+  // Whether Redis (or the network) closed or reset the connection while it lay idle, or sent
+  // bytes nobody asked for: then false, and broken() from then on. One non-blocking peek at the
+  // socket, no round trip: it sees a close once its FIN or RST arrived (a restarted or killed
+  // Redis closes its connections at once; a host that vanished does not, hence the pool's PING
+  // of long-idle connections). REQUIRES: no command in progress.
+  bool check_open();
+
   // True when the connection can no longer be used.
   bool broken() const { return broken_; }
   // True when broken by abort() rather than by Redis or the network.
   bool aborted() const { return aborted_; }
+  // True when broken because Redis or the network closed or reset it (end of file, reset, broken
+  // pipe; check_open() saw it): not by a timeout (Redis slow or hung), not by abort(). A command
+  // that broke it so may or may not have run.
+  bool closed() const { return broken_ && !aborted_ && !timed_out_; }
 
  private:
   Connection(redisContext* context, const ConnectionOptions& options);
@@ -63,6 +75,7 @@ class Connection {
   redisContext* context_;  // owned; freed by the destructor
   ConnectionOptions options_;
   bool broken_ = false;
+  bool timed_out_ = false;  // broken by a send or receive timeout
   std::atomic<bool> aborted_{false};
 };
 

@@ -45,16 +45,25 @@ Result<JobRecord> RedisJobStore::create_job(const NewJob& job) {
                                 std::to_string(record.blocks_total)};
   args.reserve(args.size() + 7 * job.spec.blocks.size());
   for (const BlockSpec& block : job.spec.blocks) append_block_args(block, args);
-  auto seq = pool_->eval(scripts::create_job(), args);
+  // Sent again when Redis closed the connection before answering: the script may have run, and
+  // its repeat then finds this same submission stored (below).
+  auto seq = pool_->eval(scripts::create_job(), args, Access::kIdempotent);
   if (!seq) return seq.take_error();
-  if (seq->as_int().value_or(0) == 0) {
-    return invalid_input("job_id", "a job with id " + job.id + " exists");
+  if (seq->as_int().value_or(0) != 0) return record;
+  // The id exists: this same submission (stored by a first try whose answer was lost) is
+  // success, another one an error. What is compared never changes once stored.
+  auto stored = get_job(job.id, true);
+  if (stored.ok() && is_same_submission(*stored, job)) {
+    stored->blocks.clear();
+    return stored;
   }
-  return record;
+  if (!stored.ok() && stored.error().kind != ErrorKind::kNotFound) return stored.take_error();
+  return invalid_input("job_id", "a job with id " + job.id + " exists");
 }
 
 Result<JobRecord> RedisJobStore::get_job(const std::string& id, bool with_blocks) {
-  auto reply = pool_->eval(scripts::read_job(), {keys_.prefix, id, with_blocks ? "1" : "0"});
+  auto reply =
+      pool_->eval(scripts::read_job(), {keys_.prefix, id, with_blocks ? "1" : "0"}, Access::kRead);
   if (!reply) return reply.take_error();
   if (reply->is_nil()) return job_not_found(id);
   if (!reply->is_array() || reply->elements.empty()) return malformed("read_job");
@@ -81,8 +90,8 @@ Result<BlockWork> RedisJobStore::get_block(const std::string& job_id, std::size_
 
 Result<JobPage> RedisJobStore::list_jobs(const std::string& owner, std::size_t offset,
                                          std::size_t limit) {
-  auto reply =
-      pool_->eval(scripts::list_jobs(), {keys_.prefix, owner, bounded(offset), bounded(limit)});
+  auto reply = pool_->eval(scripts::list_jobs(),
+                           {keys_.prefix, owner, bounded(offset), bounded(limit)}, Access::kRead);
   if (!reply) return reply.take_error();
   if (!reply->is_array() || reply->elements.empty()) return malformed("list_jobs");
   JobPage page;
@@ -127,7 +136,7 @@ Result<std::vector<std::string>> RedisJobStore::finished_jobs_before(int64_t bef
 }
 
 Result<std::vector<UserUsage>> RedisJobStore::usage(const std::string& owner) {
-  auto reply = pool_->eval(scripts::read_usage(), {keys_.prefix, owner});
+  auto reply = pool_->eval(scripts::read_usage(), {keys_.prefix, owner}, Access::kRead);
   if (!reply) return reply.take_error();
   std::vector<UserUsage> users;
   const auto& rows = reply->elements;

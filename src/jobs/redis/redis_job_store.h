@@ -100,9 +100,13 @@
 // worker costs two round trips per max_block_ms.
 //
 // REDIS UNAVAILABLE. Every method fails with kUnavailable within the pool's connect/command
-// timeouts (at once during the reconnect backoff): the API answers 503 with Retry-After, workers
-// retry. Nothing is lost while Redis is down or restarts with its AOF: leases on the Clock keep
-// running, so tasks of workers that could not report are taken over and rendered again.
+// timeouts (at once while another call is reconnecting): the API answers 503 with Retry-After,
+// workers retry. Nothing is lost while Redis is down or restarts with its AOF: leases on the
+// Clock keep running, so tasks of workers that could not report are taken over and rendered
+// again. Once Redis is back no call fails for its restart (redis_pool.h): dead pooled connections
+// are replaced when taken; reads (plain read commands; read_job, list_jobs, read_usage as
+// Access::kRead) are sent again when their connection dies under them, and so is create_job,
+// idempotent by job id; any other write whose answer was lost fails with kUnavailable.
 //
 // WHAT `appendfsync everysec` CAN LOSE when Redis itself crashes (kill -9, power loss; a clean
 // restart loses nothing): up to about a second (two when the disk stalls) of acknowledged

@@ -1,6 +1,7 @@
 #include "jobs/redis/redis_pool.h"
 
 #include <algorithm>
+#include <iterator>
 
 namespace polyvox::redis {
 namespace {
@@ -15,9 +16,22 @@ bool is_transient(const std::string& code) {
   return false;
 }
 
-int retry_after_s(int64_t ms) { return static_cast<int>(std::max<int64_t>(1, (ms + 999) / 1000)); }
+// Redis's read-only commands (its "readonly" flag) that this backend may send.
+constexpr std::string_view kReadOnlyCommands[] = {
+    "PING",   "GET",       "MGET",    "STRLEN",        "EXISTS",    "TYPE",
+    "TTL",    "PTTL",      "HGET",    "HMGET",         "HGETALL",   "HEXISTS",
+    "HLEN",   "HKEYS",     "HVALS",   "SCARD",         "SMEMBERS",  "SISMEMBER",
+    "ZCARD",  "ZSCORE",    "ZRANGE",  "ZRANGEBYSCORE", "ZREVRANGE", "ZREVRANGEBYSCORE",
+    "ZRANK",  "ZCOUNT",    "LLEN",    "LRANGE",        "LINDEX",    "XLEN",
+    "XRANGE", "XREVRANGE", "XPENDING"};
 
 }  // namespace
+
+bool is_read_only(const Command& command) {
+  // Spelled in capitals, as this backend writes them; another spelling counts as a write.
+  return !command.empty() &&
+         std::ranges::find(kReadOnlyCommands, command[0]) != std::end(kReadOnlyCommands);
+}
 
 Result<Value> checked(Value reply) {
   if (!reply.is_error()) return reply;
@@ -46,45 +60,58 @@ Result<Pool::Handle> Pool::acquire() {
   const auto deadline =
       Steady::now() + std::chrono::milliseconds(options_.connection.command_timeout_ms);
   for (;;) {
-    while (!idle_.empty()) {
-      auto [connection, generation] = std::move(idle_.back());
+    if (!idle_.empty()) {
+      IdleConnection idle = std::move(idle_.back());
       idle_.pop_back();
-      if (generation != generation_) continue;  // made before Redis went away: likely dead
-      lent_[connection.get()] = generation;
-      return Handle(this, std::move(connection));
+      if (idle.generation != generation_) continue;    // made before Redis went away: likely dead
+      lent_[idle.connection.get()] = idle.generation;  // counted while checked, unlocked
+      lock.unlock();
+      if (still_works(*idle.connection, idle.since)) {
+        return Handle(this, std::move(idle.connection));
+      }
+      give_back(std::move(idle.connection));  // broken: dropped with the rest of its generation
+      lock.lock();
+      continue;
     }
     if (lent_.size() + connecting_ < options_.max_connections) break;
     if (returned_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty()) {
       return Error{ErrorKind::kUnavailable, "every Redis connection is busy", "", 1};
     }
   }
-  const auto now = Steady::now();
-  if (backoff_ms_ > 0 && now < down_until_) {
-    const auto left = std::chrono::ceil<std::chrono::milliseconds>(down_until_ - now).count();
-    return Error{ErrorKind::kUnavailable,
-                 "Redis at " + endpoint_.display() + " is unreachable (next attempt in " +
-                     std::to_string(left) + " ms)",
-                 "", retry_after_s(left)};
+  if (unreachable_ && reconnecting_) {
+    return Error{
+        ErrorKind::kUnavailable,
+        "Redis at " + endpoint_.display() + " is unreachable (another call is trying to reconnect)",
+        "", 1};
   }
+  const bool reconnect = unreachable_;
+  if (reconnect) reconnecting_ = true;
   const uint64_t generation = generation_;
   ++connecting_;  // counted against max_connections while connecting, unlocked
   lock.unlock();
   auto connection = Connection::open(endpoint_, options_.connection);
   lock.lock();
   --connecting_;
+  if (reconnect) reconnecting_ = false;
   if (!connection) {
-    backoff_ms_ = backoff_ms_ == 0 ? options_.min_backoff_ms
-                                   : std::min(options_.max_backoff_ms, backoff_ms_ * 2);
-    down_until_ = Steady::now() + std::chrono::milliseconds(backoff_ms_);
+    unreachable_ = true;
     Error error = connection.take_error();
-    error.retry_after_s = retry_after_s(backoff_ms_);
+    error.retry_after_s = 1;
     lock.unlock();
     returned_.notify_one();  // a waiter may connect now that this slot is free
     return error;
   }
-  backoff_ms_ = 0;
+  unreachable_ = false;
   lent_[connection->get()] = generation;
   return Handle(this, std::move(connection.value()));
+}
+
+bool Pool::still_works(Connection& connection, Steady::time_point since) {
+  if (!connection.check_open()) return false;
+  if (Steady::now() - since <= std::chrono::milliseconds(options_.idle_check_ms)) return true;
+  ++round_trips_;
+  // Any reply, even an error (LOADING while Redis reads its AOF), says the connection works.
+  return connection.run({"PING"}).ok();
 }
 
 void Pool::give_back(std::unique_ptr<Connection> connection) {
@@ -97,33 +124,50 @@ void Pool::give_back(std::unique_ptr<Connection> connection) {
       // An abort is ours (shutdown); any other break says Redis went away or hung.
       if (!connection->aborted() && generation == generation_) ++generation_;
     } else if (generation == generation_) {
-      idle_.emplace_back(std::move(connection), generation);
+      idle_.push_back({std::move(connection), generation, Steady::now()});
     }
   }
   returned_.notify_one();
 }
 
+template <typename T, typename Call>
+Result<T> Pool::with_connection(Access access, const Call& call) {
+  for (int attempt = 0;; ++attempt) {
+    auto handle = acquire();
+    if (!handle) return handle.take_error();
+    Result<T> result = call(**handle);
+    // Given back before the next attempt: a closed connection takes its generation with it.
+    if (result.ok() || access == Access::kWrite || attempt > 0 || !(*handle)->closed()) {
+      return result;
+    }
+  }
+}
+
 Result<Value> Pool::run(const Command& command) {
-  auto handle = acquire();
-  if (!handle) return handle.take_error();
-  ++round_trips_;
-  auto reply = (*handle)->run(command);
-  if (!reply) return reply.take_error();
-  return checked(std::move(reply.value()));
+  const Access access = is_read_only(command) ? Access::kRead : Access::kWrite;
+  return with_connection<Value>(access, [&](Connection& connection) -> Result<Value> {
+    ++round_trips_;
+    auto reply = connection.run(command);
+    if (!reply) return reply.take_error();
+    return checked(std::move(reply.value()));
+  });
 }
 
 Result<std::vector<Value>> Pool::pipeline(const std::vector<Command>& commands) {
-  auto handle = acquire();
-  if (!handle) return handle.take_error();
-  ++round_trips_;
-  auto replies = (*handle)->run_pipeline(commands);
-  if (!replies) return replies.take_error();
-  for (Value& reply : *replies) {
-    auto ok = checked(std::move(reply));
-    if (!ok) return ok.take_error();
-    reply = std::move(ok.value());
-  }
-  return replies;
+  const Access access =
+      std::all_of(commands.begin(), commands.end(), is_read_only) ? Access::kRead : Access::kWrite;
+  return with_connection<std::vector<Value>>(
+      access, [&](Connection& connection) -> Result<std::vector<Value>> {
+        ++round_trips_;
+        auto replies = connection.run_pipeline(commands);
+        if (!replies) return replies.take_error();
+        for (Value& reply : *replies) {
+          auto ok = checked(std::move(reply));
+          if (!ok) return ok.take_error();
+          reply = std::move(ok.value());
+        }
+        return replies;
+      });
 }
 
 Result<std::string> Pool::load(const Script& script, Connection& connection) {
@@ -141,9 +185,14 @@ Result<std::string> Pool::load(const Script& script, Connection& connection) {
   return sha->text();
 }
 
-Result<Value> Pool::eval(const Script& script, const std::vector<std::string>& args) {
-  auto handle = acquire();
-  if (!handle) return handle.take_error();
+Result<Value> Pool::eval(const Script& script, const std::vector<std::string>& args,
+                         Access access) {
+  return with_connection<Value>(
+      access, [&](Connection& connection) { return eval_on(connection, script, args, access); });
+}
+
+Result<Value> Pool::eval_on(Connection& connection, const Script& script,
+                            const std::vector<std::string>& args, Access access) {
   std::string sha;
   {
     std::lock_guard lock(mutex_);
@@ -151,19 +200,19 @@ Result<Value> Pool::eval(const Script& script, const std::vector<std::string>& a
   }
   Command command;
   command.reserve(args.size() + 3);
-  command.push_back("EVALSHA");
+  command.push_back(access == Access::kRead ? "EVALSHA_RO" : "EVALSHA");
   command.push_back("");
   command.push_back("0");
   command.insert(command.end(), args.begin(), args.end());
   for (int tries = 0;; ++tries) {
     if (sha.empty()) {
-      auto loaded = load(script, **handle);
+      auto loaded = load(script, connection);
       if (!loaded) return loaded.take_error();
       sha = std::move(loaded.value());
     }
     command[1] = sha;
     ++round_trips_;
-    auto reply = (*handle)->run(command);
+    auto reply = connection.run(command);
     if (!reply) return reply.take_error();
     // NOSCRIPT: Redis restarted (or SCRIPT FLUSH) since the script was loaded.
     if (tries == 0 && error_code(*reply) == "NOSCRIPT") {

@@ -75,7 +75,16 @@ Result<JobRecord> SqliteJobStore::create_job(const NewJob& job) {
         output_format_name(record.output_format), code(record.status), record.blocks_total,
         record.created_at_ms, record.updated_at_ms);
     if (!s) return s.error();
-    if (db.changes() == 0) return invalid_input("job_id", "a job with id " + job.id + " exists");
+    if (db.changes() == 0) {
+      // The id exists: this same submission (a repeat) is success, another one an error.
+      auto stored = find_job(db, job.id, true);
+      if (!stored) return stored.take_error();
+      if (!*stored || !is_same_submission(**stored, job)) {
+        return invalid_input("job_id", "a job with id " + job.id + " exists");
+      }
+      (*stored)->blocks.clear();
+      return std::move(**stored);
+    }
     const int64_t seq = db.last_insert_rowid();
     for (std::size_t i = 0; i < job.spec.blocks.size(); ++i) {
       const BlockSpec& b = job.spec.blocks[i];

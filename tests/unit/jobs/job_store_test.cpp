@@ -1,6 +1,7 @@
 // Every backend as a JobStore: jobs stored, read back, listed, cancelled, deleted, counted,
 // and still there after the stores are reopened.
 #include <algorithm>
+#include <vector>
 
 #include "unit/jobs/store_fixture.h"
 
@@ -74,13 +75,50 @@ TEST_P(JobStoreTest, UnknownJobIsNotFound) {
   EXPECT_EQ(jobs_->delete_job(id).error().kind, ErrorKind::kNotFound);
 }
 
-TEST_P(JobStoreTest, CreatingAnExistingIdIsInvalidInput) {
-  const NewJob job = make_job("alice", 1);
-  create(job);
+// A repeat of a submission whose answer was lost: success, the job as stored, nothing twice.
+TEST_P(JobStoreTest, CreatingTheSameSubmissionAgainReturnsTheStoredJob) {
+  NewJob job = make_job("alice", 3);
+  job.spec.blocks[1].fallback = {{"flite", "kal"}};
+  const JobRecord first = create(job);
+  claim();  // the job is processing by the time the repeat comes
+  clock_.advance_ms(5'000);
+
   auto again = jobs_->create_job(job);
-  ASSERT_FALSE(again.ok());
-  EXPECT_EQ(again.error().kind, ErrorKind::kInvalidInput);
-  EXPECT_EQ(get(job.id).blocks.size(), 1u);  // the first one is untouched
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_EQ(again->id, job.id);
+  EXPECT_EQ(again->created_at_ms, first.created_at_ms);
+  EXPECT_EQ(again->status, JobStatus::kProcessing);  // as it is now
+  EXPECT_EQ(again->blocks_total, 3u);
+  EXPECT_TRUE(again->blocks.empty());
+
+  auto listed = jobs_->list_jobs("", 0, 10);
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ(listed->total, 1u);
+  auto counts = jobs_->counts();
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(counts->queue_depth, 2u);  // blocks 1 and 2: no task enqueued twice
+  EXPECT_EQ(counts->jobs.at(JobStatus::kProcessing), 1u);
+  EXPECT_EQ(counts->jobs.at(JobStatus::kQueued), 0u);
+}
+
+TEST_P(JobStoreTest, CreatingAnExistingIdWithAnotherSubmissionIsInvalidInput) {
+  const NewJob job = make_job("alice", 2);
+  create(job);
+  auto variants = std::vector<NewJob>(5, job);
+  variants[0].owner = "bob";
+  variants[1].spec.project_id = "another project";
+  variants[2].spec.output_format = OutputFormat::kWav;
+  variants[3].spec.blocks[1].text = "other words";
+  variants[4].spec.blocks.pop_back();
+  for (const NewJob& other : variants) {
+    auto again = jobs_->create_job(other);
+    ASSERT_FALSE(again.ok());
+    EXPECT_EQ(again.error().kind, ErrorKind::kInvalidInput);
+  }
+  const JobRecord stored = get(job.id);  // the first one is untouched
+  EXPECT_EQ(stored.owner, "alice");
+  ASSERT_EQ(stored.blocks.size(), 2u);
+  EXPECT_EQ(stored.blocks[1].spec.text, job.spec.blocks[1].text);
 }
 
 TEST_P(JobStoreTest, JobWithoutBlocksIsRejected) {

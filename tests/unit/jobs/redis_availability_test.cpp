@@ -23,7 +23,7 @@ std::chrono::milliseconds elapsed_since(Steady::time_point start) {
 }
 
 // Retries `call` (a store call returning a Result) until it succeeds or 20 s have passed, as a
-// worker would; a pause between tries, since the pool answers at once during its backoff.
+// worker would; a pause between tries, since the pool answers at once while Redis is away.
 template <typename Call>
 auto until_ok(Call call) {
   const auto deadline = Steady::now() + std::chrono::seconds(20);
@@ -46,7 +46,7 @@ TEST(RedisAvailabilityTest, RedisDownFailsFastWithUnavailable) {
   EXPECT_GE(created.error().retry_after_s, 1);
   EXPECT_LT(elapsed_since(start), std::chrono::seconds(2));
 
-  // While the reconnect backoff runs, calls do not even try.
+  // Nothing listens: each call's one connect attempt is refused at once.
   start = Steady::now();
   auto claimed = store.claim("worker", 1000, 5000);
   ASSERT_FALSE(claimed.ok());

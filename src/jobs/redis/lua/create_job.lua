@@ -15,6 +15,10 @@
 --          of its fallbacks), cache ('1'/'0')
 -- RETURNS  the job's sequence number (integer > 0), or 0 when a job with this id exists
 --          (nothing written)
+-- IDEMPOTENT by id: run twice with the same id, the second run writes nothing (no second job,
+--          no task enqueued twice) and answers 0, so that it may be sent again when its answer
+--          was lost; RedisJobStore::create_job then reads the stored job and answers success when
+--          it is this same submission (owner, project, format, blocks), an error otherwise.
 -- ATOMIC   the job appears whole (blocks, tasks, indexes, counters) or not at all.
 -- Runs after prelude.lua (key names, statuses, shared steps).
 
