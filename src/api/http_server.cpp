@@ -13,6 +13,7 @@
 #include "api/api_error.h"
 #include "core/ids.h"
 #include "core/utf8.h"
+#include "core/waiting.h"
 #include "log/log.h"
 
 namespace polyvox {
@@ -392,7 +393,7 @@ class HttpServer::Impl {
       const bool head_only = request.method == "HEAD";
       const bool written =
           co_await write_response(connection.stream, response, version, keep_alive, head_only,
-                                  route->execution == Execution::kBlocking);
+                                  route->execution != Execution::kInline);
       const double seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
       route->latency->observe(seconds);
@@ -448,6 +449,15 @@ class HttpServer::Impl {
       }
     };
     if (route.execution == Execution::kInline) co_return guarded();
+    if (route.execution == Execution::kMemoryFirst) {
+      std::optional<HttpResponse> answered;
+      {
+        NoWaitScope scope;
+        HttpResponse response = guarded();
+        if (!scope.refused()) answered = std::move(response);
+      }
+      if (answered) co_return std::move(*answered);
+    }
     co_return co_await on_blocking_pool(guarded);
   }
 

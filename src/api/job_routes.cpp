@@ -254,14 +254,14 @@ void register_job_routes(Router& router, ApiDeps& deps) {
       "POST", "/tts", [&deps](HttpRequest& r) { return submit(r, deps); }, Execution::kBlocking);
   router.add(
       "GET", "/status/{id}", [&deps](HttpRequest& r) { return status(r, deps); },
-      Execution::kBlocking);
+      Execution::kMemoryFirst);
   router.add(
       "GET", "/result/{id}", [&deps](HttpRequest& r) { return result(r, deps); },
-      Execution::kBlocking);
+      Execution::kMemoryFirst);
   router.add(
-      "GET", "/jobs", [&deps](HttpRequest& r) { return list(r, deps); }, Execution::kBlocking);
+      "GET", "/jobs", [&deps](HttpRequest& r) { return list(r, deps); }, Execution::kMemoryFirst);
   router.add(
-      "GET", "/usage", [&deps](HttpRequest& r) { return usage(r, deps); }, Execution::kBlocking);
+      "GET", "/usage", [&deps](HttpRequest& r) { return usage(r, deps); }, Execution::kMemoryFirst);
   router.add(
       "DELETE", "/jobs/{id}", [&deps](HttpRequest& r) { return remove(r, deps); },
       Execution::kBlocking);

@@ -95,10 +95,10 @@ void register_meta_routes(Router& router, ApiDeps& deps) {
       "GET", "/ready", [&deps](HttpRequest& r) { return ready(r, deps); }, Execution::kBlocking);
   router.add(
       "GET", "/metrics", [&deps](HttpRequest& r) { return metrics(r, deps); },
-      Execution::kBlocking);
+      Execution::kMemoryFirst);
   router.add(
       "GET", "/tts/providers", [&deps](HttpRequest& r) { return providers(r, deps); },
-      Execution::kBlocking);
+      Execution::kMemoryFirst);
   router.add(
       "GET", "/tts/voices/{provider}", [&deps](HttpRequest& r) { return voices(r, deps); },
       Execution::kBlocking);

@@ -20,6 +20,10 @@ using Handler = std::function<HttpResponse(HttpRequest&)>;
 enum class Execution {
   kInline,    // fast and non-blocking (in-memory work, local reads): on the I/O thread
   kBlocking,  // may wait (durable writes, password hashing, remote calls): on the blocking pool
+  // Read-only, usually answered from memory (a polled job, the user behind a token): tried on
+  // the I/O thread under a NoWaitScope (core/waiting.h); when a store call would have waited,
+  // the handler runs again on the blocking pool. REQUIRES: the handler changes nothing.
+  kMemoryFirst,
 };
 
 struct Route {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <iterator>
 
+#include "core/waiting.h"
+
 namespace polyvox::redis {
 namespace {
 
@@ -56,6 +58,7 @@ Pool::Handle::~Handle() {
 }
 
 Result<Pool::Handle> Pool::acquire() {
+  if (!may_wait()) return refuse_to_wait("Redis");  // every command is a network round trip
   std::unique_lock lock(mutex_);
   const auto deadline =
       Steady::now() + std::chrono::milliseconds(options_.connection.command_timeout_ms);

@@ -11,6 +11,7 @@
 #include <type_traits>
 
 #include "core/error.h"
+#include "core/waiting.h"
 #include "jobs/sqlite/group_commit_writer.h"
 #include "jobs/sqlite/reader_pool.h"
 #include "jobs/sqlite/sqlite_connection.h"
@@ -44,6 +45,8 @@ class Database {
   // Status, returned once durable. Thread-safe.
   template <typename Op>
   auto write(Op&& op) -> std::invoke_result_t<Op&, Connection&> {
+    using R = std::invoke_result_t<Op&, Connection&>;
+    if (!may_wait()) return R(refuse_to_wait("a SQLite write"));
     return writer_->run(std::forward<Op>(op));
   }
 
@@ -58,6 +61,7 @@ class Database {
   template <typename Op>
   auto read(Op&& op) -> std::invoke_result_t<Op&, Connection&> {
     using R = std::invoke_result_t<Op&, Connection&>;
+    if (!may_wait()) return R(refuse_to_wait("a SQLite read"));
     auto db = readers_.local();
     if (!db) return R(db.take_error());
     if (auto s = (*db)->run("BEGIN"); !s) return R(s.error());

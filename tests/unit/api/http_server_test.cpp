@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -18,6 +19,7 @@
 #include <thread>
 
 #include "api/api_error.h"
+#include "core/waiting.h"
 
 namespace polyvox {
 namespace {
@@ -155,6 +157,18 @@ class HttpServerTest : public ::testing::Test {
         "GET", "/thread/blocking",
         [](HttpRequest&) { return json_response(200, json(thread_name()).dump()); },
         Execution::kBlocking);
+    // Answers from memory when it can: `/memory/hit` never needs to wait, `/memory/miss` would.
+    router_.add(
+        "GET", "/memory/{what}",
+        [this](HttpRequest& r) {
+          ++memory_calls_;
+          if (r.param("what") == "miss" && !may_wait()) {
+            return error_response(refuse_to_wait("the test's store"));
+          }
+          return json_response(200,
+                               json{{"thread", thread_name()}, {"may_wait", may_wait()}}.dump());
+        },
+        Execution::kMemoryFirst);
     server_ = start_server(options());
     ASSERT_NE(server_, nullptr);
   }
@@ -190,6 +204,7 @@ class HttpServerTest : public ::testing::Test {
         head_only);
   }
 
+  std::atomic<int> memory_calls_{0};
   MetricsRegistry metrics_;
   Router router_{metrics_};
   std::unique_ptr<HttpServer> server_;
@@ -410,6 +425,24 @@ TEST_F(HttpServerTest, APortInUseIsAStartupErrorNamingIt) {
       << started.error().message;
   // The first server still answers every request.
   for (int i = 0; i < 10; ++i) EXPECT_EQ(send("GET /items/1 HTTP/1.1").status, 200);
+}
+
+// A read answered from memory costs no thread hop; one whose store would have waited is asked
+// again on the blocking pool, where it may wait. Nothing waits on the I/O thread either way.
+TEST_F(HttpServerTest, MemoryFirstRoutesHopOnlyWhenAStoreWouldWait) {
+  const std::string io_thread = json::parse(send("GET /thread/inline HTTP/1.1").body);
+  const RawResponse hit = send("GET /memory/hit HTTP/1.1");
+  ASSERT_EQ(hit.status, 200) << hit.body;
+  EXPECT_EQ(json::parse(hit.body)["thread"], io_thread);
+  EXPECT_EQ(json::parse(hit.body)["may_wait"], false);
+  EXPECT_EQ(memory_calls_.load(), 1);
+
+  const RawResponse miss = send("GET /memory/miss HTTP/1.1");
+  ASSERT_EQ(miss.status, 200) << miss.body;
+  EXPECT_NE(json::parse(miss.body)["thread"], io_thread);
+  EXPECT_EQ(json::parse(miss.body)["may_wait"], true);
+  EXPECT_EQ(memory_calls_.load(), 3);  // tried once without waiting, then once where it may
+  EXPECT_TRUE(may_wait()) << "the scope never leaks into another thread";
 }
 
 TEST_F(HttpServerTest, ConnectionsOverTheCapAreRefusedWith503) {
