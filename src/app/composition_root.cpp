@@ -278,7 +278,9 @@ Status SynthProcess::open_pipeline(const fs::path& scratch_dir, unsigned concurr
   auto backend = sqlite::open_sqlite_backend(db_options, store_options);
   if (!backend) return backend.error();
   pipeline->backend = std::move(backend.value());
-  pipeline->blobs = std::make_unique<LocalBlobStore>(scratch_dir / "blobs");
+  // Scratch blobs need not survive a power loss: the directory goes with the command, and the
+  // output itself is synced when it is renamed into place.
+  pipeline->blobs = std::make_unique<LocalBlobStore>(scratch_dir / "blobs", [](int) { return 0; });
   WorkerOptions options = config_.service.worker;
   options.concurrency =
       concurrency ? concurrency : std::max(1u, std::thread::hardware_concurrency());
