@@ -256,6 +256,9 @@ Result<JobSpec> parse_job(std::string_view json_text, const JobParseOptions& opt
     const auto colon = what.find(": ");
     const std::string reason = colon == std::string::npos ? what : what.substr(colon + 2);
     return invalid_input("", "malformed JSON at " + line_column(json_text, offset) + ": " + reason);
+  } catch (const json::out_of_range&) {
+    // A number no double holds, such as 1e400 (found by tests/fuzz: it escaped as an exception).
+    return invalid_input("", "malformed JSON: a number is out of range");
   }
   return Parser(options, providers).parse_document(doc);
 }
