@@ -1,11 +1,14 @@
 # Polyvox — every target installs what it needs (scripts/install-deps.sh, idempotent) first.
 BUILD_DIR    ?= build
 ASAN_DIR     ?= build-asan
+FUZZ_DIR     ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= job_parser http_form range http_request jwt mp3_frame wav assembler decoder
 BUILD_TYPE   ?= RelWithDebInfo
 JOBS         ?= $(shell nproc)
 CMAKE_FLAGS  ?=
 
-.PHONY: all deps configure build test run synth bench sanitize clean format
+.PHONY: all deps configure build test run synth bench sanitize fuzz clean format
 
 all: build
 
@@ -45,9 +48,19 @@ sanitize: deps
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --test-dir $(ASAN_DIR) --output-on-failure -j $(JOBS) --timeout 1200
 
+# libFuzzer targets of tests/fuzz (clang-14, ASan + UBSan, their own build directory; only the
+# libraries they need are built), each run FUZZ_SECONDS from its seed corpus. New inputs go to
+# $(FUZZ_DIR)/work/corpus/<target>, crashes to $(FUZZ_DIR)/work/artifacts/<target>.
+fuzz:
+	@scripts/install-deps.sh --fuzz
+	cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPOLYVOX_FUZZ=ON \
+	  -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 $(CMAKE_FLAGS)
+	cmake --build $(FUZZ_DIR) -j $(JOBS) --target polyvox_fuzzers
+	scripts/run-fuzzers.sh $(FUZZ_DIR) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
 # Rewrites every tracked C++ file as .clang-format says; `make test` fails while one differs.
 format:
 	git ls-files -z '*.cpp' '*.h' | xargs -0 clang-format -i
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(FUZZ_DIR)

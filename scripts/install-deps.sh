@@ -4,6 +4,8 @@
 #   scripts/install-deps.sh            build, test and benchmark dependencies (make, CI)
 #   scripts/install-deps.sh --build    only what building the binary needs (container build stage)
 #   scripts/install-deps.sh --runtime  only what the polyvox binary needs to run (container image)
+#   scripts/install-deps.sh --fuzz     building plus Debian's clang-14 and its libFuzzer/sanitizer
+#                                      runtimes (make fuzz)
 set -euo pipefail
 
 runtime_packages=(
@@ -24,6 +26,9 @@ build_packages=(
   libgtest-dev libgmock-dev libbenchmark-dev libeigen3-dev
 )
 
+# The libFuzzer build (make fuzz): Debian's clang 14 and compiler-rt (libFuzzer, ASan, UBSan).
+fuzz_packages=(clang-14 libclang-rt-14-dev)
+
 packages=(
   "${build_packages[@]}"
   # diacritizer training (tools/train_diacritizer) and its smoke test; OpenBLAS makes CPU
@@ -37,8 +42,9 @@ packages=(
 case "${1:-}" in
   --runtime) packages=("${runtime_packages[@]}") ;;
   --build) packages=("${build_packages[@]}") ;;
+  --fuzz) packages=("${build_packages[@]}" "${fuzz_packages[@]}") ;;
   "") ;;
-  *) echo "usage: $0 [--build|--runtime]" >&2; exit 2 ;;
+  *) echo "usage: $0 [--build|--runtime|--fuzz]" >&2; exit 2 ;;
 esac
 
 missing=()

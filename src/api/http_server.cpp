@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "api/api_error.h"
+#include "api/request_conversion.h"
 #include "core/ids.h"
 #include "core/utf8.h"
 #include "core/waiting.h"
@@ -61,44 +62,15 @@ std::string head_of(const HttpResponse& response, unsigned version, bool keep_al
   return head;
 }
 
-// Request bytes as they may appear in a message: valid UTF-8, control characters as '?', at most
-// 200 bytes (cut at a character boundary, "..." appended).
-std::string printable(std::string_view raw) {
-  std::string text = to_valid_utf8(raw.substr(0, 400));
-  for (char& c : text) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) c = '?';
-  }
-  if (text.size() <= 200 && raw.size() <= 400) return text;
-  return std::string(cut_utf8(text, 200)) + "...";
-}
-
-bool is_safe_request_id(std::string_view id) {
-  if (id.empty() || id.size() > 128) return false;
-  for (char c : id) {
-    const bool ok =
-        std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == ':';
-    if (!ok) return false;
-  }
-  return true;
-}
-
-// Builds our request from Beast's; false when the target is malformed.
-bool convert_request(const http::request<http::string_body>& in, HttpRequest& out) {
-  out.method = std::string(in.method_string());
-  const std::string_view target = in.target();
-  const auto q = target.find('?');
-  auto path = percent_decode(target.substr(0, q));
-  if (!path || path->empty() || path->front() != '/') return false;
-  out.path = std::move(*path);
-  if (q != std::string_view::npos) out.query = std::string(target.substr(q + 1));
-  out.headers.reserve(8);
-  for (const auto& field : in) {
-    std::string name(field.name_string());
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    out.headers.emplace_back(std::move(name), std::string(field.value()));
-  }
-  out.body = in.body();
-  return true;
+// The parts of Beast's message that request_conversion.h converts.
+RequestParts parts_of(const http::request<http::string_body>& in) {
+  RequestParts parts;
+  parts.method = in.method_string();
+  parts.target = in.target();
+  parts.fields.reserve(8);
+  for (const auto& field : in) parts.fields.emplace_back(field.name_string(), field.value());
+  parts.body = in.body();
+  return parts;
 }
 
 }  // namespace
@@ -336,15 +308,13 @@ class HttpServer::Impl {
           co_await http::async_read_header(connection.stream, buffer, parser, kNoThrow);
       if (ec) {
         if (ec == http::error::header_limit) {
-          co_await write_simple(connection.stream, error_response(431, "VALIDATION_ERROR",
-                                                                  "request headers too large"));
+          co_await write_simple(connection.stream, headers_too_large_response());
         } else if (ec == http::error::body_limit) {  // a declared Content-Length over the limit
           co_await write_simple(connection.stream, body_too_large());
         } else if (ec != http::error::end_of_stream && ec != beast::error::timeout &&
                    ec != asio::error::operation_aborted && ec != asio::error::connection_reset &&
                    ec != asio::error::eof && ec != asio::error::bad_descriptor) {
-          co_await write_simple(connection.stream,
-                                error_response(400, "VALIDATION_ERROR", "malformed HTTP request"));
+          co_await write_simple(connection.stream, malformed_request_response());
         }
         break;
       }
@@ -353,8 +323,7 @@ class HttpServer::Impl {
       // A client waiting for "100 Continue" (curl does for bodies over 1 KiB) gets it now,
       // unless the declared body is already too large.
       const auto& head = parser.get();
-      const auto declared = parser.content_length();
-      if (declared && *declared > options_.max_body_bytes) {
+      if (declared_body_too_large(parser.content_length().value_or(0), options_.max_body_bytes)) {
         co_await write_simple(connection.stream, body_too_large());
         break;
       }
@@ -403,19 +372,14 @@ class HttpServer::Impl {
     }
   }
 
-  HttpResponse body_too_large() const {
-    return error_response(413, "PAYLOAD_TOO_LARGE",
-                          "request body is over " + std::to_string(options_.max_body_bytes) +
-                              " bytes (MAX_BODY_BYTES)");
-  }
+  HttpResponse body_too_large() const { return body_too_large_response(options_.max_body_bytes); }
 
   // Converts, routes and runs `message` into `response`; returns the route that answered (the
   // "unmatched" one for 400, 404 and 405).
   awaitable<const Route*> answer(const http::request<http::string_body>& message,
                                  HttpRequest& request, HttpResponse& response) {
-    const bool converted = convert_request(message, request);
-    const std::string_view given_id = request.header("x-request-id");
-    request.request_id = is_safe_request_id(given_id) ? std::string(given_id) : new_request_id();
+    const bool converted = convert_request(parts_of(message), request);
+    request.request_id = request_id_for(request);
     if (!converted) {
       response = error_response(400, "VALIDATION_ERROR", "malformed request target");
       co_return &router_.unmatched();

@@ -94,6 +94,11 @@ Result<AssemblyResult> assemble_mp3(std::size_t count, const SegmentSource& sour
     }
   }
 
+  // Tags that claim more delay and padding than there is audio (found by tests/fuzz): the result
+  // would report a negative duration.
+  if (samples < 0) {
+    return segment_error(count - 1, "encoder delay and padding longer than the audio");
+  }
   const uint64_t total_bytes = info_frame.size() + audio_bytes;
   if (audio_frames > UINT32_MAX || total_bytes > UINT32_MAX) {
     return Error{ErrorKind::kInvalidInput, "the result is too large for one MP3 file", ""};

@@ -26,8 +26,9 @@ struct AssemblyResult {
 
 // Writes the concatenation of segments 0..count-1 to `out`, which must be a seekable file opened
 // for writing and empty. Fails (kInternal) when a segment is corrupt, truncated, of another
-// format or not laid out for gapless assembly, and (kIo) when writing fails; `out` then holds a
-// partial file that the caller discards. REQUIRES: count >= 1. Thread-compatible.
+// format, not laid out for gapless assembly or tagged with more encoder delay and padding than
+// there is audio, and (kIo) when writing fails; `out` then holds a partial file that the caller
+// discards. REQUIRES: count >= 1. Thread-compatible.
 Result<AssemblyResult> assemble_segments(OutputFormat format, std::size_t count,
                                          const SegmentSource& source, std::FILE* out);
 

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <mutex>
 #include <string>
@@ -80,6 +81,12 @@ Result<PcmBuffer> decode_audio(const EncodedAudio& audio, const DecodeLimits& li
   }
   PcmBuffer pcm;
   if (!decode(&audio, &limits, &pcm, &error)) return undecodable(error);
+  // Float containers (WAV f32/f64) carry any bit pattern: NaN or infinity would go on into
+  // loudness and the encoder (found by tests/fuzz).
+  if (!std::all_of(pcm.samples.begin(), pcm.samples.end(),
+                   [](float sample) { return std::isfinite(sample); })) {
+    return undecodable("samples that are not finite numbers");
+  }
   return pcm;
 }
 

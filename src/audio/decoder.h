@@ -23,7 +23,8 @@ struct DecodeLimits {
 // midway is converted frame by frame. Containers are limited to those vendors send (MP3, WAV,
 // Ogg, FLAC, ADTS AAC, MP4/M4A) and never open anything but the given bytes (playlists and
 // concat scripts are refused). Fails with kSynthesisFailed ("undecodable audio: ...") when the
-// bytes are not such audio, are truncated past recovery, produce a decoder error, hold more than
+// bytes are not such audio, are truncated past recovery, produce a decoder error or samples that
+// are not finite (NaN, infinity: float WAV carries any bit pattern), hold more than
 // `limits.max_duration_ms` or take past `limits.deadline`. Thread-safe (no shared state).
 Result<PcmBuffer> decode_audio(const EncodedAudio& audio, const DecodeLimits& limits = {});
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 
 namespace polyvox::audio {
@@ -64,8 +65,14 @@ std::optional<WavLayout> parse_wav(std::span<const uint8_t> file) {
       if (size < 16 || pos + 8 + 16 > file.size()) return std::nullopt;
       if (get_le(chunk + 8, 2) != 1) return std::nullopt;  // PCM only
       layout.channels = static_cast<int>(get_le(chunk + 10, 2));
-      layout.sample_rate = static_cast<int>(get_le(chunk + 12, 4));
+      const uint32_t rate = get_le(chunk + 12, 4);
       layout.bits_per_sample = static_cast<int>(get_le(chunk + 22, 2));
+      // No channel, no sample size or no rate (or one past int) is no PCM WAV (found by
+      // tests/fuzz: a rate of 0 or "negative" went on into the assembled file's header).
+      if (layout.channels == 0 || layout.bits_per_sample == 0 || rate == 0 || rate > INT32_MAX) {
+        return std::nullopt;
+      }
+      layout.sample_rate = static_cast<int>(rate);
       have_fmt = true;
     } else if (std::memcmp(chunk, "data", 4) == 0) {
       if (!have_fmt) return std::nullopt;

@@ -25,8 +25,9 @@ struct WavLayout {
   std::size_t data_bytes = 0;
 };
 
-// Finds the fmt and data chunks of a PCM WAV file; nullopt when it is not one. A data chunk that
-// claims more bytes than the file holds is clamped to what is there. Pure.
+// Finds the fmt and data chunks of a PCM WAV file; nullopt when it is not one (also when its fmt
+// chunk says 0 channels, 0 bits per sample, or a sample rate of 0 or over INT32_MAX). A data
+// chunk that claims more bytes than the file holds is clamped to what is there. Pure.
 std::optional<WavLayout> parse_wav(std::span<const uint8_t> file);
 
 }  // namespace polyvox::audio

@@ -307,7 +307,7 @@ Result<JobSpec> parse_job(std::string_view json_text, const JobParseOptions& opt
     });
   } catch (const json::out_of_range&) {
     // A number beyond what a double holds (1e400): the field is named, as for any bad value.
-    return invalid_input(where.current(), "number out of range");
+    return invalid_input(where.current(), "number is out of range");
   } catch (const json::parse_error& e) {
     // e.byte is 1-based and points just past the offending character.
     const std::size_t offset = e.byte > 0 ? e.byte - 1 : 0;

@@ -93,7 +93,10 @@ void MetricsRegistry::gauge(const std::string& name, const std::string& help,
 std::string MetricsRegistry::render() const {
   std::lock_guard lock(mutex_);
   std::string out;
-  for (const auto& [name, e] : entries_) {
+  for (const auto& entry : entries_) {
+    // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+    const std::string& name = entry.first;
+    const auto& e = entry.second;
     if (e.counters) {
       out += "# HELP " + name + " " + e.help + "\n# TYPE " + name + " counter\n";
       e.counters->for_each([&](const std::vector<std::string>& values, const Counter& c) {

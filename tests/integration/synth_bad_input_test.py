@@ -50,7 +50,7 @@ RAW_CASES = {
     "empty_file": (b"", "malformed JSON"),
     # Beyond what a double holds: the JSON library refused it and synth aborted.
     "number_out_of_range": (b'{"blocks": [{"text": "a"}, {"text": "b", "wait_after_ms": -1e400}]}',
-                            "blocks[1].wait_after_ms: number out of range"),
+                            "blocks[1].wait_after_ms: number is out of range"),
 }
 
 

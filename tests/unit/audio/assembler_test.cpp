@@ -10,6 +10,7 @@
 #include "audio/decoder.h"
 #include "audio/mp3_frame.h"
 #include "audio/segment.h"
+#include "audio/wav.h"
 #include "support/audio_fixtures.h"
 
 namespace polyvox::audio {
@@ -180,6 +181,42 @@ TEST(AssemblerTest, RejectsMixedSampleRates) {
       encode_segment(polyvox::test_support::tone(100, 48000), 0, 0, true, options)->bytes;
   File out(std::tmpfile());
   EXPECT_FALSE(assemble(script, OutputFormat::kMp3, out.get()).ok());
+}
+
+// Found by tests/fuzz (assembler): a WAV segment whose rate does not fit an int went on into the
+// assembled file's header, which then said a negative rate.
+TEST(AssemblerTest, RejectsWavSegmentWithImpossibleSampleRate) {
+  std::string segment = wav_header(4, 8000) + std::string(4, '\0');
+  for (const uint32_t rate : {0u, 0x80000000u, 0xFFFFFFFFu}) {
+    for (int i = 0; i < 4; ++i) segment[24 + i] = static_cast<char>((rate >> (8 * i)) & 0xFF);
+    File out(std::tmpfile());
+    auto result = assemble_segments(
+        OutputFormat::kWav, 1, [&](std::size_t) -> Result<std::string> { return segment; },
+        out.get());
+    EXPECT_FALSE(result.ok()) << "rate " << rate;
+  }
+}
+
+// Found by tests/fuzz (assembler): an Info tag claiming more encoder delay and padding than its
+// frames hold made the result report a negative duration.
+TEST(AssemblerTest, RejectsDelayAndPaddingLongerThanTheAudio) {
+  SegmentOptions options;
+  auto seg = encode_segment(polyvox::test_support::tone(10, kRate), 0, 0, true, options);
+  ASSERT_TRUE(seg.ok());
+  std::string bytes = seg->bytes;
+  auto* data = reinterpret_cast<uint8_t*>(bytes.data());
+  const auto header = parse_mp3_frame_header({data, bytes.size()});
+  ASSERT_TRUE(header.has_value());
+  const std::span<uint8_t> frame(data, header->frame_bytes);
+  const auto tag = parse_xing_tag(frame, *header);
+  ASSERT_TRUE(tag.has_value() && tag->frames.has_value() && tag->bytes.has_value());
+  ASSERT_LT(*tag->frames * header->samples_per_frame, 2u * 4095u);
+  ASSERT_TRUE(rewrite_info_tag(frame, *header, *tag->frames, *tag->bytes, 4095, 4095, 0));
+  File out(std::tmpfile());
+  auto result = assemble_segments(
+      OutputFormat::kMp3, 1, [&](std::size_t) -> Result<std::string> { return bytes; }, out.get());
+  ASSERT_FALSE(result.ok()) << "samples " << result->samples;
+  EXPECT_NE(result.error().message.find("delay and padding"), std::string::npos);
 }
 
 TEST(AssemblerTest, PropagatesSourceErrors) {

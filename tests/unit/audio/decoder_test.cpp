@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cmath>
 
 #include "audio/segment.h"
 #include "audio/wav.h"
@@ -35,6 +36,30 @@ TEST(DecoderTest, DecodesWav) {
   ASSERT_TRUE(pcm.ok()) << pcm.error().to_string();
   EXPECT_EQ(pcm->sample_rate, 16000);
   EXPECT_EQ(pcm->samples.size(), 4000u);
+}
+
+// Found by tests/fuzz (decoder): a float WAV carries NaN and infinity, which went on as samples.
+TEST(DecoderTest, RejectsFloatWavWithNonFiniteSamples) {
+  auto float_wav = [](float sample) {
+    std::string wav = wav_header(4 * 100, 8000);
+    wav[20] = 3;                                // WAVE_FORMAT_IEEE_FLOAT
+    wav[34] = 32;                               // bits per sample
+    wav[28] = static_cast<char>(32000 & 0xFF);  // byte rate
+    wav[29] = static_cast<char>(32000 >> 8);
+    wav[32] = 4;  // block align
+    for (int i = 0; i < 100; ++i) wav.append(reinterpret_cast<const char*>(&sample), 4);
+    return wav;
+  };
+  auto finite = decode_audio(EncodedAudio{float_wav(0.25f)});
+  ASSERT_TRUE(finite.ok()) << finite.error().to_string();
+  ASSERT_EQ(finite->samples.size(), 100u);
+  EXPECT_FLOAT_EQ(finite->samples[0], 0.25f);
+  for (const float bad : {std::nanf(""), HUGE_VALF, -HUGE_VALF}) {
+    auto pcm = decode_audio(EncodedAudio{float_wav(bad)});
+    ASSERT_FALSE(pcm.ok());
+    EXPECT_EQ(pcm.error().kind, ErrorKind::kSynthesisFailed);
+    EXPECT_NE(pcm.error().message.find("not finite"), std::string::npos) << pcm.error().message;
+  }
 }
 
 TEST(DecoderTest, DecodesMp3HonouringGaplessInfo) {

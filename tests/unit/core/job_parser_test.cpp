@@ -202,6 +202,17 @@ TEST_F(JobParserTest, RejectsTruncatedJson) {
   EXPECT_NE(e.message.find("malformed JSON at line 1"), std::string::npos) << e.message;
 }
 
+// Found by tests/fuzz (job_parser): a number past a double's range escaped as an exception
+// (POST /tts answered 500).
+TEST_F(JobParserTest, RejectsNumbersOutOfRange) {
+  for (const char* json : {R"({"blocks": [{"text": "a", "wait_after_ms": 1e400}]})",
+                           R"({"project_id": -444444444444e444444, "blocks": [{"text": "a"}]})"}) {
+    Error e = error_of(json);
+    EXPECT_EQ(e.kind, ErrorKind::kInvalidInput);
+    EXPECT_NE(e.message.find("number is out of range"), std::string::npos) << e.message;
+  }
+}
+
 TEST_F(JobParserTest, RejectsInvalidUtf8) {
   std::string json = "{\"blocks\": [{\"text\": \"ab\xC3\x28\"}]}";
   Error e = error_of(json);
