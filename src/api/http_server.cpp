@@ -5,6 +5,8 @@
 #include <boost/asio/experimental/as_tuple.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <condition_variable>
+#include <cstdio>
 #include <list>
 #include <mutex>
 #include <thread>
@@ -12,8 +14,6 @@
 
 #include "api/api_error.h"
 #include "api/request_conversion.h"
-#include "core/ids.h"
-#include "core/utf8.h"
 #include "core/waiting.h"
 #include "log/log.h"
 
@@ -32,11 +32,19 @@ namespace {
 // False for the statuses that never carry a body (1xx, 204, 304).
 bool has_body(int status) { return status >= 200 && status != 204 && status != 304; }
 
-// The status line and headers of a response whose body is `response.body`, written by hand:
-// for the small bodies of most routes, Beast's serializer would cost more than the route.
-// Content-Length as the body's size (also for HEAD), none for 1xx, 204 and 304; Connection as
-// Beast's keep_alive() would set it for `version` (10 or 11).
-std::string head_of(const HttpResponse& response, unsigned version, bool keep_alive) {
+// How a response's body is delimited.
+enum class Framing {
+  kLength,      // Content-Length (also for HEAD, and 0 for the statuses without a body)
+  kChunked,     // Transfer-Encoding: chunked (a live body, HTTP/1.1)
+  kUntilClose,  // neither: the body ends when the connection closes (a live body, HTTP/1.0)
+};
+
+// The status line and headers of `response`, written by hand: for the small bodies of most
+// routes, Beast's serializer would cost more than the route. No length for 1xx, 204 and 304;
+// no Connection for 1xx; otherwise Connection as Beast's keep_alive() would set it for
+// `version` (10 or 11).
+std::string head_of(const HttpResponse& response, unsigned version, bool keep_alive,
+                    Framing framing, uint64_t length) {
   const auto status = static_cast<http::status>(response.status);
   std::string head;
   head.reserve(256);
@@ -52,14 +60,27 @@ std::string head_of(const HttpResponse& response, unsigned version, bool keep_al
     head += "\r\n";
   }
   if (has_body(response.status)) {
-    head += "Content-Length: ";
-    head += std::to_string(response.body.size());
-    head += "\r\n";
+    if (framing == Framing::kLength) {
+      head += "Content-Length: ";
+      head += std::to_string(length);
+      head += "\r\n";
+    } else if (framing == Framing::kChunked) {
+      head += "Transfer-Encoding: chunked\r\n";
+    }
   }
-  if (version == 10 && keep_alive) head += "Connection: keep-alive\r\n";
-  if (version != 10 && !keep_alive) head += "Connection: close\r\n";
+  if (response.status >= 200) {
+    if (version == 10 && keep_alive) head += "Connection: keep-alive\r\n";
+    if (version != 10 && !keep_alive) head += "Connection: close\r\n";
+  }
   head += "\r\n";
   return head;
+}
+
+// The chunk-size line of a chunk of `size` bytes ("1a2b\r\n").
+std::string chunk_head(std::size_t size) {
+  char text[24];
+  const int n = std::snprintf(text, sizeof text, "%zx\r\n", size);
+  return std::string(text, static_cast<std::size_t>(n));
 }
 
 // The parts of Beast's message that request_conversion.h converts.
@@ -73,14 +94,21 @@ RequestParts parts_of(const http::request<http::string_body>& in) {
   return parts;
 }
 
+// Where a live body's pieces arrive: delivered from any thread, posted to the connection's
+// loop, which waits on `wake` (cancelled by a delivery, by stop(), or expiring for a heartbeat).
+struct LiveMailbox {
+  explicit LiveMailbox(const asio::any_io_executor& executor) : wake(executor) {}
+  asio::steady_timer wake;
+  std::optional<LiveBody::Piece> piece;
+};
+
 }  // namespace
 
 class HttpServer::Impl {
  public:
-  Impl(HttpServerOptions options, const Router& router, RequestObserver observer)
+  Impl(HttpServerOptions options, MiddlewareChain middleware)
       : options_(std::move(options)),
-        router_(router),
-        observer_(std::move(observer)),
+        middleware_(std::move(middleware)),
         blocking_pool_(options_.blocking_threads) {}
 
   ~Impl() { stop(); }
@@ -128,16 +156,29 @@ class HttpServer::Impl {
   void stop() {
     std::call_once(stop_once_, [this] {
       stopping_ = true;
-      for (auto& loop : loops_) {
-        asio::post(loop->context, [&l = *loop] {
-          boost::system::error_code ignored;
-          if (l.acceptor) l.acceptor->close(ignored);
-          l.work.reset();
-          for (Connection* c : l.connections) {
-            if (c->idle) c->stream.socket().close(ignored);
-          }
-        });
+      // Stop accepting; close idle connections; wake live bodies (those that end at shutdown
+      // say farewell and end, the others go on for the drain).
+      for_each_loop([](Loop& l) {
+        boost::system::error_code ignored;
+        if (l.acceptor) l.acceptor->close(ignored);
+        l.work.reset();
+        for (Connection* c : l.connections) {
+          if (c->idle) c->stream.socket().close(ignored);
+          if (c->live_wake) c->live_wake->cancel();
+        }
+      });
+      {
+        std::unique_lock lock(drain_mutex_);
+        drained_.wait_for(lock, options_.drain_timeout, [this] { return connections_ == 0; });
       }
+      // What is still open after the drain is closed: its session ends at its next step.
+      for_each_loop([](Loop& l) {
+        boost::system::error_code ignored;
+        for (Connection* c : l.connections) {
+          c->stream.socket().close(ignored);
+          if (c->live_wake) c->live_wake->cancel();
+        }
+      });
       for (auto& loop : loops_) {
         if (loop->thread.joinable()) loop->thread.join();
       }
@@ -149,7 +190,8 @@ class HttpServer::Impl {
   struct Connection {
     explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
     beast::tcp_stream stream;
-    bool idle = true;  // waiting for a request (closed at once by stop())
+    bool idle = true;                         // waiting for a request (closed at once by stop())
+    asio::steady_timer* live_wake = nullptr;  // writing a live body: woken by stop()
   };
 
   struct Loop {
@@ -159,6 +201,12 @@ class HttpServer::Impl {
     std::thread thread;
     std::list<Connection*> connections;  // touched only on this loop's thread
   };
+
+  // Runs `action` on every loop's own thread.
+  template <typename Action>
+  void for_each_loop(Action action) {
+    for (auto& loop : loops_) asio::post(loop->context, [&l = *loop, action] { action(l); });
+  }
 
   awaitable<void> accept_loop() {
     Loop& first = *loops_.front();
@@ -230,7 +278,10 @@ class HttpServer::Impl {
       auto it = clients_.find(remote);
       if (it != clients_.end() && --it->second == 0) clients_.erase(it);
     }
-    connections_.fetch_sub(1);
+    if (connections_.fetch_sub(1) == 1 && stopping_) {
+      std::lock_guard lock(drain_mutex_);
+      drained_.notify_all();
+    }
   }
 
   // A session's place in its loop's list and its connection slot, given back whatever ends the
@@ -260,13 +311,9 @@ class HttpServer::Impl {
   awaitable<void> refuse(tcp::socket socket) {
     beast::tcp_stream stream(std::move(socket));
     stream.expires_after(std::chrono::seconds(2));
-    http::response<http::string_body> res{http::status::service_unavailable, 11};
-    res.set(http::field::content_type, "application/json");
-    res.set(http::field::retry_after, "1");
-    res.set(http::field::connection, "close");
-    res.body() = R"({"error":{"code":"UNAVAILABLE","message":"too many connections"}})";
-    res.prepare_payload();
-    co_await http::async_write(stream, res, kNoThrow);
+    HttpResponse response = error_response(503, "UNAVAILABLE", "too many connections");
+    response.set_header("Retry-After", "1");
+    co_await write_response(stream, response, Writing{11, false, false, false});
     boost::system::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
   }
@@ -319,7 +366,8 @@ class HttpServer::Impl {
         break;
       }
       connection.idle = false;
-      const auto started = std::chrono::steady_clock::now();
+      Exchange exchange;
+      exchange.started = std::chrono::steady_clock::now();
       // A client waiting for "100 Continue" (curl does for bodies over 1 KiB) gets it now,
       // unless the declared body is already too large.
       const auto& head = parser.get();
@@ -328,10 +376,12 @@ class HttpServer::Impl {
         break;
       }
       if (beast::iequals(head[http::field::expect], "100-continue")) {
-        http::response<http::empty_body> go_on{http::status::continue_, head.version()};
-        connection.stream.expires_after(options_.write_timeout);
-        auto [wec, wn] = co_await http::async_write(connection.stream, go_on, kNoThrow);
-        if (wec) break;
+        HttpResponse go_on;
+        go_on.status = 100;
+        if (!co_await write_response(connection.stream, go_on,
+                                     Writing{head.version(), true, false, false})) {
+          break;
+        }
       }
       if (!parser.is_done()) {
         connection.stream.expires_after(options_.body_timeout);
@@ -347,58 +397,44 @@ class HttpServer::Impl {
       const bool keep_alive = message.keep_alive() && !stopping_;
       const unsigned version = message.version();
 
-      HttpRequest request;
-      request.remote_address = remote;
-      HttpResponse response;
-      const Route* route = &router_.unmatched();
+      exchange.request.remote_address = remote;
       try {
-        route = co_await answer(message, request, response);
+        co_await answer(message, exchange);
       } catch (const std::exception& e) {
         // Whatever went wrong, the client gets an answer; the details stay in the log.
-        log::error("request failed", {{"request_id", request.request_id}, {"error", e.what()}});
-        response = error_response(500, "INTERNAL", "internal error");
+        log::error("request failed",
+                   {{"request_id", exchange.request.request_id}, {"error", e.what()}});
+        exchange.response = error_response(500, "INTERNAL", "internal error");
       }
-      response.set_header("X-Request-ID", request.request_id);
-      const bool head_only = request.method == "HEAD";
-      const bool written =
-          co_await write_response(connection.stream, response, version, keep_alive, head_only,
-                                  route->execution != Execution::kInline);
-      const double seconds =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-      route->latency->observe(seconds);
-      route->requests_by_status(response.status)->add();
-      if (observer_) observer_(request, response, *route, seconds);
-      if (!written || !keep_alive) break;
+      middleware_.respond(exchange);
+      // A live body in HTTP/1.0 ends with the connection.
+      const Writing how{version, keep_alive && !(exchange.live() && version == 10),
+                        exchange.request.method == "HEAD",
+                        exchange.route && exchange.route->execution != Execution::kInline};
+      const bool written = co_await write_response(connection, exchange, how);
+      exchange.total_seconds = seconds_since(exchange.started);
+      middleware_.after(exchange);
+      if (!written || !how.keep_alive) break;
     }
+  }
+
+  static double seconds_since(std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
   }
 
   HttpResponse body_too_large() const { return body_too_large_response(options_.max_body_bytes); }
 
-  // Converts, routes and runs `message` into `response`; returns the route that answered (the
-  // "unmatched" one for 400, 404 and 405).
-  awaitable<const Route*> answer(const http::request<http::string_body>& message,
-                                 HttpRequest& request, HttpResponse& response) {
-    const bool converted = convert_request(parts_of(message), request);
-    request.request_id = request_id_for(request);
-    if (!converted) {
-      response = error_response(400, "VALIDATION_ERROR", "malformed request target");
-      co_return &router_.unmatched();
+  // Converts `message` into the exchange's request, passes it through the middleware and runs
+  // the route they chose, unless one of them answered.
+  awaitable<void> answer(const http::request<http::string_body>& message, Exchange& exchange) {
+    exchange.well_formed = convert_request(parts_of(message), exchange.request);
+    middleware_.before(exchange);
+    if (exchange.answered) co_return;
+    if (!exchange.route) {  // a chain without routing: nothing can answer
+      exchange.response = error_response(500, "INTERNAL", "internal error");
+      co_return;
     }
-    RouteMatch match = router_.match(request);
-    if (match.route) {
-      response = co_await run(*match.route, request);
-      co_return match.route;
-    }
-    if (match.path_known) {
-      response = error_response(405, "METHOD_NOT_ALLOWED",
-                                "method " + printable(request.method) + " is not allowed here");
-      std::string allow;
-      for (const auto& m : match.allowed_methods) allow += (allow.empty() ? "" : ", ") + m;
-      response.set_header("Allow", allow);
-    } else {
-      response = error_response(404, "NOT_FOUND", "no route for " + printable(request.path));
-    }
-    co_return &router_.unmatched();
+    exchange.response = co_await run(*exchange.route, exchange.request);
   }
 
   awaitable<HttpResponse> run(const Route& route, HttpRequest& request) {
@@ -428,101 +464,190 @@ class HttpServer::Impl {
   // Runs `work` on the blocking pool and resumes the calling coroutine on its own I/O loop with
   // the result: two posts, no coroutine frame of its own.
   template <typename Work>
-  awaitable<HttpResponse> on_blocking_pool(Work& work) {
-    return asio::async_initiate<decltype(use_awaitable), void(HttpResponse)>(
+  awaitable<std::invoke_result_t<Work&>> on_blocking_pool(Work& work) {
+    using Answer = std::invoke_result_t<Work&>;
+    return asio::async_initiate<decltype(use_awaitable), void(Answer)>(
         [this, &work](auto handler) {
           asio::post(blocking_pool_, [&work, handler = std::move(handler)]() mutable {
-            HttpResponse response = work();
+            Answer answer = work();
             auto executor = asio::get_associated_executor(handler);
             asio::post(executor,
-                       [handler = std::move(handler), response = std::move(response)]() mutable {
-                         std::move(handler)(std::move(response));
+                       [handler = std::move(handler), answer = std::move(answer)]() mutable {
+                         std::move(handler)(std::move(answer));
                        });
           });
         },
         use_awaitable);
   }
 
+  // How a response is written.
+  struct Writing {
+    unsigned version = 11;         // 10 or 11
+    bool keep_alive = false;       // the connection stays open after it
+    bool head_only = false;        // HEAD: the head, no body
+    bool blocking_source = false;  // a BodyStream may wait: read it on the blocking pool
+  };
+
   awaitable<void> write_simple(beast::tcp_stream& stream, HttpResponse response) {
-    co_await write_response(stream, response, 11, false, false);
+    co_await write_response(stream, response, Writing{11, false, false, false});
   }
 
-  // Writes `response`; false when the connection failed.
-  // `blocking_source`: the streamed body may wait (a blob store over the network), so its
-  // chunks are read on the blocking pool, not on this I/O thread.
-  awaitable<bool> write_response(beast::tcp_stream& stream, HttpResponse& response,
-                                 unsigned version, bool keep_alive, bool head_only,
-                                 bool blocking_source = false) {
+  // Writes a response without a live body; false when the connection failed.
+  awaitable<bool> write_response(beast::tcp_stream& stream, HttpResponse& response, Writing how) {
+    uint64_t written = 0;
+    co_return co_await write_fixed(stream, response, how, written);
+  }
+
+  // Writes the exchange's response, its head first, then its body in the one way its kind
+  // needs; fills the exchange's timings and byte count. False when the connection failed.
+  awaitable<bool> write_response(Connection& connection, Exchange& exchange, Writing how) {
+    HttpResponse& response = exchange.response;
+    if (!response.live) {
+      const bool ok = co_await write_fixed(connection.stream, response, how, exchange.body_bytes);
+      exchange.head_seconds = seconds_since(exchange.started);
+      exchange.completed = ok;
+      co_return ok;
+    }
+    // A live body: whatever happens, its producer hears close() once.
+    struct Closer {
+      LiveBody& body;
+      ~Closer() { body.close(); }
+    } closer{*response.live};
+    const bool chunked = how.version != 10;
+    const std::string head = head_of(response, how.version, how.keep_alive,
+                                     chunked ? Framing::kChunked : Framing::kUntilClose, 0);
+    connection.stream.expires_after(options_.write_timeout);
+    auto [ec, n] = co_await asio::async_write(connection.stream, asio::buffer(head), kNoThrow);
+    exchange.head_seconds = seconds_since(exchange.started);
+    if (ec) co_return false;
+    if (how.head_only || !has_body(response.status)) {
+      exchange.completed = true;
+      co_return true;
+    }
+    const bool ended =
+        co_await write_live(connection, *response.live, chunked, exchange.body_bytes);
+    exchange.completed = ended;
+    co_return ended;
+  }
+
+  // A body that is whole (`body`) or streamed with a known length (`stream`).
+  awaitable<bool> write_fixed(beast::tcp_stream& stream, HttpResponse& response, Writing how,
+                              uint64_t& written) {
     stream.expires_after(options_.write_timeout);
-    const auto status = static_cast<http::status>(response.status);
-    auto fill = [&](auto& res) {
-      res.set(http::field::server, "polyvox");
-      for (auto& [name, value] : response.headers) res.insert(name, value);
-      res.keep_alive(keep_alive);
-    };
+    const bool body = !how.head_only && has_body(response.status);
     if (!response.stream) {
       // Head and body in one gathered write; see head_of().
-      const std::string head = head_of(response, version, keep_alive);
-      const std::array<asio::const_buffer, 2> buffers{asio::buffer(head),
-                                                      head_only || !has_body(response.status)
-                                                          ? asio::const_buffer()
-                                                          : asio::buffer(response.body)};
+      const std::string head =
+          head_of(response, how.version, how.keep_alive, Framing::kLength, response.body.size());
+      const std::array<asio::const_buffer, 2> buffers{
+          asio::buffer(head), body ? asio::buffer(response.body) : asio::const_buffer()};
       auto [ec, n] = co_await asio::async_write(stream, buffers, kNoThrow);
+      if (!ec && body) written = response.body.size();
       co_return !ec;
     }
-    // Streamed body: headers first, then chunks read from the source.
-    http::response<http::buffer_body> res{status, version};
-    fill(res);
-    res.content_length(response.stream_length);
-    res.body().data = nullptr;
-    res.body().more = !head_only && response.stream_length > 0;
-    http::response_serializer<http::buffer_body> serializer{res};
-    auto [hec, hn] = co_await http::async_write_header(stream, serializer, kNoThrow);
+    // Streamed body: the head, then chunks read from the source.
+    const std::string head =
+        head_of(response, how.version, how.keep_alive, Framing::kLength, response.stream_length);
+    auto [hec, hn] = co_await asio::async_write(stream, asio::buffer(head), kNoThrow);
     if (hec) co_return false;
-    if (head_only) co_return true;
+    if (!body) co_return true;
     std::vector<char> chunk(64 * 1024);
     uint64_t left = response.stream_length;
     while (left > 0) {
       const auto want = static_cast<std::size_t>(std::min<uint64_t>(left, chunk.size()));
-      Result<std::size_t> got = std::size_t{0};
-      if (blocking_source) {
-        co_await asio::co_spawn(
-            blocking_pool_,
-            [&]() -> awaitable<void> {
-              got = response.stream(chunk.data(), want);
-              co_return;
-            },
-            use_awaitable);
-      } else {
-        got = response.stream(chunk.data(), want);
-      }
+      auto read = [&response, &chunk, want]() -> Result<std::size_t> {
+        return response.stream(chunk.data(), want);
+      };
+      Result<std::size_t> got = how.blocking_source ? co_await on_blocking_pool(read) : read();
       if (!got || *got == 0) co_return false;  // cannot finish: drop the connection
       left -= *got;
-      res.body().data = chunk.data();
-      res.body().size = *got;
-      res.body().more = left > 0;
       stream.expires_after(options_.write_timeout);
-      auto [ec, n] = co_await http::async_write(stream, serializer, kNoThrow);
-      if (ec && ec != http::error::need_buffer) co_return false;
+      auto [ec, n] = co_await asio::async_write(stream, asio::buffer(chunk.data(), *got), kNoThrow);
+      if (ec) co_return false;
+      written += *got;
     }
     co_return true;
   }
 
+  // The pieces of a live body as its producer delivers them, each written as it comes (a chunk
+  // each when `chunked`), with heartbeats while it is quiet; at shutdown a body that ends then
+  // gets its farewell. True when the body ended and was written whole.
+  awaitable<bool> write_live(Connection& connection, LiveBody& body, bool chunked,
+                             uint64_t& written) {
+    const auto executor = co_await asio::this_coro::executor;
+    auto mailbox = std::make_shared<LiveMailbox>(executor);
+    auto ask = [&body, mailbox, executor] {
+      body.next([mailbox, executor](LiveBody::Piece piece) {
+        asio::post(executor, [mailbox, piece = std::move(piece)]() mutable {
+          mailbox->piece = std::move(piece);
+          mailbox->wake.cancel();
+        });
+      });
+    };
+    auto send = [&](std::string_view bytes, bool last) -> awaitable<bool> {
+      std::string framed;
+      if (chunked) {
+        if (!bytes.empty()) {
+          framed = chunk_head(bytes.size());
+          framed += bytes;
+          framed += "\r\n";
+        }
+        if (last) framed += "0\r\n\r\n";
+      } else {
+        framed = bytes;
+      }
+      if (framed.empty()) co_return true;
+      connection.stream.expires_after(options_.write_timeout);
+      auto [ec, n] = co_await asio::async_write(connection.stream, asio::buffer(framed), kNoThrow);
+      if (!ec) written += bytes.size();
+      co_return !ec;
+    };
+    struct Registration {
+      Connection& connection;
+      ~Registration() { connection.live_wake = nullptr; }
+    } registration{connection};
+    connection.live_wake = &mailbox->wake;
+    const auto heartbeat = body.heartbeat_interval();
+    ask();
+    for (;;) {
+      if (!mailbox->piece) {
+        if (stopping_ && body.ends_at_shutdown()) {
+          co_return co_await send(body.farewell(), true);
+        }
+        mailbox->wake.expires_after(heartbeat.count() > 0 ? heartbeat
+                                                          : std::chrono::milliseconds(3'600'000));
+        auto [ec] = co_await mailbox->wake.async_wait(kNoThrow);
+        if (!connection.stream.socket().is_open()) co_return false;  // closed after the drain
+        if (mailbox->piece || stopping_) continue;
+        if (!ec && heartbeat.count() > 0 && !co_await send(body.heartbeat(), false)) {
+          co_return false;
+        }
+        continue;
+      }
+      LiveBody::Piece piece = std::move(*mailbox->piece);
+      mailbox->piece.reset();
+      if (!piece.end) ask();  // the producer works on the next piece while this one is written
+      if (!co_await send(piece.bytes, piece.end)) co_return false;
+      if (piece.end) co_return true;
+    }
+  }
+
   HttpServerOptions options_;
-  const Router& router_;
-  RequestObserver observer_;
+  MiddlewareChain middleware_;
   asio::thread_pool blocking_pool_;
   std::vector<std::unique_ptr<Loop>> loops_;
   std::atomic<bool> stopping_{false};
   std::atomic<std::size_t> connections_{0};
   std::mutex clients_mutex_;                              // guards clients_
   std::unordered_map<std::string, std::size_t> clients_;  // open connections by client address
+  std::mutex drain_mutex_;                                // with drained_: stop() waits
+  std::condition_variable drained_;                       // connections_ fell to 0 while stopping
   std::once_flag stop_once_;
   uint16_t port_ = 0;
 };
 
-HttpServer::HttpServer(HttpServerOptions options, const Router& router, RequestObserver observer)
-    : impl_(std::make_unique<Impl>(std::move(options), router, std::move(observer))) {}
+HttpServer::HttpServer(HttpServerOptions options, MiddlewareChain middleware)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(middleware))) {}
 
 HttpServer::~HttpServer() = default;
 

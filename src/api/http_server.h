@@ -6,6 +6,12 @@
 // connections (in all and per client address). Whatever a request or a handler does, its
 // connection gets an answer or a clean close and gives its slot back. Boost stays inside
 // http_server.cpp.
+//
+// The server reads requests, runs routes and writes responses; everything else around a request
+// (its id, routing and 404/405, metrics, the access log) is middleware (api/middleware.h).
+// Every response is written one way: a head made here, then its body whole, streamed from a
+// BodyStream with a known length, or live (LiveBody: chunked, produced while the response is
+// open, awaited without holding a thread).
 #pragma once
 
 #include <chrono>
@@ -14,7 +20,7 @@
 #include <memory>
 #include <string>
 
-#include "api/router.h"
+#include "api/middleware.h"
 #include "core/error.h"
 
 namespace polyvox {
@@ -32,15 +38,15 @@ struct HttpServerOptions {
   std::chrono::milliseconds body_timeout{30'000};
   std::chrono::milliseconds idle_timeout{60'000};    // keep-alive wait for the next request
   std::chrono::milliseconds write_timeout{120'000};  // per chunk written
+  // How long stop() lets responses in progress (audio streams) go on before it closes their
+  // connections (SHUTDOWN_DRAIN_SECONDS). Event streams end at once, told to retry elsewhere.
+  std::chrono::milliseconds drain_timeout{10'000};
 };
-
-// Called once per answered request (for logs), on the thread that answered it.
-using RequestObserver =
-    std::function<void(const HttpRequest&, const HttpResponse&, const Route&, double seconds)>;
 
 class HttpServer {
  public:
-  HttpServer(HttpServerOptions options, const Router& router, RequestObserver observer = {});
+  // `middleware` chooses each request's route (MiddlewareChain::standard).
+  HttpServer(HttpServerOptions options, MiddlewareChain middleware);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
@@ -52,8 +58,10 @@ class HttpServer {
   // The bound port (useful with port 0). REQUIRES: start() succeeded.
   uint16_t port() const;
 
-  // Stops accepting, closes idle connections, lets requests in progress finish, then returns
-  // when every thread has exited. Idempotent; thread-safe.
+  // Stops accepting, closes idle connections, ends live bodies that end at shutdown (after their
+  // farewell), lets requests in progress finish and other live bodies run for up to
+  // drain_timeout, then closes what is left and returns when every thread has exited.
+  // Idempotent; thread-safe.
   void stop();
 
  private:

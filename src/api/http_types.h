@@ -2,6 +2,7 @@
 // converts to and from Beast in http_server.cpp).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -17,6 +18,47 @@ namespace polyvox {
 
 // A streamed response body: read up to `size` bytes; 0 at the end.
 using BodyStream = std::function<Result<std::size_t>(char* buffer, std::size_t size)>;
+
+// A response body produced while the response is open: server-sent events, audio while it
+// renders. The server pulls it: it asks for the next piece and waits for it without holding a
+// thread (1,000 open bodies cost memory, not threads), writes it, then asks again. It is written
+// with chunked transfer encoding (HTTP/1.1) or until the connection closes (HTTP/1.0).
+//
+// Calls from the server, in this order: next() (at most one outstanding), heartbeat() and
+// farewell() (between, on the server's thread), close() exactly once, last, whatever ends the
+// body (the end piece, a write error, the client gone, the server stopping).
+class LiveBody {
+ public:
+  struct Piece {
+    std::string bytes;  // may be empty
+    bool end = false;   // the body is complete after `bytes`
+  };
+  using Deliver = std::function<void(Piece)>;
+
+  virtual ~LiveBody() = default;
+
+  // Asks for the next piece. The producer calls `deliver` exactly once, from any thread, when it
+  // has one (possibly before next() returns), unless close() comes first. After close() has
+  // returned, `deliver` is never called. Must not wait.
+  virtual void next(Deliver deliver) = 0;
+
+  // How long without a piece before heartbeat() is sent; zero: never.
+  virtual std::chrono::milliseconds heartbeat_interval() const { return {}; }
+
+  // Bytes that keep an idle connection alive (SSE: a comment line). Must not wait.
+  virtual std::string heartbeat() { return {}; }
+
+  // The server is shutting down: true when the body ends now, after farewell()'s bytes (SSE,
+  // whose clients reconnect elsewhere); false when it may run on until the drain deadline
+  // (audio, which a client cannot resume).
+  virtual bool ends_at_shutdown() const { return true; }
+
+  // The last bytes sent when the body ends at shutdown (SSE: a retry hint). Must not wait.
+  virtual std::string farewell() { return {}; }
+
+  // The body is over: release what feeds it. Must not wait.
+  virtual void close() {}
+};
 
 struct HttpRequest {
   std::string method;  // "GET", "POST", ...
@@ -43,6 +85,9 @@ struct HttpResponse {
   // When set, the body is streamed from here instead: `stream_length` bytes.
   BodyStream stream;
   uint64_t stream_length = 0;
+  // When set, the body is produced while the response is open (see LiveBody); its length is
+  // not known up front. Wins over `stream` and `body`.
+  std::shared_ptr<LiveBody> live;
 
   HttpResponse& set_header(std::string name, std::string value) {
     headers.emplace_back(std::move(name), std::move(value));

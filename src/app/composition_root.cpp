@@ -91,18 +91,6 @@ void register_store_gauges(MetricsRegistry& metrics, JobStore& jobs) {
   });
 }
 
-// One access-log line per request (ACCESS_LOG).
-RequestObserver access_log() {
-  return [](const HttpRequest& req, const HttpResponse& res, const Route& route, double seconds) {
-    log::info("request", {{"request_id", req.request_id},
-                          {"method", req.method},
-                          {"route", route.pattern},
-                          {"status", static_cast<long long>(res.status)},
-                          {"ms", seconds * 1000.0},
-                          {"remote", req.remote_address}});
-  };
-}
-
 sigset_t stop_signals() {
   sigset_t signals;
   sigemptyset(&signals);
@@ -158,8 +146,8 @@ Result<std::unique_ptr<ServeProcess>> ServeProcess::build(const Config& config) 
   p.deps.metrics = &f.metrics;
   p.deps.clock = &f.clock;
   register_routes(p.router, p.deps);
-  p.server = std::make_unique<HttpServer>(service.http, p.router,
-                                          service.access_log ? access_log() : RequestObserver{});
+  p.server = std::make_unique<HttpServer>(service.http,
+                                          MiddlewareChain::standard(p.router, service.access_log));
   // Embedded mode: the workers and the scheduler run in this process. Distributed mode: this is
   // a stateless API node; `polyvox worker` processes do the work.
   p.worker_options = worker_options(config, "embedded");

@@ -131,6 +131,7 @@ Config load_config(const Environment& env) {
       std::chrono::milliseconds(env.get_int("HTTP_BODY_TIMEOUT_MS", 30'000, 100, 3'600'000));
   s.http.idle_timeout =
       std::chrono::milliseconds(env.get_int("HTTP_IDLE_TIMEOUT_MS", 60'000, 100, 3'600'000));
+  s.http.drain_timeout = std::chrono::seconds(env.get_int("SHUTDOWN_DRAIN_SECONDS", 10, 0, 3'600));
   s.data_dir = env.get_or("POLYVOX_DATA_DIR", "./var");
   s.redis_url = env.get_or("REDIS_URL", "");
   s.redis_key_prefix = env.get_or("REDIS_KEY_PREFIX", s.redis_key_prefix);

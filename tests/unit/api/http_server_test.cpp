@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "api/api_error.h"
+#include "api/routing_middleware.h"
 #include "core/waiting.h"
 
 namespace polyvox {
@@ -185,7 +186,7 @@ class HttpServerTest : public ::testing::Test {
 
   // A server of router_ on a free loopback port; null when it cannot start.
   std::unique_ptr<HttpServer> start_server(const HttpServerOptions& o) {
-    auto server = std::make_unique<HttpServer>(o, router_);
+    auto server = std::make_unique<HttpServer>(o, MiddlewareChain::standard(router_, false));
     Status started = server->start();
     EXPECT_TRUE(started.ok()) << started.error().message;
     return started.ok() ? std::move(server) : nullptr;
@@ -334,15 +335,22 @@ TEST_F(HttpServerTest, FailedRequestsGiveTheirConnectionSlotBack) {
   server->stop();
 }
 
-// Whatever ends a session — here an exception out of the request observer — its connection
-// slot comes back and the server still stops cleanly.
+// A middleware whose after() throws for one path.
+class ThrowingAfter : public Middleware {
+ public:
+  void after(const Exchange& exchange) override {
+    if (exchange.request.path == "/items/boom") throw std::runtime_error("middleware bug");
+  }
+};
+
+// Whatever ends a session — here an exception out of a middleware, after the response — its
+// connection slot comes back and the server still stops cleanly.
 TEST_F(HttpServerTest, ASessionEndedByAnExceptionGivesItsSlotBack) {
   HttpServerOptions o = options();
   o.max_connections = 2;
   auto server = std::make_unique<HttpServer>(
-      o, router_, [](const HttpRequest& request, const HttpResponse&, const Route&, double) {
-        if (request.path == "/items/boom") throw std::runtime_error("observer bug");
-      });
+      o, MiddlewareChain(
+             {std::make_shared<ThrowingAfter>(), std::make_shared<RoutingMiddleware>(router_)}));
   ASSERT_TRUE(server->start().ok());
   const std::string boom = "GET /items/boom HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n";
   for (int i = 0; i < 3; ++i) EXPECT_EQ(final_response(exchange(server->port(), boom)).status, 200);
@@ -417,7 +425,7 @@ TEST_F(HttpServerTest, ConnectionsAreSpreadOverEveryLoop) {
 TEST_F(HttpServerTest, APortInUseIsAStartupErrorNamingIt) {
   HttpServerOptions o = options();
   o.port = server_->port();
-  HttpServer second(o, router_);
+  HttpServer second(o, MiddlewareChain::standard(router_, false));
   Status started = second.start();
   ASSERT_FALSE(started.ok());
   EXPECT_EQ(started.error().kind, ErrorKind::kUnavailable);
