@@ -11,5 +11,6 @@ void register_job_routes(Router& router, ApiDeps& deps);    // /tts, /status, /r
 void register_audio_routes(Router& router, ApiDeps& deps);  // audio files: Range, ETag, HEAD
 void register_meta_routes(Router& router, ApiDeps& deps);   // health, ready, metrics, discovery
 void register_docs_routes(Router& router, ApiDeps& deps);   // /openapi.json, /docs
+void register_event_routes(Router& router, ApiDeps& deps);  // job events (SSE)
 
 }  // namespace polyvox

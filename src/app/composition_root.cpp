@@ -14,6 +14,7 @@
 #include "auth/signing_key.h"
 #include "core/ids.h"
 #include "http/http_client.h"
+#include "jobs/event_hub.h"
 #include "jobs/sqlite/sqlite_backend.h"
 #include "log/log.h"
 #include "storage/local_blob_store.h"
@@ -115,6 +116,7 @@ struct ServeProcess::Parts {
   AuthService auth;
   ApiDeps deps;
   Router router;
+  std::unique_ptr<EventHub> events;  // job events heard on this node, for event streams
   std::unique_ptr<HttpServer> server;
   WorkerOptions worker_options;
   std::unique_ptr<WorkerPool> workers;  // embedded mode only
@@ -145,6 +147,13 @@ Result<std::unique_ptr<ServeProcess>> ServeProcess::build(const Config& config) 
   p.deps.providers = f.providers.get();
   p.deps.metrics = &f.metrics;
   p.deps.clock = &f.clock;
+  if (f.backend.event_feed) {
+    if (JobEventFeed* feed = f.backend.event_feed()) {
+      p.events = std::make_unique<EventHub>(*feed);
+      p.deps.events = p.events.get();
+    }
+  }
+  p.deps.sample_rate = config.render.segment.sample_rate;
   register_routes(p.router, p.deps);
   p.server = std::make_unique<HttpServer>(service.http,
                                           MiddlewareChain::standard(p.router, service.access_log));

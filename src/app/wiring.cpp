@@ -14,6 +14,7 @@
 #include "auth/signing_key.h"
 #include "core/ids.h"
 #include "jobs/redis/leader_lease.h"
+#include "jobs/redis/redis_event_subscriber.h"
 #include "jobs/redis/redis_job_store.h"
 #include "jobs/redis/redis_login_throttle.h"
 #include "jobs/redis/redis_url.h"
@@ -81,6 +82,8 @@ Result<Backend> open_redis_backend(const Config& config, const Clock& clock) {
     std::unique_ptr<redis::RedisLoginThrottle> throttle;
     std::once_flag campaign;
     std::unique_ptr<redis::LeaderLease> leader;  // made by the first leads_periodic_work()
+    std::once_flag subscription;
+    std::unique_ptr<redis::RedisEventSubscriber> events;  // made by the first event_feed()
   };
   auto owner = std::make_shared<Owner>();
   redis::PoolOptions pool_options;
@@ -107,6 +110,14 @@ Result<Backend> open_redis_backend(const Config& config, const Clock& clock) {
       owner->leader->start();
     });
     return owner->leader->held();
+  };
+  backend.event_feed = [owner, prefix]() -> JobEventFeed* {
+    std::call_once(owner->subscription, [&] {
+      owner->events =
+          std::make_unique<redis::RedisEventSubscriber>(owner->pool->endpoint(), prefix);
+      owner->events->start();
+    });
+    return owner->events.get();
   };
   backend.owner = owner;
   return backend;
@@ -163,6 +174,9 @@ Result<Backend> open_backend(const Config& config, const Clock& clock, bool serv
   backend.jobs = opened->jobs.get();
   backend.queue = opened->jobs.get();
   backend.users = opened->users.get();
+  backend.event_feed = [store = opened->jobs.get()]() -> JobEventFeed* {
+    return &store->event_feed();
+  };
   struct Owner {
     std::shared_ptr<sqlite::SqliteBackend> stores;
     std::shared_ptr<DataDirLock> lock;  // released after the stores are closed

@@ -42,6 +42,9 @@ struct Backend {
   // call enters the campaign (a leader lease renewed in the background while `owner` lives), so
   // only processes that ask compete. Null in embedded mode: the one process always leads.
   std::function<bool()> leads_periodic_work;
+  // Where this node hears of job events (jobs/job_events.h), for the API's event streams. The
+  // first call sets it up (Redis: a subscriber connection and thread while `owner` lives).
+  std::function<JobEventFeed*()> event_feed;
 };
 // `serving`: the process that runs the workers (serve, worker), as opposed to a short-lived
 // admin command; in embedded mode it takes back at once the tasks a dead process had leased,

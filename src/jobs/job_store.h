@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "jobs/job_events.h"
 #include "jobs/job_record.h"
 
 namespace polyvox {
@@ -107,6 +108,12 @@ class JobStore {
 
   // True when the backend answers (for /ready).
   virtual bool ping() = 0;
+
+  // Job `id`'s event log (jobs/job_events.h): its owner, its latest seq and at most `limit` of
+  // its events after `after_seq`, in order (limit 0: none, only the latest seq). kNotFound if
+  // the job is unknown.
+  virtual Result<JobEventLog> job_events(const std::string& id, int64_t after_seq,
+                                         std::size_t limit) = 0;
 };
 
 }  // namespace polyvox

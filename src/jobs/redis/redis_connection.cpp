@@ -1,9 +1,11 @@
 #include "jobs/redis/redis_connection.h"
 
 #include <hiredis/hiredis.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 
 namespace polyvox::redis {
@@ -199,6 +201,36 @@ Result<std::vector<Value>> Connection::run_pipeline_with_timeout(
     return io_error("setting the socket timeout");
   }
   return replies;
+}
+
+Status Connection::send(const Command& command) {
+  if (broken_) return Error{ErrorKind::kUnavailable, "Redis connection is broken", ""};
+  const SigpipeGuard no_sigpipe;
+  append(context_, command);
+  int done = 0;
+  while (!done) {
+    if (redisBufferWrite(context_, &done) != REDIS_OK) return io_error(command[0].c_str());
+  }
+  return Status::success();
+}
+
+Result<std::optional<Value>> Connection::receive(int64_t timeout_ms) {
+  if (broken_) return Error{ErrorKind::kUnavailable, "Redis connection is broken", ""};
+  void* raw = nullptr;
+  // A reply already read into hiredis's buffer comes first.
+  if (redisGetReplyFromReader(context_, &raw) != REDIS_OK) return io_error("reading");
+  if (raw == nullptr) {
+    pollfd ready{context_->fd, POLLIN, 0};
+    const int polled =
+        ::poll(&ready, 1, static_cast<int>(std::clamp<int64_t>(timeout_ms, 0, 3'600'000)));
+    if (aborted_) return io_error("reading");
+    if (polled == 0 || (polled < 0 && errno == EINTR)) return std::optional<Value>();
+    if (polled < 0 || redisBufferRead(context_) != REDIS_OK) return io_error("reading");
+    if (redisGetReplyFromReader(context_, &raw) != REDIS_OK) return io_error("reading");
+    if (raw == nullptr) return std::optional<Value>();  // part of a reply so far
+  }
+  ReplyPtr reply(raw);
+  return std::optional<Value>(from_reply(static_cast<redisReply*>(reply.get())));
 }
 
 bool Connection::check_open() {

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,15 @@ class Connection {
 
   // Sends every command, then reads every reply: one round trip. As run() otherwise.
   Result<std::vector<Value>> run_pipeline(const std::vector<Command>& commands);
+
+  // For a subscribed connection (SUBSCRIBE: replies come unasked): sends `command` without
+  // reading its reply. kUnavailable on an I/O error (broken() then). Not thread-safe.
+  Status send(const Command& command);
+
+  // For a subscribed connection: the next reply, waiting up to `timeout_ms` for it; nullopt when
+  // none came in that time (the connection stays usable). kUnavailable on an I/O error or
+  // abort() (broken() then). Not thread-safe.
+  Result<std::optional<Value>> receive(int64_t timeout_ms);
 
   // Makes a command in progress on another thread fail at once (kUnavailable; the connection is
   // then broken), e.g. to wake a blocking read at shutdown. Thread-safe, unlike the rest.

@@ -168,6 +168,26 @@ Result<StoreCounts> RedisJobStore::counts() {
   return counts;
 }
 
+Result<JobEventLog> RedisJobStore::job_events(const std::string& id, int64_t after_seq,
+                                              std::size_t limit) {
+  auto reply = pool_->eval(
+      scripts::read_events(),
+      {keys_.prefix, id, std::to_string(std::max<int64_t>(0, after_seq)), bounded(limit)},
+      Access::kRead);
+  if (!reply) return reply.take_error();
+  if (reply->is_nil() || reply->elements.size() < 2) {
+    return job_not_found(id);
+  }
+  JobEventLog log;
+  log.owner = reply->elements[0].str;
+  log.last_seq = reply->elements[1].as_int().value_or(0);
+  int64_t seq = std::max<int64_t>(0, after_seq);
+  for (std::size_t i = 2; i < reply->elements.size(); ++i) {
+    log.events.push_back(JobEvent{id, log.owner, ++seq, reply->elements[i].str});
+  }
+  return log;
+}
+
 bool RedisJobStore::ping() { return pool_->run({"PING"}).ok(); }
 
 }  // namespace polyvox::redis

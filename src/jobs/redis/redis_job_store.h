@@ -184,6 +184,8 @@ class RedisJobStore final : public JobStore, public TaskQueue {
   // JobStore (contracts in jobs/job_store.h).
   Result<JobRecord> create_job(const NewJob& job) override;
   Result<JobRecord> get_job(const std::string& id, bool with_blocks) override;
+  Result<JobEventLog> job_events(const std::string& id, int64_t after_seq,
+                                 std::size_t limit) override;
   Result<BlockWork> get_block(const std::string& job_id, std::size_t index) override;
   Result<JobPage> list_jobs(const std::string& owner, std::size_t offset,
                             std::size_t limit) override;

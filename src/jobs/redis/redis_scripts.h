@@ -28,6 +28,7 @@ enum class Prelude { kNone, kShared };
   X(cancel_job, Prelude::kShared)                                     \
   X(delete_job, Prelude::kShared)                                     \
   X(read_usage, Prelude::kShared)                                     \
+  X(read_events, Prelude::kShared)                                    \
   /* Tasks (its TaskQueue half; every report fenced by its lease) */  \
   X(claim, Prelude::kShared)                                          \
   X(heartbeat, Prelude::kShared)                                      \

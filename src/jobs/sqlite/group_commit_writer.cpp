@@ -64,9 +64,15 @@ Status GroupCommitWriter::run_batch(const std::vector<Pending*>& batch) {
   // (busy_timeout) here rather than fail halfway through the batch.
   Status status = db_->run("BEGIN IMMEDIATE");
   if (!status) return status;
+  auto& after_commit = db_->pending_after_commit();
+  after_commit.clear();
   for (Pending* p : batch) {
+    const std::size_t announced = after_commit.size();
     status = db_->run("SAVEPOINT op");
-    if (status && !p->apply(*db_)) status = db_->run("ROLLBACK TO op");
+    if (status && !p->apply(*db_)) {
+      status = db_->run("ROLLBACK TO op");
+      after_commit.resize(announced);  // what the rolled-back operation did never happened
+    }
     if (status) status = db_->run("RELEASE op");
     // A failed savepoint statement means SQLite rolled the whole transaction back (disk full,
     // I/O error): the batch is lost, the operations not yet run are not attempted.
@@ -77,6 +83,10 @@ Status GroupCommitWriter::run_batch(const std::vector<Pending*>& batch) {
   if (status) status = db_->run("COMMIT");
   if (!status) (void)db_->run("ROLLBACK");  // fails harmlessly when SQLite already rolled back
   generation_.fetch_add(1);
+  if (status) {
+    for (auto& work : after_commit) work();
+  }
+  after_commit.clear();
   return status;
 }
 

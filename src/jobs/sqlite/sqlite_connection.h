@@ -7,12 +7,14 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
 #include <unordered_map>
+#include <vector>
 
 #include "core/error.h"
 
@@ -190,6 +192,14 @@ class Connection {
 
   sqlite3* handle() const { return db_; }
 
+  // Work to run once the write transaction in progress has committed (an announcement of what
+  // it changed). The group commit writer runs it on its thread, in commit order, and drops it
+  // when the operation that added it is rolled back. Must be quick and must not use the
+  // database.
+  void after_commit(std::function<void()> work) { after_commit_.push_back(std::move(work)); }
+  // The work added so far (for the writer).
+  std::vector<std::function<void()>>& pending_after_commit() { return after_commit_; }
+
  private:
   explicit Connection(sqlite3* db) : db_(db) {}
 
@@ -200,6 +210,7 @@ class Connection {
   };
   sqlite3* db_;
   std::unordered_map<std::string, std::unique_ptr<Statement>, Hash, std::equal_to<>> cache_;
+  std::vector<std::function<void()>> after_commit_;
 };
 
 }  // namespace polyvox::sqlite

@@ -129,6 +129,14 @@ Result<JobPage> SqliteJobStore::list_jobs(const std::string& owner, std::size_t 
   return db_->read([&](Connection& db) { return list_job_page(db, owner, offset, limit); });
 }
 
+Result<JobEventLog> SqliteJobStore::job_events(const std::string& id, int64_t after_seq,
+                                               std::size_t limit) {
+  auto log = db_->read([&](Connection& db) { return read_job_events(db, id, after_seq, limit); });
+  if (!log) return log.take_error();
+  if (!*log) return job_not_found(id);
+  return std::move(**log);
+}
+
 Result<JobRecord> SqliteJobStore::cancel_job(const std::string& id) {
   return db_->write([&](Connection& db) -> Result<JobRecord> {
     auto job = find_job_row(db, id);
@@ -139,6 +147,7 @@ Result<JobRecord> SqliteJobStore::cancel_job(const std::string& id) {
       auto s = db.run("UPDATE jobs SET status = ?, updated_at_ms = ? WHERE seq = ?",
                       code(JobStatus::kCancelled), clock_.now_ms(), (*job)->seq);
       if (!s) return s.error();
+      if (s = append_event(db, events_, (*job)->seq, job_cancelled_event()); !s) return s.error();
     }
     auto record = find_job(db, id, false);
     if (!record) return record.take_error();
@@ -164,7 +173,7 @@ Result<std::vector<std::string>> SqliteJobStore::delete_job(const std::string& i
     if (!s) return s.error();
     for (const char* sql :
          {"DELETE FROM tasks WHERE job_seq = ?", "DELETE FROM blocks WHERE job_seq = ?",
-          "DELETE FROM jobs WHERE seq = ?"}) {
+          "DELETE FROM job_events WHERE job_seq = ?", "DELETE FROM jobs WHERE seq = ?"}) {
       if (auto s = db.run(sql, seq); !s) return s.error();
     }
     return keys;

@@ -13,6 +13,7 @@
 #include "core/clock.h"
 #include "jobs/job_store.h"
 #include "jobs/sqlite/due_signal.h"
+#include "jobs/sqlite/job_event_rows.h"
 #include "jobs/sqlite/read_cache.h"
 #include "jobs/sqlite/sqlite_database.h"
 #include "jobs/task_queue.h"
@@ -61,6 +62,11 @@ class SqliteJobStore final : public JobStore, public TaskQueue {
   Result<std::vector<UserUsage>> usage(const std::string& owner) override;
   Result<StoreCounts> counts() override;
   bool ping() override;
+  Result<JobEventLog> job_events(const std::string& id, int64_t after_seq,
+                                 std::size_t limit) override;
+
+  // Where this store announces the events it commits (in commit order, on its writer thread).
+  JobEventFeed& event_feed() { return events_; }
 
   // TaskQueue (contracts in jobs/task_queue.h).
   Result<std::optional<Task>> claim(const std::string& worker_id, int64_t lease_ms,
@@ -90,6 +96,7 @@ class SqliteJobStore final : public JobStore, public TaskQueue {
   const int max_claims_;
   std::shared_ptr<Database> db_;
   DueSignal due_;
+  EventAnnouncer events_;
   // get_job()'s last reads (a polled job), valid until this process commits anything.
   ReadCache<std::optional<JobRecord>> job_cache_;
 };

@@ -69,8 +69,9 @@ ReportOutcome outcome_for_recorded(const BlockRow& block, const Task& task) {
 // Fails job `seq` because of its block `block` (nullopt: its assembly) with `error`, recording
 // `attempt` as the one that reported it (nullopt: nobody did, the store gave up). Withdraws the
 // job's other work.
-Status fail_job(Connection& db, int64_t seq, std::optional<std::size_t> block,
-                std::optional<int64_t> attempt, const std::string& error, int64_t now) {
+Status fail_job(Connection& db, const EventAnnouncer& events, int64_t seq,
+                std::optional<std::size_t> block, std::optional<int64_t> attempt,
+                const std::string& error, int64_t now) {
   std::string job_error;
   Status s;
   if (block) {
@@ -79,14 +80,17 @@ Status fail_job(Connection& db, int64_t seq, std::optional<std::size_t> block,
         "UPDATE blocks SET status = ?, error = ?, reported_attempt = ? "
         "WHERE job_seq = ? AND idx = ?",
         code(BlockStatus::kFailed), error, attempt, seq, *block);
+    if (s) s = append_event(db, events, seq, block_failed_event(*block, error));
   } else {
     job_error = "assembly failed: " + error;
     s = db.run("UPDATE jobs SET assembly_attempt = ? WHERE seq = ?", attempt, seq);
   }
   if (!s) return s;
   if (s = withdraw_unfinished_work(db, seq); !s) return s;
-  return db.run("UPDATE jobs SET status = ?, error = ?, updated_at_ms = ? WHERE seq = ?",
-                code(JobStatus::kFailed), job_error, now, seq);
+  s = db.run("UPDATE jobs SET status = ?, error = ?, updated_at_ms = ? WHERE seq = ?",
+             code(JobStatus::kFailed), job_error, now, seq);
+  if (!s) return s;
+  return append_event(db, events, seq, job_failed_event(job_error));
 }
 
 }  // namespace
@@ -144,8 +148,9 @@ Result<std::optional<Task>> SqliteJobStore::claim_once(Connection& db, const std
         if (!block) return block.take_error();
         if (*block && !(*block)->error.empty()) error += " (last error: " + (*block)->error + ")";
       }
-      auto failed = fail_job(db, seq, is_block ? std::optional(task.block_index) : std::nullopt,
-                             std::nullopt, error, now);
+      auto failed =
+          fail_job(db, events_, seq, is_block ? std::optional(task.block_index) : std::nullopt,
+                   std::nullopt, error, now);
       if (!failed) return failed.error();
       continue;
     }
@@ -158,6 +163,8 @@ Result<std::optional<Task>> SqliteJobStore::claim_once(Connection& db, const std
     if (is_block) {
       s = db.run("UPDATE blocks SET status = ?, attempts = ? WHERE job_seq = ? AND idx = ?",
                  code(BlockStatus::kProcessing), task.attempt, seq, index);
+      if (!s) return s.error();
+      s = append_event(db, events_, seq, block_processing_event(task.block_index, task.attempt));
       if (!s) return s.error();
     }
     s = db.run("UPDATE jobs SET status = ?, updated_at_ms = ? WHERE seq = ? AND status = ?",
@@ -216,6 +223,9 @@ Result<BlockCompletion> SqliteJobStore::complete_block(const Task& task,
         result.pause_samples, result.provider, result.voice_id, usage_to_json(result.usage), seq,
         task.block_index);
     if (!s) return s.error();
+    s = append_event(db, events_, seq, block_done_event(task.block_index, result));
+    if (!s) return s.error();
+    if (s = place_done_blocks(db, events_, seq); !s) return s.error();
     // The owner's usage grows in the same transaction: counted once per accepted completion.
     for (const ProviderUsage& u : result.usage) {
       s = db.run(
@@ -280,7 +290,7 @@ Result<ReportOutcome> SqliteJobStore::fail_task(const Task& task, const std::str
 
     const int64_t now = clock_.now_ms();
     if (!retry_at_ms) {
-      auto s = fail_job(db, seq, is_block ? std::optional(task.block_index) : std::nullopt,
+      auto s = fail_job(db, events_, seq, is_block ? std::optional(task.block_index) : std::nullopt,
                         std::optional(task.attempt), error, now);
       if (!s) return s.error();
       return ReportOutcome::kAccepted;
@@ -291,6 +301,10 @@ Result<ReportOutcome> SqliteJobStore::fail_task(const Task& task, const std::str
     if (is_block) {
       s = db.run("UPDATE blocks SET status = ?, error = ? WHERE job_seq = ? AND idx = ?",
                  code(BlockStatus::kQueued), error, seq, task.block_index);
+      if (!s) return s.error();
+      s = append_event(db, events_, seq,
+                       block_retrying_event(task.block_index, task.attempt,
+                                            std::max<int64_t>(0, *retry_at_ms - now), error));
       if (!s) return s.error();
     }
     if (s = db.run("UPDATE jobs SET updated_at_ms = ? WHERE seq = ?", now, seq); !s) {
@@ -323,6 +337,10 @@ Result<ReportOutcome> SqliteJobStore::complete_assembly(const Task& task,
         "assembly_attempt = ?, error = '', updated_at_ms = ? WHERE seq = ?",
         code(JobStatus::kCompleted), outcome.result_key, outcome.manifest_json, outcome.bytes,
         task.attempt, clock_.now_ms(), (*job)->seq);
+    if (!s) return s.error();
+    auto duration = db.query_int("SELECT placed_samples FROM jobs WHERE seq = ?", (*job)->seq);
+    if (!duration) return duration.take_error();
+    s = append_event(db, events_, (*job)->seq, job_completed_event(duration->value_or(0)));
     if (!s) return s.error();
     return ReportOutcome::kAccepted;
   });

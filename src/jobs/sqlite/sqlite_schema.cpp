@@ -163,12 +163,27 @@ Status to_version_3(Connection& db) {
   return db.exec(kVersion3Owners);
 }
 
+// Version 4: each job's event log (jobs/job_events.h), and how far its blocks are placed (the
+// leading blocks that are all done, and the samples they span).
+constexpr const char* kVersion4 = R"sql(
+CREATE TABLE job_events (
+  job_seq INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  PRIMARY KEY (job_seq, seq)
+) WITHOUT ROWID;
+ALTER TABLE jobs ADD COLUMN blocks_placed INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN placed_samples INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN events INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 // kMigrations[i] takes the schema from version i to i + 1.
 using Migration = Status (*)(Connection&);
 constexpr Migration kMigrations[] = {
     [](Connection& db) { return db.exec(kVersion1); },
     [](Connection& db) { return db.exec(kVersion2); },
     to_version_3,
+    [](Connection& db) { return db.exec(kVersion4); },
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 

@@ -29,4 +29,6 @@ drop_task(tid)
 redis.call('HSET', jk, 'result_key', ARGV[6], 'manifest_json', ARGV[7], 'result_bytes', ARGV[8],
            'assembly_attempt', attempt, 'error', '')
 set_job_status(id, JOB_COMPLETED, now)
+emit(id, {type = 'job.completed',
+          duration_samples = tonumber(redis.call('HGET', jk, 'placed_samples') or '0')})
 return ACCEPTED

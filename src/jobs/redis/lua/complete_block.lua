@@ -44,6 +44,15 @@ redis.call('HSET', bk, 'status', BLOCK_DONE, 'reported_attempt', attempt, 'error
            'result_provider', ARGV[9], 'result_voice_id', ARGV[10], 'usage_json', ARGV[11])
 redis.call('HINCRBY', COUNTERS, 'blocks_done', 1)
 local providers = tonumber(ARGV[12])
+local cached = false
+for i = 0, providers - 1 do
+  local a = 13 + i * 6
+  if ARGV[a] == ARGV[9] and tonumber(ARGV[a + 3]) > 0 then cached = true end
+end
+emit(id, {type = 'block.done', index = index, provider = ARGV[9], voice = ARGV[10],
+          speech_samples = tonumber(ARGV[7]), pause_samples = tonumber(ARGV[8]),
+          cached = cached})
+place_done_blocks(id)
 if providers > 0 then
   local usage = P .. 'usage:' .. owner
   for i = 0, providers - 1 do

@@ -1,5 +1,5 @@
--- delete_job: deletes a finished job: its hash, its blocks, what is left of its tasks, its
--- index entries and its place in the counters. The owner's usage is kept. Blob storage is not
+-- delete_job: deletes a finished job: its hash, its blocks, its event log, what is left of its
+-- tasks, its index entries and its place in the counters. The owner's usage is kept. Blob storage is not
 -- Redis's: the blob keys are returned for the caller to delete.
 --
 -- KEYS     none: every key is named from the prefix ARGV[1] (why: redis_scripts.h).
@@ -26,7 +26,7 @@ for i = 0, tonumber(job[3]) - 1 do
 end
 drop_task(task_id(id, 'a'))
 if job[4] and job[4] ~= '' then keys[#keys + 1] = job[4] end
-redis.call('DEL', jk)
+redis.call('DEL', jk, jk .. ':events')
 redis.call('ZREM', P .. 'jobs', id)
 redis.call('ZREM', P .. 'jobs:owner:' .. job[2], id)
 redis.call('ZREM', P .. 'jobs:finished', id)

@@ -32,6 +32,38 @@ local function split_task_id(tid)
   return id, tonumber(part)
 end
 
+-- Appends event `body` (a table: jobs/job_events.h) to job `id`'s log (P job:<id>:events, a
+-- list whose length is the latest seq) and announces it on P events as
+-- '<id>\n<owner>\n<seq>\n<JSON body>'.
+local function emit(id, body)
+  local jk = job_key(id)
+  local json = cjson.encode(body)
+  local seq = redis.call('RPUSH', jk .. ':events', json)
+  redis.call('PUBLISH', P .. 'events',
+             id .. '\n' .. redis.call('HGET', jk, 'owner') .. '\n' .. seq .. '\n' .. json)
+end
+
+-- Emits block.placed for each block that every earlier block being done now places, from the
+-- job's blocks_placed on, moving blocks_placed and placed_samples on.
+local function place_done_blocks(id)
+  local jk = job_key(id)
+  local placed = tonumber(redis.call('HGET', jk, 'blocks_placed') or '0')
+  local offset = tonumber(redis.call('HGET', jk, 'placed_samples') or '0')
+  local total = tonumber(redis.call('HGET', jk, 'blocks_total'))
+  local first = placed
+  while placed < total do
+    local b = redis.call('HMGET', block_key(id, placed), 'status', 'speech_samples',
+                         'pause_samples')
+    if tonumber(b[1]) ~= BLOCK_DONE then break end
+    emit(id, {type = 'block.placed', index = placed, offset_samples = offset})
+    offset = offset + tonumber(b[2]) + tonumber(b[3])
+    placed = placed + 1
+  end
+  if placed ~= first then
+    redis.call('HSET', jk, 'blocks_placed', placed, 'placed_samples', offset)
+  end
+end
+
 -- Moves job `id` to `status`, stamping it `now`; the per-status counters and the index of
 -- finished jobs follow.
 local function set_job_status(id, status, now)
@@ -99,6 +131,7 @@ local function fail_job(id, index, attempt, err, now)
     redis.call('HSET', bk, 'status', BLOCK_FAILED, 'error', err)
     if attempt then redis.call('HSET', bk, 'reported_attempt', attempt) end
     redis.call('HINCRBY', COUNTERS, 'blocks_failed', 1)
+    emit(id, {type = 'block.failed', index = index, reason = err})
   else
     job_error = 'assembly failed: ' .. err
     if attempt then redis.call('HSET', jk, 'assembly_attempt', attempt) end
@@ -106,6 +139,7 @@ local function fail_job(id, index, attempt, err, now)
   withdraw(id)
   redis.call('HSET', jk, 'error', job_error)
   set_job_status(id, JOB_FAILED, now)
+  emit(id, {type = 'job.failed', error = job_error})
 end
 
 -- True when `attempt` of `worker` holds task `tid`'s lease (expired or not: fencing is by

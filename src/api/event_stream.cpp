@@ -1,0 +1,163 @@
+#include "api/event_stream.h"
+
+#include <nlohmann/json.hpp>
+
+#include "api/api_error.h"
+
+namespace polyvox {
+
+using nlohmann::json;
+
+namespace {
+
+int64_t to_ms(const json& samples, int rate) {
+  if (!samples.is_number_integer() || rate <= 0) return 0;
+  return samples.get<int64_t>() * 1000 / rate;
+}
+
+std::string frame_of(const std::string& id, const std::string& name, const std::string& data) {
+  return "id: " + id + "\nevent: " + name + "\ndata: " + data + "\n\n";
+}
+
+}  // namespace
+
+std::optional<std::string> EventRenderer::frame(const JobEvent& event, const std::string& id,
+                                                bool* terminal) const {
+  json body = json::parse(event.body, nullptr, false);
+  if (!body.is_object() || !body.contains("type") || !body["type"].is_string()) {
+    return std::nullopt;
+  }
+  const std::string type = body["type"];
+  json data = {{"job_id", event.job_id}};
+  for (auto it = body.begin(); it != body.end(); ++it) {
+    const std::string& key = it.key();
+    if (key == "type") continue;
+    if (key == "speech_samples" || key == "pause_samples" || key == "offset_samples" ||
+        key == "duration_samples") {
+      data[key.substr(0, key.size() - 8) + "_ms"] = to_ms(it.value(), sample_rate_);
+    } else {
+      data[key] = it.value();
+    }
+  }
+  if (type == "job.completed") {
+    data["result_url"] = base_url_ + "/result/" + event.job_id + "/audio";
+  }
+  if (terminal) {
+    *terminal = type == "job.completed" || type == "job.failed" || type == "job.cancelled";
+  }
+  return frame_of(id, type, json_text(data));
+}
+
+std::string EventRenderer::snapshot_frame(const std::string& id, const std::string& status_json) {
+  return frame_of(id, "snapshot", status_json);
+}
+
+JobEventStream::JobEventStream(EventHub& hub, EventHub::Filter filter, EventRenderer renderer)
+    : hub_(hub), renderer_(std::move(renderer)), single_job_(!filter.job_id.empty()) {
+  subscription_ =
+      hub_.subscribe(std::move(filter), [this](const JobEvent& event) { on_event(event); });
+}
+
+JobEventStream::~JobEventStream() { close(); }
+
+void JobEventStream::start(std::string opening, int64_t last_seq, bool finished) {
+  Deliver deliver;
+  Piece piece;
+  {
+    std::lock_guard lock(mutex_);
+    ready_ = std::move(opening) + ready_;
+    last_seq_ = last_seq;
+    started_ = true;
+    if (finished && single_job_) ending_ = true;
+    std::vector<JobEvent> held = std::move(held_);
+    for (const JobEvent& event : held) {
+      if (ending_) break;
+      add(event);
+    }
+    deliver = take_ready(piece);
+  }
+  if (deliver) deliver(std::move(piece));
+}
+
+void JobEventStream::on_event(const JobEvent& event) {
+  Deliver deliver;
+  Piece piece;
+  {
+    std::lock_guard lock(mutex_);
+    if (closed_ || ending_) return;
+    if (!started_) {
+      held_.push_back(event);
+      return;
+    }
+    add(event);
+    deliver = take_ready(piece);
+  }
+  if (deliver) deliver(std::move(piece));
+}
+
+void JobEventStream::add(const JobEvent& event) {
+  if (event.seq == 0) {  // the hub may have missed events
+    end_for_resync();
+    return;
+  }
+  std::string id;
+  if (single_job_) {
+    if (event.seq <= last_seq_) return;  // the opening covered it
+    if (event.seq != last_seq_ + 1) {    // one is missing
+      end_for_resync();
+      return;
+    }
+    last_seq_ = event.seq;
+    id = std::to_string(event.seq);
+  } else {
+    id = event.job_id + "/" + std::to_string(event.seq);
+  }
+  bool terminal = false;
+  auto frame = renderer_.frame(event, id, &terminal);
+  if (!frame) return;
+  if (++queued_ > kMaxQueuedFrames) {
+    end_for_resync();
+    return;
+  }
+  ready_ += *frame;
+  if (terminal && single_job_) ending_ = true;
+}
+
+void JobEventStream::end_for_resync() {
+  ready_ += "retry: 0\n\n";
+  ending_ = true;
+}
+
+LiveBody::Deliver JobEventStream::take_ready(Piece& piece) {
+  if (!pending_ || !started_ || (ready_.empty() && !ending_)) return nullptr;
+  piece.bytes = std::move(ready_);
+  piece.end = ending_;
+  ready_.clear();
+  queued_ = 0;
+  Deliver deliver = std::move(pending_);
+  pending_ = nullptr;
+  return deliver;
+}
+
+void JobEventStream::next(Deliver deliver) {
+  Piece piece;
+  {
+    std::lock_guard lock(mutex_);
+    if (closed_) return;
+    pending_ = std::move(deliver);
+    deliver = take_ready(piece);
+  }
+  if (deliver) deliver(std::move(piece));
+}
+
+void JobEventStream::close() {
+  {
+    std::lock_guard lock(mutex_);
+    if (closed_) return;
+    closed_ = true;
+    pending_ = nullptr;
+  }
+  hub_.unsubscribe(subscription_);  // when it returns, on_event never runs again
+}
+
+}  // namespace polyvox

@@ -1,0 +1,56 @@
+// The Redis backend's job events on this node (jobs/job_events.h): one connection SUBSCRIBEd
+// to "<prefix>events", read by one thread that hands each announcement to the listeners; no
+// client of the API ever blocks on Redis for events. The connection is PINGed when quiet, and
+// when it is lost it is opened again (with backoff): then the listeners hear a resync
+// (JobEvent with seq 0), since announcements made meanwhile were missed; they read what they
+// missed from the job's stored log.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "jobs/job_events.h"
+#include "jobs/redis/redis_connection.h"
+
+namespace polyvox::redis {
+
+class RedisEventSubscriber final : public JobEventFeed {
+ public:
+  RedisEventSubscriber(Endpoint endpoint, std::string key_prefix, ConnectionOptions options = {});
+  ~RedisEventSubscriber() override;  // stop()s
+
+  void listen(JobEventListener listener) override;
+
+  // Starts the reading thread (idempotent), and stops it: the connection is aborted and the
+  // thread joined. Thread-safe.
+  void start();
+  void stop();
+
+  // Subscribed now (tests wait for it before publishing).
+  bool subscribed() const { return subscribed_; }
+
+ private:
+  void run();
+  void announce(const JobEvent& event);
+
+  const Endpoint endpoint_;
+  const std::string channel_;
+  const ConnectionOptions options_;
+  std::mutex mutex_;  // guards listeners_, connection_, thread_
+  std::vector<JobEventListener> listeners_;
+  Connection* connection_ = nullptr;  // the live one, for stop() to abort
+  std::thread thread_;
+  std::condition_variable woken_;  // ends a backoff sleep at stop()
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> subscribed_{false};
+};
+
+// Parses an announcement ("<id>\n<owner>\n<seq>\n<JSON>"); nullopt when malformed. Pure.
+std::optional<JobEvent> parse_announcement(const std::string& message);
+
+}  // namespace polyvox::redis

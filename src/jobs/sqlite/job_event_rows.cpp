@@ -1,0 +1,134 @@
+#include "jobs/sqlite/job_event_rows.h"
+
+#include <nlohmann/json.hpp>
+
+namespace polyvox::sqlite {
+
+using nlohmann::json;
+
+void EventAnnouncer::listen(JobEventListener listener) {
+  std::lock_guard lock(mutex_);
+  listeners_.push_back(std::move(listener));
+}
+
+void EventAnnouncer::announce(const JobEvent& event) const {
+  std::lock_guard lock(mutex_);
+  for (const auto& listener : listeners_) listener(event);
+}
+
+Status append_event(Connection& db, const EventAnnouncer& announcer, int64_t job_seq,
+                    const std::string& body) {
+  if (auto s = db.run("UPDATE jobs SET events = events + 1 WHERE seq = ?", job_seq); !s) return s;
+  auto row = db.query_row(
+      "SELECT id, owner, events FROM jobs WHERE seq = ?",
+      [&body](const Statement& r) {
+        return JobEvent{r.text(0), r.text(1), r.int64(2), body};
+      },
+      job_seq);
+  if (!row) return row.take_error();
+  if (!*row) return Error{ErrorKind::kInternal, "event for a job that is gone", ""};
+  JobEvent event = std::move(**row);
+  auto s = db.run("INSERT INTO job_events (job_seq, seq, body) VALUES (?, ?, ?)", job_seq,
+                  event.seq, body);
+  if (!s) return s;
+  db.after_commit([&announcer, event = std::move(event)] { announcer.announce(event); });
+  return Status::success();
+}
+
+std::string block_processing_event(std::size_t index, int64_t attempt) {
+  return json{{"type", "block.processing"}, {"index", index}, {"attempt", attempt}}.dump();
+}
+
+std::string block_retrying_event(std::size_t index, int64_t attempt, int64_t delay_ms,
+                                 const std::string& reason) {
+  return json{{"type", "block.retrying"},
+              {"index", index},
+              {"attempt", attempt},
+              {"delay_ms", delay_ms},
+              {"reason", reason}}
+      .dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::string block_done_event(std::size_t index, const BlockResult& result) {
+  bool cached = false;
+  for (const ProviderUsage& u : result.usage) {
+    if (u.provider == result.provider && u.cache_hits > 0) cached = true;
+  }
+  return json{{"type", "block.done"},
+              {"index", index},
+              {"provider", result.provider},
+              {"voice", result.voice_id},
+              {"speech_samples", result.speech_samples},
+              {"pause_samples", result.pause_samples},
+              {"cached", cached}}
+      .dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::string block_failed_event(std::size_t index, const std::string& reason) {
+  return json{{"type", "block.failed"}, {"index", index}, {"reason", reason}}.dump(
+      -1, ' ', false, json::error_handler_t::replace);
+}
+
+std::string job_completed_event(int64_t duration_samples) {
+  return json{{"type", "job.completed"}, {"duration_samples", duration_samples}}.dump();
+}
+
+std::string job_failed_event(const std::string& error) {
+  return json{{"type", "job.failed"}, {"error", error}}.dump(-1, ' ', false,
+                                                             json::error_handler_t::replace);
+}
+
+std::string job_cancelled_event() { return json{{"type", "job.cancelled"}}.dump(); }
+
+Status place_done_blocks(Connection& db, const EventAnnouncer& announcer, int64_t job_seq) {
+  auto job = db.query_row(
+      "SELECT blocks_placed, placed_samples FROM jobs WHERE seq = ?",
+      [](const Statement& r) { return std::pair(r.int64(0), r.int64(1)); }, job_seq);
+  if (!job) return job.take_error();
+  if (!*job) return Status::success();
+  auto [placed, offset] = **job;
+  const int64_t first = placed;
+  for (;;) {
+    auto block = db.query_row(
+        "SELECT status, speech_samples, pause_samples FROM blocks WHERE job_seq = ? AND idx = ?",
+        [](const Statement& r) {
+          return std::tuple(static_cast<BlockStatus>(r.int64(0)), r.int64(1), r.int64(2));
+        },
+        job_seq, placed);
+    if (!block) return block.take_error();
+    if (!*block || std::get<0>(**block) != BlockStatus::kDone) break;
+    const std::string body =
+        json{{"type", "block.placed"}, {"index", placed}, {"offset_samples", offset}}.dump();
+    if (auto s = append_event(db, announcer, job_seq, body); !s) return s;
+    offset += std::get<1>(**block) + std::get<2>(**block);
+    ++placed;
+  }
+  if (placed == first) return Status::success();
+  return db.run("UPDATE jobs SET blocks_placed = ?, placed_samples = ? WHERE seq = ?", placed,
+                offset, job_seq);
+}
+
+Result<std::optional<JobEventLog>> read_job_events(Connection& db, const std::string& id,
+                                                   int64_t after_seq, std::size_t limit) {
+  auto job = db.query_row(
+      "SELECT seq, owner, events FROM jobs WHERE id = ?",
+      [](const Statement& r) { return std::tuple(r.int64(0), r.text(1), r.int64(2)); }, id);
+  if (!job) return job.take_error();
+  if (!*job) return std::optional<JobEventLog>();
+  JobEventLog log;
+  const int64_t job_seq = std::get<0>(**job);
+  log.owner = std::get<1>(**job);
+  log.last_seq = std::get<2>(**job);
+  if (limit > 0 && after_seq < log.last_seq) {
+    auto s = db.for_each_row(
+        "SELECT seq, body FROM job_events WHERE job_seq = ? AND seq > ? ORDER BY seq LIMIT ?",
+        [&](const Statement& r) {
+          log.events.push_back(JobEvent{id, log.owner, r.int64(0), r.text(1)});
+        },
+        job_seq, after_seq, static_cast<int64_t>(limit));
+    if (!s) return s.error();
+  }
+  return std::optional<JobEventLog>(std::move(log));
+}
+
+}  // namespace polyvox::sqlite
