@@ -3,6 +3,10 @@
 //                                signal, each followed by 250 ms of silence, encoded as Polyvox
 //                                segments, plus DIR/concat.txt for ffmpeg's concat demuxer.
 //   assembly_bench assemble DIR OUT   assembles them into OUT and prints the wall time in ms.
+//   assembly_bench stream DIR    streams them as the blocks would complete (ProgressiveAssembler)
+//                                and prints the wall time of all add() calls and of the slowest
+//                                one, in ms (segment reads not included).
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -15,6 +19,7 @@
 
 #include "audio/assembler.h"
 #include "audio/pcm.h"
+#include "audio/progressive_assembler.h"
 #include "audio/segment.h"
 
 namespace fs = std::filesystem;
@@ -44,6 +49,13 @@ std::vector<float> speech_like(double seconds, unsigned seed) {
 
 std::string segment_name(int i) { return "segment-" + std::to_string(i) + ".mp3"; }
 
+std::string read_segment(const fs::path& dir, std::size_t i) {
+  const fs::path path = dir / segment_name(static_cast<int>(i));
+  std::string bytes(fs::file_size(path), '\0');
+  std::ifstream(path, std::ios::binary).read(bytes.data(), bytes.size());
+  return bytes;
+}
+
 int prepare(const fs::path& dir) {
   fs::create_directories(dir);
   std::ofstream list(dir / "concat.txt");
@@ -67,13 +79,7 @@ int assemble(const fs::path& dir, const fs::path& out_path) {
   if (!out) return 1;
   auto result = audio::assemble_segments(
       OutputFormat::kMp3, kBlocks,
-      [&](std::size_t i) -> Result<std::string> {
-        const fs::path path = dir / segment_name(static_cast<int>(i));
-        std::string bytes(fs::file_size(path), '\0');
-        std::ifstream(path, std::ios::binary).read(bytes.data(), bytes.size());
-        return bytes;
-      },
-      out);
+      [&](std::size_t i) -> Result<std::string> { return read_segment(dir, i); }, out);
   std::fclose(out);
   const double ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
@@ -85,12 +91,36 @@ int assemble(const fs::path& dir, const fs::path& out_path) {
   return 0;
 }
 
+int stream(const fs::path& dir) {
+  audio::ProgressiveAssembler assembler(OutputFormat::kMp3, kBlocks);
+  double total_ms = 0.0, slowest_ms = 0.0;
+  uint64_t bytes = 0;
+  for (int i = 0; i < kBlocks; ++i) {
+    const std::string segment = read_segment(dir, static_cast<std::size_t>(i));
+    const auto start = std::chrono::steady_clock::now();
+    auto chunk = assembler.add(segment);
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    if (!chunk) {
+      std::fprintf(stderr, "stream failed: %s\n", chunk.error().to_string().c_str());
+      return 1;
+    }
+    bytes += chunk->size();
+    total_ms += ms;
+    slowest_ms = std::max(slowest_ms, ms);
+  }
+  if (!assembler.finish()) return 1;
+  std::printf("%.3f %.3f %llu\n", total_ms, slowest_ms, static_cast<unsigned long long>(bytes));
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   const std::string mode = argc > 1 ? argv[1] : "";
   if (mode == "prepare" && argc == 3) return prepare(argv[2]);
   if (mode == "assemble" && argc == 4) return assemble(argv[2], argv[3]);
-  std::fprintf(stderr, "usage: assembly_bench prepare DIR | assemble DIR OUT\n");
+  if (mode == "stream" && argc == 3) return stream(argv[2]);
+  std::fprintf(stderr, "usage: assembly_bench prepare DIR | assemble DIR OUT | stream DIR\n");
   return 2;
 }

@@ -6,14 +6,11 @@
 
 #include "audio/mp3_frame.h"
 #include "audio/segment.h"
+#include "audio/segment_layout.h"
 #include "audio/wav.h"
 
 namespace polyvox::audio {
 namespace {
-
-Error segment_error(std::size_t index, const std::string& what) {
-  return Error{ErrorKind::kInternal, "segment " + std::to_string(index) + ": " + what, ""};
-}
 
 Status write_all(std::FILE* out, const void* data, std::size_t size) {
   if (size > 0 && std::fwrite(data, 1, size, out) != size) {
@@ -40,57 +37,39 @@ Result<AssemblyResult> assemble_mp3(std::size_t count, const SegmentSource& sour
   for (std::size_t i = 0; i < count; ++i) {
     auto fetched = source(i);
     if (!fetched) return fetched.take_error();
-    const auto file = as_bytes(*fetched);
-    const Mp3Extent extent = mp3_audio_extent(file);
-    const auto audio = file.subspan(extent.begin, extent.end - extent.begin);
-    auto header = parse_mp3_frame_header(audio);
-    if (!header || header->layer != 3 || header->frame_bytes > audio.size()) {
-      return segment_error(i, "not an MP3 stream");
-    }
-    auto tag = parse_xing_tag(audio.subspan(0, header->frame_bytes), *header);
-    if (!tag || !tag->has_lame) return segment_error(i, "no LAME Info tag");
+    auto segment = locate_mp3_segment(as_bytes(*fetched), i);
+    if (!segment) return segment.take_error();
+    const Mp3FrameHeader& header = segment->header;
+    const XingTag& tag = segment->tag;
     if (!stream_header) {
       stream_header = header;
-      info_frame.assign(audio.begin(), audio.begin() + header->frame_bytes);
-      first_delay = tag->encoder_delay;
+      info_frame.assign(segment->tag_frame.begin(), segment->tag_frame.end());
+      first_delay = tag.encoder_delay;
       if (Status s = write_all(out, info_frame.data(), info_frame.size()); !s) return s.error();
-    } else if (!header->compatible_with(*stream_header)) {
+    } else if (!header.compatible_with(*stream_header)) {
       return segment_error(i, "different MP3 format than segment 0");
     }
     const bool last = i + 1 == count;
-    if (!last && tag->encoder_delay + tag->encoder_padding != kSegmentGap) {
+    if (!last && tag.encoder_delay + tag.encoder_padding != kSegmentGap) {
       return segment_error(i, "not laid out for gapless assembly");
     }
 
     // Validate every frame before writing the segment's frames in one piece.
-    const auto frames_region = audio.subspan(header->frame_bytes);
-    std::size_t pos = 0;
-    uint64_t frames = 0;
-    while (pos < frames_region.size()) {
-      auto frame = parse_mp3_frame_header(frames_region.subspan(pos));
-      if (!frame || !frame->compatible_with(*stream_header) ||
-          pos + frame->frame_bytes > frames_region.size()) {
-        return segment_error(i, "corrupt MP3 data at byte " +
-                                    std::to_string(extent.begin + header->frame_bytes + pos));
-      }
-      pos += frame->frame_bytes;
-      ++frames;
-    }
-    if (tag->frames && *tag->frames != frames) {
-      return segment_error(i, "truncated: " + std::to_string(frames) + " of " +
-                                  std::to_string(*tag->frames) + " frames");
-    }
+    auto counted = count_mp3_segment_frames(*segment, *stream_header, i);
+    if (!counted) return counted.take_error();
+    const uint64_t frames = *counted;
+    const auto frames_region = segment->frames;
     if (Status s = write_all(out, frames_region.data(), frames_region.size()); !s) {
       return s.error();
     }
     music_crc = lame_crc16(frames_region, music_crc);
     audio_frames += frames;
     audio_bytes += frames_region.size();
-    const auto spf = static_cast<int64_t>(header->samples_per_frame);
+    const auto spf = static_cast<int64_t>(header.samples_per_frame);
     samples += static_cast<int64_t>(frames) * spf;
     if (last) {
-      last_padding = tag->encoder_padding;
-      samples -= tag->encoder_delay + tag->encoder_padding;
+      last_padding = tag.encoder_padding;
+      samples -= tag.encoder_delay + tag.encoder_padding;
     }
   }
 
@@ -124,18 +103,14 @@ Result<AssemblyResult> assemble_wav(std::size_t count, const SegmentSource& sour
   for (std::size_t i = 0; i < count; ++i) {
     auto fetched = source(i);
     if (!fetched) return fetched.take_error();
-    const auto file = as_bytes(*fetched);
-    auto layout = parse_wav(file);
-    if (!layout || layout->channels != 1 || layout->bits_per_sample != 16) {
-      return segment_error(i, "not a mono 16-bit PCM WAV file");
-    }
-    if (sample_rate == 0) sample_rate = layout->sample_rate;
-    if (layout->sample_rate != sample_rate) return segment_error(i, "different sample rate");
-    const std::size_t usable = layout->data_bytes & ~std::size_t{1};
-    if (Status s = write_all(out, file.data() + layout->data_offset, usable); !s) {
+    auto segment = locate_wav_segment(as_bytes(*fetched), i);
+    if (!segment) return segment.take_error();
+    if (sample_rate == 0) sample_rate = segment->sample_rate;
+    if (segment->sample_rate != sample_rate) return segment_error(i, "different sample rate");
+    if (Status s = write_all(out, segment->samples.data(), segment->samples.size()); !s) {
       return s.error();
     }
-    data_bytes += usable;
+    data_bytes += segment->samples.size();
   }
   if (data_bytes + kWavHeaderBytes > UINT32_MAX) {
     return Error{ErrorKind::kInvalidInput, "the result is too large for one WAV file", ""};

@@ -210,4 +210,33 @@ bool rewrite_info_tag(std::span<uint8_t> frame, const Mp3FrameHeader& header, ui
   return true;
 }
 
+std::optional<std::vector<uint8_t>> open_ended_info_frame(std::span<const uint8_t> frame,
+                                                          const Mp3FrameHeader& header,
+                                                          int encoder_delay) {
+  auto layout = locate_xing(frame, header);
+  if (!layout || !layout->lame) return std::nullopt;
+  constexpr std::size_t kTagBytes = 12 + kLameExtensionBytes;  // "Info", flags, byte count, LAME
+  if (layout->tag + kTagBytes > frame.size()) return std::nullopt;
+  // Header, CRC and side information as they are; "Info", flags, byte count, LAME extension.
+  std::vector<uint8_t> out(frame.begin(), frame.begin() + layout->tag);
+  out.resize(frame.size(), 0);
+  uint8_t* t = out.data() + layout->tag;
+  std::memcpy(t, "Info", 4);
+  write_be32(t + kXingFlagsOffset, kFlagBytes);
+  write_be32(t + 8, kUnknownStreamBytes);
+  uint8_t* lame = t + 12;
+  std::memcpy(lame, frame.data() + layout->lame, kLameTagCrc);
+  const int delay = std::clamp(encoder_delay, 0, 4095);
+  lame[kLameDelayOffset] = static_cast<uint8_t>(delay >> 4);
+  lame[kLameDelayOffset + 1] = static_cast<uint8_t>((delay & 0x0F) << 4);
+  lame[kLameDelayOffset + 2] = 0;
+  write_be32(lame + kLameMusicLength, kUnknownStreamBytes);
+  lame[kLameMusicCrc] = lame[kLameMusicCrc + 1] = 0;
+  const std::size_t crc_offset = static_cast<std::size_t>(lame - out.data()) + kLameTagCrc;
+  const uint16_t tag_crc = lame_crc16(std::span<const uint8_t>(out.data(), crc_offset));
+  out[crc_offset] = static_cast<uint8_t>(tag_crc >> 8);
+  out[crc_offset + 1] = static_cast<uint8_t>(tag_crc & 0xFF);
+  return out;
+}
+
 }  // namespace polyvox::audio

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <vector>
 
 namespace polyvox::audio {
 
@@ -61,6 +62,18 @@ std::optional<XingTag> parse_xing_tag(std::span<const uint8_t> frame, const Mp3F
 bool rewrite_info_tag(std::span<uint8_t> frame, const Mp3FrameHeader& header, uint32_t audio_frames,
                       uint32_t stream_bytes, int encoder_delay, int encoder_padding,
                       uint16_t music_crc);
+
+// Marks a stream whose length is not known: the largest byte count the tag can hold.
+inline constexpr uint32_t kUnknownStreamBytes = 0xFFFFFFFF;
+
+// An Info tag frame for a stream sent while it is produced, made from `frame` (a LAME-written Info
+// frame, whose header and side information it keeps): no frame count and no seek table (both
+// unknown), a byte count of kUnknownStreamBytes (with neither count, decoders would play the tag
+// frame as audio), the LAME extension with `encoder_delay` and no padding (the end is not known),
+// and no music CRC. The same size as `frame`; nullopt when `frame` has no LAME Info tag. Pure.
+std::optional<std::vector<uint8_t>> open_ended_info_frame(std::span<const uint8_t> frame,
+                                                          const Mp3FrameHeader& header,
+                                                          int encoder_delay);
 
 // CRC-16 as LAME computes it for its tag and for the music data (CRC-16/ARC: reflected
 // polynomial 0xA001, initial value `crc`).

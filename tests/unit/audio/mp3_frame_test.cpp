@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -95,11 +96,23 @@ TEST(Mp3FrameTest, LameCrcMatchesBitwiseDefinitionOnAnyLength) {
   }
 }
 
+// A segment as encode_segment writes it: a LAME Info tag frame, then audio frames.
+std::string tagged_segment() {
+  auto segment =
+      encode_segment(polyvox::test_support::tone(500, 44100), 0, 0, true, SegmentOptions{});
+  EXPECT_TRUE(segment.ok());
+  return segment.ok() ? segment->bytes : std::string();
+}
+
+// Whether the CRC stored at `crc_at` covers every byte before it (LAME's rule for its tag).
+bool tag_crc_matches(std::span<const uint8_t> frame, std::size_t crc_at) {
+  const uint16_t stored = static_cast<uint16_t>((frame[crc_at] << 8) | frame[crc_at + 1]);
+  return stored == lame_crc16(frame.subspan(0, crc_at));
+}
+
 TEST(Mp3FrameTest, ReadsAndRewritesLameInfoTag) {
-  SegmentOptions options;
-  auto segment = encode_segment(polyvox::test_support::tone(500, 44100), 0, 0, true, options);
-  ASSERT_TRUE(segment.ok());
-  auto file = bytes_of(segment->bytes);
+  const std::string segment = tagged_segment();
+  auto file = bytes_of(segment);
   auto header = parse_mp3_frame_header(file);
   ASSERT_TRUE(header.has_value());
   std::vector<uint8_t> frame(file.begin(), file.begin() + header->frame_bytes);
@@ -109,7 +122,7 @@ TEST(Mp3FrameTest, ReadsAndRewritesLameInfoTag) {
   EXPECT_TRUE(tag->has_lame);
   EXPECT_EQ(tag->encoder_delay, 576);
   ASSERT_TRUE(tag->frames.has_value());
-  EXPECT_EQ(*tag->bytes, segment->bytes.size());
+  EXPECT_EQ(*tag->bytes, segment.size());
 
   ASSERT_TRUE(rewrite_info_tag(frame, *header, 12345, 6789012, 576, 1234, 0xBEEF));
   auto rewritten = parse_xing_tag(frame, *header);
@@ -119,16 +132,42 @@ TEST(Mp3FrameTest, ReadsAndRewritesLameInfoTag) {
   EXPECT_EQ(rewritten->encoder_delay, 576);
   EXPECT_EQ(rewritten->encoder_padding, 1234);
   // The tag's CRC covers every byte before it (LAME's rule): recomputing it matches.
-  const std::size_t crc_at = 4 + header->side_info_bytes + 120 + 34;
-  const uint16_t stored = static_cast<uint16_t>((frame[crc_at] << 8) | frame[crc_at + 1]);
-  EXPECT_EQ(stored, lame_crc16(std::span<const uint8_t>(frame.data(), crc_at)));
+  EXPECT_TRUE(tag_crc_matches(frame, 4 + header->side_info_bytes + 120 + 34));
+}
+
+TEST(Mp3FrameTest, MakesOpenEndedInfoFrameForAStream) {
+  const std::string segment = tagged_segment();
+  auto file = bytes_of(segment);
+  auto header = parse_mp3_frame_header(file);
+  ASSERT_TRUE(header.has_value());
+  const auto source = file.subspan(0, header->frame_bytes);
+
+  auto frame = open_ended_info_frame(source, *header, 576);
+  ASSERT_TRUE(frame.has_value());
+  ASSERT_EQ(frame->size(), source.size());
+  const std::size_t tag_at = 4 + header->side_info_bytes;
+  EXPECT_TRUE(std::equal(source.begin(), source.begin() + tag_at, frame->begin()));
+  auto tag = parse_xing_tag(*frame, *header);
+  ASSERT_TRUE(tag.has_value());
+  EXPECT_TRUE(tag->cbr_info);
+  EXPECT_FALSE(tag->frames.has_value());
+  EXPECT_EQ(tag->bytes, kUnknownStreamBytes);
+  EXPECT_TRUE(tag->has_lame);
+  EXPECT_EQ(tag->encoder_delay, 576);
+  EXPECT_EQ(tag->encoder_padding, 0);
+  // The LAME extension keeps the encoder's name; its CRC covers every byte before it.
+  const std::size_t lame_at = tag_at + 12;
+  EXPECT_EQ(std::string(frame->begin() + lame_at, frame->begin() + lame_at + 4), "LAME");
+  EXPECT_TRUE(tag_crc_matches(*frame, lame_at + 34));
+
+  // An ordinary audio frame has no tag to start from.
+  const auto second = file.subspan(header->frame_bytes);
+  EXPECT_FALSE(open_ended_info_frame(second, *parse_mp3_frame_header(second), 576));
 }
 
 TEST(Mp3FrameTest, OrdinaryFrameHasNoXingTag) {
-  SegmentOptions options;
-  auto segment = encode_segment(polyvox::test_support::tone(500, 44100), 0, 0, true, options);
-  ASSERT_TRUE(segment.ok());
-  auto file = bytes_of(segment->bytes);
+  const std::string segment = tagged_segment();
+  auto file = bytes_of(segment);
   auto first = parse_mp3_frame_header(file);
   auto second_bytes = file.subspan(first->frame_bytes);
   auto second = parse_mp3_frame_header(second_bytes);
