@@ -1,6 +1,7 @@
 #include <memory>
 
 #include "api/api_error.h"
+#include "api/audio_stream.h"
 #include "api/handler_support.h"
 #include "api/range.h"
 #include "api/route_groups.h"
@@ -124,6 +125,32 @@ HttpResponse block_audio(HttpRequest& request, ApiDeps& deps) {
                     "block_" + index_text + "." + output_format_name(job->output_format));
 }
 
+// GET /result/{id}/stream: the combined audio while the job renders (api/audio_stream.h).
+HttpResponse stream_audio(HttpRequest& request, ApiDeps& deps) {
+  auto user = require_user(request, deps);
+  if (!user) return error_response(user.error());
+  auto seen = job_for(request.param("id"), *user, false, deps);
+  if (!seen) return error_response(seen.error());
+  if (!deps.events || !deps.stream_pool) {
+    return error_response(
+        Error{ErrorKind::kUnavailable, "audio streams are not available on this node", ""});
+  }
+  auto stream = AudioStream::create(*deps.events, *deps.jobs, *deps.blobs, *deps.stream_pool,
+                                    seen->id, seen->output_format, seen->blocks_total);
+  stream->subscribe();  // before reading the job: nothing placed meanwhile is missed
+  auto job = deps.jobs->get_job(seen->id, true);
+  if (!job) return error_response(job.error());
+  std::size_t placed = 0;
+  while (placed < job->blocks.size() && job->blocks[placed].status == BlockStatus::kDone) ++placed;
+  stream->start(placed, job->status == JobStatus::kFailed || job->status == JobStatus::kCancelled);
+  HttpResponse res;
+  res.set_header("Content-Type", output_format_mime(job->output_format));
+  res.set_header("Cache-Control", "no-store");
+  res.set_header("X-Accel-Buffering", "no");
+  res.live = std::move(stream);
+  return res;
+}
+
 }  // namespace
 
 void register_audio_routes(Router& router, ApiDeps& deps) {
@@ -134,6 +161,9 @@ void register_audio_routes(Router& router, ApiDeps& deps) {
   router.add(
       "GET", "/result/{id}/block/{index}/audio",
       [&deps](HttpRequest& r) { return block_audio(r, deps); }, Execution::kBlocking);
+  router.add(
+      "GET", "/result/{id}/stream", [&deps](HttpRequest& r) { return stream_audio(r, deps); },
+      Execution::kBlocking);
 }
 
 }  // namespace polyvox

@@ -116,7 +116,8 @@ struct ServeProcess::Parts {
   AuthService auth;
   ApiDeps deps;
   Router router;
-  std::unique_ptr<EventHub> events;  // job events heard on this node, for event streams
+  std::unique_ptr<EventHub> events;         // job events heard on this node, for event streams
+  std::unique_ptr<ThreadPool> stream_pool;  // reads segments for audio streams
   std::unique_ptr<HttpServer> server;
   WorkerOptions worker_options;
   std::unique_ptr<WorkerPool> workers;  // embedded mode only
@@ -151,6 +152,8 @@ Result<std::unique_ptr<ServeProcess>> ServeProcess::build(const Config& config) 
     if (JobEventFeed* feed = f.backend.event_feed()) {
       p.events = std::make_unique<EventHub>(*feed);
       p.deps.events = p.events.get();
+      p.stream_pool = std::make_unique<ThreadPool>(4);
+      p.deps.stream_pool = p.stream_pool.get();
     }
   }
   p.deps.sample_rate = config.render.segment.sample_rate;
