@@ -1,0 +1,166 @@
+#!/usr/bin/env python3
+"""GET /result/{id}/stream against a real `polyvox serve` and the in-repo mock vendors: the
+combined audio arrives while the job renders (its first bytes right after the first block, well
+before the job ends), decodes cleanly in MP3 and WAV and matches the final file (WAV exactly; MP3
+exactly but for the stated tail of at most 1198 samples at the end), works after completion too,
+and a job that fails mid-way ends its stream with valid, shorter audio."""
+import http.client
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "support"))
+import mock_vendors  # noqa: E402
+from polyvox_server import Server  # noqa: E402
+
+BINARY = None
+MOCKS = None
+MP3_TAIL_MAX = 1198  # samples: the last segment's encoder padding the stream cannot declare
+
+
+def setUpModule():
+    global MOCKS
+    MOCKS = mock_vendors.make_all()
+
+
+def tearDownModule():
+    for mock in MOCKS.values():
+        mock.stop()
+
+
+def pcm(data, suffix):
+    """Decoded mono s16 samples (as bytes) and ffmpeg's complaints."""
+    with tempfile.NamedTemporaryFile(suffix=suffix) as f:
+        f.write(data)
+        f.flush()
+        out = subprocess.run(["ffmpeg", "-v", "error", "-i", f.name, "-f", "s16le", "-ac", "1",
+                              "-"], capture_output=True)
+    return out.stdout, out.stderr.decode()
+
+
+class StreamReader:
+    """Reads a streamed response on a thread, noting when each chunk arrived."""
+
+    def __init__(self, port, path, token):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.conn.request("GET", path, headers={"Authorization": "Bearer " + token})
+        self.response = self.conn.getresponse()
+        self.chunks = []  # (monotonic time, bytes)
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    def _read(self):
+        try:
+            while True:
+                data = self.response.read1(65536)
+                if not data:
+                    break
+                self.chunks.append((time.monotonic(), data))
+        finally:
+            self.done.set()
+
+    def body(self, timeout=120):
+        if not self.done.wait(timeout):
+            raise AssertionError("stream did not end")
+        self.conn.close()
+        return b"".join(c for _, c in self.chunks)
+
+
+class StreamTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        env = dict(mock_vendors.provider_env(MOCKS), TASK_MAX_RETRIES=0, WORKER_CONCURRENCY=2)
+        cls.server = Server(BINARY, **env).start()
+        cls.token = cls.server.login()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.close()
+
+    def setUp(self):
+        for mock in MOCKS.values():
+            mock.reset()
+
+    def job(self, blocks, fmt="mp3"):
+        return {"output_format": fmt, "blocks": [
+            {"text": f"Streamed block number {i}.", "provider": "openai", "cache": False,
+             "wait_after_ms": 100} for i in range(blocks)]}
+
+    def check_matches_final(self, job_id, streamed, fmt):
+        final = self.server.request("GET", f"/result/{job_id}/audio", token=self.token)
+        self.assertEqual(final.status, 200)
+        stream_pcm, stream_errors = pcm(streamed, "." + fmt)
+        final_pcm, _ = pcm(final.body, "." + fmt)
+        if fmt == "mp3":
+            self.assertEqual(stream_errors, "")
+        self.assertEqual(stream_pcm[:len(final_pcm)], final_pcm)
+        tail = (len(stream_pcm) - len(final_pcm)) // 2
+        if fmt == "wav":
+            self.assertEqual(tail, 0)
+        else:
+            self.assertGreaterEqual(tail, 0)
+            self.assertLessEqual(tail, MP3_TAIL_MAX)
+
+    def test_audio_arrives_while_the_job_renders_and_matches_the_final_file(self):
+        for fmt in ("mp3", "wav"):
+            with self.subTest(fmt=fmt):
+                for mock in MOCKS.values():
+                    mock.reset()
+                MOCKS["openai"].delay_s = 0.4  # every vendor answer takes 400 ms
+                job_id = self.server.submit(self.token, self.job(6, fmt))
+                reader = StreamReader(self.server.port, f"/result/{job_id}/stream", self.token)
+                self.assertEqual(reader.response.status, 200)
+                self.assertEqual(reader.response.getheader("Content-Type"),
+                                 "audio/mpeg" if fmt == "mp3" else "audio/wav")
+                streamed = reader.body()
+                MOCKS["openai"].delay_s = 0.0
+                status = self.server.wait_for(self.token, job_id)
+                self.assertEqual(status["status"], "completed", status)
+                # Bytes came in several pieces, the first well before the last.
+                self.assertGreater(len(reader.chunks), 1)
+                self.assertGreater(reader.chunks[-1][0] - reader.chunks[0][0], 0.4)
+                self.check_matches_final(job_id, streamed, fmt)
+
+    def test_a_completed_job_streams_too(self):
+        job_id = self.server.submit(self.token, self.job(3))
+        self.assertEqual(self.server.wait_for(self.token, job_id)["status"], "completed")
+        res = self.server.request("GET", f"/result/{job_id}/stream", token=self.token)
+        self.assertEqual(res.status, 200)
+        self.check_matches_final(job_id, res.body, "mp3")
+
+    def test_a_job_failing_midway_ends_its_stream_with_valid_audio(self):
+        # Blocks 0 and 1 speak; block 2 is refused for good (no retries): the job fails.
+        job = {"blocks": [
+            {"text": "First block speaks.", "provider": "openai", "cache": False},
+            {"text": "Second block speaks.", "provider": "espeak"},
+            {"text": "Third block is refused.", "provider": "elevenlabs", "cache": False}]}
+        MOCKS["elevenlabs"].fail_next("quota", count=1)
+        job_id = self.server.submit(self.token, job)
+        res = self.server.request("GET", f"/result/{job_id}/stream", token=self.token)
+        self.assertEqual(res.status, 200)
+        status = self.server.wait_for(self.token, job_id)
+        self.assertEqual(status["status"], "failed")
+        samples, errors = pcm(res.body, ".mp3")
+        self.assertEqual(errors, "")
+        self.assertGreater(len(samples), 0)
+
+    def test_another_user_cannot_stream(self):
+        job_id = self.server.submit(self.token, self.job(1))
+        self.server.users("add", "streamer", stdin="streamer-pass\nstreamer-pass\n")
+        other = self.server.login("streamer", "streamer-pass")
+        res = self.server.request("GET", f"/result/{job_id}/stream", token=other)
+        self.assertIn(res.status, (403, 404))
+        self.assertEqual(res.status,
+                         self.server.request("GET", f"/status/{job_id}", token=other).status)
+
+
+if __name__ == "__main__":
+    BINARY = sys.argv.pop(1)
+    unittest.main(verbosity=2)
