@@ -142,11 +142,16 @@ class StreamTest(unittest.TestCase):
             {"text": "Second block speaks.", "provider": "espeak"},
             {"text": "Third block is refused.", "provider": "elevenlabs", "cache": False}]}
         MOCKS["elevenlabs"].fail_next("quota", count=1)
-        job_id = self.server.submit(self.token, job)
-        res = self.server.request("GET", f"/result/{job_id}/stream", token=self.token)
+        MOCKS["elevenlabs"].delay_s = 1.0  # the refusal comes after the other blocks are done
+        try:
+            job_id = self.server.submit(self.token, job)
+            res = self.server.request("GET", f"/result/{job_id}/stream", token=self.token)
+        finally:
+            MOCKS["elevenlabs"].delay_s = 0.0
         self.assertEqual(res.status, 200)
         status = self.server.wait_for(self.token, job_id)
         self.assertEqual(status["status"], "failed")
+        self.assertEqual([b["status"] for b in status["blocks"]], ["done", "done", "failed"])
         samples, errors = pcm(res.body, ".mp3")
         self.assertEqual(errors, "")
         self.assertGreater(len(samples), 0)

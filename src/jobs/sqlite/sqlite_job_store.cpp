@@ -144,10 +144,12 @@ Result<JobRecord> SqliteJobStore::cancel_job(const std::string& id) {
     if (!*job) return job_not_found(id);
     if (!is_finished((*job)->status)) {
       if (auto s = withdraw_unfinished_work(db, (*job)->seq); !s) return s.error();
+      const int64_t now = clock_.now_ms();
       auto s = db.run("UPDATE jobs SET status = ?, updated_at_ms = ? WHERE seq = ?",
-                      code(JobStatus::kCancelled), clock_.now_ms(), (*job)->seq);
+                      code(JobStatus::kCancelled), now, (*job)->seq);
       if (!s) return s.error();
-      if (s = append_event(db, events_, (*job)->seq, job_cancelled_event()); !s) return s.error();
+      s = append_event(db, events_, (*job)->seq, job_cancelled_event(), now);
+      if (!s) return s.error();
     }
     auto record = find_job(db, id, false);
     if (!record) return record.take_error();

@@ -32,10 +32,11 @@ local function split_task_id(tid)
   return id, tonumber(part)
 end
 
--- Appends event `body` (a table: jobs/job_events.h) to job `id`'s log (P job:<id>:events, a
+-- Appends event `body` (a table: jobs/job_events.h), stamped at_ms = `now`, to job `id`'s log (P job:<id>:events, a
 -- list whose length is the latest seq) and announces it on P events as
 -- '<id>\n<owner>\n<seq>\n<JSON body>'.
-local function emit(id, body)
+local function emit(id, body, now)
+  body.at_ms = now
   local jk = job_key(id)
   local json = cjson.encode(body)
   local seq = redis.call('RPUSH', jk .. ':events', json)
@@ -45,7 +46,7 @@ end
 
 -- Emits block.placed for each block that every earlier block being done now places, from the
 -- job's blocks_placed on, moving blocks_placed and placed_samples on.
-local function place_done_blocks(id)
+local function place_done_blocks(id, now)
   local jk = job_key(id)
   local placed = tonumber(redis.call('HGET', jk, 'blocks_placed') or '0')
   local offset = tonumber(redis.call('HGET', jk, 'placed_samples') or '0')
@@ -55,7 +56,7 @@ local function place_done_blocks(id)
     local b = redis.call('HMGET', block_key(id, placed), 'status', 'speech_samples',
                          'pause_samples')
     if tonumber(b[1]) ~= BLOCK_DONE then break end
-    emit(id, {type = 'block.placed', index = placed, offset_samples = offset})
+    emit(id, {type = 'block.placed', index = placed, offset_samples = offset}, now)
     offset = offset + tonumber(b[2]) + tonumber(b[3])
     placed = placed + 1
   end
@@ -131,7 +132,7 @@ local function fail_job(id, index, attempt, err, now)
     redis.call('HSET', bk, 'status', BLOCK_FAILED, 'error', err)
     if attempt then redis.call('HSET', bk, 'reported_attempt', attempt) end
     redis.call('HINCRBY', COUNTERS, 'blocks_failed', 1)
-    emit(id, {type = 'block.failed', index = index, reason = err})
+    emit(id, {type = 'block.failed', index = index, reason = err}, now)
   else
     job_error = 'assembly failed: ' .. err
     if attempt then redis.call('HSET', jk, 'assembly_attempt', attempt) end
@@ -139,7 +140,7 @@ local function fail_job(id, index, attempt, err, now)
   withdraw(id)
   redis.call('HSET', jk, 'error', job_error)
   set_job_status(id, JOB_FAILED, now)
-  emit(id, {type = 'job.failed', error = job_error})
+  emit(id, {type = 'job.failed', error = job_error}, now)
 end
 
 -- True when `attempt` of `worker` holds task `tid`'s lease (expired or not: fencing is by
