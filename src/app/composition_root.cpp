@@ -65,6 +65,7 @@ std::unique_ptr<WorkerPool> make_pool(Foundation& f, const WorkerOptions& option
 std::unique_ptr<CleanupScheduler> make_cleanup(Foundation& f, const WorkerOptions& workers) {
   CleanupOptions options = f.config.service.cleanup;
   options.temp_dirs = {workers.scratch_dir};
+  options.leftover_dirs = {f.config.service.data_dir};  // blobs, cache, key being written
   // Distributed mode: one worker node at a time cleans up jobs (null in embedded mode).
   options.leads_job_cleanup = f.backend.leads_periodic_work;
   return std::make_unique<CleanupScheduler>(*f.backend.jobs, *f.blobs, f.clock, options);

@@ -107,6 +107,8 @@ Config load_config(const Environment& env) {
   c.breaker.open_ms = 1000 * env.get_int("CIRCUIT_OPEN_SECONDS", 30, 1, 3600);
   c.audio_cache_max_bytes =
       static_cast<uint64_t>(env.get_int("AUDIO_CACHE_MAX_BYTES", 1LL << 30, 0, 1LL << 50));
+  c.diacritizer_cache_max_bytes = static_cast<std::size_t>(
+      env.get_int("DIACRITIZER_CACHE_MAX_BYTES", 32LL << 20, 0, 1LL << 40));
   c.render.answer.min_ms_per_letter =
       static_cast<double>(env.get_int("ANSWER_MIN_MS_PER_CHAR", 20, 0, 10000));
   c.render.answer.max_ms_per_letter =

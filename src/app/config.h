@@ -76,7 +76,8 @@ struct Config {
   std::string models_dir;       // POLYVOX_MODELS_DIR; default: the source tree's models/
   BreakerOptions breaker;       // CIRCUIT_FAILURE_THRESHOLD, CIRCUIT_OPEN_SECONDS
   bool cache_enabled = true;    // CACHE_ENABLED
-  uint64_t audio_cache_max_bytes = 1ULL << 30;  // AUDIO_CACHE_MAX_BYTES (1 GiB)
+  uint64_t audio_cache_max_bytes = 1ULL << 30;         // AUDIO_CACHE_MAX_BYTES (1 GiB), on disk
+  std::size_t diacritizer_cache_max_bytes = 32 << 20;  // DIACRITIZER_CACHE_MAX_BYTES, in memory
   ProvidersConfig providers;  // cloud providers: seed env variables + POLYVOX_CONFIG (TOML),
                               // see providers/provider_config.h
   ServiceConfig service;

@@ -257,7 +257,8 @@ std::unique_ptr<Diacritizer> build_diacritizer(const Config& config,
   }
   auto diacritizer = kind->create({config.diacritizer_url, config.models_dir, std::move(http)});
   if (!diacritizer) throw std::invalid_argument(diacritizer.error().to_string());
-  return std::make_unique<CachingDiacritizer>(std::move(diacritizer.value()));
+  return std::make_unique<CachingDiacritizer>(std::move(diacritizer.value()),
+                                              config.diacritizer_cache_max_bytes);
 }
 
 }  // namespace polyvox

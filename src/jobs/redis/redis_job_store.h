@@ -118,7 +118,7 @@
 //     attempt, whose lease expires): it is claimed again. The attempt number rewinds, so one
 //     attempt number may be handed out twice, to two workers; the worker id is part of the
 //     fence, so only the current holder's report is accepted. Workers name a block's segment
-//     after its attempt and their worker id (worker/worker_pool.cpp), so the stale holder
+//     after its attempt and their worker id (worker/blob_keys.h), so the stale holder
 //     neither overwrites nor, once refused, deletes the segment of the current one.
 //   - complete_block: the block is leased again to the attempt that rendered it; its lease
 //     expires and another worker renders it again (the lost segment is left in blob storage).

@@ -236,15 +236,13 @@ Result<StoreCounts> SqliteJobStore::counts() {
         counts.blocks_done = value;
       } else if (name == "blocks_failed") {
         counts.blocks_failed = value;
+      } else if (name == "tasks.waiting") {
+        counts.queue_depth = value;
       } else if (name.starts_with("jobs.")) {
         counts.jobs[static_cast<JobStatus>(std::stoi(name.substr(5)))] = value;
       }
     });
     if (!s) return s.error();
-    auto waiting =
-        db.query_int("SELECT count(*) FROM tasks WHERE state != ?", code(TaskState::kLeased));
-    if (!waiting) return waiting.take_error();
-    counts.queue_depth = static_cast<std::size_t>(waiting->value_or(0));
     return counts;
   });
 }

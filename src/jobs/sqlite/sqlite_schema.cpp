@@ -163,9 +163,26 @@ Status to_version_3(Connection& db) {
   return db.exec(kVersion3Owners);
 }
 
-// Version 4: each job's event log (jobs/job_events.h), and how far its blocks are placed (the
+// Version 4: the tasks waiting to be claimed (waiting or waiting for a retry: every state but
+// leased) counted by triggers too, so that /metrics reads its queue depth from `counters` instead
+// of counting the tasks. Counted once here, from the tasks the file holds.
+constexpr const char* kWaitingTaskCounter = R"sql(
+INSERT INTO counters SELECT 'tasks.waiting', count(*) FROM tasks WHERE state != 1;
+CREATE TRIGGER tasks_counted_on_insert AFTER INSERT ON tasks WHEN new.state != 1 BEGIN
+  UPDATE counters SET value = value + 1 WHERE name = 'tasks.waiting';
+END;
+CREATE TRIGGER tasks_counted_on_delete AFTER DELETE ON tasks WHEN old.state != 1 BEGIN
+  UPDATE counters SET value = value - 1 WHERE name = 'tasks.waiting';
+END;
+CREATE TRIGGER tasks_counted_on_state AFTER UPDATE OF state ON tasks
+WHEN (old.state = 1) != (new.state = 1) BEGIN
+  UPDATE counters SET value = value + iif(new.state = 1, -1, 1) WHERE name = 'tasks.waiting';
+END;
+)sql";
+
+// Version 5: each job's event log (jobs/job_events.h), and how far its blocks are placed (the
 // leading blocks that are all done, and the samples they span).
-constexpr const char* kVersion4 = R"sql(
+constexpr const char* kEventLog = R"sql(
 CREATE TABLE job_events (
   job_seq INTEGER NOT NULL,
   seq INTEGER NOT NULL,
@@ -183,7 +200,8 @@ constexpr Migration kMigrations[] = {
     [](Connection& db) { return db.exec(kVersion1); },
     [](Connection& db) { return db.exec(kVersion2); },
     to_version_3,
-    [](Connection& db) { return db.exec(kVersion4); },
+    [](Connection& db) { return db.exec(kWaitingTaskCounter); },
+    [](Connection& db) { return db.exec(kEventLog); },
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 
