@@ -40,22 +40,29 @@ async def sse_client(port, path, token, ready, stop, latencies, counts):
     if b" 200 " not in head.split(b"\r\n", 1)[0]:
         raise RuntimeError(head.decode(errors="replace"))
     ready()
-    event = None
+    # Only stamp complete frames while reading (cheap); parse them after the run, so that the
+    # client's own work does not pass for the server's delay.
+    pending = b""
+    frames = []
     try:
         while not stop.is_set():
-            line = await reader.readline()  # chunk sizes and frames: only field lines matter
-            if not line:
+            chunk = await reader.read(65536)
+            if not chunk:
                 break
             now_ms = time.time() * 1000.0
-            text = line.decode(errors="replace").rstrip("\r\n")
-            if text.startswith("event: "):
-                event = text[7:]
-            elif text.startswith("data: ") and event == "block.done":
-                data = json.loads(text[6:])
-                latencies.append(now_ms - data["at_ms"])
-                counts[0] += 1
+            pending += chunk
+            end = pending.rfind(b"\n\n")
+            if end >= 0:
+                if b"block.done" in pending[:end]:
+                    frames.append((now_ms, pending[:end]))
+                    counts[0] += pending.count(b"event: block.done", 0, end)
+                pending = pending[end + 2:]
     finally:
         writer.close()
+        for now_ms, text in frames:
+            for line in text.split(b"\n"):
+                if line.startswith(b"data: ") and b'"speech_ms"' in line:
+                    latencies.append(now_ms - json.loads(line[6:])["at_ms"])
 
 
 async def follow_many(server, token, submit_jobs):
