@@ -24,9 +24,8 @@ Status append_event(Connection& db, const EventAnnouncer& announcer, int64_t job
     body.pop_back();
     body += ",\"at_ms\":" + std::to_string(now_ms) + "}";
   }
-  if (auto s = db.run("UPDATE jobs SET events = events + 1 WHERE seq = ?", job_seq); !s) return s;
   auto row = db.query_row(
-      "SELECT id, owner, events FROM jobs WHERE seq = ?",
+      "UPDATE jobs SET events = events + 1 WHERE seq = ? RETURNING id, owner, events",
       [&body](const Statement& r) {
         return JobEvent{r.text(0), r.text(1), r.int64(2), body};
       },
