@@ -2,6 +2,7 @@
 
 #include "api/api_error.h"
 #include "api/handler_support.h"
+#include "api/job_views.h"
 #include "api/json_writer.h"
 #include "api/route_groups.h"
 #include "core/ids.h"
@@ -14,41 +15,9 @@ namespace {
 
 using nlohmann::json;
 
-std::string progress(const JobRecord& job) {
-  return std::to_string(job.blocks_done) + "/" + std::to_string(job.blocks_total);
-}
-
 json result_url(const JobRecord& job, const std::string& base) {
   if (job.status != JobStatus::kCompleted) return nullptr;
   return base + "/result/" + job.id + "/audio";
-}
-
-// The members every job view shares, written into an open object.
-void write_summary(JsonWriter& out, const JobRecord& job, const std::string& base) {
-  out.member("job_id", job.id)
-      .member("status", job_status_name(job.status))
-      .member("progress", progress(job))
-      .member("project_id", job.project_id)
-      .member("owner", job.owner_name)
-      .member("owner_id", job.owner);
-  out.key("result_url");
-  if (job.status == JobStatus::kCompleted) {
-    out.value(base + "/result/" + job.id + "/audio");
-  } else {
-    out.null();
-  }
-  out.member("created_at", iso8601(job.created_at_ms))
-      .member("updated_at", iso8601(job.updated_at_ms));
-}
-
-// What the job's done blocks cost, per provider.
-std::vector<ProviderUsage> job_usage(const JobRecord& job) {
-  std::vector<ProviderUsage> totals;
-  for (const auto& b : job.blocks) {
-    if (!b.result) continue;
-    for (const auto& u : b.result->usage) add_usage(totals, u);
-  }
-  return totals;
 }
 
 // POST /tts: validate, store durably with its tasks, answer 202.
@@ -60,7 +29,8 @@ HttpResponse submit(HttpRequest& request, ApiDeps& deps) {
   }
   auto spec = parse_job(request.body, deps.settings.job, *deps.providers);
   if (!spec) return error_response(spec.error());
-  NewJob job{new_uuid4(), user->id, std::move(spec.value()), user->name};
+  NewJob job{new_uuid4(), user->id, std::move(spec.value()), user->name, ""};
+  if (!job.spec.webhook_url.empty()) job.base_url = base_url(request, deps);
   const std::size_t blocks = job.spec.blocks.size();
   auto created = deps.jobs->create_job(job);
   if (!created) {
@@ -84,28 +54,7 @@ HttpResponse status(HttpRequest& request, ApiDeps& deps) {
   auto job = job_for(request.param("id"), *user, true, deps);
   if (!job) return error_response(job.error());
   // The most polled route: written straight into the response body.
-  JsonWriter out;
-  out.begin_object();
-  write_summary(out, *job, base_url(request, deps));
-  if (!job->error.empty()) out.member("error", job->error);
-  out.key("blocks").begin_array();
-  for (const auto& b : job->blocks) {
-    out.begin_object()
-        .member("index", static_cast<int64_t>(b.index))
-        .member("status", block_status_name(b.status));
-    out.key("error");
-    if (b.error.empty()) {
-      out.null();
-    } else {
-      out.value(b.error);
-    }
-    if (b.result) out.member("provider", b.result->provider);
-    out.end_object();
-  }
-  out.end_array();
-  out.key("usage").raw(usage_to_json(job_usage(*job)));
-  out.end_object();
-  return json_response(200, out.take());
+  return json_response(200, job_status_json(*job, base_url(request, deps)));
 }
 
 // GET /result/{id}
@@ -187,7 +136,7 @@ HttpResponse list(HttpRequest& request, ApiDeps& deps) {
   out.begin_object().key("jobs").begin_array();
   for (const auto& job : page->jobs) {
     out.begin_object();
-    write_summary(out, job, base);
+    write_job_summary(out, job, base);
     out.end_object();
   }
   out.end_array()
