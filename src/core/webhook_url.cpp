@@ -81,8 +81,10 @@ Status check_webhook_url(std::string_view url, std::string_view field) {
     }
   }
   if (!port.empty()) {
-    if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string_view::npos ||
-        std::stoi(std::string(port)) < 1 || std::stoi(std::string(port)) > 65535) {
+    const bool digits =
+        port.size() <= 5 && port.find_first_not_of("0123456789") == std::string_view::npos;
+    const int number = digits ? std::stoi(std::string(port)) : 0;
+    if (number < 1 || number > 65535) {
       return invalid_input(name, "has a port that is not a number from 1 to 65535");
     }
   }

@@ -24,11 +24,22 @@ std::string lower_host(std::string_view host) {
   return out;
 }
 
+// Labels of 1 to 63 letters, digits, '-' or '_' separated by dots, one trailing dot allowed.
 bool is_host_name(std::string_view name) {
+  if (!name.empty() && name.back() == '.') name.remove_suffix(1);
   if (name.empty() || name.size() > kMaxHostName) return false;
-  return std::all_of(name.begin(), name.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_';
-  });
+  std::size_t label = 0;
+  for (char c : name) {
+    if (c == '.') {
+      if (label == 0) return false;  // an empty label: "a..b", ".a"
+      label = 0;
+    } else if (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_') {
+      if (++label > 63) return false;
+    } else {
+      return false;
+    }
+  }
+  return label > 0;
 }
 
 // True when the first `bits` bits of `a` and `b` (16-byte arrays) are equal.

@@ -228,8 +228,20 @@ TEST(AddressGuardTest, PolicyAllowsWhatItsListNames) {
 }
 
 TEST(AddressGuardTest, PolicyEntryThatIsNothingKnownIsAnErrorNamingTheVariable) {
-  for (const char* list : {"hooks example.com", "http://hooks.example.com", "10.0.0.0/33", "1.2.3",
-                           "300.1.1.1", "user@host", "[::1", "fe80::1%eth0"}) {
+  const std::vector<std::string> lists = {"hooks example.com",
+                                          "http://hooks.example.com",
+                                          "10.0.0.0/33",
+                                          "1.2.3",
+                                          "300.1.1.1",
+                                          "user@host",
+                                          "[::1",
+                                          "fe80::1%eth0",
+                                          "a..b",
+                                          ".hooks",
+                                          "hooks..",
+                                          "6ffd09........",
+                                          std::string(64, 'a') + ".example"};
+  for (const std::string& list : lists) {
     auto policy = AddressPolicy::parse(list, "WEBHOOK_ALLOWED_HOSTS");
     ASSERT_FALSE(policy.ok()) << list;
     EXPECT_EQ(policy.error().kind, ErrorKind::kInvalidInput);
@@ -237,6 +249,8 @@ TEST(AddressGuardTest, PolicyEntryThatIsNothingKnownIsAnErrorNamingTheVariable) 
     EXPECT_NE(policy.error().message.find("is not a host name"), std::string::npos);
   }
   EXPECT_TRUE(AddressPolicy::parse("", "WEBHOOK_ALLOWED_HOSTS").ok());
+  EXPECT_TRUE(AddressPolicy::parse("hooks.example.", "WEBHOOK_ALLOWED_HOSTS").ok());
+  EXPECT_TRUE(AddressPolicy::parse(std::string(63, 'a') + ".example", "W").ok());
 }
 
 }  // namespace
