@@ -44,10 +44,13 @@ double WebhookSender::jitter_unit() {
 
 std::size_t WebhookSender::run_once(std::size_t limit) {
   auto claimed = outbox_.claim_webhooks(options_.lease_ms, limit);
-  if (!claimed) {
-    log::warn("webhook outbox unavailable", {{"error", claimed.error().message}});
+  if (!claimed) {  // said once, not by every poll while the store is down
+    if (!outbox_down_.exchange(true)) {
+      log::warn("webhook outbox unavailable", {{"error", claimed.error().message}});
+    }
     return 0;
   }
+  if (outbox_down_.exchange(false)) log::info("webhook outbox reachable");
   for (const WebhookDelivery& delivery : *claimed) attempt(delivery);
   return claimed->size();
 }

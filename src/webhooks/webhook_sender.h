@@ -6,6 +6,7 @@
 // that runs workers (`serve` in embedded mode, `worker`); several processes may send at once.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -87,7 +88,8 @@ class WebhookSender {
   const Clock& clock_;
   WebhookBodyBuilder body_;
   const WebhookSenderOptions options_;
-  CancelToken cancel_;  // cancelled by stop(): requests in flight end
+  CancelToken cancel_;                    // cancelled by stop(): requests in flight end
+  std::atomic<bool> outbox_down_{false};  // the last claim failed (logged once)
 
   std::mutex random_mutex_;
   std::mt19937_64 random_;  // guarded by random_mutex_
