@@ -86,6 +86,11 @@ Result<JobRecord> SqliteJobStore::create_job(const NewJob& job) {
       return std::move(**stored);
     }
     const int64_t seq = db.last_insert_rowid();
+    if (!job.spec.webhook_url.empty()) {  // its delivery is written when the job finishes
+      s = db.run("INSERT INTO job_webhooks (job_seq, url, base_url) VALUES (?, ?, ?)", seq,
+                 job.spec.webhook_url, job.base_url);
+      if (!s) return s.error();
+    }
     for (std::size_t i = 0; i < job.spec.blocks.size(); ++i) {
       const BlockSpec& b = job.spec.blocks[i];
       s = db.run(

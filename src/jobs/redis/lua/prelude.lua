@@ -32,8 +32,8 @@ local function split_task_id(tid)
   return id, tonumber(part)
 end
 
--- Appends event `body` (a table: jobs/job_events.h), stamped at_ms = `now`, to job `id`'s log (P job:<id>:events, a
--- list whose length is the latest seq) and announces it on P events as
+-- Appends event `body` (a table: jobs/job_events.h), stamped at_ms = `now`, to job `id`'s log
+-- (P job:<id>:events, a list whose length is the latest seq) and announces it on P events as
 -- '<id>\n<owner>\n<seq>\n<JSON body>'.
 local function emit(id, body, now)
   body.at_ms = now
@@ -65,8 +65,23 @@ local function place_done_blocks(id, now)
   end
 end
 
--- Moves job `id` to `status`, stamping it `now`; the per-status counters and the index of
--- finished jobs follow.
+-- The webhook outbox (webhook_outbox.h; layout: redis_job_store.h): a delivery per finished job
+-- that has a webhook_url, due from `now`, written by whichever script finishes the job.
+local WEBHOOKS_DUE = P .. 'webhooks:due'
+local function enqueue_webhook(id, now)
+  local job = redis.call('HMGET', job_key(id), 'webhook_url', 'webhook_base_url', 'owner')
+  if not job[1] or job[1] == '' then return end
+  local wid = 'msg_' .. id
+  local wk = P .. 'webhook:' .. wid
+  if redis.call('EXISTS', wk) == 1 then return end
+  redis.call('HSET', wk, 'id', wid, 'job_id', id, 'owner', job[3], 'url', job[1],
+             'base_url', job[2] or '', 'created_at_ms', now, 'attempts', 0, 'lease', 0,
+             'body', '', 'last_error', '')
+  redis.call('ZADD', WEBHOOKS_DUE, now, wid)
+end
+
+-- Moves job `id` to `status`, stamping it `now`; the per-status counters, the index of
+-- finished jobs and, when it finishes, its webhook delivery follow.
 local function set_job_status(id, status, now)
   local jk = job_key(id)
   local old = tonumber(redis.call('HGET', jk, 'status'))
@@ -76,6 +91,7 @@ local function set_job_status(id, status, now)
     redis.call('HINCRBY', COUNTERS, 'jobs.' .. status, 1)
     if status >= JOB_COMPLETED then redis.call('ZADD', P .. 'jobs:finished', now, id) end
   end
+  if status >= JOB_COMPLETED and old < JOB_COMPLETED then enqueue_webhook(id, now) end
 end
 
 -- Makes task `tid` claimable now: a stream entry, which the task remembers. An entry that is no
