@@ -2,21 +2,54 @@
 
 #include <nlohmann/json.hpp>
 
+#include "log/log.h"
+
 namespace polyvox::sqlite {
 
 using nlohmann::json;
 
+EventAnnouncer::~EventAnnouncer() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
 void EventAnnouncer::listen(JobEventListener listener) {
   std::lock_guard lock(mutex_);
   listeners_.push_back(std::move(listener));
+  if (!thread_.joinable()) {
+    thread_ = std::thread([this] { log::catching("SQLite event announcer", [this] { run(); }); });
+  }
 }
 
-void EventAnnouncer::announce(const JobEvent& event) const {
-  std::lock_guard lock(mutex_);
-  for (const auto& listener : listeners_) listener(event);
+void EventAnnouncer::announce(JobEvent event) {
+  {
+    std::lock_guard lock(mutex_);
+    if (listeners_.empty() || stopping_) return;
+    queue_.push_back(std::move(event));
+  }
+  wake_.notify_one();
 }
 
-Status append_event(Connection& db, const EventAnnouncer& announcer, int64_t job_seq,
+void EventAnnouncer::run() {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    if (stopping_) return;
+    JobEvent event = std::move(queue_.front());
+    queue_.pop_front();
+    // The calls run without the lock, so that announce() never waits for them.
+    const std::vector<JobEventListener> listeners = listeners_;
+    lock.unlock();
+    for (const auto& listener : listeners) listener(event);
+    lock.lock();
+  }
+}
+
+Status append_event(Connection& db, EventAnnouncer& announcer, int64_t job_seq,
                     const std::string& fields, int64_t now_ms) {
   // The event's fields, then when it happened.
   std::string body = fields;
@@ -36,7 +69,8 @@ Status append_event(Connection& db, const EventAnnouncer& announcer, int64_t job
   auto s = db.run("INSERT INTO job_events (job_seq, seq, body) VALUES (?, ?, ?)", job_seq,
                   event.seq, body);
   if (!s) return s;
-  db.after_commit([&announcer, event = std::move(event)] { announcer.announce(event); });
+  db.after_commit(
+      [&announcer, event = std::move(event)]() mutable { announcer.announce(std::move(event)); });
   return Status::success();
 }
 
@@ -85,7 +119,7 @@ std::string job_failed_event(const std::string& error) {
 
 std::string job_cancelled_event() { return json{{"type", "job.cancelled"}}.dump(); }
 
-Status place_done_blocks(Connection& db, const EventAnnouncer& announcer, int64_t job_seq,
+Status place_done_blocks(Connection& db, EventAnnouncer& announcer, int64_t job_seq,
                          int64_t now_ms) {
   auto job = db.query_row(
       "SELECT blocks_placed, placed_samples FROM jobs WHERE seq = ?",

@@ -3,9 +3,12 @@
 // reading the log back.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "jobs/job_events.h"
@@ -14,21 +17,35 @@
 
 namespace polyvox::sqlite {
 
-// The listeners of one store's announcements. Thread-safe.
+// The listeners of one store's announcements, called on a thread of their own (started by the
+// first listen()) in the order announce() was called, so that the writer thread that announces
+// never waits for a fan-out to many streams. Without listeners, announce() does nothing.
+// Thread-safe.
 class EventAnnouncer final : public JobEventFeed {
  public:
+  EventAnnouncer() = default;
+  ~EventAnnouncer() override;  // drops what was not handed out yet, joins the thread
+  EventAnnouncer(const EventAnnouncer&) = delete;
+  EventAnnouncer& operator=(const EventAnnouncer&) = delete;
+
   void listen(JobEventListener listener) override;
-  void announce(const JobEvent& event) const;
+  void announce(JobEvent event);
 
  private:
-  mutable std::mutex mutex_;
+  void run();
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
   std::vector<JobEventListener> listeners_;
+  std::deque<JobEvent> queue_;
+  bool stopping_ = false;
+  std::thread thread_;
 };
 
 // Appends the event whose JSON object is `fields` to job `job_seq`'s log (the next seq), with
 // "at_ms": `now_ms` added, announced through `announcer` once the transaction commits. Runs
 // inside a write.
-Status append_event(Connection& db, const EventAnnouncer& announcer, int64_t job_seq,
+Status append_event(Connection& db, EventAnnouncer& announcer, int64_t job_seq,
                     const std::string& fields, int64_t now_ms);
 
 // The bodies of jobs/job_events.h.
@@ -44,7 +61,7 @@ std::string job_cancelled_event();
 // Emits block.placed for each block that every earlier block being done now places (from the
 // job's blocks_placed on), and moves blocks_placed and placed_samples on. Runs inside a write,
 // after a block became done.
-Status place_done_blocks(Connection& db, const EventAnnouncer& announcer, int64_t job_seq,
+Status place_done_blocks(Connection& db, EventAnnouncer& announcer, int64_t job_seq,
                          int64_t now_ms);
 
 // Job `id`'s log after `after_seq`, at most `limit` events. nullopt when the job is unknown.

@@ -69,7 +69,7 @@ ReportOutcome outcome_for_recorded(const BlockRow& block, const Task& task) {
 // Fails job `seq` because of its block `block` (nullopt: its assembly) with `error`, recording
 // `attempt` as the one that reported it (nullopt: nobody did, the store gave up). Withdraws the
 // job's other work.
-Status fail_job(Connection& db, const EventAnnouncer& events, int64_t seq,
+Status fail_job(Connection& db, EventAnnouncer& events, int64_t seq,
                 std::optional<std::size_t> block, std::optional<int64_t> attempt,
                 const std::string& error, int64_t now) {
   std::string job_error;
