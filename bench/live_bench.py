@@ -14,21 +14,15 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "support"))
 import mock_vendors  # noqa: E402
 from polyvox_server import Server  # noqa: E402
+from api_bench import rss_mb  # noqa: E402
 
 CLIENTS = int(os.environ.get("BENCH_LIVE_CLIENTS", "1000"))
 VENDOR_DELAY_S = 0.2
-
-
-def rss_mb(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024.0
-    return 0.0
 
 
 async def sse_client(port, path, token, ready, stop, latencies, counts):
