@@ -27,23 +27,12 @@ import mock_vendors  # noqa: E402
 from polyvox_server import ADMIN_PASSWORD, Server  # noqa: E402
 
 BINARY = None
-MOCKS = None
 
 LOCAL_JOB = {"project_id": "cli", "output_format": "mp3", "blocks": [
     {"text": "The first block, in espeak.", "provider": "espeak", "voice": "en-us",
      "wait_after_ms": 200},
     {"text": "The second block, in flite.", "provider": "flite", "voice": "slt"},
     {"text": "The third block, espeak again.", "provider": "espeak", "voice": "en"}]}
-
-
-def setUpModule():
-    global MOCKS
-    MOCKS = mock_vendors.make_all()
-
-
-def tearDownModule():
-    for mock in MOCKS.values():
-        mock.stop()
 
 
 def write_job(directory, job, name="job.json"):
@@ -76,7 +65,11 @@ class Cli:
 class SubmitTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        env = dict(mock_vendors.provider_env(MOCKS), TASK_MAX_RETRIES=0, WORKER_CONCURRENCY=2)
+        # The vendors of the failing, cancelled and slow jobs.
+        cls.mocks = {"elevenlabs": mock_vendors.ElevenLabsMock().start(),
+                     "openai": mock_vendors.OpenAiMock().start()}
+        env = dict(mock_vendors.provider_env(cls.mocks), TASK_MAX_RETRIES=0,
+                   WORKER_CONCURRENCY=2)
         cls.server = Server(BINARY, **env).start()
         cls.token = cls.server.login()
         cls.url = f"http://127.0.0.1:{cls.server.port}"
@@ -89,6 +82,8 @@ class SubmitTest(unittest.TestCase):
             assert cls.token.encode() not in output, "the token was printed"
         cls.server.close()
         cls.tmp.cleanup()
+        for mock in cls.mocks.values():
+            mock.stop()
 
     def audio_of(self, job_id):
         res = self.server.request("GET", f"/result/{job_id}/audio", token=self.token)
@@ -149,8 +144,8 @@ class SubmitTest(unittest.TestCase):
         self.assertIn("missing.json", result.stderr.decode())
 
     def test_a_failing_job_exits_3_and_writes_no_file(self):
-        MOCKS["elevenlabs"].reset()
-        MOCKS["elevenlabs"].fail_next("quota", count=1)
+        self.mocks["elevenlabs"].reset()
+        self.mocks["elevenlabs"].fail_next("quota", count=1)
         out_dir = tempfile.mkdtemp(dir=self.tmp.name)
         job = {"blocks": [{"text": "Fine.", "provider": "espeak"},
                           {"text": "Over quota.", "provider": "elevenlabs", "cache": False}]}
@@ -163,8 +158,8 @@ class SubmitTest(unittest.TestCase):
         self.assertEqual(os.listdir(out_dir), ["job.json"])
 
     def test_a_cancelled_job_exits_3(self):
-        MOCKS["openai"].reset()
-        MOCKS["openai"].delay_s = 0.5
+        self.mocks["openai"].reset()
+        self.mocks["openai"].delay_s = 0.5
         job = write_job(tempfile.mkdtemp(dir=self.tmp.name), {"blocks": [
             {"text": "Slow enough to cancel.", "provider": "openai", "cache": False}]})
         try:
@@ -178,7 +173,7 @@ class SubmitTest(unittest.TestCase):
             proc.stdout.close()
             proc.stderr.close()
         finally:
-            MOCKS["openai"].delay_s = 0.0
+            self.mocks["openai"].delay_s = 0.0
         self.cli.outputs.append(stderr)
         self.assertEqual(proc.returncode, 3, stderr)
         self.assertIn(b"was cancelled", stderr)
@@ -221,7 +216,7 @@ class SubmitTest(unittest.TestCase):
             {"text": f"Block {i} drawn on a terminal.", "provider": "openai", "cache": False}
             for i in range(3)]})
         env = {k: v for k, v in self.cli.env.items() if k != "POLYVOX_TOKEN"}
-        MOCKS["openai"].delay_s = 0.3
+        self.mocks["openai"].delay_s = 0.3
         pid, fd = pty.fork()
         if pid == 0:  # the child: the pty is its controlling terminal and its stdio
             os.execve(BINARY, [BINARY, "submit", job, "--follow"], env)
@@ -259,7 +254,7 @@ class SubmitTest(unittest.TestCase):
                 pass
         finally:
             os.close(fd)
-            MOCKS["openai"].delay_s = 0.0
+            self.mocks["openai"].delay_s = 0.0
         self.cli.outputs.append(screen)
         self.assertEqual(os.waitstatus_to_exitcode(status), 0, screen)
         self.assertIn(b"admin", screen)  # the user name is echoed...
@@ -278,14 +273,13 @@ class ReconnectTest(unittest.TestCase):
     back) and the CLI, reconnecting with Last-Event-ID, sees it through."""
 
     def test_follow_survives_a_server_restart(self):
-        with tempfile.TemporaryDirectory() as data_dir:
+        with tempfile.TemporaryDirectory() as data_dir, mock_vendors.OpenAiMock() as openai:
             port = mock_vendors.free_port()
-            env = dict(mock_vendors.provider_env(MOCKS), PORT=port, WORKER_CONCURRENCY=1,
-                       TASK_MAX_RETRIES=3)
+            env = dict(mock_vendors.provider_env({"openai": openai}), PORT=port,
+                       WORKER_CONCURRENCY=1, TASK_MAX_RETRIES=3)
             server = Server(BINARY, data_dir=data_dir, **env).start()
             token = server.login()
-            MOCKS["openai"].reset()
-            MOCKS["openai"].delay_s = 0.4  # each block takes 400 ms: the job ~2.4 s
+            openai.delay_s = 0.4  # each block takes 400 ms: the job ~2.4 s
             out = os.path.join(data_dir, "out.mp3")
             job = write_job(data_dir, {"blocks": [
                 {"text": f"Block {i} of the job that outlives its server.",
@@ -324,7 +318,6 @@ class ReconnectTest(unittest.TestCase):
                 with open(out, "rb") as f:
                     self.assertEqual(f.read(), res.body)
             finally:
-                MOCKS["openai"].delay_s = 0.0
                 if proc.poll() is None:
                     proc.kill()
                     proc.wait()
