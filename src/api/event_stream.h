@@ -39,6 +39,9 @@ class EventRenderer {
   static std::string snapshot_frame(const std::string& id, const std::string& status_json);
 
  private:
+  std::optional<std::string> render(const JobEvent& event, const std::string& id,
+                                    bool* terminal) const;
+
   std::string base_url_;
   int sample_rate_;
 };

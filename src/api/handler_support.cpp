@@ -30,6 +30,20 @@ Result<User> require_user(const HttpRequest& request, ApiDeps& deps) {
   return deps.auth->authenticate(*token);
 }
 
+CredentialKind credential_kind(const HttpRequest& request) {
+  const auto token = bearer_token(request);
+  if (!token) return CredentialKind::kNone;
+  return token->starts_with("pvx_") ? CredentialKind::kApiKey : CredentialKind::kJwt;
+}
+
+Result<User> require_token_user(const HttpRequest& request, ApiDeps& deps, std::string_view what) {
+  if (credential_kind(request) == CredentialKind::kApiKey) {
+    return Error{ErrorKind::kForbidden,
+                 std::string(what) + " needs a token from /token; API keys may not use it", ""};
+  }
+  return require_user(request, deps);
+}
+
 Status require_metrics_access(const HttpRequest& request, ApiDeps& deps) {
   const std::string& expected = deps.settings.metrics_token;
   if (expected.empty()) return Status::success();

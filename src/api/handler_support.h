@@ -13,6 +13,17 @@ namespace polyvox {
 // The user behind the request's bearer token; kUnauthenticated without a valid one.
 Result<User> require_user(const HttpRequest& request, ApiDeps& deps);
 
+// The kinds of credential a request can present (the auth model in README.md says which routes
+// accept which). API keys ("pvx_...") are recognized by their form so that the routes they may
+// not use refuse them already; they do not authenticate anywhere yet.
+enum class CredentialKind { kNone, kJwt, kApiKey };
+CredentialKind credential_kind(const HttpRequest& request);
+
+// As require_user, for the routes only a token from /token may use (the webhook secret, and key
+// management later): kForbidden for any other credential, saying that `what` needs a token
+// from /token.
+Result<User> require_token_user(const HttpRequest& request, ApiDeps& deps, std::string_view what);
+
 // OK when the request may read /metrics: always when METRICS_TOKEN is unset; else with that
 // token as its bearer token (compared in constant time) or an admin's JWT. kUnauthenticated
 // without either, kForbidden for another user's JWT.

@@ -29,7 +29,8 @@ HttpResponse submit(HttpRequest& request, ApiDeps& deps) {
   }
   auto spec = parse_job(request.body, deps.settings.job, *deps.providers);
   if (!spec) return error_response(spec.error());
-  NewJob job{new_uuid4(), user->id, std::move(spec.value()), user->name};
+  NewJob job{new_uuid4(), user->id, std::move(spec.value()), user->name, ""};
+  if (!job.spec.webhook_url.empty()) job.base_url = base_url(request, deps);
   const std::size_t blocks = job.spec.blocks.size();
   auto created = deps.jobs->create_job(job);
   if (!created) {
@@ -52,6 +53,7 @@ HttpResponse status(HttpRequest& request, ApiDeps& deps) {
   if (!user) return error_response(user.error());
   auto job = job_for(request.param("id"), *user, true, deps);
   if (!job) return error_response(job.error());
+  // The most polled route: written straight into the response body.
   return json_response(200, job_status_json(*job, base_url(request, deps)));
 }
 

@@ -4,20 +4,16 @@
 
 namespace polyvox {
 
-std::string job_progress(const JobRecord& job) {
-  return std::to_string(job.blocks_done) + "/" + std::to_string(job.blocks_total);
-}
-
-void write_job_summary(JsonWriter& out, const JobRecord& job, const std::string& base) {
+void write_job_summary(JsonWriter& out, const JobRecord& job, const std::string& base_url) {
   out.member("job_id", job.id)
       .member("status", job_status_name(job.status))
-      .member("progress", job_progress(job))
+      .member("progress", std::to_string(job.blocks_done) + "/" + std::to_string(job.blocks_total))
       .member("project_id", job.project_id)
       .member("owner", job.owner_name)
       .member("owner_id", job.owner);
   out.key("result_url");
   if (job.status == JobStatus::kCompleted) {
-    out.value(base + "/result/" + job.id + "/audio");
+    out.value(base_url + "/result/" + job.id + "/audio");
   } else {
     out.null();
   }
@@ -25,20 +21,10 @@ void write_job_summary(JsonWriter& out, const JobRecord& job, const std::string&
       .member("updated_at", iso8601(job.updated_at_ms));
 }
 
-std::vector<ProviderUsage> job_usage(const JobRecord& job) {
-  std::vector<ProviderUsage> totals;
-  for (const auto& b : job.blocks) {
-    if (!b.result) continue;
-    for (const auto& u : b.result->usage) add_usage(totals, u);
-  }
-  return totals;
-}
-
-std::string job_status_json(const JobRecord& job, const std::string& base) {
-  // The most polled body: written straight out.
+std::string job_status_json(const JobRecord& job, const std::string& base_url) {
   JsonWriter out;
   out.begin_object();
-  write_job_summary(out, job, base);
+  write_job_summary(out, job, base_url);
   if (!job.error.empty()) out.member("error", job.error);
   out.key("blocks").begin_array();
   for (const auto& b : job.blocks) {
@@ -58,6 +44,15 @@ std::string job_status_json(const JobRecord& job, const std::string& base) {
   out.key("usage").raw(usage_to_json(job_usage(job)));
   out.end_object();
   return out.take();
+}
+
+std::vector<ProviderUsage> job_usage(const JobRecord& job) {
+  std::vector<ProviderUsage> totals;
+  for (const auto& b : job.blocks) {
+    if (!b.result) continue;
+    for (const auto& u : b.result->usage) add_usage(totals, u);
+  }
+  return totals;
 }
 
 }  // namespace polyvox

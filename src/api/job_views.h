@@ -1,4 +1,6 @@
-// How jobs are shown: the JSON bodies that several routes and the event streams share.
+// How a job is shown: the members every job view shares, and the body of GET /status/{id},
+// which is also the body of the job's webhook (webhooks/webhook_sender.h) and is written once,
+// here.
 #pragma once
 
 #include <string>
@@ -10,20 +12,17 @@
 
 namespace polyvox {
 
-// "3/10": blocks done of blocks in all.
-std::string job_progress(const JobRecord& job);
+// Writes into an open object the members every job view shares: job_id, status, progress,
+// project_id, owner, owner_id, result_url (under `base_url`, null until completed), created_at,
+// updated_at.
+void write_job_summary(JsonWriter& out, const JobRecord& job, const std::string& base_url);
 
-// The members every job view shares (job_id, status, progress, project_id, owner, owner_id,
-// result_url, created_at, updated_at), written into an open object. `base`: the URL prefix of
-// links.
-void write_job_summary(JsonWriter& out, const JobRecord& job, const std::string& base);
+// The body of GET /status/{id}: the summary, the job's error (when it has one), its blocks
+// (index, status, error, provider) and what its done blocks cost. REQUIRES: `job` was read with
+// its blocks. Thread-safe.
+std::string job_status_json(const JobRecord& job, const std::string& base_url);
 
-// What the job's done blocks cost, per provider. REQUIRES: the job read with its blocks.
+// What the job's done blocks cost, per provider.
 std::vector<ProviderUsage> job_usage(const JobRecord& job);
-
-// The body of GET /status/{id} (also the data of an event stream's snapshot): the summary,
-// the job's error if any, each block's index, status, error and provider, and the usage.
-// REQUIRES: the job read with its blocks.
-std::string job_status_json(const JobRecord& job, const std::string& base);
 
 }  // namespace polyvox

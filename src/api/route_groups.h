@@ -6,11 +6,12 @@
 
 namespace polyvox {
 
-void register_auth_routes(Router& router, ApiDeps& deps);   // POST /token
-void register_job_routes(Router& router, ApiDeps& deps);    // /tts, /status, /result, /jobs
-void register_audio_routes(Router& router, ApiDeps& deps);  // audio files: Range, ETag, HEAD
-void register_meta_routes(Router& router, ApiDeps& deps);   // health, ready, metrics, discovery
-void register_docs_routes(Router& router, ApiDeps& deps);   // /openapi.json, /docs
-void register_event_routes(Router& router, ApiDeps& deps);  // job events (SSE)
+void register_auth_routes(Router& router, ApiDeps& deps);     // POST /token
+void register_job_routes(Router& router, ApiDeps& deps);      // /tts, /status, /result, /jobs
+void register_audio_routes(Router& router, ApiDeps& deps);    // audio files: Range, ETag, HEAD
+void register_meta_routes(Router& router, ApiDeps& deps);     // health, ready, metrics, discovery
+void register_docs_routes(Router& router, ApiDeps& deps);     // /openapi.json, /docs
+void register_webhook_routes(Router& router, ApiDeps& deps);  // /webhook-secret
+void register_event_routes(Router& router, ApiDeps& deps);    // job events (SSE)
 
 }  // namespace polyvox

@@ -8,6 +8,7 @@
 
 #include "api/api_deps.h"
 #include "api/http_server.h"
+#include "api/job_views.h"
 #include "api/router.h"
 #include "auth/auth_service.h"
 #include "auth/login_throttle.h"
@@ -65,9 +66,25 @@ std::unique_ptr<WorkerPool> make_pool(Foundation& f, const WorkerOptions& option
 std::unique_ptr<CleanupScheduler> make_cleanup(Foundation& f, const WorkerOptions& workers) {
   CleanupOptions options = f.config.service.cleanup;
   options.temp_dirs = {workers.scratch_dir};
+  options.leftover_dirs = {f.config.service.data_dir};  // blobs, cache, key being written
   // Distributed mode: one worker node at a time cleans up jobs (null in embedded mode).
   options.leads_job_cleanup = f.backend.leads_periodic_work;
   return std::make_unique<CleanupScheduler>(*f.backend.jobs, *f.blobs, f.clock, options);
+}
+
+// The webhook sender of a process that runs workers: its own HTTP client, which connects only
+// where WEBHOOK_ALLOWED_HOSTS and the address guard allow (never through a proxy), so that no
+// connection opened for a provider or storage is ever reused for a user's URL. The body of a
+// webhook is the job's /status body (api/job_views.h).
+std::unique_ptr<WebhookSender> make_webhook_sender(Foundation& f) {
+  http::HttpClientOptions options;
+  options.address_policy =
+      std::make_shared<const http::AddressPolicy>(f.config.service.webhook_addresses);
+  options.max_idle_handles_per_origin = 2;
+  options.user_agent = "polyvox-webhooks/0.1";
+  return std::make_unique<WebhookSender>(*f.backend.webhooks, *f.backend.jobs, *f.backend.users,
+                                         std::make_shared<http::HttpClient>(std::move(options)),
+                                         f.clock, job_status_json, f.config.service.webhooks);
 }
 
 void register_store_gauges(MetricsRegistry& metrics, JobStore& jobs) {
@@ -122,6 +139,7 @@ struct ServeProcess::Parts {
   WorkerOptions worker_options;
   std::unique_ptr<WorkerPool> workers;  // embedded mode only
   std::unique_ptr<CleanupScheduler> cleanup;
+  std::unique_ptr<WebhookSender> webhooks;  // embedded mode only
   bool stopped = false;
 };
 
@@ -166,6 +184,7 @@ Result<std::unique_ptr<ServeProcess>> ServeProcess::build(const Config& config) 
   if (!f.distributed() && p.worker_options.concurrency > 0) {
     p.workers = make_pool(f, p.worker_options);
     p.cleanup = make_cleanup(f, p.worker_options);
+    p.webhooks = make_webhook_sender(f);
   }
   process->foundation_ = std::move(foundation.value());
   return process;
@@ -197,6 +216,7 @@ Status ServeProcess::start() {
   if (Status started = parts_->server->start(); !started) return started;
   if (parts_->workers) parts_->workers->start();
   if (parts_->cleanup) parts_->cleanup->start();
+  if (parts_->webhooks) parts_->webhooks->start();
   return Status::success();
 }
 
@@ -215,6 +235,7 @@ void ServeProcess::stop() {
   parts_->server->stop();
   if (parts_->cleanup) parts_->cleanup->stop();
   if (parts_->workers) parts_->workers->stop();
+  if (parts_->webhooks) parts_->webhooks->stop();
 }
 
 // --- worker --------------------------------------------------------------------------------
@@ -231,6 +252,7 @@ Result<std::unique_ptr<WorkerProcess>> WorkerProcess::build(const Config& config
   process->pool_ = make_pool(**foundation, process->options_);
   process->cleanup_ = std::make_unique<Cleanup>();
   process->cleanup_->scheduler = make_cleanup(**foundation, process->options_);
+  process->webhooks_ = make_webhook_sender(**foundation);
   process->foundation_ = std::move(foundation.value());
   return process;
 }
@@ -240,11 +262,13 @@ WorkerProcess::~WorkerProcess() { stop(); }
 void WorkerProcess::start() {
   pool_->start();
   cleanup_->scheduler->start();
+  webhooks_->start();
 }
 
 void WorkerProcess::stop() {
   if (cleanup_) cleanup_->scheduler->stop();
   if (pool_) pool_->stop();
+  if (webhooks_) webhooks_->stop();
 }
 
 // --- synth ---------------------------------------------------------------------------------

@@ -40,8 +40,9 @@ struct Foundation {
   bool distributed() const { return !config.service.redis_url.empty(); }
 };
 
-// `polyvox serve`: the HTTP API and, in embedded mode, the workers and the scheduled cleanup of
-// the same process; in distributed mode a stateless API node. Not thread-safe.
+// `polyvox serve`: the HTTP API and, in embedded mode, the workers, the scheduled cleanup and the
+// webhook sender of the same process; in distributed mode a stateless API node. Not
+// thread-safe.
 class ServeProcess {
  public:
   // Opens everything and starts nothing. The error names what could not be opened or is
@@ -75,7 +76,8 @@ class ServeProcess {
   std::unique_ptr<Parts> parts_;
 };
 
-// `polyvox worker`: a worker node of the distributed mode, with the cleanup it leads in turn.
+// `polyvox worker`: a worker node of the distributed mode, with the cleanup it leads in turn and
+// a webhook sender.
 class WorkerProcess {
  public:
   // REQUIRES: REDIS_URL is set. The error names what could not be opened.
@@ -95,6 +97,7 @@ class WorkerProcess {
   std::unique_ptr<WorkerPool> pool_;
   struct Cleanup;
   std::unique_ptr<Cleanup> cleanup_;
+  std::unique_ptr<WebhookSender> webhooks_;
 };
 
 // `polyvox synth`: the service's pipeline for jobs rendered in this process, on a scratch

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "app/registrations.h"
+#include "core/webhook_url.h"
 
 namespace polyvox {
 namespace {
@@ -88,6 +89,12 @@ Config load_config(const Environment& env) {
   c.job.limits.max_blocks = env.get_int("MAX_BLOCKS", 1000, 1, 100000);
   c.job.limits.max_text_chars = env.get_int("MAX_TEXT_CHARS", 5000, 1, 1000000);
   c.job.limits.max_pause_ms = static_cast<int>(env.get_int("MAX_PAUSE_MS", 60000, 0, 3600000));
+  c.job.default_webhook_url = env.get_or("WEBHOOK_URL", "");
+  if (!c.job.default_webhook_url.empty()) {
+    if (Status s = check_webhook_url(c.job.default_webhook_url, "WEBHOOK_URL"); !s) {
+      throw std::invalid_argument(s.error().to_string());
+    }
+  }
   c.render.segment.sample_rate =
       static_cast<int>(env.get_int("OUTPUT_SAMPLE_RATE", 44100, 32000, 48000));
   if (c.render.segment.sample_rate != 32000 && c.render.segment.sample_rate != 44100 &&
@@ -107,6 +114,8 @@ Config load_config(const Environment& env) {
   c.breaker.open_ms = 1000 * env.get_int("CIRCUIT_OPEN_SECONDS", 30, 1, 3600);
   c.audio_cache_max_bytes =
       static_cast<uint64_t>(env.get_int("AUDIO_CACHE_MAX_BYTES", 1LL << 30, 0, 1LL << 50));
+  c.diacritizer_cache_max_bytes = static_cast<std::size_t>(
+      env.get_int("DIACRITIZER_CACHE_MAX_BYTES", 32LL << 20, 0, 1LL << 40));
   c.render.answer.min_ms_per_letter =
       static_cast<double>(env.get_int("ANSWER_MIN_MS_PER_CHAR", 20, 0, 10000));
   c.render.answer.max_ms_per_letter =
@@ -171,6 +180,11 @@ Config load_config(const Environment& env) {
       1000 * env.get_int("JOB_RETENTION_SECONDS", 604800, 0, 86400LL * 3650);
   s.log_level = env.get_or("LOG_LEVEL", "info");
   s.log_format = env.get_or("LOG_FORMAT", "json");
+  s.webhooks.retry_base_ms = 1000 * env.get_int("WEBHOOK_RETRY_BASE_SECONDS", 10, 1, 3600);
+  auto allowed =
+      http::AddressPolicy::parse(env.get_or("WEBHOOK_ALLOWED_HOSTS", ""), "WEBHOOK_ALLOWED_HOSTS");
+  if (!allowed) throw std::invalid_argument(allowed.error().to_string());
+  s.webhook_addresses = std::move(allowed.value());
   return c;
 }
 

@@ -8,9 +8,11 @@
 
 #include "api/http_server.h"
 #include "core/job_parser.h"
+#include "http/address_guard.h"
 #include "providers/circuit_breaker.h"
 #include "providers/provider_config.h"
 #include "storage/storage_settings.h"
+#include "webhooks/webhook_sender.h"
 #include "worker/block_renderer.h"
 #include "worker/cleanup.h"
 #include "worker/worker_pool.h"
@@ -64,10 +66,13 @@ struct ServiceConfig {
                                               // JOB_RETENTION_SECONDS
   std::string log_level = "info";             // LOG_LEVEL
   std::string log_format = "json";            // LOG_FORMAT
+  WebhookSenderOptions webhooks;              // WEBHOOK_RETRY_BASE_SECONDS
+  http::AddressPolicy webhook_addresses;      // WEBHOOK_ALLOWED_HOSTS
 };
 
 struct Config {
-  JobParseOptions job;          // DEFAULT_PROVIDER, MAX_BLOCKS, MAX_TEXT_CHARS, MAX_PAUSE_MS
+  JobParseOptions job;          // DEFAULT_PROVIDER, MAX_BLOCKS, MAX_TEXT_CHARS, MAX_PAUSE_MS,
+                                // WEBHOOK_URL
   RenderOptions render;         // OUTPUT_SAMPLE_RATE, MP3_BITRATE_KBPS, MP3_QUALITY,
                                 // TARGET_LUFS, MAX_TRUE_PEAK_DBTP
   std::string diacritizer;      // DIACRITIZER: "embedded", "none" or "http"; default "embedded",
@@ -76,7 +81,8 @@ struct Config {
   std::string models_dir;       // POLYVOX_MODELS_DIR; default: the source tree's models/
   BreakerOptions breaker;       // CIRCUIT_FAILURE_THRESHOLD, CIRCUIT_OPEN_SECONDS
   bool cache_enabled = true;    // CACHE_ENABLED
-  uint64_t audio_cache_max_bytes = 1ULL << 30;  // AUDIO_CACHE_MAX_BYTES (1 GiB)
+  uint64_t audio_cache_max_bytes = 1ULL << 30;         // AUDIO_CACHE_MAX_BYTES (1 GiB), on disk
+  std::size_t diacritizer_cache_max_bytes = 32 << 20;  // DIACRITIZER_CACHE_MAX_BYTES, in memory
   ProvidersConfig providers;  // cloud providers: seed env variables + POLYVOX_CONFIG (TOML),
                               // see providers/provider_config.h
   ServiceConfig service;

@@ -19,6 +19,7 @@
 #include "jobs/redis/redis_login_throttle.h"
 #include "jobs/redis/redis_url.h"
 #include "jobs/redis/redis_user_store.h"
+#include "jobs/redis/redis_webhook_outbox.h"
 #include "jobs/sqlite/sqlite_backend.h"
 #include "log/log.h"
 #include "providers/resilient_provider.h"
@@ -80,6 +81,7 @@ Result<Backend> open_redis_backend(const Config& config, const Clock& clock) {
     std::unique_ptr<redis::RedisJobStore> store;
     std::unique_ptr<redis::RedisUserStore> users;
     std::unique_ptr<redis::RedisLoginThrottle> throttle;
+    std::unique_ptr<redis::RedisWebhookOutbox> webhooks;
     std::once_flag campaign;
     std::unique_ptr<redis::LeaderLease> leader;  // made by the first leads_periodic_work()
     std::once_flag subscription;
@@ -97,10 +99,12 @@ Result<Backend> open_redis_backend(const Config& config, const Clock& clock) {
   owner->store = std::make_unique<redis::RedisJobStore>(owner->pool, options);
   owner->users = std::make_unique<redis::RedisUserStore>(owner->pool, prefix);
   owner->throttle = std::make_unique<redis::RedisLoginThrottle>(owner->pool, prefix, clock);
+  owner->webhooks = std::make_unique<redis::RedisWebhookOutbox>(owner->pool, prefix, clock);
   Backend backend;
   backend.jobs = owner->store.get();
   backend.queue = owner->store.get();
   backend.users = owner->users.get();
+  backend.webhooks = owner->webhooks.get();
   backend.throttle = owner->throttle.get();
   backend.leads_periodic_work = [owner, prefix] {
     std::call_once(owner->campaign, [&] {
@@ -174,6 +178,7 @@ Result<Backend> open_backend(const Config& config, const Clock& clock, bool serv
   backend.jobs = opened->jobs.get();
   backend.queue = opened->jobs.get();
   backend.users = opened->users.get();
+  backend.webhooks = opened->webhooks.get();
   backend.event_feed = [store = opened->jobs.get()]() -> JobEventFeed* {
     return &store->event_feed();
   };
@@ -257,7 +262,8 @@ std::unique_ptr<Diacritizer> build_diacritizer(const Config& config,
   }
   auto diacritizer = kind->create({config.diacritizer_url, config.models_dir, std::move(http)});
   if (!diacritizer) throw std::invalid_argument(diacritizer.error().to_string());
-  return std::make_unique<CachingDiacritizer>(std::move(diacritizer.value()));
+  return std::make_unique<CachingDiacritizer>(std::move(diacritizer.value()),
+                                              config.diacritizer_cache_max_bytes);
 }
 
 }  // namespace polyvox

@@ -13,6 +13,7 @@
 #include "http/http_client.h"
 #include "jobs/job_store.h"
 #include "jobs/task_queue.h"
+#include "jobs/webhook_outbox.h"
 #include "providers/audio_cache.h"
 #include "providers/provider_registry.h"
 #include "storage/blob_store.h"
@@ -37,6 +38,7 @@ struct Backend {
   JobStore* jobs = nullptr;
   TaskQueue* queue = nullptr;
   UserStore* users = nullptr;
+  WebhookOutbox* webhooks = nullptr;  // written by `jobs`, sent by the worker side
   LoginThrottle* throttle = nullptr;  // null: each process throttles in memory
   // Distributed mode: whether this process leads the periodic work (job cleanup) now. The first
   // call enters the campaign (a leader lease renewed in the background while `owner` lives), so

@@ -26,7 +26,8 @@ class JwtSigner {
   explicit JwtSigner(std::string key);
 
   // A signed token for the user `user_id` at `token_version`, valid from `now_s` for
-  // `lifetime_s`. Thread-safe.
+  // `lifetime_s`; kInvalidInput when the token would be longer than verify() accepts (4 KiB).
+  // Thread-safe.
   Result<std::string> issue(const std::string& user_id, int64_t token_version, int64_t now_s,
                             int64_t lifetime_s) const;
 

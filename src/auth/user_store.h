@@ -6,6 +6,8 @@
 // removed user's id is gone for good, so a user added again under the same name is someone new:
 // the old one's tokens and jobs do not come back. `token_version` grows with each password
 // change; a token carries the version it was issued at and stops being valid when it differs.
+// Each user may also have a webhook secret (the key that signs their jobs' webhooks), kept apart
+// from User so that it travels only where it is used; it goes when the user goes.
 #pragma once
 
 #include <cstdint>
@@ -53,6 +55,17 @@ class UserStore {
 
   // Every user, by name.
   virtual Result<std::vector<User>> list_users() = 0;
+
+  // The webhook secret of the user whose id is `user_id`: the stored one or, when the user has
+  // none yet, `candidate`, stored now (of two first uses at once, both get the one stored
+  // first). kNotFound when no user has this id (nothing is stored then).
+  // REQUIRES: `candidate` is a fresh secret (webhooks/webhook_signature.h).
+  virtual Result<std::string> webhook_secret(const std::string& user_id,
+                                             const std::string& candidate) = 0;
+
+  // Replaces the webhook secret of the user whose id is `user_id` with `secret`: what is signed
+  // from then on is signed with it. kNotFound when no user has this id.
+  virtual Status replace_webhook_secret(const std::string& user_id, const std::string& secret) = 0;
 };
 
 }  // namespace polyvox

@@ -39,6 +39,8 @@ struct JobSpec {
   std::string project_id;  // free-form; may be empty
   OutputFormat output_format = OutputFormat::kMp3;
   std::vector<BlockSpec> blocks;
+  // Where the job's end is POSTed (core/webhook_url.h says what is valid); empty: no webhook.
+  std::string webhook_url;
 };
 
 // Validation limits; every default is the documented one.

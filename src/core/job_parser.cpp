@@ -5,6 +5,7 @@
 #include <string>
 
 #include "core/utf8.h"
+#include "core/webhook_url.h"
 
 namespace polyvox {
 namespace {
@@ -136,6 +137,7 @@ class Parser {
   Result<JobSpec> parse_document(const json& doc) {
     if (!doc.is_object()) return wrong_type("", "a JSON object", doc);
     JobSpec job;
+    job.webhook_url = options_.default_webhook_url;
     for (const auto& [key, value] : doc.items()) {
       if (key == "project_id") {
         if (value.is_null()) continue;
@@ -150,6 +152,12 @@ class Parser {
         auto format = parse_output_format(value.get<std::string>());
         if (!format) return invalid_input(key, "must be one of mp3, wav");
         job.output_format = *format;
+      } else if (key == "webhook_url") {
+        if (value.is_null()) continue;
+        if (!value.is_string()) return wrong_type(key, "a string", value);
+        job.webhook_url = value.get<std::string>();
+        if (job.webhook_url.empty()) continue;  // this job wants no webhook
+        if (Status s = check_webhook_url(job.webhook_url, key); !s) return s.error();
       } else if (key != "blocks") {
         return invalid_input(key, "unknown field");
       }

@@ -13,12 +13,14 @@ namespace polyvox {
 struct JobParseOptions {
   JobLimits limits;
   std::string default_provider = "espeak";  // used for blocks without "provider"
+  std::string default_webhook_url;          // WEBHOOK_URL: of jobs without "webhook_url"
 };
 
 // Returns the validated job or the first problem found, whose `field` is the JSON path of the
 // offending value ("blocks[3].wait_after_ms") and whose kind is kInvalidInput, kUnknownProvider
 // or kUnknownVoice. Malformed JSON names line and column; invalid UTF-8 is rejected; unknown
-// fields are errors. The seed's "user_id" is accepted and ignored. Thread-safe.
+// fields are errors. The seed's "user_id" is accepted and ignored. "webhook_url" absent or null
+// takes options.default_webhook_url; "" means no webhook. Thread-safe.
 Result<JobSpec> parse_job(std::string_view json_text, const JobParseOptions& options,
                           const ProviderDirectory& providers);
 

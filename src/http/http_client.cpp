@@ -1,12 +1,15 @@
 #include "http/http_client.h"
 
 #include <curl/curl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <algorithm>
 #include <array>
 #include <cctype>
 #include <cstdio>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <stdexcept>
@@ -64,8 +67,12 @@ struct Transfer {
   CURL* handle = nullptr;
   HttpClientResponse response;
   std::size_t max_body = 0;
+  bool truncate = false;  // a longer body is cut, not an error
   bool too_large = false;
   const CancelToken* cancel = nullptr;
+  const AddressPolicy* policy = nullptr;  // checked at each socket opened; null: none
+  bool host_allowed = false;              // the URL's host is a listed name
+  std::string refusal;                    // why the last address was refused
   const std::function<bool(std::string_view)>* sink = nullptr;
   bool stopped_by_sink = false;
   std::chrono::milliseconds idle_timeout{0};
@@ -88,10 +95,37 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
   }
   if (t->response.body.size() + n > t->max_body) {
     t->too_large = true;
+    if (t->truncate) t->response.body.append(data, t->max_body - t->response.body.size());
     return 0;  // makes libcurl stop with CURLE_WRITE_ERROR
   }
   t->response.body.append(data, n);
   return n;
+}
+
+// The address guard: called by libcurl for each socket it is about to connect, after DNS.
+curl_socket_t on_open_socket(void* user, curlsocktype purpose, curl_sockaddr* address) {
+  auto* t = static_cast<Transfer*>(user);
+  std::optional<IpAddress> ip;
+  if (address->family == AF_INET && address->addrlen >= sizeof(sockaddr_in)) {
+    const auto* in = reinterpret_cast<const sockaddr_in*>(&address->addr);
+    ip = IpAddress{};
+    std::memcpy(ip->bytes.data(), &in->sin_addr, 4);
+  } else if (address->family == AF_INET6 && address->addrlen >= sizeof(sockaddr_in6)) {
+    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&address->addr);
+    ip = IpAddress{true, {}};
+    std::memcpy(ip->bytes.data(), &in6->sin6_addr, 16);
+  }
+  if (purpose != CURLSOCKTYPE_IPCXN || !ip) {
+    t->refusal = "connection refused by the address guard (not an IP connection)";
+    return CURL_SOCKET_BAD;
+  }
+  if (!t->host_allowed) {
+    if (auto why = t->policy->refusal(*ip)) {
+      t->refusal = "connection refused by the address guard: " + *why;
+      return CURL_SOCKET_BAD;
+    }
+  }
+  return ::socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
 }
 
 size_t on_header(char* data, size_t size, size_t count, void* user) {
@@ -248,6 +282,13 @@ Result<HttpClientResponse> HttpClient::send(const HttpClientRequest& request) co
   transfer.max_body =
       request.max_response_bytes ? request.max_response_bytes : options_.max_response_bytes;
   transfer.cancel = request.cancel;
+  transfer.truncate = request.truncate_response;
+  if (options_.address_policy) {
+    transfer.policy = options_.address_policy.get();
+    std::string host = url_part(url.get(), CURLUPART_HOST);
+    if (host.size() >= 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+    transfer.host_allowed = transfer.policy->allows_host(host);
+  }
   transfer.sink = &request.on_body;
   transfer.idle_timeout = request.idle_timeout;
 
@@ -286,8 +327,14 @@ Result<HttpClientResponse> HttpClient::send(const HttpClientRequest& request) co
   curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, header_list.get());
-  if (!request.on_body) {  // a sink takes any size; other statuses are capped in on_body
+  // A sink takes any size (other statuses are capped in on_body); a truncated body is cut there.
+  if (!request.on_body && !transfer.truncate) {
     curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(transfer.max_body));
+  }
+  if (transfer.policy) {
+    curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, &on_open_socket);
+    curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, &transfer);
+    curl_easy_setopt(h, CURLOPT_PROXY, "");  // no proxy, not even from the environment
   }
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &on_body);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &transfer);
@@ -332,9 +379,10 @@ Result<HttpClientResponse> HttpClient::send(const HttpClientRequest& request) co
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, nullptr);
   curl_easy_setopt(h, CURLOPT_READDATA, nullptr);
+  curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, nullptr);
   pool_->release(origin, h);
 
-  if (code == CURLE_OK) {
+  if (code == CURLE_OK || (code == CURLE_WRITE_ERROR && transfer.truncate && transfer.too_large)) {
     transfer.response.status = static_cast<int>(status);
     transfer.response.http_version = version == CURL_HTTP_VERSION_1_0   ? 10
                                      : version == CURL_HTTP_VERSION_1_1 ? 11
@@ -342,6 +390,10 @@ Result<HttpClientResponse> HttpClient::send(const HttpClientRequest& request) co
                                      : version == CURL_HTTP_VERSION_3   ? 30
                                                                         : 0;
     return std::move(transfer.response);
+  }
+  if (!transfer.refusal.empty() &&
+      (code == CURLE_COULDNT_CONNECT || code == CURLE_COULDNT_RESOLVE_HOST)) {
+    return Error{ErrorKind::kForbidden, where + ": " + transfer.refusal, ""};
   }
   std::string reason;
   if (code == CURLE_ABORTED_BY_CALLBACK && request.cancel && request.cancel->cancelled()) {

@@ -16,6 +16,7 @@
 
 #include "core/cancel.h"
 #include "core/error.h"
+#include "http/address_guard.h"
 
 namespace polyvox::http {
 
@@ -52,6 +53,10 @@ struct HttpClientRequest {
   std::chrono::milliseconds idle_timeout{0};
   // Largest response body accepted; 0 = the client's HttpClientOptions::max_response_bytes.
   std::size_t max_response_bytes = 0;
+  // A longer body: false, the request fails ("response larger than N bytes"); true, the body is
+  // cut at max_response_bytes, the rest is not read (the connection is closed) and the response
+  // is returned, for callers that need its status and a glimpse of its body only.
+  bool truncate_response = false;
   // When set, the body of a 2xx response is handed to this function piece by piece as it
   // arrives (on the calling thread), instead of being collected in HttpClientResponse::body,
   // which stays empty; max_response_bytes does not apply to it. Other statuses are collected as
@@ -84,6 +89,13 @@ struct HttpClientOptions {
   std::string user_agent = "polyvox/0.1";
   // Idle easy handles (each keeping its connections open) kept per origin for reuse.
   std::size_t max_idle_handles_per_origin = 16;
+  // When set, the client connects only where the policy allows (for requests made on a user's
+  // behalf: webhooks). The address is checked when a socket is about to be opened, after DNS,
+  // so a name that resolves to a refused address is refused whatever it resolved to before; a
+  // listed host name allows any of its addresses. Proxies are off then (the environment's too),
+  // so the address checked is the one connected to. A refusal is kForbidden, naming the address
+  // and its class; no connection is attempted.
+  std::shared_ptr<const AddressPolicy> address_policy;
 };
 
 // Thread-safe: any number of threads may call send() at once. Connections are kept open and
@@ -98,7 +110,8 @@ class HttpClient {
   HttpClient& operator=(const HttpClient&) = delete;
 
   // Performs one request, once (no retries). Any HTTP status is a response (callers decide what
-  // a 4xx or 5xx means); an error is returned only when no complete response arrived:
+  // a 4xx or 5xx means); an error is returned only when no complete response arrived (kForbidden
+  // when the address policy refused every address of the host):
   // kUnavailable with the reason ("timed out after 60000 ms", "could not connect", "SSL
   // certificate problem: self-signed certificate", "cancelled", "response larger than N bytes")
   // and the method and URL (without user info or query string). kInvalidInput for a URL that

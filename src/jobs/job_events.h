@@ -14,7 +14,8 @@
 //   {"type": "job.completed", "duration_samples"}
 //   {"type": "job.failed", "error"}
 //   {"type": "job.cancelled"}
-// Sample counts are at the workers' SAMPLE_RATE; the API turns them into milliseconds.
+// plus "at_ms" in each: when it happened (Unix ms on the store's clock). Sample counts are at the
+// workers' SAMPLE_RATE; the API turns them into milliseconds.
 #pragma once
 
 #include <cstdint>

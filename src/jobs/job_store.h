@@ -20,6 +20,9 @@ struct NewJob {
   std::string owner;       // the owner's user id (User::id): who may see the job
   JobSpec spec;            // validated
   std::string owner_name;  // the owner's user name when submitted, for display only
+  // The API's base URL as the submitter saw it (PUBLIC_BASE_URL, or from the request's Host):
+  // the links in the job's webhook body are made under it. Stored with spec.webhook_url only.
+  std::string base_url;
 };
 
 // The record of `job` as create_job stores it at `now_ms`: queued, nothing done, no blocks listed.
@@ -65,6 +68,9 @@ class JobStore {
   // Stores the job (status queued) and its blocks and, in the same atomic step, makes one block
   // task per block claimable: when this returns OK the job is durable and will complete even if
   // the process dies right after. Returns the job as stored, without its blocks.
+  // With a spec.webhook_url, the URL and base_url are stored with the job, and whatever step
+  // finishes the job (completed, failed, cancelled) writes its webhook delivery in the same
+  // atomic step (jobs/webhook_outbox.h).
   // IDEMPOTENT by job id: when the id exists and its job is this same submission
   // (is_same_submission: a repeat after an answer was lost), stores nothing more and returns the
   // stored job as it is now, without its blocks: no second job, no task enqueued twice.
@@ -103,7 +109,9 @@ class JobStore {
   // Usage of the user whose id is `owner` (every user when empty), by user name, then id.
   virtual Result<std::vector<UserUsage>> usage(const std::string& owner) = 0;
 
-  // Figures for /metrics.
+  // Figures for /metrics, read from counters the store keeps where state changes (in the same
+  // atomic step): the cost of a call does not grow with the jobs, blocks or tasks stored, so a
+  // scrape scans nothing.
   virtual Result<StoreCounts> counts() = 0;
 
   // True when the backend answers (for /ready).

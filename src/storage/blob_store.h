@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -18,6 +19,13 @@ struct BlobInfo {
   uint64_t size = 0;
   std::string etag;  // changes whenever the content changes
   int64_t modified_ms = 0;
+};
+
+// A blob as list() finds it.
+struct BlobListing {
+  std::string key;
+  uint64_t size = 0;
+  int64_t modified_ms = 0;  // Unix epoch milliseconds of its last write
 };
 
 // Sequential reader of a byte range of one blob.
@@ -52,6 +60,17 @@ class BlobStore {
 
   // Removes the blob; removing an absent blob is OK.
   virtual Status remove(const std::string& key) = 0;
+
+  // Calls `visit` with every blob whose key starts with `prefix`, until it returns false. The
+  // blobs of one directory (keys alike up to a '/') come one after the other, with those of its
+  // subdirectories (depth first, or key order); no other order is promised. Temporary files of
+  // writes in flight are not blobs. A blob stored or removed meanwhile may be seen or not.
+  // Errors: those of the store's reads; kInternal when the store cannot list (the default).
+  // For cleanup (orphaned blobs), not for serving requests.
+  virtual Status list(const std::string& prefix,
+                      const std::function<bool(const BlobListing&)>& visit) {
+    return Error{ErrorKind::kInternal, "this blob store cannot list its blobs", ""};
+  }
 
   // True when the store is usable (for /ready).
   virtual bool ping() = 0;

@@ -229,6 +229,34 @@ Status LocalBlobStore::remove(const std::string& key) {
   return Status::success();
 }
 
+Status LocalBlobStore::list(const std::string& prefix,
+                            const std::function<bool(const BlobListing&)>& visit) {
+  // The deepest directory every key with the prefix lies in.
+  const std::size_t slash = prefix.rfind('/');
+  const std::string dir_part = slash == std::string::npos ? "" : prefix.substr(0, slash);
+  if (!dir_part.empty() && !is_safe_blob_key(dir_part)) return bad_key(prefix);
+  const fs::path start = dir_part.empty() ? root_ : root_ / dir_part;
+  std::error_code ec;
+  if (!fs::is_directory(start, ec)) return Status::success();  // nothing stored there yet
+  for (auto it = fs::recursive_directory_iterator(start, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    struct stat st {};
+    if (::lstat(it->path().c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    std::string key = it->path().lexically_relative(root_).generic_string();
+    if (!key.starts_with(prefix) || key.find(".tmp-") != std::string::npos ||
+        key.starts_with(".ping-") || !is_safe_blob_key(key)) {
+      continue;
+    }
+    const int64_t modified_ms =
+        static_cast<int64_t>(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1000000;
+    if (!visit(BlobListing{std::move(key), static_cast<uint64_t>(st.st_size), modified_ms})) {
+      return Status::success();
+    }
+  }
+  if (ec) return Error{ErrorKind::kIo, "cannot list " + start.string() + ": " + ec.message(), ""};
+  return Status::success();
+}
+
 bool LocalBlobStore::ping() {
   const fs::path probe = root_ / (".ping-" + random_hex(6));
   const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);

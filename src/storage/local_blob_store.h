@@ -29,6 +29,10 @@ class LocalBlobStore : public BlobStore {
   Result<std::unique_ptr<BlobReader>> open(const std::string& key, uint64_t offset,
                                            uint64_t length) override;
   Status remove(const std::string& key) override;
+  // Walks the directories under the root depth first (their entries in no particular order);
+  // temporary files (".tmp-") and what is not a regular file with a safe key are skipped.
+  Status list(const std::string& prefix,
+              const std::function<bool(const BlobListing&)>& visit) override;
   bool ping() override;
 
   // The file holding `key` (for tests and tools); nullopt for an unsafe key.

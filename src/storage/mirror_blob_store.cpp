@@ -62,6 +62,11 @@ Status MirrorBlobStore::remove(const std::string& key) {
   return removed;
 }
 
+Status MirrorBlobStore::list(const std::string& prefix,
+                             const std::function<bool(const BlobListing&)>& visit) {
+  return primary_->list(prefix, visit);
+}
+
 bool MirrorBlobStore::ping() { return primary_->ping(); }
 
 std::optional<std::string> MirrorBlobStore::public_url(const std::string& key) {

@@ -29,6 +29,9 @@ class MirrorBlobStore : public BlobStore {
                                            uint64_t length) override;
   // From both; the primary's result.
   Status remove(const std::string& key) override;
+  // The primary's blobs (removing one removes it from both).
+  Status list(const std::string& prefix,
+              const std::function<bool(const BlobListing&)>& visit) override;
   // The primary's: a failing mirror does not make the service unready.
   bool ping() override;
   // The primary's public URL; mirror_url is the secondary's.

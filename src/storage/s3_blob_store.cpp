@@ -1,5 +1,7 @@
 #include "storage/s3_blob_store.h"
 
+#include <cstdio>
+#include <ctime>
 #include <stdexcept>
 
 #include "storage/digest.h"
@@ -29,6 +31,20 @@ std::string content_type_for(const std::string& key) {
   if (ext == "m4a" || ext == "aac") return "audio/mp4";
   if (ext == "json") return "application/json";
   return "application/octet-stream";
+}
+
+// Unix epoch milliseconds of an ISO 8601 UTC time as S3 lists it ("2024-05-01T12:30:05.123Z");
+// 0 when it is not one.
+int64_t iso8601_ms(const std::string& text) {
+  std::tm tm{};
+  int millis = 0;
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ", &tm.tm_year, &tm.tm_mon,
+                  &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &millis) < 6) {
+    return 0;
+  }
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  return int64_t{::timegm(&tm)} * 1000 + millis;
 }
 
 Error bad_key(const std::string& key) {
@@ -197,6 +213,43 @@ Status S3BlobStore::remove(const std::string& key) {
     return Status::success();
   }
   return refusal("DELETE " + key, *response);
+}
+
+Status S3BlobStore::list(const std::string& prefix,
+                         const std::function<bool(const BlobListing&)>& visit) {
+  // ListObjects (version 1) paged by marker, the last key seen: S3-compatible servers implement
+  // it alike, where some cannot make ListObjectsV2's continuation tokens.
+  std::string marker;
+  for (;;) {
+    // The parameters in their SigV4 canonical order: libcurl signs the query as it is written.
+    http::HttpClientRequest request;
+    request.url = scheme_ + "://" + host_ + bucket_path_ + "/?";
+    if (!marker.empty()) request.url += "marker=" + sigv4::uri_encode(marker, false) + "&";
+    request.url += "max-keys=" + std::to_string(options_.list_page_keys) +
+                   "&prefix=" + sigv4::uri_encode(prefix, false);
+    auto response = send(std::move(request));
+    if (!response) return response.error();
+    if (response->status != 200) return refusal("LIST " + prefix, *response);
+    const std::string& xml = response->body;
+    std::string last;
+    for (std::size_t at = xml.find("<Contents>"); at != std::string::npos;
+         at = xml.find("<Contents>", at + 1)) {
+      const std::size_t end = xml.find("</Contents>", at);
+      if (end == std::string::npos) break;
+      const std::string entry = xml.substr(at, end - at);
+      BlobListing blob;
+      blob.key = xml_element(entry, "Key");
+      last = blob.key;
+      // Our keys need no XML escaping: one that does is not ours.
+      if (!is_safe_blob_key(blob.key)) continue;
+      blob.size = std::strtoull(xml_element(entry, "Size").c_str(), nullptr, 10);
+      blob.modified_ms = iso8601_ms(xml_element(entry, "LastModified"));
+      if (!visit(blob)) return Status::success();
+    }
+    if (xml_element(xml, "IsTruncated") != "true" || last.empty() || last == marker) break;
+    marker = last;
+  }
+  return Status::success();
 }
 
 bool S3BlobStore::ping() {

@@ -29,6 +29,7 @@ struct S3Options {
   int presign_expires_s = 3600;  // S3_PRESIGN_EXPIRES_SECONDS: lifetime of presigned URLs
   std::chrono::milliseconds timeout{120'000};  // per request, the whole exchange
   std::size_t read_chunk_bytes = 1u << 20;     // bytes per ranged GET of an open() reader
+  int list_page_keys = 1000;                   // keys per ListObjects request of list()
 };
 
 class S3BlobStore : public BlobStore {
@@ -54,6 +55,9 @@ class S3BlobStore : public BlobStore {
                                            uint64_t length) override;
   // DELETE; an absent object is OK.
   Status remove(const std::string& key) override;
+  // ListObjects, a page of list_page_keys per request, in key order.
+  Status list(const std::string& prefix,
+              const std::function<bool(const BlobListing&)>& visit) override;
   // HEAD of the bucket answers 200.
   bool ping() override;
   // "{PUBLIC_S3_BASE_URL}/{key}", else a GET URL presigned for presign_expires_s from now.

@@ -3,26 +3,29 @@
 namespace polyvox {
 
 Result<std::string> CachingDiacritizer::diacritize(std::string_view text) {
-  const std::string key(text);
+  std::string key(text);
   {
     std::lock_guard lock(mutex_);
     auto it = cache_.find(key);
     if (it != cache_.end()) {
-      lru_.splice(lru_.begin(), lru_, it->second.second);
+      lru_.splice(lru_.begin(), lru_, it->second.position);
       ++hits_;
-      return it->second.first;
+      return it->second.answer;
     }
   }
   auto answer = inner_->diacritize(text);
   if (!answer) return answer;
+  const std::size_t bytes = cost(key, *answer);
   std::lock_guard lock(mutex_);
-  if (!cache_.count(key)) {
-    lru_.push_front(key);
-    cache_.emplace(key, std::make_pair(*answer, lru_.begin()));
-    while (cache_.size() > max_entries_ && !lru_.empty()) {
-      cache_.erase(lru_.back());
-      lru_.pop_back();
-    }
+  if (bytes > max_bytes_ || cache_.count(key)) return answer;
+  lru_.push_front(key);
+  cache_.emplace(std::move(key), Entry{*answer, lru_.begin()});
+  bytes_ += bytes;
+  while (bytes_ > max_bytes_) {
+    auto victim = cache_.find(lru_.back());
+    bytes_ -= cost(victim->first, victim->second.answer);
+    cache_.erase(victim);
+    lru_.pop_back();
   }
   return answer;
 }
@@ -30,6 +33,16 @@ Result<std::string> CachingDiacritizer::diacritize(std::string_view text) {
 std::size_t CachingDiacritizer::hits() const {
   std::lock_guard lock(mutex_);
   return hits_;
+}
+
+std::size_t CachingDiacritizer::size_bytes() const {
+  std::lock_guard lock(mutex_);
+  return bytes_;
+}
+
+std::size_t CachingDiacritizer::entries() const {
+  std::lock_guard lock(mutex_);
+  return cache_.size();
 }
 
 }  // namespace polyvox

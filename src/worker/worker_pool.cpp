@@ -1,6 +1,5 @@
 #include "worker/worker_pool.h"
 
-#include <cctype>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
@@ -10,6 +9,7 @@
 #include "core/ids.h"
 #include "core/manifest.h"
 #include "log/log.h"
+#include "worker/blob_keys.h"
 
 namespace polyvox {
 namespace {
@@ -17,32 +17,6 @@ namespace {
 std::string task_key(const Task& task) {
   return task.job_id + (task.kind == TaskKind::kBlock ? "/b" + std::to_string(task.block_index)
                                                       : std::string("/assemble"));
-}
-
-// The task's worker id as it may stand in a blob key.
-std::string key_safe_worker(const Task& task) {
-  std::string worker;
-  for (char c : task.worker_id) {
-    worker.push_back(std::isalnum(static_cast<unsigned char>(c)) || c == '-' ? c : '_');
-  }
-  return worker;
-}
-
-std::string segment_key(const Task& task, OutputFormat format) {
-  // The attempt and the worker are part of the key: a stale worker's late upload never
-  // overwrites (nor, once refused, deletes) the segment the accepted attempt stored, even when a
-  // backend that lost its last writes hands the same attempt number out twice.
-  return "jobs/" + task.job_id + "/segments/" + std::to_string(task.block_index) + "-" +
-         std::to_string(task.attempt) + "-" + key_safe_worker(task) + "." +
-         output_format_name(format);
-}
-
-// The final file of an assembly attempt: like segments, its own key, so that an attempt whose
-// report is refused (the job was cancelled or deleted meanwhile, or another attempt finished)
-// deletes what it stored without touching the file of the attempt that counts.
-std::string result_key(const Task& task, OutputFormat format) {
-  return "jobs/" + task.job_id + "/final_audio-" + std::to_string(task.attempt) + "-" +
-         key_safe_worker(task) + "." + output_format_name(format);
 }
 
 // The block a task renders; nullopt for an assembly.

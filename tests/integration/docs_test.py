@@ -51,10 +51,13 @@ class OpenApiTest(unittest.TestCase):
                     ("post", "/tts"), ("get", "/status/{job_id}"), ("get", "/result/{job_id}"),
                     ("get", "/result/{job_id}/audio"),
                     ("get", "/result/{job_id}/block/{index}/audio"), ("get", "/jobs"),
-                    ("delete", "/jobs/{job_id}"), ("get", "/openapi.json"), ("get", "/docs")}
+                    ("delete", "/jobs/{job_id}"), ("get", "/openapi.json"), ("get", "/docs"),
+                    ("get", "/webhook-secret"), ("post", "/webhook-secret/rotate")}
         documented = {(m, p) for p, ops in doc["paths"].items() for m in ops}
         self.assertEqual(expected - documented, set())
         self.assertIn("Error", doc["components"]["schemas"])
+        self.assertIn("jobFinished", doc["webhooks"])
+        self.assertIn("webhook_url", doc["components"]["schemas"]["JobRequest"]["properties"])
 
 
 class SwaggerUiTest(unittest.TestCase):

@@ -6,6 +6,8 @@ exactly but for the stated tail of at most 1198 samples at the end), works after
 and a job that fails mid-way ends its stream with valid, shorter audio."""
 import http.client
 import os
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -142,11 +144,16 @@ class StreamTest(unittest.TestCase):
             {"text": "Second block speaks.", "provider": "espeak"},
             {"text": "Third block is refused.", "provider": "elevenlabs", "cache": False}]}
         MOCKS["elevenlabs"].fail_next("quota", count=1)
-        job_id = self.server.submit(self.token, job)
-        res = self.server.request("GET", f"/result/{job_id}/stream", token=self.token)
+        MOCKS["elevenlabs"].delay_s = 1.0  # the refusal comes after the other blocks are done
+        try:
+            job_id = self.server.submit(self.token, job)
+            res = self.server.request("GET", f"/result/{job_id}/stream", token=self.token)
+        finally:
+            MOCKS["elevenlabs"].delay_s = 0.0
         self.assertEqual(res.status, 200)
         status = self.server.wait_for(self.token, job_id)
         self.assertEqual(status["status"], "failed")
+        self.assertEqual([b["status"] for b in status["blocks"]], ["done", "done", "failed"])
         samples, errors = pcm(res.body, ".mp3")
         self.assertEqual(errors, "")
         self.assertGreater(len(samples), 0)
@@ -159,6 +166,54 @@ class StreamTest(unittest.TestCase):
         self.assertIn(res.status, (403, 404))
         self.assertEqual(res.status,
                          self.server.request("GET", f"/status/{job_id}", token=other).status)
+
+
+class ShutdownTest(unittest.TestCase):
+    def test_sigterm_with_100_open_streams_exits_within_the_drain(self):
+        env = dict(mock_vendors.provider_env(MOCKS), SHUTDOWN_DRAIN_SECONDS=2,
+                   WORKER_CONCURRENCY=1)
+        server = Server(BINARY, **env).start()
+        try:
+            token = server.login()
+            # A job that stays unfinished (its vendor hangs 8 s): its audio stream stays open too.
+            MOCKS["openai"].fail_next("hang", count=1, seconds=8)
+            job_id = server.submit(token, {"blocks": [
+                {"text": "Hangs.", "provider": "openai", "cache": False}]})
+            sockets = []
+            for i in range(100):
+                sock = socket.create_connection(("127.0.0.1", server.port), timeout=30)
+                path = "/events" if i % 2 else f"/result/{job_id}/stream"
+                sock.sendall((f"GET {path} HTTP/1.1\r\nHost: t\r\n"
+                              f"Authorization: Bearer {token}\r\n\r\n").encode())
+                sockets.append((path, sock))
+            for _, sock in sockets:  # every stream has its head: all 100 are open
+                head = b""
+                while b"\r\n\r\n" not in head:
+                    chunk = sock.recv(4096)
+                    self.assertTrue(chunk, "stream closed before its head")
+                    head += chunk
+                self.assertIn(b" 200 ", head.split(b"\r\n", 1)[0])
+            started = time.monotonic()
+            server.process.send_signal(signal.SIGTERM)
+            server.process.wait(30)
+            elapsed = time.monotonic() - started
+            # Streams end within the drain (2 s); the process then waits for the worker's call in
+            # progress (the vendor hangs 8 s). Without the drain an open stream would hold it
+            # forever.
+            self.assertLess(elapsed, 15)
+            for path, sock in sockets:
+                rest = b""
+                while True:
+                    chunk = sock.recv(65536)
+                    if not chunk:
+                        break
+                    rest += chunk
+                sock.close()
+                if path == "/events":
+                    self.assertIn(b"retry: 1000", rest)  # told to reconnect elsewhere
+        finally:
+            MOCKS["openai"].reset()
+            server.close()
 
 
 if __name__ == "__main__":

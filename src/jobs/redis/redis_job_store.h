@@ -10,7 +10,8 @@
 //                                    output_format status blocks_total
 //                                    blocks_done error assembly_enqueued (0/1, set once)
 //                                    assembly_attempt result_key manifest_json result_bytes
-//                                    created_at_ms updated_at_ms
+//                                    created_at_ms updated_at_ms, and with a webhook:
+//                                    webhook_url webhook_base_url
 //   P job:<id>:block:<i>     HASH    text wait_after_ms provider voice arabic fallback_json cache
 //                                    status attempts error reported_attempt (the attempt whose
 //                                    completion or final failure was recorded) segment_key
@@ -54,6 +55,14 @@
 //   P throttle:<p|a|u>:...   HASH    failures first_failure_ms locked_until_ms, expiring by
 //                                    itself (RedisLoginThrottle)
 //   P leader:<name>          STRING  holder id, PX ttl (LeaderLease)
+//   P webhook:<wid>          HASH    a webhook delivery waiting to be sent, <wid> = "msg_<job
+//                                    id>": id job_id owner url base_url created_at_ms attempts
+//                                    lease (fencing token of the latest claim) body last_error.
+//                                    Written by the script that finishes the job (prelude's
+//                                    set_job_status); deleted once delivered or given up
+//                                    (RedisWebhookOutbox)
+//   P webhooks:due           ZSET    <wid> -> when it may be sent, or when its lease expires
+//   P webhook_secrets        HASH    user id -> the user's webhook secret (whsec_...)
 //
 // SCRIPTS (lua/<name>.lua, each opening with its ARGV, result and contract; listed in
 // redis_scripts.h; each one atomic, loaded with SCRIPT LOAD, run with EVALSHA)
@@ -78,6 +87,7 @@
 //   migrate_owners, record_login_failure,
 //   acquire_leadership, release_leadership  (redis_user_store.h, redis_login_throttle.h,
 //                      leader_lease.h)
+//   claim_webhooks, record_webhook, webhook_secret  (redis_webhook_outbox.h, redis_user_store.h)
 //
 // LEASES AND FENCING. A claim bumps the task's attempt (the fencing token) and leases it until
 // now + lease_ms on the store's Clock (P leases). Every report is one script that first checks
@@ -118,7 +128,7 @@
 //     attempt, whose lease expires): it is claimed again. The attempt number rewinds, so one
 //     attempt number may be handed out twice, to two workers; the worker id is part of the
 //     fence, so only the current holder's report is accepted. Workers name a block's segment
-//     after its attempt and their worker id (worker/worker_pool.cpp), so the stale holder
+//     after its attempt and their worker id (worker/blob_keys.h), so the stale holder
 //     neither overwrites nor, once refused, deletes the segment of the current one.
 //   - complete_block: the block is leased again to the attempt that rendered it; its lease
 //     expires and another worker renders it again (the lost segment is left in blob storage).

@@ -25,6 +25,9 @@ struct Keys {
   std::string owners_migrated() const { return prefix + "owners_migrated"; }
   std::string throttle(const std::string& suffix) const { return prefix + "throttle:" + suffix; }
   std::string leader(const std::string& name) const { return prefix + "leader:" + name; }
+  std::string webhook(const std::string& id) const { return prefix + "webhook:" + id; }
+  std::string webhooks_due() const { return prefix + "webhooks:due"; }
+  std::string webhook_secrets() const { return prefix + "webhook_secrets"; }
 };
 
 }  // namespace polyvox::redis

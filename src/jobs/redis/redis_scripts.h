@@ -46,7 +46,11 @@ enum class Prelude { kNone, kShared };
   X(migrate_owners, Prelude::kNone)                                   \
   X(record_login_failure, Prelude::kNone)                             \
   X(acquire_leadership, Prelude::kNone)                               \
-  X(release_leadership, Prelude::kNone)
+  X(release_leadership, Prelude::kNone)                               \
+  /* Webhooks (redis_webhook_outbox.h, redis_user_store.h) */         \
+  X(claim_webhooks, Prelude::kNone)                                   \
+  X(record_webhook, Prelude::kNone)                                   \
+  X(webhook_secret, Prelude::kNone)
 
 // const Script& create_job(); and so on: each made once, on first use. Thread-safe.
 #define POLYVOX_DECLARE_SCRIPT(name, prelude) const Script& name();

@@ -100,4 +100,33 @@ Result<std::vector<User>> RedisUserStore::list_users() {
   return users;
 }
 
+Result<std::string> RedisUserStore::webhook_secret(const std::string& user_id,
+                                                   const std::string& candidate) {
+  // Read first: the script (a write) runs on a user's first use only.
+  auto stored = pool_->run({"HGET", keys_.webhook_secrets(), user_id});
+  if (!stored) return stored.take_error();
+  if (!stored->is_nil() && !stored->text().empty()) {
+    // A removed user's secret goes with the user (remove_user.lua), so a stored one is current.
+    return stored->text();
+  }
+  return store_webhook_secret(user_id, candidate, "ensure");
+}
+
+Status RedisUserStore::replace_webhook_secret(const std::string& user_id,
+                                              const std::string& secret) {
+  auto stored = store_webhook_secret(user_id, secret, "replace");
+  if (!stored) return stored.take_error();
+  return Status::success();
+}
+
+Result<std::string> RedisUserStore::store_webhook_secret(const std::string& user_id,
+                                                         const std::string& secret,
+                                                         const char* mode) {
+  if (Status s = ensure_migrated(); !s) return s.error();
+  auto reply = pool_->eval(scripts::webhook_secret(), {keys_.prefix, user_id, secret, mode});
+  if (!reply) return reply.take_error();
+  if (reply->is_nil()) return Error{ErrorKind::kNotFound, "no user has the id " + user_id, ""};
+  return reply->text();
+}
+
 }  // namespace polyvox::redis

@@ -33,8 +33,15 @@ class RedisUserStore final : public UserStore {
   Status set_password_hash(const std::string& name, const std::string& hash) override;
   Status remove_user(const std::string& name) override;
   Result<std::vector<User>> list_users() override;
+  Result<std::string> webhook_secret(const std::string& user_id,
+                                     const std::string& candidate) override;
+  Status replace_webhook_secret(const std::string& user_id, const std::string& secret) override;
 
  private:
+  // Runs webhook_secret.lua in `mode` ("ensure" or "replace").
+  Result<std::string> store_webhook_secret(const std::string& user_id, const std::string& secret,
+                                           const char* mode);
+
   // Runs migrate_owners.lua unless this store saw it done. Thread-safe.
   Status ensure_migrated();
 

@@ -17,10 +17,15 @@ void EventAnnouncer::announce(const JobEvent& event) const {
 }
 
 Status append_event(Connection& db, const EventAnnouncer& announcer, int64_t job_seq,
-                    const std::string& body) {
-  if (auto s = db.run("UPDATE jobs SET events = events + 1 WHERE seq = ?", job_seq); !s) return s;
+                    const std::string& fields, int64_t now_ms) {
+  // The event's fields, then when it happened.
+  std::string body = fields;
+  if (body.size() >= 2 && body.back() == '}') {
+    body.pop_back();
+    body += ",\"at_ms\":" + std::to_string(now_ms) + "}";
+  }
   auto row = db.query_row(
-      "SELECT id, owner, events FROM jobs WHERE seq = ?",
+      "UPDATE jobs SET events = events + 1 WHERE seq = ? RETURNING id, owner, events",
       [&body](const Statement& r) {
         return JobEvent{r.text(0), r.text(1), r.int64(2), body};
       },
@@ -80,7 +85,8 @@ std::string job_failed_event(const std::string& error) {
 
 std::string job_cancelled_event() { return json{{"type", "job.cancelled"}}.dump(); }
 
-Status place_done_blocks(Connection& db, const EventAnnouncer& announcer, int64_t job_seq) {
+Status place_done_blocks(Connection& db, const EventAnnouncer& announcer, int64_t job_seq,
+                         int64_t now_ms) {
   auto job = db.query_row(
       "SELECT blocks_placed, placed_samples FROM jobs WHERE seq = ?",
       [](const Statement& r) { return std::pair(r.int64(0), r.int64(1)); }, job_seq);
@@ -99,7 +105,7 @@ Status place_done_blocks(Connection& db, const EventAnnouncer& announcer, int64_
     if (!*block || std::get<0>(**block) != BlockStatus::kDone) break;
     const std::string body =
         json{{"type", "block.placed"}, {"index", placed}, {"offset_samples", offset}}.dump();
-    if (auto s = append_event(db, announcer, job_seq, body); !s) return s;
+    if (auto s = append_event(db, announcer, job_seq, body, now_ms); !s) return s;
     offset += std::get<1>(**block) + std::get<2>(**block);
     ++placed;
   }

@@ -25,10 +25,11 @@ class EventAnnouncer final : public JobEventFeed {
   std::vector<JobEventListener> listeners_;
 };
 
-// Appends `body` to job `job_seq`'s log (the next seq), announced through `announcer` once the
-// transaction commits. Runs inside a write.
+// Appends the event whose JSON object is `fields` to job `job_seq`'s log (the next seq), with
+// "at_ms": `now_ms` added, announced through `announcer` once the transaction commits. Runs
+// inside a write.
 Status append_event(Connection& db, const EventAnnouncer& announcer, int64_t job_seq,
-                    const std::string& body);
+                    const std::string& fields, int64_t now_ms);
 
 // The bodies of jobs/job_events.h.
 std::string block_processing_event(std::size_t index, int64_t attempt);
@@ -43,7 +44,8 @@ std::string job_cancelled_event();
 // Emits block.placed for each block that every earlier block being done now places (from the
 // job's blocks_placed on), and moves blocks_placed and placed_samples on. Runs inside a write,
 // after a block became done.
-Status place_done_blocks(Connection& db, const EventAnnouncer& announcer, int64_t job_seq);
+Status place_done_blocks(Connection& db, const EventAnnouncer& announcer, int64_t job_seq,
+                         int64_t now_ms);
 
 // Job `id`'s log after `after_seq`, at most `limit` events. nullopt when the job is unknown.
 Result<std::optional<JobEventLog>> read_job_events(Connection& db, const std::string& id,

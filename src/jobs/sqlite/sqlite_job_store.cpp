@@ -86,6 +86,11 @@ Result<JobRecord> SqliteJobStore::create_job(const NewJob& job) {
       return std::move(**stored);
     }
     const int64_t seq = db.last_insert_rowid();
+    if (!job.spec.webhook_url.empty()) {  // its delivery is written when the job finishes
+      s = db.run("INSERT INTO job_webhooks (job_seq, url, base_url) VALUES (?, ?, ?)", seq,
+                 job.spec.webhook_url, job.base_url);
+      if (!s) return s.error();
+    }
     for (std::size_t i = 0; i < job.spec.blocks.size(); ++i) {
       const BlockSpec& b = job.spec.blocks[i];
       s = db.run(
@@ -144,10 +149,12 @@ Result<JobRecord> SqliteJobStore::cancel_job(const std::string& id) {
     if (!*job) return job_not_found(id);
     if (!is_finished((*job)->status)) {
       if (auto s = withdraw_unfinished_work(db, (*job)->seq); !s) return s.error();
+      const int64_t now = clock_.now_ms();
       auto s = db.run("UPDATE jobs SET status = ?, updated_at_ms = ? WHERE seq = ?",
-                      code(JobStatus::kCancelled), clock_.now_ms(), (*job)->seq);
+                      code(JobStatus::kCancelled), now, (*job)->seq);
       if (!s) return s.error();
-      if (s = append_event(db, events_, (*job)->seq, job_cancelled_event()); !s) return s.error();
+      s = append_event(db, events_, (*job)->seq, job_cancelled_event(), now);
+      if (!s) return s.error();
     }
     auto record = find_job(db, id, false);
     if (!record) return record.take_error();
@@ -234,15 +241,13 @@ Result<StoreCounts> SqliteJobStore::counts() {
         counts.blocks_done = value;
       } else if (name == "blocks_failed") {
         counts.blocks_failed = value;
+      } else if (name == "tasks.waiting") {
+        counts.queue_depth = value;
       } else if (name.starts_with("jobs.")) {
         counts.jobs[static_cast<JobStatus>(std::stoi(name.substr(5)))] = value;
       }
     });
     if (!s) return s.error();
-    auto waiting =
-        db.query_int("SELECT count(*) FROM tasks WHERE state != ?", code(TaskState::kLeased));
-    if (!waiting) return waiting.take_error();
-    counts.queue_depth = static_cast<std::size_t>(waiting->value_or(0));
     return counts;
   });
 }

@@ -80,7 +80,7 @@ Status fail_job(Connection& db, const EventAnnouncer& events, int64_t seq,
         "UPDATE blocks SET status = ?, error = ?, reported_attempt = ? "
         "WHERE job_seq = ? AND idx = ?",
         code(BlockStatus::kFailed), error, attempt, seq, *block);
-    if (s) s = append_event(db, events, seq, block_failed_event(*block, error));
+    if (s) s = append_event(db, events, seq, block_failed_event(*block, error), now);
   } else {
     job_error = "assembly failed: " + error;
     s = db.run("UPDATE jobs SET assembly_attempt = ? WHERE seq = ?", attempt, seq);
@@ -90,7 +90,7 @@ Status fail_job(Connection& db, const EventAnnouncer& events, int64_t seq,
   s = db.run("UPDATE jobs SET status = ?, error = ?, updated_at_ms = ? WHERE seq = ?",
              code(JobStatus::kFailed), job_error, now, seq);
   if (!s) return s;
-  return append_event(db, events, seq, job_failed_event(job_error));
+  return append_event(db, events, seq, job_failed_event(job_error), now);
 }
 
 }  // namespace
@@ -164,7 +164,8 @@ Result<std::optional<Task>> SqliteJobStore::claim_once(Connection& db, const std
       s = db.run("UPDATE blocks SET status = ?, attempts = ? WHERE job_seq = ? AND idx = ?",
                  code(BlockStatus::kProcessing), task.attempt, seq, index);
       if (!s) return s.error();
-      s = append_event(db, events_, seq, block_processing_event(task.block_index, task.attempt));
+      s = append_event(db, events_, seq, block_processing_event(task.block_index, task.attempt),
+                       now);
       if (!s) return s.error();
     }
     s = db.run("UPDATE jobs SET status = ?, updated_at_ms = ? WHERE seq = ? AND status = ?",
@@ -223,9 +224,9 @@ Result<BlockCompletion> SqliteJobStore::complete_block(const Task& task,
         result.pause_samples, result.provider, result.voice_id, usage_to_json(result.usage), seq,
         task.block_index);
     if (!s) return s.error();
-    s = append_event(db, events_, seq, block_done_event(task.block_index, result));
+    s = append_event(db, events_, seq, block_done_event(task.block_index, result), now);
     if (!s) return s.error();
-    if (s = place_done_blocks(db, events_, seq); !s) return s.error();
+    if (s = place_done_blocks(db, events_, seq, now); !s) return s.error();
     // The owner's usage grows in the same transaction: counted once per accepted completion.
     for (const ProviderUsage& u : result.usage) {
       s = db.run(
@@ -304,7 +305,8 @@ Result<ReportOutcome> SqliteJobStore::fail_task(const Task& task, const std::str
       if (!s) return s.error();
       s = append_event(db, events_, seq,
                        block_retrying_event(task.block_index, task.attempt,
-                                            std::max<int64_t>(0, *retry_at_ms - now), error));
+                                            std::max<int64_t>(0, *retry_at_ms - now), error),
+                       now);
       if (!s) return s.error();
     }
     if (s = db.run("UPDATE jobs SET updated_at_ms = ? WHERE seq = ?", now, seq); !s) {
@@ -340,7 +342,8 @@ Result<ReportOutcome> SqliteJobStore::complete_assembly(const Task& task,
     if (!s) return s.error();
     auto duration = db.query_int("SELECT placed_samples FROM jobs WHERE seq = ?", (*job)->seq);
     if (!duration) return duration.take_error();
-    s = append_event(db, events_, (*job)->seq, job_completed_event(duration->value_or(0)));
+    s = append_event(db, events_, (*job)->seq, job_completed_event(duration->value_or(0)),
+                     clock_.now_ms());
     if (!s) return s.error();
     return ReportOutcome::kAccepted;
   });

@@ -147,6 +147,53 @@ UPDATE usage SET owner_name = owner,
   owner = coalesce((SELECT id FROM users WHERE name = usage.owner), 'removed:' || usage.owner);
 )sql";
 
+// Version 6: webhooks. Where a job's end is POSTed (job_webhooks, written with the job), the
+// deliveries waiting to be sent (the outbox: sqlite_webhook_outbox.h), and each user's secret.
+// The outbox row is written by a trigger on the job's status, so that whichever statement
+// finishes a job (completion, failure, cancellation, the poison limit) writes its delivery in
+// the same transaction. A delivery's `due_ms` is when it may be sent, or when its lease expires
+// (`leased` = 1); `lease` is the fencing token of the latest claim.
+constexpr const char* kWebhooks = R"sql(
+CREATE TABLE job_webhooks (
+  job_seq INTEGER PRIMARY KEY,
+  url TEXT NOT NULL,
+  base_url TEXT NOT NULL
+);
+CREATE TABLE webhook_deliveries (
+  id TEXT PRIMARY KEY,
+  job_id TEXT NOT NULL,
+  owner TEXT NOT NULL,
+  url TEXT NOT NULL,
+  base_url TEXT NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  due_ms INTEGER NOT NULL,
+  leased INTEGER NOT NULL DEFAULT 0,
+  lease INTEGER NOT NULL DEFAULT 0,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  body TEXT NOT NULL DEFAULT '',
+  last_error TEXT NOT NULL DEFAULT ''
+) WITHOUT ROWID;
+CREATE INDEX webhook_deliveries_by_due ON webhook_deliveries(due_ms);
+CREATE TRIGGER jobs_webhook_on_finish AFTER UPDATE OF status ON jobs
+WHEN new.status >= 2 AND old.status < 2 BEGIN
+  INSERT OR IGNORE INTO webhook_deliveries
+    (id, job_id, owner, url, base_url, created_at_ms, due_ms)
+  SELECT 'msg_' || new.id, new.id, new.owner, w.url, w.base_url, new.updated_at_ms,
+    new.updated_at_ms
+  FROM job_webhooks w WHERE w.job_seq = new.seq;
+END;
+CREATE TRIGGER jobs_webhook_on_delete AFTER DELETE ON jobs BEGIN
+  DELETE FROM job_webhooks WHERE job_seq = old.seq;
+END;
+CREATE TABLE webhook_secrets (
+  user_id TEXT PRIMARY KEY,
+  secret TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TRIGGER users_webhook_secret_on_delete AFTER DELETE ON users BEGIN
+  DELETE FROM webhook_secrets WHERE user_id = old.id;
+END;
+)sql";
+
 Status to_version_3(Connection& db) {
   if (auto s = db.exec(kVersion3Users); !s) return s;
   std::vector<std::string> names;
@@ -163,9 +210,26 @@ Status to_version_3(Connection& db) {
   return db.exec(kVersion3Owners);
 }
 
-// Version 4: each job's event log (jobs/job_events.h), and how far its blocks are placed (the
+// Version 4: the tasks waiting to be claimed (waiting or waiting for a retry: every state but
+// leased) counted by triggers too, so that /metrics reads its queue depth from `counters` instead
+// of counting the tasks. Counted once here, from the tasks the file holds.
+constexpr const char* kWaitingTaskCounter = R"sql(
+INSERT INTO counters SELECT 'tasks.waiting', count(*) FROM tasks WHERE state != 1;
+CREATE TRIGGER tasks_counted_on_insert AFTER INSERT ON tasks WHEN new.state != 1 BEGIN
+  UPDATE counters SET value = value + 1 WHERE name = 'tasks.waiting';
+END;
+CREATE TRIGGER tasks_counted_on_delete AFTER DELETE ON tasks WHEN old.state != 1 BEGIN
+  UPDATE counters SET value = value - 1 WHERE name = 'tasks.waiting';
+END;
+CREATE TRIGGER tasks_counted_on_state AFTER UPDATE OF state ON tasks
+WHEN (old.state = 1) != (new.state = 1) BEGIN
+  UPDATE counters SET value = value + iif(new.state = 1, -1, 1) WHERE name = 'tasks.waiting';
+END;
+)sql";
+
+// Version 5: each job's event log (jobs/job_events.h), and how far its blocks are placed (the
 // leading blocks that are all done, and the samples they span).
-constexpr const char* kVersion4 = R"sql(
+constexpr const char* kEventLog = R"sql(
 CREATE TABLE job_events (
   job_seq INTEGER NOT NULL,
   seq INTEGER NOT NULL,
@@ -183,7 +247,9 @@ constexpr Migration kMigrations[] = {
     [](Connection& db) { return db.exec(kVersion1); },
     [](Connection& db) { return db.exec(kVersion2); },
     to_version_3,
-    [](Connection& db) { return db.exec(kVersion4); },
+    [](Connection& db) { return db.exec(kWaitingTaskCounter); },
+    [](Connection& db) { return db.exec(kEventLog); },
+    [](Connection& db) { return db.exec(kWebhooks); },
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 

@@ -81,4 +81,38 @@ Result<std::vector<User>> SqliteUserStore::list_users() {
   });
 }
 
+Result<std::string> SqliteUserStore::webhook_secret(const std::string& user_id,
+                                                    const std::string& candidate) {
+  constexpr const char* kSecretOf = "SELECT secret FROM webhook_secrets WHERE user_id = ?";
+  auto text = [](const Statement& row) { return row.text(0); };
+  // Read first: the writer is asked only on a user's first use.
+  auto stored = db_->read([&](Connection& db) { return db.query_row(kSecretOf, text, user_id); });
+  if (!stored) return stored.take_error();
+  if (*stored) return std::move(**stored);
+  return db_->write([&](Connection& db) -> Result<std::string> {
+    auto s = db.run(
+        "INSERT OR IGNORE INTO webhook_secrets (user_id, secret) SELECT id, ? FROM users "
+        "WHERE id = ?",
+        candidate, user_id);
+    if (!s) return s.error();
+    auto secret = db.query_row(kSecretOf, text, user_id);
+    if (!secret) return secret.take_error();
+    if (!*secret) return Error{ErrorKind::kNotFound, "no user has the id " + user_id, ""};
+    return std::move(**secret);
+  });
+}
+
+Status SqliteUserStore::replace_webhook_secret(const std::string& user_id,
+                                               const std::string& secret) {
+  return db_->write([&](Connection& db) -> Status {
+    auto s = db.run(
+        "INSERT INTO webhook_secrets (user_id, secret) SELECT id, ? FROM users WHERE id = ? "
+        "ON CONFLICT (user_id) DO UPDATE SET secret = excluded.secret",
+        secret, user_id);
+    if (!s) return s;
+    if (db.changes() == 0) return Error{ErrorKind::kNotFound, "no user has the id " + user_id, ""};
+    return Status::success();
+  });
+}
+
 }  // namespace polyvox::sqlite

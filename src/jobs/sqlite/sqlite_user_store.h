@@ -2,7 +2,8 @@
 // through the database's writer thread (durable on return), reads through per-thread readers;
 // find_user() and find_user_by_id() (once per authenticated request) through a ReadCache, so that
 // a user removed or given a new password by another process (`polyvox users remove` beside a
-// running server) is seen within a second.
+// running server) is seen within a second. Webhook secrets live in their own table
+// (webhook_secrets, schema version 4), deleted with their user by a trigger.
 #pragma once
 
 #include <memory>
@@ -30,6 +31,9 @@ class SqliteUserStore final : public UserStore {
   Status set_password_hash(const std::string& name, const std::string& hash) override;
   Status remove_user(const std::string& name) override;
   Result<std::vector<User>> list_users() override;
+  Result<std::string> webhook_secret(const std::string& user_id,
+                                     const std::string& candidate) override;
+  Status replace_webhook_secret(const std::string& user_id, const std::string& secret) override;
 
  private:
   // The user `sql` finds for `value`, through the cache under `cache_key`.

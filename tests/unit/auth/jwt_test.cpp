@@ -80,6 +80,20 @@ TEST_F(JwtTest, IssuedTokenVerifiesWithItsClaims) {
   EXPECT_EQ(verified->expires_at, kNow + 1800);
 }
 
+// Found by tests/fuzz (jwt): a user id of a few hundred control characters (each escaped to six
+// bytes) made a token over verify()'s 4 KiB limit, which nobody could then use.
+TEST_F(JwtTest, ATokenVerifyWouldRefuseIsNeverIssued) {
+  const std::string escaped(700, '\x01');
+  auto refused = signer_.issue(escaped, 0, kNow, 1800);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().kind, ErrorKind::kInvalidInput);
+  // Just under the limit still verifies: the two checks agree.
+  std::string longest(600, 'a');
+  auto token = signer_.issue(longest, 0, kNow, 1800);
+  ASSERT_TRUE(token.ok());
+  EXPECT_TRUE(signer_.verify(*token, kNow).ok());
+}
+
 TEST_F(JwtTest, IssuedTokenIsAnHs256Jws) {
   auto token = signer_.issue(kAlice, 0, kNow, 1800);
   ASSERT_TRUE(token.ok());

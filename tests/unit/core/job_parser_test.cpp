@@ -257,5 +257,35 @@ TEST_F(JobParserTest, AcceptsNullForOptionalFields) {
   EXPECT_EQ(job->blocks[0].voice, "default");
 }
 
+TEST_F(JobParserTest, WebhookUrlIsTakenFromTheJobOrFromTheDefault) {
+  auto own = parse(
+      R"({"webhook_url": "https://hooks.example.com/polyvox?t=1", "blocks": [{"text": "Hi"}]})");
+  ASSERT_TRUE(own.ok()) << own.error().to_string();
+  EXPECT_EQ(own->webhook_url, "https://hooks.example.com/polyvox?t=1");
+  EXPECT_EQ(parse(R"({"blocks": [{"text": "Hi"}]})")->webhook_url, "");
+
+  options_.default_webhook_url = "http://default.example/hook";
+  EXPECT_EQ(parse(R"({"blocks": [{"text": "Hi"}]})")->webhook_url, "http://default.example/hook");
+  EXPECT_EQ(parse(R"({"webhook_url": null, "blocks": [{"text": "Hi"}]})")->webhook_url,
+            "http://default.example/hook");
+  EXPECT_EQ(parse(R"({"webhook_url": "", "blocks": [{"text": "Hi"}]})")->webhook_url, "");
+  EXPECT_EQ(
+      parse(R"({"webhook_url": "https://mine.example/", "blocks": [{"text": "Hi"}]})")->webhook_url,
+      "https://mine.example/");
+}
+
+TEST_F(JobParserTest, InvalidWebhookUrlNamesTheField) {
+  for (const char* url : {"ftp://example.com/", "/relative", "https://user:pw@example.com/",
+                          "https://example.com:0/", "https:///path", "http://exa mple.com/"}) {
+    const Error e =
+        error_of(std::string(R"({"blocks": [{"text": "Hi"}], "webhook_url": ")") + url + "\"}");
+    EXPECT_EQ(e.kind, ErrorKind::kInvalidInput) << url;
+    EXPECT_EQ(e.field, "webhook_url") << url;
+  }
+  const Error wrong = error_of(R"({"blocks": [{"text": "Hi"}], "webhook_url": 7})");
+  EXPECT_EQ(wrong.field, "webhook_url");
+  EXPECT_EQ(wrong.message, "must be a string, got a number");
+}
+
 }  // namespace
 }  // namespace polyvox

@@ -2,6 +2,7 @@
 // leases back at once in embedded mode.
 #include <sqlite3.h>
 
+#include "jobs/sqlite/sqlite_schema.h"
 #include "unit/jobs/store_fixture.h"
 
 namespace polyvox {
@@ -58,6 +59,39 @@ TEST(SqliteJobStoreTest, UnopenableFileIsUnavailable) {
   auto db = sqlite::Database::open({.path = dir / "missing-dir" / "polyvox.db"});
   ASSERT_FALSE(db.ok());
   EXPECT_EQ(db.error().kind, ErrorKind::kUnavailable);
+}
+
+// A file of schema version 3 had no counter of waiting tasks: the migration counts the tasks it
+// holds once (waiting and retrying, not leased), and the triggers keep the count from then on.
+TEST(SqliteJobStoreTest, MigrationCountsTheWaitingTasksOfAnOlderFile) {
+  test_support::TempDir dir;
+  {
+    auto db = sqlite::Connection::open(dir / "polyvox.db", {});
+    ASSERT_TRUE(db.ok()) << db.error().message;
+    ASSERT_TRUE(sqlite::migrate_to(**db, 3).ok());
+    ASSERT_TRUE((*db)
+                    ->exec(R"sql(
+      INSERT INTO jobs (seq, id, owner, project_id, output_format, status, blocks_total,
+                        created_at_ms, updated_at_ms)
+        VALUES (1, 'job-a', 'alice', '', 'mp3', 1, 4, 1, 1);
+      INSERT INTO blocks (job_seq, idx, text, wait_after_ms, provider, voice, arabic)
+        VALUES (1, 0, 'a', 0, 'espeak', 'en', 0), (1, 1, 'b', 0, 'espeak', 'en', 0),
+               (1, 2, 'c', 0, 'espeak', 'en', 0), (1, 3, 'd', 0, 'espeak', 'en', 0);
+      INSERT INTO tasks (job_seq, kind, block_index, state, due_ms)
+        VALUES (1, 0, 0, 0, 1), (1, 0, 1, 1, 9e15), (1, 0, 2, 2, 9e15), (1, 0, 3, 0, 1);
+    )sql")
+                    .ok());
+  }
+  ManualClock clock;
+  auto backend = sqlite::open_sqlite_backend({.path = dir / "polyvox.db"}, {.clock = &clock});
+  ASSERT_TRUE(backend.ok()) << backend.error().message;
+  sqlite::SqliteJobStore& store = *(*backend)->jobs;
+  EXPECT_EQ(store.counts()->queue_depth, 3u);
+  auto task = store.claim("worker-1", 60'000, 0);
+  ASSERT_TRUE(task.ok() && task->has_value());
+  EXPECT_EQ(store.counts()->queue_depth, 2u);
+  ASSERT_TRUE(store.cancel_job("job-a").ok());
+  EXPECT_EQ(store.counts()->queue_depth, 0u);
 }
 
 }  // namespace

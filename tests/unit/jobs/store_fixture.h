@@ -13,6 +13,7 @@
 #include "core/ids.h"
 #include "jobs/redis/redis_job_store.h"
 #include "jobs/redis/redis_user_store.h"
+#include "jobs/redis/redis_webhook_outbox.h"
 #include "jobs/sqlite/sqlite_backend.h"
 #include "support/audio_fixtures.h"  // TempDir
 #include "support/redis_server.h"
@@ -68,6 +69,7 @@ struct OpenedStores {
   TaskQueue* queue = nullptr;
   UserStore* users = nullptr;
   std::function<std::size_t()> waiting_claims;  // claims blocked waiting for a task
+  WebhookOutbox* webhooks = nullptr;
 };
 
 // Parameter: "sqlite" or "redis".
@@ -85,12 +87,13 @@ class StoreTest : public ::testing::TestWithParam<std::string> {
   bool is_redis() const { return GetParam() == "redis"; }
 
   // Stores on the test's data, on `clock`. Several may be open at once (several processes).
-  OpenedStores open(const Clock* clock, int max_claims = 10) {
+  OpenedStores open(const Clock* clock, int max_claims = 10, bool serving = false) {
     OpenedStores opened;
     if (is_redis()) {
       struct Owner {
         std::unique_ptr<redis::RedisJobStore> store;
         std::unique_ptr<redis::RedisUserStore> users;
+        std::unique_ptr<redis::RedisWebhookOutbox> webhooks;
       };
       auto owner = std::make_shared<Owner>();
       auto pool = redis_pool(shared_redis_server().url());
@@ -98,29 +101,42 @@ class StoreTest : public ::testing::TestWithParam<std::string> {
           pool, redis::JobStoreOptions{
                     .clock = clock, .key_prefix = redis_prefix_, .max_claims = max_claims});
       owner->users = std::make_unique<redis::RedisUserStore>(pool, redis_prefix_);
-      opened = {owner, owner->store.get(), owner->store.get(), owner->users.get(),
-                [store = owner->store.get()] { return store->waiting_claims(); }};
+      owner->webhooks = std::make_unique<redis::RedisWebhookOutbox>(pool, redis_prefix_, *clock);
+      opened = {owner,
+                owner->store.get(),
+                owner->store.get(),
+                owner->users.get(),
+                [store = owner->store.get()] { return store->waiting_claims(); },
+                owner->webhooks.get()};
     } else {
-      auto backend = sqlite::open_sqlite_backend({.path = dir_ / "polyvox.db"},
-                                                 {.clock = clock, .max_claims = max_claims});
+      auto backend = sqlite::open_sqlite_backend(
+          {.path = dir_ / "polyvox.db"},
+          {.clock = clock, .max_claims = max_claims, .expire_leases_at_open = serving});
       EXPECT_TRUE(backend.ok()) << backend.error().message;
       if (!backend.ok()) return opened;
       const auto& owner = *backend;
-      opened = {owner, owner->jobs.get(), owner->jobs.get(), owner->users.get(),
-                [store = owner->jobs.get()] { return store->waiting_claims(); }};
+      opened = {owner,
+                owner->jobs.get(),
+                owner->jobs.get(),
+                owner->users.get(),
+                [store = owner->jobs.get()] { return store->waiting_claims(); },
+                owner->webhooks.get()};
     }
     return opened;
   }
 
   // Closes the stores and opens them again on the same data, as a restarted process would;
   // on `clock` if given (it must outlive them), else on clock_.
-  void reopen(int max_claims = 10, const Clock* clock = nullptr) {
+  // With `serving`, as the process that runs the workers (sqlite: leases found are a dead
+  // process's, expired at once).
+  void reopen(int max_claims = 10, const Clock* clock = nullptr, bool serving = false) {
     stores_ = {};
-    stores_ = open(clock != nullptr ? clock : &clock_, max_claims);
+    stores_ = open(clock != nullptr ? clock : &clock_, max_claims, serving);
     ASSERT_NE(stores_.jobs, nullptr);
     jobs_ = stores_.jobs;
     queue_ = stores_.queue;
     users_ = stores_.users;
+    webhooks_ = stores_.webhooks;
   }
 
   JobRecord create(const NewJob& job) {
@@ -187,6 +203,7 @@ class StoreTest : public ::testing::TestWithParam<std::string> {
   JobStore* jobs_ = nullptr;
   TaskQueue* queue_ = nullptr;
   UserStore* users_ = nullptr;
+  WebhookOutbox* webhooks_ = nullptr;
 };
 
 // Test names end in /sqlite or /redis.

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "support/audio_fixtures.h"
 
 namespace polyvox {
@@ -11,6 +13,15 @@ using test_support::TempDir;
 
 audio::EncodedAudio answer(std::size_t bytes, char fill = 'a') {
   return audio::EncodedAudio{std::string(bytes, fill), audio::AudioEncoding::kPcmS16le, 24000};
+}
+
+// Bytes of the entry files under `dir` (temporaries excluded: their names are not keys).
+uint64_t directory_bytes(const std::filesystem::path& dir) {
+  uint64_t total = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
+    if (e.is_regular_file() && e.path().filename().string().size() == 64) total += e.file_size();
+  }
+  return total;
 }
 
 TEST(AudioCacheTest, KeysDependOnIdentityVoiceAndText) {
@@ -39,7 +50,8 @@ TEST(AudioCacheTest, StoresAndReturnsAnswers) {
 
 TEST(AudioCacheTest, EvictsLeastRecentlyUsedBeyondItsSize) {
   TempDir dir;
-  DiskAudioCache cache(dir.path(), 3 * 1005 + 10);  // three entries of 1000 bytes + header
+  constexpr uint64_t kEntry = 1000 + DiskAudioCache::kEntryHeaderBytes;
+  DiskAudioCache cache(dir.path(), 3 * kEntry + 10);  // three entries of 1000 bytes
   const auto a = audio_cache_key("id", "v", "a");
   const auto b = audio_cache_key("id", "v", "b");
   const auto c = audio_cache_key("id", "v", "c");
@@ -53,7 +65,17 @@ TEST(AudioCacheTest, EvictsLeastRecentlyUsedBeyondItsSize) {
   EXPECT_FALSE(cache.get(b).has_value());
   EXPECT_TRUE(cache.get(c).has_value());
   EXPECT_TRUE(cache.get(d).has_value());
-  EXPECT_LE(cache.size_bytes(), 3u * 1005 + 10);
+  EXPECT_LE(cache.size_bytes(), 3 * kEntry + 10);
+  EXPECT_LE(directory_bytes(dir.path()), 3 * kEntry + 10);
+}
+
+TEST(AudioCacheTest, AnswerLargerThanTheBoundIsNotStored) {
+  TempDir dir;
+  DiskAudioCache cache(dir.path(), 1000);
+  const auto key = audio_cache_key("id", "v", "long");
+  cache.put(key, answer(1000));
+  EXPECT_FALSE(cache.get(key).has_value());
+  EXPECT_EQ(directory_bytes(dir.path()), 0u);
 }
 
 TEST(AudioCacheTest, SurvivesARestart) {

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -80,6 +82,53 @@ TEST(LocalBlobStoreTest, AFailedSyncFailsThePutAndLeavesNoBlob) {
   ASSERT_FALSE(stored.ok());
   EXPECT_EQ(stored.error().kind, ErrorKind::kIo);
   EXPECT_EQ(store.get("k.mp3").error().kind, ErrorKind::kNotFound);
+}
+
+// Listing (for cleanup): the blobs under a prefix, each directory's together with its
+// subdirectories', without temporary files of writes in flight.
+TEST(LocalBlobStoreTest, ListsTheBlobsUnderAPrefixDirectoryByDirectory) {
+  TempDir dir;
+  LocalBlobStore store(dir.path(), [](int) { return 0; });
+  for (const char* key :
+       {"jobs/a/segments/0-1-w.mp3", "jobs/a/final_audio-1-w.mp3", "jobs/b/segments/0-1-w.mp3",
+        "jobs/b/segments/1-1-w.mp3", "jobs/ab/final_audio-1-w.wav", "other/x.mp3"}) {
+    ASSERT_TRUE(store.put(key, std::string(key)).ok());
+  }
+  std::ofstream(dir.path() / "jobs/a/segments/1-1-w.mp3.tmp-abc123") << "half";
+
+  std::vector<std::string> keys;
+  auto listed = store.list("jobs/", [&](const BlobListing& blob) {
+    EXPECT_EQ(blob.size, blob.key.size());
+    EXPECT_GT(blob.modified_ms, 0);
+    keys.push_back(blob.key);
+    return true;
+  });
+  ASSERT_TRUE(listed.ok()) << listed.error().message;
+  ASSERT_EQ(keys.size(), 5u);
+  // Each job's blobs one after the other.
+  std::vector<std::string> jobs;
+  for (const auto& key : keys) {
+    const std::string job = key.substr(5, key.find('/', 5) - 5);
+    if (jobs.empty() || jobs.back() != job) jobs.push_back(job);
+  }
+  EXPECT_EQ(jobs.size(), 3u);
+
+  keys.clear();
+  ASSERT_TRUE(store
+                  .list("jobs/a/",
+                        [&](const BlobListing& b) {
+                          keys.push_back(b.key);
+                          return true;
+                        })
+                  .ok());
+  std::sort(keys.begin(), keys.end());
+  EXPECT_EQ(keys,
+            (std::vector<std::string>{"jobs/a/final_audio-1-w.mp3", "jobs/a/segments/0-1-w.mp3"}));
+  std::size_t seen = 0;
+  ASSERT_TRUE(store.list("", [&](const BlobListing&) { return ++seen < 2; }).ok());
+  EXPECT_EQ(seen, 2u);  // stopped when told
+  EXPECT_TRUE(store.list("nothing/here/", [](const BlobListing&) { return true; }).ok());
+  EXPECT_FALSE(store.list("../", [](const BlobListing&) { return true; }).ok());
 }
 
 }  // namespace

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <ctime>
 #include <fstream>
+#include <string>
+#include <vector>
 
 #include "../../support/closed_port.h"
 #include "blob_reading.h"
@@ -53,6 +56,40 @@ TEST_F(S3BlobStoreTest, PutGetStatRemove) {
   ASSERT_TRUE(s3.remove(key));
   EXPECT_EQ(s3.get(key).error().kind, ErrorKind::kNotFound);
   EXPECT_TRUE(s3.remove(key)) << "removing an absent object is fine";
+}
+
+// Listing (for cleanup): every key under a prefix in key order, page after page.
+TEST_F(S3BlobStoreTest, ListsTheKeysUnderAPrefixAcrossPages) {
+  S3Options paged = options();
+  paged.list_page_keys = 2;
+  S3BlobStore s3 = store(paged);
+  const std::string job = "jobs/" + random_hex(6) + "/";
+  const std::vector<std::string> keys = {job + "final_audio-1-w.mp3", job + "segments/0-1-w.mp3",
+                                         job + "segments/1-1-w.mp3", job + "segments/2-1-w.mp3",
+                                         job + "segments/3-1-w.mp3"};
+  for (const auto& key : keys) ASSERT_TRUE(s3.put(key, key)) << key;
+  ASSERT_TRUE(s3.put(job.substr(0, job.size() - 1) + "x/segments/0-1-w.mp3", "another job"));
+  const int64_t now_ms = static_cast<int64_t>(std::time(nullptr)) * 1000;
+
+  std::vector<std::string> listed;
+  Status s = s3.list(job, [&](const BlobListing& blob) {
+    EXPECT_EQ(blob.size, blob.key.size());
+    EXPECT_NEAR(static_cast<double>(blob.modified_ms), static_cast<double>(now_ms), 120'000.0);
+    listed.push_back(blob.key);
+    return true;
+  });
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_EQ(listed, keys);
+  std::size_t seen = 0;
+  ASSERT_TRUE(s3.list(job, [&](const BlobListing&) { return ++seen < 3; }));
+  EXPECT_EQ(seen, 3u);
+  for (const auto& key : keys) ASSERT_TRUE(s3.remove(key));
+  listed.clear();
+  ASSERT_TRUE(s3.list(job, [&](const BlobListing& b) {
+    listed.push_back(b.key);
+    return true;
+  }));
+  EXPECT_TRUE(listed.empty());
 }
 
 TEST_F(S3BlobStoreTest, MissingObjectIsNotFoundEverywhere) {

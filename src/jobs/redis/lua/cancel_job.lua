@@ -18,6 +18,6 @@ if not status then return false end
 if tonumber(status) < JOB_COMPLETED then
   withdraw(id)
   set_job_status(id, JOB_CANCELLED, now)
-  emit(id, {type = 'job.cancelled'})
+  emit(id, {type = 'job.cancelled'}, now)
 end
 return redis.call('HGETALL', job_key(id))

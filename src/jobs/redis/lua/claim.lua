@@ -54,7 +54,7 @@ local function take(tid)
   redis.call('ZADD', LEASES, now + lease_ms, tid)
   if index then
     redis.call('HSET', block_key(id, index), 'status', BLOCK_PROCESSING, 'attempts', attempt)
-    emit(id, {type = 'block.processing', index = index, attempt = attempt})
+    emit(id, {type = 'block.processing', index = index, attempt = attempt}, now)
   end
   if tonumber(redis.call('HGET', job_key(id), 'status')) == JOB_QUEUED then
     set_job_status(id, JOB_PROCESSING, now)

@@ -30,5 +30,5 @@ redis.call('HSET', jk, 'result_key', ARGV[6], 'manifest_json', ARGV[7], 'result_
            'assembly_attempt', attempt, 'error', '')
 set_job_status(id, JOB_COMPLETED, now)
 emit(id, {type = 'job.completed',
-          duration_samples = tonumber(redis.call('HGET', jk, 'placed_samples') or '0')})
+          duration_samples = tonumber(redis.call('HGET', jk, 'placed_samples') or '0')}, now)
 return ACCEPTED

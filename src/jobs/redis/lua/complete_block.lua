@@ -51,8 +51,8 @@ for i = 0, providers - 1 do
 end
 emit(id, {type = 'block.done', index = index, provider = ARGV[9], voice = ARGV[10],
           speech_samples = tonumber(ARGV[7]), pause_samples = tonumber(ARGV[8]),
-          cached = cached})
-place_done_blocks(id)
+          cached = cached}, now)
+place_done_blocks(id, now)
 if providers > 0 then
   local usage = P .. 'usage:' .. owner
   for i = 0, providers - 1 do

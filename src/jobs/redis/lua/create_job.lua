@@ -13,6 +13,8 @@
 --          then 7 per block i = 0 .. n - 1, from ARGV[9 + 7 i]: text (string), wait_after_ms
 --          (integer), provider (string), voice (string), arabic ('1'/'0'), fallback_json (JSON
 --          of its fallbacks), cache ('1'/'0')
+--          then, from ARGV[9 + 7 n]: webhook_url (string, '' = none), webhook_base_url (string:
+--          base of the links in the webhook body); both kept in the job hash when the URL is set
 -- RETURNS  the job's sequence number (integer > 0), or 0 when a job with this id exists
 --          (nothing written)
 -- IDEMPOTENT by id: run twice with the same id, the second run writes nothing (no second job,
@@ -37,6 +39,10 @@ for i = 0, n - 1 do
              'fallback_json', ARGV[a + 5], 'cache', ARGV[a + 6], 'status', BLOCK_QUEUED,
              'attempts', 0, 'error', '')
   new_task(task_id(id, i))
+end
+local webhook = 9 + n * 7
+if ARGV[webhook] and ARGV[webhook] ~= '' then
+  redis.call('HSET', jk, 'webhook_url', ARGV[webhook], 'webhook_base_url', ARGV[webhook + 1])
 end
 redis.call('ZADD', P .. 'jobs', seq, id)
 redis.call('ZADD', P .. 'jobs:owner:' .. owner, seq, id)

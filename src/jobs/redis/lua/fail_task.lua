@@ -47,7 +47,7 @@ redis.call('ZADD', DELAYED, retry_at, tid)
 if index then
   redis.call('HSET', block_key(id, index), 'status', BLOCK_QUEUED, 'error', err)
   emit(id, {type = 'block.retrying', index = index, attempt = tonumber(attempt),
-            delay_ms = math.max(0, tonumber(retry_at) - now), reason = err})
+            delay_ms = math.max(0, tonumber(retry_at) - now), reason = err}, now)
 end
 redis.call('HSET', jk, 'updated_at_ms', now)
 return ACCEPTED

@@ -32,10 +32,11 @@ local function split_task_id(tid)
   return id, tonumber(part)
 end
 
--- Appends event `body` (a table: jobs/job_events.h) to job `id`'s log (P job:<id>:events, a
--- list whose length is the latest seq) and announces it on P events as
+-- Appends event `body` (a table: jobs/job_events.h), stamped at_ms = `now`, to job `id`'s log
+-- (P job:<id>:events, a list whose length is the latest seq) and announces it on P events as
 -- '<id>\n<owner>\n<seq>\n<JSON body>'.
-local function emit(id, body)
+local function emit(id, body, now)
+  body.at_ms = now
   local jk = job_key(id)
   local json = cjson.encode(body)
   local seq = redis.call('RPUSH', jk .. ':events', json)
@@ -45,7 +46,7 @@ end
 
 -- Emits block.placed for each block that every earlier block being done now places, from the
 -- job's blocks_placed on, moving blocks_placed and placed_samples on.
-local function place_done_blocks(id)
+local function place_done_blocks(id, now)
   local jk = job_key(id)
   local placed = tonumber(redis.call('HGET', jk, 'blocks_placed') or '0')
   local offset = tonumber(redis.call('HGET', jk, 'placed_samples') or '0')
@@ -55,7 +56,7 @@ local function place_done_blocks(id)
     local b = redis.call('HMGET', block_key(id, placed), 'status', 'speech_samples',
                          'pause_samples')
     if tonumber(b[1]) ~= BLOCK_DONE then break end
-    emit(id, {type = 'block.placed', index = placed, offset_samples = offset})
+    emit(id, {type = 'block.placed', index = placed, offset_samples = offset}, now)
     offset = offset + tonumber(b[2]) + tonumber(b[3])
     placed = placed + 1
   end
@@ -64,8 +65,23 @@ local function place_done_blocks(id)
   end
 end
 
--- Moves job `id` to `status`, stamping it `now`; the per-status counters and the index of
--- finished jobs follow.
+-- The webhook outbox (webhook_outbox.h; layout: redis_job_store.h): a delivery per finished job
+-- that has a webhook_url, due from `now`, written by whichever script finishes the job.
+local WEBHOOKS_DUE = P .. 'webhooks:due'
+local function enqueue_webhook(id, now)
+  local job = redis.call('HMGET', job_key(id), 'webhook_url', 'webhook_base_url', 'owner')
+  if not job[1] or job[1] == '' then return end
+  local wid = 'msg_' .. id
+  local wk = P .. 'webhook:' .. wid
+  if redis.call('EXISTS', wk) == 1 then return end
+  redis.call('HSET', wk, 'id', wid, 'job_id', id, 'owner', job[3], 'url', job[1],
+             'base_url', job[2] or '', 'created_at_ms', now, 'attempts', 0, 'lease', 0,
+             'body', '', 'last_error', '')
+  redis.call('ZADD', WEBHOOKS_DUE, now, wid)
+end
+
+-- Moves job `id` to `status`, stamping it `now`; the per-status counters, the index of
+-- finished jobs and, when it finishes, its webhook delivery follow.
 local function set_job_status(id, status, now)
   local jk = job_key(id)
   local old = tonumber(redis.call('HGET', jk, 'status'))
@@ -75,6 +91,7 @@ local function set_job_status(id, status, now)
     redis.call('HINCRBY', COUNTERS, 'jobs.' .. status, 1)
     if status >= JOB_COMPLETED then redis.call('ZADD', P .. 'jobs:finished', now, id) end
   end
+  if status >= JOB_COMPLETED and old < JOB_COMPLETED then enqueue_webhook(id, now) end
 end
 
 -- Makes task `tid` claimable now: a stream entry, which the task remembers. An entry that is no
@@ -131,7 +148,7 @@ local function fail_job(id, index, attempt, err, now)
     redis.call('HSET', bk, 'status', BLOCK_FAILED, 'error', err)
     if attempt then redis.call('HSET', bk, 'reported_attempt', attempt) end
     redis.call('HINCRBY', COUNTERS, 'blocks_failed', 1)
-    emit(id, {type = 'block.failed', index = index, reason = err})
+    emit(id, {type = 'block.failed', index = index, reason = err}, now)
   else
     job_error = 'assembly failed: ' .. err
     if attempt then redis.call('HSET', jk, 'assembly_attempt', attempt) end
@@ -139,7 +156,7 @@ local function fail_job(id, index, attempt, err, now)
   withdraw(id)
   redis.call('HSET', jk, 'error', job_error)
   set_job_status(id, JOB_FAILED, now)
-  emit(id, {type = 'job.failed', error = job_error})
+  emit(id, {type = 'job.failed', error = job_error}, now)
 end
 
 -- True when `attempt` of `worker` holds task `tid`'s lease (expired or not: fencing is by

@@ -1,4 +1,5 @@
--- remove_user: deletes a user, its place in the user index and its id (never given again).
+-- remove_user: deletes a user, its place in the user index, its id (never given again) and its
+-- webhook secret.
 --
 -- KEYS     none: every key is named from the prefix ARGV[1] (why: redis_scripts.h).
 -- ARGV     [1] prefix          string
@@ -9,6 +10,9 @@
 
 local key = ARGV[1] .. 'user:' .. ARGV[2]
 local id = redis.call('HGET', key, 'id')
-if id then redis.call('HDEL', ARGV[1] .. 'user_ids', id) end
+if id then
+  redis.call('HDEL', ARGV[1] .. 'user_ids', id)
+  redis.call('HDEL', ARGV[1] .. 'webhook_secrets', id)
+end
 redis.call('ZREM', ARGV[1] .. 'users', ARGV[2])
 return redis.call('DEL', key)

@@ -1,0 +1,258 @@
+// The scheduled cleanup on each backend, with a real local blob store and real files: orphaned
+// segments (stored, then never recorded) and temporary files go once older than the temporary
+// retention; what a row points at, what a live attempt may still record and anything younger
+// stay.
+#include "worker/cleanup.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "storage/local_blob_store.h"
+#include "unit/jobs/store_fixture.h"
+#include "worker/blob_keys.h"
+
+namespace polyvox {
+namespace {
+
+namespace fs = std::filesystem;
+using test_support::make_job;
+
+constexpr int64_t kRetentionMs = 3'600'000;
+
+// Sets the file's modification time to `ms` (Unix epoch milliseconds).
+void set_mtime_ms(const fs::path& path, int64_t ms) {
+  const timespec at{static_cast<time_t>(ms / 1000), static_cast<long>(ms % 1000) * 1'000'000};
+  const timespec times[2] = {at, at};
+  ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), times, 0), 0) << path;
+}
+
+void write_file(const fs::path& path, const std::string& content = "bytes") {
+  fs::create_directories(path.parent_path());
+  std::ofstream(path, std::ios::binary) << content;
+}
+
+TEST(OrphanedKeysTest, NoJobMeansEveryKeyIsOrphaned) {
+  const std::vector<std::string> keys = {"jobs/j/segments/0-1-w.mp3", "jobs/j/final_audio-1-w.mp3"};
+  EXPECT_EQ(orphaned_keys("j", std::nullopt, keys), keys);
+}
+
+TEST(OrphanedKeysTest, FinishedJobKeepsOnlyWhatItsRowsPointAt) {
+  JobRecord job;
+  job.id = "j";
+  job.status = JobStatus::kCompleted;
+  job.blocks.resize(1);
+  job.blocks[0].status = BlockStatus::kDone;
+  job.blocks[0].attempts = 2;
+  job.blocks[0].result = BlockResult{"jobs/j/segments/0-2-w.mp3"};
+  job.result = AssemblyOutcome{"jobs/j/final_audio-1-w.mp3", "{}", 1};
+  const std::vector<std::string> keys = {"jobs/j/segments/0-2-w.mp3", "jobs/j/segments/0-1-w.mp3",
+                                         "jobs/j/final_audio-1-w.mp3", "jobs/j/final_audio-2-v.mp3",
+                                         "jobs/j/something-else"};
+  EXPECT_EQ(orphaned_keys("j", job, keys),
+            (std::vector<std::string>{"jobs/j/segments/0-1-w.mp3", "jobs/j/final_audio-2-v.mp3",
+                                      "jobs/j/something-else"}));
+}
+
+TEST(OrphanedKeysTest, UnfinishedJobKeepsWhatALiveAttemptMayRecord) {
+  JobRecord job;
+  job.id = "j";
+  job.status = JobStatus::kProcessing;
+  job.blocks.resize(3);
+  job.blocks[0].status = BlockStatus::kDone;  // done with attempt 2's segment
+  job.blocks[0].attempts = 3;
+  job.blocks[0].result = BlockResult{"jobs/j/segments/0-2-w.mp3"};
+  job.blocks[1].status = BlockStatus::kProcessing;  // attempt 2 holds it now
+  job.blocks[1].attempts = 2;
+  job.blocks[2].status = BlockStatus::kQueued;  // never claimed
+  const std::vector<std::string> keys = {
+      "jobs/j/segments/0-2-w.mp3",     // recorded
+      "jobs/j/segments/0-3-w.mp3",     // a late attempt of a block done: refused
+      "jobs/j/segments/1-1-w.mp3",     // superseded by attempt 2
+      "jobs/j/segments/1-2-w.mp3",     // the live attempt's: may still be recorded
+      "jobs/j/segments/7-1-w.mp3",     // no such block: not ours to judge
+      "jobs/j/final_audio-1-w.mp3",    // an assembly may still record it
+      "jobs/j/segments/garbage.mp3"};  // not a segment key
+  EXPECT_EQ(orphaned_keys("j", job, keys),
+            (std::vector<std::string>{"jobs/j/segments/0-3-w.mp3", "jobs/j/segments/1-1-w.mp3"}));
+}
+
+TEST(BlobKeysTest, SegmentKeysParseBackAndNameTheirJob) {
+  Task task{TaskKind::kBlock, "0b5c1e1a-1111-4222-8333-444455556666", 12, 3, "worker/a b"};
+  const std::string key = segment_key(task, OutputFormat::kMp3);
+  EXPECT_EQ(key, "jobs/0b5c1e1a-1111-4222-8333-444455556666/segments/12-3-worker_a_b.mp3");
+  auto parsed = parse_segment_key(task.job_id, key);
+  ASSERT_TRUE(parsed.has_value());
+  EXPECT_EQ(parsed->block_index, 12u);
+  EXPECT_EQ(parsed->attempt, 3);
+  EXPECT_EQ(job_of_blob_key(key), task.job_id);
+  EXPECT_EQ(job_of_blob_key(result_key(task, OutputFormat::kWav)), task.job_id);
+  EXPECT_FALSE(parse_segment_key("other", key).has_value());
+  EXPECT_FALSE(parse_segment_key(task.job_id, result_key(task, OutputFormat::kMp3)).has_value());
+  EXPECT_EQ(job_of_blob_key("jobs/loose.mp3"), "");
+  EXPECT_EQ(job_of_blob_key("other/x/y"), "");
+}
+
+class CleanupTest : public test_support::StoreTest {
+ protected:
+  CleanupTest() : blobs_(dir_.path() / "data" / "blobs") {}
+
+  CleanupOptions options() {
+    CleanupOptions o;
+    o.temp_retention_ms = kRetentionMs;
+    o.job_retention_ms = 0;  // jobs kept: only leftovers go
+    o.temp_dirs = {dir_.path() / "data" / "tmp"};
+    o.leftover_dirs = {dir_.path() / "data"};
+    return o;
+  }
+
+  // What a worker stores for `task`, written `age_ms` before the store's clock.
+  std::string store_segment(const Task& task, int64_t age_ms) {
+    const std::string key = segment_key(task, OutputFormat::kMp3);
+    EXPECT_TRUE(blobs_.put(key, "segment of " + key).ok());
+    set_mtime_ms(*blobs_.path_of(key), clock_.now_ms() - age_ms);
+    return key;
+  }
+
+  bool stored(const std::string& key) { return fs::exists(*blobs_.path_of(key)); }
+
+  ReportOutcome complete_with(const Task& task, const std::string& key) {
+    BlockResult result = test_support::result_for(task);
+    result.segment_key = key;
+    auto done = queue_->complete_block(task, result);
+    EXPECT_TRUE(done.ok()) << done.error().message;
+    return done.ok() ? done->outcome : ReportOutcome::kRefused;
+  }
+
+  LocalBlobStore blobs_;
+};
+POLYVOX_ON_EVERY_BACKEND(CleanupTest);
+
+TEST_P(CleanupTest, ReclaimsOldSegmentsNoRowPointsAtAndKeepsTheRest) {
+  constexpr int64_t kOld = kRetentionMs + 60'000;
+  // Job a: block 0's first worker stored its segment and died; the second one recorded its own.
+  // Block 1's attempt, alive, stored its segment long ago and has not recorded it yet.
+  const NewJob a = make_job("alice", 2);
+  create(a);
+  const Task died = claim("worker-1", 1000);
+  const Task live = claim("worker-3");
+  ASSERT_EQ(live.block_index, 1u);
+  const std::string died_key = store_segment(died, kOld);
+  const std::string live_key = store_segment(live, kOld);
+  clock_.advance_ms(2000);
+  const Task second = claim("worker-2");
+  ASSERT_EQ(second.block_index, 0u);
+  const std::string recorded_key = store_segment(second, kOld);
+  ASSERT_EQ(complete_with(second, recorded_key), ReportOutcome::kAccepted);
+  // Job b was deleted while a worker was storing a segment; job c likewise, but just now.
+  const NewJob b = make_job("bob", 1), c = make_job("carol", 1);
+  create(b);
+  const Task of_b = claim();
+  const std::string deleted_old = store_segment(of_b, kOld);
+  create(c);
+  const Task of_c = claim();
+  const std::string deleted_young = store_segment(of_c, kRetentionMs - 60'000);
+  for (const NewJob& j : {b, c}) {
+    ASSERT_TRUE(jobs_->cancel_job(j.id).ok());
+    ASSERT_TRUE(jobs_->delete_job(j.id).ok());
+  }
+
+  CleanupScheduler cleanup(*jobs_, blobs_, clock_, options());
+  const CleanupReport report = cleanup.run_once();
+
+  EXPECT_EQ(report.orphans_deleted, 2u);
+  EXPECT_FALSE(stored(died_key));
+  EXPECT_FALSE(stored(deleted_old));
+  EXPECT_TRUE(stored(recorded_key));
+  EXPECT_TRUE(stored(live_key));
+  EXPECT_TRUE(stored(deleted_young));
+  // The live attempt records its segment after all, and the job completes with both.
+  ASSERT_EQ(complete_with(live, live_key), ReportOutcome::kAccepted);
+  EXPECT_EQ(cleanup.run_once().orphans_deleted, 0u);
+  const JobRecord done = get(a.id);
+  EXPECT_EQ(done.blocks[0].result->segment_key, recorded_key);
+  EXPECT_EQ(done.blocks[1].result->segment_key, live_key);
+  EXPECT_TRUE(stored(recorded_key));
+  EXPECT_TRUE(stored(live_key));
+  // Once old enough, the deleted job's last segment goes too.
+  clock_.advance_ms(2 * kRetentionMs);
+  EXPECT_EQ(cleanup.run_once().orphans_deleted, 1u);
+  EXPECT_FALSE(stored(deleted_young));
+}
+
+TEST_P(CleanupTest, FinishedJobWithoutOrphansIsNotReadAgainUntilItsBlobsChange) {
+  const NewJob job = make_job("alice", 1);
+  create(job);
+  const Task task = claim();
+  const std::string key = store_segment(task, kRetentionMs + 1000);
+  ASSERT_EQ(complete_with(task, key), ReportOutcome::kAccepted);
+  run_every_due_task();
+  ASSERT_EQ(get(job.id).status, JobStatus::kCompleted);
+
+  OrphanSweep sweep(*jobs_, blobs_);
+  const auto keep_going = [] { return true; };
+  const int64_t before = clock_.now_ms() - kRetentionMs;
+  auto first = sweep.run(before, keep_going);
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  EXPECT_EQ(first->jobs_looked_up, 1u);
+  EXPECT_EQ(first->deleted, 0u);
+  auto second = sweep.run(before, keep_going);
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->jobs_looked_up, 0u);
+
+  // A late attempt of the finished job stored another segment (and its worker died).
+  Task late = task;
+  late.attempt = 7;
+  const std::string late_key = store_segment(late, kRetentionMs + 1000);
+  auto third = sweep.run(before, keep_going);
+  ASSERT_TRUE(third.ok());
+  EXPECT_EQ(third->jobs_looked_up, 1u);
+  EXPECT_EQ(third->deleted, 1u);
+  EXPECT_FALSE(stored(late_key));
+  EXPECT_TRUE(stored(key));
+}
+
+TEST_P(CleanupTest, DeletesTemporaryFilesOlderThanTheRetentionOnly) {
+  const fs::path data = dir_.path() / "data";
+  const int64_t old_ms = clock_.now_ms() - kRetentionMs - 1000;
+  const int64_t young_ms = clock_.now_ms() - kRetentionMs + 60'000;
+  struct File {
+    fs::path path;
+    int64_t mtime_ms;
+    bool deleted;
+  };
+  const std::vector<File> files = {
+      {data / "tmp" / "assembly-job-1234", old_ms, true},  // scratch: anything
+      {data / "tmp" / "assembly-job-5678", young_ms, false},
+      {data / "blobs/jobs/j/segments/0-1-w.mp3.tmp-a1b2c3", old_ms, true},  // interrupted put
+      {data / "blobs/jobs/j/segments/0-1-w.mp3.tmp-d4e5f6", young_ms, false},
+      {data / "cache/ab" / (std::string(64, 'a') + ".tmp-0011"), old_ms, true},
+      {data / "secret_key.tmp-9a8b", old_ms, true},
+      {data / "download.tmp", old_ms, true},
+      {data / "polyvox.db", old_ms, false},  // not temporaries, however old
+      {data / "polyvox.db-wal", old_ms, false},
+      {data / "cache/ab" / std::string(64, 'a'), old_ms, false},
+  };
+  for (const File& f : files) {
+    write_file(f.path);
+    set_mtime_ms(f.path, f.mtime_ms);
+  }
+  // A link named as a temporary is not followed, nor removed.
+  const fs::path outside = dir_.path() / "outside.tmp";
+  write_file(outside);
+  set_mtime_ms(outside, old_ms);
+  fs::create_symlink(outside, data / "link.tmp");
+
+  CleanupScheduler cleanup(*jobs_, blobs_, clock_, options());
+  const CleanupReport report = cleanup.run_once();
+
+  EXPECT_EQ(report.temp_files_deleted, 5u);
+  for (const File& f : files) EXPECT_EQ(fs::exists(f.path), !f.deleted) << f.path;
+  EXPECT_TRUE(fs::exists(outside));
+  EXPECT_TRUE(fs::is_symlink(data / "link.tmp"));
+}
+
+}  // namespace
+}  // namespace polyvox
