@@ -7,8 +7,10 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 
 #include "storage/local_blob_store.h"
 #include "unit/jobs/store_fixture.h"
@@ -252,6 +254,34 @@ TEST_P(CleanupTest, DeletesTemporaryFilesOlderThanTheRetentionOnly) {
   for (const File& f : files) EXPECT_EQ(fs::exists(f.path), !f.deleted) << f.path;
   EXPECT_TRUE(fs::exists(outside));
   EXPECT_TRUE(fs::is_symlink(data / "link.tmp"));
+}
+
+// An exception out of a pass (a failing std::filesystem call, a store's bug) is logged and the
+// scheduler's thread goes on to its next pass instead of ending the process.
+TEST_P(CleanupTest, APassThatThrowsDoesNotEndTheSchedulersThread) {
+  std::mutex mutex;
+  std::condition_variable passes_changed;
+  int passes = 0;
+  CleanupOptions o = options();
+  o.interval_ms = 1;
+  o.leads_job_cleanup = [&] {
+    std::lock_guard lock(mutex);
+    ++passes;
+    passes_changed.notify_all();
+    if (passes == 1) {
+      throw fs::filesystem_error("remove", "/nowhere",
+                                 std::make_error_code(std::errc::permission_denied));
+    }
+    return false;
+  };
+  CleanupScheduler cleanup(*jobs_, blobs_, clock_, o);
+  cleanup.start();
+  {
+    std::unique_lock lock(mutex);
+    EXPECT_TRUE(
+        passes_changed.wait_for(lock, std::chrono::seconds(10), [&] { return passes >= 3; }));
+  }
+  cleanup.stop();
 }
 
 }  // namespace
