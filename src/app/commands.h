@@ -53,4 +53,19 @@ struct DiacritizeArgs {
 // names line and column); 3 the diacritizer is unavailable.
 int run_diacritize(const DiacritizeArgs& args, const Config& config);
 
+// `polyvox submit JOB.json [--follow] [-o OUT]`: sends the job to a running server
+// (POLYVOX_URL, default http://127.0.0.1:8000) with POLYVOX_TOKEN or POLYVOX_API_KEY as bearer
+// credentials (else a login on the terminal), prints its id; --follow draws its progress from
+// the job's events until it ends (reconnecting with Last-Event-ID); -o downloads the audio
+// (written beside OUT and renamed; "-": stdout). Exit codes: 0 completed (or submitted, without
+// --follow and -o); 3 the job failed or was cancelled; 2 invalid input (arguments, the job file,
+// POLYVOX_URL, a job the server refused as invalid, no credentials and no terminal); 130
+// interrupted; 1 anything else (server unreachable, 5xx, failed login, ...).
+struct SubmitArgs {
+  std::string job_path;     // "-" reads stdin
+  bool follow = false;      // --follow
+  std::string output_path;  // -o; empty: no download; "-": stdout
+};
+int run_submit(const SubmitArgs& args, const Environment& env);
+
 }  // namespace polyvox

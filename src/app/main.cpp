@@ -58,6 +58,15 @@ int main(int argc, char** argv) {
                            "Per word: the marks chosen and whether the lexicon or the network "
                            "decided (embedded diacritizer)");
 
+  polyvox::SubmitArgs submit;
+  auto* submit_cmd = app.add_subcommand(
+      "submit", "Send a job to a running server (POLYVOX_URL), follow it, download its audio");
+  submit_cmd->add_option("job", submit.job_path, "Job JSON file ('-' reads stdin)")->required();
+  submit_cmd->add_flag("--follow", submit.follow,
+                       "Draw each block's progress until the job ends (exit 3 if it fails)");
+  submit_cmd->add_option("-o,--output", submit.output_path,
+                         "Download the audio here once the job is done ('-': stdout)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -68,7 +77,10 @@ int main(int argc, char** argv) {
   // Services log on stdout; the other commands keep stdout for their output.
   if (!*serve_cmd && !*worker_cmd) polyvox::log::write_to_stderr();
   try {
-    const polyvox::Config config = polyvox::load_config(polyvox::Environment::load());
+    const polyvox::Environment env = polyvox::Environment::load();
+    // A client of a server: the server's own settings are none of its business.
+    if (*submit_cmd) return polyvox::run_submit(submit, env);
+    const polyvox::Config config = polyvox::load_config(env);
     if (*synth_cmd) return polyvox::run_synth(synth, config);
     if (*voices_cmd) return polyvox::run_voices(voices_provider, config);
     if (*serve_cmd) return polyvox::run_serve(config);

@@ -1,21 +1,15 @@
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <condition_variable>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <iterator>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <sstream>
 #include <thread>
 
+#include "app/cli_files.h"
 #include "app/commands.h"
 #include "app/composition_root.h"
 #include "core/error_codes.h"
@@ -32,103 +26,6 @@ int fail(const Error& error) {
   std::cerr << "polyvox synth: " << error.to_string() << "\n";
   return exit_code_for(error.kind);
 }
-
-Result<std::string> read_input(const std::string& path) {
-  std::ostringstream content;
-  if (path == "-") {
-    content << std::cin.rdbuf();
-    return content.str();
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return invalid_input("job", "cannot read '" + path + "'");
-  content << in.rdbuf();
-  return content.str();
-}
-
-// The mode of a new file: 0666 minus the umask.
-mode_t new_file_mode() {
-  const mode_t mask = ::umask(0);
-  ::umask(mask);
-  return 0666 & ~mask;
-}
-
-// A file beside the target that becomes the target only on success; removed otherwise.
-class PendingFile {
- public:
-  static Result<PendingFile> create(const fs::path& target) {
-    if (target.empty()) return invalid_input("output", "no output path");
-    fs::path dir = target.parent_path();
-    if (dir.empty()) dir = ".";
-    std::string pattern = (dir / ("." + target.filename().string() + ".XXXXXX")).string();
-    const int fd = ::mkstemp(pattern.data());
-    if (fd < 0) {
-      return invalid_input("output",
-                           "cannot write '" + target.string() + "': " + std::strerror(errno));
-    }
-    // mkstemp makes the file 0600; the output gets the mode any new file would (0666 - umask).
-    const mode_t mode = new_file_mode();
-    (void)::fchmod(fd, mode);
-    std::FILE* file = ::fdopen(fd, "w+b");
-    if (!file) {
-      ::close(fd);
-      ::unlink(pattern.c_str());
-      return Error{ErrorKind::kIo, "cannot open a temporary file", ""};
-    }
-    return PendingFile(target, pattern, file, mode);
-  }
-
-  PendingFile(PendingFile&& other) noexcept
-      : target_(std::move(other.target_)),
-        temp_(std::move(other.temp_)),
-        file_(other.file_),
-        mode_(other.mode_) {
-    other.file_ = nullptr;
-    other.temp_.clear();
-  }
-  PendingFile(const PendingFile&) = delete;
-  ~PendingFile() {
-    if (file_) std::fclose(file_);
-    if (!temp_.empty()) ::unlink(temp_.c_str());
-  }
-
-  std::FILE* file() const { return file_; }
-
-  // Makes `source` (a file on the target's file system) the target instead of what was written
-  // here: with the mode a new file gets, synced, renamed into place.
-  Status commit_from(const fs::path& source) {
-    std::fclose(file_);
-    file_ = nullptr;
-    const int fd = ::open(source.c_str(), O_RDONLY | O_CLOEXEC);
-    const bool synced = fd >= 0 && ::fchmod(fd, mode_) == 0 && ::fsync(fd) == 0;
-    if (fd >= 0) ::close(fd);
-    if (!synced || ::rename(source.c_str(), target_.c_str()) != 0) {
-      return Error{ErrorKind::kIo, "cannot write '" + target_.string() + "'", "output"};
-    }
-    ::unlink(temp_.c_str());
-    temp_.clear();
-    return Status::success();
-  }
-
-  Status commit() {
-    const bool synced = std::fflush(file_) == 0 && ::fsync(::fileno(file_)) == 0;
-    const bool closed = std::fclose(file_) == 0;
-    file_ = nullptr;
-    if (!synced || !closed || ::rename(temp_.c_str(), target_.c_str()) != 0) {
-      return Error{ErrorKind::kIo, "cannot write '" + target_.string() + "'", "output"};
-    }
-    temp_.clear();
-    return Status::success();
-  }
-
- private:
-  PendingFile(fs::path target, std::string temp, std::FILE* file, mode_t mode)
-      : target_(std::move(target)), temp_(std::move(temp)), file_(file), mode_(mode) {}
-
-  fs::path target_;
-  std::string temp_;
-  std::FILE* file_;
-  mode_t mode_;
-};
 
 // A scratch directory removed with everything in it.
 class ScratchDir {
@@ -225,7 +122,7 @@ Error synth_error(const JobSpec& job, const SynthObserver::Failure& failure) {
 
 int run_synth(const SynthArgs& args, const Config& config) {
   log::configure("off", config.service.log_format);  // its errors are this command's message
-  auto input = read_input(args.job_path);
+  auto input = read_input_file(args.job_path, "job");
   if (!input) return fail(input.error());
   std::unique_ptr<SynthProcess> synth = SynthProcess::build(config);
   auto job = parse_job(*input, config.job, synth->providers());

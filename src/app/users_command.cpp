@@ -1,51 +1,15 @@
-#include <termios.h>
 #include <unistd.h>
 
-#include <csignal>
 #include <iostream>
 
 #include "app/commands.h"
 #include "app/composition_root.h"
+#include "app/terminal.h"
 #include "auth/password.h"
 #include "core/ids.h"
 
 namespace polyvox {
 namespace {
-
-// The terminal settings to put back when a signal ends the process while echo is off. Written
-// before echo is turned off and only read by the handler: the one piece of process-wide state
-// a terminal prompt needs (the handler cannot reach anything else).
-struct termios saved_terminal;
-
-extern "C" void restore_terminal_and_reraise(int signal) {
-  ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_terminal);
-  std::signal(signal, SIG_DFL);
-  std::raise(signal);
-}
-
-// Turns the terminal's echo off for its lifetime (and back on at SIGINT, SIGTERM, SIGHUP and
-// SIGQUIT, which then end the process as they would have).
-class EchoOff {
- public:
-  EchoOff() {
-    if (::tcgetattr(STDIN_FILENO, &saved_terminal) != 0) return;
-    for (int s : kSignals) std::signal(s, restore_terminal_and_reraise);
-    struct termios quiet = saved_terminal;
-    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-    quiet.c_lflag |= ECHONL;  // the Enter still moves to the next line
-    active_ = ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == 0;
-  }
-  ~EchoOff() {
-    if (active_) ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_terminal);
-    for (int s : kSignals) std::signal(s, SIG_DFL);
-  }
-  EchoOff(const EchoOff&) = delete;
-  EchoOff& operator=(const EchoOff&) = delete;
-
- private:
-  static constexpr int kSignals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
-  bool active_ = false;
-};
 
 // One line of stdin without its line ending.
 std::string read_line() {
@@ -59,7 +23,7 @@ std::string read_line() {
 // from a pipe, its first line.
 std::optional<std::string> read_new_password() {
   if (!::isatty(STDIN_FILENO)) return read_line();
-  EchoOff echo_off;
+  EchoOff echo_off(STDIN_FILENO);
   std::cerr << "Password: " << std::flush;
   const std::string password = read_line();
   std::cerr << "Again: " << std::flush;

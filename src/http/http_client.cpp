@@ -63,6 +63,8 @@ UrlPtr parse_url(std::string_view url) {
 
 // What one transfer collects; the callbacks below write into it.
 struct Transfer {
+  using Clock = std::chrono::steady_clock;
+  CURL* handle = nullptr;
   HttpClientResponse response;
   std::size_t max_body = 0;
   bool truncate = false;  // a longer body is cut, not an error
@@ -71,11 +73,26 @@ struct Transfer {
   const AddressPolicy* policy = nullptr;  // checked at each socket opened; null: none
   bool host_allowed = false;              // the URL's host is a listed name
   std::string refusal;                    // why the last address was refused
+  const std::function<bool(std::string_view)>* sink = nullptr;
+  bool stopped_by_sink = false;
+  std::chrono::milliseconds idle_timeout{0};
+  Clock::time_point last_byte = Clock::now();
+  bool idle = false;
 };
 
 size_t on_body(char* data, size_t size, size_t count, void* user) {
   auto* t = static_cast<Transfer*>(user);
   const size_t n = size * count;
+  t->last_byte = Transfer::Clock::now();
+  if (t->sink && *t->sink) {
+    long status = 0;
+    curl_easy_getinfo(t->handle, CURLINFO_RESPONSE_CODE, &status);
+    if (status >= 200 && status < 300) {
+      if ((*t->sink)(std::string_view(data, n))) return n;
+      t->stopped_by_sink = true;
+      return 0;
+    }
+  }
   if (t->response.body.size() + n > t->max_body) {
     t->too_large = true;
     if (t->truncate) t->response.body.append(data, t->max_body - t->response.body.size());
@@ -114,6 +131,7 @@ curl_socket_t on_open_socket(void* user, curlsocktype purpose, curl_sockaddr* ad
 size_t on_header(char* data, size_t size, size_t count, void* user) {
   auto* t = static_cast<Transfer*>(user);
   const size_t n = size * count;
+  t->last_byte = Transfer::Clock::now();
   const std::string_view line = trim(std::string_view(data, n));
   if (line.rfind("HTTP/", 0) == 0) {
     t->response.headers.clear();  // a new response (after 100 Continue, or an interim one)
@@ -125,8 +143,13 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
 }
 
 int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
-  const auto* t = static_cast<const Transfer*>(user);
-  return t->cancel && t->cancel->cancelled() ? 1 : 0;
+  auto* t = static_cast<Transfer*>(user);
+  if (t->cancel && t->cancel->cancelled()) return 1;
+  if (t->idle_timeout.count() > 0 && Transfer::Clock::now() - t->last_byte > t->idle_timeout) {
+    t->idle = true;
+    return 1;
+  }
+  return 0;
 }
 
 struct SlistDeleter {
@@ -266,6 +289,8 @@ Result<HttpClientResponse> HttpClient::send(const HttpClientRequest& request) co
     if (host.size() >= 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
     transfer.host_allowed = transfer.policy->allows_host(host);
   }
+  transfer.sink = &request.on_body;
+  transfer.idle_timeout = request.idle_timeout;
 
   std::unique_ptr<curl_slist, SlistDeleter> header_list;
   auto append_header = [&header_list](const std::string& line) {
@@ -283,6 +308,7 @@ Result<HttpClientResponse> HttpClient::send(const HttpClientRequest& request) co
   CURL* h = pool_->acquire(origin);
   if (!h) return Error{ErrorKind::kUnavailable, where + ": libcurl handle cannot be created", ""};
   curl_easy_reset(h);  // options only: open connections and caches stay
+  transfer.handle = h;
   std::array<char, CURL_ERROR_SIZE> errbuf{};
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf.data());
   curl_easy_setopt(h, CURLOPT_URL, request.url.c_str());
@@ -301,7 +327,8 @@ Result<HttpClientResponse> HttpClient::send(const HttpClientRequest& request) co
   curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, header_list.get());
-  if (!transfer.truncate) {
+  // A sink takes any size (other statuses are capped in on_body); a truncated body is cut there.
+  if (!request.on_body && !transfer.truncate) {
     curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(transfer.max_body));
   }
   if (transfer.policy) {
@@ -371,6 +398,10 @@ Result<HttpClientResponse> HttpClient::send(const HttpClientRequest& request) co
   std::string reason;
   if (code == CURLE_ABORTED_BY_CALLBACK && request.cancel && request.cancel->cancelled()) {
     reason = "cancelled";
+  } else if (code == CURLE_ABORTED_BY_CALLBACK && transfer.idle) {
+    reason = "no data for " + std::to_string(request.idle_timeout.count()) + " ms";
+  } else if (transfer.stopped_by_sink) {
+    reason = "stopped by the receiver";
   } else if (transfer.too_large || code == CURLE_FILESIZE_EXCEEDED) {
     reason = "response larger than " + std::to_string(transfer.max_body) + " bytes";
   } else {  // e.g. "Operation timed out after 1001 milliseconds with 0 bytes received"

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstddef>
 #include <ctime>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -43,15 +44,25 @@ struct HttpClientRequest {
   std::string body_file;
   // Signs the request with AWS SigV4 when set.
   std::optional<AwsSigV4> aws_sigv4;
-  // Time to establish the connection (TCP + TLS), then the whole exchange including the body.
+  // Time to establish the connection (TCP + TLS), then the whole exchange including the body
+  // (0: no limit, for streams; set idle_timeout then).
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds total_timeout{60'000};
+  // When non-zero, a transfer that receives nothing for this long ends with kUnavailable ("no
+  // data for N ms"). Checked about once a second.
+  std::chrono::milliseconds idle_timeout{0};
   // Largest response body accepted; 0 = the client's HttpClientOptions::max_response_bytes.
   std::size_t max_response_bytes = 0;
   // A longer body: false, the request fails ("response larger than N bytes"); true, the body is
   // cut at max_response_bytes, the rest is not read (the connection is closed) and the response
   // is returned, for callers that need its status and a glimpse of its body only.
   bool truncate_response = false;
+  // When set, the body of a 2xx response is handed to this function piece by piece as it
+  // arrives (on the calling thread), instead of being collected in HttpClientResponse::body,
+  // which stays empty; max_response_bytes does not apply to it. Other statuses are collected as
+  // usual. Returning false ends the transfer with kUnavailable ("stopped by the receiver").
+  // For streams: server-sent events, downloads into a file.
+  std::function<bool(std::string_view piece)> on_body;
   // Polled while the request runs (libcurl's progress callback, at least about once a second);
   // cancelling ends the request with kUnavailable "cancelled". May be null.
   const CancelToken* cancel = nullptr;

@@ -153,6 +153,75 @@ TEST_F(HttpClientTest, TruncatedBodyIsUnavailable) {
   EXPECT_EQ(response.error().kind, ErrorKind::kUnavailable);
 }
 
+TEST_F(HttpClientTest, HandsASuccessfulBodyToTheSinkAsItArrives) {
+  auto request = kokoro_post();
+  request.max_response_bytes = 100;  // does not apply to what the sink takes
+  std::string streamed;
+  int pieces = 0;
+  request.on_body = [&](std::string_view piece) {
+    streamed.append(piece);
+    ++pieces;
+    return true;
+  };
+  auto response = client_.send(request);
+  ASSERT_TRUE(response.ok()) << response.error().message;
+  EXPECT_EQ(response->status, 200);
+  EXPECT_TRUE(response->body.empty());
+  EXPECT_GE(pieces, 1);
+  EXPECT_GT(streamed.size(), 100u);
+  EXPECT_TRUE(json::parse(streamed).contains("audio"));
+}
+
+TEST_F(HttpClientTest, CollectsAnErrorBodyAlthoughASinkIsSet) {
+  HttpClientRequest request;
+  request.method = "POST";
+  request.url = mocks_->url("openai") + "/audio/speech";
+  request.headers = {{"Authorization", "Bearer wrong"}};
+  request.body = "{}";
+  bool sink_called = false;
+  request.on_body = [&](std::string_view) { return sink_called = true; };
+  auto response = client_.send(request);
+  ASSERT_TRUE(response.ok()) << response.error().message;
+  EXPECT_EQ(response->status, 401);
+  EXPECT_NE(response->body.find("invalid_api_key"), std::string::npos);
+  EXPECT_FALSE(sink_called);
+}
+
+TEST_F(HttpClientTest, ASinkThatRefusesEndsTheTransfer) {
+  auto request = kokoro_post();
+  request.on_body = [](std::string_view) { return false; };
+  auto response = client_.send(request);
+  ASSERT_FALSE(response.ok());
+  EXPECT_EQ(response.error().kind, ErrorKind::kUnavailable);
+  EXPECT_NE(response.error().message.find("stopped by the receiver"), std::string::npos)
+      << response.error().message;
+}
+
+TEST_F(HttpClientTest, IdleTimeoutEndsATransferThatReceivesNothing) {
+  mocks_->fail_next("kokoro", {{"kind", "hang"}, {"seconds", 10}});
+  auto request = kokoro_post();
+  request.total_timeout = std::chrono::milliseconds(0);  // no limit on the whole exchange
+  request.idle_timeout = std::chrono::milliseconds(500);
+  const auto start = std::chrono::steady_clock::now();
+  auto response = client_.send(request);
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  ASSERT_FALSE(response.ok());
+  EXPECT_EQ(response.error().kind, ErrorKind::kUnavailable);
+  EXPECT_NE(response.error().message.find("no data for 500 ms"), std::string::npos)
+      << response.error().message;
+  EXPECT_GE(elapsed, std::chrono::milliseconds(500));
+  EXPECT_LT(elapsed, std::chrono::milliseconds(3000));
+}
+
+TEST_F(HttpClientTest, IdleTimeoutLeavesATransferThatKeepsReceivingAlone) {
+  mocks_->fail_next("kokoro", {{"kind", "slow"}, {"seconds", 0.2}});
+  auto request = kokoro_post();
+  request.idle_timeout = std::chrono::milliseconds(2000);
+  auto response = client_.send(request);
+  ASSERT_TRUE(response.ok()) << response.error().message;
+  EXPECT_EQ(response->status, 200);
+}
+
 TEST_F(HttpClientTest, NeverPutsHeaderValuesUserInfoOrQueryInErrors) {
   HttpClientRequest request;
   request.url =
