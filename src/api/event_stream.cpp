@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/api_error.h"
+#include "core/manifest.h"
 
 namespace polyvox {
 
@@ -10,9 +11,10 @@ using nlohmann::json;
 
 namespace {
 
-int64_t to_ms(const json& samples, int rate) {
-  if (!samples.is_number_integer() || rate <= 0) return 0;
-  return samples.get<int64_t>() * 1000 / rate;
+// As the manifest states times (core/manifest.h), so that events and manifest agree.
+double to_ms(const json& samples, int rate) {
+  if (!samples.is_number_integer()) return 0;
+  return manifest_ms(samples.get<int64_t>(), rate);
 }
 
 std::string frame_of(const std::string& id, const std::string& name, const std::string& data) {
