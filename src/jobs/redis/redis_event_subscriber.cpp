@@ -69,7 +69,6 @@ void RedisEventSubscriber::announce(const JobEvent& event) {
 
 void RedisEventSubscriber::run() {
   int64_t backoff_ms = 100;
-  bool connected_before = false;
   while (!stopping_) {
     auto opened = Connection::open(endpoint_, options_);
     if (!opened) {
@@ -96,9 +95,10 @@ void RedisEventSubscriber::run() {
         const Value& value = **reply;
         if (value.elements.size() == 3 && value.elements[0].str == "subscribe") {
           subscribed_ = true;
-          // Whatever was announced while this node was not subscribed is missed.
-          if (connected_before) announce(JobEvent{});
-          connected_before = true;
+          // Whatever was announced while this node was not subscribed is missed: after a lost
+          // connection, and also before the first subscription (streams may already be open
+          // when it comes, the HTTP server does not wait for it).
+          announce(JobEvent{});
         } else if (value.elements.size() == 3 && value.elements[0].str == "message") {
           if (auto event = parse_announcement(value.elements[2].str)) announce(*event);
         }

@@ -1,9 +1,10 @@
 // The Redis backend's job events on this node (jobs/job_events.h): one connection SUBSCRIBEd
 // to "<prefix>events", read by one thread that hands each announcement to the listeners; no
 // client of the API ever blocks on Redis for events. The connection is PINGed when quiet, and
-// when it is lost it is opened again (with backoff): then the listeners hear a resync
-// (JobEvent with seq 0), since announcements made meanwhile were missed; they read what they
-// missed from the job's stored log.
+// when it is lost it is opened again (with backoff). Each time the subscription takes effect
+// (the first time too) the listeners hear a resync (JobEvent with seq 0): announcements made
+// before it were missed, and they read what they missed from the job's stored log. From the
+// resync on, every announcement is heard until the next resync.
 #pragma once
 
 #include <atomic>
@@ -31,7 +32,7 @@ class RedisEventSubscriber final : public JobEventFeed {
   void start();
   void stop();
 
-  // Subscribed now (tests wait for it before publishing).
+  // Subscribed now (for metrics; a listener learns it from the resync).
   bool subscribed() const { return subscribed_; }
 
  private:
