@@ -8,7 +8,6 @@
 namespace polyvox::redis {
 namespace {
 
-constexpr int64_t kQuietPingMs = 15'000;  // PING a quiet connection this often
 constexpr int64_t kMaxBackoffMs = 5'000;
 
 }  // namespace
@@ -34,7 +33,7 @@ std::optional<JobEvent> parse_announcement(const std::string& message) {
 }
 
 RedisEventSubscriber::RedisEventSubscriber(Endpoint endpoint, std::string key_prefix,
-                                           ConnectionOptions options)
+                                           SubscriberOptions options)
     : endpoint_(std::move(endpoint)), channel_(key_prefix + "events"), options_(options) {}
 
 RedisEventSubscriber::~RedisEventSubscriber() { stop(); }
@@ -70,7 +69,7 @@ void RedisEventSubscriber::announce(const JobEvent& event) {
 void RedisEventSubscriber::run() {
   int64_t backoff_ms = 100;
   while (!stopping_) {
-    auto opened = Connection::open(endpoint_, options_);
+    auto opened = Connection::open(endpoint_, options_.connection);
     if (!opened) {
       std::unique_lock lock(mutex_);
       woken_.wait_for(lock, std::chrono::milliseconds(backoff_ms), [this] { return !!stopping_; });
@@ -85,13 +84,17 @@ void RedisEventSubscriber::run() {
     }
     if (connection->send({"SUBSCRIBE", channel_})) {
       backoff_ms = 100;
+      bool pinged = false;  // and nothing heard since
       for (;;) {
-        auto reply = connection->receive(kQuietPingMs);
+        auto reply = connection->receive(options_.quiet_ping_ms);
         if (!reply) break;
         if (!*reply) {
+          if (pinged) break;  // not even the PING was answered: the connection is dead
           if (!connection->send({"PING"})) break;
+          pinged = true;
           continue;
         }
+        pinged = false;
         const Value& value = **reply;
         if (value.elements.size() == 3 && value.elements[0].str == "subscribe") {
           subscribed_ = true;
