@@ -1,7 +1,8 @@
 // GET /jobs/{id}/events and GET /events: job events as server-sent events (api/event_stream.h).
 // Same ownership rules as /status. A stream opens with a snapshot (the /status body) whose id
 // is the job's latest event, or, with Last-Event-ID, with the events after it read from the
-// job's stored log; then it follows the node's EventHub.
+// job's stored log; then it follows the node's EventHub. Resuming after the last event of a
+// finished job answers 204 No Content.
 #include <charconv>
 
 #include "api/api_error.h"
@@ -25,6 +26,14 @@ HttpResponse event_stream_response(std::shared_ptr<LiveBody> body) {
   response.set_header("Cache-Control", "no-store");
   response.set_header("X-Accel-Buffering", "no");  // proxies must not hold events back
   response.live = std::move(body);
+  return response;
+}
+
+// For a client resuming after the end of its job's stream.
+HttpResponse no_more_events() {
+  HttpResponse response;
+  response.status = 204;
+  response.set_header("Cache-Control", "no-store");
   return response;
 }
 
@@ -72,6 +81,17 @@ HttpResponse job_events(HttpRequest& request, ApiDeps& deps) {
         }
         last = event.seq;
         finished = finished || terminal;
+      }
+      // A job that was over before its log was read has nothing more to come. A client that
+      // saw its end and comes back (as EventSource does whenever a stream ends) is told to
+      // stop: 204, the one answer after which EventSource does not reconnect.
+      if (last == log->last_seq && is_finished(seen->status)) {
+        if (log->events.empty()) return no_more_events();
+        finished = true;
+      }
+      if (last < log->last_seq) {  // more than one replay holds: the rest at once, next time
+        opening += "retry: 0\n\n";
+        finished = true;
       }
       stream->start(std::move(opening), last, finished);
       return event_stream_response(stream);

@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 
 #include "api/api_error.h"
+#include "core/manifest.h"
+#include "core/utf8.h"
 
 namespace polyvox {
 
@@ -10,9 +12,21 @@ using nlohmann::json;
 
 namespace {
 
-int64_t to_ms(const json& samples, int rate) {
-  if (!samples.is_number_integer() || rate <= 0) return 0;
-  return samples.get<int64_t>() * 1000 / rate;
+// As the manifest states times (core/manifest.h), so that events and manifest agree.
+double to_ms(const json& samples, int rate) {
+  if (!samples.is_number_integer()) return 0;
+  return manifest_ms(samples.get<int64_t>(), rate);
+}
+
+// A stored body as JSON. Redis's cjson copies the bytes of a string as they are, so an error
+// text that is not UTF-8 (a vendor's message) makes a body nlohmann refuses: parsed again with
+// those bytes replaced, as the API writes every string.
+json parse_body(const std::string& body) {
+  json parsed = json::parse(body, nullptr, false);
+  if (parsed.is_discarded() && !is_valid_utf8(body)) {
+    parsed = json::parse(to_valid_utf8(body), nullptr, false);
+  }
+  return parsed;
 }
 
 std::string frame_of(const std::string& id, const std::string& name, const std::string& data) {
@@ -51,7 +65,7 @@ std::optional<std::string> EventRenderer::frame(const JobEvent& event, const std
 
 std::optional<std::string> EventRenderer::render(const JobEvent& event, const std::string& id,
                                                  bool* terminal) const {
-  json body = json::parse(event.body, nullptr, false);
+  json body = parse_body(event.body);
   if (!body.is_object() || !body.contains("type") || !body["type"].is_string()) {
     return std::nullopt;
   }

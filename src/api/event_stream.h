@@ -1,6 +1,7 @@
 // Server-sent events of jobs (GET /jobs/{id}/events, GET /events): a LiveBody fed by the
 // node's EventHub. Each frame is "id: <id>\nevent: <name>\ndata: <JSON>\n\n"; the data carries
-// job_id, and sample counts of the stored events (jobs/job_events.h) become milliseconds.
+// job_id, and sample counts of the stored events (jobs/job_events.h) become milliseconds with 3
+// decimals, as in the manifest.
 // The stream starts with what the route read (snapshots, replayed events), then follows the
 // hub. A job's events arrive in seq order without gaps; when one is missing (the hub resynced,
 // or this client is too slow to keep up) the stream ends with "retry: 0", so that the client

@@ -10,6 +10,10 @@
 
 namespace polyvox {
 
+// Milliseconds of `samples` at `sample_rate`, with 3 decimals: how the manifest and the job
+// events state times, so that the two agree (0 when the rate is not positive).
+double manifest_ms(int64_t samples, int sample_rate);
+
 struct BlockTiming {
   std::size_t index = 0;
   std::string provider;

@@ -8,7 +8,6 @@
 namespace polyvox::redis {
 namespace {
 
-constexpr int64_t kQuietPingMs = 15'000;  // PING a quiet connection this often
 constexpr int64_t kMaxBackoffMs = 5'000;
 
 }  // namespace
@@ -34,7 +33,7 @@ std::optional<JobEvent> parse_announcement(const std::string& message) {
 }
 
 RedisEventSubscriber::RedisEventSubscriber(Endpoint endpoint, std::string key_prefix,
-                                           ConnectionOptions options)
+                                           SubscriberOptions options)
     : endpoint_(std::move(endpoint)), channel_(key_prefix + "events"), options_(options) {}
 
 RedisEventSubscriber::~RedisEventSubscriber() { stop(); }
@@ -69,9 +68,8 @@ void RedisEventSubscriber::announce(const JobEvent& event) {
 
 void RedisEventSubscriber::run() {
   int64_t backoff_ms = 100;
-  bool connected_before = false;
   while (!stopping_) {
-    auto opened = Connection::open(endpoint_, options_);
+    auto opened = Connection::open(endpoint_, options_.connection);
     if (!opened) {
       std::unique_lock lock(mutex_);
       woken_.wait_for(lock, std::chrono::milliseconds(backoff_ms), [this] { return !!stopping_; });
@@ -86,19 +84,24 @@ void RedisEventSubscriber::run() {
     }
     if (connection->send({"SUBSCRIBE", channel_})) {
       backoff_ms = 100;
+      bool pinged = false;  // and nothing heard since
       for (;;) {
-        auto reply = connection->receive(kQuietPingMs);
+        auto reply = connection->receive(options_.quiet_ping_ms);
         if (!reply) break;
         if (!*reply) {
+          if (pinged) break;  // not even the PING was answered: the connection is dead
           if (!connection->send({"PING"})) break;
+          pinged = true;
           continue;
         }
+        pinged = false;
         const Value& value = **reply;
         if (value.elements.size() == 3 && value.elements[0].str == "subscribe") {
           subscribed_ = true;
-          // Whatever was announced while this node was not subscribed is missed.
-          if (connected_before) announce(JobEvent{});
-          connected_before = true;
+          // Whatever was announced while this node was not subscribed is missed: after a lost
+          // connection, and also before the first subscription (streams may already be open
+          // when it comes, the HTTP server does not wait for it).
+          announce(JobEvent{});
         } else if (value.elements.size() == 3 && value.elements[0].str == "message") {
           if (auto event = parse_announcement(value.elements[2].str)) announce(*event);
         }

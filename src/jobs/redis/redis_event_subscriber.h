@@ -1,9 +1,11 @@
 // The Redis backend's job events on this node (jobs/job_events.h): one connection SUBSCRIBEd
 // to "<prefix>events", read by one thread that hands each announcement to the listeners; no
-// client of the API ever blocks on Redis for events. The connection is PINGed when quiet, and
-// when it is lost it is opened again (with backoff): then the listeners hear a resync
-// (JobEvent with seq 0), since announcements made meanwhile were missed; they read what they
-// missed from the job's stored log.
+// client of the API ever blocks on Redis for events. The connection is PINGed when quiet; when
+// it is lost, or answers nothing (not even the PING) for two quiet periods, it is opened again
+// (with backoff). Each time the subscription takes effect (the first time too) the listeners
+// hear a resync (JobEvent with seq 0): announcements made before it were missed, and they read
+// what they missed from the job's stored log. From the resync on, every announcement is heard
+// until the next resync.
 #pragma once
 
 #include <atomic>
@@ -19,9 +21,18 @@
 
 namespace polyvox::redis {
 
+struct SubscriberOptions {
+  ConnectionOptions connection;
+  // A connection that says nothing for this long is PINGed; one that still says nothing after
+  // as long again is taken for dead (a half-open TCP connection would otherwise only be noticed
+  // when the kernel gives up on it, many minutes later, and announcements would be lost
+  // unnoticed until then).
+  int64_t quiet_ping_ms = 15'000;
+};
+
 class RedisEventSubscriber final : public JobEventFeed {
  public:
-  RedisEventSubscriber(Endpoint endpoint, std::string key_prefix, ConnectionOptions options = {});
+  RedisEventSubscriber(Endpoint endpoint, std::string key_prefix, SubscriberOptions options = {});
   ~RedisEventSubscriber() override;  // stop()s
 
   void listen(JobEventListener listener) override;
@@ -31,7 +42,7 @@ class RedisEventSubscriber final : public JobEventFeed {
   void start();
   void stop();
 
-  // Subscribed now (tests wait for it before publishing).
+  // Subscribed now (for metrics; a listener learns it from the resync).
   bool subscribed() const { return subscribed_; }
 
  private:
@@ -40,7 +51,7 @@ class RedisEventSubscriber final : public JobEventFeed {
 
   const Endpoint endpoint_;
   const std::string channel_;
-  const ConnectionOptions options_;
+  const SubscriberOptions options_;
   std::mutex mutex_;  // guards listeners_, connection_, thread_
   std::vector<JobEventListener> listeners_;
   Connection* connection_ = nullptr;  // the live one, for stop() to abort
