@@ -1,5 +1,6 @@
 #include "app/job_progress.h"
 
+#include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
@@ -13,9 +14,17 @@ using nlohmann::json;
 // Blocks an event may name beyond those known: a guard against a hostile server's indexes.
 constexpr int64_t kMaxBlocks = 100'000;
 
+// A number of `data` as an integer (times in events are milliseconds with decimals: rounded),
+// or `fallback` when absent, not a number or out of range.
 int64_t integer_or(const json& data, const char* key, int64_t fallback) {
   auto it = data.find(key);
-  return it != data.end() && it->is_number_integer() ? it->get<int64_t>() : fallback;
+  if (it == data.end()) return fallback;
+  if (it->is_number_integer()) return it->get<int64_t>();
+  if (it->is_number_float()) {
+    const double value = it->get<double>();
+    if (std::isfinite(value) && std::abs(value) < 9e15) return std::llround(value);
+  }
+  return fallback;
 }
 
 std::string text_or(const json& data, const char* key, const std::string& fallback = "") {
