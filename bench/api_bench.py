@@ -106,6 +106,10 @@ def run(build_dir):
                                 f"Authorization: Bearer {token}")
         sampler_stop[0] = True
         sampler.join()
+        made = server.request("POST", "/api-keys", {"name": "bench"}, token=token)
+        assert made.status == 201, made
+        results["status_key"] = wrk(f"http://127.0.0.1:{server.port}/status/{job_id}", "-H",
+                                    f"Authorization: Bearer {made.json()['key']}")
         body = json.dumps({"blocks": [{"text": "One.", "provider": "espeak"},
                                       {"text": "Two.", "provider": "flite"},
                                       {"text": "Three.", "provider": "espeak"}]})
@@ -121,7 +125,8 @@ def run(build_dir):
 
     base = results["nginx"]
     print(f"nginx fixed 200 (the limit)   {base['rate']:10.0f} req/s   p99 {base['p99_ms']:6.2f} ms")
-    for name, label, target in (("health", "GET /health", 0.70), ("status", "GET /status + JWT", 0.40)):
+    for name, label, target in (("health", "GET /health", 0.70), ("status", "GET /status + JWT", 0.40),
+                                ("status_key", "GET /status + API key", 0.40)):
         r = results[name]
         print(f"{label:<29} {r['rate']:10.0f} req/s   p99 {r['p99_ms']:6.2f} ms   "
               f"{r['rate'] / base['rate']:.0%} of nginx (target >= {target:.0%}), "

@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "auth/api_key_service.h"
 #include "auth/auth_service.h"
 #include "auth/user_store.h"
 #include "core/clock.h"
@@ -29,6 +30,7 @@ struct ApiDeps {
   JobStore* jobs = nullptr;
   UserStore* users = nullptr;
   AuthService* auth = nullptr;
+  ApiKeyService* api_keys = nullptr;  // the one AuthService recognizes keys with
   BlobStore* blobs = nullptr;
   ProviderRegistry* providers = nullptr;
   MetricsRegistry* metrics = nullptr;

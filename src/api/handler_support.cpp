@@ -1,6 +1,5 @@
 #include "api/handler_support.h"
 
-#include <ctime>
 #include <optional>
 
 #include "auth/secret_compare.h"
@@ -44,6 +43,12 @@ Result<User> require_token_user(const HttpRequest& request, ApiDeps& deps, std::
   return require_user(request, deps);
 }
 
+Result<std::string> user_id_for_owner(const std::string& owner, ApiDeps& deps) {
+  auto named = deps.users->find_user(owner);
+  if (!named) return named.take_error();
+  return named->has_value() ? (*named)->id : owner;
+}
+
 Status require_metrics_access(const HttpRequest& request, ApiDeps& deps) {
   const std::string& expected = deps.settings.metrics_token;
   if (expected.empty()) return Status::success();
@@ -81,17 +86,6 @@ std::string base_url(const HttpRequest& request, const ApiDeps& deps) {
                         "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                         "0123456789.-:[]") == std::string::npos;
   return "http://" + (safe ? host : std::string("localhost"));
-}
-
-std::string iso8601(int64_t epoch_ms) {
-  const std::time_t seconds = static_cast<std::time_t>(epoch_ms / 1000);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900,
-                utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
-                static_cast<int>(epoch_ms % 1000));
-  return buf;
 }
 
 bool is_json_content(const HttpRequest& request) {

@@ -6,23 +6,28 @@
 #include "api/api_deps.h"
 #include "api/http_types.h"
 #include "core/error.h"
+#include "core/rfc3339.h"  // iso8601(), for the handlers
 #include "jobs/job_record.h"
 
 namespace polyvox {
 
-// The user behind the request's bearer token; kUnauthenticated without a valid one.
+// The user behind the request's bearer credential, a JWT from /token or an API key;
+// kUnauthenticated without a valid one.
 Result<User> require_user(const HttpRequest& request, ApiDeps& deps);
 
 // The kinds of credential a request can present (the auth model in README.md says which routes
-// accept which). API keys ("pvx_...") are recognized by their form so that the routes they may
-// not use refuse them already; they do not authenticate anywhere yet.
+// accept which). API keys ("pvx_...") are told apart by their form, before any lookup.
 enum class CredentialKind { kNone, kJwt, kApiKey };
 CredentialKind credential_kind(const HttpRequest& request);
 
-// As require_user, for the routes only a token from /token may use (the webhook secret, and key
-// management later): kForbidden for any other credential, saying that `what` needs a token
-// from /token.
+// As require_user, for the routes only a token from /token may use (API key management and the
+// webhook secret: a leaked key must not mint more keys or read the secret): kForbidden for an
+// API key, saying that `what` needs a token from /token.
 Result<User> require_token_user(const HttpRequest& request, ApiDeps& deps, std::string_view what);
+
+// The id of the user called `owner`, else `owner` itself taken as an id (a removed user's, or
+// one given as an id): what ?owner= names on the routes where admins may pick a user.
+Result<std::string> user_id_for_owner(const std::string& owner, ApiDeps& deps);
 
 // OK when the request may read /metrics: always when METRICS_TOKEN is unset; else with that
 // token as its bearer token (compared in constant time) or an admin's JWT. kUnauthenticated
@@ -35,9 +40,6 @@ Result<JobRecord> job_for(const std::string& id, const User& user, bool with_blo
 
 // Absolute base URL for links in responses: PUBLIC_BASE_URL, else from the Host header.
 std::string base_url(const HttpRequest& request, const ApiDeps& deps);
-
-// "2026-11-25T15:04:05.123Z".
-std::string iso8601(int64_t epoch_ms);
 
 // The body as JSON when the request says it is JSON (415 otherwise, 400 when malformed).
 bool is_json_content(const HttpRequest& request);

@@ -112,9 +112,7 @@ Result<std::string> owner_filter(const HttpRequest& request, const User& user, A
   if (!user.admin) return user.id;
   const std::string owner = request.query_param("owner").value_or("");
   if (owner.empty()) return owner;
-  auto named = deps.users->find_user(owner);
-  if (!named) return named.take_error();
-  return named->has_value() ? (*named)->id : owner;
+  return user_id_for_owner(owner, deps);
 }
 
 // GET /jobs?limit=&offset=[&owner=]

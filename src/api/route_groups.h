@@ -12,6 +12,7 @@ void register_audio_routes(Router& router, ApiDeps& deps);    // audio files: Ra
 void register_meta_routes(Router& router, ApiDeps& deps);     // health, ready, metrics, discovery
 void register_docs_routes(Router& router, ApiDeps& deps);     // /openapi.json, /docs
 void register_webhook_routes(Router& router, ApiDeps& deps);  // /webhook-secret
+void register_api_key_routes(Router& router, ApiDeps& deps);  // /api-keys
 void register_event_routes(Router& router, ApiDeps& deps);    // job events (SSE)
 
 }  // namespace polyvox

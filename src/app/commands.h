@@ -1,6 +1,7 @@
 // Subcommands of the polyvox binary. Each returns the process exit code.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "app/config.h"
@@ -36,6 +37,20 @@ struct UsersArgs {
   bool admin = false;
 };
 int run_users(const UsersArgs& args, const Config& config);
+
+// API key administration: `keys create NAME [--user U] [--expires-in-days N]` (U: a user name,
+// default ADMIN_USERNAME; prints the key once on stdout, what it made on stderr), `keys list
+// [--user U]` (one line per key on stdout: id, prefix, user, name, created, expires, last
+// used; every user's keys without --user), `keys revoke ID` (any user's key). Exit codes: 0
+// done; 2 invalid input (a bad name or day count, an unknown user or key); 1 anything else.
+struct KeysArgs {
+  std::string action;           // create, list, revoke
+  std::string name;             // create: the key's name; revoke: its id
+  std::string user;             // empty: ADMIN_USERNAME (create), every user (list)
+  int64_t expires_in_days = 0;  // 0: never
+  bool expiry_given = false;
+};
+int run_keys(const KeysArgs& args, const Config& config);
 
 // Prints the voices of `provider` (every usable provider when empty). 2 for an unknown one.
 int run_voices(const std::string& provider, const Config& config);

@@ -124,12 +124,14 @@ sigset_t stop_signals() {
 struct ServeProcess::Parts {
   explicit Parts(Foundation& f, const std::string& key)
       : memory_throttle(f.clock),
+        api_keys(*f.backend.api_keys, *f.backend.users, f.clock),
         auth(*f.backend.users, JwtSigner(key),
              f.backend.throttle ? *f.backend.throttle : memory_throttle, f.clock,
-             AuthOptions{f.config.service.token_lifetime_s, {}}),
+             AuthOptions{f.config.service.token_lifetime_s, {}}, &api_keys),
         router(f.metrics) {}
 
   InMemoryLoginThrottle memory_throttle;  // used when the backend has no shared throttle
+  ApiKeyService api_keys;
   AuthService auth;
   ApiDeps deps;
   Router router;
@@ -162,6 +164,7 @@ Result<std::unique_ptr<ServeProcess>> ServeProcess::build(const Config& config) 
   p.deps.jobs = f.backend.jobs;
   p.deps.users = f.backend.users;
   p.deps.auth = &p.auth;
+  p.deps.api_keys = &p.api_keys;
   p.deps.blobs = f.blobs.get();
   p.deps.providers = f.providers.get();
   p.deps.metrics = &f.metrics;

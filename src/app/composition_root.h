@@ -136,12 +136,13 @@ class SynthProcess {
   std::unique_ptr<Pipeline> pipeline_;
 };
 
-// `polyvox users`: the user store of the configured backend, opened as an administrative
-// command (leases of a running service are left alone). `owner` keeps it open.
+// `polyvox users` and `polyvox keys`: the user and API key stores of the configured backend,
+// opened as an administrative command (leases of a running service are left alone).
 struct UserAdmin {
   SystemClock clock;
   Backend backend;
   UserStore& users() { return *backend.users; }
+  ApiKeyStore& api_keys() { return *backend.api_keys; }
 };
 Result<std::unique_ptr<UserAdmin>> open_user_admin(const Config& config);
 

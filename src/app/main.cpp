@@ -46,6 +46,19 @@ int main(int argc, char** argv) {
   auto* users_remove = users_cmd->add_subcommand("remove", "Remove a user");
   users_remove->add_option("name", users.name, "User name")->required();
 
+  polyvox::KeysArgs keys;
+  auto* keys_cmd = app.add_subcommand("keys", "Manage API keys (pvx_...) of the users");
+  keys_cmd->require_subcommand(1);
+  auto* keys_create = keys_cmd->add_subcommand("create", "Make an API key; prints it once");
+  keys_create->add_option("name", keys.name, "The key's name")->required();
+  keys_create->add_option("--user", keys.user, "Its user's name (default: ADMIN_USERNAME)");
+  keys_create->add_option("--expires-in-days", keys.expires_in_days,
+                          "Days it is valid (default: until revoked)");
+  auto* keys_list = keys_cmd->add_subcommand("list", "List API keys (never the keys themselves)");
+  keys_list->add_option("--user", keys.user, "Only this user's (default: every user's)");
+  auto* keys_revoke = keys_cmd->add_subcommand("revoke", "Revoke an API key");
+  keys_revoke->add_option("id", keys.name, "The key's id (keys list shows it)")->required();
+
   std::string voices_provider;
   auto* voices_cmd = app.add_subcommand("voices", "List the voices of one or every provider");
   voices_cmd->add_option("provider", voices_provider, "Provider name");
@@ -91,6 +104,13 @@ int main(int argc, char** argv) {
       }
       users.password_given = users_add->count("--password") + users_passwd->count("--password") > 0;
       return polyvox::run_users(users, config);
+    }
+    if (*keys_cmd) {
+      for (auto* sub : {keys_create, keys_list, keys_revoke}) {
+        if (*sub) keys.action = sub->get_name();
+      }
+      keys.expiry_given = keys_create->count("--expires-in-days") > 0;
+      return polyvox::run_keys(keys, config);
     }
     if (*diacritize_cmd) return polyvox::run_diacritize(diacritize, config);
   } catch (const std::invalid_argument& e) {

@@ -14,6 +14,7 @@
 #include "auth/signing_key.h"
 #include "core/ids.h"
 #include "jobs/redis/leader_lease.h"
+#include "jobs/redis/redis_api_key_store.h"
 #include "jobs/redis/redis_event_subscriber.h"
 #include "jobs/redis/redis_job_store.h"
 #include "jobs/redis/redis_login_throttle.h"
@@ -80,6 +81,7 @@ Result<Backend> open_redis_backend(const Config& config, const Clock& clock) {
     std::shared_ptr<redis::Pool> pool;
     std::unique_ptr<redis::RedisJobStore> store;
     std::unique_ptr<redis::RedisUserStore> users;
+    std::unique_ptr<redis::RedisApiKeyStore> api_keys;
     std::unique_ptr<redis::RedisLoginThrottle> throttle;
     std::unique_ptr<redis::RedisWebhookOutbox> webhooks;
     std::once_flag campaign;
@@ -98,12 +100,14 @@ Result<Backend> open_redis_backend(const Config& config, const Clock& clock) {
   options.key_prefix = prefix;
   owner->store = std::make_unique<redis::RedisJobStore>(owner->pool, options);
   owner->users = std::make_unique<redis::RedisUserStore>(owner->pool, prefix);
+  owner->api_keys = std::make_unique<redis::RedisApiKeyStore>(owner->pool, prefix);
   owner->throttle = std::make_unique<redis::RedisLoginThrottle>(owner->pool, prefix, clock);
   owner->webhooks = std::make_unique<redis::RedisWebhookOutbox>(owner->pool, prefix, clock);
   Backend backend;
   backend.jobs = owner->store.get();
   backend.queue = owner->store.get();
   backend.users = owner->users.get();
+  backend.api_keys = owner->api_keys.get();
   backend.webhooks = owner->webhooks.get();
   backend.throttle = owner->throttle.get();
   backend.leads_periodic_work = [owner, prefix] {
@@ -178,6 +182,7 @@ Result<Backend> open_backend(const Config& config, const Clock& clock, bool serv
   backend.jobs = opened->jobs.get();
   backend.queue = opened->jobs.get();
   backend.users = opened->users.get();
+  backend.api_keys = opened->api_keys.get();
   backend.webhooks = opened->webhooks.get();
   backend.event_feed = [store = opened->jobs.get()]() -> JobEventFeed* {
     return &store->event_feed();

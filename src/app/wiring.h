@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "app/config.h"
+#include "auth/api_key_store.h"
 #include "auth/login_throttle.h"
 #include "auth/user_store.h"
 #include "core/clock.h"
@@ -38,6 +39,7 @@ struct Backend {
   JobStore* jobs = nullptr;
   TaskQueue* queue = nullptr;
   UserStore* users = nullptr;
+  ApiKeyStore* api_keys = nullptr;    // beside the users, removed with them
   WebhookOutbox* webhooks = nullptr;  // written by `jobs`, sent by the worker side
   LoginThrottle* throttle = nullptr;  // null: each process throttles in memory
   // Distributed mode: whether this process leads the periodic work (job cleanup) now. The first

@@ -1,5 +1,6 @@
 #include "auth/auth_service.h"
 
+#include "auth/api_key_secret.h"
 #include "core/ids.h"
 
 namespace polyvox {
@@ -12,12 +13,13 @@ Error unauthenticated(std::string message) {
 }  // namespace
 
 AuthService::AuthService(UserStore& users, JwtSigner signer, LoginThrottle& throttle,
-                         const Clock& clock, AuthOptions options)
+                         const Clock& clock, AuthOptions options, ApiKeyService* api_keys)
     : users_(users),
       signer_(std::move(signer)),
       throttle_(throttle),
       clock_(clock),
-      options_(options) {
+      options_(options),
+      api_keys_(api_keys) {
   auto dummy = hash_password(random_hex(16), options_.hash_cost);
   if (dummy) dummy_hash_ = *dummy;
 }
@@ -46,6 +48,11 @@ Result<IssuedToken> AuthService::login(const std::string& username, const std::s
 }
 
 Result<User> AuthService::authenticate(const std::string& token) {
+  if (token.starts_with(kApiKeyPrefix)) {
+    if (api_keys_ == nullptr)
+      return unauthenticated("Could not validate credentials: API keys are not accepted");
+    return api_keys_->authenticate(token);
+  }
   const int64_t now_s = clock_.now_ms() / 1000;
   std::optional<TokenClaims> claims;
   {

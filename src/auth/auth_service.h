@@ -3,7 +3,8 @@
 // the user their id names must exist and be at the token's version, so that a removed user's
 // tokens, and every token issued before a password change, stop working (at once, or within a
 // second when the change was made by another process: UserStore::find_user_by_id). A user added
-// again under a removed user's name has a new id: the old tokens do not name it.
+// again under a removed user's name has a new id: the old tokens do not name it. Bearer
+// credentials that start with "pvx_" are API keys, recognized by the ApiKeyService.
 #pragma once
 
 #include <cstdint>
@@ -11,6 +12,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "auth/api_key_service.h"
 #include "auth/jwt.h"
 #include "auth/login_throttle.h"
 #include "auth/password.h"
@@ -31,8 +33,9 @@ struct IssuedToken {
 
 class AuthService {
  public:
+  // With `api_keys` null, API keys are refused like any invalid token.
   AuthService(UserStore& users, JwtSigner signer, LoginThrottle& throttle, const Clock& clock,
-              AuthOptions options = {});
+              AuthOptions options = {}, ApiKeyService* api_keys = nullptr);
 
   // A token for valid credentials. kUnauthenticated for a wrong name or password (the same
   // message either way, and the same time: an unknown name still costs one hash), kRateLimited
@@ -42,7 +45,8 @@ class AuthService {
 
   // The user a bearer token speaks for; kUnauthenticated when the token is invalid, expired,
   // names a user id that no longer exists, or carries an older token version than the user's
-  // (the password changed since). Thread-safe.
+  // (the password changed since). An API key ("pvx_...") is the ApiKeyService's to judge
+  // (a password change does not revoke it). Thread-safe.
   Result<User> authenticate(const std::string& token);
 
   // Creates the first administrator when there is no user at all. With an empty `password` a
@@ -56,7 +60,8 @@ class AuthService {
   LoginThrottle& throttle_;
   const Clock& clock_;
   AuthOptions options_;
-  std::string dummy_hash_;  // verified against when the user is unknown, to equalize timing
+  ApiKeyService* api_keys_;  // may be null
+  std::string dummy_hash_;   // verified against when the user is unknown, to equalize timing
 
   // Tokens whose signature was verified, by their exact text: verifying a token again costs a
   // lookup instead of a decode and an HMAC. Expiry and the user's existence are still checked

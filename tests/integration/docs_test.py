@@ -52,12 +52,14 @@ class OpenApiTest(unittest.TestCase):
                     ("get", "/result/{job_id}/audio"),
                     ("get", "/result/{job_id}/block/{index}/audio"), ("get", "/jobs"),
                     ("delete", "/jobs/{job_id}"), ("get", "/openapi.json"), ("get", "/docs"),
-                    ("get", "/webhook-secret"), ("post", "/webhook-secret/rotate")}
+                    ("get", "/webhook-secret"), ("post", "/webhook-secret/rotate"),
+                    ("post", "/api-keys"), ("get", "/api-keys"), ("delete", "/api-keys/{id}")}
         documented = {(m, p) for p, ops in doc["paths"].items() for m in ops}
         self.assertEqual(expected - documented, set())
         self.assertIn("Error", doc["components"]["schemas"])
         self.assertIn("jobFinished", doc["webhooks"])
         self.assertIn("webhook_url", doc["components"]["schemas"]["JobRequest"]["properties"])
+        self.assertIn("API key", doc["components"]["securitySchemes"]["bearerAuth"]["description"])
 
 
 class SwaggerUiTest(unittest.TestCase):

@@ -63,6 +63,12 @@
 //                                    (RedisWebhookOutbox)
 //   P webhooks:due           ZSET    <wid> -> when it may be sent, or when its lease expires
 //   P webhook_secrets        HASH    user id -> the user's webhook secret (whsec_...)
+//   P api_key:<kid>          HASH    an API key (RedisApiKeyStore): id user_id name prefix hash
+//                                    (SHA-256 of the key's text; the text is never stored)
+//                                    created_at_ms expires_at_ms last_used_at_ms (0: never)
+//   P api_key_hashes         HASH    key hash -> <kid>
+//   P api_keys:<user id>     ZSET    <kid> -> created_at_ms: a user's keys, oldest first. A key
+//                                    and its entries go with revoke_api_key or remove_user.
 //
 // SCRIPTS (lua/<name>.lua, each opening with its ARGV, result and contract; listed in
 // redis_scripts.h; each one atomic, loaded with SCRIPT LOAD, run with EVALSHA)
@@ -88,6 +94,8 @@
 //   acquire_leadership, release_leadership  (redis_user_store.h, redis_login_throttle.h,
 //                      leader_lease.h)
 //   claim_webhooks, record_webhook, webhook_secret  (redis_webhook_outbox.h, redis_user_store.h)
+//   add_api_key, find_api_key, list_api_keys, revoke_api_key, record_api_key_use
+//                      (redis_api_key_store.h)
 //
 // LEASES AND FENCING. A claim bumps the task's attempt (the fencing token) and leases it until
 // now + lease_ms on the store's Clock (P leases). Every report is one script that first checks

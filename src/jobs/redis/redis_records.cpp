@@ -76,6 +76,13 @@ User user_from_fields(const Fields& fields) {
               int_field(fields, "token_version")};
 }
 
+ApiKey api_key_from_fields(const Fields& fields) {
+  return ApiKey{text_field(fields, "id"),           text_field(fields, "user_id"),
+                text_field(fields, "name"),         text_field(fields, "prefix"),
+                text_field(fields, "hash"),         int_field(fields, "created_at_ms"),
+                int_field(fields, "expires_at_ms"), int_field(fields, "last_used_at_ms")};
+}
+
 std::vector<ProviderUsage> usage_from_fields(const Fields& fields) {
   std::vector<ProviderUsage> usage;  // fields are sorted, so providers come out by name
   for (const auto& [field, value] : fields) {

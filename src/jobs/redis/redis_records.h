@@ -1,5 +1,5 @@
 // How the Redis backend's hashes (layout: redis_job_store.h) read back as JobRecords,
-// BlockRecords, Users and usage, and how script replies read as tasks.
+// BlockRecords, Users, ApiKeys and usage, and how script replies read as tasks.
 #pragma once
 
 #include <map>
@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "auth/api_key_store.h"
 #include "auth/user_store.h"
 #include "jobs/job_store.h"
 #include "jobs/redis/redis_value.h"
@@ -22,6 +23,8 @@ JobRecord job_from_fields(const Fields& fields);
 BlockRecord block_from_fields(std::size_t index, const Fields& fields);
 // A user hash.
 User user_from_fields(const Fields& fields);
+// An API key hash.
+ApiKey api_key_from_fields(const Fields& fields);
 // A usage hash ('<provider>|<counter>' -> count) as per-provider usage, by provider name.
 std::vector<ProviderUsage> usage_from_fields(const Fields& fields);
 

@@ -50,7 +50,13 @@ enum class Prelude { kNone, kShared };
   /* Webhooks (redis_webhook_outbox.h, redis_user_store.h) */         \
   X(claim_webhooks, Prelude::kNone)                                   \
   X(record_webhook, Prelude::kNone)                                   \
-  X(webhook_secret, Prelude::kNone)
+  X(webhook_secret, Prelude::kNone)                                   \
+  /* API keys (redis_api_key_store.h) */                              \
+  X(add_api_key, Prelude::kNone)                                      \
+  X(find_api_key, Prelude::kNone)                                     \
+  X(list_api_keys, Prelude::kNone)                                    \
+  X(revoke_api_key, Prelude::kNone)                                   \
+  X(record_api_key_use, Prelude::kNone)
 
 // const Script& create_job(); and so on: each made once, on first use. Thread-safe.
 #define POLYVOX_DECLARE_SCRIPT(name, prelude) const Script& name();

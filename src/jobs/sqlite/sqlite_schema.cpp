@@ -194,6 +194,25 @@ CREATE TRIGGER users_webhook_secret_on_delete AFTER DELETE ON users BEGIN
 END;
 )sql";
 
+// Version 7: API keys (sqlite_api_key_store.h), by the SHA-256 of their text (never the text),
+// deleted with their user by a trigger. 0 in expires_at_ms / last_used_at_ms: never.
+constexpr const char* kApiKeys = R"sql(
+CREATE TABLE api_keys (
+  id TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  prefix TEXT NOT NULL,
+  hash TEXT NOT NULL UNIQUE,
+  created_at_ms INTEGER NOT NULL,
+  expires_at_ms INTEGER NOT NULL DEFAULT 0,
+  last_used_at_ms INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE INDEX api_keys_by_user ON api_keys(user_id, created_at_ms);
+CREATE TRIGGER users_api_keys_on_delete AFTER DELETE ON users BEGIN
+  DELETE FROM api_keys WHERE user_id = old.id;
+END;
+)sql";
+
 Status to_version_3(Connection& db) {
   if (auto s = db.exec(kVersion3Users); !s) return s;
   std::vector<std::string> names;
@@ -250,6 +269,7 @@ constexpr Migration kMigrations[] = {
     [](Connection& db) { return db.exec(kWaitingTaskCounter); },
     [](Connection& db) { return db.exec(kEventLog); },
     [](Connection& db) { return db.exec(kWebhooks); },
+    [](Connection& db) { return db.exec(kApiKeys); },
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 

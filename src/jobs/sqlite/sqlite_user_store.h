@@ -3,7 +3,8 @@
 // find_user() and find_user_by_id() (once per authenticated request) through a ReadCache, so that
 // a user removed or given a new password by another process (`polyvox users remove` beside a
 // running server) is seen within a second. Webhook secrets live in their own table
-// (webhook_secrets, schema version 4), deleted with their user by a trigger.
+// (webhook_secrets, schema version 6), deleted with their user by a trigger; so are API keys
+// (sqlite_api_key_store.h).
 #pragma once
 
 #include <memory>

@@ -1,4 +1,5 @@
-// What the route handlers share: who the caller is (bearer token), whether they may see a job
+// What the route handlers share: who the caller is (bearer token or API key, and which routes a
+// key may not use), whether they may see a job
 // (by owner id), who may read /metrics (METRICS_TOKEN), the base URL of links, timestamps, and
 // whether a body is JSON.
 #include "api/handler_support.h"
@@ -22,7 +23,7 @@ HttpRequest with_header(const std::string& name, const std::string& value) {
 class RequireUserTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    stack_.add_user("alice", "pw");
+    alice_id_ = stack_.add_user("alice", "pw");
     token_ = stack_.token_for("alice", "pw");
     deps_.auth = &stack_.auth();
   }
@@ -33,6 +34,7 @@ class RequireUserTest : public ::testing::Test {
 
   AuthStack stack_;
   ApiDeps deps_;
+  std::string alice_id_;
   std::string token_;
 };
 
@@ -69,6 +71,37 @@ TEST_F(RequireUserTest, InvalidTokenSaysWhy) {
   ASSERT_FALSE(user.ok());
   EXPECT_EQ(user.error().kind, ErrorKind::kUnauthenticated);
   EXPECT_NE(user.error().message.find("Could not validate credentials"), std::string::npos);
+}
+
+TEST_F(RequireUserTest, ApiKeyNamesItsUser) {
+  const std::string key = stack_.key_for(alice_id_);
+  EXPECT_EQ(credential_kind(with_header("authorization", "Bearer " + key)),
+            CredentialKind::kApiKey);
+  EXPECT_EQ(credential_kind(with_header("authorization", "Bearer " + token_)),
+            CredentialKind::kJwt);
+  auto user = caller("Bearer " + key);
+  ASSERT_TRUE(user.ok()) << user.error().message;
+  EXPECT_EQ(user->name, "alice");
+  auto unknown = caller("Bearer " + key.substr(0, 46) + (key.back() == 'A' ? "B" : "A"));
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().kind, ErrorKind::kUnauthenticated);
+}
+
+TEST_F(RequireUserTest, RoutesForTokensOnlyRefuseApiKeys) {
+  const std::string key = stack_.key_for(alice_id_);
+  auto refused = require_token_user(with_header("authorization", "Bearer " + key), deps_,
+                                    "API key management");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().kind, ErrorKind::kForbidden);
+  EXPECT_EQ(refused.error().message,
+            "API key management needs a token from /token; API keys may not use it");
+  auto token = require_token_user(with_header("authorization", "Bearer " + token_), deps_,
+                                  "API key management");
+  ASSERT_TRUE(token.ok()) << token.error().message;
+  EXPECT_EQ(token->name, "alice");
+  auto none = require_token_user(HttpRequest{}, deps_, "API key management");
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(none.error().kind, ErrorKind::kUnauthenticated);
 }
 
 class JobForTest : public ::testing::Test {
@@ -160,6 +193,16 @@ TEST_F(MetricsAccessTest, MetricsTokenOrAnAdminsJwtWhenConfigured) {
   EXPECT_TRUE(access("Bearer scrape-token-of-the-monitoring").ok());
   EXPECT_TRUE(access("bearer scrape-token-of-the-monitoring").ok());
   EXPECT_TRUE(access("Bearer " + stack_.token_for("root", "root-password")).ok());
+}
+
+TEST_F(MetricsAccessTest, AnAdminsApiKeyToo) {
+  deps_.settings.metrics_token = "scrape-token-of-the-monitoring";
+  const auto root = stack_.users().find_user("root");
+  const auto alice = stack_.users().find_user("alice");
+  EXPECT_TRUE(access("Bearer " + stack_.key_for((*root)->id)).ok());
+  Status user = access("Bearer " + stack_.key_for((*alice)->id));
+  ASSERT_FALSE(user.ok());
+  EXPECT_EQ(user.error().kind, ErrorKind::kForbidden);
 }
 
 TEST_F(MetricsAccessTest, EverythingElseIsRefusedWhenConfigured) {

@@ -199,6 +199,9 @@ TEST(RouteGroupsTest, SlowRoutesRunOnTheBlockingPool) {
   EXPECT_EQ(execution_of("GET", "/result/j1/audio"), Execution::kBlocking);
   EXPECT_EQ(execution_of("GET", "/result/j1/block/0/audio"), Execution::kBlocking);
   EXPECT_EQ(execution_of("GET", "/ready"), Execution::kBlocking);
+  EXPECT_EQ(execution_of("POST", "/api-keys"), Execution::kBlocking);
+  EXPECT_EQ(execution_of("GET", "/api-keys"), Execution::kBlocking);
+  EXPECT_EQ(execution_of("DELETE", "/api-keys/k1"), Execution::kBlocking);
   // Read-only routes whose answers are usually in memory: tried without waiting first.
   for (const char* path :
        {"/status/j1", "/result/j1", "/jobs", "/usage", "/metrics", "/tts/providers"}) {

@@ -1,6 +1,7 @@
-// An AuthService as the service wires it in embedded mode — the SQLite user store in a temporary
-// directory, the in-memory login throttle — on a ManualClock and with a cheap password hash
-// (tests hash many passwords; the cost does not change what is verified).
+// An AuthService as the service wires it in embedded mode — the SQLite user and API key stores
+// in a temporary directory, the in-memory login throttle, an ApiKeyService — on a ManualClock
+// and with a cheap password hash (tests hash many passwords; the cost does not change what is
+// verified).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -28,8 +29,9 @@ class AuthStack {
         {.path = dir_ / "polyvox.db", .synchronous_full = false}, {.clock = &clock_});
     if (!backend.ok()) throw std::runtime_error(backend.error().message);
     backend_ = *backend;
+    api_keys_ = std::make_unique<ApiKeyService>(*backend_->api_keys, *backend_->users, clock_);
     auth_ = std::make_unique<AuthService>(*backend_->users, JwtSigner(signing_key()), throttle_,
-                                          clock_, options);
+                                          clock_, options, api_keys_.get());
   }
 
   static AuthOptions cheap_options() {
@@ -62,7 +64,16 @@ class AuthStack {
     return token.ok() ? token->access_token : "";
   }
 
+  // A new API key of the user whose id is `user_id`, never expiring; its text.
+  std::string key_for(const std::string& user_id, const std::string& name = "test key") {
+    auto issued = api_keys_->create(user_id, name, 0);
+    EXPECT_TRUE(issued.ok()) << issued.error().message;
+    return issued.ok() ? issued->key : "";
+  }
+
   AuthService& auth() { return *auth_; }
+  ApiKeyService& api_keys() { return *api_keys_; }
+  ApiKeyStore& api_key_store() { return *backend_->api_keys; }
   UserStore& users() { return *backend_->users; }
   JobStore& jobs() { return *backend_->jobs; }
   ManualClock& clock() { return clock_; }
@@ -72,6 +83,7 @@ class AuthStack {
   ManualClock clock_;
   std::shared_ptr<sqlite::SqliteBackend> backend_;
   InMemoryLoginThrottle throttle_{clock_};
+  std::unique_ptr<ApiKeyService> api_keys_;
   std::unique_ptr<AuthService> auth_;
 };
 

@@ -2,6 +2,7 @@
 // leases back at once in embedded mode.
 #include <sqlite3.h>
 
+#include "auth/api_key_secret.h"
 #include "jobs/sqlite/sqlite_schema.h"
 #include "unit/jobs/store_fixture.h"
 
@@ -92,6 +93,33 @@ TEST(SqliteJobStoreTest, MigrationCountsTheWaitingTasksOfAnOlderFile) {
   EXPECT_EQ(store.counts()->queue_depth, 2u);
   ASSERT_TRUE(store.cancel_job("job-a").ok());
   EXPECT_EQ(store.counts()->queue_depth, 0u);
+}
+
+// A file of schema version 6 (before API keys) gets the key table and the trigger that deletes
+// keys with their user; its users stay.
+TEST(SqliteJobStoreTest, MigrationAddsApiKeysToAnOlderFile) {
+  test_support::TempDir dir;
+  {
+    auto db = sqlite::Connection::open(dir / "polyvox.db", {});
+    ASSERT_TRUE(db.ok()) << db.error().message;
+    ASSERT_TRUE(sqlite::migrate_to(**db, 6).ok());
+    ASSERT_TRUE((*db)
+                    ->exec("INSERT INTO users (id, name, password_hash, admin, created_at_ms) "
+                           "VALUES ('u-1', 'alice', 'h', 0, 1)")
+                    .ok());
+  }
+  ManualClock clock;
+  auto backend = sqlite::open_sqlite_backend({.path = dir / "polyvox.db"}, {.clock = &clock});
+  ASSERT_TRUE(backend.ok()) << backend.error().message;
+  const NewApiKeySecret secret = new_api_key_secret();
+  ASSERT_TRUE(
+      (*backend)
+          ->api_keys
+          ->add_key(ApiKey{"k-1", "u-1", "ci", secret.display_prefix, secret.hash, 1, 0, 0}, 10)
+          .ok());
+  ASSERT_TRUE((*backend)->api_keys->find_key_by_hash(secret.hash)->has_value());
+  ASSERT_TRUE((*backend)->users->remove_user("alice").ok());
+  EXPECT_FALSE((*backend)->api_keys->find_key_by_hash(secret.hash)->has_value());
 }
 
 }  // namespace

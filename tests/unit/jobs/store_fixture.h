@@ -1,4 +1,5 @@
-// The backend conformance fixture: every JobStore/TaskQueue/UserStore test runs on each backend
+// The backend conformance fixture: every JobStore/TaskQueue/UserStore/ApiKeyStore test runs on
+// each backend
 // (SQLite in a temporary directory; Redis on a real redis-server started for the test process,
 // each test under its own key prefix), on a ManualClock. Plus the jobs and results the tests use.
 #pragma once
@@ -11,6 +12,7 @@
 
 #include "core/clock.h"
 #include "core/ids.h"
+#include "jobs/redis/redis_api_key_store.h"
 #include "jobs/redis/redis_job_store.h"
 #include "jobs/redis/redis_user_store.h"
 #include "jobs/redis/redis_webhook_outbox.h"
@@ -70,6 +72,7 @@ struct OpenedStores {
   UserStore* users = nullptr;
   std::function<std::size_t()> waiting_claims;  // claims blocked waiting for a task
   WebhookOutbox* webhooks = nullptr;
+  ApiKeyStore* api_keys = nullptr;
 };
 
 // Parameter: "sqlite" or "redis".
@@ -94,6 +97,7 @@ class StoreTest : public ::testing::TestWithParam<std::string> {
         std::unique_ptr<redis::RedisJobStore> store;
         std::unique_ptr<redis::RedisUserStore> users;
         std::unique_ptr<redis::RedisWebhookOutbox> webhooks;
+        std::unique_ptr<redis::RedisApiKeyStore> api_keys;
       };
       auto owner = std::make_shared<Owner>();
       auto pool = redis_pool(shared_redis_server().url());
@@ -102,12 +106,14 @@ class StoreTest : public ::testing::TestWithParam<std::string> {
                     .clock = clock, .key_prefix = redis_prefix_, .max_claims = max_claims});
       owner->users = std::make_unique<redis::RedisUserStore>(pool, redis_prefix_);
       owner->webhooks = std::make_unique<redis::RedisWebhookOutbox>(pool, redis_prefix_, *clock);
+      owner->api_keys = std::make_unique<redis::RedisApiKeyStore>(pool, redis_prefix_);
       opened = {owner,
                 owner->store.get(),
                 owner->store.get(),
                 owner->users.get(),
                 [store = owner->store.get()] { return store->waiting_claims(); },
-                owner->webhooks.get()};
+                owner->webhooks.get(),
+                owner->api_keys.get()};
     } else {
       auto backend = sqlite::open_sqlite_backend(
           {.path = dir_ / "polyvox.db"},
@@ -120,7 +126,8 @@ class StoreTest : public ::testing::TestWithParam<std::string> {
                 owner->jobs.get(),
                 owner->users.get(),
                 [store = owner->jobs.get()] { return store->waiting_claims(); },
-                owner->webhooks.get()};
+                owner->webhooks.get(),
+                owner->api_keys.get()};
     }
     return opened;
   }
@@ -137,6 +144,7 @@ class StoreTest : public ::testing::TestWithParam<std::string> {
     queue_ = stores_.queue;
     users_ = stores_.users;
     webhooks_ = stores_.webhooks;
+    api_keys_ = stores_.api_keys;
   }
 
   JobRecord create(const NewJob& job) {
@@ -204,6 +212,7 @@ class StoreTest : public ::testing::TestWithParam<std::string> {
   TaskQueue* queue_ = nullptr;
   UserStore* users_ = nullptr;
   WebhookOutbox* webhooks_ = nullptr;
+  ApiKeyStore* api_keys_ = nullptr;
 };
 
 // Test names end in /sqlite or /redis.
