@@ -26,11 +26,11 @@ AudioStream::AudioStream(EventHub& hub, JobStore& jobs, BlobStore& blobs, Thread
 AudioStream::~AudioStream() { close(); }
 
 void AudioStream::subscribe() {
-  std::weak_ptr<AudioStream> weak = weak_from_this();
-  subscription_ =
-      hub_.subscribe(EventHub::Filter{job_id_, "", false}, [weak](const JobEvent& event) {
-        if (auto self = weak.lock()) self->on_event(event);
-      });
+  // A plain pointer, not a strong reference: the sink must never hold the last one, or the
+  // destructor would run inside the hub's delivery and wait for itself in unsubscribe(). The
+  // destructor's close() unsubscribes, which waits for a delivery in progress.
+  subscription_ = hub_.subscribe(EventHub::Filter{job_id_, "", false},
+                                 [this](const JobEvent& event) { on_event(event); });
 }
 
 void AudioStream::start(std::size_t placed, bool over) {
