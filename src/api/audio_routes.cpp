@@ -140,9 +140,7 @@ HttpResponse stream_audio(HttpRequest& request, ApiDeps& deps) {
   stream->subscribe();  // before reading the job: nothing placed meanwhile is missed
   auto job = deps.jobs->get_job(seen->id, true);
   if (!job) return error_response(job.error());
-  std::size_t placed = 0;
-  while (placed < job->blocks.size() && job->blocks[placed].status == BlockStatus::kDone) ++placed;
-  stream->start(placed, job->status == JobStatus::kFailed || job->status == JobStatus::kCancelled);
+  stream->start(*job);
   HttpResponse res;
   res.set_header("Content-Type", output_format_mime(job->output_format));
   res.set_header("Cache-Control", "no-store");

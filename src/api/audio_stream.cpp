@@ -33,12 +33,18 @@ void AudioStream::subscribe() {
                                  [this](const JobEvent& event) { on_event(event); });
 }
 
-void AudioStream::start(std::size_t placed, bool over) {
+void AudioStream::start(const JobRecord& job) {
   std::lock_guard lock(mutex_);
   started_ = true;
-  placed_ = std::max(placed_, std::min(placed, blocks_));
-  over_ = over_ || over;
+  catch_up(job);
   pump();
+}
+
+void AudioStream::catch_up(const JobRecord& job) {
+  std::size_t done = 0;  // the leading done blocks are placed
+  while (done < job.blocks.size() && job.blocks[done].status == BlockStatus::kDone) ++done;
+  placed_ = std::max(placed_, std::min(done, blocks_));
+  if (job.status == JobStatus::kFailed || job.status == JobStatus::kCancelled) over_ = true;
 }
 
 void AudioStream::on_event(const JobEvent& event) {
@@ -125,10 +131,7 @@ void AudioStream::refresh() {
     end(job.error().message);
     return;
   }
-  std::size_t done = 0;
-  while (done < job->blocks.size() && job->blocks[done].status == BlockStatus::kDone) ++done;
-  placed_ = std::max(placed_, done);
-  if (job->status == JobStatus::kFailed || job->status == JobStatus::kCancelled) over_ = true;
+  catch_up(*job);
   pump();
 }
 

@@ -33,8 +33,8 @@ class AudioStream final : public LiveBody, public std::enable_shared_from_this<A
   // Hears the job's events from now on (held until start()).
   void subscribe();
 
-  // `placed`: how many leading blocks are done; `over`: the job failed or was cancelled.
-  void start(std::size_t placed, bool over);
+  // Starts from `job` as read after subscribe() (with its blocks): what is placed is sent.
+  void start(const JobRecord& job);
 
   void next(Deliver deliver) override;
   bool ends_at_shutdown() const override { return false; }  // audio cannot resume: drain
@@ -44,11 +44,12 @@ class AudioStream final : public LiveBody, public std::enable_shared_from_this<A
   AudioStream(EventHub& hub, JobStore& jobs, BlobStore& blobs, ThreadPool& pool, std::string job_id,
               OutputFormat format, std::size_t blocks);
   void on_event(const JobEvent& event);
-  void pump();                       // REQUIRES: mutex_ held
-  void fetch(std::size_t index);     // on the pool
-  void refresh();                    // on the pool: re-reads how far the job is
-  void hand_over();                  // REQUIRES: mutex_ held
-  void end(const std::string& why);  // REQUIRES: mutex_ held
+  void pump();                          // REQUIRES: mutex_ held
+  void fetch(std::size_t index);        // on the pool
+  void refresh();                       // on the pool: re-reads how far the job is
+  void catch_up(const JobRecord& job);  // placed_ and over_ from `job`; REQUIRES: mutex_ held
+  void hand_over();                     // REQUIRES: mutex_ held
+  void end(const std::string& why);     // REQUIRES: mutex_ held
 
   EventHub& hub_;
   JobStore& jobs_;
