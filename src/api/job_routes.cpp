@@ -57,12 +57,30 @@ HttpResponse status(HttpRequest& request, ApiDeps& deps) {
   return json_response(200, job_status_json(*job, base_url(request, deps)));
 }
 
+// A failed job has no result: 409 JOB_FAILED saying why, with each failed block's reason as a
+// detail ("blocks[i]").
+HttpResponse failed_job_response(const JobRecord& job) {
+  std::vector<ErrorDetail> details;
+  for (const auto& b : job.blocks) {
+    if (b.status == BlockStatus::kFailed) {
+      details.push_back({"blocks[" + std::to_string(b.index) + "]", b.error});
+    }
+  }
+  const std::string why = job.error.empty() ? "" : ": " + job.error;
+  return error_response(409, "JOB_FAILED", "Job failed" + why,
+                        details.empty() ? "" : details.front().field, details);
+}
+
 // GET /result/{id}
 HttpResponse result(HttpRequest& request, ApiDeps& deps) {
   auto user = require_user(request, deps);
   if (!user) return error_response(user.error());
   auto job = job_for(request.param("id"), *user, true, deps);
   if (!job) return error_response(job.error());
+  if (job->status == JobStatus::kFailed) return failed_job_response(*job);
+  if (job->status == JobStatus::kCancelled) {
+    return error_response(409, "JOB_CANCELLED", "Job was cancelled: it has no result");
+  }
   if (job->status != JobStatus::kCompleted || !job->result) {
     return error_response(
         400, "JOB_NOT_COMPLETE",
