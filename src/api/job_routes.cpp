@@ -74,7 +74,8 @@ HttpResponse result(HttpRequest& request, ApiDeps& deps) {
     // The store's own URL (presigned S3, Cloudinary delivery) when it has one, else ours; the
     // mirror's URL as the secondary (public_url/mirror_url never touch the network).
     std::optional<std::string> primary, secondary;
-    if (b.result) {
+    // A block of an encoded or pcm job is made on request from its lossless segment: only ours.
+    if (b.result && segments_are_output(job->output_format)) {
       primary = deps.blobs->public_url(b.result->segment_key);
       secondary = deps.blobs->mirror_url(b.result->segment_key);
     }

@@ -260,6 +260,13 @@ ALTER TABLE jobs ADD COLUMN placed_samples INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE jobs ADD COLUMN events INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// Version 8: a job's sample rate and bitrate as submitted (core/job.h; 0: the default, which is
+// what every job stored before had).
+constexpr const char* kOutputSettings = R"sql(
+ALTER TABLE jobs ADD COLUMN sample_rate INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN bitrate_kbps INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 // kMigrations[i] takes the schema from version i to i + 1.
 using Migration = Status (*)(Connection&);
 constexpr Migration kMigrations[] = {
@@ -270,6 +277,7 @@ constexpr Migration kMigrations[] = {
     [](Connection& db) { return db.exec(kEventLog); },
     [](Connection& db) { return db.exec(kWebhooks); },
     [](Connection& db) { return db.exec(kApiKeys); },
+    [](Connection& db) { return db.exec(kOutputSettings); },
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 
