@@ -13,30 +13,16 @@ extern "C" {
 }
 
 #include "audio/audio_encoder.h"
+#include "audio/ffmpeg_handles.h"
+#include "audio/memory_seek.h"
 
 namespace polyvox::audio {
 namespace {
-
-std::string av_error_string(int code) {
-  char buf[AV_ERROR_MAX_STRING_SIZE] = {};
-  av_strerror(code, buf, sizeof buf);
-  return buf;
-}
 
 Error encoder_error(const std::string& what, int code = 0) {
   return Error{ErrorKind::kInternal,
                "encoder: " + what + (code < 0 ? ": " + av_error_string(code) : std::string()), ""};
 }
-
-struct CodecContextFreer {
-  void operator()(AVCodecContext* c) const { avcodec_free_context(&c); }
-};
-struct PacketFreer {
-  void operator()(AVPacket* p) const { av_packet_free(&p); }
-};
-struct FrameFreer {
-  void operator()(AVFrame* f) const { av_frame_free(&f); }
-};
 
 struct FormatChoice {
   const char* codec;
@@ -126,23 +112,11 @@ class Output {
   static int64_t seek(void* opaque, int64_t offset, int whence) {
     auto* self = static_cast<Output*>(opaque);
     const auto size = static_cast<int64_t>(self->bytes_.size());
-    switch (whence & ~AVSEEK_FORCE) {
-      case AVSEEK_SIZE:
-        return size;
-      case SEEK_SET:
-        self->pos_ = offset;
-        break;
-      case SEEK_CUR:
-        self->pos_ += offset;
-        break;
-      case SEEK_END:
-        self->pos_ = size + offset;
-        break;
-      default:
-        return -1;
-    }
-    self->pos_ = std::clamp<int64_t>(self->pos_, 0, size);
-    return self->pos_;
+    if (whence & AVSEEK_SIZE) return size;
+    const int64_t pos = memory_seek(self->pos_, size, offset, whence & ~AVSEEK_FORCE);
+    if (pos < 0) return -1;
+    self->pos_ = pos;
+    return pos;
   }
 
   AVIOContext* pb_ = nullptr;
@@ -303,9 +277,9 @@ class FfmpegEncoder final : public AudioEncoder {
   }
 
   EncoderSettings settings_;
-  std::unique_ptr<AVCodecContext, CodecContextFreer> codec_;
-  std::unique_ptr<AVFrame, FrameFreer> frame_;
-  std::unique_ptr<AVPacket, PacketFreer> packet_;
+  CodecContextPtr codec_;
+  FramePtr frame_;
+  PacketPtr packet_;
   AVFormatContext* format_ = nullptr;
   AVStream* stream_ = nullptr;
   Output output_;  // the muxer's AVIOContext: freed after format_ (the destructor's body)
