@@ -34,12 +34,12 @@
 // add() returns what it has completed: FLAC frames after a STREAMINFO without total length,
 // Ogg pages (flushed at each segment), ADTS frames, or for M4A a fragmented MP4 (an empty moov,
 // then one moof+mdat fragment per segment). finish() flushes the codec's lookahead and writes
-// the trailer. The stream is encoded apart from the final file, with the same codec, settings
-// and input, and starts with the same priming (Ogg pre-skip, and for fragmented M4A the edit
-// list FFmpeg writes in the empty moov), so it decodes to the final file's samples within the
-// codec's own tolerance: identical for FLAC; the same encoder run for Opus and AAC, so the same
-// packets unless the codec's state depends on when it is flushed (it does not: libavcodec is
-// fed the same frames in both runs).
+// the trailer. The stream is encoded apart from the final file by the same encoder with the same
+// settings and the same frames of input, so it carries the same packets: FLAC, Ogg Opus (with the
+// same pre-skip and end granule) and ADTS decode to exactly the final file's samples (measured
+// with FFmpeg 5.1). Fragmented M4A carries the same AAC frames but no edit list (FFmpeg 5.1's
+// fragmented muxer writes none), so, as with ADTS, decoders play the 1024 priming samples first
+// and the last frame whole: the final M4A's samples preceded by 1024 samples of priming.
 //
 // A stream cut after any add() (a job that fails or is cancelled, a client that listens mid-job)
 // is a valid file of the segments added so far: it decodes cleanly. For the encoded formats the
