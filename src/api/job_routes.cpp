@@ -29,6 +29,10 @@ HttpResponse submit(HttpRequest& request, ApiDeps& deps) {
   }
   auto spec = parse_job(request.body, deps.settings.job, *deps.providers);
   if (!spec) return error_response(spec.error());
+  // The rate is fixed at submission, so that every node renders, places and reports the job at
+  // the same rate whatever its own OUTPUT_SAMPLE_RATE.
+  spec->sample_rate =
+      effective_sample_rate(spec->output_format, spec->sample_rate, deps.sample_rate);
   NewJob job{new_uuid4(), user->id, std::move(spec.value()), user->name, ""};
   if (!job.spec.webhook_url.empty()) job.base_url = base_url(request, deps);
   const std::size_t blocks = job.spec.blocks.size();
@@ -92,7 +96,8 @@ HttpResponse result(HttpRequest& request, ApiDeps& deps) {
     // The store's own URL (presigned S3, Cloudinary delivery) when it has one, else ours; the
     // mirror's URL as the secondary (public_url/mirror_url never touch the network).
     std::optional<std::string> primary, secondary;
-    if (b.result) {
+    // A block of an encoded or pcm job is made on request from its lossless segment: only ours.
+    if (b.result && segments_are_output(job->output_format)) {
       primary = deps.blobs->public_url(b.result->segment_key);
       secondary = deps.blobs->mirror_url(b.result->segment_key);
     }
