@@ -36,6 +36,12 @@ class CheckDocsTest(unittest.TestCase):
                                     text=True)
             return result.returncode, result.stderr
 
+    def assert_fails_naming(self, files, *expected, untracked=None):
+        code, err = self.check(files, untracked)
+        self.assertEqual(code, 1, err)
+        for text in expected:
+            self.assertIn(text, err)
+
     def test_clean_repository_passes(self):
         code, err = self.check(CLEAN)
         self.assertEqual(code, 0, err)
@@ -44,10 +50,7 @@ class CheckDocsTest(unittest.TestCase):
         files = dict(CLEAN)
         files["src/main.cpp"] = f"// x\n// see {WORKPLACE_DOCS}/style.md\nint main() {{}}\n"
         files["tools/train.py"] = f'DATA = "../{WORKPLACE_DATA}/arabic/all.txt"\n'
-        code, err = self.check(files)
-        self.assertEqual(code, 1)
-        self.assertIn("src/main.cpp:2:", err)
-        self.assertIn("tools/train.py:1:", err)
+        self.assert_fails_naming(files, "src/main.cpp:2:", "tools/train.py:1:")
 
     def test_workplace_paths_inside_docs_are_allowed(self):
         files = dict(CLEAN)
@@ -58,31 +61,23 @@ class CheckDocsTest(unittest.TestCase):
     def test_link_to_a_missing_file_fails(self):
         files = dict(CLEAN)
         files["docs/design.md"] += "\nSee [gone](../src/gone.h).\n"
-        code, err = self.check(files)
-        self.assertEqual(code, 1)
-        self.assertIn("docs/design.md:7: link ../src/gone.h", err)
+        self.assert_fails_naming(files, "docs/design.md:7: link ../src/gone.h")
 
     def test_link_to_an_untracked_file_fails(self):
         files = dict(CLEAN)
         files["README.md"] += "Built: [binary](build/polyvox).\n"
-        code, err = self.check(files, untracked={"build/polyvox": "x"})
-        self.assertEqual(code, 1)
-        self.assertIn("README.md:5: link build/polyvox", err)
+        self.assert_fails_naming(files, "README.md:5: link build/polyvox",
+                                 untracked={"build/polyvox": "x"})
 
     def test_link_leaving_the_repository_fails(self):
         files = dict(CLEAN)
         files["README.md"] += "[notes](../notes.md)\n"
-        code, err = self.check(files)
-        self.assertEqual(code, 1)
-        self.assertIn("leaves the repository", err)
+        self.assert_fails_naming(files, "leaves the repository")
 
     def test_missing_anchor_fails_in_another_file_and_in_the_same_one(self):
         files = dict(CLEAN)
         files["README.md"] += "[a](docs/design.md#no-such-part) [b](#nowhere)\n"
-        code, err = self.check(files)
-        self.assertEqual(code, 1)
-        self.assertIn("#no-such-part", err)
-        self.assertIn("#nowhere", err)
+        self.assert_fails_naming(files, "#no-such-part", "#nowhere")
 
     def test_links_in_code_are_not_links(self):
         files = dict(CLEAN)
