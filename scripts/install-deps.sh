@@ -21,7 +21,7 @@ runtime_packages=(
 build_packages=(
   # toolchain
   build-essential cmake ninja-build ccache pkg-config git ca-certificates python3
-  # libraries (what each is for: docs/architecture.md)
+  # libraries (what each area uses them for: docs/architecture.md)
   libboost1.81-dev libcurl4-openssl-dev libssl-dev libhiredis-dev libsqlite3-dev
   libavcodec-dev libavformat-dev libavutil-dev libswresample-dev libsoxr-dev libmp3lame-dev
   libebur128-dev

@@ -1,4 +1,4 @@
-// ElevenLabs text-to-speech over its HTTP API (shared/docs/providers.md): POST
+// ElevenLabs text-to-speech over its HTTP API (docs/providers.md): POST
 // {base}/v1/text-to-speech/{voice_id}?output_format=..., key in xi-api-key, the neighbouring
 // blocks' text as previous_text/next_text; voices from the seed's table, the configuration, the
 // live GET /v1/voices list, or any raw 20-character voice id.
@@ -23,7 +23,7 @@ namespace polyvox {
 // pcm_<rate>; max_request_chars follows the model unless the file sets it.
 ProviderKind elevenlabs_provider_kind();
 
-// The per-request character limit of an ElevenLabs model (approximate, see providers.md).
+// The per-request character limit of an ElevenLabs model (approximate, see docs/providers.md).
 std::size_t elevenlabs_model_char_limit(std::string_view model_id);
 
 class ElevenLabsProvider : public Provider {

@@ -1,5 +1,5 @@
 """Mock servers that speak the protocols of the paid services Polyvox calls
-(shared/docs/providers.md): ElevenLabs, OpenAI speech (also Ghaymah), Ghaymah Pro, Kokoro and the
+(docs/providers.md): ElevenLabs, OpenAI speech (also Ghaymah), Ghaymah Pro, Kokoro and the
 seed's diacritizer. Python 3 standard library only; run with Debian's /usr/bin/python3.
 
 Each mock listens on 127.0.0.1 on a free port, checks the auth header exactly, answers with real

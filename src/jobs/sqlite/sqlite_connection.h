@@ -1,6 +1,6 @@
 // RAII over the SQLite C API: one connection, its cached prepared statements, and errors turned
 // into values. The raw C API rather than SQLiteCpp because SQLiteCpp reports errors by throwing
-// and Polyvox keeps errors as values (shared/docs/style.md); the wrapper we need is this small.
+// and Polyvox keeps errors as values (docs/style.md); the wrapper we need is this small.
 #pragma once
 
 #include <sqlite3.h>
