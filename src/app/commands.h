@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "app/config.h"
@@ -14,6 +15,8 @@ struct SynthArgs {
   std::string manifest_path;  // empty: no manifest
   unsigned concurrency = 0;   // 0: one thread per core
   std::string format;         // empty: the job's output_format
+  // Every block's speed instead of its own (0.25..4); nullopt: each block's own.
+  std::optional<double> speed;
 };
 
 // Exit codes: 0 done; 2 invalid input; 3 synthesis failed; 1 anything else.

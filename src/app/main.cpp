@@ -5,6 +5,7 @@
 
 #include "app/commands.h"
 #include "app/config.h"
+#include "core/job.h"
 #include "log/log.h"
 
 int main(int argc, char** argv) {
@@ -21,6 +22,10 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1u, 256u));
   synth_cmd->add_option("--format", synth.format, "mp3 or wav (default: the job's output_format)")
       ->check(CLI::IsMember({"mp3", "wav"}));
+  synth_cmd
+      ->add_option("--speed", synth.speed,
+                   "Speed of every block, 0.25..4 (default: each block's own `speed`)")
+      ->check(CLI::Range(polyvox::kMinBlockSpeed, polyvox::kMaxBlockSpeed));
 
   auto* serve_cmd = app.add_subcommand(
       "serve", "Run the HTTP API with its workers (configuration from the environment and .env)");

@@ -132,6 +132,9 @@ int run_synth(const SynthArgs& args, const Config& config) {
     if (!format) return fail(invalid_input("--format", "must be mp3 or wav"));
     job->output_format = *format;
   }
+  if (args.speed) {
+    for (BlockSpec& block : job->blocks) block.speed = *args.speed;
+  }
 
   auto output = PendingFile::create(args.output_path);
   if (!output) return fail(output.error());
