@@ -3,7 +3,7 @@
 the same run. The machine is noisy: every figure is the median of several alternating runs.
 
 usage: bench/run.py BUILD_DIR [section ...]
-sections: assembly synth rss store redis api providers diacritizer live (default: all)
+sections: assembly synth rss store redis api providers diacritizer live stretch (default: all)
 """
 import json
 import os
@@ -236,10 +236,19 @@ def bench_diacritizer(tmp):
         sys.exit(f"diacritizer benchmark failed:\n{result.stderr}")
 
 
+def bench_stretch(tmp):
+    section("Time stretch of block speeds (bench/stretch_bench.cpp)")
+    result = subprocess.run([os.path.join(BUILD, "bench", "stretch_bench"), str(3 * RUNS)],
+                            capture_output=True, text=True)
+    print(result.stdout.rstrip())
+    if result.returncode != 0:
+        sys.exit(f"stretch benchmark failed:\n{result.stderr}")
+
+
 SECTIONS = {"assembly": bench_assembly, "synth": bench_synth, "rss": bench_rss,
             "store": bench_store, "redis": bench_redis, "api": bench_api,
             "providers": bench_providers, "distributed": bench_distributed,
-            "diacritizer": bench_diacritizer, "live": bench_live}
+            "diacritizer": bench_diacritizer, "live": bench_live, "stretch": bench_stretch}
 
 
 def main():

@@ -13,7 +13,7 @@
 set -euo pipefail
 
 runtime_packages=(
-  ca-certificates libcurl4 libhiredis0.14 libsqlite3-0 libavcodec59 libavformat59 libavutil57
+  ca-certificates libcurl4 libhiredis0.14 libsqlite3-0 libavcodec59 libavformat59 libavutil57 libavfilter8
   libswresample4 libsoxr0 libmp3lame0 libebur128-1 libespeak-ng1 espeak-ng-data libflite1
   libsodium23 libjwt0 libspdlog1.10 libfmt9 libtomlplusplus3 curl
 )
@@ -23,7 +23,8 @@ build_packages=(
   build-essential cmake ninja-build ccache pkg-config git ca-certificates python3
   # libraries (what each area uses them for: docs/architecture.md)
   libboost1.81-dev libcurl4-openssl-dev libssl-dev libhiredis-dev libsqlite3-dev
-  libavcodec-dev libavformat-dev libavutil-dev libswresample-dev libsoxr-dev libmp3lame-dev
+  libavcodec-dev libavformat-dev libavutil-dev libswresample-dev libavfilter-dev libsoxr-dev
+  libmp3lame-dev
   libebur128-dev
   libespeak-ng-dev espeak-ng-data flite1-dev
   libsodium-dev libjwt-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libtomlplusplus-dev libcli11-dev

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "app/config.h"
@@ -16,6 +17,8 @@ struct SynthArgs {
   std::string format;         // empty: the job's output_format
   int sample_rate = 0;        // 0: the job's sample_rate
   int bitrate_kbps = 0;       // 0: the job's bitrate_kbps
+  // Every block's speed instead of its own (0.25..4); nullopt: each block's own.
+  std::optional<double> speed;
 };
 
 // Exit codes: 0 done; 2 invalid input; 3 synthesis failed; 1 anything else.

@@ -6,6 +6,7 @@
 #include "app/build_info.h"
 #include "app/commands.h"
 #include "app/config.h"
+#include "core/job.h"
 #include "log/log.h"
 
 int main(int argc, char** argv) {
@@ -33,6 +34,10 @@ int main(int argc, char** argv) {
   synth_cmd->add_option("--bitrate-kbps", synth.bitrate_kbps,
                         "Bitrate of a lossy format in kbit/s (default: the job's, else the "
                         "format's default)");
+  synth_cmd
+      ->add_option("--speed", synth.speed,
+                   "Speed of every block, 0.25..4 (default: each block's own `speed`)")
+      ->check(CLI::Range(polyvox::kMinBlockSpeed, polyvox::kMaxBlockSpeed));
 
   auto* serve_cmd = app.add_subcommand(
       "serve", "Run the HTTP API with its workers (configuration from the environment and .env)");

@@ -148,6 +148,9 @@ int run_synth(const SynthArgs& args, const Config& config) {
       !s) {
     return fail(s.error());
   }
+  if (args.speed) {
+    for (BlockSpec& block : job->blocks) block.speed = *args.speed;
+  }
 
   auto output = PendingFile::create(args.output_path);
   if (!output) return fail(output.error());

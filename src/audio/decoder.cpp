@@ -5,10 +5,11 @@
 
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
-#include <mutex>
+#include <memory>
 #include <string>
+#include <vector>
 
+#include "audio/audio_module.h"
 #include "audio/container_decoder.h"
 #include "audio/ffmpeg_module.h"
 
@@ -19,17 +20,10 @@ Error undecodable(const std::string& what) {
   return Error{ErrorKind::kSynthesisFailed, "undecodable audio: " + what, ""};
 }
 
-// The module's decoder, looked up once.
+// The FFmpeg module, loaded once on first use (audio_module.h says where from).
 ContainerDecodeFn container_decoder(std::string& error) {
-  static std::once_flag once;
-  static ContainerDecodeFn function = nullptr;
-  static std::string load_error;
-  std::call_once(once, [] {
-    function = reinterpret_cast<ContainerDecodeFn>(
-        ffmpeg_module_symbol(kContainerDecoderSymbol, load_error));
-  });
-  error = load_error;
-  return function;
+  static ModuleFunction<ContainerDecodeFn> decode(kFfmpegModule, kContainerDecoderSymbol);
+  return decode.get(error);
 }
 
 }  // namespace

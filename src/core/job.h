@@ -18,6 +18,10 @@ struct VoiceChoice {
   bool operator==(const VoiceChoice&) const = default;
 };
 
+// Bounds of BlockSpec::speed (OpenAI's range for `speed`).
+inline constexpr double kMinBlockSpeed = 0.25;
+inline constexpr double kMaxBlockSpeed = 4.0;
+
 struct BlockSpec {
   std::string text;                   // trimmed, non-empty, valid UTF-8
   int wait_after_ms = 0;              // digital silence after the block's speech
@@ -26,6 +30,10 @@ struct BlockSpec {
   bool arabic = false;                // diacritize before synthesis
   std::vector<VoiceChoice> fallback;  // tried in order when the provider cannot speak the block
   bool cache = true;                  // false: never served from nor stored in the audio cache
+  // Pace of the speech: 2.0 takes half the time of 1.0, 0.5 twice as long; pitch unchanged.
+  // kMinBlockSpeed..kMaxBlockSpeed. Asked of the provider within its native range, the rest
+  // made by a time stretch (worker/block_renderer.h).
+  double speed = 1.0;
   bool operator==(const BlockSpec&) const = default;
 };
 

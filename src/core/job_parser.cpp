@@ -246,6 +246,14 @@ class Parser {
         if (value.is_null()) continue;
         if (!value.is_boolean()) return wrong_type(field, "a boolean", value);
         block.cache = value.get<bool>();
+      } else if (key == "speed") {
+        if (value.is_null()) continue;
+        if (!value.is_number()) return wrong_type(field, "a number", value);
+        const double speed = value.get<double>();
+        if (!(speed >= kMinBlockSpeed && speed <= kMaxBlockSpeed)) {
+          return invalid_input(field, "must be between 0.25 and 4.0, got " + value.dump());
+        }
+        block.speed = speed;
       } else if (key == "fallback") {
         if (value.is_null()) continue;
         if (!value.is_array()) return wrong_type(field, "an array", value);

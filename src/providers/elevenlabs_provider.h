@@ -43,6 +43,10 @@ class ElevenLabsProvider : public Provider {
   Result<audio::EncodedAudio> synthesize(const SynthesisRequest& request) override;
   std::size_t max_request_chars() const override { return config_.max_request_chars; }
   std::string cache_identity() const override { return cache_identity_; }
+  // voice_settings.speed's range (config.native_speed) relative to the configured one.
+  SpeedRange native_speed() const override {
+    return config_.native_speed.relative_to(config_.voice_settings.speed.value_or(1.0));
+  }
   // Sent as previous_text/next_text, for prosody that runs on across blocks.
   bool uses_neighbour_text() const override { return true; }
 

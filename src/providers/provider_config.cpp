@@ -74,6 +74,7 @@ class SectionReader {
                                                              "accept_any_voice",
                                                              "output_format",
                                                              "speed",
+                                                             "native_speed",
                                                              "instructions",
                                                              "organization",
                                                              "project",
@@ -187,6 +188,15 @@ void apply_section(const EnvLookup& env, const SectionReader& r, CloudProviderCo
   r.boolean("accept_any_voice", c.accept_any_voice);
   r.string("output_format", c.output_format);
   r.number("speed", c.speed, 0.25, 4.0);
+  if (const auto* node = r.table().get("native_speed")) {
+    const auto* pair = node->as_array();
+    if (!pair || pair->size() != 2) r.fail("native_speed", "must be [min, max]");
+    r.number_of("native_speed", *pair->get(0), c.native_speed.min, 0.1, 10.0);
+    r.number_of("native_speed", *pair->get(1), c.native_speed.max, 0.1, 10.0);
+    if (c.native_speed.min > c.native_speed.max) {
+      r.fail("native_speed", "min must not be above max");
+    }
+  }
   r.string("instructions", c.instructions);
   r.string("organization", c.organization);
   r.string("project", c.project);

@@ -39,12 +39,19 @@
 //                       table is empty, else false; ElevenLabs always accepts 20-character ids)
 //   output_format       elevenlabs: mp3_44100_128 (default), mp3_*, pcm_<rate>, opus_*;
 //                       openai: mp3 (default), opus, aac, flac, wav, pcm (raw 24 kHz)
-//   speed               openai speed 0.25..4.0 (default 1.0)
+//   speed               openai speed 0.25..4.0 (default 1.0): the instance's pace; a block's
+//                       `speed` multiplies it
+//   native_speed        [min, max]: the speeds the vendor honours itself (openai: [0.25, 4.0],
+//                       elevenlabs: [0.7, 1.2], others [1.0, 1.0] = none); a block's speed
+//                       beyond them is made by a time stretch. [1.0, 1.0] for a server that
+//                       ignores `speed` (or whose model does)
 //   instructions        openai gpt-4o-mini-tts voice instructions
 //   organization, project   openai headers
 //   enable_logging      elevenlabs: false = zero-retention mode (query enable_logging=false)
 //   voice_settings      elevenlabs { stability, similarity_boost, style, use_speaker_boost,
-//                       speed }: sent only when given (else the voice's own settings apply)
+//                       speed }: sent only when given (else the voice's own settings apply);
+//                       voice_settings.speed is the instance's pace, a block's `speed`
+//                       multiplies it (sent when either is not 1)
 //   voices_cache_seconds  how long a live voice list is kept (default 600)
 //   max_concurrency     requests in flight at once (defaults: elevenlabs 4, openai 8, others 4)
 //   connect_timeout_ms  default 10000
@@ -67,6 +74,7 @@
 
 #include "core/named_registry.h"
 #include "providers/provider_settings.h"
+#include "providers/speed_range.h"
 
 namespace polyvox {
 
@@ -100,6 +108,7 @@ struct CloudProviderConfig {
   bool accept_any_voice = false;
   std::string output_format;
   double speed = 1.0;
+  SpeedRange native_speed;  // the vendor's own speeds, absolute (speed_range.h)
   std::string instructions;
   std::string organization;
   std::string project;

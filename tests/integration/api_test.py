@@ -384,7 +384,10 @@ class ValidationTest(unittest.TestCase):
         ({"blocks": [{"text": "a", "provider": "acme"}]}, "blocks[0].provider", "UNKNOWN_PROVIDER"),
         ({"blocks": [{"text": "a", "provider": "flite", "voice": "zz"}]}, "blocks[0].voice",
          "UNKNOWN_VOICE"),
-        ({"blocks": [{"text": "a", "speed": 2}]}, "blocks[0].speed", "VALIDATION_ERROR"),
+        ({"blocks": [{"text": "a", "pitch": 2}]}, "blocks[0].pitch", "VALIDATION_ERROR"),
+        ({"blocks": [{"text": "a", "speed": 4.5}]}, "blocks[0].speed", "VALIDATION_ERROR"),
+        ({"blocks": [{"text": "a"}, {"text": "b", "speed": "fast"}]}, "blocks[1].speed",
+         "VALIDATION_ERROR"),
     ]
 
     def test_every_validation_case_names_the_field(self):

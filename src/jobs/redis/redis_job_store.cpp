@@ -43,7 +43,7 @@ Result<JobRecord> RedisJobStore::create_job(const NewJob& job) {
                                 record.project_id,
                                 output_format_name(record.output_format),
                                 std::to_string(record.blocks_total)};
-  args.reserve(args.size() + 7 * job.spec.blocks.size() + 2);
+  args.reserve(args.size() + kArgsPerBlock * job.spec.blocks.size() + 2);
   for (const BlockSpec& block : job.spec.blocks) append_block_args(block, args);
   args.push_back(job.spec.webhook_url);
   args.push_back(job.spec.webhook_url.empty() ? std::string() : job.base_url);

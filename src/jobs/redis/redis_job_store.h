@@ -13,10 +13,10 @@
 //                                    created_at_ms updated_at_ms, and with a webhook:
 //                                    webhook_url webhook_base_url
 //   P job:<id>:block:<i>     HASH    text wait_after_ms provider voice arabic fallback_json cache
-//                                    status attempts error reported_attempt (the attempt whose
-//                                    completion or final failure was recorded) segment_key
-//                                    speech_samples pause_samples result_provider
-//                                    result_voice_id usage_json
+//                                    speed (absent in blocks stored before it: 1.0) status attempts
+//                                    error reported_attempt (the attempt whose completion or final
+//                                    failure was recorded) segment_key speech_samples pause_samples
+//                                    result_provider result_voice_id usage_json
 //   P task:<tid>             HASH    the live task <tid> = "<id>:<i>" (block) or "<id>:a"
 //                                    (assembly): state (0 waiting, 1 leased, 2 retrying)
 //                                    attempt (fencing token of the latest claim) claims (claims

@@ -213,6 +213,12 @@ CREATE TRIGGER users_api_keys_on_delete AFTER DELETE ON users BEGIN
 END;
 )sql";
 
+// Version 10: each block's speed (core/job.h: BlockSpec::speed); blocks written before it spoke
+// at 1.0.
+constexpr const char* kBlockSpeed = R"sql(
+ALTER TABLE blocks ADD COLUMN speed REAL NOT NULL DEFAULT 1.0;
+)sql";
+
 Status to_version_3(Connection& db) {
   if (auto s = db.exec(kVersion3Users); !s) return s;
   std::vector<std::string> names;
@@ -287,6 +293,7 @@ constexpr Migration kMigrations[] = {
     [](Connection& db) { return db.exec(kApiKeys); },
     [](Connection& db) { return db.exec(kWaitingCountedByInserts); },
     [](Connection& db) { return db.exec(kOutputSettings); },
+    [](Connection& db) { return db.exec(kBlockSpeed); },
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 

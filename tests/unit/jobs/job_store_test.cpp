@@ -343,6 +343,29 @@ TEST_P(JobStoreTest, KeepsVoiceChoicesAndTheCacheFlag) {
   EXPECT_EQ(work->block.spec.fallback.size(), 2u);
 }
 
+TEST_P(JobStoreTest, KeepsEachBlocksSpeedExactly) {
+  NewJob job = make_job("alice", 3);
+  job.spec.blocks[1].speed = 0.1 + 0.2;  // no short decimal: must come back bit for bit
+  job.spec.blocks[2].speed = 4.0;
+  create(job);
+  reopen();
+  const JobRecord record = get(job.id);
+  ASSERT_EQ(record.blocks.size(), 3u);
+  EXPECT_EQ(record.blocks[0].spec.speed, 1.0);
+  EXPECT_EQ(record.blocks[1].spec.speed, 0.1 + 0.2);
+  EXPECT_EQ(record.blocks[2].spec.speed, 4.0);
+  auto work = jobs_->get_block(job.id, 1);
+  ASSERT_TRUE(work.ok());
+  EXPECT_EQ(work->block.spec.speed, 0.1 + 0.2);
+  // The same submission again is recognised as such (speed is part of the comparison).
+  auto again = jobs_->create_job(job);
+  EXPECT_TRUE(again.ok());
+  job.spec.blocks[2].speed = 2.0;
+  auto other = jobs_->create_job(job);
+  ASSERT_FALSE(other.ok());
+  EXPECT_EQ(other.error().kind, ErrorKind::kInvalidInput);
+}
+
 TEST_P(JobStoreTest, UsageIsKeptPerBlockAndAccumulatedPerUserOncePerCompletion) {
   const NewJob job = make_job("alice", 2);
   create(job);

@@ -55,6 +55,34 @@ TEST(SqliteJobStoreTest, DatabaseOfANewerSchemaIsRefused) {
   EXPECT_NE(db.error().message.find("newer"), std::string::npos);
 }
 
+TEST(SqliteJobStoreTest, BlocksWrittenBeforeSpeedExistedSpeakAtOne) {
+  test_support::TempDir dir;
+  {
+    // The file as the previous binary (schema version 7) left it, with one job of one block.
+    auto db = sqlite::Connection::open(dir / "polyvox.db", {});
+    ASSERT_TRUE(db.ok()) << db.error().message;
+    ASSERT_TRUE(sqlite::migrate_to(**db, 7).ok());
+    ASSERT_TRUE((*db)
+                    ->exec(R"sql(
+      INSERT INTO jobs (id, owner, project_id, output_format, status, blocks_total,
+                        created_at_ms, updated_at_ms) VALUES ('job-a', 'u1', '', 'mp3', 0, 1, 1, 1);
+      INSERT INTO blocks (job_seq, idx, text, wait_after_ms, provider, voice, arabic)
+        VALUES (1, 0, 'Hello', 0, 'espeak', 'default', 0);
+    )sql")
+                    .ok());
+  }
+  auto db = sqlite::Database::open({.path = dir / "polyvox.db"});
+  ASSERT_TRUE(db.ok()) << db.error().message;
+  ManualClock clock;
+  auto store = sqlite::SqliteJobStore::open(*db, {.clock = &clock});
+  ASSERT_TRUE(store.ok()) << store.error().message;
+  auto job = (*store)->get_job("job-a", true);
+  ASSERT_TRUE(job.ok()) << job.error().message;
+  ASSERT_EQ(job->blocks.size(), 1u);
+  EXPECT_EQ(job->blocks[0].spec.text, "Hello");
+  EXPECT_EQ(job->blocks[0].spec.speed, 1.0);
+}
+
 TEST(SqliteJobStoreTest, UnopenableFileIsUnavailable) {
   test_support::TempDir dir;
   auto db = sqlite::Database::open({.path = dir / "missing-dir" / "polyvox.db"});
