@@ -3,7 +3,7 @@
 the same run. The machine is noisy: every figure is the median of several alternating runs.
 
 usage: bench/run.py BUILD_DIR [section ...]
-sections: assembly synth rss store redis api providers diacritizer live (default: all)
+sections: assembly synth rss store redis api providers diacritizer live openai (default: all)
 """
 import json
 import os
@@ -184,6 +184,11 @@ def bench_live(tmp):
     live_bench.run(BUILD)
 
 
+def bench_openai(tmp):
+    import openai_bench
+    openai_bench.run(BUILD)
+
+
 def bench_providers(tmp):
     import providers_bench
     providers_bench.run(BUILD)
@@ -206,7 +211,7 @@ def bench_diacritizer(tmp):
 SECTIONS = {"assembly": bench_assembly, "synth": bench_synth, "rss": bench_rss,
             "store": bench_store, "redis": bench_redis, "api": bench_api,
             "providers": bench_providers, "distributed": bench_distributed,
-            "diacritizer": bench_diacritizer, "live": bench_live}
+            "diacritizer": bench_diacritizer, "live": bench_live, "openai": bench_openai}
 
 
 def main():
