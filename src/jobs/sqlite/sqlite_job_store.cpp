@@ -104,6 +104,8 @@ Result<JobRecord> SqliteJobStore::create_job(const NewJob& job) {
           seq, code(TaskKind::kBlock), i, code(TaskState::kWaiting), record.created_at_ms);
       if (!s) return s.error();
     }
+    s = count_new_waiting_tasks(db, static_cast<int64_t>(job.spec.blocks.size()));
+    if (!s) return s.error();
     due_.lower(record.created_at_ms);
     return record;
   });
