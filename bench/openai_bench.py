@@ -17,6 +17,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "support"))
 import mock_vendors  # noqa: E402
 from polyvox_server import Server  # noqa: E402
+from live_bench import first_block_done  # noqa: E402
 
 VENDOR_DELAY_S = 0.2
 SENTENCES = 10
@@ -45,20 +46,6 @@ def speech(server, token, run, stream):
     return started, first, last, res.getheader("X-Polyvox-Job-Id")
 
 
-def first_block_done(server, token, job_id, started):
-    events = server.request("GET", f"/jobs/{job_id}/events", token=token,
-                            headers={"Last-Event-ID": "0"}).body.decode()
-    name = None
-    for line in events.splitlines():
-        if line.startswith("event: "):
-            name = line[7:]
-        elif line.startswith("data: ") and name == "block.done":
-            data = json.loads(line[6:])
-            if data["index"] == 0:
-                return data["at_ms"] / 1000.0 - started
-    return float("nan")
-
-
 def run(build_dir):
     print(f"\n== OpenAI-compatible /v1/audio/speech: {SENTENCES} sentences, vendor at "
           f"{int(VENDOR_DELAY_S * 1000)} ms ==")
@@ -74,7 +61,7 @@ def run(build_dir):
             started, first, last, job_id = speech(server, token, r, True)
             firsts.append(first)
             streamed_total.append(last)
-            blocks.append(first_block_done(server, token, job_id, started))
+            blocks.append(first_block_done(server, token, job_id) - started)
             _, _, last_whole, _ = speech(server, token, r, False)
             whole.append(last_whole)
         f = statistics.median(firsts) * 1000

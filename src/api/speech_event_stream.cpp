@@ -63,16 +63,23 @@ void SpeechEventStream::next(Deliver deliver) {
 }
 
 void SpeechEventStream::finish(std::string events, Deliver deliver) {
-  auto job = jobs_.get_job(job_id_, false);
-  if (job && job->status == JobStatus::kCompleted) {
+  if (audio_->complete()) {
+    // Every block's audio was sent: the speech is whole, even while the job's final file is
+    // still being assembled.
     const auto chars = static_cast<int64_t>(input_chars_);
     events += sse_data_event(json_text(nlohmann::json{
         {"type", "speech.audio.done"},
         {"usage", {{"input_tokens", chars}, {"output_tokens", 0}, {"total_tokens", chars}}}}));
   } else {
-    const std::string why = !job ? job.error().message
-                                 : std::string("the job ") + job_status_name(job->status) +
-                                       (job->error.empty() ? std::string() : ": " + job->error);
+    // Cut short: the job says why (failed, cancelled), unless it goes on (a store failure).
+    auto job = jobs_.get_job(job_id_, false);
+    std::string why = "its audio could not be read";
+    if (!job) {
+      why = job.error().message;
+    } else if (is_finished(job->status)) {
+      why = std::string("the job ") + job_status_name(job->status) +
+            (job->error.empty() ? std::string() : ": " + job->error);
+    }
     events +=
         sse_data_event(json_text(nlohmann::json{{"type", "error"},
                                                 {"error",

@@ -1,7 +1,7 @@
 // The server-sent events of POST /v1/audio/speech with stream_format "sse", as OpenAI sends them:
 // each piece of the progressive audio (api/audio_stream.h) as
 //   data: {"type":"speech.audio.delta","audio":"<base64>"}
-// then, once the job has completed,
+// then, once every block's audio is in,
 //   data:
 //   {"type":"speech.audio.done","usage":{"input_tokens":N,"output_tokens":0,"total_tokens":N}}
 // Polyvox counts characters, not tokens: input_tokens is the input's characters. A job that
@@ -23,8 +23,9 @@ namespace polyvox {
 class SpeechEventStream final : public LiveBody,
                                 public std::enable_shared_from_this<SpeechEventStream> {
  public:
-  // `audio` is started already; its pieces become delta events. At its end the job is read on
-  // `pool` to choose between the done event and the error event.
+  // `audio` is started already; its pieces become delta events. At its end, the done event when
+  // the audio is whole (AudioStream::complete), else the error event with the job's reason, read
+  // on `pool`.
   static std::shared_ptr<SpeechEventStream> create(std::shared_ptr<AudioStream> audio,
                                                    JobStore& jobs, ThreadPool& pool,
                                                    std::string job_id, std::size_t input_chars);

@@ -2,8 +2,6 @@
 // and voice mapping (core/speech_mapping.h) on what it accepts, against a fixed provider
 // directory. An accepted request must satisfy every bound the parser promises.
 #include <cstdint>
-#include <map>
-#include <set>
 #include <string>
 #include <string_view>
 
@@ -11,40 +9,13 @@
 #include "core/speech_request.h"
 #include "core/utf8.h"
 #include "fuzz_check.h"
-
-namespace {
+#include "stub_directory.h"
 
 using polyvox::fuzz::check;
 
-// espeak and flite usable with a few voices, elevenlabs known but unusable.
-class StubDirectory : public polyvox::ProviderDirectory {
- public:
-  std::vector<std::string> usable_providers() const override { return {"espeak", "flite"}; }
-  std::string unusable_reason(std::string_view provider) const override {
-    if (voices_.count(std::string(provider)) > 0) return "";
-    if (provider == "elevenlabs") return "ELEVENLABS_API_KEY is not set";
-    return "unknown provider";
-  }
-  bool has_voice(std::string_view provider, std::string_view voice) const override {
-    const auto it = voices_.find(std::string(provider));
-    check(it != voices_.end(), "has_voice asked about an unusable provider");
-    return voice == "default" || it->second.count(std::string(voice)) > 0;
-  }
-  std::vector<std::string> example_voices(std::string_view provider) const override {
-    const auto it = voices_.find(std::string(provider));
-    if (it == voices_.end()) return {};
-    return {it->second.begin(), it->second.end()};
-  }
-
- private:
-  std::map<std::string, std::set<std::string>> voices_{
-      {"espeak", {"en", "en-us+f3", "ar", "ar+f3"}}, {"flite", {"slt", "rms", "awb"}}};
-};
-
-}  // namespace
-
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
-  static const StubDirectory directory;
+  static const polyvox::fuzz::StubDirectory directory(
+      {{"espeak", {"en", "en-us+f3", "ar", "ar+f3"}}, {"flite", {"slt", "rms", "awb"}}});
   static const polyvox::SpeechMapping mapping = [] {
     auto m = polyvox::default_speech_mapping();
     m.provider_models.push_back({"elevenlabs", "elevenlabs", "eleven_multilingual_v2"});

@@ -16,6 +16,8 @@ import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "support"))
+import mock_vendors  # noqa: E402
 from polyvox_server import Server  # noqa: E402
 
 BINARY = None
@@ -193,6 +195,51 @@ class OpenAiSdkTest(unittest.TestCase):
         for model in ("tts-1", "tts-1-hd", "gpt-4o-mini-tts", "espeak", "flite"):
             self.assertIn(model, o["ids"])
         self.assertNotIn("elevenlabs", o["ids"])  # no key configured: not usable
+
+
+class FailingVendorTest(unittest.TestCase):
+    """A job whose vendor refuses its text for good: the whole-file request answers 500
+    server_error with the job's error (the SDK raises InternalServerError), the SSE stream ends
+    with an error event instead of speech.audio.done."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.vendor = mock_vendors.OpenAiMock().start()
+        cls.server = Server(BINARY, **mock_vendors.provider_env({"openai": cls.vendor})).start()
+        cls.token = cls.server.login()
+        cls.key = cls.server.request("POST", "/api-keys", {"name": "failing"},
+                                     token=cls.token).json()["key"]
+        cls.out = tempfile.TemporaryDirectory()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.close()
+        cls.vendor.stop()
+        cls.out.cleanup()
+
+    sdk = OpenAiSdkTest.sdk
+
+    def test_a_failed_job_is_a_server_error(self):
+        self.vendor.fail_next("error", count=1, status=400, message="refused by the vendor")
+        o = self.sdk([{"name": "failed", "params": {
+            "model": "openai", "voice": "nova", "input": "The vendor refuses this."}}])["failed"]
+        self.assertFalse(o["ok"])
+        self.assertEqual((o["error_class"], o["status"], o["type"]),
+                         ("InternalServerError", 500, "server_error"), o)
+        self.assertIn("failed", o["message"])
+
+    def test_a_failed_job_ends_its_sse_stream_with_an_error_event(self):
+        self.vendor.fail_next("error", count=1, status=400, message="refused by the vendor")
+        o = self.sdk([{"name": "sse_failed", "params": {
+            "model": "openai", "voice": "nova", "input": "The vendor refuses this too.",
+            "stream_format": "sse"}}])["sse_failed"]
+        self.assertTrue(o["ok"], o)  # the stream itself was answered (200) before the failure
+        with open(o["file"]) as f:
+            events = [json.loads(line[len("data: "):]) for line in f.read().split("\n")
+                      if line.startswith("data: ")]
+        self.assertEqual(events[-1]["type"], "error", events)
+        self.assertEqual(events[-1]["error"]["type"], "server_error")
+        self.assertNotIn("speech.audio.done", [e["type"] for e in events])
 
 
 class OpenWebUiCurlTest(unittest.TestCase):
