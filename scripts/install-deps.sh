@@ -61,7 +61,8 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
-# Node.js (npm packages: swagger-ui-dist, s3rver, OpenAPI validator) — any installed node will do.
+# Node.js (npm packages: swagger-ui-dist, s3rver, OpenAPI validator, the openai SDK of the /v1
+# tests) — any installed node will do (the openai SDK 6.x runs on Debian's Node 18 and on 20).
 if [ "${1:-}" != "--runtime" ] && { ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; }; then
   missing+=(nodejs npm)
 fi
