@@ -39,7 +39,7 @@ struct ApiDeps {
   EventHub* events = nullptr;             // job events heard on this node; null: no event streams
   int sample_rate = 44100;                // the workers' SAMPLE_RATE (event times in milliseconds)
   ThreadPool* stream_pool = nullptr;      // reads segments for audio streams; null: no streams
-  const SpeechMapping* speech = nullptr;  // OpenAI model/voice names; null: no /v1 routes
+  const SpeechMapping* speech = nullptr;  // OpenAI model/voice names; null: /v1 answers 503
 };
 
 class Router;

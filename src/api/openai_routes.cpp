@@ -73,10 +73,14 @@ HttpResponse streamed(const JobRecord& created, const SpeechRequest& speech, Api
   return res;
 }
 
+const Error kNoMapping{ErrorKind::kUnavailable, "the /v1 routes are not configured on this node",
+                       ""};
+
 // POST /v1/audio/speech
 HttpResponse speech(HttpRequest& request, ApiDeps& deps) {
   auto user = require_user(request, deps);
   if (!user) return openai_error_response(user.error());
+  if (!deps.speech) return openai_error_response(kNoMapping);
   if (!is_json_content(request)) {
     return openai_error_response(400, "invalid_request_error",
                                  "send the request as application/json");
@@ -132,6 +136,7 @@ HttpResponse speech(HttpRequest& request, ApiDeps& deps) {
 HttpResponse models(HttpRequest& request, ApiDeps& deps) {
   auto user = require_user(request, deps);
   if (!user) return openai_error_response(user.error());
+  if (!deps.speech) return openai_error_response(kNoMapping);
   json data = json::array();
   for (const std::string& id : usable_speech_models(*deps.speech, *deps.providers)) {
     data.push_back({{"id", id}, {"object", "model"}, {"created", 0}, {"owned_by", "polyvox"}});
@@ -164,7 +169,6 @@ HttpResponse voices(HttpRequest& request, ApiDeps& deps) {
 }  // namespace
 
 void register_openai_routes(Router& router, ApiDeps& deps) {
-  if (!deps.speech) return;  // not wired: no /v1 routes
   // Blocking: a whole-file answer waits for its job; streams read the store.
   router.add(
       "POST", "/v1/audio/speech", [&deps](HttpRequest& r) { return speech(r, deps); },
