@@ -14,6 +14,8 @@ struct SynthArgs {
   std::string manifest_path;  // empty: no manifest
   unsigned concurrency = 0;   // 0: one thread per core
   std::string format;         // empty: the job's output_format
+  int sample_rate = 0;        // 0: the job's sample_rate
+  int bitrate_kbps = 0;       // 0: the job's bitrate_kbps
 };
 
 // Exit codes: 0 done; 2 invalid input; 3 synthesis failed; 1 anything else.

@@ -7,15 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "core/output_format.h"
+
 namespace polyvox {
-
-enum class OutputFormat { kMp3, kWav };
-
-// "mp3" / "wav"; file extension and JSON spelling alike.
-const char* output_format_name(OutputFormat format);
-std::optional<OutputFormat> parse_output_format(std::string_view name);
-// MIME type of a file in this format ("audio/mpeg", "audio/wav").
-const char* output_format_mime(OutputFormat format);
 
 // A provider and one of its voices.
 struct VoiceChoice {
@@ -38,6 +32,10 @@ struct BlockSpec {
 struct JobSpec {
   std::string project_id;  // free-form; may be empty
   OutputFormat output_format = OutputFormat::kMp3;
+  // 0: not given, the default applies (core/output_format.h: effective_sample_rate and
+  // effective_bitrate_kbps); otherwise within check_output_settings' bounds for the format.
+  int sample_rate = 0;
+  int bitrate_kbps = 0;  // lossy formats only
   std::vector<BlockSpec> blocks;
   // Where the job's end is POSTed (core/webhook_url.h says what is valid); empty: no webhook.
   std::string webhook_url;

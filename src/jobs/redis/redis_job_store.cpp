@@ -47,6 +47,8 @@ Result<JobRecord> RedisJobStore::create_job(const NewJob& job) {
   for (const BlockSpec& block : job.spec.blocks) append_block_args(block, args);
   args.push_back(job.spec.webhook_url);
   args.push_back(job.spec.webhook_url.empty() ? std::string() : job.base_url);
+  args.push_back(std::to_string(record.sample_rate));
+  args.push_back(std::to_string(record.bitrate_kbps));
   // Sent again when Redis closed the connection before answering: the script may have run, and
   // its repeat then finds this same submission stored (below).
   auto seq = pool_->eval(scripts::create_job(), args, Access::kIdempotent);
@@ -86,7 +88,11 @@ Result<BlockWork> RedisJobStore::get_block(const std::string& job_id, std::size_
                  ""};
   }
   JobRecord record = job_from_fields(job);
-  return BlockWork{block_from_fields(index, block), record.output_format, record.blocks_total,
+  return BlockWork{block_from_fields(index, block),
+                   record.output_format,
+                   record.sample_rate,
+                   record.bitrate_kbps,
+                   record.blocks_total,
                    record.status};
 }
 

@@ -7,7 +7,7 @@
 // BlockStatus; times are milliseconds on the store's Clock)
 //   P seq                    STRING  INCR counter: a job's sequence number ("newest first")
 //   P job:<id>               HASH    id seq owner (user id) owner_name project_id
-//                                    output_format status blocks_total
+//                                    output_format sample_rate bitrate_kbps status blocks_total
 //                                    blocks_done error assembly_enqueued (0/1, set once)
 //                                    assembly_attempt result_key manifest_json result_bytes
 //                                    created_at_ms updated_at_ms, and with a webhook:

@@ -31,6 +31,8 @@ JobRecord job_from_fields(const Fields& fields) {
   job.project_id = text_field(fields, "project_id");
   job.output_format =
       parse_output_format(text_field(fields, "output_format")).value_or(OutputFormat::kMp3);
+  job.sample_rate = static_cast<int>(int_field(fields, "sample_rate"));
+  job.bitrate_kbps = static_cast<int>(int_field(fields, "bitrate_kbps"));
   job.status = static_cast<JobStatus>(int_field(fields, "status"));
   job.blocks_total = static_cast<std::size_t>(int_field(fields, "blocks_total"));
   job.blocks_done = static_cast<std::size_t>(int_field(fields, "blocks_done"));

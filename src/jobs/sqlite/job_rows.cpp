@@ -6,7 +6,8 @@ namespace {
 // Every job query selects these columns in this order (job_from_row reads them by position).
 #define POLYVOX_JOB_COLUMNS                                                               \
   "seq, id, owner, project_id, output_format, status, blocks_total, blocks_done, error, " \
-  "result_key, manifest_json, result_bytes, created_at_ms, updated_at_ms, owner_name "
+  "result_key, manifest_json, result_bytes, created_at_ms, updated_at_ms, owner_name, "   \
+  "sample_rate, bitrate_kbps "
 
 constexpr const char* kJobById = "SELECT " POLYVOX_JOB_COLUMNS "FROM jobs WHERE id = ?";
 constexpr const char* kJobsNewestFirst =
@@ -43,6 +44,8 @@ JobRecord job_from_row(const Statement& row) {
   job.created_at_ms = row.int64(12);
   job.updated_at_ms = row.int64(13);
   job.owner_name = row.text(14);
+  job.sample_rate = static_cast<int>(row.int64(15));
+  job.bitrate_kbps = static_cast<int>(row.int64(16));
   return job;
 }
 
@@ -120,8 +123,9 @@ Result<std::optional<BlockWork>> find_block(Connection& db, const std::string& i
       static_cast<int64_t>(index));
   if (!block) return block.take_error();
   if (!*block) return std::optional<BlockWork>();
-  return std::optional<BlockWork>(
-      BlockWork{std::move(**block), (*job)->output_format, (*job)->blocks_total, (*job)->status});
+  return std::optional<BlockWork>(BlockWork{std::move(**block), (*job)->output_format,
+                                            (*job)->sample_rate, (*job)->bitrate_kbps,
+                                            (*job)->blocks_total, (*job)->status});
 }
 
 Result<std::optional<JobRecord>> find_job(Connection& db, const std::string& id, bool with_blocks) {

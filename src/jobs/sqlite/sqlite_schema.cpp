@@ -268,6 +268,13 @@ constexpr const char* kWaitingCountedByInserts = R"sql(
 DROP TRIGGER tasks_counted_on_insert;
 )sql";
 
+// Version 9: a job's sample rate and bitrate as submitted (core/job.h; 0: the default, which is
+// what every job stored before had).
+constexpr const char* kOutputSettings = R"sql(
+ALTER TABLE jobs ADD COLUMN sample_rate INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN bitrate_kbps INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 // kMigrations[i] takes the schema from version i to i + 1.
 using Migration = Status (*)(Connection&);
 constexpr Migration kMigrations[] = {
@@ -279,6 +286,7 @@ constexpr Migration kMigrations[] = {
     [](Connection& db) { return db.exec(kWebhooks); },
     [](Connection& db) { return db.exec(kApiKeys); },
     [](Connection& db) { return db.exec(kWaitingCountedByInserts); },
+    [](Connection& db) { return db.exec(kOutputSettings); },
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 

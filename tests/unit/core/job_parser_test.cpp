@@ -163,6 +163,33 @@ TEST_F(JobParserTest, RejectsWrongTypes) {
             "output_format");
 }
 
+TEST_F(JobParserTest, ReadsSampleRateAndBitrateCheckedAgainstTheFormat) {
+  auto job = parse(R"({"output_format": "opus", "bitrate_kbps": 48, "sample_rate": 48000,
+                      "blocks": [{"text": "a"}]})");
+  ASSERT_TRUE(job.ok()) << job.error().message;
+  EXPECT_EQ(job->output_format, OutputFormat::kOpus);
+  EXPECT_EQ(job->sample_rate, 48000);
+  EXPECT_EQ(job->bitrate_kbps, 48);
+  auto defaults =
+      parse(R"({"output_format": "flac", "sample_rate": null, "blocks": [{"text": "a"}]})");
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->sample_rate, 0);
+  EXPECT_EQ(defaults->bitrate_kbps, 0);
+  // The bounds depend on the format whatever the order of the keys.
+  EXPECT_EQ(
+      error_of(R"({"sample_rate": 44100, "output_format": "opus", "blocks": [{"text": "a"}]})")
+          .field,
+      "sample_rate");
+  EXPECT_EQ(
+      error_of(R"({"bitrate_kbps": 64, "output_format": "flac", "blocks": [{"text": "a"}]})").field,
+      "bitrate_kbps");
+  EXPECT_EQ(error_of(R"({"sample_rate": -1, "blocks": [{"text": "a"}]})").field, "sample_rate");
+  EXPECT_EQ(error_of(R"({"sample_rate": "48000", "blocks": [{"text": "a"}]})").field,
+            "sample_rate");
+  EXPECT_EQ(error_of(R"({"bitrate_kbps": 1e300, "blocks": [{"text": "a"}]})").field,
+            "bitrate_kbps");
+}
+
 TEST_F(JobParserTest, RejectsUnknownProviderListingAvailableOnes) {
   Error e = error_of(R"({"blocks": [{"text": "a", "provider": "nope"}]})");
   EXPECT_EQ(e.kind, ErrorKind::kUnknownProvider);
