@@ -52,8 +52,9 @@ HttpResponse streamed(const JobRecord& created, const SpeechRequest& speech, Api
     return openai_error_response(
         Error{ErrorKind::kUnavailable, "audio streams are not available on this node", ""});
   }
-  auto audio = AudioStream::create(*deps.events, *deps.jobs, *deps.blobs, *deps.stream_pool,
-                                   created.id, created.output_format, created.blocks_total);
+  auto audio =
+      AudioStream::create(*deps.events, *deps.jobs, *deps.blobs, *deps.stream_pool, created.id,
+                          created.output_format, created.blocks_total, created.bitrate_kbps);
   audio->subscribe();  // before reading the job: nothing placed meanwhile is missed
   auto job = deps.jobs->get_job(created.id, true);
   if (!job) return openai_error_response(job.error());

@@ -34,6 +34,8 @@ Result<JobSpec> plan_speech_job(const SpeechRequest& request, const SpeechVoices
   JobSpec job;
   job.project_id = "v1/audio/speech";
   job.output_format = format;
+  // OpenAI's pcm is raw 24 kHz 16-bit mono little-endian; the other formats keep the job's rate.
+  if (format == OutputFormat::kPcm) job.sample_rate = kSpeechPcmRate;
   bool other_checked = false, arabic_checked = false;
   for (std::string& text : parts) {
     BlockSpec block;

@@ -12,6 +12,9 @@
 
 namespace polyvox {
 
+// The rate of response_format "pcm", as OpenAI sends it.
+inline constexpr int kSpeechPcmRate = 24000;
+
 // The job for `request`, spoken by `voices`, in `format`. Sentences beyond limits.max_blocks are
 // joined so that the job has at most that many blocks; a sentence longer than
 // limits.max_text_chars is cut (text/text_splitter.h). kNotFound (field "voice") when a voice

@@ -48,6 +48,17 @@ TEST(SpeechJobTest, OneBlockPerSentenceEachInTheVoiceOfItsScript) {
   EXPECT_EQ(job->project_id, "v1/audio/speech");
 }
 
+TEST(SpeechJobTest, PcmIsOpenAis24kHzAndOtherFormatsKeepTheDefaultRate) {
+  const Directory providers;
+  auto pcm = plan_speech_job(request("Raw."), kVoices, providers, OutputFormat::kPcm, JobLimits{});
+  ASSERT_TRUE(pcm.ok());
+  EXPECT_EQ(pcm->sample_rate, 24000);
+  auto flac =
+      plan_speech_job(request("Lossless."), kVoices, providers, OutputFormat::kFlac, JobLimits{});
+  ASSERT_TRUE(flac.ok());
+  EXPECT_EQ(flac->sample_rate, 0);  // the configured default
+}
+
 TEST(SpeechJobTest, JoinsSentencesBeyondTheBlockLimit) {
   const Directory providers;
   std::string input;
