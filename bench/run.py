@@ -3,7 +3,7 @@
 the same run. The machine is noisy: every figure is the median of several alternating runs.
 
 usage: bench/run.py BUILD_DIR [section ...]
-sections: assembly synth rss store redis api providers diacritizer live stretch (default: all)
+sections: assembly synth rss store redis api providers diacritizer live stretch openai (default: all)
 """
 import json
 import os
@@ -217,6 +217,11 @@ def bench_live(tmp):
     live_bench.run(BUILD)
 
 
+def bench_openai(tmp):
+    import openai_bench
+    openai_bench.run(BUILD)
+
+
 def bench_providers(tmp):
     import providers_bench
     providers_bench.run(BUILD)
@@ -248,7 +253,8 @@ def bench_stretch(tmp):
 SECTIONS = {"assembly": bench_assembly, "synth": bench_synth, "rss": bench_rss,
             "store": bench_store, "redis": bench_redis, "api": bench_api,
             "providers": bench_providers, "distributed": bench_distributed,
-            "diacritizer": bench_diacritizer, "live": bench_live, "stretch": bench_stretch}
+            "diacritizer": bench_diacritizer, "live": bench_live, "stretch": bench_stretch,
+            "openai": bench_openai}
 
 
 def main():

@@ -62,7 +62,8 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
-# Node.js (npm packages: swagger-ui-dist, s3rver, OpenAPI validator) — any installed node will do.
+# Node.js (npm packages: swagger-ui-dist, s3rver, OpenAPI validator, the openai SDK of the /v1
+# tests; run here on Node 20, not tried on Debian's Node 18) — any installed node will do.
 if [ "${1:-}" != "--runtime" ] && { ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; }; then
   missing+=(nodejs npm)
 fi

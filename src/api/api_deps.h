@@ -9,6 +9,7 @@
 #include "core/clock.h"
 #include "core/job_parser.h"
 #include "core/metrics.h"
+#include "core/speech_mapping.h"
 #include "core/thread_pool.h"
 #include "jobs/event_hub.h"
 #include "jobs/job_store.h"
@@ -35,9 +36,10 @@ struct ApiDeps {
   ProviderRegistry* providers = nullptr;
   MetricsRegistry* metrics = nullptr;
   const Clock* clock = nullptr;
-  EventHub* events = nullptr;         // job events heard on this node; null: no event streams
-  int sample_rate = 44100;            // the workers' SAMPLE_RATE (event times in milliseconds)
-  ThreadPool* stream_pool = nullptr;  // reads segments for audio streams; null: no streams
+  EventHub* events = nullptr;             // job events heard on this node; null: no event streams
+  int sample_rate = 44100;                // the workers' SAMPLE_RATE (event times in milliseconds)
+  ThreadPool* stream_pool = nullptr;      // reads segments for audio streams; null: no streams
+  const SpeechMapping* speech = nullptr;  // OpenAI model/voice names; null: /v1 answers 503
 };
 
 class Router;

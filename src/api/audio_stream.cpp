@@ -68,6 +68,11 @@ void AudioStream::on_event(const JobEvent& event) {
   if (started_) pump();
 }
 
+bool AudioStream::complete() {
+  std::lock_guard lock(mutex_);
+  return ended_ && assembler_.segments_added() == blocks_;
+}
+
 void AudioStream::next(Deliver deliver) {
   std::lock_guard lock(mutex_);
   if (closed_) return;

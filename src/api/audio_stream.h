@@ -53,6 +53,10 @@ class AudioStream final : public LiveBody, public std::enable_shared_from_this<A
   // Starts from `job` as read after subscribe() (with its blocks): what is placed is sent.
   void start(const JobRecord& job);
 
+  // True once the stream has ended with every block's audio in it (not cut short by a failed
+  // or cancelled job or a store failure). Thread-safe.
+  bool complete();
+
   void next(Deliver deliver) override;
   bool ends_at_shutdown() const override { return false; }  // audio cannot resume: drain
   void close() override;

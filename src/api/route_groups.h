@@ -14,5 +14,6 @@ void register_docs_routes(Router& router, ApiDeps& deps);     // /openapi.json, 
 void register_webhook_routes(Router& router, ApiDeps& deps);  // /webhook-secret
 void register_api_key_routes(Router& router, ApiDeps& deps);  // /api-keys
 void register_event_routes(Router& router, ApiDeps& deps);    // job events (SSE)
+void register_openai_routes(Router& router, ApiDeps& deps);   // /v1: OpenAI-compatible speech
 
 }  // namespace polyvox

@@ -11,6 +11,7 @@ void register_routes(Router& router, ApiDeps& deps) {
   register_event_routes(router, deps);
   register_webhook_routes(router, deps);
   register_api_key_routes(router, deps);
+  register_openai_routes(router, deps);
 }
 
 }  // namespace polyvox

@@ -288,14 +288,19 @@ std::string env_or(const EnvLookup& env, const std::string& key, const std::stri
   return v && !v->empty() ? *v : fallback;
 }
 
-ProvidersConfig load_providers_config(const ProviderKinds& kinds, const EnvLookup& env) {
+std::string config_file_text(const EnvLookup& env) {
   const std::string path = env_or(env, "POLYVOX_CONFIG", "");
-  if (path.empty()) return load_providers_config(kinds, env, "", "");
+  if (path.empty()) return "";
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::invalid_argument("POLYVOX_CONFIG: cannot read " + path);
   std::ostringstream text;
   text << in.rdbuf();
-  return load_providers_config(kinds, env, text.str(), path);
+  return text.str();
+}
+
+ProvidersConfig load_providers_config(const ProviderKinds& kinds, const EnvLookup& env) {
+  return load_providers_config(kinds, env, config_file_text(env),
+                               env_or(env, "POLYVOX_CONFIG", ""));
 }
 
 ProvidersConfig load_providers_config(const ProviderKinds& kinds, const EnvLookup& env,
@@ -315,9 +320,11 @@ ProvidersConfig load_providers_config(const ProviderKinds& kinds, const EnvLooku
     }
   }
   for (const auto& [key, value] : doc) {
-    if (key.str() != "providers") {
+    // [openai]: the /v1 model and voice mapping (providers/speech_mapping_config.h).
+    if (key.str() != "providers" && key.str() != "openai") {
       throw std::invalid_argument(source + ": unknown table or key '" + std::string(key.str()) +
-                                  "' (provider instances go under [providers.<name>])");
+                                  "' (provider instances go under [providers.<name>], the /v1 "
+                                  "mapping under [openai])");
     }
   }
   std::vector<std::string> removed;

@@ -131,6 +131,10 @@ using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
 // The value of `key` when it is set and not empty, else `fallback`.
 std::string env_or(const EnvLookup& env, const std::string& key, const std::string& fallback);
 
+// The text of the TOML file POLYVOX_CONFIG names; "" when it is unset. Throws
+// std::invalid_argument naming the path when the file cannot be read.
+std::string config_file_text(const EnvLookup& env);
+
 // Every instance: the built-in ones of `kinds` (in registration order) configured from the
 // environment, then adjusted, removed or joined by new ones by the TOML file POLYVOX_CONFIG
 // names, when set. Each instance starts from its kind's defaults. Throws std::invalid_argument
