@@ -15,7 +15,7 @@
 --          of its fallbacks), cache ('1'/'0'), speed (number as text)
 --          then, from ARGV[9 + 8 n]: webhook_url (string, '' = none), webhook_base_url (string:
 --          base of the links in the webhook body); both kept in the job hash when the URL is set
---          then, from ARGV[11 + 7 n]: sample_rate, bitrate_kbps (integers as submitted, 0 = the
+--          then, from ARGV[11 + 8 n]: sample_rate, bitrate_kbps (integers as submitted, 0 = the
 --          default)
 -- RETURNS  the job's sequence number (integer > 0), or 0 when a job with this id exists
 --          (nothing written)
@@ -32,7 +32,7 @@ if redis.call('EXISTS', jk) == 1 then return 0 end
 local seq = redis.call('INCR', P .. 'seq')
 redis.call('HSET', jk, 'id', id, 'seq', seq, 'owner', owner, 'owner_name', ARGV[5],
            'project_id', ARGV[6], 'output_format', ARGV[7],
-           'sample_rate', ARGV[11 + n * 7] or '0', 'bitrate_kbps', ARGV[12 + n * 7] or '0',
+           'sample_rate', ARGV[11 + n * 8] or '0', 'bitrate_kbps', ARGV[12 + n * 8] or '0',
            'status', JOB_QUEUED,
            'blocks_total', n, 'blocks_done', 0, 'error', '', 'assembly_enqueued', 0,
            'created_at_ms', now, 'updated_at_ms', now)
