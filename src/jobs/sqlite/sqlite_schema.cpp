@@ -268,6 +268,22 @@ constexpr const char* kWaitingCountedByInserts = R"sql(
 DROP TRIGGER tasks_counted_on_insert;
 )sql";
 
+// Version 9: the studio's sessions (sqlite_session_store.h), by the SHA-256 of their secret
+// (never the secret), deleted with their user by a trigger and when expired by the next insert.
+constexpr const char* kSessions = R"sql(
+CREATE TABLE sessions (
+  hash TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL,
+  token_version INTEGER NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  expires_at_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX sessions_by_expiry ON sessions(expires_at_ms);
+CREATE TRIGGER users_sessions_on_delete AFTER DELETE ON users BEGIN
+  DELETE FROM sessions WHERE user_id = old.id;
+END;
+)sql";
+
 // kMigrations[i] takes the schema from version i to i + 1.
 using Migration = Status (*)(Connection&);
 constexpr Migration kMigrations[] = {
@@ -279,6 +295,7 @@ constexpr Migration kMigrations[] = {
     [](Connection& db) { return db.exec(kWebhooks); },
     [](Connection& db) { return db.exec(kApiKeys); },
     [](Connection& db) { return db.exec(kWaitingCountedByInserts); },
+    [](Connection& db) { return db.exec(kSessions); },
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 
