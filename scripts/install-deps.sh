@@ -36,7 +36,8 @@ packages=(
   python3-torch python3-numpy libopenblas0-openmp
   # tools used by tests and benchmarks
   clang-format ffmpeg espeak-ng lame openssl sqlite3 redis-server nginx-light wrk hyperfine supervisor time
-  chromium
+  # the studio's browser tests (tests/browser): Debian's Chromium driven by its chromedriver
+  chromium chromium-driver python3-selenium
 )
 
 case "${1:-}" in

@@ -14,5 +14,7 @@ void register_docs_routes(Router& router, ApiDeps& deps);     // /openapi.json, 
 void register_webhook_routes(Router& router, ApiDeps& deps);  // /webhook-secret
 void register_api_key_routes(Router& router, ApiDeps& deps);  // /api-keys
 void register_event_routes(Router& router, ApiDeps& deps);    // job events (SSE)
+void register_studio_routes(Router& router, ApiDeps& deps);   // the studio at /
+void register_peaks_routes(Router& router, ApiDeps& deps);    // /result/{id}/peaks
 
 }  // namespace polyvox

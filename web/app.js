@@ -1,0 +1,102 @@
+// The studio's entry point: signs in (the session cookie), shows the composer, submits the
+// script and follows its rendering.
+import { api, setCsrfToken } from "./api.js";
+import { Composer } from "./compose.js";
+import { RenderView } from "./render.js";
+
+const $ = (id) => document.getElementById(id);
+
+const composer = new Composer($("blocks"), $("block-template"), $("totals"));
+const renderView = new RenderView({ status: $("job-status"), list: $("block-status"),
+                                    player: $("player"), download: $("download") });
+
+function show(view) {
+  $("loading").hidden = true;
+  $("sign-in-view").hidden = view !== "sign-in";
+  $("compose-view").hidden = view !== "compose";
+  $("render-view").hidden = view !== "compose" || !renderView.jobId;
+}
+
+function signedIn(session) {
+  setCsrfToken(session.csrf_token);
+  $("who").textContent = `Signed in as ${session.user.name}`;
+  $("who").hidden = false;
+  $("sign-out").hidden = false;
+}
+
+async function openComposer() {
+  await composer.loadProviders();
+  if (composer.blocks.length === 0) composer.add();
+  else composer.render();
+  show("compose");
+  // What the browser tests time: the page loaded and the first discovery call answered.
+  performance.mark("compose-usable");
+  document.body.dataset.view = "compose";
+}
+
+function openSignIn() {
+  setCsrfToken(null);
+  $("who").hidden = true;
+  $("sign-out").hidden = true;
+  show("sign-in");
+  document.body.dataset.view = "sign-in";
+  $("username").focus();
+}
+
+$("sign-in-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  $("sign-in-error").textContent = "";
+  $("sign-in").disabled = true;
+  try {
+    const session = await api("POST", "/session", { username: $("username").value,
+                                                     password: $("password").value });
+    $("password").value = "";
+    signedIn(session);
+    await openComposer();
+  } catch (error) {
+    $("sign-in-error").textContent = error.message;
+  } finally {
+    $("sign-in").disabled = false;
+  }
+});
+
+$("sign-out").addEventListener("click", async () => {
+  try {
+    await api("DELETE", "/session");
+  } finally {
+    openSignIn();
+  }
+});
+
+$("add-block").addEventListener("click", () => {
+  const block = composer.add();
+  composer.focusBlock(block.id, ".text");
+});
+
+$("render").addEventListener("click", async () => {
+  composer.clearErrors();
+  $("compose-error").textContent = "";
+  $("render").disabled = true;
+  const format = $("output-format").value;
+  try {
+    const job = composer.job(format);
+    const accepted = await api("POST", "/tts", job);
+    renderView.follow(accepted.job_id, job.blocks.length, format);
+    $("render-view").hidden = false;
+  } catch (error) {
+    if (!composer.showError(error)) $("compose-error").textContent = error.message;
+  } finally {
+    $("render").disabled = false;
+  }
+});
+
+async function start() {
+  try {
+    signedIn(await api("GET", "/session"));
+    await openComposer();
+  } catch {
+    openSignIn();
+  }
+}
+
+start();
