@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """The server routes the studio needs, against the real `polyvox serve`: GET /result/{id}/peaks
 (computed once from the job's segments, stored beside the final file, then served from there;
-matching the final file as ffmpeg decodes it; owner-only; 400 before completion)."""
+matching the final file as ffmpeg decodes it; owner-only) and POST /tts/preview (one short
+block, answered with its audio as it renders, a job of its own counted in usage)."""
 import array
+import json
 import math
 import os
 import subprocess
@@ -98,6 +100,41 @@ class PeaksTest(unittest.TestCase):
         self.assertEqual(self.peaks(token=other).status, 403)
         self.assertEqual(self.peaks(job_id="00000000-0000-4000-8000-000000000000").status, 404)
         self.assertEqual(SERVER.request("GET", f"/result/{self.job_id}/peaks").status, 401)
+
+
+class PreviewTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.token = SERVER.login()
+
+    def test_preview_answers_the_voice_speaking_the_text(self):
+        text = "A short preview of this voice."
+        res = SERVER.request("POST", "/tts/preview", {"text": text, "provider": "flite"},
+                             token=self.token)
+        self.assertEqual(res.status, 200, res)
+        self.assertEqual(res.headers["content-type"], "audio/mpeg")
+        seconds = len(ffmpeg_samples(res.body)) / 44100
+        self.assertGreater(seconds, 0.8)
+        self.assertLess(seconds, 10)
+        # A job of its own: in the history, counted in usage.
+        job_id = res.headers["x-job-id"]
+        status = SERVER.wait_for(self.token, job_id)
+        self.assertEqual(status["status"], "completed", status)
+        result = SERVER.request("GET", f"/result/{job_id}", token=self.token).json()
+        usage = {u["provider"]: u for u in result["usage"]}
+        self.assertEqual(usage["flite"]["characters"], len(text))
+        jobs = SERVER.request("GET", "/jobs?limit=100", token=self.token).json()
+        self.assertIn(job_id, json.dumps(jobs))
+
+    def test_invalid_previews_name_the_field(self):
+        for body, field in (({"text": "x" * 301}, "text"), ({"text": ""}, "text"),
+                            ({"text": "hi", "provider": "nope"}, "provider"),
+                            ({"text": "hi", "wait_after_ms": -1}, "wait_after_ms"),
+                            ({"text": "hi", "colour": "red"}, "colour")):
+            res = SERVER.request("POST", "/tts/preview", body, token=self.token)
+            self.assertEqual(res.status, 400, (body, res))
+            self.assertEqual(res.json()["error"]["field"], field, (body, res))
+        self.assertEqual(SERVER.request("POST", "/tts/preview", {"text": "hi"}).status, 401)
 
 
 if __name__ == "__main__":
