@@ -2,19 +2,23 @@
 // script and follows its rendering.
 import { api, setCsrfToken } from "./api.js";
 import { Composer } from "./compose.js";
+import { History } from "./history.js";
 import { RenderView } from "./render.js";
 
 const $ = (id) => document.getElementById(id);
 
 const composer = new Composer($("blocks"), $("block-template"), $("totals"));
 const renderView = new RenderView({ status: $("job-status"), list: $("block-status"),
-                                    player: $("player"), download: $("download") });
+                                    player: $("player"), download: $("download"),
+                                    onEnd: () => history.load() });
+const history = new History($("history"), $("history-error"));
 
 function show(view) {
   $("loading").hidden = true;
   $("sign-in-view").hidden = view !== "sign-in";
   $("compose-view").hidden = view !== "compose";
   $("render-view").hidden = view !== "compose" || !renderView.jobId;
+  $("history-view").hidden = view !== "compose";
 }
 
 function signedIn(session) {
@@ -29,6 +33,7 @@ async function openComposer() {
   if (composer.blocks.length === 0) composer.add();
   else composer.render();
   show("compose");
+  history.load();
   // What the browser tests time: the page loaded and the first discovery call answered.
   performance.mark("compose-usable");
   document.body.dataset.view = "compose";
@@ -68,6 +73,8 @@ $("sign-out").addEventListener("click", async () => {
   }
 });
 
+$("refresh-history").addEventListener("click", () => history.load());
+
 $("add-block").addEventListener("click", () => {
   const block = composer.add();
   composer.focusBlock(block.id, ".text");
@@ -83,6 +90,7 @@ $("render").addEventListener("click", async () => {
     const accepted = await api("POST", "/tts", job);
     renderView.follow(accepted.job_id, job.blocks.length, format);
     $("render-view").hidden = false;
+    history.load();
   } catch (error) {
     if (!composer.showError(error)) $("compose-error").textContent = error.message;
   } finally {

@@ -5,7 +5,8 @@ const LABELS = { queued: "queued", processing: "rendering", retrying: "retrying"
                  done: "done", failed: "failed" };
 
 export class RenderView {
-  constructor({ status, list, player, download }) {
+  constructor({ status, list, player, download, onEnd }) {
+    this.onEnd = onEnd;
     this.status = status;
     this.list = list;
     this.player = player;
@@ -67,5 +68,6 @@ export class RenderView {
       this.download.download = `polyvox-${this.jobId}.${outputFormat || "mp3"}`;
       this.download.hidden = false;
     }
+    if (this.onEnd) this.onEnd();
   }
 }

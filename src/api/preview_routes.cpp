@@ -39,12 +39,12 @@ HttpResponse preview(HttpRequest& request, ApiDeps& deps) {
   }
   auto block = nlohmann::json::parse(request.body, nullptr, false);
   if (!block.is_object()) return error_response(400, "VALIDATION_ERROR", "malformed JSON body");
-  if (auto text = block.find("text"); text != block.end() && text->is_string() &&
-                                      characters(text->get<std::string>()) > kPreviewMaxCharacters) {
-    return error_response(400, "VALIDATION_ERROR",
-                          "a preview is at most " + std::to_string(kPreviewMaxCharacters) +
-                              " characters",
-                          "text");
+  if (auto text = block.find("text");
+      text != block.end() && text->is_string() &&
+      characters(text->get<std::string>()) > kPreviewMaxCharacters) {
+    return error_response(
+        400, "VALIDATION_ERROR",
+        "a preview is at most " + std::to_string(kPreviewMaxCharacters) + " characters", "text");
   }
   const nlohmann::json job_json = {{"project_id", "preview"}, {"blocks", {block}}};
   auto spec = parse_job(json_text(job_json), deps.settings.job, *deps.providers);

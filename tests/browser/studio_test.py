@@ -221,11 +221,14 @@ class StudioBrowserTest(unittest.TestCase):
             what="the audio to play")
         self.step("playing")
 
-        # Download, and check the file.
+        # Download (the server's Content-Disposition names the file), and check the file.
         self.by_id("download").click()
-        name = self.by_id("download").get_attribute("download")
-        path = os.path.join(self.downloads, name)
-        self.wait(lambda: os.path.exists(path), timeout=30, what="the download")
+
+        def downloaded():
+            names = os.listdir(self.downloads)
+            done = [n for n in names if n.endswith(".mp3")]
+            return os.path.join(self.downloads, done[0]) if done else None
+        path = self.wait(downloaded, timeout=30, what="the download")
         probe = subprocess.run(["ffprobe", "-v", "error", "-show_entries",
                                 "format=format_name,duration:stream=codec_type,codec_name",
                                 "-of", "json", path], capture_output=True, text=True)
