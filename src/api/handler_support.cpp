@@ -2,6 +2,7 @@
 
 #include <optional>
 
+#include "api/api_error.h"
 #include "auth/secret_compare.h"
 
 namespace polyvox {
@@ -106,6 +107,19 @@ Result<JobRecord> job_for(const std::string& id, const User& user, bool with_blo
     return Error{ErrorKind::kForbidden, "You do not have access to this job", ""};
   }
   return job;
+}
+
+std::variant<JobRecord, HttpResponse> completed_job_for(const HttpRequest& request,
+                                                        const User& user, bool with_blocks,
+                                                        ApiDeps& deps) {
+  auto job = job_for(request.param("id"), user, with_blocks, deps);
+  if (!job) return error_response(job.error());
+  if (job->status != JobStatus::kCompleted || !job->result) {
+    return error_response(
+        400, "JOB_NOT_COMPLETE",
+        std::string("Job is not complete (status: ") + job_status_name(job->status) + ")");
+  }
+  return std::move(job.value());
 }
 
 std::string base_url(const HttpRequest& request, const ApiDeps& deps) {

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 
 #include "api/api_deps.h"
 #include "api/http_types.h"
@@ -48,6 +49,12 @@ Status require_metrics_access(const HttpRequest& request, ApiDeps& deps);
 // The job if `user` may see it (its owner, by user id, or an admin): kNotFound / kForbidden
 // otherwise.
 Result<JobRecord> job_for(const std::string& id, const User& user, bool with_blocks, ApiDeps& deps);
+
+// The job as job_for() gives it, when it is completed with a final file; a 400 JOB_NOT_COMPLETE
+// response naming its status otherwise (or job_for's error response).
+std::variant<JobRecord, HttpResponse> completed_job_for(const HttpRequest& request,
+                                                        const User& user, bool with_blocks,
+                                                        ApiDeps& deps);
 
 // Absolute base URL for links in responses: PUBLIC_BASE_URL, else from the Host header.
 std::string base_url(const HttpRequest& request, const ApiDeps& deps);

@@ -61,13 +61,9 @@ HttpResponse status(HttpRequest& request, ApiDeps& deps) {
 HttpResponse result(HttpRequest& request, ApiDeps& deps) {
   auto user = require_user(request, deps);
   if (!user) return error_response(user.error());
-  auto job = job_for(request.param("id"), *user, true, deps);
-  if (!job) return error_response(job.error());
-  if (job->status != JobStatus::kCompleted || !job->result) {
-    return error_response(
-        400, "JOB_NOT_COMPLETE",
-        std::string("Job is not complete (status: ") + job_status_name(job->status) + ")");
-  }
+  auto found = completed_job_for(request, *user, true, deps);
+  if (auto* refused = std::get_if<HttpResponse>(&found)) return std::move(*refused);
+  const JobRecord* job = &std::get<JobRecord>(found);
   const std::string base = base_url(request, deps);
   json block_urls = json::array();
   for (const auto& b : job->blocks) {
