@@ -2,11 +2,13 @@
 // pause and Arabic switch; pickers filled from the discovery routes; reordering by buttons and
 // by keyboard (Alt+ArrowUp / Alt+ArrowDown); validation errors shown on the block and field the
 // API names.
-import { api } from "./api.js";
+import { api, apiBlob } from "./api.js";
 
 const FIELD_OF_ERROR = { text: "text", provider: "provider", voice: "voice",
                          wait_after_ms: "pause", arabic: "arabic" };
 const SPOKEN_CHARS_PER_SECOND = 15;  // a rough reading speed, for the estimate only
+const PREVIEW_CHARS = 300;           // what POST /tts/preview accepts
+const PREVIEW_SAMPLE = "This is how this voice sounds.";
 
 export class Composer {
   constructor(list, template, totals) {
@@ -146,6 +148,9 @@ export class Composer {
     const up = item.querySelector(".move-up");
     const down = item.querySelector(".move-down");
     const remove = item.querySelector(".remove");
+    const preview = item.querySelector(".preview");
+    preview.setAttribute("aria-label", `Preview the voice of block ${index + 1}`);
+    preview.addEventListener("click", () => this.preview(block, item, preview));
     up.disabled = index === 0;
     down.disabled = index === this.blocks.length - 1;
     remove.disabled = this.blocks.length === 1;
@@ -162,6 +167,26 @@ export class Composer {
       this.move(this.blocks.indexOf(block), event.key === "ArrowUp" ? -1 : 1);
     });
     return item;
+  }
+
+  // Plays the block's voice on the start of its text (POST /tts/preview: a short job of its own).
+  async preview(block, item, button) {
+    const slot = item.querySelector('.field-error[data-field="other"]');
+    slot.textContent = "";
+    button.disabled = true;
+    try {
+      const text = [...(block.text.trim() || PREVIEW_SAMPLE)].slice(0, PREVIEW_CHARS).join("");
+      const audio = await apiBlob("POST", "/tts/preview", { text, provider: block.provider,
+                                                             voice: block.voice,
+                                                             arabic: block.arabic });
+      if (this.previewUrl) URL.revokeObjectURL(this.previewUrl);
+      this.previewUrl = URL.createObjectURL(audio);
+      await new Audio(this.previewUrl).play();
+    } catch (error) {
+      slot.textContent = `Preview: ${error.message}`;
+    } finally {
+      button.disabled = false;
+    }
   }
 
   fillProviders(providerSelect, voiceSelect, block) {

@@ -105,7 +105,8 @@ HttpResponse begin_session(HttpRequest& request, ApiDeps& deps) {
   if (!user) return error_response(user.error());
   auto issued = deps.sessions->begin(*user);
   if (!issued) return error_response(issued.error());
-  const int64_t max_age_s = (issued->grant.expires_at_ms - deps.clock->now_ms()) / 1000;
+  // Rounded up: the session was begun a moment ago, its lifetime is whole seconds.
+  const int64_t max_age_s = (issued->grant.expires_at_ms - deps.clock->now_ms() + 999) / 1000;
   HttpResponse res = session_body(issued->grant);
   res.set_header("Set-Cookie", session_cookie(request, deps, issued->secret, max_age_s));
   return res;

@@ -2,7 +2,8 @@
 // in the binary (src/api/studio_assets.h). Compressed as built (gzip) when the client accepts it;
 // the page is revalidated on every load, the assets (whose URL changes with any change) cached
 // for good. A strict Content-Security-Policy: scripts, styles and everything else from this
-// origin only, no inline script or style, no eval, no frames.
+// origin only (media also from blob: URLs, the voice previews the page fetched), no inline script
+// or style, no eval, no frames.
 #include <string_view>
 
 #include "api/api_error.h"
@@ -14,7 +15,7 @@ namespace {
 
 constexpr const char* kContentSecurityPolicy =
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
-    "media-src 'self'; connect-src 'self'; font-src 'self'; manifest-src 'self'; "
+    "media-src 'self' blob:; connect-src 'self'; font-src 'self'; manifest-src 'self'; "
     "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 // True when the Accept-Encoding header accepts gzip: "gzip" (or "*") listed without q=0.

@@ -25,6 +25,16 @@ void PeakAccumulator::add(std::span<const float> samples) {
   }
 }
 
+void PeakAccumulator::add_silence(int64_t count) {
+  constexpr std::size_t kChunk = 4096;
+  static constexpr float kZeros[kChunk] = {};
+  while (count > 0) {
+    const auto n = static_cast<std::size_t>(std::min<int64_t>(count, kChunk));
+    add(std::span<const float>(kZeros, n));
+    count -= static_cast<int64_t>(n);
+  }
+}
+
 std::vector<float> PeakAccumulator::pairs() const {
   std::vector<float> all = pairs_;
   if (samples_ % window_ != 0) {

@@ -1,6 +1,7 @@
 // Waveform peaks for drawing audio without decoding it in the browser: the lowest and highest
 // sample of each window of sample_rate / peaks_per_second samples, fed piece by piece (a job's
-// segments in order), so that a long file is summarized one segment at a time.
+// segments in order, each placed where the manifest says), so that a long file is summarized
+// one segment at a time.
 #pragma once
 
 #include <cstdint>
@@ -16,6 +17,9 @@ class PeakAccumulator {
 
   // Adds the next samples (mono, nominally within [-1, 1]; clamped to it).
   void add(std::span<const float> samples);
+
+  // Adds `count` samples of silence (nothing when count <= 0).
+  void add_silence(int64_t count);
 
   // The min/max pairs so far, flattened (min0, max0, min1, max1, ...), the last window included
   // even when partial. One pair per started window: ceil(samples / window).

@@ -9,6 +9,7 @@ import math
 import os
 import subprocess
 import sys
+import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -22,9 +23,13 @@ JOB = {"blocks": [{"text": "The first block of the waveform.", "provider": "espe
 
 
 def ffmpeg_samples(data):
-    """The file's samples as ffmpeg decodes them: mono float32 at 44.1 kHz."""
-    out = subprocess.run(["ffmpeg", "-v", "error", "-i", "pipe:0", "-f", "f32le", "-ac", "1",
-                          "-ar", "44100", "pipe:1"], input=data, capture_output=True, check=True)
+    """The file's samples as ffmpeg decodes them (from a file, so that the MP3 Info tag's length
+    is honoured): mono float32 at 44.1 kHz."""
+    with tempfile.NamedTemporaryFile(suffix=".audio") as f:
+        f.write(data)
+        f.flush()
+        out = subprocess.run(["ffmpeg", "-v", "error", "-i", f.name, "-f", "f32le", "-ac", "1",
+                              "-ar", "44100", "pipe:1"], capture_output=True, check=True)
     samples = array.array("f")
     samples.frombytes(out.stdout)
     return samples
@@ -68,15 +73,19 @@ class PeaksTest(unittest.TestCase):
         self.assertEqual(pairs, math.ceil(samples / window))
         for low, high in zip(peaks[0::2], peaks[1::2]):
             self.assertTrue(-1 <= low <= high <= 1, (low, high))
-        # The final file as ffmpeg decodes it has the same length (within the MP3 padding of
-        # its last block) and the same envelope.
+        # The final file as ffmpeg decodes it has the same length and the same envelope, window
+        # by window (each block placed where the manifest says; MP3 frames decoded alone differ
+        # a little from the same frames decoded in the file, hence the tolerance).
         audio = SERVER.request("GET", f"/result/{self.job_id}/audio", token=self.token)
         decoded = ffmpeg_samples(audio.body)
-        self.assertLess(abs(len(decoded) - samples), 1200, (len(decoded), samples))
-        loudest = max(max(abs(v) for v in peaks), 1e-9)
-        expected_loudest = max(abs(v) for v in decoded)
-        self.assertGreater(loudest, 0.05)
-        self.assertAlmostEqual(loudest, expected_loudest, delta=0.05)
+        self.assertLessEqual(abs(len(decoded) - samples), 2, (len(decoded), samples))
+        expected = []
+        for start in range(0, len(decoded), window):
+            chunk = decoded[start:start + window]
+            expected += [max(-1.0, min(chunk)), min(1.0, max(chunk))]
+        self.assertGreater(max(abs(v) for v in peaks), 0.05)
+        close = sum(1 for got, want in zip(peaks, expected) if abs(got - want) <= 0.05)
+        self.assertGreaterEqual(close / len(expected), 0.97, (close, len(expected)))
 
     def test_peaks_are_computed_once_and_stored_beside_the_final_file(self):
         first = self.peaks()
