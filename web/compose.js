@@ -149,7 +149,7 @@ export class Composer {
     const down = item.querySelector(".move-down");
     const remove = item.querySelector(".remove");
     const preview = item.querySelector(".preview");
-    preview.setAttribute("aria-label", `Preview the voice of block ${index + 1}`);
+    preview.setAttribute("aria-label", `Preview voice of block ${index + 1}`);
     preview.addEventListener("click", () => this.preview(block, item, preview));
     up.disabled = index === 0;
     down.disabled = index === this.blocks.length - 1;
