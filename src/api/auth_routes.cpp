@@ -95,8 +95,15 @@ HttpResponse session_body(const SessionGrant& grant) {
   return no_store(json_response(200, json_text(body)));
 }
 
-// POST /session: signs in (throttled as /token) and sets the session cookie.
+// POST /session: signs in (throttled as /token) and sets the session cookie. JSON only: a page
+// of another site can post a form here (and sign the browser in as someone else: login CSRF),
+// but not JSON, which a browser sends across origins only after a CORS preflight this server
+// never grants.
 HttpResponse begin_session(HttpRequest& request, ApiDeps& deps) {
+  if (!is_json_content(request)) {
+    return error_response(415, "UNSUPPORTED_MEDIA_TYPE",
+                          "send username and password as application/json");
+  }
   auto read = read_credentials(request);
   if (auto* refused = std::get_if<HttpResponse>(&read)) return std::move(*refused);
   const auto& credentials = std::get<Credentials>(read);

@@ -85,12 +85,13 @@ class EmbeddedSessionTest(unittest.TestCase):
         tls = Browser(self.server).sign_in(headers={"X-Forwarded-Proto": "https"})
         self.assertEqual(tls.status, 200, tls)
         self.assertIn("Secure", [a.strip() for a in tls.headers["set-cookie"].split(";")])
-        # The form encoding of /token works too.
+        # Not the form encoding of /token: another site's page could post a form (login CSRF).
         form = self.server.request(
             "POST", "/session", urllib.parse.urlencode({"username": "admin",
                                                         "password": ADMIN_PASSWORD}),
             {"Content-Type": "application/x-www-form-urlencoded"})
-        self.assertEqual(form.status, 200, form)
+        self.assertEqual(form.status, 415, form)
+        self.assertNotIn("set-cookie", form.headers)
 
     def test_wrong_or_missing_credentials_are_refused_and_set_no_cookie(self):
         for body, status in (({"username": "admin", "password": "wrong"}, 401),
