@@ -73,6 +73,31 @@ $("sign-out").addEventListener("click", async () => {
   }
 });
 
+$("export").addEventListener("click", () => {
+  const job = composer.job($("output-format").value);
+  const file = new Blob([JSON.stringify(job, null, 2)], { type: "application/json" });
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(file);
+  link.download = "polyvox-script.json";
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(link.href), 0);
+});
+
+$("import").addEventListener("change", async () => {
+  const file = $("import").files[0];
+  if (!file) return;
+  $("compose-error").textContent = "";
+  try {
+    const job = JSON.parse(await file.text());
+    composer.load(job);
+    if (job.output_format) $("output-format").value = job.output_format;
+  } catch (error) {
+    $("compose-error").textContent = `Import: ${error.message}`;
+  } finally {
+    $("import").value = "";
+  }
+});
+
 $("refresh-history").addEventListener("click", () => history.load());
 
 $("add-block").addEventListener("click", () => {

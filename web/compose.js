@@ -66,6 +66,21 @@ export class Composer {
     if (item) item.querySelector(selector).focus();
   }
 
+  // Replaces the script with the blocks of a job as POST /tts takes it (an exported script);
+  // throws an Error naming what is wrong.
+  load(job) {
+    if (!job || !Array.isArray(job.blocks) || job.blocks.length === 0) {
+      throw new Error("not a job: it has no blocks");
+    }
+    this.blocks = job.blocks.map((b, i) => {
+      if (typeof b.text !== "string") throw new Error(`blocks[${i}].text: is not text`);
+      return { id: this.nextId++, text: b.text, provider: b.provider || this.defaultProvider(),
+               voice: b.voice || "default", pause: Number(b.wait_after_ms) || 0,
+               arabic: b.arabic === true };
+    });
+    this.render();
+  }
+
   // The job as POST /tts takes it.
   job(outputFormat) {
     return {

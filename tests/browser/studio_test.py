@@ -3,7 +3,8 @@
 python3-selenium, against a real `polyvox serve` on 127.0.0.1. Signs in, composes three blocks
 (espeak, flite, an Arabic block), reorders by keyboard only, sees a validation error on its
 block, submits, sees every block done, plays the progressive stream (the audio element's
-currentTime advances), downloads the file and checks it with ffprobe; axe-core (npm, pinned)
+currentTime advances), downloads the file and checks it with ffprobe, exports the script as a
+job and imports another; axe-core (npm, pinned)
 finds no violation on the sign-in and compose views. Measures the first load's weight as
 served and the time to a usable compose view. A screenshot is taken after each step; they are
 kept (with the page's HTML) in ARTIFACT_DIR only when the test fails.
@@ -237,6 +238,29 @@ class StudioBrowserTest(unittest.TestCase):
         self.assertEqual(info["format"]["format_name"], "mp3")
         self.assertEqual([s["codec_type"] for s in info["streams"]], ["audio"])
         self.assertGreater(float(info["format"]["duration"]), 2.0)
+
+        # Export the script as a job, import another one.
+        self.by_id("export").click()
+        exported = os.path.join(self.downloads, "polyvox-script.json")
+        self.wait(lambda: os.path.exists(exported), timeout=30, what="the exported script")
+        with open(exported, encoding="utf-8") as f:
+            job = json.load(f)
+        self.assertEqual([b["text"] for b in job["blocks"]], expected)
+        self.assertEqual([b["provider"] for b in job["blocks"]], ["espeak", "flite", "espeak"])
+        self.assertEqual([b["arabic"] for b in job["blocks"]], [False, False, True])
+        imported = os.path.join(self.work, "imported.json")
+        with open(imported, "w", encoding="utf-8") as f:
+            json.dump({"output_format": "wav", "blocks": [
+                {"text": "Imported first.", "provider": "flite", "wait_after_ms": 250},
+                {"text": "Imported second.", "provider": "espeak"}]}, f)
+        self.by_id("import").send_keys(imported)
+        self.wait(lambda: len(self.blocks()) == 2, what="the imported blocks")
+        self.assertEqual(self.texts(), ["Imported first.", "Imported second."])
+        self.assertEqual(self.blocks()[0].find_element(By.CSS_SELECTOR, ".pause")
+                         .get_attribute("value"), "250")
+        self.assertEqual(Select(self.by_id("output-format")).first_selected_option
+                         .get_attribute("value"), "wav")
+        self.step("imported")
 
 
 if __name__ == "__main__":
