@@ -87,9 +87,9 @@ HttpResponse serve_blob(const HttpRequest& request, ApiDeps& deps, const std::st
 HttpResponse final_audio(HttpRequest& request, ApiDeps& deps) {
   auto user = require_user(request, deps);
   if (!user) return error_response(user.error());
-  auto found = completed_job_for(request, *user, false, deps);
-  if (auto* refused = std::get_if<HttpResponse>(&found)) return std::move(*refused);
-  const JobRecord* job = &std::get<JobRecord>(found);
+  auto job = job_for(request.param("id"), *user, false, deps);
+  if (!job) return error_response(job.error());
+  if (auto refused = unless_completed(*job)) return std::move(*refused);
   return serve_blob(request, deps, job->result->result_key, output_format_mime(job->output_format),
                     std::string("final_audio.") + output_format_name(job->output_format));
 }

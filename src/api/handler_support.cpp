@@ -109,17 +109,11 @@ Result<JobRecord> job_for(const std::string& id, const User& user, bool with_blo
   return job;
 }
 
-std::variant<JobRecord, HttpResponse> completed_job_for(const HttpRequest& request,
-                                                        const User& user, bool with_blocks,
-                                                        ApiDeps& deps) {
-  auto job = job_for(request.param("id"), user, with_blocks, deps);
-  if (!job) return error_response(job.error());
-  if (job->status != JobStatus::kCompleted || !job->result) {
-    return error_response(
-        400, "JOB_NOT_COMPLETE",
-        std::string("Job is not complete (status: ") + job_status_name(job->status) + ")");
-  }
-  return std::move(job.value());
+std::optional<HttpResponse> unless_completed(const JobRecord& job) {
+  if (job.status == JobStatus::kCompleted && job.result) return std::nullopt;
+  return error_response(
+      400, "JOB_NOT_COMPLETE",
+      std::string("Job is not complete (status: ") + job_status_name(job.status) + ")");
 }
 
 std::string base_url(const HttpRequest& request, const ApiDeps& deps) {

@@ -4,7 +4,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <variant>
 
 #include "api/api_deps.h"
 #include "api/http_types.h"
@@ -50,11 +49,9 @@ Status require_metrics_access(const HttpRequest& request, ApiDeps& deps);
 // otherwise.
 Result<JobRecord> job_for(const std::string& id, const User& user, bool with_blocks, ApiDeps& deps);
 
-// The job as job_for() gives it, when it is completed with a final file; a 400 JOB_NOT_COMPLETE
-// response naming its status otherwise (or job_for's error response).
-std::variant<JobRecord, HttpResponse> completed_job_for(const HttpRequest& request,
-                                                        const User& user, bool with_blocks,
-                                                        ApiDeps& deps);
+// A 400 JOB_NOT_COMPLETE response naming the job's status unless `job` is completed with a
+// final file; nullopt when it is.
+std::optional<HttpResponse> unless_completed(const JobRecord& job);
 
 // Absolute base URL for links in responses: PUBLIC_BASE_URL, else from the Host header.
 std::string base_url(const HttpRequest& request, const ApiDeps& deps);

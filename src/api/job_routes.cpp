@@ -57,13 +57,31 @@ HttpResponse status(HttpRequest& request, ApiDeps& deps) {
   return json_response(200, job_status_json(*job, base_url(request, deps)));
 }
 
+// A failed job has no result: 409 JOB_FAILED saying why, with each failed block's reason as a
+// detail ("blocks[i]").
+HttpResponse failed_job_response(const JobRecord& job) {
+  std::vector<ErrorDetail> details;
+  for (const auto& b : job.blocks) {
+    if (b.status == BlockStatus::kFailed) {
+      details.push_back({"blocks[" + std::to_string(b.index) + "]", b.error});
+    }
+  }
+  const std::string why = job.error.empty() ? "" : ": " + job.error;
+  return error_response(409, "JOB_FAILED", "Job failed" + why,
+                        details.empty() ? "" : details.front().field, details);
+}
+
 // GET /result/{id}
 HttpResponse result(HttpRequest& request, ApiDeps& deps) {
   auto user = require_user(request, deps);
   if (!user) return error_response(user.error());
-  auto found = completed_job_for(request, *user, true, deps);
-  if (auto* refused = std::get_if<HttpResponse>(&found)) return std::move(*refused);
-  const JobRecord* job = &std::get<JobRecord>(found);
+  auto job = job_for(request.param("id"), *user, true, deps);
+  if (!job) return error_response(job.error());
+  if (job->status == JobStatus::kFailed) return failed_job_response(*job);
+  if (job->status == JobStatus::kCancelled) {
+    return error_response(409, "JOB_CANCELLED", "Job was cancelled: it has no result");
+  }
+  if (auto refused = unless_completed(*job)) return std::move(*refused);
   const std::string base = base_url(request, deps);
   json block_urls = json::array();
   for (const auto& b : job->blocks) {

@@ -103,9 +103,9 @@ Result<std::string> compute_peaks(const JobRecord& job, ApiDeps& deps) {
 HttpResponse peaks(HttpRequest& request, ApiDeps& deps) {
   auto user = require_user(request, deps);
   if (!user) return error_response(user.error());
-  auto found = completed_job_for(request, *user, true, deps);
-  if (auto* refused = std::get_if<HttpResponse>(&found)) return std::move(*refused);
-  const JobRecord* job = &std::get<JobRecord>(found);
+  auto job = job_for(request.param("id"), *user, true, deps);
+  if (!job) return error_response(job.error());
+  if (auto refused = unless_completed(*job)) return std::move(*refused);
   const std::string key = peaks_key(job->result->result_key);
   auto stored = deps.blobs->get(key);
   std::string body;

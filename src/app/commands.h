@@ -35,6 +35,7 @@ struct UsersArgs {
   std::string password;
   bool password_given = false;
   bool admin = false;
+  bool create = false;  // add: make the database when it does not exist yet
 };
 int run_users(const UsersArgs& args, const Config& config);
 

@@ -578,6 +578,8 @@ class CancelDeleteTest(unittest.TestCase):
         self.assertEqual((res.json()["status"], res.json()["deleted"]), ("cancelled", False))
         status = SERVER.request("GET", f"/status/{job_id}", token=TOKEN).json()
         self.assertEqual(status["status"], "cancelled")
+        result = SERVER.request("GET", f"/result/{job_id}", token=TOKEN)
+        self.assertEqual((result.status, result.error_code()), (409, "JOB_CANCELLED"))
         done_before = status["progress"]
         gone = SERVER.request("DELETE", f"/jobs/{job_id}", token=TOKEN)
         self.assertEqual((gone.status, gone.json()["deleted"]), (200, True))

@@ -3,6 +3,7 @@
 (nor any temporary file) left behind."""
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -101,6 +102,53 @@ class BadInputTest(unittest.TestCase):
         result = subprocess.run([POLYVOX, "synth", "--format", "ogg", "x.json", "-o", self.out],
                                 capture_output=True)
         self.assertEqual(result.returncode, 2)
+
+
+class VersionTest(unittest.TestCase):
+    def test_version_names_the_revision_and_what_is_built_in(self):
+        result = subprocess.run([POLYVOX, "--version"], capture_output=True, text=True)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        lines = result.stdout.splitlines()
+        first = re.fullmatch(r"polyvox (\d+\.\d+\.\d+) \(revision ([0-9a-f]{12}(\+dirty)?|unknown)\)",
+                             lines[0])
+        self.assertIsNotNone(first, lines[0])
+        source = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+        head = subprocess.run(["git", "-C", source, "rev-parse", "--short=12", "HEAD"],
+                              capture_output=True, text=True)
+        if head.returncode == 0:  # built from this checkout: the revision is its HEAD
+            self.assertEqual(first.group(2).split("+")[0], head.stdout.strip())
+        text = result.stdout
+        for expected in ("job stores: sqlite 3.", "redis", "blob stores: local, s3, cloudinary",
+                         "local voices: espeak, flite", "openai", "diacritizers: embedded"):
+            self.assertIn(expected, text)
+
+
+class UsersOutsideTheProjectTest(unittest.TestCase):
+    """`polyvox users`/`keys` run where there is no database: refused, naming the file looked
+    for, and nothing created; `users add --create` starts one."""
+
+    def run_in(self, cwd, *args):
+        env = {k: v for k, v in os.environ.items()
+               if k not in ("POLYVOX_DATA_DIR", "REDIS_URL", "POLYVOX_CONFIG")}
+        return subprocess.run([POLYVOX, *args], cwd=cwd, env=env, capture_output=True, text=True)
+
+    def test_no_database_is_made_unless_asked(self):
+        with tempfile.TemporaryDirectory() as cwd:
+            db = os.path.join(os.path.realpath(cwd), "var", "polyvox.db")
+            for args in (("users", "list"), ("users", "add", "bob", "--password", "bob-pass-1"),
+                         ("users", "remove", "bob"), ("keys", "list")):
+                result = self.run_in(cwd, *args)
+                self.assertEqual(result.returncode, 2, (args, result.stderr))
+                self.assertIn("no database at " + db, result.stderr)
+                self.assertIn("--create", result.stderr)
+                self.assertEqual(os.listdir(cwd), [], f"{args} left files behind")
+            made = self.run_in(cwd, "users", "add", "bob", "--password", "bob-pass-1", "--create")
+            self.assertEqual(made.returncode, 0, made.stderr)
+            self.assertIn("data directory " + os.path.join(os.path.realpath(cwd), "var") +
+                          " (SQLite)", made.stderr)
+            listed = self.run_in(cwd, "users", "list")
+            self.assertEqual(listed.returncode, 0, listed.stderr)
+            self.assertTrue(listed.stdout.startswith("bob\tuser\t"), listed.stdout)
 
 
 if __name__ == "__main__":
