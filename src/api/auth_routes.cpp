@@ -144,6 +144,16 @@ HttpResponse end_session(HttpRequest& request, ApiDeps& deps) {
   return no_store(std::move(res));
 }
 
+// Runs a /session handler when this process has sessions (ApiDeps::sessions); 503 otherwise.
+HttpResponse with_sessions(HttpRequest& request, ApiDeps& deps,
+                           HttpResponse (*handler)(HttpRequest&, ApiDeps&)) {
+  if (deps.sessions == nullptr) {
+    return error_response(
+        Error{ErrorKind::kUnavailable, "studio sessions are not available on this node", ""});
+  }
+  return handler(request, deps);
+}
+
 }  // namespace
 
 void register_auth_routes(Router& router, ApiDeps& deps) {
@@ -152,15 +162,14 @@ void register_auth_routes(Router& router, ApiDeps& deps) {
   router.add(
       "POST", "/token", [&deps](HttpRequest& r) { return issue_token(r, deps); },
       Execution::kBlocking);
-  if (deps.sessions == nullptr) return;
   router.add(
-      "POST", "/session", [&deps](HttpRequest& r) { return begin_session(r, deps); },
+      "POST", "/session", [&deps](HttpRequest& r) { return with_sessions(r, deps, begin_session); },
       Execution::kBlocking);
   router.add(
-      "GET", "/session", [&deps](HttpRequest& r) { return show_session(r, deps); },
+      "GET", "/session", [&deps](HttpRequest& r) { return with_sessions(r, deps, show_session); },
       Execution::kBlocking);
   router.add(
-      "DELETE", "/session", [&deps](HttpRequest& r) { return end_session(r, deps); },
+      "DELETE", "/session", [&deps](HttpRequest& r) { return with_sessions(r, deps, end_session); },
       Execution::kBlocking);
 }
 
