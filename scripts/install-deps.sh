@@ -39,6 +39,8 @@ test_packages=(
   python3-torch python3-numpy libopenblas0-openmp
   # tools the tests drive
   clang-format ffmpeg espeak-ng lame openssl sqlite3 redis-server supervisor chromium nginx-light
+  # the studio's browser tests (tests/browser): Debian's Chromium driven by its chromedriver
+  chromium-driver python3-selenium
 )
 
 # The libFuzzer build (make fuzz): Debian's clang 14 and compiler-rt (libFuzzer, ASan, UBSan).

@@ -5,6 +5,7 @@
 
 #include "auth/api_key_service.h"
 #include "auth/auth_service.h"
+#include "auth/session_service.h"
 #include "auth/user_store.h"
 #include "core/clock.h"
 #include "core/job_parser.h"
@@ -31,7 +32,8 @@ struct ApiDeps {
   JobStore* jobs = nullptr;
   UserStore* users = nullptr;
   AuthService* auth = nullptr;
-  ApiKeyService* api_keys = nullptr;  // the one AuthService recognizes keys with
+  ApiKeyService* api_keys = nullptr;   // the one AuthService recognizes keys with
+  SessionService* sessions = nullptr;  // the studio's sessions; null: cookies are ignored
   BlobStore* blobs = nullptr;
   ProviderRegistry* providers = nullptr;
   MetricsRegistry* metrics = nullptr;

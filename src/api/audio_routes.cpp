@@ -132,11 +132,7 @@ HttpResponse final_audio(HttpRequest& request, ApiDeps& deps) {
   if (!user) return error_response(user.error());
   auto job = job_for(request.param("id"), *user, false, deps);
   if (!job) return error_response(job.error());
-  if (job->status != JobStatus::kCompleted || !job->result) {
-    return error_response(
-        400, "JOB_NOT_COMPLETE",
-        std::string("Job is not complete (status: ") + job_status_name(job->status) + ")");
-  }
+  if (auto refused = unless_completed(*job)) return std::move(*refused);
   return serve_blob(request, deps, job->result->result_key, output_format_mime(job->output_format),
                     std::string("final_audio.") + output_format_name(job->output_format));
 }
@@ -196,15 +192,21 @@ HttpResponse stream_audio(HttpRequest& request, ApiDeps& deps) {
   if (!user) return error_response(user.error());
   auto seen = job_for(request.param("id"), *user, false, deps);
   if (!seen) return error_response(seen.error());
+  return progressive_audio(*seen, deps);
+}
+
+}  // namespace
+
+HttpResponse progressive_audio(const JobRecord& seen, ApiDeps& deps) {
   if (!deps.events || !deps.stream_pool) {
     return error_response(
         Error{ErrorKind::kUnavailable, "audio streams are not available on this node", ""});
   }
   auto stream =
-      AudioStream::create(*deps.events, *deps.jobs, *deps.blobs, *deps.stream_pool, seen->id,
-                          seen->output_format, seen->blocks_total, seen->bitrate_kbps);
+      AudioStream::create(*deps.events, *deps.jobs, *deps.blobs, *deps.stream_pool, seen.id,
+                          seen.output_format, seen.blocks_total, seen.bitrate_kbps);
   stream->subscribe();  // before reading the job: nothing placed meanwhile is missed
-  auto job = deps.jobs->get_job(seen->id, true);
+  auto job = deps.jobs->get_job(seen.id, true);
   if (!job) return error_response(job.error());
   stream->start(*job);
   HttpResponse res;
@@ -214,8 +216,6 @@ HttpResponse stream_audio(HttpRequest& request, ApiDeps& deps) {
   res.live = std::move(stream);
   return res;
 }
-
-}  // namespace
 
 void register_audio_routes(Router& router, ApiDeps& deps) {
   // Blocking: stat() and open() reach a remote store (S3, Cloudinary) over the network.

@@ -85,11 +85,7 @@ HttpResponse result(HttpRequest& request, ApiDeps& deps) {
   if (job->status == JobStatus::kCancelled) {
     return error_response(409, "JOB_CANCELLED", "Job was cancelled: it has no result");
   }
-  if (job->status != JobStatus::kCompleted || !job->result) {
-    return error_response(
-        400, "JOB_NOT_COMPLETE",
-        std::string("Job is not complete (status: ") + job_status_name(job->status) + ")");
-  }
+  if (auto refused = unless_completed(*job)) return std::move(*refused);
   const std::string base = base_url(request, deps);
   json block_urls = json::array();
   for (const auto& b : job->blocks) {

@@ -69,6 +69,8 @@
 //   P api_key_hashes         HASH    key hash -> <kid>
 //   P api_keys:<user id>     ZSET    <kid> -> created_at_ms: a user's keys, oldest first. A key
 //                                    and its entries go with revoke_api_key or remove_user.
+//   P session:<hash>         STRING  a studio session (RedisSessionStore): "<user id> <token
+//                                    version> <created_at_ms> <expires_at_ms>", expiring with it
 //
 // SCRIPTS (lua/<name>.lua, each opening with its ARGV, result and contract; listed in
 // redis_scripts.h; each one atomic, loaded with SCRIPT LOAD, run with EVALSHA)

@@ -281,6 +281,22 @@ ALTER TABLE jobs ADD COLUMN sample_rate INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE jobs ADD COLUMN bitrate_kbps INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// Version 11: the studio's sessions (sqlite_session_store.h), by the SHA-256 of their secret
+// (never the secret), deleted with their user by a trigger and when expired by the next insert.
+constexpr const char* kSessions = R"sql(
+CREATE TABLE sessions (
+  hash TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL,
+  token_version INTEGER NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  expires_at_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX sessions_by_expiry ON sessions(expires_at_ms);
+CREATE TRIGGER users_sessions_on_delete AFTER DELETE ON users BEGIN
+  DELETE FROM sessions WHERE user_id = old.id;
+END;
+)sql";
+
 // kMigrations[i] takes the schema from version i to i + 1.
 using Migration = Status (*)(Connection&);
 constexpr Migration kMigrations[] = {
@@ -294,6 +310,7 @@ constexpr Migration kMigrations[] = {
     [](Connection& db) { return db.exec(kWaitingCountedByInserts); },
     [](Connection& db) { return db.exec(kOutputSettings); },
     [](Connection& db) { return db.exec(kBlockSpeed); },
+    [](Connection& db) { return db.exec(kSessions); },
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 
