@@ -39,7 +39,7 @@ struct ApiDeps {
   MetricsRegistry* metrics = nullptr;
   const Clock* clock = nullptr;
   EventHub* events = nullptr;             // job events heard on this node; null: no event streams
-  int sample_rate = 44100;                // the workers' SAMPLE_RATE (event times in milliseconds)
+  int sample_rate = 44100;                // OUTPUT_SAMPLE_RATE: a job's rate when it has none
   ThreadPool* stream_pool = nullptr;      // reads segments for audio streams; null: no streams
   const SpeechMapping* speech = nullptr;  // OpenAI model/voice names; null: /v1 answers 503
 };
