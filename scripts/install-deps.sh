@@ -65,7 +65,8 @@ for p in "${packages[@]}"; do
   fi
 done
 # Node.js (npm packages: swagger-ui-dist, s3rver, OpenAPI validator, the openai SDK of the /v1
-# tests; run here on Node 20, not tried on Debian's Node 18) — any installed node will do.
+# tests) — any installed node will do; the tests also run the SDK on Debian's Node 18 when the
+# system node is another (scripts/debian-node18.sh, at the end).
 if [ "${1:-}" != "--runtime" ] && { ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; }; then
   missing+=(nodejs npm)
 fi
@@ -79,3 +80,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
   if [ "${1:-}" = "--runtime" ]; then $SUDO rm -rf /var/lib/apt/lists/*; fi
 fi
+
+# The /v1 tests run the openai SDK on the system node and on Debian 12's Node 18: unpack the
+# latter beside a newer system node (nothing when the system node is Node 18).
+case "${1:-}" in
+  --test|"") "$(dirname "$0")/debian-node18.sh" ;;
+esac

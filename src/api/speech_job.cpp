@@ -50,6 +50,7 @@ Result<JobSpec> plan_speech_job(const SpeechRequest& request, const SpeechVoices
     block.voice = choice.voice;
     block.text = std::move(text);
     block.speed = request.speed;  // the parser checked 0.25..4.0, the blocks' own bounds
+    block.instructions = request.instructions;  // the same bound as a block's
     job.blocks.push_back(std::move(block));
   }
   return job;

@@ -254,6 +254,17 @@ class Parser {
           return invalid_input(field, "must be between 0.25 and 4.0, got " + value.dump());
         }
         block.speed = speed;
+      } else if (key == "instructions") {
+        if (value.is_null()) continue;
+        if (!value.is_string()) return wrong_type(field, "a string", value);
+        std::string_view trimmed = trim_utf8(value.get_ref<const std::string&>());
+        const std::size_t length = utf8_length(trimmed);
+        if (length > kMaxBlockInstructionsChars) {
+          return invalid_input(field, "must be at most " +
+                                          std::to_string(kMaxBlockInstructionsChars) +
+                                          " characters, got " + std::to_string(length));
+        }
+        block.instructions = std::string(trimmed);
       } else if (key == "fallback") {
         if (value.is_null()) continue;
         if (!value.is_array()) return wrong_type(field, "an array", value);

@@ -24,7 +24,7 @@ struct SpeechRequest {
   SpeechStreamFormat stream_format = SpeechStreamFormat::kNone;
 
   static constexpr std::size_t kMaxInputChars = 4096;         // as OpenAI documents it
-  static constexpr std::size_t kMaxInstructionsChars = 4096;  // bounded like the input
+  static constexpr std::size_t kMaxInstructionsChars = 4096;  // = kMaxBlockInstructionsChars
   static constexpr double kMinSpeed = 0.25;
   static constexpr double kMaxSpeed = 4.0;
 };

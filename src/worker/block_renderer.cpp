@@ -86,8 +86,9 @@ Result<audio::PcmBuffer> speak_part(Provider& provider, const std::string& voice
     neighbours =
         std::to_string(base.previous_text.size()) + ":" + base.previous_text + base.next_text;
   }
-  const std::string key =
-      cacheable ? audio_cache_key(identity, voice_id, text, neighbours, base.speed) : "";
+  const std::string key = cacheable ? audio_cache_key(identity, voice_id, text, neighbours,
+                                                      base.speed, base.instructions)
+                                    : "";
   if (cacheable) {
     if (auto hit = context.cache->get(key)) {
       CpuSlots::Lease lease = acquire_slot(context.audio_slots);
@@ -133,6 +134,7 @@ Result<Spoken> speak(Provider& provider, const std::string& voice_id, const std:
   // The provider makes what it can of the block's speed; the time stretch the rest.
   base.speed = provider.native_speed().clamp(block.speed);
   spoken.stretch = block.speed / base.speed;
+  if (provider.takes_instructions()) base.instructions = block.instructions;
 
   std::vector<ProviderUsage> usages(parts.size());
   std::vector<std::future<Result<audio::PcmBuffer>>> futures;

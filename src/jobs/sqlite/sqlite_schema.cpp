@@ -219,6 +219,12 @@ constexpr const char* kBlockSpeed = R"sql(
 ALTER TABLE blocks ADD COLUMN speed REAL NOT NULL DEFAULT 1.0;
 )sql";
 
+// Version 12: each block's instructions (core/job.h: BlockSpec::instructions); blocks written
+// before it had none.
+constexpr const char* kBlockInstructions = R"sql(
+ALTER TABLE blocks ADD COLUMN instructions TEXT NOT NULL DEFAULT '';
+)sql";
+
 Status to_version_3(Connection& db) {
   if (auto s = db.exec(kVersion3Users); !s) return s;
   std::vector<std::string> names;
@@ -311,6 +317,7 @@ constexpr Migration kMigrations[] = {
     [](Connection& db) { return db.exec(kOutputSettings); },
     [](Connection& db) { return db.exec(kBlockSpeed); },
     [](Connection& db) { return db.exec(kSessions); },
+    [](Connection& db) { return db.exec(kBlockInstructions); },
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 

@@ -302,6 +302,30 @@ TEST_F(JobParserTest, RejectsSpeedOutsideItsRangeOrOfTheWrongType) {
   EXPECT_EQ(e.message, "must be a number, got a string");
 }
 
+TEST_F(JobParserTest, InstructionsAreTrimmedAndBounded) {
+  auto job = parse(
+      R"({"blocks": [{"text": "a"}, {"text": "b", "instructions": "  Calm, slow.  "},
+          {"text": "c", "instructions": null}]})");
+  ASSERT_TRUE(job.ok()) << job.error().to_string();
+  EXPECT_EQ(job->blocks[0].instructions, "");
+  EXPECT_EQ(job->blocks[1].instructions, "Calm, slow.");
+  EXPECT_EQ(job->blocks[2].instructions, "");
+
+  std::string longest;
+  for (std::size_t i = 0; i < kMaxBlockInstructionsChars; ++i) longest += "\u0639";  // 2 bytes
+  auto fits = parse(R"({"blocks": [{"text": "a", "instructions": ")" + longest + R"("}]})");
+  ASSERT_TRUE(fits.ok()) << fits.error().to_string();
+  EXPECT_EQ(fits->blocks[0].instructions.size(), 2 * kMaxBlockInstructionsChars);
+  Error e = error_of(R"({"blocks": [{"text": "a"}, {"text": "b", "instructions": ")" + longest +
+                     R"(x"}]})");
+  EXPECT_EQ(e.kind, ErrorKind::kInvalidInput);
+  EXPECT_EQ(e.field, "blocks[1].instructions");
+  EXPECT_EQ(e.message, "must be at most 4096 characters, got 4097");
+  e = error_of(R"({"blocks": [{"text": "a", "instructions": 3}]})");
+  EXPECT_EQ(e.field, "blocks[0].instructions");
+  EXPECT_EQ(e.message, "must be a string, got a number");
+}
+
 TEST_F(JobParserTest, AcceptsNullForOptionalFields) {
   auto job = parse(
       R"({"project_id": null, "blocks": [{"text": "a", "voice": null, "wait_after_ms": null}]})");

@@ -366,6 +366,26 @@ TEST_P(JobStoreTest, KeepsEachBlocksSpeedExactly) {
   EXPECT_EQ(other.error().kind, ErrorKind::kInvalidInput);
 }
 
+TEST_P(JobStoreTest, KeepsEachBlocksInstructions) {
+  NewJob job = make_job("alice", 2);
+  job.spec.blocks[1].instructions = "Warm, \"quoted\", \u0639\u0631\u0628\u064a";
+  create(job);
+  reopen();
+  const JobRecord record = get(job.id);
+  ASSERT_EQ(record.blocks.size(), 2u);
+  EXPECT_EQ(record.blocks[0].spec.instructions, "");
+  EXPECT_EQ(record.blocks[1].spec.instructions, job.spec.blocks[1].instructions);
+  auto work = jobs_->get_block(job.id, 1);
+  ASSERT_TRUE(work.ok());
+  EXPECT_EQ(work->block.spec.instructions, job.spec.blocks[1].instructions);
+  // Part of the comparison of a submission sent again.
+  EXPECT_TRUE(jobs_->create_job(job).ok());
+  job.spec.blocks[1].instructions = "Cold.";
+  auto other = jobs_->create_job(job);
+  ASSERT_FALSE(other.ok());
+  EXPECT_EQ(other.error().kind, ErrorKind::kInvalidInput);
+}
+
 TEST_P(JobStoreTest, UsageIsKeptPerBlockAndAccumulatedPerUserOncePerCompletion) {
   const NewJob job = make_job("alice", 2);
   create(job);
