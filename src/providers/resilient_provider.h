@@ -38,6 +38,7 @@ class ResilientProvider : public Provider {
   std::string cache_identity() const override { return inner_->cache_identity(); }
   bool uses_neighbour_text() const override { return inner_->uses_neighbour_text(); }
   SpeedRange native_speed() const override { return inner_->native_speed(); }
+  bool takes_instructions() const override { return inner_->takes_instructions(); }
 
   // Waits for a concurrency slot (kUnavailable "cancelled" if cancelled meanwhile), fails fast
   // with kUnavailable and retry_after_s while the circuit is open, otherwise calls the provider
