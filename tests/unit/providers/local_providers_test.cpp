@@ -128,7 +128,9 @@ TEST(VoiceScriptsTest, LocalVoicesDeclareTheirScriptsThroughTheRegistry) {
   ProviderRegistry registry;
   registry.add(espeak());
   registry.add(flite());
-  for (const auto& v : espeak()->voices()) EXPECT_FALSE(v.scripts.empty()) << v.name;
+  for (const auto& v : espeak()->voices()) {
+    EXPECT_FALSE(voice_scripts_of(v, "espeak").empty()) << v.name;
+  }
   using V = std::vector<std::string>;
   EXPECT_EQ(registry.voice_scripts("espeak", "ar"), V{"Arabic"});
   EXPECT_EQ(registry.voice_scripts("espeak", "default"), V{"Latin"});
