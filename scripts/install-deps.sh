@@ -15,7 +15,7 @@ set -euo pipefail
 runtime_packages=(
   ca-certificates libcurl4 libhiredis0.14 libsqlite3-0 libavcodec59 libavformat59 libavutil57 libavfilter8
   libswresample4 libsoxr0 libmp3lame0 libebur128-1 libespeak-ng1 espeak-ng-data libflite1
-  libsodium23 libjwt0 libspdlog1.10 libfmt9 libtomlplusplus3 curl
+  libsodium23 libjwt0 libspdlog1.10 libfmt9 libtomlplusplus3 libicu72 curl
 )
 
 build_packages=(
@@ -27,6 +27,8 @@ build_packages=(
   libmp3lame-dev
   libebur128-dev
   libespeak-ng-dev espeak-ng-data flite1-dev
+  # Unicode letters, digits and scripts of block texts (core/letters.h)
+  libicu-dev
   libsodium-dev libjwt-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libtomlplusplus-dev libcli11-dev
   libeigen3-dev
 )

@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "api/parse_gate.h"
 #include "auth/api_key_service.h"
 #include "auth/auth_service.h"
 #include "auth/session_service.h"
@@ -42,6 +43,7 @@ struct ApiDeps {
   int sample_rate = 44100;                // OUTPUT_SAMPLE_RATE: a job's rate when it has none
   ThreadPool* stream_pool = nullptr;      // reads segments for audio streams; null: no streams
   const SpeechMapping* speech = nullptr;  // OpenAI model/voice names; null: /v1 answers 503
+  ParseGate* parse_gate = nullptr;        // bounds large job parses at once; null: no bound
 };
 
 class Router;

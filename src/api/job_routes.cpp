@@ -27,8 +27,11 @@ HttpResponse submit(HttpRequest& request, ApiDeps& deps) {
   if (!is_json_content(request)) {
     return error_response(415, "UNSUPPORTED_MEDIA_TYPE", "send the job as application/json");
   }
-  auto spec = parse_job(request.body, deps.settings.job, *deps.providers);
-  if (!spec) return error_response(spec.error());
+  std::vector<ErrorDetail> problems;  // every one, not only the first
+  std::optional<ParseGate::Pass> pass;
+  if (deps.parse_gate) pass.emplace(deps.parse_gate->enter(request.body.size()));
+  auto spec = parse_job(request.body, deps.settings.job, *deps.providers, &problems);
+  if (!spec) return error_response(spec.error(), "", problems);
   // The rate is fixed at submission, so that every node renders, places and reports the job at
   // the same rate whatever its own OUTPUT_SAMPLE_RATE.
   spec->sample_rate =

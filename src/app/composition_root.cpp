@@ -122,6 +122,11 @@ sigset_t stop_signals() {
 
 // --- serve ---------------------------------------------------------------------------------
 
+// A job body over 1 MiB is a large one; two of them are parsed at once (the others wait their
+// turn on the blocking pool): a burst of maximum-size jobs costs at most twice the parse of one.
+constexpr std::size_t kLargeBodyBytes = 1 << 20;
+constexpr std::size_t kLargeParses = 2;
+
 struct ServeProcess::Parts {
   explicit Parts(Foundation& f, const std::string& key)
       : memory_throttle(f.clock),
@@ -140,6 +145,8 @@ struct ServeProcess::Parts {
   Router router;
   std::unique_ptr<EventHub> events;         // job events heard on this node, for event streams
   std::unique_ptr<ThreadPool> stream_pool;  // reads segments for audio streams
+  // At most kLargeParses job bodies over kLargeBodyBytes are parsed at once.
+  ParseGate parse_gate{kLargeBodyBytes, kLargeParses};
   std::unique_ptr<HttpServer> server;
   WorkerOptions worker_options;
   std::unique_ptr<WorkerPool> workers;  // embedded mode only
@@ -183,6 +190,7 @@ Result<std::unique_ptr<ServeProcess>> ServeProcess::build(const Config& config) 
   }
   p.deps.sample_rate = config.render.segment.sample_rate;
   p.deps.speech = &f.config.speech;
+  p.deps.parse_gate = &p.parse_gate;
   register_routes(p.router, p.deps);
   p.server = std::make_unique<HttpServer>(service.http,
                                           MiddlewareChain::standard(p.router, service.access_log));

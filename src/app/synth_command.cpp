@@ -125,8 +125,16 @@ int run_synth(const SynthArgs& args, const Config& config) {
   auto input = read_input_file(args.job_path, "job");
   if (!input) return fail(input.error());
   std::unique_ptr<SynthProcess> synth = SynthProcess::build(config);
-  auto job = parse_job(*input, config.job, synth->providers());
-  if (!job) return fail(job.error());
+  std::vector<ErrorDetail> problems;
+  auto job = parse_job(*input, config.job, synth->providers(), &problems);
+  if (!job) {
+    const int code = fail(job.error());
+    // Then every other problem: all fixed in one go.
+    for (std::size_t i = 1; i < problems.size(); ++i) {
+      std::cerr << "polyvox synth: " << problems[i].field << ": " << problems[i].message << "\n";
+    }
+    return code;
+  }
   if (!args.format.empty()) {
     auto format = parse_output_format(args.format);
     if (!format) {

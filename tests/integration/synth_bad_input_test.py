@@ -90,6 +90,15 @@ class BadInputTest(unittest.TestCase):
             with self.subTest(name):
                 self.assert_rejected(self.synth(raw), expected)
 
+    def test_every_problem_is_reported_at_once(self):
+        # Only the first was: one run per mistake.
+        job = {"blocks": [block(wait_after_ms=-5), block(text="..."), block(speed=9)]}
+        stderr = self.synth(json.dumps(job).encode()).stderr.decode()
+        self.assertEqual(
+            [line.split(": ")[1] for line in stderr.splitlines()],
+            ["blocks[0].wait_after_ms", "blocks[1].text", "blocks[2].speed"], stderr)
+        self.assertIn("previous block's wait_after_ms", stderr)
+
     def test_unwritable_output_path_is_rejected(self):
         result = self.synth(json.dumps({"blocks": [block()]}).encode(),
                             out=os.path.join(self.dir.name, "missing-dir", "out.mp3"))
