@@ -35,6 +35,10 @@ struct SynthesisRequest {
   // Pace to speak at, relative to the provider's configured one (2.0: half the duration).
   // Always within native_speed(); 1.0 = as configured.
   double speed = 1.0;
+  // May be null. Set to true by a wrapper that answered without asking the engine
+  // (ResilientProvider: circuit open, cancelled while waiting for a slot): such a call is not
+  // billed, and usage does not count it.
+  bool* not_sent = nullptr;
 };
 
 class Provider {

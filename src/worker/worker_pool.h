@@ -84,10 +84,13 @@ class WorkerPool {
   void run_block(const Task& task);
   void run_assembly(const Task& task);
   // Retry later when the error is retryable and attempts remain; otherwise fail for good.
-  void report_failure(const Task& task, const Error& error, int attempts_so_far);
+  // `usage`: what the failed attempt cost (TaskQueue::fail_task).
+  void report_failure(const Task& task, const Error& error, int attempts_so_far,
+                      const std::vector<ProviderUsage>& usage = {});
   // Fails the task, its block and its job without retry; tells the observer when accepted.
   // Returns whether the store accepted it.
-  bool fail_for_good(const Task& task, const Error& error);
+  bool fail_for_good(const Task& task, const Error& error,
+                     const std::vector<ProviderUsage>& usage = {});
   bool lost(const Task& task);
 
   TaskQueue& queue_;

@@ -63,8 +63,8 @@ BlockRecord block_from_row(const Statement& row) {
   if (!row.is_null(9)) {
     block.result =
         BlockResult{row.text(9), row.int64(10), row.int64(11), row.text(12), row.text(13)};
-    if (!row.is_null(16)) block.result->usage = usage_from_json(row.text(16));
   }
+  if (!row.is_null(16)) block.usage = usage_from_json(row.text(16));
   block.spec.fallback = fallback_from_json(row.text(14));
   block.spec.cache = row.int64(15) != 0;
   block.spec.speed = row.real(17);

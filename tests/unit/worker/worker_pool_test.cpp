@@ -78,8 +78,9 @@ class ObservedQueue : public TaskQueue {
     return done;
   }
   Result<ReportOutcome> fail_task(const Task& task, const std::string& error,
-                                  std::optional<int64_t> retry_at_ms) override {
-    auto outcome = inner_.fail_task(task, error, retry_at_ms);
+                                  std::optional<int64_t> retry_at_ms,
+                                  const std::vector<ProviderUsage>& usage) override {
+    auto outcome = inner_.fail_task(task, error, retry_at_ms, usage);
     record({Report::kFailTask, task, outcome.ok() ? *outcome : ReportOutcome::kRefused, retry_at_ms,
             error});
     return outcome;
@@ -315,9 +316,42 @@ TEST_F(WorkerPoolTest, TransientFailureIsRetriedThenSucceeds) {
   EXPECT_EQ(record.blocks[0].attempts, 3);
   EXPECT_EQ(provider_->texts.size(), 3u);
   ASSERT_TRUE(record.blocks[0].result);
-  uint64_t retries = 0;
-  for (const auto& u : record.blocks[0].result->usage) retries += u.retries;
-  EXPECT_EQ(retries, 2u);
+  // Every attempt reached the vendor and is billed: the two that failed as well.
+  ASSERT_EQ(record.blocks[0].usage.size(), 1u);
+  const ProviderUsage& usage = record.blocks[0].usage[0];
+  EXPECT_EQ(usage.provider, "scripted");
+  EXPECT_EQ(usage.calls, 3u);
+  EXPECT_EQ(usage.characters, 3u * 10u);  // "Try again."
+  EXPECT_EQ(usage.failures, 2u);
+  EXPECT_EQ(usage.retries, 2u);
+}
+
+TEST_F(WorkerPoolTest, AJobThatFailedAfterRetriesCountsEveryBilledCall) {
+  const Error unavailable{ErrorKind::kUnavailable, "HTTP 503 from the vendor"};
+  provider_->failures = {unavailable, unavailable, unavailable};
+  const std::string id = submit({{"Never said.", 0}});
+  WorkerOptions o = options();
+  o.retry.max_retries = 2;
+  start_pool(o);
+  ASSERT_TRUE(wait_for(Report::kFailTask, id, final_failure));
+  pool_->stop();
+
+  EXPECT_EQ(provider_->texts.size(), 3u);
+  const JobRecord record = job(id);
+  EXPECT_EQ(record.status, JobStatus::kFailed);
+  ASSERT_EQ(record.blocks[0].usage.size(), 1u);
+  const ProviderUsage& usage = record.blocks[0].usage[0];
+  EXPECT_EQ(usage.calls, 3u);
+  EXPECT_EQ(usage.characters, 3u * 11u);  // "Never said."
+  EXPECT_EQ(usage.failures, 3u);
+  EXPECT_EQ(usage.retries, 2u);
+  // The owner is billed the same.
+  auto owner = backend_->jobs->usage("alice");
+  ASSERT_TRUE(owner.ok()) << owner.error().message;
+  ASSERT_EQ(owner->size(), 1u);
+  ASSERT_EQ((*owner)[0].providers.size(), 1u);
+  EXPECT_EQ((*owner)[0].providers[0].calls, 3u);
+  EXPECT_EQ((*owner)[0].providers[0].failures, 3u);
 }
 
 TEST_F(WorkerPoolTest, FinalFailureFailsTheBlockAndTheJobWithTheReason) {
