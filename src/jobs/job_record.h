@@ -39,6 +39,9 @@ struct BlockResult {
   std::string provider;  // who finally spoke
   std::string voice_id;
   std::vector<ProviderUsage> usage;  // what this attempt cost, per provider asked
+  // The text the provider was given when the block is Arabic (its diacritized text, what was
+  // actually spoken); empty for other blocks.
+  std::string spoken_text;
 };
 
 struct BlockRecord {

@@ -251,6 +251,7 @@ Result<RenderedBlock> render_with_fallbacks(const BlockSpec& block, const BlockC
           if (!rendered) return rendered.take_error();
           rendered->provider = provider->name();
           rendered->voice_id = *voice_id;
+          if (block.arabic) rendered->spoken_text = text;
           return rendered;
         }
       } else {

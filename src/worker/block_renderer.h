@@ -68,6 +68,7 @@ struct RenderedBlock {
   std::string voice_id;
   audio::LoudnessReport loudness;
   std::vector<ProviderUsage> usage;  // what rendering it cost, per provider asked
+  std::string spoken_text;           // an Arabic block's diacritized text; else empty
 };
 
 // Renders one block into its segment. Fails with the block's error, whose kind says whether a

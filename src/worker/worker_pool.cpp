@@ -284,7 +284,8 @@ void WorkerPool::run_block(const Task& task) {
                      rendered->segment.pause_samples,
                      rendered->provider,
                      rendered->voice_id,
-                     spent};
+                     spent,
+                     rendered->spoken_text};
   auto completed = queue_.complete_block(task, result);
   if (!completed) {
     report_failure(task, completed.error(), work->block.attempts, spent);
@@ -341,7 +342,8 @@ void WorkerPool::run_assembly(const Task& task) {
     }
     keys.push_back(block.result->segment_key);
     manifest.blocks.push_back({block.index, block.result->provider, block.result->voice_id, offset,
-                               block.result->speech_samples, block.result->pause_samples});
+                               block.result->speech_samples, block.result->pause_samples,
+                               block.result->spoken_text});
     offset += block.result->speech_samples + block.result->pause_samples;
   }
   manifest.total_samples = offset;

@@ -86,6 +86,10 @@ class MixedProvidersTest(unittest.TestCase):
         self.assertEqual(MOCKS["diacritizer"].request_count(), 1)
         self.assertEqual(MOCKS["ghaymah_pro"].requests()[-1]["json"]["input"],
                          "مرحبا من غيمة برو")  # not marked arabic: sent as given
+        # /result shows what the Arabic block spoke; other blocks and /status do not.
+        self.assertEqual(manifest["blocks"][2]["spoken_text"], sent)
+        self.assertEqual([i for i, b in enumerate(manifest["blocks"]) if "spoken_text" in b], [2])
+        self.assertNotIn("spoken_text", json.dumps(status))
 
     def test_elevenlabs_hears_the_text_of_its_neighbours_of_the_same_voice(self):
         texts = ["The first sentence.", "The second sentence.", "An OpenAI sentence.",

@@ -52,6 +52,11 @@ def decode_samples(path):
     return samples
 
 
+def is_mark(c):
+    """An Arabic diacritic (harakat, tanwin, shadda, sukun, superscript alef)."""
+    return "\u064b" <= c <= "\u0652" or c == "\u0670"
+
+
 def decode_samples_of_bytes(data):
     """(number of decoded samples, ffmpeg's error output) for an audio file's bytes."""
     out = run(["ffmpeg", "-v", "error", "-i", "pipe:0", "-f", "s16le", "-ac", "1", "-"],
@@ -100,6 +105,17 @@ class SynthTest(unittest.TestCase):
             self.assertGreater(block["speech_ms"], 500)
             offset += block["speech_ms"] + block["pause_ms"]
         self.assertAlmostEqual(m["duration_ms"], offset, delta=0.01)
+
+    def test_the_manifest_shows_what_the_arabic_block_spoke(self):
+        spoken = {b["index"]: b.get("spoken_text") for b in self.manifest["blocks"]}
+        arabic = [i for i, spec in enumerate(MIXED_JOB["blocks"]) if spec.get("arabic")]
+        self.assertEqual([i for i, text in spoken.items() if text is not None], arabic)
+        for i in arabic:
+            text = spoken[i]
+            marks = [c for c in text if is_mark(c)]
+            self.assertGreater(len(marks), 5, text)  # diacritized
+            bare = "".join(c for c in text if not is_mark(c))
+            self.assertEqual(bare, MIXED_JOB["blocks"][i]["text"])
 
     def test_decodes_without_errors(self):
         result = run(["ffmpeg", "-v", "error", "-i", self.mp3, "-f", "null", "-"])

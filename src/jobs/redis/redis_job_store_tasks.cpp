@@ -166,9 +166,9 @@ Result<BlockCompletion> RedisJobStore::complete_block(const Task& task, const Bl
     return Error{ErrorKind::kInternal, "complete_block given an assembly task", ""};
   }
   auto args = report_args(task);
-  for (std::string value :
-       {result.segment_key, std::to_string(result.speech_samples),
-        std::to_string(result.pause_samples), result.provider, result.voice_id}) {
+  for (std::string value : {result.segment_key, std::to_string(result.speech_samples),
+                            std::to_string(result.pause_samples), result.provider, result.voice_id,
+                            result.spoken_text}) {
     args.push_back(std::move(value));
   }
   append_usage_args(result.usage, args);

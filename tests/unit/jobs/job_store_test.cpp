@@ -401,6 +401,24 @@ TEST_P(JobStoreTest, UsageIsKeptPerBlockAndAccumulatedPerUserOncePerCompletion) 
   EXPECT_EQ(jobs_->usage("")->size(), 1u);
 }
 
+TEST_P(JobStoreTest, ADoneBlockKeepsTheTextItSpoke) {
+  const NewJob job = make_job("alice", 3);  // block 2 is Arabic
+  create(job);
+  for (int i = 0; i < 3; ++i) {
+    const Task task = claim();
+    BlockResult result = test_support::result_for(task);
+    if (task.block_index == 2) result.spoken_text = "مَرْحَبًا";
+    ASSERT_EQ(queue_->complete_block(task, result)->outcome, ReportOutcome::kAccepted);
+  }
+  reopen();
+  const JobRecord record = get(job.id);
+  ASSERT_EQ(record.blocks.size(), 3u);
+  ASSERT_TRUE(record.blocks[2].result.has_value());
+  EXPECT_EQ(record.blocks[2].result->spoken_text, "مَرْحَبًا");
+  ASSERT_TRUE(record.blocks[0].result.has_value());
+  EXPECT_EQ(record.blocks[0].result->spoken_text, "");
+}
+
 // Vendors bill failed calls too: a failed attempt's usage counts for the block and its owner,
 // whether it is retried or fails the job, and the attempt that succeeds adds to it.
 TEST_P(JobStoreTest, FailedAttemptsAddTheirUsageToTheBlockAndTheOwner) {

@@ -14,8 +14,9 @@
 --          [8] pause_samples   integer
 --          [9] provider        string   the provider that spoke it
 --          [10] voice_id       string   the voice it used
---          [11] n              integer  providers this attempt used
---          then 6 per provider i = 0 .. n - 1, from ARGV[12 + 6 i]: name (string), calls,
+--          [11] spoken_text    string   an Arabic block's diacritized text; '' for others
+--          [12] n              integer  providers this attempt used
+--          then 6 per provider i = 0 .. n - 1, from ARGV[13 + 6 i]: name (string), calls,
 --          characters, cache_hits, failures, retries (integers): what this attempt cost
 -- RETURNS  {outcome, 1 when this completion enqueued the assembly else 0}; outcome: 1 accepted,
 --          2 duplicate (this very attempt's report is already recorded: nothing changed), 0
@@ -40,19 +41,19 @@ if not holds_lease(tid, attempt, worker) then return {REFUSED, 0} end
 
 redis.call('HSET', bk, 'status', BLOCK_DONE, 'reported_attempt', attempt, 'error', '',
            'segment_key', ARGV[6], 'speech_samples', ARGV[7], 'pause_samples', ARGV[8],
-           'result_provider', ARGV[9], 'result_voice_id', ARGV[10])
+           'result_provider', ARGV[9], 'result_voice_id', ARGV[10], 'spoken_text', ARGV[11])
 redis.call('HINCRBY', COUNTERS, 'blocks_done', 1)
-local providers = tonumber(ARGV[11])
+local providers = tonumber(ARGV[12])
 local cached = false
 for i = 0, providers - 1 do
-  local a = 12 + i * 6
+  local a = 13 + i * 6
   if ARGV[a] == ARGV[9] and tonumber(ARGV[a + 3]) > 0 then cached = true end
 end
 emit(id, {type = 'block.done', index = index, provider = ARGV[9], voice = ARGV[10],
           speech_samples = tonumber(ARGV[7]), pause_samples = tonumber(ARGV[8]),
           cached = cached}, now)
 place_done_blocks(id, now)
-record_usage(id, index, owner, 12, providers)
+record_usage(id, index, owner, 13, providers)
 drop_task(tid)
 local done = redis.call('HINCRBY', jk, 'blocks_done', 1)
 local enqueued = 0
