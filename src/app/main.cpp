@@ -6,10 +6,12 @@
 #include "app/build_info.h"
 #include "app/commands.h"
 #include "app/config.h"
+#include "app/process_memory.h"
 #include "core/job.h"
 #include "log/log.h"
 
 int main(int argc, char** argv) {
+  polyvox::tune_allocator();  // before any thread
   CLI::App app{"Polyvox: ordered text blocks from many TTS providers into one audio file"};
   app.require_subcommand(1);
   app.set_version_flag(

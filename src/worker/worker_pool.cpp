@@ -136,7 +136,7 @@ void WorkerPool::work_loop(unsigned slot) {
         fail_for_good(task, Error{ErrorKind::kInternal, "internal error while rendering", ""});
       });
     }
-    --busy_;
+    if (--busy_ == 0 && options_.on_idle) options_.on_idle();
     std::lock_guard lock(mutex_);
     in_flight_.erase(task_key(task));
     lost_.erase(task_key(task));

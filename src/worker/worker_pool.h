@@ -8,6 +8,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -58,6 +59,9 @@ struct WorkerOptions {
   std::filesystem::path scratch_dir;  // temporary files (assembly output before upload)
   RenderOptions render;
   WorkObserver* observer = nullptr;  // optional; must outlive the pool
+  // Optional: called on a worker thread each time the last task in progress ends (no task
+  // runs now), e.g. to hand memory the work freed back to the system (app/process_memory.h).
+  std::function<void()> on_idle;
 };
 
 class WorkerPool {

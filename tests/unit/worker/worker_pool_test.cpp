@@ -354,6 +354,28 @@ TEST_F(WorkerPoolTest, AJobThatFailedAfterRetriesCountsEveryBilledCall) {
   EXPECT_EQ((*owner)[0].providers[0].failures, 3u);
 }
 
+// The app hands memory back to the system there (app/process_memory.h).
+TEST_F(WorkerPoolTest, SaysWhenTheLastTaskInProgressHasEnded) {
+  std::mutex mutex;
+  std::condition_variable changed;
+  int idle_calls = 0;
+  std::size_t busy_when_idle = 99;
+  WorkerOptions o = options();  // one task at a time: each one's end leaves the pool idle
+  o.on_idle = [&] {
+    std::lock_guard lock(mutex);
+    ++idle_calls;
+    busy_when_idle = pool_->busy();
+    changed.notify_all();
+  };
+  const std::string id = submit({{"One.", 0}, {"Two.", 0}});
+  start_pool(o);
+  ASSERT_TRUE(wait_for(Report::kCompleteAssembly, id, accepted));
+  std::unique_lock lock(mutex);
+  ASSERT_TRUE(changed.wait_for(lock, kPatience, [&] { return idle_calls == 3; }))
+      << idle_calls << " calls; expected one per task (two blocks and the assembly)";
+  EXPECT_EQ(busy_when_idle, 0u);
+}
+
 TEST_F(WorkerPoolTest, FinalFailureFailsTheBlockAndTheJobWithTheReason) {
   provider_->failures = {Error{ErrorKind::kSynthesisFailed, "voice_not_found"}};
   const std::string id = submit({{"Cannot be said.", 0}});
