@@ -49,8 +49,7 @@ std::string job_status_json(const JobRecord& job, const std::string& base_url) {
 std::vector<ProviderUsage> job_usage(const JobRecord& job) {
   std::vector<ProviderUsage> totals;
   for (const auto& b : job.blocks) {
-    if (!b.result) continue;
-    for (const auto& u : b.result->usage) add_usage(totals, u);
+    for (const auto& u : b.usage) add_usage(totals, u);
   }
   return totals;
 }

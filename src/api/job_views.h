@@ -22,7 +22,8 @@ void write_job_summary(JsonWriter& out, const JobRecord& job, const std::string&
 // its blocks. Thread-safe.
 std::string job_status_json(const JobRecord& job, const std::string& base_url);
 
-// What the job's done blocks cost, per provider.
+// What the job's blocks cost so far, per provider: every reported attempt, failed ones
+// included.
 std::vector<ProviderUsage> job_usage(const JobRecord& job);
 
 }  // namespace polyvox

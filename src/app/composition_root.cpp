@@ -10,6 +10,7 @@
 #include "api/http_server.h"
 #include "api/job_views.h"
 #include "api/router.h"
+#include "app/process_memory.h"
 #include "auth/auth_service.h"
 #include "auth/login_throttle.h"
 #include "auth/signing_key.h"
@@ -56,6 +57,7 @@ WorkerOptions worker_options(const Config& config, const std::string& role) {
   char host[256] = "host";
   ::gethostname(host, sizeof host - 1);
   options.worker_id = role + "-" + host + "-" + std::to_string(::getpid()) + "-" + random_hex(3);
+  options.on_idle = release_free_memory;  // what a job's audio needed goes back at once
   return options;
 }
 
@@ -328,6 +330,7 @@ Status SynthProcess::open_pipeline(const fs::path& scratch_dir, unsigned concurr
   options.scratch_dir = scratch_dir / "tmp";
   options.worker_id = "synth";
   options.observer = observer;
+  options.on_idle = release_free_memory;
   sqlite::SqliteJobStore& store = *pipeline->backend->jobs;
   pipeline->pool =
       std::make_unique<WorkerPool>(store, store, *pipeline->blobs, *providers_, *diacritizer_,

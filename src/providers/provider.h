@@ -38,6 +38,10 @@ struct SynthesisRequest {
   // How to speak (BlockSpec::instructions); empty: as configured. Only set for providers whose
   // takes_instructions() is true.
   std::string instructions;
+  // May be null. Set to true by a wrapper that answered without asking the engine
+  // (ResilientProvider: circuit open, cancelled while waiting for a slot): such a call is not
+  // billed, and usage does not count it.
+  bool* not_sent = nullptr;
 };
 
 class Provider {

@@ -42,7 +42,7 @@ class ResilientProvider : public Provider {
 
   // Waits for a concurrency slot (kUnavailable "cancelled" if cancelled meanwhile), fails fast
   // with kUnavailable and retry_after_s while the circuit is open, otherwise calls the provider
-  // and feeds its outcome to the breaker.
+  // and feeds its outcome to the breaker. The first two set *request.not_sent.
   Result<audio::EncodedAudio> synthesize(const SynthesisRequest& request) override;
 
   CircuitBreaker::State breaker_state() const { return breaker_.state(); }

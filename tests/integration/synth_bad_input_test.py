@@ -111,6 +111,19 @@ class BadInputTest(unittest.TestCase):
         self.assertIn("cannot read", result.stderr.decode())
         self.assertFalse(os.path.exists(self.out))
 
+    def test_a_format_that_disagrees_with_the_extension_is_refused_naming_both(self):
+        job = os.path.join(self.dir.name, "job.json")
+        with open(job, "w", encoding="utf-8") as f:
+            json.dump({"blocks": [block()]}, f)
+        out = os.path.join(self.dir.name, "out.wav")
+        result = subprocess.run([POLYVOX, "synth", job, "-o", out, "--format", "mp3"],
+                                capture_output=True)
+        stderr = result.stderr.decode()
+        self.assertEqual(result.returncode, 2, stderr)
+        self.assertIn("--format: 'mp3' does not match the output", stderr)
+        self.assertIn("out.wav', whose extension names wav", stderr)
+        self.assertEqual(sorted(os.listdir(self.dir.name)), ["job.json"], "files left behind")
+
     def test_bad_command_line_is_exit_2(self):
         result = subprocess.run([POLYVOX, "synth", "--format", "ogg", "x.json", "-o", self.out],
                                 capture_output=True)

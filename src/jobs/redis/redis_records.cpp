@@ -81,11 +81,13 @@ BlockRecord block_from_fields(std::size_t index, const Fields& fields) {
   block.attempts = static_cast<int>(int_field(fields, "attempts"));
   block.error = text_field(fields, "error");
   if (has(fields, "segment_key")) {
-    block.result = BlockResult{
-        text_field(fields, "segment_key"),     int_field(fields, "speech_samples"),
-        int_field(fields, "pause_samples"),    text_field(fields, "result_provider"),
-        text_field(fields, "result_voice_id"), usage_from_json(text_field(fields, "usage_json"))};
+    block.result =
+        BlockResult{text_field(fields, "segment_key"), int_field(fields, "speech_samples"),
+                    int_field(fields, "pause_samples"), text_field(fields, "result_provider"),
+                    text_field(fields, "result_voice_id")};
+    block.result->spoken_text = text_field(fields, "spoken_text");
   }
+  if (has(fields, "usage_json")) block.usage = usage_from_json(text_field(fields, "usage_json"));
   return block;
 }
 

@@ -303,6 +303,12 @@ CREATE TRIGGER users_sessions_on_delete AFTER DELETE ON users BEGIN
 END;
 )sql";
 
+// Version 13: what an Arabic block actually spoke, its diacritized text (NULL for other blocks
+// and for blocks done before).
+constexpr const char* kSpokenText = R"sql(
+ALTER TABLE blocks ADD COLUMN spoken_text TEXT;
+)sql";
+
 // kMigrations[i] takes the schema from version i to i + 1.
 using Migration = Status (*)(Connection&);
 constexpr Migration kMigrations[] = {
@@ -318,6 +324,7 @@ constexpr Migration kMigrations[] = {
     [](Connection& db) { return db.exec(kBlockSpeed); },
     [](Connection& db) { return db.exec(kSessions); },
     [](Connection& db) { return db.exec(kBlockInstructions); },
+    [](Connection& db) { return db.exec(kSpokenText); },
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 

@@ -399,8 +399,8 @@ TEST_P(JobStoreTest, UsageIsKeptPerBlockAndAccumulatedPerUserOncePerCompletion) 
   }
   const JobRecord record = get(job.id);
   ASSERT_TRUE(record.blocks[0].result.has_value());
-  ASSERT_EQ(record.blocks[0].result->usage.size(), 2u);
-  EXPECT_EQ(record.blocks[0].result->usage[0].characters, 40u);
+  ASSERT_EQ(record.blocks[0].usage.size(), 2u);
+  EXPECT_EQ(record.blocks[0].usage[0].characters, 40u);
   auto usage = jobs_->usage("alice");
   ASSERT_TRUE(usage.ok()) << usage.error().message;
   ASSERT_EQ(usage->size(), 1u);
@@ -419,6 +419,69 @@ TEST_P(JobStoreTest, UsageIsKeptPerBlockAndAccumulatedPerUserOncePerCompletion) 
   EXPECT_EQ((*jobs_->usage("alice"))[0].providers[1].calls, 2u);
   EXPECT_TRUE(jobs_->usage("bob")->empty());
   EXPECT_EQ(jobs_->usage("")->size(), 1u);
+}
+
+TEST_P(JobStoreTest, ADoneBlockKeepsTheTextItSpoke) {
+  const NewJob job = make_job("alice", 3);  // block 2 is Arabic
+  create(job);
+  for (int i = 0; i < 3; ++i) {
+    const Task task = claim();
+    BlockResult result = test_support::result_for(task);
+    if (task.block_index == 2) result.spoken_text = "مَرْحَبًا";
+    ASSERT_EQ(queue_->complete_block(task, result)->outcome, ReportOutcome::kAccepted);
+  }
+  reopen();
+  const JobRecord record = get(job.id);
+  ASSERT_EQ(record.blocks.size(), 3u);
+  ASSERT_TRUE(record.blocks[2].result.has_value());
+  EXPECT_EQ(record.blocks[2].result->spoken_text, "مَرْحَبًا");
+  ASSERT_TRUE(record.blocks[0].result.has_value());
+  EXPECT_EQ(record.blocks[0].result->spoken_text, "");
+}
+
+// Vendors bill failed calls too: a failed attempt's usage counts for the block and its owner,
+// whether it is retried or fails the job, and the attempt that succeeds adds to it.
+TEST_P(JobStoreTest, FailedAttemptsAddTheirUsageToTheBlockAndTheOwner) {
+  const NewJob job = make_job("alice", 2);
+  create(job);
+  const ProviderUsage failed_call{"openai", 1, 40, 0, 1, 0};
+  Task task = claim();
+  ASSERT_EQ(task.block_index, 0u);
+  ASSERT_EQ(fail(task, "HTTP 503", clock_.now_ms(), {failed_call}), ReportOutcome::kAccepted);
+  // A duplicate report of the same attempt changes nothing.
+  ASSERT_EQ(fail(task, "HTTP 503", clock_.now_ms(), {failed_call}), ReportOutcome::kDuplicate);
+  task = claim();
+  ASSERT_EQ(task.block_index, 1u);
+  ASSERT_EQ(fail(task, "HTTP 503", clock_.now_ms(), {failed_call}), ReportOutcome::kAccepted);
+  task = claim();
+  ASSERT_EQ(task.block_index, 0u);
+  BlockResult result = test_support::result_for(task);
+  result.usage = {{"openai", 1, 40, 0, 0, 1}};
+  ASSERT_EQ(queue_->complete_block(task, result)->outcome, ReportOutcome::kAccepted);
+  task = claim();
+  ASSERT_EQ(task.block_index, 1u);
+  ASSERT_EQ(fail(task, "quota exhausted", std::nullopt, {{"openai", 1, 40, 0, 1, 1}}),
+            ReportOutcome::kAccepted);
+
+  const JobRecord record = get(job.id);
+  EXPECT_EQ(record.status, JobStatus::kFailed);
+  ASSERT_EQ(record.blocks[0].usage.size(), 1u);
+  EXPECT_EQ(record.blocks[0].usage[0].calls, 2u);
+  EXPECT_EQ(record.blocks[0].usage[0].characters, 80u);
+  EXPECT_EQ(record.blocks[0].usage[0].failures, 1u);
+  EXPECT_EQ(record.blocks[0].usage[0].retries, 1u);
+  ASSERT_EQ(record.blocks[1].usage.size(), 1u);  // the failed block: two billed calls
+  EXPECT_EQ(record.blocks[1].usage[0].calls, 2u);
+  EXPECT_EQ(record.blocks[1].usage[0].failures, 2u);
+  auto usage = jobs_->usage("alice");
+  ASSERT_TRUE(usage.ok()) << usage.error().message;
+  ASSERT_EQ(usage->size(), 1u);
+  ASSERT_EQ((*usage)[0].providers.size(), 1u);
+  const ProviderUsage& total = (*usage)[0].providers[0];
+  EXPECT_EQ(total.calls, 4u);
+  EXPECT_EQ(total.characters, 160u);
+  EXPECT_EQ(total.failures, 3u);
+  EXPECT_EQ(total.retries, 2u);
 }
 
 TEST_P(JobStoreTest, OwnershipIsByUserIdAndTheNameIsKeptForDisplay) {
