@@ -16,6 +16,7 @@
 #include "jobs/job_store.h"
 #include "providers/provider_registry.h"
 #include "storage/blob_store.h"
+#include "text/diacritizer.h"
 
 namespace polyvox {
 
@@ -42,6 +43,7 @@ struct ApiDeps {
   int sample_rate = 44100;                // OUTPUT_SAMPLE_RATE: a job's rate when it has none
   ThreadPool* stream_pool = nullptr;      // reads segments for audio streams; null: no streams
   const SpeechMapping* speech = nullptr;  // OpenAI model/voice names; null: /v1 answers 503
+  Diacritizer* diacritizer = nullptr;     // DIACRITIZER, for POST /diacritize; null: 503
 };
 
 class Router;

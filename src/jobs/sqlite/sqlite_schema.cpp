@@ -297,6 +297,13 @@ CREATE TRIGGER users_sessions_on_delete AFTER DELETE ON users BEGIN
 END;
 )sql";
 
+// Version 18 in the wave's numbering (the step after the sessions on this branch): the job a
+// job revises (POST /jobs/{id}/revisions; '' for an original and every job stored before).
+// Read by id only (a revision chain is walked from its newest job up), so not indexed.
+constexpr const char* kRevisions = R"sql(
+ALTER TABLE jobs ADD COLUMN parent_id TEXT NOT NULL DEFAULT '';
+)sql";
+
 // kMigrations[i] takes the schema from version i to i + 1.
 using Migration = Status (*)(Connection&);
 constexpr Migration kMigrations[] = {
@@ -311,6 +318,7 @@ constexpr Migration kMigrations[] = {
     [](Connection& db) { return db.exec(kOutputSettings); },
     [](Connection& db) { return db.exec(kBlockSpeed); },
     [](Connection& db) { return db.exec(kSessions); },
+    [](Connection& db) { return db.exec(kRevisions); },
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 
