@@ -381,7 +381,7 @@ class StudioBrowserTest(unittest.TestCase):
                 f"/result/{li.get_attribute('data-job-id')}/audio"))
         self.step("revised")
         if os.environ.get("STUDIO_SCREENSHOT"):
-            driver.set_window_size(1280, 1500)
+            driver.set_window_size(1280, 2300)
             driver.execute_script("window.scrollTo(0, 0);")
             driver.save_screenshot(os.environ["STUDIO_SCREENSHOT"])
             driver.set_window_size(1280, 900)
