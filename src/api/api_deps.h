@@ -17,6 +17,7 @@
 #include "jobs/job_store.h"
 #include "providers/provider_registry.h"
 #include "storage/blob_store.h"
+#include "text/diacritizer.h"
 
 namespace polyvox {
 
@@ -44,6 +45,7 @@ struct ApiDeps {
   ThreadPool* stream_pool = nullptr;      // reads segments for audio streams; null: no streams
   const SpeechMapping* speech = nullptr;  // OpenAI model/voice names; null: /v1 answers 503
   ParseGate* parse_gate = nullptr;        // bounds large job parses at once; null: no bound
+  Diacritizer* diacritizer = nullptr;     // DIACRITIZER, for POST /diacritize; null: 503
 };
 
 class Router;

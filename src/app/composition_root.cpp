@@ -193,6 +193,7 @@ Result<std::unique_ptr<ServeProcess>> ServeProcess::build(const Config& config) 
   p.deps.sample_rate = config.render.segment.sample_rate;
   p.deps.speech = &f.config.speech;
   p.deps.parse_gate = &p.parse_gate;
+  p.deps.diacritizer = f.diacritizer.get();
   register_routes(p.router, p.deps);
   p.server = std::make_unique<HttpServer>(service.http,
                                           MiddlewareChain::standard(p.router, service.access_log));

@@ -67,6 +67,7 @@ struct JobRecord {
   std::string owner;       // the owner's user id (User::id)
   std::string owner_name;  // the owner's user name when the job was submitted (display only)
   std::string project_id;
+  std::string parent_id;  // the job this one revises ('' for an original: NewJob::parent_id)
   OutputFormat output_format = OutputFormat::kMp3;
   // As submitted (JobSpec). POST /tts fixes the rate at submission; 0 (jobs stored before it, or
   // made without it) is the worker's default. Events that count samples carry a nonzero rate.

@@ -47,6 +47,7 @@ JobRecord job_from_fields(const Fields& fields) {
   job.owner = text_field(fields, "owner");
   job.owner_name = text_field(fields, "owner_name");
   job.project_id = text_field(fields, "project_id");
+  job.parent_id = text_field(fields, "parent_id");
   job.output_format =
       parse_output_format(text_field(fields, "output_format")).value_or(OutputFormat::kMp3);
   job.sample_rate = static_cast<int>(int_field(fields, "sample_rate"));

@@ -7,7 +7,7 @@ namespace {
 #define POLYVOX_JOB_COLUMNS                                                               \
   "seq, id, owner, project_id, output_format, status, blocks_total, blocks_done, error, " \
   "result_key, manifest_json, result_bytes, created_at_ms, updated_at_ms, owner_name, "   \
-  "sample_rate, bitrate_kbps "
+  "sample_rate, bitrate_kbps, parent_id "
 
 constexpr const char* kJobById = "SELECT " POLYVOX_JOB_COLUMNS "FROM jobs WHERE id = ?";
 constexpr const char* kJobsNewestFirst =
@@ -46,6 +46,7 @@ JobRecord job_from_row(const Statement& row) {
   job.owner_name = row.text(14);
   job.sample_rate = static_cast<int>(row.int64(15));
   job.bitrate_kbps = static_cast<int>(row.int64(16));
+  job.parent_id = row.text(17);
   return job;
 }
 

@@ -309,6 +309,12 @@ constexpr const char* kSpokenText = R"sql(
 ALTER TABLE blocks ADD COLUMN spoken_text TEXT;
 )sql";
 
+// Version 14: the job a job revises (POST /jobs/{id}/revisions; '' for an original and every
+// job stored before). Read by id only (a revision chain is walked from its newest job up), so not indexed.
+constexpr const char* kRevisions = R"sql(
+ALTER TABLE jobs ADD COLUMN parent_id TEXT NOT NULL DEFAULT '';
+)sql";
+
 // kMigrations[i] takes the schema from version i to i + 1.
 using Migration = Status (*)(Connection&);
 constexpr Migration kMigrations[] = {
@@ -325,6 +331,7 @@ constexpr Migration kMigrations[] = {
     [](Connection& db) { return db.exec(kSessions); },
     [](Connection& db) { return db.exec(kBlockInstructions); },
     [](Connection& db) { return db.exec(kSpokenText); },
+    [](Connection& db) { return db.exec(kRevisions); },
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 

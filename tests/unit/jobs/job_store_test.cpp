@@ -127,7 +127,7 @@ TEST_P(JobStoreTest, CreatingTheSameSubmissionAgainReturnsTheStoredJob) {
 TEST_P(JobStoreTest, CreatingAnExistingIdWithAnotherSubmissionIsInvalidInput) {
   const NewJob job = make_job("alice", 2);
   create(job);
-  auto variants = std::vector<NewJob>(7, job);
+  auto variants = std::vector<NewJob>(8, job);
   variants[0].owner = "bob";
   variants[1].spec.project_id = "another project";
   variants[2].spec.output_format = OutputFormat::kWav;
@@ -135,6 +135,7 @@ TEST_P(JobStoreTest, CreatingAnExistingIdWithAnotherSubmissionIsInvalidInput) {
   variants[4].spec.blocks.pop_back();
   variants[5].spec.sample_rate = 48000;
   variants[6].spec.bitrate_kbps = 64;
+  variants[7].parent_id = new_uuid4();
   for (const NewJob& other : variants) {
     auto again = jobs_->create_job(other);
     ASSERT_FALSE(again.ok());
@@ -144,6 +145,27 @@ TEST_P(JobStoreTest, CreatingAnExistingIdWithAnotherSubmissionIsInvalidInput) {
   EXPECT_EQ(stored.owner, "alice");
   ASSERT_EQ(stored.blocks.size(), 2u);
   EXPECT_EQ(stored.blocks[1].spec.text, job.spec.blocks[1].text);
+}
+
+// A revision (POST /jobs/{id}/revisions) keeps the job it revises, read alone, with its blocks
+// and in a listing; an original has none.
+TEST_P(JobStoreTest, KeepsTheJobARevisionRevises) {
+  const NewJob original = make_job("alice", 2);
+  create(original);
+  NewJob revision = make_job("alice", 2);
+  revision.parent_id = original.id;
+  EXPECT_EQ(create(revision).parent_id, original.id);
+
+  EXPECT_EQ(get(original.id).parent_id, "");
+  EXPECT_EQ(get(revision.id).parent_id, original.id);
+  auto alone = jobs_->get_job(revision.id, false);
+  ASSERT_TRUE(alone.ok());
+  EXPECT_EQ(alone->parent_id, original.id);
+  auto listed = jobs_->list_jobs("alice", 0, 10);
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->jobs.size(), 2u);
+  EXPECT_EQ(listed->jobs[0].parent_id, original.id);  // newest first
+  EXPECT_EQ(listed->jobs[1].parent_id, "");
 }
 
 TEST_P(JobStoreTest, JobWithoutBlocksIsRejected) {

@@ -17,6 +17,8 @@
 --          base of the links in the webhook body); both kept in the job hash when the URL is set
 --          then, from ARGV[11 + 9 n]: sample_rate, bitrate_kbps (integers as submitted, 0 = the
 --          default)
+--          then, from ARGV[13 + 9 n]: parent_id (string: the job this one revises, '' = none;
+--          kept in the job hash)
 -- RETURNS  the job's sequence number (integer > 0), or 0 when a job with this id exists
 --          (nothing written)
 -- IDEMPOTENT by id: run twice with the same id, the second run writes nothing (no second job,
@@ -33,6 +35,7 @@ local seq = redis.call('INCR', P .. 'seq')
 redis.call('HSET', jk, 'id', id, 'seq', seq, 'owner', owner, 'owner_name', ARGV[5],
            'project_id', ARGV[6], 'output_format', ARGV[7],
            'sample_rate', ARGV[11 + n * 9] or '0', 'bitrate_kbps', ARGV[12 + n * 9] or '0',
+             'parent_id', ARGV[13 + n * 9] or '',
            'status', JOB_QUEUED,
            'blocks_total', n, 'blocks_done', 0, 'error', '', 'assembly_enqueued', 0,
            'created_at_ms', now, 'updated_at_ms', now)
