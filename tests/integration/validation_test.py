@@ -248,7 +248,9 @@ class OpenApiExamplesTest(unittest.TestCase):
         # Swagger UI's "Try it out" sent `provider: "string"` and failed.
         doc = SERVER.request("GET", "/openapi.json").json()
         token = None
-        order = ["/token", "/session", "/tts", "/tts/preview", "/api-keys", "/v1/audio/speech"]
+        order = ["/token", "/session", "/tts", "/jobs/{job_id}/revisions", "/tts/preview",
+                 "/diacritize", "/api-keys", "/v1/audio/speech"]
+        job_id = None  # the job the /tts example made: the one its revision example revises
         bodies = []
         for path, operations in doc["paths"].items():
             for method, operation in operations.items():
@@ -265,11 +267,14 @@ class OpenApiExamplesTest(unittest.TestCase):
                     body = urllib.parse.urlencode(example)
                 else:
                     body = json.dumps(example)
-                res = SERVER.request(method.upper(), path, body, token=token,
+                target = path.replace("{job_id}", job_id or "")
+                res = SERVER.request(method.upper(), target, body, token=token,
                                      headers={"Content-Type": media_type}, timeout=120)
                 self.assertTrue(200 <= res.status < 300, f"{method} {path}: {res}")
                 if path == "/token":
                     token = res.json()["access_token"]  # the example user signs in
+                if path == "/tts":
+                    job_id = res.json()["job_id"]
 
 
 if __name__ == "__main__":

@@ -310,7 +310,8 @@ ALTER TABLE blocks ADD COLUMN spoken_text TEXT;
 )sql";
 
 // Version 14: the job a job revises (POST /jobs/{id}/revisions; '' for an original and every
-// job stored before). Read by id only (a revision chain is walked from its newest job up), so not indexed.
+// job stored before). Read by id only (a revision chain is walked from its newest job up), so not
+// indexed.
 constexpr const char* kRevisions = R"sql(
 ALTER TABLE jobs ADD COLUMN parent_id TEXT NOT NULL DEFAULT '';
 )sql";

@@ -467,16 +467,20 @@ TEST_P(JobStoreTest, FailedAttemptsAddTheirUsageToTheBlockAndTheOwner) {
   const NewJob job = make_job("alice", 2);
   create(job);
   const ProviderUsage failed_call{"openai", 1, 40, 0, 1, 0};
+  // Retries are due 1 ms later: block 1 (due now) is claimed before block 0's retry.
+  const int64_t retry_at = clock_.now_ms() + 1;
   Task task = claim();
   ASSERT_EQ(task.block_index, 0u);
-  ASSERT_EQ(fail(task, "HTTP 503", clock_.now_ms(), {failed_call}), ReportOutcome::kAccepted);
+  ASSERT_EQ(fail(task, "HTTP 503", retry_at, {failed_call}), ReportOutcome::kAccepted);
   // A duplicate report of the same attempt changes nothing.
-  ASSERT_EQ(fail(task, "HTTP 503", clock_.now_ms(), {failed_call}), ReportOutcome::kDuplicate);
+  ASSERT_EQ(fail(task, "HTTP 503", retry_at, {failed_call}), ReportOutcome::kDuplicate);
   task = claim();
   ASSERT_EQ(task.block_index, 1u);
-  ASSERT_EQ(fail(task, "HTTP 503", clock_.now_ms(), {failed_call}), ReportOutcome::kAccepted);
+  ASSERT_EQ(fail(task, "HTTP 503", retry_at + 1, {failed_call}), ReportOutcome::kAccepted);
+  clock_.advance_ms(1);
   task = claim();
   ASSERT_EQ(task.block_index, 0u);
+  clock_.advance_ms(1);
   BlockResult result = test_support::result_for(task);
   result.usage = {{"openai", 1, 40, 0, 0, 1}};
   ASSERT_EQ(queue_->complete_block(task, result)->outcome, ReportOutcome::kAccepted);
