@@ -9,7 +9,7 @@ namespace polyvox {
 // threshold at kMmapThresholdBytes: glibc otherwise raises it to the size of the largest block
 // freed (up to 32 MiB), after which every block's PCM buffers (megabytes each) come from the
 // heaps and stay there when freed; at a fixed threshold they are mapped and unmapped whole.
-// Also bounds the heaps ("arenas") the worker threads spread over to kMaxArenas (glibc: 8 per
+// Also bounds the heaps ("arenas") threads spread over to one per core, at least 2 (glibc: 8 per
 // core), each of which keeps its own free memory.
 void tune_allocator();
 
