@@ -21,6 +21,8 @@ struct VoiceChoice {
 // Bounds of BlockSpec::speed (OpenAI's range for `speed`).
 inline constexpr double kMinBlockSpeed = 0.25;
 inline constexpr double kMaxBlockSpeed = 4.0;
+// Longest BlockSpec::speaker, in code points.
+inline constexpr std::size_t kMaxSpeakerChars = 100;
 
 struct BlockSpec {
   std::string text;                   // trimmed, non-empty, valid UTF-8
@@ -34,6 +36,9 @@ struct BlockSpec {
   // kMinBlockSpeed..kMaxBlockSpeed. Asked of the provider within its native range, the rest
   // made by a time stretch (worker/block_renderer.h).
   double speed = 1.0;
+  // Who speaks the block, for subtitles (WebVTT voice tags); empty: the voice's name. At most
+  // kMaxSpeakerChars code points, no line breaks.
+  std::string speaker;
   bool operator==(const BlockSpec&) const = default;
 };
 

@@ -118,6 +118,24 @@ Error wrong_type(const std::string& field, const char* expected, const json& got
 }
 
 // An integer-valued JSON number (250 or 250.0) that fits an int, else nullopt.
+// A block's "speaker": trimmed, non-empty, at most kMaxSpeakerChars code points, and no control
+// characters (a line break would end a subtitle cue's voice tag).
+Result<std::string> parse_speaker(const std::string& raw, const std::string& field) {
+  const std::string_view trimmed = trim_utf8(raw);
+  if (trimmed.empty()) return invalid_input(field, "must not be empty or only white space");
+  const std::size_t length = utf8_length(trimmed);
+  if (length > kMaxSpeakerChars) {
+    return invalid_input(field, "must be at most " + std::to_string(kMaxSpeakerChars) +
+                                    " characters, got " + std::to_string(length));
+  }
+  for (const char c : trimmed) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
+      return invalid_input(field, "must not contain control characters or line breaks");
+    }
+  }
+  return std::string(trimmed);
+}
+
 std::optional<long long> as_integer(const json& v) {
   if (v.is_number_integer()) return v.get<long long>();
   if (v.is_number_float()) {
@@ -254,6 +272,12 @@ class Parser {
           return invalid_input(field, "must be between 0.25 and 4.0, got " + value.dump());
         }
         block.speed = speed;
+      } else if (key == "speaker") {
+        if (value.is_null()) continue;
+        if (!value.is_string()) return wrong_type(field, "a string", value);
+        auto speaker = parse_speaker(value.get_ref<const std::string&>(), field);
+        if (!speaker) return speaker.take_error();
+        block.speaker = std::move(speaker.value());
       } else if (key == "fallback") {
         if (value.is_null()) continue;
         if (!value.is_array()) return wrong_type(field, "an array", value);

@@ -76,6 +76,7 @@ BlockRecord block_from_fields(std::size_t index, const Fields& fields) {
   block.spec.fallback = fallback_from_json(text_field(fields, "fallback_json"));
   block.spec.cache = int_field(fields, "cache") != 0;
   block.spec.speed = real_field(fields, "speed", 1.0);
+  block.spec.speaker = text_field(fields, "speaker");
   block.status = static_cast<BlockStatus>(int_field(fields, "status"));
   block.attempts = static_cast<int>(int_field(fields, "attempts"));
   block.error = text_field(fields, "error");
@@ -143,6 +144,7 @@ void append_block_args(const BlockSpec& block, std::vector<std::string>& args) {
   args.push_back(fallback_to_json(block.fallback));
   args.push_back(block.cache ? "1" : "0");
   args.push_back(real_text(block.speed));
+  args.push_back(block.speaker);
 }
 
 void append_usage_args(const std::vector<ProviderUsage>& usage, std::vector<std::string>& args) {

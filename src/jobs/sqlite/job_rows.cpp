@@ -20,7 +20,7 @@ constexpr const char* kJobsOfOwnerNewestFirst = "SELECT " POLYVOX_JOB_COLUMNS
 #define POLYVOX_BLOCK_COLUMNS                                                           \
   "SELECT idx, text, wait_after_ms, provider, voice, arabic, status, attempts, error, " \
   "segment_key, speech_samples, pause_samples, result_provider, result_voice_id, "      \
-  "fallback_json, cache, usage_json, speed "
+  "fallback_json, cache, usage_json, speed, speaker "
 
 constexpr const char* kBlocksOfJob =
     POLYVOX_BLOCK_COLUMNS "FROM blocks WHERE job_seq = ? ORDER BY idx";
@@ -68,6 +68,7 @@ BlockRecord block_from_row(const Statement& row) {
   block.spec.fallback = fallback_from_json(row.text(14));
   block.spec.cache = row.int64(15) != 0;
   block.spec.speed = row.real(17);
+  block.spec.speaker = row.text(18);
   return block;
 }
 

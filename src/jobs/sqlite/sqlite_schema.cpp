@@ -297,6 +297,12 @@ CREATE TRIGGER users_sessions_on_delete AFTER DELETE ON users BEGIN
 END;
 )sql";
 
+// Version 12 on this branch, 16 in the numbering of issue 18 (the lead renumbers at merge): each
+// block's speaker (core/job.h: BlockSpec::speaker, '' = none).
+constexpr const char* kBlockSpeakerAndTimings = R"sql(
+ALTER TABLE blocks ADD COLUMN speaker TEXT NOT NULL DEFAULT '';
+)sql";
+
 // kMigrations[i] takes the schema from version i to i + 1.
 using Migration = Status (*)(Connection&);
 constexpr Migration kMigrations[] = {
@@ -311,6 +317,7 @@ constexpr Migration kMigrations[] = {
     [](Connection& db) { return db.exec(kOutputSettings); },
     [](Connection& db) { return db.exec(kBlockSpeed); },
     [](Connection& db) { return db.exec(kSessions); },
+    [](Connection& db) { return db.exec(kBlockSpeakerAndTimings); },
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 

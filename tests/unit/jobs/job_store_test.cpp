@@ -366,6 +366,26 @@ TEST_P(JobStoreTest, KeepsEachBlocksSpeedExactly) {
   EXPECT_EQ(other.error().kind, ErrorKind::kInvalidInput);
 }
 
+TEST_P(JobStoreTest, KeepsEachBlocksSpeaker) {
+  NewJob job = make_job("alice", 3);
+  job.spec.blocks[1].speaker = "Ann <narrator> & \u0633\u0627\u0631\u0629";
+  create(job);
+  reopen();
+  const JobRecord record = get(job.id);
+  ASSERT_EQ(record.blocks.size(), 3u);
+  EXPECT_EQ(record.blocks[0].spec.speaker, "");
+  EXPECT_EQ(record.blocks[1].spec.speaker, job.spec.blocks[1].speaker);
+  EXPECT_EQ(record.blocks[2].spec.speaker, "");
+  auto work = jobs_->get_block(job.id, 1);
+  ASSERT_TRUE(work.ok());
+  EXPECT_EQ(work->block.spec.speaker, job.spec.blocks[1].speaker);
+  // The speaker is part of the submission: another one is another job.
+  job.spec.blocks[1].speaker = "Bob";
+  auto other = jobs_->create_job(job);
+  ASSERT_FALSE(other.ok());
+  EXPECT_EQ(other.error().kind, ErrorKind::kInvalidInput);
+}
+
 TEST_P(JobStoreTest, UsageIsKeptPerBlockAndAccumulatedPerUserOncePerCompletion) {
   const NewJob job = make_job("alice", 2);
   create(job);

@@ -81,6 +81,7 @@ TEST(SqliteJobStoreTest, BlocksWrittenBeforeSpeedExistedSpeakAtOne) {
   ASSERT_EQ(job->blocks.size(), 1u);
   EXPECT_EQ(job->blocks[0].spec.text, "Hello");
   EXPECT_EQ(job->blocks[0].spec.speed, 1.0);
+  EXPECT_EQ(job->blocks[0].spec.speaker, "");
 }
 
 TEST(SqliteJobStoreTest, UnopenableFileIsUnavailable) {
