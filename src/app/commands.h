@@ -12,11 +12,13 @@ namespace polyvox {
 struct SynthArgs {
   std::string job_path;  // "-" reads stdin
   std::string output_path;
-  std::string manifest_path;  // empty: no manifest
-  unsigned concurrency = 0;   // 0: one thread per core
-  std::string format;         // empty: the job's output_format
-  int sample_rate = 0;        // 0: the job's sample_rate
-  int bitrate_kbps = 0;       // 0: the job's bitrate_kbps
+  std::string manifest_path;   // empty: no manifest
+  bool words = false;          // the manifest's blocks carry their words
+  std::string subtitles_path;  // empty: none; WebVTT for *.vtt, SubRip for *.srt
+  unsigned concurrency = 0;    // 0: one thread per core
+  std::string format;          // empty: the job's output_format
+  int sample_rate = 0;         // 0: the job's sample_rate
+  int bitrate_kbps = 0;        // 0: the job's bitrate_kbps
   // Every block's speed instead of its own (0.25..4); nullopt: each block's own.
   std::optional<double> speed;
 };

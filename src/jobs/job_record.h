@@ -39,6 +39,10 @@ struct BlockResult {
   std::string provider;  // who finally spoke
   std::string voice_id;
   std::vector<ProviderUsage> usage;  // what rendering the block cost, per provider asked
+  // Its words and when each is heard, relative to its speech's start (BlockTimings::to_json);
+  // empty when the worker had timings off, and for blocks done before timings existed. Kept as
+  // text: only the assembly reads it (polls of the job need not parse it).
+  std::string timing_json;
 };
 
 struct BlockRecord {

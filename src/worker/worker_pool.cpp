@@ -269,7 +269,8 @@ void WorkerPool::run_block(const Task& task) {
                      rendered->segment.pause_samples,
                      rendered->provider,
                      rendered->voice_id,
-                     rendered->usage};
+                     rendered->usage,
+                     rendered->timings.source.empty() ? "" : rendered->timings.to_json()};
   if (work->block.attempts > 1) {
     // Earlier attempts of this block ended in a transient failure and were retried.
     ProviderUsage retried;
@@ -335,8 +336,10 @@ void WorkerPool::run_assembly(const Task& task) {
       return;
     }
     keys.push_back(block.result->segment_key);
+    BlockTimings timings = BlockTimings::from_json(block.result->timing_json);
     manifest.blocks.push_back({block.index, block.result->provider, block.result->voice_id, offset,
-                               block.result->speech_samples, block.result->pause_samples});
+                               block.result->speech_samples, block.result->pause_samples,
+                               std::move(timings.source), std::move(timings.words)});
     offset += block.result->speech_samples + block.result->pause_samples;
   }
   manifest.total_samples = offset;

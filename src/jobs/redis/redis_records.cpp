@@ -85,6 +85,7 @@ BlockRecord block_from_fields(std::size_t index, const Fields& fields) {
         text_field(fields, "segment_key"),     int_field(fields, "speech_samples"),
         int_field(fields, "pause_samples"),    text_field(fields, "result_provider"),
         text_field(fields, "result_voice_id"), usage_from_json(text_field(fields, "usage_json"))};
+    block.result->timing_json = text_field(fields, "timing_json");
   }
   return block;
 }

@@ -219,10 +219,10 @@ Result<BlockCompletion> SqliteJobStore::complete_block(const Task& task,
     auto s = db.run(
         "UPDATE blocks SET status = ?, reported_attempt = ?, error = '', segment_key = ?, "
         "speech_samples = ?, pause_samples = ?, result_provider = ?, result_voice_id = ?, "
-        "usage_json = ? WHERE job_seq = ? AND idx = ?",
+        "usage_json = ?, timing_json = ? WHERE job_seq = ? AND idx = ?",
         code(BlockStatus::kDone), task.attempt, result.segment_key, result.speech_samples,
-        result.pause_samples, result.provider, result.voice_id, usage_to_json(result.usage), seq,
-        task.block_index);
+        result.pause_samples, result.provider, result.voice_id, usage_to_json(result.usage),
+        result.timing_json, seq, task.block_index);
     if (!s) return s.error();
     s = append_event(db, events_, seq, block_done_event(task.block_index, result), now);
     if (!s) return s.error();

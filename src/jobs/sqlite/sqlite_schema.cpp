@@ -298,9 +298,12 @@ END;
 )sql";
 
 // Version 12 on this branch, 16 in the numbering of issue 18 (the lead renumbers at merge): each
-// block's speaker (core/job.h: BlockSpec::speaker, '' = none).
+// block's speaker (core/job.h: BlockSpec::speaker, '' = none) and the word timings its rendering
+// produced (core/word_timing.h: BlockTimings::to_json; NULL until it is done, and for blocks done
+// before timings existed).
 constexpr const char* kBlockSpeakerAndTimings = R"sql(
 ALTER TABLE blocks ADD COLUMN speaker TEXT NOT NULL DEFAULT '';
+ALTER TABLE blocks ADD COLUMN timing_json TEXT;
 )sql";
 
 // kMigrations[i] takes the schema from version i to i + 1.
