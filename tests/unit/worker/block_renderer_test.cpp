@@ -196,8 +196,8 @@ TEST_F(BlockRendererTest, EveryFailureIsNamed) {
 }
 
 // The provider's marks carried through the split-request concatenation and the silence trim:
-// part i's audio starts after the parts before it (each 100 ms of silence, then 60 ms per
-// byte), and the trim keeps 50 ms of the first part's 100 ms lead.
+// part i's audio starts after the parts before it (each 100 ms of silence, 60 ms per byte,
+// 100 ms of silence), and the trim keeps 50 ms of the first part's 100 ms lead.
 TEST_F(BlockRendererTest, WordMarksFollowTheSplitAndTheTrim) {
   ScriptedProvider& main = add("main", 20);
   main.marks = true;
@@ -221,7 +221,7 @@ TEST_F(BlockRendererTest, WordMarksFollowTheSplitAndTheTrim) {
         std::upper_bound(part_starts.begin(), part_starts.end(), spans[k].begin) -
         part_starts.begin() - 1);
     EXPECT_EQ(t.words[k].text, text.substr(spans[k].begin, spans[k].end - spans[k].begin));
-    EXPECT_NEAR(t.words[k].start_ms, 50.0 + 100.0 * part + 60.0 * spans[k].begin, 2.0)
+    EXPECT_NEAR(t.words[k].start_ms, 50.0 + 200.0 * part + 60.0 * spans[k].begin, 2.0)
         << t.words[k].text;
     EXPECT_LE(t.words[k].end_ms, speech_ms);
   }
