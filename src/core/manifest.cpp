@@ -24,6 +24,7 @@ std::string Manifest::to_json(int indent, bool with_words) const {
                     {"speech_ms", manifest_ms(b.speech_samples, sample_rate)},
                     {"pause_ms", manifest_ms(b.pause_samples, sample_rate)},
                     {"timing_source", b.timing_source}});
+    if (!b.spoken_text.empty()) list.back()["spoken_text"] = b.spoken_text;
     if (!with_words) continue;
     auto& words = list.back()["words"] = nlohmann::ordered_json::array();
     for (const WordTiming& w : b.words) {

@@ -21,8 +21,9 @@ struct BlockTiming {
   std::string voice;
   int64_t offset_samples = 0;  // where the block's speech starts in the file
   int64_t speech_samples = 0;
-  int64_t pause_samples = 0;      // digital silence after the speech
-  std::string timing_source;      // BlockTimings::source ('' when the block has no timings)
+  int64_t pause_samples = 0;  // digital silence after the speech
+  std::string spoken_text;    // an Arabic block's diacritized text (what was spoken); else empty
+  std::string timing_source;  // BlockTimings::source ('' when the block has no timings)
   std::vector<WordTiming> words;  // relative to offset_samples
 };
 
@@ -33,10 +34,10 @@ struct Manifest {
   std::vector<BlockTiming> blocks;
 
   // {"format", "sample_rate", "duration_ms", "blocks": [{"index", "provider", "voice",
-  //  "offset_ms", "speech_ms", "pause_ms", "timing_source", "words": [{"text", "start_ms",
-  //  "end_ms"}]}]}; times in milliseconds with 3 decimals, words' relative to their block's
-  //  offset_ms. "words" only `with_words` (the stored manifest has them; GET /result shows them
-  //  on request: drop_words).
+  //  "offset_ms", "speech_ms", "pause_ms", "timing_source", "spoken_text" (only when not empty),
+  //  "words": [{"text", "start_ms", "end_ms"}]}]}; times in milliseconds with 3 decimals, words'
+  //  relative to their block's offset_ms. "words" only `with_words` (the stored manifest has them;
+  //  GET /result shows them on request: drop_words).
   std::string to_json(int indent = 2, bool with_words = true) const;
 };
 

@@ -60,7 +60,9 @@ Result<audio::EncodedAudio> JsonSpeechProvider::synthesize(const SynthesisReques
   if (request.word_marks && !protocol_.timestamps_field.empty()) {
     body[protocol_.timestamps_field] = true;
   }
-  if (!config_.instructions.empty()) set(protocol_.instructions_field, config_.instructions);
+  const std::string& instructions =
+      request.instructions.empty() ? config_.instructions : request.instructions;
+  if (!instructions.empty()) set(protocol_.instructions_field, instructions);
 
   auto http_request = json_post(config_.base_url + protocol_.endpoint_path,
                                 body.dump(-1, ' ', false, json::error_handler_t::replace),

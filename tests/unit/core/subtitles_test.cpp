@@ -132,9 +132,9 @@ TEST(SubtitlesTest, BlocksComeFromTheManifestWithSpeakers) {
   Manifest m;
   m.sample_rate = 1000;
   m.total_samples = 5000;
-  m.blocks = {{0, "espeak", "en", 0, 2000, 500, "espeak", {{"Hi.", 100, 400}}},
-              {1, "flite", "slt", 2500, 2000, 500, "flite", {{"Yo.", 10, 300}}},
-              {2, "espeak", "en", 5000, 0, 0, "", {}}};
+  m.blocks = {{0, "espeak", "en", 0, 2000, 500, "", "espeak", {{"Hi.", 100, 400}}},
+              {1, "flite", "slt", 2500, 2000, 500, "", "flite", {{"Yo.", 10, 300}}},
+              {2, "espeak", "en", 5000, 0, 0, "", "", {}}};
   std::vector<BlockSpec> specs(3);
   specs[0].speaker = "Narrator";
   specs[1].voice = "slt";
@@ -159,7 +159,7 @@ TEST(SubtitlesTest, BlocksComeFromTheManifestWithSpeakers) {
 TEST(ManifestTest, WordsOnlyWhenAskedAndTimingSourceAlways) {
   Manifest m;
   m.sample_rate = 1000;
-  m.blocks = {{0, "espeak", "en", 0, 1000, 0, "espeak", {{"Hi", 1.23456, 20}}}};
+  m.blocks = {{0, "espeak", "en", 0, 1000, 0, "", "espeak", {{"Hi", 1.23456, 20}}}};
   EXPECT_EQ(m.to_json(-1, false),
             R"({"format":"mp3","sample_rate":1000,"duration_ms":0.0,"blocks":[{"index":0,)"
             R"("provider":"espeak","voice":"en","offset_ms":0.0,"speech_ms":1000.0,)"

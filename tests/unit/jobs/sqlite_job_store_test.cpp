@@ -56,7 +56,7 @@ TEST(SqliteJobStoreTest, DatabaseOfANewerSchemaIsRefused) {
   EXPECT_NE(db.error().message.find("newer"), std::string::npos);
 }
 
-TEST(SqliteJobStoreTest, BlocksWrittenBeforeSpeedExistedSpeakAtOne) {
+TEST(SqliteJobStoreTest, BlocksWrittenBeforeSpeedAndInstructionsExistedSpeakAtOneAsConfigured) {
   test_support::TempDir dir;
   {
     // The file as the previous binary (schema version 7) left it, with one job of one block.
@@ -82,6 +82,7 @@ TEST(SqliteJobStoreTest, BlocksWrittenBeforeSpeedExistedSpeakAtOne) {
   ASSERT_EQ(job->blocks.size(), 1u);
   EXPECT_EQ(job->blocks[0].spec.text, "Hello");
   EXPECT_EQ(job->blocks[0].spec.speed, 1.0);
+  EXPECT_EQ(job->blocks[0].spec.instructions, "");
   EXPECT_EQ(job->blocks[0].spec.speaker, "");
 }
 
@@ -184,7 +185,7 @@ TEST(SqliteJobStoreTest, MigrationAddsApiKeysToAnOlderFile) {
 // A block done before word timings existed has none (its manifest says timing_source "").
 TEST(SqliteJobStoreTest, BlocksDoneBeforeTimingsExistedHaveNone) {
   test_support::TempDir dir;
-  ASSERT_NO_FATAL_FAILURE(write_file_at_version(dir, 11, R"sql(
+  ASSERT_NO_FATAL_FAILURE(write_file_at_version(dir, 14, R"sql(
       INSERT INTO jobs (seq, id, owner, project_id, output_format, status, blocks_total,
                         blocks_done, created_at_ms, updated_at_ms)
         VALUES (1, 'job-a', 'u1', '', 'mp3', 1, 1, 1, 1, 1);
