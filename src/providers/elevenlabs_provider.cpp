@@ -248,7 +248,11 @@ Result<audio::EncodedAudio> ElevenLabsProvider::synthesize(const SynthesisReques
   audio::EncodedAudio out;
   if (request.word_marks) {
     auto timed = audio_with_timestamps(response->body, request.text);
-    if (!timed) return timed.take_error();
+    if (!timed) {
+      // Not the JSON of that route: the vendor's own error (a rate limit stays one).
+      if (auto error = non_audio_error(config_.name, *response, config_.api_key)) return *error;
+      return timed.take_error();
+    }
     out = std::move(timed.value());
   } else {
     if (auto error = non_audio_error(config_.name, *response, config_.api_key)) return *error;
