@@ -26,8 +26,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1u, 256u));
   synth_cmd
       ->add_option("--format", synth.format,
-                   "mp3, wav, flac, opus, aac, m4a or pcm (default: the job's output_format)")
-      ->check(CLI::IsMember({"mp3", "wav", "flac", "opus", "aac", "m4a", "pcm"}));
+                   "mp3, wav, flac, opus, aac, m4a, m4b or pcm (default: the job's output_format)")
+      ->check(CLI::IsMember({"mp3", "wav", "flac", "opus", "aac", "m4a", "m4b", "pcm"}));
   synth_cmd->add_option("--sample-rate", synth.sample_rate,
                         "Output sample rate in Hz (default: the job's, else the format's default; "
                         "bounds per format in the README)");

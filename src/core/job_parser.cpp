@@ -4,6 +4,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "core/chapters.h"
+#include "core/cover_ref.h"
 #include "core/utf8.h"
 #include "core/webhook_url.h"
 
@@ -129,6 +131,25 @@ std::optional<long long> as_integer(const json& v) {
   return std::nullopt;
 }
 
+// A chapter title: trimmed, not empty, at most kMaxChapterTitleChars code points, and free of
+// control characters (titles go into ID3 frames, MP4 text samples and Vorbis comments).
+Result<std::string> parse_chapter_title(const std::string& raw, const std::string& field) {
+  std::string_view title = trim_utf8(raw);
+  if (title.empty()) return invalid_input(field, "must not be empty or only white space");
+  const std::size_t length = utf8_length(title);
+  if (length > kMaxChapterTitleChars) {
+    return invalid_input(field, "must be at most " + std::to_string(kMaxChapterTitleChars) +
+                                    " characters, got " + std::to_string(length));
+  }
+  for (char c : title) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7F) {
+      return invalid_input(field, "must not contain control characters (line breaks, tabs)");
+    }
+  }
+  return std::string(title);
+}
+
 class Parser {
  public:
   Parser(const JobParseOptions& options, const ProviderDirectory& providers)
@@ -167,6 +188,22 @@ class Parser {
         job.webhook_url = value.get<std::string>();
         if (job.webhook_url.empty()) continue;  // this job wants no webhook
         if (Status s = check_webhook_url(job.webhook_url, key); !s) return s.error();
+      } else if (key == "profile") {
+        if (value.is_null()) continue;
+        if (!value.is_string()) return wrong_type(key, "a string", value);
+        auto profile = parse_delivery_profile(value.get<std::string>());
+        if (!profile || *profile == DeliveryProfile::kServer) {
+          return invalid_input(key, std::string("must be one of ") + delivery_profile_names());
+        }
+        job.profile = *profile;
+      } else if (key == "cover_url") {
+        if (value.is_null()) continue;
+        if (!value.is_string()) return wrong_type(key, "a string", value);
+        const std::string& url = value.get_ref<const std::string&>();
+        if (url.empty()) continue;
+        auto cover = parse_cover_path(url, key);
+        if (!cover) return cover.take_error();
+        job.cover_url = cover_path(*cover);
       } else if (key != "blocks") {
         return invalid_input(key, "unknown field");
       }
@@ -189,9 +226,14 @@ class Parser {
                                          " blocks, got " + std::to_string(blocks.size()));
     }
     job.blocks.reserve(blocks.size());
+    std::size_t chapters = 0;
     for (std::size_t i = 0; i < blocks.size(); ++i) {
       auto block = parse_block(blocks[i], "blocks[" + std::to_string(i) + "]");
       if (!block) return block.take_error();
+      if (!block->chapter.empty() && ++chapters > kMaxChapters) {
+        return invalid_input("blocks[" + std::to_string(i) + "].chapter",
+                             "a job has at most " + std::to_string(kMaxChapters) + " chapters");
+      }
       job.blocks.push_back(std::move(block.value()));
     }
     return job;
@@ -254,6 +296,12 @@ class Parser {
           return invalid_input(field, "must be between 0.25 and 4.0, got " + value.dump());
         }
         block.speed = speed;
+      } else if (key == "chapter") {
+        if (value.is_null()) continue;
+        if (!value.is_string()) return wrong_type(field, "a string", value);
+        auto title = parse_chapter_title(value.get_ref<const std::string&>(), field);
+        if (!title) return title.take_error();
+        block.chapter = std::move(*title);
       } else if (key == "fallback") {
         if (value.is_null()) continue;
         if (!value.is_array()) return wrong_type(field, "an array", value);

@@ -297,6 +297,15 @@ CREATE TRIGGER users_sessions_on_delete AFTER DELETE ON users BEGIN
 END;
 )sql";
 
+// Version 12 (issue 18's planned number: 17): each block's chapter title, each job's delivery
+// profile and cover (core/job.h); '' for everything stored before: no chapter, the server-wide
+// loudness, no cover.
+constexpr const char* kChaptersAndProfiles = R"sql(
+ALTER TABLE blocks ADD COLUMN chapter TEXT NOT NULL DEFAULT '';
+ALTER TABLE jobs ADD COLUMN profile TEXT NOT NULL DEFAULT '';
+ALTER TABLE jobs ADD COLUMN cover_url TEXT NOT NULL DEFAULT '';
+)sql";
+
 // kMigrations[i] takes the schema from version i to i + 1.
 using Migration = Status (*)(Connection&);
 constexpr Migration kMigrations[] = {
@@ -311,6 +320,7 @@ constexpr Migration kMigrations[] = {
     [](Connection& db) { return db.exec(kOutputSettings); },
     [](Connection& db) { return db.exec(kBlockSpeed); },
     [](Connection& db) { return db.exec(kSessions); },
+    [](Connection& db) { return db.exec(kChaptersAndProfiles); },
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 
