@@ -19,6 +19,7 @@ void register_openai_routes(Router& router, ApiDeps& deps);   // /v1: OpenAI-com
 void register_studio_routes(Router& router, ApiDeps& deps);   // the studio at /
 void register_peaks_routes(Router& router, ApiDeps& deps);    // /result/{id}/peaks
 void register_preview_routes(Router& router, ApiDeps& deps);  // POST /tts/preview
+void register_cover_routes(Router& router, ApiDeps& deps);    // POST /covers
 
 // The job's combined audio as it renders (api/audio_stream.h), for `seen`, a job the caller may
 // see: GET /result/{id}/stream and POST /tts/preview answer with it.

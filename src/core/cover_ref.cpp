@@ -1,6 +1,7 @@
 #include "core/cover_ref.h"
 
 #include <algorithm>
+#include <cstdint>
 
 namespace polyvox {
 namespace {
@@ -28,6 +29,57 @@ std::optional<CoverType> sniff_cover(std::span<const unsigned char> image) {
     return CoverType::kJpeg;
   }
   return std::nullopt;
+}
+
+namespace {
+
+uint32_t big_endian(std::span<const unsigned char> b, std::size_t at, std::size_t bytes) {
+  uint32_t v = 0;
+  for (std::size_t i = 0; i < bytes; ++i) v = (v << 8) | b[at + i];
+  return v;
+}
+
+// The dimensions in a JPEG's first SOFn segment (any of FFC0..FFCF but DHT C4, JPG C8, DAC CC).
+std::optional<CoverImage> jpeg_dimensions(std::span<const unsigned char> b) {
+  std::size_t at = 2;  // after SOI
+  while (at + 4 <= b.size()) {
+    if (b[at] != 0xFF) return std::nullopt;
+    const unsigned char marker = b[at + 1];
+    if (marker == 0xFF) {  // fill byte
+      ++at;
+      continue;
+    }
+    const std::size_t length = big_endian(b, at + 2, 2);
+    if (length < 2) return std::nullopt;
+    const bool sof =
+        marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
+    if (sof) {
+      if (at + 9 > b.size()) return std::nullopt;
+      return CoverImage{CoverType::kJpeg, static_cast<int>(big_endian(b, at + 7, 2)),
+                        static_cast<int>(big_endian(b, at + 5, 2))};
+    }
+    if (marker == 0xDA || marker == 0xD9) return std::nullopt;  // scan or end before a frame
+    at += 2 + length;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<CoverImage> inspect_cover(std::span<const unsigned char> image) {
+  const auto type = sniff_cover(image);
+  if (!type) return std::nullopt;
+  std::optional<CoverImage> found;
+  if (*type == CoverType::kPng) {
+    // Signature (8), then the IHDR chunk: length (4), "IHDR" (4), width (4), height (4).
+    if (image.size() < 24 || big_endian(image, 12, 4) != 0x49484452) return std::nullopt;
+    found = CoverImage{CoverType::kPng, static_cast<int>(big_endian(image, 16, 4) & 0x7FFFFFFF),
+                       static_cast<int>(big_endian(image, 20, 4) & 0x7FFFFFFF)};
+  } else {
+    found = jpeg_dimensions(image);
+  }
+  if (!found || found->width <= 0 || found->height <= 0) return std::nullopt;
+  return found;
 }
 
 std::string cover_path(const CoverRef& cover) {

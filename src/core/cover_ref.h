@@ -32,6 +32,16 @@ const char* cover_mime(CoverType type);
 // nullopt for anything else. Pure.
 std::optional<CoverType> sniff_cover(std::span<const unsigned char> image);
 
+struct CoverImage {
+  CoverType type = CoverType::kPng;
+  int width = 0;  // pixels, > 0
+  int height = 0;
+};
+
+// The type and dimensions of `image`: a PNG's IHDR, a JPEG's first start-of-frame segment;
+// nullopt when it is neither or they cannot be read (a muxer needs them). Pure.
+std::optional<CoverImage> inspect_cover(std::span<const unsigned char> image);
+
 // "/covers/<sha256>.<ext>": the path a job's cover_url names.
 std::string cover_path(const CoverRef& cover);
 

@@ -3,9 +3,11 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "core/chapters.h"
 #include "core/job.h"
 
 namespace polyvox {
@@ -28,9 +30,15 @@ struct Manifest {
   int sample_rate = 0;
   int64_t total_samples = 0;
   std::vector<BlockTiming> blocks;
+  std::vector<Chapter> chapters;  // core/chapters.h: place_chapters
+  DeliveryProfile profile = DeliveryProfile::kServer;
+  std::optional<FileLoudness> loudness;  // measured on the final file (jobs with a profile)
 
   // {"format", "sample_rate", "duration_ms", "blocks": [{"index", "provider", "voice",
-  //  "offset_ms", "speech_ms", "pause_ms"}]}; times in milliseconds with 3 decimals.
+  //  "offset_ms", "speech_ms", "pause_ms"}]}; times in milliseconds with 3 decimals. With
+  // chapters, "chapters": [{"title", "start_ms", "end_ms"}]; with a profile, "profile" (its name)
+  // and, once measured, "loudness": {"integrated_lufs", "true_peak_dbtp", "rms_db",
+  // "noise_floor_db", "lead_ms", "tail_ms"} (levels with 2 decimals, null for -inf).
   std::string to_json(int indent = 2) const;
 };
 
