@@ -311,8 +311,7 @@ TEST_F(JobParserTest, ChapterTitlesAreTrimmedAndBounded) {
   EXPECT_EQ(job->blocks[2].chapter, "");
   EXPECT_EQ(error_of(R"({"blocks": [{"text": "a", "chapter": "  "}]})").field, "blocks[0].chapter");
   EXPECT_EQ(error_of(R"({"blocks": [{"text": "a", "chapter": 3}]})").field, "blocks[0].chapter");
-  const Error line_break = error_of(R"({"blocks": [{"text": "a", "chapter": "one
-two"}]})");
+  const Error line_break = error_of(R"({"blocks": [{"text": "a", "chapter": "one\ntwo"}]})");
   EXPECT_EQ(line_break.field, "blocks[0].chapter");
   EXPECT_NE(line_break.message.find("control characters"), std::string::npos);
   std::string longest;
