@@ -23,6 +23,8 @@ struct VoiceChoice {
 inline constexpr double kMinBlockSpeed = 0.25;
 inline constexpr double kMaxBlockSpeed = 4.0;
 
+// Bound of BlockSpec::instructions, in code points (OpenAI's bound of its input).
+inline constexpr std::size_t kMaxBlockInstructionsChars = 4096;
 // Longest chapter title, in Unicode code points.
 inline constexpr std::size_t kMaxChapterTitleChars = 200;
 
@@ -38,6 +40,11 @@ struct BlockSpec {
   // kMinBlockSpeed..kMaxBlockSpeed. Asked of the provider within its native range, the rest
   // made by a time stretch (worker/block_renderer.h).
   double speed = 1.0;
+  // How the voice should speak (tone, accent, emotion, pace in words), for providers that take
+  // instructions (Provider::takes_instructions: the OpenAI kind); the others ignore it. Empty:
+  // the provider's configured instructions, if any. At most kMaxBlockInstructionsChars code
+  // points, valid UTF-8.
+  std::string instructions;
   // A chapter starts at this block, with this title (trimmed, 1..kMaxChapterTitleChars code
   // points, no control characters); empty: the block continues the chapter before it.
   std::string chapter;

@@ -23,6 +23,7 @@ struct BlockTiming {
   int64_t offset_samples = 0;  // where the block's speech starts in the file
   int64_t speech_samples = 0;
   int64_t pause_samples = 0;  // digital silence after the speech
+  std::string spoken_text;    // an Arabic block's diacritized text (what was spoken); else empty
 };
 
 struct Manifest {
@@ -35,10 +36,11 @@ struct Manifest {
   std::optional<FileLoudness> loudness;  // measured on the final file (jobs with a profile)
 
   // {"format", "sample_rate", "duration_ms", "blocks": [{"index", "provider", "voice",
-  //  "offset_ms", "speech_ms", "pause_ms"}]}; times in milliseconds with 3 decimals. With
-  // chapters, "chapters": [{"title", "start_ms", "end_ms"}]; with a profile, "profile" (its name)
-  // and, once measured, "loudness": {"integrated_lufs", "true_peak_dbtp", "rms_db",
-  // "noise_floor_db", "lead_ms", "tail_ms"} (levels with 2 decimals, null for -inf).
+  //  "offset_ms", "speech_ms", "pause_ms", "spoken_text" (only when not empty)}]}; times in
+  //  milliseconds with 3 decimals. With chapters, "chapters": [{"title", "start_ms", "end_ms"}];
+  //  with a profile, "profile" (its name) and, once measured, "loudness": {"integrated_lufs",
+  //  "true_peak_dbtp", "rms_db", "noise_floor_db", "lead_ms", "tail_ms"} (levels with 2
+  //  decimals, null for -inf).
   std::string to_json(int indent = 2) const;
 };
 

@@ -23,14 +23,17 @@ struct NewJob {
   // The API's base URL as the submitter saw it (PUBLIC_BASE_URL, or from the request's Host):
   // the links in the job's webhook body are made under it. Stored with spec.webhook_url only.
   std::string base_url;
+  // The job this one revises (POST /jobs/{id}/revisions), owned by the same user; '' for an
+  // original job. Stored with the job, never changed.
+  std::string parent_id;
 };
 
 // The record of `job` as create_job stores it at `now_ms`: queued, nothing done, no blocks listed.
 JobRecord queued_record(const NewJob& job, int64_t now_ms);
 
 // True when `stored` (read with its blocks) is what create_job stored for `job`: the same id,
-// owner, project, output format, sample rate, bitrate, profile, cover and block specs, whatever has
-// happened to it since.
+// owner, project, parent, output format, sample rate, bitrate, profile, cover and block
+// specs, whatever has happened to it since.
 bool is_same_submission(const JobRecord& stored, const NewJob& job);
 
 struct JobPage {

@@ -31,6 +31,7 @@ unsigned ResilientProvider::in_flight() const {
 Result<audio::EncodedAudio> ResilientProvider::synthesize(const SynthesisRequest& request) {
   if (const int64_t wait_ms = breaker_.admit(); wait_ms > 0) {
     if (short_circuited_) short_circuited_->add();
+    if (request.not_sent) *request.not_sent = true;
     Error e{ErrorKind::kUnavailable, "provider '" + name() + "' is failing; its circuit is open",
             ""};
     e.retry_after_s = static_cast<int>((wait_ms + 999) / 1000);
@@ -41,6 +42,7 @@ Result<audio::EncodedAudio> ResilientProvider::synthesize(const SynthesisRequest
     while (options_.max_concurrency > 0 && in_flight_ >= options_.max_concurrency) {
       if (request.cancel && request.cancel->cancelled()) {
         breaker_.record_neutral();
+        if (request.not_sent) *request.not_sent = true;
         return Error{ErrorKind::kUnavailable, "cancelled", ""};
       }
       slot_freed_.wait_for(lock, std::chrono::milliseconds(100));

@@ -27,6 +27,7 @@ class ScriptedProvider : public Provider {
   std::size_t max_request_chars() const override { return max_chars_; }
   bool uses_neighbour_text() const override { return hears_neighbours; }
   SpeedRange native_speed() const override { return native; }
+  bool takes_instructions() const override { return hears_instructions; }
 
   Result<audio::EncodedAudio> synthesize(const SynthesisRequest& request) override {
     if (on_call) on_call();
@@ -34,6 +35,7 @@ class ScriptedProvider : public Provider {
     texts.push_back(request.text);
     previous.push_back(request.previous_text);
     speeds.push_back(request.speed);
+    instructions.push_back(request.instructions);
     if (!failures.empty()) {
       Error e = failures.front();
       failures.erase(failures.begin());
@@ -49,11 +51,13 @@ class ScriptedProvider : public Provider {
   std::vector<Error> failures;    // returned first, one per call
   std::function<void()> on_call;  // called first by every synthesize()
   bool hears_neighbours = false;
+  bool hears_instructions = false;
   std::optional<double> answer_ms;
   bool silent = false;
   SpeedRange native;  // the speeds it makes itself; default {1, 1}: none
   std::vector<std::string> texts;
   std::vector<double> speeds;
+  std::vector<std::string> instructions;
   std::vector<std::string> previous;
 
  private:

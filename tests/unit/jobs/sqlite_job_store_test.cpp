@@ -55,7 +55,7 @@ TEST(SqliteJobStoreTest, DatabaseOfANewerSchemaIsRefused) {
   EXPECT_NE(db.error().message.find("newer"), std::string::npos);
 }
 
-TEST(SqliteJobStoreTest, BlocksWrittenBeforeSpeedExistedSpeakAtOne) {
+TEST(SqliteJobStoreTest, BlocksWrittenBeforeSpeedAndInstructionsExistedSpeakAtOneAsConfigured) {
   test_support::TempDir dir;
   {
     // The file as the previous binary (schema version 7) left it, with one job of one block.
@@ -81,6 +81,7 @@ TEST(SqliteJobStoreTest, BlocksWrittenBeforeSpeedExistedSpeakAtOne) {
   ASSERT_EQ(job->blocks.size(), 1u);
   EXPECT_EQ(job->blocks[0].spec.text, "Hello");
   EXPECT_EQ(job->blocks[0].spec.speed, 1.0);
+  EXPECT_EQ(job->blocks[0].spec.instructions, "");
 }
 
 TEST(SqliteJobStoreTest, UnopenableFileIsUnavailable) {
