@@ -12,14 +12,28 @@
 #include "core/utf8.h"
 #include "providers/retry_policy.h"
 #include "text/text_splitter.h"
+#include "worker/word_timer.h"
 
 namespace polyvox {
 namespace {
 
 struct Spoken {
   audio::PcmBuffer pcm;  // decoded, concatenated parts, at the provider's rate
+  // The provider's word marks over the whole text, in pcm's time; no source when the provider
+  // gave none for some part.
+  SpeechMarks marks;
   double stretch = 1.0;  // the tempo change still owed: the block's speed / the provider's
 };
+
+// One part's answer, decoded, and the provider's marks for it (from its answer or the cache).
+struct SpokenPart {
+  audio::PcmBuffer pcm;
+  SpeechMarks marks;
+};
+
+// The cache entry that keeps the word marks of the answer cached under `key`: answers and marks
+// are separate entries, so that entries written before timings existed still serve their audio.
+std::string marks_key(const std::string& key) { return audio_cache_key("word-marks-v1", "", key); }
 
 Error unavailable(std::string message) {
   return Error{ErrorKind::kUnavailable, std::move(message), ""};
@@ -75,10 +89,10 @@ audio::DecodeLimits decode_limits(const std::string& text, double speed,
 }
 
 // One part: from the cache, or from the provider (then cached). Decoded and checked.
-Result<audio::PcmBuffer> speak_part(Provider& provider, const std::string& voice_id,
-                                    const std::string& text, const BlockSpec& block,
-                                    const BlockContext& context, ProviderUsage& usage,
-                                    const SynthesisRequest& base) {
+Result<SpokenPart> speak_part(Provider& provider, const std::string& voice_id,
+                              const std::string& text, const BlockSpec& block,
+                              const BlockContext& context, ProviderUsage& usage,
+                              const SynthesisRequest& base) {
   const std::string identity = provider.cache_identity();
   const bool cacheable = context.cache && block.cache && !identity.empty();
   // A provider that hears the neighbouring blocks answers differently when they change.
@@ -96,7 +110,13 @@ Result<audio::PcmBuffer> speak_part(Provider& provider, const std::string& voice
       auto pcm = audio::decode_audio(*hit, decode_limits(text, base.speed, context));
       if (pcm && check_answer(*pcm, text, base.speed, context)) {
         ++usage.cache_hits;
-        return pcm;
+        SpokenPart part{std::move(pcm.value()), {}};
+        if (base.word_marks) {
+          if (auto marks = context.cache->get(marks_key(key))) {
+            part.marks = SpeechMarks::from_json(marks->bytes, text.size());
+          }
+        }
+        return part;
       }
     }
   }
@@ -120,8 +140,13 @@ Result<audio::PcmBuffer> speak_part(Provider& provider, const std::string& voice
   }
   if (Status s = check_answer(*pcm, text, base.speed, context); !s) return s.error();
   lease.reset();  // the cache writes to disk: no CPU slot needed
-  if (cacheable) context.cache->put(key, *answer);
-  return pcm;
+  if (cacheable) {
+    context.cache->put(key, *answer);
+    if (!answer->marks.source.empty()) {
+      context.cache->put(marks_key(key), audio::EncodedAudio{answer->marks.to_json()});
+    }
+  }
+  return SpokenPart{std::move(pcm.value()), std::move(answer->marks)};
 }
 
 // The whole text with one provider and voice: split to the provider's request limit, parts
@@ -137,19 +162,20 @@ Result<Spoken> speak(Provider& provider, const std::string& voice_id, const std:
   base.previous_text = context.previous_text;
   base.next_text = context.next_text;
   base.cancel = context.cancel;
+  base.word_marks = context.options.word_timings;
   // The provider makes what it can of the block's speed; the time stretch the rest.
   base.speed = provider.native_speed().clamp(block.speed);
   spoken.stretch = block.speed / base.speed;
   if (provider.takes_instructions()) base.instructions = block.instructions;
 
   std::vector<ProviderUsage> usages(parts.size());
-  std::vector<std::future<Result<audio::PcmBuffer>>> futures;
+  std::vector<std::future<Result<SpokenPart>>> futures;
   for (std::size_t i = 1; i < parts.size(); ++i) {
     futures.push_back(std::async(std::launch::async, [&, i] {
       return speak_part(provider, voice_id, parts[i], block, context, usages[i], base);
     }));
   }
-  std::vector<Result<audio::PcmBuffer>> results;
+  std::vector<Result<SpokenPart>> results;
   results.push_back(speak_part(provider, voice_id, parts[0], block, context, usages[0], base));
   for (auto& f : futures) results.push_back(f.get());
 
@@ -158,6 +184,7 @@ Result<Spoken> speak(Provider& provider, const std::string& voice_id, const std:
     usage.characters += u.characters;
     usage.cache_hits += u.cache_hits;
   }
+  std::size_t text_offset = 0;
   for (std::size_t i = 0; i < results.size(); ++i) {
     if (!results[i]) {
       Error e = results[i].error();
@@ -167,9 +194,15 @@ Result<Spoken> speak(Provider& provider, const std::string& voice_id, const std:
       }
       return e;
     }
-    audio::PcmBuffer part = std::move(results[i].value());
+    SpokenPart& spoken_part = results[i].value();
+    audio::PcmBuffer part = std::move(spoken_part.pcm);
+    // The part's marks follow the audio and the text before it (the parts concatenated give
+    // back the text exactly: text/text_splitter.h).
+    SpeechMarks& marks = spoken_part.marks;
     if (i == 0) {
       spoken.pcm = std::move(part);
+      spoken.marks = std::move(marks);
+      text_offset = parts[0].size();
       continue;
     }
     if (part.sample_rate != spoken.pcm.sample_rate) {
@@ -177,6 +210,13 @@ Result<Spoken> speak(Provider& provider, const std::string& voice_id, const std:
       if (!converted) return converted.take_error();
       part = std::move(converted.value());
     }
+    if (marks.source.empty() || marks.source != spoken.marks.source) {
+      spoken.marks = {};
+    } else {
+      move_marks(marks, spoken.pcm.duration_ms(), 1.0, text_offset);
+      spoken.marks.marks.insert(spoken.marks.marks.end(), marks.marks.begin(), marks.marks.end());
+    }
+    text_offset += parts[i].size();
     spoken.pcm.samples.insert(spoken.pcm.samples.end(), part.samples.begin(), part.samples.end());
   }
   return spoken;
@@ -248,13 +288,16 @@ double energy_db(std::span<const float> x) {
   return energy > 0 ? 10.0 * std::log10(energy) : -std::numeric_limits<double>::infinity();
 }
 
-// The speech pipeline after the provider: time stretch, trim, loudness, resample, encode.
-Result<RenderedBlock> finish(Spoken spoken, const BlockSpec& block, const BlockContext& context) {
+// The speech pipeline after the provider: time stretch, trim, word timings, loudness, resample,
+// encode. `spoken_text`: what the provider was sent (block.text, diacritized when Arabic).
+Result<RenderedBlock> finish(Spoken spoken, const std::string& spoken_text, const BlockSpec& block,
+                             const BlockContext& context) {
   audio::PcmBuffer pcm = std::move(spoken.pcm);
   if (std::fabs(spoken.stretch - 1.0) > kStretchTolerance) {
     auto stretched = audio::time_stretch(std::move(pcm), spoken.stretch);
     if (!stretched) return stretched.take_error();
     pcm = std::move(stretched.value());
+    move_marks(spoken.marks, 0.0, spoken.stretch);
   }
   const audio::SpeechBounds bounds =
       audio::find_speech(pcm.samples, pcm.sample_rate, context.options.trim);
@@ -263,6 +306,18 @@ Result<RenderedBlock> finish(Spoken spoken, const BlockSpec& block, const BlockC
   pcm.samples.erase(pcm.samples.begin(),
                     pcm.samples.begin() + static_cast<std::ptrdiff_t>(bounds.begin));
   RenderedBlock rendered;
+  if (context.options.word_timings) {
+    // Times from here on are of the trimmed speech, which starts the block in the final file;
+    // resampling keeps them.
+    if (!spoken.marks.source.empty()) {
+      move_marks(spoken.marks,
+                 -audio::samples_to_ms(static_cast<int64_t>(bounds.begin), pcm.sample_rate), 1.0);
+      rendered.timings =
+          timings_from_marks(spoken.marks, spoken_text, block.text, pcm.duration_ms());
+    } else {
+      rendered.timings = timings_from_audio(pcm.samples, pcm.sample_rate, spoken_text, block.text);
+    }
+  }
   const int source_rate = pcm.sample_rate;
   const int rate = context.options.segment.sample_rate;
   if (context.profile != DeliveryProfile::kServer) {
@@ -282,6 +337,11 @@ Result<RenderedBlock> finish(Spoken spoken, const BlockSpec& block, const BlockC
   pcm.samples.insert(pcm.samples.begin(),
                      static_cast<std::size_t>(audio::ms_to_samples(lead_ms, pcm.sample_rate)),
                      0.0f);
+  // The room tone before the first block's speech moves its words by as much.
+  for (WordTiming& word : rendered.timings.words) {
+    word.start_ms += lead_ms;
+    word.end_ms += lead_ms;
+  }
   auto resampled = audio::resample(std::move(pcm), rate);
   if (!resampled) return resampled.take_error();
   const auto quiet_tail =
@@ -342,7 +402,7 @@ Result<RenderedBlock> render_with_fallbacks(const BlockSpec& block, const BlockC
         if (spoken) {
           usage.push_back(cost);
           CpuSlots::Lease lease = acquire_slot(context.audio_slots);
-          auto rendered = finish(std::move(spoken.value()), block, context);
+          auto rendered = finish(std::move(spoken.value()), text, block, context);
           lease.reset();
           if (!rendered) return rendered.take_error();
           rendered->provider = provider->name();

@@ -316,9 +316,16 @@ constexpr const char* kRevisions = R"sql(
 ALTER TABLE jobs ADD COLUMN parent_id TEXT NOT NULL DEFAULT '';
 )sql";
 
-// Version 16 (issue 18's planned number: 17): each block's chapter title, each job's delivery
-// profile and cover (core/job.h); '' for everything stored before: no chapter, the server-wide
-// loudness, no cover.
+// Version 15: each block's speaker (core/job.h: BlockSpec::speaker, '' = none) and the word timings
+// its rendering produced (core/word_timing.h: BlockTimings::to_json; NULL until it is done, and for
+// blocks done before timings existed).
+constexpr const char* kBlockSpeakerAndTimings = R"sql(
+ALTER TABLE blocks ADD COLUMN speaker TEXT NOT NULL DEFAULT '';
+ALTER TABLE blocks ADD COLUMN timing_json TEXT;
+)sql";
+
+// Version 16: each block's chapter title, each job's delivery profile and cover (core/job.h); ''
+// for everything stored before: no chapter, the server-wide loudness, no cover.
 constexpr const char* kChaptersAndProfiles = R"sql(
 ALTER TABLE blocks ADD COLUMN chapter TEXT NOT NULL DEFAULT '';
 ALTER TABLE jobs ADD COLUMN profile TEXT NOT NULL DEFAULT '';
@@ -342,9 +349,7 @@ constexpr Migration kMigrations[] = {
     [](Connection& db) { return db.exec(kBlockInstructions); },
     [](Connection& db) { return db.exec(kSpokenText); },
     [](Connection& db) { return db.exec(kRevisions); },
-    // Version 15 belongs to the timings branch (blocks.speaker); a step that changes nothing
-    // holds its place here until both are merged.
-    [](Connection&) { return Status::success(); },
+    [](Connection& db) { return db.exec(kBlockSpeakerAndTimings); },
     [](Connection& db) { return db.exec(kChaptersAndProfiles); },
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
