@@ -11,6 +11,7 @@
 
 #include "audio/wav.h"
 #include "providers/provider.h"
+#include "providers/provider_registry.h"
 #include "support/audio_fixtures.h"
 
 namespace polyvox::test_support {
@@ -77,5 +78,14 @@ class ScriptedProvider : public Provider {
   std::size_t max_chars_;
   std::mutex mutex_;
 };
+
+// Registers a ScriptedProvider named `name` in `registry`; returns it, to set up before use and
+// read its records after.
+inline ScriptedProvider& add_scripted(ProviderRegistry& registry, std::string name = "main") {
+  auto p = std::make_unique<ScriptedProvider>(std::move(name));
+  ScriptedProvider& ref = *p;
+  registry.add(std::move(p));
+  return ref;
+}
 
 }  // namespace polyvox::test_support

@@ -15,11 +15,9 @@ using test_support::TempDir;
 class BlockInstructionsTest : public ::testing::Test {
  protected:
   ScriptedProvider& add(bool takes_instructions) {
-    auto p = std::make_unique<ScriptedProvider>("main");
-    p->hears_instructions = takes_instructions;
-    ScriptedProvider& ref = *p;
-    registry_.add(std::move(p));
-    return ref;
+    ScriptedProvider& p = test_support::add_scripted(registry_);
+    p.hears_instructions = takes_instructions;
+    return p;
   }
   Result<RenderedBlock> render(const std::string& instructions) {
     BlockSpec b;
