@@ -244,261 +244,261 @@ Status read_speaker(Reader&, const InputJson& v, const std::string& field, Block
     }
   }
   block.speaker = std::string(trimmed);
-  // A chapter title: trimmed, not empty, at most kMaxChapterTitleChars code points, and free of
-  // control characters (titles go into ID3 frames, MP4 text samples and Vorbis comments).
-  Result<std::string> parse_chapter_title(const std::string& raw, const std::string& field) {
-    std::string_view title = trim_utf8(raw);
-    if (title.empty()) return invalid_input(field, "must not be empty or only white space");
-    const std::size_t length = utf8_length(title);
-    if (length > kMaxChapterTitleChars) {
-      return invalid_input(field, "must be at most " + std::to_string(kMaxChapterTitleChars) +
-                                      " characters, got " + std::to_string(length));
-    }
-    for (char c : title) {
-      const auto byte = static_cast<unsigned char>(c);
-      if (byte < 0x20 || byte == 0x7F) {
-        return invalid_input(field, "must not contain control characters (line breaks, tabs)");
-      }
-    }
-    return std::string(title);
-  }
+  return Status::success();
+}
 
-  Status read_chapter(Reader&, const InputJson& v, const std::string& field, BlockSpec& block) {
-    if (!v.is_string()) return wrong_type(field, "a string", v);
-    auto title = parse_chapter_title(v.get_ref<const std::string&>(), field);
-    if (!title) return title.take_error();
-    block.chapter = std::move(*title);
-    return Status::success();
+// A chapter title: trimmed, not empty, at most kMaxChapterTitleChars code points, and free of
+// control characters (titles go into ID3 frames, MP4 text samples and Vorbis comments).
+Result<std::string> parse_chapter_title(const std::string& raw, const std::string& field) {
+  std::string_view title = trim_utf8(raw);
+  if (title.empty()) return invalid_input(field, "must not be empty or only white space");
+  const std::size_t length = utf8_length(title);
+  if (length > kMaxChapterTitleChars) {
+    return invalid_input(field, "must be at most " + std::to_string(kMaxChapterTitleChars) +
+                                    " characters, got " + std::to_string(length));
   }
-
-  Status read_fallback(Reader & reader, const InputJson& v, const std::string& field,
-                       BlockSpec& block) {
-    if (!v.is_array()) return wrong_type(field, "an array", v);
-    const std::size_t max = reader.options.limits.max_fallbacks;
-    if (v.size() > max) {
-      return invalid_input(field, "must have at most " + std::to_string(max) + " entries");
+  for (char c : title) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7F) {
+      return invalid_input(field, "must not contain control characters (line breaks, tabs)");
     }
-    for (std::size_t k = 0; k < v.size(); ++k) {
-      auto choice = read_choice(reader, v[k], field + "[" + std::to_string(k) + "]");
-      if (choice) block.fallback.push_back(std::move(*choice));
-    }
-    return Status::success();
   }
+  return std::string(title);
+}
 
-  constexpr FieldRule<BlockSpec> kBlockFields[] = {
-      {"text", read_text},
-      {"wait_after_ms", read_wait_after_ms},
-      {"provider", read_provider},
-      {"voice", read_voice},
-      {"arabic", read_arabic},
-      {"cache", read_cache},
-      {"speed", read_speed},
-      {"fallback", read_fallback},
-      {"instructions", read_instructions},
-      {"speaker", read_speaker},
-      {"chapter", read_chapter},
+Status read_chapter(Reader&, const InputJson& v, const std::string& field, BlockSpec& block) {
+  if (!v.is_string()) return wrong_type(field, "a string", v);
+  auto title = parse_chapter_title(v.get_ref<const std::string&>(), field);
+  if (!title) return title.take_error();
+  block.chapter = std::move(*title);
+  return Status::success();
+}
+
+Status read_fallback(Reader& reader, const InputJson& v, const std::string& field,
+                     BlockSpec& block) {
+  if (!v.is_array()) return wrong_type(field, "an array", v);
+  const std::size_t max = reader.options.limits.max_fallbacks;
+  if (v.size() > max) {
+    return invalid_input(field, "must have at most " + std::to_string(max) + " entries");
+  }
+  for (std::size_t k = 0; k < v.size(); ++k) {
+    auto choice = read_choice(reader, v[k], field + "[" + std::to_string(k) + "]");
+    if (choice) block.fallback.push_back(std::move(*choice));
+  }
+  return Status::success();
+}
+
+constexpr FieldRule<BlockSpec> kBlockFields[] = {
+    {"text", read_text},
+    {"wait_after_ms", read_wait_after_ms},
+    {"provider", read_provider},
+    {"voice", read_voice},
+    {"arabic", read_arabic},
+    {"cache", read_cache},
+    {"speed", read_speed},
+    {"fallback", read_fallback},
+    {"instructions", read_instructions},
+    {"speaker", read_speaker},
+    {"chapter", read_chapter},
+};
+
+// Whether `voice` of `provider` reads `script` (a voice that declares no script reads any).
+bool reads_script(const Reader& reader, const std::string& provider, const std::string& voice,
+                  const std::string& script) {
+  const auto scripts = reader.providers.voice_scripts(provider, voice);
+  return scripts.empty() || std::find(scripts.begin(), scripts.end(), script) != scripts.end();
+}
+
+// The script the block's text is mostly in when its voice cannot read it, else "": more than
+// half of the letters are in scripts the voice does not read, and this is the largest of them.
+// A block flagged "arabic" is Arabic script whatever its letters.
+std::string unreadable_script(const Reader& reader, const BlockSpec& block) {
+  const auto readable = reader.providers.voice_scripts(block.provider, block.voice);
+  if (readable.empty()) return "";
+  auto is_readable = [&readable](const std::string& script) {
+    return std::find(readable.begin(), readable.end(), script) != readable.end();
   };
-
-  // Whether `voice` of `provider` reads `script` (a voice that declares no script reads any).
-  bool reads_script(const Reader& reader, const std::string& provider, const std::string& voice,
-                    const std::string& script) {
-    const auto scripts = reader.providers.voice_scripts(provider, voice);
-    return scripts.empty() || std::find(scripts.begin(), scripts.end(), script) != scripts.end();
+  if (block.arabic) return is_readable("Arabic") ? "" : "Arabic";
+  std::size_t total = 0, unread = 0;
+  std::string largest;
+  for (const ScriptLetters& s : letters_by_script(block.text)) {  // most letters first
+    total += s.letters;
+    if (is_readable(s.script)) continue;
+    unread += s.letters;
+    if (largest.empty()) largest = s.script;
   }
+  return 2 * unread > total ? largest : "";
+}
 
-  // The script the block's text is mostly in when its voice cannot read it, else "": more than
-  // half of the letters are in scripts the voice does not read, and this is the largest of them.
-  // A block flagged "arabic" is Arabic script whatever its letters.
-  std::string unreadable_script(const Reader& reader, const BlockSpec& block) {
-    const auto readable = reader.providers.voice_scripts(block.provider, block.voice);
-    if (readable.empty()) return "";
-    auto is_readable = [&readable](const std::string& script) {
-      return std::find(readable.begin(), readable.end(), script) != readable.end();
-    };
-    if (block.arabic) return is_readable("Arabic") ? "" : "Arabic";
-    std::size_t total = 0, unread = 0;
-    std::string largest;
-    for (const ScriptLetters& s : letters_by_script(block.text)) {  // most letters first
-      total += s.letters;
-      if (is_readable(s.script)) continue;
-      unread += s.letters;
-      if (largest.empty()) largest = s.script;
-    }
-    return 2 * unread > total ? largest : "";
+// A block that its voice cannot read, unless one of its fallback voices can.
+Status check_script(const Reader& reader, const std::string& path, const BlockSpec& block) {
+  const std::string script = unreadable_script(reader, block);
+  if (script.empty()) return Status::success();
+  for (const VoiceChoice& choice : block.fallback) {
+    if (reads_script(reader, choice.provider, choice.voice, script)) return Status::success();
   }
+  const auto scripts = reader.providers.voice_scripts(block.provider, block.voice);
+  const auto can = reader.providers.voices_for_script(script, 8);
+  return invalid_input(
+      path + ".voice",
+      path + "'s text is mostly in " + script + " script, which voice " + in_quotes(block.voice) +
+          " of provider " + in_quotes(block.provider) + " cannot read (it reads " + join(scripts) +
+          "); " +
+          (can.empty() ? "no usable voice reads " + script : "voices that can: " + join(can, 8)) +
+          " (give one as the block's voice or as a fallback)");
+}
 
-  // A block that its voice cannot read, unless one of its fallback voices can.
-  Status check_script(const Reader& reader, const std::string& path, const BlockSpec& block) {
-    const std::string script = unreadable_script(reader, block);
-    if (script.empty()) return Status::success();
-    for (const VoiceChoice& choice : block.fallback) {
-      if (reads_script(reader, choice.provider, choice.voice, script)) return Status::success();
-    }
-    const auto scripts = reader.providers.voice_scripts(block.provider, block.voice);
-    const auto can = reader.providers.voices_for_script(script, 8);
-    return invalid_input(
-        path + ".voice",
-        path + "'s text is mostly in " + script + " script, which voice " + in_quotes(block.voice) +
-            " of provider " + in_quotes(block.provider) + " cannot read (it reads " +
-            join(scripts) + "); " +
-            (can.empty() ? "no usable voice reads " + script : "voices that can: " + join(can, 8)) +
-            " (give one as the block's voice or as a fallback)");
+// Checks that need the whole block (its fields may come in any order).
+void check_block(Reader& reader, const std::string& path, const std::set<std::string>& failed,
+                 const BlockSpec& block) {
+  if (block.text.empty()) {
+    if (!failed.contains("text")) reader.errors.add(invalid_input(path + ".text", "is required"));
+  } else if (!has_letter_or_digit(block.text)) {
+    reader.errors.add(invalid_input(
+        path + ".text", path + " has nothing to speak: no letter or digit, only punctuation, " +
+                            "symbols or spaces. A pause belongs in the previous block's " +
+                            "wait_after_ms"));
+    return;
   }
+  if (failed.contains("provider") || failed.contains("voice")) return;
+  if (Status s = check_choice(reader, block.provider, block.voice, path); !s) {
+    reader.errors.add(s.error());
+    return;
+  }
+  if (!block.text.empty() && !failed.contains("arabic") && !failed.contains("fallback")) {
+    reader.errors.add(check_script(reader, path, block));
+  }
+}
 
-  // Checks that need the whole block (its fields may come in any order).
-  void check_block(Reader & reader, const std::string& path, const std::set<std::string>& failed,
-                   const BlockSpec& block) {
-    if (block.text.empty()) {
-      if (!failed.contains("text")) reader.errors.add(invalid_input(path + ".text", "is required"));
-    } else if (!has_letter_or_digit(block.text)) {
+std::optional<BlockSpec> read_block(Reader& reader, const InputJson& v, const std::string& path) {
+  if (!v.is_object()) {
+    reader.errors.add(wrong_type(path, "an object", v));
+    return std::nullopt;
+  }
+  BlockSpec block;
+  block.provider = reader.options.default_provider;
+  const auto failed = read_fields<BlockSpec>(reader, v, path, kBlockFields, block);
+  check_block(reader, path, failed, block);
+  return block;
+}
+
+// ---- The fields of a job ----
+
+Status read_project_id(Reader&, const InputJson& v, const std::string& field, JobSpec& job) {
+  return read_string(v, field, job.project_id);
+}
+
+Status read_user_id(Reader&, const InputJson&, const std::string&, JobSpec&) {
+  // Accepted for compatibility with the seed's clients and ignored: the owner of a job is the
+  // authenticated user.
+  return Status::success();
+}
+
+Status read_output_format(Reader&, const InputJson& v, const std::string& field, JobSpec& job) {
+  if (!v.is_string()) return wrong_type(field, "a string", v);
+  auto format = parse_output_format(v.get<std::string>());
+  if (!format) return invalid_input(field, std::string("must be one of ") + output_format_names());
+  job.output_format = *format;
+  return Status::success();
+}
+
+Status read_output_number(const InputJson& v, const std::string& field, int& out) {
+  if (!v.is_number()) return wrong_type(field, "an integer", v);
+  auto number = as_integer(v);
+  if (!number) return invalid_input(field, "must be an integer");
+  if (*number <= 0 || *number > 1000000) return invalid_input(field, "must be positive");
+  out = static_cast<int>(*number);
+  return Status::success();
+}
+
+Status read_sample_rate(Reader&, const InputJson& v, const std::string& field, JobSpec& job) {
+  return read_output_number(v, field, job.sample_rate);
+}
+
+Status read_bitrate_kbps(Reader&, const InputJson& v, const std::string& field, JobSpec& job) {
+  return read_output_number(v, field, job.bitrate_kbps);
+}
+
+Status read_webhook_url(Reader&, const InputJson& v, const std::string& field, JobSpec& job) {
+  if (Status s = read_string(v, field, job.webhook_url); !s) return s;
+  if (job.webhook_url.empty()) return Status::success();  // this job wants no webhook
+  return check_webhook_url(job.webhook_url, field);
+}
+
+Status read_profile(Reader&, const InputJson& v, const std::string& field, JobSpec& job) {
+  if (!v.is_string()) return wrong_type(field, "a string", v);
+  auto profile = parse_delivery_profile(v.get<std::string>());
+  if (!profile || *profile == DeliveryProfile::kServer) {
+    return invalid_input(field, std::string("must be one of ") + delivery_profile_names());
+  }
+  job.profile = *profile;
+  return Status::success();
+}
+
+Status read_cover_url(Reader&, const InputJson& v, const std::string& field, JobSpec& job) {
+  if (!v.is_string()) return wrong_type(field, "a string", v);
+  const std::string& url = v.get_ref<const std::string&>();
+  if (url.empty()) return Status::success();
+  auto cover = parse_cover_path(url, field);
+  if (!cover) return cover.take_error();
+  job.cover_url = cover_path(*cover);
+  return Status::success();
+}
+
+Status read_blocks(Reader& reader, const InputJson& v, const std::string& field, JobSpec& job) {
+  if (!v.is_array()) return wrong_type(field, "an array", v);
+  if (v.empty()) return invalid_input(field, "must contain at least 1 block");
+  const std::size_t max = reader.options.limits.max_blocks;
+  if (v.size() > max) {
+    return invalid_input(field, "must contain at most " + std::to_string(max) + " blocks, got " +
+                                    std::to_string(v.size()));
+  }
+  job.blocks.reserve(v.size());
+  std::size_t chapters = 0;
+  for (std::size_t i = 0; i < v.size() && !reader.errors.full(); ++i) {
+    const std::string path = field + "[" + std::to_string(i) + "]";
+    auto block = read_block(reader, v[i], path);
+    if (!block) continue;
+    if (!block->chapter.empty() && ++chapters == kMaxChapters + 1) {
       reader.errors.add(invalid_input(
-          path + ".text", path + " has nothing to speak: no letter or digit, only punctuation, " +
-                              "symbols or spaces. A pause belongs in the previous block's " +
-                              "wait_after_ms"));
-      return;
+          path + ".chapter", "a job has at most " + std::to_string(kMaxChapters) + " chapters"));
     }
-    if (failed.contains("provider") || failed.contains("voice")) return;
-    if (Status s = check_choice(reader, block.provider, block.voice, path); !s) {
-      reader.errors.add(s.error());
-      return;
-    }
-    if (!block.text.empty() && !failed.contains("arabic") && !failed.contains("fallback")) {
-      reader.errors.add(check_script(reader, path, block));
-    }
+    job.blocks.push_back(std::move(*block));
   }
+  return Status::success();
+}
 
-  std::optional<BlockSpec> read_block(Reader & reader, const InputJson& v,
-                                      const std::string& path) {
-    if (!v.is_object()) {
-      reader.errors.add(wrong_type(path, "an object", v));
-      return std::nullopt;
-    }
-    BlockSpec block;
-    block.provider = reader.options.default_provider;
-    const auto failed = read_fields<BlockSpec>(reader, v, path, kBlockFields, block);
-    check_block(reader, path, failed, block);
-    return block;
+constexpr FieldRule<JobSpec> kJobFields[] = {
+    {"project_id", read_project_id},
+    {"user_id", read_user_id},
+    {"output_format", read_output_format},
+    {"sample_rate", read_sample_rate},
+    {"bitrate_kbps", read_bitrate_kbps},
+    {"webhook_url", read_webhook_url},
+    {"profile", read_profile},
+    {"cover_url", read_cover_url},
+    {"blocks", read_blocks},
+};
+
+Result<JobSpec> read_job(Reader& reader, const InputJson& doc) {
+  if (!doc.is_object()) {
+    reader.errors.add(wrong_type("", "a JSON object", doc));
+    return reader.errors.first();
   }
-
-  // ---- The fields of a job ----
-
-  Status read_project_id(Reader&, const InputJson& v, const std::string& field, JobSpec& job) {
-    return read_string(v, field, job.project_id);
+  JobSpec job;
+  job.webhook_url = reader.options.default_webhook_url;
+  const auto failed = read_fields<JobSpec>(reader, doc, "", kJobFields, job);
+  if (const auto it = doc.find("blocks"); it == doc.end() || it->is_null()) {
+    reader.errors.add(invalid_input("blocks", "is required"));
   }
-
-  Status read_user_id(Reader&, const InputJson&, const std::string&, JobSpec&) {
-    // Accepted for compatibility with the seed's clients and ignored: the owner of a job is the
-    // authenticated user.
-    return Status::success();
+  // After the fields: the bounds depend on the format, whatever the order of the keys.
+  if (!failed.contains("output_format") && !failed.contains("sample_rate") &&
+      !failed.contains("bitrate_kbps")) {
+    reader.errors.add(check_output_settings(job.output_format, job.sample_rate, job.bitrate_kbps));
   }
-
-  Status read_output_format(Reader&, const InputJson& v, const std::string& field, JobSpec& job) {
-    if (!v.is_string()) return wrong_type(field, "a string", v);
-    auto format = parse_output_format(v.get<std::string>());
-    if (!format)
-      return invalid_input(field, std::string("must be one of ") + output_format_names());
-    job.output_format = *format;
-    return Status::success();
-  }
-
-  Status read_output_number(const InputJson& v, const std::string& field, int& out) {
-    if (!v.is_number()) return wrong_type(field, "an integer", v);
-    auto number = as_integer(v);
-    if (!number) return invalid_input(field, "must be an integer");
-    if (*number <= 0 || *number > 1000000) return invalid_input(field, "must be positive");
-    out = static_cast<int>(*number);
-    return Status::success();
-  }
-
-  Status read_sample_rate(Reader&, const InputJson& v, const std::string& field, JobSpec& job) {
-    return read_output_number(v, field, job.sample_rate);
-  }
-
-  Status read_bitrate_kbps(Reader&, const InputJson& v, const std::string& field, JobSpec& job) {
-    return read_output_number(v, field, job.bitrate_kbps);
-  }
-
-  Status read_webhook_url(Reader&, const InputJson& v, const std::string& field, JobSpec& job) {
-    if (Status s = read_string(v, field, job.webhook_url); !s) return s;
-    if (job.webhook_url.empty()) return Status::success();  // this job wants no webhook
-    return check_webhook_url(job.webhook_url, field);
-  }
-
-  Status read_profile(Reader&, const InputJson& v, const std::string& field, JobSpec& job) {
-    if (!v.is_string()) return wrong_type(field, "a string", v);
-    auto profile = parse_delivery_profile(v.get<std::string>());
-    if (!profile || *profile == DeliveryProfile::kServer) {
-      return invalid_input(field, std::string("must be one of ") + delivery_profile_names());
-    }
-    job.profile = *profile;
-    return Status::success();
-  }
-
-  Status read_cover_url(Reader&, const InputJson& v, const std::string& field, JobSpec& job) {
-    if (!v.is_string()) return wrong_type(field, "a string", v);
-    const std::string& url = v.get_ref<const std::string&>();
-    if (url.empty()) return Status::success();
-    auto cover = parse_cover_path(url, field);
-    if (!cover) return cover.take_error();
-    job.cover_url = cover_path(*cover);
-    return Status::success();
-  }
-
-  Status read_blocks(Reader & reader, const InputJson& v, const std::string& field, JobSpec& job) {
-    if (!v.is_array()) return wrong_type(field, "an array", v);
-    if (v.empty()) return invalid_input(field, "must contain at least 1 block");
-    const std::size_t max = reader.options.limits.max_blocks;
-    if (v.size() > max) {
-      return invalid_input(field, "must contain at most " + std::to_string(max) + " blocks, got " +
-                                      std::to_string(v.size()));
-    }
-    job.blocks.reserve(v.size());
-    std::size_t chapters = 0;
-    for (std::size_t i = 0; i < v.size() && !reader.errors.full(); ++i) {
-      const std::string path = field + "[" + std::to_string(i) + "]";
-      auto block = read_block(reader, v[i], path);
-      if (!block) continue;
-      if (!block->chapter.empty() && ++chapters == kMaxChapters + 1) {
-        reader.errors.add(invalid_input(
-            path + ".chapter", "a job has at most " + std::to_string(kMaxChapters) + " chapters"));
-      }
-      job.blocks.push_back(std::move(*block));
-    }
-    return Status::success();
-  }
-
-  constexpr FieldRule<JobSpec> kJobFields[] = {
-      {"project_id", read_project_id},
-      {"user_id", read_user_id},
-      {"output_format", read_output_format},
-      {"sample_rate", read_sample_rate},
-      {"bitrate_kbps", read_bitrate_kbps},
-      {"webhook_url", read_webhook_url},
-      {"profile", read_profile},
-      {"cover_url", read_cover_url},
-      {"blocks", read_blocks},
-  };
-
-  Result<JobSpec> read_job(Reader & reader, const InputJson& doc) {
-    if (!doc.is_object()) {
-      reader.errors.add(wrong_type("", "a JSON object", doc));
-      return reader.errors.first();
-    }
-    JobSpec job;
-    job.webhook_url = reader.options.default_webhook_url;
-    const auto failed = read_fields<JobSpec>(reader, doc, "", kJobFields, job);
-    if (const auto it = doc.find("blocks"); it == doc.end() || it->is_null()) {
-      reader.errors.add(invalid_input("blocks", "is required"));
-    }
-    // After the fields: the bounds depend on the format, whatever the order of the keys.
-    if (!failed.contains("output_format") && !failed.contains("sample_rate") &&
-        !failed.contains("bitrate_kbps")) {
-      reader.errors.add(
-          check_output_settings(job.output_format, job.sample_rate, job.bitrate_kbps));
-    }
-    if (!reader.errors.empty()) return reader.errors.first();
-    return job;
-  }
+  if (!reader.errors.empty()) return reader.errors.first();
+  return job;
+}
 
 }  // namespace
 
