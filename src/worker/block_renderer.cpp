@@ -6,6 +6,7 @@
 #include <span>
 
 #include "audio/decoder.h"
+#include "audio/speech_segment.h"
 #include "audio/time_stretch.h"
 #include "core/utf8.h"
 #include "providers/retry_policy.h"
@@ -15,8 +16,8 @@ namespace polyvox {
 namespace {
 
 struct Spoken {
-  audio::PcmBuffer pcm;  // decoded, concatenated parts, at the provider's rate
-  double stretch = 1.0;  // the tempo change still owed: the block's speed / the provider's
+  audio::SpeechSamples speech;  // decoded, concatenated parts, at the provider's rate
+  double stretch = 1.0;         // the tempo change still owed: the block's speed / the provider's
 };
 
 Error unavailable(std::string message) {
@@ -38,15 +39,15 @@ PlausibleSpeech plausible_speech(const std::string& text, double speed,
 }
 
 // Checks one decoded answer: not silent, and lasting what its text should at `speed`.
-Status check_answer(const audio::PcmBuffer& pcm, const std::string& text, double speed,
+Status check_answer(const audio::SpeechSamples& speech, const std::string& text, double speed,
                     const BlockContext& context) {
-  const auto bounds = audio::find_speech(pcm.samples, pcm.sample_rate, context.options.trim);
+  const auto bounds = audio::find_speech(speech, context.options.trim);
   if (bounds.silent) {
     return unavailable("returned silent audio");
   }
   const std::size_t letters = spoken_letters(text);
   const double ms =
-      audio::samples_to_ms(static_cast<int64_t>(bounds.end - bounds.begin), pcm.sample_rate);
+      audio::samples_to_ms(static_cast<int64_t>(bounds.end - bounds.begin), speech.sample_rate());
   const auto [min_ms, max_ms] = plausible_speech(text, speed, context);
   if (ms < min_ms || ms > max_ms) {
     return unavailable("returned " + std::to_string(static_cast<long>(ms)) + " ms of speech for " +
@@ -72,11 +73,12 @@ audio::DecodeLimits decode_limits(const std::string& text, double speed,
   return limits;
 }
 
-// One part: from the cache, or from the provider (then cached). Decoded and checked.
-Result<audio::PcmBuffer> speak_part(Provider& provider, const std::string& voice_id,
-                                    const std::string& text, const BlockSpec& block,
-                                    const BlockContext& context, ProviderUsage& usage,
-                                    const SynthesisRequest& base) {
+// One part: from the cache, or from the provider (then cached). Decoded and checked; a 16-bit
+// answer stays as it came (audio::decode_speech).
+Result<audio::SpeechSamples> speak_part(Provider& provider, const std::string& voice_id,
+                                        const std::string& text, const BlockSpec& block,
+                                        const BlockContext& context, ProviderUsage& usage,
+                                        const SynthesisRequest& base) {
   const std::string identity = provider.cache_identity();
   const bool cacheable = context.cache && block.cache && !identity.empty();
   // A provider that hears the neighbouring blocks answers differently when they change.
@@ -91,10 +93,10 @@ Result<audio::PcmBuffer> speak_part(Provider& provider, const std::string& voice
   if (cacheable) {
     if (auto hit = context.cache->get(key)) {
       CpuSlots::Lease lease = acquire_slot(context.audio_slots);
-      auto pcm = audio::decode_audio(*hit, decode_limits(text, base.speed, context));
-      if (pcm && check_answer(*pcm, text, base.speed, context)) {
+      auto speech = audio::decode_speech(*hit, decode_limits(text, base.speed, context));
+      if (speech && check_answer(*speech, text, base.speed, context)) {
         ++usage.cache_hits;
-        return pcm;
+        return speech;
       }
     }
   }
@@ -111,15 +113,16 @@ Result<audio::PcmBuffer> speak_part(Provider& provider, const std::string& voice
   }
   if (!answer) return answer.take_error();
   CpuSlots::Lease lease = acquire_slot(context.audio_slots);
-  auto pcm = audio::decode_audio(*answer, decode_limits(text, base.speed, context));
-  if (!pcm) {
+  auto speech = audio::decode_speech(*answer, decode_limits(text, base.speed, context));
+  if (!speech) {
     // Garbage or truncated bytes are the vendor's transient fault: worth another attempt.
-    return unavailable("returned " + pcm.error().message);
+    return unavailable("returned " + speech.error().message);
   }
-  if (Status s = check_answer(*pcm, text, base.speed, context); !s) return s.error();
+  if (Status s = check_answer(*speech, text, base.speed, context); !s) return s.error();
   lease.reset();  // the cache writes to disk: no CPU slot needed
-  if (cacheable) context.cache->put(key, *answer);
-  return pcm;
+  // A 16-bit answer has moved into `speech`.
+  if (cacheable) context.cache->put(key, speech->pcm16() ? *speech->pcm16() : *answer);
+  return speech;
 }
 
 // The whole text with one provider and voice: split to the provider's request limit, parts
@@ -141,13 +144,13 @@ Result<Spoken> speak(Provider& provider, const std::string& voice_id, const std:
   if (provider.takes_instructions()) base.instructions = block.instructions;
 
   std::vector<ProviderUsage> usages(parts.size());
-  std::vector<std::future<Result<audio::PcmBuffer>>> futures;
+  std::vector<std::future<Result<audio::SpeechSamples>>> futures;
   for (std::size_t i = 1; i < parts.size(); ++i) {
     futures.push_back(std::async(std::launch::async, [&, i] {
       return speak_part(provider, voice_id, parts[i], block, context, usages[i], base);
     }));
   }
-  std::vector<Result<audio::PcmBuffer>> results;
+  std::vector<Result<audio::SpeechSamples>> results;
   results.push_back(speak_part(provider, voice_id, parts[0], block, context, usages[0], base));
   for (auto& f : futures) results.push_back(f.get());
 
@@ -165,53 +168,51 @@ Result<Spoken> speak(Provider& provider, const std::string& voice_id, const std:
       }
       return e;
     }
-    audio::PcmBuffer part = std::move(results[i].value());
+  }
+  if (results.size() == 1) {
+    spoken.speech = std::move(results[0].value());
+    return spoken;
+  }
+  // Parts are joined as float PCM at the first part's rate.
+  audio::PcmBuffer joined;
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    audio::PcmBuffer part = std::move(results[i].value()).take_pcm();
     if (i == 0) {
-      spoken.pcm = std::move(part);
+      joined = std::move(part);
       continue;
     }
-    if (part.sample_rate != spoken.pcm.sample_rate) {
-      auto converted = audio::resample(std::move(part), spoken.pcm.sample_rate);
+    if (part.sample_rate != joined.sample_rate) {
+      auto converted = audio::resample(std::move(part), joined.sample_rate);
       if (!converted) return converted.take_error();
       part = std::move(converted.value());
     }
-    spoken.pcm.samples.insert(spoken.pcm.samples.end(), part.samples.begin(), part.samples.end());
+    joined.samples.insert(joined.samples.end(), part.samples.begin(), part.samples.end());
   }
+  spoken.speech = audio::SpeechSamples(std::move(joined));
   return spoken;
 }
 
 // Ratios of speeds this close to 1 are rounding, not a change of pace worth a filter pass.
 constexpr double kStretchTolerance = 1e-6;
 
-// The speech pipeline after the provider: time stretch, trim, loudness, resample, encode.
+// The speech pipeline after the provider: time stretch, trim, then loudness, resample and
+// encode streamed (audio/speech_segment.h): the block's speech is held whole only as it came.
 Result<RenderedBlock> finish(Spoken spoken, const BlockSpec& block, const BlockContext& context) {
-  audio::PcmBuffer pcm = std::move(spoken.pcm);
+  audio::SpeechSamples speech = std::move(spoken.speech);
   if (std::fabs(spoken.stretch - 1.0) > kStretchTolerance) {
-    auto stretched = audio::time_stretch(std::move(pcm), spoken.stretch);
+    auto stretched = audio::time_stretch(std::move(speech).take_pcm(), spoken.stretch);
     if (!stretched) return stretched.take_error();
-    pcm = std::move(stretched.value());
+    speech = audio::SpeechSamples(std::move(stretched.value()));
   }
-  const audio::SpeechBounds bounds =
-      audio::find_speech(pcm.samples, pcm.sample_rate, context.options.trim);
-  pcm.samples.erase(pcm.samples.begin() + static_cast<std::ptrdiff_t>(bounds.end),
-                    pcm.samples.end());
-  pcm.samples.erase(pcm.samples.begin(),
-                    pcm.samples.begin() + static_cast<std::ptrdiff_t>(bounds.begin));
+  const audio::SpeechBounds bounds = audio::find_speech(speech, context.options.trim);
+  const int64_t pause =
+      audio::ms_to_samples(block.wait_after_ms, context.options.segment.sample_rate);
+  auto encoded = audio::encode_speech_segment(speech, bounds, pause, context.last,
+                                              context.options.loudness, context.options.segment);
+  if (!encoded) return encoded.take_error();
   RenderedBlock rendered;
-  auto loudness = audio::normalize_loudness(pcm, context.options.loudness);
-  if (!loudness) return loudness.take_error();
-  rendered.loudness = *loudness;
-  const int source_rate = pcm.sample_rate;
-  const int rate = context.options.segment.sample_rate;
-  auto resampled = audio::resample(std::move(pcm), rate);
-  if (!resampled) return resampled.take_error();
-  const auto quiet_tail =
-      static_cast<int64_t>(static_cast<double>(bounds.quiet_tail) * rate / source_rate);
-  const int64_t pause = audio::ms_to_samples(block.wait_after_ms, rate);
-  auto segment = audio::encode_segment(resampled->samples, quiet_tail, pause, context.last,
-                                       context.options.segment);
-  if (!segment) return segment.take_error();
-  rendered.segment = std::move(segment.value());
+  rendered.segment = std::move(encoded->segment);
+  rendered.loudness = encoded->loudness;
   return rendered;
 }
 
