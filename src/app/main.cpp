@@ -27,6 +27,10 @@ int main(int argc, char** argv) {
                    "format unless --format does")
       ->required();
   synth_cmd->add_option("--manifest", synth.manifest_path, "Write the timing manifest here");
+  synth_cmd->add_flag("--words", synth.words,
+                      "The manifest's blocks carry their words: [{text, start_ms, end_ms}]");
+  synth_cmd->add_option("--subtitles", synth.subtitles_path,
+                        "Write subtitles here: WebVTT (.vtt) or SubRip (.srt), by the extension");
   synth_cmd
       ->add_option("--concurrency", synth.concurrency, "Blocks rendered at once (default: cores)")
       ->check(CLI::Range(1u, 256u));

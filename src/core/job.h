@@ -21,6 +21,8 @@ struct VoiceChoice {
 // Bounds of BlockSpec::speed (OpenAI's range for `speed`).
 inline constexpr double kMinBlockSpeed = 0.25;
 inline constexpr double kMaxBlockSpeed = 4.0;
+// Longest BlockSpec::speaker, in code points.
+inline constexpr std::size_t kMaxSpeakerChars = 100;
 
 // Bound of BlockSpec::instructions, in code points (OpenAI's bound of its input).
 inline constexpr std::size_t kMaxBlockInstructionsChars = 4096;
@@ -42,6 +44,9 @@ struct BlockSpec {
   // the provider's configured instructions, if any. At most kMaxBlockInstructionsChars code
   // points, valid UTF-8.
   std::string instructions;
+  // Who speaks the block, for subtitles (WebVTT voice tags); empty: the voice's name. At most
+  // kMaxSpeakerChars code points, no line breaks.
+  std::string speaker;
   bool operator==(const BlockSpec&) const = default;
 };
 

@@ -225,6 +225,26 @@ Status read_instructions(Reader&, const InputJson& v, const std::string& field, 
   return Status::success();
 }
 
+// A block's "speaker": trimmed, non-empty, at most kMaxSpeakerChars code points, and no control
+// characters (a line break would end a subtitle cue's voice tag).
+Status read_speaker(Reader&, const InputJson& v, const std::string& field, BlockSpec& block) {
+  if (!v.is_string()) return wrong_type(field, "a string", v);
+  const std::string_view trimmed = trim_utf8(v.get_ref<const std::string&>());
+  if (trimmed.empty()) return invalid_input(field, "must not be empty or only white space");
+  const std::size_t length = utf8_length(trimmed);
+  if (length > kMaxSpeakerChars) {
+    return invalid_input(field, "must be at most " + std::to_string(kMaxSpeakerChars) +
+                                    " characters, got " + std::to_string(length));
+  }
+  for (const char c : trimmed) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
+      return invalid_input(field, "must not contain control characters or line breaks");
+    }
+  }
+  block.speaker = std::string(trimmed);
+  return Status::success();
+}
+
 Status read_fallback(Reader& reader, const InputJson& v, const std::string& field,
                      BlockSpec& block) {
   if (!v.is_array()) return wrong_type(field, "an array", v);
@@ -249,6 +269,7 @@ constexpr FieldRule<BlockSpec> kBlockFields[] = {
     {"speed", read_speed},
     {"fallback", read_fallback},
     {"instructions", read_instructions},
+    {"speaker", read_speaker},
 };
 
 // Whether `voice` of `provider` reads `script` (a voice that declares no script reads any).

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/job.h"
+#include "core/word_timing.h"
 
 namespace polyvox {
 
@@ -22,6 +23,8 @@ struct BlockTiming {
   int64_t speech_samples = 0;
   int64_t pause_samples = 0;  // digital silence after the speech
   std::string spoken_text;    // an Arabic block's diacritized text (what was spoken); else empty
+  std::string timing_source;  // BlockTimings::source ('' when the block has no timings)
+  std::vector<WordTiming> words;  // relative to offset_samples
 };
 
 struct Manifest {
@@ -31,9 +34,15 @@ struct Manifest {
   std::vector<BlockTiming> blocks;
 
   // {"format", "sample_rate", "duration_ms", "blocks": [{"index", "provider", "voice",
-  //  "offset_ms", "speech_ms", "pause_ms", "spoken_text" (only when not empty)}]}; times in
-  //  milliseconds with 3 decimals.
-  std::string to_json(int indent = 2) const;
+  //  "offset_ms", "speech_ms", "pause_ms", "timing_source", "spoken_text" (only when not empty),
+  //  "words": [{"text", "start_ms", "end_ms"}]}]}; times in milliseconds with 3 decimals, words'
+  //  relative to their block's offset_ms. "words" only `with_words` (the stored manifest has them;
+  //  GET /result shows them on request: drop_words).
+  std::string to_json(int indent = 2, bool with_words = true) const;
 };
+
+// `manifest_json` (Manifest::to_json) without its blocks' "words", as compact JSON; the text
+// unchanged when it is not a manifest.
+std::string drop_words(const std::string& manifest_json);
 
 }  // namespace polyvox

@@ -42,6 +42,10 @@ struct BlockResult {
   // The text the provider was given when the block is Arabic (its diacritized text, what was
   // actually spoken); empty for other blocks.
   std::string spoken_text;
+  // Its words and when each is heard, relative to its speech's start (BlockTimings::to_json);
+  // empty when the worker had timings off, and for blocks done before timings existed. Kept as
+  // text: only the assembly reads it (polls of the job need not parse it).
+  std::string timing_json;
 };
 
 struct BlockRecord {

@@ -11,14 +11,28 @@
 #include "core/utf8.h"
 #include "providers/retry_policy.h"
 #include "text/text_splitter.h"
+#include "worker/word_timer.h"
 
 namespace polyvox {
 namespace {
 
 struct Spoken {
   audio::SpeechSamples speech;  // decoded, concatenated parts, at the provider's rate
-  double stretch = 1.0;         // the tempo change still owed: the block's speed / the provider's
+  // The provider's word marks over the whole text, in the speech's time; no source when the
+  // provider gave none for some part.
+  SpeechMarks marks;
+  double stretch = 1.0;  // the tempo change still owed: the block's speed / the provider's
 };
+
+// One part's answer, decoded, and the provider's marks for it (from its answer or the cache).
+struct SpokenPart {
+  audio::SpeechSamples speech;  // a 16-bit answer as it came (audio::decode_speech)
+  SpeechMarks marks;
+};
+
+// The cache entry that keeps the word marks of the answer cached under `key`: answers and marks
+// are separate entries, so that entries written before timings existed still serve their audio.
+std::string marks_key(const std::string& key) { return audio_cache_key("word-marks-v1", "", key); }
 
 Error unavailable(std::string message) {
   return Error{ErrorKind::kUnavailable, std::move(message), ""};
@@ -73,12 +87,11 @@ audio::DecodeLimits decode_limits(const std::string& text, double speed,
   return limits;
 }
 
-// One part: from the cache, or from the provider (then cached). Decoded and checked; a 16-bit
-// answer stays as it came (audio::decode_speech).
-Result<audio::SpeechSamples> speak_part(Provider& provider, const std::string& voice_id,
-                                        const std::string& text, const BlockSpec& block,
-                                        const BlockContext& context, ProviderUsage& usage,
-                                        const SynthesisRequest& base) {
+// One part: from the cache, or from the provider (then cached). Decoded and checked.
+Result<SpokenPart> speak_part(Provider& provider, const std::string& voice_id,
+                              const std::string& text, const BlockSpec& block,
+                              const BlockContext& context, ProviderUsage& usage,
+                              const SynthesisRequest& base) {
   const std::string identity = provider.cache_identity();
   const bool cacheable = context.cache && block.cache && !identity.empty();
   // A provider that hears the neighbouring blocks answers differently when they change.
@@ -96,7 +109,13 @@ Result<audio::SpeechSamples> speak_part(Provider& provider, const std::string& v
       auto speech = audio::decode_speech(*hit, decode_limits(text, base.speed, context));
       if (speech && check_answer(*speech, text, base.speed, context)) {
         ++usage.cache_hits;
-        return speech;
+        SpokenPart part{std::move(speech.value()), {}};
+        if (base.word_marks) {
+          if (auto marks = context.cache->get(marks_key(key))) {
+            part.marks = SpeechMarks::from_json(marks->bytes, text.size());
+          }
+        }
+        return part;
       }
     }
   }
@@ -113,6 +132,7 @@ Result<audio::SpeechSamples> speak_part(Provider& provider, const std::string& v
   }
   if (!answer) return answer.take_error();
   CpuSlots::Lease lease = acquire_slot(context.audio_slots);
+  SpeechMarks marks = std::move(answer->marks);
   auto speech = audio::decode_speech(*answer, decode_limits(text, base.speed, context));
   if (!speech) {
     // Garbage or truncated bytes are the vendor's transient fault: worth another attempt.
@@ -120,9 +140,14 @@ Result<audio::SpeechSamples> speak_part(Provider& provider, const std::string& v
   }
   if (Status s = check_answer(*speech, text, base.speed, context); !s) return s.error();
   lease.reset();  // the cache writes to disk: no CPU slot needed
-  // A 16-bit answer has moved into `speech`.
-  if (cacheable) context.cache->put(key, speech->pcm16() ? *speech->pcm16() : *answer);
-  return speech;
+  if (cacheable) {
+    // A 16-bit answer has moved into `speech`.
+    context.cache->put(key, speech->pcm16() ? *speech->pcm16() : *answer);
+    if (!marks.source.empty()) {
+      context.cache->put(marks_key(key), audio::EncodedAudio{marks.to_json()});
+    }
+  }
+  return SpokenPart{std::move(speech.value()), std::move(marks)};
 }
 
 // The whole text with one provider and voice: split to the provider's request limit, parts
@@ -138,19 +163,20 @@ Result<Spoken> speak(Provider& provider, const std::string& voice_id, const std:
   base.previous_text = context.previous_text;
   base.next_text = context.next_text;
   base.cancel = context.cancel;
+  base.word_marks = context.options.word_timings;
   // The provider makes what it can of the block's speed; the time stretch the rest.
   base.speed = provider.native_speed().clamp(block.speed);
   spoken.stretch = block.speed / base.speed;
   if (provider.takes_instructions()) base.instructions = block.instructions;
 
   std::vector<ProviderUsage> usages(parts.size());
-  std::vector<std::future<Result<audio::SpeechSamples>>> futures;
+  std::vector<std::future<Result<SpokenPart>>> futures;
   for (std::size_t i = 1; i < parts.size(); ++i) {
     futures.push_back(std::async(std::launch::async, [&, i] {
       return speak_part(provider, voice_id, parts[i], block, context, usages[i], base);
     }));
   }
-  std::vector<Result<audio::SpeechSamples>> results;
+  std::vector<Result<SpokenPart>> results;
   results.push_back(speak_part(provider, voice_id, parts[0], block, context, usages[0], base));
   for (auto& f : futures) results.push_back(f.get());
 
@@ -170,15 +196,23 @@ Result<Spoken> speak(Provider& provider, const std::string& voice_id, const std:
     }
   }
   if (results.size() == 1) {
-    spoken.speech = std::move(results[0].value());
+    spoken.speech = std::move(results[0]->speech);
+    spoken.marks = std::move(results[0]->marks);
     return spoken;
   }
   // Parts are joined as float PCM at the first part's rate.
   audio::PcmBuffer joined;
+  std::size_t text_offset = 0;
   for (std::size_t i = 0; i < results.size(); ++i) {
-    audio::PcmBuffer part = std::move(results[i].value()).take_pcm();
+    SpokenPart& spoken_part = results[i].value();
+    audio::PcmBuffer part = std::move(spoken_part.speech).take_pcm();
+    // The part's marks follow the audio and the text before it (the parts concatenated give
+    // back the text exactly: text/text_splitter.h).
+    SpeechMarks& marks = spoken_part.marks;
     if (i == 0) {
       joined = std::move(part);
+      spoken.marks = std::move(marks);
+      text_offset = parts[0].size();
       continue;
     }
     if (part.sample_rate != joined.sample_rate) {
@@ -186,6 +220,13 @@ Result<Spoken> speak(Provider& provider, const std::string& voice_id, const std:
       if (!converted) return converted.take_error();
       part = std::move(converted.value());
     }
+    if (marks.source.empty() || marks.source != spoken.marks.source) {
+      spoken.marks = {};
+    } else {
+      move_marks(marks, joined.duration_ms(), 1.0, text_offset);
+      spoken.marks.marks.insert(spoken.marks.marks.end(), marks.marks.begin(), marks.marks.end());
+    }
+    text_offset += parts[i].size();
     joined.samples.insert(joined.samples.end(), part.samples.begin(), part.samples.end());
   }
   spoken.speech = audio::SpeechSamples(std::move(joined));
@@ -195,22 +236,42 @@ Result<Spoken> speak(Provider& provider, const std::string& voice_id, const std:
 // Ratios of speeds this close to 1 are rounding, not a change of pace worth a filter pass.
 constexpr double kStretchTolerance = 1e-6;
 
-// The speech pipeline after the provider: time stretch, trim, then loudness, resample and
-// encode streamed (audio/speech_segment.h): the block's speech is held whole only as it came.
-Result<RenderedBlock> finish(Spoken spoken, const BlockSpec& block, const BlockContext& context) {
+// The speech pipeline after the provider: time stretch, trim, word timings, then loudness,
+// resample and encode streamed (audio/speech_segment.h): the block's speech is held whole only as
+// it came. `spoken_text`: what the provider was sent (block.text, diacritized when Arabic).
+Result<RenderedBlock> finish(Spoken spoken, const std::string& spoken_text, const BlockSpec& block,
+                             const BlockContext& context) {
   audio::SpeechSamples speech = std::move(spoken.speech);
   if (std::fabs(spoken.stretch - 1.0) > kStretchTolerance) {
     auto stretched = audio::time_stretch(std::move(speech).take_pcm(), spoken.stretch);
     if (!stretched) return stretched.take_error();
     speech = audio::SpeechSamples(std::move(stretched.value()));
+    move_marks(spoken.marks, 0.0, spoken.stretch);
   }
   const audio::SpeechBounds bounds = audio::find_speech(speech, context.options.trim);
+  const int source_rate = speech.sample_rate();
+  RenderedBlock rendered;
+  if (context.options.word_timings) {
+    // Times from here on are of the trimmed speech, which starts the block in the final file;
+    // resampling keeps them.
+    const double speech_ms =
+        audio::samples_to_ms(static_cast<int64_t>(bounds.end - bounds.begin), source_rate);
+    if (!spoken.marks.source.empty()) {
+      move_marks(spoken.marks,
+                 -audio::samples_to_ms(static_cast<int64_t>(bounds.begin), source_rate), 1.0);
+      rendered.timings = timings_from_marks(spoken.marks, spoken_text, block.text, speech_ms);
+    } else {
+      // Only for providers that give no marks: the trimmed speech as float PCM for this call.
+      std::vector<float> trimmed(bounds.end - bounds.begin);
+      speech.read(bounds.begin, trimmed);
+      rendered.timings = timings_from_audio(trimmed, source_rate, spoken_text, block.text);
+    }
+  }
   const int64_t pause =
       audio::ms_to_samples(block.wait_after_ms, context.options.segment.sample_rate);
   auto encoded = audio::encode_speech_segment(speech, bounds, pause, context.last,
                                               context.options.loudness, context.options.segment);
   if (!encoded) return encoded.take_error();
-  RenderedBlock rendered;
   rendered.segment = std::move(encoded->segment);
   rendered.loudness = encoded->loudness;
   return rendered;
@@ -249,7 +310,7 @@ Result<RenderedBlock> render_with_fallbacks(const BlockSpec& block, const BlockC
         if (spoken) {
           usage.push_back(cost);
           CpuSlots::Lease lease = acquire_slot(context.audio_slots);
-          auto rendered = finish(std::move(spoken.value()), block, context);
+          auto rendered = finish(std::move(spoken.value()), text, block, context);
           lease.reset();
           if (!rendered) return rendered.take_error();
           rendered->provider = provider->name();

@@ -1,8 +1,8 @@
 // The work done once per block, wherever it runs (the CLI, an embedded worker, a worker node):
 // text -> [diacritize] -> provider (text split to its request limit, parts spoken concurrently,
 // each answer served from the audio cache when it can be, and checked) -> decode -> [time
-// stretch] -> trim -> loudness -> resample -> encoded segment. When the block's provider cannot
-// speak it, the block's fallback voices are tried in order.
+// stretch] -> trim -> word timings -> loudness -> resample -> encoded segment. When the block's
+// provider cannot speak it, the block's fallback voices are tried in order.
 //
 // Memory: a block's speech is held whole once, as compactly as it came (audio/speech_samples.h:
 // a local voice's 16-bit PCM stays 16-bit); loudness, resampling and encoding stream it in chunks
@@ -26,6 +26,7 @@
 #include "core/error.h"
 #include "core/job.h"
 #include "core/usage.h"
+#include "core/word_timing.h"
 #include "providers/audio_cache.h"
 #include "providers/provider_registry.h"
 #include "text/diacritizer.h"
@@ -47,6 +48,10 @@ struct RenderOptions {
   audio::TrimOptions trim;
   audio::LoudnessTarget loudness;
   AnswerCheck answer;
+  // Word timings of each block (RenderedBlock::timings; WORD_TIMINGS): from the provider's word
+  // marks when it gives them (asked for with SynthesisRequest::word_marks, kept in the audio
+  // cache beside the answer), else from the pauses in the block's audio (worker/word_timer.h).
+  bool word_timings = true;
 };
 
 // Where a block is rendered and what it may use.
@@ -73,6 +78,9 @@ struct RenderedBlock {
   audio::LoudnessReport loudness;
   std::vector<ProviderUsage> usage;  // what rendering it cost, per provider asked
   std::string spoken_text;           // an Arabic block's diacritized text; else empty
+  // The words of block.text and when each is heard, relative to the start of the segment's
+  // speech (which is where the block starts in the final file); empty when word timings are off.
+  BlockTimings timings;
 };
 
 // Renders one block into its segment. Fails with the block's error, whose kind says whether a

@@ -285,7 +285,8 @@ void WorkerPool::run_block(const Task& task) {
                      rendered->provider,
                      rendered->voice_id,
                      spent,
-                     rendered->spoken_text};
+                     rendered->spoken_text,
+                     rendered->timings.source.empty() ? "" : rendered->timings.to_json()};
   auto completed = queue_.complete_block(task, result);
   if (!completed) {
     report_failure(task, completed.error(), work->block.attempts, spent);
@@ -341,9 +342,11 @@ void WorkerPool::run_assembly(const Task& task) {
       return;
     }
     keys.push_back(block.result->segment_key);
+    BlockTimings timings = BlockTimings::from_json(block.result->timing_json);
     manifest.blocks.push_back({block.index, block.result->provider, block.result->voice_id, offset,
                                block.result->speech_samples, block.result->pause_samples,
-                               block.result->spoken_text});
+                               block.result->spoken_text, std::move(timings.source),
+                               std::move(timings.words)});
     offset += block.result->speech_samples + block.result->pause_samples;
   }
   manifest.total_samples = offset;

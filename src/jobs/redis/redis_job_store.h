@@ -18,6 +18,7 @@
 //                                    failure was recorded) segment_key speech_samples pause_samples
 //                                    result_provider result_voice_id spoken_text (an Arabic
 //                                    block's diacritized text) usage_json (every attempt's)
+//                                    instructions speaker timing_json (its words' timings)
 //   P task:<tid>             HASH    the live task <tid> = "<id>:<i>" (block) or "<id>:a"
 //                                    (assembly): state (0 waiting, 1 leased, 2 retrying)
 //                                    attempt (fencing token of the latest claim) claims (claims

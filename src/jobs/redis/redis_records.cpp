@@ -78,6 +78,7 @@ BlockRecord block_from_fields(std::size_t index, const Fields& fields) {
   block.spec.cache = int_field(fields, "cache") != 0;
   block.spec.speed = real_field(fields, "speed", 1.0);
   block.spec.instructions = text_field(fields, "instructions");
+  block.spec.speaker = text_field(fields, "speaker");
   block.status = static_cast<BlockStatus>(int_field(fields, "status"));
   block.attempts = static_cast<int>(int_field(fields, "attempts"));
   block.error = text_field(fields, "error");
@@ -87,6 +88,7 @@ BlockRecord block_from_fields(std::size_t index, const Fields& fields) {
                     int_field(fields, "pause_samples"), text_field(fields, "result_provider"),
                     text_field(fields, "result_voice_id")};
     block.result->spoken_text = text_field(fields, "spoken_text");
+    block.result->timing_json = text_field(fields, "timing_json");
   }
   if (has(fields, "usage_json")) block.usage = usage_from_json(text_field(fields, "usage_json"));
   return block;
@@ -148,6 +150,7 @@ void append_block_args(const BlockSpec& block, std::vector<std::string>& args) {
   args.push_back(block.cache ? "1" : "0");
   args.push_back(real_text(block.speed));
   args.push_back(block.instructions);
+  args.push_back(block.speaker);
 }
 
 void append_usage_args(const std::vector<ProviderUsage>& usage, std::vector<std::string>& args) {

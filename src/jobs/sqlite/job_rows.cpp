@@ -20,7 +20,7 @@ constexpr const char* kJobsOfOwnerNewestFirst = "SELECT " POLYVOX_JOB_COLUMNS
 #define POLYVOX_BLOCK_COLUMNS                                                           \
   "SELECT idx, text, wait_after_ms, provider, voice, arabic, status, attempts, error, " \
   "segment_key, speech_samples, pause_samples, result_provider, result_voice_id, "      \
-  "fallback_json, cache, usage_json, speed, spoken_text, instructions "
+  "fallback_json, cache, usage_json, speed, spoken_text, instructions, speaker, timing_json "
 
 constexpr const char* kBlocksOfJob =
     POLYVOX_BLOCK_COLUMNS "FROM blocks WHERE job_seq = ? ORDER BY idx";
@@ -65,12 +65,14 @@ BlockRecord block_from_row(const Statement& row) {
     block.result =
         BlockResult{row.text(9), row.int64(10), row.int64(11), row.text(12), row.text(13)};
     if (!row.is_null(18)) block.result->spoken_text = row.text(18);
+    if (!row.is_null(21)) block.result->timing_json = row.text(21);
   }
   if (!row.is_null(16)) block.usage = usage_from_json(row.text(16));
   block.spec.fallback = fallback_from_json(row.text(14));
   block.spec.cache = row.int64(15) != 0;
   block.spec.speed = row.real(17);
   block.spec.instructions = row.text(19);
+  block.spec.speaker = row.text(20);
   return block;
 }
 

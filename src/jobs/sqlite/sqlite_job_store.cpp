@@ -96,9 +96,10 @@ Result<JobRecord> SqliteJobStore::create_job(const NewJob& job) {
       const BlockSpec& b = job.spec.blocks[i];
       s = db.run(
           "INSERT INTO blocks (job_seq, idx, text, wait_after_ms, provider, voice, arabic, "
-          "fallback_json, cache, speed, instructions) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          "fallback_json, cache, speed, instructions, speaker) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
+          "?, ?, ?)",
           seq, i, b.text, b.wait_after_ms, b.provider, b.voice, b.arabic,
-          fallback_to_json(b.fallback), b.cache, b.speed, b.instructions);
+          fallback_to_json(b.fallback), b.cache, b.speed, b.instructions, b.speaker);
       if (!s) return s.error();
       s = db.run(
           "INSERT INTO tasks (job_seq, kind, block_index, state, due_ms) VALUES (?, ?, ?, ?, ?)",

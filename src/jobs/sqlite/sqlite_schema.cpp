@@ -316,6 +316,14 @@ constexpr const char* kRevisions = R"sql(
 ALTER TABLE jobs ADD COLUMN parent_id TEXT NOT NULL DEFAULT '';
 )sql";
 
+// Version 15: each block's speaker (core/job.h: BlockSpec::speaker, '' = none) and the word timings
+// its rendering produced (core/word_timing.h: BlockTimings::to_json; NULL until it is done, and for
+// blocks done before timings existed).
+constexpr const char* kBlockSpeakerAndTimings = R"sql(
+ALTER TABLE blocks ADD COLUMN speaker TEXT NOT NULL DEFAULT '';
+ALTER TABLE blocks ADD COLUMN timing_json TEXT;
+)sql";
+
 // kMigrations[i] takes the schema from version i to i + 1.
 using Migration = Status (*)(Connection&);
 constexpr Migration kMigrations[] = {
@@ -333,6 +341,7 @@ constexpr Migration kMigrations[] = {
     [](Connection& db) { return db.exec(kBlockInstructions); },
     [](Connection& db) { return db.exec(kSpokenText); },
     [](Connection& db) { return db.exec(kRevisions); },
+    [](Connection& db) { return db.exec(kBlockSpeakerAndTimings); },
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 

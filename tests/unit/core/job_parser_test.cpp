@@ -308,6 +308,29 @@ TEST_F(JobParserTest, SpeedDefaultsToOneAndAcceptsItsWholeRange) {
   EXPECT_EQ(job->blocks[4].speed, 1.0);
 }
 
+TEST_F(JobParserTest, SpeakerIsOptionalTrimmedAndBounded) {
+  auto job = parse(
+      R"({"blocks": [{"text": "a"}, {"text": "b", "speaker": "  Ann & <Bob>  "},
+          {"text": "c", "speaker": null}]})");
+  ASSERT_TRUE(job.ok()) << job.error().to_string();
+  EXPECT_EQ(job->blocks[0].speaker, "");
+  EXPECT_EQ(job->blocks[1].speaker, "Ann & <Bob>");
+  EXPECT_EQ(job->blocks[2].speaker, "");
+  // 100 code points (two bytes each) is the limit, 101 is refused.
+  std::string hundred;
+  for (int i = 0; i < 100; ++i) hundred += "\u0633";
+  ASSERT_TRUE(parse(R"({"blocks": [{"text": "a", "speaker": ")" + hundred + R"("}]})").ok());
+  Error e = error_of(R"({"blocks": [{"text": "a", "speaker": ")" + hundred + R"(x"}]})");
+  EXPECT_EQ(e.field, "blocks[0].speaker");
+  EXPECT_NE(e.message.find("at most 100"), std::string::npos) << e.message;
+  for (const char* bad : {R"("")", R"("   ")", R"("a\nb")", R"("a\u0007")", "3", "[]"}) {
+    Error bad_error =
+        error_of(std::string(R"({"blocks": [{"text": "a", "speaker": )") + bad + "}]}");
+    EXPECT_EQ(bad_error.kind, ErrorKind::kInvalidInput) << bad;
+    EXPECT_EQ(bad_error.field, "blocks[0].speaker") << bad;
+  }
+}
+
 TEST_F(JobParserTest, RejectsSpeedOutsideItsRangeOrOfTheWrongType) {
   for (const char* bad : {"0.2", "4.01", "0", "-1", "1e300"}) {
     Error e = error_of(std::string(R"({"blocks": [{"text": "a"}, {"text": "b", "speed": )") + bad +
