@@ -3,6 +3,7 @@
 // equally loud.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <span>
@@ -16,6 +17,17 @@ namespace polyvox::audio {
 struct LoudnessTarget {
   double integrated_lufs = -16.0;
   double max_true_peak_dbtp = -1.0;
+  double tolerance_lu = 0.5;  // how far below integrated_lufs limiting may leave the result
+};
+
+// An RMS level (ACX's measure) for a clip that will be followed by `silent_samples` of silence
+// in the file (its pause, room tone): the RMS is of the clip and that silence together, so that
+// clips that each meet it make a file that meets it.
+struct RmsTarget {
+  double rms_db = -20.0;
+  int64_t silent_samples = 0;
+  double max_true_peak_dbtp = -3.0;
+  double tolerance_db = 0.2;  // how far below rms_db limiting may leave the result
 };
 
 struct LoudnessMeasurement {
@@ -82,9 +94,15 @@ class LoudnessProcessor {
 };
 
 // Applies gain (and, when the gain would push the true peak over the ceiling, a look-ahead peak
-// limiter) so that `pcm` ends at target.integrated_lufs (±0.5 LU) with true peak <=
+// limiter) so that `pcm` ends at target.integrated_lufs (± target.tolerance_lu) with true peak <=
 // target.max_true_peak_dbtp. Digital silence is left unchanged (after = before). It is
 // plan_loudness and a LoudnessProcessor over the whole buffer. Thread-safe.
 Result<LoudnessReport> normalize_loudness(PcmBuffer& pcm, const LoudnessTarget& target = {});
+
+// As normalize_loudness, to an RMS level instead (report: input_lufs and gain_db in RMS dB):
+// gain, then the limiter as needed to keep the true peak <= target.max_true_peak_dbtp, and more
+// gain when limiting took the RMS below target.rms_db - tolerance_db (a clip too short for its
+// silence may not get there: the caller measures the result). Thread-safe.
+Result<LoudnessReport> normalize_rms(PcmBuffer& pcm, const RmsTarget& target);
 
 }  // namespace polyvox::audio
