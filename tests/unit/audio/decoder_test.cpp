@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 
 #include "audio/segment.h"
 #include "audio/wav.h"
@@ -110,16 +111,7 @@ TEST(DecoderTest, RejectsGarbageAndEmptyAnswers) {
 
 // --- Answers from a vendor are hostile input -------------------------------------------------
 
-// Bytes of a file the real ffmpeg CLI makes from `lavfi_source` with `codec_options`.
-std::string ffmpeg_file(const std::string& lavfi_source, const std::string& codec_options,
-                        const std::string& extension) {
-  TempDir dir;
-  const auto path = dir / ("made." + extension);
-  const std::string cmd = "ffmpeg -v error -y -f lavfi -i " + lavfi_source + " " + codec_options +
-                          " '" + path.string() + "'";
-  EXPECT_EQ(polyvox::test_support::run(cmd), 0) << cmd;
-  return polyvox::test_support::read_file(path);
-}
+using polyvox::test_support::ffmpeg_file;
 
 TEST(DecoderTest, SurvivesAnMp3ThatTurnsFromStereoToMono) {
   // A stream whose frames change their channel layout midway used to crash the resampler.
@@ -172,30 +164,48 @@ TEST(DecoderTest, StopsAtItsDeadline) {
 }
 
 // Formats that name other files (playlists, concat scripts) are refused before anything is
-// opened: an answer must never make the decoder read a file of this machine.
-class DecoderNestedOpenTest : public ::testing::TestWithParam<std::string> {};
+// opened: an answer must never make the decoder read a file of this machine. The test runs in a
+// working directory that holds the file each body names, so that a decoder without the guard
+// would find it: the refusal must be the format's, not a missing file's.
+class DecoderNestedOpenTest : public ::testing::TestWithParam<std::pair<std::string, std::string>> {
+ protected:
+  void SetUp() override {
+    previous_ = std::filesystem::current_path();
+    std::filesystem::current_path(dir_.path());
+  }
+  void TearDown() override { std::filesystem::current_path(previous_); }
+
+  TempDir dir_;
+  std::filesystem::path previous_;
+};
 
 TEST_P(DecoderNestedOpenTest, RefusesAnswersThatNameOtherFiles) {
-  TempDir dir;
-  const auto secret = dir / "secret.wav";
+  const auto& [body_template, format] = GetParam();
+  const auto secret = dir_ / "secret.wav";
   polyvox::test_support::write_file(secret,
                                     wav_file(polyvox::test_support::tone(500, 16000), 0, 16000));
-  std::string body = GetParam();
+  std::string body = body_template;
   for (std::size_t at; (at = body.find("PATH")) != std::string::npos;) {
     body.replace(at, 4, secret.string());
   }
   auto pcm = decode_audio(EncodedAudio{body});
   ASSERT_FALSE(pcm.ok()) << "decoded " << pcm->samples.size() << " samples from " << body;
   EXPECT_EQ(pcm.error().kind, ErrorKind::kSynthesisFailed);
+  EXPECT_NE(pcm.error().message.find("format '" + format + "' is not an allowed answer format"),
+            std::string::npos)
+      << pcm.error().message;
 }
 
 INSTANTIATE_TEST_SUITE_P(
     Playlists, DecoderNestedOpenTest,
-    ::testing::Values("ffconcat version 1.0\nfile 'secret.wav'\n",
-                      "ffconcat version 1.0\nfile 'PATH'\n",
-                      "ffconcat version 1.0\nfile 'file:PATH'\n",
-                      "#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1,\nfile:PATH\n#EXT-X-ENDLIST\n",
-                      "#EXTM3U\n#EXTINF:1,\nPATH\n"),
+    ::testing::Values(
+        std::make_pair("ffconcat version 1.0\nfile 'secret.wav'\n", "concat"),
+        std::make_pair("ffconcat version 1.0\nfile 'PATH'\n", "concat"),
+        std::make_pair("ffconcat version 1.0\nfile 'file:PATH'\n", "concat"),
+        std::make_pair("#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1,\nsecret.wav\n#EXT-X-ENDLIST\n",
+                       "hls"),
+        std::make_pair("#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1,\nfile:PATH\n#EXT-X-ENDLIST\n",
+                       "hls")),
     [](const auto& info) { return "case" + std::to_string(info.index); });
 
 TEST(DecoderTest, ResamplesKeepingDuration) {
