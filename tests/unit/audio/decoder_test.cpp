@@ -100,6 +100,37 @@ INSTANTIATE_TEST_SUITE_P(Formats, DecoderFormatTest,
                                            std::make_pair("wav", "pcm_s16le")),
                          [](const auto& info) { return info.param.first; });
 
+// Well-formed files of containers no vendor answers with (the real ffmpeg CLI makes them, some
+// around a codec that is allowed): refused by name, not decoded.
+struct RefusedFormat {
+  std::string extension;
+  std::string codec_options;
+  std::string format;  // FFmpeg's name of the demuxer refused
+};
+class DecoderRefusedFormatTest : public ::testing::TestWithParam<RefusedFormat> {};
+
+TEST_P(DecoderRefusedFormatTest, RefusesAWellFormedFileOutsideTheList) {
+  const RefusedFormat& refused = GetParam();
+  const std::string bytes = polyvox::test_support::ffmpeg_file(
+      "sine=frequency=440:duration=1", "-ac 1 -ar 16000 " + refused.codec_options,
+      refused.extension);
+  ASSERT_FALSE(bytes.empty()) << "ffmpeg made no ." << refused.extension;
+  auto pcm = decode_audio(EncodedAudio{bytes});
+  ASSERT_FALSE(pcm.ok()) << "decoded " << pcm->samples.size() << " samples";
+  EXPECT_EQ(pcm.error().kind, ErrorKind::kSynthesisFailed);
+  EXPECT_NE(
+      pcm.error().message.find("format '" + refused.format + "' is not an allowed answer format"),
+      std::string::npos)
+      << pcm.error().message;
+}
+
+INSTANTIATE_TEST_SUITE_P(Containers, DecoderRefusedFormatTest,
+                         ::testing::Values(RefusedFormat{"aiff", "-c:a pcm_s16be", "aiff"},
+                                           RefusedFormat{"mkv", "-c:a flac", "matroska,webm"},
+                                           RefusedFormat{"ts", "-c:a aac", "mpegts"},
+                                           RefusedFormat{"au", "-c:a pcm_s16be", "au"}),
+                         [](const auto& info) { return info.param.extension; });
+
 TEST(DecoderTest, RejectsGarbageAndEmptyAnswers) {
   auto garbage = decode_audio(EncodedAudio{std::string(4096, 'x')});
   ASSERT_FALSE(garbage.ok());
