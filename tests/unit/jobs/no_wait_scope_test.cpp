@@ -4,6 +4,8 @@
 // and the same call succeeds outside the scope.
 #include <atomic>
 #include <chrono>
+#include <functional>
+#include <string>
 
 #include "core/waiting.h"
 #include "jobs/sqlite/sqlite_database.h"
@@ -61,22 +63,17 @@ TEST(NoWaitScopeTest, SqliteReadsAndWritesRefuseBeforeTouchingTheDatabase) {
     ++ran;
     return Status::success();
   };
-  {
+  // `call` made under a scope refuses, naming `what`, and the scope learns of it.
+  auto expect_refused = [](const std::function<Status()>& call, const std::string& what) {
     NoWaitScope scope;
-    Status read = (*db)->read(op);
-    ASSERT_FALSE(read.ok());
-    EXPECT_EQ(read.error().kind, ErrorKind::kUnavailable);
-    EXPECT_EQ(read.error().message, "would wait for a SQLite read");
+    Status refused = call();
+    ASSERT_FALSE(refused.ok()) << what;
+    EXPECT_EQ(refused.error().kind, ErrorKind::kUnavailable);
+    EXPECT_EQ(refused.error().message, "would wait for " + what);
     EXPECT_TRUE(scope.refused());
-  }
-  {
-    NoWaitScope scope;
-    Status write = (*db)->write(op);
-    ASSERT_FALSE(write.ok());
-    EXPECT_EQ(write.error().kind, ErrorKind::kUnavailable);
-    EXPECT_EQ(write.error().message, "would wait for a SQLite write");
-    EXPECT_TRUE(scope.refused());
-  }
+  };
+  expect_refused([&] { return (*db)->read(op); }, "a SQLite read");
+  expect_refused([&] { return (*db)->write(op); }, "a SQLite write");
   EXPECT_EQ(ran.load(), 0);  // neither reached a connection
   EXPECT_TRUE((*db)->read(op).ok());
   EXPECT_TRUE((*db)->write(op).ok());
