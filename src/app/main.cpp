@@ -37,9 +37,9 @@ int main(int argc, char** argv) {
   synth_cmd
       ->add_option(
           "--format", synth.format,
-          "mp3, wav, flac, opus, aac, m4a or pcm (default: the output's extension, else the "
+          "mp3, wav, flac, opus, aac, m4a, m4b or pcm (default: the output's extension, else the "
           "job's output_format); must agree with the output's extension")
-      ->check(CLI::IsMember({"mp3", "wav", "flac", "opus", "aac", "m4a", "pcm"}));
+      ->check(CLI::IsMember({"mp3", "wav", "flac", "opus", "aac", "m4a", "m4b", "pcm"}));
   synth_cmd->add_option("--sample-rate", synth.sample_rate,
                         "Output sample rate in Hz (default: the job's, else the format's default; "
                         "bounds per format in the README)");

@@ -33,6 +33,27 @@ std::string Manifest::to_json(int indent, bool with_words) const {
                        {"end_ms", std::round(w.end_ms * 1000.0) / 1000.0}});
     }
   }
+  if (!chapters.empty()) {
+    auto& marks = doc["chapters"] = nlohmann::ordered_json::array();
+    for (const Chapter& c : chapters) {
+      marks.push_back({{"title", c.title},
+                       {"start_ms", manifest_ms(c.start_samples, sample_rate)},
+                       {"end_ms", manifest_ms(c.end_samples, sample_rate)}});
+    }
+  }
+  if (profile != DeliveryProfile::kServer) doc["profile"] = delivery_profile_name(profile);
+  if (loudness) {
+    auto level = [](double db) -> nlohmann::ordered_json {
+      if (!std::isfinite(db)) return nullptr;
+      return std::round(db * 100.0) / 100.0;
+    };
+    doc["loudness"] = {{"integrated_lufs", level(loudness->integrated_lufs)},
+                       {"true_peak_dbtp", level(loudness->true_peak_dbtp)},
+                       {"rms_db", level(loudness->rms_db)},
+                       {"noise_floor_db", level(loudness->noise_floor_db)},
+                       {"lead_ms", loudness->lead_ms},
+                       {"tail_ms", loudness->tail_ms}};
+  }
   return doc.dump(indent);
 }
 

@@ -76,7 +76,9 @@ struct JobRecord {
   // As submitted (JobSpec). POST /tts fixes the rate at submission; 0 (jobs stored before it, or
   // made without it) is the worker's default. Events that count samples carry a nonzero rate.
   int sample_rate = 0;
-  int bitrate_kbps = 0;  // 0: the format's default
+  int bitrate_kbps = 0;                                // 0: the format's default
+  DeliveryProfile profile = DeliveryProfile::kServer;  // as submitted
+  std::string cover_url;                               // as submitted ("" = none)
   JobStatus status = JobStatus::kQueued;
   std::size_t blocks_total = 0;
   std::size_t blocks_done = 0;            // never decreases

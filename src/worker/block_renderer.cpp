@@ -1,8 +1,10 @@
 #include "worker/block_renderer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <future>
+#include <limits>
 #include <span>
 
 #include "audio/decoder.h"
@@ -223,6 +225,69 @@ Result<Spoken> speak(Provider& provider, const std::string& voice_id, const std:
 // Ratios of speeds this close to 1 are rounding, not a change of pace worth a filter pass.
 constexpr double kStretchTolerance = 1e-6;
 
+// The pause after the block's speech: its own, except the last block's under a profile with
+// room tone at the end, which is raised to the profile's tail and kept half a second short of
+// its upper bound.
+int pause_after(const BlockSpec& block, const BlockContext& context, const ProfileTargets& t) {
+  if (!context.last || t.tail_ms == 0) return block.wait_after_ms;
+  return std::clamp(block.wait_after_ms, t.tail_ms, std::max(t.tail_ms, t.max_tail_ms - 500));
+}
+
+// Lossy codecs move peaks by a fraction of a dB: a profile's blocks keep this much more
+// headroom below its true-peak ceiling, so that the final file is still under it.
+constexpr double kCodecPeakMarginDb = 1.0;
+// How far below a profile's level limiting may leave a block.
+constexpr double kProfileLevelToleranceDb = 0.1;
+// Integrated loudness is gated over 400 ms windows: in the file, the windows that straddle a
+// block's edges hold part of the pauses around it and lower its loudness. A block is therefore
+// measured with its own pause after it and this much silence before it (unless it is the first:
+// nothing precedes it), so that its level is what it will be in the file.
+constexpr int kGatingWindowMs = 400;
+
+// Brings trimmed speech to the job's loudness: the server's target without a profile, the
+// profile's integrated loudness or RMS with one (the RMS counting the `silent_ms` of silence
+// the block's segment adds), nothing for kNone.
+Result<audio::LoudnessReport> bring_to_profile(audio::PcmBuffer& pcm, const BlockContext& context,
+                                               const ProfileTargets& t, int silent_ms) {
+  if (context.profile == DeliveryProfile::kServer) {
+    return audio::normalize_loudness(pcm, context.options.loudness);
+  }
+  if (context.profile == DeliveryProfile::kNone || !t.max_true_peak_dbtp) {
+    return audio::LoudnessReport{};
+  }
+  const double ceiling = *t.max_true_peak_dbtp - kCodecPeakMarginDb;
+  if (t.rms_db) {
+    return audio::normalize_rms(
+        pcm, audio::RmsTarget{*t.rms_db, audio::ms_to_samples(silent_ms, pcm.sample_rate), ceiling,
+                              kProfileLevelToleranceDb});
+  }
+  const std::size_t before = static_cast<std::size_t>(
+      audio::ms_to_samples(context.first ? 0 : kGatingWindowMs, pcm.sample_rate));
+  const std::size_t speech = pcm.samples.size();
+  pcm.samples.insert(pcm.samples.begin(), before, 0.0f);
+  pcm.samples.resize(
+      before + speech + static_cast<std::size_t>(audio::ms_to_samples(silent_ms, pcm.sample_rate)),
+      0.0f);
+  auto report = audio::normalize_loudness(
+      pcm,
+      audio::LoudnessTarget{t.integrated_lufs.value_or(context.options.loudness.integrated_lufs),
+                            ceiling, kProfileLevelToleranceDb});
+  // Gain and limiting leave silence silent: what was added is cut off again.
+  pcm.samples.resize(before + speech);
+  pcm.samples.erase(pcm.samples.begin(), pcm.samples.begin() + static_cast<std::ptrdiff_t>(before));
+  return report;
+}
+
+// A codec's change of level below this is left alone.
+constexpr double kCodecLevelToleranceDb = 0.05;
+
+// The total energy of `x`, in dB.
+double energy_db(std::span<const float> x) {
+  double energy = 0.0;
+  for (float s : x) energy += static_cast<double>(s) * s;
+  return energy > 0 ? 10.0 * std::log10(energy) : -std::numeric_limits<double>::infinity();
+}
+
 // The speech pipeline after the provider: time stretch, trim, word timings, loudness, resample,
 // encode. `spoken_text`: what the provider was sent (block.text, diacritized when Arabic).
 Result<RenderedBlock> finish(Spoken spoken, const std::string& spoken_text, const BlockSpec& block,
@@ -253,19 +318,53 @@ Result<RenderedBlock> finish(Spoken spoken, const std::string& spoken_text, cons
       rendered.timings = timings_from_audio(pcm.samples, pcm.sample_rate, spoken_text, block.text);
     }
   }
-  auto loudness = audio::normalize_loudness(pcm, context.options.loudness);
-  if (!loudness) return loudness.take_error();
-  rendered.loudness = *loudness;
   const int source_rate = pcm.sample_rate;
   const int rate = context.options.segment.sample_rate;
+  if (context.profile != DeliveryProfile::kServer) {
+    // A profile's level is measured on the final file: the resampler's filter takes energy
+    // away from a source's top band (half a dB of espeak-ng's 22.05 kHz speech), so the level
+    // is made at the output rate.
+    auto at_rate = audio::resample(std::move(pcm), rate);
+    if (!at_rate) return at_rate.take_error();
+    pcm = std::move(at_rate.value());
+  }
+  const ProfileTargets targets = profile_targets(context.profile);
+  const int lead_ms = context.first ? targets.lead_ms : 0;
+  const int pause_ms = pause_after(block, context, targets);
+  auto loudness = bring_to_profile(pcm, context, targets, lead_ms + pause_ms);
+  if (!loudness) return loudness.take_error();
+  rendered.loudness = *loudness;
+  pcm.samples.insert(pcm.samples.begin(),
+                     static_cast<std::size_t>(audio::ms_to_samples(lead_ms, pcm.sample_rate)),
+                     0.0f);
+  // The room tone before the first block's speech moves its words by as much.
+  for (WordTiming& word : rendered.timings.words) {
+    word.start_ms += lead_ms;
+    word.end_ms += lead_ms;
+  }
   auto resampled = audio::resample(std::move(pcm), rate);
   if (!resampled) return resampled.take_error();
   const auto quiet_tail =
       static_cast<int64_t>(static_cast<double>(bounds.quiet_tail) * rate / source_rate);
-  const int64_t pause = audio::ms_to_samples(block.wait_after_ms, rate);
+  const int64_t pause = audio::ms_to_samples(pause_ms, rate);
   auto segment = audio::encode_segment(resampled->samples, quiet_tail, pause, context.last,
                                        context.options.segment);
   if (!segment) return segment.take_error();
+  if (context.profile != DeliveryProfile::kServer && context.profile != DeliveryProfile::kNone &&
+      has_mp3_segments(context.options.segment.format)) {
+    // An MP3 segment is the file's audio as it is: when the codec took level away (LAME drops
+    // about half a dB of espeak-ng's speech), the speech is given it back and encoded again.
+    auto decoded = audio::decode_audio(audio::EncodedAudio{segment->bytes});
+    if (!decoded) return decoded.take_error();
+    const double lost_db = energy_db(decoded->samples) - energy_db(resampled->samples);
+    if (std::isfinite(lost_db) && std::fabs(lost_db) > kCodecLevelToleranceDb) {
+      const auto factor = static_cast<float>(std::pow(10.0, -lost_db / 20.0));
+      for (float& s : resampled->samples) s *= factor;
+      segment = audio::encode_segment(resampled->samples, quiet_tail, pause, context.last,
+                                      context.options.segment);
+      if (!segment) return segment.take_error();
+    }
+  }
   rendered.segment = std::move(segment.value());
   return rendered;
 }

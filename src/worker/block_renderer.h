@@ -56,7 +56,12 @@ struct BlockContext {
   Diacritizer* diacritizer = nullptr;           // REQUIRED
   AudioCache* cache = nullptr;                  // optional
   RenderOptions options;
-  bool last = false;          // the job's final block (its segment carries the end padding)
+  bool first = false;  // the job's first block (room tone before it, by profile)
+  bool last = false;   // the job's final block (its segment carries the end padding)
+  // The job's delivery profile: the loudness target of its speech (kServer: options.loudness;
+  // kNone: none) and the room tone the audiobook profile puts before the first block's speech
+  // and after the last one's (its pause raised to the profile's tail, within its bounds).
+  DeliveryProfile profile = DeliveryProfile::kServer;
   bool final_attempt = true;  // a transient failure moves on to the fallbacks instead of
                               // being returned for a later retry
   std::string previous_text;  // neighbouring blocks of the same provider and voice

@@ -7,7 +7,7 @@ namespace {
 #define POLYVOX_JOB_COLUMNS                                                               \
   "seq, id, owner, project_id, output_format, status, blocks_total, blocks_done, error, " \
   "result_key, manifest_json, result_bytes, created_at_ms, updated_at_ms, owner_name, "   \
-  "sample_rate, bitrate_kbps, parent_id "
+  "sample_rate, bitrate_kbps, parent_id, profile, cover_url "
 
 constexpr const char* kJobById = "SELECT " POLYVOX_JOB_COLUMNS "FROM jobs WHERE id = ?";
 constexpr const char* kJobsNewestFirst =
@@ -17,10 +17,11 @@ constexpr const char* kJobsOfOwnerNewestFirst = "SELECT " POLYVOX_JOB_COLUMNS
                                                 "ORDER BY seq DESC LIMIT ? OFFSET ?";
 #undef POLYVOX_JOB_COLUMNS
 
-#define POLYVOX_BLOCK_COLUMNS                                                           \
-  "SELECT idx, text, wait_after_ms, provider, voice, arabic, status, attempts, error, " \
-  "segment_key, speech_samples, pause_samples, result_provider, result_voice_id, "      \
-  "fallback_json, cache, usage_json, speed, spoken_text, instructions, speaker, timing_json "
+#define POLYVOX_BLOCK_COLUMNS                                                                  \
+  "SELECT idx, text, wait_after_ms, provider, voice, arabic, status, attempts, error, "        \
+  "segment_key, speech_samples, pause_samples, result_provider, result_voice_id, "             \
+  "fallback_json, cache, usage_json, speed, spoken_text, instructions, speaker, timing_json, " \
+  "chapter "
 
 constexpr const char* kBlocksOfJob =
     POLYVOX_BLOCK_COLUMNS "FROM blocks WHERE job_seq = ? ORDER BY idx";
@@ -47,6 +48,8 @@ JobRecord job_from_row(const Statement& row) {
   job.sample_rate = static_cast<int>(row.int64(15));
   job.bitrate_kbps = static_cast<int>(row.int64(16));
   job.parent_id = row.text(17);
+  job.profile = parse_delivery_profile(row.text(18)).value_or(DeliveryProfile::kServer);
+  job.cover_url = row.text(19);
   return job;
 }
 
@@ -73,6 +76,7 @@ BlockRecord block_from_row(const Statement& row) {
   block.spec.speed = row.real(17);
   block.spec.instructions = row.text(19);
   block.spec.speaker = row.text(20);
+  block.spec.chapter = row.text(22);
   return block;
 }
 
@@ -131,7 +135,7 @@ Result<std::optional<BlockWork>> find_block(Connection& db, const std::string& i
   if (!*block) return std::optional<BlockWork>();
   return std::optional<BlockWork>(BlockWork{std::move(**block), (*job)->output_format,
                                             (*job)->sample_rate, (*job)->bitrate_kbps,
-                                            (*job)->blocks_total, (*job)->status});
+                                            (*job)->profile, (*job)->blocks_total, (*job)->status});
 }
 
 Result<std::optional<JobRecord>> find_job(Connection& db, const std::string& id, bool with_blocks) {

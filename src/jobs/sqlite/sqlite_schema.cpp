@@ -324,6 +324,14 @@ ALTER TABLE blocks ADD COLUMN speaker TEXT NOT NULL DEFAULT '';
 ALTER TABLE blocks ADD COLUMN timing_json TEXT;
 )sql";
 
+// Version 16: each block's chapter title, each job's delivery profile and cover (core/job.h); ''
+// for everything stored before: no chapter, the server-wide loudness, no cover.
+constexpr const char* kChaptersAndProfiles = R"sql(
+ALTER TABLE blocks ADD COLUMN chapter TEXT NOT NULL DEFAULT '';
+ALTER TABLE jobs ADD COLUMN profile TEXT NOT NULL DEFAULT '';
+ALTER TABLE jobs ADD COLUMN cover_url TEXT NOT NULL DEFAULT '';
+)sql";
+
 // kMigrations[i] takes the schema from version i to i + 1.
 using Migration = Status (*)(Connection&);
 constexpr Migration kMigrations[] = {
@@ -342,6 +350,7 @@ constexpr Migration kMigrations[] = {
     [](Connection& db) { return db.exec(kSpokenText); },
     [](Connection& db) { return db.exec(kRevisions); },
     [](Connection& db) { return db.exec(kBlockSpeakerAndTimings); },
+    [](Connection& db) { return db.exec(kChaptersAndProfiles); },
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 

@@ -279,6 +279,31 @@ TEST_F(BlockRendererTest, ACallRefusedByAnOpenCircuitIsNotBilled) {
   EXPECT_EQ(spent[0].failures, 1u);
 }
 
+TEST_F(BlockRendererTest, TheAudiobookProfileAddsRoomToneAtBothEndsOfTheJob) {
+  add("main");
+  BlockSpec b = block("Hello there");
+  b.wait_after_ms = 300;
+  BlockContext c = context();
+  c.profile = DeliveryProfile::kAudiobook;
+  c.first = true;
+  c.last = false;
+  auto first = render_block(b, c);
+  ASSERT_TRUE(first.ok()) << first.error().to_string();
+  // 750 ms of room tone before the 760 ms of speech; the pause as asked.
+  EXPECT_NEAR(audio::samples_to_ms(first->segment.speech_samples, 44100), 750 + 760.0, 30.0);
+  EXPECT_NEAR(audio::samples_to_ms(first->segment.pause_samples, 44100), 300.0, 1.0);
+  c.first = false;
+  c.last = true;
+  auto last = render_block(b, c);
+  ASSERT_TRUE(last.ok());
+  EXPECT_NEAR(audio::samples_to_ms(last->segment.speech_samples, 44100), 760.0, 5.0);
+  EXPECT_NEAR(audio::samples_to_ms(last->segment.pause_samples, 44100), 2000.0, 1.0);
+  c.profile = DeliveryProfile::kPodcast;  // no room tone
+  auto podcast = render_block(b, c);
+  ASSERT_TRUE(podcast.ok());
+  EXPECT_NEAR(audio::samples_to_ms(podcast->segment.pause_samples, 44100), 300.0, 1.0);
+}
+
 // The provider's marks carried through the split-request concatenation and the silence trim:
 // part i's audio starts after the parts before it (each 100 ms of silence, 60 ms per byte,
 // 100 ms of silence), and the trim keeps 50 ms of the first part's 100 ms lead.

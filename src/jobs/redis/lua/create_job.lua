@@ -10,16 +10,18 @@
 --          [6] project_id      string   '' when none
 --          [7] output_format   string   its name ("mp3", ...)
 --          [8] n               integer  blocks, at least 1
---          then 10 per block i = 0 .. n - 1, from ARGV[9 + 10 i]: text (string), wait_after_ms
+--          then 11 per block i = 0 .. n - 1, from ARGV[9 + 11 i]: text (string), wait_after_ms
 --          (integer), provider (string), voice (string), arabic ('1'/'0'), fallback_json (JSON
 --          of its fallbacks), cache ('1'/'0'), speed (number as text), instructions (string),
---          speaker (string, '' = none)
---          then, from ARGV[9 + 10 n]: webhook_url (string, '' = none), webhook_base_url (string:
+--          speaker (string, '' = none), chapter (string, '' = none)
+--          then, from ARGV[9 + 11 n]: webhook_url (string, '' = none), webhook_base_url (string:
 --          base of the links in the webhook body); both kept in the job hash when the URL is set
---          then, from ARGV[11 + 10 n]: sample_rate, bitrate_kbps (integers as submitted, 0 = the
+--          then, from ARGV[11 + 11 n]: sample_rate, bitrate_kbps (integers as submitted, 0 = the
 --          default)
---          then, from ARGV[13 + 10 n]: parent_id (string: the job this one revises, '' = none;
+--          then, from ARGV[13 + 11 n]: parent_id (string: the job this one revises, '' = none;
 --          kept in the job hash)
+--          then, from ARGV[14 + 11 n]: profile (string, '' = the server's loudness), cover_url
+--          (string, '' = none)
 -- RETURNS  the job's sequence number (integer > 0), or 0 when a job with this id exists
 --          (nothing written)
 -- IDEMPOTENT by id: run twice with the same id, the second run writes nothing (no second job,
@@ -35,22 +37,23 @@ if redis.call('EXISTS', jk) == 1 then return 0 end
 local seq = redis.call('INCR', P .. 'seq')
 redis.call('HSET', jk, 'id', id, 'seq', seq, 'owner', owner, 'owner_name', ARGV[5],
            'project_id', ARGV[6], 'output_format', ARGV[7],
-           'sample_rate', ARGV[11 + n * 10] or '0', 'bitrate_kbps', ARGV[12 + n * 10] or '0',
-           'parent_id', ARGV[13 + n * 10] or '',
+           'sample_rate', ARGV[11 + n * 11] or '0', 'bitrate_kbps', ARGV[12 + n * 11] or '0',
+           'parent_id', ARGV[13 + n * 11] or '',
+           'profile', ARGV[14 + n * 11] or '', 'cover_url', ARGV[15 + n * 11] or '',
            'status', JOB_QUEUED,
            'blocks_total', n, 'blocks_done', 0, 'error', '', 'assembly_enqueued', 0,
            'created_at_ms', now, 'updated_at_ms', now)
 for i = 0, n - 1 do
-  local a = 9 + i * 10
+  local a = 9 + i * 11
   redis.call('HSET', block_key(id, i), 'text', ARGV[a], 'wait_after_ms', ARGV[a + 1],
              'provider', ARGV[a + 2], 'voice', ARGV[a + 3], 'arabic', ARGV[a + 4],
              'fallback_json', ARGV[a + 5], 'cache', ARGV[a + 6], 'speed', ARGV[a + 7],
-             'instructions', ARGV[a + 8], 'speaker', ARGV[a + 9],
+             'instructions', ARGV[a + 8], 'speaker', ARGV[a + 9], 'chapter', ARGV[a + 10],
              'status', BLOCK_QUEUED,
              'attempts', 0, 'error', '')
   new_task(task_id(id, i))
 end
-local webhook = 9 + n * 10
+local webhook = 9 + n * 11
 if ARGV[webhook] and ARGV[webhook] ~= '' then
   redis.call('HSET', jk, 'webhook_url', ARGV[webhook], 'webhook_base_url', ARGV[webhook + 1])
 end
