@@ -12,7 +12,9 @@ imports another; creates, lists and revokes an API key; imports a 1,000-block sc
 a keystroke and a scroll (the list is virtualized). axe-core (npm, pinned) finds no violation on
 the sign-in, compose, render and API key views, and the page's Content-Security-Policy refuses
 nothing (the browser's log). Measures the first load's weight as served and the time to a
-usable compose view. A screenshot is taken after each step; they are kept (with the page's
+usable compose view. A second test signs in at a phone's width (360 CSS pixels) and checks
+that the compose view does not scroll sideways and passes axe-core in the light and the dark
+colour scheme. A screenshot is taken after each step; they are kept (with the page's
 HTML) in ARTIFACT_DIR only when the test fails. With STUDIO_SCREENSHOT=path in the environment,
 a screenshot of the rendered studio is also written there (README's docs/studio.png).
 
@@ -498,6 +500,39 @@ class StudioBrowserTest(unittest.TestCase):
               f"{scroll_ms:.1f} ms", file=sys.stderr)
         self.assertGreater(keystroke_ms, 0)
         self.assertGreater(scroll_ms, 0)
+
+
+    def test_a_phones_width_and_the_dark_scheme(self):
+        # 360 CSS pixels wide (a phone) and the dark colour scheme: the compose view fits the
+        # width (nothing scrolls sideways), and axe-core (colour contrast included) finds no
+        # violation in either scheme.
+        driver = self.driver
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                               {"width": 360, "height": 800, "deviceScaleFactor": 1,
+                                "mobile": True})
+        driver.get(self.base + "/")
+        self.wait(lambda: self.view() == "sign-in", what="the sign-in view")
+        self.by_id("username").send_keys("admin")
+        self.by_id("password").send_keys(ADMIN_PASSWORD)
+        self.by_id("sign-in").click()
+        self.wait(lambda: self.view() == "compose", what="the compose view")
+        self.wait(lambda: self.blocks(), what="a block to compose")
+        self.assertEqual(driver.execute_script("return window.innerWidth;"), 360)
+        self.assertLessEqual(driver.execute_script(
+            "return document.documentElement.scrollWidth;"), 360,
+            "the compose view scrolls sideways at 360 px")
+        self.step("narrow")
+        self.assert_accessible("compose at 360 px")
+        background = "return getComputedStyle(document.body).backgroundColor;"
+        light = driver.execute_script(background)
+        driver.execute_cdp_cmd("Emulation.setEmulatedMedia",
+                               {"features": [{"name": "prefers-color-scheme", "value": "dark"}]})
+        self.wait(lambda: driver.execute_script(background) != light, what="the dark scheme")
+        self.assertLessEqual(driver.execute_script(
+            "return document.documentElement.scrollWidth;"), 360)
+        self.step("dark")
+        self.assert_accessible("compose at 360 px, dark")
+        self.assertEqual(self.refused + self.csp_refusals(), [])
 
 
 if __name__ == "__main__":
