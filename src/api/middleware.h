@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -60,8 +61,10 @@ class MiddlewareChain {
       : middleware_(std::move(middleware)) {}
 
   // Request ids, routing over `router`, metrics, and an access-log line per request when
-  // `access_log`. `router` must outlive the chain.
-  static MiddlewareChain standard(const Router& router, bool access_log);
+  // `access_log`; `on_request_end`, when given, runs after every request (it must not wait).
+  // `router` must outlive the chain.
+  static MiddlewareChain standard(const Router& router, bool access_log,
+                                  std::function<void()> on_request_end = {});
 
   void before(Exchange& exchange) const;
   void respond(Exchange& exchange) const;

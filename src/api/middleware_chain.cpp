@@ -1,13 +1,17 @@
 #include "api/access_log_middleware.h"
 #include "api/metrics_middleware.h"
 #include "api/middleware.h"
+#include "api/request_end_middleware.h"
 #include "api/request_id_middleware.h"
 #include "api/routing_middleware.h"
 
 namespace polyvox {
 
-MiddlewareChain MiddlewareChain::standard(const Router& router, bool access_log) {
+MiddlewareChain MiddlewareChain::standard(const Router& router, bool access_log,
+                                          std::function<void()> on_request_end) {
   std::vector<std::shared_ptr<Middleware>> chain;
+  if (on_request_end)
+    chain.push_back(std::make_shared<RequestEndMiddleware>(std::move(on_request_end)));
   chain.push_back(std::make_shared<RequestIdMiddleware>());
   if (access_log) chain.push_back(std::make_shared<AccessLogMiddleware>());
   chain.push_back(std::make_shared<MetricsMiddleware>());

@@ -10,6 +10,7 @@
 #include "api/http_server.h"
 #include "api/job_views.h"
 #include "api/router.h"
+#include "app/memory_releaser.h"
 #include "app/process_memory.h"
 #include "auth/auth_service.h"
 #include "auth/login_throttle.h"
@@ -128,6 +129,9 @@ sigset_t stop_signals() {
 // turn on the blocking pool): a burst of maximum-size jobs costs at most twice the parse of one.
 constexpr std::size_t kLargeBodyBytes = 1 << 20;
 constexpr std::size_t kLargeParses = 2;
+// How often at most the memory requests freed is handed back (a walk of every malloc arena,
+// about a millisecond): a job's poller at 50 ms costs one walk a second, not twenty.
+constexpr std::chrono::milliseconds kReleasePeriod{1000};
 
 struct ServeProcess::Parts {
   explicit Parts(Foundation& f, const std::string& key)
@@ -149,6 +153,9 @@ struct ServeProcess::Parts {
   std::unique_ptr<ThreadPool> stream_pool;  // reads segments for audio streams
   // At most kLargeParses job bodies over kLargeBodyBytes are parsed at once.
   ParseGate parse_gate{kLargeBodyBytes, kLargeParses};
+  // What requests freed goes back to the system once a period (declared before the server,
+  // whose middleware notes each request's end: destroyed after it).
+  MemoryReleaser releaser{release_free_memory, kReleasePeriod};
   std::unique_ptr<HttpServer> server;
   WorkerOptions worker_options;
   std::unique_ptr<WorkerPool> workers;  // embedded mode only
@@ -195,8 +202,9 @@ Result<std::unique_ptr<ServeProcess>> ServeProcess::build(const Config& config) 
   p.deps.parse_gate = &p.parse_gate;
   p.deps.diacritizer = f.diacritizer.get();
   register_routes(p.router, p.deps);
-  p.server = std::make_unique<HttpServer>(service.http,
-                                          MiddlewareChain::standard(p.router, service.access_log));
+  p.server = std::make_unique<HttpServer>(
+      service.http, MiddlewareChain::standard(p.router, service.access_log,
+                                              [&releaser = p.releaser] { releaser.note_work(); }));
   // Embedded mode: the workers and the scheduler run in this process. Distributed mode: this is
   // a stateless API node; `polyvox worker` processes do the work.
   p.worker_options = worker_options(config, "embedded");
@@ -233,6 +241,7 @@ Result<std::string> ServeProcess::ensure_admin() {
 
 Status ServeProcess::start() {
   if (Status started = parts_->server->start(); !started) return started;
+  parts_->releaser.start();
   if (parts_->workers) parts_->workers->start();
   if (parts_->cleanup) parts_->cleanup->start();
   if (parts_->webhooks) parts_->webhooks->start();
@@ -252,6 +261,7 @@ void ServeProcess::stop() {
   if (!parts_ || parts_->stopped) return;
   parts_->stopped = true;
   parts_->server->stop();
+  parts_->releaser.stop();
   if (parts_->cleanup) parts_->cleanup->stop();
   if (parts_->workers) parts_->workers->stop();
   if (parts_->webhooks) parts_->webhooks->stop();
