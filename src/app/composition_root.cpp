@@ -141,7 +141,13 @@ struct ServeProcess::Parts {
              f.backend.throttle ? *f.backend.throttle : memory_throttle, f.clock,
              AuthOptions{f.config.service.token_lifetime_s, {}}, &api_keys),
         sessions(*f.backend.sessions, *f.backend.users, f.clock),
-        router(f.metrics) {}
+        router(f.metrics),
+        releaser(
+            [backend = f.backend.release_memory] {
+              if (backend) backend();
+              release_free_memory();
+            },
+            kReleasePeriod) {}
 
   InMemoryLoginThrottle memory_throttle;  // used when the backend has no shared throttle
   ApiKeyService api_keys;
@@ -155,7 +161,7 @@ struct ServeProcess::Parts {
   ParseGate parse_gate{kLargeBodyBytes, kLargeParses};
   // What requests freed goes back to the system once a period (declared before the server,
   // whose middleware notes each request's end: destroyed after it).
-  MemoryReleaser releaser{release_free_memory, kReleasePeriod};
+  MemoryReleaser releaser;
   std::unique_ptr<HttpServer> server;
   WorkerOptions worker_options;
   std::unique_ptr<WorkerPool> workers;  // embedded mode only

@@ -192,6 +192,7 @@ Result<Backend> open_backend(const Config& config, const Clock& clock, bool serv
   backend.event_feed = [store = opened->jobs.get()]() -> JobEventFeed* {
     return &store->event_feed();
   };
+  backend.release_memory = [stores = opened.get()] { stores->release_memory(); };
   struct Owner {
     std::shared_ptr<sqlite::SqliteBackend> stores;
     std::shared_ptr<DataDirLock> lock;  // released after the stores are closed

@@ -51,6 +51,10 @@ struct Backend {
   // Where this node hears of job events (jobs/job_events.h), for the API's event streams. The
   // first call sets it up (Redis: a subscriber connection and thread while `owner` lives).
   std::function<JobEventFeed*()> event_feed;
+  // Hands back the memory the backend keeps for reads that are over (SQLite: cached reads past
+  // their age, idle connections' page caches), before the allocator's free memory is released
+  // (app/memory_releaser.h). Null when it keeps none worth it (Redis). Thread-safe.
+  std::function<void()> release_memory;
 };
 // `serving`: the process that runs the workers (serve, worker), as opposed to a short-lived
 // admin command; in embedded mode it takes back at once the tasks a dead process had leased,

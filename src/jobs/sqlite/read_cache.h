@@ -32,6 +32,24 @@ class ReadCache {
   ReadCache(const ReadCache&) = delete;
   ReadCache& operator=(const ReadCache&) = delete;
 
+  // Drops the entries that get() would read again anyway (older than max_age): after a burst of
+  // polls the last job read would otherwise stay until the next insert. Thread-safe.
+  void drop_expired() {
+    const int64_t now = clock_.now_ms();
+    std::lock_guard lock(mu_);
+    std::erase_if(entries_, [&](const auto& entry) {
+      if (now - entry.second.read_at_ms < max_age_ms_) return false;
+      cost_ -= entry.second.cost;
+      return true;
+    });
+  }
+
+  // Entries kept, for tests. Thread-safe.
+  std::size_t size() {
+    std::lock_guard lock(mu_);
+    return entries_.size();
+  }
+
   // The value for `key`: a copy of the cached one when it is still valid (see above), else
   // what `load(Connection&)` (a Result<V>) reads in one read transaction of `db`, cached when
   // it succeeded and nothing was committed while it was read. `cost(const V&)` sizes it.

@@ -43,6 +43,11 @@ void ReaderPool::give_back(std::unique_ptr<Connection> connection) {
   returned_.notify_one();
 }
 
+void ReaderPool::release_idle_memory() {
+  std::lock_guard lock(mu_);  // an idle connection is nobody else's while the lock is held
+  for (auto& connection : idle_) connection->release_memory();
+}
+
 std::size_t ReaderPool::open_connections() const {
   std::lock_guard lock(mu_);
   return open_;

@@ -52,6 +52,10 @@ class ReaderPool {
   // one handed back when max_connections are all in use. Thread-safe.
   Result<Lease> acquire();
 
+  // Frees the page cache of every idle connection (Connection::release_memory); connections in
+  // use keep theirs. Thread-safe.
+  void release_idle_memory();
+
   // For tests and metrics: connections open, and threads waiting in acquire(). Thread-safe.
   std::size_t open_connections() const;
   std::size_t waiting() const;

@@ -24,6 +24,14 @@ struct SqliteBackend {
   std::unique_ptr<SqliteSessionStore> sessions;
   std::unique_ptr<SqliteWebhookOutbox> webhooks;
   SystemClock system_clock;  // the outbox's when store_options.clock is null
+
+  // Hands back what the stores keep for reads that are over: cached reads past their age and
+  // the idle read connections' page caches. Thread-safe.
+  void release_memory() {
+    jobs->release_memory();
+    users->release_memory();
+    db->release_memory();
+  }
 };
 
 // Opens (creating if needed) the database at db_options.path and the stores over it. Errors:

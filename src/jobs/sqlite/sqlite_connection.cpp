@@ -70,6 +70,14 @@ Connection::~Connection() {
   sqlite3_close_v2(db_);
 }
 
+void Connection::release_memory() { sqlite3_db_release_memory(db_); }
+
+int64_t Connection::cache_bytes() {
+  int current = 0, highest = 0;
+  sqlite3_db_status(db_, SQLITE_DBSTATUS_CACHE_USED, &current, &highest, 0);
+  return current;
+}
+
 Result<Statement*> Connection::prepare(std::string_view sql) {
   if (auto it = cache_.find(sql); it != cache_.end()) return it->second.get();
   sqlite3_stmt* raw = nullptr;

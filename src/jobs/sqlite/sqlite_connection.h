@@ -133,6 +133,13 @@ class Connection {
   // changes and pragmas.
   Status exec(const char* sql);
 
+  // Frees the page cache's unused pages (sqlite3_db_release_memory): a reader that once read a
+  // whole large job keeps its pages otherwise, up to cache_size. The next read fetches them
+  // again from the file (the OS page cache).
+  void release_memory();
+  // Bytes the page cache holds now (SQLITE_DBSTATUS_CACHE_USED), for tests.
+  int64_t cache_bytes();
+
   // Prepares (cached) and runs one statement binding `args` in order.
   template <typename... Args>
   Status run(std::string_view sql, const Args&... args) {

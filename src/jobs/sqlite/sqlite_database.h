@@ -59,6 +59,10 @@ class Database {
   // GroupCommitWriter::generation() of this database's writer. Thread-safe.
   uint64_t write_generation() const { return writer_->generation(); }
 
+  // Frees the page caches of the idle read connections (ReaderPool::release_idle_memory); the
+  // writer's stays (it is the writer thread's). Thread-safe.
+  void release_memory() { readers_.release_idle_memory(); }
+
   // Runs `op(Connection&)` on a read connection of the pool inside one read transaction (a
   // consistent snapshot of committed data). Thread-safe. REQUIRES: `op` does not read through
   // this database again (it would take a second connection).

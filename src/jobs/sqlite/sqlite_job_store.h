@@ -65,6 +65,10 @@ class SqliteJobStore final : public JobStore, public TaskQueue {
   Result<JobEventLog> job_events(const std::string& id, int64_t after_seq,
                                  std::size_t limit) override;
 
+  // Drops the cached job reads that are past their age (ReadCache::drop_expired): the last poll
+  // of a large job would otherwise keep it, blocks and all. Thread-safe.
+  void release_memory() { job_cache_.drop_expired(); }
+
   // Where this store announces the events it commits (in commit order, on its writer thread).
   JobEventFeed& event_feed() { return events_; }
 

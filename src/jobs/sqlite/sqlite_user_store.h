@@ -36,6 +36,9 @@ class SqliteUserStore final : public UserStore {
                                      const std::string& candidate) override;
   Status replace_webhook_secret(const std::string& user_id, const std::string& secret) override;
 
+  // Drops the cached users that are past their age (ReadCache::drop_expired). Thread-safe.
+  void release_memory() { user_cache_.drop_expired(); }
+
  private:
   // The user `sql` finds for `value`, through the cache under `cache_key`.
   Result<std::optional<User>> cached_user(const std::string& cache_key, const char* sql,

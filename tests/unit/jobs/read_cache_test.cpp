@@ -48,6 +48,25 @@ class ReadCacheTest : public ::testing::Test {
   int loads_ = 0;
 };
 
+TEST_F(ReadCacheTest, DroppingExpiredEntriesKeepsOnlyThoseStillServed) {
+  ReadCache<std::optional<int64_t>> cache(clock_, 1000, 100);
+  EXPECT_EQ(get(cache, "a")->value(), 1);
+  clock_.advance_ms(600);
+  EXPECT_EQ(get(cache, "b")->value(), 2);
+  cache.drop_expired();
+  EXPECT_EQ(cache.size(), 2u);  // both still young enough to be served
+  clock_.advance_ms(400);       // "a" is 1000 ms old: it would be read again
+  cache.drop_expired();
+  EXPECT_EQ(cache.size(), 1u);
+  EXPECT_EQ(get(cache, "b")->value(), 2);  // "b" is still served from the cache
+  EXPECT_EQ(loads_, 2);
+  clock_.advance_ms(600);
+  cache.drop_expired();
+  EXPECT_EQ(cache.size(), 0u);
+  EXPECT_EQ(get(cache, "a")->value(), 1);
+  EXPECT_EQ(loads_, 3);
+}
+
 TEST_F(ReadCacheTest, ServesARepeatedReadWithoutTheDatabase) {
   ReadCache<std::optional<int64_t>> cache(clock_, 1000, 100);
   EXPECT_EQ(get(cache, "a")->value(), 1);

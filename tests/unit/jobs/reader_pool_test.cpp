@@ -87,6 +87,40 @@ TEST_F(ReaderPoolTest, ManyThreadsReadingOpenNoMoreThanTheBound) {
   EXPECT_GE(pool.open_connections(), 1u);
 }
 
+TEST_F(ReaderPoolTest, ReleasingMemoryEmptiesTheIdleConnectionsPageCachesOnly) {
+  {
+    auto db = sqlite::Database::open({.path = dir_ / "pool.db", .synchronous_full = false});
+    ASSERT_TRUE(db.ok());
+    auto s = (*db)->write([](sqlite::Connection& c) {
+      return c.exec(
+          "CREATE TABLE big (v TEXT); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 "
+          "FROM n WHERE i < 2000) INSERT INTO big SELECT printf('%.200c', 'x') FROM n");
+    });
+    ASSERT_TRUE(s.ok()) << s.error().message;
+  }
+  sqlite::ReaderPool pool(dir_ / "pool.db", reader_options(), 2);
+  auto in_use = pool.acquire();
+  ASSERT_TRUE(in_use.ok());
+  sqlite::Connection* idle = nullptr;
+  {
+    auto lease = pool.acquire();
+    ASSERT_TRUE(lease.ok());
+    idle = &**lease;
+    for (sqlite::Connection* c : {&**in_use, idle}) {
+      // A whole-table read inside a transaction, as Database::read runs it.
+      ASSERT_TRUE(c->exec("BEGIN").ok());
+      EXPECT_EQ(c->query_int("SELECT sum(length(v)) FROM big").value().value_or(0), 400'000);
+      ASSERT_TRUE(c->exec("COMMIT").ok());
+    }
+  }  // handed back: idle
+  const int64_t read_bytes = idle->cache_bytes();
+  EXPECT_GT(read_bytes, 400'000);  // the table's pages, kept after the transaction
+  EXPECT_GT((*in_use)->cache_bytes(), 400'000);
+  pool.release_idle_memory();
+  EXPECT_LT(idle->cache_bytes(), read_bytes / 10);
+  EXPECT_GT((*in_use)->cache_bytes(), 400'000);  // in use: not touched
+}
+
 TEST_F(ReaderPoolTest, AFileThatCannotBeOpenedIsAnErrorAndFreesItsPlace) {
   sqlite::ReaderPool pool(dir_ / "missing-dir" / "none.db", reader_options(), 1);
   auto lease = pool.acquire();
