@@ -58,7 +58,7 @@ WorkerOptions worker_options(const Config& config, const std::string& role) {
   char host[256] = "host";
   ::gethostname(host, sizeof host - 1);
   options.worker_id = role + "-" + host + "-" + std::to_string(::getpid()) + "-" + random_hex(3);
-  options.on_idle = release_free_memory;  // what a job's audio needed goes back at once
+  options.on_idle = release_idle_worker_memory;  // what a job needed goes back at once
   return options;
 }
 
@@ -347,7 +347,7 @@ Status SynthProcess::open_pipeline(const fs::path& scratch_dir, unsigned concurr
   options.scratch_dir = scratch_dir / "tmp";
   options.worker_id = "synth";
   options.observer = observer;
-  options.on_idle = release_free_memory;
+  options.on_idle = release_idle_worker_memory;
   sqlite::SqliteJobStore& store = *pipeline->backend->jobs;
   pipeline->pool =
       std::make_unique<WorkerPool>(store, store, *pipeline->blobs, *providers_, *diacritizer_,

@@ -3,6 +3,9 @@
 // 167 MB after a job of long blocks and kept it). Measured with `bench/run.py BUILD memory`.
 #pragma once
 
+#include <cstddef>
+#include <string>
+
 namespace polyvox {
 
 // Called once, first thing in main(), before any thread starts. Fixes the allocator's mmap
@@ -19,5 +22,20 @@ void tune_allocator();
 // heaps: call it when work has just ended (the worker pool's on_idle), not per allocation.
 // Thread-safe.
 void release_free_memory();
+
+// Drops from this process's resident memory the read-only pages of the loaded shared libraries
+// whose path contains `name_part` (madvise MADV_DONTNEED on their loadable segments that are
+// neither writable nor executable): clean file pages, which stay in the kernel's page cache and
+// come back on their next use at the cost of a minor fault each. Returns the bytes advised.
+// Thread-safe (a library in use at the same time only faults its pages in again).
+std::size_t release_library_pages(const std::string& name_part);
+
+// release_library_pages() of the local voices' data: flite's voices and lexicon are compiled into
+// their libraries (4.6 MB resident once the slt voice has spoken, of which 4.1 MB read-only).
+void release_voice_pages();
+
+// What a worker pool hands back when its last task in progress ends (WorkerOptions::on_idle):
+// release_free_memory() and release_voice_pages().
+void release_idle_worker_memory();
 
 }  // namespace polyvox
