@@ -42,6 +42,7 @@ JobRecord queued_record(const NewJob& job, int64_t now_ms) {
   record.output_format = job.spec.output_format;
   record.status = JobStatus::kQueued;
   record.blocks_total = job.spec.blocks.size();
+  record.interactive = job.spec.interactive;
   record.created_at_ms = record.updated_at_ms = now_ms;
   return record;
 }

@@ -47,6 +47,7 @@ Result<JobRecord> RedisJobStore::create_job(const NewJob& job) {
   for (const BlockSpec& block : job.spec.blocks) append_block_args(block, args);
   args.push_back(job.spec.webhook_url);
   args.push_back(job.spec.webhook_url.empty() ? std::string() : job.base_url);
+  args.push_back(job.spec.interactive ? "1" : "0");
   // Sent again when Redis closed the connection before answering: the script may have run, and
   // its repeat then finds this same submission stored (below).
   auto seq = pool_->eval(scripts::create_job(), args, Access::kIdempotent);

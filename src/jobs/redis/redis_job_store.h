@@ -10,7 +10,8 @@
 //                                    output_format status blocks_total
 //                                    blocks_done error assembly_enqueued (0/1, set once)
 //                                    assembly_attempt result_key manifest_json result_bytes
-//                                    created_at_ms updated_at_ms, and with a webhook:
+//                                    created_at_ms updated_at_ms interactive (0/1; absent in
+//                                    jobs stored before it existed), and with a webhook:
 //                                    webhook_url webhook_base_url
 //   P job:<id>:block:<i>     HASH    text wait_after_ms provider voice arabic fallback_json cache
 //                                    status attempts error reported_attempt (the attempt whose

@@ -35,6 +35,7 @@ JobRecord job_from_fields(const Fields& fields) {
   job.blocks_total = static_cast<std::size_t>(int_field(fields, "blocks_total"));
   job.blocks_done = static_cast<std::size_t>(int_field(fields, "blocks_done"));
   job.error = text_field(fields, "error");
+  job.interactive = text_field(fields, "interactive") == "1";  // absent: stored before it existed
   if (has(fields, "result_key")) {
     job.result =
         AssemblyOutcome{text_field(fields, "result_key"), text_field(fields, "manifest_json"),

@@ -6,7 +6,8 @@ namespace {
 // Every job query selects these columns in this order (job_from_row reads them by position).
 #define POLYVOX_JOB_COLUMNS                                                               \
   "seq, id, owner, project_id, output_format, status, blocks_total, blocks_done, error, " \
-  "result_key, manifest_json, result_bytes, created_at_ms, updated_at_ms, owner_name "
+  "result_key, manifest_json, result_bytes, created_at_ms, updated_at_ms, owner_name, "   \
+  "interactive "
 
 constexpr const char* kJobById = "SELECT " POLYVOX_JOB_COLUMNS "FROM jobs WHERE id = ?";
 constexpr const char* kJobsNewestFirst =
@@ -43,6 +44,7 @@ JobRecord job_from_row(const Statement& row) {
   job.created_at_ms = row.int64(12);
   job.updated_at_ms = row.int64(13);
   job.owner_name = row.text(14);
+  job.interactive = row.int64(15) != 0;
   return job;
 }
 

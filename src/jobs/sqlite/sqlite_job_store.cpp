@@ -69,11 +69,12 @@ Result<JobRecord> SqliteJobStore::create_job(const NewJob& job) {
     const JobRecord record = queued_record(job, clock_.now_ms());
     auto s = db.run(
         "INSERT INTO jobs (id, owner, owner_name, project_id, output_format, status, "
-        "blocks_total, created_at_ms, updated_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "blocks_total, created_at_ms, updated_at_ms, interactive) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (id) DO NOTHING",
         record.id, record.owner, record.owner_name, record.project_id,
         output_format_name(record.output_format), code(record.status), record.blocks_total,
-        record.created_at_ms, record.updated_at_ms);
+        record.created_at_ms, record.updated_at_ms, record.interactive);
     if (!s) return s.error();
     if (db.changes() == 0) {
       // The id exists: this same submission (a repeat) is success, another one an error.

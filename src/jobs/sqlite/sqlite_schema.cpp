@@ -213,6 +213,11 @@ CREATE TRIGGER users_api_keys_on_delete AFTER DELETE ON users BEGIN
 END;
 )sql";
 
+// Version 8: whether a job was submitted as interactive (JobSpec::interactive).
+constexpr const char* kInteractiveJobs = R"sql(
+ALTER TABLE jobs ADD COLUMN interactive INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 Status to_version_3(Connection& db) {
   if (auto s = db.exec(kVersion3Users); !s) return s;
   std::vector<std::string> names;
@@ -270,6 +275,7 @@ constexpr Migration kMigrations[] = {
     [](Connection& db) { return db.exec(kEventLog); },
     [](Connection& db) { return db.exec(kWebhooks); },
     [](Connection& db) { return db.exec(kApiKeys); },
+    [](Connection& db) { return db.exec(kInteractiveJobs); },
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 

@@ -318,6 +318,22 @@ TEST_P(JobStoreTest, KeepsVoiceChoicesAndTheCacheFlag) {
   EXPECT_EQ(work->block.spec.fallback.size(), 2u);
 }
 
+TEST_P(JobStoreTest, KeepsTheInteractiveFlag) {
+  NewJob interactive = make_job("alice", 1);
+  interactive.spec.interactive = true;
+  const NewJob batch = make_job("alice", 1);
+  EXPECT_TRUE(create(interactive).interactive);
+  create(batch);
+  reopen();
+  EXPECT_TRUE(get(interactive.id).interactive);
+  EXPECT_FALSE(get(batch.id).interactive);
+  auto page = jobs_->list_jobs("alice", 0, 10);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->jobs.size(), 2u);
+  EXPECT_FALSE(page->jobs[0].interactive);  // newest first
+  EXPECT_TRUE(page->jobs[1].interactive);
+}
+
 TEST_P(JobStoreTest, UsageIsKeptPerBlockAndAccumulatedPerUserOncePerCompletion) {
   const NewJob job = make_job("alice", 2);
   create(job);

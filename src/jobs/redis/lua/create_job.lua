@@ -15,6 +15,7 @@
 --          of its fallbacks), cache ('1'/'0')
 --          then, from ARGV[9 + 7 n]: webhook_url (string, '' = none), webhook_base_url (string:
 --          base of the links in the webhook body); both kept in the job hash when the URL is set
+--          then ARGV[11 + 7 n]: interactive ('1'/'0': JobSpec::interactive)
 -- RETURNS  the job's sequence number (integer > 0), or 0 when a job with this id exists
 --          (nothing written)
 -- IDEMPOTENT by id: run twice with the same id, the second run writes nothing (no second job,
@@ -31,7 +32,7 @@ local seq = redis.call('INCR', P .. 'seq')
 redis.call('HSET', jk, 'id', id, 'seq', seq, 'owner', owner, 'owner_name', ARGV[5],
            'project_id', ARGV[6], 'output_format', ARGV[7], 'status', JOB_QUEUED,
            'blocks_total', n, 'blocks_done', 0, 'error', '', 'assembly_enqueued', 0,
-           'created_at_ms', now, 'updated_at_ms', now)
+           'created_at_ms', now, 'updated_at_ms', now, 'interactive', ARGV[11 + n * 7])
 for i = 0, n - 1 do
   local a = 9 + i * 7
   redis.call('HSET', block_key(id, i), 'text', ARGV[a], 'wait_after_ms', ARGV[a + 1],
