@@ -168,7 +168,9 @@ Config load_config(const Environment& env) {
   s.metrics_enabled = env.get_bool("METRICS_ENABLED", true);
   s.metrics_token = env.get_or("METRICS_TOKEN", "");
   s.access_log = env.get_bool("ACCESS_LOG", false);
-  s.worker.concurrency = static_cast<unsigned>(env.get_int("WORKER_CONCURRENCY", 4, 0, 1024));
+  s.worker.concurrency = static_cast<unsigned>(env.get_int("WORKER_CONCURRENCY", 64, 0, 1024));
+  s.interactive_max_blocks =
+      static_cast<std::size_t>(env.get_int("INTERACTIVE_MAX_BLOCKS", 3, 0, 100000));
   s.worker.audio_threads = static_cast<unsigned>(env.get_int("WORKER_AUDIO_THREADS", 0, 0, 1024));
   s.worker.retry.max_retries = static_cast<int>(env.get_int("TASK_MAX_RETRIES", 3, 0, 100));
   s.worker.retry.base_ms = 1000 * env.get_int("TASK_RETRY_DELAY_SECONDS", 2, 0, 3600);

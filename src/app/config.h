@@ -67,6 +67,8 @@ struct ServiceConfig {
   std::string log_level = "info";             // LOG_LEVEL
   std::string log_format = "json";            // LOG_FORMAT
   WebhookSenderOptions webhooks;              // WEBHOOK_RETRY_BASE_SECONDS
+  std::size_t interactive_max_blocks = 3;     // INTERACTIVE_MAX_BLOCKS: jobs this short are
+                                              // claimed in the interactive lane
   http::AddressPolicy webhook_addresses;      // WEBHOOK_ALLOWED_HOSTS
 };
 

@@ -48,6 +48,7 @@ Result<JobRecord> RedisJobStore::create_job(const NewJob& job) {
   args.push_back(job.spec.webhook_url);
   args.push_back(job.spec.webhook_url.empty() ? std::string() : job.base_url);
   args.push_back(job.spec.interactive ? "1" : "0");
+  args.push_back(claims_interactively(job.spec, options_.interactive_max_blocks) ? "i" : "b");
   // Sent again when Redis closed the connection before answering: the script may have run, and
   // its repeat then finds this same submission stored (below).
   auto seq = pool_->eval(scripts::create_job(), args, Access::kIdempotent);
@@ -153,8 +154,7 @@ Result<std::vector<UserUsage>> RedisJobStore::usage(const std::string& owner) {
 }
 
 Result<StoreCounts> RedisJobStore::counts() {
-  auto replies = pool_->pipeline(
-      {{"HGETALL", keys_.counters()}, {"XLEN", keys_.tasks()}, {"ZCARD", keys_.delayed()}});
+  auto replies = pool_->pipeline({{"HGETALL", keys_.counters()}, {"ZCARD", keys_.delayed()}});
   if (!replies) return replies.take_error();
   StoreCounts counts;
   const Fields counters = (*replies)[0].as_map();
@@ -164,10 +164,11 @@ Result<StoreCounts> RedisJobStore::counts() {
   }
   counts.blocks_done = static_cast<std::size_t>(int_field(counters, "blocks_done"));
   counts.blocks_failed = static_cast<std::size_t>(int_field(counters, "blocks_failed"));
-  // Entries in the stream are tasks claimable now (taken ones are deleted at once); the delayed
-  // set holds the ones waiting for a retry.
-  counts.queue_depth = static_cast<std::size_t>((*replies)[1].as_int().value_or(0) +
-                                                (*replies)[2].as_int().value_or(0));
+  // tasks.queued counts the tasks in the queues (claimable now); the delayed set holds the ones
+  // waiting for a retry.
+  counts.queue_depth =
+      static_cast<std::size_t>(std::max<int64_t>(0, int_field(counters, "tasks.queued")) +
+                               (*replies)[1].as_int().value_or(0));
   return counts;
 }
 

@@ -28,6 +28,12 @@ enum class TaskState {
 };
 constexpr int code(TaskState s) { return static_cast<int>(s); }
 
+// tasks.lane: claims take every due assembly first, then the interactive lane, then batch work;
+// within a lane, owners take turns (user_turns), and one owner's tasks go in due order.
+constexpr int64_t kAssemblyLane = 0;
+constexpr int64_t kInteractiveLane = 1;
+constexpr int64_t kBatchLane = 2;
+
 // A LIMIT or OFFSET for SQLite, which takes a signed 64-bit one ("no limit": SIZE_MAX).
 constexpr int64_t sql_limit(std::size_t n) {
   return n > static_cast<std::size_t>(std::numeric_limits<int64_t>::max())

@@ -58,6 +58,7 @@ Result<std::unique_ptr<SqliteJobStore>> SqliteJobStore::open(std::shared_ptr<Dat
 SqliteJobStore::SqliteJobStore(std::shared_ptr<Database> db, const JobStoreOptions& options)
     : clock_(options.clock != nullptr ? *options.clock : system_clock_),
       max_claims_(options.max_claims),
+      interactive_max_blocks_(options.interactive_max_blocks),
       db_(std::move(db)),
       due_(clock_),
       job_cache_(clock_, kCacheMaxAgeMs, kJobCacheMaxBytes) {}
@@ -87,6 +88,8 @@ Result<JobRecord> SqliteJobStore::create_job(const NewJob& job) {
       return std::move(**stored);
     }
     const int64_t seq = db.last_insert_rowid();
+    const int64_t lane =
+        claims_interactively(job.spec, interactive_max_blocks_) ? kInteractiveLane : kBatchLane;
     if (!job.spec.webhook_url.empty()) {  // its delivery is written when the job finishes
       s = db.run("INSERT INTO job_webhooks (job_seq, url, base_url) VALUES (?, ?, ?)", seq,
                  job.spec.webhook_url, job.base_url);
@@ -101,10 +104,17 @@ Result<JobRecord> SqliteJobStore::create_job(const NewJob& job) {
           fallback_to_json(b.fallback), b.cache);
       if (!s) return s.error();
       s = db.run(
-          "INSERT INTO tasks (job_seq, kind, block_index, state, due_ms) VALUES (?, ?, ?, ?, ?)",
-          seq, code(TaskKind::kBlock), i, code(TaskState::kWaiting), record.created_at_ms);
+          "INSERT INTO tasks (job_seq, kind, block_index, state, due_ms, owner, lane) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?)",
+          seq, code(TaskKind::kBlock), i, code(TaskState::kWaiting), record.created_at_ms,
+          job.owner, lane);
       if (!s) return s.error();
     }
+    s = db.run(
+        "INSERT INTO user_turns (owner, tasks) VALUES (?, ?) "
+        "ON CONFLICT (owner) DO UPDATE SET tasks = tasks + excluded.tasks",
+        job.owner, static_cast<int64_t>(job.spec.blocks.size()));
+    if (!s) return s.error();
     due_.lower(record.created_at_ms);
     return record;
   });

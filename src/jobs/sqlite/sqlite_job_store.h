@@ -35,6 +35,10 @@ struct JobStoreOptions {
   // when the leases expire. (Their attempts stay fenced: the next claim bumps them.) Leave it
   // off in a process that shares the file with a live worker pool (an admin command).
   bool expire_leases_at_open = false;
+
+  // INTERACTIVE_MAX_BLOCKS: jobs of at most this many blocks are claimed in the interactive
+  // lane, as are jobs marked interactive (core/job.h claims_interactively).
+  std::size_t interactive_max_blocks = 3;
 };
 
 class SqliteJobStore final : public JobStore, public TaskQueue {
@@ -86,14 +90,16 @@ class SqliteJobStore final : public JobStore, public TaskQueue {
  private:
   SqliteJobStore(std::shared_ptr<Database> db, const JobStoreOptions& options);
 
-  // One attempt at claiming, on the writer thread: the first due task, or nullopt (and the
-  // signal then knows the next due time).
+  // One attempt at claiming, on the writer thread: the first due task in claim order (due
+  // assemblies, then the interactive lane, then batch; owners in turn within a lane), or
+  // nullopt (and the signal then knows the next due time).
   Result<std::optional<Task>> claim_once(Connection& db, const std::string& worker_id,
                                          int64_t lease_ms);
 
   const SystemClock system_clock_;
   const Clock& clock_;
   const int max_claims_;
+  const std::size_t interactive_max_blocks_;
   std::shared_ptr<Database> db_;
   DueSignal due_;
   EventAnnouncer events_;

@@ -218,6 +218,30 @@ constexpr const char* kInteractiveJobs = R"sql(
 ALTER TABLE jobs ADD COLUMN interactive INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// Version 9: fair claims. Each task carries its owner and lane (0 assembly, 1 interactive,
+// 2 batch); user_turns holds, per owner, its block tasks (a trigger counts deletions, create_job
+// adds a job's at once) and when it was last served (a claim takes the due task of the owner
+// with the lowest `served`, then raises it above everyone's). Tasks already queued are batch.
+constexpr const char* kFairClaims = R"sql(
+ALTER TABLE tasks ADD COLUMN owner TEXT NOT NULL DEFAULT '';
+ALTER TABLE tasks ADD COLUMN lane INTEGER NOT NULL DEFAULT 2;
+UPDATE tasks SET lane = 0 WHERE kind = 1;
+UPDATE tasks SET owner = coalesce((SELECT owner FROM jobs WHERE jobs.seq = tasks.job_seq), '')
+  WHERE kind = 0;
+CREATE INDEX tasks_by_owner ON tasks(lane, owner, due_ms);
+CREATE TABLE user_turns (
+  owner TEXT NOT NULL UNIQUE,
+  served INTEGER NOT NULL DEFAULT 0,
+  tasks INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX user_turns_active ON user_turns(served) WHERE tasks > 0;
+INSERT INTO user_turns (owner, tasks) SELECT owner, count(*) FROM tasks WHERE lane > 0
+  GROUP BY owner;
+CREATE TRIGGER tasks_turns_on_delete AFTER DELETE ON tasks WHEN old.lane > 0 BEGIN
+  UPDATE user_turns SET tasks = tasks - 1 WHERE owner = old.owner;
+END;
+)sql";
+
 Status to_version_3(Connection& db) {
   if (auto s = db.exec(kVersion3Users); !s) return s;
   std::vector<std::string> names;
@@ -276,6 +300,7 @@ constexpr Migration kMigrations[] = {
     [](Connection& db) { return db.exec(kWebhooks); },
     [](Connection& db) { return db.exec(kApiKeys); },
     [](Connection& db) { return db.exec(kInteractiveJobs); },
+    [](Connection& db) { return db.exec(kFairClaims); },
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 

@@ -73,7 +73,6 @@ if done == tonumber(redis.call('HGET', jk, 'blocks_total')) and
    redis.call('HGET', jk, 'assembly_enqueued') ~= '1' then
   redis.call('HSET', jk, 'assembly_enqueued', 1)
   new_task(task_id(id, 'a'))
-  redis.call('RPUSH', ASSEMBLIES, task_id(id, 'a'))
   enqueued = 1
 end
 set_job_status(id, JOB_PROCESSING, now)

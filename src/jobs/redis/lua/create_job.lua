@@ -1,5 +1,5 @@
--- create_job: a new job: its hash, its blocks, one claimable task (and stream entry) per
--- block, its place in the job indexes, the per-status counters.
+-- create_job: a new job: its hash, its blocks, one claimable task per block (in its owner's
+-- queue of the job's lane), wake-up notes, its place in the job indexes, the per-status counters.
 --
 -- KEYS     none: every key is named from the prefix ARGV[1] (why: redis_scripts.h).
 -- ARGV     [1] prefix          string
@@ -15,7 +15,8 @@
 --          of its fallbacks), cache ('1'/'0')
 --          then, from ARGV[9 + 7 n]: webhook_url (string, '' = none), webhook_base_url (string:
 --          base of the links in the webhook body); both kept in the job hash when the URL is set
---          then ARGV[11 + 7 n]: interactive ('1'/'0': JobSpec::interactive)
+--          then ARGV[11 + 7 n]: interactive ('1'/'0': JobSpec::interactive), ARGV[12 + 7 n]:
+--          lane ('i' interactive, 'b' batch: where its tasks are claimed)
 -- RETURNS  the job's sequence number (integer > 0), or 0 when a job with this id exists
 --          (nothing written)
 -- IDEMPOTENT by id: run twice with the same id, the second run writes nothing (no second job,
@@ -32,15 +33,20 @@ local seq = redis.call('INCR', P .. 'seq')
 redis.call('HSET', jk, 'id', id, 'seq', seq, 'owner', owner, 'owner_name', ARGV[5],
            'project_id', ARGV[6], 'output_format', ARGV[7], 'status', JOB_QUEUED,
            'blocks_total', n, 'blocks_done', 0, 'error', '', 'assembly_enqueued', 0,
-           'created_at_ms', now, 'updated_at_ms', now, 'interactive', ARGV[11 + n * 7])
+           'created_at_ms', now, 'updated_at_ms', now, 'interactive', ARGV[11 + n * 7],
+           'lane', ARGV[12 + n * 7])
+local tids = {}
 for i = 0, n - 1 do
   local a = 9 + i * 7
   redis.call('HSET', block_key(id, i), 'text', ARGV[a], 'wait_after_ms', ARGV[a + 1],
              'provider', ARGV[a + 2], 'voice', ARGV[a + 3], 'arabic', ARGV[a + 4],
              'fallback_json', ARGV[a + 5], 'cache', ARGV[a + 6], 'status', BLOCK_QUEUED,
              'attempts', 0, 'error', '')
-  new_task(task_id(id, i))
+  tids[i + 1] = task_id(id, i)
+  init_task(tids[i + 1])
 end
+enqueue_blocks(owner, ARGV[12 + n * 7], tids)
+wake(n)
 local webhook = 9 + n * 7
 if ARGV[webhook] and ARGV[webhook] ~= '' then
   redis.call('HSET', jk, 'webhook_url', ARGV[webhook], 'webhook_base_url', ARGV[webhook + 1])
