@@ -75,7 +75,7 @@ ProviderKind elevenlabs_provider_kind() {
                        .default_voice = "rachel",
                        .voice_table = "elevenlabs",
                        .output_format = "mp3_44100_128",
-                       .settings = {.max_concurrency = 4,
+                       .settings = {.max_concurrency = 32,
                                     .request_timeout = std::chrono::milliseconds(120'000)}},
           .builtins = {{"elevenlabs", configure_elevenlabs}},
           .accepts_output_format = accepts_output_format,

@@ -54,7 +54,7 @@ ProviderKind openai_provider_kind() {
                        .voice_table = "openai",
                        .output_format = "mp3",
                        .max_request_chars = 4096,
-                       .settings = {.max_concurrency = 8}},
+                       .settings = {.max_concurrency = 32}},
           .builtins = {{"openai", configure_openai}, {"ghaymah", configure_ghaymah}},
           .accepts_output_format = accepts_output_format,
           .create = construct_provider<OpenAiProvider>};

@@ -46,7 +46,8 @@
 //   voice_settings      elevenlabs { stability, similarity_boost, style, use_speaker_boost,
 //                       speed }: sent only when given (else the voice's own settings apply)
 //   voices_cache_seconds  how long a live voice list is kept (default 600)
-//   max_concurrency     requests in flight at once (defaults: elevenlabs 4, openai 8, others 4)
+//   max_concurrency     ceiling of the requests in flight at once (default 32); the live limit
+//                       under it halves on a 429 / Retry-After and grows back (adaptive_limit.h)
 //   connect_timeout_ms  default 10000
 //   timeout_ms          one whole request; default 60000 (elevenlabs 120000)
 //   max_request_chars   characters per request; longer text is split by the caller (defaults:
