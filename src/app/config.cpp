@@ -89,6 +89,8 @@ Config load_config(const Environment& env) {
   c.job.limits.max_blocks = env.get_int("MAX_BLOCKS", 1000, 1, 100000);
   c.job.limits.max_text_chars = env.get_int("MAX_TEXT_CHARS", 5000, 1, 1000000);
   c.job.limits.max_pause_ms = static_cast<int>(env.get_int("MAX_PAUSE_MS", 60000, 0, 3600000));
+  c.job.limits.max_total_pause_ms =
+      1000 * env.get_int("MAX_JOB_PAUSE_SECONDS", 3600, 0, int64_t{86400} * 365);
   c.job.default_webhook_url = env.get_or("WEBHOOK_URL", "");
   if (!c.job.default_webhook_url.empty()) {
     if (Status s = check_webhook_url(c.job.default_webhook_url, "WEBHOOK_URL"); !s) {

@@ -74,7 +74,7 @@ struct ServiceConfig {
 
 struct Config {
   JobParseOptions job;          // DEFAULT_PROVIDER, MAX_BLOCKS, MAX_TEXT_CHARS, MAX_PAUSE_MS,
-                                // WEBHOOK_URL
+                                // MAX_JOB_PAUSE_SECONDS, WEBHOOK_URL
   RenderOptions render;         // OUTPUT_SAMPLE_RATE, MP3_BITRATE_KBPS, MP3_QUALITY,
                                 // TARGET_LUFS, MAX_TRUE_PEAK_DBTP
   std::string diacritizer;      // DIACRITIZER: "embedded", "none" or "http"; default "embedded",

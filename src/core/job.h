@@ -62,8 +62,8 @@ struct JobLimits {
   std::size_t max_text_chars = 5000;  // Unicode code points, after trimming
   int max_pause_ms = 60000;           // wait_after_ms range is 0..max_pause_ms
   std::size_t max_fallbacks = 5;      // entries of a block's "fallback"
-  // MAX_JOB_PAUSE_SECONDS: the sum of a job's wait_after_ms, in ms. Silence costs nothing to
-  // ask for and a lot to render, store and serve.
+  // MAX_JOB_PAUSE_SECONDS, in ms: the most a job's wait_after_ms may add up to. Silence costs
+  // nothing to ask for and a lot to render, store and serve.
   int64_t max_total_pause_ms = int64_t{3600} * 1000;
 };
 

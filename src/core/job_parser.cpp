@@ -129,6 +129,17 @@ std::optional<long long> as_integer(const json& v) {
   return std::nullopt;
 }
 
+// `ms` in seconds, with the milliseconds when there are any ("3600", "3600.5").
+std::string seconds_text(int64_t ms) {
+  std::string text = std::to_string(ms / 1000);
+  if (ms % 1000 != 0) {
+    std::string fraction = std::to_string(1000 + ms % 1000).substr(1);
+    while (fraction.back() == '0') fraction.pop_back();
+    text += "." + fraction;
+  }
+  return text;
+}
+
 class Parser {
  public:
   Parser(const JobParseOptions& options, const ProviderDirectory& providers)
@@ -175,10 +186,18 @@ class Parser {
                                          " blocks, got " + std::to_string(blocks.size()));
     }
     job.blocks.reserve(blocks.size());
+    int64_t total_pause_ms = 0;
     for (std::size_t i = 0; i < blocks.size(); ++i) {
       auto block = parse_block(blocks[i], "blocks[" + std::to_string(i) + "]");
       if (!block) return block.take_error();
+      total_pause_ms += block->wait_after_ms;
       job.blocks.push_back(std::move(block.value()));
+    }
+    if (total_pause_ms > options_.limits.max_total_pause_ms) {
+      return invalid_input("blocks", "the pauses (wait_after_ms) add up to " +
+                                         seconds_text(total_pause_ms) + " s, more than the " +
+                                         seconds_text(options_.limits.max_total_pause_ms) +
+                                         " s a job may hold");
     }
     return job;
   }
