@@ -30,9 +30,16 @@ HttpResponse submit(HttpRequest& request, ApiDeps& deps) {
   auto spec = parse_job(request.body, deps.settings.job, *deps.providers);
   if (!spec) return error_response(spec.error());
   NewJob job{new_uuid4(), user->id, std::move(spec.value()), user->name, ""};
+  job.quota = effective_quotas(user->admin, user->quotas, deps.settings.quotas);
   if (!job.spec.webhook_url.empty()) job.base_url = base_url(request, deps);
   const std::size_t blocks = job.spec.blocks.size();
   auto created = deps.jobs->create_job(job);
+  if (!created && created.error().kind == ErrorKind::kQuotaExceeded) {
+    log::info("job refused by a quota", {{"request_id", request.request_id},
+                                         {"user", user->name},
+                                         {"quota", created.error().field}});
+    return error_response(created.error());
+  }
   if (!created) {
     log::error("job not stored",
                {{"request_id", request.request_id}, {"error", created.error().message}});

@@ -171,6 +171,13 @@ Config load_config(const Environment& env) {
   s.metrics_token = env.get_or("METRICS_TOKEN", "");
   s.access_log = env.get_bool("ACCESS_LOG", false);
   s.worker.concurrency = static_cast<unsigned>(env.get_int("WORKER_CONCURRENCY", 64, 0, 1024));
+  // Unset: unlimited.
+  auto quota = [&env](const char* key) -> std::optional<int64_t> {
+    if (!env.get(key)) return std::nullopt;
+    return env.get_int(key, 0, 0, int64_t{1} << 50);
+  };
+  s.quotas = {quota("MAX_QUEUED_JOBS_PER_USER"), quota("MAX_QUEUED_BLOCKS_PER_USER"),
+              quota("MAX_CHARS_PER_USER_PER_DAY")};
   s.interactive_max_blocks =
       static_cast<std::size_t>(env.get_int("INTERACTIVE_MAX_BLOCKS", 3, 0, 100000));
   s.worker.audio_threads = static_cast<unsigned>(env.get_int("WORKER_AUDIO_THREADS", 0, 0, 1024));

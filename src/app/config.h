@@ -8,6 +8,7 @@
 
 #include "api/http_server.h"
 #include "core/job_parser.h"
+#include "core/quota.h"
 #include "http/address_guard.h"
 #include "providers/circuit_breaker.h"
 #include "providers/provider_config.h"
@@ -69,7 +70,9 @@ struct ServiceConfig {
   WebhookSenderOptions webhooks;              // WEBHOOK_RETRY_BASE_SECONDS
   std::size_t interactive_max_blocks = 3;     // INTERACTIVE_MAX_BLOCKS: jobs this short are
                                               // claimed in the interactive lane
-  http::AddressPolicy webhook_addresses;      // WEBHOOK_ALLOWED_HOSTS
+  QuotaLimits quotas;                     // MAX_QUEUED_JOBS_PER_USER, MAX_QUEUED_BLOCKS_PER_USER,
+                                          // MAX_CHARS_PER_USER_PER_DAY; unset = unlimited
+  http::AddressPolicy webhook_addresses;  // WEBHOOK_ALLOWED_HOSTS
 };
 
 struct Config {

@@ -11,7 +11,9 @@
 //                                    blocks_done error assembly_enqueued (0/1, set once)
 //                                    assembly_attempt result_key manifest_json result_bytes
 //                                    created_at_ms updated_at_ms interactive (0/1; absent in
-//                                    jobs stored before it existed), and with a webhook:
+//                                    jobs stored before it existed) lane (i/b; absent: b)
+//                                    quota_counted (1: counted in P quota:<owner>), and with a
+//                                    webhook:
 //                                    webhook_url webhook_base_url
 //   P job:<id>:block:<i>     HASH    text wait_after_ms provider voice arabic fallback_json cache
 //                                    status attempts error reported_attempt (the attempt whose
@@ -55,8 +57,14 @@
 //                                    cache_hits, failures, retries); kept when jobs are deleted
 //   P usage:owners           SET     owners (user ids) with usage
 //   P usage:names            HASH    owner (user id) -> the name its jobs were submitted under
-//   P user:<name>            HASH    id name password_hash admin created_at_ms token_version
+//   P user:<name>            HASH    id name password_hash admin created_at_ms token_version,
+//                                    and the quota overrides max_queued_jobs max_queued_blocks
+//                                    max_chars_per_day (-1 unlimited; absent: the deployment's)
 //                                    (RedisUserStore)
+//   P quota:<owner>          HASH    jobs, blocks: the owner's unfinished jobs and their blocks
+//                                    not done, counted for jobs whose hash has quota_counted = 1
+//   P chars:<owner>:<day>    STRING  characters the owner submitted on UTC day <day> while a
+//                                    max_chars_per_day applied; expires after two days
 //   P users                  ZSET    user names, score 0 (by name)
 //   P user_ids               HASH    user id -> name, of the users that exist
 //   P owners_migrated        STRING  set once data of before user ids is migrated

@@ -35,6 +35,53 @@ std::size_t approximate_bytes(const std::optional<JobRecord>& record) {
   return bytes;
 }
 
+// Refuses `job` when it would take its owner past a quota; otherwise counts its characters
+// for the day. Runs in create_job's transaction, before the insert: quotas hold across processes
+// sharing the file (the writer is one at a time).
+Status admit_within_quota(Connection& db, const NewJob& job, int64_t now) {
+  const QuotaLimits& quota = job.quota;
+  if (!quota.max_queued_jobs && !quota.max_queued_blocks && !quota.max_chars_per_day) {
+    return Status::success();
+  }
+  auto exists = db.query_int("SELECT 1 FROM jobs WHERE id = ?", job.id);
+  if (!exists) return exists.take_error();
+  if (*exists) return Status::success();  // a repeat: create_job answers it
+  const auto blocks = static_cast<int64_t>(job.spec.blocks.size());
+  if (quota.max_queued_jobs || quota.max_queued_blocks) {
+    auto queued = db.query_row(
+        "SELECT count(*), coalesce(sum(blocks_total - blocks_done), 0) FROM jobs "
+        "WHERE owner = ? AND status < 2",
+        [](const Statement& row) { return std::pair(row.int64(0), row.int64(1)); }, job.owner);
+    if (!queued) return queued.take_error();
+    const auto [jobs, queued_blocks] = queued->value_or(std::pair<int64_t, int64_t>(0, 0));
+    if (quota.max_queued_jobs && jobs + 1 > *quota.max_queued_jobs) {
+      return quota_exceeded("max_queued_jobs", *quota.max_queued_jobs, jobs + 1,
+                            kQueuedQuotaRetryAfterS);
+    }
+    if (quota.max_queued_blocks && queued_blocks + blocks > *quota.max_queued_blocks) {
+      return quota_exceeded("max_queued_blocks", *quota.max_queued_blocks, queued_blocks + blocks,
+                            kQueuedQuotaRetryAfterS);
+    }
+  }
+  if (!quota.max_chars_per_day) return Status::success();
+  const int64_t day = utc_day(now), chars = job_characters(job.spec);
+  auto today =
+      db.query_int("SELECT chars FROM daily_chars WHERE owner = ? AND day = ?", job.owner, day);
+  if (!today) return today.take_error();
+  const int64_t total = today->value_or(0) + chars;
+  if (total > *quota.max_chars_per_day) {
+    return quota_exceeded("max_chars_per_day", *quota.max_chars_per_day, total,
+                          seconds_to_next_utc_day(now));
+  }
+  if (auto s = db.run("DELETE FROM daily_chars WHERE owner = ? AND day < ?", job.owner, day); !s) {
+    return s;
+  }
+  return db.run(
+      "INSERT INTO daily_chars (owner, day, chars) VALUES (?, ?, ?) "
+      "ON CONFLICT (owner, day) DO UPDATE SET chars = chars + excluded.chars",
+      job.owner, day, chars);
+}
+
 }  // namespace
 
 Result<std::unique_ptr<SqliteJobStore>> SqliteJobStore::open(std::shared_ptr<Database> db,
@@ -68,6 +115,9 @@ Result<JobRecord> SqliteJobStore::create_job(const NewJob& job) {
   if (job.spec.blocks.empty()) return invalid_input("blocks", "a job needs at least one block");
   return db_->write([&](Connection& db) -> Result<JobRecord> {
     const JobRecord record = queued_record(job, clock_.now_ms());
+    if (Status quota = admit_within_quota(db, job, record.created_at_ms); !quota) {
+      return quota.error();
+    }
     auto s = db.run(
         "INSERT INTO jobs (id, owner, owner_name, project_id, output_format, status, "
         "blocks_total, created_at_ms, updated_at_ms, interactive) "

@@ -242,6 +242,22 @@ CREATE TRIGGER tasks_turns_on_delete AFTER DELETE ON tasks WHEN old.lane > 0 BEG
 END;
 )sql";
 
+// Version 10: quotas (core/quota.h). Each user's overrides (NULL: the deployment's limit, -1:
+// unlimited), the unfinished jobs of an owner found by a partial index, and the characters each
+// owner submitted per UTC day.
+constexpr const char* kQuotas = R"sql(
+ALTER TABLE users ADD COLUMN max_queued_jobs INTEGER;
+ALTER TABLE users ADD COLUMN max_queued_blocks INTEGER;
+ALTER TABLE users ADD COLUMN max_chars_per_day INTEGER;
+CREATE INDEX jobs_unfinished_by_owner ON jobs(owner) WHERE status < 2;
+CREATE TABLE daily_chars (
+  owner TEXT NOT NULL,
+  day INTEGER NOT NULL,  -- days since the epoch, UTC
+  chars INTEGER NOT NULL,
+  PRIMARY KEY (owner, day)
+) WITHOUT ROWID;
+)sql";
+
 Status to_version_3(Connection& db) {
   if (auto s = db.exec(kVersion3Users); !s) return s;
   std::vector<std::string> names;
@@ -301,6 +317,7 @@ constexpr Migration kMigrations[] = {
     [](Connection& db) { return db.exec(kApiKeys); },
     [](Connection& db) { return db.exec(kInteractiveJobs); },
     [](Connection& db) { return db.exec(kFairClaims); },
+    [](Connection& db) { return db.exec(kQuotas); },
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 

@@ -68,6 +68,7 @@ if providers > 0 then
 end
 drop_task(tid)
 local done = redis.call('HINCRBY', jk, 'blocks_done', 1)
+uncount_queued(id, 0, 1)
 local enqueued = 0
 if done == tonumber(redis.call('HGET', jk, 'blocks_total')) and
    redis.call('HGET', jk, 'assembly_enqueued') ~= '1' then

@@ -17,8 +17,11 @@
 --          base of the links in the webhook body); both kept in the job hash when the URL is set
 --          then ARGV[11 + 7 n]: interactive ('1'/'0': JobSpec::interactive), ARGV[12 + 7 n]:
 --          lane ('i' interactive, 'b' batch: where its tasks are claimed)
+--          then from ARGV[13 + 7 n]: the owner's quotas max_queued_jobs, max_queued_blocks,
+--          max_chars_per_day ('' = unlimited), the job's characters, the UTC day of now
 -- RETURNS  the job's sequence number (integer > 0), or 0 when a job with this id exists
---          (nothing written)
+--          (nothing written), or {quota name, limit, what the job would make it} when it would
+--          exceed one of its owner's quotas (nothing written)
 -- IDEMPOTENT by id: run twice with the same id, the second run writes nothing (no second job,
 --          no task enqueued twice) and answers 0, so that it may be sent again when its answer
 --          was lost; RedisJobStore::create_job then reads the stored job and answers success when
@@ -29,12 +32,32 @@
 local now, id, owner, n = tonumber(ARGV[2]), ARGV[3], ARGV[4], tonumber(ARGV[8])
 local jk = job_key(id)
 if redis.call('EXISTS', jk) == 1 then return 0 end
+local q = 13 + n * 7
+local qk = quota_key(owner)
+local queued = redis.call('HMGET', qk, 'jobs', 'blocks')
+local queued_jobs, queued_blocks = tonumber(queued[1] or '0') + 1, tonumber(queued[2] or '0') + n
+if ARGV[q] ~= '' and queued_jobs > tonumber(ARGV[q]) then
+  return {'max_queued_jobs', tonumber(ARGV[q]), queued_jobs}
+end
+if ARGV[q + 1] ~= '' and queued_blocks > tonumber(ARGV[q + 1]) then
+  return {'max_queued_blocks', tonumber(ARGV[q + 1]), queued_blocks}
+end
+if ARGV[q + 2] ~= '' then
+  local ck = P .. 'chars:' .. owner .. ':' .. ARGV[q + 4]
+  local chars = tonumber(redis.call('GET', ck) or '0') + tonumber(ARGV[q + 3])
+  if chars > tonumber(ARGV[q + 2]) then
+    return {'max_chars_per_day', tonumber(ARGV[q + 2]), chars}
+  end
+  redis.call('SET', ck, chars, 'EX', 2 * 86400)
+end
+redis.call('HINCRBY', qk, 'jobs', 1)
+redis.call('HINCRBY', qk, 'blocks', n)
 local seq = redis.call('INCR', P .. 'seq')
 redis.call('HSET', jk, 'id', id, 'seq', seq, 'owner', owner, 'owner_name', ARGV[5],
            'project_id', ARGV[6], 'output_format', ARGV[7], 'status', JOB_QUEUED,
            'blocks_total', n, 'blocks_done', 0, 'error', '', 'assembly_enqueued', 0,
            'created_at_ms', now, 'updated_at_ms', now, 'interactive', ARGV[11 + n * 7],
-           'lane', ARGV[12 + n * 7])
+           'lane', ARGV[12 + n * 7], 'quota_counted', 1)
 local tids = {}
 for i = 0, n - 1 do
   local a = 9 + i * 7

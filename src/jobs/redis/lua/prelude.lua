@@ -80,11 +80,26 @@ local function enqueue_webhook(id, now)
   redis.call('ZADD', WEBHOOKS_DUE, now, wid)
 end
 
+-- What each owner has queued, for the quotas (P quota:<owner>: jobs, blocks), counted for the
+-- jobs stored since it exists (quota_counted = 1 in the job hash).
+local function quota_key(owner) return P .. 'quota:' .. owner end
+local function uncount_queued(id, jobs, blocks)
+  local job = redis.call('HMGET', job_key(id), 'quota_counted', 'owner')
+  if job[1] ~= '1' then return end
+  local qk = quota_key(job[2])
+  if jobs ~= 0 then redis.call('HINCRBY', qk, 'jobs', -jobs) end
+  if blocks ~= 0 then redis.call('HINCRBY', qk, 'blocks', -blocks) end
+end
+
 -- Moves job `id` to `status`, stamping it `now`; the per-status counters, the index of
--- finished jobs and, when it finishes, its webhook delivery follow.
+-- finished jobs, the owner's queued work and, when it finishes, its webhook delivery follow.
 local function set_job_status(id, status, now)
   local jk = job_key(id)
   local old = tonumber(redis.call('HGET', jk, 'status'))
+  if status >= JOB_COMPLETED and old < JOB_COMPLETED then
+    local j = redis.call('HMGET', jk, 'blocks_total', 'blocks_done')
+    uncount_queued(id, 1, tonumber(j[1]) - tonumber(j[2]))
+  end
   redis.call('HSET', jk, 'status', status, 'updated_at_ms', now)
   if old ~= status then
     redis.call('HINCRBY', COUNTERS, 'jobs.' .. old, -1)
