@@ -2,8 +2,11 @@
 // Same ownership rules as /status. A stream opens with a snapshot (the /status body) whose id
 // is the job's latest event, or, with Last-Event-ID, with the events after it read from the
 // job's stored log; then it follows the node's EventHub. Resuming after the last event of a
-// finished job answers 204 No Content.
+// finished job answers 204 No Content. GET /events resumes with snapshots: of the unfinished
+// jobs, and of every job changed since the event its Last-Event-ID ("job/seq") names, so that
+// a job that ended while the client was away is seen ended.
 #include <charconv>
+#include <nlohmann/json.hpp>
 
 #include "api/api_error.h"
 #include "api/event_stream.h"
@@ -46,6 +49,34 @@ std::optional<int64_t> last_event_id(const HttpRequest& request) {
     return std::nullopt;
   }
   return seq;
+}
+
+// When the event a GET /events Last-Event-ID ("job/seq") names happened (seq 0, a snapshot
+// taken before the job's first event: when the job was created), for a job `user` may see;
+// nullopt when there is no such id, job or event.
+std::optional<int64_t> resumed_at_ms(const HttpRequest& request, const User& user, bool everyone,
+                                     ApiDeps& deps) {
+  const std::string_view text = request.header("last-event-id");
+  const std::size_t slash = text.rfind('/');
+  if (slash == std::string_view::npos || slash == 0) return std::nullopt;
+  int64_t seq = 0;
+  const char* digits = text.data() + slash + 1;
+  const auto [end, ec] = std::from_chars(digits, text.data() + text.size(), seq);
+  if (ec != std::errc() || end != text.data() + text.size() || seq < 0) return std::nullopt;
+  const std::string job_id(text.substr(0, slash));
+  if (seq == 0) {
+    auto job = deps.jobs->get_job(job_id, false);
+    if (!job || (!everyone && job->owner != user.id)) return std::nullopt;
+    return job->created_at_ms;
+  }
+  auto log = deps.jobs->job_events(job_id, seq - 1, 1);
+  if (!log || log->events.empty() || log->events[0].seq != seq) return std::nullopt;
+  if (!everyone && log->owner != user.id) return std::nullopt;
+  const auto body = nlohmann::json::parse(log->events[0].body, nullptr, false);
+  if (!body.is_object() || !body.contains("at_ms") || !body["at_ms"].is_number_integer()) {
+    return std::nullopt;
+  }
+  return body["at_ms"].get<int64_t>();
 }
 
 Status events_available(ApiDeps& deps) {
@@ -127,11 +158,12 @@ HttpResponse all_events(HttpRequest& request, ApiDeps& deps) {
   auto stream = std::make_shared<JobEventStream>(
       *deps.events, EventHub::Filter{"", everyone ? "" : user->id, everyone},
       EventRenderer(base, deps.sample_rate));
+  const std::optional<int64_t> since = resumed_at_ms(request, *user, everyone, deps);
   auto page = deps.jobs->list_jobs(everyone ? "" : user->id, 0, kMaxSnapshots);
   if (!page) return error_response(page.error());
   std::string opening;
   for (const JobRecord& listed : page->jobs) {
-    if (is_finished(listed.status)) continue;
+    if (is_finished(listed.status) && !(since && listed.updated_at_ms >= *since)) continue;
     auto log = deps.jobs->job_events(listed.id, 0, 0);
     auto job = deps.jobs->get_job(listed.id, true);
     if (!log || !job) continue;  // deleted meanwhile

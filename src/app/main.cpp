@@ -1,8 +1,9 @@
-// polyvox: one binary, several subcommands (shared/docs/architecture.md).
+// polyvox: one binary, several subcommands (docs/architecture.md).
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <stdexcept>
 
+#include "app/build_info.h"
 #include "app/commands.h"
 #include "app/config.h"
 #include "log/log.h"
@@ -10,6 +11,9 @@
 int main(int argc, char** argv) {
   CLI::App app{"Polyvox: ordered text blocks from many TTS providers into one audio file"};
   app.require_subcommand(1);
+  app.set_version_flag(
+      "--version", [] { return polyvox::version_text(); },
+      "Print the version, the git revision and the backends built in, then exit");
 
   polyvox::SynthArgs synth;
   auto* synth_cmd = app.add_subcommand("synth", "Render a job file into one audio file");

@@ -125,14 +125,22 @@ void WebhookSender::attempt(const WebhookDelivery& d) {
                                    {"error", error}});
     return record(d, ended(Outcome::kGaveUp));
   }
-  record(d, after_failure(d, attempt, request.body, error));
+  // A receiver that asked to be left alone for a while (429/503 with Retry-After) is not
+  // tried sooner than it said, up to the longest backoff.
+  int64_t not_before_ms = 0;
+  if (response && (response->status == 429 || response->status == 503)) {
+    const auto seconds = http::retry_after_seconds(*response, clock_.now_ms() / 1000);
+    if (seconds) not_before_ms = std::min<int64_t>(int64_t{*seconds} * 1000, options_.retry_max_ms);
+  }
+  record(d, after_failure(d, attempt, request.body, error, not_before_ms));
 }
 
 WebhookAttemptRecord WebhookSender::after_failure(const WebhookDelivery& d, int attempt,
-                                                  const std::string& body,
-                                                  const std::string& error) {
+                                                  const std::string& body, const std::string& error,
+                                                  int64_t not_before_ms) {
   const int64_t now = clock_.now_ms();
-  const int64_t delay = webhook_retry_delay_ms(attempt, options_, jitter_unit());
+  const int64_t delay =
+      std::max(webhook_retry_delay_ms(attempt, options_, jitter_unit()), not_before_ms);
   const std::string url = http::redacted_url(d.url);
   if (now + delay > d.created_at_ms + options_.give_up_after_ms) {
     log::error("webhook given up", {{"webhook_id", d.id},

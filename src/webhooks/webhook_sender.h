@@ -1,8 +1,9 @@
 // The worker side of webhooks: claims due deliveries from the outbox, POSTs each job's final
 // /status body to its webhook_url signed with the owner's secret (webhook_signature.h), and
 // records the outcome: a 2xx answer delivers it; anything else (another status, a timeout, a
-// refused address) is retried with exponential backoff until give_up_after_ms after the job
-// finished, then given up and logged. A webhook never changes its job. Runs in every process
+// refused address) is retried with exponential backoff (never sooner than a 429/503 answer's
+// Retry-After, capped at the longest backoff) until give_up_after_ms after the job finished,
+// then given up and logged. A webhook never changes its job. Runs in every process
 // that runs workers (`serve` in embedded mode, `worker`); several processes may send at once.
 #pragma once
 
@@ -75,10 +76,12 @@ class WebhookSender {
   void attempt(const WebhookDelivery& delivery);
   // Records `record` for `delivery`, logging a lost lease.
   void record(const WebhookDelivery& delivery, const WebhookAttemptRecord& record);
-  // A retry of `delivery` after `attempt` failed with `error`, or the end of it when no retry
+  // A retry of `delivery` after `attempt` failed with `error`, no sooner than the backoff nor
+  // than `not_before_ms` from now (the receiver's Retry-After), or the end of it when no retry
   // fits before give_up_after_ms.
   WebhookAttemptRecord after_failure(const WebhookDelivery& delivery, int attempt,
-                                     const std::string& body, const std::string& error);
+                                     const std::string& body, const std::string& error,
+                                     int64_t not_before_ms = 0);
   double jitter_unit();
 
   WebhookOutbox& outbox_;

@@ -312,6 +312,50 @@ class SingleNodeEventsTest(unittest.TestCase, EventLogChecks):
         follow_job(self.server.port, job_id, carol)
 
 
+    def test_events_resumed_shows_a_job_that_ended_while_the_client_was_away(self):
+        dave, erin = self.user("dave"), self.user("erin")
+        self.openai.delay_s = 1.0  # slow enough for the job to be unfinished at the snapshot
+        job_id = self.server.submit(dave, vendor_job(2))
+        with Stream(self.server.port, "/events", dave) as stream:
+            first = next(stream.events())
+        self.assertEqual(first.name, "snapshot")
+        self.assertIn(first.data["status"], ("queued", "processing"))
+        follow_job(self.server.port, job_id, dave)  # it ends while nobody follows /events
+        # An unfinished job of each user, held by the vendor until the end of the test.
+        self.openai.delay_s = 0.0
+        self.openai.fail_next("hold", count=2)
+        pending = {dave: self.server.submit(dave, vendor_job(1)),
+                   erin: self.server.submit(erin, vendor_job(1))}
+        for token, pending_id in pending.items():
+            self.addCleanup(follow_job, self.server.port, pending_id, token)
+        self.addCleanup(self.openai.release)
+
+        def opening(token, last_event_id):
+            """The snapshots a (re)connection opens with, by job id: read up to the first
+            event of a job submitted once the stream is open (a live one, after them)."""
+            with Stream(self.server.port, "/events", token, last_event_id=last_event_id) as s:
+                marker = self.server.submit(token, local_job(1))
+                shown = {}
+                for event in s.events():
+                    if event.name == "snapshot":
+                        shown[event.data["job_id"]] = event.data["status"]
+                    elif event.data.get("job_id") == marker:
+                        follow_job(self.server.port, marker, token)
+                        return shown
+            self.fail("the stream ended")
+
+        resumed = opening(dave, first.id)
+        self.assertEqual(resumed.get(job_id), "completed", resumed)
+        self.assertIn(pending[dave], resumed)
+        # An id of someone else's job, of an event that never was, or no id at all: only the
+        # unfinished jobs are shown; nothing of another user's job is revealed.
+        for token, bad in ((erin, first.id), (dave, job_id + "/999"), (dave, "nonsense"),
+                           (dave, None)):
+            shown = opening(token, bad)
+            self.assertNotIn(job_id, shown, bad)
+            self.assertIn(pending[token], shown, bad)
+
+
 class DistributedEventsTest(unittest.TestCase, EventLogChecks):
     def setUp(self):
         self.cluster = Cluster(BINARY, apis=2, workers=1)

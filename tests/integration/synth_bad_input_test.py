@@ -3,6 +3,7 @@
 (nor any temporary file) left behind."""
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -101,6 +102,25 @@ class BadInputTest(unittest.TestCase):
         result = subprocess.run([POLYVOX, "synth", "--format", "ogg", "x.json", "-o", self.out],
                                 capture_output=True)
         self.assertEqual(result.returncode, 2)
+
+
+class VersionTest(unittest.TestCase):
+    def test_version_names_the_revision_and_what_is_built_in(self):
+        result = subprocess.run([POLYVOX, "--version"], capture_output=True, text=True)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        lines = result.stdout.splitlines()
+        first = re.fullmatch(r"polyvox (\d+\.\d+\.\d+) \(revision ([0-9a-f]{12}(\+dirty)?|unknown)\)",
+                             lines[0])
+        self.assertIsNotNone(first, lines[0])
+        source = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+        head = subprocess.run(["git", "-C", source, "rev-parse", "--short=12", "HEAD"],
+                              capture_output=True, text=True)
+        if head.returncode == 0:  # built from this checkout: the revision is its HEAD
+            self.assertEqual(first.group(2).split("+")[0], head.stdout.strip())
+        text = result.stdout
+        for expected in ("job stores: sqlite 3.", "redis", "blob stores: local, s3, cloudinary",
+                         "local voices: espeak, flite", "openai", "diacritizers: embedded"):
+            self.assertIn(expected, text)
 
 
 if __name__ == "__main__":

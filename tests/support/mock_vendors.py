@@ -40,6 +40,8 @@ Faults, consumed one per protocol request in the order queued (fail_next(kind, c
                     insufficient_quota)
     hang            no answer for seconds=30, then the connection is closed
     slow            delay seconds=1, then the normal answer
+    hold            no answer until the test calls release() (or seconds=60 pass), then the
+                    normal answer
     garbage         200 with an audio Content-Type and random bytes
     truncated       200 with the first half of the audio (Content-Length matching)
     disconnect      200 announcing the full length, half the body, then the connection closes
@@ -257,6 +259,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             mock._stopping.wait(fault.get("seconds", 30))
             self.close_connection = True
             return
+        if fault and fault["kind"] == "hold":
+            mock._released.wait(fault.get("seconds", 60))
+            fault = None
         if fault and fault["kind"] == "slow":
             time.sleep(fault.get("seconds", 1))
             fault = None
@@ -323,6 +328,7 @@ class MockServer:
         self._faults = []
         self._connections = 0
         self._stopping = threading.Event()
+        self._released = threading.Event()
         self._server = None
         self._thread = None
 
@@ -392,6 +398,10 @@ class MockServer:
             time.sleep(0.01)
         return False
 
+    def release(self):
+        """Answers the requests held by `hold` faults, and any later ones at once."""
+        self._released.set()
+
     def reset(self):
         with self._lock:
             self._log.clear()
@@ -399,6 +409,7 @@ class MockServer:
             self._rate_limited = 0
         self.delay_s = 0.0
         self.max_concurrent = 0
+        self._released.clear()
 
     def describe(self):
         return {"url": self.url, "key": self.key, "port": self.port}

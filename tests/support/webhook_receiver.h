@@ -33,9 +33,13 @@ struct ReceivedRequest {
 
 class WebhookReceiver {
  public:
-  // Answers with `statuses` in order, then 200; every answer's body is `answer_body`.
-  explicit WebhookReceiver(std::vector<int> statuses = {}, std::string answer_body = "ok")
-      : statuses_(statuses.begin(), statuses.end()), answer_body_(std::move(answer_body)) {
+  // Answers with `statuses` in order, then 200; every answer's body is `answer_body` and its
+  // head carries `extra_headers` ("Name: value\r\n" lines; e.g. a Retry-After).
+  explicit WebhookReceiver(std::vector<int> statuses = {}, std::string answer_body = "ok",
+                           std::string extra_headers = "")
+      : statuses_(statuses.begin(), statuses.end()),
+        answer_body_(std::move(answer_body)),
+        extra_headers_(std::move(extra_headers)) {
     fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
@@ -131,7 +135,8 @@ class WebhookReceiver {
     }
     std::string answer = "HTTP/1.1 " + std::to_string(status) +
                          " Scripted\r\nContent-Length: " + std::to_string(answer_body_.size()) +
-                         "\r\nLocation: http://127.0.0.1:1/elsewhere\r\nConnection: close\r\n\r\n";
+                         "\r\nLocation: http://127.0.0.1:1/elsewhere\r\nConnection: close\r\n" +
+                         extra_headers_ + "\r\n";
     answer += answer_body_;
     for (std::size_t sent = 0; sent < answer.size();) {
       const ssize_t n = ::send(c, answer.data() + sent, answer.size() - sent, MSG_NOSIGNAL);
@@ -178,6 +183,7 @@ class WebhookReceiver {
   mutable std::mutex mutex_;
   std::deque<int> statuses_;  // guarded by mutex_
   const std::string answer_body_;
+  const std::string extra_headers_;
   std::vector<ReceivedRequest> requests_;  // guarded by mutex_
   std::thread thread_;
 };

@@ -158,4 +158,8 @@ Result<JobPage> list_job_page(Connection& db, const std::string& owner, std::siz
   return page;
 }
 
+Status count_new_waiting_tasks(Connection& db, int64_t count) {
+  return db.run("UPDATE counters SET value = value + ? WHERE name = 'tasks.waiting'", count);
+}
+
 }  // namespace polyvox::sqlite

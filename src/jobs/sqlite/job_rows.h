@@ -69,4 +69,8 @@ Result<std::optional<JobRow>> find_job_row(Connection& db, const std::string& id
 // (their holders' reports will be refused). For cancellation and failure.
 Status withdraw_unfinished_work(Connection& db, int64_t seq);
 
+// Adds `count` tasks just inserted waiting (state != leased) to the counter /metrics reads
+// (counters 'tasks.waiting'). Every INSERT INTO tasks is followed by it, in the same write.
+Status count_new_waiting_tasks(Connection& db, int64_t count);
+
 }  // namespace polyvox::sqlite

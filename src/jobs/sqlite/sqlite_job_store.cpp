@@ -160,6 +160,8 @@ Result<JobRecord> SqliteJobStore::create_job(const NewJob& job) {
           job.owner, lane);
       if (!s) return s.error();
     }
+    s = count_new_waiting_tasks(db, static_cast<int64_t>(job.spec.blocks.size()));
+    if (!s) return s.error();
     s = db.run(
         "INSERT INTO user_turns (owner, tasks) VALUES (?, ?) "
         "ON CONFLICT (owner) DO UPDATE SET tasks = tasks + excluded.tasks",

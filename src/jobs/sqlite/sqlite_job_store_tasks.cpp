@@ -303,6 +303,7 @@ Result<BlockCompletion> SqliteJobStore::complete_block(const Task& task,
           seq, code(TaskKind::kAssemble), kNoBlock, code(TaskState::kWaiting), int64_t{0},
           kAssemblyLane);
       if (!s) return s.error();
+      if (s = count_new_waiting_tasks(db, 1); !s) return s.error();
       due_.lower(now);
     }
     out.outcome = ReportOutcome::kAccepted;

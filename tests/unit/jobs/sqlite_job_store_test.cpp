@@ -95,6 +95,46 @@ TEST(SqliteJobStoreTest, MigrationCountsTheWaitingTasksOfAnOlderFile) {
   EXPECT_EQ(store.counts()->queue_depth, 0u);
 }
 
+// A file of schema version 7 counted inserted tasks with a trigger per row; from version 8 the
+// inserting statements count them, once per job: tasks of the old file and of new jobs, the
+// assembly task included, are each counted exactly once.
+TEST(SqliteJobStoreTest, WaitingTasksAreCountedOnceAcrossTheVersion8Migration) {
+  test_support::TempDir dir;
+  {
+    auto db = sqlite::Connection::open(dir / "polyvox.db", {});
+    ASSERT_TRUE(db.ok()) << db.error().message;
+    ASSERT_TRUE(sqlite::migrate_to(**db, 7).ok());
+    ASSERT_TRUE((*db)
+                    ->exec(R"sql(
+      INSERT INTO jobs (seq, id, owner, project_id, output_format, status, blocks_total,
+                        created_at_ms, updated_at_ms)
+        VALUES (1, 'job-a', 'alice', '', 'mp3', 1, 2, 1, 1);
+      INSERT INTO blocks (job_seq, idx, text, wait_after_ms, provider, voice, arabic)
+        VALUES (1, 0, 'a', 0, 'espeak', 'en', 0), (1, 1, 'b', 0, 'espeak', 'en', 0);
+      INSERT INTO tasks (job_seq, kind, block_index, state, due_ms)
+        VALUES (1, 0, 0, 0, 1), (1, 0, 1, 0, 1);
+    )sql")
+                    .ok());
+  }
+  ManualClock clock;
+  auto backend = sqlite::open_sqlite_backend({.path = dir / "polyvox.db"}, {.clock = &clock});
+  ASSERT_TRUE(backend.ok()) << backend.error().message;
+  sqlite::SqliteJobStore& store = *(*backend)->jobs;
+  EXPECT_EQ(store.counts()->queue_depth, 2u);
+  ASSERT_TRUE(store.create_job(make_job("bob", 3)).ok());
+  EXPECT_EQ(store.counts()->queue_depth, 5u);
+  // Job a's two blocks done: its assembly task is inserted and counted.
+  for (int i = 0; i < 2; ++i) {
+    auto task = store.claim("worker-1", 60'000, 0);
+    ASSERT_TRUE(task.ok() && task->has_value());
+    ASSERT_EQ((*task)->job_id, "job-a");
+    BlockResult result;
+    result.segment_key = "k";
+    ASSERT_EQ(store.complete_block(**task, result)->outcome, ReportOutcome::kAccepted);
+  }
+  EXPECT_EQ(store.counts()->queue_depth, 4u);  // bob's 3 blocks and job a's assembly
+}
+
 // A file of schema version 6 (before API keys) gets the key table and the trigger that deletes
 // keys with their user; its users stay.
 TEST(SqliteJobStoreTest, MigrationAddsApiKeysToAnOlderFile) {

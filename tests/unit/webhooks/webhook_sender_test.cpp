@@ -141,6 +141,34 @@ TEST_P(WebhookSenderTest, RetriesAFailureWithTheSameIdAndBodyAfterTheBackoff) {
             requests[2].headers.at("webhook-timestamp"));
 }
 
+// A receiver answering 429 or 503 with Retry-After is not tried again sooner than it asked
+// (120 s, where the backoff alone would wait about 10 s), and never later than the longest
+// backoff however long it asks for.
+TEST_P(WebhookSenderTest, WaitsAsLongAsARetryAfterAsksUpToTheLongestBackoff) {
+  WebhookReceiver receiver({429}, "slow down", "Retry-After: 120\r\n");
+  const std::string job_id = finished_job(receiver.url());
+  auto s = sender();
+  EXPECT_EQ(s->run_once(), 1u);
+  EXPECT_EQ(pending(job_id)->last_error, "HTTP 429");
+  clock_.advance_ms(119'000);
+  EXPECT_EQ(s->run_once(), 0u);
+  clock_.advance_ms(1'000);
+  EXPECT_EQ(s->run_once(), 1u);
+  EXPECT_FALSE(pending(job_id).has_value());
+
+  WebhookReceiver forever({503}, "down", "Retry-After: 86400\r\n");
+  options_.retry_max_ms = 600'000;
+  const std::string other = finished_job(forever.url());
+  auto capped = sender();
+  EXPECT_EQ(capped->run_once(), 1u);
+  clock_.advance_ms(599'000);
+  EXPECT_EQ(capped->run_once(), 0u);
+  clock_.advance_ms(1'000);
+  EXPECT_EQ(capped->run_once(), 1u);
+  EXPECT_FALSE(pending(other).has_value());
+  EXPECT_EQ(forever.requests().size(), 2u);
+}
+
 TEST_P(WebhookSenderTest, ARefusedAddressIsRecordedAndNeverConnectedTo) {
   WebhookReceiver receiver;
   const std::string job_id = finished_job(receiver.url());
