@@ -9,19 +9,27 @@ BUILD_TYPE   ?= RelWithDebInfo
 JOBS         ?= $(shell nproc)
 CMAKE_FLAGS  ?=
 
-.PHONY: all deps configure build test run synth bench sanitize fuzz clean format
+.PHONY: all deps deps-build deps-test configure build test run synth bench sanitize fuzz clean \
+        format
 
 all: build
 
+# What each target installs (scripts/install-deps.sh profiles): run and synth only what
+# building needs, test adds the test tools, bench everything.
 deps:
 	@scripts/install-deps.sh
+deps-build:
+	@scripts/install-deps.sh --build
+deps-test:
+	@scripts/install-deps.sh --test
 
-$(BUILD_DIR)/build.ninja: CMakeLists.txt | deps
-	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_FLAGS)
+# Configured again each time: cheap, and a build directory first configured by `make run`
+# (without GoogleTest) gains its tests once `make test` has installed it.
+configure:
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_FLAGS) >/dev/null
 
-configure: deps $(BUILD_DIR)/build.ninja
-
-build: configure
+build: deps-test
+	@$(MAKE) --no-print-directory configure
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
 # Every test (unit + integration) through ctest; its summary line comes last.
@@ -29,21 +37,26 @@ test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS) --timeout 600
 
 # The project's main job: the service in embedded mode (configuration from the environment and
-# .env; data in ./var). It prints its URL, the /docs address and how to log in.
-run: build
+# .env; data in ./var). It prints its URL, the /docs address and how to log in. Builds the
+# binary only.
+run: deps-build
+	@$(MAKE) --no-print-directory configure
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target polyvox
 	$(BUILD_DIR)/polyvox serve
 
 # The offline pipeline: render the example job to out/welcome.mp3 without a server.
-synth: build
+synth: deps-build
+	@$(MAKE) --no-print-directory configure
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target polyvox
 	@mkdir -p out
 	$(BUILD_DIR)/polyvox synth examples/welcome.json -o out/welcome.mp3 --manifest out/welcome.manifest.json
 	@echo "Rendered out/welcome.mp3 (manifest: out/welcome.manifest.json)"
 
-bench: build
+bench: deps build
 	/usr/bin/python3 bench/run.py $(BUILD_DIR)
 
 # ASan + UBSan build running the whole test suite.
-sanitize: deps
+sanitize: deps-test
 	cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DPOLYVOX_SANITIZE=ON $(CMAKE_FLAGS)
 	cmake --build $(ASAN_DIR) -j $(JOBS)
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# Installs every Debian 12 package Polyvox needs to build, test and benchmark.
-# Idempotent: packages already present are skipped; apt-get runs only when something is missing.
-#   scripts/install-deps.sh            build, test and benchmark dependencies (make, CI)
-#   scripts/install-deps.sh --build    only what building the binary needs (container build stage)
+# Installs the Debian 12 packages one use of Polyvox needs, by profile; each profile includes
+# the ones above it. Idempotent: packages already present are skipped; apt-get runs only when
+# something is missing.
+#   scripts/install-deps.sh --build    building the binary (make run; container build stage)
+#   scripts/install-deps.sh --test     + GoogleTest, the tools the tests drive (FFmpeg, Redis,
+#                                      Chromium, ...) and the diacritizer training's smoke test
+#                                      (make test)
+#   scripts/install-deps.sh            + the benchmark tools (make bench, diacritizer training)
 #   scripts/install-deps.sh --runtime  only what the polyvox binary needs to run (container image)
-#   scripts/install-deps.sh --fuzz     building plus Debian's clang-14 and its libFuzzer/sanitizer
-#                                      runtimes (make fuzz)
+#   scripts/install-deps.sh --fuzz     building plus GoogleTest and Debian's clang-14 with its
+#                                      libFuzzer/sanitizer runtimes (make fuzz)
 set -euo pipefail
 
 runtime_packages=(
@@ -17,34 +21,38 @@ runtime_packages=(
 build_packages=(
   # toolchain
   build-essential cmake ninja-build ccache pkg-config git ca-certificates python3
-  # libraries (reasons: shared/docs/architecture.md)
+  # libraries (what each is for: docs/architecture.md)
   libboost1.81-dev libcurl4-openssl-dev libssl-dev libhiredis-dev libsqlite3-dev
   libavcodec-dev libavformat-dev libavutil-dev libswresample-dev libsoxr-dev libmp3lame-dev
   libebur128-dev
   libespeak-ng-dev espeak-ng-data flite1-dev
   libsodium-dev libjwt-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libtomlplusplus-dev libcli11-dev
-  libgtest-dev libgmock-dev libbenchmark-dev libeigen3-dev
+  libeigen3-dev
 )
 
-# The libFuzzer build (make fuzz): Debian's clang 14 and compiler-rt (libFuzzer, ASan, UBSan).
-fuzz_packages=(clang-14 libclang-rt-14-dev)
-
-packages=(
+test_packages=(
   "${build_packages[@]}"
+  libgtest-dev libgmock-dev
   # diacritizer training (tools/train_diacritizer) and its smoke test; OpenBLAS makes CPU
   # training ~10x faster than the reference BLAS. Always run with /usr/bin/python3.
   python3-torch python3-numpy libopenblas0-openmp
-  # tools used by tests and benchmarks
-  clang-format ffmpeg espeak-ng lame openssl sqlite3 redis-server nginx-light wrk hyperfine supervisor time
-  chromium
+  # tools the tests drive
+  clang-format ffmpeg espeak-ng lame openssl sqlite3 redis-server supervisor chromium nginx-light
 )
+
+# The libFuzzer build (make fuzz): Debian's clang 14 and compiler-rt (libFuzzer, ASan, UBSan).
+fuzz_packages=(libgtest-dev libgmock-dev clang-14 libclang-rt-14-dev)
+
+# Everything: the tests' packages plus the benchmarks' tools.
+packages=("${test_packages[@]}" wrk hyperfine time)
 
 case "${1:-}" in
   --runtime) packages=("${runtime_packages[@]}") ;;
   --build) packages=("${build_packages[@]}") ;;
+  --test) packages=("${test_packages[@]}") ;;
   --fuzz) packages=("${build_packages[@]}" "${fuzz_packages[@]}") ;;
   "") ;;
-  *) echo "usage: $0 [--build|--runtime|--fuzz]" >&2; exit 2 ;;
+  *) echo "usage: $0 [--build|--test|--runtime|--fuzz]" >&2; exit 2 ;;
 esac
 
 missing=()

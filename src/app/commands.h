@@ -38,6 +38,7 @@ struct UsersArgs {
   std::string password;
   bool password_given = false;
   bool admin = false;
+  bool create = false;  // add: make the database when it does not exist yet
   // set: the quota overrides to change (core/quota.h parse_quota_override: N, "unlimited" or
   // "default"); the others stay as they are.
   std::optional<std::string> max_queued_jobs, max_queued_blocks, max_chars_per_day;

@@ -16,6 +16,7 @@
 #include "core/ids.h"
 #include "http/http_client.h"
 #include "jobs/event_hub.h"
+#include "jobs/redis/redis_url.h"
 #include "jobs/sqlite/sqlite_backend.h"
 #include "log/log.h"
 #include "storage/local_blob_store.h"
@@ -364,12 +365,32 @@ std::optional<fs::path> SynthProcess::local_file(const std::string& key) const {
 
 // --- users, voices, diacritize -------------------------------------------------------------
 
-Result<std::unique_ptr<UserAdmin>> open_user_admin(const Config& config) {
+Result<std::unique_ptr<UserAdmin>> open_user_admin(const Config& config, bool create) {
+  if (config.service.redis_url.empty() && !create) {
+    const fs::path db =
+        fs::absolute(fs::path(config.service.data_dir) / "polyvox.db").lexically_normal();
+    std::error_code ec;
+    if (!fs::exists(db, ec)) {
+      return invalid_input("POLYVOX_DATA_DIR",
+                           "no database at " + db.string() +
+                               ": run the command where the service runs, set POLYVOX_DATA_DIR, "
+                               "or add --create (users add) to start a new one");
+    }
+  }
   auto admin = std::make_unique<UserAdmin>();
   auto backend = open_backend(config, admin->clock, /*serving=*/false);
   if (!backend) return backend.take_error();
   admin->backend = std::move(backend.value());
   return admin;
+}
+
+std::string user_admin_location(const Config& config) {
+  if (!config.service.redis_url.empty()) {
+    auto endpoint = redis::parse_redis_url(config.service.redis_url);
+    return "Redis at " + (endpoint ? endpoint->display() : std::string("an invalid REDIS_URL"));
+  }
+  return "data directory " + fs::absolute(config.service.data_dir).lexically_normal().string() +
+         " (SQLite)";
 }
 
 std::unique_ptr<ProviderRegistry> open_providers(const Config& config) {

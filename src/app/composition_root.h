@@ -137,14 +137,21 @@ class SynthProcess {
 };
 
 // `polyvox users` and `polyvox keys`: the user and API key stores of the configured backend,
-// opened as an administrative command (leases of a running service are left alone).
+// opened as an administrative command (leases of a running service are left alone). In
+// embedded mode a database that does not exist yet is made only when `create` says so;
+// otherwise kInvalidInput names the file looked for (a command run outside the project's
+// directory must not quietly start an empty one).
 struct UserAdmin {
   SystemClock clock;
   Backend backend;
   UserStore& users() { return *backend.users; }
   ApiKeyStore& api_keys() { return *backend.api_keys; }
 };
-Result<std::unique_ptr<UserAdmin>> open_user_admin(const Config& config);
+Result<std::unique_ptr<UserAdmin>> open_user_admin(const Config& config, bool create = false);
+
+// Where the administrative commands find their users, for a line on stderr: "data directory
+// /abs/path (SQLite)" or "Redis at redis://host:port" (no credentials).
+std::string user_admin_location(const Config& config);
 
 // `polyvox voices`: every provider of the configuration, usable or not.
 std::unique_ptr<ProviderRegistry> open_providers(const Config& config);

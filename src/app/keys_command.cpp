@@ -96,8 +96,12 @@ int revoke(const KeysArgs& args, UserAdmin& admin) {
 }  // namespace
 
 int run_keys(const KeysArgs& args, const Config& config) {
+  std::cerr << "polyvox keys: " << user_admin_location(config) << "\n";
   auto admin = open_user_admin(config);
-  if (!admin) return fail(Error{ErrorKind::kInternal, admin.error().to_string(), ""});
+  if (!admin) {
+    if (admin.error().kind == ErrorKind::kInvalidInput) return fail(admin.error());
+    return fail(Error{ErrorKind::kInternal, admin.error().to_string(), ""});
+  }
   if (args.action == "create") return create(args, config, **admin);
   if (args.action == "list") return list(args, **admin);
   if (args.action == "revoke") return revoke(args, **admin);

@@ -41,6 +41,8 @@ int main(int argc, char** argv) {
       "--password", users.password,
       "Password (default: read from stdin; typed twice without echo on a terminal)");
   users_add->add_flag("--admin", users.admin, "May see every job");
+  users_add->add_flag("--create", users.create,
+                      "Make the database if it does not exist yet (embedded mode)");
   auto* users_list = users_cmd->add_subcommand("list", "List users");
   auto* users_passwd = users_cmd->add_subcommand("passwd", "Change a user's password");
   users_passwd->add_option("name", users.name, "User name")->required();

@@ -102,8 +102,11 @@ int set_quotas(UserStore& users, const UsersArgs& args) {
 }  // namespace
 
 int run_users(const UsersArgs& args, const Config& config) {
-  auto admin = open_user_admin(config);
-  if (!admin) return fail(admin.error().to_string(), 1);
+  std::cerr << "polyvox users: " << user_admin_location(config) << "\n";
+  auto admin = open_user_admin(config, args.create);
+  if (!admin) {
+    return fail(admin.error().message, admin.error().kind == ErrorKind::kInvalidInput ? 2 : 1);
+  }
   UserStore& users = (*admin)->users();
   const Clock& clock = (*admin)->clock;
 

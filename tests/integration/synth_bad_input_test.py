@@ -123,6 +123,34 @@ class VersionTest(unittest.TestCase):
             self.assertIn(expected, text)
 
 
+class UsersOutsideTheProjectTest(unittest.TestCase):
+    """`polyvox users`/`keys` run where there is no database: refused, naming the file looked
+    for, and nothing created; `users add --create` starts one."""
+
+    def run_in(self, cwd, *args):
+        env = {k: v for k, v in os.environ.items()
+               if k not in ("POLYVOX_DATA_DIR", "REDIS_URL", "POLYVOX_CONFIG")}
+        return subprocess.run([POLYVOX, *args], cwd=cwd, env=env, capture_output=True, text=True)
+
+    def test_no_database_is_made_unless_asked(self):
+        with tempfile.TemporaryDirectory() as cwd:
+            db = os.path.join(os.path.realpath(cwd), "var", "polyvox.db")
+            for args in (("users", "list"), ("users", "add", "bob", "--password", "bob-pass-1"),
+                         ("users", "remove", "bob"), ("keys", "list")):
+                result = self.run_in(cwd, *args)
+                self.assertEqual(result.returncode, 2, (args, result.stderr))
+                self.assertIn("no database at " + db, result.stderr)
+                self.assertIn("--create", result.stderr)
+                self.assertEqual(os.listdir(cwd), [], f"{args} left files behind")
+            made = self.run_in(cwd, "users", "add", "bob", "--password", "bob-pass-1", "--create")
+            self.assertEqual(made.returncode, 0, made.stderr)
+            self.assertIn("data directory " + os.path.join(os.path.realpath(cwd), "var") +
+                          " (SQLite)", made.stderr)
+            listed = self.run_in(cwd, "users", "list")
+            self.assertEqual(listed.returncode, 0, listed.stderr)
+            self.assertTrue(listed.stdout.startswith("bob\tuser\t"), listed.stdout)
+
+
 if __name__ == "__main__":
     POLYVOX = sys.argv.pop(1)
     unittest.main(verbosity=2)
