@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmark of the embedded Arabic diacritizer on the validation text (shared/data/arabic):
+# Benchmark of the embedded Arabic diacritizer on the validation text (the Fadel et al. 2019 split):
 # DER/WER with and without case ending (tools/score_diacritics.py), per-line latency on one
 # core (median/p90/p99 per 50 words), model load time, and peak RSS of `polyvox diacritize`.
 # Usage: bench/diacritizer.sh [BUILD_DIR] [GOLD_FILE]   (defaults: build, the validation text)

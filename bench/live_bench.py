@@ -138,9 +138,13 @@ def first_byte(server, token, blocks=5):
     first = time.time() - started
     res.read()
     conn.close()
+    return first, first_block_done(server, token, job_id) - started
+
+
+def first_block_done(server, token, job_id):
+    """When block 0 of the job was done (its block.done's at_ms), in seconds since the epoch."""
     events = server.request("GET", f"/jobs/{job_id}/events", token=token,
                             headers={"Last-Event-ID": "0"}).body.decode()
-    done_at = None
     name = None
     for line in events.splitlines():
         if line.startswith("event: "):
@@ -148,8 +152,8 @@ def first_byte(server, token, blocks=5):
         elif line.startswith("data: ") and name == "block.done":
             data = json.loads(line[6:])
             if data["index"] == 0:
-                done_at = data["at_ms"] / 1000.0
-    return first, (done_at - started) if done_at else float("nan")
+                return data["at_ms"] / 1000.0
+    return float("nan")
 
 
 def run(build_dir):

@@ -3,10 +3,11 @@
 the same run. The machine is noisy: every figure is the median of several alternating runs.
 
 usage: bench/run.py BUILD_DIR [section ...]
-sections: assembly synth rss store redis api providers jobs diacritizer live (default: all)
+sections: assembly synth rss store redis api providers jobs diacritizer live stretch openai (default: all)
 """
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -73,6 +74,38 @@ def bench_assembly(tmp):
         slowest.append(float(out[1]))
     print(f"progressive stream (add() per block) total {statistics.median(totals):7.1f} ms   "
           f"slowest 10 s block {statistics.median(slowest):.2f} ms (budget: first byte <= block + 100 ms)")
+    bench_assembly_formats(tmp, tool)
+
+
+# Every output format's final file from the same 100 blocks (mp3: the frames of its MP3
+# segments; the others: WAV segments, assembled as they are (wav, pcm) or encoded once), side by
+# side with mp3's assembly in the same run; and each format's progressive stream.
+FORMATS = ("mp3", "wav", "pcm", "flac", "opus", "aac", "m4a")
+
+
+def bench_assembly_formats(tmp, tool):
+    section("Assembly per output format: the same 100 blocks (1,025 s of audio)")
+    runs = int(os.environ.get("BENCH_FORMAT_RUNS", "3"))
+    mp3_median = None
+    for fmt in FORMATS:
+        seg_dir = os.path.join(tmp, "segments-" + fmt)
+        subprocess.run([tool, "prepare", seg_dir, fmt], check=True)
+        times, streams, size = [], [], 0
+        for _ in range(runs):
+            out_path = os.path.join(tmp, "final." + fmt)
+            out = subprocess.run([tool, "assemble", seg_dir, out_path, fmt], check=True,
+                                 capture_output=True, text=True).stdout
+            times.append(float(out.strip()))
+            size = os.path.getsize(out_path)
+            out = subprocess.run([tool, "stream", seg_dir, fmt], check=True, capture_output=True,
+                                 text=True).stdout.split()
+            streams.append((float(out[0]), float(out[1])))
+        median = statistics.median(times)
+        mp3_median = mp3_median or median  # FORMATS starts with mp3
+        print(f"{fmt:5} final file median {median:9.1f} ms  x{median / mp3_median:7.1f} of "
+              f"mp3   {size / 1e6:7.1f} MB   stream: total {statistics.median(s[0] for s in streams):8.1f} ms, "
+              f"slowest block {statistics.median(s[1] for s in streams):6.2f} ms")
+        shutil.rmtree(seg_dir, ignore_errors=True)
 
 
 def bench_synth(tmp):
@@ -184,6 +217,11 @@ def bench_live(tmp):
     live_bench.run(BUILD)
 
 
+def bench_openai(tmp):
+    import openai_bench
+    openai_bench.run(BUILD)
+
+
 def bench_providers(tmp):
     import providers_bench
     providers_bench.run(BUILD)
@@ -208,10 +246,20 @@ def bench_diacritizer(tmp):
         sys.exit(f"diacritizer benchmark failed:\n{result.stderr}")
 
 
+def bench_stretch(tmp):
+    section("Time stretch of block speeds (bench/stretch_bench.cpp)")
+    result = subprocess.run([os.path.join(BUILD, "bench", "stretch_bench"), str(3 * RUNS)],
+                            capture_output=True, text=True)
+    print(result.stdout.rstrip())
+    if result.returncode != 0:
+        sys.exit(f"stretch benchmark failed:\n{result.stderr}")
+
+
 SECTIONS = {"assembly": bench_assembly, "synth": bench_synth, "rss": bench_rss,
             "store": bench_store, "redis": bench_redis, "api": bench_api,
             "providers": bench_providers, "jobs": bench_jobs, "distributed": bench_distributed,
-            "diacritizer": bench_diacritizer, "live": bench_live}
+            "diacritizer": bench_diacritizer, "live": bench_live, "stretch": bench_stretch,
+            "openai": bench_openai}
 
 
 def main():

@@ -13,7 +13,7 @@
 set -euo pipefail
 
 runtime_packages=(
-  ca-certificates libcurl4 libhiredis0.14 libsqlite3-0 libavcodec59 libavformat59 libavutil57
+  ca-certificates libcurl4 libhiredis0.14 libsqlite3-0 libavcodec59 libavformat59 libavutil57 libavfilter8
   libswresample4 libsoxr0 libmp3lame0 libebur128-1 libespeak-ng1 espeak-ng-data libflite1
   libsodium23 libjwt0 libspdlog1.10 libfmt9 libtomlplusplus3 curl
 )
@@ -21,9 +21,10 @@ runtime_packages=(
 build_packages=(
   # toolchain
   build-essential cmake ninja-build ccache pkg-config git ca-certificates python3
-  # libraries (what each is for: docs/architecture.md)
+  # libraries (what each area uses them for: docs/architecture.md)
   libboost1.81-dev libcurl4-openssl-dev libssl-dev libhiredis-dev libsqlite3-dev
-  libavcodec-dev libavformat-dev libavutil-dev libswresample-dev libsoxr-dev libmp3lame-dev
+  libavcodec-dev libavformat-dev libavutil-dev libswresample-dev libavfilter-dev libsoxr-dev
+  libmp3lame-dev
   libebur128-dev
   libespeak-ng-dev espeak-ng-data flite1-dev
   libsodium-dev libjwt-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libtomlplusplus-dev libcli11-dev
@@ -38,6 +39,8 @@ test_packages=(
   python3-torch python3-numpy libopenblas0-openmp
   # tools the tests drive
   clang-format ffmpeg espeak-ng lame openssl sqlite3 redis-server supervisor chromium nginx-light
+  # the studio's browser tests (tests/browser): Debian's Chromium driven by its chromedriver
+  chromium-driver python3-selenium
 )
 
 # The libFuzzer build (make fuzz): Debian's clang 14 and compiler-rt (libFuzzer, ASan, UBSan).
@@ -61,7 +64,8 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
-# Node.js (npm packages: swagger-ui-dist, s3rver, OpenAPI validator) — any installed node will do.
+# Node.js (npm packages: swagger-ui-dist, s3rver, OpenAPI validator, the openai SDK of the /v1
+# tests; run here on Node 20, not tried on Debian's Node 18) — any installed node will do.
 if [ "${1:-}" != "--runtime" ] && { ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; }; then
   missing+=(nodejs npm)
 fi

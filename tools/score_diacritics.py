@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Scores diacritized Arabic against a gold file, line by line, the way the Fadel et al. 2019
-benchmark does (rules: shared/data/arabic/README.md).
+benchmark does (the rules below).
 
 DER = wrong letters / counted letters and WER = wrong words / words, each with and without the
 case ending, always counting letters that carry no mark ("including no diacritic"):

@@ -5,11 +5,13 @@
 
 #include "auth/api_key_service.h"
 #include "auth/auth_service.h"
+#include "auth/session_service.h"
 #include "auth/user_store.h"
 #include "core/clock.h"
 #include "core/job_parser.h"
 #include "core/metrics.h"
 #include "core/quota.h"
+#include "core/speech_mapping.h"
 #include "core/thread_pool.h"
 #include "jobs/event_hub.h"
 #include "jobs/job_store.h"
@@ -32,14 +34,16 @@ struct ApiDeps {
   JobStore* jobs = nullptr;
   UserStore* users = nullptr;
   AuthService* auth = nullptr;
-  ApiKeyService* api_keys = nullptr;  // the one AuthService recognizes keys with
+  ApiKeyService* api_keys = nullptr;   // the one AuthService recognizes keys with
+  SessionService* sessions = nullptr;  // the studio's sessions; null: cookies are ignored
   BlobStore* blobs = nullptr;
   ProviderRegistry* providers = nullptr;
   MetricsRegistry* metrics = nullptr;
   const Clock* clock = nullptr;
-  EventHub* events = nullptr;         // job events heard on this node; null: no event streams
-  int sample_rate = 44100;            // the workers' SAMPLE_RATE (event times in milliseconds)
-  ThreadPool* stream_pool = nullptr;  // reads segments for audio streams; null: no streams
+  EventHub* events = nullptr;             // job events heard on this node; null: no event streams
+  int sample_rate = 44100;                // OUTPUT_SAMPLE_RATE: a job's rate when it has none
+  ThreadPool* stream_pool = nullptr;      // reads segments for audio streams; null: no streams
+  const SpeechMapping* speech = nullptr;  // OpenAI model/voice names; null: /v1 answers 503
 };
 
 class Router;

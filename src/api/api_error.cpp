@@ -17,9 +17,16 @@ std::string json_text(const nlohmann::json& document) {
 }
 
 HttpResponse error_response(int status, const std::string& code, const std::string& message,
-                            const std::string& field) {
+                            const std::string& field, const std::vector<ErrorDetail>& details) {
   nlohmann::json error = {{"code", code}, {"message", message}};
   if (!field.empty()) error["field"] = field;
+  if (!details.empty()) {
+    nlohmann::json listed = nlohmann::json::array();
+    for (std::size_t i = 0; i < details.size() && i < kMaxErrorDetails; ++i) {
+      listed.push_back({{"field", details[i].field}, {"message", details[i].message}});
+    }
+    error["details"] = std::move(listed);
+  }
   HttpResponse res = json_response(status, json_text(nlohmann::json{{"error", error}}));
   if (status == 401) res.set_header("WWW-Authenticate", "Bearer");
   return res;

@@ -4,15 +4,27 @@
 
 #include <nlohmann/json_fwd.hpp>
 #include <string>
+#include <vector>
 
 #include "api/http_types.h"
 #include "core/error.h"
 
 namespace polyvox {
 
-// A JSON error response. `field` is omitted from the body when empty.
+// One of several problems an error response lists: what it is about and what is wrong.
+struct ErrorDetail {
+  std::string field;  // "blocks[3].text", "blocks[2]"
+  std::string message;
+};
+
+// At most this many details are listed.
+inline constexpr std::size_t kMaxErrorDetails = 50;
+
+// A JSON error response. `field` is omitted from the body when empty; `details`, when not
+// empty, become "details": [{"field", "message"}] (at most kMaxErrorDetails).
 HttpResponse error_response(int status, const std::string& code, const std::string& message,
-                            const std::string& field = "");
+                            const std::string& field = "",
+                            const std::vector<ErrorDetail>& details = {});
 
 // The response for an Error: status and code chosen by its kind (kInvalidInput → 400
 // VALIDATION_ERROR, kUnknownProvider → 400 UNKNOWN_PROVIDER, kUnknownVoice → 400 UNKNOWN_VOICE,

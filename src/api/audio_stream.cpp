@@ -8,20 +8,22 @@ namespace polyvox {
 
 std::shared_ptr<AudioStream> AudioStream::create(EventHub& hub, JobStore& jobs, BlobStore& blobs,
                                                  ThreadPool& pool, std::string job_id,
-                                                 OutputFormat format, std::size_t blocks) {
+                                                 OutputFormat format, std::size_t blocks,
+                                                 int bitrate_kbps) {
   return std::shared_ptr<AudioStream>(
-      new AudioStream(hub, jobs, blobs, pool, std::move(job_id), format, blocks));
+      new AudioStream(hub, jobs, blobs, pool, std::move(job_id), format, blocks, bitrate_kbps));
 }
 
 AudioStream::AudioStream(EventHub& hub, JobStore& jobs, BlobStore& blobs, ThreadPool& pool,
-                         std::string job_id, OutputFormat format, std::size_t blocks)
+                         std::string job_id, OutputFormat format, std::size_t blocks,
+                         int bitrate_kbps)
     : hub_(hub),
       jobs_(jobs),
       blobs_(blobs),
       pool_(pool),
       job_id_(std::move(job_id)),
       blocks_(blocks),
-      assembler_(format, std::max<std::size_t>(1, blocks)) {}
+      assembler_(format, std::max<std::size_t>(1, blocks), bitrate_kbps) {}
 
 AudioStream::~AudioStream() { close(); }
 
@@ -66,6 +68,11 @@ void AudioStream::on_event(const JobEvent& event) {
   if (started_) pump();
 }
 
+bool AudioStream::complete() {
+  std::lock_guard lock(mutex_);
+  return ended_ && assembler_.segments_added() == blocks_;
+}
+
 void AudioStream::next(Deliver deliver) {
   std::lock_guard lock(mutex_);
   if (closed_) return;
@@ -81,8 +88,12 @@ void AudioStream::pump() {
     fetching_ = true;
     pool_.post([self = shared_from_this(), next] { self->fetch(next); });
   } else if (next == blocks_) {
-    auto tail = assembler_.finish();
-    if (tail) ready_ += *tail;
+    auto tail = assembler_.finish();  // the encoded formats flush their codec here: O(frame)
+    if (tail) {
+      ready_ += *tail;
+    } else {
+      log::warn("audio stream cut short", {{"job_id", job_id_}, {"why", tail.error().message}});
+    }
     ended_ = true;
     hand_over();
   } else if (stale_) {
@@ -105,14 +116,12 @@ void AudioStream::fetch(std::size_t index) {
   } else {
     bytes = blobs_.get(work->block.result->segment_key);
   }
+  // Off the lock too (an encoded format's segment takes milliseconds to encode): while
+  // fetching_ is set, nothing else touches the assembler.
+  Result<std::string> out = bytes ? assembler_.add(*bytes) : Result<std::string>(bytes.error());
   std::lock_guard lock(mutex_);
   fetching_ = false;
   if (closed_) return;
-  if (!bytes) {
-    end(bytes.error().message);
-    return;
-  }
-  auto out = assembler_.add(*bytes);
   if (!out) {
     end(out.error().message);
     return;

@@ -1,11 +1,27 @@
-// GET /result/{id}/stream: the job's combined audio in block order, sent as its blocks are
-// placed (done, with every earlier block done), from submission to the end, in the job's output
-// format (audio/progressive_assembler.h: MP3 frames under an open-ended Info tag, or WAV with
-// sentinel sizes). A LiveBody fed by the node's EventHub (block.placed, job.*); segments are read
-// from the stores on a background pool, one at a time and only when the client has taken the
-// previous bytes, so a slow client holds one segment, not the job. A job that fails or is
-// cancelled ends the stream after its last placed block (valid audio, shorter); the events say
-// why. A store failure mid-stream ends it the same way, and is logged.
+// A job's combined audio as a LiveBody, in block order, sent as its blocks are placed (done,
+// with every earlier block done), from submission to the end, in the job's output format, any of
+// them (audio/progressive_assembler.h says what each format's stream is: MP3 frames under an
+// open-ended Info tag, WAV with sentinel sizes, raw PCM, or the encoded formats from one
+// streaming encoder: FLAC without total length, Ogg Opus, ADTS AAC, fragmented MP4 for m4a).
+// Served by GET /result/{id}/stream, and usable as it is by any route that answers with a job's
+// audio while it renders (/v1/audio/speech with stream_format "audio"):
+//
+//   auto stream = AudioStream::create(hub, jobs, blobs, pool, job.id, job.output_format,
+//                                     job.blocks_total, job.bitrate_kbps);
+//   stream->subscribe();                      // before reading the job: nothing is missed
+//   auto job = jobs.get_job(id, true);        // with its blocks
+//   stream->start(*job);
+//   response.set_header("Content-Type", output_format_mime(job->output_format));
+//   response.live = std::move(stream);
+//
+// Contract: the bytes delivered, concatenated, are one playable stream of the job's format; the
+// last Piece has `last` set. A job that fails or is cancelled ends the stream after its last
+// placed block (valid audio, shorter; for the encoded formats without the codec's lookahead of
+// that block); the events say why. A store or encoder failure mid-stream ends it the same way,
+// and is logged. Segments are read from the stores on a background pool, one at a time and only
+// when the client has taken the previous bytes, so a slow client holds one segment, not the job.
+// The rate is the segments' (the job's); `bitrate_kbps` is the job's as stored (0: the format's
+// default), used by the encoded formats only. Thread-safe.
 #pragma once
 
 #include <memory>
@@ -27,7 +43,8 @@ class AudioStream final : public LiveBody, public std::enable_shared_from_this<A
   // read.
   static std::shared_ptr<AudioStream> create(EventHub& hub, JobStore& jobs, BlobStore& blobs,
                                              ThreadPool& pool, std::string job_id,
-                                             OutputFormat format, std::size_t blocks);
+                                             OutputFormat format, std::size_t blocks,
+                                             int bitrate_kbps = 0);
   ~AudioStream() override;
 
   // Hears the job's events from now on (held until start()).
@@ -36,13 +53,17 @@ class AudioStream final : public LiveBody, public std::enable_shared_from_this<A
   // Starts from `job` as read after subscribe() (with its blocks): what is placed is sent.
   void start(const JobRecord& job);
 
+  // True once the stream has ended with every block's audio in it (not cut short by a failed
+  // or cancelled job or a store failure). Thread-safe.
+  bool complete();
+
   void next(Deliver deliver) override;
   bool ends_at_shutdown() const override { return false; }  // audio cannot resume: drain
   void close() override;
 
  private:
   AudioStream(EventHub& hub, JobStore& jobs, BlobStore& blobs, ThreadPool& pool, std::string job_id,
-              OutputFormat format, std::size_t blocks);
+              OutputFormat format, std::size_t blocks, int bitrate_kbps);
   void on_event(const JobEvent& event);
   void pump();                          // REQUIRES: mutex_ held
   void fetch(std::size_t index);        // on the pool
@@ -60,7 +81,7 @@ class AudioStream final : public LiveBody, public std::enable_shared_from_this<A
   uint64_t subscription_ = 0;
 
   std::mutex mutex_;
-  audio::ProgressiveAssembler assembler_;
+  audio::ProgressiveAssembler assembler_;  // under mutex_, or by the one fetch while fetching_
   bool started_ = false;
   bool closed_ = false;
   bool ended_ = false;     // no more bytes will be added

@@ -71,12 +71,18 @@ std::optional<std::string> EventRenderer::render(const JobEvent& event, const st
   }
   const std::string type = body["type"];
   json data = {{"job_id", event.job_id}};
+  // The job's own rate when the store wrote it (jobs with a sample_rate), else the configured.
+  const auto rate_it = body.find("sample_rate");
+  const int rate = rate_it != body.end() && rate_it->is_number_integer() &&
+                           rate_it->get<int64_t>() > 0 && rate_it->get<int64_t>() <= 1'000'000
+                       ? static_cast<int>(rate_it->get<int64_t>())
+                       : sample_rate_;
   for (auto it = body.begin(); it != body.end(); ++it) {
     const std::string& key = it.key();
-    if (key == "type") continue;
+    if (key == "type" || key == "sample_rate") continue;
     if (key == "speech_samples" || key == "pause_samples" || key == "offset_samples" ||
         key == "duration_samples") {
-      data[key.substr(0, key.size() - 8) + "_ms"] = to_ms(it.value(), sample_rate_);
+      data[key.substr(0, key.size() - 8) + "_ms"] = to_ms(it.value(), rate);
     } else {
       data[key] = it.value();
     }

@@ -2,7 +2,9 @@
 
 #include <optional>
 
+#include "api/api_error.h"
 #include "auth/secret_compare.h"
+#include "core/ids.h"
 
 namespace polyvox {
 
@@ -23,15 +25,45 @@ std::optional<std::string> bearer_token(const HttpRequest& request) {
 
 }  // namespace
 
+std::optional<std::string> cookie_value(const HttpRequest& request, std::string_view name) {
+  for (const auto& [header, value] : request.headers) {
+    if (header != "cookie") continue;
+    std::string_view rest = value;
+    while (!rest.empty()) {
+      const std::size_t end = std::min(rest.find(';'), rest.size());
+      std::string_view pair = rest.substr(0, end);
+      rest.remove_prefix(std::min(end + 1, rest.size()));
+      while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+      const std::size_t equals = pair.find('=');
+      if (equals != std::string_view::npos && pair.substr(0, equals) == name) {
+        return std::string(pair.substr(equals + 1));
+      }
+    }
+  }
+  return std::nullopt;
+}
+
 Result<User> require_user(const HttpRequest& request, ApiDeps& deps) {
-  const auto token = bearer_token(request);
-  if (!token) return not_authenticated();
-  return deps.auth->authenticate(*token);
+  if (const auto token = bearer_token(request)) return deps.auth->authenticate(*token);
+  const auto secret = deps.sessions ? cookie_value(request, kSessionCookie) : std::nullopt;
+  if (!secret) return not_authenticated();
+  auto grant = deps.sessions->authenticate(*secret);
+  if (!grant) return grant.take_error();
+  if (request.method != "GET" && request.method != "HEAD" &&
+      !secrets_equal(request.header("x-csrf-token"), grant->csrf_token)) {
+    return Error{ErrorKind::kForbidden,
+                 "missing or wrong CSRF token: a request authenticated by the session cookie "
+                 "must send the X-CSRF-Token header that POST /session and GET /session give",
+                 ""};
+  }
+  return std::move(grant->user);
 }
 
 CredentialKind credential_kind(const HttpRequest& request) {
   const auto token = bearer_token(request);
-  if (!token) return CredentialKind::kNone;
+  if (!token) {
+    return cookie_value(request, kSessionCookie) ? CredentialKind::kSession : CredentialKind::kNone;
+  }
   return token->starts_with("pvx_") ? CredentialKind::kApiKey : CredentialKind::kJwt;
 }
 
@@ -63,6 +95,12 @@ Status require_metrics_access(const HttpRequest& request, ApiDeps& deps) {
   return Status::success();
 }
 
+NewJob new_job_for(const User& user, JobSpec spec, const ApiDeps& deps) {
+  NewJob job{new_uuid4(), user.id, std::move(spec), user.name, ""};
+  job.quota = effective_quotas(user.admin, user.quotas, deps.settings.quotas);
+  return job;
+}
+
 Result<JobRecord> job_for(const std::string& id, const User& user, bool with_blocks,
                           ApiDeps& deps) {
   auto job = deps.jobs->get_job(id, with_blocks);
@@ -76,6 +114,13 @@ Result<JobRecord> job_for(const std::string& id, const User& user, bool with_blo
     return Error{ErrorKind::kForbidden, "You do not have access to this job", ""};
   }
   return job;
+}
+
+std::optional<HttpResponse> unless_completed(const JobRecord& job) {
+  if (job.status == JobStatus::kCompleted && job.result) return std::nullopt;
+  return error_response(
+      400, "JOB_NOT_COMPLETE",
+      std::string("Job is not complete (status: ") + job_status_name(job.status) + ")");
 }
 
 std::string base_url(const HttpRequest& request, const ApiDeps& deps) {

@@ -5,7 +5,6 @@
 #include "api/job_views.h"
 #include "api/json_writer.h"
 #include "api/route_groups.h"
-#include "core/ids.h"
 #include "core/job_parser.h"
 #include "core/usage.h"
 #include "log/log.h"
@@ -29,8 +28,11 @@ HttpResponse submit(HttpRequest& request, ApiDeps& deps) {
   }
   auto spec = parse_job(request.body, deps.settings.job, *deps.providers);
   if (!spec) return error_response(spec.error());
-  NewJob job{new_uuid4(), user->id, std::move(spec.value()), user->name, ""};
-  job.quota = effective_quotas(user->admin, user->quotas, deps.settings.quotas);
+  // The rate is fixed at submission, so that every node renders, places and reports the job at
+  // the same rate whatever its own OUTPUT_SAMPLE_RATE.
+  spec->sample_rate =
+      effective_sample_rate(spec->output_format, spec->sample_rate, deps.sample_rate);
+  NewJob job = new_job_for(*user, std::move(spec.value()), deps);
   if (!job.spec.webhook_url.empty()) job.base_url = base_url(request, deps);
   const std::size_t blocks = job.spec.blocks.size();
   auto created = deps.jobs->create_job(job);
@@ -64,24 +66,39 @@ HttpResponse status(HttpRequest& request, ApiDeps& deps) {
   return json_response(200, job_status_json(*job, base_url(request, deps)));
 }
 
+// A failed job has no result: 409 JOB_FAILED saying why, with each failed block's reason as a
+// detail ("blocks[i]").
+HttpResponse failed_job_response(const JobRecord& job) {
+  std::vector<ErrorDetail> details;
+  for (const auto& b : job.blocks) {
+    if (b.status == BlockStatus::kFailed) {
+      details.push_back({"blocks[" + std::to_string(b.index) + "]", b.error});
+    }
+  }
+  const std::string why = job.error.empty() ? "" : ": " + job.error;
+  return error_response(409, "JOB_FAILED", "Job failed" + why,
+                        details.empty() ? "" : details.front().field, details);
+}
+
 // GET /result/{id}
 HttpResponse result(HttpRequest& request, ApiDeps& deps) {
   auto user = require_user(request, deps);
   if (!user) return error_response(user.error());
   auto job = job_for(request.param("id"), *user, true, deps);
   if (!job) return error_response(job.error());
-  if (job->status != JobStatus::kCompleted || !job->result) {
-    return error_response(
-        400, "JOB_NOT_COMPLETE",
-        std::string("Job is not complete (status: ") + job_status_name(job->status) + ")");
+  if (job->status == JobStatus::kFailed) return failed_job_response(*job);
+  if (job->status == JobStatus::kCancelled) {
+    return error_response(409, "JOB_CANCELLED", "Job was cancelled: it has no result");
   }
+  if (auto refused = unless_completed(*job)) return std::move(*refused);
   const std::string base = base_url(request, deps);
   json block_urls = json::array();
   for (const auto& b : job->blocks) {
     // The store's own URL (presigned S3, Cloudinary delivery) when it has one, else ours; the
     // mirror's URL as the secondary (public_url/mirror_url never touch the network).
     std::optional<std::string> primary, secondary;
-    if (b.result) {
+    // A block of an encoded or pcm job is made on request from its lossless segment: only ours.
+    if (b.result && segments_are_output(job->output_format)) {
       primary = deps.blobs->public_url(b.result->segment_key);
       secondary = deps.blobs->mirror_url(b.result->segment_key);
     }

@@ -3,6 +3,7 @@
 
 #include "api/api_deps.h"
 #include "api/router.h"
+#include "jobs/job_record.h"
 
 namespace polyvox {
 
@@ -14,5 +15,13 @@ void register_docs_routes(Router& router, ApiDeps& deps);     // /openapi.json, 
 void register_webhook_routes(Router& router, ApiDeps& deps);  // /webhook-secret
 void register_api_key_routes(Router& router, ApiDeps& deps);  // /api-keys
 void register_event_routes(Router& router, ApiDeps& deps);    // job events (SSE)
+void register_openai_routes(Router& router, ApiDeps& deps);   // /v1: OpenAI-compatible speech
+void register_studio_routes(Router& router, ApiDeps& deps);   // the studio at /
+void register_peaks_routes(Router& router, ApiDeps& deps);    // /result/{id}/peaks
+void register_preview_routes(Router& router, ApiDeps& deps);  // POST /tts/preview
+
+// The job's combined audio as it renders (api/audio_stream.h), for `seen`, a job the caller may
+// see: GET /result/{id}/stream and POST /tts/preview answer with it.
+HttpResponse progressive_audio(const JobRecord& seen, ApiDeps& deps);
 
 }  // namespace polyvox

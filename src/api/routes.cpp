@@ -11,6 +11,10 @@ void register_routes(Router& router, ApiDeps& deps) {
   register_event_routes(router, deps);
   register_webhook_routes(router, deps);
   register_api_key_routes(router, deps);
+  register_openai_routes(router, deps);
+  register_studio_routes(router, deps);
+  register_peaks_routes(router, deps);
+  register_preview_routes(router, deps);
 }
 
 }  // namespace polyvox

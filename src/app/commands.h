@@ -15,6 +15,10 @@ struct SynthArgs {
   std::string manifest_path;  // empty: no manifest
   unsigned concurrency = 0;   // 0: one thread per core
   std::string format;         // empty: the job's output_format
+  int sample_rate = 0;        // 0: the job's sample_rate
+  int bitrate_kbps = 0;       // 0: the job's bitrate_kbps
+  // Every block's speed instead of its own (0.25..4); nullopt: each block's own.
+  std::optional<double> speed;
 };
 
 // Exit codes: 0 done; 2 invalid input; 3 synthesis failed; 1 anything else.

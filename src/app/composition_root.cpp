@@ -154,11 +154,13 @@ struct ServeProcess::Parts {
         auth(*f.backend.users, JwtSigner(key),
              f.backend.throttle ? *f.backend.throttle : memory_throttle, f.clock,
              AuthOptions{f.config.service.token_lifetime_s, {}}, &api_keys),
+        sessions(*f.backend.sessions, *f.backend.users, f.clock),
         router(f.metrics) {}
 
   InMemoryLoginThrottle memory_throttle;  // used when the backend has no shared throttle
   ApiKeyService api_keys;
   AuthService auth;
+  SessionService sessions;
   ApiDeps deps;
   Router router;
   std::unique_ptr<EventHub> events;         // job events heard on this node, for event streams
@@ -193,6 +195,7 @@ Result<std::unique_ptr<ServeProcess>> ServeProcess::build(const Config& config) 
   p.deps.users = f.backend.users;
   p.deps.auth = &p.auth;
   p.deps.api_keys = &p.api_keys;
+  p.deps.sessions = &p.sessions;
   p.deps.blobs = f.blobs.get();
   p.deps.providers = f.providers.get();
   p.deps.metrics = &f.metrics;
@@ -206,6 +209,7 @@ Result<std::unique_ptr<ServeProcess>> ServeProcess::build(const Config& config) 
     }
   }
   p.deps.sample_rate = config.render.segment.sample_rate;
+  p.deps.speech = &f.config.speech;
   register_routes(p.router, p.deps);
   p.server = std::make_unique<HttpServer>(service.http,
                                           MiddlewareChain::standard(p.router, service.access_log));

@@ -122,8 +122,9 @@ Config load_config(const Environment& env) {
       static_cast<double>(env.get_int("ANSWER_MIN_MS_PER_CHAR", 20, 0, 10000));
   c.render.answer.max_ms_per_letter =
       static_cast<double>(env.get_int("ANSWER_MAX_MS_PER_CHAR", 500, 1, 100000));
-  c.providers = load_providers_config(provider_kinds(),
-                                      [&env](const std::string& key) { return env.get(key); });
+  const EnvLookup lookup = [&env](const std::string& key) { return env.get(key); };
+  c.providers = load_providers_config(provider_kinds(), lookup);
+  c.speech = load_speech_mapping(lookup, c.providers);
 
   ServiceConfig& s = c.service;
   s.http.host = env.get_or("HOST", "127.0.0.1");

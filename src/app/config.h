@@ -12,6 +12,7 @@
 #include "http/address_guard.h"
 #include "providers/circuit_breaker.h"
 #include "providers/provider_config.h"
+#include "providers/speech_mapping_config.h"
 #include "storage/storage_settings.h"
 #include "webhooks/webhook_sender.h"
 #include "worker/block_renderer.h"
@@ -90,6 +91,8 @@ struct Config {
   std::size_t diacritizer_cache_max_bytes = 32 << 20;  // DIACRITIZER_CACHE_MAX_BYTES, in memory
   ProvidersConfig providers;  // cloud providers: seed env variables + POLYVOX_CONFIG (TOML),
                               // see providers/provider_config.h
+  SpeechMapping speech;       // /v1 model and voice names: POLYVOX_CONFIG [openai], over the
+                              // offline defaults (providers/speech_mapping_config.h)
   ServiceConfig service;
 };
 

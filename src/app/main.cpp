@@ -6,6 +6,7 @@
 #include "app/build_info.h"
 #include "app/commands.h"
 #include "app/config.h"
+#include "core/job.h"
 #include "log/log.h"
 
 int main(int argc, char** argv) {
@@ -23,8 +24,20 @@ int main(int argc, char** argv) {
   synth_cmd
       ->add_option("--concurrency", synth.concurrency, "Blocks rendered at once (default: cores)")
       ->check(CLI::Range(1u, 256u));
-  synth_cmd->add_option("--format", synth.format, "mp3 or wav (default: the job's output_format)")
-      ->check(CLI::IsMember({"mp3", "wav"}));
+  synth_cmd
+      ->add_option("--format", synth.format,
+                   "mp3, wav, flac, opus, aac, m4a or pcm (default: the job's output_format)")
+      ->check(CLI::IsMember({"mp3", "wav", "flac", "opus", "aac", "m4a", "pcm"}));
+  synth_cmd->add_option("--sample-rate", synth.sample_rate,
+                        "Output sample rate in Hz (default: the job's, else the format's default; "
+                        "bounds per format in the README)");
+  synth_cmd->add_option("--bitrate-kbps", synth.bitrate_kbps,
+                        "Bitrate of a lossy format in kbit/s (default: the job's, else the "
+                        "format's default)");
+  synth_cmd
+      ->add_option("--speed", synth.speed,
+                   "Speed of every block, 0.25..4 (default: each block's own `speed`)")
+      ->check(CLI::Range(polyvox::kMinBlockSpeed, polyvox::kMaxBlockSpeed));
 
   auto* serve_cmd = app.add_subcommand(
       "serve", "Run the HTTP API with its workers (configuration from the environment and .env)");

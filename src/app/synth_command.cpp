@@ -129,8 +129,27 @@ int run_synth(const SynthArgs& args, const Config& config) {
   if (!job) return fail(job.error());
   if (!args.format.empty()) {
     auto format = parse_output_format(args.format);
-    if (!format) return fail(invalid_input("--format", "must be mp3 or wav"));
+    if (!format) {
+      return fail(
+          invalid_input("--format", std::string("must be one of ") + output_format_names()));
+    }
+    if (*format != job->output_format) {
+      // The job file's rate and bitrate were chosen for its own format.
+      job->sample_rate = 0;
+      job->bitrate_kbps = 0;
+    }
     job->output_format = *format;
+  }
+  if (args.sample_rate != 0) job->sample_rate = args.sample_rate;
+  if (args.bitrate_kbps != 0) job->bitrate_kbps = args.bitrate_kbps;
+  if (Status s = check_output_settings(job->output_format, job->sample_rate, job->bitrate_kbps,
+                                       args.sample_rate != 0 ? "--sample-rate" : "sample_rate",
+                                       args.bitrate_kbps != 0 ? "--bitrate-kbps" : "bitrate_kbps");
+      !s) {
+    return fail(s.error());
+  }
+  if (args.speed) {
+    for (BlockSpec& block : job->blocks) block.speed = *args.speed;
   }
 
   auto output = PendingFile::create(args.output_path);

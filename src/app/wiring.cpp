@@ -18,6 +18,7 @@
 #include "jobs/redis/redis_event_subscriber.h"
 #include "jobs/redis/redis_job_store.h"
 #include "jobs/redis/redis_login_throttle.h"
+#include "jobs/redis/redis_session_store.h"
 #include "jobs/redis/redis_url.h"
 #include "jobs/redis/redis_user_store.h"
 #include "jobs/redis/redis_webhook_outbox.h"
@@ -82,6 +83,7 @@ Result<Backend> open_redis_backend(const Config& config, const Clock& clock) {
     std::unique_ptr<redis::RedisJobStore> store;
     std::unique_ptr<redis::RedisUserStore> users;
     std::unique_ptr<redis::RedisApiKeyStore> api_keys;
+    std::unique_ptr<redis::RedisSessionStore> sessions;
     std::unique_ptr<redis::RedisLoginThrottle> throttle;
     std::unique_ptr<redis::RedisWebhookOutbox> webhooks;
     std::once_flag campaign;
@@ -102,6 +104,7 @@ Result<Backend> open_redis_backend(const Config& config, const Clock& clock) {
   owner->store = std::make_unique<redis::RedisJobStore>(owner->pool, options);
   owner->users = std::make_unique<redis::RedisUserStore>(owner->pool, prefix);
   owner->api_keys = std::make_unique<redis::RedisApiKeyStore>(owner->pool, prefix);
+  owner->sessions = std::make_unique<redis::RedisSessionStore>(owner->pool, prefix);
   owner->throttle = std::make_unique<redis::RedisLoginThrottle>(owner->pool, prefix, clock);
   owner->webhooks = std::make_unique<redis::RedisWebhookOutbox>(owner->pool, prefix, clock);
   Backend backend;
@@ -109,6 +112,7 @@ Result<Backend> open_redis_backend(const Config& config, const Clock& clock) {
   backend.queue = owner->store.get();
   backend.users = owner->users.get();
   backend.api_keys = owner->api_keys.get();
+  backend.sessions = owner->sessions.get();
   backend.webhooks = owner->webhooks.get();
   backend.throttle = owner->throttle.get();
   backend.leads_periodic_work = [owner, prefix] {
@@ -185,6 +189,7 @@ Result<Backend> open_backend(const Config& config, const Clock& clock, bool serv
   backend.queue = opened->jobs.get();
   backend.users = opened->users.get();
   backend.api_keys = opened->api_keys.get();
+  backend.sessions = opened->sessions.get();
   backend.webhooks = opened->webhooks.get();
   backend.event_feed = [store = opened->jobs.get()]() -> JobEventFeed* {
     return &store->event_feed();

@@ -8,6 +8,7 @@
 #include "app/config.h"
 #include "auth/api_key_store.h"
 #include "auth/login_throttle.h"
+#include "auth/session_store.h"
 #include "auth/user_store.h"
 #include "core/clock.h"
 #include "core/metrics.h"
@@ -40,6 +41,7 @@ struct Backend {
   TaskQueue* queue = nullptr;
   UserStore* users = nullptr;
   ApiKeyStore* api_keys = nullptr;    // beside the users, removed with them
+  SessionStore* sessions = nullptr;   // the studio's sessions, beside the users
   WebhookOutbox* webhooks = nullptr;  // written by `jobs`, sent by the worker side
   LoginThrottle* throttle = nullptr;  // null: each process throttles in memory
   // Distributed mode: whether this process leads the periodic work (job cleanup) now. The first

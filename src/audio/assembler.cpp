@@ -94,11 +94,12 @@ Result<AssemblyResult> assemble_mp3(std::size_t count, const SegmentSource& sour
   return AssemblyResult{samples, stream_header->sample_rate, total_bytes};
 }
 
-Result<AssemblyResult> assemble_wav(std::size_t count, const SegmentSource& source,
-                                    std::FILE* out) {
+// WAV, or with `raw` the bare samples (pcm: no header).
+Result<AssemblyResult> assemble_wav(std::size_t count, const SegmentSource& source, std::FILE* out,
+                                    bool raw) {
   int sample_rate = 0;
   uint64_t data_bytes = 0;
-  const std::string placeholder = wav_header(0, 8000);
+  const std::string placeholder = raw ? std::string() : wav_header(0, 8000);
   if (Status s = write_all(out, placeholder.data(), placeholder.size()); !s) return s.error();
   for (std::size_t i = 0; i < count; ++i) {
     auto fetched = source(i);
@@ -111,6 +112,10 @@ Result<AssemblyResult> assemble_wav(std::size_t count, const SegmentSource& sour
       return s.error();
     }
     data_bytes += segment->samples.size();
+  }
+  if (raw) {
+    if (std::fflush(out) != 0) return Error{ErrorKind::kIo, "cannot write the output file", ""};
+    return AssemblyResult{static_cast<int64_t>(data_bytes / 2), sample_rate, data_bytes};
   }
   if (data_bytes + kWavHeaderBytes > UINT32_MAX) {
     return Error{ErrorKind::kInvalidInput, "the result is too large for one WAV file", ""};
@@ -130,8 +135,14 @@ Result<AssemblyResult> assemble_wav(std::size_t count, const SegmentSource& sour
 Result<AssemblyResult> assemble_segments(OutputFormat format, std::size_t count,
                                          const SegmentSource& source, std::FILE* out) {
   if (count == 0) return Error{ErrorKind::kInternal, "nothing to assemble", ""};
-  return format == OutputFormat::kWav ? assemble_wav(count, source, out)
-                                      : assemble_mp3(count, source, out);
+  if (has_mp3_segments(format)) return assemble_mp3(count, source, out);
+  if (format == OutputFormat::kWav || format == OutputFormat::kPcm) {
+    return assemble_wav(count, source, out, format == OutputFormat::kPcm);
+  }
+  return Error{ErrorKind::kInternal,
+               std::string("assemble_segments cannot make ") + output_format_name(format) +
+                   " (encode_segments does)",
+               ""};
 }
 
 }  // namespace polyvox::audio

@@ -1,7 +1,8 @@
 // Assembly of encoded segments into the final file WITHOUT re-encoding: MP3 frames are
 // concatenated under one Info tag (frame count, bytes, seek table, encoder delay and padding);
-// WAV sample data is concatenated under one header. Cost is O(bytes); one segment is held in
-// memory at a time.
+// WAV sample data is concatenated under one header (wav) or none (pcm: raw s16le). The encoded
+// formats (flac, opus, aac, m4a) are made by encode_segments (final_encoder.h) instead. Cost is
+// O(bytes); one segment is held in memory at a time.
 #pragma once
 
 #include <cstdint>
@@ -28,7 +29,7 @@ struct AssemblyResult {
 // for writing and empty. Fails (kInternal) when a segment is corrupt, truncated, of another
 // format, not laid out for gapless assembly or tagged with more encoder delay and padding than
 // there is audio, and (kIo) when writing fails; `out` then holds a partial file that the caller
-// discards. REQUIRES: count >= 1. Thread-compatible.
+// discards. REQUIRES: count >= 1, format mp3, wav or pcm. Thread-compatible.
 Result<AssemblyResult> assemble_segments(OutputFormat format, std::size_t count,
                                          const SegmentSource& source, std::FILE* out);
 

@@ -18,6 +18,8 @@ extern "C" {
 }
 
 #include "audio/container_decoder.h"
+#include "audio/ffmpeg_handles.h"
+#include "audio/memory_seek.h"
 #include "core/error.h"
 
 namespace polyvox::audio {
@@ -25,29 +27,14 @@ namespace {
 
 Error undecodable(const std::string& what) { return Error{ErrorKind::kSynthesisFailed, what, ""}; }
 
-std::string av_error_string(int code) {
-  char buf[AV_ERROR_MAX_STRING_SIZE] = {};
-  av_strerror(code, buf, sizeof buf);
-  return buf;
-}
-
 struct FormatContextCloser {
   void operator()(AVFormatContext* ctx) const { avformat_close_input(&ctx); }
-};
-struct CodecContextFreer {
-  void operator()(AVCodecContext* ctx) const { avcodec_free_context(&ctx); }
 };
 struct IoContextFreer {
   void operator()(AVIOContext* ctx) const {
     if (ctx) av_freep(&ctx->buffer);
     avio_context_free(&ctx);
   }
-};
-struct PacketFreer {
-  void operator()(AVPacket* p) const { av_packet_free(&p); }
-};
-struct FrameFreer {
-  void operator()(AVFrame* f) const { av_frame_free(&f); }
 };
 struct SwrFreer {
   void operator()(SwrContext* s) const { swr_free(&s); }
@@ -71,23 +58,11 @@ struct MemoryReader {
   static int64_t seek(void* opaque, int64_t offset, int whence) {
     auto* self = static_cast<MemoryReader*>(opaque);
     const auto size = static_cast<int64_t>(self->bytes->size());
-    switch (whence & ~AVSEEK_FORCE) {
-      case AVSEEK_SIZE:
-        return size;
-      case SEEK_SET:
-        self->pos = offset;
-        break;
-      case SEEK_CUR:
-        self->pos += offset;
-        break;
-      case SEEK_END:
-        self->pos = size + offset;
-        break;
-      default:
-        return -1;
-    }
-    self->pos = std::clamp<int64_t>(self->pos, 0, size);
-    return self->pos;
+    if (whence & AVSEEK_SIZE) return size;
+    const int64_t pos = memory_seek(self->pos, size, offset, whence & ~AVSEEK_FORCE);
+    if (pos < 0) return -1;
+    self->pos = pos;
+    return pos;
   }
 };
 

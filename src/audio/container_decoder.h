@@ -9,7 +9,6 @@
 
 namespace polyvox::audio {
 
-inline constexpr const char* kContainerDecoderModule = "libpolyvox_ffmpeg.so";
 inline constexpr const char* kContainerDecoderSymbol = "polyvox_decode_container";
 
 // Decodes `audio` (kContainer) into mono float PCM at its own rate within `limits` (decoder.h);

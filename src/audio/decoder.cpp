@@ -1,16 +1,17 @@
 #include "audio/decoder.h"
 
-#include <dlfcn.h>
 #include <soxr.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
-#include <mutex>
+#include <memory>
 #include <string>
+#include <vector>
 
+#include "audio/audio_module.h"
 #include "audio/container_decoder.h"
+#include "audio/ffmpeg_module.h"
 
 namespace polyvox::audio {
 namespace {
@@ -19,35 +20,10 @@ Error undecodable(const std::string& what) {
   return Error{ErrorKind::kSynthesisFailed, "undecodable audio: " + what, ""};
 }
 
-// The FFmpeg module, loaded once on first use. Looked for in POLYVOX_LIBDIR, beside the running
-// binary, then in the build directory this code was compiled for.
+// The FFmpeg module, loaded once on first use (audio_module.h says where from).
 ContainerDecodeFn container_decoder(std::string& error) {
-  static std::once_flag once;
-  static ContainerDecodeFn function = nullptr;
-  static std::string load_error;
-  std::call_once(once, [] {
-    std::vector<std::filesystem::path> candidates;
-    if (const char* dir = std::getenv("POLYVOX_LIBDIR")) candidates.emplace_back(dir);
-    std::error_code ec;
-    const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-    if (!ec) candidates.push_back(exe.parent_path());
-    candidates.emplace_back(POLYVOX_MODULE_DIR);
-    for (const auto& dir : candidates) {
-      const auto path = dir / kContainerDecoderModule;
-      if (!std::filesystem::exists(path, ec)) continue;
-      void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-      if (!handle) {
-        load_error = ::dlerror();
-        continue;
-      }
-      function = reinterpret_cast<ContainerDecodeFn>(::dlsym(handle, kContainerDecoderSymbol));
-      if (function) return;
-      load_error = std::string(kContainerDecoderSymbol) + " missing in " + path.string();
-    }
-    if (load_error.empty()) load_error = std::string(kContainerDecoderModule) + " not found";
-  });
-  error = load_error;
-  return function;
+  static ModuleFunction<ContainerDecodeFn> decode(kFfmpegModule, kContainerDecoderSymbol);
+  return decode.get(error);
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include <span>
 
+#include "audio/audio_encoder.h"
+#include "audio/final_encoder.h"
 #include "audio/segment.h"
 #include "audio/segment_layout.h"
 #include "audio/wav.h"
@@ -25,8 +27,10 @@ void append(std::string& out, std::span<const uint8_t> bytes) {
 
 }  // namespace
 
-ProgressiveAssembler::ProgressiveAssembler(OutputFormat format, std::size_t count)
-    : format_(format), count_(count) {}
+ProgressiveAssembler::ProgressiveAssembler(OutputFormat format, std::size_t count, int bitrate_kbps)
+    : format_(format), bitrate_kbps_(bitrate_kbps), count_(count) {}
+
+ProgressiveAssembler::~ProgressiveAssembler() = default;
 
 Result<std::string> ProgressiveAssembler::add(std::string_view segment) {
   if (added_ >= count_) {
@@ -34,7 +38,7 @@ Result<std::string> ProgressiveAssembler::add(std::string_view segment) {
   }
   const std::span<const uint8_t> file(reinterpret_cast<const uint8_t*>(segment.data()),
                                       segment.size());
-  return format_ == OutputFormat::kWav ? add_wav(file) : add_mp3(file);
+  return has_mp3_segments(format_) ? add_mp3(file) : add_wav(file);
 }
 
 Result<std::string> ProgressiveAssembler::finish() {
@@ -44,7 +48,9 @@ Result<std::string> ProgressiveAssembler::finish() {
                      std::to_string(count_) + " segments",
                  ""};
   }
-  return std::string();
+  if (!encoder_) return std::string();
+  if (Status s = encoder_->finish(); !s) return s.error();
+  return encoder_->take();
 }
 
 Result<std::string> ProgressiveAssembler::add_mp3(std::span<const uint8_t> file) {
@@ -93,8 +99,15 @@ Result<std::string> ProgressiveAssembler::add_wav(std::span<const uint8_t> file)
                                     std::to_string(segment->sample_rate) + " Hz, not " +
                                     std::to_string(wav_sample_rate_) + " Hz)");
   }
+  if (needs_encoder(format_)) {
+    auto out = encode(segment->samples, segment->sample_rate);
+    if (!out) return out.take_error();
+    wav_sample_rate_ = segment->sample_rate;
+    ++added_;
+    return out;
+  }
   std::string out;
-  if (wav_sample_rate_ == 0) {
+  if (wav_sample_rate_ == 0 && format_ == OutputFormat::kWav) {
     out = wav_header(0, segment->sample_rate);
     for (std::size_t i = 0; i < 4; ++i) {
       out[kWavRiffSizeOffset + i] = out[kWavDataSizeOffset + i] = '\xFF';
@@ -105,6 +118,21 @@ Result<std::string> ProgressiveAssembler::add_wav(std::span<const uint8_t> file)
   wav_sample_rate_ = segment->sample_rate;
   ++added_;
   return out;
+}
+
+Result<std::string> ProgressiveAssembler::encode(std::span<const uint8_t> samples,
+                                                 int sample_rate) {
+  if (!encoder_) {
+    const AudioOutput output{format_, sample_rate,
+                             effective_bitrate_kbps(format_, sample_rate, bitrate_kbps_, 0)};
+    auto opened = open_encoder(EncoderSettings{output, EncoderSink::kStream, ""});
+    if (!opened) return segment_error(added_, opened.error().message);
+    encoder_ = std::move(opened.value());
+  }
+  if (Status s = encoder_->add(wav_samples(samples)); !s) {
+    return segment_error(added_, s.error().message);
+  }
+  return encoder_->take();
 }
 
 }  // namespace polyvox::audio

@@ -99,7 +99,8 @@ Result<EncodedSegment> encode_mp3(std::span<const float> speech, const Mp3Segmen
 
 }  // namespace
 
-Mp3SegmentPlan plan_mp3_segment(int64_t speech, int64_t quiet_tail, int64_t pause, bool last) {
+Mp3SegmentPlan plan_mp3_segment(int64_t speech, int64_t quiet_tail, int64_t pause, bool last,
+                                int64_t frame_samples) {
   Mp3SegmentPlan plan;
   plan.pause_samples = pause;
   if (last) {
@@ -117,7 +118,7 @@ Mp3SegmentPlan plan_mp3_segment(int64_t speech, int64_t quiet_tail, int64_t paus
   plan.speech_samples = speech + extension;
   const int64_t timeline = plan.speech_samples + pause;
   plan.input_samples = timeline - kSegmentGap;
-  plan.frames = timeline / kMp3FrameSamples;
+  plan.frames = timeline / frame_samples;
   return plan;
 }
 
@@ -125,11 +126,12 @@ Result<EncodedSegment> encode_segment(std::span<const float> speech, int64_t qui
                                       int64_t pause_samples, bool last,
                                       const SegmentOptions& options) {
   const auto speech_samples = static_cast<int64_t>(speech.size());
-  if (options.format == OutputFormat::kWav) {
+  if (!has_mp3_segments(options.format)) {  // lossless until the final encode
     return EncodedSegment{wav_file(speech, pause_samples, options.sample_rate), speech_samples,
                           pause_samples};
   }
-  const Mp3SegmentPlan plan = plan_mp3_segment(speech_samples, quiet_tail, pause_samples, last);
+  const Mp3SegmentPlan plan = plan_mp3_segment(speech_samples, quiet_tail, pause_samples, last,
+                                               mp3_frame_samples(options.sample_rate));
   return encode_mp3(speech, plan, options);
 }
 

@@ -38,10 +38,20 @@ struct Mp3SegmentPlan {
   int64_t frames = 0;          // audio frames the encoder must produce; 0 for the last segment
 };
 
+// `frames` counts frames of `frame_samples`: 1152 (MPEG-1, 32 kHz and above) or 576 (MPEG-2,
+// 22.05 and 24 kHz); the timeline is a multiple of 1152 either way.
 // REQUIRES: speech >= 0, 0 <= quiet_tail <= speech, pause >= 0. Pure.
-Mp3SegmentPlan plan_mp3_segment(int64_t speech, int64_t quiet_tail, int64_t pause, bool last);
+Mp3SegmentPlan plan_mp3_segment(int64_t speech, int64_t quiet_tail, int64_t pause, bool last,
+                                int64_t frame_samples = kMp3FrameSamples);
+
+// Samples per MP3 frame at `sample_rate`: 576 below 32 kHz (MPEG-2), else 1152.
+inline int64_t mp3_frame_samples(int sample_rate) {
+  return sample_rate < 32000 ? kMp3FrameSamples / 2 : kMp3FrameSamples;
+}
 
 struct SegmentOptions {
+  // The job's output format: MP3 segments for mp3, WAV (16-bit PCM) segments for every other
+  // format, kept lossless until the final encode (final_encoder.h).
   OutputFormat format = OutputFormat::kMp3;
   int sample_rate = 44100;
   int mp3_bitrate_kbps = 128;  // constant bitrate, mono

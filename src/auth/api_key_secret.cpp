@@ -21,7 +21,7 @@ bool is_base64url_character(char c) {
 
 }  // namespace
 
-NewApiKeySecret new_api_key_secret() {
+std::string new_random_secret(std::string_view prefix) {
   require_sodium();
   unsigned char bytes[kKeyBytes];
   randombytes_buf(bytes, sizeof bytes);
@@ -29,29 +29,39 @@ NewApiKeySecret new_api_key_secret() {
   char encoded[sodium_base64_ENCODED_LEN(kKeyBytes, kVariant)];
   sodium_bin2base64(encoded, sizeof encoded, bytes, sizeof bytes, kVariant);
   sodium_memzero(bytes, sizeof bytes);
+  return std::string(prefix) + encoded;
+}
+
+NewApiKeySecret new_api_key_secret() {
   NewApiKeySecret secret;
-  secret.key = std::string(kApiKeyPrefix) + encoded;
+  secret.key = new_random_secret(kApiKeyPrefix);
   secret.hash = api_key_hash(secret.key);
   secret.display_prefix = api_key_display_prefix(secret.key);
   return secret;
 }
 
-bool is_api_key_form(std::string_view text) {
-  if (text.size() != kApiKeyLength || !text.starts_with(kApiKeyPrefix)) return false;
-  for (char c : text.substr(kApiKeyPrefix.size())) {
+bool is_random_secret_form(std::string_view text, std::string_view prefix) {
+  if (text.size() != prefix.size() + kRandomSecretCharacters || !text.starts_with(prefix)) {
+    return false;
+  }
+  for (char c : text.substr(prefix.size())) {
     if (!is_base64url_character(c)) return false;
   }
   return true;
 }
 
-std::string api_key_hash(std::string_view key) {
+bool is_api_key_form(std::string_view text) { return is_random_secret_form(text, kApiKeyPrefix); }
+
+std::string secret_hash(std::string_view text) {
   require_sodium();
   unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(key.data()), key.size());
+  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(text.data()), text.size());
   char hex[2 * crypto_hash_sha256_BYTES + 1];
   sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
   return hex;
 }
+
+std::string api_key_hash(std::string_view key) { return secret_hash(key); }
 
 std::string api_key_display_prefix(std::string_view key) {
   return std::string(key.substr(0, kApiKeyPrefix.size() + kDisplayCharacters));

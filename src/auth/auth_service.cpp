@@ -24,8 +24,9 @@ AuthService::AuthService(UserStore& users, JwtSigner signer, LoginThrottle& thro
   if (dummy) dummy_hash_ = *dummy;
 }
 
-Result<IssuedToken> AuthService::login(const std::string& username, const std::string& password,
-                                       const std::string& client_address) {
+Result<User> AuthService::check_credentials(const std::string& username,
+                                            const std::string& password,
+                                            const std::string& client_address) {
   if (const int64_t wait = throttle_.retry_after_s(username, client_address); wait > 0) {
     Error e{ErrorKind::kRateLimited, "too many failed logins; try again later", ""};
     e.retry_after_s = static_cast<int>(wait);
@@ -40,8 +41,14 @@ Result<IssuedToken> AuthService::login(const std::string& username, const std::s
     return unauthenticated("Incorrect username or password");
   }
   throttle_.record_success(username, client_address);
-  const User& known = **user;
-  auto token = signer_.issue(known.id, known.token_version, clock_.now_ms() / 1000,
+  return std::move(**user);
+}
+
+Result<IssuedToken> AuthService::login(const std::string& username, const std::string& password,
+                                       const std::string& client_address) {
+  auto known = check_credentials(username, password, client_address);
+  if (!known) return known.take_error();
+  auto token = signer_.issue(known->id, known->token_version, clock_.now_ms() / 1000,
                              options_.token_lifetime_s);
   if (!token) return token.take_error();
   return IssuedToken{std::move(token.value()), options_.token_lifetime_s};

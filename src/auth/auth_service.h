@@ -43,6 +43,12 @@ class AuthService {
   Result<IssuedToken> login(const std::string& username, const std::string& password,
                             const std::string& client_address);
 
+  // The user whose name and password these are, throttled and timed exactly as login() (which
+  // issues a token for it): the studio's sign-in (POST /session) begins a session with it.
+  // Errors as login(). Thread-safe.
+  Result<User> check_credentials(const std::string& username, const std::string& password,
+                                 const std::string& client_address);
+
   // The user a bearer token speaks for; kUnauthenticated when the token is invalid, expired,
   // names a user id that no longer exists, or carries an older token version than the user's
   // (the password changed since). An API key ("pvx_...") is the ApiKeyService's to judge

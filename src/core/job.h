@@ -8,15 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "core/output_format.h"
+
 namespace polyvox {
-
-enum class OutputFormat { kMp3, kWav };
-
-// "mp3" / "wav"; file extension and JSON spelling alike.
-const char* output_format_name(OutputFormat format);
-std::optional<OutputFormat> parse_output_format(std::string_view name);
-// MIME type of a file in this format ("audio/mpeg", "audio/wav").
-const char* output_format_mime(OutputFormat format);
 
 // A provider and one of its voices.
 struct VoiceChoice {
@@ -24,6 +18,10 @@ struct VoiceChoice {
   std::string voice = "default";
   bool operator==(const VoiceChoice&) const = default;
 };
+
+// Bounds of BlockSpec::speed (OpenAI's range for `speed`).
+inline constexpr double kMinBlockSpeed = 0.25;
+inline constexpr double kMaxBlockSpeed = 4.0;
 
 struct BlockSpec {
   std::string text;                   // trimmed, non-empty, valid UTF-8
@@ -33,12 +31,20 @@ struct BlockSpec {
   bool arabic = false;                // diacritize before synthesis
   std::vector<VoiceChoice> fallback;  // tried in order when the provider cannot speak the block
   bool cache = true;                  // false: never served from nor stored in the audio cache
+  // Pace of the speech: 2.0 takes half the time of 1.0, 0.5 twice as long; pitch unchanged.
+  // kMinBlockSpeed..kMaxBlockSpeed. Asked of the provider within its native range, the rest
+  // made by a time stretch (worker/block_renderer.h).
+  double speed = 1.0;
   bool operator==(const BlockSpec&) const = default;
 };
 
 struct JobSpec {
   std::string project_id;  // free-form; may be empty
   OutputFormat output_format = OutputFormat::kMp3;
+  // 0: not given, the default applies (core/output_format.h: effective_sample_rate and
+  // effective_bitrate_kbps); otherwise within check_output_settings' bounds for the format.
+  int sample_rate = 0;
+  int bitrate_kbps = 0;  // lossy formats only
   std::vector<BlockSpec> blocks;
   // Where the job's end is POSTed (core/webhook_url.h says what is valid); empty: no webhook.
   std::string webhook_url;

@@ -161,8 +161,17 @@ class Parser {
         if (value.is_null()) continue;
         if (!value.is_string()) return wrong_type(key, "a string", value);
         auto format = parse_output_format(value.get<std::string>());
-        if (!format) return invalid_input(key, "must be one of mp3, wav");
+        if (!format) {
+          return invalid_input(key, std::string("must be one of ") + output_format_names());
+        }
         job.output_format = *format;
+      } else if (key == "sample_rate" || key == "bitrate_kbps") {
+        if (value.is_null()) continue;
+        if (!value.is_number()) return wrong_type(key, "an integer", value);
+        auto number = as_integer(value);
+        if (!number) return invalid_input(key, "must be an integer");
+        if (*number <= 0 || *number > 1000000) return invalid_input(key, "must be positive");
+        (key == "sample_rate" ? job.sample_rate : job.bitrate_kbps) = static_cast<int>(*number);
       } else if (key == "webhook_url") {
         if (value.is_null()) continue;
         if (!value.is_string()) return wrong_type(key, "a string", value);
@@ -172,6 +181,11 @@ class Parser {
       } else if (key != "blocks") {
         return invalid_input(key, "unknown field");
       }
+    }
+    // After the loop: the bounds depend on the format, whatever the order of the keys.
+    if (Status s = check_output_settings(job.output_format, job.sample_rate, job.bitrate_kbps);
+        !s) {
+      return s.error();
     }
     auto blocks_it = doc.find("blocks");
     if (blocks_it == doc.end() || blocks_it->is_null()) {
@@ -251,6 +265,14 @@ class Parser {
         if (value.is_null()) continue;
         if (!value.is_boolean()) return wrong_type(field, "a boolean", value);
         block.cache = value.get<bool>();
+      } else if (key == "speed") {
+        if (value.is_null()) continue;
+        if (!value.is_number()) return wrong_type(field, "a number", value);
+        const double speed = value.get<double>();
+        if (!(speed >= kMinBlockSpeed && speed <= kMaxBlockSpeed)) {
+          return invalid_input(field, "must be between 0.25 and 4.0, got " + value.dump());
+        }
+        block.speed = speed;
       } else if (key == "fallback") {
         if (value.is_null()) continue;
         if (!value.is_array()) return wrong_type(field, "an array", value);

@@ -20,7 +20,9 @@ struct JobParseOptions {
 // offending value ("blocks[3].wait_after_ms") and whose kind is kInvalidInput, kUnknownProvider
 // or kUnknownVoice. Malformed JSON names line and column; invalid UTF-8 is rejected; unknown
 // fields are errors. The seed's "user_id" is accepted and ignored. "webhook_url" absent or null
-// takes options.default_webhook_url; "" means no webhook. Thread-safe.
+// takes options.default_webhook_url; "" means no webhook. "sample_rate" and "bitrate_kbps"
+// (absent or null: 0, the default) are checked against "output_format" by
+// check_output_settings (core/output_format.h). Thread-safe.
 Result<JobSpec> parse_job(std::string_view json_text, const JobParseOptions& options,
                           const ProviderDirectory& providers);
 

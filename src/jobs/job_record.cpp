@@ -40,6 +40,8 @@ JobRecord queued_record(const NewJob& job, int64_t now_ms) {
   record.owner_name = job.owner_name;
   record.project_id = job.spec.project_id;
   record.output_format = job.spec.output_format;
+  record.sample_rate = job.spec.sample_rate;
+  record.bitrate_kbps = job.spec.bitrate_kbps;
   record.status = JobStatus::kQueued;
   record.blocks_total = job.spec.blocks.size();
   record.interactive = job.spec.interactive;
@@ -50,6 +52,7 @@ JobRecord queued_record(const NewJob& job, int64_t now_ms) {
 bool is_same_submission(const JobRecord& stored, const NewJob& job) {
   if (stored.id != job.id || stored.owner != job.owner ||
       stored.project_id != job.spec.project_id || stored.output_format != job.spec.output_format ||
+      stored.sample_rate != job.spec.sample_rate || stored.bitrate_kbps != job.spec.bitrate_kbps ||
       stored.blocks.size() != job.spec.blocks.size()) {
     return false;
   }

@@ -63,6 +63,10 @@ struct JobRecord {
   std::string owner_name;  // the owner's user name when the job was submitted (display only)
   std::string project_id;
   OutputFormat output_format = OutputFormat::kMp3;
+  // As submitted (JobSpec). POST /tts fixes the rate at submission; 0 (jobs stored before it, or
+  // made without it) is the worker's default. Events that count samples carry a nonzero rate.
+  int sample_rate = 0;
+  int bitrate_kbps = 0;  // 0: the format's default
   JobStatus status = JobStatus::kQueued;
   std::size_t blocks_total = 0;
   std::size_t blocks_done = 0;            // never decreases

@@ -75,6 +75,7 @@ ProviderKind elevenlabs_provider_kind() {
                        .default_voice = "rachel",
                        .voice_table = "elevenlabs",
                        .output_format = "mp3_44100_128",
+                       .native_speed = {0.7, 1.2},  // voice_settings.speed
                        .settings = {.max_concurrency = 32,
                                     .request_timeout = std::chrono::milliseconds(120'000)}},
           .builtins = {{"elevenlabs", configure_elevenlabs}},
@@ -178,13 +179,19 @@ Result<audio::EncodedAudio> ElevenLabsProvider::synthesize(const SynthesisReques
   if (!request.previous_text.empty()) body["previous_text"] = request.previous_text;
   if (!request.next_text.empty()) body["next_text"] = request.next_text;
   const ElevenLabsVoiceSettings& vs = config_.voice_settings;
-  if (!vs.empty()) {
+  // The configured speed, when given, is the pace the block's speed multiplies; without either
+  // the voice's own speed applies.
+  std::optional<double> speed = vs.speed;
+  if (request.speed != 1.0) {
+    speed = config_.native_speed.absolute(vs.speed.value_or(1.0), request.speed);
+  }
+  if (!vs.empty() || speed) {
     json settings = json::object();
     if (vs.stability) settings["stability"] = *vs.stability;
     if (vs.similarity_boost) settings["similarity_boost"] = *vs.similarity_boost;
     if (vs.style) settings["style"] = *vs.style;
     if (vs.use_speaker_boost) settings["use_speaker_boost"] = *vs.use_speaker_boost;
-    if (vs.speed) settings["speed"] = *vs.speed;
+    if (speed) settings["speed"] = *speed;
     body["voice_settings"] = std::move(settings);
   }
   std::string url = config_.base_url + "/v1/text-to-speech/" +

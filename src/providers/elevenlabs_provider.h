@@ -1,4 +1,4 @@
-// ElevenLabs text-to-speech over its HTTP API (shared/docs/providers.md): POST
+// ElevenLabs text-to-speech over its HTTP API (docs/providers.md): POST
 // {base}/v1/text-to-speech/{voice_id}?output_format=..., key in xi-api-key, the neighbouring
 // blocks' text as previous_text/next_text; voices from the seed's table, the configuration, the
 // live GET /v1/voices list, or any raw 20-character voice id.
@@ -23,7 +23,7 @@ namespace polyvox {
 // pcm_<rate>; max_request_chars follows the model unless the file sets it.
 ProviderKind elevenlabs_provider_kind();
 
-// The per-request character limit of an ElevenLabs model (approximate, see providers.md).
+// The per-request character limit of an ElevenLabs model (approximate, see docs/providers.md).
 std::size_t elevenlabs_model_char_limit(std::string_view model_id);
 
 class ElevenLabsProvider : public Provider {
@@ -43,6 +43,10 @@ class ElevenLabsProvider : public Provider {
   Result<audio::EncodedAudio> synthesize(const SynthesisRequest& request) override;
   std::size_t max_request_chars() const override { return config_.max_request_chars; }
   std::string cache_identity() const override { return cache_identity_; }
+  // voice_settings.speed's range (config.native_speed) relative to the configured one.
+  SpeedRange native_speed() const override {
+    return config_.native_speed.relative_to(config_.voice_settings.speed.value_or(1.0));
+  }
   // Sent as previous_text/next_text, for prosody that runs on across blocks.
   bool uses_neighbour_text() const override { return true; }
 

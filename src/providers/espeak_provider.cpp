@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstring>
 #include <mutex>
 
@@ -140,7 +141,14 @@ std::optional<std::string> EspeakProvider::resolve_voice(std::string_view voice)
   return it->second + variant;
 }
 
+SpeedRange EspeakProvider::native_speed() const {
+  constexpr double kNormal = espeakRATE_NORMAL;
+  return {espeakRATE_MINIMUM / kNormal, espeakRATE_MAXIMUM / kNormal};
+}
+
 Result<audio::EncodedAudio> EspeakProvider::synthesize(const SynthesisRequest& request) {
+  const int rate = std::clamp(static_cast<int>(std::lround(espeakRATE_NORMAL * request.speed)),
+                              espeakRATE_MINIMUM, espeakRATE_MAXIMUM);
   SynthesisSink sink;
   {
     std::lock_guard lock(espeak_mutex());
@@ -148,6 +156,7 @@ Result<audio::EncodedAudio> EspeakProvider::synthesize(const SynthesisRequest& r
       return Error{ErrorKind::kSynthesisFailed,
                    "espeak-ng cannot load voice '" + request.voice_id + "'", ""};
     }
+    espeak_SetParameter(espeakRATE, rate, 0);
     const espeak_ERROR rc = espeak_Synth(request.text.c_str(), request.text.size() + 1, 0,
                                          POS_CHARACTER, 0, espeakCHARS_UTF8, nullptr, &sink);
     if (rc != EE_OK) {

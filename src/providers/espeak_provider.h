@@ -29,6 +29,9 @@ class EspeakProvider : public Provider {
   // ("en+f3", "en-us+Alex"); "default" is "en".
   std::optional<std::string> resolve_voice(std::string_view voice) const override;
   // Raw PCM s16le at espeak's rate (22050 Hz).
+  // espeak-ng's rate, 80..450 words per minute, relative to its normal 175.
+  SpeedRange native_speed() const override;
+  // The request's speed is espeak-ng's rate, set for every call (the rate is global state).
   Result<audio::EncodedAudio> synthesize(const SynthesisRequest& request) override;
 
  private:

@@ -102,6 +102,7 @@ Result<audio::EncodedAudio> FliteProvider::synthesize(const SynthesisRequest& re
     std::lock_guard lock(flite_mutex());
     auto voice = registered_voice(request.voice_id);
     if (!voice) return voice.take_error();
+    feat_set_float((*voice)->features, "duration_stretch", static_cast<float>(1.0 / request.speed));
     cst_wave* wave = flite_text_to_wave(request.text.c_str(), *voice);
     if (!wave) return Error{ErrorKind::kSynthesisFailed, "flite synthesis failed", ""};
     out.sample_rate = wave->sample_rate;

@@ -25,7 +25,11 @@ class FliteProvider : public Provider {
   std::vector<VoiceInfo> voices() const override;
   // Voice names are case-insensitive; "default" is slt.
   std::optional<std::string> resolve_voice(std::string_view voice) const override;
-  // Raw PCM s16le at the voice's rate (16 kHz; 8 kHz for kal).
+  // flite's duration_stretch from 0.5 to 2 (the inverse of the speed): beyond it its voices
+  // lose their clarity sooner than a time stretch does.
+  SpeedRange native_speed() const override { return {0.5, 2.0}; }
+  // Raw PCM s16le at the voice's rate (16 kHz; 8 kHz for kal); the request's speed is the
+  // voice's duration_stretch (1 / speed), set for every call (the voice is shared).
   Result<audio::EncodedAudio> synthesize(const SynthesisRequest& request) override;
 
  private:

@@ -1,6 +1,6 @@
 // Ghaymah Pro (as the seed calls it): POST to the configured URL itself with a Bearer key and
 // {input, voice: "0".."3", response_format: "mp3", speed}; MP3 bytes back. Voices male-1,
-// male-2, female-1, female-2 are "0".."3" (shared/docs/providers.md). Spoken by
+// male-2, female-1, female-2 are "0".."3" (docs/providers.md). Spoken by
 // JsonSpeechProvider with the protocol below; the error body's shape is unknown, so any non-2xx
 // carries its text.
 #pragma once

@@ -1,5 +1,6 @@
-// The 322 Ghaymah voice names, one a line, exactly as the seed ships them
-// (shared/data/ghaymah_voices.txt). Regenerate this file from that list if it changes.
+// The 322 Ghaymah voice names, one a line, exactly as the replaced service shipped them
+// (Azure-style neural voice names, docs/providers.md). Regenerate this file from Ghaymah's list
+// if it changes.
 #include <string_view>
 
 namespace polyvox {

@@ -36,6 +36,11 @@ JsonSpeechProvider::JsonSpeechProvider(JsonSpeechProtocol protocol, CloudProvide
       http_(std::move(http)),
       table_(voice_table_for(config_)) {}
 
+SpeedRange JsonSpeechProvider::native_speed() const {
+  if (protocol_.speed_field.empty()) return {};
+  return config_.native_speed.relative_to(config_.speed);
+}
+
 Result<audio::EncodedAudio> JsonSpeechProvider::synthesize(const SynthesisRequest& request) {
   // nlohmann::json keeps object keys sorted, so the body's bytes do not depend on the order the
   // fields are set in here.
@@ -47,7 +52,7 @@ Result<audio::EncodedAudio> JsonSpeechProvider::synthesize(const SynthesisReques
   set(protocol_.voice_field, request.voice_id);
   set(protocol_.model_field, config_.model);
   set(protocol_.format_field, config_.output_format);
-  set(protocol_.speed_field, config_.speed);
+  set(protocol_.speed_field, config_.native_speed.absolute(config_.speed, request.speed));
   if (!config_.instructions.empty()) set(protocol_.instructions_field, config_.instructions);
 
   auto http_request = json_post(config_.base_url + protocol_.endpoint_path,

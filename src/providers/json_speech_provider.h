@@ -31,7 +31,7 @@ struct JsonSpeechProtocol {
   std::string voice_field;         // "voice" / "voice_id"
   std::string model_field;         // config.model
   std::string format_field;        // config.output_format
-  std::string speed_field;         // config.speed
+  std::string speed_field;         // config.speed times SynthesisRequest::speed
   std::string instructions_field;  // config.instructions, sent only when not empty
   // The Accept header; empty: none is sent.
   std::string accept;
@@ -65,6 +65,8 @@ class JsonSpeechProvider : public Provider {
   }
   std::size_t max_request_chars() const override { return config_.max_request_chars; }
   std::string cache_identity() const override { return cache_identity_; }
+  // config.native_speed relative to config.speed; {1, 1} when the protocol has no speed field.
+  SpeedRange native_speed() const override;
 
   // One POST. kAudioBytes: the body as kContainer (kPcmS16le at raw_pcm_rate for "pcm"); a 2xx
   // whose Content-Type is JSON or text, or that is empty, is an error (non_audio_error).

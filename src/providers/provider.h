@@ -12,6 +12,7 @@
 #include "audio/pcm.h"
 #include "core/cancel.h"
 #include "core/error.h"
+#include "providers/speed_range.h"
 
 namespace polyvox {
 
@@ -31,6 +32,9 @@ struct SynthesisRequest {
   std::string next_text;
   // Checked by long operations; may be null.
   const CancelToken* cancel = nullptr;
+  // Pace to speak at, relative to the provider's configured one (2.0: half the duration).
+  // Always within native_speed(); 1.0 = as configured.
+  double speed = 1.0;
 };
 
 // How many calls a provider has in flight and may have (providers/adaptive_limit.h).
@@ -76,6 +80,11 @@ class Provider {
   // Providers whose output is not a function of that (e.g. a randomized voice) return "" and
   // are never cached. Thread-safe.
   virtual std::string cache_identity() const { return kind() + "|" + name(); }
+  // The SynthesisRequest::speed values this provider honours by itself, relative to its
+  // configured pace; the block pipeline asks for its block's speed within this range and time
+  // stretches the answer for the rest (worker/block_renderer.h). {1, 1} (the default): the
+  // provider has no pace of its own to set, every speed but 1.0 is a time stretch. Thread-safe.
+  virtual SpeedRange native_speed() const { return {}; }
   // Whether synthesize() uses SynthesisRequest::previous_text/next_text. When it does not,
   // callers need not look the neighbouring blocks up (a store read each). Thread-safe.
   virtual bool uses_neighbour_text() const { return false; }

@@ -74,6 +74,7 @@ class SectionReader {
                                                              "accept_any_voice",
                                                              "output_format",
                                                              "speed",
+                                                             "native_speed",
                                                              "instructions",
                                                              "organization",
                                                              "project",
@@ -187,6 +188,15 @@ void apply_section(const EnvLookup& env, const SectionReader& r, CloudProviderCo
   r.boolean("accept_any_voice", c.accept_any_voice);
   r.string("output_format", c.output_format);
   r.number("speed", c.speed, 0.25, 4.0);
+  if (const auto* node = r.table().get("native_speed")) {
+    const auto* pair = node->as_array();
+    if (!pair || pair->size() != 2) r.fail("native_speed", "must be [min, max]");
+    r.number_of("native_speed", *pair->get(0), c.native_speed.min, 0.1, 10.0);
+    r.number_of("native_speed", *pair->get(1), c.native_speed.max, 0.1, 10.0);
+    if (c.native_speed.min > c.native_speed.max) {
+      r.fail("native_speed", "min must not be above max");
+    }
+  }
   r.string("instructions", c.instructions);
   r.string("organization", c.organization);
   r.string("project", c.project);
@@ -278,14 +288,19 @@ std::string env_or(const EnvLookup& env, const std::string& key, const std::stri
   return v && !v->empty() ? *v : fallback;
 }
 
-ProvidersConfig load_providers_config(const ProviderKinds& kinds, const EnvLookup& env) {
+std::string config_file_text(const EnvLookup& env) {
   const std::string path = env_or(env, "POLYVOX_CONFIG", "");
-  if (path.empty()) return load_providers_config(kinds, env, "", "");
+  if (path.empty()) return "";
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::invalid_argument("POLYVOX_CONFIG: cannot read " + path);
   std::ostringstream text;
   text << in.rdbuf();
-  return load_providers_config(kinds, env, text.str(), path);
+  return text.str();
+}
+
+ProvidersConfig load_providers_config(const ProviderKinds& kinds, const EnvLookup& env) {
+  return load_providers_config(kinds, env, config_file_text(env),
+                               env_or(env, "POLYVOX_CONFIG", ""));
 }
 
 ProvidersConfig load_providers_config(const ProviderKinds& kinds, const EnvLookup& env,
@@ -305,9 +320,11 @@ ProvidersConfig load_providers_config(const ProviderKinds& kinds, const EnvLooku
     }
   }
   for (const auto& [key, value] : doc) {
-    if (key.str() != "providers") {
+    // [openai]: the /v1 model and voice mapping (providers/speech_mapping_config.h).
+    if (key.str() != "providers" && key.str() != "openai") {
       throw std::invalid_argument(source + ": unknown table or key '" + std::string(key.str()) +
-                                  "' (provider instances go under [providers.<name>])");
+                                  "' (provider instances go under [providers.<name>], the /v1 "
+                                  "mapping under [openai])");
     }
   }
   std::vector<std::string> removed;

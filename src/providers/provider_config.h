@@ -39,12 +39,19 @@
 //                       table is empty, else false; ElevenLabs always accepts 20-character ids)
 //   output_format       elevenlabs: mp3_44100_128 (default), mp3_*, pcm_<rate>, opus_*;
 //                       openai: mp3 (default), opus, aac, flac, wav, pcm (raw 24 kHz)
-//   speed               openai speed 0.25..4.0 (default 1.0)
+//   speed               openai speed 0.25..4.0 (default 1.0): the instance's pace; a block's
+//                       `speed` multiplies it
+//   native_speed        [min, max]: the speeds the vendor honours itself (openai: [0.25, 4.0],
+//                       elevenlabs: [0.7, 1.2], others [1.0, 1.0] = none); a block's speed
+//                       beyond them is made by a time stretch. [1.0, 1.0] for a server that
+//                       ignores `speed` (or whose model does)
 //   instructions        openai gpt-4o-mini-tts voice instructions
 //   organization, project   openai headers
 //   enable_logging      elevenlabs: false = zero-retention mode (query enable_logging=false)
 //   voice_settings      elevenlabs { stability, similarity_boost, style, use_speaker_boost,
-//                       speed }: sent only when given (else the voice's own settings apply)
+//                       speed }: sent only when given (else the voice's own settings apply);
+//                       voice_settings.speed is the instance's pace, a block's `speed`
+//                       multiplies it (sent when either is not 1)
 //   voices_cache_seconds  how long a live voice list is kept (default 600)
 //   max_concurrency     ceiling of the requests in flight at once (default 32); the live limit
 //                       under it halves on a 429 / Retry-After and grows back (adaptive_limit.h)
@@ -68,6 +75,7 @@
 
 #include "core/named_registry.h"
 #include "providers/provider_settings.h"
+#include "providers/speed_range.h"
 
 namespace polyvox {
 
@@ -101,6 +109,7 @@ struct CloudProviderConfig {
   bool accept_any_voice = false;
   std::string output_format;
   double speed = 1.0;
+  SpeedRange native_speed;  // the vendor's own speeds, absolute (speed_range.h)
   std::string instructions;
   std::string organization;
   std::string project;
@@ -122,6 +131,10 @@ using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
 
 // The value of `key` when it is set and not empty, else `fallback`.
 std::string env_or(const EnvLookup& env, const std::string& key, const std::string& fallback);
+
+// The text of the TOML file POLYVOX_CONFIG names; "" when it is unset. Throws
+// std::invalid_argument naming the path when the file cannot be read.
+std::string config_file_text(const EnvLookup& env);
 
 // Every instance: the built-in ones of `kinds` (in registration order) configured from the
 // environment, then adjusted, removed or joined by new ones by the TOML file POLYVOX_CONFIG

@@ -41,6 +41,7 @@ class ResilientProvider : public Provider {
   std::string cache_identity() const override { return inner_->cache_identity(); }
   bool uses_neighbour_text() const override { return inner_->uses_neighbour_text(); }
   std::optional<ProviderConcurrency> concurrency() const override;
+  SpeedRange native_speed() const override { return inner_->native_speed(); }
 
   // Waits for a concurrency slot (kUnavailable "cancelled" if cancelled meanwhile), fails fast
   // with kUnavailable and retry_after_s while the circuit is open, otherwise calls the provider

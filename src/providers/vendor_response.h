@@ -1,7 +1,7 @@
 // How the cloud providers read a vendor's answer: which errors are worth retrying (the Provider
 // contract's kRateLimited / kUnavailable / kSynthesisFailed), the vendor's own message from
 // whichever error shape it uses, and whether a 200 really carries audio. Shared by every HTTP
-// provider so that they classify alike (shared/docs/providers.md).
+// provider so that they classify alike (docs/providers.md).
 #pragma once
 
 #include <optional>

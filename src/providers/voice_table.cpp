@@ -20,7 +20,7 @@ struct SeedVoice {
   const char* gender;
 };
 
-// The seed's ElevenLabs names -> ids (shared/docs/seed.md), premade voices speaking English.
+// The replaced service's ElevenLabs names -> ids (docs/history.md), premade English voices.
 constexpr SeedVoice kElevenLabsVoices[] = {
     {"rachel", "21m00Tcm4TlvDq8ikWAM", "female"}, {"clyde", "2EiwWnXFnvU5JabPnv8n", "male"},
     {"roger", "CwhRBWXzGAHq8TQ4Fs17", "male"},    {"sarah", "EXAVITQu4vr4xnSDxMaL", "female"},

@@ -1,4 +1,4 @@
-// BlobStore on Cloudinary (shared/docs/providers.md): each key is a `raw` asset whose public_id
+// BlobStore on Cloudinary (docs/providers.md): each key is a `raw` asset whose public_id
 // is the key itself (extension kept), uploaded with a signed request and read back through its
 // delivery URL https://res.cloudinary.com/{cloud}/raw/upload/v{version}/{public_id}.
 //

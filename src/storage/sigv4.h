@@ -1,4 +1,4 @@
-// AWS Signature Version 4 for S3 (shared/docs/providers.md): the canonical request, the string
+// AWS Signature Version 4 for S3 (docs/providers.md): the canonical request, the string
 // to sign, the signature, and presigned GET URLs. libcurl signs the requests Polyvox sends
 // (http_client.h); this code computes what libcurl cannot: URLs others can fetch without keys.
 #pragma once

@@ -1,5 +1,5 @@
 // Arabic letters, the eight diacritic marks and the 15 mark classes of the diacritization
-// benchmark (shared/data/arabic/README.md). Mirrors tools/train_diacritizer/arabic.py.
+// benchmark (rules: tools/score_diacritics.py). Mirrors tools/train_diacritizer/arabic.py.
 #pragma once
 
 #include <array>

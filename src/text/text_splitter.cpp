@@ -45,7 +45,66 @@ int cut_quality(std::string_view text, const std::vector<std::size_t>& b, std::s
   return 0;
 }
 
+// Whether `part` has a letter or digit of any script: ASCII letters and digits, and every other
+// character but the general punctuation block (U+2000..U+206F), CJK punctuation (U+3000..U+303F)
+// and the Arabic comma, semicolon, question mark and full stop.
+bool has_word_character(std::string_view part) {
+  for (std::size_t i = 0; i < part.size();) {
+    const auto byte = static_cast<uint8_t>(part[i]);
+    if (byte < 0x80) {
+      if ((byte >= '0' && byte <= '9') || ((byte | 0x20) >= 'a' && (byte | 0x20) <= 'z')) {
+        return true;
+      }
+      ++i;
+      continue;
+    }
+    std::size_t length = 1;
+    while (i + length < part.size() && (static_cast<uint8_t>(part[i + length]) & 0xC0) == 0x80) {
+      ++length;
+    }
+    const std::string_view c = part.substr(i, length);
+    const bool punctuation = c == "\u060c" || c == "\u061b" || c == "\u061f" || c == "\u06d4" ||
+                             (c >= "\u2000" && c <= "\u206f") || (c >= "\u3000" && c <= "\u303f");
+    if (!punctuation) return true;
+    i += length;
+  }
+  return false;
+}
+
+std::string_view trim_spaces(std::string_view text, const std::vector<std::size_t>& b,
+                             std::size_t from, std::size_t to) {
+  while (from < to && is_space(char_at(text, b, from))) ++from;
+  while (to > from && is_space(char_at(text, b, to - 1))) --to;
+  return text.substr(b[from], b[to] - b[from]);
+}
+
 }  // namespace
+
+std::vector<std::string> split_sentences(std::string_view text) {
+  std::vector<std::string> sentences;
+  const auto b = boundaries(text);
+  const std::size_t count = b.size() - 1;
+  auto add = [&](std::size_t from, std::size_t to) {
+    const std::string_view part = trim_spaces(text, b, from, to);
+    if (part.empty()) return;
+    if (!has_word_character(part) && !sentences.empty()) {
+      sentences.back() += " " + std::string(part);
+    } else if (!sentences.empty() && !has_word_character(sentences.back())) {
+      sentences.back() += " " + std::string(part);
+    } else {
+      sentences.emplace_back(part);
+    }
+  };
+  std::size_t start = 0;
+  for (std::size_t k = 0; k < count; ++k) {
+    if (cut_quality(text, b, k) == 3) {
+      add(start, k + 1);
+      start = k + 1;
+    }
+  }
+  add(start, count);
+  return sentences;
+}
 
 std::vector<std::string> split_text(std::string_view text, std::size_t max_chars) {
   std::vector<std::string> parts;

@@ -14,4 +14,10 @@ namespace polyvox {
 // concatenated give back `text` exactly. Empty text gives no part. Pure.
 std::vector<std::string> split_text(std::string_view text, std::size_t max_chars);
 
+// The sentences of `text`: cut after each sentence end (. ! ? … and the Arabic and CJK full
+// stops and question mark, followed by white space or the end) and at line breaks, each part
+// trimmed of white space, empty ones dropped. A part with no letter or digit ("...", "—") is
+// joined to the sentence before it (or after it, when first). Pure.
+std::vector<std::string> split_sentences(std::string_view text);
+
 }  // namespace polyvox

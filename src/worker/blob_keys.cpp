@@ -28,8 +28,8 @@ std::optional<int64_t> take_number(std::string_view& text) {
 
 std::string segment_key(const Task& task, OutputFormat format) {
   return kJobBlobsPrefix + task.job_id + "/segments/" + std::to_string(task.block_index) + "-" +
-         std::to_string(task.attempt) + "-" + key_safe_worker(task) + "." +
-         output_format_name(format);
+         std::to_string(task.attempt) + "-" + key_safe_worker(task) +
+         (has_mp3_segments(format) ? ".mp3" : ".wav");
 }
 
 std::string result_key(const Task& task, OutputFormat format) {

@@ -18,7 +18,8 @@ namespace polyvox {
 // "jobs/": every key of every job starts with it.
 inline constexpr const char* kJobBlobsPrefix = "jobs/";
 
-// The key of the segment `task` (kBlock) stores.
+// The key of the segment `task` (kBlock) stores: ".mp3" for mp3 jobs, ".wav" for every other
+// format (segments stay lossless until the final encode).
 std::string segment_key(const Task& task, OutputFormat format);
 
 // The key of the final file `task` (kAssemble) stores.

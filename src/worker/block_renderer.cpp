@@ -1,10 +1,12 @@
 #include "worker/block_renderer.h"
 
 #include <chrono>
+#include <cmath>
 #include <future>
 #include <span>
 
 #include "audio/decoder.h"
+#include "audio/time_stretch.h"
 #include "core/utf8.h"
 #include "providers/retry_policy.h"
 #include "text/text_splitter.h"
@@ -15,14 +17,29 @@ namespace {
 struct Spoken {
   audio::PcmBuffer pcm;  // decoded, concatenated parts, at the provider's rate
   ProviderUsage usage;
+  double stretch = 1.0;  // the tempo change still owed: the block's speed / the provider's
 };
 
 Error unavailable(std::string message) {
   return Error{ErrorKind::kUnavailable, std::move(message), ""};
 }
 
-// Checks one decoded answer: not silent, and lasting what its text should.
-Status check_answer(const audio::PcmBuffer& pcm, const std::string& text, const Provider& provider,
+// The bounds of a plausible answer for `text` spoken at `speed` (the pace the provider was
+// asked for), in milliseconds of speech.
+struct PlausibleSpeech {
+  double min_ms;
+  double max_ms;
+};
+PlausibleSpeech plausible_speech(const std::string& text, double speed,
+                                 const BlockContext& context) {
+  const AnswerCheck& check = context.options.answer;
+  const auto letters = static_cast<double>(spoken_letters(text));
+  return {letters * check.min_ms_per_letter / speed,
+          letters * check.max_ms_per_letter / speed + check.max_extra_ms};
+}
+
+// Checks one decoded answer: not silent, and lasting what its text should at `speed`.
+Status check_answer(const audio::PcmBuffer& pcm, const std::string& text, double speed,
                     const BlockContext& context) {
   const auto bounds = audio::find_speech(pcm.samples, pcm.sample_rate, context.options.trim);
   if (bounds.silent) {
@@ -31,9 +48,7 @@ Status check_answer(const audio::PcmBuffer& pcm, const std::string& text, const 
   const std::size_t letters = spoken_letters(text);
   const double ms =
       audio::samples_to_ms(static_cast<int64_t>(bounds.end - bounds.begin), pcm.sample_rate);
-  const AnswerCheck& check = context.options.answer;
-  const double min_ms = static_cast<double>(letters) * check.min_ms_per_letter;
-  const double max_ms = static_cast<double>(letters) * check.max_ms_per_letter + check.max_extra_ms;
+  const auto [min_ms, max_ms] = plausible_speech(text, speed, context);
   if (ms < min_ms || ms > max_ms) {
     return unavailable("returned " + std::to_string(static_cast<long>(ms)) + " ms of speech for " +
                        std::to_string(letters) + " letters (expected " +
@@ -47,14 +62,13 @@ Status check_answer(const audio::PcmBuffer& pcm, const std::string& text, const 
 // How much decoding one answer for `text` may cost: no more audio than the answer check could
 // accept plus room for the vendor's own leading and trailing silence, and a deadline far beyond
 // what decoding a plausible answer takes.
-audio::DecodeLimits decode_limits(const std::string& text, const BlockContext& context) {
+audio::DecodeLimits decode_limits(const std::string& text, double speed,
+                                  const BlockContext& context) {
   constexpr double kSilenceAllowanceMs = 10'000;
   constexpr auto kDecodeBudget = std::chrono::seconds(30);
-  const AnswerCheck& check = context.options.answer;
   audio::DecodeLimits limits;
   limits.max_duration_ms =
-      static_cast<int64_t>(static_cast<double>(spoken_letters(text)) * check.max_ms_per_letter +
-                           check.max_extra_ms + kSilenceAllowanceMs);
+      static_cast<int64_t>(plausible_speech(text, speed, context).max_ms + kSilenceAllowanceMs);
   limits.deadline = std::chrono::steady_clock::now() + kDecodeBudget;
   return limits;
 }
@@ -72,12 +86,13 @@ Result<audio::PcmBuffer> speak_part(Provider& provider, const std::string& voice
     neighbours =
         std::to_string(base.previous_text.size()) + ":" + base.previous_text + base.next_text;
   }
-  const std::string key = cacheable ? audio_cache_key(identity, voice_id, text, neighbours) : "";
+  const std::string key =
+      cacheable ? audio_cache_key(identity, voice_id, text, neighbours, base.speed) : "";
   if (cacheable) {
     if (auto hit = context.cache->get(key)) {
       CpuSlots::Lease lease = acquire_slot(context.audio_slots);
-      auto pcm = audio::decode_audio(*hit, decode_limits(text, context));
-      if (pcm && check_answer(*pcm, text, provider, context)) {
+      auto pcm = audio::decode_audio(*hit, decode_limits(text, base.speed, context));
+      if (pcm && check_answer(*pcm, text, base.speed, context)) {
         ++usage.cache_hits;
         return pcm;
       }
@@ -91,12 +106,12 @@ Result<audio::PcmBuffer> speak_part(Provider& provider, const std::string& voice
   auto answer = provider.synthesize(request);
   if (!answer) return answer.take_error();
   CpuSlots::Lease lease = acquire_slot(context.audio_slots);
-  auto pcm = audio::decode_audio(*answer, decode_limits(text, context));
+  auto pcm = audio::decode_audio(*answer, decode_limits(text, base.speed, context));
   if (!pcm) {
     // Garbage or truncated bytes are the vendor's transient fault: worth another attempt.
     return unavailable("returned " + pcm.error().message);
   }
-  if (Status s = check_answer(*pcm, text, provider, context); !s) return s.error();
+  if (Status s = check_answer(*pcm, text, base.speed, context); !s) return s.error();
   lease.reset();  // the cache writes to disk: no CPU slot needed
   if (cacheable) context.cache->put(key, *answer);
   return pcm;
@@ -115,6 +130,9 @@ Result<Spoken> speak(Provider& provider, const std::string& voice_id, const std:
   base.previous_text = context.previous_text;
   base.next_text = context.next_text;
   base.cancel = context.cancel;
+  // The provider makes what it can of the block's speed; the time stretch the rest.
+  base.speed = provider.native_speed().clamp(block.speed);
+  spoken.stretch = block.speed / base.speed;
 
   std::vector<ProviderUsage> usages(parts.size());
   std::vector<std::future<Result<audio::PcmBuffer>>> futures;
@@ -156,9 +174,17 @@ Result<Spoken> speak(Provider& provider, const std::string& voice_id, const std:
   return spoken;
 }
 
-// The speech pipeline after the provider: trim, loudness, resample, encode.
+// Ratios of speeds this close to 1 are rounding, not a change of pace worth a filter pass.
+constexpr double kStretchTolerance = 1e-6;
+
+// The speech pipeline after the provider: time stretch, trim, loudness, resample, encode.
 Result<RenderedBlock> finish(Spoken spoken, const BlockSpec& block, const BlockContext& context) {
   audio::PcmBuffer pcm = std::move(spoken.pcm);
+  if (std::fabs(spoken.stretch - 1.0) > kStretchTolerance) {
+    auto stretched = audio::time_stretch(std::move(pcm), spoken.stretch);
+    if (!stretched) return stretched.take_error();
+    pcm = std::move(stretched.value());
+  }
   const audio::SpeechBounds bounds =
       audio::find_speech(pcm.samples, pcm.sample_rate, context.options.trim);
   pcm.samples.erase(pcm.samples.begin() + static_cast<std::ptrdiff_t>(bounds.end),

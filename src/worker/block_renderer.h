@@ -1,8 +1,13 @@
 // The work done once per block, wherever it runs (the CLI, an embedded worker, a worker node):
 // text -> [diacritize] -> provider (text split to its request limit, parts spoken concurrently,
-// each answer served from the audio cache when it can be, and checked) -> decode -> trim ->
-// loudness -> resample -> encoded segment. When the block's provider cannot speak it, the
-// block's fallback voices are tried in order.
+// each answer served from the audio cache when it can be, and checked) -> decode -> [time
+// stretch] -> trim -> loudness -> resample -> encoded segment. When the block's provider cannot
+// speak it, the block's fallback voices are tried in order.
+//
+// A block's speed is asked of its provider within Provider::native_speed() (clamped to it); what
+// remains (block speed / asked speed) is a pitch-preserving time stretch of the decoded speech
+// (audio/time_stretch.h) before trim and loudness. The audio cache holds the provider's answer
+// at the asked speed (the speed is part of its key); the stretch is redone on a hit.
 #pragma once
 
 #include <cstddef>
@@ -24,7 +29,8 @@
 namespace polyvox {
 
 // Bounds on a plausible answer: its speech lasts between min and max milliseconds per letter of
-// the text (plus a fixed allowance for the longer bound). Outside them the answer is treated as
+// the text (plus a fixed allowance for the longer bound), both divided by the speed the provider
+// was asked for (at 2.0 an answer lasts half as long). Outside them the answer is treated as
 // skipped or truncated audio: a retryable failure.
 struct AnswerCheck {
   double min_ms_per_letter = 20.0;   // ANSWER_MIN_MS_PER_CHAR

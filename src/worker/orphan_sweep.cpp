@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <unordered_set>
 
+#include "jobs/peaks_key.h"
 #include "log/log.h"
 #include "worker/blob_keys.h"
 
@@ -16,7 +17,10 @@ std::vector<std::string> orphaned_keys(const std::string& job_id,
   for (const BlockRecord& block : job->blocks) {
     if (block.result) referenced.insert(block.result->segment_key);
   }
-  if (job->result) referenced.insert(job->result->result_key);
+  if (job->result) {
+    referenced.insert(job->result->result_key);
+    referenced.insert(peaks_key(job->result->result_key));  // derived from it, kept with it
+  }
   const bool finished = is_finished(job->status);
   std::vector<std::string> orphans;
   for (const std::string& key : keys) {

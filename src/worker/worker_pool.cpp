@@ -6,6 +6,8 @@
 #include <random>
 
 #include "audio/assembler.h"
+#include "audio/audio_encoder.h"
+#include "audio/final_encoder.h"
 #include "core/ids.h"
 #include "core/manifest.h"
 #include "log/log.h"
@@ -222,7 +224,14 @@ void WorkerPool::run_block(const Task& task) {
   context.cache = cache_;
   context.audio_slots = &audio_slots_;
   context.options = options_.render;
-  context.options.segment.format = work->output_format;
+  const AudioOutput output =
+      resolve_output(work->output_format, work->sample_rate, work->bitrate_kbps,
+                     options_.render.segment.sample_rate, options_.render.segment.mp3_bitrate_kbps);
+  context.options.segment.format = output.format;
+  context.options.segment.sample_rate = output.sample_rate;
+  if (output.format == OutputFormat::kMp3) {
+    context.options.segment.mp3_bitrate_kbps = output.bitrate_kbps;
+  }
   context.last = task.block_index + 1 == work->blocks_total;
   // The last attempt allowed for a transient failure moves on to the block's fallbacks.
   context.final_attempt = work->block.attempts > options_.retry.max_retries;
@@ -313,7 +322,10 @@ void WorkerPool::run_assembly(const Task& task) {
   }
   Manifest manifest;
   manifest.format = job->output_format;
-  manifest.sample_rate = options_.render.segment.sample_rate;
+  const AudioOutput output =
+      resolve_output(job->output_format, job->sample_rate, job->bitrate_kbps,
+                     options_.render.segment.sample_rate, options_.render.segment.mp3_bitrate_kbps);
+  manifest.sample_rate = output.sample_rate;
   std::vector<std::string> keys;
   int64_t offset = 0;
   for (const auto& block : job->blocks) {
@@ -330,14 +342,19 @@ void WorkerPool::run_assembly(const Task& task) {
   manifest.total_samples = offset;
 
   const auto temp = options_.scratch_dir / ("assembly-" + task.job_id + "-" + random_hex(4));
-  std::FILE* out = std::fopen(temp.c_str(), "w+b");
-  if (!out) {
-    report_failure(task, Error{ErrorKind::kIo, "cannot create " + temp.string(), ""}, 1);
-    return;
+  const audio::SegmentSource source = [&](std::size_t i) { return blobs_.get(keys[i]); };
+  Result<audio::AssemblyResult> assembled = Error{ErrorKind::kInternal, "not assembled", ""};
+  if (audio::needs_encoder(output.format)) {
+    assembled = audio::encode_segments(output, keys.size(), source, temp);  // encoded once
+  } else {
+    std::FILE* out = std::fopen(temp.c_str(), "w+b");
+    if (!out) {
+      report_failure(task, Error{ErrorKind::kIo, "cannot create " + temp.string(), ""}, 1);
+      return;
+    }
+    assembled = audio::assemble_segments(output.format, keys.size(), source, out);
+    std::fclose(out);
   }
-  auto assembled = audio::assemble_segments(
-      job->output_format, keys.size(), [&](std::size_t i) { return blobs_.get(keys[i]); }, out);
-  std::fclose(out);
   std::error_code ignored;
   if (assembled && assembled->samples != manifest.total_samples) {
     std::filesystem::remove(temp, ignored);

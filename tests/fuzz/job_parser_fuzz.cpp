@@ -1,48 +1,19 @@
 // The job parser and validator (core/job_parser.h) on arbitrary bytes, against a fixed provider
 // directory. A job it accepts must satisfy every limit it promises to enforce.
 #include <cstdint>
-#include <map>
-#include <set>
 #include <string>
 #include <string_view>
 
 #include "core/job_parser.h"
 #include "core/utf8.h"
 #include "fuzz_check.h"
-
-namespace {
+#include "stub_directory.h"
 
 using polyvox::fuzz::check;
 
-// Two usable providers with a few voices, one known but unusable, everything else unknown.
-class StubDirectory : public polyvox::ProviderDirectory {
- public:
-  std::vector<std::string> usable_providers() const override { return {"espeak", "flite"}; }
-  std::string unusable_reason(std::string_view provider) const override {
-    if (voices_.count(std::string(provider)) > 0) return "";
-    if (provider == "elevenlabs") return "ELEVENLABS_API_KEY is not set";
-    return "unknown provider";
-  }
-  bool has_voice(std::string_view provider, std::string_view voice) const override {
-    const auto it = voices_.find(std::string(provider));
-    check(it != voices_.end(), "has_voice asked about an unusable provider");
-    return voice == "default" || it->second.count(std::string(voice)) > 0;
-  }
-  std::vector<std::string> example_voices(std::string_view provider) const override {
-    const auto it = voices_.find(std::string(provider));
-    if (it == voices_.end()) return {};
-    return {it->second.begin(), it->second.end()};
-  }
-
- private:
-  std::map<std::string, std::set<std::string>> voices_{{"espeak", {"en", "en-us", "ar", "fr"}},
-                                                       {"flite", {"slt", "rms", "awb"}}};
-};
-
-}  // namespace
-
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
-  static const StubDirectory directory;
+  static const polyvox::fuzz::StubDirectory directory(
+      {{"espeak", {"en", "en-us", "ar", "fr"}}, {"flite", {"slt", "rms", "awb"}}});
   polyvox::JobParseOptions options;
   options.limits.max_blocks = 20;
   options.limits.max_text_chars = 300;

@@ -149,6 +149,15 @@ class MixedProvidersTest(unittest.TestCase):
         self.assertIn("block 1", status["error"])
         self.assertIn("quota", status["blocks"][1]["error"])
         self.assertNotIn(MOCKS["elevenlabs"].key, json.dumps(status))
+        # Its /result says why there is nothing, block by block.
+        result = self.server.request("GET", f"/result/{job_id}", token=self.token)
+        self.assertEqual((result.status, result.error_code()), (409, "JOB_FAILED"))
+        error = result.json()["error"]
+        self.assertIn("block 1", error["message"])
+        self.assertEqual(error["field"], "blocks[1]")
+        self.assertEqual([d["field"] for d in error["details"]], ["blocks[1]"])
+        self.assertEqual(error["details"][0]["message"], status["blocks"][1]["error"])
+        self.assertNotIn(MOCKS["elevenlabs"].key, result.body.decode())
 
     def test_fallback_voice_takes_over_a_failing_vendor(self):
         MOCKS["kokoro"].fail_next("error", count=1, status=400, message="bad request")

@@ -384,7 +384,10 @@ class ValidationTest(unittest.TestCase):
         ({"blocks": [{"text": "a", "provider": "acme"}]}, "blocks[0].provider", "UNKNOWN_PROVIDER"),
         ({"blocks": [{"text": "a", "provider": "flite", "voice": "zz"}]}, "blocks[0].voice",
          "UNKNOWN_VOICE"),
-        ({"blocks": [{"text": "a", "speed": 2}]}, "blocks[0].speed", "VALIDATION_ERROR"),
+        ({"blocks": [{"text": "a", "pitch": 2}]}, "blocks[0].pitch", "VALIDATION_ERROR"),
+        ({"blocks": [{"text": "a", "speed": 4.5}]}, "blocks[0].speed", "VALIDATION_ERROR"),
+        ({"blocks": [{"text": "a"}, {"text": "b", "speed": "fast"}]}, "blocks[1].speed",
+         "VALIDATION_ERROR"),
     ]
 
     def test_every_validation_case_names_the_field(self):
@@ -578,6 +581,8 @@ class CancelDeleteTest(unittest.TestCase):
         self.assertEqual((res.json()["status"], res.json()["deleted"]), ("cancelled", False))
         status = SERVER.request("GET", f"/status/{job_id}", token=TOKEN).json()
         self.assertEqual(status["status"], "cancelled")
+        result = SERVER.request("GET", f"/result/{job_id}", token=TOKEN)
+        self.assertEqual((result.status, result.error_code()), (409, "JOB_CANCELLED"))
         done_before = status["progress"]
         gone = SERVER.request("DELETE", f"/jobs/{job_id}", token=TOKEN)
         self.assertEqual((gone.status, gone.json()["deleted"]), (200, True))

@@ -7,7 +7,7 @@
 set -euo pipefail
 bin="$1"
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
-data="$repo/tests/data/arabic"  # copies of shared/data/arabic (see its README)
+data="$repo/tests/data/arabic"  # copies of the training data (see its README)
 tools="$repo/tools/train_diacritizer"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT

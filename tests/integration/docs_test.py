@@ -53,7 +53,9 @@ class OpenApiTest(unittest.TestCase):
                     ("get", "/result/{job_id}/block/{index}/audio"), ("get", "/jobs"),
                     ("delete", "/jobs/{job_id}"), ("get", "/openapi.json"), ("get", "/docs"),
                     ("get", "/webhook-secret"), ("post", "/webhook-secret/rotate"),
-                    ("post", "/api-keys"), ("get", "/api-keys"), ("delete", "/api-keys/{id}")}
+                    ("post", "/api-keys"), ("get", "/api-keys"), ("delete", "/api-keys/{id}"),
+                    ("post", "/v1/audio/speech"), ("get", "/v1/models"),
+                    ("get", "/v1/audio/voices")}
         documented = {(m, p) for p, ops in doc["paths"].items() for m in ops}
         self.assertEqual(expected - documented, set())
         self.assertIn("Error", doc["components"]["schemas"])

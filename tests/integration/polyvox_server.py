@@ -153,6 +153,20 @@ class Server:
                               input=stdin, capture_output=True, text=True)
 
 
+def seconds_until_refused(send, limit=3.0):
+    """Polls `send()` (a request answering 200 while a credential works) until it answers 401;
+    how long that took (from the call)."""
+    start = time.monotonic()
+    while True:
+        res = send()
+        elapsed = time.monotonic() - start
+        if res.status == 401:
+            return elapsed
+        if res.status != 200 or elapsed > limit:
+            raise AssertionError(f"still {res.status} after {elapsed:.3f} s: {res}")
+        time.sleep(0.01)  # polling the answer
+
+
 def decoded_samples(path_or_bytes):
     """Mono s16 sample count of an audio file, decoded by ffmpeg (gapless info honoured)."""
     data = path_or_bytes

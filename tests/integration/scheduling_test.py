@@ -1,9 +1,14 @@
 #!/usr/bin/env python3
 """Scheduling and quotas through the real `polyvox serve` (embedded mode) and `polyvox users`:
 each quota refuses with 429 QUOTA_EXCEEDED naming it, with a Retry-After; an admin is exempt;
+previews and /v1/audio/speech are stored as interactive jobs and counted in and refused by the
+same quotas as POST /tts;
 `polyvox users set` overrides the deployment's limits per user; the pause cap is a 400 on field
 blocks naming the total; /tts/providers?verbose=true shows each provider's concurrency."""
+import http.client
+import json
 import os
+import sqlite3
 import sys
 import unittest
 
@@ -13,6 +18,14 @@ from polyvox_server import Server  # noqa: E402
 
 BINARY = None
 PASSWORD = "scheduling-test-password"
+
+
+def speech(chars=12):
+    return {"model": "tts-1", "voice": "alloy", "input": "a" * chars, "stream_format": "audio"}
+
+
+def preview(chars=10):
+    return {"text": "p" * chars, "provider": "espeak"}
 
 
 def job(blocks, chars=10, pause_ms=0):
@@ -90,6 +103,72 @@ class SchedulingTest(unittest.TestCase):
         erin = self.server.login("erin", PASSWORD)
         self.server.submit(erin, job(8, chars=1))
         self.refused(erin, job(3, chars=1), "max_queued_blocks")
+
+    def open_stream(self, path, body, token):
+        """Sends a request whose answer streams the job's audio as it renders (never, here: no
+        workers) and returns the connection, to be kept open, and the response with only its
+        head read."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=30)
+        conn.request("POST", path, body=json.dumps(body).encode(),
+                     headers={"Authorization": "Bearer " + token,
+                              "Content-Type": "application/json"})
+        return conn, conn.getresponse()
+
+    def stored_interactive(self, job_id):
+        with sqlite3.connect(os.path.join(self.server.data_dir, "polyvox.db")) as db:
+            row = db.execute("SELECT interactive FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        self.assertIsNotNone(row, job_id)
+        return row[0]
+
+    def test_previews_and_speech_are_interactive_and_under_the_same_quotas(self):
+        frank, gina = self.user("frank"), self.user("gina")
+        streams = []
+        try:
+            conn, res = self.open_stream("/tts/preview", preview(), frank)
+            streams.append(conn)
+            self.assertEqual(res.status, 200)
+            preview_id = res.getheader("X-Job-Id")
+            conn, res = self.open_stream("/v1/audio/speech", speech(), frank)
+            streams.append(conn)
+            self.assertEqual(res.status, 200)
+            speech_id = res.getheader("X-Polyvox-Job-Id")
+            batch_id = self.server.submit(frank, job(1))
+            self.assertEqual(self.stored_interactive(preview_id), 1)
+            self.assertEqual(self.stored_interactive(speech_id), 1)
+            self.assertEqual(self.stored_interactive(batch_id), 0)
+
+            # Three jobs queued (MAX_QUEUED_JOBS_PER_USER): every route refuses the fourth.
+            self.refused(frank, job(1), "max_queued_jobs")
+            res = self.server.request("POST", "/tts/preview", preview(), token=frank)
+            self.assertEqual(res.status, 429, res)
+            self.assertEqual(res.error_code(), "QUOTA_EXCEEDED")
+            self.assertEqual(res.json()["error"]["field"], "max_queued_jobs")
+            self.assertGreater(int(res.headers["retry-after"]), 0)
+            res = self.server.request("POST", "/v1/audio/speech", speech(), token=frank)
+            self.assertEqual(res.status, 429, res)
+            error = res.json()["error"]
+            self.assertEqual(error["type"], "insufficient_quota")
+            self.assertEqual(error["param"], "max_queued_jobs")
+            self.assertIn("max_queued_jobs", error["message"])
+            self.assertGreater(int(res.headers["retry-after"]), 0)
+
+            # Their characters count too (MAX_CHARS_PER_USER_PER_DAY 200): 150 spoken by /v1,
+            # then 51 more are refused by either route, 50 accepted.
+            conn, res = self.open_stream("/v1/audio/speech", speech(150), gina)
+            streams.append(conn)
+            self.assertEqual(res.status, 200)
+            res = self.server.request("POST", "/tts/preview", preview(51), token=gina)
+            self.assertEqual(res.status, 429, res)
+            self.assertEqual(res.json()["error"]["field"], "max_chars_per_day")
+            res = self.server.request("POST", "/v1/audio/speech", speech(51), token=gina)
+            self.assertEqual(res.status, 429, res)
+            self.assertEqual(res.json()["error"]["param"], "max_chars_per_day")
+            conn, res = self.open_stream("/tts/preview", preview(50), gina)
+            streams.append(conn)
+            self.assertEqual(res.status, 200)
+        finally:
+            for conn in streams:
+                conn.close()
 
     def test_the_sum_of_the_pauses_is_capped(self):
         res = self.server.request("POST", "/tts", job(3, pause_ms=4000), token=self.admin)

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """GET /result/{id}/stream against a real `polyvox serve` and the in-repo mock vendors: the
 combined audio arrives while the job renders (its first bytes right after the first block, well
-before the job ends), decodes cleanly in MP3 and WAV and matches the final file (WAV exactly; MP3
-exactly but for the stated tail of at most 1198 samples at the end), works after completion too,
+before the job ends), decodes cleanly in MP3, WAV, FLAC, Opus and M4A and matches the final file
+(WAV, FLAC and Opus exactly; MP3 exactly but for the stated tail of at most 1198 samples at the
+end; M4A, fragmented, within a frame), works after completion too,
 and a job that fails mid-way ends its stream with valid, shorter audio."""
 import http.client
 import os
@@ -100,18 +101,23 @@ class StreamTest(unittest.TestCase):
         self.assertEqual(final.status, 200)
         stream_pcm, stream_errors = pcm(streamed, "." + fmt)
         final_pcm, _ = pcm(final.body, "." + fmt)
-        if fmt == "mp3":
+        if fmt in ("mp3", "flac", "opus"):
             self.assertEqual(stream_errors, "")
+        if fmt == "m4a":  # fragmented MP4 of the same AAC frames, priming first (formats_test.py)
+            self.assertEqual(stream_pcm[2048:len(final_pcm) + 2048], final_pcm)
+            return
         self.assertEqual(stream_pcm[:len(final_pcm)], final_pcm)
         tail = (len(stream_pcm) - len(final_pcm)) // 2
-        if fmt == "wav":
+        if fmt != "mp3":  # the same samples: WAV's, FLAC's, and the same Opus packets
             self.assertEqual(tail, 0)
         else:
             self.assertGreaterEqual(tail, 0)
             self.assertLessEqual(tail, MP3_TAIL_MAX)
 
     def test_audio_arrives_while_the_job_renders_and_matches_the_final_file(self):
-        for fmt in ("mp3", "wav"):
+        mime = {"mp3": "audio/mpeg", "wav": "audio/wav", "flac": "audio/flac",
+                "opus": "audio/ogg", "m4a": "audio/mp4"}
+        for fmt in mime:
             with self.subTest(fmt=fmt):
                 for mock in MOCKS.values():
                     mock.reset()
@@ -119,8 +125,7 @@ class StreamTest(unittest.TestCase):
                 job_id = self.server.submit(self.token, self.job(6, fmt))
                 reader = StreamReader(self.server.port, f"/result/{job_id}/stream", self.token)
                 self.assertEqual(reader.response.status, 200)
-                self.assertEqual(reader.response.getheader("Content-Type"),
-                                 "audio/mpeg" if fmt == "mp3" else "audio/wav")
+                self.assertEqual(reader.response.getheader("Content-Type"), mime[fmt])
                 streamed = reader.body()
                 MOCKS["openai"].delay_s = 0.0
                 status = self.server.wait_for(self.token, job_id)

@@ -40,7 +40,11 @@ CASES = {
     "unknown_voice": ({"blocks": [block(provider="flite", voice="nobody")]},
                       "blocks[0].voice: unknown voice 'nobody' for provider 'flite'; "
                       "available voices include: slt, rms, awb"),
-    "unknown_field": ({"blocks": [block(speed=1.5)]}, "blocks[0].speed: unknown field"),
+    "unknown_field": ({"blocks": [block(pitch=1.5)]}, "blocks[0].pitch: unknown field"),
+    "speed_too_fast": ({"blocks": [block(), block(speed=9)]},
+                       "blocks[1].speed: must be between 0.25 and 4.0, got 9"),
+    "speed_as_string": ({"blocks": [block(speed="fast")]},
+                        "blocks[0].speed: must be a number, got a string"),
     "unknown_top_field": ({"blocks": [block()], "priority": 1}, "priority: unknown field"),
 }
 

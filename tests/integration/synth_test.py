@@ -155,6 +155,31 @@ class SynthTest(unittest.TestCase):
         decoded_ms = len(decode_samples(out)) * 1000.0 / RATE
         self.assertAlmostEqual(decoded_ms, m["duration_ms"], delta=30)
 
+    def test_each_block_speaks_at_its_speed_and_synth_speed_sets_them_all(self):
+        text = "The quick brown fox jumps over the lazy dog, then it runs into the woods."
+        # 3.0 is beyond espeak-ng's own 2.57: asked for 2.57, the rest a time stretch.
+        job = {"blocks": [{"text": text, "provider": "espeak"},
+                          {"text": text, "provider": "espeak", "speed": 3.0},
+                          {"text": text, "provider": "flite", "speed": 0.5}]}
+        speech = {}
+        for label, extra in (("own", []), ("all", ["--speed", "2"])):
+            out = os.path.join(self.dir.name, f"speed-{label}.mp3")
+            manifest = os.path.join(self.dir.name, f"speed-{label}.json")
+            result = run([POLYVOX, "synth", "-", "-o", out, "--manifest", manifest] + extra,
+                         input=json.dumps(job).encode())
+            self.assertEqual(result.returncode, 0, result.stderr.decode())
+            with open(manifest, encoding="utf-8") as f:
+                speech[label] = [b["speech_ms"] for b in json.load(f)["blocks"]]
+        normal, fast, _ = speech["own"]
+        # Within 15%: the engines' pauses and the kept silence at the ends do not scale exactly.
+        self.assertAlmostEqual(fast / normal, 1 / 3.0, delta=0.15 / 3.0)
+        self.assertAlmostEqual(speech["all"][0] / normal, 0.5, delta=0.15 * 0.5)
+        self.assertAlmostEqual(speech["all"][1] / normal, 0.5, delta=0.15 * 0.5)
+        result = run([POLYVOX, "synth", "-", "-o", os.path.join(self.dir.name, "x.mp3"),
+                      "--speed", "5"], input=json.dumps(job).encode())
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("--speed", result.stderr.decode())
+
     def test_output_file_has_the_mode_of_a_new_file(self):
         # Written to a temporary file first (mode 0600) and renamed: the final mode follows
         # the umask like any new file's.

@@ -1,5 +1,5 @@
 """A mock of Cloudinary's Upload API and delivery CDN for the `raw` resource type, as
-shared/docs/providers.md describes them. Python 3 standard library only; run with Debian's
+docs/providers.md describes them. Python 3 standard library only; run with Debian's
 /usr/bin/python3.
 
 It checks what Cloudinary checks: the api_key, the timestamp (within an hour) and the signature

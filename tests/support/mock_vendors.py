@@ -1,11 +1,12 @@
 """Mock servers that speak the protocols of the paid services Polyvox calls
-(shared/docs/providers.md): ElevenLabs, OpenAI speech (also Ghaymah), Ghaymah Pro, Kokoro and the
+(docs/providers.md): ElevenLabs, OpenAI speech (also Ghaymah), Ghaymah Pro, Kokoro and the
 seed's diacritizer. Python 3 standard library only; run with Debian's /usr/bin/python3.
 
 Each mock listens on 127.0.0.1 on a free port, checks the auth header exactly, answers with real
 audio (a tone encoded as the vendor would: MP3 through the `lame` CLI, WAV, raw PCM, Ogg Opus /
 AAC / FLAC through `ffmpeg`) whose duration follows the text length (MS_PER_CHAR per character,
-at least MIN_MS), sends error bodies and Retry-After as the vendor does, and keeps a log of the
+at least MIN_MS, divided by the speed asked: OpenAI's `speed` 0.25..4, ElevenLabs'
+voice_settings.speed 0.7..1.2, outside which they answer an error), sends error bodies and Retry-After as the vendor does, and keeps a log of the
 requests it received and of the TCP connections they came on.
 
 In-process use (Python tests):
@@ -484,10 +485,12 @@ class MockServer:
         return Reply.json(404, {"error": "unknown control path"})
 
     # shared answers ---------------------------------------------------------------------------
-    def audio_reply(self, text, rate, fmt, content_type, fault, kbps=128, headers=None, hz=220.0):
-        """The audio answer for `text`, or the fault's version of it."""
+    def audio_reply(self, text, rate, fmt, content_type, fault, kbps=128, headers=None, hz=220.0,
+                    speed=1.0):
+        """The audio answer for `text` spoken at `speed` (2.0: half as long), or the fault's
+        version of it."""
         kind = fault["kind"] if fault else None
-        ms = speech_ms(text, self.ms_per_char)
+        ms = int(round(speech_ms(text, self.ms_per_char) / speed))
         data = AUDIO.get(ms, rate, fmt, kbps, silent=(kind == "silent"), hz=hz)
         if kind == "garbage":
             data = random.Random(len(text)).randbytes(max(1000, len(data)))
@@ -624,10 +627,15 @@ class ElevenLabsMock(MockServer):
             return Reply.json(422, {"detail": [{"loc": ["query", "output_format"],
                                                 "msg": "invalid output format",
                                                 "type": "value_error"}]})
+        settings = body.get("voice_settings") or {}
+        speed = settings.get("speed", 1.0)
+        if not isinstance(speed, (int, float)) or not 0.7 <= speed <= 1.2:
+            return Reply.json(400, {"detail": {"status": "invalid_voice_settings",
+                                               "message": "speed must be between 0.7 and 1.2"}})
         headers = {"request-id": "req-%d" % self.request_count(),
                    "character-cost": str(len(body["text"]))}
         hz = 200.0 + (sum(map(ord, voice_id)) % 200)
-        return self.audio_reply(body["text"], rate, enc, ctype, fault, kbps, headers, hz)
+        return self.audio_reply(body["text"], rate, enc, ctype, fault, kbps, headers, hz, speed)
 
 
 class OpenAiMock(MockServer):
@@ -693,7 +701,7 @@ class OpenAiMock(MockServer):
             return self.error_reply(400, "decimal_above_max_value", "Invalid 'speed'.")
         hz = 200.0 + (sum(map(ord, body["voice"])) % 200)
         return self.audio_reply(body["input"], 24000, fmt, OPENAI_FORMATS[fmt], fault, 64,
-                                {"x-request-id": "req_mock"}, hz)
+                                {"x-request-id": "req_mock"}, hz, speed)
 
 
 class GhaymahProMock(MockServer):

@@ -64,6 +64,24 @@ class MockVendorsTest(unittest.TestCase):
         status, _, body = self.eleven("Raw.", query="?output_format=pcm_22050")
         self.assertEqual(len(body), 2 * int(round(mv.speech_ms("Raw.") * 22.05)))
 
+    def test_vendors_speak_at_the_speed_asked_within_their_range(self):
+        text = "Speed changes the length."
+        status, _, body = post(self.m["openai"].url + "/audio/speech",
+                               {"model": "tts-1", "input": text, "voice": "alloy", "speed": 2.0,
+                                "response_format": "wav"},
+                               {"Authorization": "Bearer " + self.m["openai"].key})
+        self.assertEqual(status, 200)
+        self.assertAlmostEqual(decoded_ms(body, ".wav", 24000), mv.speech_ms(text) / 2, delta=1)
+        voice = "21m00Tcm4TlvDq8ikWAM"
+        url = self.m["elevenlabs"].url + "/v1/text-to-speech/" + voice + "?output_format=pcm_22050"
+        key = {"xi-api-key": self.m["elevenlabs"].key}
+        status, _, body = post(url, {"text": text, "voice_settings": {"speed": 1.2}}, key)
+        self.assertEqual(status, 200)
+        self.assertEqual(len(body), 2 * int(round(round(mv.speech_ms(text) / 1.2) * 22.05)))
+        status, _, body = post(url, {"text": text, "voice_settings": {"speed": 1.5}}, key)
+        self.assertEqual(status, 400)
+        self.assertEqual(json.loads(body)["detail"]["status"], "invalid_voice_settings")
+
     def test_auth_is_checked_exactly(self):
         status, _, body = self.eleven("Hi.", key=self.m["elevenlabs"].key + "x")
         self.assertEqual(status, 401)

@@ -3,7 +3,7 @@
 // s3rver 3.7.1 checks only the access key of SigV4 requests ("Signature version 4 calculation is
 // unimplemented" in its authentication middleware), so this proxy does what S3 does before
 // passing a request on: it recomputes the signature of header-signed and presigned requests
-// from the secret (shared/docs/providers.md), checks x-amz-content-sha256 against the body, the
+// from the secret (docs/providers.md), checks x-amz-content-sha256 against the body, the
 // request time (15 minutes) and presigned expiry, and answers 403 SignatureDoesNotMatch /
 // AccessDenied / XAmzContentSHA256Mismatch otherwise. Unsigned requests are refused (a private
 // bucket).

@@ -1,5 +1,5 @@
-// A Provider whose answers a test scripts: it speaks 60 ms of tone per character as WAV, or
-// fails as told, and records what it was asked.
+// A Provider whose answers a test scripts: it speaks 60 ms of tone per character (divided by the
+// speed asked, within `native`) as WAV, or fails as told, and records what it was asked.
 #pragma once
 
 #include <functional>
@@ -26,18 +26,20 @@ class ScriptedProvider : public Provider {
   }
   std::size_t max_request_chars() const override { return max_chars_; }
   bool uses_neighbour_text() const override { return hears_neighbours; }
+  SpeedRange native_speed() const override { return native; }
 
   Result<audio::EncodedAudio> synthesize(const SynthesisRequest& request) override {
     if (on_call) on_call();
     std::lock_guard lock(mutex_);
     texts.push_back(request.text);
     previous.push_back(request.previous_text);
+    speeds.push_back(request.speed);
     if (!failures.empty()) {
       Error e = failures.front();
       failures.erase(failures.begin());
       return e;
     }
-    double ms = 60.0 * static_cast<double>(request.text.size());
+    double ms = 60.0 * static_cast<double>(request.text.size()) / request.speed;
     if (answer_ms) ms = *answer_ms;
     auto speech = concat(silence(100, 16000), tone(ms, 16000, 300.0, silent ? 0.0 : 0.3));
     return audio::EncodedAudio{audio::wav_file(speech, 1600, 16000)};
@@ -49,7 +51,9 @@ class ScriptedProvider : public Provider {
   bool hears_neighbours = false;
   std::optional<double> answer_ms;
   bool silent = false;
+  SpeedRange native;  // the speeds it makes itself; default {1, 1}: none
   std::vector<std::string> texts;
+  std::vector<double> speeds;
   std::vector<std::string> previous;
 
  private:

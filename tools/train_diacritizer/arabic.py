@@ -172,8 +172,10 @@ def is_dev_line(line, mod=DEV_MOD):
 
 
 def find_data_dir(repo):
-    """shared/data/arabic beside the checkout `repo` or beside one of its parent directories
-    (a worktree may sit deeper than the main checkout); that path beside `repo` if none has it."""
+    """The default directory of the training data (all.txt, val.txt) when no path is given: the
+    workplace's data directory (the path joined below) beside the checkout `repo` or beside one
+    of its parent directories (a worktree may sit deeper than the main checkout); that path
+    beside `repo` if none has it."""
     here = os.path.abspath(repo)
     while True:
         parent = os.path.dirname(here)

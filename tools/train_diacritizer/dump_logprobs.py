@@ -1,6 +1,8 @@
 """Dumps a model's per-letter log-probabilities over a gold file, for tuning the lexicon's
 weights without running the network again (eval_lexicon.py).
-Usage: dump_logprobs.py MODEL.bin OUT.pkl [GOLD, default ../shared/data/arabic/val.txt]"""
+Usage: dump_logprobs.py MODEL.bin OUT.pkl [GOLD]
+GOLD is the diacritized validation text (val.txt); without it, val.txt of the workplace's data
+directory, found relative to the working directory (the path below)."""
 import os
 import pickle
 import sys
@@ -16,7 +18,8 @@ import predict  # noqa: E402
 def main():
     torch.set_num_threads(1)
     net, vocab, header = model.load(sys.argv[1])
-    gold_path = sys.argv[3] if len(sys.argv) > 3 else "../shared/data/arabic/val.txt"
+    default_gold = os.path.join("..", "shared", "data", "arabic", "val.txt")
+    gold_path = sys.argv[3] if len(sys.argv) > 3 else default_gold
     with open(gold_path, encoding="utf-8") as f:
         gold = f.read().splitlines()
     out = []

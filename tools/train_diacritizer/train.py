@@ -1,4 +1,4 @@
-"""Trains the Arabic diacritizer on shared/data/arabic/all.txt and exports models/ weights.
+"""Trains the Arabic diacritizer on the text --train names (all.txt); exports models/ weights.
 
 Resumable: a checkpoint (model, optimizer, position in the epoch, RNG states) is written to
 WORK_DIR/checkpoint.pt every --checkpoint-minutes and at the end of each epoch; running the same

@@ -7,7 +7,7 @@
 // BlockStatus; times are milliseconds on the store's Clock)
 //   P seq                    STRING  INCR counter: a job's sequence number ("newest first")
 //   P job:<id>               HASH    id seq owner (user id) owner_name project_id
-//                                    output_format status blocks_total
+//                                    output_format sample_rate bitrate_kbps status blocks_total
 //                                    blocks_done error assembly_enqueued (0/1, set once)
 //                                    assembly_attempt result_key manifest_json result_bytes
 //                                    created_at_ms updated_at_ms interactive (0/1; absent in
@@ -16,10 +16,10 @@
 //                                    webhook:
 //                                    webhook_url webhook_base_url
 //   P job:<id>:block:<i>     HASH    text wait_after_ms provider voice arabic fallback_json cache
-//                                    status attempts error reported_attempt (the attempt whose
-//                                    completion or final failure was recorded) segment_key
-//                                    speech_samples pause_samples result_provider
-//                                    result_voice_id usage_json
+//                                    speed (absent in blocks stored before it: 1.0) status attempts
+//                                    error reported_attempt (the attempt whose completion or final
+//                                    failure was recorded) segment_key speech_samples pause_samples
+//                                    result_provider result_voice_id usage_json
 //   P task:<tid>             HASH    the live task <tid> = "<id>:<i>" (block) or "<id>:a"
 //                                    (assembly): state (0 waiting, 1 leased, 2 retrying)
 //                                    attempt (fencing token of the latest claim) claims (claims
@@ -86,6 +86,8 @@
 //   P api_key_hashes         HASH    key hash -> <kid>
 //   P api_keys:<user id>     ZSET    <kid> -> created_at_ms: a user's keys, oldest first. A key
 //                                    and its entries go with revoke_api_key or remove_user.
+//   P session:<hash>         STRING  a studio session (RedisSessionStore): "<user id> <token
+//                                    version> <created_at_ms> <expires_at_ms>", expiring with it
 //
 // SCRIPTS (lua/<name>.lua, each opening with its ARGV, result and contract; listed in
 // redis_scripts.h; each one atomic, loaded with SCRIPT LOAD, run with EVALSHA)

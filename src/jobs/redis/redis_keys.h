@@ -28,6 +28,7 @@ struct Keys {
   std::string webhook(const std::string& id) const { return prefix + "webhook:" + id; }
   std::string webhooks_due() const { return prefix + "webhooks:due"; }
   std::string webhook_secrets() const { return prefix + "webhook_secrets"; }
+  std::string session(const std::string& hash) const { return prefix + "session:" + hash; }
 };
 
 }  // namespace polyvox::redis

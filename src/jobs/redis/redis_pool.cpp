@@ -82,10 +82,17 @@ Result<Pool::Handle> Pool::acquire() {
     }
   }
   if (unreachable_ && reconnecting_) {
-    return Error{
-        ErrorKind::kUnavailable,
-        "Redis at " + endpoint_.display() + " is unreachable (another call is trying to reconnect)",
-        "", 1};
+    // Another call is trying to reconnect: its outcome is this call's (Redis back: connect too;
+    // still away: fail without paying a second connect timeout).
+    const uint64_t attempt = reconnect_attempts_;
+    const bool ended = returned_.wait_until(
+        lock, deadline, [&] { return !unreachable_ || reconnect_attempts_ != attempt; });
+    if (!ended || unreachable_) {
+      return Error{ErrorKind::kUnavailable,
+                   "Redis at " + endpoint_.display() +
+                       " is unreachable (another call tried to reconnect and failed)",
+                   "", 1};
+    }
   }
   const bool reconnect = unreachable_;
   if (reconnect) reconnecting_ = true;
@@ -95,17 +102,22 @@ Result<Pool::Handle> Pool::acquire() {
   auto connection = Connection::open(endpoint_, options_.connection);
   lock.lock();
   --connecting_;
-  if (reconnect) reconnecting_ = false;
+  if (reconnect) {
+    reconnecting_ = false;
+    ++reconnect_attempts_;
+  }
   if (!connection) {
     unreachable_ = true;
     Error error = connection.take_error();
     error.retry_after_s = 1;
     lock.unlock();
-    returned_.notify_one();  // a waiter may connect now that this slot is free
+    returned_.notify_all();  // waiters learn the outcome; one may connect in this free slot
     return error;
   }
   unreachable_ = false;
   lent_[connection->get()] = generation;
+  lock.unlock();
+  if (reconnect) returned_.notify_all();  // Redis is back: the calls waiting for it connect
   return Handle(this, std::move(connection.value()));
 }
 

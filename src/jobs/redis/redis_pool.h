@@ -141,11 +141,12 @@ class Pool {
   // once per pooled connection.
   uint64_t generation_ = 0;
   // Redis is unreachable (the last connect attempt failed) while `unreachable_`; one call at a
-  // time tries to connect then (`reconnecting_`), the others fail at once. No backoff: it would
-  // fail calls after Redis is back; one attempt at a time bounds what an unreachable Redis costs
-  // (a refused connect costs a round trip, a silent host the connect timeout of one call).
+  // time tries to connect then (`reconnecting_`), the others wait for its outcome. No backoff: it
+  // would fail calls after Redis is back; one attempt at a time bounds what an unreachable Redis
+  // costs (a refused connect costs a round trip, a silent host the connect timeout of one call).
   bool unreachable_ = false;
   bool reconnecting_ = false;
+  uint64_t reconnect_attempts_ = 0;               // connect attempts made while unreachable_, ended
   std::map<std::string_view, std::string> shas_;  // script name -> SHA1 from SCRIPT LOAD
 };
 

@@ -1,6 +1,7 @@
 #include "jobs/redis/redis_records.h"
 
 #include <charconv>
+#include <system_error>
 
 namespace polyvox::redis {
 
@@ -21,6 +22,23 @@ std::string text_field(const Fields& fields, const std::string& name) {
 
 bool has(const Fields& fields, const std::string& name) { return fields.count(name) != 0; }
 
+// A double written by append_block_args (the shortest text that reads back exactly); `fallback`
+// when the field is missing (a block stored before the field existed) or unreadable.
+double real_field(const Fields& fields, const std::string& name, double fallback) {
+  auto it = fields.find(name);
+  if (it == fields.end()) return fallback;
+  double value = fallback;
+  const auto [end, error] =
+      std::from_chars(it->second.data(), it->second.data() + it->second.size(), value);
+  return error == std::errc() ? value : fallback;
+}
+
+std::string real_text(double value) {
+  char buffer[32];
+  const auto [end, error] = std::to_chars(buffer, buffer + sizeof buffer, value);
+  return std::string(buffer, error == std::errc() ? end : buffer);
+}
+
 }  // namespace
 
 JobRecord job_from_fields(const Fields& fields) {
@@ -31,6 +49,8 @@ JobRecord job_from_fields(const Fields& fields) {
   job.project_id = text_field(fields, "project_id");
   job.output_format =
       parse_output_format(text_field(fields, "output_format")).value_or(OutputFormat::kMp3);
+  job.sample_rate = static_cast<int>(int_field(fields, "sample_rate"));
+  job.bitrate_kbps = static_cast<int>(int_field(fields, "bitrate_kbps"));
   job.status = static_cast<JobStatus>(int_field(fields, "status"));
   job.blocks_total = static_cast<std::size_t>(int_field(fields, "blocks_total"));
   job.blocks_done = static_cast<std::size_t>(int_field(fields, "blocks_done"));
@@ -56,6 +76,7 @@ BlockRecord block_from_fields(std::size_t index, const Fields& fields) {
   block.spec.arabic = int_field(fields, "arabic") != 0;
   block.spec.fallback = fallback_from_json(text_field(fields, "fallback_json"));
   block.spec.cache = int_field(fields, "cache") != 0;
+  block.spec.speed = real_field(fields, "speed", 1.0);
   block.status = static_cast<BlockStatus>(int_field(fields, "status"));
   block.attempts = static_cast<int>(int_field(fields, "attempts"));
   block.error = text_field(fields, "error");
@@ -131,6 +152,7 @@ void append_block_args(const BlockSpec& block, std::vector<std::string>& args) {
   args.push_back(block.arabic ? "1" : "0");
   args.push_back(fallback_to_json(block.fallback));
   args.push_back(block.cache ? "1" : "0");
+  args.push_back(real_text(block.speed));
 }
 
 void append_usage_args(const std::vector<ProviderUsage>& usage, std::vector<std::string>& args) {

@@ -2,6 +2,7 @@
 // BlockRecords, Users, ApiKeys and usage, and how script replies read as tasks.
 #pragma once
 
+#include <cstddef>
 #include <map>
 #include <optional>
 #include <string>
@@ -31,7 +32,9 @@ std::vector<ProviderUsage> usage_from_fields(const Fields& fields);
 // The id of a task in the backend's keys: '<job id>:<block index>' or '<job id>:a'.
 std::string task_id(const Task& task);
 
-// ARGV of the job scripts: create_job's per-block part, complete_block's usage part.
+// ARGV of the job scripts: create_job's per-block part (kArgsPerBlock values), complete_block's
+// usage part.
+inline constexpr std::size_t kArgsPerBlock = 8;
 void append_block_args(const BlockSpec& block, std::vector<std::string>& args);
 void append_usage_args(const std::vector<ProviderUsage>& usage, std::vector<std::string>& args);
 

@@ -51,21 +51,28 @@ void EventAnnouncer::run() {
 
 Status append_event(Connection& db, EventAnnouncer& announcer, int64_t job_seq,
                     const std::string& fields, int64_t now_ms) {
-  // The event's fields, then when it happened.
-  std::string body = fields;
-  if (body.size() >= 2 && body.back() == '}') {
-    body.pop_back();
-    body += ",\"at_ms\":" + std::to_string(now_ms) + "}";
-  }
+  int64_t sample_rate = 0;
   auto row = db.query_row(
-      "UPDATE jobs SET events = events + 1 WHERE seq = ? RETURNING id, owner, events",
-      [&body](const Statement& r) {
-        return JobEvent{r.text(0), r.text(1), r.int64(2), body};
+      "UPDATE jobs SET events = events + 1 WHERE seq = ? RETURNING id, owner, events, sample_rate",
+      [&sample_rate](const Statement& r) {
+        sample_rate = r.int64(3);
+        return JobEvent{r.text(0), r.text(1), r.int64(2), ""};
       },
       job_seq);
   if (!row) return row.take_error();
   if (!*row) return Error{ErrorKind::kInternal, "event for a job that is gone", ""};
+  // The event's fields, the job's rate when it has its own and the event counts samples, then
+  // when it happened.
+  std::string body = fields;
+  if (body.size() >= 2 && body.back() == '}') {
+    body.pop_back();
+    if (sample_rate > 0 && body.find("_samples\"") != std::string::npos) {
+      body += ",\"sample_rate\":" + std::to_string(sample_rate);
+    }
+    body += ",\"at_ms\":" + std::to_string(now_ms) + "}";
+  }
   JobEvent event = std::move(**row);
+  event.body = body;
   auto s = db.run("INSERT INTO job_events (job_seq, seq, body) VALUES (?, ?, ?)", job_seq,
                   event.seq, body);
   if (!s) return s;

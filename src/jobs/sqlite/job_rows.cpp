@@ -7,7 +7,7 @@ namespace {
 #define POLYVOX_JOB_COLUMNS                                                               \
   "seq, id, owner, project_id, output_format, status, blocks_total, blocks_done, error, " \
   "result_key, manifest_json, result_bytes, created_at_ms, updated_at_ms, owner_name, "   \
-  "interactive "
+  "sample_rate, bitrate_kbps, interactive "
 
 constexpr const char* kJobById = "SELECT " POLYVOX_JOB_COLUMNS "FROM jobs WHERE id = ?";
 constexpr const char* kJobsNewestFirst =
@@ -20,7 +20,7 @@ constexpr const char* kJobsOfOwnerNewestFirst = "SELECT " POLYVOX_JOB_COLUMNS
 #define POLYVOX_BLOCK_COLUMNS                                                           \
   "SELECT idx, text, wait_after_ms, provider, voice, arabic, status, attempts, error, " \
   "segment_key, speech_samples, pause_samples, result_provider, result_voice_id, "      \
-  "fallback_json, cache, usage_json "
+  "fallback_json, cache, usage_json, speed "
 
 constexpr const char* kBlocksOfJob =
     POLYVOX_BLOCK_COLUMNS "FROM blocks WHERE job_seq = ? ORDER BY idx";
@@ -44,7 +44,9 @@ JobRecord job_from_row(const Statement& row) {
   job.created_at_ms = row.int64(12);
   job.updated_at_ms = row.int64(13);
   job.owner_name = row.text(14);
-  job.interactive = row.int64(15) != 0;
+  job.sample_rate = static_cast<int>(row.int64(15));
+  job.bitrate_kbps = static_cast<int>(row.int64(16));
+  job.interactive = row.int64(17) != 0;
   return job;
 }
 
@@ -66,6 +68,7 @@ BlockRecord block_from_row(const Statement& row) {
   }
   block.spec.fallback = fallback_from_json(row.text(14));
   block.spec.cache = row.int64(15) != 0;
+  block.spec.speed = row.real(17);
   return block;
 }
 
@@ -122,8 +125,9 @@ Result<std::optional<BlockWork>> find_block(Connection& db, const std::string& i
       static_cast<int64_t>(index));
   if (!block) return block.take_error();
   if (!*block) return std::optional<BlockWork>();
-  return std::optional<BlockWork>(
-      BlockWork{std::move(**block), (*job)->output_format, (*job)->blocks_total, (*job)->status});
+  return std::optional<BlockWork>(BlockWork{std::move(**block), (*job)->output_format,
+                                            (*job)->sample_rate, (*job)->bitrate_kbps,
+                                            (*job)->blocks_total, (*job)->status});
 }
 
 Result<std::optional<JobRecord>> find_job(Connection& db, const std::string& id, bool with_blocks) {

@@ -1,65 +1,56 @@
 #include "jobs/sqlite/reader_pool.h"
 
-#include <algorithm>
-#include <atomic>
 #include <utility>
 
 namespace polyvox::sqlite {
 
-// The connections the current thread holds, one per live pool it has read from.
-struct ThreadReaders {
-  struct Slot {
-    uint64_t pool_id;
-    std::weak_ptr<ReaderPool::Registry> registry;
-    Connection* connection;
-  };
-  std::vector<Slot> slots;
+ReaderPool::ReaderPool(std::filesystem::path path, ConnectionOptions options,
+                       std::size_t max_connections)
+    : path_(std::move(path)), options_(options), max_connections_(max_connections) {}
 
-  // The thread ends: close its connections of pools that are still alive.
-  ~ThreadReaders() {
-    for (auto& slot : slots) forget(slot);
-  }
+ReaderPool::~ReaderPool() = default;
 
-  static void forget(Slot& slot) {
-    auto registry = slot.registry.lock();
-    if (!registry) return;  // the pool closed it already
-    std::lock_guard lock(registry->mu);
-    std::erase_if(registry->connections, [&](const auto& c) { return c.get() == slot.connection; });
-  }
-};
-
-namespace {
-
-std::atomic<uint64_t> next_pool_id{1};
-thread_local ThreadReaders thread_readers;
-
-}  // namespace
-
-ReaderPool::ReaderPool(std::filesystem::path path, ConnectionOptions options)
-    : id_(next_pool_id++),
-      path_(std::move(path)),
-      options_(options),
-      registry_(std::make_shared<Registry>()) {}
-
-ReaderPool::~ReaderPool() = default;  // the Registry closes what no thread closed
-
-Result<Connection*> ReaderPool::local() {
-  auto& slots = thread_readers.slots;
-  for (const auto& slot : slots) {
-    // While this pool is alive, nobody but this thread removes this thread's connection.
-    if (slot.pool_id == id_) return slot.connection;
-  }
-  // First read of this thread from this pool: drop slots of pools that are gone.
-  std::erase_if(slots, [](const auto& slot) { return slot.registry.expired(); });
-  auto conn = Connection::open(path_, options_);
-  if (!conn) return conn.take_error();
-  Connection* raw = conn->get();
+Result<ReaderPool::Lease> ReaderPool::acquire() {
   {
-    std::lock_guard lock(registry_->mu);
-    registry_->connections.push_back(std::move(*conn));
+    std::unique_lock lock(mu_);
+    if (idle_.empty() && open_ >= max_connections_) {
+      ++waiting_;
+      returned_.wait(lock, [&] { return !idle_.empty() || open_ < max_connections_; });
+      --waiting_;
+    }
+    if (!idle_.empty()) {
+      std::unique_ptr<Connection> warmest = std::move(idle_.back());
+      idle_.pop_back();
+      return Lease(this, std::move(warmest));
+    }
+    ++open_;  // this thread opens one, outside the lock
   }
-  slots.push_back({id_, registry_, raw});
-  return raw;
+  auto opened = Connection::open(path_, options_);
+  if (!opened) {
+    std::lock_guard lock(mu_);
+    --open_;
+    returned_.notify_one();  // another waiter may try
+    return opened.take_error();
+  }
+  return Lease(this, std::move(opened.value()));
+}
+
+void ReaderPool::give_back(std::unique_ptr<Connection> connection) {
+  {
+    std::lock_guard lock(mu_);
+    idle_.push_back(std::move(connection));
+  }
+  returned_.notify_one();
+}
+
+std::size_t ReaderPool::open_connections() const {
+  std::lock_guard lock(mu_);
+  return open_;
+}
+
+std::size_t ReaderPool::waiting() const {
+  std::lock_guard lock(mu_);
+  return waiting_;
 }
 
 }  // namespace polyvox::sqlite

@@ -1,5 +1,6 @@
 // The embedded mode's stores as one bundle: the SQLite database file of one process with the job
-// store (JobStore + TaskQueue), the user store, the API key store and the webhook outbox over it.
+// store (JobStore + TaskQueue), the user store, the API key and session stores and the webhook
+// outbox over it.
 // Opened the same way by the service's wiring and by the backend conformance tests.
 #pragma once
 
@@ -9,6 +10,7 @@
 #include "jobs/sqlite/sqlite_api_key_store.h"
 #include "jobs/sqlite/sqlite_database.h"
 #include "jobs/sqlite/sqlite_job_store.h"
+#include "jobs/sqlite/sqlite_session_store.h"
 #include "jobs/sqlite/sqlite_user_store.h"
 #include "jobs/sqlite/sqlite_webhook_outbox.h"
 
@@ -19,6 +21,7 @@ struct SqliteBackend {
   std::unique_ptr<SqliteJobStore> jobs;  // also the TaskQueue
   std::unique_ptr<SqliteUserStore> users;
   std::unique_ptr<SqliteApiKeyStore> api_keys;
+  std::unique_ptr<SqliteSessionStore> sessions;
   std::unique_ptr<SqliteWebhookOutbox> webhooks;
   SystemClock system_clock;  // the outbox's when store_options.clock is null
 };
@@ -39,6 +42,7 @@ inline Result<std::shared_ptr<SqliteBackend>> open_sqlite_backend(
   backend->jobs = std::move(jobs.value());
   backend->users = std::make_unique<SqliteUserStore>(*db);
   backend->api_keys = std::make_unique<SqliteApiKeyStore>(*db);
+  backend->sessions = std::make_unique<SqliteSessionStore>(*db);
   backend->webhooks = std::move(webhooks.value());
   return backend;
 }

@@ -1,6 +1,6 @@
 // RAII over the SQLite C API: one connection, its cached prepared statements, and errors turned
 // into values. The raw C API rather than SQLiteCpp because SQLiteCpp reports errors by throwing
-// and Polyvox keeps errors as values (shared/docs/style.md); the wrapper we need is this small.
+// and Polyvox keeps errors as values (docs/style.md); the wrapper we need is this small.
 #pragma once
 
 #include <sqlite3.h>
@@ -40,6 +40,7 @@ class Statement {
     sqlite3_bind_int64(stmt_.get(), pos, static_cast<int64_t>(value));
   }
   void bind(int pos, bool value) { sqlite3_bind_int(stmt_.get(), pos, value ? 1 : 0); }
+  void bind(int pos, double value) { sqlite3_bind_double(stmt_.get(), pos, value); }
   void bind(int pos, std::string_view value) {
     sqlite3_bind_text(stmt_.get(), pos, value.data(), static_cast<int>(value.size()),
                       SQLITE_TRANSIENT);
@@ -70,6 +71,7 @@ class Statement {
 
   // Column accessors of the current row, 0-based. REQUIRES: step() returned true.
   int64_t int64(int col) const { return sqlite3_column_int64(stmt_.get(), col); }
+  double real(int col) const { return sqlite3_column_double(stmt_.get(), col); }
   bool is_null(int col) const { return sqlite3_column_type(stmt_.get(), col) == SQLITE_NULL; }
   std::string text(int col) const;
 

@@ -27,7 +27,7 @@ Result<std::shared_ptr<Database>> Database::open(const DatabaseOptions& options)
 
 Database::Database(std::unique_ptr<Connection> writer,
                    std::unique_ptr<WalCheckpointer> checkpointer, const DatabaseOptions& options)
-    : readers_(options.path, connection_options(options, true)),
+    : readers_(options.path, connection_options(options, true), options.max_readers),
       checkpointer_(std::move(checkpointer)),
       writer_(std::make_unique<GroupCommitWriter>(std::move(writer), options.max_batch)) {}
 

@@ -1,6 +1,6 @@
 // The embedded mode's database file, shared by the SQLite JobStore/TaskQueue and UserStore: one
-// writer thread with group commit for every write, one read connection per reading thread, and
-// a checkpointer thread. One process at a time may use it as a service (`polyvox serve`); other
+// writer thread with group commit for every write, a bounded pool of read connections, and a
+// checkpointer thread. One process at a time may use it as a service (`polyvox serve`); other
 // processes (`polyvox users`) may write to it briefly, waiting for the write lock.
 #pragma once
 
@@ -31,6 +31,9 @@ struct DatabaseOptions {
   // Most write operations per transaction. Larger batches mean fewer fsyncs under load; the
   // cost is the latency of the callers at the end of a batch.
   std::size_t max_batch = 512;
+
+  // Read connections open at most at once (reader_pool.h); a read beyond them waits for one.
+  std::size_t max_readers = 8;
 };
 
 class Database {
@@ -56,13 +59,14 @@ class Database {
   // GroupCommitWriter::generation() of this database's writer. Thread-safe.
   uint64_t write_generation() const { return writer_->generation(); }
 
-  // Runs `op(Connection&)` on the calling thread's read connection inside one read transaction
-  // (a consistent snapshot of committed data). Thread-safe.
+  // Runs `op(Connection&)` on a read connection of the pool inside one read transaction (a
+  // consistent snapshot of committed data). Thread-safe. REQUIRES: `op` does not read through
+  // this database again (it would take a second connection).
   template <typename Op>
   auto read(Op&& op) -> std::invoke_result_t<Op&, Connection&> {
     using R = std::invoke_result_t<Op&, Connection&>;
     if (!may_wait()) return R(refuse_to_wait("a SQLite read"));
-    auto db = readers_.local();
+    auto db = readers_.acquire();
     if (!db) return R(db.take_error());
     if (auto s = (*db)->run("BEGIN"); !s) return R(s.error());
     R out = op(**db);

@@ -213,49 +213,10 @@ CREATE TRIGGER users_api_keys_on_delete AFTER DELETE ON users BEGIN
 END;
 )sql";
 
-// Version 9: whether a job was submitted as interactive (JobSpec::interactive).
-constexpr const char* kInteractiveJobs = R"sql(
-ALTER TABLE jobs ADD COLUMN interactive INTEGER NOT NULL DEFAULT 0;
-)sql";
-
-// Version 10: fair claims. Each task carries its owner and lane (0 assembly, 1 interactive,
-// 2 batch); user_turns holds, per owner, its block tasks (a trigger counts deletions, create_job
-// adds a job's at once) and when it was last served (a claim takes the due task of the owner
-// with the lowest `served`, then raises it above everyone's). Tasks already queued are batch.
-constexpr const char* kFairClaims = R"sql(
-ALTER TABLE tasks ADD COLUMN owner TEXT NOT NULL DEFAULT '';
-ALTER TABLE tasks ADD COLUMN lane INTEGER NOT NULL DEFAULT 2;
-UPDATE tasks SET lane = 0 WHERE kind = 1;
-UPDATE tasks SET owner = coalesce((SELECT owner FROM jobs WHERE jobs.seq = tasks.job_seq), '')
-  WHERE kind = 0;
-CREATE INDEX tasks_by_owner ON tasks(lane, owner, due_ms);
-CREATE TABLE user_turns (
-  owner TEXT NOT NULL UNIQUE,
-  served INTEGER NOT NULL DEFAULT 0,
-  tasks INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX user_turns_active ON user_turns(served) WHERE tasks > 0;
-INSERT INTO user_turns (owner, tasks) SELECT owner, count(*) FROM tasks WHERE lane > 0
-  GROUP BY owner;
-CREATE TRIGGER tasks_turns_on_delete AFTER DELETE ON tasks WHEN old.lane > 0 BEGIN
-  UPDATE user_turns SET tasks = tasks - 1 WHERE owner = old.owner;
-END;
-)sql";
-
-// Version 11: quotas (core/quota.h). Each user's overrides (NULL: the deployment's limit, -1:
-// unlimited), the unfinished jobs of an owner found by a partial index, and the characters each
-// owner submitted per UTC day.
-constexpr const char* kQuotas = R"sql(
-ALTER TABLE users ADD COLUMN max_queued_jobs INTEGER;
-ALTER TABLE users ADD COLUMN max_queued_blocks INTEGER;
-ALTER TABLE users ADD COLUMN max_chars_per_day INTEGER;
-CREATE INDEX jobs_unfinished_by_owner ON jobs(owner) WHERE status < 2;
-CREATE TABLE daily_chars (
-  owner TEXT NOT NULL,
-  day INTEGER NOT NULL,  -- days since the epoch, UTC
-  chars INTEGER NOT NULL,
-  PRIMARY KEY (owner, day)
-) WITHOUT ROWID;
+// Version 10: each block's speed (core/job.h: BlockSpec::speed); blocks written before it spoke
+// at 1.0.
+constexpr const char* kBlockSpeed = R"sql(
+ALTER TABLE blocks ADD COLUMN speed REAL NOT NULL DEFAULT 1.0;
 )sql";
 
 Status to_version_3(Connection& db) {
@@ -313,6 +274,74 @@ constexpr const char* kWaitingCountedByInserts = R"sql(
 DROP TRIGGER tasks_counted_on_insert;
 )sql";
 
+// Version 9: a job's sample rate and bitrate as submitted (core/job.h; 0: the default, which is
+// what every job stored before had).
+constexpr const char* kOutputSettings = R"sql(
+ALTER TABLE jobs ADD COLUMN sample_rate INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN bitrate_kbps INTEGER NOT NULL DEFAULT 0;
+)sql";
+
+// Version 11: the studio's sessions (sqlite_session_store.h), by the SHA-256 of their secret
+// (never the secret), deleted with their user by a trigger and when expired by the next insert.
+constexpr const char* kSessions = R"sql(
+CREATE TABLE sessions (
+  hash TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL,
+  token_version INTEGER NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  expires_at_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX sessions_by_expiry ON sessions(expires_at_ms);
+CREATE TRIGGER users_sessions_on_delete AFTER DELETE ON users BEGIN
+  DELETE FROM sessions WHERE user_id = old.id;
+END;
+)sql";
+
+// Version 12: whether a job was submitted as interactive (JobSpec::interactive).
+constexpr const char* kInteractiveJobs = R"sql(
+ALTER TABLE jobs ADD COLUMN interactive INTEGER NOT NULL DEFAULT 0;
+)sql";
+
+// Version 13: fair claims. Each task carries its owner and lane (0 assembly, 1 interactive,
+// 2 batch); user_turns holds, per owner, its block tasks (a trigger counts deletions, create_job
+// adds a job's at once) and when it was last served (a claim takes the due task of the owner
+// with the lowest `served`, then raises it above everyone's). Tasks already queued are batch.
+constexpr const char* kFairClaims = R"sql(
+ALTER TABLE tasks ADD COLUMN owner TEXT NOT NULL DEFAULT '';
+ALTER TABLE tasks ADD COLUMN lane INTEGER NOT NULL DEFAULT 2;
+UPDATE tasks SET lane = 0 WHERE kind = 1;
+UPDATE tasks SET owner = coalesce((SELECT owner FROM jobs WHERE jobs.seq = tasks.job_seq), '')
+  WHERE kind = 0;
+CREATE INDEX tasks_by_owner ON tasks(lane, owner, due_ms);
+CREATE TABLE user_turns (
+  owner TEXT NOT NULL UNIQUE,
+  served INTEGER NOT NULL DEFAULT 0,
+  tasks INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX user_turns_active ON user_turns(served) WHERE tasks > 0;
+INSERT INTO user_turns (owner, tasks) SELECT owner, count(*) FROM tasks WHERE lane > 0
+  GROUP BY owner;
+CREATE TRIGGER tasks_turns_on_delete AFTER DELETE ON tasks WHEN old.lane > 0 BEGIN
+  UPDATE user_turns SET tasks = tasks - 1 WHERE owner = old.owner;
+END;
+)sql";
+
+// Version 14: quotas (core/quota.h). Each user's overrides (NULL: the deployment's limit, -1:
+// unlimited), the unfinished jobs of an owner found by a partial index, and the characters each
+// owner submitted per UTC day.
+constexpr const char* kQuotas = R"sql(
+ALTER TABLE users ADD COLUMN max_queued_jobs INTEGER;
+ALTER TABLE users ADD COLUMN max_queued_blocks INTEGER;
+ALTER TABLE users ADD COLUMN max_chars_per_day INTEGER;
+CREATE INDEX jobs_unfinished_by_owner ON jobs(owner) WHERE status < 2;
+CREATE TABLE daily_chars (
+  owner TEXT NOT NULL,
+  day INTEGER NOT NULL,  -- days since the epoch, UTC
+  chars INTEGER NOT NULL,
+  PRIMARY KEY (owner, day)
+) WITHOUT ROWID;
+)sql";
+
 // kMigrations[i] takes the schema from version i to i + 1.
 using Migration = Status (*)(Connection&);
 constexpr Migration kMigrations[] = {
@@ -324,6 +353,9 @@ constexpr Migration kMigrations[] = {
     [](Connection& db) { return db.exec(kWebhooks); },
     [](Connection& db) { return db.exec(kApiKeys); },
     [](Connection& db) { return db.exec(kWaitingCountedByInserts); },
+    [](Connection& db) { return db.exec(kOutputSettings); },
+    [](Connection& db) { return db.exec(kBlockSpeed); },
+    [](Connection& db) { return db.exec(kSessions); },
     [](Connection& db) { return db.exec(kInteractiveJobs); },
     [](Connection& db) { return db.exec(kFairClaims); },
     [](Connection& db) { return db.exec(kQuotas); },

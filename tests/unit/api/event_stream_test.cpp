@@ -127,6 +127,20 @@ TEST(EventRendererTest, TurnsSampleCountsIntoMillisecondsAndAddsTheJobId) {
   EXPECT_FALSE(terminal);
 }
 
+TEST(EventRendererTest, UsesTheJobsOwnRateWhenTheEventCarriesIt) {
+  const EventRenderer renderer(kBase, 44100);
+  auto frame = renderer.frame(event("job-2", 5,
+                                    {{"type", "block.placed"},
+                                     {"index", 1},
+                                     {"offset_samples", 72'000},
+                                     {"sample_rate", 48'000}}),
+                              "5", nullptr);
+  ASSERT_TRUE(frame);
+  const std::string head = "id: 5\nevent: block.placed\ndata: ";
+  const json data = json::parse(frame->substr(head.size(), frame->size() - head.size() - 2));
+  EXPECT_EQ(data, (json{{"job_id", "job-2"}, {"index", 1}, {"offset_ms", 1500}}));
+}
+
 TEST(EventRendererTest, PlacedOffsetsAreInMilliseconds) {
   const EventRenderer renderer(kBase, kRate);
   auto frame = renderer.frame(

@@ -104,6 +104,82 @@ TEST_F(RequireUserTest, RoutesForTokensOnlyRefuseApiKeys) {
   EXPECT_EQ(none.error().kind, ErrorKind::kUnauthenticated);
 }
 
+// A request of `method` carrying alice's session cookie among others, and `csrf` when given.
+class SessionCookieTest : public RequireUserTest {
+ protected:
+  void SetUp() override {
+    RequireUserTest::SetUp();
+    deps_.sessions = &stack_.sessions();
+    secret_ = stack_.session_for("alice");
+  }
+
+  HttpRequest with_cookie(const std::string& method, const std::string& csrf = "") {
+    HttpRequest request;
+    request.method = method;
+    request.headers.emplace_back("cookie", "theme=dark; polyvox_session=" + secret_ + "; x=1");
+    if (!csrf.empty()) request.headers.emplace_back("x-csrf-token", csrf);
+    return request;
+  }
+
+  std::string secret_;
+};
+
+TEST_F(SessionCookieTest, CookieIsFoundAmongOthers) {
+  HttpRequest request = with_cookie("GET");
+  request.headers.emplace_back("cookie", "later=2");
+  EXPECT_EQ(cookie_value(request, "polyvox_session"), secret_);
+  EXPECT_EQ(cookie_value(request, "theme"), "dark");
+  EXPECT_EQ(cookie_value(request, "later"), "2");
+  EXPECT_EQ(cookie_value(request, "polyvox"), std::nullopt);
+  EXPECT_EQ(credential_kind(request), CredentialKind::kSession);
+  EXPECT_EQ(credential_kind(with_header("cookie", "theme=dark")), CredentialKind::kNone);
+}
+
+TEST_F(SessionCookieTest, ReadsNeedNoCsrfToken) {
+  for (const char* method : {"GET", "HEAD"}) {
+    auto user = require_user(with_cookie(method), deps_);
+    ASSERT_TRUE(user.ok()) << method << ": " << user.error().message;
+    EXPECT_EQ(user->id, alice_id_);
+  }
+}
+
+TEST_F(SessionCookieTest, EveryOtherMethodNeedsTheSessionsCsrfToken) {
+  const std::string csrf = SessionService::csrf_token(secret_);
+  const std::string other = SessionService::csrf_token(stack_.session_for("alice"));
+  for (const char* method : {"POST", "PUT", "PATCH", "DELETE"}) {
+    for (const std::string& wrong : {std::string(), other, csrf + "0"}) {
+      auto refused = require_user(with_cookie(method, wrong), deps_);
+      ASSERT_FALSE(refused.ok()) << method;
+      EXPECT_EQ(refused.error().kind, ErrorKind::kForbidden);
+      EXPECT_NE(refused.error().message.find("X-CSRF-Token"), std::string::npos);
+    }
+    auto user = require_user(with_cookie(method, csrf), deps_);
+    ASSERT_TRUE(user.ok()) << method << ": " << user.error().message;
+    EXPECT_EQ(user->name, "alice");
+  }
+}
+
+TEST_F(SessionCookieTest, BearerCredentialWinsOverTheCookie) {
+  HttpRequest request = with_cookie("POST");  // no CSRF token: a bearer needs none
+  request.headers.emplace_back("authorization", "Bearer " + token_);
+  EXPECT_EQ(credential_kind(request), CredentialKind::kJwt);
+  EXPECT_TRUE(require_user(request, deps_).ok());
+  request.headers.back().second = "Bearer " + token_ + "x";
+  EXPECT_FALSE(require_user(request, deps_).ok());  // not the cookie's user as a fallback
+}
+
+TEST_F(SessionCookieTest, EndedSessionOrNoSessionServiceIsUnauthenticated) {
+  ASSERT_TRUE(stack_.sessions().end(secret_).ok());
+  auto ended = require_user(with_cookie("GET"), deps_);
+  ASSERT_FALSE(ended.ok());
+  EXPECT_EQ(ended.error().kind, ErrorKind::kUnauthenticated);
+  deps_.sessions = nullptr;
+  secret_ = stack_.session_for("alice");
+  auto ignored = require_user(with_cookie("GET"), deps_);
+  ASSERT_FALSE(ignored.ok());
+  EXPECT_EQ(ignored.error().kind, ErrorKind::kUnauthenticated);
+}
+
 class JobForTest : public ::testing::Test {
  protected:
   void SetUp() override {

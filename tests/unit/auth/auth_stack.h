@@ -1,5 +1,6 @@
-// An AuthService as the service wires it in embedded mode — the SQLite user and API key stores
-// in a temporary directory, the in-memory login throttle, an ApiKeyService — on a ManualClock
+// An AuthService as the service wires it in embedded mode — the SQLite user, API key and
+// session stores in a temporary directory, the in-memory login throttle, an ApiKeyService and a
+// SessionService — on a ManualClock
 // and with a cheap password hash (tests hash many passwords; the cost does not change what is
 // verified).
 #pragma once
@@ -10,6 +11,7 @@
 #include <string>
 
 #include "auth/auth_service.h"
+#include "auth/session_service.h"
 #include "core/clock.h"
 #include "core/ids.h"
 #include "jobs/sqlite/sqlite_backend.h"
@@ -32,6 +34,7 @@ class AuthStack {
     api_keys_ = std::make_unique<ApiKeyService>(*backend_->api_keys, *backend_->users, clock_);
     auth_ = std::make_unique<AuthService>(*backend_->users, JwtSigner(signing_key()), throttle_,
                                           clock_, options, api_keys_.get());
+    sessions_ = std::make_unique<SessionService>(*backend_->sessions, *backend_->users, clock_);
   }
 
   static AuthOptions cheap_options() {
@@ -71,7 +74,18 @@ class AuthStack {
     return issued.ok() ? issued->key : "";
   }
 
+  // A new session of user `name`; its secret (the cookie's value).
+  std::string session_for(const std::string& name) {
+    auto user = users().find_user(name);
+    EXPECT_TRUE(user.ok() && user->has_value());
+    if (!user.ok() || !user->has_value()) return "";
+    auto issued = sessions_->begin(**user);
+    EXPECT_TRUE(issued.ok()) << issued.error().message;
+    return issued.ok() ? issued->secret : "";
+  }
+
   AuthService& auth() { return *auth_; }
+  SessionService& sessions() { return *sessions_; }
   ApiKeyService& api_keys() { return *api_keys_; }
   ApiKeyStore& api_key_store() { return *backend_->api_keys; }
   UserStore& users() { return *backend_->users; }
@@ -85,6 +99,7 @@ class AuthStack {
   InMemoryLoginThrottle throttle_{clock_};
   std::unique_ptr<ApiKeyService> api_keys_;
   std::unique_ptr<AuthService> auth_;
+  std::unique_ptr<SessionService> sessions_;
 };
 
 }  // namespace polyvox::test_support

@@ -184,6 +184,33 @@ TEST_F(JobParserTest, RejectsWrongTypes) {
             "output_format");
 }
 
+TEST_F(JobParserTest, ReadsSampleRateAndBitrateCheckedAgainstTheFormat) {
+  auto job = parse(R"({"output_format": "opus", "bitrate_kbps": 48, "sample_rate": 48000,
+                      "blocks": [{"text": "a"}]})");
+  ASSERT_TRUE(job.ok()) << job.error().message;
+  EXPECT_EQ(job->output_format, OutputFormat::kOpus);
+  EXPECT_EQ(job->sample_rate, 48000);
+  EXPECT_EQ(job->bitrate_kbps, 48);
+  auto defaults =
+      parse(R"({"output_format": "flac", "sample_rate": null, "blocks": [{"text": "a"}]})");
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->sample_rate, 0);
+  EXPECT_EQ(defaults->bitrate_kbps, 0);
+  // The bounds depend on the format whatever the order of the keys.
+  EXPECT_EQ(
+      error_of(R"({"sample_rate": 44100, "output_format": "opus", "blocks": [{"text": "a"}]})")
+          .field,
+      "sample_rate");
+  EXPECT_EQ(
+      error_of(R"({"bitrate_kbps": 64, "output_format": "flac", "blocks": [{"text": "a"}]})").field,
+      "bitrate_kbps");
+  EXPECT_EQ(error_of(R"({"sample_rate": -1, "blocks": [{"text": "a"}]})").field, "sample_rate");
+  EXPECT_EQ(error_of(R"({"sample_rate": "48000", "blocks": [{"text": "a"}]})").field,
+            "sample_rate");
+  EXPECT_EQ(error_of(R"({"bitrate_kbps": 1e300, "blocks": [{"text": "a"}]})").field,
+            "bitrate_kbps");
+}
+
 TEST_F(JobParserTest, RejectsUnknownProviderListingAvailableOnes) {
   Error e = error_of(R"({"blocks": [{"text": "a", "provider": "nope"}]})");
   EXPECT_EQ(e.kind, ErrorKind::kUnknownProvider);
@@ -207,8 +234,8 @@ TEST_F(JobParserTest, RejectsUnknownVoiceListingSomeVoices) {
 
 TEST_F(JobParserTest, RejectsUnknownFieldsNamingThem) {
   EXPECT_EQ(error_of(R"({"blocks": [{"text": "a"}], "colour": 1})").field, "colour");
-  Error e = error_of(R"({"blocks": [{"text": "a"}, {"text": "b", "speed": 2}]})");
-  EXPECT_EQ(e.field, "blocks[1].speed");
+  Error e = error_of(R"({"blocks": [{"text": "a"}, {"text": "b", "pitch": 2}]})");
+  EXPECT_EQ(e.field, "blocks[1].pitch");
   EXPECT_EQ(e.message, "unknown field");
 }
 
@@ -269,6 +296,31 @@ TEST_F(JobParserTest, ValidatesFallbackEntries) {
   EXPECT_EQ(error_of(R"({"blocks": [{"text": "a", "fallback": "flite"}]})").field,
             "blocks[0].fallback");
   EXPECT_EQ(error_of(R"({"blocks": [{"text": "a", "cache": "no"}]})").field, "blocks[0].cache");
+}
+
+TEST_F(JobParserTest, SpeedDefaultsToOneAndAcceptsItsWholeRange) {
+  auto job = parse(
+      R"({"blocks": [{"text": "a"}, {"text": "b", "speed": 0.25}, {"text": "c", "speed": 4},
+          {"text": "d", "speed": 1.5}, {"text": "e", "speed": null}]})");
+  ASSERT_TRUE(job.ok()) << job.error().to_string();
+  EXPECT_EQ(job->blocks[0].speed, 1.0);
+  EXPECT_EQ(job->blocks[1].speed, 0.25);
+  EXPECT_EQ(job->blocks[2].speed, 4.0);
+  EXPECT_EQ(job->blocks[3].speed, 1.5);
+  EXPECT_EQ(job->blocks[4].speed, 1.0);
+}
+
+TEST_F(JobParserTest, RejectsSpeedOutsideItsRangeOrOfTheWrongType) {
+  for (const char* bad : {"0.2", "4.01", "0", "-1", "1e300"}) {
+    Error e = error_of(std::string(R"({"blocks": [{"text": "a"}, {"text": "b", "speed": )") + bad +
+                       "}]}");
+    EXPECT_EQ(e.kind, ErrorKind::kInvalidInput) << bad;
+    EXPECT_EQ(e.field, "blocks[1].speed") << bad;
+    EXPECT_NE(e.message.find("between 0.25 and 4.0"), std::string::npos) << e.message;
+  }
+  Error e = error_of(R"({"blocks": [{"text": "a", "speed": "fast"}]})");
+  EXPECT_EQ(e.field, "blocks[0].speed");
+  EXPECT_EQ(e.message, "must be a number, got a string");
 }
 
 TEST_F(JobParserTest, AcceptsNullForOptionalFields) {

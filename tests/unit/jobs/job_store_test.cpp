@@ -53,6 +53,7 @@ TEST_P(JobStoreTest, GetJobWithoutBlocksLeavesThemOut) {
 TEST_P(JobStoreTest, GetBlockReturnsOneBlockWithItsJobsFormatSizeAndStatus) {
   NewJob job = make_job("alice", 3);
   job.spec.output_format = OutputFormat::kWav;
+  job.spec.sample_rate = 22050;
   create(job);
   claim();  // block 0: the job is processing
 
@@ -62,10 +63,32 @@ TEST_P(JobStoreTest, GetBlockReturnsOneBlockWithItsJobsFormatSizeAndStatus) {
   EXPECT_EQ(work->block.spec.text, job.spec.blocks[2].text);
   EXPECT_EQ(work->block.status, BlockStatus::kQueued);
   EXPECT_EQ(work->output_format, OutputFormat::kWav);
+  EXPECT_EQ(work->sample_rate, 22050);
+  EXPECT_EQ(work->bitrate_kbps, 0);
   EXPECT_EQ(work->blocks_total, 3u);
   EXPECT_EQ(work->job_status, JobStatus::kProcessing);
   EXPECT_EQ(jobs_->get_block(job.id, 3).error().kind, ErrorKind::kNotFound);
   EXPECT_EQ(jobs_->get_block(new_uuid4(), 0).error().kind, ErrorKind::kNotFound);
+}
+
+TEST_P(JobStoreTest, KeepsTheOutputFormatRateAndBitrateOfEveryFormat) {
+  for (auto format : {OutputFormat::kFlac, OutputFormat::kOpus, OutputFormat::kAac,
+                      OutputFormat::kM4a, OutputFormat::kPcm}) {
+    NewJob job = make_job("alice", 1);
+    job.spec.output_format = format;
+    job.spec.sample_rate = format == OutputFormat::kOpus ? 48000 : 24000;
+    job.spec.bitrate_kbps = is_lossy(format) ? 64 : 0;
+    create(job);
+    const JobRecord stored = get(job.id);
+    EXPECT_EQ(stored.output_format, format);
+    EXPECT_EQ(stored.sample_rate, job.spec.sample_rate);
+    EXPECT_EQ(stored.bitrate_kbps, job.spec.bitrate_kbps);
+    auto work = jobs_->get_block(job.id, 0);
+    ASSERT_TRUE(work.ok());
+    EXPECT_EQ(work->bitrate_kbps, job.spec.bitrate_kbps);
+    auto again = jobs_->create_job(job);  // the same submission: idempotent
+    EXPECT_TRUE(again.ok()) << output_format_name(format);
+  }
 }
 
 TEST_P(JobStoreTest, UnknownJobIsNotFound) {
@@ -104,12 +127,14 @@ TEST_P(JobStoreTest, CreatingTheSameSubmissionAgainReturnsTheStoredJob) {
 TEST_P(JobStoreTest, CreatingAnExistingIdWithAnotherSubmissionIsInvalidInput) {
   const NewJob job = make_job("alice", 2);
   create(job);
-  auto variants = std::vector<NewJob>(5, job);
+  auto variants = std::vector<NewJob>(7, job);
   variants[0].owner = "bob";
   variants[1].spec.project_id = "another project";
   variants[2].spec.output_format = OutputFormat::kWav;
   variants[3].spec.blocks[1].text = "other words";
   variants[4].spec.blocks.pop_back();
+  variants[5].spec.sample_rate = 48000;
+  variants[6].spec.bitrate_kbps = 64;
   for (const NewJob& other : variants) {
     auto again = jobs_->create_job(other);
     ASSERT_FALSE(again.ok());
@@ -382,6 +407,29 @@ TEST_P(JobStoreTest, KeepsTheInteractiveFlag) {
   ASSERT_EQ(page->jobs.size(), 2u);
   EXPECT_FALSE(page->jobs[0].interactive);  // newest first
   EXPECT_TRUE(page->jobs[1].interactive);
+}
+
+TEST_P(JobStoreTest, KeepsEachBlocksSpeedExactly) {
+  NewJob job = make_job("alice", 3);
+  job.spec.blocks[1].speed = 0.1 + 0.2;  // no short decimal: must come back bit for bit
+  job.spec.blocks[2].speed = 4.0;
+  create(job);
+  reopen();
+  const JobRecord record = get(job.id);
+  ASSERT_EQ(record.blocks.size(), 3u);
+  EXPECT_EQ(record.blocks[0].spec.speed, 1.0);
+  EXPECT_EQ(record.blocks[1].spec.speed, 0.1 + 0.2);
+  EXPECT_EQ(record.blocks[2].spec.speed, 4.0);
+  auto work = jobs_->get_block(job.id, 1);
+  ASSERT_TRUE(work.ok());
+  EXPECT_EQ(work->block.spec.speed, 0.1 + 0.2);
+  // The same submission again is recognised as such (speed is part of the comparison).
+  auto again = jobs_->create_job(job);
+  EXPECT_TRUE(again.ok());
+  job.spec.blocks[2].speed = 2.0;
+  auto other = jobs_->create_job(job);
+  ASSERT_FALSE(other.ok());
+  EXPECT_EQ(other.error().kind, ErrorKind::kInvalidInput);
 }
 
 TEST_P(JobStoreTest, UsageIsKeptPerBlockAndAccumulatedPerUserOncePerCompletion) {

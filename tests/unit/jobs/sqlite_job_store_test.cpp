@@ -55,6 +55,34 @@ TEST(SqliteJobStoreTest, DatabaseOfANewerSchemaIsRefused) {
   EXPECT_NE(db.error().message.find("newer"), std::string::npos);
 }
 
+TEST(SqliteJobStoreTest, BlocksWrittenBeforeSpeedExistedSpeakAtOne) {
+  test_support::TempDir dir;
+  {
+    // The file as the previous binary (schema version 7) left it, with one job of one block.
+    auto db = sqlite::Connection::open(dir / "polyvox.db", {});
+    ASSERT_TRUE(db.ok()) << db.error().message;
+    ASSERT_TRUE(sqlite::migrate_to(**db, 7).ok());
+    ASSERT_TRUE((*db)
+                    ->exec(R"sql(
+      INSERT INTO jobs (id, owner, project_id, output_format, status, blocks_total,
+                        created_at_ms, updated_at_ms) VALUES ('job-a', 'u1', '', 'mp3', 0, 1, 1, 1);
+      INSERT INTO blocks (job_seq, idx, text, wait_after_ms, provider, voice, arabic)
+        VALUES (1, 0, 'Hello', 0, 'espeak', 'default', 0);
+    )sql")
+                    .ok());
+  }
+  auto db = sqlite::Database::open({.path = dir / "polyvox.db"});
+  ASSERT_TRUE(db.ok()) << db.error().message;
+  ManualClock clock;
+  auto store = sqlite::SqliteJobStore::open(*db, {.clock = &clock});
+  ASSERT_TRUE(store.ok()) << store.error().message;
+  auto job = (*store)->get_job("job-a", true);
+  ASSERT_TRUE(job.ok()) << job.error().message;
+  ASSERT_EQ(job->blocks.size(), 1u);
+  EXPECT_EQ(job->blocks[0].spec.text, "Hello");
+  EXPECT_EQ(job->blocks[0].spec.speed, 1.0);
+}
+
 TEST(SqliteJobStoreTest, UnopenableFileIsUnavailable) {
   test_support::TempDir dir;
   auto db = sqlite::Database::open({.path = dir / "missing-dir" / "polyvox.db"});
@@ -62,16 +90,19 @@ TEST(SqliteJobStoreTest, UnopenableFileIsUnavailable) {
   EXPECT_EQ(db.error().kind, ErrorKind::kUnavailable);
 }
 
+// A database file as a binary of schema `version` left it, holding what `sql` wrote.
+void write_file_at_version(const test_support::TempDir& dir, int version, const char* sql) {
+  auto db = sqlite::Connection::open(dir / "polyvox.db", {});
+  ASSERT_TRUE(db.ok()) << db.error().message;
+  ASSERT_TRUE(sqlite::migrate_to(**db, version).ok());
+  ASSERT_TRUE((*db)->exec(sql).ok());
+}
+
 // A file of schema version 3 had no counter of waiting tasks: the migration counts the tasks it
 // holds once (waiting and retrying, not leased), and the triggers keep the count from then on.
 TEST(SqliteJobStoreTest, MigrationCountsTheWaitingTasksOfAnOlderFile) {
   test_support::TempDir dir;
-  {
-    auto db = sqlite::Connection::open(dir / "polyvox.db", {});
-    ASSERT_TRUE(db.ok()) << db.error().message;
-    ASSERT_TRUE(sqlite::migrate_to(**db, 3).ok());
-    ASSERT_TRUE((*db)
-                    ->exec(R"sql(
+  ASSERT_NO_FATAL_FAILURE(write_file_at_version(dir, 3, R"sql(
       INSERT INTO jobs (seq, id, owner, project_id, output_format, status, blocks_total,
                         created_at_ms, updated_at_ms)
         VALUES (1, 'job-a', 'alice', '', 'mp3', 1, 4, 1, 1);
@@ -80,9 +111,7 @@ TEST(SqliteJobStoreTest, MigrationCountsTheWaitingTasksOfAnOlderFile) {
                (1, 2, 'c', 0, 'espeak', 'en', 0), (1, 3, 'd', 0, 'espeak', 'en', 0);
       INSERT INTO tasks (job_seq, kind, block_index, state, due_ms)
         VALUES (1, 0, 0, 0, 1), (1, 0, 1, 1, 9e15), (1, 0, 2, 2, 9e15), (1, 0, 3, 0, 1);
-    )sql")
-                    .ok());
-  }
+    )sql"));
   ManualClock clock;
   auto backend = sqlite::open_sqlite_backend({.path = dir / "polyvox.db"}, {.clock = &clock});
   ASSERT_TRUE(backend.ok()) << backend.error().message;
@@ -100,12 +129,7 @@ TEST(SqliteJobStoreTest, MigrationCountsTheWaitingTasksOfAnOlderFile) {
 // assembly task included, are each counted exactly once.
 TEST(SqliteJobStoreTest, WaitingTasksAreCountedOnceAcrossTheVersion8Migration) {
   test_support::TempDir dir;
-  {
-    auto db = sqlite::Connection::open(dir / "polyvox.db", {});
-    ASSERT_TRUE(db.ok()) << db.error().message;
-    ASSERT_TRUE(sqlite::migrate_to(**db, 7).ok());
-    ASSERT_TRUE((*db)
-                    ->exec(R"sql(
+  ASSERT_NO_FATAL_FAILURE(write_file_at_version(dir, 7, R"sql(
       INSERT INTO jobs (seq, id, owner, project_id, output_format, status, blocks_total,
                         created_at_ms, updated_at_ms)
         VALUES (1, 'job-a', 'alice', '', 'mp3', 1, 2, 1, 1);
@@ -113,9 +137,7 @@ TEST(SqliteJobStoreTest, WaitingTasksAreCountedOnceAcrossTheVersion8Migration) {
         VALUES (1, 0, 'a', 0, 'espeak', 'en', 0), (1, 1, 'b', 0, 'espeak', 'en', 0);
       INSERT INTO tasks (job_seq, kind, block_index, state, due_ms)
         VALUES (1, 0, 0, 0, 1), (1, 0, 1, 0, 1);
-    )sql")
-                    .ok());
-  }
+    )sql"));
   ManualClock clock;
   auto backend = sqlite::open_sqlite_backend({.path = dir / "polyvox.db"}, {.clock = &clock});
   ASSERT_TRUE(backend.ok()) << backend.error().message;
@@ -140,15 +162,10 @@ TEST(SqliteJobStoreTest, WaitingTasksAreCountedOnceAcrossTheVersion8Migration) {
 // keys with their user; its users stay.
 TEST(SqliteJobStoreTest, MigrationAddsApiKeysToAnOlderFile) {
   test_support::TempDir dir;
-  {
-    auto db = sqlite::Connection::open(dir / "polyvox.db", {});
-    ASSERT_TRUE(db.ok()) << db.error().message;
-    ASSERT_TRUE(sqlite::migrate_to(**db, 6).ok());
-    ASSERT_TRUE((*db)
-                    ->exec("INSERT INTO users (id, name, password_hash, admin, created_at_ms) "
-                           "VALUES ('u-1', 'alice', 'h', 0, 1)")
-                    .ok());
-  }
+  ASSERT_NO_FATAL_FAILURE(
+      write_file_at_version(dir, 6,
+                            "INSERT INTO users (id, name, password_hash, admin, created_at_ms) "
+                            "VALUES ('u-1', 'alice', 'h', 0, 1)"));
   ManualClock clock;
   auto backend = sqlite::open_sqlite_backend({.path = dir / "polyvox.db"}, {.clock = &clock});
   ASSERT_TRUE(backend.ok()) << backend.error().message;

@@ -1,5 +1,5 @@
-// The backend conformance fixture: every JobStore/TaskQueue/UserStore/ApiKeyStore test runs on
-// each backend
+// The backend conformance fixture: every JobStore/TaskQueue/UserStore/ApiKeyStore/SessionStore
+// test runs on each backend
 // (SQLite in a temporary directory; Redis on a real redis-server started for the test process,
 // each test under its own key prefix), on a ManualClock. Plus the jobs and results the tests use.
 #pragma once
@@ -14,6 +14,7 @@
 #include "core/ids.h"
 #include "jobs/redis/redis_api_key_store.h"
 #include "jobs/redis/redis_job_store.h"
+#include "jobs/redis/redis_session_store.h"
 #include "jobs/redis/redis_user_store.h"
 #include "jobs/redis/redis_webhook_outbox.h"
 #include "jobs/sqlite/sqlite_backend.h"
@@ -73,6 +74,7 @@ struct OpenedStores {
   std::function<std::size_t()> waiting_claims;  // claims blocked waiting for a task
   WebhookOutbox* webhooks = nullptr;
   ApiKeyStore* api_keys = nullptr;
+  SessionStore* sessions = nullptr;
 };
 
 // Parameter: "sqlite" or "redis".
@@ -98,6 +100,7 @@ class StoreTest : public ::testing::TestWithParam<std::string> {
         std::unique_ptr<redis::RedisUserStore> users;
         std::unique_ptr<redis::RedisWebhookOutbox> webhooks;
         std::unique_ptr<redis::RedisApiKeyStore> api_keys;
+        std::unique_ptr<redis::RedisSessionStore> sessions;
       };
       auto owner = std::make_shared<Owner>();
       auto pool = redis_pool(shared_redis_server().url());
@@ -107,13 +110,15 @@ class StoreTest : public ::testing::TestWithParam<std::string> {
       owner->users = std::make_unique<redis::RedisUserStore>(pool, redis_prefix_);
       owner->webhooks = std::make_unique<redis::RedisWebhookOutbox>(pool, redis_prefix_, *clock);
       owner->api_keys = std::make_unique<redis::RedisApiKeyStore>(pool, redis_prefix_);
+      owner->sessions = std::make_unique<redis::RedisSessionStore>(pool, redis_prefix_);
       opened = {owner,
                 owner->store.get(),
                 owner->store.get(),
                 owner->users.get(),
                 [store = owner->store.get()] { return store->waiting_claims(); },
                 owner->webhooks.get(),
-                owner->api_keys.get()};
+                owner->api_keys.get(),
+                owner->sessions.get()};
     } else {
       auto backend = sqlite::open_sqlite_backend(
           {.path = dir_ / "polyvox.db"},
@@ -127,7 +132,8 @@ class StoreTest : public ::testing::TestWithParam<std::string> {
                 owner->users.get(),
                 [store = owner->jobs.get()] { return store->waiting_claims(); },
                 owner->webhooks.get(),
-                owner->api_keys.get()};
+                owner->api_keys.get(),
+                owner->sessions.get()};
     }
     return opened;
   }
@@ -145,6 +151,7 @@ class StoreTest : public ::testing::TestWithParam<std::string> {
     users_ = stores_.users;
     webhooks_ = stores_.webhooks;
     api_keys_ = stores_.api_keys;
+    sessions_ = stores_.sessions;
   }
 
   JobRecord create(const NewJob& job) {
@@ -213,6 +220,7 @@ class StoreTest : public ::testing::TestWithParam<std::string> {
   UserStore* users_ = nullptr;
   WebhookOutbox* webhooks_ = nullptr;
   ApiKeyStore* api_keys_ = nullptr;
+  SessionStore* sessions_ = nullptr;
 };
 
 // Test names end in /sqlite or /redis.

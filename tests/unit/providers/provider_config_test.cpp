@@ -152,6 +152,41 @@ TEST(ProviderConfigTest, RefusesKeysInTheFileAndMalformedSettings) {
   EXPECT_THROW(config_from({{"ELEVENLABS_OUTPUT_FORMAT", "wav"}}), std::invalid_argument);
 }
 
+TEST(ProviderConfigTest, NativeSpeedsComeFromTheKindAndMayBeDeclared) {
+  const ProvidersConfig defaults = config_from({});
+  EXPECT_EQ(provider_config(defaults, "openai").native_speed, (SpeedRange{0.25, 4.0}));
+  EXPECT_EQ(provider_config(defaults, "ghaymah").native_speed, (SpeedRange{0.25, 4.0}));
+  EXPECT_EQ(provider_config(defaults, "elevenlabs").native_speed, (SpeedRange{0.7, 1.2}));
+  EXPECT_EQ(provider_config(defaults, "ghaymah_pro").native_speed, SpeedRange{});
+  EXPECT_EQ(provider_config(defaults, "kokoro").native_speed, SpeedRange{});
+  const ProvidersConfig declared =
+      config_from({},
+                  "[providers.ghaymah]\nnative_speed = [1.0, 1.0]\n"
+                  "[providers.ghaymah_pro]\nnative_speed = [0.5, 2]\n");
+  EXPECT_EQ(provider_config(declared, "ghaymah").native_speed, SpeedRange{});
+  EXPECT_EQ(provider_config(declared, "ghaymah_pro").native_speed, (SpeedRange{0.5, 2.0}));
+  for (const char* bad : {"native_speed = 1.0", "native_speed = [1.0]", "native_speed = [2, 1]",
+                          "native_speed = [0, 1]", "native_speed = [\"a\", 1]"}) {
+    try {
+      config_from({}, std::string("[providers.openai]\n") + bad + "\n");
+      ADD_FAILURE() << bad << " was accepted";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find("native_speed"), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST(SpeedRangeTest, RelativeToAConfiguredPace) {
+  const SpeedRange openai{0.25, 4.0};
+  EXPECT_EQ(openai.relative_to(1.0), openai);
+  EXPECT_EQ(openai.relative_to(2.0), (SpeedRange{0.125, 2.0}));
+  EXPECT_EQ(openai.relative_to(5.0), SpeedRange{});  // a pace it may not honour: none
+  EXPECT_EQ(openai.absolute(2.0, 1.0), 2.0);
+  EXPECT_EQ(openai.absolute(2.0, 1.5), 3.0);
+  EXPECT_EQ(openai.absolute(2.0, 2.0000001), 4.0);  // rounding kept within the range
+  EXPECT_EQ(SpeedRange{}.absolute(1.3, 1.0), 1.3);  // the configured pace, as before speeds
+}
+
 TEST(ProviderConfigTest, ReadsTheFileNamedByPolyvoxConfig) {
   test_support::TempDir dir;
   const std::string path = (dir / "polyvox.toml").string();

@@ -98,6 +98,7 @@ class GatedProvider : public Provider {
   std::string kind() const override { return "gated"; }
   std::vector<VoiceInfo> voices() const override { return {}; }
   std::optional<std::string> resolve_voice(std::string_view) const override { return "v"; }
+  SpeedRange native_speed() const override { return {0.5, 3.0}; }
   Result<audio::EncodedAudio> synthesize(const SynthesisRequest&) override {
     std::unique_lock lock(mutex_);
     max_seen_ = std::max(max_seen_, ++running_);
@@ -142,6 +143,12 @@ TEST(ResilientProviderTest, LimitsConcurrentCalls) {
   inner->release();
   for (auto& t : callers) t.join();
   EXPECT_EQ(inner->max_seen(), 2);
+}
+
+TEST(ResilientProviderTest, SpeaksAtTheSpeedsTheInnerProviderMakes) {
+  ManualClock clock;
+  ResilientProvider provider(std::make_unique<GatedProvider>(), clock, {2, {}});
+  EXPECT_EQ(provider.native_speed(), (SpeedRange{0.5, 3.0}));
 }
 
 TEST(ResilientProviderTest, OpenCircuitFailsFastWithRetryAfter) {

@@ -7,7 +7,7 @@ namespace polyvox {
 namespace {
 
 TEST(CloudinarySignatureTest, IsSha1OfSortedParamsWithTheSecretAppended) {
-  // The example of shared/docs/providers.md.
+  // The example of docs/providers.md.
   EXPECT_EQ(cloudinary_signature({{"timestamp", "1700000000"}, {"public_id", "abc"}}, "S"),
             digest::sha1_hex("public_id=abc&timestamp=1700000000S"));
   EXPECT_EQ(digest::sha1_hex("abc"), "a9993e364706816aba3e25717850c26c9cd0d89d");

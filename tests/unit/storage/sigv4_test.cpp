@@ -5,7 +5,7 @@
 namespace polyvox::sigv4 {
 namespace {
 
-// The AWS documentation's examples (shared/docs/providers.md).
+// The worked examples of AWS's Signature Version 4 documentation (docs/providers.md).
 const Credentials kAws{"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
                        "us-east-1", "s3"};
 constexpr std::time_t k20130524 = 1369353600;  // 2013-05-24T00:00:00Z

@@ -69,5 +69,27 @@ TEST(TextSplitterTest, LongTextPartsStayNearTheLimit) {
   }
 }
 
+TEST(SplitSentencesTest, OneSentencePerPartTrimmed) {
+  EXPECT_EQ(split_sentences("  One.  Two!\nThree? Four"),
+            (std::vector<std::string>{"One.", "Two!", "Three?", "Four"}));
+}
+
+TEST(SplitSentencesTest, ArabicFullStopsAndQuestionMarkEndSentences) {
+  EXPECT_EQ(
+      split_sentences("\u0645\u0631\u062d\u0628\u0627\u061f \u0646\u0639\u0645."),
+      (std::vector<std::string>{"\u0645\u0631\u062d\u0628\u0627\u061f", "\u0646\u0639\u0645."}));
+}
+
+TEST(SplitSentencesTest, NoCutInsideNumbersOrAbbreviationsWithoutSpace) {
+  EXPECT_EQ(split_sentences("Pi is 3.14 today."), (std::vector<std::string>{"Pi is 3.14 today."}));
+}
+
+TEST(SplitSentencesTest, PunctuationOnlyPartsJoinTheirNeighbour) {
+  EXPECT_EQ(split_sentences("... Hello. \u2026 !"),
+            (std::vector<std::string>{"... Hello. \u2026 !"}));
+  EXPECT_EQ(split_sentences("Hi. ... Bye."), (std::vector<std::string>{"Hi. ...", "Bye."}));
+  EXPECT_TRUE(split_sentences(" \n ").empty());
+}
+
 }  // namespace
 }  // namespace polyvox

@@ -58,6 +58,19 @@ TEST(OrphanedKeysTest, FinishedJobKeepsOnlyWhatItsRowsPointAt) {
                                       "jobs/j/something-else"}));
 }
 
+TEST(OrphanedKeysTest, PeaksOfTheFinalFileStayWithItAndGoWithTheJob) {
+  JobRecord job;
+  job.id = "j";
+  job.status = JobStatus::kCompleted;
+  job.result = AssemblyOutcome{"jobs/j/final_audio-2-w.mp3", "{}", 1};
+  const std::vector<std::string> keys = {"jobs/j/final_audio-2-w.mp3",
+                                         "jobs/j/final_audio-2-w.mp3.peaks.json",
+                                         "jobs/j/final_audio-1-w.mp3.peaks.json"};
+  EXPECT_EQ(orphaned_keys("j", job, keys),
+            (std::vector<std::string>{"jobs/j/final_audio-1-w.mp3.peaks.json"}));
+  EXPECT_EQ(orphaned_keys("j", std::nullopt, keys), keys);
+}
+
 TEST(OrphanedKeysTest, UnfinishedJobKeepsWhatALiveAttemptMayRecord) {
   JobRecord job;
   job.id = "j";

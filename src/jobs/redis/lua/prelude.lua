@@ -38,6 +38,11 @@ end
 local function emit(id, body, now)
   body.at_ms = now
   local jk = job_key(id)
+  -- The job's own rate, for events that count samples (0: the configured one).
+  if body.speech_samples or body.offset_samples or body.duration_samples then
+    local rate = tonumber(redis.call('HGET', jk, 'sample_rate') or '0') or 0
+    if rate > 0 then body.sample_rate = rate end
+  end
   local json = cjson.encode(body)
   local seq = redis.call('RPUSH', jk .. ':events', json)
   redis.call('PUBLISH', P .. 'events',

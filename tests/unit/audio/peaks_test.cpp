@@ -1,0 +1,43 @@
+// Waveform peaks: one min/max pair per window of samples, the same whether the samples come in
+// one piece or many, the last partial window included, values clamped to [-1, 1].
+#include "audio/peaks.h"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+namespace polyvox::audio {
+namespace {
+
+TEST(PeakAccumulatorTest, OnePairPerWindowWithThePartialLastOne) {
+  PeakAccumulator peaks(8, 2);  // windows of 4 samples
+  const std::vector<float> samples = {0.1f, -0.5f, 0.25f, 0.0f, 0.9f, 0.2f, -0.1f, 0.3f, -0.7f};
+  peaks.add(samples);
+  EXPECT_EQ(peaks.samples(), 9);
+  EXPECT_EQ(peaks.pairs(), (std::vector<float>{-0.5f, 0.25f, -0.1f, 0.9f, -0.7f, -0.7f}));
+}
+
+TEST(PeakAccumulatorTest, PiecesGiveWhatTheWholeGives) {
+  std::vector<float> samples;
+  for (int i = 0; i < 1000; ++i) samples.push_back(static_cast<float>((i * 37 % 201) - 100) / 100);
+  PeakAccumulator whole(441, 10);
+  whole.add(samples);
+  PeakAccumulator pieces(441, 10);
+  for (std::size_t start = 0; start < samples.size(); start += 77) {
+    const std::size_t n = std::min<std::size_t>(77, samples.size() - start);
+    pieces.add(std::span<const float>(samples).subspan(start, n));
+  }
+  EXPECT_EQ(whole.pairs(), pieces.pairs());
+  EXPECT_EQ(whole.pairs().size(), 2u * 23);  // ceil(1000 / 44) windows
+}
+
+TEST(PeakAccumulatorTest, ValuesAreClampedAndNothingGivesNothing) {
+  PeakAccumulator empty(44100, 50);
+  EXPECT_TRUE(empty.pairs().empty());
+  PeakAccumulator loud(2, 2);  // one sample per window
+  loud.add(std::vector<float>{3.0f, -2.0f});
+  EXPECT_EQ(loud.pairs(), (std::vector<float>{1.0f, 1.0f, -1.0f, -1.0f}));
+}
+
+}  // namespace
+}  // namespace polyvox::audio
