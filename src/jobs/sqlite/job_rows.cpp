@@ -166,4 +166,15 @@ Status count_new_waiting_tasks(Connection& db, int64_t count) {
   return db.run("UPDATE counters SET value = value + ? WHERE name = 'tasks.waiting'", count);
 }
 
+Result<std::optional<int64_t>> earliest_task_due(Connection& db) {
+  return db.query_int(
+      "SELECT min(due) FROM ("
+      "SELECT (SELECT min(due_ms) FROM tasks WHERE lane = ? AND turn = ?) AS due "
+      "UNION ALL SELECT (SELECT min(t.due_ms) FROM tasks t WHERE t.lane = ? AND t.turn = u.id) "
+      "FROM user_turns u WHERE u.tasks > 0 "
+      "UNION ALL SELECT (SELECT min(t.due_ms) FROM tasks t WHERE t.lane = ? AND t.turn = u.id) "
+      "FROM user_turns u WHERE u.tasks > 0)",
+      kAssemblyLane, kNoTurn, kInteractiveLane, kBatchLane);
+}
+
 }  // namespace polyvox::sqlite

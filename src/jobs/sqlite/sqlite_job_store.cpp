@@ -48,9 +48,9 @@ Status admit_within_quota(Connection& db, const NewJob& job, int64_t now) {
   if (*exists) return Status::success();  // a repeat: create_job answers it
   const auto blocks = static_cast<int64_t>(job.spec.blocks.size());
   if (quota.max_queued_jobs || quota.max_queued_blocks) {
+    // The owner's unfinished jobs and live block tasks, kept by create_job and triggers.
     auto queued = db.query_row(
-        "SELECT count(*), coalesce(sum(blocks_total - blocks_done), 0) FROM jobs "
-        "WHERE owner = ? AND status < 2",
+        "SELECT jobs, tasks FROM user_turns WHERE owner = ?",
         [](const Statement& row) { return std::pair(row.int64(0), row.int64(1)); }, job.owner);
     if (!queued) return queued.take_error();
     const auto [jobs, queued_blocks] = queued->value_or(std::pair<int64_t, int64_t>(0, 0));
@@ -95,8 +95,7 @@ Result<std::unique_ptr<SqliteJobStore>> SqliteJobStore::open(std::shared_ptr<Dat
     if (!s) return s.error();
   }
   // Tasks of a previous process: waiting ones are due, leased ones when their lease expires.
-  auto next_due =
-      store->db_->read([](Connection& c) { return c.query_int("SELECT min(due_ms) FROM tasks"); });
+  auto next_due = store->db_->read([](Connection& c) { return earliest_task_due(c); });
   if (!next_due) return next_due.take_error();
   store->due_.lower(next_due->value_or(DueSignal::kNever));
   return store;
@@ -140,6 +139,15 @@ Result<JobRecord> SqliteJobStore::create_job(const NewJob& job) {
     const int64_t seq = db.last_insert_rowid();
     const int64_t lane =
         claims_interactively(job.spec, interactive_max_blocks_) ? kInteractiveLane : kBatchLane;
+    // One write per job: the owner's turn (its row's id, which its tasks carry) gains the job
+    // and its block tasks.
+    auto turn = db.query_int(
+        "INSERT INTO user_turns (owner, tasks, jobs) VALUES (?, ?, 1) "
+        "ON CONFLICT (owner) DO UPDATE SET tasks = tasks + excluded.tasks, jobs = jobs + 1 "
+        "RETURNING id",
+        job.owner, static_cast<int64_t>(job.spec.blocks.size()));
+    if (!turn) return turn.take_error();
+    if (!*turn) return Error{ErrorKind::kInternal, "no turn for owner " + job.owner, ""};
     if (!job.spec.webhook_url.empty()) {  // its delivery is written when the job finishes
       s = db.run("INSERT INTO job_webhooks (job_seq, url, base_url) VALUES (?, ?, ?)", seq,
                  job.spec.webhook_url, job.base_url);
@@ -154,18 +162,13 @@ Result<JobRecord> SqliteJobStore::create_job(const NewJob& job) {
           fallback_to_json(b.fallback), b.cache, b.speed);
       if (!s) return s.error();
       s = db.run(
-          "INSERT INTO tasks (job_seq, kind, block_index, state, due_ms, owner, lane) "
+          "INSERT INTO tasks (job_seq, kind, block_index, state, due_ms, turn, lane) "
           "VALUES (?, ?, ?, ?, ?, ?, ?)",
-          seq, code(TaskKind::kBlock), i, code(TaskState::kWaiting), record.created_at_ms,
-          job.owner, lane);
+          seq, code(TaskKind::kBlock), i, code(TaskState::kWaiting), record.created_at_ms, **turn,
+          lane);
       if (!s) return s.error();
     }
     s = count_new_waiting_tasks(db, static_cast<int64_t>(job.spec.blocks.size()));
-    if (!s) return s.error();
-    s = db.run(
-        "INSERT INTO user_turns (owner, tasks) VALUES (?, ?) "
-        "ON CONFLICT (owner) DO UPDATE SET tasks = tasks + excluded.tasks",
-        job.owner, static_cast<int64_t>(job.spec.blocks.size()));
     if (!s) return s.error();
     due_.lower(record.created_at_ms);
     return record;

@@ -94,13 +94,13 @@ Status fail_job(Connection& db, EventAnnouncer& events, int64_t seq,
 }
 
 struct DueTask {
-  int64_t id = 0, seq = 0, kind = 0, index = 0, attempt = 0, claims = 0, lane = 0;
-  std::string job_id, owner;
+  int64_t id = 0, seq = 0, kind = 0, index = 0, attempt = 0, claims = 0, lane = 0, turn = 0;
+  std::string job_id;
 };
 
 // The columns every due-task query selects, in DueTask's order.
-#define POLYVOX_DUE_TASK                                                                       \
-  "SELECT t.id, t.job_seq, t.kind, t.block_index, t.attempt, t.claims, t.lane, j.id, t.owner " \
+#define POLYVOX_DUE_TASK                                                                      \
+  "SELECT t.id, t.job_seq, t.kind, t.block_index, t.attempt, t.claims, t.lane, t.turn, j.id " \
   "FROM tasks t JOIN jobs j ON j.seq = t.job_seq "
 
 Result<std::optional<DueTask>> query_due_task(Connection& db, const char* sql, auto&&... args) {
@@ -108,34 +108,34 @@ Result<std::optional<DueTask>> query_due_task(Connection& db, const char* sql, a
       sql,
       [](const Statement& row) {
         return DueTask{row.int64(0), row.int64(1), row.int64(2), row.int64(3), row.int64(4),
-                       row.int64(5), row.int64(6), row.text(7),  row.text(8)};
+                       row.int64(5), row.int64(6), row.int64(7), row.text(8)};
       },
       args...);
 }
 
 // The task to claim next at `now`: the oldest due assembly; else, in the interactive lane and
 // then the batch lane, the oldest due task of the owner served longest ago that has one. Each
-// step is an index seek (tasks_by_owner, user_turns_active) per owner with tasks.
+// step is an index seek (tasks_by_turn, user_turns_active) per owner with tasks.
 Result<std::optional<DueTask>> next_due_task(Connection& db, int64_t now) {
   auto assembly = query_due_task(db,
                                  POLYVOX_DUE_TASK
-                                 "WHERE t.lane = ? AND t.owner = '' AND t.due_ms <= ? "
+                                 "WHERE t.lane = ? AND t.turn = ? AND t.due_ms <= ? "
                                  "ORDER BY t.due_ms, t.id LIMIT 1",
-                                 kAssemblyLane, now);
+                                 kAssemblyLane, kNoTurn, now);
   if (!assembly || *assembly) return assembly;
   for (int64_t lane : {kInteractiveLane, kBatchLane}) {
-    auto owner = db.query_row(
-        "SELECT u.owner FROM user_turns u WHERE u.tasks > 0 AND EXISTS (SELECT 1 FROM tasks t "
-        "WHERE t.lane = ? AND t.owner = u.owner AND t.due_ms <= ?) "
-        "ORDER BY u.served, u.rowid LIMIT 1",
-        [](const Statement& row) { return row.text(0); }, lane, now);
-    if (!owner) return owner.take_error();
-    if (!*owner) continue;
+    auto turn = db.query_int(
+        "SELECT u.id FROM user_turns u WHERE u.tasks > 0 AND EXISTS (SELECT 1 FROM tasks t "
+        "WHERE t.lane = ? AND t.turn = u.id AND t.due_ms <= ?) "
+        "ORDER BY u.served, u.id LIMIT 1",
+        lane, now);
+    if (!turn) return turn.take_error();
+    if (!*turn) continue;
     return query_due_task(db,
                           POLYVOX_DUE_TASK
-                          "WHERE t.lane = ? AND t.owner = ? AND t.due_ms <= ? "
+                          "WHERE t.lane = ? AND t.turn = ? AND t.due_ms <= ? "
                           "ORDER BY t.due_ms, t.id LIMIT 1",
-                          lane, **owner, now);
+                          lane, **turn, now);
   }
   return std::optional<DueTask>();
 }
@@ -160,6 +160,10 @@ Result<std::optional<Task>> SqliteJobStore::claim(const std::string& worker_id, 
 
 Result<std::optional<Task>> SqliteJobStore::claim_once(Connection& db, const std::string& worker_id,
                                                        int64_t lease_ms) {
+  // A new task wakes every waiting worker, and each queues a claim here: once one of them found
+  // nothing due (and reset the signal), the others' claims end at once instead of each searching
+  // the queue again on the writer, in front of the completions and submissions waiting for it.
+  if (!due_.due_now()) return std::optional<Task>();
   const int64_t now = clock_.now_ms();
   for (;;) {
     auto due = next_due_task(db, now);
@@ -209,15 +213,15 @@ Result<std::optional<Task>> SqliteJobStore::claim_once(Connection& db, const std
     if ((*due)->lane != kAssemblyLane) {  // the owner's turn is over: behind everyone served
       s = db.run(
           "UPDATE user_turns SET served = 1 + (SELECT coalesce(max(served), 0) FROM user_turns "
-          "WHERE tasks > 0) WHERE owner = ?",
-          (*due)->owner);
+          "WHERE tasks > 0) WHERE id = ?",
+          (*due)->turn);
       if (!s) return s.error();
     }
     due_.lower(now + lease_ms);  // the lease's expiry makes the task due again
     return std::optional<Task>(std::move(task));
   }
   // Nothing due: tell the waiters exactly when something will be.
-  auto next_due = db.query_int("SELECT min(due_ms) FROM tasks");
+  auto next_due = earliest_task_due(db);
   if (!next_due) return next_due.take_error();
   due_.reset(next_due->value_or(DueSignal::kNever));
   return std::optional<Task>();
@@ -298,9 +302,9 @@ Result<BlockCompletion> SqliteJobStore::complete_block(const Task& task,
       // Due since the epoch: claims take the oldest due task first, so the assembly goes before
       // every waiting block and a job whose blocks are done is not kept behind other jobs'.
       s = db.run(
-          "INSERT INTO tasks (job_seq, kind, block_index, state, due_ms, owner, lane) "
-          "VALUES (?, ?, ?, ?, ?, '', ?)",
-          seq, code(TaskKind::kAssemble), kNoBlock, code(TaskState::kWaiting), int64_t{0},
+          "INSERT INTO tasks (job_seq, kind, block_index, state, due_ms, turn, lane) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?)",
+          seq, code(TaskKind::kAssemble), kNoBlock, code(TaskState::kWaiting), int64_t{0}, kNoTurn,
           kAssemblyLane);
       if (!s) return s.error();
       if (s = count_new_waiting_tasks(db, 1); !s) return s.error();
