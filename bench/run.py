@@ -3,7 +3,8 @@
 the same run. The machine is noisy: every figure is the median of several alternating runs.
 
 usage: bench/run.py BUILD_DIR [section ...]
-sections: assembly synth rss store redis api providers jobs diacritizer live stretch openai (default: all)
+sections: assembly synth rss memory store redis api providers jobs diacritizer live stretch
+openai (default: all)
 """
 import json
 import os
@@ -207,6 +208,11 @@ def bench_redis(tmp):
         server.wait()
 
 
+def bench_memory(tmp):
+    import memory_bench
+    memory_bench.run(BUILD)
+
+
 def bench_api(tmp):
     import api_bench
     api_bench.run(BUILD)
@@ -256,6 +262,7 @@ def bench_stretch(tmp):
 
 
 SECTIONS = {"assembly": bench_assembly, "synth": bench_synth, "rss": bench_rss,
+            "memory": bench_memory,
             "store": bench_store, "redis": bench_redis, "api": bench_api,
             "providers": bench_providers, "jobs": bench_jobs, "distributed": bench_distributed,
             "diacritizer": bench_diacritizer, "live": bench_live, "stretch": bench_stretch,

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Builds the studio's assets for embedding in the binary (run by CMake; standard library only,
 offline): the files of web/ and the fetched third-party modules (scripts/fetch-web-assets.sh),
-each also gzipped once here (level 9, no timestamp: the same input gives the same bytes), under a
-build id that is a digest of them all. index.html names the assets under /studio/<build id>/, so
+each but the page (completed per response with its style nonce) also gzipped once here (level
+9, no timestamp: the same input gives the same bytes), under a build id that is a digest of them
+all. index.html names the assets under /studio/<build id>/, so
 that every asset URL changes whenever any asset does and can be cached for good; relative ES
 module imports ('./api.js') resolve inside that directory. Writes the files to OUT_DIR and the C++
 source that embeds them (src/api/studio_assets.h declares what it defines).
@@ -70,7 +71,8 @@ def main(web_dir, fetched_dir, out_dir, out_cpp):
         lines.append(f'POLYVOX_EMBED(polyvox_studio_{i}, "{plain}")')
         zipped = gzip.compress(data, compresslevel=9, mtime=0)
         gz = "std::string_view()"
-        if len(zipped) < len(data):
+        # The page is completed per response (its style nonce): served as it is.
+        if len(zipped) < len(data) and name != "index.html":
             write_if_changed(plain + ".gz", zipped)
             lines.append(f'POLYVOX_EMBED(polyvox_studio_{i}_gz, "{plain}.gz")')
             gz = f"embedded_view(polyvox_studio_{i}_gz_begin, polyvox_studio_{i}_gz_end)"

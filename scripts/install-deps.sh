@@ -15,7 +15,7 @@ set -euo pipefail
 runtime_packages=(
   ca-certificates libcurl4 libhiredis0.14 libsqlite3-0 libavcodec59 libavformat59 libavutil57 libavfilter8
   libswresample4 libsoxr0 libmp3lame0 libebur128-1 libespeak-ng1 espeak-ng-data libflite1
-  libsodium23 libjwt0 libspdlog1.10 libfmt9 libtomlplusplus3 curl
+  libsodium23 libjwt0 libspdlog1.10 libfmt9 libtomlplusplus3 libicu72 curl
 )
 
 build_packages=(
@@ -27,6 +27,8 @@ build_packages=(
   libmp3lame-dev
   libebur128-dev
   libespeak-ng-dev espeak-ng-data flite1-dev
+  # Unicode letters, digits and scripts of block texts (core/letters.h)
+  libicu-dev
   libsodium-dev libjwt-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libtomlplusplus-dev libcli11-dev
   libeigen3-dev
 )
@@ -65,7 +67,8 @@ for p in "${packages[@]}"; do
   fi
 done
 # Node.js (npm packages: swagger-ui-dist, s3rver, OpenAPI validator, the openai SDK of the /v1
-# tests; run here on Node 20, not tried on Debian's Node 18) — any installed node will do.
+# tests) — any installed node will do; the tests also run the SDK on Debian's Node 18 when the
+# system node is another (scripts/debian-node18.sh, at the end).
 if [ "${1:-}" != "--runtime" ] && { ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; }; then
   missing+=(nodejs npm)
 fi
@@ -79,3 +82,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
   if [ "${1:-}" = "--runtime" ]; then $SUDO rm -rf /var/lib/apt/lists/*; fi
 fi
+
+# The /v1 tests run the openai SDK on the system node and on Debian 12's Node 18: unpack the
+# latter beside a newer system node (nothing when the system node is Node 18).
+case "${1:-}" in
+  --test|"") "$(dirname "$0")/debian-node18.sh" ;;
+esac

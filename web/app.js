@@ -1,17 +1,27 @@
 // The studio's entry point: signs in (the session cookie), shows the composer, submits the
-// script and follows its rendering.
+// script (or its changes, as a revision of the job last rendered from it) and follows its
+// rendering; the history and the API keys.
 import { api, setCsrfToken } from "./api.js";
 import { Composer } from "./compose.js";
 import { History } from "./history.js";
+import { ApiKeys } from "./keys.js";
 import { RenderView } from "./render.js";
 
 const $ = (id) => document.getElementById(id);
 
 const composer = new Composer($("blocks"), $("block-template"), $("totals"));
-const renderView = new RenderView({ status: $("job-status"), list: $("block-status"),
-                                    player: $("player"), download: $("download"),
-                                    onEnd: () => history.load() });
-const history = new History($("history"), $("history-error"));
+const history = new History($("history"), $("history-error"), (id) => openJob(id));
+const renderView = new RenderView({
+  status: $("job-status"), list: $("block-status"), player: $("player"),
+  waveform: $("waveform"), download: $("download"), revisions: $("revisions"),
+  revisionsTitle: $("revisions-title"), onEnd: (job) => rendered(job),
+  onOpen: (id) => openJob(id),
+});
+const keys = new ApiKeys({ list: $("keys"), form: $("key-form"), name: $("key-name"),
+                           days: $("key-days"), created: $("new-key"),
+                           createdValue: $("new-key-value"), error: $("keys-error") });
+// The job last rendered from the script on screen: "Re-render changes" revises it.
+let baseJobId = null;
 
 function show(view) {
   $("loading").hidden = true;
@@ -19,6 +29,13 @@ function show(view) {
   $("compose-view").hidden = view !== "compose";
   $("render-view").hidden = view !== "compose" || !renderView.jobId;
   $("history-view").hidden = view !== "compose";
+  if (view !== "compose") showKeys(false);
+}
+
+function showKeys(visible) {
+  $("keys-view").hidden = !visible;
+  $("show-keys").setAttribute("aria-expanded", String(visible));
+  if (visible) keys.load();
 }
 
 function signedIn(session) {
@@ -26,6 +43,7 @@ function signedIn(session) {
   $("who").textContent = `Signed in as ${session.user.name}`;
   $("who").hidden = false;
   $("sign-out").hidden = false;
+  $("show-keys").hidden = false;
 }
 
 async function openComposer() {
@@ -43,9 +61,49 @@ function openSignIn() {
   setCsrfToken(null);
   $("who").hidden = true;
   $("sign-out").hidden = true;
+  $("show-keys").hidden = true;
   show("sign-in");
   document.body.dataset.view = "sign-in";
   $("username").focus();
+}
+
+function rendered(job) {
+  $("render-revision").hidden = job.status !== "completed" || job.id !== baseJobId;
+  history.load();
+}
+
+async function openJob(jobId) {
+  $("render-view").hidden = false;
+  try {
+    await renderView.open(jobId);
+  } catch (error) {
+    $("job-status").textContent = `Job ${jobId}: ${error.message}`;
+  }
+  $("render-title").scrollIntoView();
+}
+
+// Submits the script as a new job (POST /tts) or, with `parentId`, as a revision of that job.
+async function submit(parentId) {
+  composer.clearErrors();
+  $("compose-error").textContent = "";
+  $("render").disabled = true;
+  $("render-revision").disabled = true;
+  const format = $("output-format").value;
+  try {
+    const job = composer.job(format);
+    const path = parentId ? `/jobs/${encodeURIComponent(parentId)}/revisions` : "/tts";
+    const accepted = await api("POST", path, job);
+    baseJobId = accepted.job_id;
+    $("render-revision").hidden = true;
+    renderView.follow(accepted.job_id, job.blocks.length, format);
+    $("render-view").hidden = false;
+    history.load();
+  } catch (error) {
+    if (!composer.showError(error)) $("compose-error").textContent = error.message;
+  } finally {
+    $("render").disabled = false;
+    $("render-revision").disabled = false;
+  }
 }
 
 $("sign-in-form").addEventListener("submit", async (event) => {
@@ -73,6 +131,8 @@ $("sign-out").addEventListener("click", async () => {
   }
 });
 
+$("show-keys").addEventListener("click", () => showKeys($("keys-view").hidden));
+
 $("export").addEventListener("click", () => {
   const job = composer.job($("output-format").value);
   const file = new Blob([JSON.stringify(job, null, 2)], { type: "application/json" });
@@ -91,6 +151,8 @@ $("import").addEventListener("change", async () => {
     const job = JSON.parse(await file.text());
     composer.load(job);
     if (job.output_format) $("output-format").value = job.output_format;
+    baseJobId = null;
+    $("render-revision").hidden = true;
   } catch (error) {
     $("compose-error").textContent = `Import: ${error.message}`;
   } finally {
@@ -105,23 +167,8 @@ $("add-block").addEventListener("click", () => {
   composer.focusBlock(block.id, ".text");
 });
 
-$("render").addEventListener("click", async () => {
-  composer.clearErrors();
-  $("compose-error").textContent = "";
-  $("render").disabled = true;
-  const format = $("output-format").value;
-  try {
-    const job = composer.job(format);
-    const accepted = await api("POST", "/tts", job);
-    renderView.follow(accepted.job_id, job.blocks.length, format);
-    $("render-view").hidden = false;
-    history.load();
-  } catch (error) {
-    if (!composer.showError(error)) $("compose-error").textContent = error.message;
-  } finally {
-    $("render").disabled = false;
-  }
-});
+$("render").addEventListener("click", () => submit(null));
+$("render-revision").addEventListener("click", () => submit(baseJobId));
 
 async function start() {
   try {

@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "api/parse_gate.h"
 #include "auth/api_key_service.h"
 #include "auth/auth_service.h"
 #include "auth/session_service.h"
@@ -17,6 +18,7 @@
 #include "jobs/job_store.h"
 #include "providers/provider_registry.h"
 #include "storage/blob_store.h"
+#include "text/diacritizer.h"
 
 namespace polyvox {
 
@@ -44,6 +46,8 @@ struct ApiDeps {
   int sample_rate = 44100;                // OUTPUT_SAMPLE_RATE: a job's rate when it has none
   ThreadPool* stream_pool = nullptr;      // reads segments for audio streams; null: no streams
   const SpeechMapping* speech = nullptr;  // OpenAI model/voice names; null: /v1 answers 503
+  ParseGate* parse_gate = nullptr;        // bounds large job parses at once; null: no bound
+  Diacritizer* diacritizer = nullptr;     // DIACRITIZER, for POST /diacritize; null: 503
 };
 
 class Router;

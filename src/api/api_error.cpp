@@ -32,7 +32,8 @@ HttpResponse error_response(int status, const std::string& code, const std::stri
   return res;
 }
 
-HttpResponse error_response(const Error& error, const std::string& code_override) {
+HttpResponse error_response(const Error& error, const std::string& code_override,
+                            const std::vector<ErrorDetail>& details) {
   int status = 500;
   std::string code = "INTERNAL";
   std::string message = error.message;
@@ -78,7 +79,11 @@ HttpResponse error_response(const Error& error, const std::string& code_override
       break;
   }
   if (!code_override.empty()) code = code_override;
-  HttpResponse res = error_response(status, code, message, error.field);
+  const bool about_input = error.kind == ErrorKind::kInvalidInput ||
+                           error.kind == ErrorKind::kUnknownProvider ||
+                           error.kind == ErrorKind::kUnknownVoice;
+  HttpResponse res = error_response(status, code, message, error.field,
+                                    about_input ? details : std::vector<ErrorDetail>{});
   if ((status == 429 || status == 503)) {
     res.set_header("Retry-After",
                    std::to_string(error.retry_after_s > 0 ? error.retry_after_s : 1));

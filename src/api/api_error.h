@@ -1,5 +1,5 @@
-// The one JSON error shape of the API, {"error": {"code", "message", "field"}}, and the one
-// mapping from error kinds to HTTP statuses and codes.
+// The one JSON error shape of the API, {"error": {"code", "message", "field", "details"}}, and the
+// one mapping from error kinds to HTTP statuses and codes.
 #pragma once
 
 #include <nlohmann/json_fwd.hpp>
@@ -8,17 +8,9 @@
 
 #include "api/http_types.h"
 #include "core/error.h"
+#include "core/error_list.h"  // ErrorDetail, kMaxErrorDetails
 
 namespace polyvox {
-
-// One of several problems an error response lists: what it is about and what is wrong.
-struct ErrorDetail {
-  std::string field;  // "blocks[3].text", "blocks[2]"
-  std::string message;
-};
-
-// At most this many details are listed.
-inline constexpr std::size_t kMaxErrorDetails = 50;
 
 // A JSON error response. `field` is omitted from the body when empty; `details`, when not
 // empty, become "details": [{"field", "message"}] (at most kMaxErrorDetails).
@@ -32,7 +24,10 @@ HttpResponse error_response(int status, const std::string& code, const std::stri
 // kNotFound → 404 JOB_NOT_FOUND, kConflict → 400 JOB_NOT_COMPLETE, kPayloadTooLarge → 413,
 // kRateLimited → 429 with Retry-After, kUnavailable → 503 with Retry-After, else 500 INTERNAL).
 // `code_override` replaces the default code (e.g. FILE_NOT_FOUND for a missing file).
-HttpResponse error_response(const Error& error, const std::string& code_override = "");
+// `details`, every problem of the input (core/error_list.h), are listed for the three 400
+// kinds about input.
+HttpResponse error_response(const Error& error, const std::string& code_override = "",
+                            const std::vector<ErrorDetail>& details = {});
 
 // A JSON response with the given status; `body` is the JSON text.
 HttpResponse json_response(int status, std::string body);

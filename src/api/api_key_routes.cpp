@@ -8,6 +8,8 @@
 #include "api/handler_support.h"
 #include "api/request_conversion.h"
 #include "api/route_groups.h"
+#include "core/error_list.h"
+#include "core/json_input.h"
 #include "core/rfc3339.h"
 #include "log/log.h"
 
@@ -35,7 +37,7 @@ json key_view(const ApiKey& key, int64_t now_ms) {
 
 // When the key asked for by `body` expires (0: never): from "expires_at" (RFC 3339, or null) or
 // "expires_in_days" (a whole number), not both.
-Result<int64_t> requested_expiry(const json& body, int64_t now_ms) {
+Result<int64_t> requested_expiry(const InputJson& body, int64_t now_ms) {
   const auto at = body.find("expires_at");
   const auto in_days = body.find("expires_in_days");
   const bool has_at = at != body.end() && !at->is_null();
@@ -72,21 +74,30 @@ HttpResponse create(HttpRequest& request, ApiDeps& deps) {
   if (!is_json_content(request)) {
     return error_response(415, "UNSUPPORTED_MEDIA_TYPE", "send the key's name as application/json");
   }
-  const json body = json::parse(request.body, nullptr, false);
-  if (!body.is_object()) return error_response(400, "VALIDATION_ERROR", "malformed JSON body");
+  std::vector<ErrorDetail> details;
+  auto parsed = parse_json_input(request.body, &details);
+  if (!parsed) return error_response(parsed.error(), "", details);
+  const InputJson& body = *parsed;
+  if (!body.is_object()) {
+    return error_response(400, "VALIDATION_ERROR", "the body must be a JSON object");
+  }
+  // Every problem of the body at once (core/error_list.h).
+  ErrorList problems;
   for (const auto& [field, value] : body.items()) {
     if (field != "name" && field != "expires_at" && field != "expires_in_days") {
-      return error_response(400, "VALIDATION_ERROR", "unknown field", printable(field));
+      problems.add(invalid_input(printable(field), "unknown field"));
     }
   }
   const auto name = body.find("name");
-  if (name == body.end()) return error_response(400, "VALIDATION_ERROR", "is required", "name");
-  if (!name->is_string()) {
-    return error_response(400, "VALIDATION_ERROR", "must be a string", "name");
+  if (name == body.end()) {
+    problems.add(invalid_input("name", "is required"));
+  } else if (!name->is_string()) {
+    problems.add(invalid_input("name", "must be a string"));
   }
   const int64_t now = deps.clock->now_ms();
   auto expires_at = requested_expiry(body, now);
-  if (!expires_at) return error_response(expires_at.error());
+  if (!expires_at) problems.add(expires_at.error());
+  if (!problems.empty()) return error_response(problems.first(), "", problems.details());
   auto issued = deps.api_keys->create(user->id, name->get<std::string>(), *expires_at);
   if (!issued) {
     if (issued.error().kind == ErrorKind::kConflict) {

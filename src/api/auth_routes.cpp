@@ -5,6 +5,7 @@
 #include "api/api_error.h"
 #include "api/handler_support.h"
 #include "api/route_groups.h"
+#include "core/json_input.h"
 
 namespace polyvox {
 namespace {
@@ -21,8 +22,12 @@ std::variant<Credentials, HttpResponse> read_credentials(const HttpRequest& requ
   bool have_user = false;
   bool have_password = false;
   if (is_json_content(request)) {
-    auto body = nlohmann::json::parse(request.body, nullptr, false);
-    if (!body.is_object()) return error_response(400, "VALIDATION_ERROR", "malformed JSON body");
+    auto parsed = parse_json_input(request.body);
+    if (!parsed) return error_response(parsed.error());
+    const InputJson& body = *parsed;
+    if (!body.is_object()) {
+      return error_response(400, "VALIDATION_ERROR", "the body must be a JSON object");
+    }
     if (auto u = body.find("username"); u != body.end() && u->is_string()) {
       credentials.username = *u, have_user = true;
     }

@@ -357,7 +357,8 @@ class HttpServer::Impl {
         if (ec == http::error::header_limit) {
           co_await write_simple(connection.stream, headers_too_large_response());
         } else if (ec == http::error::body_limit) {  // a declared Content-Length over the limit
-          co_await write_simple(connection.stream, body_too_large());
+          co_await write_simple(connection.stream,
+                                body_too_large(parser.content_length().value_or(0), true));
         } else if (ec != http::error::end_of_stream && ec != beast::error::timeout &&
                    ec != asio::error::operation_aborted && ec != asio::error::connection_reset &&
                    ec != asio::error::eof && ec != asio::error::bad_descriptor) {
@@ -372,7 +373,7 @@ class HttpServer::Impl {
       // unless the declared body is already too large.
       const auto& head = parser.get();
       if (declared_body_too_large(parser.content_length().value_or(0), options_.max_body_bytes)) {
-        co_await write_simple(connection.stream, body_too_large());
+        co_await write_simple(connection.stream, body_too_large(*parser.content_length(), true));
         break;
       }
       if (beast::iequals(head[http::field::expect], "100-continue")) {
@@ -388,7 +389,9 @@ class HttpServer::Impl {
         auto [bec, bn] = co_await http::async_read(connection.stream, buffer, parser, kNoThrow);
         if (bec) {
           if (bec == http::error::body_limit) {
-            co_await write_simple(connection.stream, body_too_large());
+            // A chunked body: stopped as soon as it passed the limit.
+            co_await write_simple(connection.stream,
+                                  body_too_large(options_.max_body_bytes, false));
           }
           break;
         }
@@ -422,7 +425,10 @@ class HttpServer::Impl {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
   }
 
-  HttpResponse body_too_large() const { return body_too_large_response(options_.max_body_bytes); }
+  HttpResponse body_too_large(uint64_t received_bytes, bool exact) const {
+    return body_too_large_response(options_.max_body_bytes, options_.max_body_source,
+                                   received_bytes, exact);
+  }
 
   // Converts `message` into the exchange's request, passes it through the middleware and runs
   // the route they chose, unless one of them answered.

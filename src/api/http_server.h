@@ -33,7 +33,9 @@ struct HttpServerOptions {
   std::size_t max_connections = 2048;
   std::size_t max_connections_per_client = 0;  // MAX_CONNECTIONS_PER_CLIENT; 0 = no cap
   std::size_t max_header_bytes = 16 * 1024;
-  std::size_t max_body_bytes = 1 << 20;              // MAX_BODY_BYTES
+  std::size_t max_body_bytes = 1 << 20;  // MAX_BODY_BYTES
+  // Where max_body_bytes comes from, as a 413 names it: the variable, and its default's rule.
+  std::string max_body_source = "MAX_BODY_BYTES";
   std::chrono::milliseconds header_timeout{10'000};  // a whole request head, from its first byte
   std::chrono::milliseconds body_timeout{30'000};
   std::chrono::milliseconds idle_timeout{60'000};    // keep-alive wait for the next request

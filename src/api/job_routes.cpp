@@ -19,26 +19,30 @@ json result_url(const JobRecord& job, const std::string& base) {
   return base + "/result/" + job.id + "/audio";
 }
 
-// POST /tts: validate, store durably with its tasks, answer 202.
-HttpResponse submit(HttpRequest& request, ApiDeps& deps) {
-  auto user = require_user(request, deps);
-  if (!user) return error_response(user.error());
+}  // namespace
+
+HttpResponse accept_job(HttpRequest& request, ApiDeps& deps, const User& user,
+                        const std::string& parent_id) {
   if (!is_json_content(request)) {
     return error_response(415, "UNSUPPORTED_MEDIA_TYPE", "send the job as application/json");
   }
-  auto spec = parse_job(request.body, deps.settings.job, *deps.providers);
-  if (!spec) return error_response(spec.error());
+  std::vector<ErrorDetail> problems;  // every one, not only the first
+  std::optional<ParseGate::Pass> pass;
+  if (deps.parse_gate) pass.emplace(deps.parse_gate->enter(request.body.size()));
+  auto spec = parse_job(request.body, deps.settings.job, *deps.providers, &problems);
+  if (!spec) return error_response(spec.error(), "", problems);
   // The rate is fixed at submission, so that every node renders, places and reports the job at
   // the same rate whatever its own OUTPUT_SAMPLE_RATE.
   spec->sample_rate =
       effective_sample_rate(spec->output_format, spec->sample_rate, deps.sample_rate);
-  NewJob job = new_job_for(*user, std::move(spec.value()), deps);
+  NewJob job = new_job_for(user, std::move(spec.value()), deps);
+  job.parent_id = parent_id;
   if (!job.spec.webhook_url.empty()) job.base_url = base_url(request, deps);
   const std::size_t blocks = job.spec.blocks.size();
   auto created = deps.jobs->create_job(job);
   if (!created && created.error().kind == ErrorKind::kQuotaExceeded) {
     log::info("job refused by a quota", {{"request_id", request.request_id},
-                                         {"user", user->name},
+                                         {"user", user.name},
                                          {"quota", created.error().field}});
     return error_response(created.error());
   }
@@ -49,11 +53,23 @@ HttpResponse submit(HttpRequest& request, ApiDeps& deps) {
   }
   log::info("job accepted", {{"request_id", request.request_id},
                              {"job_id", job.id},
-                             {"user", user->name},
+                             {"parent_id", parent_id},
+                             {"user", user.name},
                              {"blocks", static_cast<long long>(blocks)}});
-  HttpResponse res = json_response(202, json_text(json{{"job_id", job.id}, {"status", "queued"}}));
+  json body{{"job_id", job.id}, {"status", "queued"}};
+  if (!parent_id.empty()) body["parent_id"] = parent_id;
+  HttpResponse res = json_response(202, json_text(body));
   res.set_header("Location", "/status/" + job.id);
   return res;
+}
+
+namespace {
+
+// POST /tts: validate, store durably with its tasks, answer 202.
+HttpResponse submit(HttpRequest& request, ApiDeps& deps) {
+  auto user = require_user(request, deps);
+  if (!user) return error_response(user.error());
+  return accept_job(request, deps, *user, "");
 }
 
 // GET /status/{id}
@@ -159,6 +175,7 @@ HttpResponse list(HttpRequest& request, ApiDeps& deps) {
   for (const auto& job : page->jobs) {
     out.begin_object();
     write_job_summary(out, job, base);
+    write_job_duration(out, job);
     out.end_object();
   }
   out.end_array()

@@ -1,5 +1,8 @@
 #include "api/job_views.h"
 
+#include <cmath>
+#include <nlohmann/json.hpp>
+
 #include "api/handler_support.h"
 
 namespace polyvox {
@@ -11,6 +14,12 @@ void write_job_summary(JsonWriter& out, const JobRecord& job, const std::string&
       .member("project_id", job.project_id)
       .member("owner", job.owner_name)
       .member("owner_id", job.owner);
+  out.key("parent_id");
+  if (job.parent_id.empty()) {
+    out.null();
+  } else {
+    out.value(job.parent_id);
+  }
   out.key("result_url");
   if (job.status == JobStatus::kCompleted) {
     out.value(base_url + "/result/" + job.id + "/audio");
@@ -19,6 +28,22 @@ void write_job_summary(JsonWriter& out, const JobRecord& job, const std::string&
   }
   out.member("created_at", iso8601(job.created_at_ms))
       .member("updated_at", iso8601(job.updated_at_ms));
+}
+
+void write_job_duration(JsonWriter& out, const JobRecord& job) {
+  out.key("duration_ms");
+  if (!job.result) {
+    out.null();
+    return;
+  }
+  const auto manifest = nlohmann::json::parse(job.result->manifest_json, nullptr, false);
+  const auto duration = manifest.is_object() ? manifest.find("duration_ms") : manifest.end();
+  if (duration != manifest.end() && duration->is_number() && duration->get<double>() >= 0 &&
+      duration->get<double>() < 1e15) {
+    out.value(static_cast<int64_t>(std::llround(duration->get<double>())));
+  } else {
+    out.null();
+  }
 }
 
 std::string job_status_json(const JobRecord& job, const std::string& base_url) {
@@ -49,8 +74,7 @@ std::string job_status_json(const JobRecord& job, const std::string& base_url) {
 std::vector<ProviderUsage> job_usage(const JobRecord& job) {
   std::vector<ProviderUsage> totals;
   for (const auto& b : job.blocks) {
-    if (!b.result) continue;
-    for (const auto& u : b.result->usage) add_usage(totals, u);
+    for (const auto& u : b.usage) add_usage(totals, u);
   }
   return totals;
 }

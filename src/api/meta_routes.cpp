@@ -3,6 +3,7 @@
 #include "api/api_error.h"
 #include "api/handler_support.h"
 #include "api/route_groups.h"
+#include "providers/voice_scripts.h"
 
 namespace polyvox {
 namespace {
@@ -85,11 +86,15 @@ HttpResponse voices(HttpRequest& request, ApiDeps& deps) {
   // Live from the vendor where it has a voices API (cached by the provider; the built-in table
   // when the vendor cannot be reached): this route runs on the blocking pool.
   json list = json::array();
+  const std::string kind = deps.providers->kind_of(name);
   for (const auto& v : provider->live_voices()) {
+    const auto scripts = voice_scripts_of(v, kind);
     list.push_back({{"name", v.name},
                     {"voice_id", v.voice_id},
                     {"language", v.language.empty() ? json(nullptr) : json(v.language)},
-                    {"gender", v.gender.empty() ? json(nullptr) : json(v.gender)}});
+                    {"gender", v.gender.empty() ? json(nullptr) : json(v.gender)},
+                    // The scripts it reads; "any" for a multilingual vendor voice.
+                    {"scripts", scripts.empty() ? json("any") : json(scripts)}});
   }
   return json_response(200, json_text(list));
 }

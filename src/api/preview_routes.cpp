@@ -9,6 +9,7 @@
 #include "api/handler_support.h"
 #include "api/route_groups.h"
 #include "core/job_parser.h"
+#include "core/json_input.h"
 #include "log/log.h"
 
 namespace polyvox {
@@ -23,11 +24,16 @@ std::size_t characters(const std::string& utf8) {
   return n;
 }
 
-// The job parser's error about the preview's one block, as the request named it: "text", not
-// "blocks[0].text".
-Error as_preview_error(Error error) {
-  if (error.field.starts_with(kBlockPath)) error.field.erase(0, kBlockPath.size());
-  return error;
+void unprefix(std::string& field) {
+  if (field.starts_with(kBlockPath)) field.erase(0, kBlockPath.size());
+}
+
+// The job parser's answer about the preview's one block (its first problem and all of them),
+// as the request named the fields: "text", not "blocks[0].text".
+HttpResponse preview_error(Error error, std::vector<ErrorDetail> details) {
+  unprefix(error.field);
+  for (ErrorDetail& detail : details) unprefix(detail.field);
+  return error_response(error, "", details);
 }
 
 HttpResponse preview(HttpRequest& request, ApiDeps& deps) {
@@ -36,18 +42,23 @@ HttpResponse preview(HttpRequest& request, ApiDeps& deps) {
   if (!is_json_content(request)) {
     return error_response(415, "UNSUPPORTED_MEDIA_TYPE", "send the preview as application/json");
   }
-  auto block = nlohmann::json::parse(request.body, nullptr, false);
-  if (!block.is_object()) return error_response(400, "VALIDATION_ERROR", "malformed JSON body");
-  if (auto text = block.find("text");
-      text != block.end() && text->is_string() &&
+  std::vector<ErrorDetail> problems;
+  auto block = parse_json_input(request.body, &problems);
+  if (!block) return error_response(block.error(), "", problems);
+  if (!block->is_object()) {
+    return error_response(400, "VALIDATION_ERROR", "the body must be a JSON object");
+  }
+  if (auto text = block->find("text");
+      text != block->end() && text->is_string() &&
       characters(text->get<std::string>()) > kPreviewMaxCharacters) {
     return error_response(
         400, "VALIDATION_ERROR",
         "a preview is at most " + std::to_string(kPreviewMaxCharacters) + " characters", "text");
   }
-  const nlohmann::json job_json = {{"project_id", "preview"}, {"blocks", {block}}};
-  auto spec = parse_job(json_text(job_json), deps.settings.job, *deps.providers);
-  if (!spec) return error_response(as_preview_error(spec.error()));
+  const InputJson job_json = {{"project_id", "preview"},
+                              {"blocks", InputJson::array({std::move(*block)})}};
+  auto spec = parse_job(job_json.dump(), deps.settings.job, *deps.providers, &problems);
+  if (!spec) return preview_error(spec.error(), std::move(problems));
   NewJob job = new_job_for(*user, std::move(spec.value()), deps);
   job.spec.webhook_url.clear();  // a preview is heard, not announced
   job.spec.interactive = true;   // and heard at once: claimed in the interactive lane

@@ -54,10 +54,12 @@ bool declared_body_too_large(uint64_t declared_bytes, std::size_t max_body_bytes
   return declared_bytes > max_body_bytes;
 }
 
-HttpResponse body_too_large_response(std::size_t max_body_bytes) {
-  return error_response(
-      413, "PAYLOAD_TOO_LARGE",
-      "request body is over " + std::to_string(max_body_bytes) + " bytes (MAX_BODY_BYTES)");
+HttpResponse body_too_large_response(std::size_t max_body_bytes, const std::string& source,
+                                     uint64_t received_bytes, bool exact) {
+  return error_response(413, "PAYLOAD_TOO_LARGE",
+                        "request body of " + std::string(exact ? "" : "more than ") +
+                            std::to_string(received_bytes) + " bytes is over the limit of " +
+                            std::to_string(max_body_bytes) + " bytes (" + source + ")");
 }
 
 HttpResponse headers_too_large_response() {

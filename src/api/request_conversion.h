@@ -43,8 +43,11 @@ std::string printable(std::string_view raw);
 // (MAX_BODY_BYTES): the request is answered 413 before its body is read. Pure.
 bool declared_body_too_large(uint64_t declared_bytes, std::size_t max_body_bytes);
 
-// The 413 answer for a body over `max_body_bytes`, naming the limit.
-HttpResponse body_too_large_response(std::size_t max_body_bytes);
+// The 413 answer for a body over `max_body_bytes`, naming the limit, `source` (its variable and
+// rule) and the size received: `received_bytes` as declared by Content-Length (`exact`), or as
+// much as was read before the limit stopped a chunked body ("more than").
+HttpResponse body_too_large_response(std::size_t max_body_bytes, const std::string& source,
+                                     uint64_t received_bytes, bool exact);
 
 // The 431 answer for a request head over the header limit.
 HttpResponse headers_too_large_response();

@@ -15,6 +15,8 @@ void register_routes(Router& router, ApiDeps& deps) {
   register_studio_routes(router, deps);
   register_peaks_routes(router, deps);
   register_preview_routes(router, deps);
+  register_revision_routes(router, deps);
+  register_diacritize_routes(router, deps);
 }
 
 }  // namespace polyvox

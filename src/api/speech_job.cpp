@@ -1,5 +1,6 @@
 #include "api/speech_job.h"
 
+#include "core/letters.h"
 #include "text/script.h"
 #include "text/text_splitter.h"
 
@@ -15,6 +16,21 @@ Result<JobSpec> plan_speech_job(const SpeechRequest& request, const SpeechVoices
       parts.push_back(std::move(part));
     }
   }
+  // A sentence with nothing to speak ("..." between two others) joins its neighbour: alone it
+  // would be a block of silence, which a provider answers with no audio.
+  std::vector<std::string> speakable;
+  std::string pending;  // unspeakable parts before the first speakable one
+  for (std::string& part : parts) {
+    if (has_letter_or_digit(part)) {
+      speakable.push_back(pending.empty() ? std::move(part) : pending + " " + part);
+      pending.clear();
+    } else if (!speakable.empty()) {
+      speakable.back() += " " + part;
+    } else {
+      pending += (pending.empty() ? "" : " ") + part;
+    }
+  }
+  parts = std::move(speakable);
   if (parts.empty()) parts.push_back(request.input);  // parse_speech_request: never blank
   const std::size_t max_blocks = std::max<std::size_t>(1, limits.max_blocks);
   if (parts.size() > max_blocks) {
@@ -50,6 +66,7 @@ Result<JobSpec> plan_speech_job(const SpeechRequest& request, const SpeechVoices
     block.voice = choice.voice;
     block.text = std::move(text);
     block.speed = request.speed;  // the parser checked 0.25..4.0, the blocks' own bounds
+    block.instructions = request.instructions;  // the same bound as a block's
     job.blocks.push_back(std::move(block));
   }
   return job;

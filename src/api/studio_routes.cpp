@@ -2,21 +2,29 @@
 // in the binary (src/api/studio_assets.h). Compressed as built (gzip) when the client accepts it;
 // the page is revalidated on every load, the assets (whose URL changes with any change) cached
 // for good. A strict Content-Security-Policy: scripts, styles and everything else from this
-// origin only (media also from blob: URLs, the voice previews the page fetched), no inline script
-// or style, no eval, no frames.
+// origin only (media also from blob: URLs, the voice previews the page fetched), no inline script,
+// no eval, no frames; the one inline style allowed is the one carrying the page's nonce, new on
+// every response: the waveform player (wavesurfer.js) writes its stylesheet into its shadow DOM
+// with the nonce the page gives it (<meta name="style-nonce">).
 #include <string_view>
 
 #include "api/api_error.h"
 #include "api/route_groups.h"
 #include "api/studio_assets.h"
+#include "core/ids.h"
 
 namespace polyvox {
 namespace {
 
-constexpr const char* kContentSecurityPolicy =
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
-    "media-src 'self' blob:; connect-src 'self'; font-src 'self'; manifest-src 'self'; "
-    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+// Where index.html names the style nonce (scripts/build-web.py leaves the page uncompressed so
+// that it can be put there per response).
+constexpr std::string_view kNonceMark = "{{STYLE_NONCE}}";
+
+std::string content_security_policy(const std::string& style_nonce) {
+  return "default-src 'none'; script-src 'self'; style-src 'self' 'nonce-" + style_nonce +
+         "'; img-src 'self'; media-src 'self' blob:; connect-src 'self'; font-src 'self'; "
+         "manifest-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+}
 
 // True when the Accept-Encoding header accepts gzip: "gzip" (or "*") listed without q=0.
 bool accepts_gzip(std::string_view header) {
@@ -58,7 +66,12 @@ HttpResponse asset_response(const StudioAsset& asset, const HttpRequest& request
 
 HttpResponse studio_page(const HttpRequest& request) {
   HttpResponse res = asset_response(*studio_asset("index.html"), request, "no-cache");
-  res.set_header("Content-Security-Policy", kContentSecurityPolicy);
+  const std::string nonce = random_hex(16);
+  for (std::size_t at = res.body.find(kNonceMark); at != std::string::npos;
+       at = res.body.find(kNonceMark, at + nonce.size())) {
+    res.body.replace(at, kNonceMark.size(), nonce);
+  }
+  res.set_header("Content-Security-Policy", content_security_policy(nonce));
   res.set_header("Referrer-Policy", "no-referrer");
   res.set_header("X-Frame-Options", "DENY");
   return res;

@@ -10,13 +10,15 @@
 namespace polyvox {
 
 struct SynthArgs {
-  std::string job_path;  // "-" reads stdin
-  std::string output_path;
+  std::string job_path;       // "-" reads stdin
+  std::string output_path;    // "-": the audio to stdout (and nothing else there)
   std::string manifest_path;  // empty: no manifest
   unsigned concurrency = 0;   // 0: one thread per core
-  std::string format;         // empty: the job's output_format
-  int sample_rate = 0;        // 0: the job's sample_rate
-  int bitrate_kbps = 0;       // 0: the job's bitrate_kbps
+  // Empty: the one output_path's extension names (output_format_for_path), else the job's
+  // output_format. Must agree with that extension when both name one.
+  std::string format;
+  int sample_rate = 0;   // 0: the job's sample_rate
+  int bitrate_kbps = 0;  // 0: the job's bitrate_kbps
   // Every block's speed instead of its own (0.25..4); nullopt: each block's own.
   std::optional<double> speed;
 };

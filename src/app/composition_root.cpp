@@ -10,6 +10,7 @@
 #include "api/http_server.h"
 #include "api/job_views.h"
 #include "api/router.h"
+#include "app/process_memory.h"
 #include "auth/auth_service.h"
 #include "auth/login_throttle.h"
 #include "auth/signing_key.h"
@@ -56,6 +57,7 @@ WorkerOptions worker_options(const Config& config, const std::string& role) {
   char host[256] = "host";
   ::gethostname(host, sizeof host - 1);
   options.worker_id = role + "-" + host + "-" + std::to_string(::getpid()) + "-" + random_hex(3);
+  options.on_idle = release_free_memory;  // what a job's audio needed goes back at once
   return options;
 }
 
@@ -147,6 +149,11 @@ sigset_t stop_signals() {
 
 // --- serve ---------------------------------------------------------------------------------
 
+// A job body over 1 MiB is a large one; two of them are parsed at once (the others wait their
+// turn on the blocking pool): a burst of maximum-size jobs costs at most twice the parse of one.
+constexpr std::size_t kLargeBodyBytes = 1 << 20;
+constexpr std::size_t kLargeParses = 2;
+
 struct ServeProcess::Parts {
   explicit Parts(Foundation& f, const std::string& key)
       : memory_throttle(f.clock),
@@ -165,6 +172,8 @@ struct ServeProcess::Parts {
   Router router;
   std::unique_ptr<EventHub> events;         // job events heard on this node, for event streams
   std::unique_ptr<ThreadPool> stream_pool;  // reads segments for audio streams
+  // At most kLargeParses job bodies over kLargeBodyBytes are parsed at once.
+  ParseGate parse_gate{kLargeBodyBytes, kLargeParses};
   std::unique_ptr<HttpServer> server;
   WorkerOptions worker_options;
   std::unique_ptr<WorkerPool> workers;  // embedded mode only
@@ -210,6 +219,8 @@ Result<std::unique_ptr<ServeProcess>> ServeProcess::build(const Config& config) 
   }
   p.deps.sample_rate = config.render.segment.sample_rate;
   p.deps.speech = &f.config.speech;
+  p.deps.parse_gate = &p.parse_gate;
+  p.deps.diacritizer = f.diacritizer.get();
   register_routes(p.router, p.deps);
   p.server = std::make_unique<HttpServer>(service.http,
                                           MiddlewareChain::standard(p.router, service.access_log));
@@ -347,6 +358,7 @@ Status SynthProcess::open_pipeline(const fs::path& scratch_dir, unsigned concurr
   options.scratch_dir = scratch_dir / "tmp";
   options.worker_id = "synth";
   options.observer = observer;
+  options.on_idle = release_free_memory;
   sqlite::SqliteJobStore& store = *pipeline->backend->jobs;
   pipeline->pool =
       std::make_unique<WorkerPool>(store, store, *pipeline->blobs, *providers_, *diacritizer_,

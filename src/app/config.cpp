@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "app/registrations.h"
+#include "core/body_limit.h"
 #include "core/webhook_url.h"
 
 namespace polyvox {
@@ -129,8 +130,18 @@ Config load_config(const Environment& env) {
   ServiceConfig& s = c.service;
   s.http.host = env.get_or("HOST", "127.0.0.1");
   s.http.port = static_cast<uint16_t>(env.get_int("PORT", 8000, 0, 65535));
-  s.http.max_body_bytes =
-      static_cast<std::size_t>(env.get_int("MAX_BODY_BYTES", 1 << 20, 1024, 1LL << 30));
+  // Unless set, the body limit follows the job limits: a job within them is never refused
+  // for its size (core/body_limit.h).
+  const std::size_t job_bytes = job_body_limit(c.job.limits);
+  s.http.max_body_bytes = static_cast<std::size_t>(
+      env.get_int("MAX_BODY_BYTES", static_cast<long long>(job_bytes), 1024, 1LL << 40));
+  s.http.max_body_source =
+      env.get("MAX_BODY_BYTES")
+          ? "MAX_BODY_BYTES"
+          : "MAX_BODY_BYTES unset: MAX_BLOCKS x (MAX_TEXT_CHARS x 4 + " +
+                std::to_string(block_body_bytes(c.job.limits) -
+                               c.job.limits.max_text_chars * kMaxUtf8BytesPerChar) +
+                ") + " + std::to_string(kJobJsonOverheadBytes);
   s.http.io_threads = static_cast<unsigned>(
       env.get_int("IO_THREADS", std::max(1u, std::thread::hardware_concurrency()), 1, 64));
   s.http.max_connections =

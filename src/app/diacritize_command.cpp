@@ -1,3 +1,5 @@
+#include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <string>
@@ -16,7 +18,31 @@ int fail(const Error& error) {
   return exit_code_for(error.kind);
 }
 
-// The line diacritized by `embedded`, then one line per word (DiacritizeArgs::explain).
+// "lexicon: ..." of an explained word: how often it was seen, its patterns, the chosen one's count.
+std::string lexicon_figures(const EmbeddedDiacritizer::WordChoice& w) {
+  if (w.lexicon_patterns == 0) {
+    return w.word_count > 0
+               ? "lexicon: seen " + std::to_string(std::lround(w.word_count)) + "x, no pattern"
+               : "lexicon: unseen";
+  }
+  std::string out = "lexicon: seen " + std::to_string(std::lround(w.word_count)) + "x, " +
+                    std::to_string(w.lexicon_patterns) +
+                    (w.lexicon_patterns == 1 ? " pattern" : " patterns");
+  if (w.pattern_count > 0) out += ", chosen one " + std::to_string(w.pattern_count) + "x";
+  return out;
+}
+
+// "network: p=..." of an explained word: its confidence in its own marks, word and weakest letter.
+std::string network_figures(const EmbeddedDiacritizer::WordChoice& w) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "network: p=%.3f, weakest letter %.3f", w.network_confidence,
+                w.weakest_letter);
+  return buffer;
+}
+
+// The line diacritized by `embedded`, then one line per word (DiacritizeArgs::explain): its
+// number, marked word, who decided, the lexicon's and the network's figures, and the network's
+// own marks when they differ.
 class ExplainingDiacritizer : public Diacritizer {
  public:
   explicit ExplainingDiacritizer(std::unique_ptr<EmbeddedDiacritizer> embedded)
@@ -27,7 +53,8 @@ class ExplainingDiacritizer : public Diacritizer {
     for (std::size_t k = 0; k < words_.size(); ++k) {
       const auto& w = words_[k];
       out += "\n  " + std::to_string(k + 1) + "\t" + w.word + "\t" +
-             EmbeddedDiacritizer::source_name(w.source);
+             EmbeddedDiacritizer::source_name(w.source) + "\t" + lexicon_figures(w) + "\t" +
+             network_figures(w);
       if (w.word != w.network_word) out += "\t(network: " + w.network_word + ")";
     }
     return out;

@@ -6,10 +6,12 @@
 #include "app/build_info.h"
 #include "app/commands.h"
 #include "app/config.h"
+#include "app/process_memory.h"
 #include "core/job.h"
 #include "log/log.h"
 
 int main(int argc, char** argv) {
+  polyvox::tune_allocator();  // before any thread
   CLI::App app{"Polyvox: ordered text blocks from many TTS providers into one audio file"};
   app.require_subcommand(1);
   app.set_version_flag(
@@ -19,14 +21,20 @@ int main(int argc, char** argv) {
   polyvox::SynthArgs synth;
   auto* synth_cmd = app.add_subcommand("synth", "Render a job file into one audio file");
   synth_cmd->add_option("job", synth.job_path, "Job JSON file ('-' reads stdin)")->required();
-  synth_cmd->add_option("-o,--output", synth.output_path, "Output audio file")->required();
+  synth_cmd
+      ->add_option("-o,--output", synth.output_path,
+                   "Output audio file ('-' writes the audio to stdout); its extension sets the "
+                   "format unless --format does")
+      ->required();
   synth_cmd->add_option("--manifest", synth.manifest_path, "Write the timing manifest here");
   synth_cmd
       ->add_option("--concurrency", synth.concurrency, "Blocks rendered at once (default: cores)")
       ->check(CLI::Range(1u, 256u));
   synth_cmd
-      ->add_option("--format", synth.format,
-                   "mp3, wav, flac, opus, aac, m4a or pcm (default: the job's output_format)")
+      ->add_option(
+          "--format", synth.format,
+          "mp3, wav, flac, opus, aac, m4a or pcm (default: the output's extension, else the "
+          "job's output_format); must agree with the output's extension")
       ->check(CLI::IsMember({"mp3", "wav", "flac", "opus", "aac", "m4a", "pcm"}));
   synth_cmd->add_option("--sample-rate", synth.sample_rate,
                         "Output sample rate in Hz (default: the job's, else the format's default; "

@@ -1,5 +1,6 @@
 #include <unistd.h>
 
+#include <cerrno>
 #include <condition_variable>
 #include <cstdio>
 #include <filesystem>
@@ -8,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <thread>
+#include <vector>
 
 #include "app/cli_files.h"
 #include "app/commands.h"
@@ -118,6 +120,69 @@ Error synth_error(const JobSpec& job, const SynthObserver::Failure& failure) {
                "blocks[" + std::to_string(*index) + "]"};
 }
 
+// "-o -": the audio goes to stdout (and nothing else does).
+constexpr const char* kStdout = "-";
+
+// The output format `polyvox synth` was asked for: --format, else the output file's extension;
+// nullopt when neither names one (the job file's own format applies). A --format that disagrees
+// with the extension is refused: the file would hold one format under the other's name.
+Result<std::optional<OutputFormat>> requested_format(const SynthArgs& args) {
+  const std::optional<OutputFormat> by_name =
+      args.output_path == kStdout ? std::nullopt : output_format_for_path(args.output_path);
+  if (args.format.empty()) return by_name;
+  auto flag = parse_output_format(args.format);
+  if (!flag) {
+    return invalid_input("--format", std::string("must be one of ") + output_format_names());
+  }
+  if (by_name && *by_name != *flag) {
+    return invalid_input("--format", "'" + args.format + "' does not match the output '" +
+                                         args.output_path + "', whose extension names " +
+                                         output_format_name(*by_name) + ": change one of them");
+  }
+  return std::optional<OutputFormat>(*flag);
+}
+
+// Stdout kept for the audio alone: from construction on, fd 1 is the process's stderr (whatever
+// a library prints lands there), and the audio is written to the original stdout.
+class AudioStdout {
+ public:
+  AudioStdout() : fd_(::dup(STDOUT_FILENO)) {
+    std::fflush(stdout);
+    if (fd_ >= 0) ::dup2(STDERR_FILENO, STDOUT_FILENO);
+  }
+  ~AudioStdout() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  AudioStdout(const AudioStdout&) = delete;
+  AudioStdout& operator=(const AudioStdout&) = delete;
+
+  // Copies the file at `path` to the original stdout. kIo when it cannot be read or written.
+  Status write_file(const fs::path& path) const {
+    const Error failed{ErrorKind::kIo, "cannot write the audio to stdout", "output"};
+    if (fd_ < 0) return failed;
+    std::FILE* in = std::fopen(path.c_str(), "rb");
+    if (!in) return Error{ErrorKind::kIo, "cannot read the rendered file", "output"};
+    std::vector<char> buffer(64 * 1024);
+    bool ok = true;
+    while (std::size_t n = std::fread(buffer.data(), 1, buffer.size(), in)) {
+      for (std::size_t written = 0; ok && written < n;) {
+        const ssize_t w = ::write(fd_, buffer.data() + written, n - written);
+        if (w < 0 && errno == EINTR) continue;
+        ok = w > 0;
+        if (ok) written += static_cast<std::size_t>(w);
+      }
+      if (!ok) break;
+    }
+    ok = ok && !std::ferror(in);
+    std::fclose(in);
+    if (!ok) return failed;
+    return Status::success();
+  }
+
+ private:
+  int fd_;
+};
+
 }  // namespace
 
 int run_synth(const SynthArgs& args, const Config& config) {
@@ -125,14 +190,19 @@ int run_synth(const SynthArgs& args, const Config& config) {
   auto input = read_input_file(args.job_path, "job");
   if (!input) return fail(input.error());
   std::unique_ptr<SynthProcess> synth = SynthProcess::build(config);
-  auto job = parse_job(*input, config.job, synth->providers());
-  if (!job) return fail(job.error());
-  if (!args.format.empty()) {
-    auto format = parse_output_format(args.format);
-    if (!format) {
-      return fail(
-          invalid_input("--format", std::string("must be one of ") + output_format_names()));
+  std::vector<ErrorDetail> problems;
+  auto job = parse_job(*input, config.job, synth->providers(), &problems);
+  if (!job) {
+    const int code = fail(job.error());
+    // Then every other problem: all fixed in one go.
+    for (std::size_t i = 1; i < problems.size(); ++i) {
+      std::cerr << "polyvox synth: " << problems[i].field << ": " << problems[i].message << "\n";
     }
+    return code;
+  }
+  auto requested = requested_format(args);
+  if (!requested) return fail(requested.error());
+  if (const std::optional<OutputFormat> format = *requested) {
     if (*format != job->output_format) {
       // The job file's rate and bitrate were chosen for its own format.
       job->sample_rate = 0;
@@ -152,8 +222,15 @@ int run_synth(const SynthArgs& args, const Config& config) {
     for (BlockSpec& block : job->blocks) block.speed = *args.speed;
   }
 
-  auto output = PendingFile::create(args.output_path);
-  if (!output) return fail(output.error());
+  const bool to_stdout = args.output_path == kStdout;
+  std::optional<AudioStdout> audio_stdout;
+  if (to_stdout) audio_stdout.emplace();
+  std::optional<PendingFile> output;
+  if (!to_stdout) {
+    auto pending = PendingFile::create(args.output_path);
+    if (!pending) return fail(pending.error());
+    output.emplace(std::move(pending.value()));
+  }
   std::optional<PendingFile> manifest_file;
   if (!args.manifest_path.empty()) {
     auto pending = PendingFile::create(args.manifest_path);
@@ -166,8 +243,10 @@ int run_synth(const SynthArgs& args, const Config& config) {
   }
 
   // The scratch directory is beside the output (the same file system): the final file is
-  // renamed into place.
-  const fs::path out_dir = fs::path(args.output_path).parent_path().empty()
+  // renamed into place. For stdout, in the temporary directory.
+  std::error_code no_temp;
+  const fs::path out_dir = to_stdout ? fs::temp_directory_path(no_temp)
+                           : fs::path(args.output_path).parent_path().empty()
                                ? fs::path(".")
                                : fs::path(args.output_path).parent_path();
   std::string scratch_pattern = (out_dir / ".polyvox-synth.XXXXXX").string();
@@ -209,6 +288,10 @@ int run_synth(const SynthArgs& args, const Config& config) {
   }
   auto final_file = synth->local_file(record->result->result_key);
   if (!final_file) return fail(Error{ErrorKind::kInternal, "the result has no local file", ""});
+  if (to_stdout) {
+    if (Status s = audio_stdout->write_file(*final_file); !s) return fail(s.error());
+    return 0;
+  }
   if (Status s = output->commit_from(*final_file); !s) return fail(s.error());
   return 0;
 }

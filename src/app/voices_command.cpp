@@ -1,8 +1,10 @@
 #include <cstdio>
 #include <iostream>
+#include <string>
 
 #include "app/commands.h"
 #include "app/composition_root.h"
+#include "providers/voice_scripts.h"
 
 namespace polyvox {
 
@@ -20,11 +22,18 @@ int run_voices(const std::string& provider_name, const Config& config) {
     std::cerr << "\n";
     return 2;
   }
-  std::printf("%-10s %-28s %-24s %-16s %s\n", "PROVIDER", "VOICE", "ID", "LANGUAGE", "GENDER");
+  std::printf("%-10s %-28s %-24s %-16s %-26s %s\n", "PROVIDER", "VOICE", "ID", "LANGUAGE",
+              "SCRIPTS", "GENDER");
   for (const auto& name : names) {
     for (const auto& v : providers->find(name)->live_voices()) {
-      std::printf("%-10s %-28s %-24s %-16s %s\n", name.c_str(), v.name.c_str(), v.voice_id.c_str(),
-                  v.language.c_str(), v.gender.c_str());
+      // The scripts it reads; "any" for a multilingual vendor voice.
+      std::string scripts;
+      for (const auto& s : voice_scripts_of(v, providers->kind_of(name))) {
+        scripts += (scripts.empty() ? "" : ",") + s;
+      }
+      std::printf("%-10s %-28s %-24s %-16s %-26s %s\n", name.c_str(), v.name.c_str(),
+                  v.voice_id.c_str(), v.language.c_str(), scripts.empty() ? "any" : scripts.c_str(),
+                  v.gender.c_str());
     }
   }
   return 0;

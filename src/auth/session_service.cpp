@@ -23,11 +23,19 @@ Result<IssuedSession> SessionService::begin(const User& user) {
 
 Result<SessionGrant> SessionService::authenticate(std::string_view secret) {
   if (!is_random_secret_form(secret, kSessionSecretPrefix)) return refused("malformed cookie");
-  auto session = sessions_.find_session(secret_hash(secret));
-  if (!session) return session.take_error();
-  if (!session->has_value()) return refused("signed out or unknown");
-  const Session& found = **session;
-  if (found.expires_at_ms <= clock_.now_ms()) return refused("expired");
+  const std::string hash = secret_hash(secret);
+  const int64_t now_ms = clock_.now_ms();
+  std::optional<Session> cached = cache_.find(hash, now_ms);
+  if (!cached) {
+    const uint64_t generation = cache_.generation();
+    auto session = sessions_.find_session(hash);
+    if (!session) return session.take_error();
+    if (!session->has_value()) return refused("signed out or unknown");
+    cached = std::move(*session);
+    cache_.put(hash, *cached, now_ms, generation);
+  }
+  const Session& found = *cached;
+  if (found.expires_at_ms <= now_ms) return refused("expired");
   // By id: a user removed and added again under the same name is someone else.
   auto user = users_.find_user_by_id(found.user_id);
   if (!user) return user.take_error();
@@ -40,7 +48,12 @@ Result<SessionGrant> SessionService::authenticate(std::string_view secret) {
 
 Status SessionService::end(std::string_view secret) {
   if (!is_random_secret_form(secret, kSessionSecretPrefix)) return Status::success();
-  return sessions_.remove_session(secret_hash(secret));
+  const std::string hash = secret_hash(secret);
+  Status removed = sessions_.remove_session(hash);
+  // After the store: a verification that read the session before its removal cannot cache it
+  // again (the erase moves the cache's generation on).
+  cache_.erase(hash);
+  return removed;
 }
 
 std::string SessionService::csrf_token(std::string_view secret) {

@@ -8,6 +8,13 @@
 // site can make the browser send the cookie, but cannot read the token. The token is derived
 // from the secret (SHA-256 of a label and the secret), so it costs no storage and no lookup, and
 // who does not hold the secret cannot compute it.
+//
+// Recognizing a session costs a SHA-256, a lookup in a small cache of sessions read from the
+// store (by hash) less than cache_max_age_ms (1 s) ago, and the user's read (which the user
+// store may serve from its own cache, as it does for every token). So a logout is refused at
+// once by the node that ended the session (its entry is erased) and within cache_max_age_ms by
+// every other node; a password change or a user's removal as soon as the user store tells it
+// (the token version, as for JWTs). Expiry is checked on every use.
 #pragma once
 
 #include <cstdint>
@@ -16,6 +23,7 @@
 
 #include "auth/session_store.h"
 #include "auth/user_store.h"
+#include "auth/verified_cache.h"
 #include "core/clock.h"
 #include "core/error.h"
 
@@ -26,6 +34,8 @@ inline constexpr std::string_view kSessionSecretPrefix = "pvs_";
 
 struct SessionOptions {
   int64_t lifetime_ms = 12 * 3'600'000;  // a working day; the user signs in again after it
+  int64_t cache_max_age_ms = 1000;       // how stale a session read may be (see above)
+  std::size_t cache_entries = 4096;      // sessions kept at most
 };
 
 // A session as its holder sees it.
@@ -44,7 +54,11 @@ class SessionService {
  public:
   SessionService(SessionStore& sessions, UserStore& users, const Clock& clock,
                  SessionOptions options = {})
-      : sessions_(sessions), users_(users), clock_(clock), options_(options) {}
+      : sessions_(sessions),
+        users_(users),
+        clock_(clock),
+        options_(options),
+        cache_(options.cache_max_age_ms, options.cache_entries) {}
 
   // A new session of `user` (whose password the caller has checked), expiring lifetime_ms
   // from now. Errors: the store's. Thread-safe.
@@ -55,18 +69,22 @@ class SessionService {
   // expired, its user was removed, or the user's password changed since it began. Thread-safe.
   Result<SessionGrant> authenticate(std::string_view secret);
 
-  // Ends the session whose secret is `secret` (refused from the next request on, on every
-  // node). Idempotent. Thread-safe.
+  // Ends the session whose secret is `secret`: refused from the next request on by this node,
+  // within cache_max_age_ms by every other. Idempotent. Thread-safe.
   Status end(std::string_view secret);
 
   // The CSRF token of the session whose secret is `secret`.
   static std::string csrf_token(std::string_view secret);
+
+  // Sessions in the cache now (at most cache_entries). Thread-safe.
+  std::size_t cached_sessions() const { return cache_.size(); }
 
  private:
   SessionStore& sessions_;
   UserStore& users_;
   const Clock& clock_;
   const SessionOptions options_;
+  VerifiedCache<Session> cache_;  // sessions found in the store, by the secret's hash
 };
 
 }  // namespace polyvox

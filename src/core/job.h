@@ -23,6 +23,9 @@ struct VoiceChoice {
 inline constexpr double kMinBlockSpeed = 0.25;
 inline constexpr double kMaxBlockSpeed = 4.0;
 
+// Bound of BlockSpec::instructions, in code points (OpenAI's bound of its input).
+inline constexpr std::size_t kMaxBlockInstructionsChars = 4096;
+
 struct BlockSpec {
   std::string text;                   // trimmed, non-empty, valid UTF-8
   int wait_after_ms = 0;              // digital silence after the block's speech
@@ -35,6 +38,11 @@ struct BlockSpec {
   // kMinBlockSpeed..kMaxBlockSpeed. Asked of the provider within its native range, the rest
   // made by a time stretch (worker/block_renderer.h).
   double speed = 1.0;
+  // How the voice should speak (tone, accent, emotion, pace in words), for providers that take
+  // instructions (Provider::takes_instructions: the OpenAI kind); the others ignore it. Empty:
+  // the provider's configured instructions, if any. At most kMaxBlockInstructionsChars code
+  // points, valid UTF-8.
+  std::string instructions;
   bool operator==(const BlockSpec&) const = default;
 };
 

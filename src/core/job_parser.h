@@ -3,8 +3,10 @@
 #pragma once
 
 #include <string_view>
+#include <vector>
 
 #include "core/error.h"
+#include "core/error_list.h"
 #include "core/job.h"
 #include "core/provider_directory.h"
 
@@ -16,14 +18,19 @@ struct JobParseOptions {
   std::string default_webhook_url;          // WEBHOOK_URL: of jobs without "webhook_url"
 };
 
-// Returns the validated job or the first problem found, whose `field` is the JSON path of the
-// offending value ("blocks[3].wait_after_ms") and whose kind is kInvalidInput, kUnknownProvider
-// or kUnknownVoice. Malformed JSON names line and column; invalid UTF-8 is rejected; unknown
-// fields are errors. The seed's "user_id" is accepted and ignored. "webhook_url" absent or null
-// takes options.default_webhook_url; "" means no webhook. "sample_rate" and "bitrate_kbps"
-// (absent or null: 0, the default) are checked against "output_format" by
-// check_output_settings (core/output_format.h). Thread-safe.
+// Returns the validated job or the first problem found; `*details` (when given) then lists every
+// problem (core/error_list.h), in document order, the first included, at most kMaxErrorDetails
+// (untouched on success). Each names
+// the JSON path of the offending value ("blocks[3].wait_after_ms") and the first's kind is
+// kInvalidInput, kUnknownProvider or kUnknownVoice. The text itself is read by
+// parse_json_input (core/json_input.h): malformed JSON names line and column, invalid UTF-8 is
+// rejected, and so are repeated keys. Unknown fields are errors. The seed's "user_id" is
+// accepted and ignored. null is taken as absent. "webhook_url" absent or null takes
+// options.default_webhook_url; "" means no webhook. "sample_rate" and "bitrate_kbps" (absent or
+// null: 0, the default) are checked against "output_format" by check_output_settings
+// (core/output_format.h). Thread-safe.
 Result<JobSpec> parse_job(std::string_view json_text, const JobParseOptions& options,
-                          const ProviderDirectory& providers);
+                          const ProviderDirectory& providers,
+                          std::vector<ErrorDetail>* details = nullptr);
 
 }  // namespace polyvox

@@ -23,6 +23,7 @@ std::string Manifest::to_json(int indent) const {
                     {"offset_ms", manifest_ms(b.offset_samples, sample_rate)},
                     {"speech_ms", manifest_ms(b.speech_samples, sample_rate)},
                     {"pause_ms", manifest_ms(b.pause_samples, sample_rate)}});
+    if (!b.spoken_text.empty()) list.back()["spoken_text"] = b.spoken_text;
   }
   return doc.dump(indent);
 }

@@ -21,6 +21,7 @@ struct BlockTiming {
   int64_t offset_samples = 0;  // where the block's speech starts in the file
   int64_t speech_samples = 0;
   int64_t pause_samples = 0;  // digital silence after the speech
+  std::string spoken_text;    // an Arabic block's diacritized text (what was spoken); else empty
 };
 
 struct Manifest {
@@ -30,7 +31,8 @@ struct Manifest {
   std::vector<BlockTiming> blocks;
 
   // {"format", "sample_rate", "duration_ms", "blocks": [{"index", "provider", "voice",
-  //  "offset_ms", "speech_ms", "pause_ms"}]}; times in milliseconds with 3 decimals.
+  //  "offset_ms", "speech_ms", "pause_ms", "spoken_text" (only when not empty)}]}; times in
+  //  milliseconds with 3 decimals.
   std::string to_json(int indent = 2) const;
 };
 

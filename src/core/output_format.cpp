@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
+#include <utility>
 
 namespace polyvox {
 namespace {
@@ -107,6 +109,27 @@ const char* output_format_name(OutputFormat format) { return row(format).name; }
 std::optional<OutputFormat> parse_output_format(std::string_view name) {
   for (const FormatRow& r : kFormats) {
     if (name == r.name) return r.format;
+  }
+  return std::nullopt;
+}
+
+std::optional<OutputFormat> output_format_for_path(std::string_view path) {
+  // Other names files of these formats commonly carry.
+  constexpr std::array<std::pair<std::string_view, OutputFormat>, 3> kAliases{{
+      {"ogg", OutputFormat::kOpus},
+      {"oga", OutputFormat::kOpus},
+      {"raw", OutputFormat::kPcm},
+  }};
+  const std::size_t slash = path.find_last_of('/');
+  const std::string_view name = slash == std::string_view::npos ? path : path.substr(slash + 1);
+  const std::size_t dot = name.find_last_of('.');
+  if (dot == std::string_view::npos || dot == 0) return std::nullopt;  // none, or a dot file
+  std::string extension(name.substr(dot + 1));
+  std::transform(extension.begin(), extension.end(), extension.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (auto format = parse_output_format(extension)) return format;
+  for (const auto& [alias, format] : kAliases) {
+    if (extension == alias) return format;
   }
   return std::nullopt;
 }

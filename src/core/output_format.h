@@ -16,6 +16,9 @@ enum class OutputFormat { kMp3, kWav, kFlac, kOpus, kAac, kM4a, kPcm };
 // "mp3", "wav", "flac", "opus", "aac", "m4a", "pcm": the JSON spelling and the file extension.
 const char* output_format_name(OutputFormat format);
 std::optional<OutputFormat> parse_output_format(std::string_view name);
+// The format the extension of the file name `path` names, case-insensitively: each format's name,
+// and .ogg/.oga (Ogg Opus) and .raw (pcm); nullopt for any other extension or none. Pure.
+std::optional<OutputFormat> output_format_for_path(std::string_view path);
 // "mp3, wav, flac, opus, aac, m4a, pcm": for error messages and help.
 const char* output_format_names();
 // MIME type of a file in this format ("audio/mpeg", "audio/wav", "audio/flac", "audio/ogg",

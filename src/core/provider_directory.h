@@ -2,6 +2,7 @@
 // which are usable, and whether a voice belongs to a provider.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,6 +26,22 @@ class ProviderDirectory {
 
   // A few voice names of `provider` to suggest in an error message. Thread-safe.
   virtual std::vector<std::string> example_voices(std::string_view provider) const = 0;
+
+  // The scripts `voice` of the usable `provider` reads (ISO 15924 names as Unicode spells them,
+  // core/letters.h: "Latin", "Arabic", "Han", ...); empty when it reads any script (multilingual
+  // vendor voices) or nothing is known of it. Thread-safe.
+  virtual std::vector<std::string> voice_scripts(std::string_view provider,
+                                                 std::string_view voice) const {
+    return {};
+  }
+
+  // Up to `max` suggestions of usable voices that read `script`, for an error message:
+  // "provider:voice" for a voice declared for it, "provider (any voice)" for a provider whose
+  // voices read any script. Thread-safe.
+  virtual std::vector<std::string> voices_for_script(std::string_view script,
+                                                     std::size_t max) const {
+    return {};
+  }
 };
 
 }  // namespace polyvox

@@ -2,14 +2,15 @@
 
 #include <algorithm>
 #include <cmath>
-#include <nlohmann/json.hpp>
 
+#include "core/json_input.h"
+#include "core/letters.h"
 #include "core/utf8.h"
 
 namespace polyvox {
 namespace {
 
-using nlohmann::json;
+using json = InputJson;
 
 Result<std::string> string_param(const json& doc, const char* name, bool required) {
   const auto it = doc.find(name);
@@ -58,21 +59,9 @@ Result<std::string> voice_param(const json& doc) {
 }  // namespace
 
 Result<SpeechRequest> parse_speech_request(std::string_view body) {
-  if (!is_valid_utf8(body)) {
-    return invalid_input("", "invalid UTF-8 at byte " + std::to_string(valid_utf8_prefix(body)));
-  }
-  json doc;
-  try {
-    doc = json::parse(body);
-  } catch (const json::out_of_range&) {
-    return invalid_input("", "a number is out of range");
-  } catch (const json::parse_error& e) {
-    // nlohmann's message: "[json.exception.parse_error.101] parse error at ...: <reason>".
-    const std::string what = e.what();
-    const auto at = what.find("parse error");
-    return invalid_input("",
-                         "malformed JSON: " + (at == std::string::npos ? what : what.substr(at)));
-  }
+  auto parsed = parse_json_input(body);
+  if (!parsed) return parsed.take_error();
+  const json& doc = *parsed;
   if (!doc.is_object()) return invalid_input("", "the body must be a JSON object");
 
   SpeechRequest request;
@@ -81,6 +70,11 @@ Result<SpeechRequest> parse_speech_request(std::string_view body) {
   request.model = std::move(*model);
   auto input = text_param(doc, "input", true, SpeechRequest::kMaxInputChars);
   if (!input) return input.take_error();
+  if (!has_letter_or_digit(*input)) {
+    return invalid_input("input",
+                         "has nothing to speak: no letter or digit, only punctuation, "
+                         "symbols or spaces");
+  }
   request.input = std::move(*input);
   auto voice = voice_param(doc);
   if (!voice) return voice.take_error();

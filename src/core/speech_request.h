@@ -24,17 +24,17 @@ struct SpeechRequest {
   SpeechStreamFormat stream_format = SpeechStreamFormat::kNone;
 
   static constexpr std::size_t kMaxInputChars = 4096;         // as OpenAI documents it
-  static constexpr std::size_t kMaxInstructionsChars = 4096;  // bounded like the input
+  static constexpr std::size_t kMaxInstructionsChars = 4096;  // = kMaxBlockInstructionsChars
   static constexpr double kMinSpeed = 0.25;
   static constexpr double kMaxSpeed = 4.0;
 };
 
 // Parses a createSpeech body. kInvalidInput whose `field` is the offending parameter ("input",
 // "speed", ...) and whose message says what is wrong: malformed JSON (line and column), invalid
-// UTF-8, not an object, a required parameter (model, input, voice) missing or empty, a value of
-// the wrong type or outside its range, an unknown response_format or stream_format. Parameters
-// OpenAI does not define are ignored (clients such as Open WebUI merge their own extras in).
-// Thread-safe.
+// UTF-8, a repeated key (core/json_input.h), not an object, a required parameter (model, input,
+// voice) missing or empty, a value of the wrong type or outside its range, an unknown
+// response_format or stream_format. Parameters OpenAI does not define are ignored (clients such as
+// Open WebUI merge their own extras in). Thread-safe.
 Result<SpeechRequest> parse_speech_request(std::string_view body);
 
 }  // namespace polyvox

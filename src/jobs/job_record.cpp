@@ -39,6 +39,7 @@ JobRecord queued_record(const NewJob& job, int64_t now_ms) {
   record.owner = job.owner;
   record.owner_name = job.owner_name;
   record.project_id = job.spec.project_id;
+  record.parent_id = job.parent_id;
   record.output_format = job.spec.output_format;
   record.sample_rate = job.spec.sample_rate;
   record.bitrate_kbps = job.spec.bitrate_kbps;
@@ -51,7 +52,8 @@ JobRecord queued_record(const NewJob& job, int64_t now_ms) {
 
 bool is_same_submission(const JobRecord& stored, const NewJob& job) {
   if (stored.id != job.id || stored.owner != job.owner ||
-      stored.project_id != job.spec.project_id || stored.output_format != job.spec.output_format ||
+      stored.project_id != job.spec.project_id || stored.parent_id != job.parent_id ||
+      stored.output_format != job.spec.output_format ||
       stored.sample_rate != job.spec.sample_rate || stored.bitrate_kbps != job.spec.bitrate_kbps ||
       stored.blocks.size() != job.spec.blocks.size()) {
     return false;

@@ -38,7 +38,10 @@ struct BlockResult {
   int64_t pause_samples = 0;
   std::string provider;  // who finally spoke
   std::string voice_id;
-  std::vector<ProviderUsage> usage;  // what rendering the block cost, per provider asked
+  std::vector<ProviderUsage> usage;  // what this attempt cost, per provider asked
+  // The text the provider was given when the block is Arabic (its diacritized text, what was
+  // actually spoken); empty for other blocks.
+  std::string spoken_text;
 };
 
 struct BlockRecord {
@@ -47,7 +50,9 @@ struct BlockRecord {
   BlockStatus status = BlockStatus::kQueued;
   int attempts = 0;                   // times a worker claimed the block's task
   std::string error;                  // last error; the final one when failed
-  std::optional<BlockResult> result;  // when done
+  std::optional<BlockResult> result;  // when done (its usage empty: see `usage`)
+  // What the block has cost so far, per provider: every reported attempt, failed ones included.
+  std::vector<ProviderUsage> usage;
 };
 
 // What a worker reports when the final file is stored.
@@ -62,6 +67,7 @@ struct JobRecord {
   std::string owner;       // the owner's user id (User::id)
   std::string owner_name;  // the owner's user name when the job was submitted (display only)
   std::string project_id;
+  std::string parent_id;  // the job this one revises ('' for an original: NewJob::parent_id)
   OutputFormat output_format = OutputFormat::kMp3;
   // As submitted (JobSpec). POST /tts fixes the rate at submission; 0 (jobs stored before it, or
   // made without it) is the worker's default. Events that count samples carry a nonzero rate.

@@ -26,14 +26,17 @@ struct NewJob {
   std::string base_url;
   // The owner's quotas (core/quota.h effective_quotas), enforced by create_job.
   QuotaLimits quota;
+  // The job this one revises (POST /jobs/{id}/revisions), owned by the same user; '' for an
+  // original job. Stored with the job, never changed.
+  std::string parent_id;
 };
 
 // The record of `job` as create_job stores it at `now_ms`: queued, nothing done, no blocks listed.
 JobRecord queued_record(const NewJob& job, int64_t now_ms);
 
 // True when `stored` (read with its blocks) is what create_job stored for `job`: the same id,
-// owner, project, output format, sample rate, bitrate and block specs, whatever has happened to it
-// since.
+// owner, project, parent, output format, sample rate, bitrate and block specs, whatever has
+// happened to it since.
 bool is_same_submission(const JobRecord& stored, const NewJob& job);
 
 struct JobPage {

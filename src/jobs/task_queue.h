@@ -59,16 +59,22 @@ class TaskQueue {
   virtual Result<bool> heartbeat(const Task& task, int64_t lease_ms) = 0;
 
   // Records that `task` (kBlock) rendered its block. Atomically: the block is done with
-  // `result`, the job's blocks_done grows by one (the job becomes processing), the task is
-  // removed and, when this was the last block, exactly one assembly task is enqueued.
+  // `result`, what this attempt cost (result.usage) is added to the block's usage (every
+  // attempt's, BlockRecord::usage) and to its owner's, the job's blocks_done grows by one (the
+  // job becomes processing), the task is removed and, when this was the last block, exactly one
+  // assembly task is enqueued.
   virtual Result<BlockCompletion> complete_block(const Task& task, const BlockResult& result) = 0;
 
   // Records that `task` failed with `error`. With `retry_at_ms`, the task waits until then and
   // is claimed again (the block stays queued); without, the block fails and so does its job
   // ("block 3 failed: <error>", or "assembly failed: <error>"), the job's other tasks are
-  // withdrawn and its unfinished blocks cancelled.
+  // withdrawn and its unfinished blocks cancelled. `usage` is what the failed attempt cost
+  // (vendor calls are billed whether or not they succeed): for a block task it is added to the
+  // block's and the owner's usage in the same step (ignored for an assembly); only an accepted
+  // report counts it.
   virtual Result<ReportOutcome> fail_task(const Task& task, const std::string& error,
-                                          std::optional<int64_t> retry_at_ms) = 0;
+                                          std::optional<int64_t> retry_at_ms,
+                                          const std::vector<ProviderUsage>& usage) = 0;
 
   // Records that `task` (kAssemble) stored the final file: the job is completed.
   virtual Result<ReportOutcome> complete_assembly(const Task& task,

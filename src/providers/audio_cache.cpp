@@ -132,14 +132,15 @@ bool is_key(const std::string& name) {
 }  // namespace
 
 std::string audio_cache_key(const std::string& identity, const std::string& voice_id,
-                            const std::string& text, const std::string& neighbours, double speed) {
+                            const std::string& text, const std::string& neighbours, double speed,
+                            const std::string& instructions) {
   ensure_sodium();
   crypto_hash_sha256_state state;
   crypto_hash_sha256_init(&state);
   // Length-prefixed fields: no two different tuples hash the same input. No neighbours: the
   // key of the three fields alone, as before neighbours were part of it. A speed field is told
   // from a neighbours field by its prefix, which no neighbours field has (they start with a
-  // length: worker/block_renderer.cpp).
+  // length: worker/block_renderer.cpp); so is an instructions field.
   std::vector<const std::string*> fields{&identity, &voice_id, &text};
   if (!neighbours.empty()) fields.push_back(&neighbours);
   std::string speed_field;
@@ -148,6 +149,11 @@ std::string audio_cache_key(const std::string& identity, const std::string& voic
     const auto [end, error] = std::to_chars(digits, digits + sizeof digits, speed);
     speed_field = "speed=" + std::string(digits, end);
     fields.push_back(&speed_field);
+  }
+  std::string instructions_field;
+  if (!instructions.empty()) {
+    instructions_field = "instructions=" + instructions;
+    fields.push_back(&instructions_field);
   }
   for (const std::string* field : fields) {
     const uint64_t size = field->size();

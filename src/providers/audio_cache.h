@@ -31,10 +31,11 @@ class AudioCache {
 // neighbouring text a provider that uses it was sent (Provider::uses_neighbour_text), which
 // changes its answer; empty = none (the key is then the same as without it). `speed`: the
 // SynthesisRequest::speed the provider was asked for; 1.0 adds nothing to the key (the key of
-// an answer at the normal pace is the same as before speeds existed).
+// an answer at the normal pace is the same as before speeds existed). `instructions`: the
+// SynthesisRequest::instructions the provider was sent; empty adds nothing.
 std::string audio_cache_key(const std::string& identity, const std::string& voice_id,
                             const std::string& text, const std::string& neighbours = {},
-                            double speed = 1.0);
+                            double speed = 1.0, const std::string& instructions = {});
 
 // One file per entry, `<dir>/<first two hex digits>/<key>`, shared by every process given the
 // same directory (serve and workers). The directory is the truth; each instance keeps a view of

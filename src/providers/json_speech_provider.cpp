@@ -53,7 +53,9 @@ Result<audio::EncodedAudio> JsonSpeechProvider::synthesize(const SynthesisReques
   set(protocol_.model_field, config_.model);
   set(protocol_.format_field, config_.output_format);
   set(protocol_.speed_field, config_.native_speed.absolute(config_.speed, request.speed));
-  if (!config_.instructions.empty()) set(protocol_.instructions_field, config_.instructions);
+  const std::string& instructions =
+      request.instructions.empty() ? config_.instructions : request.instructions;
+  if (!instructions.empty()) set(protocol_.instructions_field, instructions);
 
   auto http_request = json_post(config_.base_url + protocol_.endpoint_path,
                                 body.dump(-1, ' ', false, json::error_handler_t::replace),

@@ -32,7 +32,7 @@ struct JsonSpeechProtocol {
   std::string model_field;         // config.model
   std::string format_field;        // config.output_format
   std::string speed_field;         // config.speed times SynthesisRequest::speed
-  std::string instructions_field;  // config.instructions, sent only when not empty
+  std::string instructions_field;  // the request's, else config.instructions; never empty
   // The Accept header; empty: none is sent.
   std::string accept;
   // Headers carrying a configuration value, sent only when that value is not empty
@@ -67,6 +67,8 @@ class JsonSpeechProvider : public Provider {
   std::string cache_identity() const override { return cache_identity_; }
   // config.native_speed relative to config.speed; {1, 1} when the protocol has no speed field.
   SpeedRange native_speed() const override;
+  // Whether the protocol has an instructions field.
+  bool takes_instructions() const override { return !protocol_.instructions_field.empty(); }
 
   // One POST. kAudioBytes: the body as kContainer (kPcmS16le at raw_pcm_rate for "pcm"); a 2xx
   // whose Content-Type is JSON or text, or that is empty, is an error (non_audio_error).

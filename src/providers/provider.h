@@ -35,6 +35,13 @@ struct SynthesisRequest {
   // Pace to speak at, relative to the provider's configured one (2.0: half the duration).
   // Always within native_speed(); 1.0 = as configured.
   double speed = 1.0;
+  // How to speak (BlockSpec::instructions); empty: as configured. Only set for providers whose
+  // takes_instructions() is true.
+  std::string instructions;
+  // May be null. Set to true by a wrapper that answered without asking the engine
+  // (ResilientProvider: circuit open, cancelled while waiting for a slot): such a call is not
+  // billed, and usage does not count it.
+  bool* not_sent = nullptr;
 };
 
 // How many calls a provider has in flight and may have (providers/adaptive_limit.h).
@@ -88,6 +95,10 @@ class Provider {
   // Whether synthesize() uses SynthesisRequest::previous_text/next_text. When it does not,
   // callers need not look the neighbouring blocks up (a store read each). Thread-safe.
   virtual bool uses_neighbour_text() const { return false; }
+  // Whether synthesize() sends SynthesisRequest::instructions to its engine (instead of the
+  // configured instructions, when not empty). When it does not, callers leave them empty, and
+  // they are not part of the answer's cache key. Thread-safe.
+  virtual bool takes_instructions() const { return false; }
 
   // Calls in flight now and the limit they are held to, for /metrics and /tts/providers;
   // nullopt for a provider that keeps no count (ResilientProvider keeps one). Thread-safe.

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "providers/voice_scripts.h"
+
 namespace polyvox {
 
 void ProviderRegistry::add(std::unique_ptr<Provider> provider) {
@@ -68,6 +70,46 @@ std::vector<std::string> ProviderRegistry::example_voices(std::string_view provi
     for (const auto& v : p->voices()) names.push_back(v.name);
   }
   return names;
+}
+
+// A voice's engine id without its variant ("en-us+f3" -> "en-us"): the variant changes the
+// voice's sound, not the scripts it reads.
+static std::string_view without_variant(std::string_view id) { return id.substr(0, id.find('+')); }
+
+std::vector<std::string> ProviderRegistry::voice_scripts(std::string_view provider,
+                                                         std::string_view voice) const {
+  const Provider* p = find(provider);
+  if (!p) return {};
+  const auto id = p->resolve_voice(voice);
+  if (!id) return {};
+  for (const VoiceInfo& info : p->voices()) {
+    if (without_variant(info.voice_id) == without_variant(*id)) {
+      return voice_scripts_of(info, kind_of(provider));
+    }
+  }
+  return {};
+}
+
+std::vector<std::string> ProviderRegistry::voices_for_script(std::string_view script,
+                                                             std::size_t max) const {
+  std::vector<std::string> declared;  // voices declared for `script`: the most specific
+  std::vector<std::string> any;       // providers whose voices read anything
+  for (const auto& [name, provider] : usable_) {
+    const std::vector<VoiceInfo> voices = provider->voices();
+    bool reads_any = voices.empty();  // any voice its vendor has (an OpenAI-compatible server)
+    for (const VoiceInfo& info : voices) {
+      const auto scripts = voice_scripts_of(info, kind_of(name));
+      if (scripts.empty()) {
+        reads_any = true;
+      } else if (std::find(scripts.begin(), scripts.end(), script) != scripts.end()) {
+        declared.push_back(name + ":" + info.name);
+      }
+    }
+    if (reads_any) any.push_back(name + " (any voice)");
+  }
+  declared.insert(declared.end(), any.begin(), any.end());
+  if (declared.size() > max) declared.resize(max);
+  return declared;
 }
 
 }  // namespace polyvox

@@ -41,6 +41,10 @@ class ProviderRegistry : public ProviderDirectory {
   std::string unusable_reason(std::string_view provider) const override;
   bool has_voice(std::string_view provider, std::string_view voice) const override;
   std::vector<std::string> example_voices(std::string_view provider) const override;
+  std::vector<std::string> voice_scripts(std::string_view provider,
+                                         std::string_view voice) const override;
+  std::vector<std::string> voices_for_script(std::string_view script,
+                                             std::size_t max) const override;
 
  private:
   std::map<std::string, std::unique_ptr<Provider>, std::less<>> usable_;

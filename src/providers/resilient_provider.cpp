@@ -38,6 +38,7 @@ std::optional<ProviderConcurrency> ResilientProvider::concurrency() const {
 Result<audio::EncodedAudio> ResilientProvider::synthesize(const SynthesisRequest& request) {
   if (const int64_t wait_ms = breaker_.admit(); wait_ms > 0) {
     if (short_circuited_) short_circuited_->add();
+    if (request.not_sent) *request.not_sent = true;
     Error e{ErrorKind::kUnavailable, "provider '" + name() + "' is failing; its circuit is open",
             ""};
     e.retry_after_s = static_cast<int>((wait_ms + 999) / 1000);
@@ -48,6 +49,7 @@ Result<audio::EncodedAudio> ResilientProvider::synthesize(const SynthesisRequest
     permit = limit_->acquire(request.cancel);
     if (!permit) {
       breaker_.record_neutral();
+      if (request.not_sent) *request.not_sent = true;
       return Error{ErrorKind::kUnavailable, "cancelled", ""};
     }
   }

@@ -42,10 +42,11 @@ class ResilientProvider : public Provider {
   bool uses_neighbour_text() const override { return inner_->uses_neighbour_text(); }
   std::optional<ProviderConcurrency> concurrency() const override;
   SpeedRange native_speed() const override { return inner_->native_speed(); }
+  bool takes_instructions() const override { return inner_->takes_instructions(); }
 
   // Waits for a concurrency slot (kUnavailable "cancelled" if cancelled meanwhile), fails fast
   // with kUnavailable and retry_after_s while the circuit is open, otherwise calls the provider
-  // and feeds its outcome to the breaker.
+  // and feeds its outcome to the breaker. The first two set *request.not_sent.
   Result<audio::EncodedAudio> synthesize(const SynthesisRequest& request) override;
 
   CircuitBreaker::State breaker_state() const { return breaker_.state(); }

@@ -21,6 +21,27 @@ constexpr bool is_letter(char32_t cp) {
   return (cp >= 0x0621 && cp <= 0x063A) || (cp >= 0x0641 && cp <= 0x064A);
 }
 
+// An Arabic combining mark other than the eight: Quranic and honorific signs (U+0610..U+061A,
+// U+06D6..U+06ED but the letter-like ones), madda and hamza above / below (U+0653..U+0655), the
+// other marks U+0656..U+065F, and the superscript alef (U+0670). Text may carry them (e.g. the
+// superscript alef in هٰذا, or hamza forms written decomposed, as in NFD text); the model never
+// saw them: they stay in place with the base they follow, and the model reads past them.
+constexpr bool is_other_mark(char32_t cp) {
+  return (cp >= 0x0610 && cp <= 0x061A) || (cp >= 0x0653 && cp <= 0x065F) || cp == 0x0670 ||
+         (cp >= 0x06D6 && cp <= 0x06DC) || (cp >= 0x06DF && cp <= 0x06E4) || cp == 0x06E7 ||
+         cp == 0x06E8 || (cp >= 0x06EA && cp <= 0x06ED);
+}
+
+// The letter `base` followed by the combining madda or hamza `mark` (U+0653..U+0655) is, composed
+// (آ أ إ ؤ ئ); `base` itself when they do not compose.
+constexpr char32_t compose_hamza(char32_t base, char32_t mark) {
+  if (base == 0x0627) {
+    return mark == 0x0653 ? 0x0622 : mark == 0x0654 ? 0x0623 : mark == 0x0655 ? 0x0625 : base;
+  }
+  if (mark != 0x0654) return base;
+  return base == 0x0648 ? 0x0624 : base == 0x064A || base == 0x0649 ? 0x0626 : base;
+}
+
 // Class ids: 0 none; 1..6 fatha, fathatan, damma, dammatan, kasra, kasratan; 7 sukun; 8 shadda;
 // 9..14 shadda with each of the six vowels (same order).
 inline constexpr int kNumClasses = 15;

@@ -224,6 +224,17 @@ Result<BilstmModel> BilstmModel::load(const std::string& path) {
       model.mix_char_b_ = mix_char_b.row(0);
       model.out2_b_ = out2_b.row(0);
     }
+    const long feed = header.value("word_feed", 0L);
+    if (feed < 0 || (feed > 0 && (context == 0 || layers < 2))) {
+      return bad_file(path, "word feed needs word context and two layers");
+    }
+    if (feed > 0) {
+      model.word_feed_ = static_cast<int>(feed);
+      ok = read_direction(tensors, "feed_lstm_fw", feed, 2 * hidden, model.feed_lstm_.forward) &&
+           read_direction(tensors, "feed_lstm_bw", feed, 2 * hidden, model.feed_lstm_.backward) &&
+           tensors.read("feed_w", 2 * hidden, 2 * feed, true, model.feed_w_t_);
+      if (!ok) return bad_file(path, "word feed tensors do not match the header");
+    }
   } catch (const nlohmann::json::exception& e) {
     return bad_file(path, std::string("malformed header: ") + e.what());
   }
@@ -282,6 +293,7 @@ const RowMatrix& BilstmModel::run(const std::vector<int>& ids, const std::vector
           }
         }
       } else {
+        if (l == 1 && !reverse && word_feed_ > 0) add_word_feed(words, s);
         s.gates.noalias() = s.input * d.w_ih_t;
         s.gates.rowwise() += d.bias;
       }
@@ -295,10 +307,9 @@ const RowMatrix& BilstmModel::run(const std::vector<int>& ids, const std::vector
   return s.logits;
 }
 
-void BilstmModel::add_word_context(const std::vector<int>& words, BilstmScratch& s) const {
+std::vector<std::pair<Eigen::Index, Eigen::Index>> BilstmModel::word_runs(
+    const std::vector<int>& words) {
   const auto steps = static_cast<Eigen::Index>(words.size());
-  // The words: runs of positions with a word id; each summarized by the forward output at its
-  // last letter and the backward output at its first.
   std::vector<std::pair<Eigen::Index, Eigen::Index>> runs;
   for (Eigen::Index t = 0, end = 0; t < steps; t = end) {
     end = t + 1;
@@ -306,20 +317,43 @@ void BilstmModel::add_word_context(const std::vector<int>& words, BilstmScratch&
     while (end < steps && words[static_cast<std::size_t>(end)] != kNoWord) ++end;
     runs.emplace_back(t, end);
   }
+  return runs;
+}
+
+void BilstmModel::run_word_lstm(const Layer& lstm, int units, const RunList& runs,
+                                BilstmScratch& s) const {
+  // Each word summarized by the forward output at its last letter and the backward output at
+  // its first.
   const auto count = static_cast<Eigen::Index>(runs.size());
-  const int h = hidden_, c = word_context_;
+  const int h = hidden_;
   s.word_summary.resize(count, 2 * h);
   for (Eigen::Index k = 0; k < count; ++k) {
     s.word_summary.row(k).head(h) = s.input.row(runs[k].second - 1).head(h);
     s.word_summary.row(k).tail(h) = s.input.row(runs[k].first).tail(h);
   }
-  s.word_output.resize(count, 2 * c);
+  s.word_output.resize(count, 2 * units);
   for (const bool reverse : {false, true}) {
-    const Direction& d = reverse ? word_lstm_.backward : word_lstm_.forward;
+    const Direction& d = reverse ? lstm.backward : lstm.forward;
     s.word_gates.noalias() = s.word_summary * d.w_ih_t;
     s.word_gates.rowwise() += d.bias;
-    run_recurrence(d, c, s.word_gates, reverse, reverse ? c : 0, s.word_output);
+    run_recurrence(d, units, s.word_gates, reverse, reverse ? units : 0, s.word_output);
   }
+}
+
+void BilstmModel::add_word_feed(const std::vector<int>& words, BilstmScratch& s) const {
+  const RunList runs = word_runs(words);
+  run_word_lstm(feed_lstm_, word_feed_, runs, s);
+  Eigen::RowVectorXf fed(feed_w_t_.cols());
+  for (std::size_t k = 0; k < runs.size(); ++k) {
+    fed.noalias() = s.word_output.row(static_cast<Eigen::Index>(k)) * feed_w_t_;
+    s.input.middleRows(runs[k].first, runs[k].second - runs[k].first).rowwise() += fed;
+  }
+}
+
+void BilstmModel::add_word_context(const std::vector<int>& words, BilstmScratch& s) const {
+  const RunList runs = word_runs(words);
+  const auto count = static_cast<Eigen::Index>(runs.size());
+  run_word_lstm(word_lstm_, word_context_, runs, s);
   // Head: relu(mix_char(char output) + mix_word(word output)), the word term once per word
   // (non-letters get none), then out2 added to the scores.
   s.head.noalias() = s.input * mix_char_w_t_;

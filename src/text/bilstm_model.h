@@ -2,7 +2,8 @@
 // each character belongs to, for a model with a word list), a stack of bidirectional LSTM layers
 // and a linear layer to the 15 mark classes; for a model with word context, a bidirectional
 // word-level LSTM over per-word summaries of the last layer and a residual head that adds its
-// view of each letter's word to the scores. Reads the weights file written by
+// view of each letter's word to the scores, and optionally a second word-level LSTM over the
+// first layer's summaries that feeds the second layer. Reads the weights file written by
 // tools/train_diacritizer/model.py (its format and the network are described there).
 #pragma once
 
@@ -12,6 +13,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "core/error.h"
@@ -94,6 +96,17 @@ class BilstmModel {
   static void run_recurrence(const Direction& d, int h, const RowMatrix& gates, bool reverse,
                              int column, RowMatrix& output);
 
+  // The words of a segment: [first, end) of each run of positions with a word id.
+  using RunList = std::vector<std::pair<Eigen::Index, Eigen::Index>>;
+  static RunList word_runs(const std::vector<int>& words);
+
+  // Runs the word-level `lstm` (`units` per direction) over the summaries of `runs` in s.input
+  // (a character layer's output) into s.word_output (one row per word).
+  void run_word_lstm(const Layer& lstm, int units, const RunList& runs, BilstmScratch& s) const;
+
+  // Adds the word feed to s.input (the first layer's output) before the second layer reads it.
+  void add_word_feed(const std::vector<int>& words, BilstmScratch& s) const;
+
   // Adds the word-context head's scores to s.logits (s.input: the last layer's output).
   void add_word_context(const std::vector<int>& words, BilstmScratch& s) const;
 
@@ -119,6 +132,11 @@ class BilstmModel {
   RowMatrix mix_word_w_t_;  // 2 word_context x head hidden
   RowMatrix out2_w_t_;      // head hidden x classes
   Eigen::RowVectorXf out2_b_;
+  // Word feed (model.py), absent when word_feed_ is 0: a word LSTM over the first layer's
+  // summaries whose output, mapped by feed_w, is added to the second layer's input.
+  int word_feed_ = 0;
+  Layer feed_lstm_;     // input 2H (w_ih_t: 2H x 4 word_feed)
+  RowMatrix feed_w_t_;  // 2 word_feed x 2H
 };
 
 }  // namespace polyvox

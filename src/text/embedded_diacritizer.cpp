@@ -31,12 +31,18 @@ void append_utf8(std::string& out, char32_t cp) {  // REQUIRES: U+0080 <= cp <= 
 }
 
 // A line split into base characters (everything but marks) and the marks written after each.
+// The other Arabic combining marks (arabic::is_other_mark) stay with the base they follow and
+// are not bases: the model reads the letters around them as one word; a letter followed by a
+// combining madda or hamza is read as the composed letter (arabic::compose_hamza).
+// Mirrors arabic.parse_line(line, fold=True) in tools/train_diacritizer.
 struct ParsedLine {
-  std::vector<char32_t> bases;
-  std::vector<std::size_t> insert_at;    // byte offset after each base and its given marks
+  std::vector<char32_t> bases;           // as the model reads them
+  std::vector<std::size_t> start_at;     // byte offset of each base
+  std::vector<std::size_t> insert_at;    // byte offset after each base and all its marks
   std::vector<std::size_t> marks_begin;  // each base's given marks: marks[begin, begin + count)
   std::vector<std::size_t> marks_count;
   std::vector<char32_t> marks;
+  std::vector<bool> folded;  // a combining madda / hamza was composed into the base
   bool has_letter = false;
 };
 
@@ -44,6 +50,7 @@ ParsedLine parse_line(std::string_view line) {
   ParsedLine p;
   std::size_t pos = 0;
   while (pos < line.size()) {
+    const std::size_t start = pos;
     const char32_t cp = next_code_point(line, pos);
     if (arabic::is_mark(cp)) {
       if (!p.bases.empty()) {  // marks before the first base character stay as they are
@@ -53,10 +60,21 @@ ParsedLine parse_line(std::string_view line) {
       }
       continue;
     }
+    if (arabic::is_other_mark(cp) && !p.bases.empty()) {
+      if (!p.folded.back()) {  // the first madda / hamza composes; others are skipped
+        const char32_t composed = arabic::compose_hamza(p.bases.back(), cp);
+        p.folded.back() = composed != p.bases.back();
+        p.bases.back() = composed;
+      }
+      p.insert_at.back() = pos;
+      continue;
+    }
     p.bases.push_back(cp);
+    p.start_at.push_back(start);
     p.insert_at.push_back(pos);
     p.marks_begin.push_back(p.marks.size());
     p.marks_count.push_back(0);
+    p.folded.push_back(false);
     p.has_letter = p.has_letter || arabic::is_letter(cp);
   }
   return p;
@@ -111,16 +129,13 @@ std::array<double, arabic::kNumClasses> log_probabilities(
   return out;
 }
 
-// The letters bases[begin, end) of `p`, each followed by its given marks and then the marks of
-// chosen[i] (UTF-8).
-std::string marked_word(const ParsedLine& p, std::size_t begin, std::size_t end,
-                        const std::vector<arabic::AllowedClass>& chosen) {
+// The letters bases[begin, end) of `p` as written in `line` (with all the marks they carry),
+// each followed by the marks of chosen[i] (UTF-8).
+std::string marked_word(std::string_view line, const ParsedLine& p, std::size_t begin,
+                        std::size_t end, const std::vector<arabic::AllowedClass>& chosen) {
   std::string out;
   for (std::size_t i = begin; i < end; ++i) {
-    append_utf8(out, p.bases[i]);
-    for (std::size_t m = 0; m < p.marks_count[i]; ++m) {
-      append_utf8(out, p.marks[p.marks_begin[i] + m]);
-    }
+    out.append(line.substr(p.start_at[i], p.insert_at[i] - p.start_at[i]));
     for (int m = 0; m < chosen[i].added_count; ++m) append_utf8(out, chosen[i].added[m]);
   }
   return out;
@@ -149,13 +164,14 @@ EmbeddedDiacritizer::EmbeddedDiacritizer(std::unique_ptr<const BilstmModel> mode
 
 EmbeddedDiacritizer::~EmbeddedDiacritizer() = default;
 
-std::size_t EmbeddedDiacritizer::choose_word_pattern(
+EmbeddedDiacritizer::PatternChoice EmbeddedDiacritizer::choose_word_pattern(
     std::size_t begin, std::size_t end, const std::string& word, std::string_view prev,
     std::string_view next, const std::vector<std::array<float, arabic::kNumClasses>>& scores,
     const std::vector<std::vector<arabic::AllowedClass>>& options,
     std::vector<arabic::AllowedClass>& chosen) const {
   const auto found = lexicon_->find(word);
-  if (found.patterns.empty()) return 0;
+  PatternChoice choice{0, found.patterns.size(), 0, found.word_count};
+  if (found.patterns.empty()) return choice;
   std::vector<std::array<double, arabic::kNumClasses>> log_probs;
   for (std::size_t i = begin; i < end; ++i) log_probs.push_back(log_probabilities(scores[i]));
 
@@ -175,11 +191,13 @@ std::size_t EmbeddedDiacritizer::choose_word_pattern(
     score += lexicon_->prior(found, k, prev, next);
     if (best == nullptr || score > best_score) best = &pattern, best_score = score;
   }
-  if (best == nullptr) return 0;
+  if (best == nullptr) return choice;
   for (std::size_t j = 0; j < best->classes.size(); ++j) {
     chosen[begin + j] = *find_option(options[begin + j], best->classes[j]);
   }
-  return best->classes.size();
+  choice.covered = best->classes.size();
+  choice.count = best->count;
+  return choice;
 }
 
 Result<std::string> EmbeddedDiacritizer::diacritize(std::string_view text) {
@@ -291,15 +309,26 @@ std::string EmbeddedDiacritizer::decide_line(std::string_view line,
         k > 0 ? std::string_view(word_text[k - 1]) : WordLexicon::kLineStart;
     const std::string_view next =
         k + 1 < runs.size() ? std::string_view(word_text[k + 1]) : WordLexicon::kLineEnd;
-    const std::size_t covered = choose_word_pattern(runs[k].first, runs[k].second, word_text[k],
+    const PatternChoice found = choose_word_pattern(runs[k].first, runs[k].second, word_text[k],
                                                     prev, next, scores, options, chosen);
     if (explained == nullptr) continue;
     const auto [begin, end] = runs[k];
-    explained->push_back({marked_word(p, begin, end, chosen),
-                          marked_word(p, begin, end, network_choice),
-                          covered == 0            ? Source::kNetwork
-                          : covered < end - begin ? Source::kLexiconStem
-                                                  : Source::kLexicon});
+    WordChoice w;
+    w.word = marked_word(line, p, begin, end, chosen);
+    w.network_word = marked_word(line, p, begin, end, network_choice);
+    w.source = found.covered == 0            ? Source::kNetwork
+               : found.covered < end - begin ? Source::kLexiconStem
+                                             : Source::kLexicon;
+    w.word_count = found.word_count;
+    w.lexicon_patterns = found.patterns;
+    w.pattern_count = found.count;
+    for (std::size_t i = begin; i < end; ++i) {
+      const double probability = std::exp(
+          log_probabilities(scores[i])[static_cast<std::size_t>(network_choice[i].mark_class)]);
+      w.network_confidence *= probability;
+      w.weakest_letter = std::min(w.weakest_letter, probability);
+    }
+    explained->push_back(std::move(w));
   }
 
   std::string out;

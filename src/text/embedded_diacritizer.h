@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -55,6 +56,16 @@ class EmbeddedDiacritizer : public Diacritizer {
     std::string word;          // UTF-8: its letters with given + chosen marks
     std::string network_word;  // the same with the network's own choice for every letter
     Source source = Source::kNetwork;
+    // The lexicon: how often the word was seen in the training text (0: never), how many
+    // patterns it offers for it, and how often the chosen one was seen (0 unless a lexicon
+    // source).
+    double word_count = 0;
+    std::size_t lexicon_patterns = 0;
+    std::uint32_t pattern_count = 0;
+    // The network: the probability it gives its own choice for the whole word (the product
+    // over its letters) and for its least certain letter.
+    double network_confidence = 1;
+    double weakest_letter = 1;
   };
 
   // diacritize_line, also telling in `words` (cleared first) how each word of the line (run of
@@ -73,14 +84,21 @@ class EmbeddedDiacritizer : public Diacritizer {
   EmbeddedDiacritizer(std::unique_ptr<const BilstmModel> model,
                       std::unique_ptr<const WordLexicon> lexicon);
 
+  // What choose_word_pattern found and chose.
+  struct PatternChoice {
+    std::size_t covered = 0;   // letters the chosen pattern covers (0: none chosen)
+    std::size_t patterns = 0;  // the word's candidate patterns
+    std::uint32_t count = 0;   // times the chosen pattern was seen
+    double word_count = 0;     // times the word was seen
+  };
+
   // Gives the letters of the word bases[begin, end) (`word` in UTF-8, between the words `prev`
-  // and `next` of its line) the lexicon's best allowed pattern, if any. Returns the number of
-  // letters the chosen pattern covers (0: none chosen).
-  std::size_t choose_word_pattern(std::size_t begin, std::size_t end, const std::string& word,
-                                  std::string_view prev, std::string_view next,
-                                  const std::vector<std::array<float, arabic::kNumClasses>>& scores,
-                                  const std::vector<std::vector<arabic::AllowedClass>>& options,
-                                  std::vector<arabic::AllowedClass>& chosen) const;
+  // and `next` of its line) the lexicon's best allowed pattern, if any.
+  PatternChoice choose_word_pattern(
+      std::size_t begin, std::size_t end, const std::string& word, std::string_view prev,
+      std::string_view next, const std::vector<std::array<float, arabic::kNumClasses>>& scores,
+      const std::vector<std::vector<arabic::AllowedClass>>& options,
+      std::vector<arabic::AllowedClass>& chosen) const;
 
   std::string name_ = "embedded";
   // Read-only after loading: shared by all threads.

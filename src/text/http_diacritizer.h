@@ -2,7 +2,8 @@
 // POST DIACRITIZER_URL {"text", "max_length": 256, "num_beams": 4, "temperature": 0.2,
 // "do_sample": false} → {"vocalized_text"} ({"diacritized_text"} from older servers). Text longer
 // than max_length is sent in parts cut at sentence, then word, boundaries. Runs on the worker
-// side, never in an API request; wiring wraps it in a CachingDiacritizer.
+// side, and for POST /diacritize (the studio's preview) on the API's blocking pool, never on an
+// I/O thread; wiring wraps it in a CachingDiacritizer.
 #pragma once
 
 #include <atomic>

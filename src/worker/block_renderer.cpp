@@ -16,7 +16,6 @@ namespace {
 
 struct Spoken {
   audio::PcmBuffer pcm;  // decoded, concatenated parts, at the provider's rate
-  ProviderUsage usage;
   double stretch = 1.0;  // the tempo change still owed: the block's speed / the provider's
 };
 
@@ -86,8 +85,9 @@ Result<audio::PcmBuffer> speak_part(Provider& provider, const std::string& voice
     neighbours =
         std::to_string(base.previous_text.size()) + ":" + base.previous_text + base.next_text;
   }
-  const std::string key =
-      cacheable ? audio_cache_key(identity, voice_id, text, neighbours, base.speed) : "";
+  const std::string key = cacheable ? audio_cache_key(identity, voice_id, text, neighbours,
+                                                      base.speed, base.instructions)
+                                    : "";
   if (cacheable) {
     if (auto hit = context.cache->get(key)) {
       CpuSlots::Lease lease = acquire_slot(context.audio_slots);
@@ -101,9 +101,14 @@ Result<audio::PcmBuffer> speak_part(Provider& provider, const std::string& voice
   SynthesisRequest request = base;
   request.text = text;
   request.voice_id = voice_id;
-  ++usage.calls;
-  usage.characters += utf8_length(text);
+  bool not_sent = false;
+  request.not_sent = &not_sent;
   auto answer = provider.synthesize(request);
+  // A call that reached the vendor is billed whether it succeeded or not.
+  if (!not_sent) {
+    ++usage.calls;
+    usage.characters += utf8_length(text);
+  }
   if (!answer) return answer.take_error();
   CpuSlots::Lease lease = acquire_slot(context.audio_slots);
   auto pcm = audio::decode_audio(*answer, decode_limits(text, base.speed, context));
@@ -118,11 +123,11 @@ Result<audio::PcmBuffer> speak_part(Provider& provider, const std::string& voice
 }
 
 // The whole text with one provider and voice: split to the provider's request limit, parts
-// spoken concurrently, joined in order.
+// spoken concurrently, joined in order. `usage` (of this provider) grows by what the parts cost,
+// whether or not they succeeded.
 Result<Spoken> speak(Provider& provider, const std::string& voice_id, const std::string& text,
-                     const BlockSpec& block, const BlockContext& context) {
+                     const BlockSpec& block, const BlockContext& context, ProviderUsage& usage) {
   Spoken spoken;
-  spoken.usage.provider = provider.name();
   const std::size_t limit = provider.max_request_chars();
   std::vector<std::string> parts =
       limit > 0 ? split_text(text, limit) : std::vector<std::string>{text};
@@ -133,6 +138,7 @@ Result<Spoken> speak(Provider& provider, const std::string& voice_id, const std:
   // The provider makes what it can of the block's speed; the time stretch the rest.
   base.speed = provider.native_speed().clamp(block.speed);
   spoken.stretch = block.speed / base.speed;
+  if (provider.takes_instructions()) base.instructions = block.instructions;
 
   std::vector<ProviderUsage> usages(parts.size());
   std::vector<std::future<Result<audio::PcmBuffer>>> futures;
@@ -146,9 +152,9 @@ Result<Spoken> speak(Provider& provider, const std::string& voice_id, const std:
   for (auto& f : futures) results.push_back(f.get());
 
   for (const auto& u : usages) {
-    spoken.usage.calls += u.calls;
-    spoken.usage.characters += u.characters;
-    spoken.usage.cache_hits += u.cache_hits;
+    usage.calls += u.calls;
+    usage.characters += u.characters;
+    usage.cache_hits += u.cache_hits;
   }
   for (std::size_t i = 0; i < results.size(); ++i) {
     if (!results[i]) {
@@ -209,6 +215,67 @@ Result<RenderedBlock> finish(Spoken spoken, const BlockSpec& block, const BlockC
   return rendered;
 }
 
+// The block with its voice, then its fallbacks as the failures allow; `usage` grows by what each
+// provider asked cost (one entry per provider tried, failures included).
+Result<RenderedBlock> render_with_fallbacks(const BlockSpec& block, const BlockContext& context,
+                                            std::vector<ProviderUsage>& usage) {
+  std::string text = block.text;
+  if (block.arabic) {
+    auto diacritized = context.diacritizer->diacritize(block.text);
+    if (!diacritized) return diacritized.take_error();
+    text = std::move(diacritized.value());
+  }
+
+  // The block's own fallback voices, else those its provider's configuration names.
+  std::vector<VoiceChoice> candidates{{block.provider, block.voice}};
+  const std::vector<VoiceChoice> fallback =
+      block.fallback.empty() ? context.providers->settings_of(block.provider).fallback
+                             : block.fallback;
+  candidates.insert(candidates.end(), fallback.begin(), fallback.end());
+  std::string failures;
+  std::optional<Error> first_error;
+  for (std::size_t c = 0; c < candidates.size(); ++c) {
+    const VoiceChoice& choice = candidates[c];
+    const bool has_next = c + 1 < candidates.size();
+    Provider* provider = context.providers->find(choice.provider);
+    ProviderUsage cost;
+    cost.provider = choice.provider;
+    Result<Spoken> spoken = Error{ErrorKind::kSynthesisFailed, "is not available", ""};
+    if (provider) {
+      cost.provider = provider->name();
+      if (auto voice_id = provider->resolve_voice(choice.voice)) {
+        spoken = speak(*provider, *voice_id, text, block, context, cost);
+        if (spoken) {
+          usage.push_back(cost);
+          CpuSlots::Lease lease = acquire_slot(context.audio_slots);
+          auto rendered = finish(std::move(spoken.value()), block, context);
+          lease.reset();
+          if (!rendered) return rendered.take_error();
+          rendered->provider = provider->name();
+          rendered->voice_id = *voice_id;
+          if (block.arabic) rendered->spoken_text = text;
+          return rendered;
+        }
+      } else {
+        spoken = Error{ErrorKind::kSynthesisFailed, "has no voice '" + choice.voice + "'", ""};
+      }
+    }
+    const Error& error = spoken.error();
+    cost.failures = 1;
+    usage.push_back(cost);
+    if (!first_error) first_error = error;
+    failures += (failures.empty() ? "" : "; then ") + std::string("provider '") + choice.provider +
+                "': " + error.message;
+    // A transient failure is retried later (the provider may recover) unless this is the last
+    // attempt; a final one moves on to the next fallback at once.
+    if (RetryPolicy::retryable(error) && !context.final_attempt) break;
+    if (!has_next) break;
+  }
+  Error e = *first_error;
+  e.message = failures;
+  return e;
+}
+
 }  // namespace
 
 std::size_t spoken_letters(std::string_view text) {
@@ -230,62 +297,13 @@ std::size_t spoken_letters(std::string_view text) {
   return letters;
 }
 
-Result<RenderedBlock> render_block(const BlockSpec& block, const BlockContext& context) {
-  std::string text = block.text;
-  if (block.arabic) {
-    auto diacritized = context.diacritizer->diacritize(block.text);
-    if (!diacritized) return diacritized.take_error();
-    text = std::move(diacritized.value());
-  }
-
-  // The block's own fallback voices, else those its provider's configuration names.
-  std::vector<VoiceChoice> candidates{{block.provider, block.voice}};
-  const std::vector<VoiceChoice> fallback =
-      block.fallback.empty() ? context.providers->settings_of(block.provider).fallback
-                             : block.fallback;
-  candidates.insert(candidates.end(), fallback.begin(), fallback.end());
+Result<RenderedBlock> render_block(const BlockSpec& block, const BlockContext& context,
+                                   std::vector<ProviderUsage>* spent) {
   std::vector<ProviderUsage> usage;
-  std::string failures;
-  std::optional<Error> first_error;
-  for (std::size_t c = 0; c < candidates.size(); ++c) {
-    const VoiceChoice& choice = candidates[c];
-    const bool has_next = c + 1 < candidates.size();
-    Provider* provider = context.providers->find(choice.provider);
-    Result<Spoken> spoken = Error{ErrorKind::kSynthesisFailed, "is not available", ""};
-    if (provider) {
-      if (auto voice_id = provider->resolve_voice(choice.voice)) {
-        spoken = speak(*provider, *voice_id, text, block, context);
-        if (spoken) {
-          usage.push_back(spoken->usage);
-          CpuSlots::Lease lease = acquire_slot(context.audio_slots);
-          auto rendered = finish(std::move(spoken.value()), block, context);
-          lease.reset();
-          if (!rendered) return rendered.take_error();
-          rendered->provider = provider->name();
-          rendered->voice_id = *voice_id;
-          rendered->usage = std::move(usage);
-          return rendered;
-        }
-      } else {
-        spoken = Error{ErrorKind::kSynthesisFailed, "has no voice '" + choice.voice + "'", ""};
-      }
-    }
-    const Error& error = spoken.error();
-    ProviderUsage failed;
-    failed.provider = choice.provider;
-    failed.failures = 1;
-    usage.push_back(failed);
-    if (!first_error) first_error = error;
-    failures += (failures.empty() ? "" : "; then ") + std::string("provider '") + choice.provider +
-                "': " + error.message;
-    // A transient failure is retried later (the provider may recover) unless this is the last
-    // attempt; a final one moves on to the next fallback at once.
-    if (RetryPolicy::retryable(error) && !context.final_attempt) break;
-    if (!has_next) break;
-  }
-  Error e = *first_error;
-  e.message = failures;
-  return e;
+  Result<RenderedBlock> rendered = render_with_fallbacks(block, context, usage);
+  if (spent) *spent = usage;
+  if (rendered) rendered->usage = std::move(usage);
+  return rendered;
 }
 
 }  // namespace polyvox

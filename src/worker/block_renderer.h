@@ -67,13 +67,17 @@ struct RenderedBlock {
   std::string provider;  // who finally spoke
   std::string voice_id;
   audio::LoudnessReport loudness;
-  std::vector<ProviderUsage> usage;
+  std::vector<ProviderUsage> usage;  // what rendering it cost, per provider asked
+  std::string spoken_text;           // an Arabic block's diacritized text; else empty
 };
 
 // Renders one block into its segment. Fails with the block's error, whose kind says whether a
 // later retry may help (providers/retry_policy.h); the message names each provider tried and
-// what it said. Thread-safe for distinct blocks.
-Result<RenderedBlock> render_block(const BlockSpec& block, const BlockContext& context);
+// what it said. `spent`, when not null, receives what the attempt cost per provider asked
+// (calls that reached the vendor, characters, cache hits, failures) whether it succeeded or
+// not: vendors bill failed calls too. Thread-safe for distinct blocks.
+Result<RenderedBlock> render_block(const BlockSpec& block, const BlockContext& context,
+                                   std::vector<ProviderUsage>* spent = nullptr);
 
 // Letters of `text` that take time to speak: everything but white space, punctuation and
 // Arabic diacritics.

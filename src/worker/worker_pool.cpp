@@ -136,7 +136,7 @@ void WorkerPool::work_loop(unsigned slot) {
         fail_for_good(task, Error{ErrorKind::kInternal, "internal error while rendering", ""});
       });
     }
-    --busy_;
+    if (--busy_ == 0 && options_.on_idle) options_.on_idle();
     std::lock_guard lock(mutex_);
     in_flight_.erase(task_key(task));
     lost_.erase(task_key(task));
@@ -172,24 +172,26 @@ bool WorkerPool::lost(const Task& task) {
   return it != lost_.end() && it->second;
 }
 
-void WorkerPool::report_failure(const Task& task, const Error& error, int attempts_so_far) {
+void WorkerPool::report_failure(const Task& task, const Error& error, int attempts_so_far,
+                                const std::vector<ProviderUsage>& usage) {
   if (!options_.retry.may_retry(error, attempts_so_far)) {
-    fail_for_good(task, error);
+    fail_for_good(task, error, usage);
     return;
   }
   // The worker is free meanwhile: the queue hands the task out again when it is due.
   thread_local std::mt19937_64 rng{std::random_device{}()};
   const int64_t retry_at = clock_.now_ms() + options_.retry.delay_ms(attempts_so_far, error, rng);
   retries_.add();
-  (void)queue_.fail_task(task, error.message, retry_at);
+  (void)queue_.fail_task(task, error.message, retry_at, usage);
   log::warn("task will be retried", {{"job_id", task.job_id},
                                      {"block", static_cast<long long>(task.block_index)},
                                      {"attempt", static_cast<long long>(task.attempt)},
                                      {"error", error.message}});
 }
 
-bool WorkerPool::fail_for_good(const Task& task, const Error& error) {
-  auto reported = queue_.fail_task(task, error.message, std::nullopt);
+bool WorkerPool::fail_for_good(const Task& task, const Error& error,
+                               const std::vector<ProviderUsage>& usage) {
+  auto reported = queue_.fail_task(task, error.message, std::nullopt, usage);
   const bool accepted = reported && *reported == ReportOutcome::kAccepted;
   if (accepted && task.kind == TaskKind::kBlock) blocks_failed_.add();
   log::write(accepted ? log::Level::kError : log::Level::kWarn, "task failed",
@@ -207,14 +209,14 @@ void WorkerPool::run_block(const Task& task) {
   auto work = jobs_.get_block(task.job_id, task.block_index);
   if (!work) {
     if (work.error().kind == ErrorKind::kNotFound) {
-      (void)queue_.fail_task(task, "job or block no longer exists", std::nullopt);
+      (void)queue_.fail_task(task, "job or block no longer exists", std::nullopt, {});
     } else {
       report_failure(task, work.error(), 1);
     }
     return;
   }
   if (is_finished(work->job_status)) {
-    (void)queue_.fail_task(task, "job already finished", std::nullopt);
+    (void)queue_.fail_task(task, "job already finished", std::nullopt, {});
     return;
   }
   const BlockSpec& spec = work->block.spec;
@@ -250,10 +252,23 @@ void WorkerPool::run_block(const Task& task) {
     }
   }
   const auto render_started = std::chrono::steady_clock::now();
-  Result<RenderedBlock> rendered = render_block(spec, context);
+  // What this attempt cost, reported with its outcome whatever it is: vendors bill failed
+  // calls too.
+  std::vector<ProviderUsage> spent;
+  Result<RenderedBlock> rendered = render_block(spec, context, &spent);
   const auto render_ended = std::chrono::steady_clock::now();
+  if (work->block.attempts > 1) {
+    // This attempt follows an earlier one's transient failure (each attempt counts itself).
+    ProviderUsage retried;
+    retried.provider = spec.provider;
+    retried.retries = 1;
+    add_usage(spent, retried);
+  }
+  for (const auto& u : spent) {
+    characters_sent_.with({u.provider}).add(u.characters);
+  }
   if (!rendered) {
-    report_failure(task, rendered.error(), work->block.attempts);
+    report_failure(task, rendered.error(), work->block.attempts, spent);
     return;
   }
   provider_latency_.with({rendered->provider})
@@ -261,7 +276,7 @@ void WorkerPool::run_block(const Task& task) {
   if (lost(task)) return;  // another attempt owns the block now; discard
   const std::string key = segment_key(task, work->output_format);
   if (Status s = blobs_.put(key, rendered->segment.bytes); !s) {
-    report_failure(task, s.error(), work->block.attempts);
+    report_failure(task, s.error(), work->block.attempts, spent);
     return;
   }
   BlockResult result{key,
@@ -269,20 +284,11 @@ void WorkerPool::run_block(const Task& task) {
                      rendered->segment.pause_samples,
                      rendered->provider,
                      rendered->voice_id,
-                     rendered->usage};
-  if (work->block.attempts > 1) {
-    // Earlier attempts of this block ended in a transient failure and were retried.
-    ProviderUsage retried;
-    retried.provider = spec.provider;
-    retried.retries = static_cast<uint64_t>(work->block.attempts - 1);
-    add_usage(result.usage, retried);
-  }
-  for (const auto& u : result.usage) {
-    characters_sent_.with({u.provider}).add(u.characters);
-  }
+                     spent,
+                     rendered->spoken_text};
   auto completed = queue_.complete_block(task, result);
   if (!completed) {
-    report_failure(task, completed.error(), work->block.attempts);
+    report_failure(task, completed.error(), work->block.attempts, spent);
     return;
   }
   if (completed->outcome == ReportOutcome::kRefused) {
@@ -314,7 +320,7 @@ void WorkerPool::run_assembly(const Task& task) {
   auto job = jobs_.get_job(task.job_id, true);
   if (!job) {
     if (job.error().kind == ErrorKind::kNotFound) {
-      (void)queue_.fail_task(task, "job no longer exists", std::nullopt);
+      (void)queue_.fail_task(task, "job no longer exists", std::nullopt, {});
     } else {
       report_failure(task, job.error(), 1);
     }
@@ -336,7 +342,8 @@ void WorkerPool::run_assembly(const Task& task) {
     }
     keys.push_back(block.result->segment_key);
     manifest.blocks.push_back({block.index, block.result->provider, block.result->voice_id, offset,
-                               block.result->speech_samples, block.result->pause_samples});
+                               block.result->speech_samples, block.result->pause_samples,
+                               block.result->spoken_text});
     offset += block.result->speech_samples + block.result->pause_samples;
   }
   manifest.total_samples = offset;

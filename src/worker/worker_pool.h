@@ -8,6 +8,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -61,6 +62,9 @@ struct WorkerOptions {
   std::filesystem::path scratch_dir;  // temporary files (assembly output before upload)
   RenderOptions render;
   WorkObserver* observer = nullptr;  // optional; must outlive the pool
+  // Optional: called on a worker thread each time the last task in progress ends (no task
+  // runs now), e.g. to hand memory the work freed back to the system (app/process_memory.h).
+  std::function<void()> on_idle;
 };
 
 class WorkerPool {
@@ -87,10 +91,13 @@ class WorkerPool {
   void run_block(const Task& task);
   void run_assembly(const Task& task);
   // Retry later when the error is retryable and attempts remain; otherwise fail for good.
-  void report_failure(const Task& task, const Error& error, int attempts_so_far);
+  // `usage`: what the failed attempt cost (TaskQueue::fail_task).
+  void report_failure(const Task& task, const Error& error, int attempts_so_far,
+                      const std::vector<ProviderUsage>& usage = {});
   // Fails the task, its block and its job without retry; tells the observer when accepted.
   // Returns whether the store accepted it.
-  bool fail_for_good(const Task& task, const Error& error);
+  bool fail_for_good(const Task& task, const Error& error,
+                     const std::vector<ProviderUsage>& usage = {});
   bool lost(const Task& task);
 
   TaskQueue& queue_;

@@ -47,7 +47,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   if (ec == http::error::body_limit ||
       (parser.is_header_done() &&
        polyvox::declared_body_too_large(parser.content_length().value_or(0), kMaxBodyBytes))) {
-    const auto response = polyvox::body_too_large_response(kMaxBodyBytes);
+    const auto response = polyvox::body_too_large_response(
+        kMaxBodyBytes, "MAX_BODY_BYTES", parser.content_length().value_or(kMaxBodyBytes),
+        parser.content_length().has_value());
     check(response.status == 413, "a too large body is 413");
     check(response.body.find("1048576") != std::string::npos, "a 413 names the limit");
     return 0;

@@ -3,8 +3,10 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/job_parser.h"
+#include "core/letters.h"
 #include "core/utf8.h"
 #include "fuzz_check.h"
 #include "stub_directory.h"
@@ -19,15 +21,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   options.limits.max_text_chars = 300;
   options.limits.max_fallbacks = 3;
   const std::string_view text(reinterpret_cast<const char*>(data), size);
-  const auto job = polyvox::parse_job(text, options, directory);
+  std::vector<polyvox::ErrorDetail> details;
+  const auto job = polyvox::parse_job(text, options, directory, &details);
   if (!job.ok()) {
     check(!job.error().message.empty(), "a rejected job's error has a message");
+    check(!details.empty() && details.size() <= polyvox::kMaxErrorDetails,
+          "a rejected job lists 1..kMaxErrorDetails problems");
+    check(details.front().field == job.error().field &&
+              details.front().message == job.error().message,
+          "the first problem listed is the error");
     return 0;
   }
   check(!job->blocks.empty(), "an accepted job has blocks");
   check(job->blocks.size() <= options.limits.max_blocks, "blocks within max_blocks");
   for (const auto& block : job->blocks) {
     check(!block.text.empty(), "block text is not empty");
+    check(polyvox::has_letter_or_digit(block.text), "block text has something to speak");
     check(polyvox::is_valid_utf8(block.text), "block text is valid UTF-8");
     check(polyvox::utf8_length(block.text) <= options.limits.max_text_chars,
           "block text within max_text_chars");

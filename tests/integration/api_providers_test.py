@@ -86,6 +86,10 @@ class MixedProvidersTest(unittest.TestCase):
         self.assertEqual(MOCKS["diacritizer"].request_count(), 1)
         self.assertEqual(MOCKS["ghaymah_pro"].requests()[-1]["json"]["input"],
                          "مرحبا من غيمة برو")  # not marked arabic: sent as given
+        # /result shows what the Arabic block spoke; other blocks and /status do not.
+        self.assertEqual(manifest["blocks"][2]["spoken_text"], sent)
+        self.assertEqual([i for i, b in enumerate(manifest["blocks"]) if "spoken_text" in b], [2])
+        self.assertNotIn("spoken_text", json.dumps(status))
 
     def test_elevenlabs_hears_the_text_of_its_neighbours_of_the_same_voice(self):
         texts = ["The first sentence.", "The second sentence.", "An OpenAI sentence.",
@@ -137,6 +141,31 @@ class MixedProvidersTest(unittest.TestCase):
         self.assertGreaterEqual(time.monotonic() - started, 1.0)  # Retry-After honoured
         usage = {u["provider"]: u for u in status["usage"]}
         self.assertEqual(usage["openai"]["retries"], 3)
+
+    def openai_usage(self):
+        users = self.server.request("GET", "/usage", token=self.token).json()["users"]
+        return {u["provider"]: u for row in users for u in row["providers"]}.get(
+            "openai", {"calls": 0, "characters": 0, "failures": 0, "retries": 0})
+
+    def test_a_job_that_failed_after_its_retries_is_billed_for_every_call(self):
+        # TASK_MAX_RETRIES=3: four attempts, each one a call the vendor bills.
+        MOCKS["openai"].fail_next("server_error", count=4, status=503)
+        text = "Billed although it failed."
+        before = self.openai_usage()
+        job_id = self.server.submit(self.token, {"blocks": [
+            {"text": text, "provider": "openai", "cache": False}]})
+        status = self.server.wait_for(self.token, job_id)
+        self.assertEqual(status["status"], "failed", status)
+        self.assertEqual(MOCKS["openai"].request_count(), 4)
+        usage = {u["provider"]: u for u in status["usage"]}
+        self.assertEqual(usage["openai"]["calls"], 4, status["usage"])
+        self.assertEqual(usage["openai"]["characters"], 4 * len(text))
+        self.assertEqual(usage["openai"]["failures"], 4)
+        self.assertEqual(usage["openai"]["retries"], 3)
+        after = self.openai_usage()
+        for counter, grew in (("calls", 4), ("characters", 4 * len(text)), ("failures", 4),
+                              ("retries", 3)):
+            self.assertEqual(after[counter] - before[counter], grew, counter)
 
     def test_final_errors_are_not_retried_and_name_the_block(self):
         MOCKS["elevenlabs"].fail_next("quota", count=1)

@@ -98,12 +98,13 @@ class FallbackTest(unittest.TestCase):
             usage = {u["provider"]: u for u in status["usage"]}
             self.assertGreaterEqual(usage["flite"]["failures"], 1)
             self.assertEqual(usage["flite"]["retries"], 1)
-            # Without a fallback the job fails, naming the block and why.
-            failed = server.submit(token, {"blocks": [{"text": "مرحبا بالعالم", "provider": "flite"}]})
-            status = server.wait_for(token, failed, timeout=60)
-            self.assertEqual(status["status"], "failed")
-            self.assertRegex(status["blocks"][0]["error"], r"provider 'flite': returned .*(silent|truncated)")
-            self.assertIn("block 0", status["error"])
+            # Without a fallback that reads Arabic, the job is refused at once (it failed once
+            # rendered, "returned silent audio"), naming the block, the voice and the script.
+            res = server.request("POST", "/tts", {"blocks": [
+                {"text": "مرحبا بالعالم", "provider": "flite"}]}, token=token)
+            self.assertEqual(res.status, 400, res)
+            self.assertEqual(res.json()["error"]["field"], "blocks[0].voice")
+            self.assertIn("Arabic", res.json()["error"]["message"])
         finally:
             server.close()
 

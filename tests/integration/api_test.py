@@ -165,7 +165,7 @@ class SeedFlowTest(unittest.TestCase):
         voices = SERVER.request("GET", "/tts/voices/flite", token=TOKEN)
         self.assertEqual(voices.status, 200)
         self.assertEqual(voices.json()[0], {"name": "slt", "voice_id": "slt", "language": "en-us",
-                                            "gender": "female"})
+                                            "gender": "female", "scripts": ["Latin"]})
         missing = SERVER.request("GET", "/tts/voices/nope", token=TOKEN)
         self.assertEqual(missing.status, 404)
         self.assertEqual(missing.error_code(), "UNKNOWN_PROVIDER")

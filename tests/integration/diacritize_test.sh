@@ -61,7 +61,12 @@ word_line() {  # word_line LINE_NUMBER WORD_NUMBER SOURCE_REGEX: that line expla
 }
 check "--explain: a word line names who decided" word_line 5 4 '^(lexicon|network|lexicon[+]network)$'
 check "--explain: a lexicon word" word_line 6 5 '^lexicon$'
+fields() {  # fields LINE_NUMBER: that explained word's lexicon and network figures (4th, 5th)
+  sed -n "$1p" "$tmp/explain.txt" | cut -f4,5
+}
+check "--explain: a frequent word's lexicon counts" grep -Eq '^lexicon: seen [0-9]+x, [0-9]+ patterns?, chosen one [0-9]+x	' <(fields 6)
+check "--explain: the network's confidence" grep -Eq '	network: p=[01][.][0-9]{3}, weakest letter [01][.][0-9]{3}$' <(fields 6)
 check "--explain: non-Arabic line unchanged" test "$(sed -n 7p "$tmp/explain.txt")" = "Latin only"
 
-echo "diacritize: $((23 - failures)) passed, $failures failed"
+echo "diacritize: $((25 - failures)) passed, $failures failed"
 test "$failures" -eq 0

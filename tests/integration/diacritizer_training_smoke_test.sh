@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Trains three tiny diacritizers (characters only; word embeddings; word embeddings + the
-# word-level context layer) and builds their lexicon from a few hundred lines of the training
+# Trains four tiny diacritizers (characters only; word embeddings; word embeddings + the
+# word-level context layer; and + the word feed into the second layer) and builds their lexicon from a few hundred lines of the training
 # text (seconds), then checks that the Python training code (tools/train_diacritizer/predict.py) and
 # the C++ inference (polyvox diacritize) write the same output from the same exported files.
 # Usage: diacritizer_training_smoke_test.sh POLYVOX_BINARY
@@ -13,20 +13,22 @@ tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
 # A fixed set of lines: 60 validation lines without their marks (some longer than a segment),
-# partly marked lines, mixed scripts, empty and non-Arabic lines.
+# partly marked lines, mixed scripts, empty and non-Arabic lines, other Arabic combining marks
+# (superscript alef, a Quranic sign) and hamza letters written decomposed (NFD).
 head -n 60 "$data/val.txt" | LC_ALL=C sed 's/\xd9[\x8b-\x92]//g' > "$tmp/in.txt"
 printf '%s\n' "" "محمّد رسول الله" "كُتِب الدرسُ في المدرسة" "Polyvox 2.0 يقرأ (النص) 42%" \
-  "Latin only" "ً قبل الحرف" >> "$tmp/in.txt"
+  "Latin only" "ً قبل الحرف" "هٰذا الكتاب لٰكنۖ" \
+  "$(printf 'س\u0627\u0654ل \u0627\u0653دم عن \u0627\u064E\u0654حمد')" >> "$tmp/in.txt"
 
-# Three tiny models: characters only, with word embeddings (words seen twice or more), and with
-# word embeddings + word context (NAME:WORD_MIN_COUNT:WORD_CONTEXT).
-for config in chars:0:0 words:2:0 context:2:32; do
-  IFS=: read -r name words context <<< "$config"
+# Four tiny models: characters only, with word embeddings (words seen twice or more), with
+# word embeddings + word context, and + the word feed (NAME:WORD_MIN_COUNT:WORD_CONTEXT:FEED).
+for config in chars:0:0:0 words:2:0:0 context:2:32:0 feed:2:32:16; do
+  IFS=: read -r name words context feed <<< "$config"
   models="$tmp/models-$name"
   /usr/bin/python3 "$tools/train.py" --train "$data/train_sample.txt" --train-lines 300 \
     --val "$data/val.txt" --val-lines 20 --epochs 2 --embedding 16 --hidden 32 --layers 2 \
     --max-len 120 --batch-tokens 6000 --word-min-count "$words" --word-dropout 0.1 \
-    --word-context "$context" --head-hidden 16 --work-dir "$tmp/work-$name" --output "$models/arabic_diacritizer.bin" > "$tmp/train.log"
+    --word-context "$context" --head-hidden 16 --word-feed "$feed" --work-dir "$tmp/work-$name" --output "$models/arabic_diacritizer.bin" > "$tmp/train.log"
   /usr/bin/python3 "$tools/lexicon.py" "$data/train_sample.txt" "$models/arabic_diacritizer.lexicon" \
     --lines 300 > /dev/null
 
@@ -44,4 +46,4 @@ for config in chars:0:0 words:2:0 context:2:32; do
     exit 1
   fi
 done
-echo "training smoke: $(wc -l < "$tmp/in.txt") lines identical from Python and C++ (all three models)"
+echo "training smoke: $(wc -l < "$tmp/in.txt") lines identical from Python and C++ (all four models)"

@@ -5,7 +5,9 @@ pinned in openai_sdk/package-lock.json, run by node as an unmodified client thro
 openai_sdk/sdk_client.cjs) with an API key, and by curl as Open WebUI sends its requests.
 Audio is decoded with ffprobe/ffmpeg: codec, sample rate, duration.
 
-usage: openai_test.py POLYVOX_BINARY OPENAI_SDK_DIR"""
+usage: openai_test.py POLYVOX_BINARY OPENAI_SDK_DIR [NODE [unittest args]]
+NODE: the node binary that runs the SDK (default: `node` on PATH); the tests' CMake runs the SDK
+tests once more on Debian's Node 18 when the system node is another (scripts/debian-node18.sh)."""
 import base64
 import json
 import os
@@ -22,6 +24,7 @@ from polyvox_server import Server, decoded_samples  # noqa: E402
 
 BINARY = None
 SDK_DIR = None
+NODE = "node"
 TWO_SENTENCES = "Hello from Polyvox. This is the second sentence of the test."
 ARABIC = "\u0645\u0631\u062d\u0628\u0627 \u0628\u0643\u0645 \u0641\u064a \u0627\u0644\u0628\u064a\u062a."
 # What each response_format decodes to: codec and sample rate (None: the job's own rate).
@@ -72,7 +75,7 @@ class OpenAiSdkTest(unittest.TestCase):
             json.dump(cases, f)
         env = dict(os.environ, POLYVOX_BASE_URL=f"http://127.0.0.1:{self.server.port}/v1",
                    POLYVOX_API_KEY=self.key, OPENAI_SDK_DIR=SDK_DIR, OUT_DIR=self.out.name)
-        run = subprocess.run(["node", os.path.join(HERE, "openai_sdk", "sdk_client.cjs"), spec],
+        run = subprocess.run([NODE, os.path.join(HERE, "openai_sdk", "sdk_client.cjs"), spec],
                              env=env, capture_output=True, text=True, timeout=600)
         self.assertEqual(run.returncode, 0, run.stderr)
         return {o["name"]: o for o in map(json.loads, run.stdout.splitlines())}
@@ -80,6 +83,15 @@ class OpenAiSdkTest(unittest.TestCase):
     def speech(self, name, **params):
         return {"name": name, "params": {"model": "tts-1", "voice": "alloy",
                                          "input": TWO_SENTENCES, **params}}
+
+    def test_the_sdk_runs_on_the_node_given(self):
+        version = subprocess.run([NODE, "-p", "process.version"], capture_output=True, text=True,
+                                 check=True).stdout.strip()
+        if NODE != "node":  # Debian's Node 18 (scripts/debian-node18.sh)
+            self.assertTrue(version.startswith("v18."), version)
+        o = self.sdk([{"name": "version", "params": {
+            "model": "tts-1", "voice": "alloy", "input": "Which node runs this?"}}])["version"]
+        self.assertTrue(o["ok"], o)
 
     def test_every_response_format_decodes_as_its_codec(self):
         outcomes = self.sdk([self.speech(f, response_format=f) for f in FORMATS]
@@ -198,10 +210,12 @@ class OpenAiSdkTest(unittest.TestCase):
         self.assertNotIn("elevenlabs", o["ids"])  # no key configured: not usable
 
 
-class FailingVendorTest(unittest.TestCase):
-    """A job whose vendor refuses its text for good: the whole-file request answers 500
-    server_error with the job's error (the SDK raises InternalServerError), the SSE stream ends
-    with an error event instead of speech.audio.done."""
+class OpenAiVendorTest(unittest.TestCase):
+    """/v1 in front of an OpenAI-kind vendor (mock). What the request says reaches the vendor
+    for every sentence block (instructions, speed). A job whose vendor refuses its text for good:
+    the whole-file request answers 500 server_error with the job's error (the SDK raises
+    InternalServerError), the SSE stream ends with an error event instead of
+    speech.audio.done."""
 
     @classmethod
     def setUpClass(cls):
@@ -219,6 +233,28 @@ class FailingVendorTest(unittest.TestCase):
         cls.out.cleanup()
 
     sdk = OpenAiSdkTest.sdk
+
+    def test_instructions_and_speed_reach_the_vendor_for_every_sentence(self):
+        before = len(self.vendor.requests())
+        o = self.sdk([{"name": "told", "params": {
+            "model": "openai", "voice": "nova", "speed": 1.5,
+            "input": "Instructions reach the vendor. For each sentence block.",
+            "instructions": "  Speak like a calm lighthouse keeper.  "}}])["told"]
+        self.assertTrue(o["ok"], o)
+        bodies = [r["json"] for r in self.vendor.requests()[before:]]
+        self.assertEqual(sorted(b["input"] for b in bodies),
+                         ["For each sentence block.", "Instructions reach the vendor."])
+        for body in bodies:
+            self.assertEqual(body["instructions"], "Speak like a calm lighthouse keeper.")
+            self.assertEqual(body["speed"], 1.5)
+        # Other instructions are another answer: not served from the cache of the first.
+        o = self.sdk([{"name": "retold", "params": {
+            "model": "openai", "voice": "nova", "speed": 1.5,
+            "input": "Instructions reach the vendor. For each sentence block.",
+            "instructions": "Whisper."}}])["retold"]
+        self.assertTrue(o["ok"], o)
+        self.assertEqual([r["json"]["instructions"] for r in self.vendor.requests()[before:]][2:],
+                         ["Whisper.", "Whisper."])
 
     def test_a_failed_job_is_a_server_error(self):
         self.vendor.fail_next("error", count=1, status=400, message="refused by the vendor")
@@ -315,4 +351,6 @@ class OpenWebUiCurlTest(unittest.TestCase):
 if __name__ == "__main__":
     BINARY = sys.argv.pop(1)
     SDK_DIR = sys.argv.pop(1)
+    if len(sys.argv) > 1:
+        NODE = sys.argv.pop(1)
     unittest.main(verbosity=2)

@@ -167,7 +167,7 @@ class DistributedSessionTest(unittest.TestCase):
         codes = self.cluster.close()
         self.assertEqual(codes, [0], output)
 
-    def test_session_works_on_every_node_and_its_logout_reaches_them_at_once(self):
+    def test_session_works_on_every_node_and_its_logout_reaches_them_within_a_second(self):
         on_a = Browser(self.api_a)
         self.assertEqual(on_a.sign_in().status, 200)
         on_b = Browser(self.api_b)
@@ -175,8 +175,12 @@ class DistributedSessionTest(unittest.TestCase):
         job = on_b.request("POST", "/tts", JOB)
         self.assertEqual(job.status, 202, job)
         self.assertEqual(on_a.request("GET", f"/status/{job.json()['job_id']}").status, 200)
+        self.assertEqual(on_a.request("GET", "/jobs").status, 200)  # A has read the session
         self.assertEqual(on_b.request("DELETE", "/session").status, 204)
-        self.assertEqual(on_a.request("GET", "/jobs").status, 401)
+        # Refused at once by the node that ended it; by the other once its cached read of the
+        # session (at most a second old) is read again.
+        self.assertEqual(on_b.request("GET", "/jobs").status, 401)
+        self.assertLessEqual(refused_within(on_a), 1.1)
 
 
 if __name__ == "__main__":

@@ -49,8 +49,19 @@ class StudioAssetsTest(unittest.TestCase):
         csp = {d.split()[0]: d.split()[1:] for d in
                (p.strip() for p in res.headers["content-security-policy"].split(";")) if d}
         self.assertEqual(csp["default-src"], ["'none'"])
-        for directive in ("script-src", "style-src", "connect-src", "img-src"):
+        for directive in ("script-src", "connect-src", "img-src"):
             self.assertEqual(csp[directive], ["'self'"], directive)
+        # Styles: this origin's, and the one inline stylesheet carrying this response's nonce
+        # (the waveform player's, in its shadow DOM), which the page hands to its scripts.
+        self.assertEqual(csp["style-src"][0], "'self'")
+        nonce = re.fullmatch(r"'nonce-([0-9a-f]{32})'", csp["style-src"][1])
+        self.assertIsNotNone(nonce, csp["style-src"])
+        self.assertEqual(len(csp["style-src"]), 2)
+        self.assertIn(f'<meta name="style-nonce" content="{nonce.group(1)}">', html)
+        again, again_html = self.page()
+        self.assertNotIn(nonce.group(1), again.headers["content-security-policy"])
+        self.assertNotIn(nonce.group(1), again_html)
+        self.assertNotIn("content-encoding", res.headers)  # completed per response
         self.assertEqual(csp["media-src"], ["'self'", "blob:"])  # voice previews fetched
         self.assertEqual(csp["frame-ancestors"], ["'none'"])
         self.assertEqual(csp["base-uri"], ["'none'"])

@@ -90,6 +90,15 @@ class BadInputTest(unittest.TestCase):
             with self.subTest(name):
                 self.assert_rejected(self.synth(raw), expected)
 
+    def test_every_problem_is_reported_at_once(self):
+        # Only the first was: one run per mistake.
+        job = {"blocks": [block(wait_after_ms=-5), block(text="..."), block(speed=9)]}
+        stderr = self.synth(json.dumps(job).encode()).stderr.decode()
+        self.assertEqual(
+            [line.split(": ")[1] for line in stderr.splitlines()],
+            ["blocks[0].wait_after_ms", "blocks[1].text", "blocks[2].speed"], stderr)
+        self.assertIn("previous block's wait_after_ms", stderr)
+
     def test_unwritable_output_path_is_rejected(self):
         result = self.synth(json.dumps({"blocks": [block()]}).encode(),
                             out=os.path.join(self.dir.name, "missing-dir", "out.mp3"))
@@ -101,6 +110,19 @@ class BadInputTest(unittest.TestCase):
         self.assertEqual(result.returncode, 2)
         self.assertIn("cannot read", result.stderr.decode())
         self.assertFalse(os.path.exists(self.out))
+
+    def test_a_format_that_disagrees_with_the_extension_is_refused_naming_both(self):
+        job = os.path.join(self.dir.name, "job.json")
+        with open(job, "w", encoding="utf-8") as f:
+            json.dump({"blocks": [block()]}, f)
+        out = os.path.join(self.dir.name, "out.wav")
+        result = subprocess.run([POLYVOX, "synth", job, "-o", out, "--format", "mp3"],
+                                capture_output=True)
+        stderr = result.stderr.decode()
+        self.assertEqual(result.returncode, 2, stderr)
+        self.assertIn("--format: 'mp3' does not match the output", stderr)
+        self.assertIn("out.wav', whose extension names wav", stderr)
+        self.assertEqual(sorted(os.listdir(self.dir.name)), ["job.json"], "files left behind")
 
     def test_bad_command_line_is_exit_2(self):
         result = subprocess.run([POLYVOX, "synth", "--format", "ogg", "x.json", "-o", self.out],

@@ -52,6 +52,18 @@ def decode_samples(path):
     return samples
 
 
+def is_mark(c):
+    """An Arabic diacritic (harakat, tanwin, shadda, sukun, superscript alef)."""
+    return "\u064b" <= c <= "\u0652" or c == "\u0670"
+
+
+def decode_samples_of_bytes(data):
+    """(number of decoded samples, ffmpeg's error output) for an audio file's bytes."""
+    out = run(["ffmpeg", "-v", "error", "-i", "pipe:0", "-f", "s16le", "-ac", "1", "-"],
+              input=data)
+    return len(out.stdout) // 2, out.stderr.decode()
+
+
 def block_loudness(path, start_s, end_s):
     """Integrated loudness (LUFS) of [start_s, end_s) measured by ffmpeg's ebur128 filter."""
     out = run(["ffmpeg", "-nostats", "-i", path, "-af",
@@ -93,6 +105,17 @@ class SynthTest(unittest.TestCase):
             self.assertGreater(block["speech_ms"], 500)
             offset += block["speech_ms"] + block["pause_ms"]
         self.assertAlmostEqual(m["duration_ms"], offset, delta=0.01)
+
+    def test_the_manifest_shows_what_the_arabic_block_spoke(self):
+        spoken = {b["index"]: b.get("spoken_text") for b in self.manifest["blocks"]}
+        arabic = [i for i, spec in enumerate(MIXED_JOB["blocks"]) if spec.get("arabic")]
+        self.assertEqual([i for i, text in spoken.items() if text is not None], arabic)
+        for i in arabic:
+            text = spoken[i]
+            marks = [c for c in text if is_mark(c)]
+            self.assertGreater(len(marks), 5, text)  # diacritized
+            bare = "".join(c for c in text if not is_mark(c))
+            self.assertEqual(bare, MIXED_JOB["blocks"][i]["text"])
 
     def test_decodes_without_errors(self):
         result = run(["ffmpeg", "-v", "error", "-i", self.mp3, "-f", "null", "-"])
@@ -140,6 +163,40 @@ class SynthTest(unittest.TestCase):
         self.assertEqual(m["format"], "wav")
         samples = decode_samples(wav)
         self.assertAlmostEqual(len(samples) * 1000.0 / RATE, m["duration_ms"], delta=0.05)
+
+    def test_the_output_extension_chooses_the_format(self):
+        job = os.path.join(self.dir.name, "short.json")
+        with open(job, "w", encoding="utf-8") as f:
+            json.dump({"blocks": [{"text": "Which format am I?", "provider": "espeak"}]}, f)
+        for name, magic in (("x.wav", b"RIFF"), ("x.flac", b"fLaC"), ("x.ogg", b"OggS"),
+                            ("x.mp3", b"\xff"), ("X.WAV", b"RIFF")):
+            with self.subTest(name):
+                out = os.path.join(self.dir.name, name)
+                result = run([POLYVOX, "synth", job, "-o", out])
+                self.assertEqual(result.returncode, 0, result.stderr.decode())
+                with open(out, "rb") as f:
+                    head = f.read(4)
+                self.assertTrue(head.startswith(magic), (name, head))
+                os.remove(out)
+
+    def test_dash_writes_the_audio_to_stdout_and_nothing_else(self):
+        job = os.path.join(self.dir.name, "stdout.json")
+        with open(job, "w", encoding="utf-8") as f:
+            json.dump({"blocks": [{"text": "Straight to standard output.", "provider": "flite"}]},
+                      f)
+        reference = os.path.join(self.dir.name, "reference.wav")
+        self.assertEqual(run([POLYVOX, "synth", job, "-o", reference]).returncode, 0)
+        result = run([POLYVOX, "synth", job, "-o", "-", "--format", "wav"], cwd=self.dir.name)
+        self.assertEqual(result.returncode, 0, result.stderr.decode())
+        with open(reference, "rb") as f:
+            self.assertEqual(result.stdout, f.read())
+        self.assertFalse(os.path.exists(os.path.join(self.dir.name, "-")))
+        # Without --format: the job's own format (mp3 here), as no extension names one.
+        result = run([POLYVOX, "synth", job, "-o", "-"], cwd=self.dir.name)
+        self.assertEqual(result.returncode, 0, result.stderr.decode())
+        samples, errors = decode_samples_of_bytes(result.stdout)
+        self.assertEqual(errors, "")
+        self.assertGreater(samples, RATE // 2)
 
     def test_many_short_blocks_keep_exact_timing(self):
         job = {"blocks": [{"text": f"Item {i}.", "provider": "espeak" if i % 2 else "flite",

@@ -10,6 +10,7 @@
 
 #include "audio/wav.h"
 #include "providers/provider.h"
+#include "providers/provider_registry.h"
 #include "support/audio_fixtures.h"
 
 namespace polyvox::test_support {
@@ -27,6 +28,7 @@ class ScriptedProvider : public Provider {
   std::size_t max_request_chars() const override { return max_chars_; }
   bool uses_neighbour_text() const override { return hears_neighbours; }
   SpeedRange native_speed() const override { return native; }
+  bool takes_instructions() const override { return hears_instructions; }
 
   Result<audio::EncodedAudio> synthesize(const SynthesisRequest& request) override {
     if (on_call) on_call();
@@ -34,6 +36,7 @@ class ScriptedProvider : public Provider {
     texts.push_back(request.text);
     previous.push_back(request.previous_text);
     speeds.push_back(request.speed);
+    instructions.push_back(request.instructions);
     if (!failures.empty()) {
       Error e = failures.front();
       failures.erase(failures.begin());
@@ -49,11 +52,13 @@ class ScriptedProvider : public Provider {
   std::vector<Error> failures;    // returned first, one per call
   std::function<void()> on_call;  // called first by every synthesize()
   bool hears_neighbours = false;
+  bool hears_instructions = false;
   std::optional<double> answer_ms;
   bool silent = false;
   SpeedRange native;  // the speeds it makes itself; default {1, 1}: none
   std::vector<std::string> texts;
   std::vector<double> speeds;
+  std::vector<std::string> instructions;
   std::vector<std::string> previous;
 
  private:
@@ -61,5 +66,14 @@ class ScriptedProvider : public Provider {
   std::size_t max_chars_;
   std::mutex mutex_;
 };
+
+// Registers a ScriptedProvider named `name` in `registry`; returns it, to set up before use and
+// read its records after.
+inline ScriptedProvider& add_scripted(ProviderRegistry& registry, std::string name = "main") {
+  auto p = std::make_unique<ScriptedProvider>(std::move(name));
+  ScriptedProvider& ref = *p;
+  registry.add(std::move(p));
+  return ref;
+}
 
 }  // namespace polyvox::test_support

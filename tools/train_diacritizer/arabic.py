@@ -123,6 +123,53 @@ def word_ids(bases, index):
     return ids
 
 
+def is_other_mark(cp):
+    """An Arabic combining mark other than the eight (Quranic and honorific signs, madda and
+    hamza above / below, the superscript alef U+0670, ...): kept in place with the base it
+    follows; the model reads past it (parse_line_folded)."""
+    return (0x0610 <= cp <= 0x061A or 0x0653 <= cp <= 0x065F or cp == 0x0670
+            or 0x06D6 <= cp <= 0x06DC or 0x06DF <= cp <= 0x06E4 or cp in (0x06E7, 0x06E8)
+            or 0x06EA <= cp <= 0x06ED)
+
+
+def compose_hamza(base, mark):
+    """The letter `base` followed by the combining madda / hamza `mark`, composed (آ أ إ ؤ ئ);
+    `base` when they do not compose."""
+    if base == 0x0627:
+        return {0x0653: 0x0622, 0x0654: 0x0623, 0x0655: 0x0625}.get(mark, base)
+    if mark != 0x0654:
+        return base
+    return {0x0648: 0x0624, 0x064A: 0x0626, 0x0649: 0x0626}.get(base, base)
+
+
+def parse_line_folded(line):
+    """parse_line for inference on any text: the other Arabic combining marks (is_other_mark)
+    after a base stay with it instead of being bases, and a letter followed by a combining
+    madda or hamza is read as the composed letter (the first such mark only). Returns (bases,
+    marks, leading, texts): texts[i] is base i as written, with every mark after it."""
+    bases, marks, leading, texts, folded = [], [], [], [], []
+    for ch in line:
+        cp = ord(ch)
+        if is_mark(cp):
+            if marks:
+                marks[-1].append(cp)
+                texts[-1] += ch
+            else:
+                leading.append(cp)
+        elif is_other_mark(cp) and bases:
+            if not folded[-1]:
+                composed = compose_hamza(bases[-1], cp)
+                folded[-1] = composed != bases[-1]
+                bases[-1] = composed
+            texts[-1] += ch
+        else:
+            bases.append(cp)
+            marks.append([])
+            texts.append(ch)
+            folded.append(False)
+    return bases, marks, leading, texts
+
+
 def parse_line(line):
     """Splits a line into base characters (code points that are not marks) and, for each, the
     marks written right after it. Marks before the first base character are attached to a

@@ -19,7 +19,8 @@ def main():
     net = model.DiacritizerNet(vocab_size, args["embedding"], args["hidden"], args["layers"], 0.0,
                                len(words) + arabic.FIRST_WORD_ID if words else 0,
                                args.get("word_context", 0),
-                               args.get("head_hidden", 0) if args.get("word_context") else 0)
+                               args.get("head_hidden", 0) if args.get("word_context") else 0,
+                               args.get("word_feed", 0))
     net.load_state_dict(ckpt["model"])
     net.eval()
     state = ckpt["state"]

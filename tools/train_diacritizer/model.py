@@ -12,6 +12,13 @@ A residual head adds to the linear layer's scores: out2(relu(mix_char(char outpu
 mix_word(word LSTM output of the character's word))) (non-letters get no word output). out2
 starts at zero, so a model warm-started from one without word context starts as it was.
 
+Word feed (word_feed > 0, with word context and at least 2 layers): a second word-level
+BiLSTM (word_feed per direction) reads the same per-word summaries of the FIRST character
+layer's output, and feed(its output for the character's word) (a linear map without bias, 0 for
+non-letters) is added to the input of the second character layer, so the last character layer
+(and through it the head) reads each letter together with its neighbouring words. feed starts
+at zero: a model warm-started from one without it starts as it was.
+
 Weights file (little-endian): b"PVXD", u32 version, u32 header length, header JSON (UTF-8),
 zero padding to a multiple of 4 bytes, then float32 tensors at the offsets (in floats, from the
 start of the tensor area) that the header lists. LSTM gate order is torch's: i, f, g, o; each
@@ -48,11 +55,12 @@ class DiacritizerNet(nn.Module):
     are far slower to train on the CPU)."""
 
     def __init__(self, vocab_size, embedding=64, hidden=128, layers=2, dropout=0.1,
-                 word_vocab_size=0, word_context=0, head_hidden=0):
+                 word_vocab_size=0, word_context=0, head_hidden=0, word_feed=0):
         super().__init__()
         self.config = dict(vocab_size=vocab_size, embedding=embedding, hidden=hidden,
                            layers=layers, dropout=dropout, word_vocab_size=word_vocab_size,
-                           word_context=word_context, head_hidden=head_hidden)
+                           word_context=word_context, head_hidden=head_hidden,
+                           word_feed=word_feed)
         self.char_emb = nn.Embedding(vocab_size, embedding, padding_idx=arabic.PAD_ID)
         self.hint_emb = nn.Embedding(HINT_CLASSES, embedding)
         self.word_emb = None
@@ -74,11 +82,19 @@ class DiacritizerNet(nn.Module):
             self.out2 = nn.Linear(head_hidden, arabic.NUM_CLASSES)
             nn.init.zeros_(self.out2.weight)
             nn.init.zeros_(self.out2.bias)
+        self.word_feed = word_feed
+        if word_feed:
+            assert word_context and layers >= 2, "word feed needs word context and 2+ layers"
+            self.ffw = nn.LSTM(2 * hidden, word_feed, batch_first=True)
+            self.fbw = nn.LSTM(2 * hidden, word_feed, batch_first=True)
+            self.feed = nn.Linear(2 * word_feed, 2 * hidden, bias=False)
+            nn.init.zeros_(self.feed.weight)
 
-    def word_context_of(self, x, words):
-        """(B, T, 2 * word_context): the word LSTM's output for the word of each letter (0 for
-        other characters). x: the last character layer's output; words: the word ids (letters
-        are the positions with a word id)."""
+    def word_context_of(self, x, words, wfw=None, wbw=None):
+        """(B, T, 2 * units): the word LSTM's (wfw, wbw; default the word-context one) output
+        for the word of each letter (0 for other characters). x: a character layer's output;
+        words: the word ids (letters are the positions with a word id)."""
+        wfw, wbw = wfw or self.wfw, wbw or self.wbw
         hidden = x.shape[2] // 2
         letter = words != arabic.NO_WORD_ID
         before = torch.zeros_like(letter)
@@ -96,8 +112,8 @@ class DiacritizerNet(nn.Module):
         summary_fw = x.new_zeros((x.shape[0], most, hidden)).index_put(
             (rows, slot[rows, cols]), x[rows, cols, :hidden])
         summary = torch.cat([summary_fw, summary_bw], dim=2)
-        forward, _ = self.wfw(summary)
-        backward, _ = self.wbw(reverse_within(summary, count))
+        forward, _ = wfw(summary)
+        backward, _ = wbw(reverse_within(summary, count))
         ctx = torch.cat([forward, reverse_within(backward, count)], dim=2)
         index = slot.clamp(min=0).unsqueeze(2).expand(-1, -1, ctx.shape[2])
         return ctx.gather(1, index) * letter.unsqueeze(2).to(ctx.dtype)
@@ -106,12 +122,20 @@ class DiacritizerNet(nn.Module):
         """ids, hints, words (word id of each character, arabic.word_ids): (B, T) int64;
         lengths: (B,) int64. Returns (B, T, classes); positions past a row's length hold
         meaningless scores."""
-        with torch.set_grad_enabled(torch.is_grad_enabled() and not self.freeze_encoder):
+        grad = torch.is_grad_enabled()
+        with torch.set_grad_enabled(grad and not self.freeze_encoder):
             x = self.char_emb(ids) + self.hint_emb(hints)
             if self.word_emb is not None:
                 x = x + self.word_emb(words)
             x = self.dropout(x)
-            for fw, bw in zip(self.fw, self.bw):
+        for layer, (fw, bw) in enumerate(zip(self.fw, self.bw)):
+            fed = layer >= 1 and self.word_feed > 0
+            if layer == 1 and self.word_feed:
+                ctx = self.word_context_of(x, words, self.ffw, self.fbw)
+                x = x + self.feed(self.dropout(ctx))
+            # Frozen encoder: its layers run without gradients, except those after the word
+            # feed, through which the feed learns (their weights stay frozen all the same).
+            with torch.set_grad_enabled(grad and (fed or not self.freeze_encoder)):
                 forward, _ = fw(x)
                 backward, _ = bw(reverse_within(x, lengths))
                 x = self.dropout(torch.cat([forward, reverse_within(backward, lengths)], dim=2))
@@ -127,6 +151,12 @@ def _lstms(layers, word_context):
     chars = [(f"{d}.{layer}", f"lstm{layer}_{d}") for layer in range(layers) for d in ("fw", "bw")]
     words = [(f"w{d}", f"word_lstm_{d}") for d in ("fw", "bw")] if word_context else []
     return chars, words
+
+
+def _feed_lstms(word_feed):
+    """(state_dict prefix, file prefix) of the word-feed LSTM's directions (after the head's
+    tensors in the file, followed by feed_w)."""
+    return [(f"f{d}", f"feed_lstm_{d}") for d in ("fw", "bw")] if word_feed else []
 
 
 def _tensors(net):
@@ -154,6 +184,11 @@ def _tensors(net):
         items.append(("mix_word_w", sd["mix_word.weight"]))
         items.append(("out2_w", sd["out2.weight"]))
         items.append(("out2_b", sd["out2.bias"]))
+    feed = _feed_lstms(net.config.get("word_feed"))
+    if feed:
+        for key, prefix in feed:
+            lstm(key, prefix)
+        items.append(("feed_w", sd["feed.weight"]))
     return items
 
 
@@ -184,6 +219,7 @@ def export(net, vocab, path, training_info=None, max_segment_chars=0, recurrent_
         "other_id": arabic.OTHER_ID, "max_segment_chars": max_segment_chars,
         "recurrent_bf16": recurrent_bf16,
         "word_context": cfg.get("word_context", 0), "head_hidden": cfg.get("head_hidden", 0),
+        "word_feed": cfg.get("word_feed", 0),
         "vocab": sorted([cp, i] for cp, i in vocab.items()),
         "tensors": table, "training": training_info or {},
     }
@@ -213,7 +249,8 @@ def load(path):
     net = DiacritizerNet(header["vocab_size"], header["embedding"], header["hidden"],
                          header["layers"], 0.0,
                          len(words) + arabic.FIRST_WORD_ID if words else 0,
-                         header.get("word_context", 0), header.get("head_hidden", 0))
+                         header.get("word_context", 0), header.get("head_hidden", 0),
+                         header.get("word_feed", 0))
     arrays = {t["name"]: floats[t["offset"]:t["offset"] + int(np.prod(t["shape"]))]
               .reshape(t["shape"]) for t in header["tensors"]}
     sd = {"char_emb.weight": arrays["char_emb"], "hint_emb.weight": arrays["hint_emb"],
@@ -221,7 +258,8 @@ def load(path):
     if words:
         sd["word_emb.weight"] = arrays["word_emb"]
     chars, word_lstm = _lstms(header["layers"], header.get("word_context"))
-    for key, prefix in chars + word_lstm:
+    feed = _feed_lstms(header.get("word_feed", 0))
+    for key, prefix in chars + word_lstm + feed:
         sd[f"{key}.weight_ih_l0"] = arrays[f"{prefix}_w_ih"]
         sd[f"{key}.weight_hh_l0"] = arrays[f"{prefix}_w_hh"]
         sd[f"{key}.bias_ih_l0"] = arrays[f"{prefix}_b"]
@@ -231,6 +269,8 @@ def load(path):
             sd[f"{name}.weight"] = arrays[f"{name}_w"]
             sd[f"{name}.bias"] = arrays[f"{name}_b"]
         sd["mix_word.weight"] = arrays["mix_word_w"]
+    if feed:
+        sd["feed.weight"] = arrays["feed_w"]
     net.load_state_dict({k: torch.from_numpy(np.array(v)) for k, v in sd.items()})
     net.eval()
     vocab = {cp: i for cp, i in header["vocab"]}

@@ -67,13 +67,12 @@ def choose_marks(bases, marks, logits, lexicon=None):
     return added
 
 
-def decode(bases, marks, leading, added):
-    """Rebuilds the line: every input character in place, `added` marks after each base
-    character's given marks."""
+def decode(texts, leading, added):
+    """Rebuilds the line: every input character in place (texts: each base character as written
+    with its marks, arabic.parse_line_folded), `added` marks after each."""
     out = [chr(cp) for cp in leading]
-    for cp, given, extra in zip(bases, marks, added):
-        out.append(chr(cp))
-        out.extend(chr(m) for m in given)
+    for text, extra in zip(texts, added):
+        out.append(text)
         out.extend(chr(m) for m in extra)
     return "".join(out)
 
@@ -100,13 +99,13 @@ def line_logits(net, vocab, bases, marks, max_segment_chars, word_index=None):
 def diacritize_lines(net, vocab, lines, max_segment_chars=0, lexicon=None, word_index=None):
     result = []
     for line in lines:
-        bases, marks, leading = arabic.parse_line(line)
+        bases, marks, leading, texts = arabic.parse_line_folded(line)
         logits = line_logits(net, vocab, bases, marks, max_segment_chars, word_index)
         if logits is None:
             result.append(line)
             continue
         added = choose_marks(bases, marks, logits, lexicon)
-        result.append(decode(bases, marks, leading, added))
+        result.append(decode(texts, leading, added))
     return result
 
 

@@ -192,6 +192,10 @@ def main():
                    help="share of known words shown as unknown in training")
     p.add_argument("--word-context", type=int, default=0,
                    help="word-level BiLSTM over per-word summaries, units per direction (0: none)")
+    p.add_argument("--word-feed", type=int, default=0,
+                   help="word-level BiLSTM over the first character layer's per-word summaries, "
+                        "units per direction, whose output is added to the second layer's input "
+                        "(with --word-context; 0: none)")
     p.add_argument("--head-hidden", type=int, default=64,
                    help="hidden units of the word-context head (with --word-context)")
     p.add_argument("--freeze-encoder", action="store_true",
@@ -253,7 +257,7 @@ def main():
 
     net = model.DiacritizerNet(vocab_size, args.embedding, args.hidden, args.layers, args.dropout,
                                word_vocab_size, args.word_context,
-                               args.head_hidden if args.word_context else 0)
+                               args.head_hidden if args.word_context else 0, args.word_feed)
     if args.freeze_encoder:
         net.freeze_encoder = True
         for name, param in net.named_parameters():

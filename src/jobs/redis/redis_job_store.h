@@ -19,7 +19,8 @@
 //                                    speed (absent in blocks stored before it: 1.0) status attempts
 //                                    error reported_attempt (the attempt whose completion or final
 //                                    failure was recorded) segment_key speech_samples pause_samples
-//                                    result_provider result_voice_id usage_json
+//                                    result_provider result_voice_id spoken_text (an Arabic
+//                                    block's diacritized text) usage_json (every attempt's)
 //   P task:<tid>             HASH    the live task <tid> = "<id>:<i>" (block) or "<id>:a"
 //                                    (assembly): state (0 waiting, 1 leased, 2 retrying)
 //                                    attempt (fencing token of the latest claim) claims (claims
@@ -104,7 +105,8 @@
 //   heartbeat          extends the lease of the attempt that holds it
 //   complete_block     fenced completion: block done once, blocks_done + 1, usage once,
 //                      exactly one assembly enqueued by the last block
-//   fail_task          fenced failure: a delayed retry (ZSET) or the block and job failed
+//   fail_task          fenced failure: a delayed retry (ZSET) or the block and job failed;
+//                      the failed attempt's usage once
 //   complete_assembly  fenced: the job completed with its result
 //   release            gives a lease back (claim not counted, attempt kept)
 //   forget_consumers   deletes a stopping store's stream consumers that hold no entry
@@ -244,7 +246,8 @@ class RedisJobStore final : public JobStore, public TaskQueue {
   Result<bool> heartbeat(const Task& task, int64_t lease_ms) override;
   Result<BlockCompletion> complete_block(const Task& task, const BlockResult& result) override;
   Result<ReportOutcome> fail_task(const Task& task, const std::string& error,
-                                  std::optional<int64_t> retry_at_ms) override;
+                                  std::optional<int64_t> retry_at_ms,
+                                  const std::vector<ProviderUsage>& usage) override;
   Result<ReportOutcome> complete_assembly(const Task& task,
                                           const AssemblyOutcome& outcome) override;
   Status release(const Task& task) override;

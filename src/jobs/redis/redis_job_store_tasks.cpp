@@ -168,7 +168,7 @@ Result<BlockCompletion> RedisJobStore::complete_block(const Task& task, const Bl
   auto args = report_args(task);
   for (std::string value : {result.segment_key, std::to_string(result.speech_samples),
                             std::to_string(result.pause_samples), result.provider, result.voice_id,
-                            usage_to_json(result.usage)}) {
+                            result.spoken_text}) {
     args.push_back(std::move(value));
   }
   append_usage_args(result.usage, args);
@@ -182,10 +182,12 @@ Result<BlockCompletion> RedisJobStore::complete_block(const Task& task, const Bl
 }
 
 Result<ReportOutcome> RedisJobStore::fail_task(const Task& task, const std::string& error,
-                                               std::optional<int64_t> retry_at_ms) {
+                                               std::optional<int64_t> retry_at_ms,
+                                               const std::vector<ProviderUsage>& usage) {
   auto args = report_args(task);
   args.push_back(error);
   args.push_back(retry_at_ms ? std::to_string(*retry_at_ms) : std::string());
+  append_usage_args(task.kind == TaskKind::kBlock ? usage : std::vector<ProviderUsage>{}, args);
   auto reply = pool_->eval(scripts::fail_task(), args);
   if (!reply) return reply.take_error();
   return outcome_of(*reply);

@@ -47,6 +47,7 @@ JobRecord job_from_fields(const Fields& fields) {
   job.owner = text_field(fields, "owner");
   job.owner_name = text_field(fields, "owner_name");
   job.project_id = text_field(fields, "project_id");
+  job.parent_id = text_field(fields, "parent_id");
   job.output_format =
       parse_output_format(text_field(fields, "output_format")).value_or(OutputFormat::kMp3);
   job.sample_rate = static_cast<int>(int_field(fields, "sample_rate"));
@@ -77,15 +78,18 @@ BlockRecord block_from_fields(std::size_t index, const Fields& fields) {
   block.spec.fallback = fallback_from_json(text_field(fields, "fallback_json"));
   block.spec.cache = int_field(fields, "cache") != 0;
   block.spec.speed = real_field(fields, "speed", 1.0);
+  block.spec.instructions = text_field(fields, "instructions");
   block.status = static_cast<BlockStatus>(int_field(fields, "status"));
   block.attempts = static_cast<int>(int_field(fields, "attempts"));
   block.error = text_field(fields, "error");
   if (has(fields, "segment_key")) {
-    block.result = BlockResult{
-        text_field(fields, "segment_key"),     int_field(fields, "speech_samples"),
-        int_field(fields, "pause_samples"),    text_field(fields, "result_provider"),
-        text_field(fields, "result_voice_id"), usage_from_json(text_field(fields, "usage_json"))};
+    block.result =
+        BlockResult{text_field(fields, "segment_key"), int_field(fields, "speech_samples"),
+                    int_field(fields, "pause_samples"), text_field(fields, "result_provider"),
+                    text_field(fields, "result_voice_id")};
+    block.result->spoken_text = text_field(fields, "spoken_text");
   }
+  if (has(fields, "usage_json")) block.usage = usage_from_json(text_field(fields, "usage_json"));
   return block;
 }
 
@@ -153,6 +157,7 @@ void append_block_args(const BlockSpec& block, std::vector<std::string>& args) {
   args.push_back(fallback_to_json(block.fallback));
   args.push_back(block.cache ? "1" : "0");
   args.push_back(real_text(block.speed));
+  args.push_back(block.instructions);
 }
 
 void append_usage_args(const std::vector<ProviderUsage>& usage, std::vector<std::string>& args) {

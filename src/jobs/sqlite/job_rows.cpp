@@ -7,7 +7,7 @@ namespace {
 #define POLYVOX_JOB_COLUMNS                                                               \
   "seq, id, owner, project_id, output_format, status, blocks_total, blocks_done, error, " \
   "result_key, manifest_json, result_bytes, created_at_ms, updated_at_ms, owner_name, "   \
-  "sample_rate, bitrate_kbps, interactive "
+  "sample_rate, bitrate_kbps, parent_id, interactive "
 
 constexpr const char* kJobById = "SELECT " POLYVOX_JOB_COLUMNS "FROM jobs WHERE id = ?";
 constexpr const char* kJobsNewestFirst =
@@ -20,7 +20,7 @@ constexpr const char* kJobsOfOwnerNewestFirst = "SELECT " POLYVOX_JOB_COLUMNS
 #define POLYVOX_BLOCK_COLUMNS                                                           \
   "SELECT idx, text, wait_after_ms, provider, voice, arabic, status, attempts, error, " \
   "segment_key, speech_samples, pause_samples, result_provider, result_voice_id, "      \
-  "fallback_json, cache, usage_json, speed "
+  "fallback_json, cache, usage_json, speed, spoken_text, instructions "
 
 constexpr const char* kBlocksOfJob =
     POLYVOX_BLOCK_COLUMNS "FROM blocks WHERE job_seq = ? ORDER BY idx";
@@ -46,7 +46,8 @@ JobRecord job_from_row(const Statement& row) {
   job.owner_name = row.text(14);
   job.sample_rate = static_cast<int>(row.int64(15));
   job.bitrate_kbps = static_cast<int>(row.int64(16));
-  job.interactive = row.int64(17) != 0;
+  job.parent_id = row.text(17);
+  job.interactive = row.int64(18) != 0;
   return job;
 }
 
@@ -64,11 +65,13 @@ BlockRecord block_from_row(const Statement& row) {
   if (!row.is_null(9)) {
     block.result =
         BlockResult{row.text(9), row.int64(10), row.int64(11), row.text(12), row.text(13)};
-    if (!row.is_null(16)) block.result->usage = usage_from_json(row.text(16));
+    if (!row.is_null(18)) block.result->spoken_text = row.text(18);
   }
+  if (!row.is_null(16)) block.usage = usage_from_json(row.text(16));
   block.spec.fallback = fallback_from_json(row.text(14));
   block.spec.cache = row.int64(15) != 0;
   block.spec.speed = row.real(17);
+  block.spec.instructions = row.text(19);
   return block;
 }
 

@@ -78,7 +78,8 @@ class SqliteJobStore final : public JobStore, public TaskQueue {
   Result<bool> heartbeat(const Task& task, int64_t lease_ms) override;
   Result<BlockCompletion> complete_block(const Task& task, const BlockResult& result) override;
   Result<ReportOutcome> fail_task(const Task& task, const std::string& error,
-                                  std::optional<int64_t> retry_at_ms) override;
+                                  std::optional<int64_t> retry_at_ms,
+                                  const std::vector<ProviderUsage>& usage) override;
   Result<ReportOutcome> complete_assembly(const Task& task,
                                           const AssemblyOutcome& outcome) override;
   Status release(const Task& task) override;

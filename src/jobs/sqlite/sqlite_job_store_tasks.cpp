@@ -141,6 +141,38 @@ Result<std::optional<DueTask>> next_due_task(Connection& db, int64_t now) {
 }
 #undef POLYVOX_DUE_TASK
 
+// Adds what one attempt of block `index` of job `seq` cost to the block's usage (every attempt,
+// usage_json) and to its owner's (the usage table), in the caller's transaction.
+Status record_attempt_usage(Connection& db, int64_t seq, std::size_t index,
+                            const std::vector<ProviderUsage>& usage) {
+  if (usage.empty()) return Status::success();
+  auto stored = db.query_row(
+      "SELECT usage_json FROM blocks WHERE job_seq = ? AND idx = ?",
+      [](const Statement& row) { return row.is_null(0) ? std::string() : row.text(0); }, seq,
+      index);
+  if (!stored) return stored.error();
+  std::vector<ProviderUsage> totals =
+      *stored && !(*stored)->empty() ? usage_from_json(**stored) : std::vector<ProviderUsage>{};
+  for (const ProviderUsage& u : usage) add_usage(totals, u);
+  auto s = db.run("UPDATE blocks SET usage_json = ? WHERE job_seq = ? AND idx = ?",
+                  usage_to_json(totals), seq, index);
+  if (!s) return s;
+  for (const ProviderUsage& u : usage) {
+    s = db.run(
+        "INSERT INTO usage (owner, owner_name, provider, calls, characters, cache_hits, "
+        "failures, retries) SELECT owner, owner_name, ?, ?, ?, ?, ?, ? FROM jobs WHERE seq = ? "
+        "ON CONFLICT (owner, provider) DO UPDATE SET calls = calls + excluded.calls, "
+        "characters = characters + excluded.characters, "
+        "cache_hits = cache_hits + excluded.cache_hits, "
+        "failures = failures + excluded.failures, retries = retries + excluded.retries",
+        u.provider, static_cast<int64_t>(u.calls), static_cast<int64_t>(u.characters),
+        static_cast<int64_t>(u.cache_hits), static_cast<int64_t>(u.failures),
+        static_cast<int64_t>(u.retries), seq);
+    if (!s) return s;
+  }
+  return Status::success();
+}
+
 }  // namespace
 
 Result<std::optional<Task>> SqliteJobStore::claim(const std::string& worker_id, int64_t lease_ms,
@@ -265,28 +297,17 @@ Result<BlockCompletion> SqliteJobStore::complete_block(const Task& task,
     auto s = db.run(
         "UPDATE blocks SET status = ?, reported_attempt = ?, error = '', segment_key = ?, "
         "speech_samples = ?, pause_samples = ?, result_provider = ?, result_voice_id = ?, "
-        "usage_json = ? WHERE job_seq = ? AND idx = ?",
+        "spoken_text = ? WHERE job_seq = ? AND idx = ?",
         code(BlockStatus::kDone), task.attempt, result.segment_key, result.speech_samples,
-        result.pause_samples, result.provider, result.voice_id, usage_to_json(result.usage), seq,
+        result.pause_samples, result.provider, result.voice_id, result.spoken_text, seq,
         task.block_index);
     if (!s) return s.error();
     s = append_event(db, events_, seq, block_done_event(task.block_index, result), now);
     if (!s) return s.error();
     if (s = place_done_blocks(db, events_, seq, now); !s) return s.error();
-    // The owner's usage grows in the same transaction: counted once per accepted completion.
-    for (const ProviderUsage& u : result.usage) {
-      s = db.run(
-          "INSERT INTO usage (owner, owner_name, provider, calls, characters, cache_hits, "
-          "failures, retries) SELECT owner, owner_name, ?, ?, ?, ?, ?, ? FROM jobs WHERE seq = ? "
-          "ON CONFLICT (owner, provider) DO UPDATE SET calls = calls + excluded.calls, "
-          "characters = characters + excluded.characters, "
-          "cache_hits = cache_hits + excluded.cache_hits, "
-          "failures = failures + excluded.failures, retries = retries + excluded.retries",
-          u.provider, static_cast<int64_t>(u.calls), static_cast<int64_t>(u.characters),
-          static_cast<int64_t>(u.cache_hits), static_cast<int64_t>(u.failures),
-          static_cast<int64_t>(u.retries), seq);
-      if (!s) return s.error();
-    }
+    // The block's and the owner's usage grow in the same transaction: counted once per accepted
+    // report.
+    if (s = record_attempt_usage(db, seq, task.block_index, result.usage); !s) return s.error();
     if (s = db.run("DELETE FROM tasks WHERE id = ?", (*live)->id); !s) return s.error();
     // Each block becomes done once (checked above, under the writer's serial order), so
     // blocks_done reaches blocks_total exactly once; assembly_enqueued and the tasks table's
@@ -316,7 +337,8 @@ Result<BlockCompletion> SqliteJobStore::complete_block(const Task& task,
 }
 
 Result<ReportOutcome> SqliteJobStore::fail_task(const Task& task, const std::string& error,
-                                                std::optional<int64_t> retry_at_ms) {
+                                                std::optional<int64_t> retry_at_ms,
+                                                const std::vector<ProviderUsage>& usage) {
   return db_->write([&](Connection& db) -> Result<ReportOutcome> {
     auto job = find_job_row(db, task.job_id);
     if (!job) return job.take_error();
@@ -339,6 +361,9 @@ Result<ReportOutcome> SqliteJobStore::fail_task(const Task& task, const std::str
     if (!holds_lease(*live, task)) return ReportOutcome::kRefused;
 
     const int64_t now = clock_.now_ms();
+    if (is_block) {
+      if (auto s = record_attempt_usage(db, seq, task.block_index, usage); !s) return s.error();
+    }
     if (!retry_at_ms) {
       auto s = fail_job(db, events_, seq, is_block ? std::optional(task.block_index) : std::nullopt,
                         std::optional(task.attempt), error, now);

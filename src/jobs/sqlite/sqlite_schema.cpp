@@ -219,6 +219,12 @@ constexpr const char* kBlockSpeed = R"sql(
 ALTER TABLE blocks ADD COLUMN speed REAL NOT NULL DEFAULT 1.0;
 )sql";
 
+// Version 12: each block's instructions (core/job.h: BlockSpec::instructions); blocks written
+// before it had none.
+constexpr const char* kBlockInstructions = R"sql(
+ALTER TABLE blocks ADD COLUMN instructions TEXT NOT NULL DEFAULT '';
+)sql";
+
 Status to_version_3(Connection& db) {
   if (auto s = db.exec(kVersion3Users); !s) return s;
   std::vector<std::string> names;
@@ -297,12 +303,25 @@ CREATE TRIGGER users_sessions_on_delete AFTER DELETE ON users BEGIN
 END;
 )sql";
 
-// Version 12: whether a job was submitted as interactive (JobSpec::interactive).
+// Version 13: what an Arabic block actually spoke, its diacritized text (NULL for other blocks
+// and for blocks done before).
+constexpr const char* kSpokenText = R"sql(
+ALTER TABLE blocks ADD COLUMN spoken_text TEXT;
+)sql";
+
+// Version 14: the job a job revises (POST /jobs/{id}/revisions; '' for an original and every
+// job stored before). Read by id only (a revision chain is walked from its newest job up), so not
+// indexed.
+constexpr const char* kRevisions = R"sql(
+ALTER TABLE jobs ADD COLUMN parent_id TEXT NOT NULL DEFAULT '';
+)sql";
+
+// Version 15: whether a job was submitted as interactive (JobSpec::interactive).
 constexpr const char* kInteractiveJobs = R"sql(
 ALTER TABLE jobs ADD COLUMN interactive INTEGER NOT NULL DEFAULT 0;
 )sql";
 
-// Version 13: fair claims and the per-owner counts quotas read. Each task carries its lane (0
+// Version 16: fair claims and the per-owner counts quotas read. Each task carries its lane (0
 // assembly, 1 interactive, 2 batch) and its owner's turn (user_turns.id; 0 for assemblies), and
 // one index on (lane, turn, due_ms) replaces tasks_by_due: a claim seeks the owner's due task
 // in the lane, the earliest due task overall is a seek per active owner, and a task costs no
@@ -343,9 +362,9 @@ CREATE TRIGGER jobs_turns_on_delete AFTER DELETE ON jobs WHEN old.status < 2 BEG
 END;
 )sql";
 
-// Version 14: quotas (core/quota.h). Each user's overrides (NULL: the deployment's limit, -1:
+// Version 17: quotas (core/quota.h). Each user's overrides (NULL: the deployment's limit, -1:
 // unlimited) and the characters each owner submitted per UTC day; queued jobs and blocks are
-// user_turns' counts (version 13).
+// user_turns' counts (version 16).
 constexpr const char* kQuotas = R"sql(
 ALTER TABLE users ADD COLUMN max_queued_jobs INTEGER;
 ALTER TABLE users ADD COLUMN max_queued_blocks INTEGER;
@@ -372,6 +391,9 @@ constexpr Migration kMigrations[] = {
     [](Connection& db) { return db.exec(kOutputSettings); },
     [](Connection& db) { return db.exec(kBlockSpeed); },
     [](Connection& db) { return db.exec(kSessions); },
+    [](Connection& db) { return db.exec(kBlockInstructions); },
+    [](Connection& db) { return db.exec(kSpokenText); },
+    [](Connection& db) { return db.exec(kRevisions); },
     [](Connection& db) { return db.exec(kInteractiveJobs); },
     [](Connection& db) { return db.exec(kFairClaims); },
     [](Connection& db) { return db.exec(kQuotas); },

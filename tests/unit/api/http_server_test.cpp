@@ -480,7 +480,8 @@ TEST_F(HttpServerTest, DeclaredBodyOverTheLimitIs413) {
       send("POST /echo/x HTTP/1.1", "Content-Length: " + std::to_string(kMaxBody + 1) + "\r\n");
   EXPECT_EQ(res.status, 413);
   EXPECT_EQ(res.error()["code"], "PAYLOAD_TOO_LARGE");
-  EXPECT_EQ(res.error()["message"], "request body is over 1024 bytes (MAX_BODY_BYTES)");
+  EXPECT_EQ(res.error()["message"],
+            "request body of 1025 bytes is over the limit of 1024 bytes (MAX_BODY_BYTES)");
 }
 
 TEST_F(HttpServerTest, BodyAtTheLimitIsAccepted) {
@@ -499,6 +500,9 @@ TEST_F(HttpServerTest, ChunkedBodyOverTheLimitIs413) {
            chunk_size.str() + "\r\n" + std::string(kMaxBody + 100, 'c') + "\r\n0\r\n\r\n");
   EXPECT_EQ(res.status, 413);
   EXPECT_EQ(res.error()["code"], "PAYLOAD_TOO_LARGE");
+  EXPECT_EQ(res.error()["message"],
+            "request body of more than 1024 bytes is over the limit of 1024 bytes "
+            "(MAX_BODY_BYTES)");
 }
 
 TEST_F(HttpServerTest, ChunkedBodyIsJoined) {

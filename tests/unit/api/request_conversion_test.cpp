@@ -75,11 +75,16 @@ TEST(RequestConversionTest, DeclaredBodiesOverTheLimitAreRefusedNamingIt) {
   EXPECT_FALSE(declared_body_too_large(0, 10));
   EXPECT_FALSE(declared_body_too_large(10, 10));
   EXPECT_TRUE(declared_body_too_large(11, 10));
-  const HttpResponse response = body_too_large_response(1 << 20);
+  const HttpResponse response = body_too_large_response(1 << 20, "MAX_BODY_BYTES", 2000000, true);
   EXPECT_EQ(response.status, 413);
   const auto error = nlohmann::json::parse(response.body).at("error");
   EXPECT_EQ(error.at("code"), "PAYLOAD_TOO_LARGE");
-  EXPECT_NE(error.at("message").get<std::string>().find("1048576"), std::string::npos);
+  EXPECT_EQ(error.at("message"),
+            "request body of 2000000 bytes is over the limit of 1048576 bytes (MAX_BODY_BYTES)");
+  const auto chunked = nlohmann::json::parse(
+      body_too_large_response(1 << 20, "MAX_BODY_BYTES", 1 << 20, false).body);
+  EXPECT_NE(chunked.at("error").at("message").get<std::string>().find("more than 1048576 bytes"),
+            std::string::npos);
   EXPECT_EQ(headers_too_large_response().status, 431);
   EXPECT_EQ(malformed_request_response().status, 400);
 }

@@ -5,6 +5,8 @@
 #include <map>
 #include <set>
 
+#include "core/letters.h"
+
 namespace polyvox {
 namespace {
 
@@ -96,6 +98,25 @@ TEST(SpeechJobTest, AVoiceThatCannotSpeakIsNotFoundOnlyWhenTheInputNeedsIt) {
   ASSERT_FALSE(job.ok());
   EXPECT_EQ(job.error().kind, ErrorKind::kNotFound);
   EXPECT_EQ(job.error().field, "voice");
+}
+
+// A sentence of only punctuation was a block of its own, which a provider answers with silence
+// ("returned silent audio" failed the request).
+TEST(SpeechJobTest, ASentenceWithNothingToSpeakJoinsItsNeighbour) {
+  const Directory providers;
+  auto job = plan_speech_job(request("... Hello there. !!! Bye!"), kVoices, providers,
+                             OutputFormat::kWav, JobLimits{});
+  ASSERT_TRUE(job.ok()) << job.error().message;
+  std::vector<std::string> texts;
+  for (const auto& block : job->blocks) texts.push_back(block.text);
+  for (const auto& text : texts) EXPECT_TRUE(has_letter_or_digit(text)) << text;
+  std::string joined;
+  for (const auto& text : texts) joined += (joined.empty() ? "" : " ") + text;
+  std::size_t at = 0;  // nothing lost, nothing reordered
+  for (const char* piece : {"...", "Hello there.", "!!!", "Bye!"}) {
+    at = joined.find(piece, at);
+    ASSERT_NE(at, std::string::npos) << piece << " in " << joined;
+  }
 }
 
 }  // namespace

@@ -88,6 +88,7 @@ class AuthStack {
   SessionService& sessions() { return *sessions_; }
   ApiKeyService& api_keys() { return *api_keys_; }
   ApiKeyStore& api_key_store() { return *backend_->api_keys; }
+  SessionStore& session_store() { return *backend_->sessions; }
   UserStore& users() { return *backend_->users; }
   JobStore& jobs() { return *backend_->jobs; }
   ManualClock& clock() { return clock_; }

@@ -26,9 +26,22 @@ class FakeDirectory : public ProviderDirectory {
     const auto& list = voices_.at(std::string(p));
     return {list.begin(), list.end()};
   }
+  // espeak's voices read their language's script, flite's Latin; "espeak:any" reads anything.
+  std::vector<std::string> voice_scripts(std::string_view p, std::string_view v) const override {
+    if (p == "flite") return {"Latin"};
+    if (v == "any") return {};
+    if (v == "ar") return {"Arabic"};
+    return {"Latin"};
+  }
+  std::vector<std::string> voices_for_script(std::string_view script,
+                                             std::size_t max) const override {
+    if (script == "Arabic") return {"espeak:ar"};
+    if (script == "Latin") return {"espeak:en", "flite:slt"};
+    return {};
+  }
 
  private:
-  std::map<std::string, std::set<std::string>> voices_{{"espeak", {"en", "ar", "fr"}},
+  std::map<std::string, std::set<std::string>> voices_{{"espeak", {"en", "ar", "fr", "any"}},
                                                        {"flite", {"slt", "rms"}}};
 };
 
@@ -39,6 +52,12 @@ class JobParserTest : public ::testing::Test {
     auto r = parse(json);
     EXPECT_FALSE(r.ok()) << "expected an error for " << json;
     return r.ok() ? Error{} : r.error();
+  }
+  // Every problem of a rejected job.
+  std::vector<ErrorDetail> details_of(const std::string& json) {
+    std::vector<ErrorDetail> details;
+    EXPECT_FALSE(parse_job(json, options_, directory_, &details).ok()) << json;
+    return details;
   }
   JobParseOptions options_;
   FakeDirectory directory_;
@@ -69,16 +88,16 @@ TEST_F(JobParserTest, ANumberBeyondADoubleNamesItsField) {
 
 TEST_F(JobParserTest, ParsesEveryField) {
   auto job = parse(R"({"project_id": "p1", "user_id": "ignored", "output_format": "wav",
-      "blocks": [{"text": "  مرحبا  ", "wait_after_ms": 250, "provider": "flite",
-                  "voice": "rms", "arabic": true}]})");
+      "blocks": [{"text": "  مرحبا  ", "wait_after_ms": 250, "provider": "espeak",
+                  "voice": "ar", "arabic": true}]})");
   ASSERT_TRUE(job.ok()) << job.error().to_string();
   EXPECT_EQ(job->project_id, "p1");
   EXPECT_EQ(job->output_format, OutputFormat::kWav);
   const BlockSpec& b = job->blocks[0];
   EXPECT_EQ(b.text, "مرحبا");  // trimmed
   EXPECT_EQ(b.wait_after_ms, 250);
-  EXPECT_EQ(b.provider, "flite");
-  EXPECT_EQ(b.voice, "rms");
+  EXPECT_EQ(b.provider, "espeak");
+  EXPECT_EQ(b.voice, "ar");
   EXPECT_TRUE(b.arabic);
 }
 
@@ -129,8 +148,8 @@ TEST_F(JobParserTest, RejectsMissingText) {
 TEST_F(JobParserTest, CountsTextLengthInCharactersNotBytes) {
   std::string arabic;
   for (int i = 0; i < 5000; ++i) arabic += "ب";  // 2 bytes each
-  EXPECT_TRUE(parse(R"({"blocks": [{"text": ")" + arabic + R"("}]})").ok());
-  Error e = error_of(R"({"blocks": [{"text": ")" + arabic + R"(ب"}]})");
+  EXPECT_TRUE(parse(R"({"blocks": [{"voice": "ar", "text": ")" + arabic + R"("}]})").ok());
+  Error e = error_of(R"({"blocks": [{"voice": "ar", "text": ")" + arabic + R"(ب"}]})");
   EXPECT_EQ(e.field, "blocks[0].text");
   EXPECT_NE(e.message.find("at most 5000"), std::string::npos);
 }
@@ -323,6 +342,30 @@ TEST_F(JobParserTest, RejectsSpeedOutsideItsRangeOrOfTheWrongType) {
   EXPECT_EQ(e.message, "must be a number, got a string");
 }
 
+TEST_F(JobParserTest, InstructionsAreTrimmedAndBounded) {
+  auto job = parse(
+      R"({"blocks": [{"text": "a"}, {"text": "b", "instructions": "  Calm, slow.  "},
+          {"text": "c", "instructions": null}]})");
+  ASSERT_TRUE(job.ok()) << job.error().to_string();
+  EXPECT_EQ(job->blocks[0].instructions, "");
+  EXPECT_EQ(job->blocks[1].instructions, "Calm, slow.");
+  EXPECT_EQ(job->blocks[2].instructions, "");
+
+  std::string longest;
+  for (std::size_t i = 0; i < kMaxBlockInstructionsChars; ++i) longest += "\u0639";  // 2 bytes
+  auto fits = parse(R"({"blocks": [{"text": "a", "instructions": ")" + longest + R"("}]})");
+  ASSERT_TRUE(fits.ok()) << fits.error().to_string();
+  EXPECT_EQ(fits->blocks[0].instructions.size(), 2 * kMaxBlockInstructionsChars);
+  Error e = error_of(R"({"blocks": [{"text": "a"}, {"text": "b", "instructions": ")" + longest +
+                     R"(x"}]})");
+  EXPECT_EQ(e.kind, ErrorKind::kInvalidInput);
+  EXPECT_EQ(e.field, "blocks[1].instructions");
+  EXPECT_EQ(e.message, "must be at most 4096 characters, got 4097");
+  e = error_of(R"({"blocks": [{"text": "a", "instructions": 3}]})");
+  EXPECT_EQ(e.field, "blocks[0].instructions");
+  EXPECT_EQ(e.message, "must be a string, got a number");
+}
+
 TEST_F(JobParserTest, AcceptsNullForOptionalFields) {
   auto job = parse(
       R"({"project_id": null, "blocks": [{"text": "a", "voice": null, "wait_after_ms": null}]})");
@@ -358,6 +401,135 @@ TEST_F(JobParserTest, InvalidWebhookUrlNamesTheField) {
   const Error wrong = error_of(R"({"blocks": [{"text": "Hi"}], "webhook_url": 7})");
   EXPECT_EQ(wrong.field, "webhook_url");
   EXPECT_EQ(wrong.message, "must be a string, got a number");
+}
+
+// Every problem of a job at once, first one in front: a user fixes them in one round trip.
+TEST_F(JobParserTest, ReportsEveryProblemAtOnceInDocumentOrder) {
+  const std::string job = R"({"colour": 1, "blocks": [
+      {"text": "a", "wait_after_ms": -5, "arabic": "yes"},
+      {"voice": "en"},
+      {"text": "b", "provider": "flite", "voice": "zz"},
+      {"text": "c", "fallback": [{"provider": "nope"}]}],
+    "output_format": "ogg"})";
+  const Error e = error_of(job);
+  EXPECT_EQ(e.kind, ErrorKind::kInvalidInput);
+  EXPECT_EQ(e.field, "colour");
+  EXPECT_EQ(e.message, "unknown field");
+  const auto details = details_of(job);
+  std::vector<std::string> fields;
+  for (const ErrorDetail& d : details) fields.push_back(d.field);
+  EXPECT_EQ(fields, (std::vector<std::string>{
+                        "colour", "blocks[0].wait_after_ms", "blocks[0].arabic", "blocks[1].text",
+                        "blocks[2].voice", "blocks[3].fallback[0].provider", "output_format"}));
+  ASSERT_EQ(details.size(), 7u);
+  EXPECT_EQ(details[1].message, "must be between 0 and 60000");
+  EXPECT_EQ(details[2].message, "must be a boolean, got a string");
+  EXPECT_EQ(details[3].message, "is required");
+  EXPECT_NE(details[4].message.find("unknown voice 'zz'"), std::string::npos);
+}
+
+TEST_F(JobParserTest, TheFirstProblemGivesTheKind) {
+  const std::string job =
+      R"({"blocks": [{"text": "a", "provider": "acme"}, {"text": "b", "speed": 9}]})";
+  const Error e = error_of(job);
+  EXPECT_EQ(e.kind, ErrorKind::kUnknownProvider);
+  EXPECT_EQ(e.field, "blocks[0].provider");
+  const auto details = details_of(job);
+  ASSERT_EQ(details.size(), 2u);
+  EXPECT_EQ(details[0].field, "blocks[0].provider");
+  EXPECT_EQ(details[1].field, "blocks[1].speed");
+}
+
+TEST_F(JobParserTest, ListsAtMostFiftyProblems) {
+  std::string job = R"({"blocks": [)";
+  for (int i = 0; i < 80; ++i) job += std::string(i ? "," : "") + R"({"text": "a", "speed": 0})";
+  job += "]}";
+  const auto details = details_of(job);
+  ASSERT_EQ(details.size(), kMaxErrorDetails);
+  EXPECT_EQ(details.front().field, "blocks[0].speed");
+  EXPECT_EQ(details.back().field, "blocks[49].speed");
+}
+
+TEST_F(JobParserTest, AWrongTypedProviderIsNotAlsoAnUnknownVoice) {
+  const auto details = details_of(R"({"blocks": [{"text": "a", "provider": 5, "voice": "slt"}]})");
+  ASSERT_EQ(details.size(), 1u);
+  EXPECT_EQ(details[0].field, "blocks[0].provider");
+}
+
+// Repeated keys were taken silently (the last one won): now each is named by its path.
+TEST_F(JobParserTest, RejectsDuplicateKeysNamingTheirPath) {
+  Error e = error_of(R"({"blocks": [{"text": "a"}, {"text": "b", "voice": "en", "voice": "fr"}]})");
+  EXPECT_EQ(e.kind, ErrorKind::kInvalidInput);
+  EXPECT_EQ(e.field, "blocks[1].voice");
+  EXPECT_EQ(e.message, "duplicate key");
+  const auto details =
+      details_of(R"({"blocks": [{"text": "a"}], "project_id": "x", "blocks": [{"text": "b"}],
+                     "project_id": "y"})");
+  ASSERT_EQ(details.size(), 2u);
+  EXPECT_EQ(details[0].field, "blocks");
+  EXPECT_EQ(details[1].field, "project_id");
+  e = error_of(R"({"blocks": [{"text": "a", "fallback": [{"provider": "flite",
+                   "provider": "espeak"}]}]})");
+  EXPECT_EQ(e.field, "blocks[0].fallback[0].provider");
+  // The same key in two objects is no repetition.
+  EXPECT_TRUE(
+      parse(R"({"blocks": [{"text": "a", "voice": "en"}, {"text": "b", "voice": "en"}]})").ok());
+}
+
+// A block of only punctuation failed the whole job at render time ("returned silent audio").
+TEST_F(JobParserTest, RejectsABlockWithNothingToSpeakPointingToThePause) {
+  for (const char* text : {"...", " - ", "!?", "\u2026", "\u061f", "\U0001F600", "* * *"}) {
+    const Error e =
+        error_of(std::string(R"({"blocks": [{"text": "Hello."}, {"text": ")") + text + "\"}]}");
+    EXPECT_EQ(e.kind, ErrorKind::kInvalidInput) << text;
+    EXPECT_EQ(e.field, "blocks[1].text") << text;
+    EXPECT_NE(e.message.find("nothing to speak"), std::string::npos) << e.message;
+    EXPECT_NE(e.message.find("previous block's wait_after_ms"), std::string::npos) << e.message;
+  }
+  // A letter or a digit in any script is something to speak.
+  for (const char* text : {"7", "a.", "\u0661", "\u4e2d", "\u0628!", "\u00e9..."}) {
+    auto job = parse(std::string(R"({"blocks": [{"text": ")") + text + R"(", "voice": "any"}]})");
+    EXPECT_TRUE(job.ok()) << text << ": " << job.error().to_string();
+  }
+}
+
+// Arabic sent to flite's English voice "completed" with near-silence.
+TEST_F(JobParserTest, RejectsTextMostlyInAScriptTheVoiceCannotRead) {
+  const Error e =
+      error_of(R"({"blocks": [{"text": "Hi"}, {"text": "مرحبا بالعالم", "provider": "flite"}]})");
+  EXPECT_EQ(e.kind, ErrorKind::kInvalidInput);
+  EXPECT_EQ(e.field, "blocks[1].voice");
+  for (const char* part : {"blocks[1]", "Arabic", "'default'", "'flite'", "espeak:ar"}) {
+    EXPECT_NE(e.message.find(part), std::string::npos) << part << " in " << e.message;
+  }
+}
+
+TEST_F(JobParserTest, ScriptCheckCountsMostLettersAndArabicFlag) {
+  // A few Latin words in Arabic text, and the reverse, are read by the text's voice.
+  EXPECT_TRUE(parse(R"({"blocks": [{"text": "مرحبا بالعالم في Polyvox", "voice": "ar"}]})").ok());
+  EXPECT_TRUE(parse(R"({"blocks": [{"text": "The word مرحبا means hello"}]})").ok());
+  // Digits and punctuation are no script: "2024!" is read by anyone.
+  EXPECT_TRUE(parse(R"({"blocks": [{"text": "2024!", "voice": "ar"}]})").ok());
+  // A block flagged arabic is Arabic whatever its letters (a transliteration, say).
+  EXPECT_EQ(
+      error_of(R"({"blocks": [{"text": "marhaba", "arabic": true, "provider": "flite"}]})").field,
+      "blocks[0].voice");
+  // Cyrillic: nobody here reads it, and the message says so.
+  const Error e = error_of(R"({"blocks": [{"text": "Привет мир"}]})");
+  EXPECT_NE(e.message.find("Cyrillic"), std::string::npos) << e.message;
+  EXPECT_NE(e.message.find("no usable voice reads Cyrillic"), std::string::npos) << e.message;
+  // Voices that read any script read everything.
+  EXPECT_TRUE(parse(R"({"blocks": [{"text": "Привет мир", "voice": "any"}]})").ok());
+}
+
+TEST_F(JobParserTest, AFallbackVoiceThatReadsTheScriptIsEnough) {
+  EXPECT_TRUE(parse(R"({"blocks": [{"text": "مرحبا بالعالم", "provider": "flite",
+                        "fallback": [{"provider": "espeak", "voice": "ar"}]}]})")
+                  .ok());
+  EXPECT_EQ(error_of(R"({"blocks": [{"text": "مرحبا بالعالم", "provider": "flite",
+                        "fallback": [{"provider": "espeak", "voice": "fr"}]}]})")
+                .field,
+            "blocks[0].voice");
 }
 
 }  // namespace

@@ -76,5 +76,23 @@ TEST(OutputFormat, DefaultsFollowTheFormat) {
             kDefaultAacBitrateKbps);
 }
 
+TEST(OutputFormat, AFileNameExtensionNamesItsFormat) {
+  EXPECT_EQ(output_format_for_path("out.wav"), OutputFormat::kWav);
+  EXPECT_EQ(output_format_for_path("dir.v2/Book.MP3"), OutputFormat::kMp3);
+  EXPECT_EQ(output_format_for_path("a.flac"), OutputFormat::kFlac);
+  EXPECT_EQ(output_format_for_path("a.opus"), OutputFormat::kOpus);
+  EXPECT_EQ(output_format_for_path("a.ogg"), OutputFormat::kOpus);
+  EXPECT_EQ(output_format_for_path("a.aac"), OutputFormat::kAac);
+  EXPECT_EQ(output_format_for_path("a.m4a"), OutputFormat::kM4a);
+  EXPECT_EQ(output_format_for_path("a.pcm"), OutputFormat::kPcm);
+  EXPECT_EQ(output_format_for_path("a.raw"), OutputFormat::kPcm);
+  // No extension, a dot file, a directory's dot, or an extension that is no audio format.
+  EXPECT_EQ(output_format_for_path("out"), std::nullopt);
+  EXPECT_EQ(output_format_for_path(".wav"), std::nullopt);
+  EXPECT_EQ(output_format_for_path("dir.wav/out"), std::nullopt);
+  EXPECT_EQ(output_format_for_path("out.txt"), std::nullopt);
+  EXPECT_EQ(output_format_for_path("-"), std::nullopt);
+}
+
 }  // namespace
 }  // namespace polyvox

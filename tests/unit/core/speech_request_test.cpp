@@ -59,7 +59,9 @@ INSTANTIATE_TEST_SUITE_P(
         Bad{R"({"model":"m","input":"Hi","voice":"v","speed":0.2})", "speed"},
         Bad{R"({"model":"m","input":"Hi","voice":"v","speed":4.01})", "speed"},
         Bad{R"({"model":"m","input":"Hi","voice":"v","speed":"fast"})", "speed"},
-        Bad{R"({"model":"m","input":"Hi","voice":"v","speed":1e400})", ""},
+        Bad{R"({"model":"m","input":"Hi","voice":"v","speed":1e400})", "speed"},
+        Bad{R"({"model":"m","input":"Hi","voice":"v","voice":"w"})", "voice"},
+        Bad{R"({"model":"m","input":"...!","voice":"v"})", "input"},
         Bad{R"({"model":"m","input":"Hi","voice":"v","stream_format":"ws"})", "stream_format"},
         Bad{R"([1,2])", ""}, Bad{R"({"model":)", ""}, Bad{"{\"model\":\"\xff\"}", ""}));
 

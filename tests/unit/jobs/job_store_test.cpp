@@ -127,7 +127,7 @@ TEST_P(JobStoreTest, CreatingTheSameSubmissionAgainReturnsTheStoredJob) {
 TEST_P(JobStoreTest, CreatingAnExistingIdWithAnotherSubmissionIsInvalidInput) {
   const NewJob job = make_job("alice", 2);
   create(job);
-  auto variants = std::vector<NewJob>(7, job);
+  auto variants = std::vector<NewJob>(8, job);
   variants[0].owner = "bob";
   variants[1].spec.project_id = "another project";
   variants[2].spec.output_format = OutputFormat::kWav;
@@ -135,6 +135,7 @@ TEST_P(JobStoreTest, CreatingAnExistingIdWithAnotherSubmissionIsInvalidInput) {
   variants[4].spec.blocks.pop_back();
   variants[5].spec.sample_rate = 48000;
   variants[6].spec.bitrate_kbps = 64;
+  variants[7].parent_id = new_uuid4();
   for (const NewJob& other : variants) {
     auto again = jobs_->create_job(other);
     ASSERT_FALSE(again.ok());
@@ -144,6 +145,27 @@ TEST_P(JobStoreTest, CreatingAnExistingIdWithAnotherSubmissionIsInvalidInput) {
   EXPECT_EQ(stored.owner, "alice");
   ASSERT_EQ(stored.blocks.size(), 2u);
   EXPECT_EQ(stored.blocks[1].spec.text, job.spec.blocks[1].text);
+}
+
+// A revision (POST /jobs/{id}/revisions) keeps the job it revises, read alone, with its blocks
+// and in a listing; an original has none.
+TEST_P(JobStoreTest, KeepsTheJobARevisionRevises) {
+  const NewJob original = make_job("alice", 2);
+  create(original);
+  NewJob revision = make_job("alice", 2);
+  revision.parent_id = original.id;
+  EXPECT_EQ(create(revision).parent_id, original.id);
+
+  EXPECT_EQ(get(original.id).parent_id, "");
+  EXPECT_EQ(get(revision.id).parent_id, original.id);
+  auto alone = jobs_->get_job(revision.id, false);
+  ASSERT_TRUE(alone.ok());
+  EXPECT_EQ(alone->parent_id, original.id);
+  auto listed = jobs_->list_jobs("alice", 0, 10);
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->jobs.size(), 2u);
+  EXPECT_EQ(listed->jobs[0].parent_id, original.id);  // newest first
+  EXPECT_EQ(listed->jobs[1].parent_id, "");
 }
 
 TEST_P(JobStoreTest, JobWithoutBlocksIsRejected) {
@@ -432,6 +454,26 @@ TEST_P(JobStoreTest, KeepsEachBlocksSpeedExactly) {
   EXPECT_EQ(other.error().kind, ErrorKind::kInvalidInput);
 }
 
+TEST_P(JobStoreTest, KeepsEachBlocksInstructions) {
+  NewJob job = make_job("alice", 2);
+  job.spec.blocks[1].instructions = "Warm, \"quoted\", \u0639\u0631\u0628\u064a";
+  create(job);
+  reopen();
+  const JobRecord record = get(job.id);
+  ASSERT_EQ(record.blocks.size(), 2u);
+  EXPECT_EQ(record.blocks[0].spec.instructions, "");
+  EXPECT_EQ(record.blocks[1].spec.instructions, job.spec.blocks[1].instructions);
+  auto work = jobs_->get_block(job.id, 1);
+  ASSERT_TRUE(work.ok());
+  EXPECT_EQ(work->block.spec.instructions, job.spec.blocks[1].instructions);
+  // Part of the comparison of a submission sent again.
+  EXPECT_TRUE(jobs_->create_job(job).ok());
+  job.spec.blocks[1].instructions = "Cold.";
+  auto other = jobs_->create_job(job);
+  ASSERT_FALSE(other.ok());
+  EXPECT_EQ(other.error().kind, ErrorKind::kInvalidInput);
+}
+
 TEST_P(JobStoreTest, UsageIsKeptPerBlockAndAccumulatedPerUserOncePerCompletion) {
   const NewJob job = make_job("alice", 2);
   create(job);
@@ -445,8 +487,8 @@ TEST_P(JobStoreTest, UsageIsKeptPerBlockAndAccumulatedPerUserOncePerCompletion) 
   }
   const JobRecord record = get(job.id);
   ASSERT_TRUE(record.blocks[0].result.has_value());
-  ASSERT_EQ(record.blocks[0].result->usage.size(), 2u);
-  EXPECT_EQ(record.blocks[0].result->usage[0].characters, 40u);
+  ASSERT_EQ(record.blocks[0].usage.size(), 2u);
+  EXPECT_EQ(record.blocks[0].usage[0].characters, 40u);
   auto usage = jobs_->usage("alice");
   ASSERT_TRUE(usage.ok()) << usage.error().message;
   ASSERT_EQ(usage->size(), 1u);
@@ -465,6 +507,73 @@ TEST_P(JobStoreTest, UsageIsKeptPerBlockAndAccumulatedPerUserOncePerCompletion) 
   EXPECT_EQ((*jobs_->usage("alice"))[0].providers[1].calls, 2u);
   EXPECT_TRUE(jobs_->usage("bob")->empty());
   EXPECT_EQ(jobs_->usage("")->size(), 1u);
+}
+
+TEST_P(JobStoreTest, ADoneBlockKeepsTheTextItSpoke) {
+  const NewJob job = make_job("alice", 3);  // block 2 is Arabic
+  create(job);
+  for (int i = 0; i < 3; ++i) {
+    const Task task = claim();
+    BlockResult result = test_support::result_for(task);
+    if (task.block_index == 2) result.spoken_text = "مَرْحَبًا";
+    ASSERT_EQ(queue_->complete_block(task, result)->outcome, ReportOutcome::kAccepted);
+  }
+  reopen();
+  const JobRecord record = get(job.id);
+  ASSERT_EQ(record.blocks.size(), 3u);
+  ASSERT_TRUE(record.blocks[2].result.has_value());
+  EXPECT_EQ(record.blocks[2].result->spoken_text, "مَرْحَبًا");
+  ASSERT_TRUE(record.blocks[0].result.has_value());
+  EXPECT_EQ(record.blocks[0].result->spoken_text, "");
+}
+
+// Vendors bill failed calls too: a failed attempt's usage counts for the block and its owner,
+// whether it is retried or fails the job, and the attempt that succeeds adds to it.
+TEST_P(JobStoreTest, FailedAttemptsAddTheirUsageToTheBlockAndTheOwner) {
+  const NewJob job = make_job("alice", 2);
+  create(job);
+  const ProviderUsage failed_call{"openai", 1, 40, 0, 1, 0};
+  // Retries are due 1 ms later: block 1 (due now) is claimed before block 0's retry.
+  const int64_t retry_at = clock_.now_ms() + 1;
+  Task task = claim();
+  ASSERT_EQ(task.block_index, 0u);
+  ASSERT_EQ(fail(task, "HTTP 503", retry_at, {failed_call}), ReportOutcome::kAccepted);
+  // A duplicate report of the same attempt changes nothing.
+  ASSERT_EQ(fail(task, "HTTP 503", retry_at, {failed_call}), ReportOutcome::kDuplicate);
+  task = claim();
+  ASSERT_EQ(task.block_index, 1u);
+  ASSERT_EQ(fail(task, "HTTP 503", retry_at + 1, {failed_call}), ReportOutcome::kAccepted);
+  clock_.advance_ms(1);
+  task = claim();
+  ASSERT_EQ(task.block_index, 0u);
+  clock_.advance_ms(1);
+  BlockResult result = test_support::result_for(task);
+  result.usage = {{"openai", 1, 40, 0, 0, 1}};
+  ASSERT_EQ(queue_->complete_block(task, result)->outcome, ReportOutcome::kAccepted);
+  task = claim();
+  ASSERT_EQ(task.block_index, 1u);
+  ASSERT_EQ(fail(task, "quota exhausted", std::nullopt, {{"openai", 1, 40, 0, 1, 1}}),
+            ReportOutcome::kAccepted);
+
+  const JobRecord record = get(job.id);
+  EXPECT_EQ(record.status, JobStatus::kFailed);
+  ASSERT_EQ(record.blocks[0].usage.size(), 1u);
+  EXPECT_EQ(record.blocks[0].usage[0].calls, 2u);
+  EXPECT_EQ(record.blocks[0].usage[0].characters, 80u);
+  EXPECT_EQ(record.blocks[0].usage[0].failures, 1u);
+  EXPECT_EQ(record.blocks[0].usage[0].retries, 1u);
+  ASSERT_EQ(record.blocks[1].usage.size(), 1u);  // the failed block: two billed calls
+  EXPECT_EQ(record.blocks[1].usage[0].calls, 2u);
+  EXPECT_EQ(record.blocks[1].usage[0].failures, 2u);
+  auto usage = jobs_->usage("alice");
+  ASSERT_TRUE(usage.ok()) << usage.error().message;
+  ASSERT_EQ(usage->size(), 1u);
+  ASSERT_EQ((*usage)[0].providers.size(), 1u);
+  const ProviderUsage& total = (*usage)[0].providers[0];
+  EXPECT_EQ(total.calls, 4u);
+  EXPECT_EQ(total.characters, 160u);
+  EXPECT_EQ(total.failures, 3u);
+  EXPECT_EQ(total.retries, 2u);
 }
 
 TEST_P(JobStoreTest, OwnershipIsByUserIdAndTheNameIsKeptForDisplay) {

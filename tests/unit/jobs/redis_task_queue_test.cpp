@@ -76,7 +76,7 @@ TEST_F(RedisTaskQueueTest, SameAttemptFromAnotherWorkerIsRefused) {
   EXPECT_FALSE(*store->heartbeat(impostor, 30'000));
   EXPECT_EQ(store->complete_block(impostor, result_for(impostor))->outcome,
             ReportOutcome::kRefused);
-  EXPECT_EQ(*store->fail_task(impostor, "no", std::nullopt), ReportOutcome::kRefused);
+  EXPECT_EQ(*store->fail_task(impostor, "no", std::nullopt, {}), ReportOutcome::kRefused);
   EXPECT_EQ(store->complete_block(task, result_for(task))->outcome, ReportOutcome::kAccepted);
 }
 

@@ -64,7 +64,7 @@ constexpr int64_t kChildLeaseMs = 60'000;
         if (t.kind == TaskKind::kAssemble) {
           ok = store.complete_assembly(t, {"results/" + t.job_id, "{}", 1}).ok();
         } else if (rng() % 8 == 0) {
-          ok = store.fail_task(t, "flaky provider", clock.now_ms() + 20).ok();
+          ok = store.fail_task(t, "flaky provider", clock.now_ms() + 20, {}).ok();
         } else if (rng() % 50 == 0) {
           ok = store.cancel_job(t.job_id).ok();  // the claimed task is simply dropped
         } else {

@@ -55,7 +55,7 @@ TEST(SqliteJobStoreTest, DatabaseOfANewerSchemaIsRefused) {
   EXPECT_NE(db.error().message.find("newer"), std::string::npos);
 }
 
-TEST(SqliteJobStoreTest, BlocksWrittenBeforeSpeedExistedSpeakAtOne) {
+TEST(SqliteJobStoreTest, BlocksWrittenBeforeSpeedAndInstructionsExistedSpeakAtOneAsConfigured) {
   test_support::TempDir dir;
   {
     // The file as the previous binary (schema version 7) left it, with one job of one block.
@@ -81,6 +81,7 @@ TEST(SqliteJobStoreTest, BlocksWrittenBeforeSpeedExistedSpeakAtOne) {
   ASSERT_EQ(job->blocks.size(), 1u);
   EXPECT_EQ(job->blocks[0].spec.text, "Hello");
   EXPECT_EQ(job->blocks[0].spec.speed, 1.0);
+  EXPECT_EQ(job->blocks[0].spec.instructions, "");
 }
 
 TEST(SqliteJobStoreTest, UnopenableFileIsUnavailable) {
@@ -158,12 +159,12 @@ TEST(SqliteJobStoreTest, WaitingTasksAreCountedOnceAcrossTheVersion8Migration) {
   EXPECT_EQ(store.counts()->queue_depth, 4u);  // and bob's 3 blocks
 }
 
-// A file of schema version 12 had no turns: the migration gives each owner its turn with its
+// A file of schema version 15 had no turns: the migration gives each owner its turn with its
 // live block tasks and unfinished jobs, so that claims take turns between the owners of the
 // tasks it holds and the quotas count its work.
 TEST(SqliteJobStoreTest, MigrationGivesTheTasksOfAnOlderFileTheirOwnersTurns) {
   test_support::TempDir dir;
-  ASSERT_NO_FATAL_FAILURE(write_file_at_version(dir, 12, R"sql(
+  ASSERT_NO_FATAL_FAILURE(write_file_at_version(dir, 15, R"sql(
       INSERT INTO jobs (seq, id, owner, project_id, output_format, status, blocks_total,
                         created_at_ms, updated_at_ms)
         VALUES (1, 'job-a1', 'alice', '', 'mp3', 1, 2, 1, 1),

@@ -188,8 +188,9 @@ class StoreTest : public ::testing::TestWithParam<std::string> {
   }
 
   ReportOutcome fail(const Task& task, const std::string& error,
-                     std::optional<int64_t> retry_at_ms = std::nullopt) {
-    auto outcome = queue_->fail_task(task, error, retry_at_ms);
+                     std::optional<int64_t> retry_at_ms = std::nullopt,
+                     const std::vector<ProviderUsage>& usage = {}) {
+    auto outcome = queue_->fail_task(task, error, retry_at_ms, usage);
     EXPECT_TRUE(outcome.ok()) << outcome.error().message;
     return outcome.ok() ? *outcome : ReportOutcome::kRefused;
   }

@@ -31,6 +31,15 @@ TEST(AudioCacheTest, KeysDependOnIdentityVoiceAndText) {
   EXPECT_NE(k, audio_cache_key("openai|https://x/v1|tts-1|mp3", "nova", "Hello"));
   EXPECT_NE(k, audio_cache_key("openai|https://x/v1|tts-1|mp3", "alloy", "Hello."));
   EXPECT_NE(k, audio_cache_key("openai|https://y/v1|tts-1|mp3", "alloy", "Hello"));
+  // Instructions: none is the key without them; any other is another key, also at a speed.
+  EXPECT_EQ(k, audio_cache_key("openai|https://x/v1|tts-1|mp3", "alloy", "Hello", "", 1.0, ""));
+  const auto calm =
+      audio_cache_key("openai|https://x/v1|tts-1|mp3", "alloy", "Hello", "", 1.0, "Calm.");
+  EXPECT_NE(k, calm);
+  EXPECT_NE(calm,
+            audio_cache_key("openai|https://x/v1|tts-1|mp3", "alloy", "Hello", "", 1.5, "Calm."));
+  EXPECT_NE(calm,
+            audio_cache_key("openai|https://x/v1|tts-1|mp3", "alloy", "Hello", "", 1.0, "Calm!"));
   // Field boundaries matter: ("ab", "c") is not ("a", "bc").
   EXPECT_NE(audio_cache_key("id", "ab", "c"), audio_cache_key("id", "a", "bc"));
 }

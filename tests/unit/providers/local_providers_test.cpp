@@ -1,10 +1,13 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "audio/decoder.h"
 #include "providers/espeak_provider.h"
 #include "providers/flite_provider.h"
+#include "providers/provider_registry.h"
+#include "providers/voice_scripts.h"
 
 namespace polyvox {
 namespace {
@@ -106,6 +109,39 @@ TEST(FliteProviderTest, SpeaksEachVoiceAtItsRate) {
     ASSERT_TRUE(pcm.ok());
     EXPECT_GT(pcm->duration_ms(), 700.0) << voice;
   }
+}
+
+TEST(VoiceScriptsTest, EachLanguageReadsItsScript) {
+  using V = std::vector<std::string>;
+  EXPECT_EQ(scripts_of_language("en-us"), V{"Latin"});
+  EXPECT_EQ(scripts_of_language("ar"), V{"Arabic"});
+  EXPECT_EQ(scripts_of_language("fa"), V{"Arabic"});
+  EXPECT_EQ(scripts_of_language("fa-latn"), V{"Latin"});
+  EXPECT_EQ(scripts_of_language("ru"), V{"Cyrillic"});
+  EXPECT_EQ(scripts_of_language("cmn"), V{"Han"});
+  EXPECT_EQ(scripts_of_language("cmn-latn-pinyin"), V{"Latin"});
+  EXPECT_EQ(scripts_of_language("ja"), (V{"Han", "Hiragana", "Katakana"}));
+  EXPECT_EQ(scripts_of_language("EL"), V{"Greek"});
+}
+
+TEST(VoiceScriptsTest, LocalVoicesDeclareTheirScriptsThroughTheRegistry) {
+  ProviderRegistry registry;
+  registry.add(espeak());
+  registry.add(flite());
+  for (const auto& v : espeak()->voices()) {
+    EXPECT_FALSE(voice_scripts_of(v, "espeak").empty()) << v.name;
+  }
+  using V = std::vector<std::string>;
+  EXPECT_EQ(registry.voice_scripts("espeak", "ar"), V{"Arabic"});
+  EXPECT_EQ(registry.voice_scripts("espeak", "default"), V{"Latin"});
+  EXPECT_EQ(registry.voice_scripts("espeak", "en+f3"), V{"Latin"});
+  EXPECT_EQ(registry.voice_scripts("espeak", "ru"), V{"Cyrillic"});
+  EXPECT_EQ(registry.voice_scripts("flite", "rms"), V{"Latin"});
+  EXPECT_TRUE(registry.voice_scripts("nope", "x").empty());
+  const auto arabic = registry.voices_for_script("Arabic", 8);
+  EXPECT_NE(std::find(arabic.begin(), arabic.end(), "espeak:ar"), arabic.end());
+  for (const auto& v : arabic) EXPECT_EQ(v.rfind("flite", 0), std::string::npos) << v;
+  EXPECT_LE(registry.voices_for_script("Latin", 3).size(), 3u);
 }
 
 }  // namespace

@@ -252,6 +252,42 @@ TEST_F(EmbeddedDiacritizerTest, NewsAndWebTextKeepsEveryNonArabicCharacterInPlac
   }
 }
 
+// The eight marks of `text`, in order (UTF-8).
+std::string marks_only(const std::string& text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (is_mark_at(text, i)) out += text.substr(i++, 2);
+  }
+  return out;
+}
+
+// Arabic combining marks other than the eight (the superscript alef of هٰذا, Quranic signs) stay
+// where they are, and do not cut their word in two: the letters get the marks they get without
+// them.
+TEST_F(EmbeddedDiacritizerTest, OtherArabicMarksStayInPlaceAndKeepTheirWordWhole) {
+  const std::string plain = "هذا الكتاب لكن الرحمن رحيم";
+  const std::string in = "هٰذا الكتاب لٰكن الرحمٰن رحيمۖ";
+  const std::string out = run(in);
+  EXPECT_EQ(strip_marks(out), in);
+  EXPECT_TRUE(only_appends_marks(in, out)) << out;
+  EXPECT_EQ(marks_only(out), marks_only(run(plain + "ۖ"))) << out;
+  EXPECT_EQ(run("ٰ ۡ"), "ٰ ۡ");  // no letter: unchanged
+}
+
+// Text in Unicode NFD writes أ إ آ ؤ ئ as a letter and a combining hamza or madda: the model
+// reads the composed letter, the text stays as written, and the marks chosen are those of the
+// composed text.
+TEST_F(EmbeddedDiacritizerTest, DecomposedHamzaLettersGetTheMarksOfTheComposedOnes) {
+  const std::string composed = "سأل أحمد عن إسلام آدم ومسؤول جائزة";
+  const std::string decomposed =
+      "سأل أحمد عن إسلام آدم ومسؤول "
+      "جائزة";
+  const std::string out = run(decomposed);
+  EXPECT_EQ(strip_marks(out), decomposed);
+  EXPECT_TRUE(only_appends_marks(decomposed, out)) << out;
+  EXPECT_EQ(marks_only(out), marks_only(run(composed))) << out;
+}
+
 // A fully marked line (the gold of a validation line) keeps every mark it has; letters without
 // marks in it may gain some, and nothing else changes.
 TEST_F(EmbeddedDiacritizerTest, FullyMarkedLinesKeepEveryMark) {
@@ -284,6 +320,32 @@ TEST_F(EmbeddedDiacritizerTest, ExplainGivesTheSameLineAndOneChoicePerWord) {
   EXPECT_STREQ(EmbeddedDiacritizer::source_name(words[7].source), "lexicon");
   EXPECT_STREQ(EmbeddedDiacritizer::source_name(EmbeddedDiacritizer::Source::kLexiconStem),
                "lexicon+network");
+}
+
+// The figures behind each choice: a frequent word's lexicon counts, an unseen name's none; the
+// network's probability of its own marks for the word is the product over its letters, so it
+// lies in (0, weakest letter].
+TEST_F(EmbeddedDiacritizerTest, ExplainGivesTheLexiconCountsAndTheNetworkConfidence) {
+  std::vector<EmbeddedDiacritizer::WordChoice> words;
+  diacritizer_->explain_line("ذهب الولد مع كريستوفر في Paris", words);
+  ASSERT_EQ(words.size(), 5u);
+  const auto& frequent = words[4];  // في
+  EXPECT_EQ(frequent.source, EmbeddedDiacritizer::Source::kLexicon);
+  EXPECT_GT(frequent.word_count, 1000.0);
+  EXPECT_GE(frequent.lexicon_patterns, 1u);
+  EXPECT_GT(frequent.pattern_count, 0u);
+  EXPECT_LE(frequent.pattern_count, frequent.word_count);
+  const auto& name = words[3];  // كريستوفر
+  EXPECT_EQ(name.word_count, 0.0);
+  EXPECT_EQ(name.lexicon_patterns, 0u);
+  EXPECT_EQ(name.pattern_count, 0u);
+  for (const auto& w : words) {
+    EXPECT_GT(w.network_confidence, 0.0) << w.word;
+    EXPECT_LE(w.network_confidence, w.weakest_letter + 1e-12) << w.word;
+    EXPECT_LE(w.weakest_letter, 1.0) << w.word;
+  }
+  // The network is surer of a frequent function word than of a name it never saw.
+  EXPECT_GT(frequent.network_confidence, name.network_confidence);
 }
 
 TEST_F(EmbeddedDiacritizerTest, ExplainKeepsGivenMarksInTheWords) {

@@ -4,6 +4,8 @@
 
 #include <future>
 
+#include "core/clock.h"
+#include "providers/resilient_provider.h"
 #include "support/audio_fixtures.h"
 #include "support/scripted_provider.h"
 
@@ -179,18 +181,54 @@ TEST_F(BlockRendererTest, SilentAndTruncatedAnswersAreRetryableFailures) {
   EXPECT_NE(truncated.error().message.find("truncated"), std::string::npos);
 }
 
-TEST_F(BlockRendererTest, EveryFailureIsNamed) {
+// Every provider tried is named, and what each cost is reported: vendors bill failed calls too.
+TEST_F(BlockRendererTest, EveryFailureIsNamedAndItsCostReported) {
   ScriptedProvider& main = add("main");
   ScriptedProvider& backup = add("backup");
   main.failures.push_back({ErrorKind::kSynthesisFailed, "quota_exceeded", ""});
   backup.failures.push_back({ErrorKind::kSynthesisFailed, "invalid_api_key", ""});
   BlockSpec b = block("Nobody can");
   b.fallback.push_back({"backup", "v"});
-  auto failed = render_block(b, context());
+  std::vector<ProviderUsage> spent;
+  auto failed = render_block(b, context(), &spent);
   ASSERT_FALSE(failed.ok());
   EXPECT_EQ(failed.error().kind, ErrorKind::kSynthesisFailed);
   EXPECT_NE(failed.error().message.find("'main': quota_exceeded"), std::string::npos);
   EXPECT_NE(failed.error().message.find("'backup': invalid_api_key"), std::string::npos);
+  ASSERT_EQ(spent.size(), 2u);
+  for (std::size_t i = 0; i < spent.size(); ++i) {
+    EXPECT_EQ(spent[i].provider, i == 0 ? "main" : "backup");
+    EXPECT_EQ(spent[i].calls, 1u);
+    EXPECT_EQ(spent[i].characters, 10u);  // "Nobody can"
+    EXPECT_EQ(spent[i].failures, 1u);
+  }
+  // A success reports the same through `spent` as through the result.
+  auto rendered = render_block(block("Fine now"), context(), &spent);
+  ASSERT_TRUE(rendered.ok()) << rendered.error().to_string();
+  ASSERT_EQ(spent.size(), 1u);
+  EXPECT_EQ(spent[0].calls, 1u);
+  EXPECT_EQ(rendered->usage[0].calls, 1u);
+}
+
+// A call the circuit breaker refuses never reaches the vendor: a failure, not a billed call.
+TEST_F(BlockRendererTest, ACallRefusedByAnOpenCircuitIsNotBilled) {
+  ManualClock clock;
+  auto scripted = std::make_unique<ScriptedProvider>("main");
+  ScriptedProvider& main = *scripted;
+  registry_.add(std::make_unique<ResilientProvider>(
+      std::move(scripted), clock, ResilienceOptions{.breaker = {.failure_threshold = 1}}));
+  main.failures.push_back({ErrorKind::kUnavailable, "HTTP 503", ""});
+  std::vector<ProviderUsage> spent;
+  ASSERT_FALSE(render_block(block("Transient"), context(), &spent).ok());
+  ASSERT_EQ(spent.size(), 1u);
+  EXPECT_EQ(spent[0].calls, 1u);
+  EXPECT_EQ(spent[0].failures, 1u);
+  ASSERT_FALSE(render_block(block("Transient"), context(), &spent).ok());  // circuit open
+  EXPECT_EQ(main.texts.size(), 1u);
+  ASSERT_EQ(spent.size(), 1u);
+  EXPECT_EQ(spent[0].calls, 0u);
+  EXPECT_EQ(spent[0].characters, 0u);
+  EXPECT_EQ(spent[0].failures, 1u);
 }
 
 TEST(SpokenLettersTest, IgnoresSpacesPunctuationAndArabicMarks) {

@@ -52,11 +52,9 @@ double speech_ms(const Result<RenderedBlock>& rendered) {
 class BlockSpeedTest : public ::testing::Test {
  protected:
   ScriptedProvider& add(SpeedRange native) {
-    auto p = std::make_unique<ScriptedProvider>("main");
-    p->native = native;
-    ScriptedProvider& ref = *p;
-    registry_.add(std::move(p));
-    return ref;
+    ScriptedProvider& p = test_support::add_scripted(registry_);
+    p.native = native;
+    return p;
   }
   Result<RenderedBlock> render(const std::string& text, double speed, AudioCache* cache = nullptr) {
     return render_block(block(text, "main", speed, "v"),

@@ -78,8 +78,9 @@ class ObservedQueue : public TaskQueue {
     return done;
   }
   Result<ReportOutcome> fail_task(const Task& task, const std::string& error,
-                                  std::optional<int64_t> retry_at_ms) override {
-    auto outcome = inner_.fail_task(task, error, retry_at_ms);
+                                  std::optional<int64_t> retry_at_ms,
+                                  const std::vector<ProviderUsage>& usage) override {
+    auto outcome = inner_.fail_task(task, error, retry_at_ms, usage);
     record({Report::kFailTask, task, outcome.ok() ? *outcome : ReportOutcome::kRefused, retry_at_ms,
             error});
     return outcome;
@@ -315,9 +316,64 @@ TEST_F(WorkerPoolTest, TransientFailureIsRetriedThenSucceeds) {
   EXPECT_EQ(record.blocks[0].attempts, 3);
   EXPECT_EQ(provider_->texts.size(), 3u);
   ASSERT_TRUE(record.blocks[0].result);
-  uint64_t retries = 0;
-  for (const auto& u : record.blocks[0].result->usage) retries += u.retries;
-  EXPECT_EQ(retries, 2u);
+  // Every attempt reached the vendor and is billed: the two that failed as well.
+  ASSERT_EQ(record.blocks[0].usage.size(), 1u);
+  const ProviderUsage& usage = record.blocks[0].usage[0];
+  EXPECT_EQ(usage.provider, "scripted");
+  EXPECT_EQ(usage.calls, 3u);
+  EXPECT_EQ(usage.characters, 3u * 10u);  // "Try again."
+  EXPECT_EQ(usage.failures, 2u);
+  EXPECT_EQ(usage.retries, 2u);
+}
+
+TEST_F(WorkerPoolTest, AJobThatFailedAfterRetriesCountsEveryBilledCall) {
+  const Error unavailable{ErrorKind::kUnavailable, "HTTP 503 from the vendor"};
+  provider_->failures = {unavailable, unavailable, unavailable};
+  const std::string id = submit({{"Never said.", 0}});
+  WorkerOptions o = options();
+  o.retry.max_retries = 2;
+  start_pool(o);
+  ASSERT_TRUE(wait_for(Report::kFailTask, id, final_failure));
+  pool_->stop();
+
+  EXPECT_EQ(provider_->texts.size(), 3u);
+  const JobRecord record = job(id);
+  EXPECT_EQ(record.status, JobStatus::kFailed);
+  ASSERT_EQ(record.blocks[0].usage.size(), 1u);
+  const ProviderUsage& usage = record.blocks[0].usage[0];
+  EXPECT_EQ(usage.calls, 3u);
+  EXPECT_EQ(usage.characters, 3u * 11u);  // "Never said."
+  EXPECT_EQ(usage.failures, 3u);
+  EXPECT_EQ(usage.retries, 2u);
+  // The owner is billed the same.
+  auto owner = backend_->jobs->usage("alice");
+  ASSERT_TRUE(owner.ok()) << owner.error().message;
+  ASSERT_EQ(owner->size(), 1u);
+  ASSERT_EQ((*owner)[0].providers.size(), 1u);
+  EXPECT_EQ((*owner)[0].providers[0].calls, 3u);
+  EXPECT_EQ((*owner)[0].providers[0].failures, 3u);
+}
+
+// The app hands memory back to the system there (app/process_memory.h).
+TEST_F(WorkerPoolTest, SaysWhenTheLastTaskInProgressHasEnded) {
+  std::mutex mutex;
+  std::condition_variable changed;
+  int idle_calls = 0;
+  std::size_t busy_when_idle = 99;
+  WorkerOptions o = options();  // one task at a time: each one's end leaves the pool idle
+  o.on_idle = [&] {
+    std::lock_guard lock(mutex);
+    ++idle_calls;
+    busy_when_idle = pool_->busy();
+    changed.notify_all();
+  };
+  const std::string id = submit({{"One.", 0}, {"Two.", 0}});
+  start_pool(o);
+  ASSERT_TRUE(wait_for(Report::kCompleteAssembly, id, accepted));
+  std::unique_lock lock(mutex);
+  ASSERT_TRUE(changed.wait_for(lock, kPatience, [&] { return idle_calls == 3; }))
+      << idle_calls << " calls; expected one per task (two blocks and the assembly)";
+  EXPECT_EQ(busy_when_idle, 0u);
 }
 
 TEST_F(WorkerPoolTest, FinalFailureFailsTheBlockAndTheJobWithTheReason) {

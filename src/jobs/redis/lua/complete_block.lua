@@ -1,6 +1,6 @@
 -- complete_block: records a block's audio, fenced by the lease of the attempt that rendered it.
--- The block becomes done at most once; blocks_done grows by one (never decreases); the owner's
--- usage grows once per accepted completion; the completion that makes blocks_done reach
+-- The block becomes done at most once; blocks_done grows by one (never decreases); the block's
+-- and the owner's usage grow once per accepted completion; the completion that makes blocks_done reach
 -- blocks_total enqueues the assembly, once (assembly_enqueued).
 --
 -- KEYS     none: every key is named from the prefix ARGV[1] (why: redis_scripts.h).
@@ -14,10 +14,10 @@
 --          [8] pause_samples   integer
 --          [9] provider        string   the provider that spoke it
 --          [10] voice_id       string   the voice it used
---          [11] usage_json     string   JSON of the block's provider usage
---          [12] n              integer  providers used
+--          [11] spoken_text    string   an Arabic block's diacritized text; '' for others
+--          [12] n              integer  providers this attempt used
 --          then 6 per provider i = 0 .. n - 1, from ARGV[13 + 6 i]: name (string), calls,
---          characters, cache_hits, failures, retries (integers)
+--          characters, cache_hits, failures, retries (integers): what this attempt cost
 -- RETURNS  {outcome, 1 when this completion enqueued the assembly else 0}; outcome: 1 accepted,
 --          2 duplicate (this very attempt's report is already recorded: nothing changed), 0
 --          refused (the lease is lost, or the block or job is gone)
@@ -41,7 +41,7 @@ if not holds_lease(tid, attempt, worker) then return {REFUSED, 0} end
 
 redis.call('HSET', bk, 'status', BLOCK_DONE, 'reported_attempt', attempt, 'error', '',
            'segment_key', ARGV[6], 'speech_samples', ARGV[7], 'pause_samples', ARGV[8],
-           'result_provider', ARGV[9], 'result_voice_id', ARGV[10], 'usage_json', ARGV[11])
+           'result_provider', ARGV[9], 'result_voice_id', ARGV[10], 'spoken_text', ARGV[11])
 redis.call('HINCRBY', COUNTERS, 'blocks_done', 1)
 local providers = tonumber(ARGV[12])
 local cached = false
@@ -53,19 +53,7 @@ emit(id, {type = 'block.done', index = index, provider = ARGV[9], voice = ARGV[1
           speech_samples = tonumber(ARGV[7]), pause_samples = tonumber(ARGV[8]),
           cached = cached}, now)
 place_done_blocks(id, now)
-if providers > 0 then
-  local usage = P .. 'usage:' .. owner
-  for i = 0, providers - 1 do
-    local a = 13 + i * 6
-    local provider = ARGV[a]
-    redis.call('HINCRBY', usage, provider .. '|calls', ARGV[a + 1])
-    redis.call('HINCRBY', usage, provider .. '|characters', ARGV[a + 2])
-    redis.call('HINCRBY', usage, provider .. '|cache_hits', ARGV[a + 3])
-    redis.call('HINCRBY', usage, provider .. '|failures', ARGV[a + 4])
-    redis.call('HINCRBY', usage, provider .. '|retries', ARGV[a + 5])
-  end
-  redis.call('SADD', P .. 'usage:owners', owner)
-end
+record_usage(id, index, owner, 13, providers)
 drop_task(tid)
 local done = redis.call('HINCRBY', jk, 'blocks_done', 1)
 uncount_queued(id, 0, 1)

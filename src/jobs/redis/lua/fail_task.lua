@@ -10,6 +10,10 @@
 --          [5] worker          string   the worker id that claimed it
 --          [6] error           string   what went wrong
 --          [7] retry_at_ms     integer  when to retry, on the store's Clock; '' = fail for good
+--          [8] n               integer  providers the failed attempt used (0 for an assembly)
+--          then 6 per provider i = 0 .. n - 1, from ARGV[9 + 6 i]: name (string), calls,
+--          characters, cache_hits, failures, retries (integers): what the attempt cost, added
+--          to the block's and the owner's usage
 -- RETURNS  the outcome: 1 accepted, 2 duplicate (this very attempt's report is already
 --          recorded: nothing changed), 0 refused (the lease is lost, or the job is gone)
 -- ATOMIC   one step; a refused or duplicate report changes nothing.
@@ -37,6 +41,7 @@ if t[1] == tostring(TASK_RETRYING) and t[2] == attempt and t[3] == worker then
   return DUPLICATE  -- this attempt's retry is already scheduled
 end
 if not holds_lease(tid, attempt, worker) then return REFUSED end
+if index then record_usage(id, index, redis.call('HGET', jk, 'owner'), 9, tonumber(ARGV[8])) end
 if retry_at == '' then
   fail_job(id, index, attempt, err, now)
   return ACCEPTED

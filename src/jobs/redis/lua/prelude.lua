@@ -224,6 +224,40 @@ local function fail_job(id, index, attempt, err, now)
   emit(id, {type = 'job.failed', error = job_error}, now)
 end
 
+-- Adds what one attempt of block `index` of job `id` cost to the block's usage (usage_json: every
+-- attempt's, JSON as core/usage.h writes it) and to the usage hash of `owner`: `n` providers in
+-- ARGV from `first` on, 6 values each (name, then the USAGE_COUNTERS in their order).
+local USAGE_COUNTERS = {'calls', 'characters', 'cache_hits', 'failures', 'retries'}
+local function record_usage(id, index, owner, first, n)
+  if n == 0 then return end
+  local bk = block_key(id, index)
+  local totals = {}
+  local stored = redis.call('HGET', bk, 'usage_json')
+  if stored then
+    local ok, decoded = pcall(cjson.decode, stored)
+    if ok and type(decoded) == 'table' then totals = decoded end
+  end
+  local usage = P .. 'usage:' .. owner
+  for i = 0, n - 1 do
+    local a = first + i * 6
+    local provider = ARGV[a]
+    local entry
+    for _, e in ipairs(totals) do
+      if e.provider == provider then entry = e end
+    end
+    if not entry then
+      entry = {provider = provider}
+      table.insert(totals, entry)
+    end
+    for k, counter in ipairs(USAGE_COUNTERS) do
+      entry[counter] = (tonumber(entry[counter]) or 0) + tonumber(ARGV[a + k])
+      redis.call('HINCRBY', usage, provider .. '|' .. counter, ARGV[a + k])
+    end
+  end
+  redis.call('HSET', bk, 'usage_json', cjson.encode(totals))
+  redis.call('SADD', P .. 'usage:owners', owner)
+end
+
 -- True when `attempt` of `worker` holds task `tid`'s lease (expired or not: fencing is by
 -- attempt, and a lease nobody has taken over still belongs to its holder).
 local function holds_lease(tid, attempt, worker)
