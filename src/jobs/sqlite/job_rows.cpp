@@ -174,9 +174,9 @@ Result<std::optional<int64_t>> earliest_task_due(Connection& db) {
       "SELECT min(due) FROM ("
       "SELECT (SELECT min(due_ms) FROM tasks WHERE lane = ? AND turn = ?) AS due "
       "UNION ALL SELECT (SELECT min(t.due_ms) FROM tasks t WHERE t.lane = ? AND t.turn = u.id) "
-      "FROM user_turns u WHERE u.tasks > 0 "
+      "FROM user_turns u WHERE u.active = 1 "
       "UNION ALL SELECT (SELECT min(t.due_ms) FROM tasks t WHERE t.lane = ? AND t.turn = u.id) "
-      "FROM user_turns u WHERE u.tasks > 0)",
+      "FROM user_turns u WHERE u.active = 1)",
       kAssemblyLane, kNoTurn, kInteractiveLane, kBatchLane);
 }
 

@@ -22,6 +22,9 @@ Error job_not_found(const std::string& id) {
 constexpr int64_t kCacheMaxAgeMs = 1000;
 constexpr std::size_t kJobCacheMaxBytes = 8 << 20;
 
+// How many owners' turn ids create_job remembers (then it forgets them all and starts again).
+constexpr std::size_t kMaxRememberedTurns = 100'000;
+
 std::size_t approximate_bytes(const std::optional<JobRecord>& record) {
   if (!record) return 64;
   std::size_t bytes = sizeof(JobRecord) + record->id.size() + record->owner.size() +
@@ -141,13 +144,8 @@ Result<JobRecord> SqliteJobStore::create_job(const NewJob& job) {
         claims_interactively(job.spec, interactive_max_blocks_) ? kInteractiveLane : kBatchLane;
     // One write per job: the owner's turn (its row's id, which its tasks carry) gains the job
     // and its block tasks.
-    auto turn = db.query_int(
-        "INSERT INTO user_turns (owner, tasks, jobs) VALUES (?, ?, 1) "
-        "ON CONFLICT (owner) DO UPDATE SET tasks = tasks + excluded.tasks, jobs = jobs + 1 "
-        "RETURNING id",
-        job.owner, static_cast<int64_t>(job.spec.blocks.size()));
+    auto turn = add_to_turn(db, job.owner, static_cast<int64_t>(job.spec.blocks.size()));
     if (!turn) return turn.take_error();
-    if (!*turn) return Error{ErrorKind::kInternal, "no turn for owner " + job.owner, ""};
     if (!job.spec.webhook_url.empty()) {  // its delivery is written when the job finishes
       s = db.run("INSERT INTO job_webhooks (job_seq, url, base_url) VALUES (?, ?, ?)", seq,
                  job.spec.webhook_url, job.base_url);
@@ -164,7 +162,7 @@ Result<JobRecord> SqliteJobStore::create_job(const NewJob& job) {
       s = db.run(
           "INSERT INTO tasks (job_seq, kind, block_index, state, due_ms, turn, lane) "
           "VALUES (?, ?, ?, ?, ?, ?, ?)",
-          seq, code(TaskKind::kBlock), i, code(TaskState::kWaiting), record.created_at_ms, **turn,
+          seq, code(TaskKind::kBlock), i, code(TaskState::kWaiting), record.created_at_ms, *turn,
           lane);
       if (!s) return s.error();
     }
@@ -173,6 +171,38 @@ Result<JobRecord> SqliteJobStore::create_job(const NewJob& job) {
     due_.lower(record.created_at_ms);
     return record;
   });
+}
+
+Result<int64_t> SqliteJobStore::add_to_turn(Connection& db, const std::string& owner,
+                                            int64_t tasks) {
+  std::optional<int64_t> turn;
+  if (auto known = turn_ids_.find(owner); known != turn_ids_.end()) {
+    auto s = db.run(
+        "UPDATE user_turns SET tasks = tasks + ?, jobs = jobs + 1 WHERE id = ? AND owner = ?",
+        tasks, known->second, owner);
+    if (!s) return s.error();
+    if (db.changes() == 1) {
+      turn = known->second;
+    } else {
+      turn_ids_.erase(known);
+    }
+  }
+  if (!turn) {
+    auto made = db.query_int(
+        "INSERT INTO user_turns (owner, tasks, jobs) VALUES (?, ?, 1) "
+        "ON CONFLICT (owner) DO UPDATE SET tasks = tasks + excluded.tasks, jobs = jobs + 1 "
+        "RETURNING id",
+        owner, tasks);
+    if (!made) return made.take_error();
+    if (!*made) return Error{ErrorKind::kInternal, "no turn for owner " + owner, ""};
+    turn = **made;
+    if (turn_ids_.size() >= kMaxRememberedTurns) turn_ids_.clear();
+    turn_ids_.emplace(owner, *turn);
+  }
+  // Written only when the owner had no tasks: an active owner's index entry stays as it is.
+  auto s = db.run("UPDATE user_turns SET active = 1 WHERE id = ? AND active = 0", *turn);
+  if (!s) return s.error();
+  return *turn;
 }
 
 Result<JobRecord> SqliteJobStore::get_job(const std::string& id, bool with_blocks) {

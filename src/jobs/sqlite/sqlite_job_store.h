@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/clock.h"
@@ -97,6 +98,12 @@ class SqliteJobStore final : public JobStore, public TaskQueue {
   Result<std::optional<Task>> claim_once(Connection& db, const std::string& worker_id,
                                          int64_t lease_ms);
 
+  // On the writer thread: adds a job of `tasks` block tasks to `owner`'s turn (user_turns) and
+  // returns the turn's id, which the job's tasks carry. Ids are remembered (turn_ids_), so that
+  // a known owner costs one update by id; a remembered id that does not name `owner`'s row (the
+  // transaction that made it did not commit) is looked up again.
+  Result<int64_t> add_to_turn(Connection& db, const std::string& owner, int64_t tasks);
+
   const SystemClock system_clock_;
   const Clock& clock_;
   const int max_claims_;
@@ -106,6 +113,7 @@ class SqliteJobStore final : public JobStore, public TaskQueue {
   EventAnnouncer events_;
   // get_job()'s last reads (a polled job), valid until this process commits anything.
   ReadCache<std::optional<JobRecord>> job_cache_;
+  std::unordered_map<std::string, int64_t> turn_ids_;  // owner -> user_turns.id; writer only
 };
 
 }  // namespace polyvox::sqlite

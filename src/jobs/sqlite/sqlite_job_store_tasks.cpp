@@ -125,7 +125,7 @@ Result<std::optional<DueTask>> next_due_task(Connection& db, int64_t now) {
   if (!assembly || *assembly) return assembly;
   for (int64_t lane : {kInteractiveLane, kBatchLane}) {
     auto turn = db.query_int(
-        "SELECT u.id FROM user_turns u WHERE u.tasks > 0 AND EXISTS (SELECT 1 FROM tasks t "
+        "SELECT u.id FROM user_turns u WHERE u.active = 1 AND EXISTS (SELECT 1 FROM tasks t "
         "WHERE t.lane = ? AND t.turn = u.id AND t.due_ms <= ?) "
         "ORDER BY u.served, u.id LIMIT 1",
         lane, now);
@@ -245,7 +245,7 @@ Result<std::optional<Task>> SqliteJobStore::claim_once(Connection& db, const std
     if ((*due)->lane != kAssemblyLane) {  // the owner's turn is over: behind everyone served
       s = db.run(
           "UPDATE user_turns SET served = 1 + (SELECT coalesce(max(served), 0) FROM user_turns "
-          "WHERE tasks > 0) WHERE id = ?",
+          "WHERE active = 1) WHERE id = ?",
           (*due)->turn);
       if (!s) return s.error();
     }

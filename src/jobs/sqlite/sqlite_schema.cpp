@@ -329,20 +329,24 @@ ALTER TABLE jobs ADD COLUMN interactive INTEGER NOT NULL DEFAULT 0;
 // takes the due task of the owner with the lowest `served`, then raises it above everyone's),
 // its live block tasks (create_job adds a job's at once, a trigger counts deletions) and its
 // unfinished jobs (create_job adds one, triggers count finished and deleted ones): the quotas
-// read them instead of counting jobs. Tasks already queued are batch work.
+// read them instead of counting jobs. `active` (live block tasks > 0) is set apart from the
+// counts and changes only when the owner starts or stops having tasks, so that counting a job or
+// a task does not rewrite the index of active owners. Tasks already queued are batch work.
 constexpr const char* kFairClaims = R"sql(
 CREATE TABLE user_turns (
   id INTEGER PRIMARY KEY,
   owner TEXT NOT NULL UNIQUE,
   served INTEGER NOT NULL DEFAULT 0,
   tasks INTEGER NOT NULL DEFAULT 0,
-  jobs INTEGER NOT NULL DEFAULT 0
+  jobs INTEGER NOT NULL DEFAULT 0,
+  active INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX user_turns_active ON user_turns(served) WHERE tasks > 0;
+CREATE INDEX user_turns_active ON user_turns(served) WHERE active = 1;
 INSERT INTO user_turns (owner, jobs) SELECT owner, count(*) FROM jobs WHERE status < 2
   GROUP BY owner;
 UPDATE user_turns SET tasks = (SELECT count(*) FROM tasks t JOIN jobs j ON j.seq = t.job_seq
   WHERE t.kind = 0 AND j.owner = user_turns.owner);
+UPDATE user_turns SET active = 1 WHERE tasks > 0;
 ALTER TABLE tasks ADD COLUMN lane INTEGER NOT NULL DEFAULT 2;
 ALTER TABLE tasks ADD COLUMN turn INTEGER NOT NULL DEFAULT 0;
 UPDATE tasks SET lane = 0 WHERE kind = 1;
@@ -352,6 +356,7 @@ DROP INDEX tasks_by_due;
 CREATE INDEX tasks_by_turn ON tasks(lane, turn, due_ms);
 CREATE TRIGGER tasks_turns_on_delete AFTER DELETE ON tasks WHEN old.lane > 0 BEGIN
   UPDATE user_turns SET tasks = tasks - 1 WHERE id = old.turn;
+  UPDATE user_turns SET active = 0 WHERE id = old.turn AND active = 1 AND tasks <= 0;
 END;
 CREATE TRIGGER jobs_turns_on_finish AFTER UPDATE OF status ON jobs
 WHEN new.status >= 2 AND old.status < 2 BEGIN
