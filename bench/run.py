@@ -144,6 +144,31 @@ def bench_synth(tmp):
           f"ratio {results['one'][0] / base:.2f}x (target <= 1.2x)")
     print(f"polyvox synth, 20 blocks          median {results['twenty'][0]:7.2f} s   "
           f"ratio {results['twenty'][0] / base:.2f}x (target < 1x)")
+    bench_synth_timings(tmp, words, polyvox, env)
+
+
+def bench_synth_timings(tmp, words, polyvox, env):
+    """What word timings cost: a 60-block espeak job with timings off (WORD_TIMINGS=0) and on
+    (espeak-ng's word events through the pipeline, the manifest with its words and WebVTT
+    subtitles written), alternating, medians; no audio cache, so that every run speaks."""
+    env = dict(env, CACHE_ENABLED="false")
+    section("Word timings: 60-block espeak job, timings off vs on")
+    job = os.path.join(tmp, "sixty.json")
+    with open(job, "w") as f:
+        json.dump({"blocks": [{"text": " ".join(words[i * 30:(i + 1) * 30]), "provider": "espeak",
+                               "voice": "en", "wait_after_ms": 300} for i in range(60)]}, f)
+    out = os.path.join(tmp, "sixty.mp3")
+    results = medians({
+        "off": ([polyvox, "synth", job, "-o", out, "--manifest", os.path.join(tmp, "off.json")],
+                dict(env, WORD_TIMINGS="0")),
+        "on": ([polyvox, "synth", job, "-o", out, "--manifest", os.path.join(tmp, "on.json"),
+                "--words", "--subtitles", os.path.join(tmp, "sixty.vtt")],
+               dict(env, WORD_TIMINGS="1")),
+    })
+    off, on = results["off"][0], results["on"][0]
+    print(f"polyvox synth, timings off        median {off:7.2f} s")
+    print(f"polyvox synth, timings on         median {on:7.2f} s   "
+          f"cost {100.0 * (on - off) / off:+.1f}% (target <= 5%)")
 
 
 def bench_rss(tmp):

@@ -96,10 +96,14 @@ HttpResponse failed_job_response(const JobRecord& job) {
                         details.empty() ? "" : details.front().field, details);
 }
 
-// GET /result/{id}
+// GET /result/{id}[?words=true]: the manifest's blocks carry their words only when asked.
 HttpResponse result(HttpRequest& request, ApiDeps& deps) {
   auto user = require_user(request, deps);
   if (!user) return error_response(user.error());
+  const std::string words = request.query_param("words").value_or("false");
+  if (words != "true" && words != "false") {
+    return error_response(400, "VALIDATION_ERROR", "must be true or false", "words");
+  }
   auto job = job_for(request.param("id"), *user, true, deps);
   if (!job) return error_response(job.error());
   if (job->status == JobStatus::kFailed) return failed_job_response(*job);
@@ -126,6 +130,14 @@ HttpResponse result(HttpRequest& request, ApiDeps& deps) {
            {"secondary_url", secondary ? json(*secondary) : json(nullptr)}}}});
   }
   json manifest = json::parse(job->result->manifest_json, nullptr, false);
+  // Each block's words only on request: the default answer stays small.
+  if (words != "true" && manifest.is_object()) {
+    if (auto blocks = manifest.find("blocks"); blocks != manifest.end() && blocks->is_array()) {
+      for (auto& b : *blocks) {
+        if (b.is_object()) b.erase("words");
+      }
+    }
+  }
   json body = {{"job_id", job->id},
                {"result_url", result_url(*job, base)},
                {"block_urls", std::move(block_urls)},

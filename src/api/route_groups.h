@@ -21,6 +21,8 @@ void register_peaks_routes(Router& router, ApiDeps& deps);     // /result/{id}/p
 void register_preview_routes(Router& router, ApiDeps& deps);   // POST /tts/preview
 void register_revision_routes(Router& router, ApiDeps& deps);  // /jobs/{id}/revisions
 void register_diacritize_routes(Router& router, ApiDeps& deps);  // POST /diacritize
+void register_cover_routes(Router& router, ApiDeps& deps);       // POST /covers
+void register_subtitle_routes(Router& router, ApiDeps& deps);    // /result/{id}/subtitles.vtt|srt
 
 // The job's combined audio as it renders (api/audio_stream.h), for `seen`, a job the caller may
 // see: GET /result/{id}/stream and POST /tts/preview answer with it.

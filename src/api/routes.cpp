@@ -17,6 +17,8 @@ void register_routes(Router& router, ApiDeps& deps) {
   register_preview_routes(router, deps);
   register_revision_routes(router, deps);
   register_diacritize_routes(router, deps);
+  register_cover_routes(router, deps);
+  register_subtitle_routes(router, deps);
 }
 
 }  // namespace polyvox

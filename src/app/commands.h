@@ -10,10 +10,12 @@
 namespace polyvox {
 
 struct SynthArgs {
-  std::string job_path;       // "-" reads stdin
-  std::string output_path;    // "-": the audio to stdout (and nothing else there)
-  std::string manifest_path;  // empty: no manifest
-  unsigned concurrency = 0;   // 0: one thread per core
+  std::string job_path;        // "-" reads stdin
+  std::string output_path;     // "-": the audio to stdout (and nothing else there)
+  std::string manifest_path;   // empty: no manifest
+  bool words = false;          // the manifest's blocks carry their words
+  std::string subtitles_path;  // empty: none; WebVTT for *.vtt, SubRip for *.srt
+  unsigned concurrency = 0;    // 0: one thread per core
   // Empty: the one output_path's extension names (output_format_for_path), else the job's
   // output_format. Must agree with that extension when both name one.
   std::string format;

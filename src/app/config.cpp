@@ -108,6 +108,7 @@ Config load_config(const Environment& env) {
       static_cast<int>(env.get_int("MP3_BITRATE_KBPS", 128, 32, 320));
   c.render.segment.mp3_quality = static_cast<int>(env.get_int("MP3_QUALITY", 5, 0, 9));
   c.render.loudness.integrated_lufs = static_cast<double>(env.get_int("TARGET_LUFS", -16, -40, -5));
+  c.render.word_timings = env.get_bool("WORD_TIMINGS", true);
   c.diacritizer_url = env.get_or("DIACRITIZER_URL", "");
   c.diacritizer = env.get_or("DIACRITIZER", c.diacritizer_url.empty() ? "embedded" : "http");
   c.models_dir = env.get_or("POLYVOX_MODELS_DIR", POLYVOX_DEFAULT_MODELS_DIR);

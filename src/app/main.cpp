@@ -27,15 +27,19 @@ int main(int argc, char** argv) {
                    "format unless --format does")
       ->required();
   synth_cmd->add_option("--manifest", synth.manifest_path, "Write the timing manifest here");
+  synth_cmd->add_flag("--words", synth.words,
+                      "The manifest's blocks carry their words: [{text, start_ms, end_ms}]");
+  synth_cmd->add_option("--subtitles", synth.subtitles_path,
+                        "Write subtitles here: WebVTT (.vtt) or SubRip (.srt), by the extension");
   synth_cmd
       ->add_option("--concurrency", synth.concurrency, "Blocks rendered at once (default: cores)")
       ->check(CLI::Range(1u, 256u));
   synth_cmd
       ->add_option(
           "--format", synth.format,
-          "mp3, wav, flac, opus, aac, m4a or pcm (default: the output's extension, else the "
+          "mp3, wav, flac, opus, aac, m4a, m4b or pcm (default: the output's extension, else the "
           "job's output_format); must agree with the output's extension")
-      ->check(CLI::IsMember({"mp3", "wav", "flac", "opus", "aac", "m4a", "pcm"}));
+      ->check(CLI::IsMember({"mp3", "wav", "flac", "opus", "aac", "m4a", "m4b", "pcm"}));
   synth_cmd->add_option("--sample-rate", synth.sample_rate,
                         "Output sample rate in Hz (default: the job's, else the format's default; "
                         "bounds per format in the README)");

@@ -9,8 +9,10 @@ namespace polyvox {
 // threshold at kMmapThresholdBytes: glibc otherwise raises it to the size of the largest block
 // freed (up to 32 MiB), after which every block's PCM buffers (megabytes each) come from the
 // heaps and stay there when freed; at a fixed threshold they are mapped and unmapped whole.
-// Also bounds the heaps ("arenas") threads spread over to one per core, at least 2 (glibc: 8 per
-// core), each of which keeps its own free memory.
+// The number of heaps ("arenas") stays glibc's (up to 8 per core): with one per core the HTTP
+// I/O threads waited on the worker and blocking-pool threads' arena locks (GET /health 22 %,
+// /status 35 % slower), and since every large buffer is mapped on its own, more arenas cost
+// about 1.5 MB (bench section memory).
 void tune_allocator();
 
 // Hands the free memory of every arena back to the system (malloc_trim). Costs a walk of the

@@ -17,6 +17,8 @@
 #include "core/error_codes.h"
 #include "core/ids.h"
 #include "core/job_parser.h"
+#include "core/manifest.h"
+#include "core/subtitles.h"
 #include "log/log.h"
 
 namespace polyvox {
@@ -120,6 +122,24 @@ Error synth_error(const JobSpec& job, const SynthObserver::Failure& failure) {
                "blocks[" + std::to_string(*index) + "]"};
 }
 
+// Creates the file at `path` for `what` (the option it was given with), which is then written
+// whole or not at all.
+Result<PendingFile> pending_file(const std::string& path, const char* what) {
+  auto pending = PendingFile::create(path);
+  if (!pending) {
+    Error e = pending.error();
+    e.field = what;
+    return e;
+  }
+  return pending;
+}
+
+Status write_whole(PendingFile& file, const std::string& text, const char* what) {
+  if (std::fwrite(text.data(), 1, text.size(), file.file()) != text.size()) {
+    return Error{ErrorKind::kIo, std::string("cannot write the ") + what, what};
+  }
+  return file.commit();
+}
 // "-o -": the audio goes to stdout (and nothing else does).
 constexpr const char* kStdout = "-";
 
@@ -233,13 +253,19 @@ int run_synth(const SynthArgs& args, const Config& config) {
   }
   std::optional<PendingFile> manifest_file;
   if (!args.manifest_path.empty()) {
-    auto pending = PendingFile::create(args.manifest_path);
-    if (!pending) {
-      Error e = pending.error();
-      e.field = "manifest";
-      return fail(e);
-    }
+    auto pending = pending_file(args.manifest_path, "manifest");
+    if (!pending) return fail(pending.error());
     manifest_file.emplace(std::move(pending.value()));
+  }
+  std::optional<PendingFile> subtitles_file;
+  const bool vtt = fs::path(args.subtitles_path).extension() == ".vtt";
+  if (!args.subtitles_path.empty()) {
+    if (!vtt && fs::path(args.subtitles_path).extension() != ".srt") {
+      return fail(invalid_input("--subtitles", "must name a .vtt (WebVTT) or .srt (SubRip) file"));
+    }
+    auto pending = pending_file(args.subtitles_path, "subtitles");
+    if (!pending) return fail(pending.error());
+    subtitles_file.emplace(std::move(pending.value()));
   }
 
   // The scratch directory is beside the output (the same file system): the final file is
@@ -275,16 +301,25 @@ int run_synth(const SynthArgs& args, const Config& config) {
   synth->stop();
   if (failure) return fail(synth_error(*job, *failure));
 
-  auto record = jobs.get_job(job_id, false);
+  auto record = jobs.get_job(job_id, true);
   if (!record) return fail(record.error());
   if (!record->result) return fail(Error{ErrorKind::kInternal, "the job has no result", ""});
+  const std::string& manifest = record->result->manifest_json;
   if (manifest_file) {
     const std::string text =
-        nlohmann::ordered_json::parse(record->result->manifest_json).dump(2) + "\n";
-    if (std::fwrite(text.data(), 1, text.size(), manifest_file->file()) != text.size()) {
-      return fail(Error{ErrorKind::kIo, "cannot write the manifest", "manifest"});
+        nlohmann::ordered_json::parse(args.words ? manifest : drop_words(manifest)).dump(2) + "\n";
+    if (Status s = write_whole(*manifest_file, text, "manifest"); !s) return fail(s.error());
+  }
+  if (subtitles_file) {
+    std::vector<BlockSpec> specs;
+    for (const BlockRecord& b : record->blocks) specs.push_back(b.spec);
+    auto blocks = subtitle_blocks(manifest, specs);
+    if (!blocks) return fail(blocks.error());
+    const std::vector<Cue> cues = make_cues(*blocks);
+    if (Status s = write_whole(*subtitles_file, vtt ? to_webvtt(cues) : to_srt(cues), "subtitles");
+        !s) {
+      return fail(s.error());
     }
-    if (Status s = manifest_file->commit(); !s) return fail(s.error());
   }
   auto final_file = synth->local_file(record->result->result_key);
   if (!final_file) return fail(Error{ErrorKind::kInternal, "the result has no local file", ""});

@@ -23,8 +23,8 @@ std::span<const uint8_t> as_bytes(const std::string& s) {
   return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
 }
 
-Result<AssemblyResult> assemble_mp3(std::size_t count, const SegmentSource& source,
-                                    std::FILE* out) {
+Result<AssemblyResult> assemble_mp3(std::size_t count, const SegmentSource& source, std::FILE* out,
+                                    std::string_view id3_tag) {
   std::vector<uint8_t> info_frame;  // the first segment's Info tag frame, rewritten at the end
   std::optional<Mp3FrameHeader> stream_header;
   int first_delay = 0;
@@ -33,6 +33,7 @@ Result<AssemblyResult> assemble_mp3(std::size_t count, const SegmentSource& sour
   uint64_t audio_bytes = 0;
   uint16_t music_crc = 0;
   int64_t samples = 0;
+  if (Status s = write_all(out, id3_tag.data(), id3_tag.size()); !s) return s.error();
 
   for (std::size_t i = 0; i < count; ++i) {
     auto fetched = source(i);
@@ -86,12 +87,12 @@ Result<AssemblyResult> assemble_mp3(std::size_t count, const SegmentSource& sour
                         static_cast<uint32_t>(total_bytes), first_delay, last_padding, music_crc)) {
     return segment_error(0, "cannot rewrite the Info tag");
   }
-  if (std::fseek(out, 0, SEEK_SET) != 0) {
+  if (std::fseek(out, static_cast<long>(id3_tag.size()), SEEK_SET) != 0) {
     return Error{ErrorKind::kIo, "cannot seek in the output file", ""};
   }
   if (Status s = write_all(out, info_frame.data(), info_frame.size()); !s) return s.error();
   if (std::fflush(out) != 0) return Error{ErrorKind::kIo, "cannot write the output file", ""};
-  return AssemblyResult{samples, stream_header->sample_rate, total_bytes};
+  return AssemblyResult{samples, stream_header->sample_rate, id3_tag.size() + total_bytes};
 }
 
 // WAV, or with `raw` the bare samples (pcm: no header).
@@ -133,9 +134,10 @@ Result<AssemblyResult> assemble_wav(std::size_t count, const SegmentSource& sour
 }  // namespace
 
 Result<AssemblyResult> assemble_segments(OutputFormat format, std::size_t count,
-                                         const SegmentSource& source, std::FILE* out) {
+                                         const SegmentSource& source, std::FILE* out,
+                                         std::string_view id3_tag) {
   if (count == 0) return Error{ErrorKind::kInternal, "nothing to assemble", ""};
-  if (has_mp3_segments(format)) return assemble_mp3(count, source, out);
+  if (has_mp3_segments(format)) return assemble_mp3(count, source, out, id3_tag);
   if (format == OutputFormat::kWav || format == OutputFormat::kPcm) {
     return assemble_wav(count, source, out, format == OutputFormat::kPcm);
   }

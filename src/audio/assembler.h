@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <functional>
 #include <string>
+#include <string_view>
 
 #include "core/error.h"
 #include "core/job.h"
@@ -29,8 +30,12 @@ struct AssemblyResult {
 // for writing and empty. Fails (kInternal) when a segment is corrupt, truncated, of another
 // format, not laid out for gapless assembly or tagged with more encoder delay and padding than
 // there is audio, and (kIo) when writing fails; `out` then holds a partial file that the caller
-// discards. REQUIRES: count >= 1, format mp3, wav or pcm. Thread-compatible.
+// discards. MP3 only: `id3_tag` (an ID3v2 tag, id3_chapters.h) is written first, before the
+// Info tag frame; the Info tag's byte count and seek table cover the frames only, as decoders
+// expect, and the result's `bytes` the whole file. REQUIRES: count >= 1, format mp3, wav or pcm;
+// `id3_tag` empty unless mp3. Thread-compatible.
 Result<AssemblyResult> assemble_segments(OutputFormat format, std::size_t count,
-                                         const SegmentSource& source, std::FILE* out);
+                                         const SegmentSource& source, std::FILE* out,
+                                         std::string_view id3_tag = {});
 
 }  // namespace polyvox::audio

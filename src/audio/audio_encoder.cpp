@@ -11,7 +11,7 @@ namespace polyvox::audio {
 
 bool needs_encoder(OutputFormat format) {
   return format == OutputFormat::kFlac || format == OutputFormat::kOpus ||
-         format == OutputFormat::kAac || format == OutputFormat::kM4a;
+         format == OutputFormat::kAac || is_mp4(format);
 }
 
 Result<std::unique_ptr<AudioEncoder>> open_encoder(const EncoderSettings& settings) {

@@ -10,7 +10,8 @@
 //   opus  libopus's lookahead, 312 samples at 48 kHz, written as the Ogg Opus pre-skip; the last
 //         page's granule position trims the padding of the last frame: a decoder that follows
 //         RFC 7845 (FFmpeg does) returns the input samples exactly.
-//   m4a   the aac encoder's 1024 samples, skipped by an MP4 edit list (elst media_time 1024) whose
+//   m4a, m4b  the aac encoder's 1024 samples, skipped by an MP4 edit list (elst media_time 1024)
+//   whose
 //         duration also trims the last frame's padding: exact with FFmpeg; players that ignore
 //         edit lists play 1024 samples of priming first.
 //   aac   ADTS has no place to declare priming or padding: decoders play the 1024 priming samples
@@ -22,13 +23,15 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
+#include "core/chapters.h"
 #include "core/error.h"
 #include "core/output_format.h"
 
 namespace polyvox::audio {
 
-// Whether `format` is encoded by AudioEncoder (flac, opus, aac, m4a).
+// Whether `format` is encoded by AudioEncoder (flac, opus, aac, m4a, m4b).
 bool needs_encoder(OutputFormat format);
 
 // Where an encoder's output goes.
@@ -40,10 +43,23 @@ enum class EncoderSink {
             // fragmented MP4 (an empty index first, then one fragment per flush)
 };
 
+// A cover picture for an MP4 file (m4a, m4b): PNG or JPEG bytes.
+struct CoverArt {
+  std::string bytes;  // empty: none
+  bool png = false;   // else JPEG
+  int width = 0;      // pixels; REQUIRED with bytes
+  int height = 0;
+};
+
 struct EncoderSettings {
   AudioOutput output;  // REQUIRES: needs_encoder(output.format), a rate the format accepts
   EncoderSink sink = EncoderSink::kMemory;
   std::string path;  // kFile only: created or truncated
+  // kFile and kMemory only. Chapters (times in samples of output.sample_rate) go into m4a/m4b as
+  // MP4 chapters (a chapter text track and a Nero chpl atom) and into opus as CHAPTERxxx /
+  // CHAPTERxxxNAME comments (whole milliseconds); flac and aac carry none.
+  std::vector<Chapter> chapters;
+  CoverArt cover;  // m4a and m4b only: an attached picture ("covr")
 };
 
 class AudioEncoder {

@@ -38,7 +38,7 @@ FormatChoice choice_for(OutputFormat format) {
     case OutputFormat::kAac:
       return {"aac", "adts"};
     default:
-      return {"aac", "ipod"};  // M4A: MP4 with the iTunes audio brand
+      return {"aac", "ipod"};  // M4A and M4B: MP4 with the iTunes audio brand
   }
 }
 
@@ -150,8 +150,7 @@ class FfmpegEncoder final : public AudioEncoder {
     if (c->sample_fmt == AV_SAMPLE_FMT_NONE) return encoder_error("no usable sample format");
     c->time_base = AVRational{1, c->sample_rate};
     if (settings.output.bitrate_kbps > 0) c->bit_rate = 1000LL * settings.output.bitrate_kbps;
-    if (settings.output.format == OutputFormat::kAac ||
-        settings.output.format == OutputFormat::kM4a) {
+    if (settings.output.format == OutputFormat::kAac || is_mp4(settings.output.format)) {
       c->profile = FF_PROFILE_AAC_LOW;
     }
 
@@ -168,10 +167,14 @@ class FfmpegEncoder final : public AudioEncoder {
     if (rc < 0) return encoder_error("codec parameters", rc);
     stream_->time_base = c->time_base;
 
+    if (Status s = add_chapters(settings); !s) return s;
+    if (Status s = add_cover_stream(settings); !s) return s;
+
     if (Status s = output_.open(settings); !s) return s;
     format_->pb = output_.pb();
     AVDictionary* options = nullptr;
-    if (settings.output.format == OutputFormat::kM4a) {
+    if (settings.output.format == OutputFormat::kM4b) av_dict_set(&options, "brand", "M4B ", 0);
+    if (is_mp4(settings.output.format)) {
       // The movie's timescale is the sample rate, so that the edit list that skips the priming
       // states the duration to the sample (the default, 1000, rounds it to milliseconds).
       av_dict_set_int(&options, "movie_timescale", c->sample_rate, 0);
@@ -184,6 +187,7 @@ class FfmpegEncoder final : public AudioEncoder {
     rc = avformat_write_header(format_, &options);
     av_dict_free(&options);
     if (rc < 0) return encoder_error("cannot write the header", rc);
+    if (Status s = write_cover(settings); !s) return s;
     frame_size_ = c->frame_size > 0 ? c->frame_size : 4096;
     small_last_frame_ =
         c->frame_size == 0 ||
@@ -235,6 +239,69 @@ class FfmpegEncoder final : public AudioEncoder {
   int64_t priming_samples() const override { return priming_; }
 
  private:
+  // Chapters of a file that is written whole (a stream's are not known when it starts): the
+  // muxer writes them from the context's chapter list, MP4 as a chapter track and a chpl atom,
+  // Ogg as CHAPTERxxx comments. Times in samples, exact until the muxer rounds them.
+  Status add_chapters(const EncoderSettings& settings) {
+    const OutputFormat f = settings.output.format;
+    if (settings.chapters.empty() || settings.sink == EncoderSink::kStream ||
+        !(is_mp4(f) || f == OutputFormat::kOpus)) {
+      return Status::success();
+    }
+    const auto count = static_cast<unsigned>(settings.chapters.size());
+    format_->chapters =
+        static_cast<AVChapter**>(av_calloc(count, sizeof(AVChapter*)));  // freed with format_
+    if (!format_->chapters) return encoder_error("out of memory");
+    for (unsigned i = 0; i < count; ++i) {
+      auto* chapter = static_cast<AVChapter*>(av_mallocz(sizeof(AVChapter)));
+      if (!chapter) return encoder_error("out of memory");
+      format_->chapters[i] = chapter;
+      format_->nb_chapters = i + 1;
+      const Chapter& c = settings.chapters[i];
+      chapter->id = i;
+      chapter->time_base = AVRational{1, settings.output.sample_rate};
+      chapter->start = c.start_samples;
+      chapter->end = c.end_samples;
+      if (av_dict_set(&chapter->metadata, "title", c.title.c_str(), 0) < 0) {
+        return encoder_error("out of memory");
+      }
+    }
+    return Status::success();
+  }
+
+  // MP4's cover: a stream of one attached picture, which the muxer keeps as the "covr" item.
+  Status add_cover_stream(const EncoderSettings& settings) {
+    if (settings.cover.bytes.empty() || !is_mp4(settings.output.format) ||
+        settings.sink == EncoderSink::kStream) {
+      return Status::success();
+    }
+    cover_ = avformat_new_stream(format_, nullptr);
+    if (!cover_) return encoder_error("out of memory");
+    cover_->disposition |= AV_DISPOSITION_ATTACHED_PIC;
+    cover_->codecpar->codec_type = AVMEDIA_TYPE_VIDEO;
+    cover_->codecpar->codec_id = settings.cover.png ? AV_CODEC_ID_PNG : AV_CODEC_ID_MJPEG;
+    cover_->codecpar->width = settings.cover.width;  // the muxer refuses video without them
+    cover_->codecpar->height = settings.cover.height;
+    cover_->time_base = AVRational{1, 90000};
+    return Status::success();
+  }
+
+  Status write_cover(const EncoderSettings& settings) {
+    if (!cover_) return Status::success();
+    PacketPtr packet(av_packet_alloc());
+    if (!packet) return encoder_error("out of memory");
+    const auto size = static_cast<int>(settings.cover.bytes.size());
+    if (int rc = av_new_packet(packet.get(), size); rc < 0) return encoder_error("cover", rc);
+    std::memcpy(packet->data, settings.cover.bytes.data(), settings.cover.bytes.size());
+    packet->stream_index = cover_->index;
+    packet->flags |= AV_PKT_FLAG_KEY;
+    packet->pts = packet->dts = 0;
+    if (int rc = av_write_frame(format_, packet.get()); rc < 0) {
+      return encoder_error("cannot write the cover", rc);
+    }
+    return Status::success();
+  }
+
   Status fail(Status s) {
     failed_ = true;
     return s;
@@ -282,6 +349,7 @@ class FfmpegEncoder final : public AudioEncoder {
   PacketPtr packet_;
   AVFormatContext* format_ = nullptr;
   AVStream* stream_ = nullptr;
+  AVStream* cover_ = nullptr;  // m4a/m4b with a cover
   Output output_;  // the muxer's AVIOContext: freed after format_ (the destructor's body)
   int frame_size_ = 0;
   bool small_last_frame_ = false;

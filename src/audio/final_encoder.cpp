@@ -31,9 +31,11 @@ Result<std::string> segment_in_format(const AudioOutput& output, std::string seg
 
 Result<AssemblyResult> encode_segments(const AudioOutput& output, std::size_t count,
                                        const SegmentSource& source,
-                                       const std::filesystem::path& path) {
+                                       const std::filesystem::path& path,
+                                       std::vector<Chapter> chapters, CoverArt cover) {
   if (count == 0) return Error{ErrorKind::kInternal, "nothing to assemble", ""};
-  auto encoder = open_encoder(EncoderSettings{output, EncoderSink::kFile, path.string()});
+  auto encoder = open_encoder(EncoderSettings{output, EncoderSink::kFile, path.string(),
+                                              std::move(chapters), std::move(cover)});
   if (!encoder) return encoder.take_error();
   int64_t samples = 0;
   for (std::size_t i = 0; i < count; ++i) {

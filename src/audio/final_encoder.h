@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "audio/assembler.h"
+#include "audio/audio_encoder.h"
 #include "core/output_format.h"
 
 namespace polyvox::audio {
@@ -19,10 +20,12 @@ namespace polyvox::audio {
 // container's priming and end trimming returns: audio_encoder.h). Fails (kInternal) when a
 // segment is not a mono 16-bit WAV at output.sample_rate, or the encoder fails; (kIo) when the
 // file cannot be written; `path` then holds a partial file that the caller discards.
+// `chapters` and `cover` go into the formats that carry them (audio_encoder.h: EncoderSettings).
 // REQUIRES: count >= 1, needs_encoder(output.format). Thread-compatible.
 Result<AssemblyResult> encode_segments(const AudioOutput& output, std::size_t count,
                                        const SegmentSource& source,
-                                       const std::filesystem::path& path);
+                                       const std::filesystem::path& path,
+                                       std::vector<Chapter> chapters = {}, CoverArt cover = {});
 
 // One block's audio as a file of `output.format` from its segment: mp3 and wav segments as they
 // are; pcm the WAV segment's samples; the encoded formats encode them whole (kMemory: FLAC with

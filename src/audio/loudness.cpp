@@ -73,6 +73,24 @@ void apply_gain(std::vector<float>& x, double gain_db) {
   for (float& s : x) s *= factor;
 }
 
+// Limits the peaks of `x` to `ceiling_db` (dBFS) when any sample is above it; true when it did.
+bool limit_to(std::vector<float>& x, double ceiling_db, int rate) {
+  const auto ceiling = static_cast<float>(std::pow(10.0, ceiling_db / 20.0));
+  const bool over =
+      std::any_of(x.begin(), x.end(), [&](float s) { return std::fabs(s) > ceiling; });
+  if (over) limit_peaks(x, ceiling, rate);
+  return over;
+}
+
+// RMS in dBFS of `x` followed by `silent` samples of silence.
+double rms_db(std::span<const float> x, int64_t silent) {
+  double energy = 0.0;
+  for (float s : x) energy += static_cast<double>(s) * s;
+  const double n = static_cast<double>(x.size()) + static_cast<double>(silent);
+  return n > 0 && energy > 0 ? 10.0 * std::log10(energy / n)
+                             : -std::numeric_limits<double>::infinity();
+}
+
 }  // namespace
 
 Result<LoudnessMeasurement> measure_loudness(std::span<const float> samples, int sample_rate,
@@ -121,19 +139,13 @@ Result<LoudnessReport> normalize_loudness(PcmBuffer& pcm, const LoudnessTarget& 
   report.output = *input;
   if (!std::isfinite(input->integrated_lufs)) return report;  // silence: nothing to do
 
-  constexpr double kTolerance = 0.5;  // LU
+  const double kTolerance = target.tolerance_lu;
   constexpr int kMaxRounds = 4;
   report.gain_db = target.integrated_lufs - input->integrated_lufs;
   apply_gain(pcm.samples, report.gain_db);
   double ceiling_db = target.max_true_peak_dbtp - 0.5;
   auto limit_if_needed = [&] {
-    const auto ceiling = static_cast<float>(std::pow(10.0, ceiling_db / 20.0));
-    const bool over = std::any_of(pcm.samples.begin(), pcm.samples.end(),
-                                  [&](float s) { return std::fabs(s) > ceiling; });
-    if (over) {
-      limit_peaks(pcm.samples, ceiling, pcm.sample_rate);
-      report.limited = true;
-    }
+    report.limited |= limit_to(pcm.samples, ceiling_db, pcm.sample_rate);
   };
   limit_if_needed();
   for (int round = 0; round < kMaxRounds; ++round) {
@@ -149,6 +161,35 @@ Result<LoudnessReport> normalize_loudness(PcmBuffer& pcm, const LoudnessTarget& 
       break;
     }
     limit_if_needed();
+  }
+  return report;
+}
+
+Result<LoudnessReport> normalize_rms(PcmBuffer& pcm, const RmsTarget& target) {
+  LoudnessReport report;
+  const double input = rms_db(pcm.samples, target.silent_samples);
+  report.input_lufs = input;
+  if (!std::isfinite(input)) return report;  // silence: nothing to do
+  // Gain and limiting in turns until the limiter no longer takes the RMS below the target
+  // (cheap: sample peaks only), then the true peak checked, tightening the ceiling if needed.
+  constexpr int kMaxRounds = 12;
+  constexpr int kMaxCeilingPasses = 3;
+  report.gain_db = target.rms_db - input;
+  apply_gain(pcm.samples, report.gain_db);
+  double ceiling_db = target.max_true_peak_dbtp - 0.5;
+  for (int pass = 0; pass < kMaxCeilingPasses; ++pass) {
+    report.limited |= limit_to(pcm.samples, ceiling_db, pcm.sample_rate);
+    for (int round = 0; round < kMaxRounds; ++round) {
+      const double rms = rms_db(pcm.samples, target.silent_samples);
+      if (rms >= target.rms_db - target.tolerance_db) break;
+      apply_gain(pcm.samples, target.rms_db - rms);  // limiting took energy away: make it up
+      report.limited |= limit_to(pcm.samples, ceiling_db, pcm.sample_rate);
+    }
+    auto m = measure_loudness(pcm.samples, pcm.sample_rate, true);
+    if (!m) return m.take_error();
+    report.output = *m;
+    if (m->true_peak_dbtp <= target.max_true_peak_dbtp) break;
+    ceiling_db -= m->true_peak_dbtp - target.max_true_peak_dbtp + 0.2;
   }
   return report;
 }

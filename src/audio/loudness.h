@@ -3,6 +3,7 @@
 // equally loud.
 #pragma once
 
+#include <cstdint>
 #include <span>
 
 #include "audio/pcm.h"
@@ -13,6 +14,17 @@ namespace polyvox::audio {
 struct LoudnessTarget {
   double integrated_lufs = -16.0;
   double max_true_peak_dbtp = -1.0;
+  double tolerance_lu = 0.5;  // how far below integrated_lufs limiting may leave the result
+};
+
+// An RMS level (ACX's measure) for a clip that will be followed by `silent_samples` of silence
+// in the file (its pause, room tone): the RMS is of the clip and that silence together, so that
+// clips that each meet it make a file that meets it.
+struct RmsTarget {
+  double rms_db = -20.0;
+  int64_t silent_samples = 0;
+  double max_true_peak_dbtp = -3.0;
+  double tolerance_db = 0.2;  // how far below rms_db limiting may leave the result
 };
 
 struct LoudnessMeasurement {
@@ -39,5 +51,11 @@ Result<LoudnessMeasurement> measure_loudness(std::span<const float> samples, int
 // target.max_true_peak_dbtp. Digital silence is left unchanged (after = before).
 // Thread-safe.
 Result<LoudnessReport> normalize_loudness(PcmBuffer& pcm, const LoudnessTarget& target = {});
+
+// As normalize_loudness, to an RMS level instead (report: input_lufs and gain_db in RMS dB):
+// gain, then the limiter as needed to keep the true peak <= target.max_true_peak_dbtp, and more
+// gain when limiting took the RMS below target.rms_db - tolerance_db (a clip too short for its
+// silence may not get there: the caller measures the result). Thread-safe.
+Result<LoudnessReport> normalize_rms(PcmBuffer& pcm, const RmsTarget& target);
 
 }  // namespace polyvox::audio

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "core/word_timing.h"
+
 namespace polyvox::audio {
 
 struct PcmBuffer {
@@ -34,6 +36,9 @@ struct EncodedAudio {
   std::string bytes;
   AudioEncoding encoding = AudioEncoding::kContainer;
   int sample_rate = 0;  // REQUIRED for kPcmS16le; ignored otherwise
+  // Where the provider says the words of its text are heard in this audio, when it says so
+  // (marks.source empty: it does not). Not part of the bytes: the audio cache keeps them beside.
+  SpeechMarks marks;
 };
 
 }  // namespace polyvox::audio

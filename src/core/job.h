@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/delivery_profile.h"
 #include "core/output_format.h"
 
 namespace polyvox {
@@ -22,9 +23,13 @@ struct VoiceChoice {
 // Bounds of BlockSpec::speed (OpenAI's range for `speed`).
 inline constexpr double kMinBlockSpeed = 0.25;
 inline constexpr double kMaxBlockSpeed = 4.0;
+// Longest BlockSpec::speaker, in code points.
+inline constexpr std::size_t kMaxSpeakerChars = 100;
 
 // Bound of BlockSpec::instructions, in code points (OpenAI's bound of its input).
 inline constexpr std::size_t kMaxBlockInstructionsChars = 4096;
+// Longest chapter title, in Unicode code points.
+inline constexpr std::size_t kMaxChapterTitleChars = 200;
 
 struct BlockSpec {
   std::string text;                   // trimmed, non-empty, valid UTF-8
@@ -43,6 +48,12 @@ struct BlockSpec {
   // the provider's configured instructions, if any. At most kMaxBlockInstructionsChars code
   // points, valid UTF-8.
   std::string instructions;
+  // Who speaks the block, for subtitles (WebVTT voice tags); empty: the voice's name. At most
+  // kMaxSpeakerChars code points, no line breaks.
+  std::string speaker;
+  // A chapter starts at this block, with this title (trimmed, 1..kMaxChapterTitleChars code
+  // points, no control characters); empty: the block continues the chapter before it.
+  std::string chapter;
   bool operator==(const BlockSpec&) const = default;
 };
 
@@ -56,6 +67,12 @@ struct JobSpec {
   std::vector<BlockSpec> blocks;
   // Where the job's end is POSTed (core/webhook_url.h says what is valid); empty: no webhook.
   std::string webhook_url;
+  // The loudness the final file is made to and checked against (core/delivery_profile.h).
+  DeliveryProfile profile = DeliveryProfile::kServer;
+  // The cover image of an m4a/m4b file (other formats ignore it): a cover the job's owner
+  // uploaded, by its path on this service, "/covers/<64 hex digits>.<png|jpg>"
+  // (core/cover_ref.h); empty: none. Never a URL of another host.
+  std::string cover_url;
   // Someone is waiting for this job now (a preview, the OpenAI-compatible speech endpoint):
   // its tasks are claimed in the interactive lane, ahead of every batch job's (still in turn
   // between users). Set by the route that accepts the job, never by the job's JSON; jobs of at

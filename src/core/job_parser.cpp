@@ -6,6 +6,8 @@
 #include <span>
 #include <string>
 
+#include "core/chapters.h"
+#include "core/cover_ref.h"
 #include "core/error_list.h"
 #include "core/json_input.h"
 #include "core/letters.h"
@@ -236,6 +238,53 @@ Status read_instructions(Reader&, const InputJson& v, const std::string& field, 
   return Status::success();
 }
 
+// A block's "speaker": trimmed, non-empty, at most kMaxSpeakerChars code points, and no control
+// characters (a line break would end a subtitle cue's voice tag).
+Status read_speaker(Reader&, const InputJson& v, const std::string& field, BlockSpec& block) {
+  if (!v.is_string()) return wrong_type(field, "a string", v);
+  const std::string_view trimmed = trim_utf8(v.get_ref<const std::string&>());
+  if (trimmed.empty()) return invalid_input(field, "must not be empty or only white space");
+  const std::size_t length = utf8_length(trimmed);
+  if (length > kMaxSpeakerChars) {
+    return invalid_input(field, "must be at most " + std::to_string(kMaxSpeakerChars) +
+                                    " characters, got " + std::to_string(length));
+  }
+  for (const char c : trimmed) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
+      return invalid_input(field, "must not contain control characters or line breaks");
+    }
+  }
+  block.speaker = std::string(trimmed);
+  return Status::success();
+}
+
+// A chapter title: trimmed, not empty, at most kMaxChapterTitleChars code points, and free of
+// control characters (titles go into ID3 frames, MP4 text samples and Vorbis comments).
+Result<std::string> parse_chapter_title(const std::string& raw, const std::string& field) {
+  std::string_view title = trim_utf8(raw);
+  if (title.empty()) return invalid_input(field, "must not be empty or only white space");
+  const std::size_t length = utf8_length(title);
+  if (length > kMaxChapterTitleChars) {
+    return invalid_input(field, "must be at most " + std::to_string(kMaxChapterTitleChars) +
+                                    " characters, got " + std::to_string(length));
+  }
+  for (char c : title) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7F) {
+      return invalid_input(field, "must not contain control characters (line breaks, tabs)");
+    }
+  }
+  return std::string(title);
+}
+
+Status read_chapter(Reader&, const InputJson& v, const std::string& field, BlockSpec& block) {
+  if (!v.is_string()) return wrong_type(field, "a string", v);
+  auto title = parse_chapter_title(v.get_ref<const std::string&>(), field);
+  if (!title) return title.take_error();
+  block.chapter = std::move(*title);
+  return Status::success();
+}
+
 Status read_fallback(Reader& reader, const InputJson& v, const std::string& field,
                      BlockSpec& block) {
   if (!v.is_array()) return wrong_type(field, "an array", v);
@@ -260,6 +309,8 @@ constexpr FieldRule<BlockSpec> kBlockFields[] = {
     {"speed", read_speed},
     {"fallback", read_fallback},
     {"instructions", read_instructions},
+    {"speaker", read_speaker},
+    {"chapter", read_chapter},
 };
 
 // Whether `voice` of `provider` reads `script` (a voice that declares no script reads any).
@@ -385,6 +436,26 @@ Status read_webhook_url(Reader&, const InputJson& v, const std::string& field, J
   return check_webhook_url(job.webhook_url, field);
 }
 
+Status read_profile(Reader&, const InputJson& v, const std::string& field, JobSpec& job) {
+  if (!v.is_string()) return wrong_type(field, "a string", v);
+  auto profile = parse_delivery_profile(v.get<std::string>());
+  if (!profile || *profile == DeliveryProfile::kServer) {
+    return invalid_input(field, std::string("must be one of ") + delivery_profile_names());
+  }
+  job.profile = *profile;
+  return Status::success();
+}
+
+Status read_cover_url(Reader&, const InputJson& v, const std::string& field, JobSpec& job) {
+  if (!v.is_string()) return wrong_type(field, "a string", v);
+  const std::string& url = v.get_ref<const std::string&>();
+  if (url.empty()) return Status::success();
+  auto cover = parse_cover_path(url, field);
+  if (!cover) return cover.take_error();
+  job.cover_url = cover_path(*cover);
+  return Status::success();
+}
+
 Status read_blocks(Reader& reader, const InputJson& v, const std::string& field, JobSpec& job) {
   if (!v.is_array()) return wrong_type(field, "an array", v);
   if (v.empty()) return invalid_input(field, "must contain at least 1 block");
@@ -395,9 +466,15 @@ Status read_blocks(Reader& reader, const InputJson& v, const std::string& field,
   }
   job.blocks.reserve(v.size());
   int64_t total_pause_ms = 0;
+  std::size_t chapters = 0;
   for (std::size_t i = 0; i < v.size() && !reader.errors.full(); ++i) {
-    auto block = read_block(reader, v[i], field + "[" + std::to_string(i) + "]");
+    const std::string path = field + "[" + std::to_string(i) + "]";
+    auto block = read_block(reader, v[i], path);
     if (!block) continue;
+    if (!block->chapter.empty() && ++chapters == kMaxChapters + 1) {
+      reader.errors.add(invalid_input(
+          path + ".chapter", "a job has at most " + std::to_string(kMaxChapters) + " chapters"));
+    }
     total_pause_ms += block->wait_after_ms;
     job.blocks.push_back(std::move(*block));
   }
@@ -417,6 +494,8 @@ constexpr FieldRule<JobSpec> kJobFields[] = {
     {"sample_rate", read_sample_rate},
     {"bitrate_kbps", read_bitrate_kbps},
     {"webhook_url", read_webhook_url},
+    {"profile", read_profile},
+    {"cover_url", read_cover_url},
     {"blocks", read_blocks},
 };
 

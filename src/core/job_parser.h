@@ -28,7 +28,9 @@ struct JobParseOptions {
 // accepted and ignored. null is taken as absent. "webhook_url" absent or null takes
 // options.default_webhook_url; "" means no webhook. "sample_rate" and "bitrate_kbps" (absent or
 // null: 0, the default) are checked against "output_format" by check_output_settings
-// (core/output_format.h). Thread-safe.
+// (core/output_format.h). "profile" is a delivery profile's name (absent or null: kServer);
+// "cover_url" a cover path (core/cover_ref.h; absent, null or "": none); a block's "chapter" a
+// title (core/job.h: BlockSpec::chapter). Thread-safe.
 Result<JobSpec> parse_job(std::string_view json_text, const JobParseOptions& options,
                           const ProviderDirectory& providers,
                           std::vector<ErrorDetail>* details = nullptr);

@@ -14,7 +14,7 @@ struct FormatRow {
   const char* mime;
 };
 
-constexpr std::array<FormatRow, 7> kFormats{{
+constexpr std::array<FormatRow, 8> kFormats{{
     {OutputFormat::kMp3, "mp3", "audio/mpeg"},
     {OutputFormat::kWav, "wav", "audio/wav"},
     {OutputFormat::kFlac, "flac", "audio/flac"},
@@ -22,6 +22,7 @@ constexpr std::array<FormatRow, 7> kFormats{{
     {OutputFormat::kAac, "aac", "audio/aac"},
     {OutputFormat::kM4a, "m4a", "audio/mp4"},
     {OutputFormat::kPcm, "pcm", "audio/pcm"},
+    {OutputFormat::kM4b, "m4b", "audio/mp4"},
 }};
 
 constexpr std::array<int, 5> kCompressedRates{22050, 24000, 32000, 44100, 48000};
@@ -60,6 +61,7 @@ Status check_rate(OutputFormat format, int rate, const std::string& field) {
     case OutputFormat::kMp3:
     case OutputFormat::kAac:
     case OutputFormat::kM4a:
+    case OutputFormat::kM4b:
       if (!contains(kCompressedRates, rate)) {
         return invalid_input(field, "must be one of " + listed(kCompressedRates) + " for " + name +
                                         ", got " + std::to_string(rate));
@@ -79,7 +81,8 @@ Status check_rate(OutputFormat format, int rate, const std::string& field) {
 Status check_bitrate(OutputFormat format, int rate, int kbps, const std::string& field) {
   const std::string name = output_format_name(format);
   if (!is_lossy(format)) {
-    return invalid_input(field, "is only for lossy formats (mp3, opus, aac, m4a), not " + name);
+    return invalid_input(field,
+                         "is only for lossy formats (mp3, opus, aac, m4a, m4b), not " + name);
   }
   if (format == OutputFormat::kMp3) {
     const bool mpeg2 = is_mpeg2_rate(rate);
@@ -134,13 +137,13 @@ std::optional<OutputFormat> output_format_for_path(std::string_view path) {
   return std::nullopt;
 }
 
-const char* output_format_names() { return "mp3, wav, flac, opus, aac, m4a, pcm"; }
+const char* output_format_names() { return "mp3, wav, flac, opus, aac, m4a, m4b, pcm"; }
 
 const char* output_format_mime(OutputFormat format) { return row(format).mime; }
 
 bool is_lossy(OutputFormat format) {
   return format == OutputFormat::kMp3 || format == OutputFormat::kOpus ||
-         format == OutputFormat::kAac || format == OutputFormat::kM4a;
+         format == OutputFormat::kAac || is_mp4(format);
 }
 
 Status check_output_settings(OutputFormat format, int sample_rate, int bitrate_kbps,

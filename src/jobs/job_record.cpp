@@ -43,6 +43,8 @@ JobRecord queued_record(const NewJob& job, int64_t now_ms) {
   record.output_format = job.spec.output_format;
   record.sample_rate = job.spec.sample_rate;
   record.bitrate_kbps = job.spec.bitrate_kbps;
+  record.profile = job.spec.profile;
+  record.cover_url = job.spec.cover_url;
   record.status = JobStatus::kQueued;
   record.blocks_total = job.spec.blocks.size();
   record.interactive = job.spec.interactive;
@@ -55,6 +57,7 @@ bool is_same_submission(const JobRecord& stored, const NewJob& job) {
       stored.project_id != job.spec.project_id || stored.parent_id != job.parent_id ||
       stored.output_format != job.spec.output_format ||
       stored.sample_rate != job.spec.sample_rate || stored.bitrate_kbps != job.spec.bitrate_kbps ||
+      stored.profile != job.spec.profile || stored.cover_url != job.spec.cover_url ||
       stored.blocks.size() != job.spec.blocks.size()) {
     return false;
   }

@@ -42,6 +42,10 @@ struct BlockResult {
   // The text the provider was given when the block is Arabic (its diacritized text, what was
   // actually spoken); empty for other blocks.
   std::string spoken_text;
+  // Its words and when each is heard, relative to its speech's start (BlockTimings::to_json);
+  // empty when the worker had timings off, and for blocks done before timings existed. Kept as
+  // text: only the assembly reads it (polls of the job need not parse it).
+  std::string timing_json;
 };
 
 struct BlockRecord {
@@ -72,7 +76,9 @@ struct JobRecord {
   // As submitted (JobSpec). POST /tts fixes the rate at submission; 0 (jobs stored before it, or
   // made without it) is the worker's default. Events that count samples carry a nonzero rate.
   int sample_rate = 0;
-  int bitrate_kbps = 0;  // 0: the format's default
+  int bitrate_kbps = 0;                                // 0: the format's default
+  DeliveryProfile profile = DeliveryProfile::kServer;  // as submitted
+  std::string cover_url;                               // as submitted ("" = none)
   JobStatus status = JobStatus::kQueued;
   std::size_t blocks_total = 0;
   std::size_t blocks_done = 0;            // never decreases

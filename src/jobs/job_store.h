@@ -35,8 +35,8 @@ struct NewJob {
 JobRecord queued_record(const NewJob& job, int64_t now_ms);
 
 // True when `stored` (read with its blocks) is what create_job stored for `job`: the same id,
-// owner, project, parent, output format, sample rate, bitrate and block specs, whatever has
-// happened to it since.
+// owner, project, parent, output format, sample rate, bitrate, profile, cover and block
+// specs, whatever has happened to it since.
 bool is_same_submission(const JobRecord& stored, const NewJob& job);
 
 struct JobPage {
@@ -48,8 +48,9 @@ struct JobPage {
 struct BlockWork {
   BlockRecord block;
   OutputFormat output_format = OutputFormat::kMp3;
-  int sample_rate = 0;   // the job's, as submitted (0: the default)
-  int bitrate_kbps = 0;  // the job's, as submitted (0: the default)
+  int sample_rate = 0;                                 // the job's, as submitted (0: the default)
+  int bitrate_kbps = 0;                                // the job's, as submitted (0: the default)
+  DeliveryProfile profile = DeliveryProfile::kServer;  // the job's
   std::size_t blocks_total = 0;
   JobStatus job_status = JobStatus::kQueued;
 };

@@ -7,7 +7,9 @@
 #include <stdexcept>
 
 #include "log/log.h"
+#include "providers/json_speech_provider.h"
 #include "providers/vendor_response.h"
+#include "providers/word_alignment.h"
 
 namespace polyvox {
 namespace {
@@ -174,6 +176,42 @@ std::optional<std::string> ElevenLabsProvider::resolve_voice(std::string_view vo
   return std::nullopt;
 }
 
+Result<audio::EncodedAudio> ElevenLabsProvider::audio_with_timestamps(const std::string& body,
+                                                                      std::string_view text) const {
+  const json doc = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  const auto no_audio = [this](const std::string& why) {
+    return Error{ErrorKind::kUnavailable, config_.name + ": /with-timestamps answer " + why, ""};
+  };
+  if (!doc.is_object() || !doc.value("audio_base64", json()).is_string()) {
+    return no_audio("is not JSON with \"audio_base64\"");
+  }
+  auto bytes = decode_base64(doc["audio_base64"].get<std::string>());
+  if (!bytes || bytes->empty()) return no_audio("has no base64 audio");
+  audio::EncodedAudio out;
+  out.bytes = std::move(*bytes);
+  // The characters of the text sent, each with its start and end in seconds; an answer without
+  // a usable alignment is still audio (the block's timings then come from its pauses).
+  const json alignment = doc.value("alignment", json());
+  if (!alignment.is_object()) return out;
+  const json characters = alignment.value("characters", json());
+  const json starts = alignment.value("character_start_times_seconds", json());
+  const json ends = alignment.value("character_end_times_seconds", json());
+  if (!characters.is_array() || !starts.is_array() || !ends.is_array() ||
+      characters.size() != starts.size() || characters.size() != ends.size()) {
+    return out;
+  }
+  std::vector<TimedText> entries;
+  for (std::size_t i = 0; i < characters.size(); ++i) {
+    if (!characters[i].is_string() || !starts[i].is_number() || !ends[i].is_number()) continue;
+    entries.push_back(
+        {characters[i].get<std::string>(), starts[i].get<double>(), ends[i].get<double>()});
+  }
+  constexpr std::size_t kCharacterWindow = 16;  // bytes a skipped character may leave behind
+  out.marks = marks_from_timed_text("elevenlabs", text, entries, kCharacterWindow);
+  if (out.marks.marks.empty()) out.marks = {};
+  return out;
+}
+
 Result<audio::EncodedAudio> ElevenLabsProvider::synthesize(const SynthesisRequest& request) {
   json body = {{"text", request.text}, {"model_id", config_.model}};
   if (!request.previous_text.empty()) body["previous_text"] = request.previous_text;
@@ -194,8 +232,11 @@ Result<audio::EncodedAudio> ElevenLabsProvider::synthesize(const SynthesisReques
     if (speed) settings["speed"] = *speed;
     body["voice_settings"] = std::move(settings);
   }
+  // With word marks wanted, the same speech from /with-timestamps: JSON holding the audio in
+  // base64 and each character's start and end.
   std::string url = config_.base_url + "/v1/text-to-speech/" +
                     http::percent_encode(request.voice_id) +
+                    (request.word_marks ? "/with-timestamps" : "") +
                     "?output_format=" + http::percent_encode(config_.output_format);
   if (config_.enable_logging && !*config_.enable_logging) url += "&enable_logging=false";
   auto http_request =
@@ -204,9 +245,19 @@ Result<audio::EncodedAudio> ElevenLabsProvider::synthesize(const SynthesisReques
   http_request.headers.emplace_back("xi-api-key", config_.api_key);
   auto response = exchange(*http_, config_.name, http_request, config_.api_key);
   if (!response) return response.take_error();
-  if (auto error = non_audio_error(config_.name, *response, config_.api_key)) return *error;
   audio::EncodedAudio out;
-  out.bytes = std::move(response->body);
+  if (request.word_marks) {
+    auto timed = audio_with_timestamps(response->body, request.text);
+    if (!timed) {
+      // Not the JSON of that route: the vendor's own error (a rate limit stays one).
+      if (auto error = non_audio_error(config_.name, *response, config_.api_key)) return *error;
+      return timed.take_error();
+    }
+    out = std::move(timed.value());
+  } else {
+    if (auto error = non_audio_error(config_.name, *response, config_.api_key)) return *error;
+    out.bytes = std::move(response->body);
+  }
   if (pcm_rate_ > 0) {
     out.encoding = audio::AudioEncoding::kPcmS16le;
     out.sample_rate = pcm_rate_;

@@ -39,7 +39,9 @@ class ElevenLabsProvider : public Provider {
   // default voice, rachel unless set), or any 20-character alphanumeric id.
   std::optional<std::string> resolve_voice(std::string_view voice) const override;
   // The configured output format's audio: MP3 or Ogg Opus as kContainer, pcm_<rate> as
-  // kPcmS16le at that rate.
+  // kPcmS16le at that rate. With request.word_marks, asked of /with-timestamps (the same audio
+  // in JSON, base64, with each character's times): marks from its alignment (source
+  // "elevenlabs"; none when it has no usable alignment); an answer without audio is kUnavailable.
   Result<audio::EncodedAudio> synthesize(const SynthesisRequest& request) override;
   std::size_t max_request_chars() const override { return config_.max_request_chars; }
   std::string cache_identity() const override { return cache_identity_; }
@@ -53,6 +55,9 @@ class ElevenLabsProvider : public Provider {
  private:
   Result<std::vector<VoiceInfo>> fetch_voices(const CancelToken* cancel) const;
   std::vector<VoiceInfo> voices_locked_copy() const;  // REQUIRES: live_mutex_ held
+  // The audio and marks of a 2xx /with-timestamps answer `body` for `text`.
+  Result<audio::EncodedAudio> audio_with_timestamps(const std::string& body,
+                                                    std::string_view text) const;
 
   CloudProviderConfig config_;
   std::shared_ptr<const http::HttpClient> http_;

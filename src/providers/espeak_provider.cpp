@@ -17,16 +17,47 @@ std::mutex& espeak_mutex() {
   return mutex;
 }
 
+struct WordEvent {
+  int character = 0;  // 1-based position of the word's first character in the text
+  int length = 0;     // its characters
+  int audio_ms = 0;   // where its sound starts
+};
+
 struct SynthesisSink {
   std::vector<int16_t> samples;
+  std::vector<WordEvent> words;
 };
 
 int collect_samples(short* wav, int count, espeak_EVENT* events) {
-  if (wav && count > 0 && events && events->user_data) {
-    auto* sink = static_cast<SynthesisSink*>(events->user_data);
-    sink->samples.insert(sink->samples.end(), wav, wav + count);
+  if (!events || !events->user_data) return 0;
+  auto* sink = static_cast<SynthesisSink*>(events->user_data);
+  if (wav && count > 0) sink->samples.insert(sink->samples.end(), wav, wav + count);
+  for (const espeak_EVENT* e = events; e->type != espeakEVENT_LIST_TERMINATED; ++e) {
+    if (e->type == espeakEVENT_WORD) {
+      sink->words.push_back({e->text_position, e->length, e->audio_position});
+    }
   }
   return 0;  // continue
+}
+
+// espeak-ng's word events as marks over `text` (UTF-8): its character positions made byte
+// offsets, its times milliseconds of the samples it produced.
+SpeechMarks marks_of(const std::vector<WordEvent>& words, const std::string& text) {
+  std::vector<std::size_t> byte_of;  // byte offset of each character, and one past the last
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) byte_of.push_back(i);
+  }
+  byte_of.push_back(text.size());
+  SpeechMarks out;
+  out.source = "espeak";
+  for (const WordEvent& w : words) {
+    if (w.character < 1 || static_cast<std::size_t>(w.character) >= byte_of.size()) continue;
+    const auto first = static_cast<std::size_t>(w.character - 1);
+    const std::size_t last =
+        std::min(byte_of.size() - 1, first + static_cast<std::size_t>(std::max(1, w.length)));
+    out.marks.push_back({byte_of[first], byte_of[last], static_cast<double>(w.audio_ms), -1.0});
+  }
+  return out;
 }
 
 std::string lower(std::string_view s) {
@@ -173,6 +204,7 @@ Result<audio::EncodedAudio> EspeakProvider::synthesize(const SynthesisRequest& r
     out.bytes[2 * i] = static_cast<char>(v & 0xFF);
     out.bytes[2 * i + 1] = static_cast<char>(v >> 8);
   }
+  out.marks = marks_of(sink.words, request.text);
   return out;
 }
 

@@ -65,6 +65,37 @@ Result<cst_voice*> registered_voice(const std::string& name) {
   return Error{ErrorKind::kSynthesisFailed, "flite has no voice '" + name + "'", ""};
 }
 
+// The words of `utterance` as marks over `text`: each token of its Token relation (the text's
+// white-space delimited tokens, punctuation aside) found in the text in order, heard from the
+// start of its first word's first segment to the end of its last word's last segment (the
+// Segment relation's end times, in seconds).
+SpeechMarks marks_of(cst_utterance* utterance, const std::string& text) {
+  SpeechMarks out;
+  out.source = "flite";
+  std::size_t cursor = 0;
+  cst_relation* tokens = utt_relation(utterance, "Token");
+  if (!tokens) return out;
+  for (const cst_item* token = relation_head(tokens); token; token = item_next(token)) {
+    const cst_item* first = item_daughter(token);
+    const cst_item* last = item_last_daughter(token);
+    if (!first || !last) continue;  // punctuation alone: no word, no sound
+    const std::string name = item_feat_string(token, "name");
+    const std::size_t at = name.empty() ? std::string::npos : text.find(name, cursor);
+    if (at == std::string::npos) continue;
+    cursor = at + name.size();
+    const cst_item* first_segment =
+        path_to_item(first, "R:SylStructure.daughter1.daughter1.R:Segment");
+    const cst_item* last_segment =
+        path_to_item(last, "R:SylStructure.daughtern.daughtern.R:Segment");
+    if (!first_segment || !last_segment) continue;
+    const cst_item* before = item_prev(first_segment);
+    const double start_s = before ? item_feat_float(before, "end") : 0.0;
+    out.marks.push_back(
+        {at, cursor, 1000.0 * start_s, 1000.0 * item_feat_float(last_segment, "end")});
+  }
+  return out;
+}
+
 }  // namespace
 
 LocalProviderKind flite_provider_kind() { return {"flite", start_local_provider<FliteProvider>}; }
@@ -103,12 +134,17 @@ Result<audio::EncodedAudio> FliteProvider::synthesize(const SynthesisRequest& re
     auto voice = registered_voice(request.voice_id);
     if (!voice) return voice.take_error();
     feat_set_float((*voice)->features, "duration_stretch", static_cast<float>(1.0 / request.speed));
-    cst_wave* wave = flite_text_to_wave(request.text.c_str(), *voice);
-    if (!wave) return Error{ErrorKind::kSynthesisFailed, "flite synthesis failed", ""};
+    cst_utterance* utterance = flite_synth_text(request.text.c_str(), *voice);
+    const cst_wave* wave = utterance ? utt_wave(utterance) : nullptr;
+    if (!wave) {
+      if (utterance) delete_utterance(utterance);
+      return Error{ErrorKind::kSynthesisFailed, "flite synthesis failed", ""};
+    }
     out.sample_rate = wave->sample_rate;
     const auto* bytes = reinterpret_cast<const char*>(wave->samples);
     out.bytes.assign(bytes, bytes + static_cast<std::size_t>(wave->num_samples) * 2);
-    delete_wave(wave);
+    out.marks = marks_of(utterance, request.text);
+    delete_utterance(utterance);
   }
   return out;
 }

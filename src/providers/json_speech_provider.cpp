@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "providers/vendor_response.h"
+#include "providers/word_alignment.h"
 
 namespace polyvox {
 
@@ -16,7 +17,10 @@ std::optional<std::string> decode_data_url(std::string_view url) {
   if (comma == std::string_view::npos) return std::nullopt;
   const std::string_view meta = url.substr(5, comma - 5);
   if (meta.size() < 7 || meta.substr(meta.size() - 7) != ";base64") return std::nullopt;
-  const std::string_view data = url.substr(comma + 1);
+  return decode_base64(url.substr(comma + 1));
+}
+
+std::optional<std::string> decode_base64(std::string_view data) {
   std::string out(data.size() / 4 * 3 + 3, '\0');
   std::size_t length = 0;
   const char* end = nullptr;
@@ -53,6 +57,9 @@ Result<audio::EncodedAudio> JsonSpeechProvider::synthesize(const SynthesisReques
   set(protocol_.model_field, config_.model);
   set(protocol_.format_field, config_.output_format);
   set(protocol_.speed_field, config_.native_speed.absolute(config_.speed, request.speed));
+  if (request.word_marks && !protocol_.timestamps_field.empty()) {
+    body[protocol_.timestamps_field] = true;
+  }
   const std::string& instructions =
       request.instructions.empty() ? config_.instructions : request.instructions;
   if (!instructions.empty()) set(protocol_.instructions_field, instructions);
@@ -70,7 +77,7 @@ Result<audio::EncodedAudio> JsonSpeechProvider::synthesize(const SynthesisReques
   auto response = exchange(*http_, config_.name, http_request, config_.api_key);
   if (!response) return response.take_error();
   if (protocol_.answer == JsonSpeechProtocol::Answer::kJsonDataUrl) {
-    return audio_of_data_url(*response);
+    return audio_of_data_url(*response, request.text);
   }
   if (auto error = non_audio_error(config_.name, *response, config_.api_key)) return *error;
   audio::EncodedAudio out;
@@ -83,7 +90,7 @@ Result<audio::EncodedAudio> JsonSpeechProvider::synthesize(const SynthesisReques
 }
 
 Result<audio::EncodedAudio> JsonSpeechProvider::audio_of_data_url(
-    const http::HttpClientResponse& response) const {
+    const http::HttpClientResponse& response, std::string_view text) const {
   const json doc = json::parse(response.body, nullptr, /*allow_exceptions=*/false);
   const bool has_audio = doc.is_object() && doc.contains("audio") && doc["audio"].is_string();
   if (!has_audio) {
@@ -107,7 +114,27 @@ Result<audio::EncodedAudio> JsonSpeechProvider::audio_of_data_url(
   }
   audio::EncodedAudio out;
   out.bytes = std::move(*wav);
+  out.marks = marks_of(doc, text);
   return out;
+}
+
+SpeechMarks JsonSpeechProvider::marks_of(const json& answer, std::string_view text) const {
+  const auto list = answer.find("timestamps");
+  if (protocol_.timestamps_field.empty() || list == answer.end() || !list->is_array()) return {};
+  std::vector<TimedText> words;
+  for (const auto& item : *list) {
+    if (!item.is_object() || !item.value("word", json()).is_string() ||
+        !item.value("start_time", json()).is_number() ||
+        !item.value("end_time", json()).is_number()) {
+      continue;
+    }
+    words.push_back({item["word"].get<std::string>(), item["start_time"].get<double>(),
+                     item["end_time"].get<double>()});
+  }
+  constexpr std::size_t kWordWindow = 64;  // bytes a missing word may leave behind
+  SpeechMarks marks = marks_from_timed_text(config_.kind, text, words, kWordWindow);
+  if (marks.marks.empty()) return {};
+  return marks;
 }
 
 }  // namespace polyvox

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -44,6 +45,10 @@ struct JsonSpeechProtocol {
   Answer answer = Answer::kAudioBytes;
   // > 0: output_format "pcm" means raw s16le mono at this rate (OpenAI: 24000).
   int raw_pcm_rate = 0;
+  // kJsonDataUrl only: the request field set to true to ask for word timestamps when the caller
+  // wants word marks (SynthesisRequest::word_marks); the answer then may carry "timestamps"
+  // (Kokoro-FastAPI's captioned speech). Empty: never asked.
+  std::string timestamps_field;
 };
 
 class JsonSpeechProvider : public Provider {
@@ -78,7 +83,11 @@ class JsonSpeechProvider : public Provider {
   Result<audio::EncodedAudio> synthesize(const SynthesisRequest& request) override;
 
  private:
-  Result<audio::EncodedAudio> audio_of_data_url(const http::HttpClientResponse& response) const;
+  Result<audio::EncodedAudio> audio_of_data_url(const http::HttpClientResponse& response,
+                                                std::string_view text) const;
+  // The marks of a kJsonDataUrl answer's "timestamps" ([{"word", "start_time", "end_time"}],
+  // seconds, as Kokoro-FastAPI's captioned speech gives them) over `text`; none without them.
+  SpeechMarks marks_of(const nlohmann::json& answer, std::string_view text) const;
 
   JsonSpeechProtocol protocol_;
   CloudProviderConfig config_;
@@ -99,5 +108,7 @@ class VendorSpeechProvider final : public JsonSpeechProvider {
 // The bytes of a base64 data URL ("data:audio/wav;base64,UklG..."); nullopt when `url` is not
 // one or its base64 is malformed.
 std::optional<std::string> decode_data_url(std::string_view url);
+// The bytes of standard base64 (white space allowed); nullopt when it is not base64.
+std::optional<std::string> decode_base64(std::string_view data);
 
 }  // namespace polyvox

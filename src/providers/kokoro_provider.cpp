@@ -15,7 +15,8 @@ JsonSpeechProtocol kokoro_protocol() {
   return {.text_field = "text",
           .voice_field = "voice_id",
           .accept = "application/json",
-          .answer = JsonSpeechProtocol::Answer::kJsonDataUrl};
+          .answer = JsonSpeechProtocol::Answer::kJsonDataUrl,
+          .timestamps_field = "return_timestamps"};
 }
 
 ProviderKind kokoro_provider_kind() {

@@ -35,6 +35,10 @@ struct SynthesisRequest {
   // Pace to speak at, relative to the provider's configured one (2.0: half the duration).
   // Always within native_speed(); 1.0 = as configured.
   double speed = 1.0;
+  // Whether the caller wants the words' times (EncodedAudio::marks). A provider whose engine
+  // gives them at no cost may always report them; one that must ask its vendor differently (a
+  // timestamps endpoint) does so only when this is set.
+  bool word_marks = true;
   // How to speak (BlockSpec::instructions); empty: as configured. Only set for providers whose
   // takes_instructions() is true.
   std::string instructions;

@@ -28,7 +28,7 @@ std::string content_type_for(const std::string& key) {
   if (ext == "wav") return "audio/wav";
   if (ext == "ogg" || ext == "opus") return "audio/ogg";
   if (ext == "flac") return "audio/flac";
-  if (ext == "m4a" || ext == "aac") return "audio/mp4";
+  if (ext == "m4a" || ext == "m4b" || ext == "aac") return "audio/mp4";
   if (ext == "json") return "application/json";
   return "application/octet-stream";
 }

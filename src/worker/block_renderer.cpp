@@ -1,8 +1,10 @@
 #include "worker/block_renderer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <future>
+#include <limits>
 #include <span>
 
 #include "audio/decoder.h"
@@ -10,14 +12,28 @@
 #include "core/utf8.h"
 #include "providers/retry_policy.h"
 #include "text/text_splitter.h"
+#include "worker/word_timer.h"
 
 namespace polyvox {
 namespace {
 
 struct Spoken {
   audio::PcmBuffer pcm;  // decoded, concatenated parts, at the provider's rate
+  // The provider's word marks over the whole text, in pcm's time; no source when the provider
+  // gave none for some part.
+  SpeechMarks marks;
   double stretch = 1.0;  // the tempo change still owed: the block's speed / the provider's
 };
+
+// One part's answer, decoded, and the provider's marks for it (from its answer or the cache).
+struct SpokenPart {
+  audio::PcmBuffer pcm;
+  SpeechMarks marks;
+};
+
+// The cache entry that keeps the word marks of the answer cached under `key`: answers and marks
+// are separate entries, so that entries written before timings existed still serve their audio.
+std::string marks_key(const std::string& key) { return audio_cache_key("word-marks-v1", "", key); }
 
 Error unavailable(std::string message) {
   return Error{ErrorKind::kUnavailable, std::move(message), ""};
@@ -73,10 +89,10 @@ audio::DecodeLimits decode_limits(const std::string& text, double speed,
 }
 
 // One part: from the cache, or from the provider (then cached). Decoded and checked.
-Result<audio::PcmBuffer> speak_part(Provider& provider, const std::string& voice_id,
-                                    const std::string& text, const BlockSpec& block,
-                                    const BlockContext& context, ProviderUsage& usage,
-                                    const SynthesisRequest& base) {
+Result<SpokenPart> speak_part(Provider& provider, const std::string& voice_id,
+                              const std::string& text, const BlockSpec& block,
+                              const BlockContext& context, ProviderUsage& usage,
+                              const SynthesisRequest& base) {
   const std::string identity = provider.cache_identity();
   const bool cacheable = context.cache && block.cache && !identity.empty();
   // A provider that hears the neighbouring blocks answers differently when they change.
@@ -94,7 +110,13 @@ Result<audio::PcmBuffer> speak_part(Provider& provider, const std::string& voice
       auto pcm = audio::decode_audio(*hit, decode_limits(text, base.speed, context));
       if (pcm && check_answer(*pcm, text, base.speed, context)) {
         ++usage.cache_hits;
-        return pcm;
+        SpokenPart part{std::move(pcm.value()), {}};
+        if (base.word_marks) {
+          if (auto marks = context.cache->get(marks_key(key))) {
+            part.marks = SpeechMarks::from_json(marks->bytes, text.size());
+          }
+        }
+        return part;
       }
     }
   }
@@ -118,8 +140,13 @@ Result<audio::PcmBuffer> speak_part(Provider& provider, const std::string& voice
   }
   if (Status s = check_answer(*pcm, text, base.speed, context); !s) return s.error();
   lease.reset();  // the cache writes to disk: no CPU slot needed
-  if (cacheable) context.cache->put(key, *answer);
-  return pcm;
+  if (cacheable) {
+    context.cache->put(key, *answer);
+    if (!answer->marks.source.empty()) {
+      context.cache->put(marks_key(key), audio::EncodedAudio{answer->marks.to_json()});
+    }
+  }
+  return SpokenPart{std::move(pcm.value()), std::move(answer->marks)};
 }
 
 // The whole text with one provider and voice: split to the provider's request limit, parts
@@ -135,19 +162,20 @@ Result<Spoken> speak(Provider& provider, const std::string& voice_id, const std:
   base.previous_text = context.previous_text;
   base.next_text = context.next_text;
   base.cancel = context.cancel;
+  base.word_marks = context.options.word_timings;
   // The provider makes what it can of the block's speed; the time stretch the rest.
   base.speed = provider.native_speed().clamp(block.speed);
   spoken.stretch = block.speed / base.speed;
   if (provider.takes_instructions()) base.instructions = block.instructions;
 
   std::vector<ProviderUsage> usages(parts.size());
-  std::vector<std::future<Result<audio::PcmBuffer>>> futures;
+  std::vector<std::future<Result<SpokenPart>>> futures;
   for (std::size_t i = 1; i < parts.size(); ++i) {
     futures.push_back(std::async(std::launch::async, [&, i] {
       return speak_part(provider, voice_id, parts[i], block, context, usages[i], base);
     }));
   }
-  std::vector<Result<audio::PcmBuffer>> results;
+  std::vector<Result<SpokenPart>> results;
   results.push_back(speak_part(provider, voice_id, parts[0], block, context, usages[0], base));
   for (auto& f : futures) results.push_back(f.get());
 
@@ -156,6 +184,7 @@ Result<Spoken> speak(Provider& provider, const std::string& voice_id, const std:
     usage.characters += u.characters;
     usage.cache_hits += u.cache_hits;
   }
+  std::size_t text_offset = 0;
   for (std::size_t i = 0; i < results.size(); ++i) {
     if (!results[i]) {
       Error e = results[i].error();
@@ -165,9 +194,15 @@ Result<Spoken> speak(Provider& provider, const std::string& voice_id, const std:
       }
       return e;
     }
-    audio::PcmBuffer part = std::move(results[i].value());
+    SpokenPart& spoken_part = results[i].value();
+    audio::PcmBuffer part = std::move(spoken_part.pcm);
+    // The part's marks follow the audio and the text before it (the parts concatenated give
+    // back the text exactly: text/text_splitter.h).
+    SpeechMarks& marks = spoken_part.marks;
     if (i == 0) {
       spoken.pcm = std::move(part);
+      spoken.marks = std::move(marks);
+      text_offset = parts[0].size();
       continue;
     }
     if (part.sample_rate != spoken.pcm.sample_rate) {
@@ -175,6 +210,13 @@ Result<Spoken> speak(Provider& provider, const std::string& voice_id, const std:
       if (!converted) return converted.take_error();
       part = std::move(converted.value());
     }
+    if (marks.source.empty() || marks.source != spoken.marks.source) {
+      spoken.marks = {};
+    } else {
+      move_marks(marks, spoken.pcm.duration_ms(), 1.0, text_offset);
+      spoken.marks.marks.insert(spoken.marks.marks.end(), marks.marks.begin(), marks.marks.end());
+    }
+    text_offset += parts[i].size();
     spoken.pcm.samples.insert(spoken.pcm.samples.end(), part.samples.begin(), part.samples.end());
   }
   return spoken;
@@ -183,13 +225,79 @@ Result<Spoken> speak(Provider& provider, const std::string& voice_id, const std:
 // Ratios of speeds this close to 1 are rounding, not a change of pace worth a filter pass.
 constexpr double kStretchTolerance = 1e-6;
 
-// The speech pipeline after the provider: time stretch, trim, loudness, resample, encode.
-Result<RenderedBlock> finish(Spoken spoken, const BlockSpec& block, const BlockContext& context) {
+// The pause after the block's speech: its own, except the last block's under a profile with
+// room tone at the end, which is raised to the profile's tail and kept half a second short of
+// its upper bound.
+int pause_after(const BlockSpec& block, const BlockContext& context, const ProfileTargets& t) {
+  if (!context.last || t.tail_ms == 0) return block.wait_after_ms;
+  return std::clamp(block.wait_after_ms, t.tail_ms, std::max(t.tail_ms, t.max_tail_ms - 500));
+}
+
+// Lossy codecs move peaks by a fraction of a dB: a profile's blocks keep this much more
+// headroom below its true-peak ceiling, so that the final file is still under it.
+constexpr double kCodecPeakMarginDb = 1.0;
+// How far below a profile's level limiting may leave a block.
+constexpr double kProfileLevelToleranceDb = 0.1;
+// Integrated loudness is gated over 400 ms windows: in the file, the windows that straddle a
+// block's edges hold part of the pauses around it and lower its loudness. A block is therefore
+// measured with its own pause after it and this much silence before it (unless it is the first:
+// nothing precedes it), so that its level is what it will be in the file.
+constexpr int kGatingWindowMs = 400;
+
+// Brings trimmed speech to the job's loudness: the server's target without a profile, the
+// profile's integrated loudness or RMS with one (the RMS counting the `silent_ms` of silence
+// the block's segment adds), nothing for kNone.
+Result<audio::LoudnessReport> bring_to_profile(audio::PcmBuffer& pcm, const BlockContext& context,
+                                               const ProfileTargets& t, int silent_ms) {
+  if (context.profile == DeliveryProfile::kServer) {
+    return audio::normalize_loudness(pcm, context.options.loudness);
+  }
+  if (context.profile == DeliveryProfile::kNone || !t.max_true_peak_dbtp) {
+    return audio::LoudnessReport{};
+  }
+  const double ceiling = *t.max_true_peak_dbtp - kCodecPeakMarginDb;
+  if (t.rms_db) {
+    return audio::normalize_rms(
+        pcm, audio::RmsTarget{*t.rms_db, audio::ms_to_samples(silent_ms, pcm.sample_rate), ceiling,
+                              kProfileLevelToleranceDb});
+  }
+  const std::size_t before = static_cast<std::size_t>(
+      audio::ms_to_samples(context.first ? 0 : kGatingWindowMs, pcm.sample_rate));
+  const std::size_t speech = pcm.samples.size();
+  pcm.samples.insert(pcm.samples.begin(), before, 0.0f);
+  pcm.samples.resize(
+      before + speech + static_cast<std::size_t>(audio::ms_to_samples(silent_ms, pcm.sample_rate)),
+      0.0f);
+  auto report = audio::normalize_loudness(
+      pcm,
+      audio::LoudnessTarget{t.integrated_lufs.value_or(context.options.loudness.integrated_lufs),
+                            ceiling, kProfileLevelToleranceDb});
+  // Gain and limiting leave silence silent: what was added is cut off again.
+  pcm.samples.resize(before + speech);
+  pcm.samples.erase(pcm.samples.begin(), pcm.samples.begin() + static_cast<std::ptrdiff_t>(before));
+  return report;
+}
+
+// A codec's change of level below this is left alone.
+constexpr double kCodecLevelToleranceDb = 0.05;
+
+// The total energy of `x`, in dB.
+double energy_db(std::span<const float> x) {
+  double energy = 0.0;
+  for (float s : x) energy += static_cast<double>(s) * s;
+  return energy > 0 ? 10.0 * std::log10(energy) : -std::numeric_limits<double>::infinity();
+}
+
+// The speech pipeline after the provider: time stretch, trim, word timings, loudness, resample,
+// encode. `spoken_text`: what the provider was sent (block.text, diacritized when Arabic).
+Result<RenderedBlock> finish(Spoken spoken, const std::string& spoken_text, const BlockSpec& block,
+                             const BlockContext& context) {
   audio::PcmBuffer pcm = std::move(spoken.pcm);
   if (std::fabs(spoken.stretch - 1.0) > kStretchTolerance) {
     auto stretched = audio::time_stretch(std::move(pcm), spoken.stretch);
     if (!stretched) return stretched.take_error();
     pcm = std::move(stretched.value());
+    move_marks(spoken.marks, 0.0, spoken.stretch);
   }
   const audio::SpeechBounds bounds =
       audio::find_speech(pcm.samples, pcm.sample_rate, context.options.trim);
@@ -198,19 +306,65 @@ Result<RenderedBlock> finish(Spoken spoken, const BlockSpec& block, const BlockC
   pcm.samples.erase(pcm.samples.begin(),
                     pcm.samples.begin() + static_cast<std::ptrdiff_t>(bounds.begin));
   RenderedBlock rendered;
-  auto loudness = audio::normalize_loudness(pcm, context.options.loudness);
-  if (!loudness) return loudness.take_error();
-  rendered.loudness = *loudness;
+  if (context.options.word_timings) {
+    // Times from here on are of the trimmed speech, which starts the block in the final file;
+    // resampling keeps them.
+    if (!spoken.marks.source.empty()) {
+      move_marks(spoken.marks,
+                 -audio::samples_to_ms(static_cast<int64_t>(bounds.begin), pcm.sample_rate), 1.0);
+      rendered.timings =
+          timings_from_marks(spoken.marks, spoken_text, block.text, pcm.duration_ms());
+    } else {
+      rendered.timings = timings_from_audio(pcm.samples, pcm.sample_rate, spoken_text, block.text);
+    }
+  }
   const int source_rate = pcm.sample_rate;
   const int rate = context.options.segment.sample_rate;
+  if (context.profile != DeliveryProfile::kServer) {
+    // A profile's level is measured on the final file: the resampler's filter takes energy
+    // away from a source's top band (half a dB of espeak-ng's 22.05 kHz speech), so the level
+    // is made at the output rate.
+    auto at_rate = audio::resample(std::move(pcm), rate);
+    if (!at_rate) return at_rate.take_error();
+    pcm = std::move(at_rate.value());
+  }
+  const ProfileTargets targets = profile_targets(context.profile);
+  const int lead_ms = context.first ? targets.lead_ms : 0;
+  const int pause_ms = pause_after(block, context, targets);
+  auto loudness = bring_to_profile(pcm, context, targets, lead_ms + pause_ms);
+  if (!loudness) return loudness.take_error();
+  rendered.loudness = *loudness;
+  pcm.samples.insert(pcm.samples.begin(),
+                     static_cast<std::size_t>(audio::ms_to_samples(lead_ms, pcm.sample_rate)),
+                     0.0f);
+  // The room tone before the first block's speech moves its words by as much.
+  for (WordTiming& word : rendered.timings.words) {
+    word.start_ms += lead_ms;
+    word.end_ms += lead_ms;
+  }
   auto resampled = audio::resample(std::move(pcm), rate);
   if (!resampled) return resampled.take_error();
   const auto quiet_tail =
       static_cast<int64_t>(static_cast<double>(bounds.quiet_tail) * rate / source_rate);
-  const int64_t pause = audio::ms_to_samples(block.wait_after_ms, rate);
+  const int64_t pause = audio::ms_to_samples(pause_ms, rate);
   auto segment = audio::encode_segment(resampled->samples, quiet_tail, pause, context.last,
                                        context.options.segment);
   if (!segment) return segment.take_error();
+  if (context.profile != DeliveryProfile::kServer && context.profile != DeliveryProfile::kNone &&
+      has_mp3_segments(context.options.segment.format)) {
+    // An MP3 segment is the file's audio as it is: when the codec took level away (LAME drops
+    // about half a dB of espeak-ng's speech), the speech is given it back and encoded again.
+    auto decoded = audio::decode_audio(audio::EncodedAudio{segment->bytes});
+    if (!decoded) return decoded.take_error();
+    const double lost_db = energy_db(decoded->samples) - energy_db(resampled->samples);
+    if (std::isfinite(lost_db) && std::fabs(lost_db) > kCodecLevelToleranceDb) {
+      const auto factor = static_cast<float>(std::pow(10.0, -lost_db / 20.0));
+      for (float& s : resampled->samples) s *= factor;
+      segment = audio::encode_segment(resampled->samples, quiet_tail, pause, context.last,
+                                      context.options.segment);
+      if (!segment) return segment.take_error();
+    }
+  }
   rendered.segment = std::move(segment.value());
   return rendered;
 }
@@ -248,7 +402,7 @@ Result<RenderedBlock> render_with_fallbacks(const BlockSpec& block, const BlockC
         if (spoken) {
           usage.push_back(cost);
           CpuSlots::Lease lease = acquire_slot(context.audio_slots);
-          auto rendered = finish(std::move(spoken.value()), block, context);
+          auto rendered = finish(std::move(spoken.value()), text, block, context);
           lease.reset();
           if (!rendered) return rendered.take_error();
           rendered->provider = provider->name();

@@ -1,8 +1,8 @@
 // The work done once per block, wherever it runs (the CLI, an embedded worker, a worker node):
 // text -> [diacritize] -> provider (text split to its request limit, parts spoken concurrently,
 // each answer served from the audio cache when it can be, and checked) -> decode -> [time
-// stretch] -> trim -> loudness -> resample -> encoded segment. When the block's provider cannot
-// speak it, the block's fallback voices are tried in order.
+// stretch] -> trim -> word timings -> loudness -> resample -> encoded segment. When the block's
+// provider cannot speak it, the block's fallback voices are tried in order.
 //
 // A block's speed is asked of its provider within Provider::native_speed() (clamped to it); what
 // remains (block speed / asked speed) is a pitch-preserving time stretch of the decoded speech
@@ -22,6 +22,7 @@
 #include "core/error.h"
 #include "core/job.h"
 #include "core/usage.h"
+#include "core/word_timing.h"
 #include "providers/audio_cache.h"
 #include "providers/provider_registry.h"
 #include "text/diacritizer.h"
@@ -43,6 +44,10 @@ struct RenderOptions {
   audio::TrimOptions trim;
   audio::LoudnessTarget loudness;
   AnswerCheck answer;
+  // Word timings of each block (RenderedBlock::timings; WORD_TIMINGS): from the provider's word
+  // marks when it gives them (asked for with SynthesisRequest::word_marks, kept in the audio
+  // cache beside the answer), else from the pauses in the block's audio (worker/word_timer.h).
+  bool word_timings = true;
 };
 
 // Where a block is rendered and what it may use.
@@ -51,7 +56,12 @@ struct BlockContext {
   Diacritizer* diacritizer = nullptr;           // REQUIRED
   AudioCache* cache = nullptr;                  // optional
   RenderOptions options;
-  bool last = false;          // the job's final block (its segment carries the end padding)
+  bool first = false;  // the job's first block (room tone before it, by profile)
+  bool last = false;   // the job's final block (its segment carries the end padding)
+  // The job's delivery profile: the loudness target of its speech (kServer: options.loudness;
+  // kNone: none) and the room tone the audiobook profile puts before the first block's speech
+  // and after the last one's (its pause raised to the profile's tail, within its bounds).
+  DeliveryProfile profile = DeliveryProfile::kServer;
   bool final_attempt = true;  // a transient failure moves on to the fallbacks instead of
                               // being returned for a later retry
   std::string previous_text;  // neighbouring blocks of the same provider and voice
@@ -69,6 +79,9 @@ struct RenderedBlock {
   audio::LoudnessReport loudness;
   std::vector<ProviderUsage> usage;  // what rendering it cost, per provider asked
   std::string spoken_text;           // an Arabic block's diacritized text; else empty
+  // The words of block.text and when each is heard, relative to the start of the segment's
+  // speech (which is where the block starts in the final file); empty when word timings are off.
+  BlockTimings timings;
 };
 
 // Renders one block into its segment. Fails with the block's error, whose kind says whether a

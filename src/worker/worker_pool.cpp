@@ -8,10 +8,12 @@
 #include "audio/assembler.h"
 #include "audio/audio_encoder.h"
 #include "audio/final_encoder.h"
+#include "audio/id3_chapters.h"
 #include "core/ids.h"
 #include "core/manifest.h"
 #include "log/log.h"
 #include "worker/blob_keys.h"
+#include "worker/final_file.h"
 
 namespace polyvox {
 namespace {
@@ -234,7 +236,9 @@ void WorkerPool::run_block(const Task& task) {
   if (output.format == OutputFormat::kMp3) {
     context.options.segment.mp3_bitrate_kbps = output.bitrate_kbps;
   }
+  context.first = task.block_index == 0;
   context.last = task.block_index + 1 == work->blocks_total;
+  context.profile = work->profile;
   // The last attempt allowed for a transient failure moves on to the block's fallbacks.
   context.final_attempt = work->block.attempts > options_.retry.max_retries;
   // The neighbours' text, for a provider that uses it: two more store reads.
@@ -285,7 +289,8 @@ void WorkerPool::run_block(const Task& task) {
                      rendered->provider,
                      rendered->voice_id,
                      spent,
-                     rendered->spoken_text};
+                     rendered->spoken_text,
+                     rendered->timings.source.empty() ? "" : rendered->timings.to_json()};
   auto completed = queue_.complete_block(task, result);
   if (!completed) {
     report_failure(task, completed.error(), work->block.attempts, spent);
@@ -341,25 +346,42 @@ void WorkerPool::run_assembly(const Task& task) {
       return;
     }
     keys.push_back(block.result->segment_key);
+    BlockTimings timings = BlockTimings::from_json(block.result->timing_json);
     manifest.blocks.push_back({block.index, block.result->provider, block.result->voice_id, offset,
                                block.result->speech_samples, block.result->pause_samples,
-                               block.result->spoken_text});
+                               block.result->spoken_text, std::move(timings.source),
+                               std::move(timings.words)});
     offset += block.result->speech_samples + block.result->pause_samples;
   }
   manifest.total_samples = offset;
+  manifest.chapters = job_chapters(*job, manifest);
+  manifest.profile = job->profile;
+  auto cover = job_cover(*job, blobs_);
+  if (!cover) {
+    if (cover.error().kind == ErrorKind::kInvalidInput) {
+      fail_for_good(task, cover.error());
+    } else {
+      report_failure(task, cover.error(), 1);
+    }
+    return;
+  }
 
   const auto temp = options_.scratch_dir / ("assembly-" + task.job_id + "-" + random_hex(4));
   const audio::SegmentSource source = [&](std::size_t i) { return blobs_.get(keys[i]); };
   Result<audio::AssemblyResult> assembled = Error{ErrorKind::kInternal, "not assembled", ""};
   if (audio::needs_encoder(output.format)) {
-    assembled = audio::encode_segments(output, keys.size(), source, temp);  // encoded once
+    assembled = audio::encode_segments(output, keys.size(), source, temp,  // encoded once
+                                       manifest.chapters, std::move(cover.value()));
   } else {
     std::FILE* out = std::fopen(temp.c_str(), "w+b");
     if (!out) {
       report_failure(task, Error{ErrorKind::kIo, "cannot create " + temp.string(), ""}, 1);
       return;
     }
-    assembled = audio::assemble_segments(output.format, keys.size(), source, out);
+    const std::string id3 = output.format == OutputFormat::kMp3
+                                ? audio::id3_chapter_tag(manifest.chapters, output.sample_rate)
+                                : std::string();
+    assembled = audio::assemble_segments(output.format, keys.size(), source, out, id3);
     std::fclose(out);
   }
   std::error_code ignored;
@@ -371,6 +393,22 @@ void WorkerPool::run_assembly(const Task& task) {
                                   std::to_string(manifest.total_samples) + ")",
                               ""});
     return;
+  }
+  if (assembled && job->profile != DeliveryProfile::kServer) {
+    // Measured on the file as it will be served; a profile's file outside its tolerance fails
+    // the job with the measurements as its reason.
+    auto measured = measure_final_file(temp, output.format, output.sample_rate);
+    if (!measured) {
+      assembled = measured.take_error();
+    } else {
+      manifest.loudness = *measured;
+      const std::string violation = profile_violation(job->profile, *measured);
+      if (!violation.empty()) {
+        std::filesystem::remove(temp, ignored);
+        fail_for_good(task, Error{ErrorKind::kSynthesisFailed, violation, ""});
+        return;
+      }
+    }
   }
   const std::string key = result_key(task, job->output_format);
   Status stored = assembled ? blobs_.put_file(key, temp) : Status(assembled.error());

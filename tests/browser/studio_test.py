@@ -80,8 +80,15 @@ class StudioBrowserTest(unittest.TestCase):
         self.refused = []  # what the page's Content-Security-Policy refused (browser's log)
         self.base = f"http://127.0.0.1:{self.server.port}"
 
+    def failed(self):
+        # Python 3.11 records a failure in the result at once and leaves _outcome.success true
+        # until the test ends, so the result's lists are what tells.
+        result = self._outcome.result
+        problems = list(getattr(result, "errors", [])) + list(getattr(result, "failures", []))
+        return not self._outcome.success or any(test is self for test, _ in problems)
+
     def tearDown(self):
-        failed = not self._outcome.success
+        failed = self.failed()
         if failed and ARTIFACT_DIR:
             self.step("failure")
             target = os.path.join(ARTIFACT_DIR, self.id().split(".")[-1])

@@ -9,6 +9,16 @@ at least MIN_MS, divided by the speed asked: OpenAI's `speed` 0.25..4, ElevenLab
 voice_settings.speed 0.7..1.2, outside which they answer an error), sends error bodies and Retry-After as the vendor does, and keeps a log of the
 requests it received and of the TCP connections they came on.
 
+The audio "speaks" the text one character after another, each for an equal share of the
+duration; a sentence end (. ! ? and the Arabic question mark) and the white space after it are
+silence, so that sentences are separated by a pause of (1 + spaces) characters, as a voice
+pauses between sentences. The word timings the vendors report follow that same timeline
+(spoken_timeline): ElevenLabs' POST /v1/text-to-speech/{voice_id}/with-timestamps answers
+{"audio_base64", "alignment": {"characters", "character_start_times_seconds",
+"character_end_times_seconds"}, "normalized_alignment"}; Kokoro adds "timestamps": [{"word",
+"start_time", "end_time"}] (words without their punctuation, as Kokoro-FastAPI's captioned speech
+gives them) when the request has "return_timestamps": true.
+
 In-process use (Python tests):
 
     from mock_vendors import ElevenLabsMock, OpenAiMock
@@ -49,6 +59,7 @@ Faults, consumed one per protocol request in the order queued (fail_next(kind, c
     json_error_200  200 with Content-Type application/json and an error object
     empty           200 with an audio Content-Type and no body
     silent          200 with valid audio of the right length that is all silence
+    no_alignment    (elevenlabs /with-timestamps) the audio with "alignment": null
     missing_field   (diacritizer) 200 JSON without vocalized_text
 The diacritizer mock applies garbage, truncated and empty to its JSON answer.
 """
@@ -134,6 +145,41 @@ def speech_ms(text, ms_per_char=MS_PER_CHAR):
     return max(MIN_MS, ms_per_char * len(text))
 
 
+SENTENCE_ENDS = ".!?\u061f"
+
+
+def spoken_timeline(text, total_ms):
+    """[(start_ms, end_ms, silent)] per character of `text` over `total_ms`: every character an
+    equal share; sentence ends and the white space after them silent."""
+    n = max(1, len(text))
+    step = total_ms / n
+    out = []
+    silent = False
+    for i, c in enumerate(text):
+        if c in SENTENCE_ENDS and (i + 1 == len(text) or text[i + 1].isspace()):
+            silent = i + 1 < len(text)  # the last sentence end is not a pause
+        elif not c.isspace():
+            silent = False
+        out.append((i * step, (i + 1) * step, silent))
+    return out
+
+
+def timeline_runs(text, total_ms):
+    """The timeline as runs [(ms, silent)] with whole-millisecond boundaries."""
+    runs = []
+    for start, end, silent in spoken_timeline(text, total_ms):
+        if runs and runs[-1][2] == silent:
+            runs[-1][1] = end
+        else:
+            runs.append([start, end, silent])
+    out, done = [], 0
+    for _, end, silent in runs:
+        edge = int(round(end))
+        out.append((edge - done, silent))
+        done = edge
+    return tuple(out)
+
+
 def tone_pcm(ms, rate, hz=220.0, amplitude=0.3):
     """Signed 16-bit little-endian mono samples of a sine (0 amplitude = silence)."""
     n = int(round(ms * rate / 1000.0))
@@ -182,12 +228,16 @@ class AudioCache:
         self.lock = threading.Lock()
         self.items = {}
 
-    def get(self, ms, rate, fmt, kbps=128, silent=False, hz=220.0):
-        key = (ms, rate, fmt, kbps, silent, hz)
+    def get(self, ms, rate, fmt, kbps=128, silent=False, hz=220.0, runs=None):
+        """`runs`: [(ms, silent)] that make up the `ms` (default: one run of tone)."""
+        runs = runs or ((ms, False),)
+        key = (ms, rate, fmt, kbps, silent, hz, runs)
         with self.lock:
             if key in self.items:
                 return self.items[key]
-        pcm = tone_pcm(ms, rate, hz=hz, amplitude=0.0 if silent else 0.3)
+        pcm = b"".join(tone_pcm(run_ms, rate, hz=hz,
+                                amplitude=0.0 if silent or run_silent else 0.3)
+                       for run_ms, run_silent in runs)
         if fmt == "pcm":
             data = pcm
         elif fmt == "wav":
@@ -490,8 +540,9 @@ class MockServer:
         """The audio answer for `text` spoken at `speed` (2.0: half as long), or the fault's
         version of it."""
         kind = fault["kind"] if fault else None
-        ms = int(round(speech_ms(text, self.ms_per_char) / speed))
-        data = AUDIO.get(ms, rate, fmt, kbps, silent=(kind == "silent"), hz=hz)
+        ms = self.spoken_ms(text, speed)
+        data = AUDIO.get(ms, rate, fmt, kbps, silent=(kind == "silent"), hz=hz,
+                         runs=timeline_runs(text, ms))
         if kind == "garbage":
             data = random.Random(len(text)).randbytes(max(1000, len(data)))
         elif kind == "truncated":
@@ -499,6 +550,30 @@ class MockServer:
         elif kind == "empty":
             data = b""
         return Reply(200, data, content_type, headers)
+
+    def spoken_ms(self, text, speed=1.0):
+        return int(round(speech_ms(text, self.ms_per_char) / speed))
+
+    def word_timestamps(self, text, speed=1.0):
+        """[{"word", "start_time", "end_time"}] (seconds) of the white-space delimited words of
+        `text` without their leading and trailing punctuation, on the audio's timeline."""
+        timeline = spoken_timeline(text, self.spoken_ms(text, speed))
+        words, i = [], 0
+        while i < len(text):
+            if text[i].isspace():
+                i += 1
+                continue
+            j = i
+            while j < len(text) and not text[j].isspace():
+                j += 1
+            letters = [k for k in range(i, j) if text[k].isalnum()]
+            if letters:
+                first, last = letters[0], letters[-1]
+                words.append({"word": text[first:last + 1],
+                              "start_time": round(timeline[first][0] / 1000.0, 4),
+                              "end_time": round(timeline[last][1] / 1000.0, 4)})
+            i = j
+        return words
 
     @staticmethod
     def retry_headers(fault):
@@ -596,6 +671,9 @@ class ElevenLabsMock(MockServer):
         if method != "POST" or not path.startswith(prefix):
             return self.error_reply(404, "not_found", "Not found")
         voice_id = urllib.parse.unquote(path[len(prefix):])
+        timestamps = voice_id.endswith("/with-timestamps")
+        if timestamps:
+            voice_id = voice_id[:-len("/with-timestamps")]
         reply = self.fault_reply(fault)
         if reply:
             return reply
@@ -635,7 +713,21 @@ class ElevenLabsMock(MockServer):
         headers = {"request-id": "req-%d" % self.request_count(),
                    "character-cost": str(len(body["text"]))}
         hz = 200.0 + (sum(map(ord, voice_id)) % 200)
-        return self.audio_reply(body["text"], rate, enc, ctype, fault, kbps, headers, hz, speed)
+        reply = self.audio_reply(body["text"], rate, enc, ctype, fault, kbps, headers, hz, speed)
+        if not timestamps:
+            return reply
+        text = body["text"]
+        timeline = spoken_timeline(text, self.spoken_ms(text, speed))
+        alignment = {"characters": list(text),
+                     "character_start_times_seconds": [round(s / 1000.0, 4)
+                                                       for s, _, _ in timeline],
+                     "character_end_times_seconds": [round(e / 1000.0, 4)
+                                                     for _, e, _ in timeline]}
+        if fault and fault["kind"] == "no_alignment":
+            alignment = None
+        return Reply.json(200, {"audio_base64": base64.b64encode(reply.body).decode("ascii"),
+                                "alignment": alignment, "normalized_alignment": alignment},
+                          headers)
 
 
 class OpenAiMock(MockServer):
@@ -771,7 +863,10 @@ class KokoroMock(MockServer):
             return self.error_reply(400, None, "unknown voice_id %r" % (body.get("voice_id"),))
         reply = self.audio_reply(body["text"], 24000, "wav", "audio/wav", fault)
         encoded = base64.b64encode(reply.body).decode("ascii")
-        return Reply.json(200, {"audio": "data:audio/wav;base64," + encoded})
+        answer = {"audio": "data:audio/wav;base64," + encoded}
+        if body.get("return_timestamps") is True:
+            answer["timestamps"] = self.word_timestamps(body["text"])
+        return Reply.json(200, answer)
 
 
 class DiacritizerMock(MockServer):

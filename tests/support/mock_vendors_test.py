@@ -129,6 +129,50 @@ class MockVendorsTest(unittest.TestCase):
         wav = base64.b64decode(url.split(",", 1)[1])
         self.assertAlmostEqual(decoded_ms(wav, ".wav", 24000), mv.speech_ms("Hello kokoro."), delta=1)
 
+    def test_sentences_are_separated_by_silence_of_their_end_and_spaces(self):
+        text = "One two. Three."
+        status, _, body = self.eleven(text, query="?output_format=pcm_16000")
+        self.assertEqual(status, 200)
+        samples = memoryview(body).cast("h")
+        per_char = len(samples) / len(text)
+        quiet = [abs(v) < 100 for v in samples]
+        # ". " (characters 7 and 8) is silence; the letters around it are not; the final "." is.
+        self.assertTrue(all(quiet[int(7.1 * per_char):int(8.9 * per_char)]))
+        self.assertFalse(all(quiet[int(5.1 * per_char):int(6.9 * per_char)]))
+        self.assertFalse(all(quiet[int(13.1 * per_char):int(13.9 * per_char)]))
+
+    def test_elevenlabs_with_timestamps_aligns_each_character(self):
+        text = "Hi there. Bye."
+        status, _, body = self.eleven(text, query="/with-timestamps?output_format=pcm_16000")
+        self.assertEqual(status, 200)
+        answer = json.loads(body)
+        audio = base64.b64decode(answer["audio_base64"])
+        self.assertEqual(len(audio), 2 * int(round(mv.speech_ms(text) * 16)))
+        alignment = answer["alignment"]
+        self.assertEqual("".join(alignment["characters"]), text)
+        starts = alignment["character_start_times_seconds"]
+        ends = alignment["character_end_times_seconds"]
+        self.assertEqual(starts, sorted(starts))
+        self.assertAlmostEqual(ends[-1], mv.speech_ms(text) / 1000.0, places=3)
+        self.m["elevenlabs"].fail_next("no_alignment")
+        self.m["elevenlabs"].fail_next("rate_limit")
+        status, _, body = self.eleven(text, query="/with-timestamps")
+        self.assertIsNone(json.loads(body)["alignment"])
+        status, _, body = self.eleven(text, query="/with-timestamps")
+        self.assertEqual(status, 429)
+
+    def test_kokoro_gives_word_timestamps_when_asked(self):
+        text = "Hello, kokoro. Bye!"
+        status, _, body = post(self.m["kokoro"].url, {"text": text, "voice_id": "0",
+                                                      "return_timestamps": True})
+        self.assertEqual(status, 200)
+        words = json.loads(body)["timestamps"]
+        self.assertEqual([w["word"] for w in words], ["Hello", "kokoro", "Bye"])
+        self.assertEqual(words[0]["start_time"], 0.0)
+        self.assertLess(words[1]["end_time"], words[2]["start_time"])
+        status, _, body = post(self.m["kokoro"].url, {"text": text, "voice_id": "0"})
+        self.assertNotIn("timestamps", json.loads(body))
+
     def test_diacritizer_vocalizes_and_can_misbehave(self):
         url = self.m["diacritizer"].url
         request = {"text": "سلام", "max_length": 256, "num_beams": 4, "temperature": 0.2,

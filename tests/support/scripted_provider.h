@@ -1,5 +1,6 @@
 // A Provider whose answers a test scripts: it speaks 60 ms of tone per character (divided by the
-// speed asked, within `native`) as WAV, or fails as told, and records what it was asked.
+// speed asked, within `native`) after 100 ms of silence, as WAV, or fails as told, and records
+// what it was asked. With `marks`, it reports where each word starts (source "scripted").
 #pragma once
 
 #include <functional>
@@ -45,7 +46,17 @@ class ScriptedProvider : public Provider {
     double ms = 60.0 * static_cast<double>(request.text.size()) / request.speed;
     if (answer_ms) ms = *answer_ms;
     auto speech = concat(silence(100, 16000), tone(ms, 16000, 300.0, silent ? 0.0 : 0.3));
-    return audio::EncodedAudio{audio::wav_file(speech, 1600, 16000)};
+    audio::EncodedAudio out{audio::wav_file(speech, 1600, 16000)};
+    if (marks && request.word_marks) {
+      out.marks.source = "scripted";
+      const double per_byte =
+          ms / static_cast<double>(std::max<std::size_t>(1, request.text.size()));
+      for (const WordSpan& w : word_spans(request.text)) {
+        out.marks.marks.push_back({w.begin, w.end, 100.0 + per_byte * static_cast<double>(w.begin),
+                                   100.0 + per_byte * static_cast<double>(w.end)});
+      }
+    }
+    return out;
   }
 
   // Set these before the provider is shared; read the records once no call is in progress.
@@ -55,7 +66,8 @@ class ScriptedProvider : public Provider {
   bool hears_instructions = false;
   std::optional<double> answer_ms;
   bool silent = false;
-  SpeedRange native;  // the speeds it makes itself; default {1, 1}: none
+  bool marks = false;  // report word marks
+  SpeedRange native;   // the speeds it makes itself; default {1, 1}: none
   std::vector<std::string> texts;
   std::vector<double> speeds;
   std::vector<std::string> instructions;

@@ -43,13 +43,15 @@ Result<JobRecord> RedisJobStore::create_job(const NewJob& job) {
                                 record.project_id,
                                 output_format_name(record.output_format),
                                 std::to_string(record.blocks_total)};
-  args.reserve(args.size() + kArgsPerBlock * job.spec.blocks.size() + 5);
+  args.reserve(args.size() + kArgsPerBlock * job.spec.blocks.size() + 7);
   for (const BlockSpec& block : job.spec.blocks) append_block_args(block, args);
   args.push_back(job.spec.webhook_url);
   args.push_back(job.spec.webhook_url.empty() ? std::string() : job.base_url);
   args.push_back(std::to_string(record.sample_rate));
   args.push_back(std::to_string(record.bitrate_kbps));
   args.push_back(record.parent_id);
+  args.push_back(delivery_profile_name(record.profile));
+  args.push_back(record.cover_url);
   args.push_back(job.spec.interactive ? "1" : "0");
   args.push_back(claims_interactively(job.spec, options_.interactive_max_blocks) ? "i" : "b");
   for (const auto& limit :
@@ -110,6 +112,7 @@ Result<BlockWork> RedisJobStore::get_block(const std::string& job_id, std::size_
                    record.output_format,
                    record.sample_rate,
                    record.bitrate_kbps,
+                   record.profile,
                    record.blocks_total,
                    record.status};
 }

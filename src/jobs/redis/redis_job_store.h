@@ -7,20 +7,23 @@
 // BlockStatus; times are milliseconds on the store's Clock)
 //   P seq                    STRING  INCR counter: a job's sequence number ("newest first")
 //   P job:<id>               HASH    id seq owner (user id) owner_name project_id
-//                                    output_format sample_rate bitrate_kbps status blocks_total
-//                                    blocks_done error assembly_enqueued (0/1, set once)
-//                                    assembly_attempt result_key manifest_json result_bytes
+//                                    output_format sample_rate bitrate_kbps profile cover_url
+//                                    (both absent in jobs stored before them: '') status
+//                                    blocks_total blocks_done error assembly_enqueued (0/1, set
+//                                    once) assembly_attempt result_key manifest_json result_bytes
 //                                    created_at_ms updated_at_ms interactive (0/1; absent in
 //                                    jobs stored before it existed) lane (i/b; absent: b)
 //                                    quota_counted (1: counted in P quota:<owner>), and with a
 //                                    webhook:
 //                                    webhook_url webhook_base_url
 //   P job:<id>:block:<i>     HASH    text wait_after_ms provider voice arabic fallback_json cache
-//                                    speed (absent in blocks stored before it: 1.0) status attempts
+//                                    speed (absent in blocks stored before it: 1.0) chapter
+//                                    (absent before it: '') status attempts
 //                                    error reported_attempt (the attempt whose completion or final
 //                                    failure was recorded) segment_key speech_samples pause_samples
 //                                    result_provider result_voice_id spoken_text (an Arabic
 //                                    block's diacritized text) usage_json (every attempt's)
+//                                    instructions speaker timing_json (its words' timings)
 //   P task:<tid>             HASH    the live task <tid> = "<id>:<i>" (block) or "<id>:a"
 //                                    (assembly): state (0 waiting, 1 leased, 2 retrying)
 //                                    attempt (fencing token of the latest claim) claims (claims

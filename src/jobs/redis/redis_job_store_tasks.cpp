@@ -172,6 +172,7 @@ Result<BlockCompletion> RedisJobStore::complete_block(const Task& task, const Bl
     args.push_back(std::move(value));
   }
   append_usage_args(result.usage, args);
+  args.push_back(result.timing_json);
   auto reply = pool_->eval(scripts::complete_block(), args);
   if (!reply) return reply.take_error();
   if (!reply->is_array() || reply->elements.size() != 2) return malformed("complete_block");

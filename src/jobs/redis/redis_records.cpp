@@ -52,6 +52,9 @@ JobRecord job_from_fields(const Fields& fields) {
       parse_output_format(text_field(fields, "output_format")).value_or(OutputFormat::kMp3);
   job.sample_rate = static_cast<int>(int_field(fields, "sample_rate"));
   job.bitrate_kbps = static_cast<int>(int_field(fields, "bitrate_kbps"));
+  job.profile =
+      parse_delivery_profile(text_field(fields, "profile")).value_or(DeliveryProfile::kServer);
+  job.cover_url = text_field(fields, "cover_url");
   job.status = static_cast<JobStatus>(int_field(fields, "status"));
   job.blocks_total = static_cast<std::size_t>(int_field(fields, "blocks_total"));
   job.blocks_done = static_cast<std::size_t>(int_field(fields, "blocks_done"));
@@ -79,6 +82,8 @@ BlockRecord block_from_fields(std::size_t index, const Fields& fields) {
   block.spec.cache = int_field(fields, "cache") != 0;
   block.spec.speed = real_field(fields, "speed", 1.0);
   block.spec.instructions = text_field(fields, "instructions");
+  block.spec.speaker = text_field(fields, "speaker");
+  block.spec.chapter = text_field(fields, "chapter");
   block.status = static_cast<BlockStatus>(int_field(fields, "status"));
   block.attempts = static_cast<int>(int_field(fields, "attempts"));
   block.error = text_field(fields, "error");
@@ -88,6 +93,7 @@ BlockRecord block_from_fields(std::size_t index, const Fields& fields) {
                     int_field(fields, "pause_samples"), text_field(fields, "result_provider"),
                     text_field(fields, "result_voice_id")};
     block.result->spoken_text = text_field(fields, "spoken_text");
+    block.result->timing_json = text_field(fields, "timing_json");
   }
   if (has(fields, "usage_json")) block.usage = usage_from_json(text_field(fields, "usage_json"));
   return block;
@@ -158,6 +164,8 @@ void append_block_args(const BlockSpec& block, std::vector<std::string>& args) {
   args.push_back(block.cache ? "1" : "0");
   args.push_back(real_text(block.speed));
   args.push_back(block.instructions);
+  args.push_back(block.speaker);
+  args.push_back(block.chapter);
 }
 
 void append_usage_args(const std::vector<ProviderUsage>& usage, std::vector<std::string>& args) {

@@ -34,7 +34,7 @@ std::string task_id(const Task& task);
 
 // ARGV of the job scripts: create_job's per-block part (kArgsPerBlock values), complete_block's
 // usage part.
-inline constexpr std::size_t kArgsPerBlock = 9;
+inline constexpr std::size_t kArgsPerBlock = 11;
 void append_block_args(const BlockSpec& block, std::vector<std::string>& args);
 void append_usage_args(const std::vector<ProviderUsage>& usage, std::vector<std::string>& args);
 

@@ -7,7 +7,7 @@ namespace {
 #define POLYVOX_JOB_COLUMNS                                                               \
   "seq, id, owner, project_id, output_format, status, blocks_total, blocks_done, error, " \
   "result_key, manifest_json, result_bytes, created_at_ms, updated_at_ms, owner_name, "   \
-  "sample_rate, bitrate_kbps, parent_id, interactive "
+  "sample_rate, bitrate_kbps, parent_id, profile, cover_url, interactive "
 
 constexpr const char* kJobById = "SELECT " POLYVOX_JOB_COLUMNS "FROM jobs WHERE id = ?";
 constexpr const char* kJobsNewestFirst =
@@ -17,10 +17,11 @@ constexpr const char* kJobsOfOwnerNewestFirst = "SELECT " POLYVOX_JOB_COLUMNS
                                                 "ORDER BY seq DESC LIMIT ? OFFSET ?";
 #undef POLYVOX_JOB_COLUMNS
 
-#define POLYVOX_BLOCK_COLUMNS                                                           \
-  "SELECT idx, text, wait_after_ms, provider, voice, arabic, status, attempts, error, " \
-  "segment_key, speech_samples, pause_samples, result_provider, result_voice_id, "      \
-  "fallback_json, cache, usage_json, speed, spoken_text, instructions "
+#define POLYVOX_BLOCK_COLUMNS                                                                  \
+  "SELECT idx, text, wait_after_ms, provider, voice, arabic, status, attempts, error, "        \
+  "segment_key, speech_samples, pause_samples, result_provider, result_voice_id, "             \
+  "fallback_json, cache, usage_json, speed, spoken_text, instructions, speaker, timing_json, " \
+  "chapter "
 
 constexpr const char* kBlocksOfJob =
     POLYVOX_BLOCK_COLUMNS "FROM blocks WHERE job_seq = ? ORDER BY idx";
@@ -47,7 +48,9 @@ JobRecord job_from_row(const Statement& row) {
   job.sample_rate = static_cast<int>(row.int64(15));
   job.bitrate_kbps = static_cast<int>(row.int64(16));
   job.parent_id = row.text(17);
-  job.interactive = row.int64(18) != 0;
+  job.profile = parse_delivery_profile(row.text(18)).value_or(DeliveryProfile::kServer);
+  job.cover_url = row.text(19);
+  job.interactive = row.int64(20) != 0;
   return job;
 }
 
@@ -66,12 +69,15 @@ BlockRecord block_from_row(const Statement& row) {
     block.result =
         BlockResult{row.text(9), row.int64(10), row.int64(11), row.text(12), row.text(13)};
     if (!row.is_null(18)) block.result->spoken_text = row.text(18);
+    if (!row.is_null(21)) block.result->timing_json = row.text(21);
   }
   if (!row.is_null(16)) block.usage = usage_from_json(row.text(16));
   block.spec.fallback = fallback_from_json(row.text(14));
   block.spec.cache = row.int64(15) != 0;
   block.spec.speed = row.real(17);
   block.spec.instructions = row.text(19);
+  block.spec.speaker = row.text(20);
+  block.spec.chapter = row.text(22);
   return block;
 }
 
@@ -130,7 +136,7 @@ Result<std::optional<BlockWork>> find_block(Connection& db, const std::string& i
   if (!*block) return std::optional<BlockWork>();
   return std::optional<BlockWork>(BlockWork{std::move(**block), (*job)->output_format,
                                             (*job)->sample_rate, (*job)->bitrate_kbps,
-                                            (*job)->blocks_total, (*job)->status});
+                                            (*job)->profile, (*job)->blocks_total, (*job)->status});
 }
 
 Result<std::optional<JobRecord>> find_job(Connection& db, const std::string& id, bool with_blocks) {

@@ -122,12 +122,14 @@ Result<JobRecord> SqliteJobStore::create_job(const NewJob& job) {
     }
     auto s = db.run(
         "INSERT INTO jobs (id, owner, owner_name, project_id, output_format, sample_rate, "
-        "bitrate_kbps, status, blocks_total, created_at_ms, updated_at_ms, parent_id, "
-        "interactive) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+        "bitrate_kbps, status, blocks_total, created_at_ms, updated_at_ms, parent_id, profile, "
+        "cover_url, interactive) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (id) DO NOTHING",
         record.id, record.owner, record.owner_name, record.project_id,
         output_format_name(record.output_format), record.sample_rate, record.bitrate_kbps,
         code(record.status), record.blocks_total, record.created_at_ms, record.updated_at_ms,
-        record.parent_id, record.interactive);
+        record.parent_id, std::string(delivery_profile_name(record.profile)), record.cover_url,
+        record.interactive);
     if (!s) return s.error();
     if (db.changes() == 0) {
       // The id exists: this same submission (a repeat) is success, another one an error.
@@ -155,9 +157,11 @@ Result<JobRecord> SqliteJobStore::create_job(const NewJob& job) {
       const BlockSpec& b = job.spec.blocks[i];
       s = db.run(
           "INSERT INTO blocks (job_seq, idx, text, wait_after_ms, provider, voice, arabic, "
-          "fallback_json, cache, speed, instructions) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          "fallback_json, cache, speed, instructions, speaker, chapter) VALUES (?, ?, ?, ?, ?, ?, "
+          "?, "
+          "?, ?, ?, ?, ?, ?)",
           seq, i, b.text, b.wait_after_ms, b.provider, b.voice, b.arabic,
-          fallback_to_json(b.fallback), b.cache, b.speed, b.instructions);
+          fallback_to_json(b.fallback), b.cache, b.speed, b.instructions, b.speaker, b.chapter);
       if (!s) return s.error();
       s = db.run(
           "INSERT INTO tasks (job_seq, kind, block_index, state, due_ms, turn, lane) "

@@ -297,10 +297,10 @@ Result<BlockCompletion> SqliteJobStore::complete_block(const Task& task,
     auto s = db.run(
         "UPDATE blocks SET status = ?, reported_attempt = ?, error = '', segment_key = ?, "
         "speech_samples = ?, pause_samples = ?, result_provider = ?, result_voice_id = ?, "
-        "spoken_text = ? WHERE job_seq = ? AND idx = ?",
+        "spoken_text = ?, timing_json = ? WHERE job_seq = ? AND idx = ?",
         code(BlockStatus::kDone), task.attempt, result.segment_key, result.speech_samples,
-        result.pause_samples, result.provider, result.voice_id, result.spoken_text, seq,
-        task.block_index);
+        result.pause_samples, result.provider, result.voice_id, result.spoken_text,
+        result.timing_json, seq, task.block_index);
     if (!s) return s.error();
     s = append_event(db, events_, seq, block_done_event(task.block_index, result), now);
     if (!s) return s.error();

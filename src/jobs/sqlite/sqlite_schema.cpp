@@ -316,12 +316,28 @@ constexpr const char* kRevisions = R"sql(
 ALTER TABLE jobs ADD COLUMN parent_id TEXT NOT NULL DEFAULT '';
 )sql";
 
-// Version 15: whether a job was submitted as interactive (JobSpec::interactive).
+// Version 15: each block's speaker (core/job.h: BlockSpec::speaker, '' = none) and the word timings
+// its rendering produced (core/word_timing.h: BlockTimings::to_json; NULL until it is done, and for
+// blocks done before timings existed).
+constexpr const char* kBlockSpeakerAndTimings = R"sql(
+ALTER TABLE blocks ADD COLUMN speaker TEXT NOT NULL DEFAULT '';
+ALTER TABLE blocks ADD COLUMN timing_json TEXT;
+)sql";
+
+// Version 16: each block's chapter title, each job's delivery profile and cover (core/job.h); ''
+// for everything stored before: no chapter, the server-wide loudness, no cover.
+constexpr const char* kChaptersAndProfiles = R"sql(
+ALTER TABLE blocks ADD COLUMN chapter TEXT NOT NULL DEFAULT '';
+ALTER TABLE jobs ADD COLUMN profile TEXT NOT NULL DEFAULT '';
+ALTER TABLE jobs ADD COLUMN cover_url TEXT NOT NULL DEFAULT '';
+)sql";
+
+// Version 17: whether a job was submitted as interactive (JobSpec::interactive).
 constexpr const char* kInteractiveJobs = R"sql(
 ALTER TABLE jobs ADD COLUMN interactive INTEGER NOT NULL DEFAULT 0;
 )sql";
 
-// Version 16: fair claims and the per-owner counts quotas read. Each task carries its lane (0
+// Version 18: fair claims and the per-owner counts quotas read. Each task carries its lane (0
 // assembly, 1 interactive, 2 batch) and its owner's turn (user_turns.id; 0 for assemblies), and
 // one index on (lane, turn, due_ms) replaces tasks_by_due: a claim seeks the owner's due task
 // in the lane, the earliest due task overall is a seek per active owner, and a task costs no
@@ -367,9 +383,9 @@ CREATE TRIGGER jobs_turns_on_delete AFTER DELETE ON jobs WHEN old.status < 2 BEG
 END;
 )sql";
 
-// Version 17: quotas (core/quota.h). Each user's overrides (NULL: the deployment's limit, -1:
+// Version 19: quotas (core/quota.h). Each user's overrides (NULL: the deployment's limit, -1:
 // unlimited) and the characters each owner submitted per UTC day; queued jobs and blocks are
-// user_turns' counts (version 16).
+// user_turns' counts (version 18).
 constexpr const char* kQuotas = R"sql(
 ALTER TABLE users ADD COLUMN max_queued_jobs INTEGER;
 ALTER TABLE users ADD COLUMN max_queued_blocks INTEGER;
@@ -399,6 +415,8 @@ constexpr Migration kMigrations[] = {
     [](Connection& db) { return db.exec(kBlockInstructions); },
     [](Connection& db) { return db.exec(kSpokenText); },
     [](Connection& db) { return db.exec(kRevisions); },
+    [](Connection& db) { return db.exec(kBlockSpeakerAndTimings); },
+    [](Connection& db) { return db.exec(kChaptersAndProfiles); },
     [](Connection& db) { return db.exec(kInteractiveJobs); },
     [](Connection& db) { return db.exec(kFairClaims); },
     [](Connection& db) { return db.exec(kQuotas); },

@@ -329,6 +329,29 @@ TEST_F(JobParserTest, SpeedDefaultsToOneAndAcceptsItsWholeRange) {
   EXPECT_EQ(job->blocks[4].speed, 1.0);
 }
 
+TEST_F(JobParserTest, SpeakerIsOptionalTrimmedAndBounded) {
+  auto job = parse(
+      R"({"blocks": [{"text": "a"}, {"text": "b", "speaker": "  Ann & <Bob>  "},
+          {"text": "c", "speaker": null}]})");
+  ASSERT_TRUE(job.ok()) << job.error().to_string();
+  EXPECT_EQ(job->blocks[0].speaker, "");
+  EXPECT_EQ(job->blocks[1].speaker, "Ann & <Bob>");
+  EXPECT_EQ(job->blocks[2].speaker, "");
+  // 100 code points (two bytes each) is the limit, 101 is refused.
+  std::string hundred;
+  for (int i = 0; i < 100; ++i) hundred += "\u0633";
+  ASSERT_TRUE(parse(R"({"blocks": [{"text": "a", "speaker": ")" + hundred + R"("}]})").ok());
+  Error e = error_of(R"({"blocks": [{"text": "a", "speaker": ")" + hundred + R"(x"}]})");
+  EXPECT_EQ(e.field, "blocks[0].speaker");
+  EXPECT_NE(e.message.find("at most 100"), std::string::npos) << e.message;
+  for (const char* bad : {R"("")", R"("   ")", R"("a\nb")", R"("a\u0007")", "3", "[]"}) {
+    Error bad_error =
+        error_of(std::string(R"({"blocks": [{"text": "a", "speaker": )") + bad + "}]}");
+    EXPECT_EQ(bad_error.kind, ErrorKind::kInvalidInput) << bad;
+    EXPECT_EQ(bad_error.field, "blocks[0].speaker") << bad;
+  }
+}
+
 TEST_F(JobParserTest, RejectsSpeedOutsideItsRangeOrOfTheWrongType) {
   for (const char* bad : {"0.2", "4.01", "0", "-1", "1e300"}) {
     Error e = error_of(std::string(R"({"blocks": [{"text": "a"}, {"text": "b", "speed": )") + bad +
@@ -340,6 +363,78 @@ TEST_F(JobParserTest, RejectsSpeedOutsideItsRangeOrOfTheWrongType) {
   Error e = error_of(R"({"blocks": [{"text": "a", "speed": "fast"}]})");
   EXPECT_EQ(e.field, "blocks[0].speed");
   EXPECT_EQ(e.message, "must be a number, got a string");
+}
+
+TEST_F(JobParserTest, ChapterTitlesAreTrimmedAndBounded) {
+  auto job = parse(R"({"blocks": [{"text": "a", "chapter": "  Chapter One "}, {"text": "b"},
+                                  {"text": "c", "chapter": null}]})");
+  ASSERT_TRUE(job.ok()) << job.error().to_string();
+  EXPECT_EQ(job->blocks[0].chapter, "Chapter One");
+  EXPECT_EQ(job->blocks[1].chapter, "");
+  EXPECT_EQ(job->blocks[2].chapter, "");
+  EXPECT_EQ(error_of(R"({"blocks": [{"text": "a", "chapter": "  "}]})").field, "blocks[0].chapter");
+  EXPECT_EQ(error_of(R"({"blocks": [{"text": "a", "chapter": 3}]})").field, "blocks[0].chapter");
+  const Error line_break = error_of(R"({"blocks": [{"text": "a", "chapter": "one\ntwo"}]})");
+  EXPECT_EQ(line_break.field, "blocks[0].chapter");
+  EXPECT_NE(line_break.message.find("control characters"), std::string::npos);
+  std::string longest;
+  for (int i = 0; i < 200; ++i) longest += "é";  // 200 code points, 400 bytes
+  EXPECT_TRUE(parse(R"({"blocks": [{"text": "a", "chapter": ")" + longest + R"("}]})").ok());
+  const Error too_long =
+      error_of(R"({"blocks": [{"text": "a", "chapter": ")" + longest + R"(x"}]})");
+  EXPECT_EQ(too_long.field, "blocks[0].chapter");
+  EXPECT_NE(too_long.message.find("at most 200"), std::string::npos) << too_long.message;
+}
+
+TEST_F(JobParserTest, AJobHasAtMost255Chapters) {
+  options_.limits.max_blocks = 300;
+  std::string blocks;
+  for (int i = 0; i < 256; ++i) {
+    blocks +=
+        std::string(i ? "," : "") + R"({"text": "a", "chapter": "c)" + std::to_string(i) + R"("})";
+  }
+  const Error error = error_of(R"({"blocks": [)" + blocks + "]}");
+  EXPECT_EQ(error.field, "blocks[255].chapter");
+}
+
+TEST_F(JobParserTest, ProfileIsOneOfTheNamedOnes) {
+  auto plain = parse(R"({"blocks": [{"text": "a"}]})");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->profile, DeliveryProfile::kServer);
+  for (auto [name, profile] : {std::pair{"podcast", DeliveryProfile::kPodcast},
+                               std::pair{"audiobook", DeliveryProfile::kAudiobook},
+                               std::pair{"broadcast", DeliveryProfile::kBroadcast},
+                               std::pair{"none", DeliveryProfile::kNone}}) {
+    auto job = parse(std::string(R"({"profile": ")") + name + R"(", "blocks": [{"text": "a"}]})");
+    ASSERT_TRUE(job.ok()) << name;
+    EXPECT_EQ(job->profile, profile);
+  }
+  for (const char* bad : {R"("radio")", R"("")", "1"}) {
+    const Error e =
+        error_of(std::string(R"({"profile": )") + bad + R"(, "blocks": [{"text": "a"}]})");
+    EXPECT_EQ(e.field, "profile") << bad;
+  }
+}
+
+TEST_F(JobParserTest, CoverUrlIsTheServicesOwnCoverPathOnly) {
+  const std::string digest(64, 'c');
+  auto job = parse(R"({"output_format": "m4b", "cover_url": "/covers/)" + digest +
+                   R"(.jpg", "blocks": [{"text": "a"}]})");
+  ASSERT_TRUE(job.ok()) << job.error().to_string();
+  EXPECT_EQ(job->output_format, OutputFormat::kM4b);
+  EXPECT_EQ(job->cover_url, "/covers/" + digest + ".jpg");
+  for (const std::string& bad : std::vector<std::string>{
+           "http://169.254.169.254/latest/meta-data",
+           "https://example.com/covers/" + digest + ".png",
+           "//evil.example/covers/" + digest + ".png", "/covers/" + digest + ".gif",
+           "/covers/" + digest.substr(1) + ".png", "/covers/../" + digest + ".png",
+           "/covers/" + std::string(64, 'G') + ".png", "file:///etc/passwd"}) {
+    const Error e = error_of(R"({"cover_url": ")" + bad + R"(", "blocks": [{"text": "a"}]})");
+    EXPECT_EQ(e.field, "cover_url") << bad;
+  }
+  const Error remote =
+      error_of(R"({"cover_url": "https://example.com/a.png", "blocks": [{"text": "a"}]})");
+  EXPECT_NE(remote.message.find("never fetched"), std::string::npos) << remote.message;
 }
 
 TEST_F(JobParserTest, InstructionsAreTrimmedAndBounded) {

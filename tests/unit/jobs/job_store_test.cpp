@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "core/word_timing.h"
 #include "unit/jobs/store_fixture.h"
 
 namespace polyvox {
@@ -73,7 +74,7 @@ TEST_P(JobStoreTest, GetBlockReturnsOneBlockWithItsJobsFormatSizeAndStatus) {
 
 TEST_P(JobStoreTest, KeepsTheOutputFormatRateAndBitrateOfEveryFormat) {
   for (auto format : {OutputFormat::kFlac, OutputFormat::kOpus, OutputFormat::kAac,
-                      OutputFormat::kM4a, OutputFormat::kPcm}) {
+                      OutputFormat::kM4a, OutputFormat::kM4b, OutputFormat::kPcm}) {
     NewJob job = make_job("alice", 1);
     job.spec.output_format = format;
     job.spec.sample_rate = format == OutputFormat::kOpus ? 48000 : 24000;
@@ -454,6 +455,34 @@ TEST_P(JobStoreTest, KeepsEachBlocksSpeedExactly) {
   EXPECT_EQ(other.error().kind, ErrorKind::kInvalidInput);
 }
 
+TEST_P(JobStoreTest, KeepsChaptersProfileAndCover) {
+  NewJob job = make_job("alice", 3);
+  job.spec.output_format = OutputFormat::kM4b;
+  job.spec.blocks[0].chapter = "Chapitre un : l'été";
+  job.spec.blocks[2].chapter = "Two";
+  job.spec.profile = DeliveryProfile::kAudiobook;
+  job.spec.cover_url = "/covers/" + std::string(64, 'a') + ".png";
+  create(job);
+  reopen();
+  const JobRecord record = get(job.id);
+  ASSERT_EQ(record.blocks.size(), 3u);
+  EXPECT_EQ(record.output_format, OutputFormat::kM4b);
+  EXPECT_EQ(record.blocks[0].spec.chapter, "Chapitre un : l'été");
+  EXPECT_EQ(record.blocks[1].spec.chapter, "");
+  EXPECT_EQ(record.blocks[2].spec.chapter, "Two");
+  EXPECT_EQ(record.profile, DeliveryProfile::kAudiobook);
+  EXPECT_EQ(record.cover_url, job.spec.cover_url);
+  auto work = jobs_->get_block(job.id, 2);
+  ASSERT_TRUE(work.ok());
+  EXPECT_EQ(work->profile, DeliveryProfile::kAudiobook);
+  EXPECT_EQ(work->block.spec.chapter, "Two");
+  EXPECT_TRUE(jobs_->create_job(job).ok());  // the same submission
+  job.spec.profile = DeliveryProfile::kBroadcast;
+  auto other = jobs_->create_job(job);
+  ASSERT_FALSE(other.ok());
+  EXPECT_EQ(other.error().kind, ErrorKind::kInvalidInput);
+}
+
 TEST_P(JobStoreTest, KeepsEachBlocksInstructions) {
   NewJob job = make_job("alice", 2);
   job.spec.blocks[1].instructions = "Warm, \"quoted\", \u0639\u0631\u0628\u064a";
@@ -472,6 +501,55 @@ TEST_P(JobStoreTest, KeepsEachBlocksInstructions) {
   auto other = jobs_->create_job(job);
   ASSERT_FALSE(other.ok());
   EXPECT_EQ(other.error().kind, ErrorKind::kInvalidInput);
+}
+
+TEST_P(JobStoreTest, AJobWithoutProfileKeepsTheServersLoudness) {
+  const NewJob job = make_job("alice", 1);
+  create(job);
+  const JobRecord record = get(job.id);
+  EXPECT_EQ(record.profile, DeliveryProfile::kServer);
+  EXPECT_EQ(record.cover_url, "");
+  EXPECT_EQ(record.blocks[0].spec.chapter, "");
+}
+
+TEST_P(JobStoreTest, KeepsEachBlocksSpeaker) {
+  NewJob job = make_job("alice", 3);
+  job.spec.blocks[1].speaker = "Ann <narrator> & \u0633\u0627\u0631\u0629";
+  create(job);
+  reopen();
+  const JobRecord record = get(job.id);
+  ASSERT_EQ(record.blocks.size(), 3u);
+  EXPECT_EQ(record.blocks[0].spec.speaker, "");
+  EXPECT_EQ(record.blocks[1].spec.speaker, job.spec.blocks[1].speaker);
+  EXPECT_EQ(record.blocks[2].spec.speaker, "");
+  auto work = jobs_->get_block(job.id, 1);
+  ASSERT_TRUE(work.ok());
+  EXPECT_EQ(work->block.spec.speaker, job.spec.blocks[1].speaker);
+  // The speaker is part of the submission: another one is another job.
+  job.spec.blocks[1].speaker = "Bob";
+  auto other = jobs_->create_job(job);
+  ASSERT_FALSE(other.ok());
+  EXPECT_EQ(other.error().kind, ErrorKind::kInvalidInput);
+}
+
+TEST_P(JobStoreTest, EachDoneBlockKeepsItsWordTimings) {
+  const NewJob job = make_job("alice", 2);
+  create(job);
+  const std::string timings =
+      BlockTimings{"espeak", {{"Hello,", 12.5, 300.0}, {"\u0639\u0627\u0644\u0645", 310.0, 700.25}}}
+          .to_json();
+  for (int i = 0; i < 2; ++i) {
+    const Task task = claim();
+    BlockResult result = test_support::result_for(task);
+    if (task.block_index == 1) result.timing_json = timings;
+    ASSERT_EQ(queue_->complete_block(task, result)->outcome, ReportOutcome::kAccepted);
+  }
+  reopen();
+  const JobRecord record = get(job.id);
+  ASSERT_TRUE(record.blocks[0].result && record.blocks[1].result);
+  EXPECT_EQ(record.blocks[0].result->timing_json, "");
+  EXPECT_EQ(record.blocks[1].result->timing_json, timings);
+  EXPECT_EQ(BlockTimings::from_json(timings).words.size(), 2u);
 }
 
 TEST_P(JobStoreTest, UsageIsKeptPerBlockAndAccumulatedPerUserOncePerCompletion) {

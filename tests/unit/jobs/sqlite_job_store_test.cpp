@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include "auth/api_key_secret.h"
+#include "core/word_timing.h"
 #include "jobs/sqlite/sqlite_schema.h"
 #include "unit/jobs/store_fixture.h"
 
@@ -82,6 +83,7 @@ TEST(SqliteJobStoreTest, BlocksWrittenBeforeSpeedAndInstructionsExistedSpeakAtOn
   EXPECT_EQ(job->blocks[0].spec.text, "Hello");
   EXPECT_EQ(job->blocks[0].spec.speed, 1.0);
   EXPECT_EQ(job->blocks[0].spec.instructions, "");
+  EXPECT_EQ(job->blocks[0].spec.speaker, "");
 }
 
 TEST(SqliteJobStoreTest, UnopenableFileIsUnavailable) {
@@ -159,12 +161,12 @@ TEST(SqliteJobStoreTest, WaitingTasksAreCountedOnceAcrossTheVersion8Migration) {
   EXPECT_EQ(store.counts()->queue_depth, 4u);  // and bob's 3 blocks
 }
 
-// A file of schema version 15 had no turns: the migration gives each owner its turn with its
+// A file of schema version 17 had no turns: the migration gives each owner its turn with its
 // live block tasks and unfinished jobs, so that claims take turns between the owners of the
 // tasks it holds and the quotas count its work.
 TEST(SqliteJobStoreTest, MigrationGivesTheTasksOfAnOlderFileTheirOwnersTurns) {
   test_support::TempDir dir;
-  ASSERT_NO_FATAL_FAILURE(write_file_at_version(dir, 15, R"sql(
+  ASSERT_NO_FATAL_FAILURE(write_file_at_version(dir, 17, R"sql(
       INSERT INTO jobs (seq, id, owner, project_id, output_format, status, blocks_total,
                         created_at_ms, updated_at_ms)
         VALUES (1, 'job-a1', 'alice', '', 'mp3', 1, 2, 1, 1),
@@ -229,6 +231,30 @@ TEST(SqliteJobStoreTest, MigrationAddsApiKeysToAnOlderFile) {
   ASSERT_TRUE((*backend)->api_keys->find_key_by_hash(secret.hash)->has_value());
   ASSERT_TRUE((*backend)->users->remove_user("alice").ok());
   EXPECT_FALSE((*backend)->api_keys->find_key_by_hash(secret.hash)->has_value());
+}
+
+// A block done before word timings existed has none (its manifest says timing_source "").
+TEST(SqliteJobStoreTest, BlocksDoneBeforeTimingsExistedHaveNone) {
+  test_support::TempDir dir;
+  ASSERT_NO_FATAL_FAILURE(write_file_at_version(dir, 14, R"sql(
+      INSERT INTO jobs (seq, id, owner, project_id, output_format, status, blocks_total,
+                        blocks_done, created_at_ms, updated_at_ms)
+        VALUES (1, 'job-a', 'u1', '', 'mp3', 1, 1, 1, 1, 1);
+      INSERT INTO blocks (job_seq, idx, text, wait_after_ms, provider, voice, arabic, status,
+                          segment_key, speech_samples, pause_samples, result_provider,
+                          result_voice_id)
+        VALUES (1, 0, 'Hello', 0, 'espeak', 'default', 0, 2, 'seg', 10, 0, 'espeak', 'en');
+    )sql"));
+  ManualClock clock;
+  auto backend = sqlite::open_sqlite_backend({.path = dir / "polyvox.db"}, {.clock = &clock});
+  ASSERT_TRUE(backend.ok()) << backend.error().message;
+  auto job = (*backend)->jobs->get_job("job-a", true);
+  ASSERT_TRUE(job.ok()) << job.error().message;
+  ASSERT_TRUE(job->blocks[0].result.has_value());
+  EXPECT_EQ(job->blocks[0].result->segment_key, "seg");
+  EXPECT_EQ(job->blocks[0].result->timing_json, "");
+  EXPECT_EQ(BlockTimings::from_json(job->blocks[0].result->timing_json), BlockTimings{});
+  EXPECT_EQ(job->blocks[0].spec.speaker, "");
 }
 
 }  // namespace

@@ -38,7 +38,7 @@ TEST_F(ElevenLabsProviderTest, SendsTheDocumentedRequestAndReturnsMp3OfTheTextsL
   const json log = mocks_->requests("elevenlabs");
   ASSERT_EQ(log.size(), 1u);
   EXPECT_EQ(log[0]["method"], "POST");
-  EXPECT_EQ(log[0]["path"], std::string("/v1/text-to-speech/") + kRachel);
+  EXPECT_EQ(log[0]["path"], std::string("/v1/text-to-speech/") + kRachel + "/with-timestamps");
   EXPECT_EQ(log[0]["query"]["output_format"][0], "mp3_44100_128");
   EXPECT_EQ(log[0]["headers"]["xi-api-key"], mocks_->key("elevenlabs"));
   EXPECT_EQ(log[0]["headers"]["content-type"], "application/json");
@@ -53,6 +53,21 @@ TEST_F(ElevenLabsProviderTest, SendsTheDocumentedRequestAndReturnsMp3OfTheTextsL
   auto pcm = audio::decode_audio(*audio);
   ASSERT_TRUE(pcm.ok()) << pcm.error().message;
   EXPECT_EQ(pcm->sample_rate, 44100);
+  EXPECT_NEAR(pcm->duration_ms(), kMockMsPerChar * request.text.size(), 80.0);
+}
+
+TEST_F(ElevenLabsProviderTest, WithoutWordMarksUsesThePlainRouteAndItsAudioBody) {
+  auto p = provider();
+  SynthesisRequest request{"No timings wanted.", kRachel};
+  request.word_marks = false;
+  auto audio = p->synthesize(request);
+  ASSERT_TRUE(audio.ok()) << audio.error().message;
+  EXPECT_TRUE(audio->marks.marks.empty());
+  const json log = mocks_->requests("elevenlabs");
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log[0]["path"], std::string("/v1/text-to-speech/") + kRachel);
+  auto pcm = audio::decode_audio(*audio);
+  ASSERT_TRUE(pcm.ok()) << pcm.error().message;
   EXPECT_NEAR(pcm->duration_ms(), kMockMsPerChar * request.text.size(), 80.0);
 }
 

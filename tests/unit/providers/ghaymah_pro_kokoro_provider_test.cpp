@@ -89,7 +89,7 @@ TEST_F(KokoroProviderTest, PostsTextAndVoiceIdWithoutAuthAndDecodesTheDataUrl) {
   const json log = mocks_->requests("kokoro");
   ASSERT_EQ(log.size(), 1u);
   EXPECT_EQ(log[0]["path"], "/kokoro");
-  EXPECT_EQ(log[0]["json"], (json{{"text", text}, {"voice_id", "0"}}));
+  EXPECT_EQ(log[0]["json"], (json{{"text", text}, {"voice_id", "0"}, {"return_timestamps", true}}));
   EXPECT_FALSE(log[0]["headers"].contains("authorization"));
   auto pcm = audio::decode_audio(*audio);
   ASSERT_TRUE(pcm.ok()) << pcm.error().message;

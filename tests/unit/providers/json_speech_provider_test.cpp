@@ -55,10 +55,14 @@ TEST_F(JsonSpeechProviderTest, GhaymahProBodyIsTheSameBytesAsBefore) {
 
 TEST_F(JsonSpeechProviderTest, KokoroBodyIsTheSameBytesAsBefore) {
   KokoroProvider p(configured("kokoro"), http_);
-  ASSERT_TRUE(p.synthesize({"Hello.", "0"}).ok());
+  SynthesisRequest plain{"Hello.", "0"};
+  plain.word_marks = false;
+  ASSERT_TRUE(p.synthesize(plain).ok());
+  ASSERT_TRUE(p.synthesize({"Hello.", "0"}).ok());  // word marks wanted (the default)
   const json log = mocks_->requests("kokoro");
-  ASSERT_EQ(log.size(), 1u);
+  ASSERT_EQ(log.size(), 2u);
   EXPECT_EQ(log[0]["body"], R"({"text":"Hello.","voice_id":"0"})");
+  EXPECT_EQ(log[1]["body"], R"({"return_timestamps":true,"text":"Hello.","voice_id":"0"})");
   EXPECT_EQ(log[0]["headers"]["accept"], "application/json");
   EXPECT_EQ(log[0]["headers"]["content-type"], "application/json");
 }

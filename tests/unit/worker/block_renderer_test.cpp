@@ -2,12 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <future>
 
 #include "core/clock.h"
 #include "providers/resilient_provider.h"
 #include "support/audio_fixtures.h"
 #include "support/scripted_provider.h"
+#include "text/text_splitter.h"
 
 namespace polyvox {
 namespace {
@@ -229,6 +231,113 @@ TEST_F(BlockRendererTest, ACallRefusedByAnOpenCircuitIsNotBilled) {
   EXPECT_EQ(spent[0].calls, 0u);
   EXPECT_EQ(spent[0].characters, 0u);
   EXPECT_EQ(spent[0].failures, 1u);
+}
+
+TEST_F(BlockRendererTest, TheAudiobookProfileAddsRoomToneAtBothEndsOfTheJob) {
+  add("main");
+  BlockSpec b = block("Hello there");
+  b.wait_after_ms = 300;
+  BlockContext c = context();
+  c.profile = DeliveryProfile::kAudiobook;
+  c.first = true;
+  c.last = false;
+  auto first = render_block(b, c);
+  ASSERT_TRUE(first.ok()) << first.error().to_string();
+  // 750 ms of room tone before the 760 ms of speech; the pause as asked.
+  EXPECT_NEAR(audio::samples_to_ms(first->segment.speech_samples, 44100), 750 + 760.0, 30.0);
+  EXPECT_NEAR(audio::samples_to_ms(first->segment.pause_samples, 44100), 300.0, 1.0);
+  c.first = false;
+  c.last = true;
+  auto last = render_block(b, c);
+  ASSERT_TRUE(last.ok());
+  EXPECT_NEAR(audio::samples_to_ms(last->segment.speech_samples, 44100), 760.0, 5.0);
+  EXPECT_NEAR(audio::samples_to_ms(last->segment.pause_samples, 44100), 2000.0, 1.0);
+  c.profile = DeliveryProfile::kPodcast;  // no room tone
+  auto podcast = render_block(b, c);
+  ASSERT_TRUE(podcast.ok());
+  EXPECT_NEAR(audio::samples_to_ms(podcast->segment.pause_samples, 44100), 300.0, 1.0);
+}
+
+// The provider's marks carried through the split-request concatenation and the silence trim:
+// part i's audio starts after the parts before it (each 100 ms of silence, 60 ms per byte,
+// 100 ms of silence), and the trim keeps 50 ms of the first part's 100 ms lead.
+TEST_F(BlockRendererTest, WordMarksFollowTheSplitAndTheTrim) {
+  ScriptedProvider& main = add("main", 20);
+  main.marks = true;
+  const std::string text = "First part here. Second part here. Third part here.";
+  auto rendered = render_block(block(text), context());
+  ASSERT_TRUE(rendered.ok()) << rendered.error().to_string();
+  const BlockTimings& t = rendered->timings;
+  EXPECT_EQ(t.source, "scripted");
+  const auto spans = word_spans(text);
+  ASSERT_EQ(t.words.size(), spans.size());
+  std::vector<std::size_t> part_starts;
+  std::size_t at = 0;
+  for (const std::string& part : split_text(text, 20)) {
+    part_starts.push_back(at);
+    at += part.size();
+  }
+  ASSERT_GE(part_starts.size(), 3u);
+  const double speech_ms = audio::samples_to_ms(rendered->segment.speech_samples, 44100);
+  for (std::size_t k = 0; k < spans.size(); ++k) {
+    const auto part = static_cast<double>(
+        std::upper_bound(part_starts.begin(), part_starts.end(), spans[k].begin) -
+        part_starts.begin() - 1);
+    EXPECT_EQ(t.words[k].text, text.substr(spans[k].begin, spans[k].end - spans[k].begin));
+    EXPECT_NEAR(t.words[k].start_ms, 50.0 + 200.0 * part + 60.0 * spans[k].begin, 2.0)
+        << t.words[k].text;
+    EXPECT_LE(t.words[k].end_ms, speech_ms);
+  }
+}
+
+TEST_F(BlockRendererTest, WordMarksFollowTheTimeStretch) {
+  ScriptedProvider& main = add("main");
+  main.marks = true;  // no native speed: 2.0 is all time stretch
+  BlockSpec b = block("Quick brown fox jumps");
+  b.speed = 2.0;
+  auto rendered = render_block(b, context());
+  ASSERT_TRUE(rendered.ok()) << rendered.error().to_string();
+  const auto spans = word_spans(b.text);
+  ASSERT_EQ(rendered->timings.words.size(), spans.size());
+  for (std::size_t k = 0; k < spans.size(); ++k) {
+    // Halved: (100 + 60 b) / 2, and the trim keeps the whole 50 ms that is left of the lead.
+    EXPECT_NEAR(rendered->timings.words[k].start_ms, 50.0 + 30.0 * spans[k].begin, 15.0);
+  }
+}
+
+TEST_F(BlockRendererTest, WordMarksAreCachedBesideTheAnswerAndOldEntriesStillServe) {
+  ScriptedProvider& main = add("main");
+  TempDir dir;
+  DiskAudioCache cache(dir.path(), 1 << 24);
+  BlockContext c = context();
+  c.cache = &cache;
+  // An entry from before timings: the answer without marks.
+  auto old = render_block(block("Old entry here"), c);
+  ASSERT_TRUE(old.ok());
+  EXPECT_EQ(old->timings.source, "audio");
+  main.marks = true;
+  auto from_old = render_block(block("Old entry here"), c);
+  ASSERT_TRUE(from_old.ok());
+  EXPECT_EQ(from_old->usage[0].cache_hits, 1u);
+  EXPECT_EQ(from_old->timings.source, "audio");  // no marks kept for it: from its pauses
+  ASSERT_EQ(from_old->timings.words.size(), 3u);
+  // A new entry keeps its marks: the hit gives the same timings as the call.
+  auto fresh = render_block(block("New entry here"), c);
+  auto hit = render_block(block("New entry here"), c);
+  ASSERT_TRUE(fresh.ok() && hit.ok());
+  EXPECT_EQ(hit->usage[0].cache_hits, 1u);
+  EXPECT_EQ(fresh->timings.source, "scripted");
+  EXPECT_EQ(hit->timings, fresh->timings);
+}
+
+TEST_F(BlockRendererTest, TimingsOffGivesNoneAndNoMarksAreAsked) {
+  ScriptedProvider& main = add("main");
+  main.marks = true;
+  BlockContext c = context();
+  c.options.word_timings = false;
+  auto rendered = render_block(block("No timings"), c);
+  ASSERT_TRUE(rendered.ok());
+  EXPECT_EQ(rendered->timings, BlockTimings{});
 }
 
 TEST(SpokenLettersTest, IgnoresSpacesPunctuationAndArabicMarks) {

@@ -18,6 +18,8 @@
 --          [12] n              integer  providers this attempt used
 --          then 6 per provider i = 0 .. n - 1, from ARGV[13 + 6 i]: name (string), calls,
 --          characters, cache_hits, failures, retries (integers): what this attempt cost
+--          then, ARGV[13 + 6 n]: timing_json (string: core/word_timing.h BlockTimings, kept in
+--          the block hash)
 -- RETURNS  {outcome, 1 when this completion enqueued the assembly else 0}; outcome: 1 accepted,
 --          2 duplicate (this very attempt's report is already recorded: nothing changed), 0
 --          refused (the lease is lost, or the block or job is gone)
@@ -44,6 +46,7 @@ redis.call('HSET', bk, 'status', BLOCK_DONE, 'reported_attempt', attempt, 'error
            'result_provider', ARGV[9], 'result_voice_id', ARGV[10], 'spoken_text', ARGV[11])
 redis.call('HINCRBY', COUNTERS, 'blocks_done', 1)
 local providers = tonumber(ARGV[12])
+redis.call('HSET', bk, 'timing_json', ARGV[13 + providers * 6] or '')
 local cached = false
 for i = 0, providers - 1 do
   local a = 13 + i * 6
