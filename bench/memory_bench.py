@@ -7,7 +7,8 @@ the job (once it is done and the process has been idle for a moment).
 Targets (issue 14): serve <= 60 MB at its peak, back within 10 MB of idle after the job.
 
 Environment: BENCH_MEMORY_SHORT_BLOCKS (default 1000), BENCH_MEMORY_LONG_BLOCKS (60),
-BENCH_MEMORY_LONG_CHARS (characters per long block, default 1200), BENCH_MEMORY_MODES
+BENCH_MEMORY_LONG_CHARS (characters per long block, default 1200; a number of blocks of 0 leaves
+that job out), BENCH_MEMORY_MODES
 ("embedded distributed"), BENCH_MEMORY_ENV (extra variables for the polyvox processes,
 "NAME=value ..."; to compare allocator settings).
 """
@@ -105,8 +106,10 @@ def print_row(name, label, elapsed, idle_mb, peak, after_mb):
 
 def run(build):
     binary = os.path.join(build, "polyvox")
-    jobs = [(f"{SHORT_BLOCKS} short blocks", short_job()),
-            (f"{LONG_BLOCKS} blocks of {LONG_CHARS} chars", long_job())]
+    # A size of 0 leaves that job out (a job has at least one block).
+    jobs = [(f"{SHORT_BLOCKS} short blocks", short_job())] if SHORT_BLOCKS > 0 else []
+    if LONG_BLOCKS > 0:
+        jobs.append((f"{LONG_BLOCKS} blocks of {LONG_CHARS} chars", long_job()))
     print(f"\n== Memory: RSS of serve and worker (local voices; extra env {EXTRA_ENV or 'none'}) ==")
     # A token that outlives a long job on a busy machine.
     env = dict(EXTRA_ENV, LOG_LEVEL="warning", ACCESS_TOKEN_EXPIRE_MINUTES="600")

@@ -11,6 +11,7 @@
 extern "C" {
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
+#include <libavutil/avstring.h>
 #include <libavutil/channel_layout.h>
 #include <libavutil/log.h>
 #include <libavutil/opt.h>
@@ -179,7 +180,20 @@ Result<PcmBuffer> decode_container(const EncodedAudio& audio, const DecodeLimits
   raw_format->io_open = &refuse_nested_open;
   raw_format->interrupt_callback.callback = &past_deadline;
   raw_format->interrupt_callback.opaque = const_cast<DecodeLimits*>(&limits);
-  if (int rc = avformat_open_input(&raw_format, nullptr, nullptr, nullptr); rc < 0) {
+  // Probed here rather than in avformat_open_input, which answers a format outside the list with
+  // a bare EINVAL: the error names the format refused.
+  const AVInputFormat* probed = nullptr;
+  if (int rc = av_probe_input_buffer2(io.get(), &probed, "", nullptr, 0, 0); rc < 0) {
+    avformat_free_context(raw_format);
+    if (over_time()) return too_slow;
+    return undecodable("unrecognized format (" + av_error_string(rc) + ")");
+  }
+  if (av_match_list(probed->name, kAllowedFormats, ',') <= 0) {
+    avformat_free_context(raw_format);
+    return undecodable("format '" + std::string(probed->name) +
+                       "' is not an allowed answer format");
+  }
+  if (int rc = avformat_open_input(&raw_format, nullptr, probed, nullptr); rc < 0) {
     // avformat_open_input frees the context on failure.
     if (over_time()) return too_slow;
     return undecodable("unrecognized format (" + av_error_string(rc) + ")");

@@ -1,6 +1,5 @@
 #include "audio/decoder.h"
 
-#include <soxr.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,6 +11,7 @@
 #include "audio/audio_module.h"
 #include "audio/container_decoder.h"
 #include "audio/ffmpeg_module.h"
+#include "audio/resampler.h"
 
 namespace polyvox::audio {
 namespace {
@@ -26,19 +26,25 @@ ContainerDecodeFn container_decoder(std::string& error) {
   return decode.get(error);
 }
 
+// The checks decode_audio makes of a kPcmS16le answer.
+Status check_pcm16(const EncodedAudio& audio, const DecodeLimits& limits) {
+  if (audio.sample_rate <= 0) return undecodable("raw PCM without a sample rate");
+  if (audio.bytes.size() % 2 != 0) return undecodable("raw PCM with an odd number of bytes");
+  const auto samples = static_cast<int64_t>(audio.bytes.size() / 2);
+  if (limits.max_duration_ms > 0 && samples * 1000 > limits.max_duration_ms * audio.sample_rate) {
+    return undecodable("the answer is longer than " + std::to_string(limits.max_duration_ms) +
+                       " ms");
+  }
+  return Status::success();
+}
+
 }  // namespace
 
 Result<PcmBuffer> decode_audio(const EncodedAudio& audio, const DecodeLimits& limits) {
   if (audio.bytes.empty()) return undecodable("empty answer");
 
   if (audio.encoding == AudioEncoding::kPcmS16le) {
-    if (audio.sample_rate <= 0) return undecodable("raw PCM without a sample rate");
-    if (audio.bytes.size() % 2 != 0) return undecodable("raw PCM with an odd number of bytes");
-    const auto samples = static_cast<int64_t>(audio.bytes.size() / 2);
-    if (limits.max_duration_ms > 0 && samples * 1000 > limits.max_duration_ms * audio.sample_rate) {
-      return undecodable("the answer is longer than " + std::to_string(limits.max_duration_ms) +
-                         " ms");
-    }
+    if (Status s = check_pcm16(audio, limits); !s) return s.error();
     PcmBuffer pcm;
     pcm.sample_rate = audio.sample_rate;
     pcm.samples.resize(audio.bytes.size() / 2);
@@ -66,42 +72,29 @@ Result<PcmBuffer> decode_audio(const EncodedAudio& audio, const DecodeLimits& li
   return pcm;
 }
 
+Result<SpeechSamples> decode_speech(EncodedAudio& audio, const DecodeLimits& limits) {
+  if (audio.encoding == AudioEncoding::kPcmS16le && !audio.bytes.empty()) {
+    if (Status s = check_pcm16(audio, limits); !s) return s.error();
+    return SpeechSamples::from_pcm16(std::move(audio));
+  }
+  auto pcm = decode_audio(audio, limits);
+  if (!pcm) return pcm.take_error();
+  return SpeechSamples(std::move(pcm.value()));
+}
+
 Result<PcmBuffer> resample(PcmBuffer pcm, int target_rate) {
   if (pcm.sample_rate == target_rate) return pcm;
-  if (pcm.sample_rate <= 0 || target_rate <= 0) {
-    return Error{ErrorKind::kInternal, "resample: invalid sample rate", ""};
-  }
-  const soxr_io_spec_t io = soxr_io_spec(SOXR_FLOAT32_I, SOXR_FLOAT32_I);
-  const soxr_quality_spec_t quality = soxr_quality_spec(SOXR_HQ, 0);
-  soxr_error_t err = nullptr;
-  std::unique_ptr<soxr, decltype(&soxr_delete)> soxr(
-      soxr_create(pcm.sample_rate, target_rate, 1, &err, &io, &quality, nullptr), &soxr_delete);
-  if (err || !soxr) return Error{ErrorKind::kInternal, std::string("resample: ") + err, ""};
-  const auto expected = static_cast<std::size_t>(
-      (static_cast<long double>(pcm.samples.size()) * target_rate + pcm.sample_rate / 2) /
-      pcm.sample_rate);
+  auto resampler = Resampler::create(pcm.sample_rate, target_rate, pcm.samples.size());
+  if (!resampler) return resampler.take_error();
   PcmBuffer out;
   out.sample_rate = target_rate;
-  out.samples.resize(expected + 256);
-  // In chunks, so that the resampler's own buffers stay small; then flush its delay line.
-  constexpr std::size_t kChunk = 1 << 16;
-  std::size_t produced = 0;
-  std::size_t consumed = 0;
-  while (true) {
-    const bool flush = consumed == pcm.samples.size();
-    const std::size_t n = flush ? 0 : std::min(kChunk, pcm.samples.size() - consumed);
-    if (out.samples.size() - produced < kChunk * 2 + 256) out.samples.resize(produced + kChunk * 4);
-    std::size_t used = 0;
-    std::size_t done = 0;
-    err = soxr_process(soxr.get(), flush ? nullptr : pcm.samples.data() + consumed, n, &used,
-                       out.samples.data() + produced, out.samples.size() - produced, &done);
-    if (err) return Error{ErrorKind::kInternal, std::string("resample: ") + err, ""};
-    consumed += used;
-    produced += done;
-    if (flush && done == 0) break;
-  }
-  // Exactly the duration of the input (the flush may add or miss a sample or two).
-  out.samples.resize(expected, 0.0f);
+  out.samples.reserve(Resampler::output_size(pcm.samples.size(), pcm.sample_rate, target_rate));
+  const Resampler::Sink append = [&out](std::span<const float> chunk) {
+    out.samples.insert(out.samples.end(), chunk.begin(), chunk.end());
+    return Status::success();
+  };
+  if (Status s = resampler->add(pcm.samples, append); !s) return s.error();
+  if (Status s = resampler->finish(append); !s) return s.error();
   return out;
 }
 

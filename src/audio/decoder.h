@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "audio/pcm.h"
+#include "audio/speech_samples.h"
 #include "core/error.h"
 
 namespace polyvox::audio {
@@ -28,8 +29,14 @@ struct DecodeLimits {
 // `limits.max_duration_ms` or take past `limits.deadline`. Thread-safe (no shared state).
 Result<PcmBuffer> decode_audio(const EncodedAudio& audio, const DecodeLimits& limits = {});
 
+// decode_audio, except that a kPcmS16le answer is kept as it is, after the same checks: on
+// success its bytes have moved into the result (SpeechSamples::pcm16() is the answer, `audio` is
+// left empty), half the memory of float PCM and no copy. Any other answer is decoded into float
+// PCM and left as it is. Thread-safe for distinct answers.
+Result<SpeechSamples> decode_speech(EncodedAudio& audio, const DecodeLimits& limits = {});
+
 // Converts `pcm` to `target_rate` (band-limited resampling). Returns the input unchanged when
-// the rates match. Thread-safe.
+// the rates match. Thread-safe. (resampler.h does it chunk by chunk.)
 Result<PcmBuffer> resample(PcmBuffer pcm, int target_rate);
 
 }  // namespace polyvox::audio

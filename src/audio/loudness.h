@@ -4,7 +4,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <span>
+#include <vector>
 
 #include "audio/pcm.h"
 #include "core/error.h"
@@ -46,10 +49,54 @@ struct LoudnessReport {
 Result<LoudnessMeasurement> measure_loudness(std::span<const float> samples, int sample_rate,
                                              bool with_true_peak = true);
 
+// A block's samples from the start, in consecutive chunks passed to `sink` (each valid during the
+// call only), every time it is called: one pass over them.
+using SampleSink = std::function<void(std::span<const float>)>;
+using SampleStream = std::function<void(const SampleSink& sink)>;
+
+// One step of a normalization: a gain, or a look-ahead peak limiter (its output lags its input
+// by a few milliseconds; a stream's end flushes it).
+struct LoudnessStep {
+  enum class Kind { kGain, kLimit };
+  Kind kind = Kind::kGain;
+  float value = 1.0f;  // the gain factor, or the limiter's ceiling (linear)
+};
+
+// What normalize_loudness does to some samples: the report and the steps, in order.
+struct LoudnessPlan {
+  LoudnessReport report;
+  std::vector<LoudnessStep> steps;
+};
+
+// What normalize_loudness would do to the samples `stream` gives, decided without holding them:
+// each measurement is a pass over the stream with the steps decided so far applied (3 to 10
+// passes). Thread-safe.
+Result<LoudnessPlan> plan_loudness(const SampleStream& stream, int sample_rate,
+                                   const LoudnessTarget& target = {});
+
+// Applies a plan's steps to samples that arrive in chunks: the same samples, sample for sample,
+// as normalize_loudness makes of the whole. Not thread-safe.
+class LoudnessProcessor {
+ public:
+  LoudnessProcessor(std::vector<LoudnessStep> steps, int sample_rate);
+  LoudnessProcessor(LoudnessProcessor&&) noexcept;
+  ~LoudnessProcessor();
+
+  // Processes the next samples; `out` is replaced with the processed samples that are ready
+  // (as many as came in, once the limiters' look-ahead is filled).
+  void process(std::span<const float> in, std::vector<float>& out);
+  // Ends the input: `out` is replaced with the samples the limiters still held.
+  void finish(std::vector<float>& out);
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
 // Applies gain (and, when the gain would push the true peak over the ceiling, a look-ahead peak
-// limiter) so that `pcm` ends at target.integrated_lufs (±0.5 LU) with true peak <=
-// target.max_true_peak_dbtp. Digital silence is left unchanged (after = before).
-// Thread-safe.
+// limiter) so that `pcm` ends at target.integrated_lufs (± target.tolerance_lu) with true peak <=
+// target.max_true_peak_dbtp. Digital silence is left unchanged (after = before). It is
+// plan_loudness and a LoudnessProcessor over the whole buffer. Thread-safe.
 Result<LoudnessReport> normalize_loudness(PcmBuffer& pcm, const LoudnessTarget& target = {});
 
 // As normalize_loudness, to an RMS level instead (report: input_lufs and gain_db in RMS dB):

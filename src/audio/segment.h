@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 
@@ -62,6 +63,33 @@ struct EncodedSegment {
   std::string bytes;  // a standalone, playable file (MP3 with a LAME Info tag, or WAV)
   int64_t speech_samples = 0;
   int64_t pause_samples = 0;
+};
+
+// A segment encoded as its speech arrives in chunks (the block pipeline streams a block's speech
+// into it instead of holding it whole): the same bytes as encode_segment of the whole speech.
+// Only the segment's own bytes are held, reserved once at about their final size. Not
+// thread-safe.
+class SegmentEncoder {
+ public:
+  // A segment of `speech_samples` samples of speech (all that add() will be given), then
+  // `pause_samples` of silence; `quiet_tail` and `last` as for encode_segment. kInternal when the
+  // MP3 encoder cannot be set up.
+  static Result<SegmentEncoder> start(int64_t speech_samples, int64_t quiet_tail,
+                                      int64_t pause_samples, bool last,
+                                      const SegmentOptions& options);
+  SegmentEncoder(SegmentEncoder&&) noexcept;
+  SegmentEncoder& operator=(SegmentEncoder&&) noexcept;
+  ~SegmentEncoder();
+
+  // The next samples of speech. REQUIRES: no more than speech_samples in all.
+  Status add(std::span<const float> speech);
+  // The segment. REQUIRES: speech_samples were added; called once.
+  Result<EncodedSegment> finish();
+
+ private:
+  struct State;
+  explicit SegmentEncoder(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
 };
 
 // Encodes `speech` (mono, options.sample_rate) followed by `pause_samples` of digital silence.

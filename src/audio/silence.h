@@ -5,6 +5,8 @@
 #include <cstddef>
 #include <span>
 
+#include "audio/speech_samples.h"
+
 namespace polyvox::audio {
 
 struct TrimOptions {
@@ -26,6 +28,8 @@ struct SpeechBounds {
 // (clamped to the buffer). Thread-safe, pure.
 SpeechBounds find_speech(std::span<const float> samples, int sample_rate,
                          const TrimOptions& options = {});
+// The same of a block's speech (at its own rate), read in place.
+SpeechBounds find_speech(const SpeechSamples& samples, const TrimOptions& options = {});
 
 // Peak level in dBFS of `samples`; -inf for digital silence.
 double peak_dbfs(std::span<const float> samples);

@@ -37,16 +37,22 @@ std::string wav_header(uint32_t data_bytes, int sample_rate) {
   return h;
 }
 
+void append_pcm16(std::string& out, std::span<const float> samples) {
+  std::size_t at = out.size();
+  out.resize(at + samples.size() * 2);
+  for (float s : samples) {
+    const auto v = static_cast<int16_t>(std::lrint(std::clamp(s, -1.0f, 1.0f) * 32767.0f));
+    out[at++] = static_cast<char>(v & 0xFF);
+    out[at++] = static_cast<char>((v >> 8) & 0xFF);
+  }
+}
+
 std::string wav_file(std::span<const float> speech, int64_t pause_samples, int sample_rate) {
   const auto total = static_cast<std::size_t>(speech.size() + pause_samples);
   std::string out = wav_header(static_cast<uint32_t>(total * 2), sample_rate);
+  out.reserve(kWavHeaderBytes + total * 2);
+  append_pcm16(out, speech);
   out.resize(kWavHeaderBytes + total * 2, '\0');
-  char* p = out.data() + kWavHeaderBytes;
-  for (float s : speech) {
-    const auto v = static_cast<int16_t>(std::lrint(std::clamp(s, -1.0f, 1.0f) * 32767.0f));
-    *p++ = static_cast<char>(v & 0xFF);
-    *p++ = static_cast<char>((v >> 8) & 0xFF);
-  }
   return out;
 }
 

@@ -14,6 +14,10 @@ inline constexpr std::size_t kWavHeaderBytes = 44;
 // clipped to [-1, 1] and rounded to 16 bits. Pure.
 std::string wav_file(std::span<const float> speech, int64_t pause_samples, int sample_rate);
 
+// Appends `samples` to `out` as a WAV file's data: clipped to [-1, 1], rounded to 16 bits,
+// little-endian. Pure.
+void append_pcm16(std::string& out, std::span<const float> samples);
+
 // The canonical 44-byte header of a PCM s16 mono file with `data_bytes` of samples. Pure.
 std::string wav_header(uint32_t data_bytes, int sample_rate);
 

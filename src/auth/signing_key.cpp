@@ -1,6 +1,7 @@
 #include "auth/signing_key.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -54,6 +55,27 @@ void sync_directory(const fs::path& dir) {
   ::fsync(fd);
   ::close(fd);
 }
+
+// An exclusive lock on directory `dir` (flock on the directory itself) while it lives: processes
+// that find the key missing or too short take turns to create it, so that the next one finds the
+// first one's key instead of replacing it (without it, one that read no key, then saw the file
+// another had just linked into place, took it for a short key and renamed its own over it).
+class DirectoryLock {
+ public:
+  explicit DirectoryLock(const fs::path& dir)
+      : fd_(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) {
+    while (fd_ >= 0 && ::flock(fd_, LOCK_EX) != 0 && errno == EINTR) {
+    }
+  }
+  ~DirectoryLock() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  DirectoryLock(const DirectoryLock&) = delete;
+  DirectoryLock& operator=(const DirectoryLock&) = delete;
+
+ private:
+  int fd_;
+};
 
 // The key in `path` when it has one (nullopt when the file is missing or its key is too short);
 // kInvalidInput when the file's mode lets its group or others in.
@@ -109,6 +131,7 @@ Result<std::string> load_signing_key(const std::string& configured, bool distrib
     return configured;
   }
   const fs::path path = data_dir / "secret_key";
+  const DirectoryLock lock(data_dir);  // released on return: the key is in place by then
   auto existing = read_key_file(path);
   if (!existing) return existing.take_error();
   if (*existing) return **existing;

@@ -1,6 +1,7 @@
 #include "providers/provider_registry.h"
 
 #include <algorithm>
+#include <mutex>
 
 #include "providers/voice_scripts.h"
 
@@ -82,12 +83,24 @@ std::vector<std::string> ProviderRegistry::voice_scripts(std::string_view provid
   if (!p) return {};
   const auto id = p->resolve_voice(voice);
   if (!id) return {};
+  // Every block of every submission asks: the answer is kept (a provider's voices() is a copy
+  // of its whole list, ~130 voices for espeak-ng).
+  std::string key = std::string(provider) + '\n' + std::string(without_variant(*id));
+  {
+    std::lock_guard lock(scripts_mutex_);
+    if (auto it = scripts_.find(key); it != scripts_.end()) return it->second;
+  }
+  std::vector<std::string> scripts;
   for (const VoiceInfo& info : p->voices()) {
     if (without_variant(info.voice_id) == without_variant(*id)) {
-      return voice_scripts_of(info, kind_of(provider));
+      scripts = voice_scripts_of(info, kind_of(provider));
+      break;
     }
   }
-  return {};
+  std::lock_guard lock(scripts_mutex_);
+  if (scripts_.size() >= kMaxKeptVoiceScripts) scripts_.clear();
+  scripts_.emplace(std::move(key), scripts);
+  return scripts;
 }
 
 std::vector<std::string> ProviderRegistry::voices_for_script(std::string_view script,

@@ -8,6 +8,7 @@
 #include <span>
 
 #include "audio/decoder.h"
+#include "audio/speech_segment.h"
 #include "audio/time_stretch.h"
 #include "core/utf8.h"
 #include "providers/retry_policy.h"
@@ -18,16 +19,16 @@ namespace polyvox {
 namespace {
 
 struct Spoken {
-  audio::PcmBuffer pcm;  // decoded, concatenated parts, at the provider's rate
-  // The provider's word marks over the whole text, in pcm's time; no source when the provider
-  // gave none for some part.
+  audio::SpeechSamples speech;  // decoded, concatenated parts, at the provider's rate
+  // The provider's word marks over the whole text, in the speech's time; no source when the
+  // provider gave none for some part.
   SpeechMarks marks;
   double stretch = 1.0;  // the tempo change still owed: the block's speed / the provider's
 };
 
 // One part's answer, decoded, and the provider's marks for it (from its answer or the cache).
 struct SpokenPart {
-  audio::PcmBuffer pcm;
+  audio::SpeechSamples speech;  // a 16-bit answer as it came (audio::decode_speech)
   SpeechMarks marks;
 };
 
@@ -54,15 +55,15 @@ PlausibleSpeech plausible_speech(const std::string& text, double speed,
 }
 
 // Checks one decoded answer: not silent, and lasting what its text should at `speed`.
-Status check_answer(const audio::PcmBuffer& pcm, const std::string& text, double speed,
+Status check_answer(const audio::SpeechSamples& speech, const std::string& text, double speed,
                     const BlockContext& context) {
-  const auto bounds = audio::find_speech(pcm.samples, pcm.sample_rate, context.options.trim);
+  const auto bounds = audio::find_speech(speech, context.options.trim);
   if (bounds.silent) {
     return unavailable("returned silent audio");
   }
   const std::size_t letters = spoken_letters(text);
   const double ms =
-      audio::samples_to_ms(static_cast<int64_t>(bounds.end - bounds.begin), pcm.sample_rate);
+      audio::samples_to_ms(static_cast<int64_t>(bounds.end - bounds.begin), speech.sample_rate());
   const auto [min_ms, max_ms] = plausible_speech(text, speed, context);
   if (ms < min_ms || ms > max_ms) {
     return unavailable("returned " + std::to_string(static_cast<long>(ms)) + " ms of speech for " +
@@ -107,10 +108,10 @@ Result<SpokenPart> speak_part(Provider& provider, const std::string& voice_id,
   if (cacheable) {
     if (auto hit = context.cache->get(key)) {
       CpuSlots::Lease lease = acquire_slot(context.audio_slots);
-      auto pcm = audio::decode_audio(*hit, decode_limits(text, base.speed, context));
-      if (pcm && check_answer(*pcm, text, base.speed, context)) {
+      auto speech = audio::decode_speech(*hit, decode_limits(text, base.speed, context));
+      if (speech && check_answer(*speech, text, base.speed, context)) {
         ++usage.cache_hits;
-        SpokenPart part{std::move(pcm.value()), {}};
+        SpokenPart part{std::move(speech.value()), {}};
         if (base.word_marks) {
           if (auto marks = context.cache->get(marks_key(key))) {
             part.marks = SpeechMarks::from_json(marks->bytes, text.size());
@@ -133,20 +134,22 @@ Result<SpokenPart> speak_part(Provider& provider, const std::string& voice_id,
   }
   if (!answer) return answer.take_error();
   CpuSlots::Lease lease = acquire_slot(context.audio_slots);
-  auto pcm = audio::decode_audio(*answer, decode_limits(text, base.speed, context));
-  if (!pcm) {
+  SpeechMarks marks = std::move(answer->marks);
+  auto speech = audio::decode_speech(*answer, decode_limits(text, base.speed, context));
+  if (!speech) {
     // Garbage or truncated bytes are the vendor's transient fault: worth another attempt.
-    return unavailable("returned " + pcm.error().message);
+    return unavailable("returned " + speech.error().message);
   }
-  if (Status s = check_answer(*pcm, text, base.speed, context); !s) return s.error();
+  if (Status s = check_answer(*speech, text, base.speed, context); !s) return s.error();
   lease.reset();  // the cache writes to disk: no CPU slot needed
   if (cacheable) {
-    context.cache->put(key, *answer);
-    if (!answer->marks.source.empty()) {
-      context.cache->put(marks_key(key), audio::EncodedAudio{answer->marks.to_json()});
+    // A 16-bit answer has moved into `speech`.
+    context.cache->put(key, speech->pcm16() ? *speech->pcm16() : *answer);
+    if (!marks.source.empty()) {
+      context.cache->put(marks_key(key), audio::EncodedAudio{marks.to_json()});
     }
   }
-  return SpokenPart{std::move(pcm.value()), std::move(answer->marks)};
+  return SpokenPart{std::move(speech.value()), std::move(marks)};
 }
 
 // The whole text with one provider and voice: split to the provider's request limit, parts
@@ -184,7 +187,6 @@ Result<Spoken> speak(Provider& provider, const std::string& voice_id, const std:
     usage.characters += u.characters;
     usage.cache_hits += u.cache_hits;
   }
-  std::size_t text_offset = 0;
   for (std::size_t i = 0; i < results.size(); ++i) {
     if (!results[i]) {
       Error e = results[i].error();
@@ -194,31 +196,42 @@ Result<Spoken> speak(Provider& provider, const std::string& voice_id, const std:
       }
       return e;
     }
+  }
+  if (results.size() == 1) {
+    spoken.speech = std::move(results[0]->speech);
+    spoken.marks = std::move(results[0]->marks);
+    return spoken;
+  }
+  // Parts are joined as float PCM at the first part's rate.
+  audio::PcmBuffer joined;
+  std::size_t text_offset = 0;
+  for (std::size_t i = 0; i < results.size(); ++i) {
     SpokenPart& spoken_part = results[i].value();
-    audio::PcmBuffer part = std::move(spoken_part.pcm);
+    audio::PcmBuffer part = std::move(spoken_part.speech).take_pcm();
     // The part's marks follow the audio and the text before it (the parts concatenated give
     // back the text exactly: text/text_splitter.h).
     SpeechMarks& marks = spoken_part.marks;
     if (i == 0) {
-      spoken.pcm = std::move(part);
+      joined = std::move(part);
       spoken.marks = std::move(marks);
       text_offset = parts[0].size();
       continue;
     }
-    if (part.sample_rate != spoken.pcm.sample_rate) {
-      auto converted = audio::resample(std::move(part), spoken.pcm.sample_rate);
+    if (part.sample_rate != joined.sample_rate) {
+      auto converted = audio::resample(std::move(part), joined.sample_rate);
       if (!converted) return converted.take_error();
       part = std::move(converted.value());
     }
     if (marks.source.empty() || marks.source != spoken.marks.source) {
       spoken.marks = {};
     } else {
-      move_marks(marks, spoken.pcm.duration_ms(), 1.0, text_offset);
+      move_marks(marks, joined.duration_ms(), 1.0, text_offset);
       spoken.marks.marks.insert(spoken.marks.marks.end(), marks.marks.begin(), marks.marks.end());
     }
     text_offset += parts[i].size();
-    spoken.pcm.samples.insert(spoken.pcm.samples.end(), part.samples.begin(), part.samples.end());
+    joined.samples.insert(joined.samples.end(), part.samples.begin(), part.samples.end());
   }
+  spoken.speech = audio::SpeechSamples(std::move(joined));
   return spoken;
 }
 
@@ -290,35 +303,54 @@ double energy_db(std::span<const float> x) {
 
 // The speech pipeline after the provider: time stretch, trim, word timings, loudness, resample,
 // encode. `spoken_text`: what the provider was sent (block.text, diacritized when Arabic).
+// Without a delivery profile (the server's loudness), loudness, resampling and encoding stream
+// the speech (audio/speech_segment.h): it is held whole only as it came. A profile's level is
+// made on the trimmed speech held whole as float PCM.
 Result<RenderedBlock> finish(Spoken spoken, const std::string& spoken_text, const BlockSpec& block,
                              const BlockContext& context) {
-  audio::PcmBuffer pcm = std::move(spoken.pcm);
+  audio::SpeechSamples speech = std::move(spoken.speech);
   if (std::fabs(spoken.stretch - 1.0) > kStretchTolerance) {
-    auto stretched = audio::time_stretch(std::move(pcm), spoken.stretch);
+    auto stretched = audio::time_stretch(std::move(speech).take_pcm(), spoken.stretch);
     if (!stretched) return stretched.take_error();
-    pcm = std::move(stretched.value());
+    speech = audio::SpeechSamples(std::move(stretched.value()));
     move_marks(spoken.marks, 0.0, spoken.stretch);
   }
-  const audio::SpeechBounds bounds =
-      audio::find_speech(pcm.samples, pcm.sample_rate, context.options.trim);
-  pcm.samples.erase(pcm.samples.begin() + static_cast<std::ptrdiff_t>(bounds.end),
-                    pcm.samples.end());
-  pcm.samples.erase(pcm.samples.begin(),
-                    pcm.samples.begin() + static_cast<std::ptrdiff_t>(bounds.begin));
+  const audio::SpeechBounds bounds = audio::find_speech(speech, context.options.trim);
+  const int source_rate = speech.sample_rate();
   RenderedBlock rendered;
   if (context.options.word_timings) {
     // Times from here on are of the trimmed speech, which starts the block in the final file;
     // resampling keeps them.
+    const double speech_ms =
+        audio::samples_to_ms(static_cast<int64_t>(bounds.end - bounds.begin), source_rate);
     if (!spoken.marks.source.empty()) {
       move_marks(spoken.marks,
-                 -audio::samples_to_ms(static_cast<int64_t>(bounds.begin), pcm.sample_rate), 1.0);
-      rendered.timings =
-          timings_from_marks(spoken.marks, spoken_text, block.text, pcm.duration_ms());
+                 -audio::samples_to_ms(static_cast<int64_t>(bounds.begin), source_rate), 1.0);
+      rendered.timings = timings_from_marks(spoken.marks, spoken_text, block.text, speech_ms);
     } else {
-      rendered.timings = timings_from_audio(pcm.samples, pcm.sample_rate, spoken_text, block.text);
+      // Only for providers that give no marks: the trimmed speech as float PCM for this call.
+      std::vector<float> trimmed(bounds.end - bounds.begin);
+      speech.read(bounds.begin, trimmed);
+      rendered.timings = timings_from_audio(trimmed, source_rate, spoken_text, block.text);
     }
   }
-  const int source_rate = pcm.sample_rate;
+  const ProfileTargets targets = profile_targets(context.profile);
+  const int lead_ms = context.first ? targets.lead_ms : 0;
+  if (context.profile == DeliveryProfile::kServer && lead_ms == 0) {
+    const int64_t pause = audio::ms_to_samples(pause_after(block, context, targets),
+                                               context.options.segment.sample_rate);
+    auto encoded = audio::encode_speech_segment(speech, bounds, pause, context.last,
+                                                context.options.loudness, context.options.segment);
+    if (!encoded) return encoded.take_error();
+    rendered.segment = std::move(encoded->segment);
+    rendered.loudness = encoded->loudness;
+    return rendered;
+  }
+  audio::PcmBuffer pcm = std::move(speech).take_pcm();
+  pcm.samples.erase(pcm.samples.begin() + static_cast<std::ptrdiff_t>(bounds.end),
+                    pcm.samples.end());
+  pcm.samples.erase(pcm.samples.begin(),
+                    pcm.samples.begin() + static_cast<std::ptrdiff_t>(bounds.begin));
   const int rate = context.options.segment.sample_rate;
   if (context.profile != DeliveryProfile::kServer) {
     // A profile's level is measured on the final file: the resampler's filter takes energy
@@ -328,8 +360,6 @@ Result<RenderedBlock> finish(Spoken spoken, const std::string& spoken_text, cons
     if (!at_rate) return at_rate.take_error();
     pcm = std::move(at_rate.value());
   }
-  const ProfileTargets targets = profile_targets(context.profile);
-  const int lead_ms = context.first ? targets.lead_ms : 0;
   const int pause_ms = pause_after(block, context, targets);
   auto loudness = bring_to_profile(pcm, context, targets, lead_ms + pause_ms);
   if (!loudness) return loudness.take_error();

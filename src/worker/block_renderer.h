@@ -4,6 +4,10 @@
 // stretch] -> trim -> word timings -> loudness -> resample -> encoded segment. When the block's
 // provider cannot speak it, the block's fallback voices are tried in order.
 //
+// Memory: a block's speech is held whole once, as compactly as it came (audio/speech_samples.h:
+// a local voice's 16-bit PCM stays 16-bit); loudness, resampling and encoding stream it in chunks
+// (audio/speech_segment.h), so a block costs about its answer and its encoded segment.
+//
 // A block's speed is asked of its provider within Provider::native_speed() (clamped to it); what
 // remains (block speed / asked speed) is a pitch-preserving time stretch of the decoded speech
 // (audio/time_stretch.h) before trim and loudness. The audio cache holds the provider's answer

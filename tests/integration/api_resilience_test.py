@@ -196,31 +196,74 @@ class HostileClientTest(unittest.TestCase):
 
 
 class ConnectionCapTest(unittest.TestCase):
+    def hold(self, server, count):
+        """`count` keep-alive connections, each served once, so the server has surely counted it."""
+        held = []
+        for _ in range(count):
+            s = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+            held.append(s)
+            s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            self.assertIn(b"200 OK", s.recv(4096))
+        return held
+
+    def extra_connection_status(self, server):
+        extra = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+        try:
+            extra.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            return extra.recv(1024).split(b"\r\n", 1)[0]
+        finally:
+            extra.close()
+
+    def health_once_released(self, server):
+        """Polls /health until it answers 200 (a closed connection's slot is given back when its
+        loop sees the close); its last status."""
+        deadline = time.monotonic() + 10
+        status = None
+        while time.monotonic() < deadline and status != 200:
+            try:
+                status = server.request("GET", "/health", timeout=2).status
+            except OSError:
+                time.sleep(0.05)
+        return status
+
     def test_connections_over_the_cap_get_503(self):
         server = Server(BINARY, MAX_CONNECTIONS=20, HTTP_IDLE_TIMEOUT_MS=60000).start()
         held = []
         try:
-            # Each held connection has been served once, so the server has surely counted it.
-            for _ in range(20):
-                s = socket.create_connection(("127.0.0.1", server.port), timeout=10)
-                s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
-                self.assertIn(b"200 OK", s.recv(4096))
-                held.append(s)
-            extra = socket.create_connection(("127.0.0.1", server.port), timeout=10)
-            extra.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
-            self.assertIn(b"503", extra.recv(1024))
-            extra.close()
+            held = self.hold(server, 20)
+            self.assertIn(b"503", self.extra_connection_status(server))
             for s in held:
                 s.close()
             held.clear()
-            deadline = time.monotonic() + 10
-            status = None
-            while time.monotonic() < deadline and status != 200:
-                try:
-                    status = server.request("GET", "/health", timeout=2).status
-                except OSError:
-                    time.sleep(0.05)
-            self.assertEqual(status, 200)
+            self.assertEqual(self.health_once_released(server), 200)
+        finally:
+            for s in held:
+                s.close()
+            server.close()
+
+    def test_max_connections_per_client_from_the_environment(self):
+        server = Server(BINARY, MAX_CONNECTIONS_PER_CLIENT=3, HTTP_IDLE_TIMEOUT_MS=60000,
+                        WORKER_CONCURRENCY=0).start()
+        held = []
+        try:
+            held = self.hold(server, 3)
+            self.assertIn(b"503", self.extra_connection_status(server))
+            held.pop().close()
+            self.assertEqual(self.health_once_released(server), 200)
+        finally:
+            for s in held:
+                s.close()
+            server.close()
+
+    def test_connections_per_client_are_not_capped_by_default(self):
+        # Clients behind one proxy share an address: off unless MAX_CONNECTIONS_PER_CLIENT is set.
+        server = Server(BINARY, HTTP_IDLE_TIMEOUT_MS=60000, WORKER_CONCURRENCY=0)
+        server.env.pop("MAX_CONNECTIONS_PER_CLIENT", None)
+        server.start()
+        held = []
+        try:
+            held = self.hold(server, 64)
+            self.assertIn(b"200 OK", self.extra_connection_status(server))
         finally:
             for s in held:
                 s.close()

@@ -461,6 +461,30 @@ class MetricsTokenTest(unittest.TestCase):
             finally:
                 guarded.stop()
 
+    def test_the_metrics_token_opens_metrics_only(self):
+        metrics_token = "scrape-token-0123456789"
+        with tempfile.TemporaryDirectory() as data_dir:
+            guarded = Server(BINARY, data_dir=data_dir, METRICS_TOKEN=metrics_token,
+                             WORKER_CONCURRENCY="0").start()
+            try:
+                self.assertEqual(guarded.request("GET", "/metrics", token=metrics_token).status,
+                                 200)
+                admin = guarded.login()
+                job_id = guarded.submit(admin, SEED_JOB)
+                for method, path, body in [
+                        ("GET", "/jobs", None), ("GET", f"/status/{job_id}", None),
+                        ("GET", f"/result/{job_id}", None), ("GET", "/usage", None),
+                        ("GET", "/tts/providers", None), ("POST", "/tts", SEED_JOB),
+                        ("DELETE", f"/jobs/{job_id}", None), ("GET", "/api-keys", None)]:
+                    res = guarded.request(method, path, body, token=metrics_token)
+                    self.assertEqual(res.status, 401, f"{method} {path} with the metrics token: {res}")
+                # The job is untouched and nothing was submitted with it.
+                self.assertEqual(guarded.request("GET", f"/status/{job_id}", token=admin).status,
+                                 200)
+                self.assertEqual(guarded.request("GET", "/jobs", token=admin).json()["total"], 1)
+            finally:
+                guarded.stop()
+
 
 class StartupTest(unittest.TestCase):
     def test_short_admin_password_is_refused_and_the_data_directory_is_private(self):

@@ -9,6 +9,7 @@ import random
 import signal
 import subprocess
 import sys
+import threading
 import time
 import unittest
 
@@ -167,6 +168,58 @@ class DistributedFaultsTest(unittest.TestCase):
             for mock in mocks.values():
                 mock.stop()
 
+    def test_a_hanging_redis_does_not_stall_the_http_threads(self):
+        # Redis stopped (SIGSTOP: its connections stay open, nothing answers) while requests that
+        # need it are in flight on every I/O thread: they wait on the blocking pool until the
+        # Redis command timeout (2 s) answers them 503, and meanwhile /health and a static route
+        # on other connections answer at once.
+        self.cluster = Cluster(BINARY, apis=1, workers=0, IO_THREADS=2)
+        api = self.cluster.apis[0]
+        token = api.login()
+        job_id = api.submit(token, job(1))
+        redis = self.cluster.redis.process
+        answers = []  # (status or error, when)
+
+        def stuck(path):
+            try:
+                status = api.request("GET", path, token=token, timeout=60).status
+            except OSError as error:
+                status = repr(error)
+            answers.append((status, time.monotonic()))
+
+        paths = ["/jobs", f"/status/{job_id}", "/usage"] * 2
+        threads = [threading.Thread(target=stuck, args=(path,)) for path in paths]
+        probed_at = []
+        slowest = [0.0]
+        redis.send_signal(signal.SIGSTOP)
+        try:
+            for thread in threads:
+                thread.start()
+            deadline = time.monotonic() + 20
+            while len(answers) < len(paths) and time.monotonic() < deadline:
+                for path in ["/health", "/openapi.json"]:
+                    started = time.monotonic()
+                    res = api.request("GET", path, timeout=10)
+                    took = time.monotonic() - started
+                    self.assertEqual(res.status, 200, f"{path}: {res}")
+                    slowest[0] = max(slowest[0], took)
+                    probed_at.append(time.monotonic())
+        finally:
+            redis.send_signal(signal.SIGCONT)
+        for thread in threads:
+            thread.join(60)
+        self.assertEqual(len(answers), len(paths))
+        for status, _ in answers:
+            self.assertIn(status, (200, 503), answers)  # answered, late or refused; never lost
+        # The probes were answered while the others waited for Redis (its 2 s command timeout),
+        # not only after: stalled I/O threads would answer none before the first of them. (How
+        # long each probe took is printed, not asserted: the machine's load decides it.)
+        first_answer = min(when for _, when in answers)
+        before = sum(1 for when in probed_at if when < first_answer)
+        print(f"\nRedis hanging: {before} probes answered before the first stuck request, the "
+              f"slowest in {slowest[0] * 1000:.0f} ms", file=sys.stderr)
+        self.assertGreaterEqual(before, 2, f"{len(probed_at)} probes, answers {answers}")
+        self.assertEqual(api.request("GET", f"/status/{job_id}", token=token).status, 200)
 
 if __name__ == "__main__":
     BINARY = os.path.abspath(sys.argv.pop(1))

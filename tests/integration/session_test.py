@@ -43,6 +43,12 @@ class Browser:
         return self.server.request(method, path, body, headers=headers)
 
 
+# The one-second bound of the session cache is asserted on a manual clock
+# (CachedSessionTest.LogoutOnAnotherNodeIsRefusedWithinTheMaxAge); across real processes on a
+# loaded machine the refusal must come within that second plus the requests' own time.
+REQUEST_SLACK_S = 2.0
+
+
 def refused_within(browser):
     """Polls GET /jobs with the cookie until it answers 401; how long that took."""
     return seconds_until_refused(lambda: browser.request("GET", "/jobs"))
@@ -147,11 +153,11 @@ class EmbeddedSessionTest(unittest.TestCase):
         out = self.server.users("passwd", "frank", "--password", "frank-password-2")
         self.assertEqual(out.returncode, 0, out.stderr)
         # Changed by another process: refused within a second (the user store's read cache).
-        self.assertLessEqual(refused_within(browser), 1.1)
+        self.assertLessEqual(refused_within(browser), 1.0 + REQUEST_SLACK_S)
         self.assertEqual(browser.sign_in("frank", "frank-password-2").status, 200)
         self.assertEqual(browser.request("GET", "/jobs").status, 200)
         self.assertEqual(self.server.users("remove", "frank").returncode, 0)
-        self.assertLessEqual(refused_within(browser), 1.1)
+        self.assertLessEqual(refused_within(browser), 1.0 + REQUEST_SLACK_S)
         # Added again under the same name, frank is someone else: the old cookie stays refused.
         self.add_user("frank")
         self.assertEqual(browser.request("GET", "/jobs").status, 401)
@@ -180,7 +186,7 @@ class DistributedSessionTest(unittest.TestCase):
         # Refused at once by the node that ended it; by the other once its cached read of the
         # session (at most a second old) is read again.
         self.assertEqual(on_b.request("GET", "/jobs").status, 401)
-        self.assertLessEqual(refused_within(on_a), 1.1)
+        self.assertLessEqual(refused_within(on_a), 1.0 + REQUEST_SLACK_S)
 
 
 if __name__ == "__main__":

@@ -74,4 +74,17 @@ inline std::string slurp(std::FILE* f) {
 // Runs a shell command, returning its exit status.
 inline int run(const std::string& command) { return std::system(command.c_str()); }
 
+// The bytes of a file the real ffmpeg CLI makes from the lavfi source `lavfi_source` with
+// `codec_options`, named `made.<extension>` (the extension picks the container); "" if ffmpeg
+// failed.
+inline std::string ffmpeg_file(const std::string& lavfi_source, const std::string& codec_options,
+                               const std::string& extension) {
+  TempDir dir;
+  const auto path = dir / ("made." + extension);
+  const std::string cmd = "ffmpeg -v error -y -f lavfi -i " + lavfi_source + " " + codec_options +
+                          " '" + path.string() + "'";
+  if (run(cmd) != 0) return "";
+  return read_file(path);
+}
+
 }  // namespace polyvox::test_support

@@ -1,6 +1,7 @@
 // A Provider whose answers a test scripts: it speaks 60 ms of tone per character (divided by the
 // speed asked, within `native`) after 100 ms of silence, as WAV, or fails as told, and records
-// what it was asked. With `marks`, it reports where each word starts (source "scripted").
+// what it was asked. With `answer`, it answers that instead (a hostile answer). With
+// `marks`, it reports where each word starts (source "scripted").
 #pragma once
 
 #include <functional>
@@ -43,6 +44,7 @@ class ScriptedProvider : public Provider {
       failures.erase(failures.begin());
       return e;
     }
+    if (answer) return *answer;
     double ms = 60.0 * static_cast<double>(request.text.size()) / request.speed;
     if (answer_ms) ms = *answer_ms;
     auto speech = concat(silence(100, 16000), tone(ms, 16000, 300.0, silent ? 0.0 : 0.3));
@@ -66,8 +68,9 @@ class ScriptedProvider : public Provider {
   bool hears_instructions = false;
   std::optional<double> answer_ms;
   bool silent = false;
-  bool marks = false;  // report word marks
-  SpeedRange native;   // the speeds it makes itself; default {1, 1}: none
+  std::optional<audio::EncodedAudio> answer;  // answered as it is instead of the tone
+  bool marks = false;                         // report word marks
+  SpeedRange native;                          // the speeds it makes itself; default {1, 1}: none
   std::vector<std::string> texts;
   std::vector<double> speeds;
   std::vector<std::string> instructions;

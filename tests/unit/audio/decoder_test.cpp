@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 
 #include "audio/segment.h"
 #include "audio/wav.h"
@@ -99,6 +100,37 @@ INSTANTIATE_TEST_SUITE_P(Formats, DecoderFormatTest,
                                            std::make_pair("wav", "pcm_s16le")),
                          [](const auto& info) { return info.param.first; });
 
+// Well-formed files of containers no vendor answers with (the real ffmpeg CLI makes them, some
+// around a codec that is allowed): refused by name, not decoded.
+struct RefusedFormat {
+  std::string extension;
+  std::string codec_options;
+  std::string format;  // FFmpeg's name of the demuxer refused
+};
+class DecoderRefusedFormatTest : public ::testing::TestWithParam<RefusedFormat> {};
+
+TEST_P(DecoderRefusedFormatTest, RefusesAWellFormedFileOutsideTheList) {
+  const RefusedFormat& refused = GetParam();
+  const std::string bytes = polyvox::test_support::ffmpeg_file(
+      "sine=frequency=440:duration=1", "-ac 1 -ar 16000 " + refused.codec_options,
+      refused.extension);
+  ASSERT_FALSE(bytes.empty()) << "ffmpeg made no ." << refused.extension;
+  auto pcm = decode_audio(EncodedAudio{bytes});
+  ASSERT_FALSE(pcm.ok()) << "decoded " << pcm->samples.size() << " samples";
+  EXPECT_EQ(pcm.error().kind, ErrorKind::kSynthesisFailed);
+  EXPECT_NE(
+      pcm.error().message.find("format '" + refused.format + "' is not an allowed answer format"),
+      std::string::npos)
+      << pcm.error().message;
+}
+
+INSTANTIATE_TEST_SUITE_P(Containers, DecoderRefusedFormatTest,
+                         ::testing::Values(RefusedFormat{"aiff", "-c:a pcm_s16be", "aiff"},
+                                           RefusedFormat{"mkv", "-c:a flac", "matroska,webm"},
+                                           RefusedFormat{"ts", "-c:a aac", "mpegts"},
+                                           RefusedFormat{"au", "-c:a pcm_s16be", "au"}),
+                         [](const auto& info) { return info.param.extension; });
+
 TEST(DecoderTest, RejectsGarbageAndEmptyAnswers) {
   auto garbage = decode_audio(EncodedAudio{std::string(4096, 'x')});
   ASSERT_FALSE(garbage.ok());
@@ -110,16 +142,7 @@ TEST(DecoderTest, RejectsGarbageAndEmptyAnswers) {
 
 // --- Answers from a vendor are hostile input -------------------------------------------------
 
-// Bytes of a file the real ffmpeg CLI makes from `lavfi_source` with `codec_options`.
-std::string ffmpeg_file(const std::string& lavfi_source, const std::string& codec_options,
-                        const std::string& extension) {
-  TempDir dir;
-  const auto path = dir / ("made." + extension);
-  const std::string cmd = "ffmpeg -v error -y -f lavfi -i " + lavfi_source + " " + codec_options +
-                          " '" + path.string() + "'";
-  EXPECT_EQ(polyvox::test_support::run(cmd), 0) << cmd;
-  return polyvox::test_support::read_file(path);
-}
+using polyvox::test_support::ffmpeg_file;
 
 TEST(DecoderTest, SurvivesAnMp3ThatTurnsFromStereoToMono) {
   // A stream whose frames change their channel layout midway used to crash the resampler.
@@ -172,30 +195,48 @@ TEST(DecoderTest, StopsAtItsDeadline) {
 }
 
 // Formats that name other files (playlists, concat scripts) are refused before anything is
-// opened: an answer must never make the decoder read a file of this machine.
-class DecoderNestedOpenTest : public ::testing::TestWithParam<std::string> {};
+// opened: an answer must never make the decoder read a file of this machine. The test runs in a
+// working directory that holds the file each body names, so that a decoder without the guard
+// would find it: the refusal must be the format's, not a missing file's.
+class DecoderNestedOpenTest : public ::testing::TestWithParam<std::pair<std::string, std::string>> {
+ protected:
+  void SetUp() override {
+    previous_ = std::filesystem::current_path();
+    std::filesystem::current_path(dir_.path());
+  }
+  void TearDown() override { std::filesystem::current_path(previous_); }
+
+  TempDir dir_;
+  std::filesystem::path previous_;
+};
 
 TEST_P(DecoderNestedOpenTest, RefusesAnswersThatNameOtherFiles) {
-  TempDir dir;
-  const auto secret = dir / "secret.wav";
+  const auto& [body_template, format] = GetParam();
+  const auto secret = dir_ / "secret.wav";
   polyvox::test_support::write_file(secret,
                                     wav_file(polyvox::test_support::tone(500, 16000), 0, 16000));
-  std::string body = GetParam();
+  std::string body = body_template;
   for (std::size_t at; (at = body.find("PATH")) != std::string::npos;) {
     body.replace(at, 4, secret.string());
   }
   auto pcm = decode_audio(EncodedAudio{body});
   ASSERT_FALSE(pcm.ok()) << "decoded " << pcm->samples.size() << " samples from " << body;
   EXPECT_EQ(pcm.error().kind, ErrorKind::kSynthesisFailed);
+  EXPECT_NE(pcm.error().message.find("format '" + format + "' is not an allowed answer format"),
+            std::string::npos)
+      << pcm.error().message;
 }
 
 INSTANTIATE_TEST_SUITE_P(
     Playlists, DecoderNestedOpenTest,
-    ::testing::Values("ffconcat version 1.0\nfile 'secret.wav'\n",
-                      "ffconcat version 1.0\nfile 'PATH'\n",
-                      "ffconcat version 1.0\nfile 'file:PATH'\n",
-                      "#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1,\nfile:PATH\n#EXT-X-ENDLIST\n",
-                      "#EXTM3U\n#EXTINF:1,\nPATH\n"),
+    ::testing::Values(
+        std::make_pair("ffconcat version 1.0\nfile 'secret.wav'\n", "concat"),
+        std::make_pair("ffconcat version 1.0\nfile 'PATH'\n", "concat"),
+        std::make_pair("ffconcat version 1.0\nfile 'file:PATH'\n", "concat"),
+        std::make_pair("#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1,\nsecret.wav\n#EXT-X-ENDLIST\n",
+                       "hls"),
+        std::make_pair("#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1,\nfile:PATH\n#EXT-X-ENDLIST\n",
+                       "hls")),
     [](const auto& info) { return "case" + std::to_string(info.index); });
 
 TEST(DecoderTest, ResamplesKeepingDuration) {

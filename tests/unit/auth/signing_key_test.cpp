@@ -5,8 +5,14 @@
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <fstream>
+#include <iterator>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "support/audio_fixtures.h"  // TempDir
 
@@ -87,6 +93,67 @@ TEST(SigningKeyTest, KeyTooShortIsReplaced) {
   EXPECT_EQ(key->size(), 64u);
   EXPECT_EQ(*load_signing_key("", false, dir.path()), *key);
   EXPECT_EQ(mode_of(dir / "secret_key"), 0600);
+}
+
+// The keys that `processes` processes, released at once, got from load_signing_key in `dir`
+// ("error: ..." for a failure): each a forked child that waits for the parent's go.
+std::vector<std::string> keys_loaded_at_once(const fs::path& dir, int processes) {
+  int go[2];
+  EXPECT_EQ(::pipe(go), 0);
+  std::vector<std::pair<pid_t, int>> children;  // pid, read end of its answer
+  for (int i = 0; i < processes; ++i) {
+    int answer[2];
+    EXPECT_EQ(::pipe(answer), 0);
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      ::close(go[1]);
+      ::close(answer[0]);
+      char byte;
+      (void)!::read(go[0], &byte, 1);  // returns when the parent closes its end: all at once
+      auto key = load_signing_key("", false, dir);
+      const std::string text = key.ok() ? *key : "error: " + key.error().message;
+      (void)!::write(answer[1], text.data(), text.size());
+      ::_exit(0);
+    }
+    ::close(answer[1]);
+    children.emplace_back(pid, answer[0]);
+  }
+  ::close(go[0]);
+  ::close(go[1]);  // go
+  std::vector<std::string> keys;
+  for (const auto& [pid, fd] : children) {
+    std::string text;
+    char buffer[256];
+    for (ssize_t n; (n = ::read(fd, buffer, sizeof buffer)) > 0;) text.append(buffer, n);
+    ::close(fd);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    keys.push_back(text);
+  }
+  return keys;
+}
+
+// Processes starting together (serve and a users command, several workers on one directory)
+// all end with the one key the file keeps, mode 0600, no temporary file left: whether they
+// create the file or replace a key too short to use.
+TEST(SigningKeyTest, ProcessesCreatingTheKeyAtOnceAllUseTheKeyTheFileKeeps) {
+  for (const bool replacing : {false, true}) {
+    for (int round = 0; round < 10; ++round) {
+      TempDir dir;
+      if (replacing) write_file(dir / "secret_key", "short", 0600);
+      const std::vector<std::string> keys = keys_loaded_at_once(dir.path(), 8);
+      std::ifstream in(dir / "secret_key");
+      std::string kept;
+      std::getline(in, kept);
+      ASSERT_EQ(kept.size(), 64u) << kept;
+      for (const std::string& key : keys) {
+        ASSERT_EQ(key, kept) << (replacing ? "replacing" : "creating") << ", round " << round;
+      }
+      EXPECT_EQ(mode_of(dir / "secret_key"), 0600);
+      EXPECT_EQ(std::distance(fs::directory_iterator(dir.path()), {}), 1)
+          << "a temporary file was left";
+    }
+  }
 }
 
 TEST(DataDirTest, CreatedPrivate) {

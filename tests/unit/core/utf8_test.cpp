@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 namespace polyvox {
 namespace {
 
@@ -19,6 +21,20 @@ TEST(Utf8Test, FindsFirstMalformedByte) {
   EXPECT_EQ(valid_utf8_prefix("\xF4\x90\x80\x80"), 0u);  // above U+10FFFF
   EXPECT_EQ(valid_utf8_prefix("abc\xE2\x82"), 3u);       // truncated
   EXPECT_EQ(valid_utf8_prefix("\xFF"), 0u);
+}
+
+// ASCII runs are checked eight bytes at a time: a malformed byte or a multibyte character at
+// any offset of a word, and at the end of the text, is still found where it is.
+TEST(Utf8Test, FindsTheMalformedByteAtEveryOffsetOfLongAsciiRuns) {
+  for (std::size_t at = 0; at <= 24; ++at) {
+    std::string text(at, 'a');
+    EXPECT_EQ(valid_utf8_prefix(text), at);
+    EXPECT_EQ(valid_utf8_prefix(text + "\xFF" + std::string(9, 'b')), at) << at;
+    const std::string accented = text + "\xC3\xA9" + std::string(at, 'c');
+    EXPECT_EQ(valid_utf8_prefix(accented), accented.size()) << at;
+    EXPECT_EQ(valid_utf8_prefix(accented + "\xE2\x82"), accented.size()) << at;
+    EXPECT_EQ(valid_utf8_prefix(text + "\xC3\x28" + std::string(16, 'd')), at) << at;
+  }
 }
 
 TEST(Utf8Test, CountsCodePoints) {

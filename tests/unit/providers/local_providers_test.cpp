@@ -138,6 +138,14 @@ TEST(VoiceScriptsTest, LocalVoicesDeclareTheirScriptsThroughTheRegistry) {
   EXPECT_EQ(registry.voice_scripts("espeak", "ru"), V{"Cyrillic"});
   EXPECT_EQ(registry.voice_scripts("flite", "rms"), V{"Latin"});
   EXPECT_TRUE(registry.voice_scripts("nope", "x").empty());
+  // The answers are kept: asked again (and for another variant of a voice) they are the same.
+  for (int round = 0; round < 2; ++round) {
+    EXPECT_EQ(registry.voice_scripts("espeak", "ar"), V{"Arabic"});
+    EXPECT_EQ(registry.voice_scripts("espeak", "en+m2"), V{"Latin"});
+    EXPECT_EQ(registry.voice_scripts("espeak", "ru"), V{"Cyrillic"});
+    EXPECT_EQ(registry.voice_scripts("flite", "rms"), V{"Latin"});
+    EXPECT_TRUE(registry.voice_scripts("espeak", "no-such-voice").empty());
+  }
   const auto arabic = registry.voices_for_script("Arabic", 8);
   EXPECT_NE(std::find(arabic.begin(), arabic.end(), "espeak:ar"), arabic.end());
   for (const auto& v : arabic) EXPECT_EQ(v.rfind("flite", 0), std::string::npos) << v;

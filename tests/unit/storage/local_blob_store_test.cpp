@@ -11,26 +11,14 @@
 #include <vector>
 
 #include "support/audio_fixtures.h"
+#include "support/sync_recorder.h"
 
 namespace polyvox {
 namespace {
 
 using test_support::TempDir;
 
-// What each fsync was given: the path of the file or directory behind the descriptor.
-class SyncRecorder {
- public:
-  LocalBlobStore::SyncFn fn() {
-    return [this](int fd) {
-      char path[4096] = {};
-      const std::string link = "/proc/self/fd/" + std::to_string(fd);
-      const ssize_t n = ::readlink(link.c_str(), path, sizeof path - 1);
-      synced.push_back(n > 0 ? std::string(path, static_cast<std::size_t>(n)) : "?");
-      return ::fsync(fd);
-    };
-  }
-  std::vector<std::string> synced;
-};
+using test_support::SyncRecorder;
 
 bool is_temp_of(const std::string& synced, const std::string& final_path) {
   return synced.rfind(final_path + ".tmp-", 0) == 0;
@@ -43,13 +31,13 @@ TEST(LocalBlobStoreTest, PutSyncsTheFileThenItsDirectory) {
   ASSERT_TRUE(store.put("jobs/j1/segments/0.mp3", "abc").ok());
   const std::string root = std::filesystem::canonical(dir.path()).string();
   // New directories are made durable in their parents, then the file's content, then its name.
-  ASSERT_EQ(recorder.synced.size(), 5u);
-  EXPECT_EQ(recorder.synced[0], root + "/jobs/j1");
-  EXPECT_EQ(recorder.synced[1], root + "/jobs");
-  EXPECT_EQ(recorder.synced[2], root);
-  EXPECT_TRUE(is_temp_of(recorder.synced[3], root + "/jobs/j1/segments/0.mp3"))
-      << recorder.synced[3];
-  EXPECT_EQ(recorder.synced[4], root + "/jobs/j1/segments");
+  const std::vector<std::string> synced = recorder.events();
+  ASSERT_EQ(synced.size(), 5u);
+  EXPECT_EQ(synced[0], root + "/jobs/j1");
+  EXPECT_EQ(synced[1], root + "/jobs");
+  EXPECT_EQ(synced[2], root);
+  EXPECT_TRUE(is_temp_of(synced[3], root + "/jobs/j1/segments/0.mp3")) << synced[3];
+  EXPECT_EQ(synced[4], root + "/jobs/j1/segments");
   EXPECT_EQ(store.get("jobs/j1/segments/0.mp3").value(), "abc");
 }
 
@@ -63,12 +51,12 @@ TEST(LocalBlobStoreTest, PutFileSyncsTheContentThenItsDirectory) {
   test_support::write_file(source, "final audio");
   ASSERT_TRUE(store.put_file("jobs/j1/final_audio.mp3", source).ok());
   const std::string root = std::filesystem::canonical(dir.path() / "blobs").string();
-  ASSERT_EQ(recorder.synced.size(), 4u);
-  EXPECT_EQ(recorder.synced[0], root + "/jobs");
-  EXPECT_EQ(recorder.synced[1], root);
-  EXPECT_TRUE(is_temp_of(recorder.synced[2], root + "/jobs/j1/final_audio.mp3"))
-      << recorder.synced[2];
-  EXPECT_EQ(recorder.synced[3], root + "/jobs/j1");
+  const std::vector<std::string> synced = recorder.events();
+  ASSERT_EQ(synced.size(), 4u);
+  EXPECT_EQ(synced[0], root + "/jobs");
+  EXPECT_EQ(synced[1], root);
+  EXPECT_TRUE(is_temp_of(synced[2], root + "/jobs/j1/final_audio.mp3")) << synced[2];
+  EXPECT_EQ(synced[3], root + "/jobs/j1");
   EXPECT_EQ(store.get("jobs/j1/final_audio.mp3").value(), "final audio");
 }
 

@@ -183,6 +183,52 @@ TEST_F(BlockRendererTest, SilentAndTruncatedAnswersAreRetryableFailures) {
   EXPECT_NE(truncated.error().message.find("truncated"), std::string::npos);
 }
 
+// A hostile answer (decoding far past what its text could last, or a container no vendor sends)
+// is a retryable block error within the limits production computes: five letters may last
+// 5 x 500 ms + 2,000 ms (the answer check's bounds) + 10,000 ms of silence allowance.
+TEST_F(BlockRendererTest, HostileAnswersAreRetryableFailuresWithinTheProductionLimits) {
+  ScriptedProvider& main = add("main");
+  struct Hostile {
+    std::string what;
+    audio::EncodedAudio audio;
+    std::string error;
+  };
+  const std::vector<Hostile> answers = {
+      // Ten minutes of silence: a few kilobytes of FLAC.
+      {"FLAC bomb",
+       {test_support::ffmpeg_file("anullsrc=r=16000:cl=mono", "-t 600 -c:a flac", "flac")},
+       "the answer is longer than 14500 ms"},
+      {"long WAV",
+       {test_support::ffmpeg_file("sine=frequency=300:duration=60", "-ac 1 -ar 8000 -c:a pcm_s16le",
+                                  "wav")},
+       "the answer is longer than 14500 ms"},
+      // A minute of raw PCM, as the vendors that answer PCM send it (decoded without FFmpeg).
+      {"long raw PCM",
+       {std::string(2 * 16000 * 60, '\x10'), audio::AudioEncoding::kPcmS16le, 16000},
+       "the answer is longer than 14500 ms"},
+      {"AIFF",
+       {test_support::ffmpeg_file("sine=frequency=300:duration=1", "-ac 1 -ar 16000", "aiff")},
+       "format 'aiff' is not an allowed answer format"},
+      {"Matroska",
+       {test_support::ffmpeg_file("sine=frequency=300:duration=1", "-ac 1 -ar 16000 -c:a flac",
+                                  "mkv")},
+       "format 'matroska,webm' is not an allowed answer format"},
+  };
+  for (const Hostile& answer : answers) {
+    ASSERT_FALSE(answer.audio.bytes.empty()) << answer.what << ": ffmpeg made nothing";
+    main.answer = answer.audio;
+    auto rendered = render_block(block("Hello"), context());
+    ASSERT_FALSE(rendered.ok()) << answer.what << " was rendered";
+    EXPECT_EQ(rendered.error().kind, ErrorKind::kUnavailable) << answer.what;
+    EXPECT_NE(rendered.error().message.find(answer.error), std::string::npos)
+        << answer.what << ": " << rendered.error().message;
+  }
+  // The same renderer goes on with a good answer.
+  main.answer.reset();
+  auto fine = render_block(block("Hello"), context());
+  ASSERT_TRUE(fine.ok()) << fine.error().to_string();
+}
+
 // Every provider tried is named, and what each cost is reported: vendors bill failed calls too.
 TEST_F(BlockRendererTest, EveryFailureIsNamedAndItsCostReported) {
   ScriptedProvider& main = add("main");

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
@@ -13,6 +14,7 @@
 #include <future>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "audio/decoder.h"
 #include "core/ids.h"
@@ -20,12 +22,14 @@
 #include "storage/local_blob_store.h"
 #include "support/audio_fixtures.h"
 #include "support/scripted_provider.h"
+#include "support/sync_recorder.h"
 
 namespace polyvox {
 namespace {
 
 using nlohmann::json;
 using test_support::ScriptedProvider;
+using test_support::SyncRecorder;
 using test_support::TempDir;
 
 constexpr auto kPatience = std::chrono::seconds(20);  // a bound, not a delay: a hang fails
@@ -246,7 +250,8 @@ class WorkerPoolTest : public ::testing::Test {
   ManualClock clock_;
   std::shared_ptr<sqlite::SqliteBackend> backend_;
   std::unique_ptr<ObservedQueue> queue_;
-  LocalBlobStore blobs_{dir_ / "blobs"};
+  SyncRecorder syncs_;  // every fsync of blobs_, in order
+  LocalBlobStore blobs_{dir_ / "blobs", syncs_.fn()};
   ProviderRegistry providers_;
   ScriptedProvider* provider_ = nullptr;
   NoDiacritizer diacritizer_;
@@ -437,6 +442,83 @@ TEST_F(WorkerPoolTest, ARefusedAssemblyLeavesNoFinalFile) {
   ASSERT_TRUE(keys.ok());
   for (const auto& key : *keys) (void)blobs_.remove(key);
   EXPECT_EQ(segment_files(id), 0u);
+}
+
+// Regular files under the job's blob directory (segments, final audio, temporaries).
+std::vector<std::filesystem::path> files_under(const std::filesystem::path& dir) {
+  std::vector<std::filesystem::path> files;
+  if (!std::filesystem::exists(dir)) return files;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
+    if (!entry.is_directory()) files.push_back(entry.path());
+  }
+  return files;
+}
+
+// The job is deleted (cancelled, then deleted with its files, as DELETE /jobs/{id} twice does)
+// while its final file is being assembled: the refused assembly does not bring a file back.
+TEST_F(WorkerPoolTest, AJobDeletedDuringItsAssemblyKeepsNoFile) {
+  const std::string id = submit({{"Short.", 0}, {"Gone soon.", 0}});
+  queue_->before_complete_assembly = [this](const Task& task) {
+    ASSERT_TRUE(backend_->jobs->cancel_job(task.job_id).ok());
+    auto keys = backend_->jobs->delete_job(task.job_id);
+    ASSERT_TRUE(keys.ok()) << keys.error().message;
+    for (const auto& key : *keys) (void)blobs_.remove(key);
+  };
+  WorkerPool& pool = start_pool();
+  ASSERT_TRUE(wait_for(Report::kCompleteAssembly, id,
+                       [](const Report& r) { return r.outcome == ReportOutcome::kRefused; }));
+  pool.stop();
+  EXPECT_EQ(backend_->jobs->get_job(id, false).error().kind, ErrorKind::kNotFound);
+  const auto left = files_under(dir_ / "blobs" / "jobs" / id);
+  EXPECT_TRUE(left.empty()) << left.size() << " files left, first " << left.front();
+}
+
+// The assembly's lease expires and another worker takes the task while this one stores its
+// final file: the superseded assembly is refused and removes what it stored.
+TEST_F(WorkerPoolTest, AnAssemblyThatLostItsLeaseLeavesNoFinalFile) {
+  const std::string id = submit({{"Short.", 0}});
+  std::optional<Task> taken_over;
+  queue_->before_complete_assembly = [this, &taken_over](const Task&) {
+    clock_.advance_ms(kLeaseMs + 1);
+    auto stolen = backend_->jobs->claim("other-worker", kLeaseMs, 0);
+    ASSERT_TRUE(stolen.ok() && stolen->has_value()) << "the expired lease was not claimable";
+    taken_over = **stolen;
+  };
+  WorkerPool& pool = start_pool();
+  ASSERT_TRUE(wait_for(Report::kCompleteAssembly, id,
+                       [](const Report& r) { return r.outcome == ReportOutcome::kRefused; }));
+  pool.stop();
+  ASSERT_TRUE(taken_over.has_value());
+  EXPECT_EQ(taken_over->job_id, id);
+  EXPECT_NE(job(id).status, JobStatus::kCompleted);  // the other attempt has not assembled yet
+  for (const auto& file : files_under(dir_ / "blobs" / "jobs" / id)) {
+    EXPECT_EQ(file.filename().string().rfind("final_audio", 0), std::string::npos) << file;
+  }
+}
+
+// The final file is durable (its content, then its name in the job's directory) before the
+// store records the job completed: a power loss cannot leave a completed row without its file.
+TEST_F(WorkerPoolTest, TheFinalFileIsSyncedBeforeTheAssemblyIsReported) {
+  const std::string id = submit({{"Durable.", 0}});
+  queue_->before_complete_assembly = [this](const Task&) { syncs_.note("complete_assembly"); };
+  WorkerPool& pool = start_pool();
+  ASSERT_TRUE(wait_for(Report::kCompleteAssembly, id, accepted));
+  pool.stop();
+  const JobRecord completed = job(id);
+  ASSERT_TRUE(completed.result.has_value());
+  const std::string final_key = completed.result->result_key;
+  const std::string final_path =
+      std::filesystem::canonical(dir_ / "blobs").string() + "/" + final_key;
+  const std::string final_dir = std::filesystem::path(final_path).parent_path().string();
+  const std::vector<std::string> events = syncs_.events();
+  const auto reported = std::find(events.begin(), events.end(), "complete_assembly");
+  ASSERT_NE(reported, events.end());
+  const auto content = std::find_if(events.begin(), events.end(), [&](const std::string& e) {
+    return e.rfind(final_path + ".tmp-", 0) == 0;
+  });
+  ASSERT_LT(content, reported) << "the final file's content was not synced before the report";
+  ASSERT_LT(std::find(content, events.end(), final_dir), reported)
+      << "its directory was not synced after the content and before the report";
 }
 
 TEST_F(WorkerPoolTest, TransientFailuresPastTheLastRetryFailTheJob) {
