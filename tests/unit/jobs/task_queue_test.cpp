@@ -119,7 +119,9 @@ TEST_P(TaskQueueTest, InteractiveJobsAreClaimedAheadOfALongBatchStillInTurn) {
                              : task.job_id == short_a.id ? "a"
                                                          : "b";
     ++claimed_by_user[user];
-    if (i < 3) EXPECT_EQ(claimed_by_user[user], 1) << "claim " << i;  // a, b, c once each first
+    if (i < 3) {  // a, b, c once each first
+      EXPECT_EQ(claimed_by_user[user], 1) << "claim " << i;
+    }
   }
   EXPECT_EQ(next_block[short_b.id], 1u);
   EXPECT_EQ(next_block[short_a.id], 2u);
