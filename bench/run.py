@@ -3,8 +3,8 @@
 the same run. The machine is noisy: every figure is the median of several alternating runs.
 
 usage: bench/run.py BUILD_DIR [section ...]
-sections: assembly synth rss memory store redis api providers diacritizer live stretch openai
-(default: all)
+sections: assembly synth rss memory store redis api providers jobs diacritizer live stretch
+openai (default: all)
 """
 import json
 import os
@@ -258,6 +258,11 @@ def bench_providers(tmp):
     providers_bench.run(BUILD)
 
 
+def bench_jobs(tmp):
+    import jobs_bench
+    jobs_bench.run(BUILD)
+
+
 def bench_distributed(tmp):
     import distributed_bench
     distributed_bench.run(BUILD)
@@ -284,7 +289,7 @@ def bench_stretch(tmp):
 SECTIONS = {"assembly": bench_assembly, "synth": bench_synth, "rss": bench_rss,
             "memory": bench_memory,
             "store": bench_store, "redis": bench_redis, "api": bench_api,
-            "providers": bench_providers, "distributed": bench_distributed,
+            "providers": bench_providers, "jobs": bench_jobs, "distributed": bench_distributed,
             "diacritizer": bench_diacritizer, "live": bench_live, "stretch": bench_stretch,
             "openai": bench_openai}
 

@@ -1,9 +1,12 @@
 // Benchmark of the embedded SQLite job store (jobs/sqlite/).
-//   sqlite_store_bench [DIR]   runs in DIR (default: a fresh directory under /tmp) and prints:
+//   sqlite_store_bench [DIR [create]]   runs in DIR (default: a fresh directory under /tmp) and
+//   prints (with `create`, only the first figure, five times, with the CPU time per job: steadier
+//   than a rate on a loaded machine, for comparing two builds side by side):
 //   - create_job/s of 3-block jobs with 64 concurrent callers, synchronous=FULL and NORMAL,
 //     alone and while 4 workers claim and complete tasks on the same store;
 //   - get_job latency (with blocks) median and p99, from 1 and 4 threads;
 //   - claim+complete throughput of 8 workers (block tasks and assemblies).
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -145,6 +148,27 @@ void report_create(const fs::path& dir, bool full) {
       sync, f.jobs_per_s, f.median_ms, f.p99_ms, tasks_rate);
 }
 
+double cpu_seconds() {
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+void report_create_cpu(const fs::path& dir) {
+  for (int run = 0; run < 5; ++run) {
+    Store store = open_store(dir / "create.db", false);
+    const double cpu_before = cpu_seconds();
+    const CreateFigures f = bench_create(*store.jobs, nullptr);
+    const double cpu_us = (cpu_seconds() - cpu_before) * 1e6 / kJobsPerRun;
+    std::printf(
+        "create_job, 3 blocks, %d callers, synchronous=NORMAL        %8.0f jobs/s  %6.1f us "
+        "CPU per job\n",
+        kCallers, f.jobs_per_s, cpu_us);
+    std::fflush(stdout);
+  }
+}
+
 void report_get(const fs::path& dir) {
   Store store = open_store(dir / "get.db", true);
   std::vector<std::string> ids;
@@ -211,6 +235,10 @@ int main(int argc, char** argv) {
   }
   fs::create_directories(dir);
   std::printf("SQLite job store (%u cores)\n", std::thread::hardware_concurrency());
+  if (argc > 2 && std::string(argv[2]) == "create") {
+    report_create_cpu(dir);
+    return 0;
+  }
   report_create(dir, true);
   report_create(dir, false);
   report_get(dir);

@@ -11,6 +11,7 @@
 #include "core/clock.h"
 #include "core/job_parser.h"
 #include "core/metrics.h"
+#include "core/quota.h"
 #include "core/speech_mapping.h"
 #include "core/thread_pool.h"
 #include "jobs/event_hub.h"
@@ -27,6 +28,7 @@ struct ApiSettings {
   bool metrics_enabled = true;  // METRICS_ENABLED
   std::string metrics_token;    // METRICS_TOKEN; empty: /metrics needs no credentials
   std::string docs_dir;         // where the Swagger UI files are (build time copy)
+  QuotaLimits quotas;           // every user's unless overridden (core/quota.h); admins: none
 };
 
 struct ApiDeps {

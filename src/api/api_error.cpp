@@ -65,6 +65,9 @@ HttpResponse error_response(const Error& error, const std::string& code_override
     case ErrorKind::kRateLimited:
       status = 429, code = "RATE_LIMITED";
       break;
+    case ErrorKind::kQuotaExceeded:  // `field` names the quota
+      status = 429, code = "QUOTA_EXCEEDED";
+      break;
     case ErrorKind::kUnavailable:
       status = 503, code = "UNAVAILABLE";
       break;

@@ -4,6 +4,7 @@
 
 #include "api/api_error.h"
 #include "auth/secret_compare.h"
+#include "core/ids.h"
 
 namespace polyvox {
 
@@ -92,6 +93,12 @@ Status require_metrics_access(const HttpRequest& request, ApiDeps& deps) {
     return Error{ErrorKind::kForbidden, "/metrics needs METRICS_TOKEN or an admin's token", ""};
   }
   return Status::success();
+}
+
+NewJob new_job_for(const User& user, JobSpec spec, const ApiDeps& deps) {
+  NewJob job{new_uuid4(), user.id, std::move(spec), user.name, ""};
+  job.quota = effective_quotas(user.admin, user.quotas, deps.settings.quotas);
+  return job;
 }
 
 Result<JobRecord> job_for(const std::string& id, const User& user, bool with_blocks,

@@ -49,6 +49,11 @@ Status require_metrics_access(const HttpRequest& request, ApiDeps& deps);
 // otherwise.
 Result<JobRecord> job_for(const std::string& id, const User& user, bool with_blocks, ApiDeps& deps);
 
+// A new job of `user`'s, with a fresh id, under the quotas that apply to them (core/quota.h
+// effective_quotas: their overrides, else the deployment's; none for an admin). Every route that
+// stores a job makes it here, so that each is counted in and refused by the same quotas.
+NewJob new_job_for(const User& user, JobSpec spec, const ApiDeps& deps);
+
 // A 400 JOB_NOT_COMPLETE response naming the job's status unless `job` is completed with a
 // final file; nullopt when it is.
 std::optional<HttpResponse> unless_completed(const JobRecord& job);

@@ -5,7 +5,6 @@
 #include "api/job_views.h"
 #include "api/json_writer.h"
 #include "api/route_groups.h"
-#include "core/ids.h"
 #include "core/job_parser.h"
 #include "core/usage.h"
 #include "log/log.h"
@@ -36,11 +35,17 @@ HttpResponse accept_job(HttpRequest& request, ApiDeps& deps, const User& user,
   // the same rate whatever its own OUTPUT_SAMPLE_RATE.
   spec->sample_rate =
       effective_sample_rate(spec->output_format, spec->sample_rate, deps.sample_rate);
-  NewJob job{new_uuid4(), user.id, std::move(spec.value()), user.name, ""};
+  NewJob job = new_job_for(user, std::move(spec.value()), deps);
   job.parent_id = parent_id;
   if (!job.spec.webhook_url.empty()) job.base_url = base_url(request, deps);
   const std::size_t blocks = job.spec.blocks.size();
   auto created = deps.jobs->create_job(job);
+  if (!created && created.error().kind == ErrorKind::kQuotaExceeded) {
+    log::info("job refused by a quota", {{"request_id", request.request_id},
+                                         {"user", user.name},
+                                         {"quota", created.error().field}});
+    return error_response(created.error());
+  }
   if (!created) {
     log::error("job not stored",
                {{"request_id", request.request_id}, {"error", created.error().message}});

@@ -40,7 +40,8 @@ HttpResponse metrics(HttpRequest& request, ApiDeps& deps) {
 }
 
 // GET /tts/providers: the seed's list of usable names; ?verbose=true adds every configured
-// provider with its availability and the reason when unavailable.
+// provider with its availability and the reason when unavailable, and its concurrency (the
+// configured ceiling, the live limit adapted to the vendor's rate limits, the calls in flight).
 HttpResponse providers(HttpRequest& request, ApiDeps& deps) {
   auto user = require_user(request, deps);
   if (!user) return error_response(user.error());
@@ -51,10 +52,17 @@ HttpResponse providers(HttpRequest& request, ApiDeps& deps) {
   json list = json::array();
   for (const auto& name : deps.providers->all_providers()) {
     const std::string reason = deps.providers->unusable_reason(name);
-    list.push_back({{"name", name},
-                    {"kind", deps.providers->kind_of(name)},
-                    {"available", reason.empty()},
-                    {"reason", reason.empty() ? json(nullptr) : json(reason)}});
+    json entry = {{"name", name},
+                  {"kind", deps.providers->kind_of(name)},
+                  {"available", reason.empty()},
+                  {"reason", reason.empty() ? json(nullptr) : json(reason)}};
+    const Provider* provider = deps.providers->find(name);
+    if (auto c = provider ? provider->concurrency() : std::nullopt) {
+      // 0: unlimited (the local engines serialize by themselves).
+      entry["concurrency"] = {
+          {"ceiling", c->ceiling}, {"limit", c->limit}, {"in_flight", c->in_flight}};
+    }
+    list.push_back(std::move(entry));
   }
   return json_response(200, json_text(list));
 }

@@ -43,6 +43,10 @@ HttpResponse openai_error_response(const Error& error) {
     case ErrorKind::kRateLimited:
       res = openai_error_response(429, "requests", error.message, "", "rate_limit_exceeded");
       break;
+    case ErrorKind::kQuotaExceeded:  // `field` names the quota, as on POST /tts
+      res = openai_error_response(429, "insufficient_quota", error.message, error.field,
+                                  "insufficient_quota");
+      break;
     case ErrorKind::kUnavailable:
       res = openai_error_response(503, "server_error", error.message, "", "service_unavailable");
       break;

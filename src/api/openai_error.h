@@ -18,8 +18,9 @@ HttpResponse openai_error_response(int status, const std::string& type, const st
 // kNotFound → 404 invalid_request_error with code model_not_found / voice_not_found by its field;
 // kUnknownProvider / kUnknownVoice → 404 as a voice not found; kUnauthenticated → 401
 // invalid_api_key (with WWW-Authenticate); kForbidden → 403 permission_denied;
-// kPayloadTooLarge → 413; kRateLimited → 429 rate_limit_exceeded and kUnavailable → 503
-// server_error, both with Retry-After; anything else → 500 server_error whose message hides
+// kPayloadTooLarge → 413; kRateLimited → 429 rate_limit_exceeded, kQuotaExceeded → 429
+// insufficient_quota (param: the quota's name) and kUnavailable → 503 server_error, all three
+// with Retry-After; anything else → 500 server_error whose message hides
 // internal details.
 HttpResponse openai_error_response(const Error& error);
 

@@ -13,7 +13,6 @@
 #include "api/route_groups.h"
 #include "api/speech_event_stream.h"
 #include "api/speech_job.h"
-#include "core/ids.h"
 #include "core/speech_request.h"
 #include "core/utf8.h"
 #include "log/log.h"
@@ -101,8 +100,15 @@ HttpResponse speech(HttpRequest& request, ApiDeps& deps) {
   auto spec = plan_speech_job(speech, *voices, *deps.providers, *format, deps.settings.job.limits);
   if (!spec) return openai_error_response(spec.error());
 
-  NewJob job{new_uuid4(), user->id, std::move(spec.value()), user->name, ""};
+  NewJob job = new_job_for(*user, std::move(spec.value()), deps);
+  job.spec.interactive = true;  // someone waits for it: claimed in the interactive lane
   auto created = deps.jobs->create_job(job);
+  if (!created && created.error().kind == ErrorKind::kQuotaExceeded) {
+    log::info("speech job refused by a quota", {{"request_id", request.request_id},
+                                                {"user", user->name},
+                                                {"quota", created.error().field}});
+    return openai_error_response(created.error());
+  }
   if (!created) {
     log::error("speech job not stored",
                {{"request_id", request.request_id}, {"error", created.error().message}});

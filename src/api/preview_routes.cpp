@@ -8,7 +8,6 @@
 #include "api/api_error.h"
 #include "api/handler_support.h"
 #include "api/route_groups.h"
-#include "core/ids.h"
 #include "core/job_parser.h"
 #include "core/json_input.h"
 #include "log/log.h"
@@ -60,9 +59,15 @@ HttpResponse preview(HttpRequest& request, ApiDeps& deps) {
                               {"blocks", InputJson::array({std::move(*block)})}};
   auto spec = parse_job(job_json.dump(), deps.settings.job, *deps.providers, &problems);
   if (!spec) return preview_error(spec.error(), std::move(problems));
-  NewJob job{new_uuid4(), user->id, std::move(spec.value()), user->name, ""};
+  NewJob job = new_job_for(*user, std::move(spec.value()), deps);
   job.spec.webhook_url.clear();  // a preview is heard, not announced
+  job.spec.interactive = true;   // and heard at once: claimed in the interactive lane
   auto created = deps.jobs->create_job(job);
+  if (!created && created.error().kind == ErrorKind::kQuotaExceeded) {
+    log::info("preview refused by a quota", {{"request_id", request.request_id},
+                                             {"user", user->name},
+                                             {"quota", created.error().field}});
+  }
   if (!created) return error_response(created.error());
   log::info("preview accepted", {{"request_id", request.request_id},
                                  {"job_id", job.id},

@@ -37,14 +37,19 @@ int run_worker(const Config& config);
 
 // User administration: `users add NAME [--password P] [--admin]` (no --password: the first line
 // of stdin, or typed twice without echo on a terminal), `users list` (name, role, id), `users
-// passwd NAME [--password P]` (the user's tokens stop working), `users remove NAME`.
+// passwd NAME [--password P]` (the user's tokens stop working), `users remove NAME`, `users set
+// NAME [--max-queued-jobs N] [--max-queued-blocks N] [--max-chars-per-day N]` (each N, unlimited
+// or default: the user's quotas, core/quota.h).
 struct UsersArgs {
-  std::string action;  // add, list, passwd, remove
+  std::string action;  // add, list, passwd, remove, set
   std::string name;
   std::string password;
   bool password_given = false;
   bool admin = false;
   bool create = false;  // add: make the database when it does not exist yet
+  // set: the quota overrides to change (core/quota.h parse_quota_override: N, "unlimited" or
+  // "default"); the others stay as they are.
+  std::optional<std::string> max_queued_jobs, max_queued_blocks, max_chars_per_day;
 };
 int run_users(const UsersArgs& args, const Config& config);
 

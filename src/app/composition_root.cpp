@@ -113,6 +113,31 @@ void register_store_gauges(MetricsRegistry& metrics, JobStore& jobs) {
   });
 }
 
+void register_provider_gauges(MetricsRegistry& metrics, const ProviderRegistry& providers) {
+  using Samples = std::vector<std::pair<std::vector<std::string>, double>>;
+  // One gauge per figure of ProviderConcurrency, over the providers that keep one.
+  auto figure = [&providers](unsigned ProviderConcurrency::*field) {
+    return [&providers, field] {
+      Samples samples;
+      for (const std::string& name : providers.usable_providers()) {
+        const Provider* provider = providers.find(name);
+        if (auto c = provider ? provider->concurrency() : std::nullopt) {
+          samples.push_back({{name}, static_cast<double>((*c).*field)});
+        }
+      }
+      return samples;
+    };
+  };
+  metrics.gauge("polyvox_provider_in_flight", "Calls to a provider in flight", {"provider"},
+                figure(&ProviderConcurrency::in_flight));
+  metrics.gauge("polyvox_provider_concurrency_limit",
+                "Calls to a provider allowed at once now, adapted to its rate limits (0: none)",
+                {"provider"}, figure(&ProviderConcurrency::limit));
+  metrics.gauge("polyvox_provider_concurrency_ceiling",
+                "Most calls to a provider allowed at once (max_concurrency; 0: none)", {"provider"},
+                figure(&ProviderConcurrency::ceiling));
+}
+
 sigset_t stop_signals() {
   sigset_t signals;
   sigemptyset(&signals);
@@ -182,10 +207,12 @@ Result<std::unique_ptr<ServeProcess>> ServeProcess::build(const Config& config) 
   process->parts_ = std::make_unique<Parts>(f, *key);
   Parts& p = *process->parts_;
   register_store_gauges(f.metrics, *f.backend.jobs);
+  register_provider_gauges(f.metrics, *f.providers);
   p.deps.settings.job = config.job;
   p.deps.settings.public_base_url = service.public_base_url;
   p.deps.settings.metrics_enabled = service.metrics_enabled;
   p.deps.settings.metrics_token = service.metrics_token;
+  p.deps.settings.quotas = service.quotas;
   p.deps.jobs = f.backend.jobs;
   p.deps.users = f.backend.users;
   p.deps.auth = &p.auth;

@@ -90,6 +90,8 @@ Config load_config(const Environment& env) {
   c.job.limits.max_blocks = env.get_int("MAX_BLOCKS", 1000, 1, 100000);
   c.job.limits.max_text_chars = env.get_int("MAX_TEXT_CHARS", 5000, 1, 1000000);
   c.job.limits.max_pause_ms = static_cast<int>(env.get_int("MAX_PAUSE_MS", 60000, 0, 3600000));
+  c.job.limits.max_total_pause_ms =
+      1000 * env.get_int("MAX_JOB_PAUSE_SECONDS", 3600, 0, int64_t{86400} * 365);
   c.job.default_webhook_url = env.get_or("WEBHOOK_URL", "");
   if (!c.job.default_webhook_url.empty()) {
     if (Status s = check_webhook_url(c.job.default_webhook_url, "WEBHOOK_URL"); !s) {
@@ -181,7 +183,16 @@ Config load_config(const Environment& env) {
   s.metrics_enabled = env.get_bool("METRICS_ENABLED", true);
   s.metrics_token = env.get_or("METRICS_TOKEN", "");
   s.access_log = env.get_bool("ACCESS_LOG", false);
-  s.worker.concurrency = static_cast<unsigned>(env.get_int("WORKER_CONCURRENCY", 4, 0, 1024));
+  s.worker.concurrency = static_cast<unsigned>(env.get_int("WORKER_CONCURRENCY", 64, 0, 1024));
+  // Unset: unlimited.
+  auto quota = [&env](const char* key) -> std::optional<int64_t> {
+    if (!env.get(key)) return std::nullopt;
+    return env.get_int(key, 0, 0, int64_t{1} << 50);
+  };
+  s.quotas = {quota("MAX_QUEUED_JOBS_PER_USER"), quota("MAX_QUEUED_BLOCKS_PER_USER"),
+              quota("MAX_CHARS_PER_USER_PER_DAY")};
+  s.interactive_max_blocks =
+      static_cast<std::size_t>(env.get_int("INTERACTIVE_MAX_BLOCKS", 3, 0, 100000));
   s.worker.audio_threads = static_cast<unsigned>(env.get_int("WORKER_AUDIO_THREADS", 0, 0, 1024));
   s.worker.retry.max_retries = static_cast<int>(env.get_int("TASK_MAX_RETRIES", 3, 0, 100));
   s.worker.retry.base_ms = 1000 * env.get_int("TASK_RETRY_DELAY_SECONDS", 2, 0, 3600);

@@ -8,6 +8,7 @@
 
 #include "api/http_server.h"
 #include "core/job_parser.h"
+#include "core/quota.h"
 #include "http/address_guard.h"
 #include "providers/circuit_breaker.h"
 #include "providers/provider_config.h"
@@ -68,12 +69,16 @@ struct ServiceConfig {
   std::string log_level = "info";             // LOG_LEVEL
   std::string log_format = "json";            // LOG_FORMAT
   WebhookSenderOptions webhooks;              // WEBHOOK_RETRY_BASE_SECONDS
-  http::AddressPolicy webhook_addresses;      // WEBHOOK_ALLOWED_HOSTS
+  std::size_t interactive_max_blocks = 3;     // INTERACTIVE_MAX_BLOCKS: jobs this short are
+                                              // claimed in the interactive lane
+  QuotaLimits quotas;                     // MAX_QUEUED_JOBS_PER_USER, MAX_QUEUED_BLOCKS_PER_USER,
+                                          // MAX_CHARS_PER_USER_PER_DAY; unset = unlimited
+  http::AddressPolicy webhook_addresses;  // WEBHOOK_ALLOWED_HOSTS
 };
 
 struct Config {
   JobParseOptions job;          // DEFAULT_PROVIDER, MAX_BLOCKS, MAX_TEXT_CHARS, MAX_PAUSE_MS,
-                                // WEBHOOK_URL
+                                // MAX_JOB_PAUSE_SECONDS, WEBHOOK_URL
   RenderOptions render;         // OUTPUT_SAMPLE_RATE, MP3_BITRATE_KBPS, MP3_QUALITY,
                                 // TARGET_LUFS, MAX_TRUE_PEAK_DBTP
   std::string diacritizer;      // DIACRITIZER: "embedded", "none" or "http"; default "embedded",

@@ -76,6 +76,14 @@ int main(int argc, char** argv) {
       "Password (default: read from stdin; typed twice without echo on a terminal)");
   auto* users_remove = users_cmd->add_subcommand("remove", "Remove a user");
   users_remove->add_option("name", users.name, "User name")->required();
+  auto* users_set = users_cmd->add_subcommand(
+      "set", "Set a user's quotas: N, 'unlimited', or 'default' (the deployment's)");
+  users_set->add_option("name", users.name, "User name")->required();
+  users_set->add_option("--max-queued-jobs", users.max_queued_jobs, "Unfinished jobs at once");
+  users_set->add_option("--max-queued-blocks", users.max_queued_blocks,
+                        "Blocks of unfinished jobs not done yet");
+  users_set->add_option("--max-chars-per-day", users.max_chars_per_day,
+                        "Characters submitted per UTC day");
 
   polyvox::KeysArgs keys;
   auto* keys_cmd = app.add_subcommand("keys", "Manage API keys (pvx_...) of the users");
@@ -130,7 +138,7 @@ int main(int argc, char** argv) {
     if (*serve_cmd) return polyvox::run_serve(config);
     if (*worker_cmd) return polyvox::run_worker(config);
     if (*users_cmd) {
-      for (auto* sub : {users_add, users_list, users_passwd, users_remove}) {
+      for (auto* sub : {users_add, users_list, users_passwd, users_remove, users_set}) {
         if (*sub) users.action = sub->get_name();
       }
       users.password_given = users_add->count("--password") + users_passwd->count("--password") > 0;

@@ -1,6 +1,7 @@
 #include <unistd.h>
 
 #include <iostream>
+#include <tuple>
 
 #include "app/commands.h"
 #include "app/composition_root.h"
@@ -47,6 +48,57 @@ int fail(const std::string& message, int code = 2) {
   return code;
 }
 
+// One override as the user gave it, or an error naming the option.
+Result<std::optional<QuotaOverride>> parsed_override(const std::optional<std::string>& text,
+                                                     const char* option) {
+  if (!text) return std::optional<QuotaOverride>();
+  auto parsed = parse_quota_override(*text);
+  if (!parsed) {
+    return invalid_input(option, "must be a number, 'unlimited' or 'default', not '" + *text + "'");
+  }
+  return std::optional<QuotaOverride>(*parsed);
+}
+
+std::string describe(const QuotaOverride& o) {
+  switch (o.kind) {
+    case QuotaOverride::Kind::kUnlimited:
+      return "unlimited";
+    case QuotaOverride::Kind::kLimit:
+      return std::to_string(o.limit);
+    case QuotaOverride::Kind::kDefault:
+      break;
+  }
+  return "default";
+}
+
+// `users set NAME --max-queued-jobs N ...`: changes the overrides given, keeps the others.
+int set_quotas(UserStore& users, const UsersArgs& args) {
+  auto user = users.find_user(args.name);
+  if (!user) return fail(user.error().message, 1);
+  if (!*user) return fail("user " + args.name + " not found");
+  QuotaOverrides quotas = (*user)->quotas;
+  const std::tuple<const std::optional<std::string>&, const char*, QuotaOverride&> options[] = {
+      {args.max_queued_jobs, "--max-queued-jobs", quotas.max_queued_jobs},
+      {args.max_queued_blocks, "--max-queued-blocks", quotas.max_queued_blocks},
+      {args.max_chars_per_day, "--max-chars-per-day", quotas.max_chars_per_day}};
+  bool any = false;
+  for (const auto& [text, option, target] : options) {
+    auto parsed = parsed_override(text, option);
+    if (!parsed) return fail(parsed.error().to_string());
+    if (*parsed) target = **parsed, any = true;
+  }
+  if (!any) {
+    return fail("give at least one of --max-queued-jobs, --max-queued-blocks, --max-chars-per-day");
+  }
+  if (Status s = users.set_quotas(args.name, quotas); !s) {
+    return fail(s.error().message, s.error().kind == ErrorKind::kNotFound ? 2 : 1);
+  }
+  std::cout << "quotas of " << args.name << ": max_queued_jobs " << describe(quotas.max_queued_jobs)
+            << ", max_queued_blocks " << describe(quotas.max_queued_blocks)
+            << ", max_chars_per_day " << describe(quotas.max_chars_per_day) << "\n";
+  return 0;
+}
+
 }  // namespace
 
 int run_users(const UsersArgs& args, const Config& config) {
@@ -75,6 +127,7 @@ int run_users(const UsersArgs& args, const Config& config) {
     std::cout << "removed " << args.name << "\n";
     return 0;
   }
+  if (args.action == "set") return set_quotas(users, args);
   const auto password = args.password_given ? std::optional(args.password) : read_new_password();
   if (!password) return fail("the passwords do not match");
   if (Status s = check_new_password(*password, "password"); !s) return fail(s.error().message);

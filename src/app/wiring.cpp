@@ -100,6 +100,7 @@ Result<Backend> open_redis_backend(const Config& config, const Clock& clock) {
   redis::JobStoreOptions options;
   options.clock = &clock;
   options.key_prefix = prefix;
+  options.interactive_max_blocks = config.service.interactive_max_blocks;
   owner->store = std::make_unique<redis::RedisJobStore>(owner->pool, options);
   owner->users = std::make_unique<redis::RedisUserStore>(owner->pool, prefix);
   owner->api_keys = std::make_unique<redis::RedisApiKeyStore>(owner->pool, prefix);
@@ -179,6 +180,7 @@ Result<Backend> open_backend(const Config& config, const Clock& clock, bool serv
   // Only one serving process uses the file: what was leased when it started belongs to a
   // process that is gone.
   store_options.expire_leases_at_open = serving;
+  store_options.interactive_max_blocks = config.service.interactive_max_blocks;
   auto sqlite_backend = sqlite::open_sqlite_backend(db_options, store_options);
   if (!sqlite_backend) return sqlite_backend.take_error();
   const auto& opened = *sqlite_backend;

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/quota.h"
 
 namespace polyvox {
 
@@ -26,6 +27,7 @@ struct User {
   bool admin = false;
   int64_t created_at_ms = 0;
   int64_t token_version = 0;  // bumped by every password change
+  QuotaOverrides quotas;      // this user's own quota limits over the deployment's (core/quota.h)
 };
 
 class UserStore {
@@ -48,6 +50,10 @@ class UserStore {
   // Replaces the password hash and increments the user's token_version in one step, so that
   // every token issued before stops working. kNotFound if unknown.
   virtual Status set_password_hash(const std::string& name, const std::string& hash) = 0;
+
+  // Replaces the user's quota overrides with `quotas`; effective from the next job they submit.
+  // kNotFound if unknown.
+  virtual Status set_quotas(const std::string& name, const QuotaOverrides& quotas) = 0;
 
   // Removes the user; their id is never given to anyone again (their jobs and usage stay, under
   // that id). kNotFound if unknown.

@@ -16,6 +16,7 @@ enum class ErrorKind {
   kUnauthenticated,  // no valid credentials
   kForbidden,        // valid credentials, but not allowed
   kRateLimited,      // too many attempts; see retry_after_s
+  kQuotaExceeded,    // the user's quota (named in `field`) would be exceeded; see retry_after_s
   kConflict,         // the request does not fit the resource's state (e.g. job not complete)
   kPayloadTooLarge,  // the request body is over the limit
   kSynthesisFailed,  // a provider could not produce usable audio
@@ -28,7 +29,8 @@ struct Error {
   ErrorKind kind = ErrorKind::kInternal;
   std::string message;
   std::string field;      // JSON path such as "blocks[3].wait_after_ms"; empty when not about input
-  int retry_after_s = 0;  // for kRateLimited and kUnavailable: when to try again (0 = unknown)
+  int retry_after_s = 0;  // for kRateLimited, kQuotaExceeded and kUnavailable: when to try again
+                          // (0 = unknown)
 
   // "field: message" when a field is known, else the message.
   std::string to_string() const { return field.empty() ? message : field + ": " + message; }

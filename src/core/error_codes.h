@@ -18,6 +18,7 @@ inline int exit_code_for(ErrorKind kind) {
     case ErrorKind::kPayloadTooLarge:
       return 2;
     case ErrorKind::kRateLimited:
+    case ErrorKind::kQuotaExceeded:
     case ErrorKind::kSynthesisFailed:
     case ErrorKind::kUnavailable:
       return 3;

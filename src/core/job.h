@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -72,7 +73,19 @@ struct JobSpec {
   // uploaded, by its path on this service, "/covers/<64 hex digits>.<png|jpg>"
   // (core/cover_ref.h); empty: none. Never a URL of another host.
   std::string cover_url;
+  // Someone is waiting for this job now (a preview, the OpenAI-compatible speech endpoint):
+  // its tasks are claimed in the interactive lane, ahead of every batch job's (still in turn
+  // between users). Set by the route that accepts the job, never by the job's JSON; jobs of at
+  // most INTERACTIVE_MAX_BLOCKS blocks are claimed in that lane whatever it says
+  // (claims_interactively). Stored with the job by every JobStore.
+  bool interactive = false;
 };
+
+// True when `spec`'s tasks belong in the interactive lane: marked interactive by its route, or
+// no longer than `interactive_max_blocks` blocks.
+inline bool claims_interactively(const JobSpec& spec, std::size_t interactive_max_blocks) {
+  return spec.interactive || spec.blocks.size() <= interactive_max_blocks;
+}
 
 // Validation limits; every default is the documented one.
 struct JobLimits {
@@ -80,6 +93,9 @@ struct JobLimits {
   std::size_t max_text_chars = 5000;  // Unicode code points, after trimming
   int max_pause_ms = 60000;           // wait_after_ms range is 0..max_pause_ms
   std::size_t max_fallbacks = 5;      // entries of a block's "fallback"
+  // MAX_JOB_PAUSE_SECONDS, in ms: the most a job's wait_after_ms may add up to. Silence costs
+  // nothing to ask for and a lot to render, store and serve.
+  int64_t max_total_pause_ms = int64_t{3600} * 1000;
 };
 
 }  // namespace polyvox

@@ -45,6 +45,17 @@ std::optional<long long> as_integer(const InputJson& v) {
   return std::nullopt;
 }
 
+// `ms` in seconds, with the milliseconds when there are any ("3600", "3600.5").
+std::string seconds_text(int64_t ms) {
+  std::string text = std::to_string(ms / 1000);
+  if (ms % 1000 != 0) {
+    std::string fraction = std::to_string(1000 + ms % 1000).substr(1);
+    while (fraction.back() == '0') fraction.pop_back();
+    text += "." + fraction;
+  }
+  return text;
+}
+
 // The state of one parse: what it needs to know and the problems found so far.
 struct Reader {
   const JobParseOptions& options;
@@ -454,6 +465,7 @@ Status read_blocks(Reader& reader, const InputJson& v, const std::string& field,
                                     std::to_string(v.size()));
   }
   job.blocks.reserve(v.size());
+  int64_t total_pause_ms = 0;
   std::size_t chapters = 0;
   for (std::size_t i = 0; i < v.size() && !reader.errors.full(); ++i) {
     const std::string path = field + "[" + std::to_string(i) + "]";
@@ -463,7 +475,14 @@ Status read_blocks(Reader& reader, const InputJson& v, const std::string& field,
       reader.errors.add(invalid_input(
           path + ".chapter", "a job has at most " + std::to_string(kMaxChapters) + " chapters"));
     }
+    total_pause_ms += block->wait_after_ms;
     job.blocks.push_back(std::move(*block));
+  }
+  const int64_t max_pause_ms = reader.options.limits.max_total_pause_ms;
+  if (total_pause_ms > max_pause_ms) {
+    return invalid_input(field, "the pauses (wait_after_ms) add up to " +
+                                    seconds_text(total_pause_ms) + " s, more than the " +
+                                    seconds_text(max_pause_ms) + " s a job may hold");
   }
   return Status::success();
 }

@@ -47,6 +47,7 @@ JobRecord queued_record(const NewJob& job, int64_t now_ms) {
   record.cover_url = job.spec.cover_url;
   record.status = JobStatus::kQueued;
   record.blocks_total = job.spec.blocks.size();
+  record.interactive = job.spec.interactive;
   record.created_at_ms = record.updated_at_ms = now_ms;
   return record;
 }

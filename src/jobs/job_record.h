@@ -82,6 +82,7 @@ struct JobRecord {
   JobStatus status = JobStatus::kQueued;
   std::size_t blocks_total = 0;
   std::size_t blocks_done = 0;            // never decreases
+  bool interactive = false;               // JobSpec::interactive as submitted
   std::string error;                      // why the job failed
   std::optional<AssemblyOutcome> result;  // when completed
   int64_t created_at_ms = 0;              // Unix epoch milliseconds

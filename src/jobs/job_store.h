@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/quota.h"
 #include "jobs/job_events.h"
 #include "jobs/job_record.h"
 
@@ -23,6 +24,8 @@ struct NewJob {
   // The API's base URL as the submitter saw it (PUBLIC_BASE_URL, or from the request's Host):
   // the links in the job's webhook body are made under it. Stored with spec.webhook_url only.
   std::string base_url;
+  // The owner's quotas (core/quota.h effective_quotas), enforced by create_job.
+  QuotaLimits quota;
   // The job this one revises (POST /jobs/{id}/revisions), owned by the same user; '' for an
   // original job. Stored with the job, never changed.
   std::string parent_id;
@@ -83,6 +86,12 @@ class JobStore {
   // stored job as it is now, without its blocks: no second job, no task enqueued twice.
   // Fails with kInvalidInput if the id exists with another submission or the spec has no block
   // (such a job could never finish).
+  // QUOTAS: a new job is refused with kQuotaExceeded (quota_exceeded(): the quota named, a
+  // Retry-After) when, with it, the owner's unfinished jobs or their blocks not yet done would
+  // exceed job.quota's max_queued_jobs or max_queued_blocks, or the characters the owner
+  // submitted this UTC day (on the store's clock) would exceed max_chars_per_day. The check and
+  // the counting are one atomic step with the insert, so the limits hold across processes
+  // sharing the store. A repeat of a stored submission is not checked again.
   virtual Result<JobRecord> create_job(const NewJob& job) = 0;
 
   // The job, with its blocks when `with_blocks`. kNotFound if unknown. Reflects every change

@@ -78,7 +78,7 @@ ProviderKind elevenlabs_provider_kind() {
                        .voice_table = "elevenlabs",
                        .output_format = "mp3_44100_128",
                        .native_speed = {0.7, 1.2},  // voice_settings.speed
-                       .settings = {.max_concurrency = 4,
+                       .settings = {.max_concurrency = 32,
                                     .request_timeout = std::chrono::milliseconds(120'000)}},
           .builtins = {{"elevenlabs", configure_elevenlabs}},
           .accepts_output_format = accepts_output_format,

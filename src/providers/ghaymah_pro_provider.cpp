@@ -25,7 +25,7 @@ ProviderKind ghaymah_pro_provider_kind() {
           .defaults = {.default_voice = "male-1",
                        .voice_table = "ghaymah_pro",
                        .output_format = "mp3",
-                       .settings = {.max_concurrency = 4}},
+                       .settings = {.max_concurrency = 32}},
           .builtins = {{"ghaymah_pro", configure_ghaymah_pro}},
           .accepts_output_format = [](std::string_view format) { return format == "mp3"; },
           .create = construct_provider<GhaymahProProvider>};

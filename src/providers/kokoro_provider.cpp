@@ -23,7 +23,7 @@ ProviderKind kokoro_provider_kind() {
   return {.name = "kokoro",
           .defaults = {.default_voice = "default",
                        .voice_table = "kokoro",
-                       .settings = {.max_concurrency = 4}},
+                       .settings = {.max_concurrency = 32}},
           .builtins = {{"kokoro", configure_kokoro}},
           .create = construct_provider<KokoroProvider>};
 }

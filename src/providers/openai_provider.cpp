@@ -55,7 +55,7 @@ ProviderKind openai_provider_kind() {
                        .output_format = "mp3",
                        .native_speed = {0.25, 4.0},  // `speed` in OpenAI's API reference
                        .max_request_chars = 4096,
-                       .settings = {.max_concurrency = 8}},
+                       .settings = {.max_concurrency = 32}},
           .builtins = {{"openai", configure_openai}, {"ghaymah", configure_ghaymah}},
           .accepts_output_format = accepts_output_format,
           .create = construct_provider<OpenAiProvider>};

@@ -48,6 +48,13 @@ struct SynthesisRequest {
   bool* not_sent = nullptr;
 };
 
+// How many calls a provider has in flight and may have (providers/adaptive_limit.h).
+struct ProviderConcurrency {
+  unsigned ceiling = 0;  // the configured most; 0 = unlimited
+  unsigned limit = 0;    // the live limit, adapted to the vendor's answers; 0 = unlimited
+  unsigned in_flight = 0;
+};
+
 class Provider {
  public:
   virtual ~Provider() = default;
@@ -96,6 +103,10 @@ class Provider {
   // configured instructions, when not empty). When it does not, callers leave them empty, and
   // they are not part of the answer's cache key. Thread-safe.
   virtual bool takes_instructions() const { return false; }
+
+  // Calls in flight now and the limit they are held to, for /metrics and /tts/providers;
+  // nullopt for a provider that keeps no count (ResilientProvider keeps one). Thread-safe.
+  virtual std::optional<ProviderConcurrency> concurrency() const { return std::nullopt; }
 
   // Speaks `request.text` with `request.voice_id`. Returns encoded audio (any format
   // audio::decode_audio understands) or an error whose kind says whether trying again may help:

@@ -53,7 +53,8 @@
 //                       voice_settings.speed is the instance's pace, a block's `speed`
 //                       multiplies it (sent when either is not 1)
 //   voices_cache_seconds  how long a live voice list is kept (default 600)
-//   max_concurrency     requests in flight at once (defaults: elevenlabs 4, openai 8, others 4)
+//   max_concurrency     ceiling of the requests in flight at once (default 32); the live limit
+//                       under it halves on a 429 / Retry-After and grows back (adaptive_limit.h)
 //   connect_timeout_ms  default 10000
 //   timeout_ms          one whole request; default 60000 (elevenlabs 120000)
 //   max_request_chars   characters per request; longer text is split by the caller (defaults:

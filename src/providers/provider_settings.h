@@ -12,7 +12,8 @@
 namespace polyvox {
 
 struct ProviderSettings {
-  // Requests to this provider in flight at once, across the process; 0 = no limit of its own.
+  // Ceiling of the requests to this provider in flight at once, across the process (the live
+  // limit adapts under it: adaptive_limit.h); 0 = no limit of its own.
   int max_concurrency = 0;
   // Time to connect (TCP + TLS) and for one whole request; the provider applies both to each
   // HTTP request it sends.

@@ -7,6 +7,10 @@ namespace polyvox {
 ResilientProvider::ResilientProvider(std::unique_ptr<Provider> inner, const Clock& clock,
                                      ResilienceOptions options, MetricsRegistry* metrics)
     : inner_(std::move(inner)), options_(options), breaker_(clock, options.breaker) {
+  if (options_.max_concurrency > 0) {
+    limit_ = std::make_unique<AdaptiveLimit>(
+        clock, AdaptiveLimitOptions{options_.max_concurrency, options_.rate_limit_hold_ms});
+  }
   if (metrics) {
     const std::vector<std::string> labels{inner_->name()};
     calls_ =
@@ -23,9 +27,12 @@ ResilientProvider::ResilientProvider(std::unique_ptr<Provider> inner, const Cloc
   }
 }
 
-unsigned ResilientProvider::in_flight() const {
-  std::lock_guard lock(mutex_);
-  return in_flight_;
+unsigned ResilientProvider::in_flight() const { return calls_in_flight_.load(); }
+
+std::optional<ProviderConcurrency> ResilientProvider::concurrency() const {
+  if (!limit_) return ProviderConcurrency{0, 0, calls_in_flight_.load()};
+  const AdaptiveLimit::Snapshot s = limit_->snapshot();
+  return ProviderConcurrency{s.ceiling, s.limit, s.in_flight};
 }
 
 Result<audio::EncodedAudio> ResilientProvider::synthesize(const SynthesisRequest& request) {
@@ -37,29 +44,32 @@ Result<audio::EncodedAudio> ResilientProvider::synthesize(const SynthesisRequest
     e.retry_after_s = static_cast<int>((wait_ms + 999) / 1000);
     return e;
   }
-  {
-    std::unique_lock lock(mutex_);
-    while (options_.max_concurrency > 0 && in_flight_ >= options_.max_concurrency) {
-      if (request.cancel && request.cancel->cancelled()) {
-        breaker_.record_neutral();
-        if (request.not_sent) *request.not_sent = true;
-        return Error{ErrorKind::kUnavailable, "cancelled", ""};
-      }
-      slot_freed_.wait_for(lock, std::chrono::milliseconds(100));
+  std::optional<AdaptiveLimit::Permit> permit;
+  if (limit_) {
+    permit = limit_->acquire(request.cancel);
+    if (!permit) {
+      breaker_.record_neutral();
+      if (request.not_sent) *request.not_sent = true;
+      return Error{ErrorKind::kUnavailable, "cancelled", ""};
     }
-    ++in_flight_;
   }
+  ++calls_in_flight_;  // every call, limited or not
   auto result = inner_->synthesize(request);
-  {
-    std::lock_guard lock(mutex_);
-    --in_flight_;
+  --calls_in_flight_;
+  const bool rate_limited = !result && (result.error().kind == ErrorKind::kRateLimited ||
+                                        result.error().retry_after_s > 0);
+  if (limit_) {
+    limit_->release(*permit, result         ? AdaptiveLimit::Outcome::kSuccess
+                             : rate_limited ? AdaptiveLimit::Outcome::kRateLimited
+                                            : AdaptiveLimit::Outcome::kOther);
   }
-  slot_freed_.notify_one();
   if (calls_) calls_->add();
   if (result) {
     breaker_.record_success();
-  } else if (result.error().kind == ErrorKind::kUnavailable ||
-             result.error().kind == ErrorKind::kRateLimited) {
+  } else if (rate_limited) {
+    if (failures_) failures_->add();
+    breaker_.record_neutral();  // the vendor is up; the limit above slows down instead
+  } else if (result.error().kind == ErrorKind::kUnavailable) {
     if (failures_) failures_->add();
     breaker_.record_failure();
   } else {

@@ -48,7 +48,10 @@ class WorkObserver {
 };
 
 struct WorkerOptions {
-  unsigned concurrency = 4;    // WORKER_CONCURRENCY: tasks run at once
+  // WORKER_CONCURRENCY: tasks in progress at once. Most of a task's time is spent waiting on a
+  // vendor, which holds only that provider's concurrency slot (resilient_provider.h); its CPU
+  // work holds one of audio_threads.
+  unsigned concurrency = 64;
   unsigned audio_threads = 0;  // WORKER_AUDIO_THREADS: blocks whose audio is decoded and
                                // encoded at once (core/cpu_slots.h); 0 = one per core
   int64_t lease_ms = 60'000;   // a task not heartbeated for this long is reclaimed

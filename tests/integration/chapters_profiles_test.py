@@ -18,6 +18,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "support"))
 import mock_vendors  # noqa: E402
 from polyvox_server import Server  # noqa: E402
+from synth_parity import service_and_synth  # noqa: E402
 
 BINARY = None
 MOCKS = None
@@ -242,42 +243,18 @@ class ProfilesTest(unittest.TestCase):
 
 class SynthParityTest(unittest.TestCase):
     """`polyvox synth` and the service: the same file and manifest for a job with chapters and a
-    profile (one block at a time on both sides: espeak-ng keeps state between utterances)."""
+    profile (synth_parity.py)."""
 
     maxDiff = None
 
     def test_synth_and_the_service_agree(self):
         job = {"output_format": "mp3", "profile": "audiobook", "blocks": BLOCKS}
-        env = dict(mock_vendors.provider_env(MOCKS), CACHE_ENABLED="false", WORKER_CONCURRENCY=1)
-        server = Server(BINARY, **env).start()
-        try:
-            token = server.login()
-            job_id = server.submit(token, job)
-            status = server.wait_for(token, job_id, timeout=180)
-            self.assertEqual(status["status"], "completed", status)
-            result = server.request("GET", f"/result/{job_id}", token=token).json()
-            audio = server.request("GET", f"/result/{job_id}/audio", token=token, timeout=60)
-        finally:
-            server.close()
-        with tempfile.TemporaryDirectory() as work:
-            job_path = os.path.join(work, "job.json")
-            with open(job_path, "w", encoding="utf-8") as f:
-                json.dump(job, f, ensure_ascii=False)
-            out = os.path.join(work, "out.mp3")
-            manifest_path = os.path.join(work, "out.json")
-            synth_env = dict(os.environ, POLYVOX_DATA_DIR=work,
-                             **{k: str(v) for k, v in env.items()})
-            done = run([BINARY, "synth", job_path, "-o", out, "--manifest", manifest_path,
-                        "--concurrency", "1"], env=synth_env)
-            self.assertEqual(done.returncode, 0, done.stderr.decode())
-            with open(out, "rb") as f:
-                synth_audio = f.read()
-            with open(manifest_path, encoding="utf-8") as f:
-                synth_manifest = json.load(f)
-        self.assertEqual(synth_manifest, result["manifest"])
+        (manifest, audio), (synth_manifest, synth_audio) = service_and_synth(
+            BINARY, job, CACHE_ENABLED="false", **mock_vendors.provider_env(MOCKS))
+        self.assertEqual(synth_manifest, manifest)
         self.assertIn("chapters", synth_manifest)
         self.assertIn("loudness", synth_manifest)
-        self.assertTrue(synth_audio == audio.body, "the audio bytes differ")
+        self.assertTrue(synth_audio == audio, "the audio bytes differ")
 
 
 if __name__ == "__main__":

@@ -138,14 +138,15 @@ class Server:
             raise AssertionError(f"submit failed: {res}")
         return res.json()["job_id"]
 
-    def wait_for(self, token, job_id, statuses=("completed", "failed", "cancelled"), timeout=120):
-        """Polls /status until the job reaches one of `statuses`."""
+    def wait_for(self, token, job_id, statuses=("completed", "failed", "cancelled"), timeout=120,
+                 poll_s=0.05):
+        """Polls /status every `poll_s` seconds until the job reaches one of `statuses`."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             res = self.request("GET", f"/status/{job_id}", token=token)
             if res.status == 200 and res.json()["status"] in statuses:
                 return res.json()
-            time.sleep(0.05)
+            time.sleep(poll_s)
         raise AssertionError(f"job {job_id} did not reach {statuses}: {res}")
 
     def users(self, *args, stdin=None):

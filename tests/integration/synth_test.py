@@ -12,7 +12,7 @@ import unittest
 from array import array
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import polyvox_server  # noqa: E402
+from synth_parity import service_and_synth  # noqa: E402
 
 POLYVOX = None
 RATE = 44100
@@ -253,48 +253,19 @@ class SynthTest(unittest.TestCase):
 
 class SynthAndServiceParityTest(unittest.TestCase):
     """`polyvox synth` runs the service's pipeline: the same job and configuration give the same
-    bytes and the same manifest from the CLI and from POST /tts.
-
-    One block at a time on both sides: espeak-ng 1.51 keeps state between utterances inside the
-    library (its pitch flutter and wave generator), so what it says for a text depends, by a few
-    milliseconds, on what it said before; the same order of blocks gives the same history."""
+    bytes and the same manifest from the CLI and from POST /tts (synth_parity.py)."""
 
     maxDiff = None
 
     def test_synth_and_the_service_make_identical_audio_and_manifests(self):
-        with tempfile.TemporaryDirectory() as work:
-            job_path = os.path.join(work, "job.json")
-            with open(job_path, "w", encoding="utf-8") as f:
-                json.dump(MIXED_JOB, f, ensure_ascii=False)
-            for output_format in ("mp3", "wav"):
-                with self.subTest(output_format=output_format):
-                    job = dict(MIXED_JOB, output_format=output_format)
-                    # Separate data directories: neither run is served from the other's cache.
-                    server = polyvox_server.Server(POLYVOX, CACHE_ENABLED="false",
-                                                   WORKER_CONCURRENCY="1").start()
-                    try:
-                        token = server.login()
-                        job_id = server.submit(token, job)
-                        status = server.wait_for(token, job_id)
-                        self.assertEqual(status["status"], "completed", status)
-                        result = server.request("GET", f"/result/{job_id}", token=token).json()
-                        audio = server.request("GET", f"/result/{job_id}/audio", token=token)
-                        self.assertEqual(audio.status, 200)
-                    finally:
-                        server.close()
-                    out = os.path.join(work, "synth." + output_format)
-                    manifest_path = os.path.join(work, "synth.json")
-                    env = dict(os.environ, CACHE_ENABLED="false", POLYVOX_DATA_DIR=work)
-                    done = run([POLYVOX, "synth", job_path, "-o", out, "--format", output_format,
-                                "--manifest", manifest_path, "--concurrency", "1"], env=env)
-                    self.assertEqual(done.returncode, 0, done.stderr.decode())
-                    with open(out, "rb") as f:
-                        synth_audio = f.read()
-                    with open(manifest_path, encoding="utf-8") as f:
-                        synth_manifest = json.load(f)
-                    self.assertEqual(synth_manifest, result["manifest"])
-                    self.assertEqual(len(synth_audio), len(audio.body))
-                    self.assertTrue(synth_audio == audio.body, "the audio bytes differ")
+        for output_format in ("mp3", "wav"):
+            with self.subTest(output_format=output_format):
+                job = dict(MIXED_JOB, output_format=output_format)
+                (manifest, audio), (synth_manifest, synth_audio) = service_and_synth(
+                    POLYVOX, job, CACHE_ENABLED="false")
+                self.assertEqual(synth_manifest, manifest)
+                self.assertEqual(len(synth_audio), len(audio))
+                self.assertTrue(synth_audio == audio, "the audio bytes differ")
 
 
 if __name__ == "__main__":

@@ -53,6 +53,10 @@ class MockVendors {
   int request_count(const std::string& protocol) {
     return control(protocol, "GET", "stats", "")["requests"];
   }
+  // {"requests", "connections", "rate_limited"} of `protocol`'s mock.
+  nlohmann::json control_stats(const std::string& protocol) {
+    return control(protocol, "GET", "stats", "");
+  }
   int connection_count(const std::string& protocol) {
     return control(protocol, "GET", "stats", "")["connections"];
   }

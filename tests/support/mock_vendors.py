@@ -37,7 +37,10 @@ over TLS (self-signed, its ca_file given) in front of the kokoro mock. Every moc
     GET  /__mock__/requests  the request log (JSON list, see RecordedRequest)
     GET  /__mock__/stats     {"requests": n, "connections": n}
     POST /__mock__/reset     clear the log, the faults and the counters
-    POST /__mock__/settings  {"ms_per_char": 60, "delay_s": 0.0}
+    POST /__mock__/settings  {"ms_per_char": 60, "delay_s": 0.0, "max_concurrent": 0}
+                             max_concurrent > 0: a request arriving while that many are being
+                             answered gets the vendor's 429 (no Retry-After), counted in
+                             stats' "rate_limited"
 
 Faults, consumed one per protocol request in the order queued (fail_next(kind, count, **params)):
     rate_limit      429 with the vendor's body; retry_after=1 (seconds, None = no header),
@@ -286,6 +289,20 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if parsed.path.startswith("/__mock__/"):
             return self._send(mock._control(self.command, parsed.path, body))
         record = mock._record(self, parsed, body)
+        if not mock._enter():
+            return self._send(mock.fault_reply({"kind": "rate_limit", "retry_after": None}))
+        self._admitted = True  # until its answer starts: a client may send its next one then
+        try:
+            self._answer(mock, parsed, record)
+        finally:
+            self._leave()
+
+    def _leave(self):
+        if getattr(self, "_admitted", False):
+            self._admitted = False
+            self.server.mock._leave()
+
+    def _answer(self, mock, parsed, record):
         fault = mock._take_fault()
         if mock.delay_s:
             time.sleep(mock.delay_s)
@@ -304,6 +321,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         except Exception as e:  # a bug in the mock: say so in the answer
             reply = Reply(599, "mock error: %r" % (e,), "text/plain")
         if fault and fault["kind"] == "disconnect" and reply.status == 200:
+            self._leave()
             self.send_response(200)
             self.send_header("Content-Type", reply.content_type)
             self.send_header("Content-Length", str(len(reply.body)))
@@ -315,6 +333,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self._send(reply)
 
     def _send(self, reply):
+        self._leave()
         self.send_response(reply.status)
         if reply.content_type:
             self.send_header("Content-Type", reply.content_type)
@@ -345,11 +364,15 @@ class MockServer:
 
     name = "mock"
     path = ""  # appended to http://127.0.0.1:port to make `url`
+    rate_limit_code = "rate_limit_exceeded"
 
     def __init__(self, key=None, tls_context=None, ms_per_char=MS_PER_CHAR):
         self.key = key
         self.ms_per_char = ms_per_char
         self.delay_s = 0.0
+        self.max_concurrent = 0
+        self._in_flight = 0
+        self._rate_limited = 0
         self._tls = tls_context
         self._lock = threading.Lock()
         self._log = []
@@ -434,7 +457,9 @@ class MockServer:
         with self._lock:
             self._log.clear()
             self._faults.clear()
+            self._rate_limited = 0
         self.delay_s = 0.0
+        self.max_concurrent = 0
         self._released.clear()
 
     def describe(self):
@@ -461,6 +486,19 @@ class MockServer:
             self._log.append(record)
         return record
 
+    def _enter(self):
+        """Admits a protocol request under max_concurrent; False: over it (counted)."""
+        with self._lock:
+            if self.max_concurrent and self._in_flight >= self.max_concurrent:
+                self._rate_limited += 1
+                return False
+            self._in_flight += 1
+            return True
+
+    def _leave(self):
+        with self._lock:
+            self._in_flight -= 1
+
     def _take_fault(self):
         with self._lock:
             return self._faults.pop(0) if self._faults else None
@@ -480,15 +518,20 @@ class MockServer:
         if path == "/__mock__/requests":
             return Reply.json(200, self.requests())
         if path == "/__mock__/stats":
+            with self._lock:
+                rate_limited = self._rate_limited
             return Reply.json(200, {"requests": self.request_count(),
-                                    "connections": self.connection_count()})
+                                    "connections": self.connection_count(),
+                                    "rate_limited": rate_limited})
         if path == "/__mock__/reset" and method == "POST":
             self.reset()
             return Reply.json(200, {"reset": True})
         if path == "/__mock__/settings" and method == "POST":
             self.ms_per_char = payload.get("ms_per_char", self.ms_per_char)
             self.delay_s = payload.get("delay_s", self.delay_s)
-            return Reply.json(200, {"ms_per_char": self.ms_per_char, "delay_s": self.delay_s})
+            self.max_concurrent = payload.get("max_concurrent", self.max_concurrent)
+            return Reply.json(200, {"ms_per_char": self.ms_per_char, "delay_s": self.delay_s,
+                                    "max_concurrent": self.max_concurrent})
         return Reply.json(404, {"error": "unknown control path"})
 
     # shared answers ---------------------------------------------------------------------------

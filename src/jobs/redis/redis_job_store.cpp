@@ -52,10 +52,27 @@ Result<JobRecord> RedisJobStore::create_job(const NewJob& job) {
   args.push_back(record.parent_id);
   args.push_back(delivery_profile_name(record.profile));
   args.push_back(record.cover_url);
+  args.push_back(job.spec.interactive ? "1" : "0");
+  args.push_back(claims_interactively(job.spec, options_.interactive_max_blocks) ? "i" : "b");
+  for (const auto& limit :
+       {job.quota.max_queued_jobs, job.quota.max_queued_blocks, job.quota.max_chars_per_day}) {
+    args.push_back(limit ? std::to_string(*limit) : std::string());
+  }
+  args.push_back(std::to_string(job_characters(job.spec)));
+  args.push_back(std::to_string(utc_day(record.created_at_ms)));
   // Sent again when Redis closed the connection before answering: the script may have run, and
   // its repeat then finds this same submission stored (below).
   auto seq = pool_->eval(scripts::create_job(), args, Access::kIdempotent);
   if (!seq) return seq.take_error();
+  if (seq->is_array()) {  // {quota, limit, what the job would make it}: refused
+    const auto& e = seq->elements;
+    if (e.size() != 3) return Error{ErrorKind::kInternal, "unexpected reply to create_job", ""};
+    const std::string& quota = e[0].str;
+    return quota_exceeded(quota, e[1].as_int().value_or(0), e[2].as_int().value_or(0),
+                          quota == "max_chars_per_day"
+                              ? seconds_to_next_utc_day(record.created_at_ms)
+                              : kQueuedQuotaRetryAfterS);
+  }
   if (seq->as_int().value_or(0) != 0) return record;
   // The id exists: this same submission (stored by a first try whose answer was lost) is
   // success, another one an error. What is compared never changes once stored.
@@ -162,8 +179,7 @@ Result<std::vector<UserUsage>> RedisJobStore::usage(const std::string& owner) {
 }
 
 Result<StoreCounts> RedisJobStore::counts() {
-  auto replies = pool_->pipeline(
-      {{"HGETALL", keys_.counters()}, {"XLEN", keys_.tasks()}, {"ZCARD", keys_.delayed()}});
+  auto replies = pool_->pipeline({{"HGETALL", keys_.counters()}, {"ZCARD", keys_.delayed()}});
   if (!replies) return replies.take_error();
   StoreCounts counts;
   const Fields counters = (*replies)[0].as_map();
@@ -173,10 +189,11 @@ Result<StoreCounts> RedisJobStore::counts() {
   }
   counts.blocks_done = static_cast<std::size_t>(int_field(counters, "blocks_done"));
   counts.blocks_failed = static_cast<std::size_t>(int_field(counters, "blocks_failed"));
-  // Entries in the stream are tasks claimable now (taken ones are deleted at once); the delayed
-  // set holds the ones waiting for a retry.
-  counts.queue_depth = static_cast<std::size_t>((*replies)[1].as_int().value_or(0) +
-                                                (*replies)[2].as_int().value_or(0));
+  // tasks.queued counts the tasks in the queues (claimable now); the delayed set holds the ones
+  // waiting for a retry.
+  counts.queue_depth =
+      static_cast<std::size_t>(std::max<int64_t>(0, int_field(counters, "tasks.queued")) +
+                               (*replies)[1].as_int().value_or(0));
   return counts;
 }
 

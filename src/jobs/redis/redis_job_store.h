@@ -11,7 +11,10 @@
 //                                    (both absent in jobs stored before them: '') status
 //                                    blocks_total blocks_done error assembly_enqueued (0/1, set
 //                                    once) assembly_attempt result_key manifest_json result_bytes
-//                                    created_at_ms updated_at_ms, and with a webhook:
+//                                    created_at_ms updated_at_ms interactive (0/1; absent in
+//                                    jobs stored before it existed) lane (i/b; absent: b)
+//                                    quota_counted (1: counted in P quota:<owner>), and with a
+//                                    webhook:
 //                                    webhook_url webhook_base_url
 //   P job:<id>:block:<i>     HASH    text wait_after_ms provider voice arabic fallback_json cache
 //                                    speed (absent in blocks stored before it: 1.0) chapter
@@ -25,33 +28,47 @@
 //                                    (assembly): state (0 waiting, 1 leased, 2 retrying)
 //                                    attempt (fencing token of the latest claim) claims (claims
 //                                    not given back: the poison counter) worker (the holder)
-//                                    entry (its stream entry while it has one). Deleted when its
-//                                    work is recorded or withdrawn.
-//   P tasks                  STREAM  entries {t: <tid>} of tasks claimable now; consumer group
-//                                    "workers", one consumer per worker id. An entry is XACKed
-//                                    and XDELeted as soon as a claim takes (leases) its task, so
-//                                    the group's pending list holds only entries being handed
-//                                    over. An entry that is not its task's current `entry` is
-//                                    stale (task withdrawn or released) and dropped when read.
+//                                    entry ("q" while it waits in a queue; a stream entry id for
+//                                    a task queued by the version before queues). Deleted when
+//                                    its work is recorded or withdrawn.
+//   P queue:<lane>:<owner>   LIST    <tid> of the block tasks of one owner claimable now, in the
+//                                    order they were queued; lane "i" (interactive: jobs marked
+//                                    so or of at most interactive_max_blocks blocks) or "b"
+//                                    (batch). An id whose task's entry is not "q" is stale
+//                                    (withdrawn) and skipped.
+//   P ring:<lane>            LIST    the owners whose queue in the lane is not empty: a claim
+//                                    takes the front owner's next task and moves the owner to
+//                                    the back (round robin); the interactive ring goes first.
+//   P tasks                  STREAM  wake-up notes {w: 1} for workers blocked reading it,
+//                                    consumer group "workers", one consumer per worker id; a
+//                                    note is XACKed and XDELeted when read. Entries {t: <tid>}
+//                                    are tasks queued by the version before queues: read, they
+//                                    move their task to its queue (when still its `entry`).
 //   P leases                 ZSET    <tid> -> lease expiry. A lease past its expiry is taken
 //                                    over by the next claim, with a bumped attempt.
 //   P delayed                ZSET    <tid> -> retry time of tasks waiting for a delayed retry;
-//                                    claims move the due ones to the stream.
-//   P tasks:assembly         LIST    <tid> of assemblies enqueued (also in the stream, so that a
-//                                    blocked reader wakes up): claims take these first, so a job
-//                                    whose blocks are all done waits for no other job's block.
-//                                    An id whose task is no longer waiting is skipped.
+//                                    claims move the due ones to their queues.
+//   P tasks:assembly         LIST    <tid> of assemblies claimable now: claims take these first,
+//                                    so a job whose blocks are all done waits for no other job's
+//                                    block. An id whose task's entry is not "q" is skipped.
 //   P jobs                   ZSET    job id -> seq (every job)
 //   P jobs:owner:<owner>     ZSET    job id -> seq (the jobs of one owner, a user id)
 //   P jobs:finished          ZSET    job id -> updated_at_ms of finished jobs (for cleanup)
 //   P counters               HASH    jobs.<status> (jobs in each status now), blocks_done and
-//                                    blocks_failed (cumulative, for /metrics)
+//                                    blocks_failed (cumulative, for /metrics), tasks.queued
+//                                    (tasks waiting in the queues now)
 //   P usage:<owner>          HASH    "<provider>|<counter>" -> total (calls, characters,
 //                                    cache_hits, failures, retries); kept when jobs are deleted
 //   P usage:owners           SET     owners (user ids) with usage
 //   P usage:names            HASH    owner (user id) -> the name its jobs were submitted under
-//   P user:<name>            HASH    id name password_hash admin created_at_ms token_version
+//   P user:<name>            HASH    id name password_hash admin created_at_ms token_version,
+//                                    and the quota overrides max_queued_jobs max_queued_blocks
+//                                    max_chars_per_day (-1 unlimited; absent: the deployment's)
 //                                    (RedisUserStore)
+//   P quota:<owner>          HASH    jobs, blocks: the owner's unfinished jobs and their blocks
+//                                    not done, counted for jobs whose hash has quota_counted = 1
+//   P chars:<owner>:<day>    STRING  characters the owner submitted on UTC day <day> while a
+//                                    max_chars_per_day applied; expires after two days
 //   P users                  ZSET    user names, score 0 (by name)
 //   P user_ids               HASH    user id -> name, of the users that exist
 //   P owners_migrated        STRING  set once data of before user ids is migrated
@@ -195,6 +212,10 @@ struct JobStoreOptions {
   // The longest one blocking read of claim() lasts: bounds how late a waiting claim notices a
   // retry or lease expiry that another node scheduled while it waited.
   int64_t max_block_ms = 1'000;
+
+  // INTERACTIVE_MAX_BLOCKS: jobs of at most this many blocks are claimed in the interactive
+  // lane, as are jobs marked interactive (core/job.h claims_interactively).
+  std::size_t interactive_max_blocks = 3;
 };
 
 class RedisJobStore final : public JobStore, public TaskQueue {

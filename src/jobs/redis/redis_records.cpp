@@ -59,6 +59,7 @@ JobRecord job_from_fields(const Fields& fields) {
   job.blocks_total = static_cast<std::size_t>(int_field(fields, "blocks_total"));
   job.blocks_done = static_cast<std::size_t>(int_field(fields, "blocks_done"));
   job.error = text_field(fields, "error");
+  job.interactive = text_field(fields, "interactive") == "1";  // absent: stored before it existed
   if (has(fields, "result_key")) {
     job.result =
         AssemblyOutcome{text_field(fields, "result_key"), text_field(fields, "manifest_json"),
@@ -99,12 +100,21 @@ BlockRecord block_from_fields(std::size_t index, const Fields& fields) {
 }
 
 User user_from_fields(const Fields& fields) {
-  return User{text_field(fields, "id"),
-              text_field(fields, "name"),
-              text_field(fields, "password_hash"),
-              int_field(fields, "admin") != 0,
-              int_field(fields, "created_at_ms"),
-              int_field(fields, "token_version")};
+  User user{text_field(fields, "id"),
+            text_field(fields, "name"),
+            text_field(fields, "password_hash"),
+            int_field(fields, "admin") != 0,
+            int_field(fields, "created_at_ms"),
+            int_field(fields, "token_version")};
+  // Absent: the deployment's limit.
+  auto stored = [&](const char* field) -> std::optional<int64_t> {
+    if (!has(fields, field)) return std::nullopt;
+    return int_field(fields, field);
+  };
+  user.quotas = {override_from_stored(stored("max_queued_jobs")),
+                 override_from_stored(stored("max_queued_blocks")),
+                 override_from_stored(stored("max_chars_per_day"))};
+  return user;
 }
 
 ApiKey api_key_from_fields(const Fields& fields) {

@@ -40,6 +40,7 @@ enum class Prelude { kNone, kShared };
   /* Users, login throttle, leader lease (redis_user_store.h, ...) */ \
   X(add_user, Prelude::kNone)                                         \
   X(set_password_hash, Prelude::kNone)                                \
+  X(set_quotas, Prelude::kNone)                                       \
   X(remove_user, Prelude::kNone)                                      \
   X(list_users, Prelude::kNone)                                       \
   X(find_user_by_id, Prelude::kNone)                                  \

@@ -86,6 +86,17 @@ Status RedisUserStore::set_password_hash(const std::string& name, const std::str
   return change_user(*pool_, scripts::set_password_hash(), {keys_.prefix, name, hash}, name);
 }
 
+Status RedisUserStore::set_quotas(const std::string& name, const QuotaOverrides& quotas) {
+  if (Status s = ensure_migrated(); !s) return s;
+  std::vector<std::string> args{keys_.prefix, name};
+  for (const QuotaOverride& o :
+       {quotas.max_queued_jobs, quotas.max_queued_blocks, quotas.max_chars_per_day}) {
+    const auto stored = stored_override(o);
+    args.push_back(stored ? std::to_string(*stored) : std::string());
+  }
+  return change_user(*pool_, scripts::set_quotas(), args, name);
+}
+
 Status RedisUserStore::remove_user(const std::string& name) {
   if (Status s = ensure_migrated(); !s) return s;
   return change_user(*pool_, scripts::remove_user(), {keys_.prefix, name}, name);

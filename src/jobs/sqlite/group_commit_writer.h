@@ -37,14 +37,7 @@ class GroupCommitWriter {
   // Runs what was submitted, then stops the thread. REQUIRES: no call of run() is starting.
   ~GroupCommitWriter();
 
-  // Runs `op(Connection&)` on the writer thread inside a transaction shared with other
-  // operations, and returns its result (a Result<T> or a Status) once that transaction has
-  // committed. An operation that returns an error is rolled back alone (a savepoint), the others
-  // of its batch still commit. When the transaction cannot commit, every operation of the batch
-  // returns that error instead of its own result: nothing of it was stored.
-  // `op` must not block; it may keep in-memory effects (e.g. wake a waiter) that are harmless
-  // if the batch then fails to commit. Thread-safe.
-  // Thread-safe.
+  // What the writer has done so far. Thread-safe.
   WriterStats stats() const;
 
   // A seqlock-style count of commits: odd while a transaction is committing (or rolling back),
@@ -53,6 +46,14 @@ class GroupCommitWriter {
   // meanwhile (ReadCache relies on it). Writes of other processes are not counted. Thread-safe.
   uint64_t generation() const { return generation_.load(); }
 
+  // Runs `op(Connection&)` on the writer thread inside a transaction shared with other
+  // operations, and returns its result (a Result<T> or a Status) once that transaction has
+  // committed. An operation that returns an error, or throws (anything: the exception never
+  // reaches the writer thread, the operation fails with kInternal), is rolled back alone (a
+  // savepoint); the others of its batch still commit. When the transaction cannot commit, every
+  // operation of the batch returns that error instead of its own result: nothing of it was
+  // stored. `op` must not block; it may keep in-memory effects (e.g. wake a waiter) that are
+  // harmless if the batch then fails to commit. Thread-safe.
   template <typename Op>
   auto run(Op&& op) -> std::invoke_result_t<Op&, Connection&> {
     using R = std::invoke_result_t<Op&, Connection&>;
@@ -60,9 +61,12 @@ class GroupCommitWriter {
     Status committed = submit([&](Connection& db) {
       try {
         out.emplace(op(db));
-      } catch (const std::exception& e) {  // never on the writer thread: this operation fails
+      } catch (const std::exception& e) {
         out.emplace(
             R(Error{ErrorKind::kInternal, std::string("store operation failed: ") + e.what(), ""}));
+      } catch (...) {
+        out.emplace(
+            R(Error{ErrorKind::kInternal, "store operation failed: unknown exception", ""}));
       }
       return out->ok();
     });

@@ -7,7 +7,7 @@ namespace {
 #define POLYVOX_JOB_COLUMNS                                                               \
   "seq, id, owner, project_id, output_format, status, blocks_total, blocks_done, error, " \
   "result_key, manifest_json, result_bytes, created_at_ms, updated_at_ms, owner_name, "   \
-  "sample_rate, bitrate_kbps, parent_id, profile, cover_url "
+  "sample_rate, bitrate_kbps, parent_id, profile, cover_url, interactive "
 
 constexpr const char* kJobById = "SELECT " POLYVOX_JOB_COLUMNS "FROM jobs WHERE id = ?";
 constexpr const char* kJobsNewestFirst =
@@ -50,6 +50,7 @@ JobRecord job_from_row(const Statement& row) {
   job.parent_id = row.text(17);
   job.profile = parse_delivery_profile(row.text(18)).value_or(DeliveryProfile::kServer);
   job.cover_url = row.text(19);
+  job.interactive = row.int64(20) != 0;
   return job;
 }
 
@@ -172,6 +173,17 @@ Result<JobPage> list_job_page(Connection& db, const std::string& owner, std::siz
 
 Status count_new_waiting_tasks(Connection& db, int64_t count) {
   return db.run("UPDATE counters SET value = value + ? WHERE name = 'tasks.waiting'", count);
+}
+
+Result<std::optional<int64_t>> earliest_task_due(Connection& db) {
+  return db.query_int(
+      "SELECT min(due) FROM ("
+      "SELECT (SELECT min(due_ms) FROM tasks WHERE lane = ? AND turn = ?) AS due "
+      "UNION ALL SELECT (SELECT min(t.due_ms) FROM tasks t WHERE t.lane = ? AND t.turn = u.id) "
+      "FROM user_turns u WHERE u.active = 1 "
+      "UNION ALL SELECT (SELECT min(t.due_ms) FROM tasks t WHERE t.lane = ? AND t.turn = u.id) "
+      "FROM user_turns u WHERE u.active = 1)",
+      kAssemblyLane, kNoTurn, kInteractiveLane, kBatchLane);
 }
 
 }  // namespace polyvox::sqlite

@@ -28,6 +28,14 @@ enum class TaskState {
 };
 constexpr int code(TaskState s) { return static_cast<int>(s); }
 
+// tasks.lane: claims take every due assembly first, then the interactive lane, then batch work;
+// within a lane, owners take turns (user_turns; a block task's `turn` is its owner's row there,
+// an assembly's is kNoTurn), and one owner's tasks go in due order.
+constexpr int64_t kAssemblyLane = 0;
+constexpr int64_t kInteractiveLane = 1;
+constexpr int64_t kBatchLane = 2;
+constexpr int64_t kNoTurn = 0;
+
 // A LIMIT or OFFSET for SQLite, which takes a signed 64-bit one ("no limit": SIZE_MAX).
 constexpr int64_t sql_limit(std::size_t n) {
   return n > static_cast<std::size_t>(std::numeric_limits<int64_t>::max())
@@ -66,5 +74,9 @@ Status withdraw_unfinished_work(Connection& db, int64_t seq);
 // Adds `count` tasks just inserted waiting (state != leased) to the counter /metrics reads
 // (counters 'tasks.waiting'). Every INSERT INTO tasks is followed by it, in the same write.
 Status count_new_waiting_tasks(Connection& db, int64_t count);
+
+// When the earliest task (waiting, or leased until its lease expires) is due; nullopt without
+// tasks. An index seek for the assemblies and one per lane and owner with block tasks.
+Result<std::optional<int64_t>> earliest_task_due(Connection& db);
 
 }  // namespace polyvox::sqlite

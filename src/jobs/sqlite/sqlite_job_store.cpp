@@ -22,6 +22,9 @@ Error job_not_found(const std::string& id) {
 constexpr int64_t kCacheMaxAgeMs = 1000;
 constexpr std::size_t kJobCacheMaxBytes = 8 << 20;
 
+// How many owners' turn ids create_job remembers (then it forgets them all and starts again).
+constexpr std::size_t kMaxRememberedTurns = 100'000;
+
 std::size_t approximate_bytes(const std::optional<JobRecord>& record) {
   if (!record) return 64;
   std::size_t bytes = sizeof(JobRecord) + record->id.size() + record->owner.size() +
@@ -33,6 +36,53 @@ std::size_t approximate_bytes(const std::optional<JobRecord>& record) {
     if (b.result) bytes += sizeof(BlockResult) + 256;
   }
   return bytes;
+}
+
+// Refuses `job` when it would take its owner past a quota; otherwise counts its characters
+// for the day. Runs in create_job's transaction, before the insert: quotas hold across processes
+// sharing the file (the writer is one at a time).
+Status admit_within_quota(Connection& db, const NewJob& job, int64_t now) {
+  const QuotaLimits& quota = job.quota;
+  if (!quota.max_queued_jobs && !quota.max_queued_blocks && !quota.max_chars_per_day) {
+    return Status::success();
+  }
+  auto exists = db.query_int("SELECT 1 FROM jobs WHERE id = ?", job.id);
+  if (!exists) return exists.take_error();
+  if (*exists) return Status::success();  // a repeat: create_job answers it
+  const auto blocks = static_cast<int64_t>(job.spec.blocks.size());
+  if (quota.max_queued_jobs || quota.max_queued_blocks) {
+    // The owner's unfinished jobs and live block tasks, kept by create_job and triggers.
+    auto queued = db.query_row(
+        "SELECT jobs, tasks FROM user_turns WHERE owner = ?",
+        [](const Statement& row) { return std::pair(row.int64(0), row.int64(1)); }, job.owner);
+    if (!queued) return queued.take_error();
+    const auto [jobs, queued_blocks] = queued->value_or(std::pair<int64_t, int64_t>(0, 0));
+    if (quota.max_queued_jobs && jobs + 1 > *quota.max_queued_jobs) {
+      return quota_exceeded("max_queued_jobs", *quota.max_queued_jobs, jobs + 1,
+                            kQueuedQuotaRetryAfterS);
+    }
+    if (quota.max_queued_blocks && queued_blocks + blocks > *quota.max_queued_blocks) {
+      return quota_exceeded("max_queued_blocks", *quota.max_queued_blocks, queued_blocks + blocks,
+                            kQueuedQuotaRetryAfterS);
+    }
+  }
+  if (!quota.max_chars_per_day) return Status::success();
+  const int64_t day = utc_day(now), chars = job_characters(job.spec);
+  auto today =
+      db.query_int("SELECT chars FROM daily_chars WHERE owner = ? AND day = ?", job.owner, day);
+  if (!today) return today.take_error();
+  const int64_t total = today->value_or(0) + chars;
+  if (total > *quota.max_chars_per_day) {
+    return quota_exceeded("max_chars_per_day", *quota.max_chars_per_day, total,
+                          seconds_to_next_utc_day(now));
+  }
+  if (auto s = db.run("DELETE FROM daily_chars WHERE owner = ? AND day < ?", job.owner, day); !s) {
+    return s;
+  }
+  return db.run(
+      "INSERT INTO daily_chars (owner, day, chars) VALUES (?, ?, ?) "
+      "ON CONFLICT (owner, day) DO UPDATE SET chars = chars + excluded.chars",
+      job.owner, day, chars);
 }
 
 }  // namespace
@@ -48,8 +98,7 @@ Result<std::unique_ptr<SqliteJobStore>> SqliteJobStore::open(std::shared_ptr<Dat
     if (!s) return s.error();
   }
   // Tasks of a previous process: waiting ones are due, leased ones when their lease expires.
-  auto next_due =
-      store->db_->read([](Connection& c) { return c.query_int("SELECT min(due_ms) FROM tasks"); });
+  auto next_due = store->db_->read([](Connection& c) { return earliest_task_due(c); });
   if (!next_due) return next_due.take_error();
   store->due_.lower(next_due->value_or(DueSignal::kNever));
   return store;
@@ -58,6 +107,7 @@ Result<std::unique_ptr<SqliteJobStore>> SqliteJobStore::open(std::shared_ptr<Dat
 SqliteJobStore::SqliteJobStore(std::shared_ptr<Database> db, const JobStoreOptions& options)
     : clock_(options.clock != nullptr ? *options.clock : system_clock_),
       max_claims_(options.max_claims),
+      interactive_max_blocks_(options.interactive_max_blocks),
       db_(std::move(db)),
       due_(clock_),
       job_cache_(clock_, kCacheMaxAgeMs, kJobCacheMaxBytes) {}
@@ -67,14 +117,19 @@ Result<JobRecord> SqliteJobStore::create_job(const NewJob& job) {
   if (job.spec.blocks.empty()) return invalid_input("blocks", "a job needs at least one block");
   return db_->write([&](Connection& db) -> Result<JobRecord> {
     const JobRecord record = queued_record(job, clock_.now_ms());
+    if (Status quota = admit_within_quota(db, job, record.created_at_ms); !quota) {
+      return quota.error();
+    }
     auto s = db.run(
         "INSERT INTO jobs (id, owner, owner_name, project_id, output_format, sample_rate, "
         "bitrate_kbps, status, blocks_total, created_at_ms, updated_at_ms, parent_id, profile, "
-        "cover_url) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+        "cover_url, interactive) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (id) DO NOTHING",
         record.id, record.owner, record.owner_name, record.project_id,
         output_format_name(record.output_format), record.sample_rate, record.bitrate_kbps,
         code(record.status), record.blocks_total, record.created_at_ms, record.updated_at_ms,
-        record.parent_id, std::string(delivery_profile_name(record.profile)), record.cover_url);
+        record.parent_id, std::string(delivery_profile_name(record.profile)), record.cover_url,
+        record.interactive);
     if (!s) return s.error();
     if (db.changes() == 0) {
       // The id exists: this same submission (a repeat) is success, another one an error.
@@ -87,6 +142,12 @@ Result<JobRecord> SqliteJobStore::create_job(const NewJob& job) {
       return std::move(**stored);
     }
     const int64_t seq = db.last_insert_rowid();
+    const int64_t lane =
+        claims_interactively(job.spec, interactive_max_blocks_) ? kInteractiveLane : kBatchLane;
+    // One write per job: the owner's turn (its row's id, which its tasks carry) gains the job
+    // and its block tasks.
+    auto turn = add_to_turn(db, job.owner, static_cast<int64_t>(job.spec.blocks.size()));
+    if (!turn) return turn.take_error();
     if (!job.spec.webhook_url.empty()) {  // its delivery is written when the job finishes
       s = db.run("INSERT INTO job_webhooks (job_seq, url, base_url) VALUES (?, ?, ?)", seq,
                  job.spec.webhook_url, job.base_url);
@@ -103,8 +164,10 @@ Result<JobRecord> SqliteJobStore::create_job(const NewJob& job) {
           fallback_to_json(b.fallback), b.cache, b.speed, b.instructions, b.speaker, b.chapter);
       if (!s) return s.error();
       s = db.run(
-          "INSERT INTO tasks (job_seq, kind, block_index, state, due_ms) VALUES (?, ?, ?, ?, ?)",
-          seq, code(TaskKind::kBlock), i, code(TaskState::kWaiting), record.created_at_ms);
+          "INSERT INTO tasks (job_seq, kind, block_index, state, due_ms, turn, lane) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?)",
+          seq, code(TaskKind::kBlock), i, code(TaskState::kWaiting), record.created_at_ms, *turn,
+          lane);
       if (!s) return s.error();
     }
     s = count_new_waiting_tasks(db, static_cast<int64_t>(job.spec.blocks.size()));
@@ -112,6 +175,38 @@ Result<JobRecord> SqliteJobStore::create_job(const NewJob& job) {
     due_.lower(record.created_at_ms);
     return record;
   });
+}
+
+Result<int64_t> SqliteJobStore::add_to_turn(Connection& db, const std::string& owner,
+                                            int64_t tasks) {
+  std::optional<int64_t> turn;
+  if (auto known = turn_ids_.find(owner); known != turn_ids_.end()) {
+    auto s = db.run(
+        "UPDATE user_turns SET tasks = tasks + ?, jobs = jobs + 1 WHERE id = ? AND owner = ?",
+        tasks, known->second, owner);
+    if (!s) return s.error();
+    if (db.changes() == 1) {
+      turn = known->second;
+    } else {
+      turn_ids_.erase(known);
+    }
+  }
+  if (!turn) {
+    auto made = db.query_int(
+        "INSERT INTO user_turns (owner, tasks, jobs) VALUES (?, ?, 1) "
+        "ON CONFLICT (owner) DO UPDATE SET tasks = tasks + excluded.tasks, jobs = jobs + 1 "
+        "RETURNING id",
+        owner, tasks);
+    if (!made) return made.take_error();
+    if (!*made) return Error{ErrorKind::kInternal, "no turn for owner " + owner, ""};
+    turn = **made;
+    if (turn_ids_.size() >= kMaxRememberedTurns) turn_ids_.clear();
+    turn_ids_.emplace(owner, *turn);
+  }
+  // Written only when the owner had no tasks: an active owner's index entry stays as it is.
+  auto s = db.run("UPDATE user_turns SET active = 1 WHERE id = ? AND active = 0", *turn);
+  if (!s) return s.error();
+  return *turn;
 }
 
 Result<JobRecord> SqliteJobStore::get_job(const std::string& id, bool with_blocks) {

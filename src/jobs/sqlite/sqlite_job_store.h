@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/clock.h"
@@ -35,6 +36,10 @@ struct JobStoreOptions {
   // when the leases expire. (Their attempts stay fenced: the next claim bumps them.) Leave it
   // off in a process that shares the file with a live worker pool (an admin command).
   bool expire_leases_at_open = false;
+
+  // INTERACTIVE_MAX_BLOCKS: jobs of at most this many blocks are claimed in the interactive
+  // lane, as are jobs marked interactive (core/job.h claims_interactively).
+  std::size_t interactive_max_blocks = 3;
 };
 
 class SqliteJobStore final : public JobStore, public TaskQueue {
@@ -91,19 +96,28 @@ class SqliteJobStore final : public JobStore, public TaskQueue {
  private:
   SqliteJobStore(std::shared_ptr<Database> db, const JobStoreOptions& options);
 
-  // One attempt at claiming, on the writer thread: the first due task, or nullopt (and the
-  // signal then knows the next due time).
+  // One attempt at claiming, on the writer thread: the first due task in claim order (due
+  // assemblies, then the interactive lane, then batch; owners in turn within a lane), or
+  // nullopt (and the signal then knows the next due time).
   Result<std::optional<Task>> claim_once(Connection& db, const std::string& worker_id,
                                          int64_t lease_ms);
+
+  // On the writer thread: adds a job of `tasks` block tasks to `owner`'s turn (user_turns) and
+  // returns the turn's id, which the job's tasks carry. Ids are remembered (turn_ids_), so that
+  // a known owner costs one update by id; a remembered id that does not name `owner`'s row (the
+  // transaction that made it did not commit) is looked up again.
+  Result<int64_t> add_to_turn(Connection& db, const std::string& owner, int64_t tasks);
 
   const SystemClock system_clock_;
   const Clock& clock_;
   const int max_claims_;
+  const std::size_t interactive_max_blocks_;
   std::shared_ptr<Database> db_;
   DueSignal due_;
   EventAnnouncer events_;
   // get_job()'s last reads (a polled job), valid until this process commits anything.
   ReadCache<std::optional<JobRecord>> job_cache_;
+  std::unordered_map<std::string, int64_t> turn_ids_;  // owner -> user_turns.id; writer only
 };
 
 }  // namespace polyvox::sqlite

@@ -93,6 +93,54 @@ Status fail_job(Connection& db, EventAnnouncer& events, int64_t seq,
   return append_event(db, events, seq, job_failed_event(job_error), now);
 }
 
+struct DueTask {
+  int64_t id = 0, seq = 0, kind = 0, index = 0, attempt = 0, claims = 0, lane = 0, turn = 0;
+  std::string job_id;
+};
+
+// The columns every due-task query selects, in DueTask's order.
+#define POLYVOX_DUE_TASK                                                                      \
+  "SELECT t.id, t.job_seq, t.kind, t.block_index, t.attempt, t.claims, t.lane, t.turn, j.id " \
+  "FROM tasks t JOIN jobs j ON j.seq = t.job_seq "
+
+Result<std::optional<DueTask>> query_due_task(Connection& db, const char* sql, auto&&... args) {
+  return db.query_row(
+      sql,
+      [](const Statement& row) {
+        return DueTask{row.int64(0), row.int64(1), row.int64(2), row.int64(3), row.int64(4),
+                       row.int64(5), row.int64(6), row.int64(7), row.text(8)};
+      },
+      args...);
+}
+
+// The task to claim next at `now`: the oldest due assembly; else, in the interactive lane and
+// then the batch lane, the oldest due task of the owner served longest ago that has one. Each
+// step is an index seek (tasks_by_turn, user_turns_active) per owner with tasks.
+Result<std::optional<DueTask>> next_due_task(Connection& db, int64_t now) {
+  auto assembly = query_due_task(db,
+                                 POLYVOX_DUE_TASK
+                                 "WHERE t.lane = ? AND t.turn = ? AND t.due_ms <= ? "
+                                 "ORDER BY t.due_ms, t.id LIMIT 1",
+                                 kAssemblyLane, kNoTurn, now);
+  if (!assembly || *assembly) return assembly;
+  for (int64_t lane : {kInteractiveLane, kBatchLane}) {
+    auto turn = db.query_int(
+        "SELECT u.id FROM user_turns u WHERE u.active = 1 AND EXISTS (SELECT 1 FROM tasks t "
+        "WHERE t.lane = ? AND t.turn = u.id AND t.due_ms <= ?) "
+        "ORDER BY u.served, u.id LIMIT 1",
+        lane, now);
+    if (!turn) return turn.take_error();
+    if (!*turn) continue;
+    return query_due_task(db,
+                          POLYVOX_DUE_TASK
+                          "WHERE t.lane = ? AND t.turn = ? AND t.due_ms <= ? "
+                          "ORDER BY t.due_ms, t.id LIMIT 1",
+                          lane, **turn, now);
+  }
+  return std::optional<DueTask>();
+}
+#undef POLYVOX_DUE_TASK
+
 // Adds what one attempt of block `index` of job `seq` cost to the block's usage (every attempt,
 // usage_json) and to its owner's (the usage table), in the caller's transaction.
 Status record_attempt_usage(Connection& db, int64_t seq, std::size_t index,
@@ -144,30 +192,21 @@ Result<std::optional<Task>> SqliteJobStore::claim(const std::string& worker_id, 
 
 Result<std::optional<Task>> SqliteJobStore::claim_once(Connection& db, const std::string& worker_id,
                                                        int64_t lease_ms) {
+  // A new task wakes every waiting worker, and each queues a claim here: once one of them found
+  // nothing due (and reset the signal), the others' claims end at once instead of each searching
+  // the queue again on the writer, in front of the completions and submissions waiting for it.
+  if (!due_.due_now()) return std::optional<Task>();
   const int64_t now = clock_.now_ms();
   for (;;) {
-    // The oldest due task: tasks_by_due holds (due_ms, id), so this is one index seek.
-    auto stmt = db.prepare(
-        "SELECT t.id, t.job_seq, t.kind, t.block_index, t.attempt, t.claims, j.id "
-        "FROM tasks t JOIN jobs j ON j.seq = t.job_seq "
-        "WHERE t.due_ms <= ? ORDER BY t.due_ms, t.id LIMIT 1");
-    if (!stmt) return stmt.take_error();
-    int64_t id, seq, index, claims;
+    auto due = next_due_task(db, now);
+    if (!due) return due.take_error();
+    if (!*due) break;
+    const int64_t id = (*due)->id, seq = (*due)->seq, index = (*due)->index;
+    const int64_t claims = (*due)->claims;
     Task task;
-    {
-      Use rows(**stmt);
-      rows->bind_all(now);
-      auto row = rows->step();
-      if (!row) return row.take_error();
-      if (!*row) break;
-      id = rows->int64(0);
-      seq = rows->int64(1);
-      task.kind = static_cast<TaskKind>(rows->int64(2));
-      index = rows->int64(3);
-      task.attempt = rows->int64(4) + 1;
-      claims = rows->int64(5);
-      task.job_id = rows->text(6);
-    }
+    task.kind = static_cast<TaskKind>((*due)->kind);
+    task.attempt = (*due)->attempt + 1;
+    task.job_id = std::move((*due)->job_id);
     const bool is_block = task.kind == TaskKind::kBlock;
     task.block_index = is_block ? static_cast<std::size_t>(index) : 0;
     task.worker_id = worker_id;
@@ -203,11 +242,18 @@ Result<std::optional<Task>> SqliteJobStore::claim_once(Connection& db, const std
     s = db.run("UPDATE jobs SET status = ?, updated_at_ms = ? WHERE seq = ? AND status = ?",
                code(JobStatus::kProcessing), now, seq, code(JobStatus::kQueued));
     if (!s) return s.error();
+    if ((*due)->lane != kAssemblyLane) {  // the owner's turn is over: behind everyone served
+      s = db.run(
+          "UPDATE user_turns SET served = 1 + (SELECT coalesce(max(served), 0) FROM user_turns "
+          "WHERE active = 1) WHERE id = ?",
+          (*due)->turn);
+      if (!s) return s.error();
+    }
     due_.lower(now + lease_ms);  // the lease's expiry makes the task due again
     return std::optional<Task>(std::move(task));
   }
   // Nothing due: tell the waiters exactly when something will be.
-  auto next_due = db.query_int("SELECT min(due_ms) FROM tasks");
+  auto next_due = earliest_task_due(db);
   if (!next_due) return next_due.take_error();
   due_.reset(next_due->value_or(DueSignal::kNever));
   return std::optional<Task>();
@@ -277,8 +323,10 @@ Result<BlockCompletion> SqliteJobStore::complete_block(const Task& task,
       // Due since the epoch: claims take the oldest due task first, so the assembly goes before
       // every waiting block and a job whose blocks are done is not kept behind other jobs'.
       s = db.run(
-          "INSERT INTO tasks (job_seq, kind, block_index, state, due_ms) VALUES (?, ?, ?, ?, ?)",
-          seq, code(TaskKind::kAssemble), kNoBlock, code(TaskState::kWaiting), int64_t{0});
+          "INSERT INTO tasks (job_seq, kind, block_index, state, due_ms, turn, lane) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?)",
+          seq, code(TaskKind::kAssemble), kNoBlock, code(TaskState::kWaiting), int64_t{0}, kNoTurn,
+          kAssemblyLane);
       if (!s) return s.error();
       if (s = count_new_waiting_tasks(db, 1); !s) return s.error();
       due_.lower(now);

@@ -332,6 +332,72 @@ ALTER TABLE jobs ADD COLUMN profile TEXT NOT NULL DEFAULT '';
 ALTER TABLE jobs ADD COLUMN cover_url TEXT NOT NULL DEFAULT '';
 )sql";
 
+// Version 17: whether a job was submitted as interactive (JobSpec::interactive).
+constexpr const char* kInteractiveJobs = R"sql(
+ALTER TABLE jobs ADD COLUMN interactive INTEGER NOT NULL DEFAULT 0;
+)sql";
+
+// Version 18: fair claims and the per-owner counts quotas read. Each task carries its lane (0
+// assembly, 1 interactive, 2 batch) and its owner's turn (user_turns.id; 0 for assemblies), and
+// one index on (lane, turn, due_ms) replaces tasks_by_due: a claim seeks the owner's due task
+// in the lane, the earliest due task overall is a seek per active owner, and a task costs no
+// more index entries than before. user_turns holds, per owner, when it was last served (a claim
+// takes the due task of the owner with the lowest `served`, then raises it above everyone's),
+// its live block tasks (create_job adds a job's at once, a trigger counts deletions) and its
+// unfinished jobs (create_job adds one, triggers count finished and deleted ones): the quotas
+// read them instead of counting jobs. `active` (live block tasks > 0) is set apart from the
+// counts and changes only when the owner starts or stops having tasks, so that counting a job or
+// a task does not rewrite the index of active owners. Tasks already queued are batch work.
+constexpr const char* kFairClaims = R"sql(
+CREATE TABLE user_turns (
+  id INTEGER PRIMARY KEY,
+  owner TEXT NOT NULL UNIQUE,
+  served INTEGER NOT NULL DEFAULT 0,
+  tasks INTEGER NOT NULL DEFAULT 0,
+  jobs INTEGER NOT NULL DEFAULT 0,
+  active INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX user_turns_active ON user_turns(served) WHERE active = 1;
+INSERT INTO user_turns (owner, jobs) SELECT owner, count(*) FROM jobs WHERE status < 2
+  GROUP BY owner;
+UPDATE user_turns SET tasks = (SELECT count(*) FROM tasks t JOIN jobs j ON j.seq = t.job_seq
+  WHERE t.kind = 0 AND j.owner = user_turns.owner);
+UPDATE user_turns SET active = 1 WHERE tasks > 0;
+ALTER TABLE tasks ADD COLUMN lane INTEGER NOT NULL DEFAULT 2;
+ALTER TABLE tasks ADD COLUMN turn INTEGER NOT NULL DEFAULT 0;
+UPDATE tasks SET lane = 0 WHERE kind = 1;
+UPDATE tasks SET turn = coalesce((SELECT u.id FROM user_turns u JOIN jobs j ON j.owner = u.owner
+  WHERE j.seq = tasks.job_seq), 0) WHERE kind = 0;
+DROP INDEX tasks_by_due;
+CREATE INDEX tasks_by_turn ON tasks(lane, turn, due_ms);
+CREATE TRIGGER tasks_turns_on_delete AFTER DELETE ON tasks WHEN old.lane > 0 BEGIN
+  UPDATE user_turns SET tasks = tasks - 1 WHERE id = old.turn;
+  UPDATE user_turns SET active = 0 WHERE id = old.turn AND active = 1 AND tasks <= 0;
+END;
+CREATE TRIGGER jobs_turns_on_finish AFTER UPDATE OF status ON jobs
+WHEN new.status >= 2 AND old.status < 2 BEGIN
+  UPDATE user_turns SET jobs = jobs - 1 WHERE owner = new.owner;
+END;
+CREATE TRIGGER jobs_turns_on_delete AFTER DELETE ON jobs WHEN old.status < 2 BEGIN
+  UPDATE user_turns SET jobs = jobs - 1 WHERE owner = old.owner;
+END;
+)sql";
+
+// Version 19: quotas (core/quota.h). Each user's overrides (NULL: the deployment's limit, -1:
+// unlimited) and the characters each owner submitted per UTC day; queued jobs and blocks are
+// user_turns' counts (version 18).
+constexpr const char* kQuotas = R"sql(
+ALTER TABLE users ADD COLUMN max_queued_jobs INTEGER;
+ALTER TABLE users ADD COLUMN max_queued_blocks INTEGER;
+ALTER TABLE users ADD COLUMN max_chars_per_day INTEGER;
+CREATE TABLE daily_chars (
+  owner TEXT NOT NULL,
+  day INTEGER NOT NULL,  -- days since the epoch, UTC
+  chars INTEGER NOT NULL,
+  PRIMARY KEY (owner, day)
+) WITHOUT ROWID;
+)sql";
+
 // kMigrations[i] takes the schema from version i to i + 1.
 using Migration = Status (*)(Connection&);
 constexpr Migration kMigrations[] = {
@@ -351,6 +417,9 @@ constexpr Migration kMigrations[] = {
     [](Connection& db) { return db.exec(kRevisions); },
     [](Connection& db) { return db.exec(kBlockSpeakerAndTimings); },
     [](Connection& db) { return db.exec(kChaptersAndProfiles); },
+    [](Connection& db) { return db.exec(kInteractiveJobs); },
+    [](Connection& db) { return db.exec(kFairClaims); },
+    [](Connection& db) { return db.exec(kQuotas); },
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 

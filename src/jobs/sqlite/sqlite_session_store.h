@@ -1,4 +1,4 @@
-// The embedded mode's SessionStore: the sessions table (schema version 9) of the shared SQLite
+// The embedded mode's SessionStore: the sessions table (schema version 11) of the shared SQLite
 // database, whose rows a trigger deletes with their user. Writes go through the database's
 // writer thread (durable on return); reads through per-thread readers, uncached, so that a
 // session ended by another process is refused at its next read.

@@ -4,15 +4,26 @@ namespace polyvox::sqlite {
 namespace {
 
 // Every user query selects these columns in this order (user_from_row reads them by position).
-#define POLYVOX_USER_COLUMNS "id, name, password_hash, admin, created_at_ms, token_version "
+#define POLYVOX_USER_COLUMNS                                                        \
+  "id, name, password_hash, admin, created_at_ms, token_version, max_queued_jobs, " \
+  "max_queued_blocks, max_chars_per_day "
 
 constexpr const char* kUserByName = "SELECT " POLYVOX_USER_COLUMNS "FROM users WHERE name = ?";
 constexpr const char* kUserById = "SELECT " POLYVOX_USER_COLUMNS "FROM users WHERE id = ?";
 constexpr const char* kUsersByName = "SELECT " POLYVOX_USER_COLUMNS "FROM users ORDER BY name";
 #undef POLYVOX_USER_COLUMNS
 
+std::optional<int64_t> optional_int(const Statement& row, int column) {
+  if (row.is_null(column)) return std::nullopt;
+  return row.int64(column);
+}
+
 User user_from_row(const Statement& row) {
-  return User{row.text(0), row.text(1), row.text(2), row.int64(3) != 0, row.int64(4), row.int64(5)};
+  User user{row.text(0), row.text(1), row.text(2), row.int64(3) != 0, row.int64(4), row.int64(5)};
+  user.quotas = {override_from_stored(optional_int(row, 6)),
+                 override_from_stored(optional_int(row, 7)),
+                 override_from_stored(optional_int(row, 8))};
+  return user;
 }
 
 Error user_not_found(const std::string& name) {
@@ -65,6 +76,15 @@ Status SqliteUserStore::set_password_hash(const std::string& name, const std::st
                      "UPDATE users SET password_hash = ?, token_version = token_version + 1 "
                      "WHERE name = ?",
                      hash, name);
+}
+
+Status SqliteUserStore::set_quotas(const std::string& name, const QuotaOverrides& quotas) {
+  return change_user(*db_, name,
+                     "UPDATE users SET max_queued_jobs = ?, max_queued_blocks = ?, "
+                     "max_chars_per_day = ? WHERE name = ?",
+                     stored_override(quotas.max_queued_jobs),
+                     stored_override(quotas.max_queued_blocks),
+                     stored_override(quotas.max_chars_per_day), name);
 }
 
 Status SqliteUserStore::remove_user(const std::string& name) {

@@ -30,6 +30,7 @@ class SqliteUserStore final : public UserStore {
   Result<std::optional<User>> find_user_by_id(const std::string& id) override;
   Status add_user(const User& user) override;
   Status set_password_hash(const std::string& name, const std::string& hash) override;
+  Status set_quotas(const std::string& name, const QuotaOverrides& quotas) override;
   Status remove_user(const std::string& name) override;
   Result<std::vector<User>> list_users() override;
   Result<std::string> webhook_secret(const std::string& user_id,

@@ -46,6 +46,18 @@ TEST(OpenAiErrorTest, AuthAndRateLimitsCarryTheirHeaders) {
   EXPECT_EQ(header(limited, "Retry-After"), "7");
 }
 
+TEST(OpenAiErrorTest, AQuotaIsNamedWithItsRetryAfter) {
+  Error quota{ErrorKind::kQuotaExceeded, "quota max_queued_jobs exceeded", "max_queued_jobs"};
+  quota.retry_after_s = 30;
+  auto res = openai_error_response(quota);
+  EXPECT_EQ(res.status, 429);
+  EXPECT_EQ(header(res, "Retry-After"), "30");
+  EXPECT_EQ(body_of(res)["error"]["type"], "insufficient_quota");
+  EXPECT_EQ(body_of(res)["error"]["code"], "insufficient_quota");
+  EXPECT_EQ(body_of(res)["error"]["param"], "max_queued_jobs");
+  EXPECT_EQ(body_of(res)["error"]["message"], "quota max_queued_jobs exceeded");
+}
+
 TEST(OpenAiErrorTest, InternalErrorsHideTheirDetails) {
   auto res = openai_error_response(Error{ErrorKind::kIo, "/var/secret/path: EIO", ""});
   EXPECT_EQ(res.status, 500);

@@ -135,7 +135,7 @@ TEST_F(WiringByNameTest, ProvidersAreBuiltByTheirKinds) {
   auto registry = build_providers(load_config(env_), clock);
   ASSERT_NE(registry->find("openai"), nullptr);
   EXPECT_EQ(registry->find("openai")->kind(), "openai");
-  EXPECT_EQ(registry->settings_of("openai").max_concurrency, 8);
+  EXPECT_EQ(registry->settings_of("openai").max_concurrency, 32);  // a ceiling
   EXPECT_EQ(registry->kind_of("ghaymah"), "openai");
   EXPECT_EQ(registry->unusable_reason("ghaymah"),
             "GHAYMAH_API_KEY and GHAYMAH_API_BASE_URL are not set");

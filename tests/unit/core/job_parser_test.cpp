@@ -163,6 +163,27 @@ TEST_F(JobParserTest, RejectsNegativeAndHugePause) {
   EXPECT_EQ(huge.to_string(), "blocks[3].wait_after_ms: must be between 0 and 60000");
 }
 
+TEST_F(JobParserTest, CapsTheSumOfAJobsPausesNamingTheTotal) {
+  // 61 blocks of 60 s: 3660 s of silence, past the default 3600 s (MAX_JOB_PAUSE_SECONDS).
+  std::string blocks;
+  for (int i = 0; i < 61; ++i) {
+    blocks += std::string(i ? "," : "") + R"({"text": "a", "wait_after_ms": 60000})";
+  }
+  Error e = error_of(R"({"blocks": [)" + blocks + "]}");
+  EXPECT_EQ(e.kind, ErrorKind::kInvalidInput);
+  EXPECT_EQ(e.to_string(),
+            "blocks: the pauses (wait_after_ms) add up to 3660 s, more than the 3600 s a job "
+            "may hold");
+  // Exactly at the cap is fine.
+  options_.limits.max_total_pause_ms = 3'660'000;
+  EXPECT_TRUE(parse(R"({"blocks": [)" + blocks + "]}").ok());
+  options_.limits.max_total_pause_ms = 1500;
+  EXPECT_EQ(error_of(R"({"blocks": [{"text": "a", "wait_after_ms": 1000},)"
+                     R"({"text": "b", "wait_after_ms": 501}]})")
+                .message,
+            "the pauses (wait_after_ms) add up to 1.501 s, more than the 1.5 s a job may hold");
+}
+
 TEST_F(JobParserTest, RejectsFractionalPause) {
   EXPECT_EQ(error_of(R"({"blocks": [{"text": "a", "wait_after_ms": 1.5}]})").field,
             "blocks[0].wait_after_ms");

@@ -366,6 +366,72 @@ TEST_P(JobStoreTest, KeepsVoiceChoicesAndTheCacheFlag) {
   EXPECT_EQ(work->block.spec.fallback.size(), 2u);
 }
 
+TEST_P(JobStoreTest, EveryQuotaRefusesWithItsNameAndFreesAsWorkFinishes) {
+  auto with_quota = [](NewJob job, QuotaLimits quota) {
+    job.quota = quota;
+    return job;
+  };
+  auto refusal = [&](const NewJob& job) {
+    auto created = jobs_->create_job(job);
+    EXPECT_FALSE(created.ok());
+    return created.ok() ? Error{} : created.error();
+  };
+  // Queued jobs: two at once.
+  const QuotaLimits two_jobs{.max_queued_jobs = 2};
+  const NewJob first = with_quota(make_job("alice", 2), two_jobs);
+  create(first);
+  create(with_quota(make_job("alice", 2), two_jobs));
+  Error jobs_refused = refusal(with_quota(make_job("alice", 1), two_jobs));
+  EXPECT_EQ(jobs_refused.kind, ErrorKind::kQuotaExceeded);
+  EXPECT_EQ(jobs_refused.field, "max_queued_jobs");
+  EXPECT_EQ(jobs_refused.message,
+            "quota max_queued_jobs exceeded: the limit is 2 and this job would make it 3");
+  EXPECT_GT(jobs_refused.retry_after_s, 0);
+  create(with_quota(make_job("bob", 1), two_jobs));  // per user
+  // A repeat of a stored submission is no new job.
+  EXPECT_TRUE(jobs_->create_job(with_quota(first, two_jobs)).ok());
+  // Queued blocks: alice has 4 not done.
+  Error blocks_refused = refusal(with_quota(make_job("alice", 2), {.max_queued_blocks = 5}));
+  EXPECT_EQ(blocks_refused.field, "max_queued_blocks");
+  EXPECT_NE(blocks_refused.message.find("the limit is 5 and this job would make it 6"),
+            std::string::npos);
+  create(with_quota(make_job("alice", 1), {.max_queued_blocks = 5}));  // 5: at the limit
+  // Finishing work frees the quota: a block done, then a cancelled job.
+  const Task task = claim();
+  ASSERT_EQ(complete(task), ReportOutcome::kAccepted);
+  create(with_quota(make_job("alice", 1), {.max_queued_blocks = 5}));
+  ASSERT_TRUE(jobs_->cancel_job(first.id).ok());
+  create(with_quota(make_job("alice", 1), {.max_queued_jobs = 4, .max_queued_blocks = 5}));
+
+  // Characters per UTC day ("block 0" is 7), counted when accepted; a new day starts afresh.
+  const QuotaLimits chars{.max_chars_per_day = 20};
+  create(with_quota(make_job("carol", 2), chars));  // 14
+  Error chars_refused = refusal(with_quota(make_job("carol", 1), chars));
+  EXPECT_EQ(chars_refused.field, "max_chars_per_day");
+  EXPECT_NE(chars_refused.message.find("the limit is 20 and this job would make it 21"),
+            std::string::npos);
+  EXPECT_GT(chars_refused.retry_after_s, 0);
+  EXPECT_LE(chars_refused.retry_after_s, 86400);
+  clock_.advance_ms(int64_t{86400} * 1000);
+  create(with_quota(make_job("carol", 2), chars));
+}
+
+TEST_P(JobStoreTest, KeepsTheInteractiveFlag) {
+  NewJob interactive = make_job("alice", 1);
+  interactive.spec.interactive = true;
+  const NewJob batch = make_job("alice", 1);
+  EXPECT_TRUE(create(interactive).interactive);
+  create(batch);
+  reopen();
+  EXPECT_TRUE(get(interactive.id).interactive);
+  EXPECT_FALSE(get(batch.id).interactive);
+  auto page = jobs_->list_jobs("alice", 0, 10);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->jobs.size(), 2u);
+  EXPECT_FALSE(page->jobs[0].interactive);  // newest first
+  EXPECT_TRUE(page->jobs[1].interactive);
+}
+
 TEST_P(JobStoreTest, KeepsEachBlocksSpeedExactly) {
   NewJob job = make_job("alice", 3);
   job.spec.blocks[1].speed = 0.1 + 0.2;  // no short decimal: must come back bit for bit

@@ -38,7 +38,7 @@ TEST(ParseAnnouncementTest, TheBodyMayHoldNewlinesAndTheOwnerMayBeEmpty) {
 }
 
 TEST(ParseAnnouncementTest, RefusesMalformedAnnouncements) {
-  for (const std::string message : {
+  for (const std::string& message : {
            std::string(""), std::string("job-1"), std::string("job-1\nuser"),
            std::string("job-1\nuser\n3"),         // no body separator
            std::string("\nuser\n3\n{}"),          // no job

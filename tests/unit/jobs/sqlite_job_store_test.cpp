@@ -146,9 +146,8 @@ TEST(SqliteJobStoreTest, WaitingTasksAreCountedOnceAcrossTheVersion8Migration) {
   ASSERT_TRUE(backend.ok()) << backend.error().message;
   sqlite::SqliteJobStore& store = *(*backend)->jobs;
   EXPECT_EQ(store.counts()->queue_depth, 2u);
-  ASSERT_TRUE(store.create_job(make_job("bob", 3)).ok());
-  EXPECT_EQ(store.counts()->queue_depth, 5u);
-  // Job a's two blocks done: its assembly task is inserted and counted.
+  // Job a's two blocks done (claimed before any new job's: an interactive one would go first):
+  // its assembly task is inserted and counted.
   for (int i = 0; i < 2; ++i) {
     auto task = store.claim("worker-1", 60'000, 0);
     ASSERT_TRUE(task.ok() && task->has_value());
@@ -157,7 +156,59 @@ TEST(SqliteJobStoreTest, WaitingTasksAreCountedOnceAcrossTheVersion8Migration) {
     result.segment_key = "k";
     ASSERT_EQ(store.complete_block(**task, result)->outcome, ReportOutcome::kAccepted);
   }
-  EXPECT_EQ(store.counts()->queue_depth, 4u);  // bob's 3 blocks and job a's assembly
+  EXPECT_EQ(store.counts()->queue_depth, 1u);  // job a's assembly
+  ASSERT_TRUE(store.create_job(make_job("bob", 3)).ok());
+  EXPECT_EQ(store.counts()->queue_depth, 4u);  // and bob's 3 blocks
+}
+
+// A file of schema version 17 had no turns: the migration gives each owner its turn with its
+// live block tasks and unfinished jobs, so that claims take turns between the owners of the
+// tasks it holds and the quotas count its work.
+TEST(SqliteJobStoreTest, MigrationGivesTheTasksOfAnOlderFileTheirOwnersTurns) {
+  test_support::TempDir dir;
+  ASSERT_NO_FATAL_FAILURE(write_file_at_version(dir, 17, R"sql(
+      INSERT INTO jobs (seq, id, owner, project_id, output_format, status, blocks_total,
+                        created_at_ms, updated_at_ms)
+        VALUES (1, 'job-a1', 'alice', '', 'mp3', 1, 2, 1, 1),
+               (2, 'job-a2', 'alice', '', 'mp3', 0, 1, 1, 1),
+               (3, 'job-b', 'bob', '', 'mp3', 0, 1, 1, 1),
+               (4, 'job-c', 'carol', '', 'mp3', 2, 1, 1, 1);
+      INSERT INTO blocks (job_seq, idx, text, wait_after_ms, provider, voice, arabic)
+        VALUES (1, 0, 'a', 0, 'espeak', 'en', 0), (1, 1, 'b', 0, 'espeak', 'en', 0),
+               (2, 0, 'c', 0, 'espeak', 'en', 0), (3, 0, 'd', 0, 'espeak', 'en', 0),
+               (4, 0, 'e', 0, 'espeak', 'en', 0);
+      INSERT INTO tasks (job_seq, kind, block_index, state, due_ms)
+        VALUES (1, 0, 0, 1, 9e15), (1, 0, 1, 0, 1), (2, 0, 0, 0, 2), (3, 0, 0, 0, 3);
+    )sql"));
+  ManualClock clock;
+  auto backend = sqlite::open_sqlite_backend({.path = dir / "polyvox.db"}, {.clock = &clock});
+  ASSERT_TRUE(backend.ok()) << backend.error().message;
+  sqlite::SqliteJobStore& store = *(*backend)->jobs;
+  // Alice has 2 unfinished jobs and 3 blocks not done; carol's job is finished.
+  NewJob alice = make_job("alice", 1);
+  alice.quota.max_queued_jobs = 2;
+  auto refused = store.create_job(alice);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().field, "max_queued_jobs");
+  alice.quota = {.max_queued_blocks = 3};
+  refused = store.create_job(alice);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().field, "max_queued_blocks");
+  NewJob carol = make_job("carol", 1);
+  carol.quota.max_queued_jobs = 1;
+  ASSERT_TRUE(store.create_job(carol).ok());
+  // Alice's and bob's old tasks are batch work, behind carol's 1-block job; then alice and bob
+  // take turns although alice's tasks are due first.
+  std::vector<std::string> order;
+  for (int i = 0; i < 4; ++i) {
+    auto task = store.claim("worker-1", 60'000, 0);
+    ASSERT_TRUE(task.ok() && task->has_value()) << i;
+    order.push_back((*task)->job_id);
+  }
+  EXPECT_EQ(order, (std::vector<std::string>{carol.id, "job-a1", "job-b", "job-a2"}));
+  auto none = store.claim("worker-1", 60'000, 0);  // alice's leased task is not due
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
 }
 
 // A file of schema version 6 (before API keys) gets the key table and the trigger that deletes

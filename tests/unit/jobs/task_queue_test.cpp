@@ -70,6 +70,80 @@ TEST_P(TaskQueueTest, AnAssemblyGoesBeforeTheWaitingBlocksOfOtherJobs) {
   EXPECT_EQ(get(first.id).status, JobStatus::kCompleted);
 }
 
+TEST_P(TaskQueueTest, UsersTakeTurnsOneBlockEachAndOneUsersJobsRunInOrder) {
+  // Batch jobs (more blocks than INTERACTIVE_MAX_BLOCKS): A's two jobs, B's and C's.
+  const NewJob a1 = make_job("user-a", 4);
+  create(a1);
+  const NewJob b1 = make_job("user-b", 4);
+  create(b1);
+  const NewJob c1 = make_job("user-c", 4);
+  create(c1);
+  const NewJob a2 = make_job("user-a", 4);
+  create(a2);
+
+  std::vector<std::pair<std::string, std::size_t>> order;
+  for (int i = 0; i < 16; ++i) {
+    const Task task = claim();
+    order.emplace_back(task.job_id, task.block_index);
+  }
+  EXPECT_TRUE(nothing_due());
+  std::vector<std::pair<std::string, std::size_t>> expected;
+  for (std::size_t i = 0; i < 4; ++i) {
+    for (const NewJob* job : {&a1, &b1, &c1}) expected.emplace_back(job->id, i);
+  }
+  for (std::size_t i = 0; i < 4; ++i) expected.emplace_back(a2.id, i);  // A's next job, alone
+  EXPECT_EQ(order, expected);
+}
+
+TEST_P(TaskQueueTest, InteractiveJobsAreClaimedAheadOfALongBatchStillInTurn) {
+  const NewJob batch = make_job("user-a", 40);
+  create(batch);
+  claim();                                       // the batch job has started
+  const NewJob short_b = make_job("user-b", 1);  // short: interactive by its size
+  create(short_b);
+  const NewJob short_a = make_job("user-a", 2);
+  create(short_a);
+  NewJob marked_c = make_job("user-c", 6);  // longer, but marked interactive by its route
+  marked_c.spec.interactive = true;
+  create(marked_c);
+
+  // 9 interactive blocks first; each job's blocks in order; users in turn: no user gets a
+  // second block while another has one waiting.
+  std::map<std::string, std::size_t> next_block;
+  std::map<std::string, int> claimed_by_user;
+  for (int i = 0; i < 9; ++i) {
+    const Task task = claim();
+    ASSERT_NE(task.job_id, batch.id) << "batch work claimed before interactive work, claim " << i;
+    EXPECT_EQ(task.block_index, next_block[task.job_id]++);
+    const std::string user = task.job_id == marked_c.id  ? "c"
+                             : task.job_id == short_a.id ? "a"
+                                                         : "b";
+    ++claimed_by_user[user];
+    if (i < 3) {  // a, b, c once each first
+      EXPECT_EQ(claimed_by_user[user], 1) << "claim " << i;
+    }
+  }
+  EXPECT_EQ(next_block[short_b.id], 1u);
+  EXPECT_EQ(next_block[short_a.id], 2u);
+  EXPECT_EQ(next_block[marked_c.id], 6u);
+  const Task after = claim();
+  EXPECT_EQ(after.job_id, batch.id);
+  EXPECT_EQ(after.block_index, 1u);
+}
+
+TEST_P(TaskQueueTest, QueueDepthCountsWaitingTasksAcrossUsersAndLanes) {
+  create(make_job("user-a", 5));
+  create(make_job("user-b", 1));
+  auto counts = jobs_->counts();
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(counts->queue_depth, 6u);
+  claim();
+  claim();
+  counts = jobs_->counts();
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(counts->queue_depth, 4u);
+}
+
 TEST_P(TaskQueueTest, NothingIsDueInAnEmptyQueue) { EXPECT_TRUE(nothing_due()); }
 
 TEST_P(TaskQueueTest, LeaseNotYetExpiredIsNotClaimedAgain) {

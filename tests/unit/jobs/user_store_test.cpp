@@ -106,6 +106,22 @@ TEST_P(UserStoreTest, NameTakenAgainAfterARemovalIsANewUser) {
   EXPECT_EQ((*users_->find_user_by_id(second.id))->name, "alice");
 }
 
+TEST_P(UserStoreTest, QuotaOverridesAreKeptAndReplaced) {
+  const User alice = user("alice");
+  ASSERT_TRUE(users_->add_user(alice).ok());
+  EXPECT_EQ((*users_->find_user("alice"))->quotas, QuotaOverrides{});  // the deployment's
+  const QuotaOverrides set{{QuotaOverride::Kind::kLimit, 5},
+                           {QuotaOverride::Kind::kUnlimited, 0},
+                           {QuotaOverride::Kind::kLimit, 0}};
+  ASSERT_TRUE(users_->set_quotas("alice", set).ok());
+  EXPECT_EQ((*users_->find_user("alice"))->quotas, set);
+  reopen();
+  EXPECT_EQ((*users_->find_user_by_id(alice.id))->quotas, set);
+  ASSERT_TRUE(users_->set_quotas("alice", QuotaOverrides{}).ok());
+  EXPECT_EQ((*users_->find_user("alice"))->quotas, QuotaOverrides{});
+  EXPECT_EQ(users_->set_quotas("nobody", set).error().kind, ErrorKind::kNotFound);
+}
+
 TEST_P(UserStoreTest, ListsUsersByNameAcrossAReopen) {
   std::vector<User> added;
   for (const char* name : {"carol", "alice", "bob"}) {

@@ -46,14 +46,14 @@ TEST(ProviderConfigTest, SeedVariablesAndDefaults) {
   EXPECT_EQ(eleven.model, "eleven_multilingual_v2");
   EXPECT_EQ(eleven.output_format, "mp3_44100_128");
   EXPECT_EQ(eleven.max_request_chars, 10'000u);
-  EXPECT_EQ(eleven.settings.max_concurrency, 4);
+  EXPECT_EQ(eleven.settings.max_concurrency, 32);  // a ceiling (adaptive_limit.h)
   EXPECT_EQ(eleven.settings.request_timeout, std::chrono::milliseconds(120'000));
 
   const auto openai = provider_config(config, "openai");
   EXPECT_EQ(openai.base_url, "http://localhost:9/v1");  // trailing slash dropped
   EXPECT_EQ(openai.model, "tts-1");
   EXPECT_EQ(openai.max_request_chars, 4096u);
-  EXPECT_EQ(openai.settings.max_concurrency, 8);
+  EXPECT_EQ(openai.settings.max_concurrency, 32);
   EXPECT_EQ(openai.settings.connect_timeout, std::chrono::milliseconds(10'000));
 
   const auto kokoro = provider_config(config, "kokoro");

@@ -74,7 +74,7 @@ TEST(ProviderKindsTest, NewInstancesGetTheDocumentedDefaults) {
   EXPECT_EQ(provider_config(config, "el2").settings.request_timeout,
             std::chrono::milliseconds(120'000));
   EXPECT_EQ(provider_config(config, "el2").max_request_chars, 10'000u);
-  EXPECT_EQ(provider_config(config, "oa2").settings.max_concurrency, 8);
+  EXPECT_EQ(provider_config(config, "oa2").settings.max_concurrency, 32);
   EXPECT_EQ(provider_config(config, "oa2").max_request_chars, 4096u);
   EXPECT_EQ(provider_config(config, "oa2").default_voice, "alloy");
 }

@@ -59,12 +59,12 @@ place_done_blocks(id, now)
 record_usage(id, index, owner, 13, providers)
 drop_task(tid)
 local done = redis.call('HINCRBY', jk, 'blocks_done', 1)
+uncount_queued(id, 0, 1)
 local enqueued = 0
 if done == tonumber(redis.call('HGET', jk, 'blocks_total')) and
    redis.call('HGET', jk, 'assembly_enqueued') ~= '1' then
   redis.call('HSET', jk, 'assembly_enqueued', 1)
   new_task(task_id(id, 'a'))
-  redis.call('RPUSH', ASSEMBLIES, task_id(id, 'a'))
   enqueued = 1
 end
 set_job_status(id, JOB_PROCESSING, now)

@@ -85,11 +85,26 @@ local function enqueue_webhook(id, now)
   redis.call('ZADD', WEBHOOKS_DUE, now, wid)
 end
 
+-- What each owner has queued, for the quotas (P quota:<owner>: jobs, blocks), counted for the
+-- jobs stored since it exists (quota_counted = 1 in the job hash).
+local function quota_key(owner) return P .. 'quota:' .. owner end
+local function uncount_queued(id, jobs, blocks)
+  local job = redis.call('HMGET', job_key(id), 'quota_counted', 'owner')
+  if job[1] ~= '1' then return end
+  local qk = quota_key(job[2])
+  if jobs ~= 0 then redis.call('HINCRBY', qk, 'jobs', -jobs) end
+  if blocks ~= 0 then redis.call('HINCRBY', qk, 'blocks', -blocks) end
+end
+
 -- Moves job `id` to `status`, stamping it `now`; the per-status counters, the index of
--- finished jobs and, when it finishes, its webhook delivery follow.
+-- finished jobs, the owner's queued work and, when it finishes, its webhook delivery follow.
 local function set_job_status(id, status, now)
   local jk = job_key(id)
   local old = tonumber(redis.call('HGET', jk, 'status'))
+  if status >= JOB_COMPLETED and old < JOB_COMPLETED then
+    local j = redis.call('HMGET', jk, 'blocks_total', 'blocks_done')
+    uncount_queued(id, 1, tonumber(j[1]) - tonumber(j[2]))
+  end
   redis.call('HSET', jk, 'status', status, 'updated_at_ms', now)
   if old ~= status then
     redis.call('HINCRBY', COUNTERS, 'jobs.' .. old, -1)
@@ -99,18 +114,61 @@ local function set_job_status(id, status, now)
   if status >= JOB_COMPLETED and old < JOB_COMPLETED then enqueue_webhook(id, now) end
 end
 
--- Makes task `tid` claimable now: a stream entry, which the task remembers. An entry that is no
--- longer its task's current one (the task was withdrawn, released or re-queued) is stale: it is
--- dropped when read.
+-- Claimable tasks wait in queues, not in the stream. A block task waits in its owner's queue of
+-- its job's lane (P queue:<lane>:<owner>, lane 'i' interactive or 'b' batch); an owner whose
+-- queue is not empty is in the lane's ring (P ring:<lane>), so that claims take one task per
+-- owner in turn. An assembly waits in ASSEMBLIES. A waiting task's `entry` is QUEUED while it
+-- is in a queue; a queued id whose task no longer says so is stale (withdrawn) and skipped.
+-- The stream carries wake-up notes {w = 1} for workers blocked in XREADGROUP; entries {t = tid}
+-- are tasks queued by the version before queues, taken over into the queues when read.
+local QUEUED = 'q'
+local QUEUED_COUNTER = 'tasks.queued'
+local LANES = {'i', 'b'}
+local function queue_key(lane, owner) return P .. 'queue:' .. lane .. ':' .. owner end
+local function ring_key(lane) return P .. 'ring:' .. lane end
+
+-- Appends `tids` (block tasks of one job, in order) to `owner`'s queue in `lane`, the owner
+-- joining the lane's ring when its queue was empty. Chunks keep unpack() within Lua's limits.
+local function enqueue_blocks(owner, lane, tids)
+  local q = queue_key(lane, owner)
+  for first = 1, #tids, 1000 do
+    local last = math.min(#tids, first + 999)
+    local length = redis.call('RPUSH', q, unpack(tids, first, last))
+    if length == last - first + 1 then redis.call('RPUSH', ring_key(lane), owner) end
+  end
+  for _, tid in ipairs(tids) do redis.call('HSET', task_key(tid), 'entry', QUEUED) end
+  redis.call('HINCRBY', COUNTERS, QUEUED_COUNTER, #tids)
+end
+
+-- Wakes up to `n` workers blocked waiting for a task (at most 64: a worker that claimed a task
+-- claims again without waiting, so one note per blocked worker is enough).
+local function wake(n)
+  for _ = 1, math.min(n, 64) do redis.call('XADD', STREAM, '*', 'w', '1') end
+end
+
+-- Makes task `tid` claimable now, in its queue.
 local function push(tid)
-  local entry = redis.call('XADD', STREAM, '*', 't', tid)
-  redis.call('HSET', task_key(tid), 'entry', entry)
+  local id, index = split_task_id(tid)
+  if index then
+    local job = redis.call('HMGET', job_key(id), 'owner', 'lane')
+    enqueue_blocks(job[1], job[2] or 'b', {tid})
+  else
+    redis.call('RPUSH', ASSEMBLIES, tid)
+    redis.call('HSET', task_key(tid), 'entry', QUEUED)
+    redis.call('HINCRBY', COUNTERS, QUEUED_COUNTER, 1)
+  end
+  wake(1)
+end
+
+-- A task never claimed (its entry is set when it is queued).
+local function init_task(tid)
+  redis.call('HSET', task_key(tid), 'state', TASK_WAITING, 'attempt', 0, 'claims', 0,
+             'worker', '', 'entry', '')
 end
 
 -- A task never claimed, claimable now.
 local function new_task(tid)
-  redis.call('HSET', task_key(tid), 'state', TASK_WAITING, 'attempt', 0, 'claims', 0,
-             'worker', '')
+  init_task(tid)
   push(tid)
 end
 
@@ -119,7 +177,9 @@ end
 local function drop_task(tid)
   local tk = task_key(tid)
   local entry = redis.call('HGET', tk, 'entry')
-  if entry and entry ~= '' then
+  if entry == QUEUED then
+    redis.call('HINCRBY', COUNTERS, QUEUED_COUNTER, -1)  -- its queued id is now stale
+  elseif entry and entry ~= '' then  -- a stream entry of the version before queues
     redis.pcall('XACK', STREAM, GROUP, entry)
     redis.call('XDEL', STREAM, entry)
   end
