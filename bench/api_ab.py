@@ -15,6 +15,7 @@ PATTERNS = {"nginx": r"nginx fixed 200 \(the limit\)\s+(\d+)",
             "status": r"GET /status \+ JWT\s+(\d+)",
             "status_key": r"GET /status \+ API key\s+(\d+)",
             "post": r"POST /tts \(3 blocks\)\s+(\d+)",
+            "post_api": r"POST /tts, no workers\s+(\d+)",
             "idle_rss": r"idle ([\d.]+) MB",
             "load_rss": r"status load\s+([\d.]+) MB"}
 

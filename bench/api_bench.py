@@ -71,15 +71,8 @@ def rss_mb(pid):
     return 0.0
 
 
-def run(build_dir):
-    print("\n== HTTP API (wrk -t2 -c64 -d%s) ==" % DURATION)
-    binary = os.path.join(build_dir, "polyvox")
-    tmp = tempfile.mkdtemp()
-    port = free_port()
-    with open(os.path.join(tmp, "nginx.conf"), "w") as f:
-        f.write(NGINX_CONF.format(dir=tmp, port=port))
-    nginx = subprocess.Popen(["nginx", "-c", os.path.join(tmp, "nginx.conf")],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def measure(binary, port, tmp):
+    """The wrk figures (nginx on `port` included) and serve's RSS; `tmp` holds wrk's scripts."""
     server = Server(binary, WORKER_CONCURRENCY="2", LOG_LEVEL="warning").start()
     try:
         time.sleep(1.0)  # let nginx bind (its readiness is checked by the first wrk run below)
@@ -117,11 +110,37 @@ def run(build_dir):
         with open(lua, "w") as f:
             f.write(POST_LUA.format(token=token, body=body))
         results["post"] = wrk(f"http://127.0.0.1:{server.port}/tts", "-s", lua)
+        results["idle_rss"], results["peak_rss"] = idle_rss, peak_rss
     finally:
         server.close()
+    # The same POSTs to a server whose workers take nothing (WORKER_CONCURRENCY=0): what the API
+    # itself costs, without the rendering the figure above shares the cores with.
+    api_only = Server(binary, WORKER_CONCURRENCY="0", LOG_LEVEL="warning").start()
+    try:
+        with open(lua, "w") as f:
+            f.write(POST_LUA.format(token=api_only.login(), body=body))
+        results["post_api"] = wrk(f"http://127.0.0.1:{api_only.port}/tts", "-s", lua)
+    finally:
+        api_only.close()
+    return results
+
+
+def run(build_dir):
+    print("\n== HTTP API (wrk -t2 -c64 -d%s) ==" % DURATION)
+    binary = os.path.join(build_dir, "polyvox")
+    tmp = tempfile.mkdtemp()
+    port = free_port()
+    with open(os.path.join(tmp, "nginx.conf"), "w") as f:
+        f.write(NGINX_CONF.format(dir=tmp, port=port))
+    nginx = subprocess.Popen(["nginx", "-c", os.path.join(tmp, "nginx.conf")],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        results = measure(binary, port, tmp)
+    finally:
         nginx.send_signal(signal.SIGQUIT)
         nginx.wait()
         shutil.rmtree(tmp, ignore_errors=True)
+    idle_rss, peak_rss = results.pop("idle_rss"), results.pop("peak_rss")
 
     base = results["nginx"]
     print(f"nginx fixed 200 (the limit)   {base['rate']:10.0f} req/s   p99 {base['p99_ms']:6.2f} ms")
@@ -136,5 +155,9 @@ def run(build_dir):
     print(f"{'POST /tts (3 blocks)':<29} {post['rate']:10.0f} req/s   p99 {post['p99_ms']:6.2f} ms   "
           f"{post['rate'] / base['rate']:.1%} of nginx (target >= 3000 req/s, p99 < 20 ms), "
           f"non-2xx {post['non2xx']}")
+    api = results["post_api"]
+    print(f"{'POST /tts, no workers':<29} {api['rate']:10.0f} req/s   p99 {api['p99_ms']:6.2f} ms   "
+          f"{api['rate'] / base['rate']:.1%} of nginx (the API alone: nothing rendered beside "
+          f"it), non-2xx {api['non2xx']}")
     print(f"RSS of serve: idle {idle_rss:.1f} MB (target <= 30), under the status load "
           f"{peak_rss[0]:.1f} MB (target <= 60)")

@@ -92,19 +92,20 @@ ElevenLabsProvider::ElevenLabsProvider(CloudProviderConfig config,
   if (config_.output_format.rfind("pcm_", 0) == 0) {
     pcm_rate_ = std::stoi(config_.output_format.substr(4));
   }
+  voices_ = merged_locked();  // no other thread sees this object yet
 }
 
-std::vector<VoiceInfo> ElevenLabsProvider::voices() const {
+VoiceList ElevenLabsProvider::voices() const {
   std::lock_guard lock(live_mutex_);
-  return voices_locked_copy();
+  return voices_;
 }
 
-std::vector<VoiceInfo> ElevenLabsProvider::live_voices(const CancelToken* cancel) {
+VoiceList ElevenLabsProvider::live_voices(const CancelToken* cancel) {
   {
     std::lock_guard lock(live_mutex_);
     if (live_fetched_ &&
         std::chrono::steady_clock::now() - live_fetched_at_ < config_.voices_cache_ttl) {
-      return voices_locked_copy();
+      return voices_;
     }
   }
   auto fetched = fetch_voices(cancel);
@@ -125,10 +126,11 @@ std::vector<VoiceInfo> ElevenLabsProvider::live_voices(const CancelToken* cancel
   }
   live_fetched_ = true;
   live_fetched_at_ = std::chrono::steady_clock::now();
-  return voices_locked_copy();
+  voices_ = merged_locked();
+  return voices_;
 }
 
-std::vector<VoiceInfo> ElevenLabsProvider::voices_locked_copy() const {
+VoiceList ElevenLabsProvider::merged_locked() const {
   std::vector<VoiceInfo> out = table_.voices();
   out.insert(out.end(), live_.begin(), live_.end());
   return out;

@@ -33,8 +33,8 @@ class ElevenLabsProvider : public Provider {
 
   const std::string& name() const override { return config_.name; }
   std::string kind() const override { return "elevenlabs"; }
-  std::vector<VoiceInfo> voices() const override;
-  std::vector<VoiceInfo> live_voices(const CancelToken* cancel = nullptr) override;
+  VoiceList voices() const override;
+  VoiceList live_voices(const CancelToken* cancel = nullptr) override;
   // A name of the table or of the live list (any case), a voice id, "default" (the configured
   // default voice, rachel unless set), or any 20-character alphanumeric id.
   std::optional<std::string> resolve_voice(std::string_view voice) const override;
@@ -54,7 +54,8 @@ class ElevenLabsProvider : public Provider {
 
  private:
   Result<std::vector<VoiceInfo>> fetch_voices(const CancelToken* cancel) const;
-  std::vector<VoiceInfo> voices_locked_copy() const;  // REQUIRES: live_mutex_ held
+  // The table's voices and `live_`, as one list. REQUIRES: live_mutex_ held.
+  VoiceList merged_locked() const;
   // The audio and marks of a 2xx /with-timestamps answer `body` for `text`.
   Result<audio::EncodedAudio> audio_with_timestamps(const std::string& body,
                                                     std::string_view text) const;
@@ -67,6 +68,7 @@ class ElevenLabsProvider : public Provider {
 
   mutable std::mutex live_mutex_;  // guards the members below
   std::vector<VoiceInfo> live_;    // last list fetched, without the table's voices
+  VoiceList voices_;               // the table's voices, then live_'s
   std::map<std::string, std::string, std::less<>> live_by_name_;  // lower-case name -> id
   std::set<std::string, std::less<>> live_ids_;
   std::chrono::steady_clock::time_point live_fetched_at_;

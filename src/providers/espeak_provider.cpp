@@ -106,6 +106,7 @@ Result<std::unique_ptr<EspeakProvider>> EspeakProvider::create() {
   std::unique_ptr<EspeakProvider> provider(new EspeakProvider());
   provider->sample_rate_ = rate;
 
+  std::vector<VoiceInfo> voices;
   std::map<std::string, int> best_priority;  // language code -> priority of the mapped voice
   for (const espeak_VOICE** v = espeak_ListVoices(nullptr); v && *v; ++v) {
     const espeak_VOICE* voice = *v;
@@ -117,7 +118,7 @@ Result<std::unique_ptr<EspeakProvider>> EspeakProvider::create() {
     info.name = info.language;
     info.voice_id = id;
     info.gender = voice->gender == 1 ? "male" : (voice->gender == 2 ? "female" : "");
-    provider->voices_.push_back(info);
+    voices.push_back(info);
     provider->voice_ids_[lower(id)] = id;
     if (voice->name) {
       std::string name = lower(voice->name);
@@ -146,14 +147,14 @@ Result<std::unique_ptr<EspeakProvider>> EspeakProvider::create() {
   }
   // Common languages first, so that error messages suggest them.
   static const char* const kCommon[] = {"en", "en-us", "en-gb", "ar", "fr", "de", "es", "it"};
-  std::stable_sort(provider->voices_.begin(), provider->voices_.end(),
-                   [](const VoiceInfo& a, const VoiceInfo& b) {
-                     auto rank = [](const std::string& lang) {
-                       auto it = std::find(std::begin(kCommon), std::end(kCommon), lang);
-                       return static_cast<int>(it - std::begin(kCommon));
-                     };
-                     return rank(a.language) < rank(b.language);
-                   });
+  std::stable_sort(voices.begin(), voices.end(), [](const VoiceInfo& a, const VoiceInfo& b) {
+    auto rank = [](const std::string& lang) {
+      auto it = std::find(std::begin(kCommon), std::end(kCommon), lang);
+      return static_cast<int>(it - std::begin(kCommon));
+    };
+    return rank(a.language) < rank(b.language);
+  });
+  provider->voices_ = std::move(voices);
   return provider;
 }
 

@@ -23,7 +23,7 @@ class EspeakProvider : public Provider {
 
   const std::string& name() const override { return name_; }
   std::string kind() const override { return "espeak"; }
-  std::vector<VoiceInfo> voices() const override { return voices_; }
+  VoiceList voices() const override { return voices_; }
   // Accepts a language code ("en", "en-us", "ar"), a voice name ("English_(America)"), a voice
   // file ("gmw/en-US"), any of them case-insensitively and optionally with "+variant"
   // ("en+f3", "en-us+Alex"); "default" is "en".
@@ -39,7 +39,7 @@ class EspeakProvider : public Provider {
 
   std::string name_ = "espeak";
   int sample_rate_ = 0;
-  std::vector<VoiceInfo> voices_;
+  VoiceList voices_;                                // made once by create()
   std::map<std::string, std::string> voice_ids_;    // lower-case spelling -> voice file
   std::map<std::string, std::string> variant_ids_;  // lower-case variant -> variant file
 };

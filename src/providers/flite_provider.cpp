@@ -175,12 +175,15 @@ Result<std::unique_ptr<FliteProvider>> FliteProvider::create() {
   return std::unique_ptr<FliteProvider>(new FliteProvider());
 }
 
-std::vector<VoiceInfo> FliteProvider::voices() const {
-  std::vector<VoiceInfo> out;
-  for (const auto& entry : kVoices) {
-    out.push_back({entry.name, entry.name, entry.language, entry.gender});
-  }
-  return out;
+VoiceList FliteProvider::voices() const {
+  static const VoiceList kList = [] {
+    std::vector<VoiceInfo> out;
+    for (const auto& entry : kVoices) {
+      out.push_back({entry.name, entry.name, entry.language, entry.gender});
+    }
+    return VoiceList(std::move(out));
+  }();
+  return kList;
 }
 
 std::optional<std::string> FliteProvider::resolve_voice(std::string_view voice) const {

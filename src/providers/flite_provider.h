@@ -22,7 +22,7 @@ class FliteProvider : public Provider {
 
   const std::string& name() const override { return name_; }
   std::string kind() const override { return "flite"; }
-  std::vector<VoiceInfo> voices() const override;
+  VoiceList voices() const override;
   // Voice names are case-insensitive; "default" is slt.
   std::optional<std::string> resolve_voice(std::string_view voice) const override;
   // flite's duration_stretch from 0.5 to 2 (the inverse of the speed): beyond it its voices

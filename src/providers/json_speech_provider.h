@@ -62,7 +62,7 @@ class JsonSpeechProvider : public Provider {
   const std::string& name() const override { return config_.name; }
   // The configured kind ("openai" for every OpenAI-compatible instance).
   std::string kind() const override { return config_.kind; }
-  std::vector<VoiceInfo> voices() const override { return table_.voices(); }
+  VoiceList voices() const override { return voices_; }
   // A voice of the table in any case, its id, "default" (the configured default voice), or
   // anything when the instance accepts any voice; nullopt otherwise.
   std::optional<std::string> resolve_voice(std::string_view voice) const override {
@@ -93,6 +93,7 @@ class JsonSpeechProvider : public Provider {
   CloudProviderConfig config_;
   std::shared_ptr<const http::HttpClient> http_;
   VoiceTable table_;
+  VoiceList voices_ = table_.voices();  // after table_: its voices, shared
   std::string cache_identity_ = polyvox::cache_identity(config_);
 };
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,6 +22,29 @@ struct VoiceInfo {
   std::string voice_id;  // what the engine is given
   std::string language;  // BCP 47-ish code when known ("en-us", "ar"), else empty
   std::string gender;    // "male", "female" or empty when unknown
+};
+
+// An immutable list of voices, shared by whoever holds it: handing one out costs a reference
+// count, not a copy of every voice (espeak-ng has ~130, a vendor's table hundreds). A provider
+// whose list changes (a live fetch) makes a new one; lists already handed out stay as they were.
+// Thread-safe to read and to copy.
+class VoiceList {
+ public:
+  VoiceList() = default;                    // no voices
+  VoiceList(std::vector<VoiceInfo> voices)  // NOLINT: implicit, a list is its voices
+      : voices_(std::make_shared<const std::vector<VoiceInfo>>(std::move(voices))) {}
+
+  std::size_t size() const { return voices_ ? voices_->size() : 0; }
+  bool empty() const { return size() == 0; }
+  // REQUIRES: i < size()
+  const VoiceInfo& operator[](std::size_t i) const { return (*voices_)[i]; }
+  // REQUIRES: !empty()
+  const VoiceInfo& back() const { return voices_->back(); }
+  const VoiceInfo* begin() const { return voices_ ? voices_->data() : nullptr; }
+  const VoiceInfo* end() const { return voices_ ? voices_->data() + voices_->size() : nullptr; }
+
+ private:
+  std::shared_ptr<const std::vector<VoiceInfo>> voices_;  // null: none
 };
 
 struct SynthesisRequest {
@@ -66,17 +90,16 @@ class Provider {
   // configured providers may share a kind. Thread-safe.
   virtual std::string kind() const = 0;
 
-  // Every voice this provider offers. Thread-safe. Never calls the vendor: for a vendor with a
-  // voices API this is the built-in table plus the last list live_voices() fetched.
-  virtual std::vector<VoiceInfo> voices() const = 0;
+  // Every voice this provider offers, as a shared snapshot (cheap to call per block). Thread-safe.
+  // Never calls the vendor: for a vendor with a voices API this is the built-in table plus the
+  // last list live_voices() fetched.
+  virtual VoiceList voices() const = 0;
 
   // The voices as the vendor lists them now, for a vendor with a voices API (ElevenLabs GET
   // /v1/voices): fetched at most once per the provider's cache time, merged with the built-in
   // table; on any error, voices(). May block up to the provider's request timeout, so do not call
   // it on an I/O thread. Default: voices(). Thread-safe.
-  virtual std::vector<VoiceInfo> live_voices(const CancelToken* cancel = nullptr) {
-    return voices();
-  }
+  virtual VoiceList live_voices(const CancelToken* cancel = nullptr) { return voices(); }
 
   // The engine's id for `voice` as a user wrote it (a name, an id, a language code or
   // "default"); nullopt when the provider has no such voice. Thread-safe.

@@ -1,7 +1,6 @@
 #include "providers/provider_registry.h"
 
 #include <algorithm>
-#include <mutex>
 
 #include "providers/voice_scripts.h"
 
@@ -83,24 +82,13 @@ std::vector<std::string> ProviderRegistry::voice_scripts(std::string_view provid
   if (!p) return {};
   const auto id = p->resolve_voice(voice);
   if (!id) return {};
-  // Every block of every submission asks: the answer is kept (a provider's voices() is a copy
-  // of its whole list, ~130 voices for espeak-ng).
-  std::string key = std::string(provider) + '\n' + std::string(without_variant(*id));
-  {
-    std::lock_guard lock(scripts_mutex_);
-    if (auto it = scripts_.find(key); it != scripts_.end()) return it->second;
-  }
-  std::vector<std::string> scripts;
+  // Every block of every submission asks: a scan of the provider's shared list, no copy of it.
   for (const VoiceInfo& info : p->voices()) {
     if (without_variant(info.voice_id) == without_variant(*id)) {
-      scripts = voice_scripts_of(info, kind_of(provider));
-      break;
+      return voice_scripts_of(info, kind_of(provider));
     }
   }
-  std::lock_guard lock(scripts_mutex_);
-  if (scripts_.size() >= kMaxKeptVoiceScripts) scripts_.clear();
-  scripts_.emplace(std::move(key), scripts);
-  return scripts;
+  return {};
 }
 
 std::vector<std::string> ProviderRegistry::voices_for_script(std::string_view script,
@@ -108,7 +96,7 @@ std::vector<std::string> ProviderRegistry::voices_for_script(std::string_view sc
   std::vector<std::string> declared;  // voices declared for `script`: the most specific
   std::vector<std::string> any;       // providers whose voices read anything
   for (const auto& [name, provider] : usable_) {
-    const std::vector<VoiceInfo> voices = provider->voices();
+    const VoiceList voices = provider->voices();
     bool reads_any = voices.empty();  // any voice its vendor has (an OpenAI-compatible server)
     for (const VoiceInfo& info : voices) {
       const auto scripts = voice_scripts_of(info, kind_of(name));

@@ -4,9 +4,7 @@
 
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "core/provider_directory.h"
@@ -54,12 +52,6 @@ class ProviderRegistry : public ProviderDirectory {
   std::map<std::string, std::string, std::less<>> unusable_;
   std::map<std::string, std::string, std::less<>> kinds_;
   std::map<std::string, ProviderSettings, std::less<>> settings_;
-
-  // voice_scripts' answers by "provider\nvoice id without variant", at most
-  // kMaxKeptVoiceScripts (emptied when full: vendors' voice lists are open-ended).
-  static constexpr std::size_t kMaxKeptVoiceScripts = 4096;
-  mutable std::mutex scripts_mutex_;
-  mutable std::unordered_map<std::string, std::vector<std::string>> scripts_;
 };
 
 }  // namespace polyvox

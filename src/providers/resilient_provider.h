@@ -30,8 +30,8 @@ class ResilientProvider : public Provider {
 
   const std::string& name() const override { return inner_->name(); }
   std::string kind() const override { return inner_->kind(); }
-  std::vector<VoiceInfo> voices() const override { return inner_->voices(); }
-  std::vector<VoiceInfo> live_voices(const CancelToken* cancel = nullptr) override {
+  VoiceList voices() const override { return inner_->voices(); }
+  VoiceList live_voices(const CancelToken* cancel = nullptr) override {
     return inner_->live_voices(cancel);
   }
   std::optional<std::string> resolve_voice(std::string_view voice) const override {

@@ -23,7 +23,7 @@ class ScriptedProvider : public Provider {
       : name_(std::move(name)), max_chars_(max_chars) {}
   const std::string& name() const override { return name_; }
   std::string kind() const override { return "scripted"; }
-  std::vector<VoiceInfo> voices() const override { return {{"v", "v", "", ""}}; }
+  VoiceList voices() const override { return std::vector<VoiceInfo>{{"v", "v", "", ""}}; }
   std::optional<std::string> resolve_voice(std::string_view voice) const override {
     return voice == "v" || voice == "default" ? std::optional<std::string>("v") : std::nullopt;
   }

@@ -123,7 +123,9 @@ TEST_F(ElevenLabsProviderTest, ResolvesSeedNamesIdsDefaultAndRawIds) {
 TEST_F(ElevenLabsProviderTest, LiveVoicesAddTheAccountsVoicesAndAreCached) {
   auto p = provider();
   EXPECT_EQ(p->resolve_voice("mock narrator"), std::nullopt);  // not fetched yet
+  const VoiceList before = p->voices();
   auto voices = p->live_voices();
+  EXPECT_EQ(before.size(), 22u);  // a list handed out stays as it was: the fetch made a new one
   EXPECT_EQ(voices.size(), 23u);  // 22 of the table + the account's cloned voice
   const auto& cloned = voices.back();
   EXPECT_EQ(cloned.name, "Mock Narrator");

@@ -138,7 +138,7 @@ TEST(VoiceScriptsTest, LocalVoicesDeclareTheirScriptsThroughTheRegistry) {
   EXPECT_EQ(registry.voice_scripts("espeak", "ru"), V{"Cyrillic"});
   EXPECT_EQ(registry.voice_scripts("flite", "rms"), V{"Latin"});
   EXPECT_TRUE(registry.voice_scripts("nope", "x").empty());
-  // The answers are kept: asked again (and for another variant of a voice) they are the same.
+  // Asked again (and for another variant of a voice), the answers are the same.
   for (int round = 0; round < 2; ++round) {
     EXPECT_EQ(registry.voice_scripts("espeak", "ar"), V{"Arabic"});
     EXPECT_EQ(registry.voice_scripts("espeak", "en+m2"), V{"Latin"});

@@ -96,7 +96,7 @@ class GatedProvider : public Provider {
  public:
   const std::string& name() const override { return name_; }
   std::string kind() const override { return "gated"; }
-  std::vector<VoiceInfo> voices() const override { return {}; }
+  VoiceList voices() const override { return {}; }
   std::optional<std::string> resolve_voice(std::string_view) const override { return "v"; }
   SpeedRange native_speed() const override { return {0.5, 3.0}; }
   Result<audio::EncodedAudio> synthesize(const SynthesisRequest&) override {
