@@ -39,8 +39,9 @@ test_packages=(
   # diacritizer training (tools/train_diacritizer) and its smoke test; OpenBLAS makes CPU
   # training ~10x faster than the reference BLAS. Always run with /usr/bin/python3.
   python3-torch python3-numpy libopenblas0-openmp
-  # tools the tests drive
+  # tools the tests drive (curl: the OpenAI endpoint's requests as Open WebUI sends them)
   clang-format ffmpeg espeak-ng lame openssl sqlite3 redis-server supervisor chromium nginx-light
+  curl
   # the studio's browser tests (tests/browser): Debian's Chromium driven by its chromedriver
   chromium-driver python3-selenium
 )
