@@ -2,6 +2,8 @@
 
 #include <cmath>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <utility>
 
 namespace polyvox {
 namespace {
@@ -9,6 +11,24 @@ namespace {
 double rounded_ms(double ms) { return std::round(ms * 1000.0) / 1000.0; }
 
 bool is_space(unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+
+// A stored document {source_key: string, list_key: array}: its source and its list; nullopt for
+// anything else.
+struct SourcedList {
+  std::string source;
+  nlohmann::json list;
+};
+std::optional<SourcedList> sourced_list(std::string_view json, const char* source_key,
+                                        const char* list_key) {
+  auto doc = nlohmann::json::parse(json, nullptr, false);
+  if (!doc.is_object()) return std::nullopt;
+  const auto source = doc.find(source_key);
+  const auto list = doc.find(list_key);
+  if (source == doc.end() || !source->is_string() || list == doc.end() || !list->is_array()) {
+    return std::nullopt;
+  }
+  return SourcedList{source->get<std::string>(), std::move(*list)};
+}
 
 }  // namespace
 
@@ -19,15 +39,10 @@ std::string SpeechMarks::to_json() const {
 }
 
 SpeechMarks SpeechMarks::from_json(std::string_view json, std::size_t text_bytes) {
-  const auto doc = nlohmann::json::parse(json, nullptr, false);
-  if (!doc.is_object()) return {};
-  const auto source = doc.find("source");
-  const auto list = doc.find("marks");
-  if (source == doc.end() || !source->is_string() || list == doc.end() || !list->is_array()) {
-    return {};
-  }
+  const auto doc = sourced_list(json, "source", "marks");
+  if (!doc) return {};
   SpeechMarks out;
-  for (const auto& item : *list) {
+  for (const auto& item : doc->list) {
     if (!item.is_array() || item.size() != 4 || !item[0].is_number_unsigned() ||
         !item[1].is_number_unsigned() || !item[2].is_number() || !item[3].is_number()) {
       return {};
@@ -40,7 +55,7 @@ SpeechMarks SpeechMarks::from_json(std::string_view json, std::size_t text_bytes
     }
     out.marks.push_back(m);
   }
-  out.source = source->get<std::string>();
+  out.source = doc->source;
   return out;
 }
 
@@ -57,15 +72,10 @@ std::string BlockTimings::to_json() const {
 }
 
 BlockTimings BlockTimings::from_json(std::string_view json) {
-  const auto doc = nlohmann::json::parse(json, nullptr, false);
-  if (!doc.is_object()) return {};
-  const auto source = doc.find("timing_source");
-  const auto list = doc.find("words");
-  if (source == doc.end() || !source->is_string() || list == doc.end() || !list->is_array()) {
-    return {};
-  }
+  const auto doc = sourced_list(json, "timing_source", "words");
+  if (!doc) return {};
   BlockTimings out;
-  for (const auto& item : *list) {
+  for (const auto& item : doc->list) {
     if (!item.is_object()) return {};
     const auto text = item.find("text");
     const auto start = item.find("start_ms");
@@ -76,7 +86,7 @@ BlockTimings BlockTimings::from_json(std::string_view json) {
     }
     out.words.push_back({text->get<std::string>(), start->get<double>(), end->get<double>()});
   }
-  out.source = source->get<std::string>();
+  out.source = doc->source;
   return out;
 }
 

@@ -97,9 +97,10 @@ std::vector<std::string> ProviderRegistry::voices_for_script(std::string_view sc
   std::vector<std::string> any;       // providers whose voices read anything
   for (const auto& [name, provider] : usable_) {
     const VoiceList voices = provider->voices();
+    const std::string kind = kind_of(name);
     bool reads_any = voices.empty();  // any voice its vendor has (an OpenAI-compatible server)
     for (const VoiceInfo& info : voices) {
-      const auto scripts = voice_scripts_of(info, kind_of(name));
+      const auto scripts = voice_scripts_of(info, kind);
       if (scripts.empty()) {
         reads_any = true;
       } else if (std::find(scripts.begin(), scripts.end(), script) != scripts.end()) {
