@@ -12,7 +12,10 @@ MemoryReleaser::~MemoryReleaser() { stop(); }
 void MemoryReleaser::note_work() { worked_.store(true, std::memory_order_relaxed); }
 
 bool MemoryReleaser::tick() {
-  if (!worked_.exchange(false, std::memory_order_relaxed)) return false;
+  std::lock_guard lock(tick_mutex_);
+  const bool worked = worked_.exchange(false, std::memory_order_relaxed);
+  if (!worked && !trailing_) return false;
+  trailing_ = worked;
   release_();
   return true;
 }

@@ -28,7 +28,9 @@ class MemoryReleaser {
   // Some work freed memory (a request ended). Cheap: one atomic store. Thread-safe.
   void note_work();
 
-  // Runs `release` when work was noted since the previous tick; returns whether it did.
+  // Runs `release` when work was noted since the previous tick, and once more on the tick after
+  // (the trailing release: what the last work left in caches that expire within a period, such
+  // as a job read by the last poll, is released then); returns whether it ran `release`.
   // Thread-safe (the background thread calls it once a period).
   bool tick();
 
@@ -43,6 +45,8 @@ class MemoryReleaser {
   std::function<void()> release_;
   const std::chrono::milliseconds period_;
   std::atomic<bool> worked_{false};
+  std::mutex tick_mutex_;
+  bool trailing_ = false;  // the next tick releases even without new work; guarded by tick_mutex_
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;  // guarded by mutex_

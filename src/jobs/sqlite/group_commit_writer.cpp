@@ -27,6 +27,13 @@ Status GroupCommitWriter::submit(std::function<bool(Connection&)> apply) {
   return pending.committed;
 }
 
+void GroupCommitWriter::release_memory() {
+  std::unique_lock lock(mu_);
+  const uint64_t ticket = ++releases_asked_;
+  work_cv_.notify_one();
+  done_cv_.wait(lock, [&] { return releases_done_ >= ticket; });
+}
+
 WriterStats GroupCommitWriter::stats() const {
   std::lock_guard lock(mu_);
   return stats_;
@@ -37,8 +44,20 @@ void GroupCommitWriter::loop() {
   for (;;) {
     {
       std::unique_lock lock(mu_);
-      work_cv_.wait(lock, [&] { return !queue_.empty() || stopping_; });
-      if (queue_.empty()) return;  // stopping, and everything submitted has run
+      work_cv_.wait(
+          lock, [&] { return !queue_.empty() || stopping_ || releases_done_ < releases_asked_; });
+      if (releases_done_ < releases_asked_) {  // between batches: no transaction is open
+        const uint64_t asked = releases_asked_;
+        lock.unlock();
+        db_->release_memory();
+        lock.lock();
+        releases_done_ = asked;
+        done_cv_.notify_all();
+      }
+      if (queue_.empty()) {
+        if (stopping_) return;  // everything submitted has run
+        continue;
+      }
       while (!queue_.empty() && batch.size() < max_batch_) {
         batch.push_back(queue_.front());
         queue_.pop_front();

@@ -46,6 +46,13 @@ class GroupCommitWriter {
   // meanwhile (ReadCache relies on it). Writes of other processes are not counted. Thread-safe.
   uint64_t generation() const { return generation_.load(); }
 
+  // Frees the unused pages of the writer connection's page cache (Connection::release_memory)
+  // on the writer thread, between two batches, and returns once that is done: after a large job
+  // SQLite's cache (2 MiB by default) otherwise stays full while the process is idle. The next
+  // writes read their pages again from the file (the OS page cache). Thread-safe; not from
+  // inside an operation (it would wait for itself).
+  void release_memory();
+
   // Runs `op(Connection&)` on the writer thread inside a transaction shared with other
   // operations, and returns its result (a Result<T> or a Status) once that transaction has
   // committed. An operation that returns an error, or throws (anything: the exception never
@@ -93,6 +100,8 @@ class GroupCommitWriter {
   std::condition_variable done_cv_;  // callers wait for their batch
   std::deque<Pending*> queue_;       // guarded by mu_
   bool stopping_ = false;            // guarded by mu_
+  uint64_t releases_asked_ = 0;      // release_memory() calls so far; guarded by mu_
+  uint64_t releases_done_ = 0;       // of those, the ones the writer has served; guarded by mu_
   WriterStats stats_;                // guarded by mu_
   std::atomic<uint64_t> generation_{0};
   std::thread thread_;  // last: starts after everything above exists

@@ -59,9 +59,13 @@ class Database {
   // GroupCommitWriter::generation() of this database's writer. Thread-safe.
   uint64_t write_generation() const { return writer_->generation(); }
 
-  // Frees the page caches of the idle read connections (ReaderPool::release_idle_memory); the
-  // writer's stays (it is the writer thread's). Thread-safe.
-  void release_memory() { readers_.release_idle_memory(); }
+  // Frees the page caches of the idle read connections (ReaderPool::release_idle_memory) and
+  // the writer's unused pages (GroupCommitWriter::release_memory: waits for the batch being
+  // written, if any). Thread-safe; not from inside an operation.
+  void release_memory() {
+    readers_.release_idle_memory();
+    writer_->release_memory();
+  }
 
   // Runs `op(Connection&)` on a read connection of the pool inside one read transaction (a
   // consistent snapshot of committed data). Thread-safe. REQUIRES: `op` does not read through

@@ -1,6 +1,6 @@
-// An exception (of any type) thrown by a write operation on the SQLite writer thread fails that
-// operation alone (its writes rolled back) and the writer goes on with the next: the process
-// carries on.
+// The SQLite writer thread: an exception (of any type) thrown by a write operation fails that
+// operation alone (its writes rolled back) and the writer goes on with the next, so the process
+// carries on; asked to release memory, it empties its page cache between two batches.
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -12,7 +12,7 @@
 namespace polyvox {
 namespace {
 
-class SqliteWriterExceptionTest : public ::testing::Test {
+class SqliteWriterTest : public ::testing::Test {
  protected:
   void SetUp() override {
     auto opened = sqlite::Database::open({.path = dir_ / "writer.db", .synchronous_full = false});
@@ -41,7 +41,7 @@ class SqliteWriterExceptionTest : public ::testing::Test {
   std::shared_ptr<sqlite::Database> db_;
 };
 
-TEST_F(SqliteWriterExceptionTest, AThrowingOperationFailsAloneAndTheWriterGoesOn) {
+TEST_F(SqliteWriterTest, AThrowingOperationFailsAloneAndTheWriterGoesOn) {
   Status thrown = db_->write([](sqlite::Connection& c) -> Status {
     if (Status s = c.run("INSERT INTO written VALUES (1)"); !s) return s;
     throw std::runtime_error("a bug in the middle of an operation");
@@ -52,7 +52,7 @@ TEST_F(SqliteWriterExceptionTest, AThrowingOperationFailsAloneAndTheWriterGoesOn
   expect_the_writer_goes_on();
 }
 
-TEST_F(SqliteWriterExceptionTest, AnExceptionThatIsNotAStdExceptionFailsAloneToo) {
+TEST_F(SqliteWriterTest, AnExceptionThatIsNotAStdExceptionFailsAloneToo) {
   Result<int> thrown = db_->write([](sqlite::Connection& c) -> Result<int> {
     if (Status s = c.run("INSERT INTO written VALUES (1)"); !s) return s.error();
     throw 42;  // what a library may throw: not derived from std::exception
@@ -60,6 +60,30 @@ TEST_F(SqliteWriterExceptionTest, AnExceptionThatIsNotAStdExceptionFailsAloneToo
   ASSERT_FALSE(thrown.ok());
   EXPECT_EQ(thrown.error().kind, ErrorKind::kInternal);
   EXPECT_EQ(thrown.error().message, "store operation failed: unknown exception");
+  expect_the_writer_goes_on();
+}
+
+TEST_F(SqliteWriterTest, ReleasingMemoryEmptiesTheWritersPageCacheAndWritesGoOn) {
+  auto cache_bytes = [this] {
+    auto bytes = db_->write([](sqlite::Connection& c) { return Result<int64_t>(c.cache_bytes()); });
+    return bytes.ok() ? *bytes : -1;
+  };
+  ASSERT_TRUE(db_->write([](sqlite::Connection& c) {
+                   return c.exec(
+                       "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < "
+                       "20000) INSERT INTO written SELECT i * 1000000000 FROM n");
+                 })
+                  .ok());
+  const int64_t full = cache_bytes();
+  EXPECT_GT(full, 100'000);  // the table's pages, kept after the commit
+  const uint64_t transactions = db_->write_stats().transactions;
+  db_->release_memory();
+  EXPECT_EQ(db_->write_stats().transactions, transactions);  // no transaction of its own
+  EXPECT_LT(cache_bytes(), full / 4);
+  // The writer goes on, and what it wrote before is all there.
+  ASSERT_TRUE(
+      db_->write([](sqlite::Connection& c) { return c.run("DELETE FROM written WHERE value > 1"); })
+          .ok());
   expect_the_writer_goes_on();
 }
 
