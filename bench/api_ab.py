@@ -4,7 +4,10 @@ times, and prints each figure's median per tree and their ratio. Alternating rou
 machine's noise over both trees; stop other CPU work (fuzzers, training) while it runs.
 
 usage: /usr/bin/python3 bench/api_ab.py BASE_TREE NEW_TREE [ROUNDS=5]
-(each tree: a checkout with its build in TREE/build)"""
+(each tree: a checkout with its build in TREE/build). API_AB_BASE_ENV and API_AB_NEW_ENV
+("NAME=value ...") are given to that side's polyvox servers (api_bench's BENCH_API_ENV): the
+same tree twice with two settings compares the settings."""
+import os
 import re
 import statistics
 import subprocess
@@ -20,11 +23,12 @@ PATTERNS = {"nginx": r"nginx fixed 200 \(the limit\)\s+(\d+)",
             "load_rss": r"status load\s+([\d.]+) MB"}
 
 
-def run_tree(tree):
+def run_tree(tree, extra_env):
     code = (f"import sys; sys.path.insert(0, {tree + '/bench'!r}); import api_bench; "
             f"api_bench.run({tree + '/build'!r})")
+    env = dict(os.environ, BENCH_API_ENV=extra_env)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         cwd=tree, check=True).stdout
+                         cwd=tree, check=True, env=env).stdout
     found = {}
     for name, pattern in PATTERNS.items():
         match = re.search(pattern, out)
@@ -41,7 +45,8 @@ def main():
     figures = {name: {} for name in trees}
     for i in range(rounds):
         for name, tree in trees.items():
-            for key, value in run_tree(tree).items():
+            extra_env = os.environ.get(f"API_AB_{name.upper()}_ENV", "")
+            for key, value in run_tree(tree, extra_env).items():
                 figures[name].setdefault(key, []).append(value)
             print(name, i, {k: v[-1] for k, v in figures[name].items()}, flush=True)
     medians = {name: {k: statistics.median(v) for k, v in f.items()}

@@ -16,6 +16,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from polyvox_server import Server  # noqa: E402
 
 DURATION = os.environ.get("BENCH_WRK_DURATION", "10s")
+# Extra variables for the polyvox servers only ("NAME=value ..."), e.g. to compare allocator
+# settings side by side (bench/api_ab.py API_AB_NEW_ENV).
+EXTRA_ENV = dict(kv.split("=", 1) for kv in os.environ.get("BENCH_API_ENV", "").split())
 
 NGINX_CONF = """
 worker_processes 2;
@@ -73,7 +76,7 @@ def rss_mb(pid):
 
 def measure(binary, port, tmp):
     """The wrk figures (nginx on `port` included) and serve's RSS; `tmp` holds wrk's scripts."""
-    server = Server(binary, WORKER_CONCURRENCY="2", LOG_LEVEL="warning").start()
+    server = Server(binary, WORKER_CONCURRENCY="2", LOG_LEVEL="warning", **EXTRA_ENV).start()
     try:
         time.sleep(1.0)  # let nginx bind (its readiness is checked by the first wrk run below)
         token = server.login()
@@ -115,7 +118,7 @@ def measure(binary, port, tmp):
         server.close()
     # The same POSTs to a server whose workers take nothing (WORKER_CONCURRENCY=0): what the API
     # itself costs, without the rendering the figure above shares the cores with.
-    api_only = Server(binary, WORKER_CONCURRENCY="0", LOG_LEVEL="warning").start()
+    api_only = Server(binary, WORKER_CONCURRENCY="0", LOG_LEVEL="warning", **EXTRA_ENV).start()
     try:
         with open(lua, "w") as f:
             f.write(POST_LUA.format(token=api_only.login(), body=body))
