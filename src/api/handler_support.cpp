@@ -101,9 +101,10 @@ NewJob new_job_for(const User& user, JobSpec spec, const ApiDeps& deps) {
   return job;
 }
 
-Result<JobRecord> job_for(const std::string& id, const User& user, bool with_blocks,
-                          ApiDeps& deps) {
-  auto job = deps.jobs->get_job(id, with_blocks);
+namespace {
+
+// `job` (as read) if `user` may see it: kNotFound / kForbidden otherwise.
+Result<JobRecord> visible_job(Result<JobRecord> job, const User& user) {
   if (!job) {
     if (job.error().kind == ErrorKind::kNotFound) {
       return Error{ErrorKind::kNotFound, "Job not found", ""};
@@ -114,6 +115,17 @@ Result<JobRecord> job_for(const std::string& id, const User& user, bool with_blo
     return Error{ErrorKind::kForbidden, "You do not have access to this job", ""};
   }
   return job;
+}
+
+}  // namespace
+
+Result<JobRecord> job_for(const std::string& id, const User& user, bool with_blocks,
+                          ApiDeps& deps) {
+  return visible_job(deps.jobs->get_job(id, with_blocks), user);
+}
+
+Result<JobRecord> job_progress_for(const std::string& id, const User& user, ApiDeps& deps) {
+  return visible_job(deps.jobs->get_job_progress(id), user);
 }
 
 std::optional<HttpResponse> unless_completed(const JobRecord& job) {

@@ -49,6 +49,10 @@ Status require_metrics_access(const HttpRequest& request, ApiDeps& deps);
 // otherwise.
 Result<JobRecord> job_for(const std::string& id, const User& user, bool with_blocks, ApiDeps& deps);
 
+// job_for() with only what progress needs of each block (JobStore::get_job_progress): what
+// GET /status, the most polled route, reads.
+Result<JobRecord> job_progress_for(const std::string& id, const User& user, ApiDeps& deps);
+
 // A new job of `user`'s, with a fresh id, under the quotas that apply to them (core/quota.h
 // effective_quotas: their overrides, else the deployment's; none for an admin). Every route that
 // stores a job makes it here, so that each is counted in and refused by the same quotas.

@@ -76,7 +76,7 @@ HttpResponse submit(HttpRequest& request, ApiDeps& deps) {
 HttpResponse status(HttpRequest& request, ApiDeps& deps) {
   auto user = require_user(request, deps);
   if (!user) return error_response(user.error());
-  auto job = job_for(request.param("id"), *user, true, deps);
+  auto job = job_progress_for(request.param("id"), *user, deps);
   if (!job) return error_response(job.error());
   // The most polled route: written straight into the response body.
   return json_response(200, job_status_json(*job, base_url(request, deps)));

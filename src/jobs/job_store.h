@@ -98,6 +98,13 @@ class JobStore {
   // committed through this store before the call.
   virtual Result<JobRecord> get_job(const std::string& id, bool with_blocks) = 0;
 
+  // The job with only what progress needs of each block (GET /status, polled): its index,
+  // status, attempts, error, usage and, once done, its result's segment key, sample counts,
+  // provider and voice id. The rest (the block's spec, the result's spoken text and timings)
+  // is left empty. kNotFound if unknown; as current as get_job(). The default reads the whole
+  // job; a store that pays for every byte read (a network round trip) reads less.
+  virtual Result<JobRecord> get_job_progress(const std::string& id) { return get_job(id, true); }
+
   // Block `index` of a job, without reading the job's other blocks. kNotFound if the job or the
   // block does not exist.
   virtual Result<BlockWork> get_block(const std::string& job_id, std::size_t index) = 0;

@@ -86,8 +86,15 @@ Result<JobRecord> RedisJobStore::create_job(const NewJob& job) {
 }
 
 Result<JobRecord> RedisJobStore::get_job(const std::string& id, bool with_blocks) {
-  auto reply =
-      pool_->eval(scripts::read_job(), {keys_.prefix, id, with_blocks ? "1" : "0"}, Access::kRead);
+  return read_job(id, with_blocks ? "all" : "none");
+}
+
+Result<JobRecord> RedisJobStore::get_job_progress(const std::string& id) {
+  return read_job(id, "progress");
+}
+
+Result<JobRecord> RedisJobStore::read_job(const std::string& id, const char* blocks) {
+  auto reply = pool_->eval(scripts::read_job(), {keys_.prefix, id, blocks}, Access::kRead);
   if (!reply) return reply.take_error();
   if (reply->is_nil()) return job_not_found(id);
   if (!reply->is_array() || reply->elements.empty()) return malformed("read_job");

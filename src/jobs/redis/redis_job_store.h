@@ -230,6 +230,7 @@ class RedisJobStore final : public JobStore, public TaskQueue {
   // JobStore (contracts in jobs/job_store.h).
   Result<JobRecord> create_job(const NewJob& job) override;
   Result<JobRecord> get_job(const std::string& id, bool with_blocks) override;
+  Result<JobRecord> get_job_progress(const std::string& id) override;
   Result<JobEventLog> job_events(const std::string& id, int64_t after_seq,
                                  std::size_t limit) override;
   Result<BlockWork> get_block(const std::string& job_id, std::size_t index) override;
@@ -260,6 +261,9 @@ class RedisJobStore final : public JobStore, public TaskQueue {
   std::size_t waiting_claims() const;
 
  private:
+  // The job and, by `blocks` (read_job.lua's ARGV[3]: "none", "all" or "progress"), its blocks.
+  Result<JobRecord> read_job(const std::string& id, const char* blocks);
+
   struct ClaimStep {
     std::optional<Task> task;
     int64_t next_due_ms = -1;  // when nothing was claimed: -1 unknown/never

@@ -51,6 +51,60 @@ TEST_P(JobStoreTest, GetJobWithoutBlocksLeavesThemOut) {
   EXPECT_TRUE(stored->blocks.empty());
 }
 
+// What GET /status reads: each block's state as get_job() has it; the store may leave out the
+// rest (the SQLite store reads everything, the Redis one leaves out the texts and timings).
+TEST_P(JobStoreTest, GetJobProgressHasEachBlocksStateAsGetJobHasIt) {
+  const NewJob job = make_job("alice", 3);
+  create(job);
+  Task task = claim();  // block 0: done, with a result and usage
+  BlockResult result = test_support::result_for(task);
+  result.usage = {{"espeak", 1, 12, 0, 0, 0}};
+  result.spoken_text = "spoken";
+  result.timing_json = BlockTimings{"espeak", {{"Hello", 1.0, 2.0}}}.to_json();
+  ASSERT_EQ(queue_->complete_block(task, result)->outcome, ReportOutcome::kAccepted);
+  task = claim();  // block 1: failed once, retried later
+  ASSERT_EQ(fail(task, "HTTP 503", clock_.now_ms() + 60'000, {{"openai", 1, 5, 0, 1, 0}}),
+            ReportOutcome::kAccepted);
+  const JobRecord whole = get(job.id);
+  auto progress = jobs_->get_job_progress(job.id);
+  ASSERT_TRUE(progress.ok()) << progress.error().message;
+  EXPECT_EQ(progress->id, whole.id);
+  EXPECT_EQ(progress->status, JobStatus::kProcessing);
+  EXPECT_EQ(progress->blocks_done, 1u);
+  EXPECT_EQ(progress->updated_at_ms, whole.updated_at_ms);
+  ASSERT_EQ(progress->blocks.size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) {
+    const BlockRecord &p = progress->blocks[i], &w = whole.blocks[i];
+    EXPECT_EQ(p.index, i);
+    EXPECT_EQ(p.status, w.status);
+    EXPECT_EQ(p.attempts, w.attempts);
+    EXPECT_EQ(p.error, w.error);
+    ASSERT_EQ(p.usage.size(), w.usage.size());
+    for (std::size_t u = 0; u < p.usage.size(); ++u) {
+      EXPECT_EQ(p.usage[u].provider, w.usage[u].provider);
+      EXPECT_EQ(p.usage[u].calls, w.usage[u].calls);
+      EXPECT_EQ(p.usage[u].failures, w.usage[u].failures);
+    }
+    ASSERT_EQ(p.result.has_value(), w.result.has_value());
+    if (p.result) {
+      EXPECT_EQ(p.result->segment_key, w.result->segment_key);
+      EXPECT_EQ(p.result->speech_samples, w.result->speech_samples);
+      EXPECT_EQ(p.result->pause_samples, w.result->pause_samples);
+      EXPECT_EQ(p.result->provider, w.result->provider);
+      EXPECT_EQ(p.result->voice_id, w.result->voice_id);
+    }
+  }
+  EXPECT_EQ(whole.blocks[1].error, "HTTP 503");
+  EXPECT_EQ(whole.blocks[0].usage.size(), 1u);
+  if (is_redis()) {  // over the network: the texts and timings stay in Redis
+    EXPECT_EQ(progress->blocks[0].spec.text, "");
+    EXPECT_EQ(progress->blocks[0].result->spoken_text, "");
+    EXPECT_EQ(progress->blocks[0].result->timing_json, "");
+    EXPECT_EQ(whole.blocks[0].result->spoken_text, "spoken");
+  }
+  EXPECT_EQ(jobs_->get_job_progress(new_uuid4()).error().kind, ErrorKind::kNotFound);
+}
+
 TEST_P(JobStoreTest, GetBlockReturnsOneBlockWithItsJobsFormatSizeAndStatus) {
   NewJob job = make_job("alice", 3);
   job.spec.output_format = OutputFormat::kWav;
