@@ -8,7 +8,8 @@ Targets (issue 14): serve <= 60 MB at its peak, back within 10 MB of idle after 
 
 Environment: BENCH_MEMORY_SHORT_BLOCKS (default 1000), BENCH_MEMORY_LONG_BLOCKS (60),
 BENCH_MEMORY_LONG_CHARS (characters per long block, default 1200; a number of blocks of 0 leaves
-that job out), BENCH_MEMORY_MODES
+that job out), BENCH_MEMORY_PROFILE (the jobs' delivery profile, e.g. audiobook; default none
+given: the server's loudness), BENCH_MEMORY_MODES
 ("embedded distributed"), BENCH_MEMORY_ENV (extra variables for the polyvox processes,
 "NAME=value ..."; to compare allocator settings).
 """
@@ -28,6 +29,7 @@ SHORT_BLOCKS = int(os.environ.get("BENCH_MEMORY_SHORT_BLOCKS", "1000"))
 LONG_BLOCKS = int(os.environ.get("BENCH_MEMORY_LONG_BLOCKS", "60"))
 LONG_CHARS = int(os.environ.get("BENCH_MEMORY_LONG_CHARS", "1200"))
 MODES = os.environ.get("BENCH_MEMORY_MODES", "embedded distributed").split()
+PROFILE = os.environ.get("BENCH_MEMORY_PROFILE", "")
 EXTRA_ENV = dict(kv.split("=", 1) for kv in os.environ.get("BENCH_MEMORY_ENV", "").split())
 SETTLE_S = 2.0  # idle time before the "after" figure
 SAMPLE_S = 0.02
@@ -40,18 +42,25 @@ SENTENCES = ["The quick brown fox jumps over the lazy dog.",
              "A long chapter is read in one go, sentence after sentence."]
 
 
+def with_profile(job):
+    if PROFILE:
+        job["profile"] = PROFILE
+    return job
+
+
 def short_job():
-    return {"blocks": [{"text": f"Block number {i}.", "provider": "espeak" if i % 2 else "flite",
-                        "wait_after_ms": 100} for i in range(SHORT_BLOCKS)]}
+    return with_profile({"blocks": [{"text": f"Block number {i}.", "provider":
+                                     "espeak" if i % 2 else "flite", "wait_after_ms": 100}
+                                    for i in range(SHORT_BLOCKS)]})
 
 
 def long_job():
     text = ""
     while len(text) < LONG_CHARS:
         text += SENTENCES[len(text) % len(SENTENCES)] + " "
-    return {"blocks": [{"text": f"Chapter {i}. " + text.strip(), "provider":
-                        "espeak" if i % 2 else "flite", "wait_after_ms": 500}
-                       for i in range(LONG_BLOCKS)]}
+    return with_profile({"blocks": [{"text": f"Chapter {i}. " + text.strip(), "provider":
+                                     "espeak" if i % 2 else "flite", "wait_after_ms": 500}
+                                    for i in range(LONG_BLOCKS)]})
 
 
 class Sampler:
@@ -110,7 +119,8 @@ def run(build):
     jobs = [(f"{SHORT_BLOCKS} short blocks", short_job())] if SHORT_BLOCKS > 0 else []
     if LONG_BLOCKS > 0:
         jobs.append((f"{LONG_BLOCKS} blocks of {LONG_CHARS} chars", long_job()))
-    print(f"\n== Memory: RSS of serve and worker (local voices; extra env {EXTRA_ENV or 'none'}) ==")
+    print(f"\n== Memory: RSS of serve and worker (local voices; profile {PROFILE or 'none'}; "
+          f"extra env {EXTRA_ENV or 'none'}) ==")
     # A token that outlives a long job on a busy machine.
     env = dict(EXTRA_ENV, LOG_LEVEL="warning", ACCESS_TOKEN_EXPIRE_MINUTES="600")
     if "embedded" in MODES:

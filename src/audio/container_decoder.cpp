@@ -2,8 +2,11 @@
 // separate module (libpolyvox_ffmpeg.so) that decoder.cpp loads on first use: a process that never
 // decodes a provider's container audio (an API node, a job of local voices) never maps FFmpeg's
 // large dependency tree.
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 #include <memory>
@@ -63,6 +66,27 @@ struct MemoryReader {
     const int64_t pos = memory_seek(self->pos, size, offset, whence & ~AVSEEK_FORCE);
     if (pos < 0) return -1;
     self->pos = pos;
+    return pos;
+  }
+};
+
+// A read-only, seekable view of an open file for libavformat, read as it goes.
+struct FileReader {
+  std::FILE* file;
+  int64_t size;
+
+  static int read(void* opaque, uint8_t* buf, int size) {
+    auto* self = static_cast<FileReader*>(opaque);
+    const std::size_t n = std::fread(buf, 1, static_cast<std::size_t>(size), self->file);
+    if (n == 0) return std::ferror(self->file) ? AVERROR(EIO) : AVERROR_EOF;
+    return static_cast<int>(n);
+  }
+  static int64_t seek(void* opaque, int64_t offset, int whence) {
+    auto* self = static_cast<FileReader*>(opaque);
+    if (whence & AVSEEK_SIZE) return self->size;
+    const int64_t pos =
+        memory_seek(::ftello(self->file), self->size, offset, whence & ~AVSEEK_FORCE);
+    if (pos < 0 || ::fseeko(self->file, pos, SEEK_SET) != 0) return -1;
     return pos;
   }
 };
@@ -157,12 +181,38 @@ class Converter {
   AVChannelLayout layout_{};
 };
 
-Result<PcmBuffer> decode_container(const EncodedAudio& audio, const DecodeLimits& limits) {
+// Where decode() puts the samples: all of them in `samples`, or, with a `flush`, chunks of at
+// least kFlushSamples handed to it as they come (then `samples` holds only the chunk).
+struct SampleOut {
+  static constexpr std::size_t kFlushSamples = 1 << 16;
+  std::vector<float>& samples;
+  const SampleChunkSink* flush = nullptr;
+  std::size_t flushed = 0;  // samples handed to `flush` so far
+  bool refused = false;     // `flush` returned false; its reason is in `refusal`
+  std::string refusal;
+
+  std::size_t total() const { return flushed + samples.size(); }
+  // Hands the chunk over when it is big enough (or `last`); false when the sink refused it.
+  bool maybe_flush(int rate, bool last) {
+    if (!flush || samples.empty() || (!last && samples.size() < kFlushSamples)) return true;
+    if (!(*flush)(rate, samples, refusal)) {
+      refused = true;
+      return false;
+    }
+    flushed += samples.size();
+    samples.clear();
+    return true;
+  }
+};
+
+// Decodes what `read`/`seek` give (libavformat's custom I/O on `opaque`) into `out`; `rate` is set
+// to the output's sample rate (the stream's first) once known.
+Status decode(void* opaque, int (*read)(void*, uint8_t*, int), int64_t (*seek)(void*, int64_t, int),
+              const DecodeLimits& limits, SampleOut& out, int& rate) {
   constexpr int kIoBufferSize = 1 << 15;
-  MemoryReader reader{&audio.bytes};
   auto* io_buffer = static_cast<uint8_t*>(av_malloc(kIoBufferSize));
-  std::unique_ptr<AVIOContext, IoContextFreer> io(avio_alloc_context(
-      io_buffer, kIoBufferSize, 0, &reader, &MemoryReader::read, nullptr, &MemoryReader::seek));
+  std::unique_ptr<AVIOContext, IoContextFreer> io(
+      avio_alloc_context(io_buffer, kIoBufferSize, 0, opaque, read, nullptr, seek));
   if (!io) {
     av_free(io_buffer);
     return Error{ErrorKind::kInternal, "out of memory", ""};
@@ -221,15 +271,15 @@ Result<PcmBuffer> decode_container(const EncodedAudio& audio, const DecodeLimits
   decoder->pkt_timebase = stream->time_base;
   if (decoder->sample_rate <= 0) return undecodable("no sample rate");
 
-  PcmBuffer pcm;
-  pcm.sample_rate = decoder->sample_rate;
+  rate = decoder->sample_rate;
   const std::size_t max_samples =
       limits.max_duration_ms > 0
-          ? static_cast<std::size_t>(av_rescale(limits.max_duration_ms, pcm.sample_rate, 1000))
+          ? static_cast<std::size_t>(av_rescale(limits.max_duration_ms, rate, 1000))
           : std::numeric_limits<std::size_t>::max();
+  const Error refused = Error{ErrorKind::kInternal, "", ""};  // the sink's reason is in `out`
   const Error too_long =
       undecodable("the answer is longer than " + std::to_string(limits.max_duration_ms) + " ms");
-  Converter converter(pcm.sample_rate);
+  Converter converter(rate);
   std::unique_ptr<AVPacket, PacketFreer> packet(av_packet_alloc());
   std::unique_ptr<AVFrame, FrameFreer> frame(av_frame_alloc());
   if (!packet || !frame) return Error{ErrorKind::kInternal, "out of memory", ""};
@@ -239,10 +289,11 @@ Result<PcmBuffer> decode_container(const EncodedAudio& audio, const DecodeLimits
       const int rc = avcodec_receive_frame(decoder.get(), frame.get());
       if (rc == AVERROR(EAGAIN) || rc == AVERROR_EOF) return Status::success();
       if (rc < 0) return undecodable("decoder error (" + av_error_string(rc) + ")");
-      Status converted = converter.add(frame.get(), pcm.samples);
+      Status converted = converter.add(frame.get(), out.samples);
       av_frame_unref(frame.get());
       if (!converted) return converted;
-      if (pcm.samples.size() > max_samples) return too_long;
+      if (out.total() > max_samples) return too_long;
+      if (!out.maybe_flush(rate, false)) return refused;
       if (over_time()) return too_slow;
     }
   };
@@ -258,21 +309,67 @@ Result<PcmBuffer> decode_container(const EncodedAudio& audio, const DecodeLimits
       if (sent < 0 && sent != AVERROR(EAGAIN)) {
         return undecodable("corrupt data (" + av_error_string(sent) + ")");
       }
-      if (Status s = drain(); !s) return s.error();
+      if (Status s = drain(); !s) return s;
     } else {
       av_packet_unref(packet.get());
     }
   }
   avcodec_send_packet(decoder.get(), nullptr);
   if (Status s = drain(); !s) return s.error();
-  if (Status s = converter.flush(pcm.samples); !s) return s.error();
-  if (pcm.samples.size() > max_samples) return too_long;
-  if (pcm.samples.empty()) return undecodable("no samples");
+  if (Status s = converter.flush(out.samples); !s) return s.error();
+  if (out.total() > max_samples) return too_long;
+  if (out.total() == 0) return undecodable("no samples");
+  if (!out.maybe_flush(rate, true)) return refused;
+  return Status::success();
+}
+
+Result<PcmBuffer> decode_container(const EncodedAudio& audio, const DecodeLimits& limits) {
+  MemoryReader reader{&audio.bytes};
+  PcmBuffer pcm;
+  SampleOut out{pcm.samples};
+  if (Status s =
+          decode(&reader, &MemoryReader::read, &MemoryReader::seek, limits, out, pcm.sample_rate);
+      !s) {
+    return s.error();
+  }
   return pcm;
+}
+
+// decode_container of the file at `path`, chunk by chunk into `sink`. An error whose message is
+// empty is the sink's refusal (its reason in `refusal`).
+Status decode_container_file(const std::string& path, const DecodeLimits& limits,
+                             const SampleChunkSink& sink, std::string& refusal) {
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
+                                                       &std::fclose);
+  struct stat info {};
+  if (!file || ::fstat(::fileno(file.get()), &info) != 0) {
+    return Error{ErrorKind::kIo, "cannot read " + path, ""};
+  }
+  FileReader reader{file.get(), static_cast<int64_t>(info.st_size)};
+  std::vector<float> chunk;
+  SampleOut out{chunk, &sink};
+  int rate = 0;
+  Status s = decode(&reader, &FileReader::read, &FileReader::seek, limits, out, rate);
+  if (out.refused) refusal = out.refusal;
+  return s;
 }
 
 }  // namespace
 }  // namespace polyvox::audio
+
+extern "C" __attribute__((visibility("default"))) bool polyvox_decode_container_file(
+    const std::string* path, const polyvox::audio::DecodeLimits* limits,
+    const polyvox::audio::SampleChunkSink* sink, std::string* error) {
+  static const bool quiet = (av_log_set_level(AV_LOG_QUIET), true);  // errors come back as values
+  (void)quiet;
+  std::string refusal;
+  polyvox::Status decoded = polyvox::audio::decode_container_file(*path, *limits, *sink, refusal);
+  if (!decoded) {
+    *error = decoded.error().message.empty() ? refusal : decoded.error().message;
+    return false;
+  }
+  return true;
+}
 
 extern "C" __attribute__((visibility("default"))) bool polyvox_decode_container(
     const polyvox::audio::EncodedAudio* audio, const polyvox::audio::DecodeLimits* limits,

@@ -2,6 +2,7 @@
 // built as libpolyvox_ffmpeg.so): one C entry point.
 #pragma once
 
+#include <span>
 #include <string>
 
 #include "audio/decoder.h"
@@ -16,7 +17,20 @@ inline constexpr const char* kContainerDecoderSymbol = "polyvox_decode_container
 using ContainerDecodeFn = bool (*)(const EncodedAudio* audio, const DecodeLimits* limits,
                                    PcmBuffer* out, std::string* error);
 
+inline constexpr const char* kContainerFileDecoderSymbol = "polyvox_decode_container_file";
+
+// Decodes the file at `path` (a container, as decode_audio's kContainer) chunk by chunk into
+// `sink` (decoder.h decode_audio_file), reading the file as it goes; false with `error` set on
+// failure, or when the sink returned false (then `error` is left as the sink set it). Thread-safe.
+using ContainerFileDecodeFn = bool (*)(const std::string* path, const DecodeLimits* limits,
+                                       const SampleChunkSink* sink, std::string* error);
+
 }  // namespace polyvox::audio
+
+extern "C" bool polyvox_decode_container_file(const std::string* path,
+                                              const polyvox::audio::DecodeLimits* limits,
+                                              const polyvox::audio::SampleChunkSink* sink,
+                                              std::string* error);
 
 extern "C" bool polyvox_decode_container(const polyvox::audio::EncodedAudio* audio,
                                          const polyvox::audio::DecodeLimits* limits,

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -24,6 +25,56 @@ Error undecodable(const std::string& what) {
 ContainerDecodeFn container_decoder(std::string& error) {
   static ModuleFunction<ContainerDecodeFn> decode(kFfmpegModule, kContainerDecoderSymbol);
   return decode.get(error);
+}
+
+ContainerFileDecodeFn container_file_decoder(std::string& error) {
+  static ModuleFunction<ContainerFileDecodeFn> decode(kFfmpegModule, kContainerFileDecoderSymbol);
+  return decode.get(error);
+}
+
+// 16-bit little-endian samples to float.
+void pcm16_to_float(const char* bytes, std::size_t count, float* out) {
+  const auto* p = reinterpret_cast<const uint8_t*>(bytes);
+  for (std::size_t i = 0; i < count; ++i) {
+    const auto v = static_cast<int16_t>(p[2 * i] | (p[2 * i + 1] << 8));
+    out[i] = static_cast<float>(v) / 32768.0f;
+  }
+}
+
+bool all_finite(std::span<const float> samples) {
+  return std::all_of(samples.begin(), samples.end(),
+                     [](float sample) { return std::isfinite(sample); });
+}
+
+// A raw 16-bit file read 64 KiB at a time into `sink`, with decode_audio's checks.
+Status decode_pcm16_file(const std::filesystem::path& path, int sample_rate,
+                         const DecodeLimits& limits, const SampleChunkSink& sink) {
+  std::ifstream in(path, std::ios::binary);
+  std::error_code size_error;
+  const auto size = std::filesystem::file_size(path, size_error);
+  if (!in || size_error) return Error{ErrorKind::kIo, "cannot read " + path.string(), ""};
+  if (size == 0) return undecodable("empty answer");
+  if (sample_rate <= 0) return undecodable("raw PCM without a sample rate");
+  if (size % 2 != 0) return undecodable("raw PCM with an odd number of bytes");
+  const auto samples = static_cast<int64_t>(size / 2);
+  if (limits.max_duration_ms > 0 && samples * 1000 > limits.max_duration_ms * sample_rate) {
+    return undecodable("the answer is longer than " + std::to_string(limits.max_duration_ms) +
+                       " ms");
+  }
+  constexpr std::size_t kChunkBytes = 1 << 16;
+  std::string bytes(kChunkBytes, '\0');
+  std::vector<float> chunk;
+  std::string refusal;
+  while (in) {
+    in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    const auto got = static_cast<std::size_t>(in.gcount()) / 2 * 2;
+    if (got == 0) break;
+    chunk.resize(got / 2);
+    pcm16_to_float(bytes.data(), chunk.size(), chunk.data());
+    if (!sink(sample_rate, chunk, refusal)) return Error{ErrorKind::kInternal, refusal, ""};
+  }
+  if (in.bad()) return Error{ErrorKind::kIo, "cannot read " + path.string(), ""};
+  return Status::success();
 }
 
 // The checks decode_audio makes of a kPcmS16le answer.
@@ -48,11 +99,7 @@ Result<PcmBuffer> decode_audio(const EncodedAudio& audio, const DecodeLimits& li
     PcmBuffer pcm;
     pcm.sample_rate = audio.sample_rate;
     pcm.samples.resize(audio.bytes.size() / 2);
-    const auto* p = reinterpret_cast<const uint8_t*>(audio.bytes.data());
-    for (std::size_t i = 0; i < pcm.samples.size(); ++i) {
-      const auto v = static_cast<int16_t>(p[2 * i] | (p[2 * i + 1] << 8));
-      pcm.samples[i] = static_cast<float>(v) / 32768.0f;
-    }
+    pcm16_to_float(audio.bytes.data(), pcm.samples.size(), pcm.samples.data());
     return pcm;
   }
 
@@ -65,11 +112,36 @@ Result<PcmBuffer> decode_audio(const EncodedAudio& audio, const DecodeLimits& li
   if (!decode(&audio, &limits, &pcm, &error)) return undecodable(error);
   // Float containers (WAV f32/f64) carry any bit pattern: NaN or infinity would go on into
   // loudness and the encoder (found by tests/fuzz).
-  if (!std::all_of(pcm.samples.begin(), pcm.samples.end(),
-                   [](float sample) { return std::isfinite(sample); })) {
-    return undecodable("samples that are not finite numbers");
-  }
+  if (!all_finite(pcm.samples)) return undecodable("samples that are not finite numbers");
   return pcm;
+}
+
+Status decode_audio_file(const std::filesystem::path& path, AudioEncoding encoding, int sample_rate,
+                         const DecodeLimits& limits, const SampleChunkSink& sink) {
+  if (encoding == AudioEncoding::kPcmS16le) {
+    return decode_pcm16_file(path, sample_rate, limits, sink);
+  }
+  std::string error;
+  ContainerFileDecodeFn decode = container_file_decoder(error);
+  if (!decode) {
+    return Error{ErrorKind::kInternal, "audio decoding is unavailable: " + error, ""};
+  }
+  bool not_finite = false, refused = false;
+  const SampleChunkSink checked = [&](int rate, std::span<const float> samples,
+                                      std::string& reason) {
+    if (!all_finite(samples)) {
+      not_finite = true;
+      return false;
+    }
+    refused = !sink(rate, samples, reason);
+    return !refused;
+  };
+  const std::string file = path.string();
+  if (decode(&file, &limits, &checked, &error)) return Status::success();
+  if (not_finite) return undecodable("samples that are not finite numbers");
+  if (refused) return Error{ErrorKind::kInternal, error, ""};
+  if (error.rfind("cannot read ", 0) == 0) return Error{ErrorKind::kIo, error, ""};
+  return undecodable(error);
 }
 
 Result<SpeechSamples> decode_speech(EncodedAudio& audio, const DecodeLimits& limits) {

@@ -3,7 +3,11 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
+#include <functional>
 #include <optional>
+#include <span>
+#include <string>
 
 #include "audio/pcm.h"
 #include "audio/speech_samples.h"
@@ -28,6 +32,20 @@ struct DecodeLimits {
 // are not finite (NaN, infinity: float WAV carries any bit pattern), hold more than
 // `limits.max_duration_ms` or take past `limits.deadline`. Thread-safe (no shared state).
 Result<PcmBuffer> decode_audio(const EncodedAudio& audio, const DecodeLimits& limits = {});
+
+// Where decode_audio_file hands its samples: mono float at `sample_rate` (the same for every
+// chunk of one file), valid during the call only. Returns false to stop decoding, with `error`
+// set to why.
+using SampleChunkSink =
+    std::function<bool(int sample_rate, std::span<const float> samples, std::string& error)>;
+
+// decode_audio of a file, without holding it or its samples whole: `encoding` kContainer (the
+// same formats and checks as decode_audio) or kPcmS16le at `sample_rate`. Its samples go to
+// `sink` a chunk at a time, as they are decoded. kSynthesisFailed ("undecodable audio: ...") as
+// decode_audio, kIo when the file cannot be read; a sink's refusal is kInternal with its reason.
+// Thread-safe.
+Status decode_audio_file(const std::filesystem::path& path, AudioEncoding encoding, int sample_rate,
+                         const DecodeLimits& limits, const SampleChunkSink& sink);
 
 // decode_audio, except that a kPcmS16le answer is kept as it is, after the same checks: on
 // success its bytes have moved into the result (SpeechSamples::pcm16() is the answer, `audio` is

@@ -94,46 +94,17 @@ class PeakLimiter {
   std::size_t next_ = 0;      // index of the next step
 };
 
-// Loudness (and true peak) of what `stream` gives. Clips shorter than a second are passed over
-// again until the meter has had one (gating needs 400 ms blocks).
+// Loudness (and true peak) of what `stream` gives (one pass over it).
 Result<LoudnessMeasurement> measure_stream(const SampleStream& stream, int sample_rate,
                                            bool with_true_peak) {
-  const int mode = EBUR128_MODE_I | (with_true_peak ? EBUR128_MODE_TRUE_PEAK : 0);
-  std::unique_ptr<ebur128_state, Ebur128Destroyer> st(
-      ebur128_init(1, static_cast<unsigned long>(sample_rate), mode));
-  if (!st) return Error{ErrorKind::kInternal, "cannot initialize the loudness meter", ""};
-  const auto min_samples = static_cast<std::size_t>(sample_rate);
-  std::size_t fed = 0;
-  std::size_t pass = 0;
-  do {
-    pass = 0;
-    bool failed = false;
-    stream([&](std::span<const float> samples) {
-      if (failed || samples.empty()) return;
-      failed =
-          ebur128_add_frames_float(st.get(), samples.data(), samples.size()) != EBUR128_SUCCESS;
-      pass += samples.size();
-    });
-    if (failed) return Error{ErrorKind::kInternal, "loudness measurement failed", ""};
-    fed += pass;
-  } while (pass > 0 && fed < min_samples);
-
-  LoudnessMeasurement m;
-  double integrated = 0.0;
-  if (ebur128_loudness_global(st.get(), &integrated) != EBUR128_SUCCESS) {
-    return Error{ErrorKind::kInternal, "loudness measurement failed", ""};
-  }
-  m.integrated_lufs =
-      std::isfinite(integrated) ? integrated : -std::numeric_limits<double>::infinity();
-  m.true_peak_dbtp = -std::numeric_limits<double>::infinity();
-  if (with_true_peak) {
-    double peak = 0.0;
-    if (ebur128_true_peak(st.get(), 0, &peak) != EBUR128_SUCCESS) {
-      return Error{ErrorKind::kInternal, "true-peak measurement failed", ""};
-    }
-    m.true_peak_dbtp = to_db(peak);
-  }
-  return m;
+  auto meter = LoudnessMeter::create(sample_rate, with_true_peak);
+  if (!meter) return meter.take_error();
+  Status added = Status::success();
+  stream([&](std::span<const float> samples) {
+    if (added) added = meter->add(samples);
+  });
+  if (!added) return added.error();
+  return meter->finish();
 }
 
 // `stream` with `steps` applied (a pass replays them from the start).
@@ -152,6 +123,71 @@ SampleStream processed(const SampleStream& stream, std::vector<LoudnessStep> ste
 }
 
 }  // namespace
+
+struct LoudnessMeter::State {
+  std::unique_ptr<ebur128_state, Ebur128Destroyer> meter;
+  bool with_true_peak = false;
+  std::size_t min_samples = 0;  // a second: gating needs 400 ms blocks
+  std::size_t fed = 0;
+  std::vector<float> head;  // every sample while fewer than min_samples came
+};
+
+LoudnessMeter::LoudnessMeter(std::unique_ptr<State> state) : state_(std::move(state)) {}
+LoudnessMeter::LoudnessMeter(LoudnessMeter&&) noexcept = default;
+LoudnessMeter& LoudnessMeter::operator=(LoudnessMeter&&) noexcept = default;
+LoudnessMeter::~LoudnessMeter() = default;
+
+Result<LoudnessMeter> LoudnessMeter::create(int sample_rate, bool with_true_peak) {
+  const int mode = EBUR128_MODE_I | (with_true_peak ? EBUR128_MODE_TRUE_PEAK : 0);
+  auto state = std::make_unique<State>();
+  state->meter.reset(ebur128_init(1, static_cast<unsigned long>(std::max(sample_rate, 1)), mode));
+  if (!state->meter) return Error{ErrorKind::kInternal, "cannot initialize the loudness meter", ""};
+  state->with_true_peak = with_true_peak;
+  state->min_samples = static_cast<std::size_t>(std::max(sample_rate, 1));
+  return LoudnessMeter(std::move(state));
+}
+
+Status LoudnessMeter::add(std::span<const float> samples) {
+  if (samples.empty()) return Status::success();
+  State& st = *state_;
+  if (ebur128_add_frames_float(st.meter.get(), samples.data(), samples.size()) != EBUR128_SUCCESS) {
+    return Error{ErrorKind::kInternal, "loudness measurement failed", ""};
+  }
+  st.fed += samples.size();
+  if (st.fed < st.min_samples) {
+    st.head.insert(st.head.end(), samples.begin(), samples.end());
+  } else {
+    std::vector<float>().swap(st.head);  // long enough: never replayed
+  }
+  return Status::success();
+}
+
+Result<LoudnessMeasurement> LoudnessMeter::finish() {
+  State& st = *state_;
+  // A clip shorter than a second is passed over again until the meter has had one.
+  for (std::size_t fed = st.fed; !st.head.empty() && fed < st.min_samples; fed += st.head.size()) {
+    if (ebur128_add_frames_float(st.meter.get(), st.head.data(), st.head.size()) !=
+        EBUR128_SUCCESS) {
+      return Error{ErrorKind::kInternal, "loudness measurement failed", ""};
+    }
+  }
+  LoudnessMeasurement m;
+  double integrated = 0.0;
+  if (ebur128_loudness_global(st.meter.get(), &integrated) != EBUR128_SUCCESS) {
+    return Error{ErrorKind::kInternal, "loudness measurement failed", ""};
+  }
+  m.integrated_lufs =
+      std::isfinite(integrated) ? integrated : -std::numeric_limits<double>::infinity();
+  m.true_peak_dbtp = -std::numeric_limits<double>::infinity();
+  if (st.with_true_peak) {
+    double peak = 0.0;
+    if (ebur128_true_peak(st.meter.get(), 0, &peak) != EBUR128_SUCCESS) {
+      return Error{ErrorKind::kInternal, "true-peak measurement failed", ""};
+    }
+    m.true_peak_dbtp = to_db(peak);
+  }
+  return m;
+}
 
 struct LoudnessProcessor::State {
   std::vector<LoudnessStep> steps;

@@ -42,6 +42,28 @@ struct LoudnessReport {
   bool limited = false;        // a peak limiter had to act to honour the true-peak ceiling
 };
 
+// Integrated loudness (and true peak) of mono samples that arrive in chunks, as measure_loudness
+// measures them whole: a clip shorter than a second is measured as if repeated (it keeps up to
+// a second of samples for that). Not thread-safe.
+class LoudnessMeter {
+ public:
+  // kInternal when the meter cannot be initialized.
+  static Result<LoudnessMeter> create(int sample_rate, bool with_true_peak);
+  LoudnessMeter(LoudnessMeter&&) noexcept;
+  LoudnessMeter& operator=(LoudnessMeter&&) noexcept;
+  ~LoudnessMeter();
+
+  // Measures the next samples. kInternal when the meter fails.
+  Status add(std::span<const float> samples);
+  // The measurement of everything added. Call once, after the last add().
+  Result<LoudnessMeasurement> finish();
+
+ private:
+  struct State;
+  explicit LoudnessMeter(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
 // Integrated loudness and true peak of mono `samples`. Clips shorter than the 400 ms gating
 // block are measured as if repeated to 1 s, so that short words get a finite loudness. The true
 // peak (4x oversampling) costs most; without `with_true_peak` it is reported as -inf.

@@ -1,7 +1,8 @@
 #include "worker/final_file.h"
 
-#include <fstream>
-#include <iterator>
+#include <optional>
+#include <span>
+#include <string>
 
 #include "audio/decoder.h"
 #include "audio/file_loudness.h"
@@ -41,17 +42,31 @@ Result<audio::CoverArt> job_cover(const JobRecord& job, BlobStore& blobs) {
 
 Result<FileLoudness> measure_final_file(const std::filesystem::path& path, OutputFormat format,
                                         int sample_rate) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error{ErrorKind::kIo, "cannot read " + path.string(), ""};
-  audio::EncodedAudio file{std::string(std::istreambuf_iterator<char>(in), {}),
-                           audio::AudioEncoding::kContainer, 0};
-  if (format == OutputFormat::kPcm) {
-    file.encoding = audio::AudioEncoding::kPcmS16le;
-    file.sample_rate = sample_rate;
-  }
-  auto pcm = audio::decode_audio(file);
-  if (!pcm) return pcm.take_error();
-  return audio::measure_file_loudness(pcm->samples, pcm->sample_rate);
+  // The meter starts with the first chunk, at the decoder's rate (an Opus file decodes at 48 kHz).
+  std::optional<audio::FileLoudnessMeter> meter;
+  Status metered = Status::success();
+  const audio::SampleChunkSink measure = [&](int rate, std::span<const float> samples,
+                                             std::string& reason) {
+    if (!meter) {
+      auto created = audio::FileLoudnessMeter::create(rate);
+      if (!created) {
+        metered = created.error();
+        reason = metered.error().message;
+        return false;
+      }
+      meter.emplace(std::move(created.value()));
+    }
+    metered = meter->add(samples);
+    if (!metered) reason = metered.error().message;
+    return metered.ok();
+  };
+  const auto encoding = format == OutputFormat::kPcm ? audio::AudioEncoding::kPcmS16le
+                                                     : audio::AudioEncoding::kContainer;
+  Status decoded = audio::decode_audio_file(path, encoding, sample_rate, {}, measure);
+  if (!metered) return metered.error();
+  if (!decoded) return decoded.error();
+  if (!meter) return Error{ErrorKind::kSynthesisFailed, "undecodable audio: no samples", ""};
+  return meter->finish();
 }
 
 }  // namespace polyvox

@@ -25,7 +25,9 @@ std::vector<Chapter> job_chapters(const JobRecord& job, const Manifest& manifest
 Result<audio::CoverArt> job_cover(const JobRecord& job, BlobStore& blobs);
 
 // Decodes the final file at `path` (a file of `format` at `sample_rate`) and measures it
-// (audio/file_loudness.h). Fails with the decoder's or the meter's error. Thread-safe.
+// (audio/file_loudness.h) as it is decoded: neither the file nor its samples are held whole (a
+// final file of hours is measured in a few hundred kilobytes). Fails with the decoder's or the
+// meter's error. Thread-safe.
 Result<FileLoudness> measure_final_file(const std::filesystem::path& path, OutputFormat format,
                                         int sample_rate);
 

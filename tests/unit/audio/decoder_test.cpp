@@ -2,9 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <span>
+#include <string>
+#include <vector>
 
 #include "audio/segment.h"
 #include "audio/wav.h"
@@ -69,6 +73,80 @@ TEST(DecoderTest, DecodesMp3HonouringGaplessInfo) {
   auto pcm = decode_audio(EncodedAudio{seg->bytes});
   ASSERT_TRUE(pcm.ok());
   EXPECT_EQ(pcm->samples.size(), 13230u);
+}
+
+// A final file is measured as it is decoded (worker/final_file.h): decode_audio_file hands over
+// the samples decode_audio makes of the same bytes, in chunks, without holding them.
+TEST(DecoderTest, DecodesAFileChunkByChunkToTheSamplesOfItsBytes) {
+  TempDir dir;
+  const auto path = dir / "long.ogg";
+  const std::string cmd =
+      "ffmpeg -v error -y -f lavfi -i sine=frequency=440:duration=8 -c:a libopus '" +
+      path.string() + "'";
+  ASSERT_EQ(polyvox::test_support::run(cmd), 0) << cmd;
+  auto whole = decode_audio(EncodedAudio{polyvox::test_support::read_file(path)});
+  ASSERT_TRUE(whole.ok()) << whole.error().to_string();
+  std::vector<float> streamed;
+  int chunks = 0, rate = 0;
+  Status decoded =
+      decode_audio_file(path, AudioEncoding::kContainer, 0, {},
+                        [&](int chunk_rate, std::span<const float> samples, std::string&) {
+                          ++chunks;
+                          rate = chunk_rate;
+                          streamed.insert(streamed.end(), samples.begin(), samples.end());
+                          return true;
+                        });
+  ASSERT_TRUE(decoded.ok()) << decoded.error().to_string();
+  EXPECT_EQ(rate, whole->sample_rate);
+  EXPECT_GT(chunks, 3);  // 8 s at 48 kHz: several chunks, not the whole at once
+  EXPECT_TRUE(streamed == whole->samples);
+
+  // Raw 16-bit PCM, read a piece at a time too.
+  std::string raw;
+  for (float sample : whole->samples) {
+    const auto v = static_cast<int16_t>(std::lround(std::clamp(sample, -1.0f, 0.999f) * 32767));
+    raw.push_back(static_cast<char>(v & 0xFF));
+    raw.push_back(static_cast<char>((v >> 8) & 0xFF));
+  }
+  polyvox::test_support::write_file(dir / "raw.pcm", raw);
+  auto raw_whole = decode_audio(EncodedAudio{raw, AudioEncoding::kPcmS16le, 48000});
+  ASSERT_TRUE(raw_whole.ok());
+  streamed.clear();
+  decoded = decode_audio_file(dir / "raw.pcm", AudioEncoding::kPcmS16le, 48000, {},
+                              [&](int, std::span<const float> samples, std::string&) {
+                                streamed.insert(streamed.end(), samples.begin(), samples.end());
+                                return true;
+                              });
+  ASSERT_TRUE(decoded.ok()) << decoded.error().to_string();
+  EXPECT_TRUE(streamed == raw_whole->samples);
+}
+
+TEST(DecoderTest, DecodingAFileSaysWhatWentWrong) {
+  TempDir dir;
+  const SampleChunkSink keep = [](int, std::span<const float>, std::string&) { return true; };
+  Status missing = decode_audio_file(dir / "none.mp3", AudioEncoding::kContainer, 0, {}, keep);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().kind, ErrorKind::kIo);
+  polyvox::test_support::write_file(dir / "garbage.mp3", std::string(4096, 'x'));
+  Status garbage = decode_audio_file(dir / "garbage.mp3", AudioEncoding::kContainer, 0, {}, keep);
+  ASSERT_FALSE(garbage.ok());
+  EXPECT_EQ(garbage.error().kind, ErrorKind::kSynthesisFailed);
+  SegmentOptions options;
+  auto seg = encode_segment(polyvox::test_support::tone(300, 44100), 0, 0, true, options);
+  ASSERT_TRUE(seg.ok());
+  polyvox::test_support::write_file(dir / "tone.mp3", seg->bytes);
+  Status refused = decode_audio_file(dir / "tone.mp3", AudioEncoding::kContainer, 0, {},
+                                     [](int, std::span<const float>, std::string& reason) {
+                                       reason = "the meter failed";
+                                       return false;
+                                     });
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().kind, ErrorKind::kInternal);
+  EXPECT_EQ(refused.error().message, "the meter failed");
+  polyvox::test_support::write_file(dir / "odd.pcm", "abc");
+  Status odd = decode_audio_file(dir / "odd.pcm", AudioEncoding::kPcmS16le, 16000, {}, keep);
+  ASSERT_FALSE(odd.ok());
+  EXPECT_EQ(odd.error().kind, ErrorKind::kSynthesisFailed);
 }
 
 // Formats providers return (OpenAI: opus, aac, flac), produced by the real ffmpeg CLI.
