@@ -335,21 +335,28 @@ Result<PcmBuffer> decode_container(const EncodedAudio& audio, const DecodeLimits
   return pcm;
 }
 
-// decode_container of the file at `path`, chunk by chunk into `sink`. An error whose message is
-// empty is the sink's refusal (its reason in `refusal`).
-Status decode_container_file(const std::string& path, const DecodeLimits& limits,
-                             const SampleChunkSink& sink, std::string& refusal) {
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
-                                                       &std::fclose);
-  struct stat info {};
-  if (!file || ::fstat(::fileno(file.get()), &info) != 0) {
-    return Error{ErrorKind::kIo, "cannot read " + path, ""};
-  }
-  FileReader reader{file.get(), static_cast<int64_t>(info.st_size)};
+// decode_container of the file at `path` (when not null) or of `audio`, chunk by chunk into
+// `sink`. An error whose message is empty is the sink's refusal (its reason in `refusal`).
+Status decode_container_chunks(const std::string* path, const EncodedAudio* audio,
+                               const DecodeLimits& limits, const SampleChunkSink& sink,
+                               std::string& refusal) {
   std::vector<float> chunk;
   SampleOut out{chunk, &sink};
   int rate = 0;
-  Status s = decode(&reader, &FileReader::read, &FileReader::seek, limits, out, rate);
+  Status s = Status::success();
+  if (path) {
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path->c_str(), "rb"),
+                                                         &std::fclose);
+    struct stat info {};
+    if (!file || ::fstat(::fileno(file.get()), &info) != 0) {
+      return Error{ErrorKind::kIo, "cannot read " + *path, ""};
+    }
+    FileReader reader{file.get(), static_cast<int64_t>(info.st_size)};
+    s = decode(&reader, &FileReader::read, &FileReader::seek, limits, out, rate);
+  } else {
+    MemoryReader reader{&audio->bytes};
+    s = decode(&reader, &MemoryReader::read, &MemoryReader::seek, limits, out, rate);
+  }
   if (out.refused) refusal = out.refusal;
   return s;
 }
@@ -357,13 +364,15 @@ Status decode_container_file(const std::string& path, const DecodeLimits& limits
 }  // namespace
 }  // namespace polyvox::audio
 
-extern "C" __attribute__((visibility("default"))) bool polyvox_decode_container_file(
-    const std::string* path, const polyvox::audio::DecodeLimits* limits,
-    const polyvox::audio::SampleChunkSink* sink, std::string* error) {
+extern "C" __attribute__((visibility("default"))) bool polyvox_decode_container_chunks(
+    const std::string* path, const polyvox::audio::EncodedAudio* audio,
+    const polyvox::audio::DecodeLimits* limits, const polyvox::audio::SampleChunkSink* sink,
+    std::string* error) {
   static const bool quiet = (av_log_set_level(AV_LOG_QUIET), true);  // errors come back as values
   (void)quiet;
   std::string refusal;
-  polyvox::Status decoded = polyvox::audio::decode_container_file(*path, *limits, *sink, refusal);
+  polyvox::Status decoded =
+      polyvox::audio::decode_container_chunks(path, audio, *limits, *sink, refusal);
   if (!decoded) {
     *error = decoded.error().message.empty() ? refusal : decoded.error().message;
     return false;

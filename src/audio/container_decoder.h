@@ -17,20 +17,23 @@ inline constexpr const char* kContainerDecoderSymbol = "polyvox_decode_container
 using ContainerDecodeFn = bool (*)(const EncodedAudio* audio, const DecodeLimits* limits,
                                    PcmBuffer* out, std::string* error);
 
-inline constexpr const char* kContainerFileDecoderSymbol = "polyvox_decode_container_file";
+inline constexpr const char* kContainerChunkDecoderSymbol = "polyvox_decode_container_chunks";
 
-// Decodes the file at `path` (a container, as decode_audio's kContainer) chunk by chunk into
-// `sink` (decoder.h decode_audio_file), reading the file as it goes; false with `error` set on
-// failure, or when the sink returned false (then `error` is left as the sink set it). Thread-safe.
-using ContainerFileDecodeFn = bool (*)(const std::string* path, const DecodeLimits* limits,
-                                       const SampleChunkSink* sink, std::string* error);
+// Decodes, chunk by chunk into `sink` (decoder.h SampleChunkSink), the file at `path` (read as
+// it goes) or, when `path` is null, `audio`'s bytes: a container, as decode_audio's kContainer.
+// false with `error` set on failure, or when the sink returned false (then `error` is what the
+// sink set). Thread-safe.
+using ContainerChunkDecodeFn = bool (*)(const std::string* path, const EncodedAudio* audio,
+                                        const DecodeLimits* limits, const SampleChunkSink* sink,
+                                        std::string* error);
 
 }  // namespace polyvox::audio
 
-extern "C" bool polyvox_decode_container_file(const std::string* path,
-                                              const polyvox::audio::DecodeLimits* limits,
-                                              const polyvox::audio::SampleChunkSink* sink,
-                                              std::string* error);
+extern "C" bool polyvox_decode_container_chunks(const std::string* path,
+                                                const polyvox::audio::EncodedAudio* audio,
+                                                const polyvox::audio::DecodeLimits* limits,
+                                                const polyvox::audio::SampleChunkSink* sink,
+                                                std::string* error);
 
 extern "C" bool polyvox_decode_container(const polyvox::audio::EncodedAudio* audio,
                                          const polyvox::audio::DecodeLimits* limits,

@@ -27,8 +27,8 @@ ContainerDecodeFn container_decoder(std::string& error) {
   return decode.get(error);
 }
 
-ContainerFileDecodeFn container_file_decoder(std::string& error) {
-  static ModuleFunction<ContainerFileDecodeFn> decode(kFfmpegModule, kContainerFileDecoderSymbol);
+ContainerChunkDecodeFn container_chunk_decoder(std::string& error) {
+  static ModuleFunction<ContainerChunkDecodeFn> decode(kFfmpegModule, kContainerChunkDecoderSymbol);
   return decode.get(error);
 }
 
@@ -77,6 +77,32 @@ Status decode_pcm16_file(const std::filesystem::path& path, int sample_rate,
   return Status::success();
 }
 
+// The FFmpeg module's chunked decode of `path` or `audio`, each chunk checked as decode_audio
+// checks its samples before `sink` has it.
+Status decode_container_chunks(const std::string* path, const EncodedAudio* audio,
+                               const DecodeLimits& limits, const SampleChunkSink& sink) {
+  std::string error;
+  ContainerChunkDecodeFn decode = container_chunk_decoder(error);
+  if (!decode) {
+    return Error{ErrorKind::kInternal, "audio decoding is unavailable: " + error, ""};
+  }
+  bool not_finite = false, refused = false;
+  const SampleChunkSink checked = [&](int rate, std::span<const float> samples,
+                                      std::string& reason) {
+    if (!all_finite(samples)) {
+      not_finite = true;
+      return false;
+    }
+    refused = !sink(rate, samples, reason);
+    return !refused;
+  };
+  if (decode(path, audio, &limits, &checked, &error)) return Status::success();
+  if (not_finite) return undecodable("samples that are not finite numbers");
+  if (refused) return Error{ErrorKind::kInternal, error, ""};
+  if (path && error == "cannot read " + *path) return Error{ErrorKind::kIo, error, ""};
+  return undecodable(error);
+}
+
 // The checks decode_audio makes of a kPcmS16le answer.
 Status check_pcm16(const EncodedAudio& audio, const DecodeLimits& limits) {
   if (audio.sample_rate <= 0) return undecodable("raw PCM without a sample rate");
@@ -121,27 +147,29 @@ Status decode_audio_file(const std::filesystem::path& path, AudioEncoding encodi
   if (encoding == AudioEncoding::kPcmS16le) {
     return decode_pcm16_file(path, sample_rate, limits, sink);
   }
-  std::string error;
-  ContainerFileDecodeFn decode = container_file_decoder(error);
-  if (!decode) {
-    return Error{ErrorKind::kInternal, "audio decoding is unavailable: " + error, ""};
-  }
-  bool not_finite = false, refused = false;
-  const SampleChunkSink checked = [&](int rate, std::span<const float> samples,
-                                      std::string& reason) {
-    if (!all_finite(samples)) {
-      not_finite = true;
-      return false;
-    }
-    refused = !sink(rate, samples, reason);
-    return !refused;
-  };
   const std::string file = path.string();
-  if (decode(&file, &limits, &checked, &error)) return Status::success();
-  if (not_finite) return undecodable("samples that are not finite numbers");
-  if (refused) return Error{ErrorKind::kInternal, error, ""};
-  if (error.rfind("cannot read ", 0) == 0) return Error{ErrorKind::kIo, error, ""};
-  return undecodable(error);
+  return decode_container_chunks(&file, nullptr, limits, sink);
+}
+
+Status decode_audio_chunks(const EncodedAudio& audio, const DecodeLimits& limits,
+                           const SampleChunkSink& sink) {
+  if (audio.bytes.empty()) return undecodable("empty answer");
+  if (audio.encoding == AudioEncoding::kPcmS16le) {
+    if (Status s = check_pcm16(audio, limits); !s) return s;
+    std::vector<float> chunk;
+    std::string refusal;
+    constexpr std::size_t kChunkSamples = 1 << 15;
+    const std::size_t total = audio.bytes.size() / 2;
+    for (std::size_t at = 0; at < total; at += kChunkSamples) {
+      chunk.resize(std::min(kChunkSamples, total - at));
+      pcm16_to_float(audio.bytes.data() + 2 * at, chunk.size(), chunk.data());
+      if (!sink(audio.sample_rate, chunk, refusal)) {
+        return Error{ErrorKind::kInternal, refusal, ""};
+      }
+    }
+    return Status::success();
+  }
+  return decode_container_chunks(nullptr, &audio, limits, sink);
 }
 
 Result<SpeechSamples> decode_speech(EncodedAudio& audio, const DecodeLimits& limits) {

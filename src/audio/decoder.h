@@ -47,6 +47,11 @@ using SampleChunkSink =
 Status decode_audio_file(const std::filesystem::path& path, AudioEncoding encoding, int sample_rate,
                          const DecodeLimits& limits, const SampleChunkSink& sink);
 
+// decode_audio's samples of `audio` handed to `sink` a chunk at a time, without holding them all:
+// the same checks and errors as decode_audio_file. Thread-safe.
+Status decode_audio_chunks(const EncodedAudio& audio, const DecodeLimits& limits,
+                           const SampleChunkSink& sink);
+
 // decode_audio, except that a kPcmS16le answer is kept as it is, after the same checks: on
 // success its bytes have moved into the result (SpeechSamples::pcm16() is the answer, `audio` is
 // left empty), half the memory of float PCM and no copy. Any other answer is decoded into float

@@ -341,6 +341,45 @@ Result<LoudnessReport> normalize_loudness(PcmBuffer& pcm, const LoudnessTarget& 
   return plan->report;
 }
 
+Result<LoudnessReport> normalize_loudness_padded(PcmBuffer& pcm, std::size_t before,
+                                                 std::size_t after, const LoudnessTarget& target) {
+  static constexpr std::size_t kChunk = 1 << 13;
+  static const std::vector<float> kSilence(kChunk, 0.0f);
+  std::vector<float>& samples = pcm.samples;
+  auto silence = [](std::size_t n, const SampleSink& sink) {
+    for (std::size_t left = n; left > 0; left -= std::min(left, kChunk)) {
+      sink(std::span<const float>(kSilence).first(std::min(left, kChunk)));
+    }
+  };
+  const SampleStream padded = [&](const SampleSink& sink) {
+    silence(before, sink);
+    for (std::size_t at = 0; at < samples.size(); at += kChunk) {
+      sink(std::span<const float>(samples).subspan(at, std::min(kChunk, samples.size() - at)));
+    }
+    silence(after, sink);
+  };
+  auto plan = plan_loudness(padded, pcm.sample_rate, target);
+  if (!plan) return plan.take_error();
+  // The processor's output lags its input: each output sample lands where its input was read
+  // already, so `samples` is written in place.
+  LoudnessProcessor processor(std::move(plan->steps), pcm.sample_rate);
+  std::vector<float> out;
+  std::size_t emitted = 0;  // samples of the padded whole output so far
+  auto keep = [&] {
+    for (float y : out) {
+      if (emitted >= before && emitted - before < samples.size()) samples[emitted - before] = y;
+      ++emitted;
+    }
+  };
+  padded([&](std::span<const float> in) {
+    processor.process(in, out);
+    keep();
+  });
+  processor.finish(out);
+  keep();
+  return plan->report;
+}
+
 Result<LoudnessReport> normalize_rms(PcmBuffer& pcm, const RmsTarget& target) {
   LoudnessReport report;
   const double input = rms_db(pcm.samples, target.silent_samples);

@@ -115,6 +115,14 @@ class LoudnessProcessor {
   std::unique_ptr<State> state_;
 };
 
+// normalize_loudness of `pcm` as if it had `before` samples of silence in front of it and
+// `after` behind it (a block measured with the gating windows around it in the file), without
+// adding them: `pcm` ends as the part of what normalize_loudness makes of the padded samples
+// that it was, sample for sample, and no copy of it is made. Thread-safe.
+Result<LoudnessReport> normalize_loudness_padded(PcmBuffer& pcm, std::size_t before,
+                                                 std::size_t after,
+                                                 const LoudnessTarget& target = {});
+
 // Applies gain (and, when the gain would push the true peak over the ceiling, a look-ahead peak
 // limiter) so that `pcm` ends at target.integrated_lufs (± target.tolerance_lu) with true peak <=
 // target.max_true_peak_dbtp. Digital silence is left unchanged (after = before). It is

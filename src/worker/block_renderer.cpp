@@ -6,8 +6,10 @@
 #include <future>
 #include <limits>
 #include <span>
+#include <string>
 
 #include "audio/decoder.h"
+#include "audio/resampler.h"
 #include "audio/speech_segment.h"
 #include "audio/time_stretch.h"
 #include "core/utf8.h"
@@ -274,31 +276,50 @@ Result<audio::LoudnessReport> bring_to_profile(audio::PcmBuffer& pcm, const Bloc
         pcm, audio::RmsTarget{*t.rms_db, audio::ms_to_samples(silent_ms, pcm.sample_rate), ceiling,
                               kProfileLevelToleranceDb});
   }
-  const std::size_t before = static_cast<std::size_t>(
+  const auto before = static_cast<std::size_t>(
       audio::ms_to_samples(context.first ? 0 : kGatingWindowMs, pcm.sample_rate));
-  const std::size_t speech = pcm.samples.size();
-  pcm.samples.insert(pcm.samples.begin(), before, 0.0f);
-  pcm.samples.resize(
-      before + speech + static_cast<std::size_t>(audio::ms_to_samples(silent_ms, pcm.sample_rate)),
-      0.0f);
-  auto report = audio::normalize_loudness(
-      pcm,
+  const auto after = static_cast<std::size_t>(audio::ms_to_samples(silent_ms, pcm.sample_rate));
+  return audio::normalize_loudness_padded(
+      pcm, before, after,
       audio::LoudnessTarget{t.integrated_lufs.value_or(context.options.loudness.integrated_lufs),
                             ceiling, kProfileLevelToleranceDb});
-  // Gain and limiting leave silence silent: what was added is cut off again.
-  pcm.samples.resize(before + speech);
-  pcm.samples.erase(pcm.samples.begin(), pcm.samples.begin() + static_cast<std::ptrdiff_t>(before));
-  return report;
 }
 
 // A codec's change of level below this is left alone.
 constexpr double kCodecLevelToleranceDb = 0.05;
 
-// The total energy of `x`, in dB.
-double energy_db(std::span<const float> x) {
-  double energy = 0.0;
+// Adds the energy of `x` (its sum of squares) to `energy`.
+void add_energy(std::span<const float> x, double& energy) {
   for (float s : x) energy += static_cast<double>(s) * s;
+}
+
+// An energy in dB.
+double energy_db(double energy) {
   return energy > 0 ? 10.0 * std::log10(energy) : -std::numeric_limits<double>::infinity();
+}
+
+// Samples [bounds.begin, bounds.end) of `speech` at `rate`: what audio::resample makes of them,
+// resampled a chunk at a time from the speech as it is held (a local voice's 16-bit PCM is not
+// turned into a float copy first).
+Result<audio::PcmBuffer> trimmed_at_rate(const audio::SpeechSamples& speech,
+                                         const audio::SpeechBounds& bounds, int rate) {
+  const std::size_t length = bounds.end - bounds.begin;
+  auto resampler = audio::Resampler::create(speech.sample_rate(), rate, length);
+  if (!resampler) return resampler.take_error();
+  audio::PcmBuffer out;
+  out.sample_rate = rate;
+  out.samples.reserve(audio::Resampler::output_size(length, speech.sample_rate(), rate));
+  const audio::Resampler::Sink append = [&out](std::span<const float> chunk) {
+    out.samples.insert(out.samples.end(), chunk.begin(), chunk.end());
+    return Status::success();
+  };
+  Status added = Status::success();
+  speech.stream(bounds.begin, bounds.end, [&](std::span<const float> chunk) {
+    if (added) added = resampler->add(chunk, append);
+  });
+  if (!added) return added.error();
+  if (Status s = resampler->finish(append); !s) return s.error();
+  return out;
 }
 
 // The speech pipeline after the provider: time stretch, trim, word timings, loudness, resample,
@@ -346,19 +367,22 @@ Result<RenderedBlock> finish(Spoken spoken, const std::string& spoken_text, cons
     rendered.loudness = encoded->loudness;
     return rendered;
   }
-  audio::PcmBuffer pcm = std::move(speech).take_pcm();
-  pcm.samples.erase(pcm.samples.begin() + static_cast<std::ptrdiff_t>(bounds.end),
-                    pcm.samples.end());
-  pcm.samples.erase(pcm.samples.begin(),
-                    pcm.samples.begin() + static_cast<std::ptrdiff_t>(bounds.begin));
   const int rate = context.options.segment.sample_rate;
+  audio::PcmBuffer pcm;
   if (context.profile != DeliveryProfile::kServer) {
     // A profile's level is measured on the final file: the resampler's filter takes energy
     // away from a source's top band (half a dB of espeak-ng's 22.05 kHz speech), so the level
     // is made at the output rate.
-    auto at_rate = audio::resample(std::move(pcm), rate);
+    auto at_rate = trimmed_at_rate(speech, bounds, rate);
     if (!at_rate) return at_rate.take_error();
     pcm = std::move(at_rate.value());
+    speech = audio::SpeechSamples();  // not needed any more
+  } else {
+    pcm = std::move(speech).take_pcm();
+    pcm.samples.erase(pcm.samples.begin() + static_cast<std::ptrdiff_t>(bounds.end),
+                      pcm.samples.end());
+    pcm.samples.erase(pcm.samples.begin(),
+                      pcm.samples.begin() + static_cast<std::ptrdiff_t>(bounds.begin));
   }
   const int pause_ms = pause_after(block, context, targets);
   auto loudness = bring_to_profile(pcm, context, targets, lead_ms + pause_ms);
@@ -384,9 +408,17 @@ Result<RenderedBlock> finish(Spoken spoken, const std::string& spoken_text, cons
       has_mp3_segments(context.options.segment.format)) {
     // An MP3 segment is the file's audio as it is: when the codec took level away (LAME drops
     // about half a dB of espeak-ng's speech), the speech is given it back and encoded again.
-    auto decoded = audio::decode_audio(audio::EncodedAudio{segment->bytes});
-    if (!decoded) return decoded.take_error();
-    const double lost_db = energy_db(decoded->samples) - energy_db(resampled->samples);
+    // The segment's energy is summed as it is decoded, a chunk at a time.
+    double decoded_energy = 0.0, speech_energy = 0.0;
+    Status decoded = audio::decode_audio_chunks(
+        audio::EncodedAudio{segment->bytes}, {},
+        [&decoded_energy](int, std::span<const float> samples, std::string&) {
+          add_energy(samples, decoded_energy);
+          return true;
+        });
+    if (!decoded) return decoded.error();
+    add_energy(resampled->samples, speech_energy);
+    const double lost_db = energy_db(decoded_energy) - energy_db(speech_energy);
     if (std::isfinite(lost_db) && std::fabs(lost_db) > kCodecLevelToleranceDb) {
       const auto factor = static_cast<float>(std::pow(10.0, -lost_db / 20.0));
       for (float& s : resampled->samples) s *= factor;

@@ -101,6 +101,21 @@ TEST(DecoderTest, DecodesAFileChunkByChunkToTheSamplesOfItsBytes) {
   EXPECT_GT(chunks, 3);  // 8 s at 48 kHz: several chunks, not the whole at once
   EXPECT_TRUE(streamed == whole->samples);
 
+  // The same from the bytes in memory (decode_audio_chunks).
+  streamed.clear();
+  chunks = 0;
+  decoded = decode_audio_chunks(EncodedAudio{polyvox::test_support::read_file(path)}, {},
+                                [&](int chunk_rate, std::span<const float> samples, std::string&) {
+                                  ++chunks;
+                                  rate = chunk_rate;
+                                  streamed.insert(streamed.end(), samples.begin(), samples.end());
+                                  return true;
+                                });
+  ASSERT_TRUE(decoded.ok()) << decoded.error().to_string();
+  EXPECT_EQ(rate, whole->sample_rate);
+  EXPECT_GT(chunks, 3);
+  EXPECT_TRUE(streamed == whole->samples);
+
   // Raw 16-bit PCM, read a piece at a time too.
   std::string raw;
   for (float sample : whole->samples) {
@@ -143,6 +158,9 @@ TEST(DecoderTest, DecodingAFileSaysWhatWentWrong) {
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().kind, ErrorKind::kInternal);
   EXPECT_EQ(refused.error().message, "the meter failed");
+  Status garbage_bytes = decode_audio_chunks(EncodedAudio{std::string(4096, 'x')}, {}, keep);
+  ASSERT_FALSE(garbage_bytes.ok());
+  EXPECT_EQ(garbage_bytes.error().kind, ErrorKind::kSynthesisFailed);
   polyvox::test_support::write_file(dir / "odd.pcm", "abc");
   Status odd = decode_audio_file(dir / "odd.pcm", AudioEncoding::kPcmS16le, 16000, {}, keep);
   ASSERT_FALSE(odd.ok());

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 
 #include "support/audio_fixtures.h"
@@ -43,6 +44,35 @@ TEST(LoudnessTest, LimitsPeaksOfSpikySignalAndStillMeetsTarget) {
   EXPECT_TRUE(report->limited);
   EXPECT_NEAR(report->output.integrated_lufs, -16.0, 1.0);
   EXPECT_LE(report->output.true_peak_dbtp, -1.0);
+}
+
+// A block of a profile is levelled as if the silence around it in the file were there
+// (block_renderer): the samples are exactly the middle of what the padded whole becomes, with
+// limiting, and at either end's padding (none before the first block).
+TEST(LoudnessTest, PaddedNormalizationIsTheMiddleOfThePaddedWhole) {
+  std::mt19937 rng(11);
+  std::normal_distribution<float> noise(0.0f, 0.02f);
+  std::vector<float> samples(22050 * 2 + 123);
+  for (auto& s : samples) s = noise(rng);
+  for (std::size_t i = 700; i < samples.size(); i += 3000) samples[i] = 0.9f;
+  for (const std::size_t before : {std::size_t{0}, std::size_t{8820}}) {
+    const std::size_t after = 11025 + before;
+    std::vector<float> padded(before, 0.0f);
+    padded.insert(padded.end(), samples.begin(), samples.end());
+    padded.resize(padded.size() + after, 0.0f);
+    PcmBuffer whole = buffer(padded, 22050);
+    auto expected = normalize_loudness(whole);
+    ASSERT_TRUE(expected.ok());
+    ASSERT_TRUE(expected->limited);  // the clicks are limited: the limiter's lag is exercised
+    PcmBuffer pcm = buffer(samples, 22050);
+    auto report = normalize_loudness_padded(pcm, before, after);
+    ASSERT_TRUE(report.ok()) << report.error().to_string();
+    EXPECT_EQ(report->gain_db, expected->gain_db);
+    EXPECT_EQ(report->output.integrated_lufs, expected->output.integrated_lufs);
+    ASSERT_EQ(pcm.samples.size(), samples.size());
+    EXPECT_TRUE(std::equal(pcm.samples.begin(), pcm.samples.end(),
+                           whole.samples.begin() + static_cast<std::ptrdiff_t>(before)));
+  }
 }
 
 TEST(LoudnessTest, LowersLoudSignal) {
