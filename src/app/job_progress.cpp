@@ -91,25 +91,42 @@ std::string JobProgress::apply(const http::SseEvent& event) {
   std::string said;
   if (type == "snapshot") {
     const std::string status = text_or(data, "status", "unknown");
+    // Blocks that failed before this client saw it (a stream opened after they did): the first
+    // is named with its reason, as its block.failed event would have said.
+    std::string first_failed;
+    int more_failed = 0;
     if (auto it = data.find("blocks"); it != data.end() && it->is_array()) {
       if (it->size() <= static_cast<std::size_t>(kMaxBlocks)) blocks_.resize(it->size());
       for (const json& entry : *it) {
         if (!entry.is_object()) continue;
-        Block* b = block_at(integer_or(entry, "index", -1));
+        const int64_t index = integer_or(entry, "index", -1);
+        Block* b = block_at(index);
         if (!b) continue;
         const std::string state = text_or(entry, "status");
+        const bool newly_failed = state == "failed" && b->state != BlockState::kFailed;
         if (state == "queued") b->state = BlockState::kQueued;
         if (state == "processing") b->state = BlockState::kProcessing;
         if (state == "done") b->state = BlockState::kDone;
         if (state == "failed") b->state = BlockState::kFailed;
         if (state == "cancelled") b->state = BlockState::kCancelled;
         b->provider = text_or(entry, "provider", b->provider);
+        if (newly_failed && first_failed.empty()) {
+          first_failed =
+              block_name(index) + " failed: " + text_or(entry, "error", "no reason given");
+        } else if (newly_failed) {
+          ++more_failed;
+        }
       }
     }
     if (status == "completed") end_ = End::kCompleted;
     if (status == "failed") end_ = End::kFailed, failure_ = text_or(data, "error");
     if (status == "cancelled") end_ = End::kCancelled;
     said = "job " + text_or(data, "job_id", "?") + " " + status;
+    if (!first_failed.empty()) {
+      said = first_failed +
+             (more_failed > 0 ? " (and " + std::to_string(more_failed) + " more failed)" : "") +
+             "; " + said;
+    }
   } else if (type.rfind("block.", 0) == 0) {
     const int64_t index = integer_or(data, "index", -1);
     Block* b = block_at(index);
