@@ -88,33 +88,26 @@ TEST(DecoderTest, DecodesAFileChunkByChunkToTheSamplesOfItsBytes) {
   ASSERT_TRUE(whole.ok()) << whole.error().to_string();
   std::vector<float> streamed;
   int chunks = 0, rate = 0;
-  Status decoded =
-      decode_audio_file(path, AudioEncoding::kContainer, 0, {},
-                        [&](int chunk_rate, std::span<const float> samples, std::string&) {
-                          ++chunks;
-                          rate = chunk_rate;
-                          streamed.insert(streamed.end(), samples.begin(), samples.end());
-                          return true;
-                        });
-  ASSERT_TRUE(decoded.ok()) << decoded.error().to_string();
-  EXPECT_EQ(rate, whole->sample_rate);
-  EXPECT_GT(chunks, 3);  // 8 s at 48 kHz: several chunks, not the whole at once
-  EXPECT_TRUE(streamed == whole->samples);
-
-  // The same from the bytes in memory (decode_audio_chunks).
-  streamed.clear();
-  chunks = 0;
-  decoded = decode_audio_chunks(EncodedAudio{polyvox::test_support::read_file(path)}, {},
-                                [&](int chunk_rate, std::span<const float> samples, std::string&) {
-                                  ++chunks;
-                                  rate = chunk_rate;
-                                  streamed.insert(streamed.end(), samples.begin(), samples.end());
-                                  return true;
-                                });
-  ASSERT_TRUE(decoded.ok()) << decoded.error().to_string();
-  EXPECT_EQ(rate, whole->sample_rate);
-  EXPECT_GT(chunks, 3);
-  EXPECT_TRUE(streamed == whole->samples);
+  const SampleChunkSink collect = [&](int chunk_rate, std::span<const float> samples,
+                                      std::string&) {
+    ++chunks;
+    rate = chunk_rate;
+    streamed.insert(streamed.end(), samples.begin(), samples.end());
+    return true;
+  };
+  // From the file, then from its bytes in memory (decode_audio_chunks).
+  for (const bool from_file : {true, false}) {
+    streamed.clear();
+    chunks = 0;
+    Status decoded = from_file
+                         ? decode_audio_file(path, AudioEncoding::kContainer, 0, {}, collect)
+                         : decode_audio_chunks(EncodedAudio{polyvox::test_support::read_file(path)},
+                                               {}, collect);
+    ASSERT_TRUE(decoded.ok()) << decoded.error().to_string();
+    EXPECT_EQ(rate, whole->sample_rate);
+    EXPECT_GT(chunks, 3);  // 8 s at 48 kHz: several chunks, not the whole at once
+    EXPECT_TRUE(streamed == whole->samples) << from_file;
+  }
 
   // Raw 16-bit PCM, read a piece at a time too.
   std::string raw;
@@ -127,12 +120,9 @@ TEST(DecoderTest, DecodesAFileChunkByChunkToTheSamplesOfItsBytes) {
   auto raw_whole = decode_audio(EncodedAudio{raw, AudioEncoding::kPcmS16le, 48000});
   ASSERT_TRUE(raw_whole.ok());
   streamed.clear();
-  decoded = decode_audio_file(dir / "raw.pcm", AudioEncoding::kPcmS16le, 48000, {},
-                              [&](int, std::span<const float> samples, std::string&) {
-                                streamed.insert(streamed.end(), samples.begin(), samples.end());
-                                return true;
-                              });
+  Status decoded = decode_audio_file(dir / "raw.pcm", AudioEncoding::kPcmS16le, 48000, {}, collect);
   ASSERT_TRUE(decoded.ok()) << decoded.error().to_string();
+  EXPECT_EQ(rate, 48000);
   EXPECT_TRUE(streamed == raw_whole->samples);
 }
 
