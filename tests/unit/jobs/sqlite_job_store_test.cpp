@@ -101,6 +101,15 @@ void write_file_at_version(const test_support::TempDir& dir, int version, const 
   ASSERT_TRUE((*db)->exec(sql).ok());
 }
 
+// The stores over the file write_file_at_version left, migrated as they open; `clock` must
+// outlive them. Null (and the test failed) when they cannot open.
+std::shared_ptr<sqlite::SqliteBackend> open_migrated(const test_support::TempDir& dir,
+                                                     ManualClock& clock) {
+  auto backend = sqlite::open_sqlite_backend({.path = dir / "polyvox.db"}, {.clock = &clock});
+  EXPECT_TRUE(backend.ok()) << backend.error().message;
+  return backend.ok() ? *backend : nullptr;
+}
+
 // A file of schema version 3 had no counter of waiting tasks: the migration counts the tasks it
 // holds once (waiting and retrying, not leased), and the triggers keep the count from then on.
 TEST(SqliteJobStoreTest, MigrationCountsTheWaitingTasksOfAnOlderFile) {
@@ -116,9 +125,9 @@ TEST(SqliteJobStoreTest, MigrationCountsTheWaitingTasksOfAnOlderFile) {
         VALUES (1, 0, 0, 0, 1), (1, 0, 1, 1, 9e15), (1, 0, 2, 2, 9e15), (1, 0, 3, 0, 1);
     )sql"));
   ManualClock clock;
-  auto backend = sqlite::open_sqlite_backend({.path = dir / "polyvox.db"}, {.clock = &clock});
-  ASSERT_TRUE(backend.ok()) << backend.error().message;
-  sqlite::SqliteJobStore& store = *(*backend)->jobs;
+  auto backend = open_migrated(dir, clock);
+  ASSERT_TRUE(backend);
+  sqlite::SqliteJobStore& store = *backend->jobs;
   EXPECT_EQ(store.counts()->queue_depth, 3u);
   auto task = store.claim("worker-1", 60'000, 0);
   ASSERT_TRUE(task.ok() && task->has_value());
@@ -142,9 +151,9 @@ TEST(SqliteJobStoreTest, WaitingTasksAreCountedOnceAcrossTheVersion8Migration) {
         VALUES (1, 0, 0, 0, 1), (1, 0, 1, 0, 1);
     )sql"));
   ManualClock clock;
-  auto backend = sqlite::open_sqlite_backend({.path = dir / "polyvox.db"}, {.clock = &clock});
-  ASSERT_TRUE(backend.ok()) << backend.error().message;
-  sqlite::SqliteJobStore& store = *(*backend)->jobs;
+  auto backend = open_migrated(dir, clock);
+  ASSERT_TRUE(backend);
+  sqlite::SqliteJobStore& store = *backend->jobs;
   EXPECT_EQ(store.counts()->queue_depth, 2u);
   // Job a's two blocks done (claimed before any new job's: an interactive one would go first):
   // its assembly task is inserted and counted.
@@ -181,9 +190,9 @@ TEST(SqliteJobStoreTest, MigrationGivesTheTasksOfAnOlderFileTheirOwnersTurns) {
         VALUES (1, 0, 0, 1, 9e15), (1, 0, 1, 0, 1), (2, 0, 0, 0, 2), (3, 0, 0, 0, 3);
     )sql"));
   ManualClock clock;
-  auto backend = sqlite::open_sqlite_backend({.path = dir / "polyvox.db"}, {.clock = &clock});
-  ASSERT_TRUE(backend.ok()) << backend.error().message;
-  sqlite::SqliteJobStore& store = *(*backend)->jobs;
+  auto backend = open_migrated(dir, clock);
+  ASSERT_TRUE(backend);
+  sqlite::SqliteJobStore& store = *backend->jobs;
   // Alice has 2 unfinished jobs and 3 blocks not done; carol's job is finished.
   NewJob alice = make_job("alice", 1);
   alice.quota.max_queued_jobs = 2;
@@ -220,17 +229,16 @@ TEST(SqliteJobStoreTest, MigrationAddsApiKeysToAnOlderFile) {
                             "INSERT INTO users (id, name, password_hash, admin, created_at_ms) "
                             "VALUES ('u-1', 'alice', 'h', 0, 1)"));
   ManualClock clock;
-  auto backend = sqlite::open_sqlite_backend({.path = dir / "polyvox.db"}, {.clock = &clock});
-  ASSERT_TRUE(backend.ok()) << backend.error().message;
+  auto backend = open_migrated(dir, clock);
+  ASSERT_TRUE(backend);
   const NewApiKeySecret secret = new_api_key_secret();
   ASSERT_TRUE(
-      (*backend)
-          ->api_keys
+      backend->api_keys
           ->add_key(ApiKey{"k-1", "u-1", "ci", secret.display_prefix, secret.hash, 1, 0, 0}, 10)
           .ok());
-  ASSERT_TRUE((*backend)->api_keys->find_key_by_hash(secret.hash)->has_value());
-  ASSERT_TRUE((*backend)->users->remove_user("alice").ok());
-  EXPECT_FALSE((*backend)->api_keys->find_key_by_hash(secret.hash)->has_value());
+  ASSERT_TRUE(backend->api_keys->find_key_by_hash(secret.hash)->has_value());
+  ASSERT_TRUE(backend->users->remove_user("alice").ok());
+  EXPECT_FALSE(backend->api_keys->find_key_by_hash(secret.hash)->has_value());
 }
 
 // A block done before word timings existed has none (its manifest says timing_source "").
@@ -246,9 +254,9 @@ TEST(SqliteJobStoreTest, BlocksDoneBeforeTimingsExistedHaveNone) {
         VALUES (1, 0, 'Hello', 0, 'espeak', 'default', 0, 2, 'seg', 10, 0, 'espeak', 'en');
     )sql"));
   ManualClock clock;
-  auto backend = sqlite::open_sqlite_backend({.path = dir / "polyvox.db"}, {.clock = &clock});
-  ASSERT_TRUE(backend.ok()) << backend.error().message;
-  auto job = (*backend)->jobs->get_job("job-a", true);
+  auto backend = open_migrated(dir, clock);
+  ASSERT_TRUE(backend);
+  auto job = backend->jobs->get_job("job-a", true);
   ASSERT_TRUE(job.ok()) << job.error().message;
   ASSERT_TRUE(job->blocks[0].result.has_value());
   EXPECT_EQ(job->blocks[0].result->segment_key, "seg");
