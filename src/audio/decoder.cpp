@@ -7,6 +7,7 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "audio/audio_module.h"
@@ -46,7 +47,37 @@ bool all_finite(std::span<const float> samples) {
                      [](float sample) { return std::isfinite(sample); });
 }
 
-// A raw 16-bit file read 64 KiB at a time into `sink`, with decode_audio's checks.
+// The checks decode_audio makes of raw 16-bit PCM of `bytes` bytes at `sample_rate`.
+Status check_pcm16(std::size_t bytes, int sample_rate, const DecodeLimits& limits) {
+  if (sample_rate <= 0) return undecodable("raw PCM without a sample rate");
+  if (bytes % 2 != 0) return undecodable("raw PCM with an odd number of bytes");
+  const auto samples = static_cast<int64_t>(bytes / 2);
+  if (limits.max_duration_ms > 0 && samples * 1000 > limits.max_duration_ms * sample_rate) {
+    return undecodable("the answer is longer than " + std::to_string(limits.max_duration_ms) +
+                       " ms");
+  }
+  return Status::success();
+}
+
+Status check_pcm16(const EncodedAudio& audio, const DecodeLimits& limits) {
+  return check_pcm16(audio.bytes.size(), audio.sample_rate, limits);
+}
+
+// Hands `bytes` of raw 16-bit PCM (an even number) to `sink` as one chunk of float samples
+// (`chunk` is the buffer reused for it); kInternal with the sink's reason when it refuses.
+Status feed_pcm16(std::string_view bytes, int sample_rate, const SampleChunkSink& sink,
+                  std::vector<float>& chunk) {
+  chunk.resize(bytes.size() / 2);
+  pcm16_to_float(bytes.data(), chunk.size(), chunk.data());
+  std::string refusal;
+  if (!sink(sample_rate, chunk, refusal)) return Error{ErrorKind::kInternal, refusal, ""};
+  return Status::success();
+}
+
+// Raw 16-bit PCM is handed over this many bytes at a time.
+constexpr std::size_t kPcm16ChunkBytes = 1 << 16;
+
+// A raw 16-bit file read kPcm16ChunkBytes at a time into `sink`, with decode_audio's checks.
 Status decode_pcm16_file(const std::filesystem::path& path, int sample_rate,
                          const DecodeLimits& limits, const SampleChunkSink& sink) {
   std::ifstream in(path, std::ios::binary);
@@ -54,24 +85,14 @@ Status decode_pcm16_file(const std::filesystem::path& path, int sample_rate,
   const auto size = std::filesystem::file_size(path, size_error);
   if (!in || size_error) return Error{ErrorKind::kIo, "cannot read " + path.string(), ""};
   if (size == 0) return undecodable("empty answer");
-  if (sample_rate <= 0) return undecodable("raw PCM without a sample rate");
-  if (size % 2 != 0) return undecodable("raw PCM with an odd number of bytes");
-  const auto samples = static_cast<int64_t>(size / 2);
-  if (limits.max_duration_ms > 0 && samples * 1000 > limits.max_duration_ms * sample_rate) {
-    return undecodable("the answer is longer than " + std::to_string(limits.max_duration_ms) +
-                       " ms");
-  }
-  constexpr std::size_t kChunkBytes = 1 << 16;
-  std::string bytes(kChunkBytes, '\0');
+  if (Status s = check_pcm16(size, sample_rate, limits); !s) return s;
+  std::string bytes(kPcm16ChunkBytes, '\0');
   std::vector<float> chunk;
-  std::string refusal;
   while (in) {
     in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     const auto got = static_cast<std::size_t>(in.gcount()) / 2 * 2;
     if (got == 0) break;
-    chunk.resize(got / 2);
-    pcm16_to_float(bytes.data(), chunk.size(), chunk.data());
-    if (!sink(sample_rate, chunk, refusal)) return Error{ErrorKind::kInternal, refusal, ""};
+    if (Status s = feed_pcm16({bytes.data(), got}, sample_rate, sink, chunk); !s) return s;
   }
   if (in.bad()) return Error{ErrorKind::kIo, "cannot read " + path.string(), ""};
   return Status::success();
@@ -101,18 +122,6 @@ Status decode_container_chunks(const std::string* path, const EncodedAudio* audi
   if (refused) return Error{ErrorKind::kInternal, error, ""};
   if (path && error == "cannot read " + *path) return Error{ErrorKind::kIo, error, ""};
   return undecodable(error);
-}
-
-// The checks decode_audio makes of a kPcmS16le answer.
-Status check_pcm16(const EncodedAudio& audio, const DecodeLimits& limits) {
-  if (audio.sample_rate <= 0) return undecodable("raw PCM without a sample rate");
-  if (audio.bytes.size() % 2 != 0) return undecodable("raw PCM with an odd number of bytes");
-  const auto samples = static_cast<int64_t>(audio.bytes.size() / 2);
-  if (limits.max_duration_ms > 0 && samples * 1000 > limits.max_duration_ms * audio.sample_rate) {
-    return undecodable("the answer is longer than " + std::to_string(limits.max_duration_ms) +
-                       " ms");
-  }
-  return Status::success();
 }
 
 }  // namespace
@@ -156,15 +165,12 @@ Status decode_audio_chunks(const EncodedAudio& audio, const DecodeLimits& limits
   if (audio.bytes.empty()) return undecodable("empty answer");
   if (audio.encoding == AudioEncoding::kPcmS16le) {
     if (Status s = check_pcm16(audio, limits); !s) return s;
+    const std::string_view bytes = audio.bytes;
     std::vector<float> chunk;
-    std::string refusal;
-    constexpr std::size_t kChunkSamples = 1 << 15;
-    const std::size_t total = audio.bytes.size() / 2;
-    for (std::size_t at = 0; at < total; at += kChunkSamples) {
-      chunk.resize(std::min(kChunkSamples, total - at));
-      pcm16_to_float(audio.bytes.data() + 2 * at, chunk.size(), chunk.data());
-      if (!sink(audio.sample_rate, chunk, refusal)) {
-        return Error{ErrorKind::kInternal, refusal, ""};
+    for (std::size_t at = 0; at < bytes.size(); at += kPcm16ChunkBytes) {
+      if (Status s = feed_pcm16(bytes.substr(at, kPcm16ChunkBytes), audio.sample_rate, sink, chunk);
+          !s) {
+        return s;
       }
     }
     return Status::success();

@@ -156,7 +156,7 @@ Status LoudnessMeter::add(std::span<const float> samples) {
   st.fed += samples.size();
   if (st.fed < st.min_samples) {
     st.head.insert(st.head.end(), samples.begin(), samples.end());
-  } else {
+  } else if (!st.head.empty()) {
     std::vector<float>().swap(st.head);  // long enough: never replayed
   }
   return Status::success();
