@@ -1,10 +1,13 @@
 // The decoder (audio/decoder.h) on arbitrary vendor bytes, through the FFmpeg module it loads,
 // under the limits the worker uses: at most 60 s of audio, a deadline of a few seconds. Input
 // that starts with kRawPrefix is raw PCM at the rate its next byte chooses; anything else is a
-// container. Decoding fails cleanly or yields mono samples within the limits.
+// container. Decoding fails cleanly or yields mono samples within the limits. Decoded chunk by
+// chunk (decode_audio_chunks, as a final file is measured), the same bytes give the same
+// samples at the same rate, or an error of the same kind.
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -52,6 +55,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
     return 0;
   }
   check(pcm->sample_rate > 0, "decoded audio has a sample rate");
+  std::vector<float> chunked;
+  bool one_rate = true;
+  const polyvox::Status streamed = audio::decode_audio_chunks(
+      encoded, limits, [&](int rate, std::span<const float> samples, std::string&) {
+        one_rate = one_rate && rate == pcm->sample_rate;
+        chunked.insert(chunked.end(), samples.begin(), samples.end());
+        return true;
+      });
+  // The deadline may pass between the two decodes: only then may the second fail.
+  if (streamed.ok()) {
+    check(one_rate, "every chunk comes at the whole decode's rate");
+    check(chunked == pcm->samples, "the chunks are the whole decode's samples");
+  } else {
+    check(streamed.error().kind == polyvox::ErrorKind::kSynthesisFailed,
+          "a chunked decode fails as a synthesis failure");
+  }
   check(pcm->duration_ms() <= kMaxDurationMs + 1000.0, "decoded audio is within the limit");
   for (const float sample : pcm->samples) {
     check(std::isfinite(sample), "decoded samples are finite");
