@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Trains four tiny diacritizers (characters only; word embeddings; word embeddings + the
-# word-level context layer; and + the word feed into the second layer) and builds their lexicon from a few hundred lines of the training
-# text (seconds), then checks that the Python training code (tools/train_diacritizer/predict.py) and
-# the C++ inference (polyvox diacritize) write the same output from the same exported files.
+# word-level context layer; and + the word feed into the second layer) and builds their lexicon
+# from a few hundred lines of the training text (seconds), then checks that the Python training
+# code (tools/train_diacritizer/predict.py) and the C++ inference (polyvox diacritize) write the
+# same output from the same exported files. Last, the word-feed model's word layers are widened
+# (widen.py): the widened model must write what the model it was widened from writes.
 # Usage: diacritizer_training_smoke_test.sh POLYVOX_BINARY
 set -euo pipefail
 bin="$1"
@@ -46,4 +48,42 @@ for config in chars:0:0:0 words:2:0:0 context:2:32:0 feed:2:32:16; do
     exit 1
   fi
 done
-echo "training smoke: $(wc -l < "$tmp/in.txt") lines identical from Python and C++ (all four models)"
+# Widening the word layers (other sizes for the word context, the feed and the head) keeps what
+# the model computes: same output as the word-feed model, from C++ and from Python.
+wide="$tmp/models-wide"
+mkdir -p "$wide"
+(cd "$tools" && /usr/bin/python3 widen.py "$tmp/models-feed/arabic_diacritizer.bin" \
+  "$wide/arabic_diacritizer.bin" --word-context 48 --word-feed 24 --head-hidden 32) > /dev/null
+cp "$tmp/models-feed/arabic_diacritizer.lexicon" "$wide/"
+# The scores themselves, not only the marks chosen from them (a tiny model's word layers move
+# its scores too little to change a mark).
+(cd "$tools" && /usr/bin/python3 - "$tmp/models-feed/arabic_diacritizer.bin" \
+  "$wide/arabic_diacritizer.bin" "$tmp/in.txt") <<'PY'
+import sys
+import torch
+import arabic, model, predict
+nets = [model.load(path) for path in sys.argv[1:3]]
+worst = 0.0
+with torch.no_grad(), open(sys.argv[3], encoding="utf-8") as f:
+    for line in f.read().splitlines():
+        bases, marks, _, _ = arabic.parse_line_folded(line)
+        scores = [predict.line_logits(net, vocab, bases, marks, header["max_segment_chars"],
+                                      header["word_index"]) for net, vocab, header in nets]
+        if scores[0] is not None:
+            worst = max(worst, float((scores[0] - scores[1]).abs().max()))
+if not 0 < nets[1][0].config["word_context"] != nets[0][0].config["word_context"]:
+    sys.exit("FAIL: the model was not widened")
+if worst > 1e-5:
+    sys.exit(f"FAIL: the widened model's scores differ by up to {worst}")
+PY
+(cd "$tools" && /usr/bin/python3 predict.py "$wide/arabic_diacritizer.bin") \
+  < "$tmp/in.txt" > "$tmp/python-wide.txt"
+POLYVOX_MODELS_DIR="$wide" "$bin" diacritize "$tmp/in.txt" > "$tmp/cpp-wide.txt"
+for out in python-wide cpp-wide; do
+  if ! cmp -s "$tmp/$out.txt" "$tmp/cpp.txt"; then
+    echo "FAIL ($out): the widened model writes other marks than the model it was widened from:"
+    diff "$tmp/cpp.txt" "$tmp/$out.txt" | head -n 20
+    exit 1
+  fi
+done
+echo "training smoke: $(wc -l < "$tmp/in.txt") lines identical from Python and C++ (all four models, and the widened one)"

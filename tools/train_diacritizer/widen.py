@@ -1,0 +1,96 @@
+"""Widens the word-level parts of an exported model without changing what it computes: the
+word-context LSTM (--word-context units per direction), the word-feed LSTM (--word-feed) and
+the head's hidden layer (--head-hidden). The old units keep their weights; the new ones start
+with fresh random weights, and every weight reading a new unit (recurrent matrices of the old
+units, mix_word, feed, out2) starts at zero, so the widened model gives the same scores as the
+old one until training moves them. A warm start for a larger word layer (train.py --init-from).
+
+Usage: /usr/bin/python3 widen.py OLD.bin NEW.bin [--word-context N] [--word-feed N]
+       [--head-hidden N] [--seed S]
+"""
+import argparse
+
+import torch
+
+import arabic
+import model
+
+
+def widen_lstm(old, new):
+    """Copies LSTM `old` (H units) into the first H units of each gate of `new` (H' >= H, same
+    input size); the recurrent weights from the new units to the old ones are zero."""
+    h, h2 = old.hidden_size, new.hidden_size
+    with torch.no_grad():
+        for name in ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"):
+            src, dst = getattr(old, name), getattr(new, name)
+            for g in range(4):
+                rows_old, rows_new = slice(g * h, (g + 1) * h), slice(g * h2, g * h2 + h)
+                if name == "weight_hh_l0":
+                    dst[rows_new, :h] = src[rows_old]
+                    dst[rows_new, h:] = 0.0
+                else:
+                    dst[rows_new] = src[rows_old]
+
+
+def widen_columns(old_w, new_w, old_units, new_units):
+    """Copies a matrix reading [forward H, backward H] into one reading [forward H', backward
+    H'] (the old rows first); columns of the new units are zero."""
+    rows = old_w.shape[0]
+    with torch.no_grad():
+        new_w[:rows].zero_()
+        new_w[:rows, :old_units] = old_w[:, :old_units]
+        new_w[:rows, new_units:new_units + old_units] = old_w[:, old_units:]
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("old")
+    p.add_argument("new")
+    p.add_argument("--word-context", type=int, default=0)
+    p.add_argument("--word-feed", type=int, default=0)
+    p.add_argument("--head-hidden", type=int, default=0)
+    p.add_argument("--seed", type=int, default=1)
+    args = p.parse_args()
+    torch.manual_seed(args.seed)
+    old, vocab, header = model.load(args.old)
+    cfg = dict(old.config)
+    c, f, k = cfg["word_context"], cfg["word_feed"], cfg["head_hidden"]
+    c2, f2, k2 = args.word_context or c, args.word_feed or f, args.head_hidden or k
+    assert c2 >= c and f2 >= f and k2 >= k and c and f, "widen only, a model with both word layers"
+    new = model.DiacritizerNet(cfg["vocab_size"], cfg["embedding"], cfg["hidden"], cfg["layers"],
+                               0.0, cfg["word_vocab_size"], c2, k2, f2)
+    own = new.state_dict()
+    same = {key: v for key, v in old.state_dict().items() if own[key].shape == v.shape}
+    new.load_state_dict(same, strict=False)
+    for a, b in ((old.wfw, new.wfw), (old.wbw, new.wbw), (old.ffw, new.ffw), (old.fbw, new.fbw)):
+        widen_lstm(a, b)
+    with torch.no_grad():
+        new.mix_char.weight[:k] = old.mix_char.weight
+        new.mix_char.bias[:k] = old.mix_char.bias
+        widen_columns(old.mix_word.weight, new.mix_word.weight, c, c2)
+        widen_columns(old.feed.weight, new.feed.weight, f, f2)
+        new.out2.weight.zero_()
+        new.out2.weight[:, :k] = old.out2.weight
+        new.out2.bias.copy_(old.out2.bias)
+    new.eval()
+    # The same scores on a line of every kind of character, before export.
+    line = "قال الرجل: ذهبت إلى المدرسة في 2024، وكتب الدرس hello."
+    bases = [ord(ch) for ch in line]
+    ids = torch.tensor([[vocab.get(cp, arabic.OTHER_ID) for cp in bases]])
+    words = torch.tensor([arabic.word_ids(bases, header["word_index"])])
+    with torch.no_grad():
+        a = old(ids, torch.zeros_like(ids), torch.tensor([len(bases)]), words)
+        b = new(ids, torch.zeros_like(ids), torch.tensor([len(bases)]), words)
+    diff = float((a - b).abs().max())
+    assert diff < 1e-4, f"widened model differs by {diff}"
+    words_list = header["words"].split(" ") if header.get("words") else None
+    info = dict(header.get("training", {}))
+    info["widened_from"] = {"word_context": c, "word_feed": f, "head_hidden": k}
+    model.export(new, vocab, args.new, info, max_segment_chars=header["max_segment_chars"],
+                 words=words_list)
+    print(f"widened {args.old} -> {args.new}: word context {c}->{c2}, word feed {f}->{f2}, "
+          f"head {k}->{k2}; max score difference {diff:.2e}")
+
+
+if __name__ == "__main__":
+    main()
