@@ -5,10 +5,17 @@ A line of all.txt is a dev line when its text without marks hashes to 0 modulo -
 list of line numbers, and keeps repeated lines on one side. train.py --dev-mod holds these
 lines out and reports on them.
 
+The "novel" dev lines (--write-novel) are those sharing no sequence of 8 words (without marks)
+with any training line: all.txt was cleaned of such overlaps with val.txt, so these lines are
+as new to the network as val.txt's are (the whole dev split is easier: about 0.2 points of
+DER lower with case endings), and tuning on them carries over to val.txt better.
+
 Usage: /usr/bin/python3 dev_split.py [--all ALL.txt] [--val VAL.txt] [--mod 50] [--write DEV.txt]
+       [--write-novel NOVEL.txt]
 Prints the split's size and checks that no line (without marks) of val.txt is in all.txt and
 that no dev line is also a training line; exits 1 when one is.
 """
+NOVEL_NGRAM = 8
 import argparse
 import os
 import sys
@@ -20,6 +27,20 @@ def bare(line):
     return "".join(ch for ch in line if not arabic.is_mark(ord(ch))).strip()
 
 
+def word_ngrams(line, n=NOVEL_NGRAM):
+    words = bare(line).split()
+    return {tuple(words[i:i + n]) for i in range(len(words) - n + 1)}
+
+
+def novel_lines(dev, train_lines):
+    """The lines of `dev` sharing no NOVEL_NGRAM-word sequence (without marks) with
+    `train_lines`."""
+    seen = set()
+    for line in train_lines:
+        seen |= word_ngrams(line)
+    return [line for line in dev if not word_ngrams(line) & seen]
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     data = arabic.find_data_dir(os.path.dirname(os.path.dirname(here)))
@@ -28,6 +49,8 @@ def main():
     p.add_argument("--val", default=os.path.join(data, "val.txt"))
     p.add_argument("--mod", type=int, default=arabic.DEV_MOD)
     p.add_argument("--write", default="", help="write the dev lines to this file")
+    p.add_argument("--write-novel", default="",
+                   help="write the dev lines sharing no 8-word sequence with training lines")
     args = p.parse_args()
     with open(args.all, encoding="utf-8") as f:
         lines = f.read().splitlines()
@@ -43,6 +66,11 @@ def main():
     if args.write:
         with open(args.write, "w", encoding="utf-8") as f:
             f.write("\n".join(dev) + "\n")
+    if args.write_novel:
+        novel = novel_lines(dev, [line for line in lines if not arabic.is_dev_line(line, args.mod)])
+        print(f"{len(novel)} novel dev lines")
+        with open(args.write_novel, "w", encoding="utf-8") as f:
+            f.write("\n".join(novel) + "\n")
     return 1 if any(leaks.values()) else 0
 
 
