@@ -15,12 +15,13 @@ Usage: /usr/bin/python3 dev_split.py [--all ALL.txt] [--val VAL.txt] [--mod 50] 
 Prints the split's size and checks that no line (without marks) of val.txt is in all.txt and
 that no dev line is also a training line; exits 1 when one is.
 """
-NOVEL_NGRAM = 8
 import argparse
 import os
 import sys
 
 import arabic
+
+NOVEL_NGRAM = 8  # words in a shared sequence that makes a dev line not novel
 
 
 def bare(line):
