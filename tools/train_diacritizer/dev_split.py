@@ -57,8 +57,10 @@ def main():
         lines = f.read().splitlines()
     with open(args.val, encoding="utf-8") as f:
         val = {bare(line) for line in f.read().splitlines()}
-    dev = [line for line in lines if arabic.is_dev_line(line, args.mod)]
-    train = {bare(line) for line in lines if not arabic.is_dev_line(line, args.mod)}
+    dev, training = [], []
+    for line in lines:
+        (dev if arabic.is_dev_line(line, args.mod) else training).append(line)
+    train = {bare(line) for line in training}
     dev_bare = {bare(line) for line in dev}
     leaks = {"val lines in all.txt": len(val & (train | dev_bare)),
              "dev lines also in training": len(dev_bare & train)}
@@ -68,7 +70,7 @@ def main():
         with open(args.write, "w", encoding="utf-8") as f:
             f.write("\n".join(dev) + "\n")
     if args.write_novel:
-        novel = novel_lines(dev, [line for line in lines if not arabic.is_dev_line(line, args.mod)])
+        novel = novel_lines(dev, training)
         print(f"{len(novel)} novel dev lines")
         with open(args.write_novel, "w", encoding="utf-8") as f:
             f.write("\n".join(novel) + "\n")
