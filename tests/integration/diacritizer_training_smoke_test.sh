@@ -22,15 +22,17 @@ printf '%s\n' "" "محمّد رسول الله" "كُتِب الدرسُ في ا
   "Latin only" "ً قبل الحرف" "هٰذا الكتاب لٰكنۖ" \
   "$(printf 'س\u0627\u0654ل \u0627\u0653دم عن \u0627\u064E\u0654حمد')" >> "$tmp/in.txt"
 
-# Four tiny models: characters only, with word embeddings (words seen twice or more), with
-# word embeddings + word context, and + the word feed (NAME:WORD_MIN_COUNT:WORD_CONTEXT:FEED).
-for config in chars:0:0:0 words:2:0:0 context:2:32:0 feed:2:32:16; do
-  IFS=: read -r name words context feed <<< "$config"
+# Five tiny models: characters only, with word embeddings (words seen twice or more), with
+# word embeddings + word context, + the word feed, and the same trained in bfloat16
+# (NAME:WORD_MIN_COUNT:WORD_CONTEXT:FEED[:FLAG]). Inference cuts lines into segments of 120
+# characters, so that the longer lines are cut.
+for config in chars:0:0:0 words:2:0:0 context:2:32:0 feed-bf16:2:32:16:--bf16 feed:2:32:16; do
+  IFS=: read -r name words context feed flag <<< "$config"
   models="$tmp/models-$name"
   /usr/bin/python3 "$tools/train.py" --train "$data/train_sample.txt" --train-lines 300 \
     --val "$data/val.txt" --val-lines 20 --epochs 2 --embedding 16 --hidden 32 --layers 2 \
-    --max-len 120 --batch-tokens 6000 --word-min-count "$words" --word-dropout 0.1 \
-    --word-context "$context" --head-hidden 16 --word-feed "$feed" --work-dir "$tmp/work-$name" --output "$models/arabic_diacritizer.bin" > "$tmp/train.log"
+    --max-len 120 --segment-chars 120 --batch-tokens 6000 --word-min-count "$words" --word-dropout 0.1 \
+    --word-context "$context" --head-hidden 16 --word-feed "$feed" ${flag:+"$flag"} --work-dir "$tmp/work-$name" --output "$models/arabic_diacritizer.bin" > "$tmp/train.log"
   /usr/bin/python3 "$tools/lexicon.py" "$data/train_sample.txt" "$models/arabic_diacritizer.lexicon" \
     --lines 300 > /dev/null
 
@@ -86,4 +88,4 @@ for out in python-wide cpp-wide; do
     exit 1
   fi
 done
-echo "training smoke: $(wc -l < "$tmp/in.txt") lines identical from Python and C++ (all four models, and the widened one)"
+echo "training smoke: $(wc -l < "$tmp/in.txt") lines identical from Python and C++ (all five models, and the widened one)"

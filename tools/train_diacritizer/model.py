@@ -82,6 +82,7 @@ class DiacritizerNet(nn.Module):
             self.out2 = nn.Linear(head_hidden, arabic.NUM_CLASSES)
             nn.init.zeros_(self.out2.weight)
             nn.init.zeros_(self.out2.bias)
+        self.bf16 = False  # training only: LSTMs and linear layers compute in bfloat16 (_lstm)
         self.word_feed = word_feed
         if word_feed:
             assert word_context and layers >= 2, "word feed needs word context and 2+ layers"
@@ -112,13 +113,29 @@ class DiacritizerNet(nn.Module):
         summary_fw = x.new_zeros((x.shape[0], most, hidden)).index_put(
             (rows, slot[rows, cols]), x[rows, cols, :hidden])
         summary = torch.cat([summary_fw, summary_bw], dim=2)
-        forward, _ = wfw(summary)
-        backward, _ = wbw(reverse_within(summary, count))
+        forward = self._lstm(wfw, summary)
+        backward = self._lstm(wbw, reverse_within(summary, count))
         ctx = torch.cat([forward, reverse_within(backward, count)], dim=2)
         index = slot.clamp(min=0).unsqueeze(2).expand(-1, -1, ctx.shape[2])
         return ctx.gather(1, index) * letter.unsqueeze(2).to(ctx.dtype)
 
+    def _lstm(self, lstm, x):
+        """The output sequence of a one-layer LSTM over x (B, T, F), float32. With self.bf16 it
+        runs on bfloat16 copies of its weights and input (float32 master weights get the
+        gradients through the casts; torch.autocast does not reach the LSTM kernels)."""
+        if not self.bf16:
+            return lstm(x)[0]
+        weights = [w.to(torch.bfloat16) for w in lstm._flat_weights]
+        h0 = x.new_zeros((1, x.shape[0], lstm.hidden_size), dtype=torch.bfloat16)
+        out = torch._VF.lstm(x.to(torch.bfloat16), (h0, h0), weights, True, 1, 0.0,
+                             self.training, False, True)
+        return out[0].float()
+
     def forward(self, ids, hints, lengths, words=None):
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
+            return self._forward(ids, hints, lengths, words).float()
+
+    def _forward(self, ids, hints, lengths, words=None):
         """ids, hints, words (word id of each character, arabic.word_ids): (B, T) int64;
         lengths: (B,) int64. Returns (B, T, classes); positions past a row's length hold
         meaningless scores."""
@@ -136,8 +153,8 @@ class DiacritizerNet(nn.Module):
             # Frozen encoder: its layers run without gradients, except those after the word
             # feed, through which the feed learns (their weights stay frozen all the same).
             with torch.set_grad_enabled(grad and (fed or not self.freeze_encoder)):
-                forward, _ = fw(x)
-                backward, _ = bw(reverse_within(x, lengths))
+                forward = self._lstm(fw, x)
+                backward = self._lstm(bw, reverse_within(x, lengths))
                 x = self.dropout(torch.cat([forward, reverse_within(backward, lengths)], dim=2))
         if not self.word_context:
             return self.out(x)
@@ -233,6 +250,16 @@ def export(net, vocab, path, training_info=None, max_segment_chars=0, recurrent_
         f.write(b"\0" * ((-(12 + len(raw))) % 4))
         for _, array in tensors:
             f.write(np.ascontiguousarray(array, dtype="<f4").tobytes())
+
+
+def read_header(path):
+    """The header (JSON) of a weights file."""
+    with open(path, "rb") as f:
+        start = f.read(12)
+        assert start[:4] == MAGIC, "not a diacritizer weights file"
+        version, header_len = struct.unpack("<II", start[4:12])
+        assert version == VERSION
+        return json.loads(f.read(header_len).decode("utf-8"))
 
 
 def load(path):

@@ -6,6 +6,7 @@ command again continues from it. See README.md beside this file for the recipe.
 """
 import argparse
 import collections
+import hashlib
 import json
 import math
 import os
@@ -45,20 +46,25 @@ def build_word_list(lines, min_count):
             if c >= min_count]
 
 
-def segments_of(line, vocab, max_len, word_index):
+def segments_of(line, vocab, max_len, word_index, teacher_index=None):
     """(ids, labels, word ids) of each segment of at most max_len characters
-    (arabic.segment_bounds)."""
+    (arabic.segment_bounds); with `teacher_index`, a fourth array: the word ids of a teacher
+    model with another word list."""
     bases, marks, _ = arabic.parse_line(line)
     ids = [vocab.get(cp, arabic.OTHER_ID) for cp in bases]
     labels = [arabic.class_of(m) if arabic.is_letter(cp) else IGNORE
               for cp, m in zip(bases, marks)]
     words = arabic.word_ids(bases, word_index)
+    teacher_words = arabic.word_ids(bases, teacher_index) if teacher_index is not None else None
     out = []
     for start, end in arabic.segment_bounds(bases, max_len):
         seg_ids, seg_labels = ids[start:end], labels[start:end]
         if any(l != IGNORE for l in seg_labels):
-            out.append((np.array(seg_ids, dtype=np.int64), np.array(seg_labels, dtype=np.int64),
-                        np.array(words[start:end], dtype=np.int64)))
+            seg = (np.array(seg_ids, dtype=np.int64), np.array(seg_labels, dtype=np.int64),
+                   np.array(words[start:end], dtype=np.int64))
+            if teacher_words is not None:
+                seg += (np.array(teacher_words[start:end], dtype=np.int64),)
+            out.append(seg)
     return out
 
 
@@ -121,7 +127,7 @@ def collate(segments, batch, rng, with_hints=True, word_dropout=0.0):
     words = np.zeros((len(batch), longest), dtype=np.int64)
     lengths = np.zeros(len(batch), dtype=np.int64)
     for row, i in enumerate(batch):
-        seg_ids, seg_labels, seg_words = segments[i]
+        seg_ids, seg_labels, seg_words = segments[i][:3]
         n = len(seg_ids)
         ids[row, :n], labels[row, :n], lengths[row] = seg_ids, seg_labels, n
         words[row, :n] = drop_words(seg_words, word_dropout, rng)
@@ -132,10 +138,48 @@ def collate(segments, batch, rng, with_hints=True, word_dropout=0.0):
 
 
 @torch.no_grad()
+def teacher_scores(path, segments, batch_tokens, bf16):
+    """The scores (logits) a teacher model (an exported weights file) gives every character of
+    every training segment, without hints or word dropout: one float16 array (characters of all
+    segments in order, classes) and each segment's offset in it."""
+    teacher, _, header = model.load(path)
+    teacher.bf16 = bf16
+    offsets = np.zeros(len(segments) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum([len(seg[0]) for seg in segments])
+    scores = np.zeros((int(offsets[-1]), arabic.NUM_CLASSES), dtype=np.float16)
+    batches = make_batches(segments, batch_tokens, 0)
+    for k, batch in enumerate(batches):
+        longest = max(len(segments[i][0]) for i in batch)
+        ids = np.zeros((len(batch), longest), dtype=np.int64)
+        words = np.zeros((len(batch), longest), dtype=np.int64)
+        lengths = np.array([len(segments[i][0]) for i in batch], dtype=np.int64)
+        for row, i in enumerate(batch):
+            ids[row, :lengths[row]] = segments[i][0]
+            words[row, :lengths[row]] = segments[i][3]
+        ids, words = torch.from_numpy(ids), torch.from_numpy(words)
+        out = teacher(ids, torch.zeros_like(ids), torch.from_numpy(lengths), words).numpy()
+        for row, i in enumerate(batch):
+            scores[offsets[i]:offsets[i + 1]] = out[row, :lengths[row]]
+        if k % 100 == 0:
+            log(f"teacher scores: batch {k}/{len(batches)}")
+    return scores, offsets, header
+
+
+def distill_loss(logits, labels, targets, temperature):
+    """Cross-entropy of the student's scores against the teacher's distribution, both softened
+    by `temperature` (times its square, which keeps the gradients' scale), over the letters."""
+    letters = labels != IGNORE
+    student = torch.log_softmax(logits[letters].float() / temperature, dim=-1)
+    teacher = torch.softmax(targets[letters].float() / temperature, dim=-1)
+    return -(teacher * student).sum(-1).mean() * temperature * temperature
+
+
+@torch.no_grad()
 def quick_der(net, vocab, lines, word_index):
     """Approximate DER on undiacritized `lines` (counting every letter; without case ending
     skips a word's last letter). The exact scorer is bench/score_diacritics.py."""
     net.eval()
+    bf16, net.bf16 = net.bf16, False
     errors = {"ce": 0, "no_ce": 0}
     counts = {"ce": 0, "no_ce": 0}
     for k in range(0, len(lines), 32):
@@ -161,6 +205,7 @@ def quick_der(net, vocab, lines, word_index):
                     errors["no_ce"] += wrong
                     counts["no_ce"] += 1
     net.train()
+    net.bf16 = bf16
     return {k: 100.0 * errors[k] / max(counts[k], 1) for k in errors}
 
 
@@ -209,6 +254,20 @@ def main():
                         "new run (tensors of the same name and shape; the others keep their "
                         "initialization, word embeddings 0), and its word list")
     p.add_argument("--max-len", type=int, default=400, help="longest training segment (chars)")
+    p.add_argument("--segment-chars", type=int, default=1600,
+                   help="longest segment at inference, written in the exported weights (lines "
+                        "are cut at spaces into segments of at most this many characters)")
+    p.add_argument("--teacher", default="",
+                   help="an exported weights file whose scores on the training segments the "
+                        "network also learns (knowledge distillation; computed once, kept in "
+                        "WORK_DIR/teacher_scores.npy)")
+    p.add_argument("--distill-weight", type=float, default=0.5,
+                   help="share of the loss from the teacher's scores (with --teacher)")
+    p.add_argument("--temperature", type=float, default=1.0,
+                   help="softens the teacher's and the network's distributions (with --teacher)")
+    p.add_argument("--bf16", action="store_true",
+                   help="compute the LSTMs and linear layers in bfloat16 (float32 master weights "
+                        "and optimizer; faster on CPUs with AVX-512 BF16 / AMX)")
     p.add_argument("--batch-tokens", type=int, default=40000)
     p.add_argument("--lr", type=float, default=3e-3)
     p.add_argument("--warmup", type=int, default=200)
@@ -243,9 +302,13 @@ def main():
         p.error(f"no word of the training text is seen {args.word_min_count} times")
     word_index = arabic.word_index(words)
     word_vocab_size = len(words) + arabic.FIRST_WORD_ID if words else 0
+    teacher_index = None
+    if args.teacher:
+        teacher_words = model.read_header(args.teacher).get("words", "")
+        teacher_index = arabic.word_index(teacher_words.split(" ") if teacher_words else [])
     segments = []
     for line in train_lines:
-        segments.extend(segments_of(line, vocab, args.max_len, word_index))
+        segments.extend(segments_of(line, vocab, args.max_len, word_index, teacher_index))
     del train_lines
     report_lines = dev_lines if args.dev_mod else read_lines(args.val)
     val_lines = report_lines[:args.val_lines] if args.val_lines else []
@@ -258,6 +321,7 @@ def main():
     net = model.DiacritizerNet(vocab_size, args.embedding, args.hidden, args.layers, args.dropout,
                                word_vocab_size, args.word_context,
                                args.head_hidden if args.word_context else 0, args.word_feed)
+    net.bf16 = args.bf16
     if args.freeze_encoder:
         net.freeze_encoder = True
         for name, param in net.named_parameters():
@@ -291,6 +355,35 @@ def main():
             nn.init.zeros_(net.word_emb.weight)  # added to a trained network: keeps its function
         log(f"initialized from {args.init_from}: {len(taken)} of {len(own)} tensors")
 
+    teacher = None
+    if args.teacher:
+        teacher_path = os.path.join(args.work_dir, "teacher_scores.npy")
+        with open(args.teacher, "rb") as f:
+            teacher_sha = hashlib.sha256(f.read()).hexdigest()
+        if not os.path.exists(teacher_path):
+            scores, offsets, _ = teacher_scores(args.teacher, segments, 2 * args.batch_tokens,
+                                                args.bf16)
+            np.save(teacher_path + ".tmp.npy", scores)
+            with open(teacher_path + ".sha256", "w") as f:
+                f.write(teacher_sha + "\n")
+            os.replace(teacher_path + ".tmp.npy", teacher_path)
+            del scores
+        with open(teacher_path + ".sha256") as f:
+            if f.read().strip() != teacher_sha:
+                p.error(f"{teacher_path} holds the scores of another teacher (remove it)")
+        teacher = np.load(teacher_path, mmap_mode="r")
+        offsets = np.zeros(len(segments) + 1, dtype=np.int64)
+        offsets[1:] = np.cumsum([len(seg[0]) for seg in segments])
+        if teacher.shape != (offsets[-1], arabic.NUM_CLASSES):
+            p.error(f"{teacher_path} does not match the training segments (remove it)")
+        log(f"teacher scores of {args.teacher}: {teacher.shape[0]} characters")
+
+    def teacher_targets(batch, longest):
+        out = np.zeros((len(batch), longest, arabic.NUM_CLASSES), dtype=np.float32)
+        for row, i in enumerate(batch):
+            out[row, :offsets[i + 1] - offsets[i]] = teacher[offsets[i]:offsets[i + 1]]
+        return torch.from_numpy(out)
+
     loss_fn = nn.CrossEntropyLoss(ignore_index=IGNORE)
     started = time.time()
     last_ckpt = time.time()
@@ -315,6 +408,10 @@ def main():
                 group["lr"] = lr_at(state["step"])
             logits = net(ids, hints, lengths, word_ids)
             loss = loss_fn(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1))
+            if teacher is not None:
+                targets = teacher_targets(batches[state["batch"]], logits.shape[1])
+                loss = ((1 - args.distill_weight) * loss + args.distill_weight
+                        * distill_loss(logits, labels, targets, args.temperature))
             opt.zero_grad()
             loss.backward()
             nn.utils.clip_grad_norm_(net.parameters(), 1.0)
@@ -353,7 +450,9 @@ def main():
             "args": {k: v for k, v in vars(args).items()
                      if k not in ("train", "val", "work_dir", "output")}}
     net.eval()
-    model.export(net, vocab, args.output, info, max_segment_chars=args.max_len, words=words)
+    net.bf16 = False
+    model.export(net, vocab, args.output, info, max_segment_chars=args.segment_chars,
+                 words=words)
     log(f"exported {args.output} ({os.path.getsize(args.output)} bytes)")
     return 0
 
