@@ -368,9 +368,9 @@ def main():
                 f.write(teacher_sha + "\n")
             os.replace(teacher_path + ".tmp.npy", teacher_path)
             del scores
-        with open(teacher_path + ".sha256") as f:
-            if f.read().strip() != teacher_sha:
-                p.error(f"{teacher_path} holds the scores of another teacher (remove it)")
+        stamp = teacher_path + ".sha256"
+        if not os.path.exists(stamp) or open(stamp).read().strip() != teacher_sha:
+            p.error(f"{teacher_path} holds the scores of another teacher (remove it)")
         teacher = np.load(teacher_path, mmap_mode="r")
         offsets = np.zeros(len(segments) + 1, dtype=np.int64)
         offsets[1:] = np.cumsum([len(seg[0]) for seg in segments])
