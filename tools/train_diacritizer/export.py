@@ -29,8 +29,8 @@ def main():
             "train_seconds": round(state["seconds"]), "history": state["history"],
             "args": {k: v for k, v in args.items()
                      if k not in ("train", "val", "work_dir", "output")}}
-    model.export(net, vocab, sys.argv[2], info, max_segment_chars=args.get("segment_chars", 1600),
-                 words=words)
+    model.export(net, vocab, sys.argv[2], info,
+                 max_segment_chars=args.get("segment_chars", model.SEGMENT_CHARS), words=words)
     print(f"exported {sys.argv[2]} from step {state['step']}")
 
 

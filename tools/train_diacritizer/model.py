@@ -37,6 +37,7 @@ from torch import nn
 import arabic
 
 MAGIC = b"PVXD"
+SEGMENT_CHARS = 1600  # longest inference segment written in exported weights (train.py default)
 VERSION = 1
 HINT_CLASSES = arabic.NUM_CLASSES + 1
 
@@ -252,26 +253,28 @@ def export(net, vocab, path, training_info=None, max_segment_chars=0, recurrent_
             f.write(np.ascontiguousarray(array, dtype="<f4").tobytes())
 
 
+def _read_header(f):
+    """Reads the magic, version and header of an open weights file, up to its tensors."""
+    start = f.read(12)
+    assert start[:4] == MAGIC, "not a diacritizer weights file"
+    version, header_len = struct.unpack("<II", start[4:12])
+    assert version == VERSION
+    header = json.loads(f.read(header_len).decode("utf-8"))
+    f.read((-(12 + header_len)) % 4)
+    return header
+
+
 def read_header(path):
     """The header (JSON) of a weights file."""
     with open(path, "rb") as f:
-        start = f.read(12)
-        assert start[:4] == MAGIC, "not a diacritizer weights file"
-        version, header_len = struct.unpack("<II", start[4:12])
-        assert version == VERSION
-        return json.loads(f.read(header_len).decode("utf-8"))
+        return _read_header(f)
 
 
 def load(path):
     """Reads a weights file back into (net, vocab, header)."""
     with open(path, "rb") as f:
-        data = f.read()
-    assert data[:4] == MAGIC, "not a diacritizer weights file"
-    version, header_len = struct.unpack("<II", data[4:12])
-    assert version == VERSION
-    header = json.loads(data[12:12 + header_len].decode("utf-8"))
-    start = 12 + header_len + ((-(12 + header_len)) % 4)
-    floats = np.frombuffer(data[start:], dtype="<f4")
+        header = _read_header(f)
+        floats = np.frombuffer(f.read(), dtype="<f4")
     words = header["words"].split(" ") if header.get("words") else []
     net = DiacritizerNet(header["vocab_size"], header["embedding"], header["hidden"],
                          header["layers"], 0.0,

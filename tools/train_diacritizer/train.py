@@ -137,15 +137,22 @@ def collate(segments, batch, rng, with_hints=True, word_dropout=0.0):
             torch.from_numpy(lengths), torch.from_numpy(words))
 
 
+def segment_offsets(segments):
+    """Where each segment's characters start in the characters of all segments in order (and,
+    last, their total)."""
+    offsets = np.zeros(len(segments) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum([len(seg[0]) for seg in segments])
+    return offsets
+
+
 @torch.no_grad()
 def teacher_scores(path, segments, batch_tokens, bf16):
     """The scores (logits) a teacher model (an exported weights file) gives every character of
     every training segment, without hints or word dropout: one float16 array (characters of all
-    segments in order, classes) and each segment's offset in it."""
-    teacher, _, header = model.load(path)
+    segments in order, classes) and each segment's offset in it (segment_offsets)."""
+    teacher, _, _ = model.load(path)
     teacher.bf16 = bf16
-    offsets = np.zeros(len(segments) + 1, dtype=np.int64)
-    offsets[1:] = np.cumsum([len(seg[0]) for seg in segments])
+    offsets = segment_offsets(segments)
     scores = np.zeros((int(offsets[-1]), arabic.NUM_CLASSES), dtype=np.float16)
     batches = make_batches(segments, batch_tokens, 0)
     for k, batch in enumerate(batches):
@@ -162,7 +169,7 @@ def teacher_scores(path, segments, batch_tokens, bf16):
             scores[offsets[i]:offsets[i + 1]] = out[row, :lengths[row]]
         if k % 100 == 0:
             log(f"teacher scores: batch {k}/{len(batches)}")
-    return scores, offsets, header
+    return scores, offsets
 
 
 def distill_loss(logits, labels, targets, temperature):
@@ -254,7 +261,7 @@ def main():
                         "new run (tensors of the same name and shape; the others keep their "
                         "initialization, word embeddings 0), and its word list")
     p.add_argument("--max-len", type=int, default=400, help="longest training segment (chars)")
-    p.add_argument("--segment-chars", type=int, default=1600,
+    p.add_argument("--segment-chars", type=int, default=model.SEGMENT_CHARS,
                    help="longest segment at inference, written in the exported weights (lines "
                         "are cut at spaces into segments of at most this many characters)")
     p.add_argument("--teacher", default="",
@@ -361,8 +368,7 @@ def main():
         with open(args.teacher, "rb") as f:
             teacher_sha = hashlib.sha256(f.read()).hexdigest()
         if not os.path.exists(teacher_path):
-            scores, offsets, _ = teacher_scores(args.teacher, segments, 2 * args.batch_tokens,
-                                                args.bf16)
+            scores, _ = teacher_scores(args.teacher, segments, 2 * args.batch_tokens, args.bf16)
             np.save(teacher_path + ".tmp.npy", scores)
             with open(teacher_path + ".sha256", "w") as f:
                 f.write(teacher_sha + "\n")
@@ -372,8 +378,7 @@ def main():
         if not os.path.exists(stamp) or open(stamp).read().strip() != teacher_sha:
             p.error(f"{teacher_path} holds the scores of another teacher (remove it)")
         teacher = np.load(teacher_path, mmap_mode="r")
-        offsets = np.zeros(len(segments) + 1, dtype=np.int64)
-        offsets[1:] = np.cumsum([len(seg[0]) for seg in segments])
+        offsets = segment_offsets(segments)
         if teacher.shape != (offsets[-1], arabic.NUM_CLASSES):
             p.error(f"{teacher_path} does not match the training segments (remove it)")
         log(f"teacher scores of {args.teacher}: {teacher.shape[0]} characters")
