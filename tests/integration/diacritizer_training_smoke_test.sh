@@ -50,12 +50,13 @@ for config in chars:0:0:0 words:2:0:0 context:2:32:0 feed-bf16:2:32:16:--bf16 fe
     exit 1
   fi
 done
-# Widening the word layers (other sizes for the word context, the feed and the head) keeps what
-# the model computes: same output as the word-feed model, from C++ and from Python.
+# Widening the character layers and the word layers (other sizes for the character LSTMs, the
+# word context, the feed and the head) keeps what the model computes: same output as the
+# word-feed model, from C++ and from Python.
 wide="$tmp/models-wide"
 mkdir -p "$wide"
 (cd "$tools" && /usr/bin/python3 widen.py "$tmp/models-feed/arabic_diacritizer.bin" \
-  "$wide/arabic_diacritizer.bin" --word-context 48 --word-feed 24 --head-hidden 32) > /dev/null
+  "$wide/arabic_diacritizer.bin" --hidden 64 --word-context 48 --word-feed 24 --head-hidden 32) > /dev/null
 cp "$tmp/models-feed/arabic_diacritizer.lexicon" "$wide/"
 # The scores themselves, not only the marks chosen from them (a tiny model's word layers move
 # its scores too little to change a mark).
@@ -73,8 +74,9 @@ with torch.no_grad(), open(sys.argv[3], encoding="utf-8") as f:
                                       header["word_index"]) for net, vocab, header in nets]
         if scores[0] is not None:
             worst = max(worst, float((scores[0] - scores[1]).abs().max()))
-if not 0 < nets[1][0].config["word_context"] != nets[0][0].config["word_context"]:
-    sys.exit("FAIL: the model was not widened")
+for key in ("word_context", "hidden"):
+    if not 0 < nets[1][0].config[key] != nets[0][0].config[key]:
+        sys.exit(f"FAIL: the model was not widened ({key})")
 if worst > 1e-5:
     sys.exit(f"FAIL: the widened model's scores differ by up to {worst}")
 PY

@@ -48,16 +48,37 @@ class TeacherScoresTest(unittest.TestCase):
                 segments.extend(train.segments_of(line, vocab, 40, arabic.word_index(WORDS),
                                                   teacher_index))
             self.assertGreater(len(segments), len(LINES))
-            scores, offsets = train.teacher_scores(path, segments, 200, bf16=False)
+            scores, offsets = train.teacher_scores([path], segments, 200, bf16=False)
         self.assertEqual(scores.shape, (sum(len(s[0]) for s in segments), arabic.NUM_CLASSES))
         with torch.no_grad():
             for k, (ids, _, _, teacher_ids) in enumerate(segments):
-                alone = net(torch.from_numpy(ids[None]), torch.zeros((1, len(ids)), dtype=torch.long),
-                            torch.tensor([len(ids)]), torch.from_numpy(teacher_ids[None]))[0].numpy()
+                alone = torch.log_softmax(net(
+                    torch.from_numpy(ids[None]), torch.zeros((1, len(ids)), dtype=torch.long),
+                    torch.tensor([len(ids)]), torch.from_numpy(teacher_ids[None]))[0], -1).numpy()
                 got = scores[offsets[k]:offsets[k + 1]].astype(np.float32)
                 self.assertEqual(got.shape, alone.shape)
                 np.testing.assert_allclose(got, alone, atol=2e-2, rtol=1e-2,
                                            err_msg=f"segment {k}")
+
+    def test_an_ensemble_gives_the_mean_of_its_members_log_probabilities(self):
+        vocab, vocab_size = arabic.build_vocab()
+        nets = [tiny_net(vocab_size, len(WORDS) + arabic.FIRST_WORD_ID) for _ in range(2)]
+        with torch.no_grad():  # two different teachers
+            nets[1].out.bias.add_(torch.linspace(-2, 2, arabic.NUM_CLASSES))
+        segments = []
+        for line in LINES:
+            segments.extend(train.segments_of(line, vocab, 40, arabic.word_index(WORDS),
+                                              arabic.word_index(WORDS)))
+        with tempfile.TemporaryDirectory() as tmp:
+            paths = [os.path.join(tmp, f"teacher{k}.bin") for k in range(2)]
+            for net, path in zip(nets, paths):
+                model.export(net, vocab, path, max_segment_chars=40, recurrent_bf16=False,
+                             words=WORDS)
+            both, offsets = train.teacher_scores(paths, segments, 200, bf16=False)
+            each = [train.teacher_scores([path], segments, 200, bf16=False)[0] for path in paths]
+        mean = (each[0].astype(np.float32) + each[1].astype(np.float32)) / 2
+        np.testing.assert_allclose(both.astype(np.float32), mean, atol=2e-2, rtol=1e-2)
+        self.assertGreater(float(np.abs(each[0].astype(np.float32) - mean).max()), 0.5)
 
     def test_the_teacher_reads_its_own_word_ids(self):
         vocab, _ = arabic.build_vocab()

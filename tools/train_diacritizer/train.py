@@ -146,12 +146,14 @@ def segment_offsets(segments):
 
 
 @torch.no_grad()
-def teacher_scores(path, segments, batch_tokens, bf16):
-    """The scores (logits) a teacher model (an exported weights file) gives every character of
-    every training segment, without hints or word dropout: one float16 array (characters of all
-    segments in order, classes) and each segment's offset in it (segment_offsets)."""
-    teacher, _, _ = model.load(path)
-    teacher.bf16 = bf16
+def teacher_scores(paths, segments, batch_tokens, bf16):
+    """The log-probabilities the teacher models (exported weights files sharing one word list)
+    give every character of every training segment, without hints or word dropout, averaged
+    over the teachers (an ensemble's; one teacher: its own): one float16 array (characters of
+    all segments in order, classes) and each segment's offset in it (segment_offsets)."""
+    teachers = [model.load(path)[0] for path in paths]
+    for teacher in teachers:
+        teacher.bf16 = bf16
     offsets = segment_offsets(segments)
     scores = np.zeros((int(offsets[-1]), arabic.NUM_CLASSES), dtype=np.float16)
     batches = make_batches(segments, batch_tokens, 0)
@@ -164,7 +166,9 @@ def teacher_scores(path, segments, batch_tokens, bf16):
             ids[row, :lengths[row]] = segments[i][0]
             words[row, :lengths[row]] = segments[i][3]
         ids, words = torch.from_numpy(ids), torch.from_numpy(words)
-        out = teacher(ids, torch.zeros_like(ids), torch.from_numpy(lengths), words).numpy()
+        out = sum(torch.log_softmax(t(ids, torch.zeros_like(ids), torch.from_numpy(lengths),
+                                      words), dim=-1) for t in teachers) / len(teachers)
+        out = out.numpy()
         for row, i in enumerate(batch):
             scores[offsets[i]:offsets[i + 1]] = out[row, :lengths[row]]
         if k % 100 == 0:
@@ -264,10 +268,11 @@ def main():
     p.add_argument("--segment-chars", type=int, default=model.SEGMENT_CHARS,
                    help="longest segment at inference, written in the exported weights (lines "
                         "are cut at spaces into segments of at most this many characters)")
-    p.add_argument("--teacher", default="",
+    p.add_argument("--teacher", action="append", default=[],
                    help="an exported weights file whose scores on the training segments the "
                         "network also learns (knowledge distillation; computed once, kept in "
-                        "WORK_DIR/teacher_scores.npy)")
+                        "WORK_DIR/teacher_scores.npy); repeated: an ensemble whose members' "
+                        "log-probabilities are averaged (they must share one word list)")
     p.add_argument("--distill-weight", type=float, default=0.5,
                    help="share of the loss from the teacher's scores (with --teacher)")
     p.add_argument("--temperature", type=float, default=1.0,
@@ -311,8 +316,10 @@ def main():
     word_vocab_size = len(words) + arabic.FIRST_WORD_ID if words else 0
     teacher_index = None
     if args.teacher:
-        teacher_words = model.read_header(args.teacher).get("words", "")
-        teacher_index = arabic.word_index(teacher_words.split(" ") if teacher_words else [])
+        teacher_words = [model.read_header(t).get("words", "") for t in args.teacher]
+        if len(set(teacher_words)) > 1:
+            p.error("the teachers of an ensemble must share one word list")
+        teacher_index = arabic.word_index(teacher_words[0].split(" ") if teacher_words[0] else [])
     segments = []
     for line in train_lines:
         segments.extend(segments_of(line, vocab, args.max_len, word_index, teacher_index))
@@ -365,8 +372,11 @@ def main():
     teacher = None
     if args.teacher:
         teacher_path = os.path.join(args.work_dir, "teacher_scores.npy")
-        with open(args.teacher, "rb") as f:
-            teacher_sha = hashlib.sha256(f.read()).hexdigest()
+        shas = []
+        for path in args.teacher:
+            with open(path, "rb") as f:
+                shas.append(hashlib.sha256(f.read()).hexdigest())
+        teacher_sha = " ".join(shas)
         if not os.path.exists(teacher_path):
             scores, _ = teacher_scores(args.teacher, segments, 2 * args.batch_tokens, args.bf16)
             np.save(teacher_path + ".tmp.npy", scores)
@@ -381,7 +391,7 @@ def main():
         offsets = segment_offsets(segments)
         if teacher.shape != (offsets[-1], arabic.NUM_CLASSES):
             p.error(f"{teacher_path} does not match the training segments (remove it)")
-        log(f"teacher scores of {args.teacher}: {teacher.shape[0]} characters")
+        log(f"teacher scores of {', '.join(args.teacher)}: {teacher.shape[0]} characters")
 
     def teacher_targets(batch, longest):
         out = np.zeros((len(batch), longest, arabic.NUM_CLASSES), dtype=np.float32)
