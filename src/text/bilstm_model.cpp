@@ -5,6 +5,7 @@
 #include <fstream>
 #include <iterator>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #if defined(__AVX512F__)
 #include <immintrin.h>
@@ -82,6 +83,24 @@ Error bad_file(const std::string& path, const std::string& why) {
   return invalid_input("diacritizer model", "'" + path + "': " + why);
 }
 
+// Header field `key`, an integer in [lo, hi] (`fallback` when the field is absent and a fallback
+// is given); nullopt, with `why` naming the field and the range, otherwise.
+std::optional<long> int_field(const nlohmann::json& header, const char* key, long lo, long hi,
+                              std::string& why, std::optional<long> fallback = std::nullopt) {
+  const auto it = header.find(key);
+  if (it == header.end() && fallback) return fallback;
+  if (it != header.end() && it->is_number_integer()) {
+    if (it->is_number_unsigned() ? it->get<std::uint64_t>() <= static_cast<std::uint64_t>(hi)
+                                 : it->get<std::int64_t>() <= hi) {
+      const long value = static_cast<long>(it->get<std::int64_t>());
+      if (value >= lo) return value;
+    }
+  }
+  why = std::string(key) + " must be an integer from " + std::to_string(lo) + " to " +
+        std::to_string(hi);
+  return std::nullopt;
+}
+
 // The float tensors of a weights file, by name, checked against the shapes the header gives.
 class TensorTable {
  public:
@@ -90,16 +109,20 @@ class TensorTable {
       : table_(table), data_(data), count_(count) {}
 
   // Copies tensor `name` of shape rows x cols (cols = 0: a vector of `rows`), transposed when
-  // asked. False when it is missing or has another shape.
+  // asked. False when it is missing, has another shape or does not lie inside the data.
+  // REQUIRES: 0 < rows, 0 <= cols, both within BilstmModel's limits.
   bool read(const std::string& name, long rows, long cols, bool transpose, RowMatrix& out) const {
     for (const auto& t : table_) {
       if (t.at("name").get<std::string>() != name) continue;
       const auto shape = t.at("shape").get<std::vector<long>>();
-      const auto offset = t.at("offset").get<std::size_t>();
+      const auto& offset_field = t.at("offset");
       const bool matches =
           cols == 0 ? shape == std::vector<long>{rows} : shape == std::vector<long>{rows, cols};
+      // rows and cols are within the header's checked limits: the product does not overflow.
       const std::size_t size = static_cast<std::size_t>(rows * std::max(cols, 1L));
-      if (!matches || offset + size > count_) return false;
+      if (!matches || rows <= 0 || cols < 0 || !offset_field.is_number_unsigned()) return false;
+      const auto offset = offset_field.get<std::uint64_t>();
+      if (offset > count_ || size > count_ - offset) return false;
       RowMatrix m(rows, std::max(cols, 1L));
       std::memcpy(m.data(), data_ + offset * sizeof(float), size * sizeof(float));
       if (transpose) {
@@ -131,6 +154,10 @@ Result<BilstmModel> BilstmModel::load(const std::string& path) {
   if (!in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()))) {
     return bad_file(path, "cannot be read");
   }
+  return parse(bytes, path);
+}
+
+Result<BilstmModel> BilstmModel::parse(std::string_view bytes, const std::string& path) {
   if (bytes.size() < 12 || std::memcmp(bytes.data(), kMagic, 4) != 0) {
     return bad_file(path, "not a diacritizer weights file");
   }
@@ -148,17 +175,33 @@ Result<BilstmModel> BilstmModel::load(const std::string& path) {
         header.at("hint_classes") != kHintClasses) {
       return bad_file(path, "unsupported model");
     }
-    const long vocab_size = header.at("vocab_size");
-    const long emb = header.at("embedding");
-    const long hidden = header.at("hidden");
-    const int layers = header.at("layers");
+    std::string why;
+    const auto vocab_size = int_field(header, "vocab_size", 1, kMaxVocab, why);
+    const auto emb_field = int_field(header, "embedding", 1, kMaxWidth, why);
+    const auto hidden_field = int_field(header, "hidden", 1, kMaxWidth, why);
+    const auto layers_field = int_field(header, "layers", 1, kMaxLayers, why);
+    const auto segment = int_field(header, "max_segment_chars", 1, kMaxSegmentChars, why);
+    if (!vocab_size || !emb_field || !hidden_field || !layers_field || !segment) {
+      return bad_file(path, why);
+    }
+    const auto other_id = int_field(header, "other_id", 0, *vocab_size - 1, why);
+    if (!other_id) return bad_file(path, why);
+    const long emb = *emb_field;
+    const long hidden = *hidden_field;
+    const int layers = static_cast<int>(*layers_field);
     model.hidden_ = static_cast<int>(hidden);
-    model.other_id_ = header.at("other_id");
-    model.max_segment_chars_ = header.value("max_segment_chars", 0);
+    model.other_id_ = static_cast<int>(*other_id);
+    model.max_segment_chars_ = static_cast<int>(*segment);
     for (const auto& pair : header.at("vocab")) {
-      const int id = pair.at(1);
-      if (id < 0 || id >= vocab_size) return bad_file(path, "vocabulary id out of range");
-      model.vocab_[static_cast<char32_t>(pair.at(0).get<std::uint32_t>())] = id;
+      const auto& cp = pair.at(0);
+      const auto& id = pair.at(1);
+      if (!cp.is_number_unsigned() || cp.get<std::uint64_t>() > 0x10FFFF ||
+          !id.is_number_unsigned() ||
+          id.get<std::uint64_t>() >= static_cast<std::uint64_t>(*vocab_size)) {
+        return bad_file(path, "vocabulary entry out of range");
+      }
+      model.vocab_[static_cast<char32_t>(cp.get<std::uint64_t>())] =
+          static_cast<int>(id.get<std::uint64_t>());
     }
 
     std::size_t start = 12 + header_len;
@@ -167,7 +210,7 @@ Result<BilstmModel> BilstmModel::load(const std::string& path) {
     const TensorTable tensors(header.at("tensors"), bytes.data() + start,
                               (bytes.size() - start) / sizeof(float));
 
-    bool ok = tensors.read("char_emb", vocab_size, emb, false, char_emb) &&
+    bool ok = tensors.read("char_emb", *vocab_size, emb, false, char_emb) &&
               tensors.read("hint_emb", kHintClasses, emb, false, hint_emb);
     if (const auto words = header.find("words"); words != header.end()) {
       // The words separated by single spaces, ids from kUnknownWord + 1 on.
@@ -204,9 +247,13 @@ Result<BilstmModel> BilstmModel::load(const std::string& path) {
          tensors.read("out_b", kClasses, 0, true, out_b);
     if (!ok) return bad_file(path, "tensors do not match the header");
     model.out_b_ = out_b.row(0);
-    const long context = header.value("word_context", 0L);
-    const long head = header.value("head_hidden", 0L);
-    if (context < 0 || head < 0 || (context > 0 && (head == 0 || !model.has_words()))) {
+    const auto context_field = int_field(header, "word_context", 0, kMaxWidth, why, 0);
+    const auto head_field = int_field(header, "head_hidden", 0, kMaxWidth, why, 0);
+    const auto feed_field = int_field(header, "word_feed", 0, kMaxWidth, why, 0);
+    if (!context_field || !head_field || !feed_field) return bad_file(path, why);
+    const long context = *context_field;
+    const long head = *head_field;
+    if (context > 0 && (head == 0 || !model.has_words())) {
       return bad_file(path, "word context needs a word list and a head");
     }
     if (context > 0) {
@@ -224,8 +271,8 @@ Result<BilstmModel> BilstmModel::load(const std::string& path) {
       model.mix_char_b_ = mix_char_b.row(0);
       model.out2_b_ = out2_b.row(0);
     }
-    const long feed = header.value("word_feed", 0L);
-    if (feed < 0 || (feed > 0 && (context == 0 || layers < 2))) {
+    const long feed = *feed_field;
+    if (feed > 0 && (context == 0 || layers < 2)) {
       return bad_file(path, "word feed needs word context and two layers");
     }
     if (feed > 0) {

@@ -42,6 +42,19 @@ class BilstmModel {
   // weights file, or its tensors do not match its header. Takes a few milliseconds.
   static Result<BilstmModel> load(const std::string& path);
 
+  // The same from the file's bytes; `name` (the path) names it in errors. The bytes are treated
+  // as hostile: every size, id and offset the header gives is checked (sizes within the limits
+  // below, tensors inside the data, ids inside their tables) before anything is allocated or
+  // read, so a malformed file is an error, never a crash or an outsized allocation.
+  static Result<BilstmModel> parse(std::string_view bytes, const std::string& name);
+
+  // Limits on the header's sizes (the committed model: vocabulary 64, embedding 64, hidden 128,
+  // 2 layers, word layers 64, segments of 800 characters).
+  static constexpr long kMaxVocab = 4096;
+  static constexpr long kMaxWidth = 1024;  // embedding, hidden, word_context, head, word_feed
+  static constexpr long kMaxLayers = 8;
+  static constexpr long kMaxSegmentChars = 10000;
+
   // Input id of a character (the "other" id for characters the model does not know).
   int input_id(char32_t cp) const {
     auto it = vocab_.find(cp);
@@ -70,7 +83,8 @@ class BilstmModel {
   const RowMatrix& run(const std::vector<int>& ids, const std::vector<int>& hints,
                        const std::vector<int>& words, BilstmScratch& scratch) const;
 
-  // Longest segment the model was trained on, in characters (0: no limit recorded).
+  // Longest segment inference cuts a line into, in characters: 1 to kMaxSegmentChars (the file's
+  // max_segment_chars; a file without one, or outside that range, does not load).
   int max_segment_chars() const { return max_segment_chars_; }
 
  private:

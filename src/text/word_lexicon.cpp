@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 namespace polyvox {
@@ -45,15 +46,17 @@ bool parse_header(const std::string& line, double& prior_weight, std::uint32_t& 
   std::vector<std::string> fields;
   for (std::string field; in >> field;) fields.push_back(field);
   double min_count = 0;
-  if (!header_field(fields, "prior_weight", prior_weight) ||
-      !header_field(fields, "full_min_count", min_count) || min_count < 0) {
+  if (!header_field(fields, "prior_weight", prior_weight) || !std::isfinite(prior_weight) ||
+      !header_field(fields, "full_min_count", min_count) || !(min_count >= 0) ||
+      min_count > 4294967295.0) {
     return false;
   }
   full_min_count = static_cast<std::uint32_t>(min_count);
   if (version == "2") return true;
-  return header_field(fields, "left_weight", left_weight) &&
-         header_field(fields, "right_weight", right_weight) &&
-         header_field(fields, "context_smoothing", context_smoothing) && context_smoothing > 0;
+  return header_field(fields, "left_weight", left_weight) && std::isfinite(left_weight) &&
+         header_field(fields, "right_weight", right_weight) && std::isfinite(right_weight) &&
+         header_field(fields, "context_smoothing", context_smoothing) && context_smoothing > 0 &&
+         std::isfinite(context_smoothing);
 }
 
 // The patterns of one line's "PATTERN:COUNT ..." part; false when malformed.
@@ -83,15 +86,29 @@ bool parse_patterns(std::string_view text, std::vector<WordLexicon::Pattern>& ou
 Result<WordLexicon> WordLexicon::load(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return bad_file(path, "cannot be read");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) return bad_file(path, "cannot be read");
+  return parse(text, path);
+}
+
+Result<WordLexicon> WordLexicon::parse(std::string_view file, const std::string& path) {
   WordLexicon lexicon;
   lexicon.index_.reserve(1 << 18);
-  std::string line;
-  if (!std::getline(in, line) ||
-      !parse_header(line, lexicon.prior_weight_, lexicon.full_min_count_, lexicon.left_weight_,
-                    lexicon.right_weight_, lexicon.context_smoothing_)) {
+  // The next line of `file` (without its newline); false at the end.
+  const auto getline = [&file](std::string_view& line) {
+    if (file.empty()) return false;
+    const auto newline = std::min(file.find('\n'), file.size());
+    line = file.substr(0, newline);
+    file.remove_prefix(std::min(newline + 1, file.size()));
+    return true;
+  };
+  std::string_view line;
+  if (!getline(line) ||
+      !parse_header(std::string(line), lexicon.prior_weight_, lexicon.full_min_count_,
+                    lexicon.left_weight_, lexicon.right_weight_, lexicon.context_smoothing_)) {
     return bad_file(path, "not a diacritizer lexicon");
   }
-  for (long number = 2; std::getline(in, line); ++number) {
+  for (long number = 2; getline(line); ++number) {
     // WORD TAB PATTERNS [TAB LEFT TAB RIGHT]
     const std::string_view text(line);
     const auto tab = text.find('\t');
@@ -107,7 +124,7 @@ Result<WordLexicon> WordLexicon::load(const std::string& path) {
     };
     if (!ok) return malformed();
     const std::size_t count = patterns.size();
-    Entry* entry = lexicon.add(line.substr(0, tab), std::move(patterns));
+    Entry* entry = lexicon.add(std::string(line.substr(0, tab)), std::move(patterns));
     Entry unused;  // contexts of a word without candidates (none in files lexicon.py writes)
     if (entry == nullptr) entry = &unused;
     if (tab2 != std::string_view::npos &&

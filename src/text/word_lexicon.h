@@ -45,6 +45,11 @@ class WordLexicon {
   // cannot be read or a line is malformed. Mirrors lexicon.Lexicon in tools/train_diacritizer.
   static Result<WordLexicon> load(const std::string& path);
 
+  // The same from the file's text; `name` (the path) names it in errors. The text is treated as
+  // hostile: a malformed header (weights not finite numbers, counts out of range) or line is an
+  // error naming it, never a crash.
+  static Result<WordLexicon> parse(std::string_view text, const std::string& name);
+
   // The candidates of `word` (its letters, UTF-8). Thread-safe (read-only).
   Candidates find(std::string_view word) const;
 

@@ -26,6 +26,7 @@ layer has one bias (b_ih + b_hh). A model with word embeddings lists its words i
 ("words": the words separated by single spaces; the word at position k has id
 arabic.FIRST_WORD_ID + k) and has a tensor "word_emb" (ids 0 = not a letter, 1 = unknown word).
 """
+import io
 import json
 import os
 import struct
@@ -217,11 +218,12 @@ def to_bf16_values(array):
     return torch.from_numpy(array).to(torch.bfloat16).to(torch.float32).numpy()
 
 
-def export(net, vocab, path, training_info=None, max_segment_chars=0, recurrent_bf16=True,
-           words=None):
+def export(net, vocab, path, training_info=None, max_segment_chars=SEGMENT_CHARS,
+           recurrent_bf16=True, words=None):
     """Writes the weights file for `net` with its input `vocab` (code point -> id) and, for a
     model with word embeddings, its `words` (in id order, from arabic.FIRST_WORD_ID); inference
-    cuts lines into segments of at most `max_segment_chars` (arabic.segment_bounds). With
+    cuts lines into segments of at most `max_segment_chars` (arabic.segment_bounds; the C++
+    reader takes 1 to 10,000: 0, one unbounded segment, is for predict.py only). With
     `recurrent_bf16`, the recurrent matrices are rounded to bfloat16 values, which the C++
     inference streams in half the bytes (same numbers on both sides)."""
     tensors, offset, table = _tensors(net), 0, []
@@ -272,9 +274,21 @@ def read_header(path):
         return _read_header(f)
 
 
+def header_of(data):
+    """read_header() from the bytes of a weights file."""
+    with io.BytesIO(data) as f:
+        return _read_header(f)
+
+
 def load(path):
     """Reads a weights file back into (net, vocab, header)."""
     with open(path, "rb") as f:
+        return loads(f.read())
+
+
+def loads(data):
+    """load() from the bytes of a weights file."""
+    with io.BytesIO(data) as f:
         header = _read_header(f)
         floats = np.frombuffer(f.read(), dtype="<f4")
     words = header["words"].split(" ") if header.get("words") else []

@@ -146,12 +146,13 @@ def segment_offsets(segments):
 
 
 @torch.no_grad()
-def teacher_scores(paths, segments, batch_tokens, bf16):
-    """The log-probabilities the teacher models (exported weights files sharing one word list)
+def teacher_scores(teachers, segments, batch_tokens, bf16):
+    """The log-probabilities the teacher models (exported weights files sharing one word list,
+    each given by its path or its bytes)
     give every character of every training segment, without hints or word dropout, averaged
     over the teachers (an ensemble's; one teacher: its own): one float16 array (characters of
     all segments in order, classes) and each segment's offset in it (segment_offsets)."""
-    teachers = [model.load(path)[0] for path in paths]
+    teachers = [(model.loads(t) if isinstance(t, bytes) else model.load(t))[0] for t in teachers]
     for teacher in teachers:
         teacher.bf16 = bf16
     offsets = segment_offsets(segments)
@@ -316,7 +317,11 @@ def main():
     word_vocab_size = len(words) + arabic.FIRST_WORD_ID if words else 0
     teacher_index = None
     if args.teacher:
-        teacher_words = [model.read_header(t).get("words", "") for t in args.teacher]
+        teacher_files = []  # each file read once: its word list, its SHA-256, its network
+        for path in args.teacher:
+            with open(path, "rb") as f:
+                teacher_files.append(f.read())
+        teacher_words = [model.header_of(b).get("words", "") for b in teacher_files]
         if len(set(teacher_words)) > 1:
             p.error("the teachers of an ensemble must share one word list")
         teacher_index = arabic.word_index(teacher_words[0].split(" ") if teacher_words[0] else [])
@@ -372,13 +377,10 @@ def main():
     teacher = None
     if args.teacher:
         teacher_path = os.path.join(args.work_dir, "teacher_scores.npy")
-        shas = []
-        for path in args.teacher:
-            with open(path, "rb") as f:
-                shas.append(hashlib.sha256(f.read()).hexdigest())
+        shas = [hashlib.sha256(b).hexdigest() for b in teacher_files]
         teacher_sha = " ".join(shas)
         if not os.path.exists(teacher_path):
-            scores, _ = teacher_scores(args.teacher, segments, 2 * args.batch_tokens, args.bf16)
+            scores, _ = teacher_scores(teacher_files, segments, 2 * args.batch_tokens, args.bf16)
             np.save(teacher_path + ".tmp.npy", scores)
             with open(teacher_path + ".sha256", "w") as f:
                 f.write(teacher_sha + "\n")
@@ -387,6 +389,7 @@ def main():
         stamp = teacher_path + ".sha256"
         if not os.path.exists(stamp) or open(stamp).read().strip() != teacher_sha:
             p.error(f"{teacher_path} holds the scores of another teacher (remove it)")
+        del teacher_files
         teacher = np.load(teacher_path, mmap_mode="r")
         offsets = segment_offsets(segments)
         if teacher.shape != (offsets[-1], arabic.NUM_CLASSES):

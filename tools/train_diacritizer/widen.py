@@ -74,8 +74,10 @@ def main():
     c, f, k, h = cfg["word_context"], cfg["word_feed"], cfg["head_hidden"], cfg["hidden"]
     c2, f2, k2 = args.word_context or c, args.word_feed or f, args.head_hidden or k
     h2 = args.hidden or h
-    if not (c and f):
-        p.error(f"{args.old} has no word context and word feed to widen")
+    if (args.word_context or args.head_hidden) and not c:
+        p.error(f"{args.old} has no word context to widen")
+    if args.word_feed and not f:
+        p.error(f"{args.old} has no word feed to widen")
     if c2 < c or f2 < f or k2 < k or h2 < h:
         p.error(f"sizes can only grow: word context {c}, word feed {f}, head {k}, "
                 f"character layers {h} now")
@@ -89,25 +91,30 @@ def main():
         inputs = None if layer == 0 else chars
         widen_lstm(old.fw[layer], new.fw[layer], inputs)
         widen_lstm(old.bw[layer], new.bw[layer], inputs)
-    for a, b in ((old.wfw, new.wfw), (old.wbw, new.wbw), (old.ffw, new.ffw), (old.fbw, new.fbw)):
+    word_lstms = ([(old.wfw, new.wfw), (old.wbw, new.wbw)] if c else []) + \
+        ([(old.ffw, new.ffw), (old.fbw, new.fbw)] if f else [])
+    for a, b in word_lstms:
         widen_lstm(a, b, chars)
     with torch.no_grad():
         widen_columns(old.out.weight, new.out.weight, h, h2)
         new.out.bias.copy_(old.out.bias)
-        widen_columns(old.mix_char.weight, new.mix_char.weight, h, h2)
-        new.mix_char.bias[:k] = old.mix_char.bias
-        widen_columns(old.mix_word.weight, new.mix_word.weight, c, c2)
-        new.feed.weight.zero_()
-        new.feed.weight[chars.unsqueeze(1), pair_columns(f, f2).unsqueeze(0)] = old.feed.weight
-        new.out2.weight.zero_()
-        new.out2.weight[:, :k] = old.out2.weight
-        new.out2.bias.copy_(old.out2.bias)
+        if c:
+            widen_columns(old.mix_char.weight, new.mix_char.weight, h, h2)
+            new.mix_char.bias[:k] = old.mix_char.bias
+            widen_columns(old.mix_word.weight, new.mix_word.weight, c, c2)
+            new.out2.weight.zero_()
+            new.out2.weight[:, :k] = old.out2.weight
+            new.out2.bias.copy_(old.out2.bias)
+        if f:
+            new.feed.weight.zero_()
+            new.feed.weight[chars.unsqueeze(1), pair_columns(f, f2).unsqueeze(0)] = old.feed.weight
     new.eval()
     # The same scores on a line of every kind of character, before export.
     line = "قال الرجل: ذهبت إلى المدرسة في 2024، وكتب الدرس hello."
     bases = [ord(ch) for ch in line]
     ids = torch.tensor([[vocab.get(cp, arabic.OTHER_ID) for cp in bases]])
-    words = torch.tensor([arabic.word_ids(bases, header["word_index"])])
+    words = (torch.tensor([arabic.word_ids(bases, header["word_index"])])
+             if header.get("words") else None)
     with torch.no_grad():
         a = old(ids, torch.zeros_like(ids), torch.tensor([len(bases)]), words)
         b = new(ids, torch.zeros_like(ids), torch.tensor([len(bases)]), words)

@@ -156,5 +156,42 @@ TEST(WordLexiconTest, RejectsMalformedContexts) {
   EXPECT_FALSE(WordLexicon::load(missing_field.path()));
 }
 
+TEST(WordLexiconTest, RejectsHeaderValuesThatAreNotFiniteOrOutOfRange) {
+  for (const std::string& header :
+       {std::string("#polyvox-lexicon 2 prior_weight=nan full_min_count=5"),
+        std::string("#polyvox-lexicon 2 prior_weight=inf full_min_count=5"),
+        std::string("#polyvox-lexicon 2 prior_weight=0.5 full_min_count=1e300"),
+        std::string("#polyvox-lexicon 2 prior_weight=0.5 full_min_count=nan"),
+        std::string("#polyvox-lexicon 2 prior_weight=0.5 full_min_count=-1"),
+        std::string("#polyvox-lexicon 3 prior_weight=0.5 full_min_count=5 left_weight=-inf "
+                    "right_weight=0.25 context_smoothing=2"),
+        std::string("#polyvox-lexicon 3 prior_weight=0.5 full_min_count=5 left_weight=0.7 "
+                    "right_weight=nan context_smoothing=2"),
+        std::string("#polyvox-lexicon 3 prior_weight=0.5 full_min_count=5 left_weight=0.7 "
+                    "right_weight=0.25 context_smoothing=inf")}) {
+    const std::string content = header + "\nكتب\t111:4 135:2\n";
+    auto lexicon = WordLexicon::parse(content, "test.lexicon");
+    ASSERT_FALSE(lexicon) << header;
+    EXPECT_NE(lexicon.error().message.find("test.lexicon"), std::string::npos);
+  }
+  // The largest count that fits is accepted.
+  EXPECT_TRUE(WordLexicon::parse(
+      "#polyvox-lexicon 2 prior_weight=0.5 full_min_count=4294967295\nكتب\t111:4\n", "x"));
+}
+
+TEST(WordLexiconTest, ParseReadsTheSameAsLoad) {
+  const std::string content = std::string(kHeader3) + "كتب\t111:4 135:2\tقد:0=2,1=1\t\nفي\t51:3";
+  LexiconFile file(content);
+  auto loaded = WordLexicon::load(file.path());
+  auto parsed = WordLexicon::parse(content, "x");
+  ASSERT_TRUE(loaded) << loaded.error().to_string();
+  ASSERT_TRUE(parsed) << parsed.error().to_string();
+  EXPECT_EQ(parsed->size(), 2u);  // the last line needs no newline
+  const auto a = loaded->find("كتب");
+  const auto b = parsed->find("كتب");
+  ASSERT_EQ(a.patterns.size(), b.patterns.size());
+  EXPECT_DOUBLE_EQ(loaded->prior(a, 1, "قد", "في"), parsed->prior(b, 1, "قد", "في"));
+}
+
 }  // namespace
 }  // namespace polyvox

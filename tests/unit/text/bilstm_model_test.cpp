@@ -1,0 +1,113 @@
+// The diacritizer's weights reader on hostile files: the seeds of the weights fuzz target
+// (tests/fuzz/corpus/diacritizer_weights), small models written by tools/train_diacritizer
+// (model.export) and variants of one with a header field made invalid, each of which must be
+// refused with a message naming the file and what is wrong.
+#include "text/bilstm_model.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+namespace polyvox {
+namespace {
+
+std::string seed(const std::string& name) {
+  const std::string path =
+      std::string(POLYVOX_SOURCE_DIR) + "/tests/fuzz/corpus/diacritizer_weights/" + name;
+  std::ifstream in(path, std::ios::binary);
+  EXPECT_TRUE(in) << path;
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+TEST(BilstmModelTest, SmallModelsOfEveryKindLoadAndRun) {
+  for (const char* name : {"small.bin", "bf16_hidden32.bin", "words_context_feed.bin"}) {
+    auto model = BilstmModel::parse(seed(name), name);
+    ASSERT_TRUE(model) << name << ": " << model.error().to_string();
+    EXPECT_EQ(model->max_segment_chars(), 40) << name;
+    const std::vector<int> ids = {model->input_id(U'ك'), model->input_id(U'ت'),
+                                  model->input_id(U'ب'), model->input_id(U'€')};
+    std::vector<int> words;
+    if (model->has_words()) {
+      const int w = model->word_id("كتب");
+      EXPECT_NE(w, BilstmModel::kUnknownWord) << name;
+      words = {w, w, w, BilstmModel::kNoWord};
+    }
+    BilstmScratch scratch;
+    const auto& logits = model->run(ids, {0, 1, 0, 0}, words, scratch);
+    EXPECT_EQ(logits.rows(), 4) << name;
+    EXPECT_EQ(logits.cols(), 15) << name;
+    EXPECT_TRUE(logits.allFinite()) << name;
+  }
+}
+
+TEST(BilstmModelTest, InvalidHeaderFieldsAreNamed) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"bad_segment_zero.bin", "max_segment_chars must be an integer from 1 to 10000"},
+      {"bad_segment_negative.bin", "max_segment_chars"},
+      {"bad_other_id.bin", "other_id must be an integer from 0 to 63"},
+      {"bad_hidden_negative.bin", "hidden must be an integer from 1 to 1024"},
+      {"bad_hidden_float.bin", "hidden must be an integer"},
+      {"bad_layers_zero.bin", "layers must be an integer from 1 to 8"},
+      {"bad_vocab_huge.bin", "vocab_size must be an integer from 1 to 4096"},
+      {"bad_vocab_id.bin", "vocabulary entry out of range"},
+      {"bad_offset_wraps.bin", "tensors do not match the header"},
+      {"bad_offset_negative.bin", "tensors do not match the header"},
+      {"bad_shape_negative.bin", "hidden must be an integer"},
+      {"truncated.bin", "tensors do not match the header"},
+      {"header_only.bin", "truncated"},
+  };
+  for (const auto& [name, why] : cases) {
+    auto model = BilstmModel::parse(seed(name), "dir/" + name);
+    ASSERT_FALSE(model) << name;
+    EXPECT_EQ(model.error().kind, ErrorKind::kInvalidInput) << name;
+    EXPECT_NE(model.error().message.find("dir/" + name), std::string::npos)
+        << model.error().message;
+    EXPECT_NE(model.error().message.find(why), std::string::npos) << model.error().message;
+  }
+}
+
+// `file` with the first `from` of its JSON header replaced by `to` (the header's length and
+// padding rewritten, the tensors unchanged).
+std::string with_header_change(const std::string& file, const std::string& from,
+                               const std::string& to) {
+  std::uint32_t len = 0;
+  std::memcpy(&len, file.data() + 8, 4);
+  std::string header = file.substr(12, len);
+  const auto at = header.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  if (at != std::string::npos) header.replace(at, from.size(), to);
+  const std::size_t body = 12 + len + (4 - (12 + len) % 4) % 4;
+  std::string out = file.substr(0, 8);
+  const auto new_len = static_cast<std::uint32_t>(header.size());
+  out.append(reinterpret_cast<const char*>(&new_len), 4);
+  out += header;
+  out.append((4 - (12 + header.size()) % 4) % 4, '\0');
+  return out + file.substr(body);
+}
+
+TEST(BilstmModelTest, WrongTypesInTheHeaderAreErrors) {
+  const std::string file = seed("small.bin");
+  ASSERT_TRUE(BilstmModel::parse(with_header_change(file, "\"model\"", "\"model\""), "x"));
+  for (const auto& [from, to] :
+       std::vector<std::pair<std::string, std::string>>{{"\"hidden\":2", "\"hidden\":\"2\""},
+                                                        {"\"hidden\":2", "\"hidden\":true"},
+                                                        {"\"vocab\":[", "\"vocab\":5,\"x\":["},
+                                                        {"\"tensors\":[", "\"tensors\":7,\"x\":["},
+                                                        {"\"offset\":0", "\"offset\":\"0\""},
+                                                        {"\"offset\":0", "\"offset\":0.5"},
+                                                        {"\"shape\":[64,2]", "\"shape\":\"64x2\""},
+                                                        {"\"name\":\"char_emb\"", "\"name\":3"},
+                                                        {"{", "["}}) {
+    auto model = BilstmModel::parse(with_header_change(file, from, to), "x.bin");
+    ASSERT_FALSE(model) << to;
+    EXPECT_NE(model.error().message.find("x.bin"), std::string::npos) << model.error().message;
+  }
+}
+
+}  // namespace
+}  // namespace polyvox
