@@ -192,6 +192,14 @@ EmbeddedDiacritizer::PatternChoice EmbeddedDiacritizer::choose_word_pattern(
     if (best == nullptr || score > best_score) best = &pattern, best_score = score;
   }
   if (best == nullptr) return choice;
+  double own_score = 0;  // the letters' own best classes, over the same letters
+  for (std::size_t j = 0; j < best->classes.size(); ++j) {
+    own_score += log_probs[j][static_cast<std::size_t>(chosen[begin + j].mark_class)];
+  }
+  if (own_score - lexicon_->network_margin(found) > best_score) {
+    choice.overruled = true;
+    return choice;
+  }
   for (std::size_t j = 0; j < best->classes.size(); ++j) {
     chosen[begin + j] = *find_option(options[begin + j], best->classes[j]);
   }
@@ -233,6 +241,8 @@ const char* EmbeddedDiacritizer::source_name(Source source) {
       return "lexicon";
     case Source::kLexiconStem:
       return "lexicon+network";
+    case Source::kNetworkOverLexicon:
+      return "network-over-lexicon";
     case Source::kNetwork:
       break;
   }
@@ -316,7 +326,8 @@ std::string EmbeddedDiacritizer::decide_line(std::string_view line,
     WordChoice w;
     w.word = marked_word(line, p, begin, end, chosen);
     w.network_word = marked_word(line, p, begin, end, network_choice);
-    w.source = found.covered == 0            ? Source::kNetwork
+    w.source = found.overruled               ? Source::kNetworkOverLexicon
+               : found.covered == 0          ? Source::kNetwork
                : found.covered < end - begin ? Source::kLexiconStem
                                              : Source::kLexicon;
     w.word_count = found.word_count;

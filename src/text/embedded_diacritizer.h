@@ -49,9 +49,11 @@ class EmbeddedDiacritizer : public Diacritizer {
   std::string diacritize_line(std::string_view line) const;
 
   // Who chose a word's marks: the network alone (the lexicon does not know the word or none of
-  // its patterns fits the given marks), a lexicon pattern over the whole word, or a pattern over
-  // all its letters but the last (a rare word: the network chose the case ending).
-  enum class Source { kNetwork, kLexicon, kLexiconStem };
+  // its patterns fits the given marks), a lexicon pattern over the whole word, a pattern over
+  // all its letters but the last (a rare word: the network chose the case ending), or the
+  // network over the lexicon (its own marks outscored the best pattern by more than the
+  // lexicon's network margin, WordLexicon::network_margin).
+  enum class Source { kNetwork, kLexicon, kLexiconStem, kNetworkOverLexicon };
   struct WordChoice {
     std::string word;          // UTF-8: its letters with given + chosen marks
     std::string network_word;  // the same with the network's own choice for every letter
@@ -73,8 +75,8 @@ class EmbeddedDiacritizer : public Diacritizer {
   // REQUIRES: `line` is valid UTF-8. Thread-safe.
   std::string explain_line(std::string_view line, std::vector<WordChoice>& words) const;
 
-  // "network", "lexicon" or "lexicon+network" (stem from the lexicon, case ending from the
-  // network).
+  // "network", "lexicon", "lexicon+network" (stem from the lexicon, case ending from the
+  // network) or "network-over-lexicon".
   static const char* source_name(Source source);
 
  private:
@@ -90,10 +92,12 @@ class EmbeddedDiacritizer : public Diacritizer {
     std::size_t patterns = 0;  // the word's candidate patterns
     std::uint32_t count = 0;   // times the chosen pattern was seen
     double word_count = 0;     // times the word was seen
+    bool overruled = false;    // the network's own marks outscored the best pattern
   };
 
   // Gives the letters of the word bases[begin, end) (`word` in UTF-8, between the words `prev`
-  // and `next` of its line) the lexicon's best allowed pattern, if any.
+  // and `next` of its line) the lexicon's best allowed pattern, if any, unless the network's own
+  // marks (`chosen` on entry) outscore it by more than the lexicon's network margin.
   PatternChoice choose_word_pattern(
       std::size_t begin, std::size_t end, const std::string& word, std::string_view prev,
       std::string_view next, const std::vector<std::array<float, arabic::kNumClasses>>& scores,

@@ -36,7 +36,8 @@ bool header_field(const std::vector<std::string>& fields, std::string_view name,
 // "#polyvox-lexicon 2 prior_weight=W full_min_count=K" or "#polyvox-lexicon 3 prior_weight=W
 // full_min_count=K left_weight=A right_weight=B context_smoothing=S ...".
 bool parse_header(const std::string& line, double& prior_weight, std::uint32_t& full_min_count,
-                  double& left_weight, double& right_weight, double& context_smoothing) {
+                  double& left_weight, double& right_weight, double& context_smoothing,
+                  double& margin_full, double& margin_rare) {
   std::istringstream in(line);
   std::string magic, version;
   if (!(in >> magic >> version) || magic != "#polyvox-lexicon" ||
@@ -53,6 +54,18 @@ bool parse_header(const std::string& line, double& prior_weight, std::uint32_t& 
   }
   full_min_count = static_cast<std::uint32_t>(min_count);
   if (version == "2") return true;
+  // Optional margins: absent, the lexicon always decides (the fields' defaults); present, a
+  // finite number >= 0.
+  for (const auto& [name, margin] : {std::pair{"network_margin_full", &margin_full},
+                                     std::pair{"network_margin_rare", &margin_rare}}) {
+    const bool present = std::any_of(fields.begin(), fields.end(), [name](const std::string& f) {
+      return f.rfind(std::string(name) + "=", 0) == 0;
+    });
+    if (present &&
+        (!header_field(fields, name, *margin) || !std::isfinite(*margin) || *margin < 0)) {
+      return false;
+    }
+  }
   return header_field(fields, "left_weight", left_weight) && std::isfinite(left_weight) &&
          header_field(fields, "right_weight", right_weight) && std::isfinite(right_weight) &&
          header_field(fields, "context_smoothing", context_smoothing) && context_smoothing > 0 &&
@@ -105,7 +118,8 @@ Result<WordLexicon> WordLexicon::parse(std::string_view file, const std::string&
   std::string_view line;
   if (!getline(line) ||
       !parse_header(std::string(line), lexicon.prior_weight_, lexicon.full_min_count_,
-                    lexicon.left_weight_, lexicon.right_weight_, lexicon.context_smoothing_)) {
+                    lexicon.left_weight_, lexicon.right_weight_, lexicon.context_smoothing_,
+                    lexicon.network_margin_full_, lexicon.network_margin_rare_)) {
     return bad_file(path, "not a diacritizer lexicon");
   }
   for (long number = 2; getline(line); ++number) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <span>
 #include <string>
 #include <string_view>
@@ -46,8 +47,8 @@ class WordLexicon {
   static Result<WordLexicon> load(const std::string& path);
 
   // The same from the file's text; `name` (the path) names it in errors. The text is treated as
-  // hostile: a malformed header (weights not finite numbers, counts out of range) or line is an
-  // error naming it, never a crash.
+  // hostile: a malformed header (weights not finite numbers, counts out of range, margins
+  // negative) or line is an error naming it, never a crash.
   static Result<WordLexicon> parse(std::string_view text, const std::string& name);
 
   // The candidates of `word` (its letters, UTF-8). Thread-safe (read-only).
@@ -60,6 +61,14 @@ class WordLexicon {
 
   // Weight of log(pattern count / word count) against the network's log-probabilities.
   double prior_weight() const { return prior_weight_; }
+
+  // How far the network's own marks for the letters a word's patterns cover must outscore its
+  // best pattern (log-probabilities + prior) to stay: the file's network_margin_full for a word
+  // choosing whole patterns, network_margin_rare for a rarer one; infinite (the lexicon always
+  // decides) when the file has no such field.
+  double network_margin(const Candidates& found) const {
+    return found.word_count >= full_min_count_ ? network_margin_full_ : network_margin_rare_;
+  }
 
   std::size_t size() const { return index_.size(); }
 
@@ -92,6 +101,8 @@ class WordLexicon {
   double prior_weight_ = 1.0;
   std::uint32_t full_min_count_ = 1;
   double left_weight_ = 0, right_weight_ = 0, context_smoothing_ = 1;
+  double network_margin_full_ = std::numeric_limits<double>::infinity();
+  double network_margin_rare_ = std::numeric_limits<double>::infinity();
   std::vector<Pattern> patterns_;
   std::vector<Context> contexts_;
   std::vector<std::pair<std::uint32_t, std::uint32_t>> context_counts_;  // (pattern index, count)

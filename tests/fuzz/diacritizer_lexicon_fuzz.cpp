@@ -1,6 +1,6 @@
 // The diacritizer's lexicon reader (text/word_lexicon.h) on arbitrary text: it fails cleanly or
-// gives a lexicon whose words' candidates are patterns of class ids 0..14 with counts,
-// and whose priors can be computed for any neighbours.
+// gives a lexicon whose words' candidates are patterns of class ids 0..14 with counts, whose
+// network margins are >= 0 and whose priors can be computed for any neighbours.
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -26,6 +26,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
     rest.remove_prefix(line.size());
     const std::string_view word = line.substr(0, std::min(line.find('\t'), line.size()));
     const auto found = lexicon->find(word);
+    check(lexicon->network_margin(found) >= 0, "a network margin is a number >= 0 or infinite");
     for (std::size_t k = 0; k < found.patterns.size(); ++k) {
       const auto& pattern = found.patterns[k];
       check(pattern.count > 0, "a pattern has a count");

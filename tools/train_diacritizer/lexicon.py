@@ -17,9 +17,17 @@ ends), is, in this order:
 with L[p] the times p was seen after a (L in all), R[p] before b, s = context_smoothing. Only
 words with two patterns or more keep contexts, and only those seen context_min_count times.
 
+The network may overrule the lexicon: when its own marks for the letters a word's patterns cover
+(each letter's best class) score more than a margin above the best pattern's score (sum of
+log-probabilities + prior), they stay, though the lexicon never saw them on that word. The margin
+is network_margin_full for a word choosing whole patterns, network_margin_rare for a rarer one
+(whose few sightings are the likelier to miss the right pattern); a file without these fields
+never lets the network overrule.
+
 File (UTF-8 text): a first line "#polyvox-lexicon 3 prior_weight=W full_min_count=K
-left_weight=A right_weight=B context_smoothing=S context_min_count=M" (version 2: the first
-two fields only, no contexts), then one word a line, sorted: WORD TAB PATTERN:COUNT[
+left_weight=A right_weight=B context_smoothing=S context_min_count=M network_margin_full=F
+network_margin_rare=R" (the two margins optional; version 2: the first two fields only, no
+contexts), then one word a line, sorted: WORD TAB PATTERN:COUNT[
 PATTERN:COUNT...] [TAB LEFT TAB RIGHT], a pattern being one hexadecimal digit (class id 0..e)
 per letter, most frequent first (ties: smaller pattern first); LEFT and RIGHT (either may be
 empty) are space-separated items NEIGHBOUR:K=COUNT[,K=COUNT...] sorted by neighbour, K being
@@ -27,7 +35,7 @@ the index of a pattern in the word's list, in increasing order.
 
 Usage: /usr/bin/python3 lexicon.py TRAINING_TEXT OUTPUT_FILE [--lines N] [--prior-weight W]
        [--full-min-count K] [--left-weight A] [--right-weight B] [--context-smoothing S]
-       [--context-min-count M]
+       [--context-min-count M] [--network-margin-full F] [--network-margin-rare R]
 """
 import collections
 import math
@@ -41,6 +49,8 @@ DEFAULT_LEFT_WEIGHT = 0.7
 DEFAULT_RIGHT_WEIGHT = 0.5
 DEFAULT_CONTEXT_SMOOTHING = 0.5
 DEFAULT_CONTEXT_MIN_COUNT = 2
+DEFAULT_NETWORK_MARGIN_FULL = 2.0
+DEFAULT_NETWORK_MARGIN_RARE = 2.5
 LINE_START, LINE_END = "^", "$"
 
 
@@ -80,7 +90,8 @@ def ordered(counter):
 
 
 def write(tables, path, prior_weight, full_min_count, left_weight, right_weight,
-          context_smoothing, context_min_count):
+          context_smoothing, context_min_count, network_margin_full=DEFAULT_NETWORK_MARGIN_FULL,
+          network_margin_rare=DEFAULT_NETWORK_MARGIN_RARE):
     seen, left, right = tables
     by_word = collections.defaultdict(lambda: ([], []))
     for side, table in ((0, left), (1, right)):
@@ -90,7 +101,9 @@ def write(tables, path, prior_weight, full_min_count, left_weight, right_weight,
     with open(path, "w", encoding="utf-8") as f:
         f.write(f"#polyvox-lexicon 3 prior_weight={prior_weight} full_min_count={full_min_count} "
                 f"left_weight={left_weight} right_weight={right_weight} "
-                f"context_smoothing={context_smoothing} context_min_count={context_min_count}\n")
+                f"context_smoothing={context_smoothing} context_min_count={context_min_count} "
+                f"network_margin_full={network_margin_full} "
+                f"network_margin_rare={network_margin_rare}\n")
         for word in sorted(seen):
             patterns = ordered(seen[word])
             items = " ".join("".join("%x" % c for c in p) + f":{c}" for p, c in patterns)
@@ -122,6 +135,8 @@ class Lexicon:
             self.left_weight = float(fields.get("left_weight", 0))
             self.right_weight = float(fields.get("right_weight", 0))
             self.context_smoothing = float(fields.get("context_smoothing", 1))
+            self.network_margin_full = float(fields.get("network_margin_full", math.inf))
+            self.network_margin_rare = float(fields.get("network_margin_rare", math.inf))
             for line in f:
                 word, rest, *sides = line.rstrip("\n").split("\t")
                 self.words[word] = [(tuple(int(ch, 16) for ch in p), int(c))
@@ -131,6 +146,12 @@ class Lexicon:
                         {n: {int(k): int(c) for k, c in (kc.split("=") for kc in counts.split(","))}
                          for n, counts in (item.split(":") for item in side.split(" ") if item)}
                         for side in sides)
+
+    def network_margin(self, word):
+        """How far the network's own marks must outscore `word`'s best pattern to stay."""
+        total = sum(c for _, c in self.words.get(word, []))
+        return self.network_margin_full if total >= self.full_min_count \
+            else self.network_margin_rare
 
     def candidates(self, word, prev=None, nxt=None):
         """(patterns [(classes, prior)]) to choose from for `word`: whole patterns when seen
@@ -169,7 +190,9 @@ def main():
                "--full-min-count": DEFAULT_FULL_MIN_COUNT, "--left-weight": DEFAULT_LEFT_WEIGHT,
                "--right-weight": DEFAULT_RIGHT_WEIGHT,
                "--context-smoothing": DEFAULT_CONTEXT_SMOOTHING,
-               "--context-min-count": DEFAULT_CONTEXT_MIN_COUNT}
+               "--context-min-count": DEFAULT_CONTEXT_MIN_COUNT,
+               "--network-margin-full": DEFAULT_NETWORK_MARGIN_FULL,
+               "--network-margin-rare": DEFAULT_NETWORK_MARGIN_RARE}
     for name in list(options):
         if name in args:
             i = args.index(name)
@@ -181,7 +204,8 @@ def main():
     tables = build(lines[:limit] if limit else lines)
     write(tables, args[1], options["--prior-weight"], options["--full-min-count"],
           options["--left-weight"], options["--right-weight"], options["--context-smoothing"],
-          options["--context-min-count"])
+          options["--context-min-count"], options["--network-margin-full"],
+          options["--network-margin-rare"])
     seen = tables[0]
     print(f"{len(seen)} words, {sum(len(c) for c in seen.values())} patterns -> {args[1]}")
 

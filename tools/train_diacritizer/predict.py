@@ -27,11 +27,13 @@ def choose_marks(bases, marks, logits, lexicon=None):
     those its given marks allow (the first on ties). Then each word the lexicon knows takes,
     among its candidate patterns (lexicon.Lexicon.candidates, given the words before and after
     it in the line) that its letters allow, the one with the best sum of log-probabilities plus
-    prior (the first on ties)."""
+    prior (the first on ties), unless the letters' own best classes score more than the
+    lexicon's network margin above it (lexicon.Lexicon.network_margin)."""
     added = [()] * len(bases)
     if logits is None:
         return added
     options = [None] * len(bases)
+    own = [None] * len(bases)  # each letter's best class
     for i, (cp, given) in enumerate(zip(bases, marks)):
         if not arabic.is_letter(cp):
             continue
@@ -40,7 +42,7 @@ def choose_marks(bases, marks, logits, lexicon=None):
         for cls, extra in arabic.allowed_classes(given):
             score = float(logits[i, cls])
             if best_score is None or score > best_score:
-                added[i], best_score = extra, score
+                added[i], own[i], best_score = extra, cls, score
     if not lexicon:
         return added
     log_probs = torch.log_softmax(logits.double(), dim=-1)
@@ -61,9 +63,13 @@ def choose_marks(bases, marks, logits, lexicon=None):
             score += prior
             if best_score is None or score > best_score:
                 best, best_score = pattern, score
-        if best is not None:
-            for j, c in enumerate(best):
-                added[i + j] = options[i + j][c]
+        if best is None:
+            continue
+        own_score = sum(float(log_probs[i + j, own[i + j]]) for j in range(len(best)))
+        if own_score - lexicon.network_margin(words[k]) > best_score:
+            continue
+        for j, c in enumerate(best):
+            added[i + j] = options[i + j][c]
     return added
 
 

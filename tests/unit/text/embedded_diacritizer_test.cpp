@@ -2,7 +2,9 @@
 #include "text/embedded_diacritizer.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <cstdio>
 #include <fstream>
 #include <string>
 #include <thread>
@@ -354,6 +356,63 @@ TEST_F(EmbeddedDiacritizerTest, ExplainKeepsGivenMarksInTheWords) {
   ASSERT_EQ(words.size(), 2u);
   EXPECT_EQ(words[0].word.rfind("كُ", 0), 0u);
   EXPECT_TRUE(only_appends_marks("الدرسُ", words[1].word)) << words[1].word;
+}
+
+// A one-word lexicon (in a temporary file) that gives الولد an absurd pattern, all sukun,
+// seen `count` times, with the header's network margins `margins` ("" for none).
+class AbsurdLexicon {
+ public:
+  AbsurdLexicon(int count, const std::string& margins) {
+    char pattern[] = "/tmp/polyvox-lexicon-XXXXXX";
+    const int fd = ::mkstemp(pattern);
+    path_ = pattern;
+    ::close(fd);
+    std::ofstream(path_) << "#polyvox-lexicon 3 prior_weight=0 full_min_count=5 left_weight=0 "
+                            "right_weight=0 context_smoothing=1 context_min_count=2"
+                         << margins << "\nالولد\t77777:" << count << "\n";
+  }
+  ~AbsurdLexicon() { std::remove(path_.c_str()); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// How الولد is decided in a line, with the lexicon above.
+EmbeddedDiacritizer::WordChoice decide_the_boy(int count, const std::string& margins) {
+  AbsurdLexicon lexicon(count, margins);
+  auto created = EmbeddedDiacritizer::create(model_path(), lexicon.path());
+  EXPECT_TRUE(created) << created.error().to_string();
+  if (!created) return {};
+  std::vector<EmbeddedDiacritizer::WordChoice> words;
+  (*created)->explain_line("ذهب الولد إلى المدرسة", words);
+  EXPECT_EQ(words.size(), 4u);
+  return words.size() == 4 ? words[1] : EmbeddedDiacritizer::WordChoice{};
+}
+
+TEST(EmbeddedDiacritizerMarginTest, WithoutMarginsTheLexiconAlwaysDecides) {
+  const auto w = decide_the_boy(100, "");
+  EXPECT_EQ(w.source, EmbeddedDiacritizer::Source::kLexicon);
+  EXPECT_EQ(w.word, "اْلْوْلْدْ");  // every letter with a sukun
+  EXPECT_NE(w.word, w.network_word);
+}
+
+TEST(EmbeddedDiacritizerMarginTest, TheNetworkOverrulesAPatternItScoresFarBelowItsOwnMarks) {
+  // A frequent word (whole patterns): network_margin_full decides.
+  auto w = decide_the_boy(100, " network_margin_full=2 network_margin_rare=1000000");
+  EXPECT_EQ(w.source, EmbeddedDiacritizer::Source::kNetworkOverLexicon);
+  EXPECT_EQ(w.word, w.network_word);
+  EXPECT_STREQ(EmbeddedDiacritizer::source_name(w.source), "network-over-lexicon");
+  EXPECT_EQ(w.lexicon_patterns, 1u);
+  w = decide_the_boy(100, " network_margin_full=1000000 network_margin_rare=0");
+  EXPECT_EQ(w.source, EmbeddedDiacritizer::Source::kLexicon);
+  // A rare word (patterns of all letters but the last): network_margin_rare decides.
+  w = decide_the_boy(3, " network_margin_full=1000000 network_margin_rare=2");
+  EXPECT_EQ(w.source, EmbeddedDiacritizer::Source::kNetworkOverLexicon);
+  EXPECT_EQ(w.word, w.network_word);
+  w = decide_the_boy(3, " network_margin_full=0 network_margin_rare=1000000");
+  EXPECT_EQ(w.source, EmbeddedDiacritizer::Source::kLexiconStem);
+  EXPECT_EQ(w.word.rfind("اْلْوْلْ", 0), 0u) << w.word;
 }
 
 TEST(EmbeddedDiacritizerLoadTest, MissingModelFileIsAnError) {

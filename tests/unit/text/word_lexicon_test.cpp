@@ -179,6 +179,26 @@ TEST(WordLexiconTest, RejectsHeaderValuesThatAreNotFiniteOrOutOfRange) {
       "#polyvox-lexicon 2 prior_weight=0.5 full_min_count=4294967295\nكتب\t111:4\n", "x"));
 }
 
+TEST(WordLexiconTest, NetworkMarginsAreOptionalFiniteAndByBand) {
+  const std::string words = "كتب\t111:4 135:2\nقلم\t111:2\n";  // seen 6 (>= 5) and 2 times
+  auto without = WordLexicon::parse(std::string(kHeader3) + words, "x");
+  ASSERT_TRUE(without) << without.error().to_string();
+  EXPECT_TRUE(std::isinf(without->network_margin(without->find("كتب"))));
+  EXPECT_TRUE(std::isinf(without->network_margin(without->find("قلم"))));
+  const std::string header = std::string(kHeader3).substr(0, std::string(kHeader3).size() - 1);
+  auto with =
+      WordLexicon::parse(header + " network_margin_full=2 network_margin_rare=2.5\n" + words, "x");
+  ASSERT_TRUE(with) << with.error().to_string();
+  EXPECT_DOUBLE_EQ(with->network_margin(with->find("كتب")), 2.0);
+  EXPECT_DOUBLE_EQ(with->network_margin(with->find("قلم")), 2.5);
+  for (const std::string& bad :
+       {std::string(" network_margin_full=-1"), std::string(" network_margin_rare=nan"),
+        std::string(" network_margin_full=inf"), std::string(" network_margin_rare=2x"),
+        std::string(" network_margin_full=")}) {
+    EXPECT_FALSE(WordLexicon::parse(header + bad + "\n" + words, "x")) << bad;
+  }
+}
+
 TEST(WordLexiconTest, ParseReadsTheSameAsLoad) {
   const std::string content = std::string(kHeader3) + "كتب\t111:4 135:2\tقد:0=2,1=1\t\nفي\t51:3";
   LexiconFile file(content);
