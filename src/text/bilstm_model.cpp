@@ -2,10 +2,11 @@
 
 #include <bit>
 #include <cstring>
-#include <fstream>
 #include <iterator>
 #include <nlohmann/json.hpp>
 #include <optional>
+
+#include "text/whole_file.h"
 
 #if defined(__AVX512F__)
 #include <immintrin.h>
@@ -144,17 +145,9 @@ class TensorTable {
 }  // namespace
 
 Result<BilstmModel> BilstmModel::load(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return bad_file(path, "cannot be read");
-  // Read whole in one call (the weights are most of the file); tensors are copied out of it.
-  in.seekg(0, std::ios::end);
-  const std::streamoff file_size = in.tellg();
-  in.seekg(0, std::ios::beg);
-  std::string bytes(file_size > 0 ? static_cast<std::size_t>(file_size) : 0, '\0');
-  if (!in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()))) {
-    return bad_file(path, "cannot be read");
-  }
-  return parse(bytes, path);
+  const auto bytes = read_whole_file(path);
+  if (!bytes) return bad_file(path, "cannot be read");
+  return parse(*bytes, path);
 }
 
 Result<BilstmModel> BilstmModel::parse(std::string_view bytes, const std::string& path) {
