@@ -18,17 +18,23 @@ int fail(const Error& error) {
   return exit_code_for(error.kind);
 }
 
-// "lexicon: ..." of an explained word: how often it was seen, its patterns, the chosen one's count.
+// "lexicon: ..." of an explained word: how often it was seen, its patterns, the chosen one's
+// count; then its stem's, when the stem's patterns chose its inner letters.
 std::string lexicon_figures(const EmbeddedDiacritizer::WordChoice& w) {
+  std::string out;
   if (w.lexicon_patterns == 0) {
-    return w.word_count > 0
-               ? "lexicon: seen " + std::to_string(std::lround(w.word_count)) + "x, no pattern"
-               : "lexicon: unseen";
+    out = w.word_count > 0
+              ? "lexicon: seen " + std::to_string(std::lround(w.word_count)) + "x, no pattern"
+              : "lexicon: unseen";
+  } else {
+    out = "lexicon: seen " + std::to_string(std::lround(w.word_count)) + "x, " +
+          std::to_string(w.lexicon_patterns) + (w.lexicon_patterns == 1 ? " pattern" : " patterns");
+    if (w.pattern_count > 0) out += ", chosen one " + std::to_string(w.pattern_count) + "x";
   }
-  std::string out = "lexicon: seen " + std::to_string(std::lround(w.word_count)) + "x, " +
-                    std::to_string(w.lexicon_patterns) +
-                    (w.lexicon_patterns == 1 ? " pattern" : " patterns");
-  if (w.pattern_count > 0) out += ", chosen one " + std::to_string(w.pattern_count) + "x";
+  if (w.source == EmbeddedDiacritizer::Source::kStem) {
+    out += "; stem " + w.stem + " seen " + std::to_string(std::lround(w.stem_count)) +
+           "x, chosen pattern " + std::to_string(w.stem_pattern_count) + "x";
+  }
   return out;
 }
 

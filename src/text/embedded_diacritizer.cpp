@@ -164,6 +164,52 @@ EmbeddedDiacritizer::EmbeddedDiacritizer(std::unique_ptr<const BilstmModel> mode
 
 EmbeddedDiacritizer::~EmbeddedDiacritizer() = default;
 
+namespace {
+
+// The best allowed of `patterns` on the letters from `first` (log_probs and options indexed
+// from there; a pattern longer than `letters` is skipped): the highest sum of log-probabilities
+// plus prior(k), the first on ties. Unless the classes in `chosen` (from `first`) outscore it on
+// the same letters by more than `margin`, it replaces them; returns it, or nullptr when none is
+// allowed. `*overruled` tells when the chosen classes stayed.
+template <class Prior>
+const WordLexicon::Pattern* apply_best_pattern(
+    std::span<const WordLexicon::Pattern> patterns, Prior prior, std::size_t letters,
+    std::span<const std::array<double, arabic::kNumClasses>> log_probs,
+    std::span<const std::vector<arabic::AllowedClass>> options,
+    std::span<arabic::AllowedClass> chosen, double margin, bool* overruled) {
+  const WordLexicon::Pattern* best = nullptr;
+  double best_score = 0;
+  for (std::size_t k = 0; k < patterns.size(); ++k) {
+    const auto& pattern = patterns[k];
+    if (pattern.classes.size() > letters) continue;
+    bool allowed = true;
+    double score = 0;
+    for (std::size_t j = 0; j < pattern.classes.size() && allowed; ++j) {
+      const int c = pattern.classes[j];
+      allowed = find_option(options[j], c) != nullptr;
+      if (allowed) score += log_probs[j][static_cast<std::size_t>(c)];
+    }
+    if (!allowed) continue;
+    score += prior(k);
+    if (best == nullptr || score > best_score) best = &pattern, best_score = score;
+  }
+  if (best == nullptr) return nullptr;
+  double own_score = 0;  // the letters' classes so far, over the same letters
+  for (std::size_t j = 0; j < best->classes.size(); ++j) {
+    own_score += log_probs[j][static_cast<std::size_t>(chosen[j].mark_class)];
+  }
+  if (own_score - margin > best_score) {
+    *overruled = true;
+    return nullptr;
+  }
+  for (std::size_t j = 0; j < best->classes.size(); ++j) {
+    chosen[j] = *find_option(options[j], best->classes[j]);
+  }
+  return best;
+}
+
+}  // namespace
+
 EmbeddedDiacritizer::PatternChoice EmbeddedDiacritizer::choose_word_pattern(
     std::size_t begin, std::size_t end, const std::string& word, std::string_view prev,
     std::string_view next, const std::vector<std::array<float, arabic::kNumClasses>>& scores,
@@ -171,40 +217,36 @@ EmbeddedDiacritizer::PatternChoice EmbeddedDiacritizer::choose_word_pattern(
     std::vector<arabic::AllowedClass>& chosen) const {
   const auto found = lexicon_->find(word);
   PatternChoice choice{0, found.patterns.size(), 0, found.word_count};
-  if (found.patterns.empty()) return choice;
+  auto stem = lexicon_->find_stem(word, found.word_count);
+  if (found.patterns.empty() && stem.patterns.empty()) return choice;
+  const std::size_t letters = end - begin;
   std::vector<std::array<double, arabic::kNumClasses>> log_probs;
   for (std::size_t i = begin; i < end; ++i) log_probs.push_back(log_probabilities(scores[i]));
+  const std::span<const std::array<double, arabic::kNumClasses>> probs(log_probs);
+  const std::span<const std::vector<arabic::AllowedClass>> allowed(options.data() + begin, letters);
+  const std::span<arabic::AllowedClass> marks(chosen.data() + begin, letters);
 
-  const WordLexicon::Pattern* best = nullptr;
-  double best_score = 0;
-  for (std::size_t k = 0; k < found.patterns.size(); ++k) {
-    const auto& pattern = found.patterns[k];
-    if (pattern.classes.size() > end - begin) continue;
-    bool allowed = true;
-    double score = 0;
-    for (std::size_t j = 0; j < pattern.classes.size() && allowed; ++j) {
-      const int c = pattern.classes[j];
-      allowed = find_option(options[begin + j], c) != nullptr;
-      if (allowed) score += log_probs[j][static_cast<std::size_t>(c)];
+  if (!found.patterns.empty()) {
+    const auto prior = [&](std::size_t k) { return lexicon_->prior(found, k, prev, next); };
+    if (const auto* best = apply_best_pattern(found.patterns, prior, letters, probs, allowed, marks,
+                                              lexicon_->network_margin(found), &choice.overruled)) {
+      choice.covered = best->classes.size();
+      choice.count = best->count;
     }
-    if (!allowed) continue;
-    score += lexicon_->prior(found, k, prev, next);
-    if (best == nullptr || score > best_score) best = &pattern, best_score = score;
   }
-  if (best == nullptr) return choice;
-  double own_score = 0;  // the letters' own best classes, over the same letters
-  for (std::size_t j = 0; j < best->classes.size(); ++j) {
-    own_score += log_probs[j][static_cast<std::size_t>(chosen[begin + j].mark_class)];
+  if (!stem.patterns.empty() && stem.offset < letters) {
+    const std::size_t at = stem.offset;
+    bool stayed = false;
+    if (const auto* best = apply_best_pattern(
+            std::span<const WordLexicon::Pattern>(stem.patterns), [](std::size_t) { return 0.0; },
+            letters - at, probs.subspan(at), allowed.subspan(at), marks.subspan(at),
+            lexicon_->stem_margin(), &stayed)) {
+      choice.by_stem = true;
+      choice.stem = std::move(stem.stem);
+      choice.stem_count = stem.stem_count;
+      choice.stem_pattern_count = best->count;
+    }
   }
-  if (own_score - lexicon_->network_margin(found) > best_score) {
-    choice.overruled = true;
-    return choice;
-  }
-  for (std::size_t j = 0; j < best->classes.size(); ++j) {
-    chosen[begin + j] = *find_option(options[begin + j], best->classes[j]);
-  }
-  choice.covered = best->classes.size();
-  choice.count = best->count;
   return choice;
 }
 
@@ -243,6 +285,8 @@ const char* EmbeddedDiacritizer::source_name(Source source) {
       return "lexicon+network";
     case Source::kNetworkOverLexicon:
       return "network-over-lexicon";
+    case Source::kStem:
+      return "stem";
     case Source::kNetwork:
       break;
   }
@@ -326,13 +370,17 @@ std::string EmbeddedDiacritizer::decide_line(std::string_view line,
     WordChoice w;
     w.word = marked_word(line, p, begin, end, chosen);
     w.network_word = marked_word(line, p, begin, end, network_choice);
-    w.source = found.overruled               ? Source::kNetworkOverLexicon
+    w.source = found.by_stem                 ? Source::kStem
+               : found.overruled             ? Source::kNetworkOverLexicon
                : found.covered == 0          ? Source::kNetwork
                : found.covered < end - begin ? Source::kLexiconStem
                                              : Source::kLexicon;
     w.word_count = found.word_count;
     w.lexicon_patterns = found.patterns;
     w.pattern_count = found.count;
+    w.stem = found.stem;
+    w.stem_count = found.stem_count;
+    w.stem_pattern_count = found.stem_pattern_count;
     for (std::size_t i = begin; i < end; ++i) {
       const double probability = std::exp(
           log_probabilities(scores[i])[static_cast<std::size_t>(network_choice[i].mark_class)]);

@@ -42,18 +42,23 @@ class EmbeddedDiacritizer : public Diacritizer {
   // among those compatible with the marks it already carries (arabic::allowed_classes); then
   // each word (run of letters) the lexicon knows takes the compatible attested pattern (on all
   // its letters, or all but the last for a rare word) with the best log-probability plus prior
-  // (which depends on the words before and after it: WordLexicon::prior). Added marks follow
-  // the given ones. A line without Arabic letters comes out unchanged.
+  // (which depends on the words before and after it: WordLexicon::prior), unless the network's
+  // own marks outscore it by more than the lexicon's margin; then each rarer word the lexicon
+  // reads as clitics around a known stem gives the stem's inner letters the best of the stem's
+  // patterns the same way (WordLexicon::find_stem). Added marks follow the given ones. A line
+  // without Arabic letters comes out unchanged.
   // Mirrors choose_marks in tools/train_diacritizer/predict.py.
   // REQUIRES: `line` is valid UTF-8. Thread-safe.
   std::string diacritize_line(std::string_view line) const;
 
   // Who chose a word's marks: the network alone (the lexicon does not know the word or none of
   // its patterns fits the given marks), a lexicon pattern over the whole word, a pattern over
-  // all its letters but the last (a rare word: the network chose the case ending), or the
+  // all its letters but the last (a rare word: the network chose the case ending), the
   // network over the lexicon (its own marks outscored the best pattern by more than the
-  // lexicon's network margin, WordLexicon::network_margin).
-  enum class Source { kNetwork, kLexicon, kLexiconStem, kNetworkOverLexicon };
+  // lexicon's network margin, WordLexicon::network_margin), or the patterns of the word's stem
+  // (a rarer word read as clitics around a known stem: WordLexicon::find_stem) for the stem's
+  // inner letters, after any of the others.
+  enum class Source { kNetwork, kLexicon, kLexiconStem, kNetworkOverLexicon, kStem };
   struct WordChoice {
     std::string word;          // UTF-8: its letters with given + chosen marks
     std::string network_word;  // the same with the network's own choice for every letter
@@ -64,6 +69,10 @@ class EmbeddedDiacritizer : public Diacritizer {
     double word_count = 0;
     std::size_t lexicon_patterns = 0;
     std::uint32_t pattern_count = 0;
+    // kStem: the stem (UTF-8), how often it was seen, how often its chosen pattern was.
+    std::string stem;
+    double stem_count = 0;
+    std::uint32_t stem_pattern_count = 0;
     // The network: the probability it gives its own choice for the whole word (the product
     // over its letters) and for its least certain letter.
     double network_confidence = 1;
@@ -76,7 +85,7 @@ class EmbeddedDiacritizer : public Diacritizer {
   std::string explain_line(std::string_view line, std::vector<WordChoice>& words) const;
 
   // "network", "lexicon", "lexicon+network" (stem from the lexicon, case ending from the
-  // network) or "network-over-lexicon".
+  // network), "network-over-lexicon" or "stem".
   static const char* source_name(Source source);
 
  private:
@@ -93,11 +102,18 @@ class EmbeddedDiacritizer : public Diacritizer {
     std::uint32_t count = 0;   // times the chosen pattern was seen
     double word_count = 0;     // times the word was seen
     bool overruled = false;    // the network's own marks outscored the best pattern
+    // The stem's patterns chose its inner letters (after any of the above).
+    bool by_stem = false;
+    std::string stem;
+    double stem_count = 0;
+    std::uint32_t stem_pattern_count = 0;
   };
 
   // Gives the letters of the word bases[begin, end) (`word` in UTF-8, between the words `prev`
   // and `next` of its line) the lexicon's best allowed pattern, if any, unless the network's own
-  // marks (`chosen` on entry) outscore it by more than the lexicon's network margin.
+  // marks (`chosen` on entry) outscore it by more than the lexicon's network margin; then the
+  // inner letters of its stem, if the lexicon finds one, the stem's best allowed pattern unless
+  // their marks by then outscore it by more than the lexicon's stem margin.
   PatternChoice choose_word_pattern(
       std::size_t begin, std::size_t end, const std::string& word, std::string_view prev,
       std::string_view next, const std::vector<std::array<float, arabic::kNumClasses>>& scores,

@@ -37,7 +37,7 @@ bool header_field(const std::vector<std::string>& fields, std::string_view name,
 // full_min_count=K left_weight=A right_weight=B context_smoothing=S ...".
 bool parse_header(const std::string& line, double& prior_weight, std::uint32_t& full_min_count,
                   double& left_weight, double& right_weight, double& context_smoothing,
-                  double& margin_full, double& margin_rare) {
+                  double& margin_full, double& margin_rare, bool& stem_backoff) {
   std::istringstream in(line);
   std::string magic, version;
   if (!(in >> magic >> version) || magic != "#polyvox-lexicon" ||
@@ -54,18 +54,28 @@ bool parse_header(const std::string& line, double& prior_weight, std::uint32_t& 
   }
   full_min_count = static_cast<std::uint32_t>(min_count);
   if (version == "2") return true;
+  const auto present = [&fields](std::string_view name) {
+    return std::any_of(fields.begin(), fields.end(), [name](const std::string& f) {
+      return f.size() > name.size() && f.compare(0, name.size(), name) == 0 &&
+             f[name.size()] == '=';
+    });
+  };
   // Optional margins: absent, the lexicon always decides (the fields' defaults); present, a
   // finite number >= 0.
   for (const auto& [name, margin] : {std::pair{"network_margin_full", &margin_full},
                                      std::pair{"network_margin_rare", &margin_rare}}) {
-    const bool present = std::any_of(fields.begin(), fields.end(), [name](const std::string& f) {
-      return f.rfind(std::string(name) + "=", 0) == 0;
-    });
-    if (present &&
+    if (present(name) &&
         (!header_field(fields, name, *margin) || !std::isfinite(*margin) || *margin < 0)) {
       return false;
     }
   }
+  // Optional stem_backoff: absent, 0; present, 0 or 1 (the clitic lists of version 1).
+  double stems = 0;
+  if (present("stem_backoff") &&
+      (!header_field(fields, "stem_backoff", stems) || (stems != 0 && stems != 1))) {
+    return false;
+  }
+  stem_backoff = stems == 1;
   return header_field(fields, "left_weight", left_weight) && std::isfinite(left_weight) &&
          header_field(fields, "right_weight", right_weight) && std::isfinite(right_weight) &&
          header_field(fields, "context_smoothing", context_smoothing) && context_smoothing > 0 &&
@@ -94,6 +104,43 @@ bool parse_patterns(std::string_view text, std::vector<WordLexicon::Pattern>& ou
   return !out.empty();
 }
 
+// Merges patterns cut to the same letters: equal ones add their counts; most frequent first,
+// ties by the smaller pattern (as lexicon.ordered does).
+void merge_patterns(std::vector<WordLexicon::Pattern>& patterns) {
+  using Pattern = WordLexicon::Pattern;
+  std::sort(patterns.begin(), patterns.end(),
+            [](const Pattern& a, const Pattern& b) { return a.classes < b.classes; });
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < patterns.size(); ++i) {
+    if (kept > 0 && patterns[kept - 1].classes == patterns[i].classes) {
+      patterns[kept - 1].count += patterns[i].count;
+    } else {
+      if (kept != i) patterns[kept] = std::move(patterns[i]);
+      ++kept;
+    }
+  }
+  patterns.resize(kept);
+  std::stable_sort(patterns.begin(), patterns.end(),
+                   [](const Pattern& a, const Pattern& b) { return a.count > b.count; });
+}
+
+// stem_backoff=1's clitics, in the order they are tried (lexicon.py's STEM_PREFIXES and
+// STEM_SUFFIXES): conjunctions, prepositions, the future s- and the article, alone or combined;
+// the pronouns and the commonest endings of gender and number.
+constexpr std::string_view kStemPrefixes[] = {
+    "",    "و",   "ف",  "ب",  "ل",  "ك",  "س",  "ال", "وال", "فال",  "بال",  "كال", "لل",
+    "ولل", "فلل", "وب", "ول", "وك", "فب", "فل", "وس", "فس",  "وبال", "وكال", "فبال"};
+constexpr std::string_view kStemSuffixes[] = {"",   "ه",   "ها", "هما", "هم", "هن",
+                                              "ك",  "كما", "كم", "كن",  "ي",  "ني",
+                                              "نا", "ة",   "ات", "ون",  "ين", "ان"};
+constexpr std::string_view kTa = "ت", kTaMarbuta = "ة";
+
+// Code points of UTF-8 `s`.
+std::size_t letters(std::string_view s) {
+  return static_cast<std::size_t>(
+      std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+}
+
 }  // namespace
 
 Result<WordLexicon> WordLexicon::load(const std::string& path) {
@@ -117,7 +164,8 @@ Result<WordLexicon> WordLexicon::parse(std::string_view file, const std::string&
   if (!getline(line) ||
       !parse_header(std::string(line), lexicon.prior_weight_, lexicon.full_min_count_,
                     lexicon.left_weight_, lexicon.right_weight_, lexicon.context_smoothing_,
-                    lexicon.network_margin_full_, lexicon.network_margin_rare_)) {
+                    lexicon.network_margin_full_, lexicon.network_margin_rare_,
+                    lexicon.stem_backoff_)) {
     return bad_file(path, "not a diacritizer lexicon");
   }
   for (long number = 2; getline(line); ++number) {
@@ -134,7 +182,12 @@ Result<WordLexicon> WordLexicon::parse(std::string_view file, const std::string&
     const auto malformed = [&] {
       return bad_file(path, "line " + std::to_string(number) + " is malformed");
     };
-    if (!ok) return malformed();
+    // Each pattern has one class per letter of its word.
+    const std::size_t word_letters = letters(text.substr(0, tab));
+    if (!ok || std::any_of(patterns.begin(), patterns.end(),
+                           [&](const Pattern& p) { return p.classes.size() != word_letters; })) {
+      return malformed();
+    }
     const std::size_t count = patterns.size();
     Entry* entry = lexicon.add(std::string(line.substr(0, tab)), std::move(patterns));
     Entry unused;  // contexts of a word without candidates (none in files lexicon.py writes)
@@ -190,28 +243,70 @@ bool WordLexicon::parse_contexts(std::string_view text, std::size_t patterns, st
   return true;
 }
 
+WordLexicon::StemCandidates WordLexicon::find_stem(std::string_view word, double word_count) const {
+  StemCandidates out;
+  if (!stem_backoff_ || word_count >= full_min_count_) return out;
+  const std::size_t word_letters = letters(word);
+  std::string_view best_prefix;
+  std::string best_stem;
+  const Entry* best = nullptr;
+  std::size_t best_letters = 0;
+  std::string form;
+  for (const std::string_view prefix : kStemPrefixes) {
+    if (!word.starts_with(prefix)) continue;
+    for (const std::string_view suffix : kStemSuffixes) {
+      if ((prefix.empty() && suffix.empty()) || !word.ends_with(suffix) ||
+          word_letters < letters(prefix) + letters(suffix) + 2) {
+        continue;
+      }
+      const std::string_view stem =
+          word.substr(prefix.size(), word.size() - prefix.size() - suffix.size());
+      // The stem as it is, then (before a suffix) its final ta' as ta' marbuta.
+      for (int alternative = 0; alternative < 2; ++alternative) {
+        if (alternative == 0) {
+          form.assign(stem);
+        } else {
+          if (suffix.empty() || !stem.ends_with(kTa)) break;
+          form.assign(stem.substr(0, stem.size() - kTa.size())).append(kTaMarbuta);
+        }
+        const auto it = index_.find(std::string_view(form));
+        if (it == index_.end()) continue;
+        const std::size_t n = letters(form);
+        if (best == nullptr || n > best_letters ||
+            (n == best_letters && it->second.word_count > best->word_count)) {
+          best = &it->second, best_letters = n, best_prefix = prefix, best_stem = form;
+        }
+      }
+    }
+  }
+  if (best == nullptr) return out;
+  // The inner letters: all but the last, and but the first after the article (ال, or لل after
+  // the preposition li-).
+  const std::size_t skip = best_prefix.ends_with("ال") || best_prefix.ends_with("لل") ? 1 : 0;
+  if (best_letters < skip + 2) return out;
+  const std::size_t inner = best_letters - 1 - skip;
+  for (std::uint32_t k = best->first; k < best->first + best->size; ++k) {
+    // A frequent stem keeps its whole patterns, a rarer one its patterns but the last letter:
+    // both start at the stem's first letter.
+    const Pattern& p = patterns_[k];
+    if (p.classes.size() < skip + inner) continue;  // (a pattern shorter than its word)
+    out.patterns.push_back(Pattern{p.classes.substr(skip, inner), p.count});
+  }
+  merge_patterns(out.patterns);
+  out.offset = letters(best_prefix) + skip;
+  out.stem = std::move(best_stem);
+  out.stem_count = best->word_count;
+  return out;
+}
+
 WordLexicon::Entry* WordLexicon::add(std::string word, std::vector<Pattern> patterns) {
   double total = 0;
   for (const auto& p : patterns) total += p.count;
   if (total < full_min_count_) {
     if (patterns.front().classes.size() < 2) return nullptr;
-    // A rare word: merge its patterns on all letters but the last, most frequent first, ties
-    // by the smaller pattern (as lexicon.ordered does).
+    // A rare word: merge its patterns on all letters but the last.
     for (auto& p : patterns) p.classes.pop_back();
-    std::sort(patterns.begin(), patterns.end(),
-              [](const Pattern& a, const Pattern& b) { return a.classes < b.classes; });
-    std::size_t kept = 0;
-    for (std::size_t i = 0; i < patterns.size(); ++i) {
-      if (kept > 0 && patterns[kept - 1].classes == patterns[i].classes) {
-        patterns[kept - 1].count += patterns[i].count;
-      } else {
-        if (kept != i) patterns[kept] = std::move(patterns[i]);
-        ++kept;
-      }
-    }
-    patterns.resize(kept);
-    std::stable_sort(patterns.begin(), patterns.end(),
-                     [](const Pattern& a, const Pattern& b) { return a.count > b.count; });
+    merge_patterns(patterns);
   }
   Entry entry;
   entry.first = static_cast<std::uint32_t>(patterns_.size());

@@ -70,6 +70,25 @@ class WordLexicon {
     return found.word_count >= full_min_count_ ? network_margin_full_ : network_margin_rare_;
   }
 
+  // A word seen fewer than full_min_count times read as clitics around a stem the lexicon knows
+  // (the file's stem_backoff=1; lexicon.Lexicon.stem_candidates has the rules and the clitics):
+  // the patterns, merged, of the stem's inner letters (all but its last, and but its first after
+  // the article), most frequent first (ties: the smaller pattern first).
+  struct StemCandidates {
+    std::size_t offset = 0;         // the word's letters before the inner letters
+    std::string stem;               // UTF-8
+    double stem_count = 0;          // times the stem was seen
+    std::vector<Pattern> patterns;  // empty: nothing to choose from
+  };
+
+  // The stem candidates of `word` (its letters, UTF-8, seen `word_count` times: find(word)),
+  // none when the file has no stem_backoff, the word was seen full_min_count times or more, or
+  // no split leaves a known stem with inner letters. Thread-safe (read-only).
+  StemCandidates find_stem(std::string_view word, double word_count) const;
+
+  // How far the marks a stem's inner letters have must outscore its best pattern to stay.
+  double stem_margin() const { return network_margin_rare_; }
+
   std::size_t size() const { return index_.size(); }
 
   // 64-bit FNV-1a of a neighbour word's UTF-8 bytes (the key of its contexts).
@@ -103,6 +122,7 @@ class WordLexicon {
   double left_weight_ = 0, right_weight_ = 0, context_smoothing_ = 1;
   double network_margin_full_ = std::numeric_limits<double>::infinity();
   double network_margin_rare_ = std::numeric_limits<double>::infinity();
+  bool stem_backoff_ = false;
   std::vector<Pattern> patterns_;
   std::vector<Context> contexts_;
   std::vector<std::pair<std::uint32_t, std::uint32_t>> context_counts_;  // (pattern index, count)

@@ -1,6 +1,8 @@
 // The diacritizer's lexicon reader (text/word_lexicon.h) on arbitrary text: it fails cleanly or
 // gives a lexicon whose words' candidates are patterns of class ids 0..14 with counts, whose
-// network margins are >= 0 and whose priors can be computed for any neighbours.
+// network margins are >= 0 and whose priors can be computed for any neighbours; a word with
+// clitics around one of its words finds stem patterns inside the word.
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -36,6 +38,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
       for (const std::string_view neighbour :
            {WordLexicon::kLineStart, word, std::string_view("x")}) {
         (void)lexicon->prior(found, k, neighbour, WordLexicon::kLineEnd);
+      }
+    }
+    for (const std::string& wrapped :
+         {std::string(word), "و" + std::string(word) + "هم", "وال" + std::string(word)}) {
+      const auto stem = lexicon->find_stem(wrapped, 0);
+      const auto letters = static_cast<std::size_t>(
+          std::count_if(wrapped.begin(), wrapped.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+      for (const auto& pattern : stem.patterns) {
+        check(stem.offset + pattern.classes.size() < letters, "a stem's inner letters are inside");
+        for (const char c : pattern.classes) {
+          check(c >= 0 && c < 15, "a stem pattern holds class ids");
+        }
       }
     }
   }

@@ -24,10 +24,21 @@ is network_margin_full for a word choosing whole patterns, network_margin_rare f
 (whose few sightings are the likelier to miss the right pattern); a file without these fields
 never lets the network overrule.
 
+Stems (header field stem_backoff=1; absent or 0: none): a word seen fewer than full_min_count
+times (or never) is also read as clitics around a known stem: a prefix of STEM_PREFIXES (the
+conjunctions, prepositions, the future s- and the article, alone or combined), the stem, a
+suffix of STEM_SUFFIXES (the pronouns, and the commonest endings of gender and number), not
+both empty, the stem at least two letters; a stem ending in ta' before a suffix may also be the
+word with ta' marbuta. Of the splits whose stem the lexicon knows, the longest stem wins (then
+the most often seen; then the first in the lists' order). Its inner letters (all but the last,
+whose vowel the ending decides, and but the first after the article, whose shadda depends on
+it) then choose among the stem's patterns merged on those letters, like a rare word, unless the
+marks they already have score more than network_margin_rare above the best of them.
+
 File (UTF-8 text): a first line "#polyvox-lexicon 3 prior_weight=W full_min_count=K
 left_weight=A right_weight=B context_smoothing=S context_min_count=M network_margin_full=F
-network_margin_rare=R" (the two margins optional; version 2: the first two fields only, no
-contexts), then one word a line, sorted: WORD TAB PATTERN:COUNT[
+network_margin_rare=R stem_backoff=1" (the margins and stem_backoff optional; version 2: the
+first two fields only, no contexts), then one word a line, sorted: WORD TAB PATTERN:COUNT[
 PATTERN:COUNT...] [TAB LEFT TAB RIGHT], a pattern being one hexadecimal digit (class id 0..e)
 per letter, most frequent first (ties: smaller pattern first); LEFT and RIGHT (either may be
 empty) are space-separated items NEIGHBOUR:K=COUNT[,K=COUNT...] sorted by neighbour, K being
@@ -36,6 +47,7 @@ the index of a pattern in the word's list, in increasing order.
 Usage: /usr/bin/python3 lexicon.py TRAINING_TEXT OUTPUT_FILE [--lines N] [--prior-weight W]
        [--full-min-count K] [--left-weight A] [--right-weight B] [--context-smoothing S]
        [--context-min-count M] [--network-margin-full F] [--network-margin-rare R]
+       [--stem-backoff 0|1]
 """
 import collections
 import math
@@ -51,6 +63,17 @@ DEFAULT_CONTEXT_SMOOTHING = 0.5
 DEFAULT_CONTEXT_MIN_COUNT = 2
 DEFAULT_NETWORK_MARGIN_FULL = 2.0
 DEFAULT_NETWORK_MARGIN_RARE = 2.5
+DEFAULT_STEM_BACKOFF = 1
+_W, _F, _B, _L, _K, _S, _AL = "\u0648", "\u0641", "\u0628", "\u0644", "\u0643", "\u0633", "\u0627\u0644"
+# stem_backoff=1: the clitics tried, in this order (src/text/word_lexicon.cpp has the same lists).
+STEM_PREFIXES = ["", _W, _F, _B, _L, _K, _S, _AL, _W + _AL, _F + _AL, _B + _AL, _K + _AL,
+                 _L + _L, _W + _L + _L, _F + _L + _L, _W + _B, _W + _L, _W + _K, _F + _B, _F + _L,
+                 _W + _S, _F + _S, _W + _B + _AL, _W + _K + _AL, _F + _B + _AL]
+STEM_SUFFIXES = ["", "\u0647", "\u0647\u0627", "\u0647\u0645\u0627", "\u0647\u0645",
+                 "\u0647\u0646", "\u0643", "\u0643\u0645\u0627", "\u0643\u0645", "\u0643\u0646",
+                 "\u064a", "\u0646\u064a", "\u0646\u0627", "\u0629", "\u0627\u062a",
+                 "\u0648\u0646", "\u064a\u0646", "\u0627\u0646"]
+TA, TA_MARBUTA = "\u062a", "\u0629"
 LINE_START, LINE_END = "^", "$"
 
 
@@ -91,7 +114,7 @@ def ordered(counter):
 
 def write(tables, path, prior_weight, full_min_count, left_weight, right_weight,
           context_smoothing, context_min_count, network_margin_full=DEFAULT_NETWORK_MARGIN_FULL,
-          network_margin_rare=DEFAULT_NETWORK_MARGIN_RARE):
+          network_margin_rare=DEFAULT_NETWORK_MARGIN_RARE, stem_backoff=DEFAULT_STEM_BACKOFF):
     seen, left, right = tables
     by_word = collections.defaultdict(lambda: ([], []))
     for side, table in ((0, left), (1, right)):
@@ -103,7 +126,7 @@ def write(tables, path, prior_weight, full_min_count, left_weight, right_weight,
                 f"left_weight={left_weight} right_weight={right_weight} "
                 f"context_smoothing={context_smoothing} context_min_count={context_min_count} "
                 f"network_margin_full={network_margin_full} "
-                f"network_margin_rare={network_margin_rare}\n")
+                f"network_margin_rare={network_margin_rare} stem_backoff={stem_backoff}\n")
         for word in sorted(seen):
             patterns = ordered(seen[word])
             items = " ".join("".join("%x" % c for c in p) + f":{c}" for p, c in patterns)
@@ -137,6 +160,7 @@ class Lexicon:
             self.context_smoothing = float(fields.get("context_smoothing", 1))
             self.network_margin_full = float(fields.get("network_margin_full", math.inf))
             self.network_margin_rare = float(fields.get("network_margin_rare", math.inf))
+            self.stem_backoff = int(fields.get("stem_backoff", 0))
             for line in f:
                 word, rest, *sides = line.rstrip("\n").split("\t")
                 self.words[word] = [(tuple(int(ch, 16) for ch in p), int(c))
@@ -152,6 +176,44 @@ class Lexicon:
         total = sum(c for _, c in self.words.get(word, []))
         return self.network_margin_full if total >= self.full_min_count \
             else self.network_margin_rare
+
+    def count(self, word):
+        """Times `word` was seen (0: never)."""
+        return sum(c for _, c in self.words.get(word, []))
+
+    def stem_candidates(self, word):
+        """(offset, stem, stem count, [(classes, prior)]) of a word seen fewer than
+        full_min_count times: the patterns, merged, of the inner letters of its best known stem
+        (see the top of this file), those letters starting at word[offset]; None when stems are
+        off, the word is frequent or no split has a known stem with inner letters."""
+        if not self.stem_backoff or self.count(word) >= self.full_min_count:
+            return None
+        best, best_key = None, None
+        for prefix in STEM_PREFIXES:
+            if not word.startswith(prefix):
+                continue
+            for suffix in STEM_SUFFIXES:
+                if not (prefix or suffix) or not word.endswith(suffix) \
+                        or len(word) - len(prefix) - len(suffix) < 2:
+                    continue
+                stem = word[len(prefix):len(word) - len(suffix)]
+                alternatives = [stem]
+                if suffix and stem.endswith(TA):
+                    alternatives.append(stem[:-1] + TA_MARBUTA)
+                for form in alternatives:
+                    key = (len(form), self.count(form))
+                    if key[1] > 0 and (best_key is None or key > best_key):
+                        best, best_key = (prefix, form), key
+        if best is None:
+            return None
+        prefix, stem = best
+        skip = 1 if prefix.endswith(_AL) or prefix.endswith(_L + _L) else 0
+        if len(stem) - 1 - skip < 1:
+            return None
+        merged = collections.Counter()
+        for p, c in self.words[stem]:
+            merged[p[skip:-1]] += c
+        return (len(prefix) + skip, stem, best_key[1], [(p, 0.0) for p, _ in ordered(merged)])
 
     def candidates(self, word, prev=None, nxt=None):
         """(patterns [(classes, prior)]) to choose from for `word`: whole patterns when seen
@@ -192,7 +254,8 @@ def main():
                "--context-smoothing": DEFAULT_CONTEXT_SMOOTHING,
                "--context-min-count": DEFAULT_CONTEXT_MIN_COUNT,
                "--network-margin-full": DEFAULT_NETWORK_MARGIN_FULL,
-               "--network-margin-rare": DEFAULT_NETWORK_MARGIN_RARE}
+               "--network-margin-rare": DEFAULT_NETWORK_MARGIN_RARE,
+               "--stem-backoff": DEFAULT_STEM_BACKOFF}
     for name in list(options):
         if name in args:
             i = args.index(name)
@@ -205,7 +268,7 @@ def main():
     write(tables, args[1], options["--prior-weight"], options["--full-min-count"],
           options["--left-weight"], options["--right-weight"], options["--context-smoothing"],
           options["--context-min-count"], options["--network-margin-full"],
-          options["--network-margin-rare"])
+          options["--network-margin-rare"], options["--stem-backoff"])
     seen = tables[0]
     print(f"{len(seen)} words, {sum(len(c) for c in seen.values())} patterns -> {args[1]}")
 

@@ -28,12 +28,16 @@ def choose_marks(bases, marks, logits, lexicon=None):
     among its candidate patterns (lexicon.Lexicon.candidates, given the words before and after
     it in the line) that its letters allow, the one with the best sum of log-probabilities plus
     prior (the first on ties), unless the letters' own best classes score more than the
-    lexicon's network margin above it (lexicon.Lexicon.network_margin)."""
+    lexicon's network margin above it (lexicon.Lexicon.network_margin). Then each word seen
+    fewer than full_min_count times whose stem the lexicon knows (lexicon.Lexicon.
+    stem_candidates) gives the stem's inner letters the best allowed merged pattern of the stem
+    the same way, unless the classes those letters have by then score more than the lexicon's
+    network_margin_rare above it."""
     added = [()] * len(bases)
     if logits is None:
         return added
     options = [None] * len(bases)
-    own = [None] * len(bases)  # each letter's best class
+    own = [None] * len(bases)  # each letter's class: its best, then the lexicon's
     for i, (cp, given) in enumerate(zip(bases, marks)):
         if not arabic.is_letter(cp):
             continue
@@ -51,26 +55,39 @@ def choose_marks(bases, marks, logits, lexicon=None):
     for k, (i, end) in enumerate(runs):
         prev, nxt = lexicon_module.neighbours(words, k)
         found = lexicon.candidates(words[k], prev, nxt)
-        if not found:
-            continue
-        best, best_score = None, None
-        for pattern, prior in found:
-            if not all(c in options[i + j] for j, c in enumerate(pattern)):
-                continue
-            score = 0.0
-            for j, c in enumerate(pattern):
-                score += float(log_probs[i + j, c])
-            score += prior
-            if best_score is None or score > best_score:
-                best, best_score = pattern, score
-        if best is None:
-            continue
-        own_score = sum(float(log_probs[i + j, own[i + j]]) for j in range(len(best)))
-        if own_score - lexicon.network_margin(words[k]) > best_score:
-            continue
-        for j, c in enumerate(best):
-            added[i + j] = options[i + j][c]
+        if found:
+            _apply_best(found, i, log_probs, options, own, added, lexicon.network_margin(words[k]))
+        stem = lexicon.stem_candidates(words[k])
+        if stem:
+            offset, _, _, patterns = stem
+            _apply_best(patterns, i + offset, log_probs, options, own, added,
+                        lexicon.network_margin_rare)
     return added
+
+
+def _apply_best(patterns, i, log_probs, options, chosen, added, margin):
+    """Gives the letters from i on the best allowed of `patterns` ([(classes, prior)], by sum of
+    log-probabilities plus prior, the first on ties) unless their `chosen` classes score more
+    than `margin` above it; updates `chosen` and `added`. True when it did."""
+    best, best_score = None, None
+    for pattern, prior in patterns:
+        if not all(c in options[i + j] for j, c in enumerate(pattern)):
+            continue
+        score = 0.0
+        for j, c in enumerate(pattern):
+            score += float(log_probs[i + j, c])
+        score += prior
+        if best_score is None or score > best_score:
+            best, best_score = pattern, score
+    if best is None:
+        return False
+    own_score = sum(float(log_probs[i + j, chosen[i + j]]) for j in range(len(best)))
+    if own_score - margin > best_score:
+        return False
+    for j, c in enumerate(best):
+        added[i + j] = options[i + j][c]
+        chosen[i + j] = c
+    return True
 
 
 def decode(texts, leading, added):

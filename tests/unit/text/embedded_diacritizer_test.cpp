@@ -359,17 +359,19 @@ TEST_F(EmbeddedDiacritizerTest, ExplainKeepsGivenMarksInTheWords) {
 }
 
 // A one-word lexicon (in a temporary file) that gives الولد an absurd pattern, all sukun,
-// seen `count` times, with the header's network margins `margins` ("" for none).
+// seen `count` times, with the header's network margins `margins` ("" for none); or, given
+// `word`, gives that word (of five letters) the same pattern.
 class AbsurdLexicon {
  public:
-  AbsurdLexicon(int count, const std::string& margins) {
+  AbsurdLexicon(int count, const std::string& margins, const std::string& word = "الولد") {
     char pattern[] = "/tmp/polyvox-lexicon-XXXXXX";
     const int fd = ::mkstemp(pattern);
     path_ = pattern;
     ::close(fd);
     std::ofstream(path_) << "#polyvox-lexicon 3 prior_weight=0 full_min_count=5 left_weight=0 "
                             "right_weight=0 context_smoothing=1 context_min_count=2"
-                         << margins << "\nالولد\t77777:" << count << "\n";
+                         << margins << "\n"
+                         << word << "\t77777:" << count << "\n";
   }
   ~AbsurdLexicon() { std::remove(path_.c_str()); }
   const std::string& path() const { return path_; }
@@ -378,16 +380,21 @@ class AbsurdLexicon {
   std::string path_;
 };
 
-// How الولد is decided in a line, with the lexicon above.
-EmbeddedDiacritizer::WordChoice decide_the_boy(int count, const std::string& margins) {
-  AbsurdLexicon lexicon(count, margins);
+// How the word at `index` of `line` is decided with `lexicon`.
+EmbeddedDiacritizer::WordChoice decide_word(const AbsurdLexicon& lexicon, const char* line,
+                                            std::size_t index) {
   auto created = EmbeddedDiacritizer::create(model_path(), lexicon.path());
   EXPECT_TRUE(created) << created.error().to_string();
   if (!created) return {};
   std::vector<EmbeddedDiacritizer::WordChoice> words;
-  (*created)->explain_line("ذهب الولد إلى المدرسة", words);
-  EXPECT_EQ(words.size(), 4u);
-  return words.size() == 4 ? words[1] : EmbeddedDiacritizer::WordChoice{};
+  (*created)->explain_line(line, words);
+  EXPECT_GT(words.size(), index);
+  return words.size() > index ? words[index] : EmbeddedDiacritizer::WordChoice{};
+}
+
+// How الولد is decided in a line, with the lexicon above.
+EmbeddedDiacritizer::WordChoice decide_the_boy(int count, const std::string& margins) {
+  return decide_word(AbsurdLexicon(count, margins), "ذهب الولد إلى المدرسة", 1);
 }
 
 TEST(EmbeddedDiacritizerMarginTest, WithoutMarginsTheLexiconAlwaysDecides) {
@@ -413,6 +420,35 @@ TEST(EmbeddedDiacritizerMarginTest, TheNetworkOverrulesAPatternItScoresFarBelowI
   w = decide_the_boy(3, " network_margin_full=0 network_margin_rare=1000000");
   EXPECT_EQ(w.source, EmbeddedDiacritizer::Source::kLexiconStem);
   EXPECT_EQ(w.word.rfind("اْلْوْلْ", 0), 0u) << w.word;
+}
+
+// How وبمدرستهم ("and in their school", unseen) is decided in a line when the lexicon knows
+// only مدرسة, all sukun, with the header's `fields`.
+EmbeddedDiacritizer::WordChoice decide_by_stem(const std::string& fields) {
+  return decide_word(AbsurdLexicon(100, fields, "مدرسة"), "ذهب الولد وبمدرستهم", 2);
+}
+
+TEST(EmbeddedDiacritizerStemTest, AKnownStemChoosesTheInnerLettersOfAnUnseenWord) {
+  // و + ب + مدرست(ة) + هم: the stem's letters but the last, from the third letter on.
+  auto w =
+      decide_by_stem(" network_margin_full=1000000 network_margin_rare=1000000 stem_backoff=1");
+  EXPECT_EQ(w.source, EmbeddedDiacritizer::Source::kStem);
+  EXPECT_STREQ(EmbeddedDiacritizer::source_name(w.source), "stem");
+  EXPECT_EQ(w.stem, "مدرسة");
+  EXPECT_DOUBLE_EQ(w.stem_count, 100);
+  EXPECT_EQ(w.stem_pattern_count, 100u);
+  EXPECT_DOUBLE_EQ(w.word_count, 0);
+  EXPECT_NE(w.word.find("مْدْرْسْت"), std::string::npos) << w.word;
+  EXPECT_EQ(w.word.find("وْ"), std::string::npos) << w.word;  // the clitics: the network's
+  EXPECT_NE(w.word, w.network_word);
+  // Without stem_backoff, or with a margin the network's own marks clear, the network decides.
+  w = decide_by_stem(" network_margin_full=1000000 network_margin_rare=1000000");
+  EXPECT_EQ(w.source, EmbeddedDiacritizer::Source::kNetwork);
+  EXPECT_EQ(w.word, w.network_word);
+  w = decide_by_stem(" network_margin_full=0 network_margin_rare=0 stem_backoff=1");
+  EXPECT_EQ(w.source, EmbeddedDiacritizer::Source::kNetwork);
+  EXPECT_EQ(w.word, w.network_word);
+  EXPECT_TRUE(w.stem.empty());
 }
 
 TEST(EmbeddedDiacritizerLoadTest, MissingModelFileIsAnError) {

@@ -199,6 +199,91 @@ TEST(WordLexiconTest, NetworkMarginsAreOptionalFiniteAndByBand) {
   }
 }
 
+TEST(WordLexiconTest, RejectsAPatternWithoutOneClassPerLetter) {
+  EXPECT_TRUE(WordLexicon::parse(std::string(kHeader) + "كتب\t111:4\n", "x"));
+  for (const std::string& line : {std::string("كتب\t11:4\n"), std::string("كتب\t1111:4\n"),
+                                  std::string("كتب\t111:4 11:2\n")}) {
+    auto lexicon = WordLexicon::parse(std::string(kHeader) + line, "test.lexicon");
+    ASSERT_FALSE(lexicon) << line;
+    EXPECT_NE(lexicon.error().message.find("line 2"), std::string::npos);
+  }
+}
+
+// kHeader3 without its newline, then `fields`.
+std::string header3_with(const std::string& fields) {
+  return std::string(kHeader3).substr(0, std::string(kHeader3).size() - 1) + fields + "\n";
+}
+
+TEST(WordLexiconTest, StemBackoffIsOptionalAndZeroOrOne) {
+  const std::string words = "كتاب\t5101:3\n";
+  for (const std::string& fields : {std::string(""), std::string(" stem_backoff=0")}) {
+    auto off = WordLexicon::parse(header3_with(fields) + words, "x");
+    ASSERT_TRUE(off) << off.error().to_string();
+    EXPECT_TRUE(off->find_stem("وكتاب", 0).patterns.empty()) << fields;
+  }
+  auto on = WordLexicon::parse(header3_with(" stem_backoff=1") + words, "x");
+  ASSERT_TRUE(on) << on.error().to_string();
+  EXPECT_FALSE(on->find_stem("وكتاب", 0).patterns.empty());
+  for (const std::string& bad : {std::string(" stem_backoff=2"), std::string(" stem_backoff=0.5"),
+                                 std::string(" stem_backoff=-1"), std::string(" stem_backoff="),
+                                 std::string(" stem_backoff=nan")}) {
+    EXPECT_FALSE(WordLexicon::parse(header3_with(bad) + words, "x")) << bad;
+  }
+}
+
+TEST(WordLexiconTest, FindStemTakesTheInnerLettersOfTheLongestKnownStem) {
+  // كتاب seen 7 times (frequent: whole patterns), كتابهم 3 times (rare: all but the last).
+  auto lexicon = WordLexicon::parse(
+      header3_with(" stem_backoff=1") + "كتاب\t5101:3 5103:2 5201:2\nكتابهم\t510157:3\n", "x");
+  ASSERT_TRUE(lexicon) << lexicon.error().to_string();
+  // و + ب + كتاب + هم: كتابهم is the longer known stem; its letters but the last.
+  auto found = lexicon->find_stem("وبكتابهم", 0);
+  EXPECT_EQ(found.stem, "كتابهم");
+  EXPECT_EQ(found.offset, 2u);
+  EXPECT_DOUBLE_EQ(found.stem_count, 3);
+  ASSERT_EQ(found.patterns.size(), 1u);
+  EXPECT_EQ(found.patterns[0].classes, classes({5, 1, 0, 1, 5}));
+  // و + كتاب + ه: the patterns merged on its letters but the last, most frequent first.
+  found = lexicon->find_stem("وكتابه", 0);
+  EXPECT_EQ(found.stem, "كتاب");
+  EXPECT_EQ(found.offset, 1u);
+  EXPECT_DOUBLE_EQ(found.stem_count, 7);
+  ASSERT_EQ(found.patterns.size(), 2u);
+  EXPECT_EQ(found.patterns[0].classes, classes({5, 1, 0}));
+  EXPECT_EQ(found.patterns[0].count, 5u);
+  EXPECT_EQ(found.patterns[1].classes, classes({5, 2, 0}));
+  // After the article the stem's first letter is left out too.
+  found = lexicon->find_stem("والكتاب", 0);
+  EXPECT_EQ(found.stem, "كتاب");
+  EXPECT_EQ(found.offset, 4u);
+  ASSERT_EQ(found.patterns.size(), 2u);
+  EXPECT_EQ(found.patterns[0].classes, classes({1, 0}));
+  EXPECT_EQ(found.patterns[0].count, 5u);
+  EXPECT_EQ(found.patterns[1].classes, classes({2, 0}));
+  // A word seen full_min_count times or more chooses its own patterns only; nothing known.
+  EXPECT_TRUE(lexicon->find_stem("وكتابه", 5).patterns.empty());
+  EXPECT_TRUE(lexicon->find_stem("وقلمه", 0).patterns.empty());
+  // The word itself is not a split of itself, and a stem needs two letters.
+  EXPECT_TRUE(lexicon->find_stem("كتاب", 0).patterns.empty());
+  auto short_stem = WordLexicon::parse(header3_with(" stem_backoff=1") + "في\t51:9\n", "x");
+  ASSERT_TRUE(short_stem);
+  EXPECT_FALSE(short_stem->find_stem("وفي", 0).patterns.empty());   // inner letter: ف
+  EXPECT_TRUE(short_stem->find_stem("والفي", 0).patterns.empty());  // after ال: none
+  EXPECT_TRUE(short_stem->find_stem("بي", 0).patterns.empty());     // stem of one letter
+}
+
+TEST(WordLexiconTest, FindStemReadsTaBeforeASuffixAsTaMarbuta) {
+  auto lexicon = WordLexicon::parse(header3_with(" stem_backoff=1") + "مدرسة\t17151:4\n", "x");
+  ASSERT_TRUE(lexicon) << lexicon.error().to_string();
+  const auto found = lexicon->find_stem("مدرستهم", 0);
+  EXPECT_EQ(found.stem, "مدرسة");
+  EXPECT_EQ(found.offset, 0u);
+  ASSERT_EQ(found.patterns.size(), 1u);
+  EXPECT_EQ(found.patterns[0].classes, classes({1, 7, 1, 5}));
+  // Not without a suffix: مدرست alone is no split.
+  EXPECT_TRUE(lexicon->find_stem("ومدرست", 0).patterns.empty());
+}
+
 TEST(WordLexiconTest, ParseReadsTheSameAsLoad) {
   const std::string content = std::string(kHeader3) + "كتب\t111:4 135:2\tقد:0=2,1=1\t\nفي\t51:3";
   LexiconFile file(content);
