@@ -166,11 +166,11 @@ EmbeddedDiacritizer::~EmbeddedDiacritizer() = default;
 
 namespace {
 
-// The best allowed of `patterns` on the letters from `first` (log_probs and options indexed
-// from there; a pattern longer than `letters` is skipped): the highest sum of log-probabilities
-// plus prior(k), the first on ties. Unless the classes in `chosen` (from `first`) outscore it on
-// the same letters by more than `margin`, it replaces them; returns it, or nullptr when none is
-// allowed. `*overruled` tells when the chosen classes stayed.
+// The best allowed of `patterns` on a run of `letters` letters (log_probs, options and chosen
+// start at its first; a longer pattern is skipped): the highest sum of log-probabilities plus
+// prior(k), the first on ties. Unless the classes in `chosen` outscore it on the same letters
+// by more than `margin`, it replaces them and is returned; else (`*overruled` set), or when no
+// pattern is allowed, nullptr.
 template <class Prior>
 const WordLexicon::Pattern* apply_best_pattern(
     std::span<const WordLexicon::Pattern> patterns, Prior prior, std::size_t letters,
