@@ -451,6 +451,19 @@ TEST(EmbeddedDiacritizerStemTest, AKnownStemChoosesTheInnerLettersOfAnUnseenWord
   EXPECT_TRUE(w.stem.empty());
 }
 
+TEST(EmbeddedDiacritizerStemTest, MarksAlreadyWrittenOnTheStemRuleOutItsPatterns) {
+  // A fatha written on the stem's first letter: the all-sukun pattern does not fit it.
+  AbsurdLexicon lexicon(100,
+                        " network_margin_full=1000000 network_margin_rare=1000000 "
+                        "stem_backoff=1",
+                        "مدرسة");
+  const auto w = decide_word(lexicon, "ذهب الولد وبمَدرستهم", 2);
+  EXPECT_EQ(w.source, EmbeddedDiacritizer::Source::kNetwork);
+  EXPECT_NE(w.word.find("مَ"), std::string::npos) << w.word;  // kept, nothing added to it
+  EXPECT_EQ(w.word.find("مَْ"), std::string::npos) << w.word;
+  EXPECT_EQ(w.word, w.network_word);
+}
+
 TEST(EmbeddedDiacritizerLoadTest, MissingModelFileIsAnError) {
   auto created = EmbeddedDiacritizer::create("/nonexistent/arabic_diacritizer.bin", lexicon_path());
   ASSERT_FALSE(created);
