@@ -5,6 +5,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "core/utf8.h"
 #include "text/whole_file.h"
 
 namespace polyvox {
@@ -135,12 +136,6 @@ constexpr std::string_view kStemSuffixes[] = {"",   "ه",   "ها", "هما", "�
                                               "نا", "ة",   "ات", "ون",  "ين", "ان"};
 constexpr std::string_view kTa = "ت", kTaMarbuta = "ة";
 
-// Code points of UTF-8 `s`.
-std::size_t letters(std::string_view s) {
-  return static_cast<std::size_t>(
-      std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
-}
-
 }  // namespace
 
 Result<WordLexicon> WordLexicon::load(const std::string& path) {
@@ -182,10 +177,12 @@ Result<WordLexicon> WordLexicon::parse(std::string_view file, const std::string&
     const auto malformed = [&] {
       return bad_file(path, "line " + std::to_string(number) + " is malformed");
     };
-    // Each pattern has one class per letter of its word.
-    const std::size_t word_letters = letters(text.substr(0, tab));
-    if (!ok || std::any_of(patterns.begin(), patterns.end(),
-                           [&](const Pattern& p) { return p.classes.size() != word_letters; })) {
+    // The word is UTF-8, each pattern has one class per letter of it.
+    const bool word_ok = ok && is_valid_utf8(text.substr(0, tab));
+    const std::size_t word_letters = word_ok ? utf8_length(text.substr(0, tab)) : 0;
+    if (!word_ok || std::any_of(patterns.begin(), patterns.end(), [&](const Pattern& p) {
+          return p.classes.size() != word_letters;
+        })) {
       return malformed();
     }
     const std::size_t count = patterns.size();
@@ -246,7 +243,7 @@ bool WordLexicon::parse_contexts(std::string_view text, std::size_t patterns, st
 WordLexicon::StemCandidates WordLexicon::find_stem(std::string_view word, double word_count) const {
   StemCandidates out;
   if (!stem_backoff_ || word_count >= full_min_count_) return out;
-  const std::size_t word_letters = letters(word);
+  const std::size_t word_letters = utf8_length(word);
   std::string_view best_prefix;
   std::string best_stem;
   const Entry* best = nullptr;
@@ -256,7 +253,7 @@ WordLexicon::StemCandidates WordLexicon::find_stem(std::string_view word, double
     if (!word.starts_with(prefix)) continue;
     for (const std::string_view suffix : kStemSuffixes) {
       if ((prefix.empty() && suffix.empty()) || !word.ends_with(suffix) ||
-          word_letters < letters(prefix) + letters(suffix) + 2) {
+          word_letters < utf8_length(prefix) + utf8_length(suffix) + 2) {
         continue;
       }
       const std::string_view stem =
@@ -271,7 +268,7 @@ WordLexicon::StemCandidates WordLexicon::find_stem(std::string_view word, double
         }
         const auto it = index_.find(std::string_view(form));
         if (it == index_.end()) continue;
-        const std::size_t n = letters(form);
+        const std::size_t n = utf8_length(form);
         if (best == nullptr || n > best_letters ||
             (n == best_letters && it->second.word_count > best->word_count)) {
           best = &it->second, best_letters = n, best_prefix = prefix, best_stem = form;
@@ -286,14 +283,13 @@ WordLexicon::StemCandidates WordLexicon::find_stem(std::string_view word, double
   if (best_letters < skip + 2) return out;
   const std::size_t inner = best_letters - 1 - skip;
   for (std::uint32_t k = best->first; k < best->first + best->size; ++k) {
-    // A frequent stem keeps its whole patterns, a rarer one its patterns but the last letter:
-    // both start at the stem's first letter.
+    // A frequent stem keeps its whole patterns, a rarer one its patterns but the last letter
+    // (parse checked one class per letter): both cover the inner letters.
     const Pattern& p = patterns_[k];
-    if (p.classes.size() < skip + inner) continue;  // (a pattern shorter than its word)
     out.patterns.push_back(Pattern{p.classes.substr(skip, inner), p.count});
   }
   merge_patterns(out.patterns);
-  out.offset = letters(best_prefix) + skip;
+  out.offset = utf8_length(best_prefix) + skip;
   out.stem = std::move(best_stem);
   out.stem_count = best->word_count;
   return out;

@@ -2,11 +2,11 @@
 // gives a lexicon whose words' candidates are patterns of class ids 0..14 with counts, whose
 // network margins are >= 0 and whose priors can be computed for any neighbours; a word with
 // clitics around one of its words finds stem patterns inside the word.
-#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
+#include "core/utf8.h"
 #include "fuzz_check.h"
 #include "text/word_lexicon.h"
 
@@ -43,8 +43,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
     for (const std::string& wrapped :
          {std::string(word), "و" + std::string(word) + "هم", "وال" + std::string(word)}) {
       const auto stem = lexicon->find_stem(wrapped, 0);
-      const auto letters = static_cast<std::size_t>(
-          std::count_if(wrapped.begin(), wrapped.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+      const std::size_t letters = polyvox::utf8_length(wrapped);
       for (const auto& pattern : stem.patterns) {
         check(stem.offset + pattern.classes.size() < letters, "a stem's inner letters are inside");
         for (const char c : pattern.classes) {

@@ -199,10 +199,10 @@ TEST(WordLexiconTest, NetworkMarginsAreOptionalFiniteAndByBand) {
   }
 }
 
-TEST(WordLexiconTest, RejectsAPatternWithoutOneClassPerLetter) {
+TEST(WordLexiconTest, RejectsAWordNotUtf8OrAPatternWithoutOneClassPerLetter) {
   EXPECT_TRUE(WordLexicon::parse(std::string(kHeader) + "كتب\t111:4\n", "x"));
   for (const std::string& line : {std::string("كتب\t11:4\n"), std::string("كتب\t1111:4\n"),
-                                  std::string("كتب\t111:4 11:2\n")}) {
+                                  std::string("كتب\t111:4 11:2\n"), std::string("\xd9\t1:4\n")}) {
     auto lexicon = WordLexicon::parse(std::string(kHeader) + line, "test.lexicon");
     ASSERT_FALSE(lexicon) << line;
     EXPECT_NE(lexicon.error().message.find("line 2"), std::string::npos);
