@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "text/stem_splits.h"
 #include "text/whole_file.h"
 
 #if defined(__AVX512F__)
@@ -217,6 +218,11 @@ Result<BilstmModel> BilstmModel::parse(std::string_view bytes, const std::string
         pos = end + 1;
       }
       ok = ok && tensors.read("word_emb", id, emb, false, model.word_emb_);
+      const auto stems = int_field(header, "word_stems", 0, 1, why, 0);
+      if (!stems) return bad_file(path, why);
+      model.word_stems_ = *stems == 1;
+    } else if (header.contains("word_stems")) {
+      return bad_file(path, "word_stems without a word list");
     }
     long in_features = emb;
     for (int l = 0; l < layers && ok; ++l) {
@@ -406,6 +412,20 @@ void BilstmModel::add_word_context(const std::vector<int>& words, BilstmScratch&
   s.head = s.head.cwiseMax(0.0f);
   s.logits.noalias() += s.head * out2_w_t_;
   s.logits.rowwise() += out2_b_;
+}
+
+int BilstmModel::stem_word_id(std::string_view word) const {
+  int best = kUnknownWord;
+  std::size_t best_letters = 0;
+  for_each_stem_split(word, [&](std::string_view, std::string_view stem) {
+    const auto it = word_index_.find(stem);
+    if (it == word_index_.end()) return;
+    const std::size_t n = utf8_length(stem);
+    if (best == kUnknownWord || n > best_letters || (n == best_letters && it->second < best)) {
+      best = it->second, best_letters = n;
+    }
+  });
+  return best;
 }
 
 }  // namespace polyvox

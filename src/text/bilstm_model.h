@@ -68,11 +68,18 @@ class BilstmModel {
   // True when the model reads word ids (its file has a word list).
   bool has_words() const { return !word_index_.empty(); }
 
-  // Input id of a word (a run of the 36 letters, UTF-8): kUnknownWord when not in the list.
+  // Input id of a word (a run of the 36 letters, valid UTF-8): its own when in the list; else,
+  // for a network trained with stems (the file's "word_stems": 1), the id of its stem when the
+  // list has one (stem_splits.h: the longest such stem, then the most frequent, i.e. the lowest
+  // id, then the first split), as arabic.WordIndex.id_of; else kUnknownWord.
   int word_id(std::string_view word) const {
     auto it = word_index_.find(word);
-    return it == word_index_.end() ? kUnknownWord : it->second;
+    if (it != word_index_.end()) return it->second;
+    return word_stems_ ? stem_word_id(word) : kUnknownWord;
   }
+
+  // True when words not in the list read their stem's id (the file's "word_stems": 1).
+  bool word_stems() const { return word_stems_; }
 
   // Class scores for each position: row t of the result holds the scores of ids[t].
   // REQUIRES: ids.size() == hints.size() > 0; ids in [0, vocab size); hints in [0, 16)
@@ -134,6 +141,10 @@ class BilstmModel {
   int max_segment_chars_ = 0;
   std::unordered_map<char32_t, int> vocab_;
   std::unordered_map<std::string, int, StringHash, std::equal_to<>> word_index_;
+  bool word_stems_ = false;
+
+  // word_id's fallback for a word not in the list: its best stem's id, else kUnknownWord.
+  int stem_word_id(std::string_view word) const;
   RowMatrix word_emb_;  // words x embedding (empty without a word list)
   std::vector<Layer> layers_;
   RowMatrix out_w_t_;  // 2H x classes

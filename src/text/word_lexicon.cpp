@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "core/utf8.h"
+#include "text/stem_splits.h"
 #include "text/whole_file.h"
 
 namespace polyvox {
@@ -125,17 +126,6 @@ void merge_patterns(std::vector<WordLexicon::Pattern>& patterns) {
                    [](const Pattern& a, const Pattern& b) { return a.count > b.count; });
 }
 
-// stem_backoff=1's clitics, in the order they are tried (lexicon.py's STEM_PREFIXES and
-// STEM_SUFFIXES): conjunctions, prepositions, the future s- and the article, alone or combined;
-// the pronouns and the commonest endings of gender and number.
-constexpr std::string_view kStemPrefixes[] = {
-    "",    "و",   "ف",  "ب",  "ل",  "ك",  "س",  "ال", "وال", "فال",  "بال",  "كال", "لل",
-    "ولل", "فلل", "وب", "ول", "وك", "فب", "فل", "وس", "فس",  "وبال", "وكال", "فبال"};
-constexpr std::string_view kStemSuffixes[] = {"",   "ه",   "ها", "هما", "هم", "هن",
-                                              "ك",  "كما", "كم", "كن",  "ي",  "ني",
-                                              "نا", "ة",   "ات", "ون",  "ين", "ان"};
-constexpr std::string_view kTa = "ت", kTaMarbuta = "ة";
-
 }  // namespace
 
 Result<WordLexicon> WordLexicon::load(const std::string& path) {
@@ -243,39 +233,21 @@ bool WordLexicon::parse_contexts(std::string_view text, std::size_t patterns, st
 WordLexicon::StemCandidates WordLexicon::find_stem(std::string_view word, double word_count) const {
   StemCandidates out;
   if (!stem_backoff_ || word_count >= full_min_count_) return out;
-  const std::size_t word_letters = utf8_length(word);
   std::string_view best_prefix;
   std::string best_stem;
   const Entry* best = nullptr;
   std::size_t best_letters = 0;
-  std::string form;
-  for (const std::string_view prefix : kStemPrefixes) {
-    if (!word.starts_with(prefix)) continue;
-    for (const std::string_view suffix : kStemSuffixes) {
-      if ((prefix.empty() && suffix.empty()) || !word.ends_with(suffix) ||
-          word_letters < utf8_length(prefix) + utf8_length(suffix) + 2) {
-        continue;
-      }
-      const std::string_view stem =
-          word.substr(prefix.size(), word.size() - prefix.size() - suffix.size());
-      // The stem as it is, then (before a suffix) its final ta' as ta' marbuta.
-      for (int alternative = 0; alternative < 2; ++alternative) {
-        if (alternative == 0) {
-          form.assign(stem);
-        } else {
-          if (suffix.empty() || !stem.ends_with(kTa)) break;
-          form.assign(stem.substr(0, stem.size() - kTa.size())).append(kTaMarbuta);
-        }
-        const auto it = index_.find(std::string_view(form));
-        if (it == index_.end()) continue;
-        const std::size_t n = utf8_length(form);
-        if (best == nullptr || n > best_letters ||
-            (n == best_letters && it->second.word_count > best->word_count)) {
-          best = &it->second, best_letters = n, best_prefix = prefix, best_stem = form;
-        }
-      }
+  // stem_backoff=1's splits (stem_splits.h): the longest known stem, then the most seen, then
+  // the first.
+  for_each_stem_split(word, [&](std::string_view prefix, std::string_view stem) {
+    const auto it = index_.find(stem);
+    if (it == index_.end()) return;
+    const std::size_t n = utf8_length(stem);
+    if (best == nullptr || n > best_letters ||
+        (n == best_letters && it->second.word_count > best->word_count)) {
+      best = &it->second, best_letters = n, best_prefix = prefix, best_stem.assign(stem);
     }
-  }
+  });
   if (best == nullptr) return out;
   // The inner letters: all but the last, and but the first after the article (ال, or لل after
   // the preposition li-).

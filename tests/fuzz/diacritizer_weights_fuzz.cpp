@@ -22,14 +22,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   check(model->max_segment_chars() >= 1 &&
             model->max_segment_chars() <= BilstmModel::kMaxSegmentChars,
         "the segment length lies within the limits");
-  // "كتب الولد 12 a": letters, a space, digits, Latin; word ids as the diacritizer gives them.
-  const std::u32string line = U"كتب الولد 12 a";
-  const std::vector<std::string> words = {"كتب", "الولد"};
+  // "وكتبه الولد 12 a": letters, a space, digits, Latin; word ids as the diacritizer gives them
+  // (the first word through its stem for a word_stems model whose list has it).
+  const std::u32string line = U"وكتبه الولد 12 a";
+  const std::vector<std::string> words = {"وكتبه", "الولد"};
   std::vector<int> ids, hints, word_ids;
   for (std::size_t i = 0; i < line.size(); ++i) {
     ids.push_back(model->input_id(line[i]));
     hints.push_back(static_cast<int>(i % 16));
-    const int word = i < 3 ? 0 : (i >= 4 && i < 9) ? 1 : -1;
+    const int word = i < 5 ? 0 : (i >= 6 && i < 11) ? 1 : -1;
     word_ids.push_back(!model->has_words() ? 0
                        : word < 0          ? BilstmModel::kNoWord
                                            : model->word_id(words[static_cast<std::size_t>(word)]));

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Trains four tiny diacritizers (characters only; word embeddings; word embeddings + the
-# word-level context layer; and + the word feed into the second layer) and builds their lexicon
+# Trains six tiny diacritizers (characters only; word embeddings; word embeddings + the
+# word-level context layer; and + the word feed into the second layer, also in bfloat16 and with
+# unknown words read through their stems) and builds their lexicon
 # from a few hundred lines of the training text (seconds), then checks that the Python training
 # code (tools/train_diacritizer/predict.py) and the C++ inference (polyvox diacritize) write the
 # same output from the same exported files. Last, the word-feed model's word layers are widened
@@ -22,11 +23,12 @@ printf '%s\n' "" "محمّد رسول الله" "كُتِب الدرسُ في ا
   "Latin only" "ً قبل الحرف" "هٰذا الكتاب لٰكنۖ" \
   "$(printf 'س\u0627\u0654ل \u0627\u0653دم عن \u0627\u064E\u0654حمد')" >> "$tmp/in.txt"
 
-# Five tiny models: characters only, with word embeddings (words seen twice or more), with
-# word embeddings + word context, + the word feed, and the same trained in bfloat16
-# (NAME:WORD_MIN_COUNT:WORD_CONTEXT:FEED[:FLAG]). Inference cuts lines into segments of 120
+# Six tiny models: characters only, with word embeddings (words seen twice or more), with
+# word embeddings + word context, + the word feed, and the same trained in bfloat16 or reading
+# unknown words through their stems (NAME:WORD_MIN_COUNT:WORD_CONTEXT:FEED[:FLAG]). Inference cuts lines into segments of 120
 # characters, so that the longer lines are cut.
-for config in chars:0:0:0 words:2:0:0 context:2:32:0 feed-bf16:2:32:16:--bf16 feed:2:32:16; do
+for config in chars:0:0:0 words:2:0:0 context:2:32:0 feed-bf16:2:32:16:--bf16 \
+  feed-stems:2:32:16:--word-stems feed:2:32:16; do
   IFS=: read -r name words context feed flag <<< "$config"
   models="$tmp/models-$name"
   /usr/bin/python3 "$tools/train.py" --train "$data/train_sample.txt" --train-lines 300 \
@@ -90,4 +92,4 @@ for out in python-wide cpp-wide; do
     exit 1
   fi
 done
-echo "training smoke: $(wc -l < "$tmp/in.txt") lines identical from Python and C++ (all five models, and the widened one)"
+echo "training smoke: $(wc -l < "$tmp/in.txt") lines identical from Python and C++ (all six models, and the widened one)"

@@ -94,9 +94,66 @@ def build_vocab():
 NO_WORD_ID, UNKNOWN_WORD_ID, FIRST_WORD_ID = 0, 1, 2
 
 
-def word_index(words):
-    """Word -> id of a model's word list (in id order)."""
-    return {w: FIRST_WORD_ID + k for k, w in enumerate(words)}
+_W, _F, _B, _L, _K, _S, _AL = "\u0648", "\u0641", "\u0628", "\u0644", "\u0643", "\u0633", "\u0627\u0644"
+# The clitics a word is split into around its stem, tried in this order (lexicon.py's stem
+# backoff and a word_stems model's word ids; src/text/word_lexicon.cpp has the same lists).
+STEM_PREFIXES = ["", _W, _F, _B, _L, _K, _S, _AL, _W + _AL, _F + _AL, _B + _AL, _K + _AL,
+                 _L + _L, _W + _L + _L, _F + _L + _L, _W + _B, _W + _L, _W + _K, _F + _B, _F + _L,
+                 _W + _S, _F + _S, _W + _B + _AL, _W + _K + _AL, _F + _B + _AL]
+STEM_SUFFIXES = ["", "\u0647", "\u0647\u0627", "\u0647\u0645\u0627", "\u0647\u0645",
+                 "\u0647\u0646", "\u0643", "\u0643\u0645\u0627", "\u0643\u0645", "\u0643\u0646",
+                 "\u064a", "\u0646\u064a", "\u0646\u0627", "\u0629", "\u0627\u062a",
+                 "\u0648\u0646", "\u064a\u0646", "\u0627\u0646"]
+TA, TA_MARBUTA = "\u062a", "\u0629"
+
+
+def stem_splits(word):
+    """(prefix, stem) of each split of `word` into a prefix of STEM_PREFIXES, a stem of two
+    letters or more and a suffix of STEM_SUFFIXES, not both clitics empty, in the lists' order;
+    before a suffix, a stem ending in ta' is also given with ta' marbuta (right after it)."""
+    for prefix in STEM_PREFIXES:
+        if not word.startswith(prefix):
+            continue
+        for suffix in STEM_SUFFIXES:
+            if not (prefix or suffix) or not word.endswith(suffix) \
+                    or len(word) - len(prefix) - len(suffix) < 2:
+                continue
+            stem = word[len(prefix):len(word) - len(suffix)]
+            yield prefix, stem
+            if suffix and stem.endswith(TA):
+                yield prefix, stem[:-1] + TA_MARBUTA
+
+
+class WordIndex(dict):
+    """Word -> id of a model's word list (in id order). With `stems` (a model trained with
+    --word-stems), a word not in the list takes the id of its stem (stem_splits) when the list
+    has one: the longest such stem, then the most frequent (the lowest id), then the first split;
+    else UNKNOWN_WORD_ID."""
+
+    def __init__(self, words, stems=False):
+        super().__init__((w, FIRST_WORD_ID + k) for k, w in enumerate(words))
+        self.stems = stems
+
+    def stem_id(self, word):
+        """The id of `word`'s best stem in the list (see the class), UNKNOWN_WORD_ID when none."""
+        best, best_key = UNKNOWN_WORD_ID, None
+        for _, stem in stem_splits(word):
+            wid = self.get(stem)
+            if wid is not None and (best_key is None or (len(stem), -wid) > best_key):
+                best, best_key = wid, (len(stem), -wid)
+        return best
+
+    def id_of(self, word):
+        """The input id of `word`: its own, else (with stems) its stem's, else unknown."""
+        wid = self.get(word)
+        if wid is not None:
+            return wid
+        return self.stem_id(word) if self.stems else UNKNOWN_WORD_ID
+
+
+def word_index(words, stems=False):
+    """The WordIndex of a model's word list."""
+    return WordIndex(words, stems)
 
 
 def word_runs(bases):
@@ -118,7 +175,8 @@ def word_ids(bases, index):
     """The word id of each base character (NO_WORD_ID outside words)."""
     ids = [NO_WORD_ID] * len(bases)
     for start, end in word_runs(bases):
-        wid = index.get("".join(chr(cp) for cp in bases[start:end]), UNKNOWN_WORD_ID)
+        word = "".join(chr(cp) for cp in bases[start:end])
+        wid = index.id_of(word) if isinstance(index, WordIndex) else index.get(word, UNKNOWN_WORD_ID)
         ids[start:end] = [wid] * (end - start)
     return ids
 

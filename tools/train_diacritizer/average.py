@@ -17,7 +17,8 @@ def average(paths):
     loaded = [model.load(path) for path in paths]
     net, vocab, header = loaded[0]
     for path, (other, _, other_header) in zip(paths[1:], loaded[1:]):
-        if other.config != net.config or other_header.get("words") != header.get("words"):
+        if other.config != net.config or other_header.get("words") != header.get("words") \
+                or other_header.get("word_stems") != header.get("word_stems"):
             raise ValueError(f"{path}: not the architecture and word list of {paths[0]}")
     states = [other.state_dict() for other, _, _ in loaded]
     share = 1.0 / len(states)
@@ -35,7 +36,8 @@ def main():
     info = dict(header.get("training", {}))
     info["averaged"] = sys.argv[2:]
     words = header["words"].split(" ") if header.get("words") else None
-    model.export(net, vocab, sys.argv[1], info, words=words)
+    model.export(net, vocab, sys.argv[1], info, words=words,
+                 word_stems=bool(header.get("word_stems")))
     print(f"averaged {len(sys.argv) - 2} models -> {sys.argv[1]}")
 
 

@@ -30,7 +30,8 @@ def main():
             "args": {k: v for k, v in args.items()
                      if k not in ("train", "val", "work_dir", "output")}}
     model.export(net, vocab, sys.argv[2], info,
-                 max_segment_chars=args.get("segment_chars", model.SEGMENT_CHARS), words=words)
+                 max_segment_chars=args.get("segment_chars", model.SEGMENT_CHARS), words=words,
+                 word_stems=args.get("word_stems", False))
     print(f"exported {sys.argv[2]} from step {state['step']}")
 
 

@@ -25,9 +25,9 @@ is network_margin_full for a word choosing whole patterns, network_margin_rare f
 never lets the network overrule.
 
 Stems (header field stem_backoff=1; absent or 0: none): a word seen fewer than full_min_count
-times (or never) is also read as clitics around a known stem: a prefix of STEM_PREFIXES (the
+times (or never) is also read as clitics around a known stem: a prefix of arabic.STEM_PREFIXES (the
 conjunctions, prepositions, the future s- and the article, alone or combined), the stem, a
-suffix of STEM_SUFFIXES (the pronouns, and the commonest endings of gender and number), not
+suffix of arabic.STEM_SUFFIXES (the pronouns, and the commonest endings of gender and number), not
 both empty, the stem at least two letters; a stem ending in ta' before a suffix may also be the
 word with ta' marbuta. Of the splits whose stem the lexicon knows, the longest stem wins (then
 the most often seen; then the first in the lists' order). Its inner letters (all but the last,
@@ -64,16 +64,8 @@ DEFAULT_CONTEXT_MIN_COUNT = 2
 DEFAULT_NETWORK_MARGIN_FULL = 2.0
 DEFAULT_NETWORK_MARGIN_RARE = 2.5
 DEFAULT_STEM_BACKOFF = 1
-_W, _F, _B, _L, _K, _S, _AL = "\u0648", "\u0641", "\u0628", "\u0644", "\u0643", "\u0633", "\u0627\u0644"
-# stem_backoff=1: the clitics tried, in this order (src/text/word_lexicon.cpp has the same lists).
-STEM_PREFIXES = ["", _W, _F, _B, _L, _K, _S, _AL, _W + _AL, _F + _AL, _B + _AL, _K + _AL,
-                 _L + _L, _W + _L + _L, _F + _L + _L, _W + _B, _W + _L, _W + _K, _F + _B, _F + _L,
-                 _W + _S, _F + _S, _W + _B + _AL, _W + _K + _AL, _F + _B + _AL]
-STEM_SUFFIXES = ["", "\u0647", "\u0647\u0627", "\u0647\u0645\u0627", "\u0647\u0645",
-                 "\u0647\u0646", "\u0643", "\u0643\u0645\u0627", "\u0643\u0645", "\u0643\u0646",
-                 "\u064a", "\u0646\u064a", "\u0646\u0627", "\u0629", "\u0627\u062a",
-                 "\u0648\u0646", "\u064a\u0646", "\u0627\u0646"]
-TA, TA_MARBUTA = "\u062a", "\u0629"
+# stem_backoff=1 splits words with arabic.stem_splits (its STEM_PREFIXES / STEM_SUFFIXES).
+_AL, _LL = "\u0627\u0644", "\u0644\u0644"  # the article, and li- + the article (lil-)
 LINE_START, LINE_END = "^", "$"
 
 
@@ -189,25 +181,14 @@ class Lexicon:
         if not self.stem_backoff or self.count(word) >= self.full_min_count:
             return None
         best, best_key = None, None
-        for prefix in STEM_PREFIXES:
-            if not word.startswith(prefix):
-                continue
-            for suffix in STEM_SUFFIXES:
-                if not (prefix or suffix) or not word.endswith(suffix) \
-                        or len(word) - len(prefix) - len(suffix) < 2:
-                    continue
-                stem = word[len(prefix):len(word) - len(suffix)]
-                alternatives = [stem]
-                if suffix and stem.endswith(TA):
-                    alternatives.append(stem[:-1] + TA_MARBUTA)
-                for form in alternatives:
-                    key = (len(form), self.count(form))
-                    if key[1] > 0 and (best_key is None or key > best_key):
-                        best, best_key = (prefix, form), key
+        for prefix, form in arabic.stem_splits(word):
+            key = (len(form), self.count(form))
+            if key[1] > 0 and (best_key is None or key > best_key):
+                best, best_key = (prefix, form), key
         if best is None:
             return None
         prefix, stem = best
-        skip = 1 if prefix.endswith(_AL) or prefix.endswith(_L + _L) else 0
+        skip = 1 if prefix.endswith(_AL) or prefix.endswith(_LL) else 0
         if len(stem) - 1 - skip < 1:
             return None
         merged = collections.Counter()

@@ -24,7 +24,9 @@ zero padding to a multiple of 4 bytes, then float32 tensors at the offsets (in f
 start of the tensor area) that the header lists. LSTM gate order is torch's: i, f, g, o; each
 layer has one bias (b_ih + b_hh). A model with word embeddings lists its words in the header
 ("words": the words separated by single spaces; the word at position k has id
-arabic.FIRST_WORD_ID + k) and has a tensor "word_emb" (ids 0 = not a letter, 1 = unknown word).
+arabic.FIRST_WORD_ID + k) and has a tensor "word_emb" (ids 0 = not a letter, 1 = unknown word);
+with "word_stems": 1, a word not in the list takes its stem's id when the list has one
+(arabic.WordIndex: clitics of arabic.stem_splits, the longest stem, then the lowest id).
 """
 import io
 import json
@@ -219,13 +221,15 @@ def to_bf16_values(array):
 
 
 def export(net, vocab, path, training_info=None, max_segment_chars=SEGMENT_CHARS,
-           recurrent_bf16=True, words=None):
+           recurrent_bf16=True, words=None, word_stems=False):
     """Writes the weights file for `net` with its input `vocab` (code point -> id) and, for a
     model with word embeddings, its `words` (in id order, from arabic.FIRST_WORD_ID); inference
     cuts lines into segments of at most `max_segment_chars` (arabic.segment_bounds; the C++
     reader takes 1 to 10,000: 0, one unbounded segment, is for predict.py only). With
     `recurrent_bf16`, the recurrent matrices are rounded to bfloat16 values, which the C++
-    inference streams in half the bytes (same numbers on both sides)."""
+    inference streams in half the bytes (same numbers on both sides). `word_stems` (a network
+    trained with train.py --word-stems) writes "word_stems": 1: a word not in the list reads
+    its stem's embedding (arabic.WordIndex)."""
     tensors, offset, table = _tensors(net), 0, []
     if recurrent_bf16:
         tensors = [(name, to_bf16_values(a) if name.endswith("_w_hh") else a)
@@ -248,6 +252,8 @@ def export(net, vocab, path, training_info=None, max_segment_chars=SEGMENT_CHARS
     if net.word_emb is not None:
         assert words is not None and len(words) + arabic.FIRST_WORD_ID == cfg["word_vocab_size"]
         header["words"] = " ".join(words)
+        if word_stems:
+            header["word_stems"] = 1
     raw = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     with open(path, "wb") as f:
@@ -320,5 +326,5 @@ def loads(data):
     net.load_state_dict({k: torch.from_numpy(np.array(v)) for k, v in sd.items()})
     net.eval()
     vocab = {cp: i for cp, i in header["vocab"]}
-    header["word_index"] = arabic.word_index(words)
+    header["word_index"] = arabic.word_index(words, stems=bool(header.get("word_stems")))
     return net, vocab, header

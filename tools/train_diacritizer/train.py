@@ -102,9 +102,11 @@ def random_hints(labels, rng):
     return hints
 
 
-def drop_words(words, share, rng):
+def drop_words(words, share, rng, dropped_to=None):
     """`words` with each known word replaced by the unknown-word id with probability `share`
-    (all its characters together), so that the network also learns to do without."""
+    (all its characters together), so that the network also learns to do without; with
+    `dropped_to` (word id -> id, a --word-stems run: stems_of_words), by the id of its stem
+    instead, as a word not in the list would be read."""
     if not share:
         return words
     out = words.copy()
@@ -114,12 +116,22 @@ def drop_words(words, share, rng):
         while j < n and words[j] == words[i]:
             j += 1
         if words[i] >= arabic.FIRST_WORD_ID and rng.random() < share:
-            out[i:j] = arabic.UNKNOWN_WORD_ID
+            out[i:j] = arabic.UNKNOWN_WORD_ID if dropped_to is None else dropped_to[words[i]]
         i = j
     return out
 
 
-def collate(segments, batch, rng, with_hints=True, word_dropout=0.0):
+def stems_of_words(words, word_index):
+    """Word id -> the id the word takes when dropped (drop_words) in a --word-stems run: its
+    best stem's (WordIndex.stem_id, the word itself excluded), else unknown; ids 0 and 1 map to
+    themselves."""
+    out = np.arange(len(words) + arabic.FIRST_WORD_ID, dtype=np.int64)
+    for k, w in enumerate(words):
+        out[arabic.FIRST_WORD_ID + k] = word_index.stem_id(w)
+    return out
+
+
+def collate(segments, batch, rng, with_hints=True, word_dropout=0.0, dropped_to=None):
     longest = max(len(segments[i][0]) for i in batch)
     ids = np.zeros((len(batch), longest), dtype=np.int64)
     hints = np.zeros((len(batch), longest), dtype=np.int64)
@@ -130,7 +142,7 @@ def collate(segments, batch, rng, with_hints=True, word_dropout=0.0):
         seg_ids, seg_labels, seg_words = segments[i][:3]
         n = len(seg_ids)
         ids[row, :n], labels[row, :n], lengths[row] = seg_ids, seg_labels, n
-        words[row, :n] = drop_words(seg_words, word_dropout, rng)
+        words[row, :n] = drop_words(seg_words, word_dropout, rng, dropped_to)
         if with_hints:
             hints[row, :n] = random_hints(seg_labels, rng)
     return (torch.from_numpy(ids), torch.from_numpy(hints), torch.from_numpy(labels),
@@ -247,6 +259,10 @@ def main():
                    help="word embeddings for the words seen this often (0: none)")
     p.add_argument("--word-dropout", type=float, default=0.0,
                    help="share of known words shown as unknown in training")
+    p.add_argument("--word-stems", action="store_true",
+                   help="a word not in the word list reads its stem's embedding when the list "
+                        "has one (arabic.WordIndex), and a dropped word (--word-dropout) its "
+                        "stem's; written in the exported weights (word_stems=1)")
     p.add_argument("--word-context", type=int, default=0,
                    help="word-level BiLSTM over per-word summaries, units per direction (0: none)")
     p.add_argument("--word-feed", type=int, default=0,
@@ -313,7 +329,8 @@ def main():
         words = build_word_list(train_lines, args.word_min_count) if args.word_min_count else []
     if args.word_min_count and not words:
         p.error(f"no word of the training text is seen {args.word_min_count} times")
-    word_index = arabic.word_index(words)
+    word_index = arabic.word_index(words, stems=args.word_stems)
+    dropped_to = stems_of_words(words, word_index) if args.word_stems and words else None
     word_vocab_size = len(words) + arabic.FIRST_WORD_ID if words else 0
     teacher_index = None
     if args.teacher:
@@ -324,7 +341,11 @@ def main():
         teacher_words = [model.header_of(b).get("words", "") for b in teacher_files]
         if len(set(teacher_words)) > 1:
             p.error("the teachers of an ensemble must share one word list")
-        teacher_index = arabic.word_index(teacher_words[0].split(" ") if teacher_words[0] else [])
+        teacher_stems = {bool(model.header_of(b).get("word_stems")) for b in teacher_files}
+        if len(teacher_stems) > 1:
+            p.error("the teachers of an ensemble must all read stems or none")
+        teacher_index = arabic.word_index(teacher_words[0].split(" ") if teacher_words[0] else [],
+                                          stems=teacher_stems.pop())
     segments = []
     for line in train_lines:
         segments.extend(segments_of(line, vocab, args.max_len, word_index, teacher_index))
@@ -421,7 +442,8 @@ def main():
         running, seen = 0.0, 0
         while state["batch"] < len(batches):
             ids, hints, labels, lengths, word_ids = collate(
-                segments, batches[state["batch"]], rng, word_dropout=args.word_dropout)
+                segments, batches[state["batch"]], rng, word_dropout=args.word_dropout,
+                dropped_to=dropped_to)
             for group in opt.param_groups:
                 group["lr"] = lr_at(state["step"])
             logits = net(ids, hints, lengths, word_ids)
@@ -470,7 +492,7 @@ def main():
     net.eval()
     net.bf16 = False
     model.export(net, vocab, args.output, info, max_segment_chars=args.segment_chars,
-                 words=words)
+                 words=words, word_stems=args.word_stems)
     log(f"exported {args.output} ({os.path.getsize(args.output)} bytes)")
     return 0
 

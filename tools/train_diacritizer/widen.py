@@ -125,7 +125,7 @@ def main():
     info = dict(header.get("training", {}))
     info["widened_from"] = {"word_context": c, "word_feed": f, "head_hidden": k, "hidden": h}
     model.export(new, vocab, args.new, info, max_segment_chars=header["max_segment_chars"],
-                 words=words_list)
+                 words=words_list, word_stems=bool(header.get("word_stems")))
     print(f"widened {args.old} -> {args.new}: word context {c}->{c2}, word feed {f}->{f2}, "
           f"head {k}->{k2}, character layers {h}->{h2}; max score difference {diff:.2e}")
 

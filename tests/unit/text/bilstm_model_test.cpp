@@ -25,7 +25,8 @@ std::string seed(const std::string& name) {
 }
 
 TEST(BilstmModelTest, SmallModelsOfEveryKindLoadAndRun) {
-  for (const char* name : {"small.bin", "bf16_hidden32.bin", "words_context_feed.bin"}) {
+  for (const char* name :
+       {"small.bin", "bf16_hidden32.bin", "words_context_feed.bin", "words_stems.bin"}) {
     auto model = BilstmModel::parse(seed(name), name);
     ASSERT_TRUE(model) << name << ": " << model.error().to_string();
     EXPECT_EQ(model->max_segment_chars(), 40) << name;
@@ -106,6 +107,58 @@ TEST(BilstmModelTest, WrongTypesInTheHeaderAreErrors) {
     auto model = BilstmModel::parse(with_header_change(file, from, to), "x.bin");
     ASSERT_FALSE(model) << to;
     EXPECT_NE(model.error().message.find("x.bin"), std::string::npos) << model.error().message;
+  }
+}
+
+// A network trained with stems ("word_stems": 1) reads a word not in its list as its stem's id
+// (arabic.WordIndex.id_of): the longest known stem, then the lowest id, ta' marbuta restored
+// before a suffix; without the field the same word is unknown.
+TEST(BilstmModelTest, WordStemsReadAnUnknownWordAsItsStem) {
+  const std::string file =
+      with_header_change(seed("words_context_feed.bin"), "\"words\":\"كتب الولد في\"",
+                         "\"words\":\"كتبه وكتب مدرسة\"");
+  const auto plain = BilstmModel::parse(file, "plain.bin");
+  ASSERT_TRUE(plain) << plain.error().to_string();
+  EXPECT_FALSE(plain->word_stems());
+  EXPECT_EQ(plain->word_id("وكتب"), 3);
+  EXPECT_EQ(plain->word_id("فكتبه"), BilstmModel::kUnknownWord);
+
+  const auto stems = BilstmModel::parse(
+      with_header_change(file, "\"words\":", "\"word_stems\":1,\"words\":"), "stems.bin");
+  ASSERT_TRUE(stems) << stems.error().to_string();
+  EXPECT_TRUE(stems->word_stems());
+  EXPECT_EQ(stems->word_id("وكتب"), 3);   // in the list: its own id
+  EXPECT_EQ(stems->word_id("فكتبه"), 2);  // ف + كتبه
+  EXPECT_EQ(stems->word_id("وكتبه"), 2);  // وكتب+ه and و+كتبه: same length, the lower id
+  EXPECT_EQ(stems->word_id("وكتبهم"), 3);  // وكتب+هم (و+كتب+هم: كتب is not in the list)
+  EXPECT_EQ(stems->word_id("مدرستها"), 4);   // مدرست+ها read as مدرسة
+  EXPECT_EQ(stems->word_id("والمدرسة"), 4);  // وال + مدرسة
+  EXPECT_EQ(stems->word_id("بمدرسة"), 4);
+  EXPECT_EQ(stems->word_id("زيد"), BilstmModel::kUnknownWord);
+  EXPECT_EQ(stems->word_id("المدرستان"), 4);  // ال + مدرست + ان, read as مدرسة
+  // Without a suffix a final ta' stays ta': مدرست is no known word.
+  EXPECT_EQ(stems->word_id("بمدرست"), BilstmModel::kUnknownWord);
+  EXPECT_EQ(stems->word_id("كه"), BilstmModel::kUnknownWord);  // no stem of two letters
+
+  const auto off = BilstmModel::parse(
+      with_header_change(file, "\"words\":", "\"word_stems\":0,\"words\":"), "off.bin");
+  ASSERT_TRUE(off) << off.error().to_string();
+  EXPECT_EQ(off->word_id("فكتبه"), BilstmModel::kUnknownWord);
+}
+
+TEST(BilstmModelTest, InvalidWordStemsAreNamed) {
+  const std::string words = seed("words_context_feed.bin");
+  for (const auto& [file, why] : std::vector<std::pair<std::string, std::string>>{
+           {with_header_change(words, "\"words\":", "\"word_stems\":2,\"words\":"),
+            "word_stems must be an integer from 0 to 1"},
+           {with_header_change(words, "\"words\":", "\"word_stems\":true,\"words\":"),
+            "word_stems must be an integer"},
+           {with_header_change(seed("small.bin"), "\"model\"", "\"word_stems\":1,\"model\""),
+            "word_stems without a word list"}}) {
+    auto model = BilstmModel::parse(file, "x.bin");
+    ASSERT_FALSE(model) << why;
+    EXPECT_NE(model.error().message.find("x.bin"), std::string::npos) << model.error().message;
+    EXPECT_NE(model.error().message.find(why), std::string::npos) << model.error().message;
   }
 }
 
