@@ -38,12 +38,13 @@ std::string lexicon_figures(const EmbeddedDiacritizer::WordChoice& w) {
   return out;
 }
 
-// "network: p=..." of an explained word: its confidence in its own marks, word and weakest letter.
+// "network: p=..." of an explained word: its confidence in its own marks, word and weakest
+// letter; then the stem it read the word as, if it did.
 std::string network_figures(const EmbeddedDiacritizer::WordChoice& w) {
   char buffer[64];
   std::snprintf(buffer, sizeof buffer, "network: p=%.3f, weakest letter %.3f", w.network_confidence,
                 w.weakest_letter);
-  return buffer;
+  return w.network_stem.empty() ? buffer : buffer + (", read as " + w.network_stem);
 }
 
 // The line diacritized by `embedded`, then one line per word (DiacritizeArgs::explain): its

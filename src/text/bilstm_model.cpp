@@ -218,6 +218,10 @@ Result<BilstmModel> BilstmModel::parse(std::string_view bytes, const std::string
         pos = end + 1;
       }
       ok = ok && tensors.read("word_emb", id, emb, false, model.word_emb_);
+      model.words_by_id_.resize(static_cast<std::size_t>(id - kUnknownWord - 1));
+      for (const auto& [word, word_id] : model.word_index_) {
+        model.words_by_id_[static_cast<std::size_t>(word_id - kUnknownWord - 1)] = word;
+      }
       const auto stems = int_field(header, "word_stems", 0, 1, why, 0);
       if (!stems) return bad_file(path, why);
       model.word_stems_ = *stems == 1;

@@ -81,6 +81,13 @@ class BilstmModel {
   // True when words not in the list read their stem's id (the file's "word_stems": 1).
   bool word_stems() const { return word_stems_; }
 
+  // The word of a word id of the list (word_id's results but kNoWord and kUnknownWord); empty
+  // for other ids.
+  std::string_view word_of(int id) const {
+    const auto k = static_cast<std::size_t>(id - kUnknownWord - 1);
+    return id > kUnknownWord && k < words_by_id_.size() ? words_by_id_[k] : std::string_view();
+  }
+
   // Class scores for each position: row t of the result holds the scores of ids[t].
   // REQUIRES: ids.size() == hints.size() > 0; ids in [0, vocab size); hints in [0, 16)
   // (0 = no marks given, else 1 + the class of the given marks); words empty when the model has
@@ -142,6 +149,7 @@ class BilstmModel {
   std::unordered_map<char32_t, int> vocab_;
   std::unordered_map<std::string, int, StringHash, std::equal_to<>> word_index_;
   bool word_stems_ = false;
+  std::vector<std::string_view> words_by_id_;  // word_index_'s keys by id (nodes do not move)
 
   // word_id's fallback for a word not in the list: its best stem's id, else kUnknownWord.
   int stem_word_id(std::string_view word) const;

@@ -381,6 +381,10 @@ std::string EmbeddedDiacritizer::decide_line(std::string_view line,
     w.stem = found.stem;
     w.stem_count = found.stem_count;
     w.stem_pattern_count = found.stem_pattern_count;
+    if (!words.empty()) {
+      const std::string_view read = model_->word_of(words[begin]);
+      if (!read.empty() && read != word_text[k]) w.network_stem = read;
+    }
     for (std::size_t i = begin; i < end; ++i) {
       const double probability = std::exp(
           log_probabilities(scores[i])[static_cast<std::size_t>(network_choice[i].mark_class)]);

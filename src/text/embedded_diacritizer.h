@@ -77,6 +77,9 @@ class EmbeddedDiacritizer : public Diacritizer {
     // over its letters) and for its least certain letter.
     double network_confidence = 1;
     double weakest_letter = 1;
+    // The word whose embedding the network read in its place (UTF-8): a network trained with
+    // stems reads a word not in its list as its stem (BilstmModel::word_id); empty otherwise.
+    std::string network_stem;
   };
 
   // diacritize_line, also telling in `words` (cleared first) how each word of the line (run of

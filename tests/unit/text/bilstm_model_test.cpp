@@ -6,12 +6,12 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdint>
-#include <cstring>
 #include <fstream>
 #include <iterator>
 #include <string>
 #include <vector>
+
+#include "weights_header.h"
 
 namespace polyvox {
 namespace {
@@ -72,24 +72,7 @@ TEST(BilstmModelTest, InvalidHeaderFieldsAreNamed) {
   }
 }
 
-// `file` with the first `from` of its JSON header replaced by `to` (the header's length and
-// padding rewritten, the tensors unchanged).
-std::string with_header_change(const std::string& file, const std::string& from,
-                               const std::string& to) {
-  std::uint32_t len = 0;
-  std::memcpy(&len, file.data() + 8, 4);
-  std::string header = file.substr(12, len);
-  const auto at = header.find(from);
-  EXPECT_NE(at, std::string::npos) << from;
-  if (at != std::string::npos) header.replace(at, from.size(), to);
-  const std::size_t body = 12 + len + (4 - (12 + len) % 4) % 4;
-  std::string out = file.substr(0, 8);
-  const auto new_len = static_cast<std::uint32_t>(header.size());
-  out.append(reinterpret_cast<const char*>(&new_len), 4);
-  out += header;
-  out.append((4 - (12 + header.size()) % 4) % 4, '\0');
-  return out + file.substr(body);
-}
+using testing_weights::with_header_change;
 
 TEST(BilstmModelTest, WrongTypesInTheHeaderAreErrors) {
   const std::string file = seed("small.bin");
@@ -127,7 +110,13 @@ TEST(BilstmModelTest, WordStemsReadAnUnknownWordAsItsStem) {
       with_header_change(file, "\"words\":", "\"word_stems\":1,\"words\":"), "stems.bin");
   ASSERT_TRUE(stems) << stems.error().to_string();
   EXPECT_TRUE(stems->word_stems());
-  EXPECT_EQ(stems->word_id("وكتب"), 3);   // in the list: its own id
+  EXPECT_EQ(stems->word_id("وكتب"), 3);  // in the list: its own id
+  EXPECT_EQ(stems->word_of(2), "كتبه");
+  EXPECT_EQ(stems->word_of(4), "مدرسة");
+  EXPECT_EQ(stems->word_of(BilstmModel::kUnknownWord), "");
+  EXPECT_EQ(stems->word_of(BilstmModel::kNoWord), "");
+  EXPECT_EQ(stems->word_of(5), "");
+  EXPECT_EQ(stems->word_of(-3), "");
   EXPECT_EQ(stems->word_id("فكتبه"), 2);  // ف + كتبه
   EXPECT_EQ(stems->word_id("وكتبه"), 2);  // وكتب+ه and و+كتبه: same length, the lower id
   EXPECT_EQ(stems->word_id("وكتبهم"), 3);  // وكتب+هم (و+كتب+هم: كتب is not in the list)

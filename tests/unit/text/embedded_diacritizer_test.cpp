@@ -6,11 +6,13 @@
 
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "text/arabic_marks.h"
+#include "weights_header.h"
 
 namespace polyvox {
 namespace {
@@ -462,6 +464,47 @@ TEST(EmbeddedDiacritizerStemTest, MarksAlreadyWrittenOnTheStemRuleOutItsPatterns
   EXPECT_NE(w.word.find("مَ"), std::string::npos) << w.word;  // kept, nothing added to it
   EXPECT_EQ(w.word.find("مَْ"), std::string::npos) << w.word;
   EXPECT_EQ(w.word, w.network_word);
+}
+
+// The committed network's file with "word_stems": 1 in its header (in a temporary file): the
+// same weights, words not in its list read as their stems.
+class StemReadingModel {
+ public:
+  StemReadingModel() {
+    std::ifstream in(model_path(), std::ios::binary);
+    const std::string file{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    char pattern[] = "/tmp/polyvox-weights-XXXXXX";
+    const int fd = ::mkstemp(pattern);
+    path_ = pattern;
+    ::close(fd);
+    std::ofstream(path_, std::ios::binary)
+        << testing_weights::with_header_change(file, "\"words\":", "\"word_stems\":1,\"words\":");
+  }
+  ~StemReadingModel() { std::remove(path_.c_str()); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+TEST(EmbeddedDiacritizerStemTest, ExplainNamesTheStemANetworkWithStemsReadAWordAs) {
+  const char* line = "ذهب الولد وبمدرستهم";  // وبمدرستهم is not in the network's list
+  std::vector<EmbeddedDiacritizer::WordChoice> plain, stems;
+  auto committed = EmbeddedDiacritizer::create(model_path(), lexicon_path());
+  ASSERT_TRUE(committed) << committed.error().to_string();
+  (*committed)->explain_line(line, plain);
+  const StemReadingModel model;
+  auto reading = EmbeddedDiacritizer::create(model.path(), lexicon_path());
+  ASSERT_TRUE(reading) << reading.error().to_string();
+  (*reading)->explain_line(line, stems);
+  ASSERT_EQ(plain.size(), 3u);
+  ASSERT_EQ(stems.size(), 3u);
+  for (const auto& w : plain) EXPECT_EQ(w.network_stem, "") << w.word;
+  EXPECT_EQ(stems[0].network_stem, "");  // words of the list read as themselves
+  EXPECT_EQ(stems[1].network_stem, "");
+  EXPECT_EQ(stems[2].network_stem, "مدرسة");  // و + ب + مدرست(ة) + هم
+  // A different input to the network: its scores for the word's letters move.
+  EXPECT_NE(stems[2].network_confidence, plain[2].network_confidence);
 }
 
 TEST(EmbeddedDiacritizerLoadTest, MissingModelFileIsAnError) {
