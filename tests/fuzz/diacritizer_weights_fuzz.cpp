@@ -35,6 +35,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
                        : word < 0          ? BilstmModel::kNoWord
                                            : model->word_id(words[static_cast<std::size_t>(word)]));
   }
+  for (const int id : word_ids) {
+    check(model->word_of(id).empty() == (id <= BilstmModel::kUnknownWord),
+          "a listed word id names its word, the others none");
+  }
   if (!model->has_words()) word_ids.clear();
   polyvox::BilstmScratch scratch;
   const auto& logits = model->run(ids, hints, word_ids, scratch);
