@@ -102,6 +102,9 @@ class BilstmModel {
   int max_segment_chars() const { return max_segment_chars_; }
 
  private:
+  // word_id's fallback for a word not in the list: its best stem's id, else kUnknownWord.
+  int stem_word_id(std::string_view word) const;
+
   struct Direction {
     RowMatrix w_ih_t;     // in x 4H (transposed for the input projection); layer 0: for
                           // the word embeddings only
@@ -150,10 +153,7 @@ class BilstmModel {
   std::unordered_map<std::string, int, StringHash, std::equal_to<>> word_index_;
   bool word_stems_ = false;
   std::vector<std::string_view> words_by_id_;  // word_index_'s keys by id (nodes do not move)
-
-  // word_id's fallback for a word not in the list: its best stem's id, else kUnknownWord.
-  int stem_word_id(std::string_view word) const;
-  RowMatrix word_emb_;  // words x embedding (empty without a word list)
+  RowMatrix word_emb_;                         // words x embedding (empty without a word list)
   std::vector<Layer> layers_;
   RowMatrix out_w_t_;  // 2H x classes
   Eigen::RowVectorXf out_b_;
