@@ -466,11 +466,11 @@ TEST(EmbeddedDiacritizerStemTest, MarksAlreadyWrittenOnTheStemRuleOutItsPatterns
   EXPECT_EQ(w.word, w.network_word);
 }
 
-// The committed network's file with "word_stems": 1 in its header (in a temporary file): the
-// same weights, words not in its list read as their stems.
-class StemReadingModel {
+// The committed network's file (read with stems: "word_stems":1 in its header) with that field
+// set to 0, in a temporary file: the same weights, unlisted words read as unknown.
+class ModelWithoutStems {
  public:
-  StemReadingModel() {
+  ModelWithoutStems() {
     std::ifstream in(model_path(), std::ios::binary);
     const std::string file{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
     char pattern[] = "/tmp/polyvox-weights-XXXXXX";
@@ -478,31 +478,31 @@ class StemReadingModel {
     path_ = pattern;
     ::close(fd);
     std::ofstream(path_, std::ios::binary)
-        << testing_weights::with_header_change(file, "\"words\":", "\"word_stems\":1,\"words\":");
+        << testing_weights::with_header_change(file, "\"word_stems\":1", "\"word_stems\":0");
   }
-  ~StemReadingModel() { std::remove(path_.c_str()); }
+  ~ModelWithoutStems() { std::remove(path_.c_str()); }
   const std::string& path() const { return path_; }
 
  private:
   std::string path_;
 };
 
-TEST(EmbeddedDiacritizerStemTest, ExplainNamesTheStemANetworkWithStemsReadAWordAs) {
+TEST(EmbeddedDiacritizerStemTest, ExplainNamesTheStemTheNetworkReadAWordAs) {
   const char* line = "ذهب الولد وبمدرستهم";  // وبمدرستهم is not in the network's list
-  std::vector<EmbeddedDiacritizer::WordChoice> plain, stems;
+  std::vector<EmbeddedDiacritizer::WordChoice> stems, plain;
   auto committed = EmbeddedDiacritizer::create(model_path(), lexicon_path());
   ASSERT_TRUE(committed) << committed.error().to_string();
-  (*committed)->explain_line(line, plain);
-  const StemReadingModel model;
-  auto reading = EmbeddedDiacritizer::create(model.path(), lexicon_path());
-  ASSERT_TRUE(reading) << reading.error().to_string();
-  (*reading)->explain_line(line, stems);
-  ASSERT_EQ(plain.size(), 3u);
+  (*committed)->explain_line(line, stems);
+  const ModelWithoutStems model;
+  auto without = EmbeddedDiacritizer::create(model.path(), lexicon_path());
+  ASSERT_TRUE(without) << without.error().to_string();
+  (*without)->explain_line(line, plain);
   ASSERT_EQ(stems.size(), 3u);
-  for (const auto& w : plain) EXPECT_EQ(w.network_stem, "") << w.word;
+  ASSERT_EQ(plain.size(), 3u);
   EXPECT_EQ(stems[0].network_stem, "");  // words of the list read as themselves
   EXPECT_EQ(stems[1].network_stem, "");
   EXPECT_EQ(stems[2].network_stem, "مدرسة");  // و + ب + مدرست(ة) + هم
+  for (const auto& w : plain) EXPECT_EQ(w.network_stem, "") << w.word;
   // A different input to the network: its scores for the word's letters move.
   EXPECT_NE(stems[2].network_confidence, plain[2].network_confidence);
 }
