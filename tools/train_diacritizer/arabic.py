@@ -94,9 +94,10 @@ def build_vocab():
 NO_WORD_ID, UNKNOWN_WORD_ID, FIRST_WORD_ID = 0, 1, 2
 
 
-_W, _F, _B, _L, _K, _S, _AL = "\u0648", "\u0641", "\u0628", "\u0644", "\u0643", "\u0633", "\u0627\u0644"
+_W, _F, _B, _L, _K, _S = "\u0648", "\u0641", "\u0628", "\u0644", "\u0643", "\u0633"
+_AL = "\u0627\u0644"  # the article
 # The clitics a word is split into around its stem, tried in this order (lexicon.py's stem
-# backoff and a word_stems model's word ids; src/text/word_lexicon.cpp has the same lists).
+# backoff and a word_stems model's word ids; src/text/stem_splits.h has the same lists).
 STEM_PREFIXES = ["", _W, _F, _B, _L, _K, _S, _AL, _W + _AL, _F + _AL, _B + _AL, _K + _AL,
                  _L + _L, _W + _L + _L, _F + _L + _L, _W + _B, _W + _L, _W + _K, _F + _B, _F + _L,
                  _W + _S, _F + _S, _W + _B + _AL, _W + _K + _AL, _F + _B + _AL]
@@ -176,7 +177,8 @@ def word_ids(bases, index):
     ids = [NO_WORD_ID] * len(bases)
     for start, end in word_runs(bases):
         word = "".join(chr(cp) for cp in bases[start:end])
-        wid = index.id_of(word) if isinstance(index, WordIndex) else index.get(word, UNKNOWN_WORD_ID)
+        wid = (index.id_of(word) if isinstance(index, WordIndex)
+               else index.get(word, UNKNOWN_WORD_ID))
         ids[start:end] = [wid] * (end - start)
     return ids
 

@@ -25,14 +25,14 @@ is network_margin_full for a word choosing whole patterns, network_margin_rare f
 never lets the network overrule.
 
 Stems (header field stem_backoff=1; absent or 0: none): a word seen fewer than full_min_count
-times (or never) is also read as clitics around a known stem: a prefix of arabic.STEM_PREFIXES (the
-conjunctions, prepositions, the future s- and the article, alone or combined), the stem, a
-suffix of arabic.STEM_SUFFIXES (the pronouns, and the commonest endings of gender and number), not
-both empty, the stem at least two letters; a stem ending in ta' before a suffix may also be the
-word with ta' marbuta. Of the splits whose stem the lexicon knows, the longest stem wins (then
-the most often seen; then the first in the lists' order). Its inner letters (all but the last,
-whose vowel the ending decides, and but the first after the article, whose shadda depends on
-it) then choose among the stem's patterns merged on those letters, like a rare word, unless the
+times (or never) is also read as clitics around a known stem (arabic.stem_splits): a prefix
+of arabic.STEM_PREFIXES (the conjunctions, prepositions, the future s- and the article, alone
+or combined), the stem, a suffix of arabic.STEM_SUFFIXES (the pronouns, and the commonest
+endings of gender and number), not both empty, the stem at least two letters; a stem ending
+in ta' before a suffix may also be the word with ta' marbuta. Of the splits whose stem the
+lexicon knows, the longest stem wins (then the most often seen; then the first in the lists'
+order). Its inner letters (all but the last, whose vowel the ending decides, and but the
+first after the article, whose shadda depends on it) then choose among the stem's patterns merged on those letters, like a rare word, unless the
 marks they already have score more than network_margin_rare above the best of them.
 
 File (UTF-8 text): a first line "#polyvox-lexicon 3 prior_weight=W full_min_count=K
