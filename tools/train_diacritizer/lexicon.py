@@ -32,8 +32,9 @@ endings of gender and number), not both empty, the stem at least two letters; a 
 in ta' before a suffix may also be the word with ta' marbuta. Of the splits whose stem the
 lexicon knows, the longest stem wins (then the most often seen; then the first in the lists'
 order). Its inner letters (all but the last, whose vowel the ending decides, and but the
-first after the article, whose shadda depends on it) then choose among the stem's patterns merged on those letters, like a rare word, unless the
-marks they already have score more than network_margin_rare above the best of them.
+first after the article, whose shadda depends on it) then choose among the stem's patterns
+merged on those letters, like a rare word, unless the marks they already have score more than
+network_margin_rare above the best of them.
 
 File (UTF-8 text): a first line "#polyvox-lexicon 3 prior_weight=W full_min_count=K
 left_weight=A right_weight=B context_smoothing=S context_min_count=M network_margin_full=F
