@@ -329,6 +329,9 @@ def main():
         words = build_word_list(train_lines, args.word_min_count) if args.word_min_count else []
     if args.word_min_count and not words:
         p.error(f"no word of the training text is seen {args.word_min_count} times")
+    if args.word_stems and not words:
+        p.error("--word-stems needs word embeddings (--word-min-count, or --init-from a model "
+                "with a word list)")
     word_index = arabic.word_index(words, stems=args.word_stems)
     dropped_to = stems_of_words(words, word_index) if args.word_stems and words else None
     word_vocab_size = len(words) + arabic.FIRST_WORD_ID if words else 0
