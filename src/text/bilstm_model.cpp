@@ -212,16 +212,12 @@ Result<BilstmModel> BilstmModel::parse(std::string_view bytes, const std::string
       int id = kUnknownWord + 1;
       for (std::size_t pos = 0; pos <= list.size();) {
         const std::size_t end = std::min(list.find(' ', pos), list.size());
-        if (end == pos || !model.word_index_.emplace(list.substr(pos, end - pos), id++).second) {
-          return bad_file(path, "empty or repeated word in the word list");
-        }
+        const auto [it, added] = model.word_index_.emplace(list.substr(pos, end - pos), id++);
+        if (end == pos || !added) return bad_file(path, "empty or repeated word in the word list");
+        model.words_by_id_.push_back(it->first);  // in id order
         pos = end + 1;
       }
       ok = ok && tensors.read("word_emb", id, emb, false, model.word_emb_);
-      model.words_by_id_.resize(static_cast<std::size_t>(id - kUnknownWord - 1));
-      for (const auto& [word, word_id] : model.word_index_) {
-        model.words_by_id_[static_cast<std::size_t>(word_id - kUnknownWord - 1)] = word;
-      }
       const auto stems = int_field(header, "word_stems", 0, 1, why, 0);
       if (!stems) return bad_file(path, why);
       model.word_stems_ = *stems == 1;

@@ -341,10 +341,11 @@ def main():
         for path in args.teacher:
             with open(path, "rb") as f:
                 teacher_files.append(f.read())
-        teacher_words = [model.header_of(b).get("words", "") for b in teacher_files]
+        teacher_headers = [model.header_of(b) for b in teacher_files]
+        teacher_words = [h.get("words", "") for h in teacher_headers]
         if len(set(teacher_words)) > 1:
             p.error("the teachers of an ensemble must share one word list")
-        teacher_stems = {bool(model.header_of(b).get("word_stems")) for b in teacher_files}
+        teacher_stems = {bool(h.get("word_stems")) for h in teacher_headers}
         if len(teacher_stems) > 1:
             p.error("the teachers of an ensemble must all read stems or none")
         teacher_index = arabic.word_index(teacher_words[0].split(" ") if teacher_words[0] else [],

@@ -6,11 +6,11 @@
 
 #include <cstdio>
 #include <fstream>
-#include <iterator>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "support/audio_fixtures.h"  // TempDir, read_file, write_file
 #include "text/arabic_marks.h"
 #include "weights_header.h"
 
@@ -466,35 +466,20 @@ TEST(EmbeddedDiacritizerStemTest, MarksAlreadyWrittenOnTheStemRuleOutItsPatterns
   EXPECT_EQ(w.word, w.network_word);
 }
 
-// The committed network's file (read with stems: "word_stems":1 in its header) with that field
-// set to 0, in a temporary file: the same weights, unlisted words read as unknown.
-class ModelWithoutStems {
- public:
-  ModelWithoutStems() {
-    std::ifstream in(model_path(), std::ios::binary);
-    const std::string file{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-    char pattern[] = "/tmp/polyvox-weights-XXXXXX";
-    const int fd = ::mkstemp(pattern);
-    path_ = pattern;
-    ::close(fd);
-    std::ofstream(path_, std::ios::binary)
-        << testing_weights::with_header_change(file, "\"word_stems\":1", "\"word_stems\":0");
-  }
-  ~ModelWithoutStems() { std::remove(path_.c_str()); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
 TEST(EmbeddedDiacritizerStemTest, ExplainNamesTheStemTheNetworkReadAWordAs) {
   const char* line = "ذهب الولد وبمدرستهم";  // وبمدرستهم is not in the network's list
   std::vector<EmbeddedDiacritizer::WordChoice> stems, plain;
   auto committed = EmbeddedDiacritizer::create(model_path(), lexicon_path());
   ASSERT_TRUE(committed) << committed.error().to_string();
   (*committed)->explain_line(line, stems);
-  const ModelWithoutStems model;
-  auto without = EmbeddedDiacritizer::create(model.path(), lexicon_path());
+  // The committed network's file (read with stems: "word_stems":1 in its header) with that
+  // field set to 0: the same weights, unlisted words read as unknown.
+  using test_support::read_file, test_support::write_file;
+  const test_support::TempDir dir;
+  write_file(dir / "no_stems.bin",
+             testing_weights::with_header_change(read_file(model_path()), "\"word_stems\":1",
+                                                 "\"word_stems\":0"));
+  auto without = EmbeddedDiacritizer::create((dir / "no_stems.bin").string(), lexicon_path());
   ASSERT_TRUE(without) << without.error().to_string();
   (*without)->explain_line(line, plain);
   ASSERT_EQ(stems.size(), 3u);
