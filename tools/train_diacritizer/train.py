@@ -333,7 +333,7 @@ def main():
         p.error("--word-stems needs word embeddings (--word-min-count, or --init-from a model "
                 "with a word list)")
     word_index = arabic.word_index(words, stems=args.word_stems)
-    dropped_to = stems_of_words(words, word_index) if args.word_stems and words else None
+    dropped_to = stems_of_words(words, word_index) if args.word_stems else None
     word_vocab_size = len(words) + arabic.FIRST_WORD_ID if words else 0
     teacher_index = None
     if args.teacher:
