@@ -46,7 +46,7 @@ class TeacherScoresTest(unittest.TestCase):
             segments = []
             for line in LINES:  # segments of various lengths, so that batches are padded
                 segments.extend(train.segments_of(line, vocab, 40, arabic.word_index(WORDS),
-                                                  teacher_index))
+                                                  [teacher_index]))
             self.assertGreater(len(segments), len(LINES))
             scores, offsets = train.teacher_scores([path], segments, 200, bf16=False)
         self.assertEqual(scores.shape, (sum(len(s[0]) for s in segments), arabic.NUM_CLASSES))
@@ -68,7 +68,7 @@ class TeacherScoresTest(unittest.TestCase):
         segments = []
         for line in LINES:
             segments.extend(train.segments_of(line, vocab, 40, arabic.word_index(WORDS),
-                                              arabic.word_index(WORDS)))
+                                              [arabic.word_index(WORDS)]))
         with tempfile.TemporaryDirectory() as tmp:
             paths = [os.path.join(tmp, f"teacher{k}.bin") for k in range(2)]
             for net, path in zip(nets, paths):
@@ -80,10 +80,42 @@ class TeacherScoresTest(unittest.TestCase):
         np.testing.assert_allclose(both.astype(np.float32), mean, atol=2e-2, rtol=1e-2)
         self.assertGreater(float(np.abs(each[0].astype(np.float32) - mean).max()), 0.5)
 
+    def test_members_with_other_word_lists_each_read_their_own_word_ids(self):
+        vocab, vocab_size = arabic.build_vocab()
+        lists = [WORDS, WORDS[::-1]]  # the same words under other ids
+        nets = [tiny_net(vocab_size, len(w) + arabic.FIRST_WORD_ID) for w in lists]
+        with torch.no_grad():  # the second member reads its words differently
+            nets[1].out.bias.add_(torch.linspace(-2, 2, arabic.NUM_CLASSES))
+            nets[1].word_emb.weight.normal_(0, 5.0)
+        indexes = [arabic.word_index(w) for w in lists]
+        segments = []
+        for line in LINES:
+            segments.extend(train.segments_of(line, vocab, 40, arabic.word_index(WORDS), indexes))
+        self.assertTrue(all(len(seg) == 5 for seg in segments))
+        with tempfile.TemporaryDirectory() as tmp:
+            paths = [os.path.join(tmp, f"teacher{k}.bin") for k in range(2)]
+            for net, path, words in zip(nets, paths, lists):
+                model.export(net, vocab, path, max_segment_chars=40, recurrent_bf16=False,
+                             words=words)
+            both, offsets = train.teacher_scores(paths, segments, 200, bf16=False, groups=[0, 1])
+            # the second member read with the first one's word ids would score otherwise
+            wrong, _ = train.teacher_scores(paths, segments, 200, bf16=False, groups=[0, 0])
+        with torch.no_grad():
+            for k, seg in enumerate(segments):
+                ids = torch.from_numpy(seg[0][None])
+                args = (ids, torch.zeros_like(ids), torch.tensor([len(seg[0])]))
+                alone = [torch.log_softmax(net(*args, torch.from_numpy(seg[3 + g][None]))[0], -1)
+                         for g, net in enumerate(nets)]
+                np.testing.assert_allclose(both[offsets[k]:offsets[k + 1]].astype(np.float32),
+                                           ((alone[0] + alone[1]) / 2).numpy(), atol=2e-2,
+                                           rtol=1e-2, err_msg=f"segment {k}")
+        self.assertGreater(float(np.abs(wrong.astype(np.float32) - both.astype(np.float32)).max()),
+                           0.1)
+
     def test_the_teacher_reads_its_own_word_ids(self):
         vocab, _ = arabic.build_vocab()
         segment = train.segments_of(LINES[0], vocab, 400, arabic.word_index(WORDS),
-                                    arabic.word_index(["كتب"]))[0]
+                                    [arabic.word_index(["كتب"])])[0]
         student_words, teacher_words = segment[2], segment[3]
         self.assertEqual(int(student_words[0]), arabic.UNKNOWN_WORD_ID)  # كتب
         self.assertEqual(int(teacher_words[0]), arabic.FIRST_WORD_ID)

@@ -46,24 +46,23 @@ def build_word_list(lines, min_count):
             if c >= min_count]
 
 
-def segments_of(line, vocab, max_len, word_index, teacher_index=None):
+def segments_of(line, vocab, max_len, word_index, teacher_indexes=()):
     """(ids, labels, word ids) of each segment of at most max_len characters
-    (arabic.segment_bounds); with `teacher_index`, a fourth array: the word ids of a teacher
-    model with another word list."""
+    (arabic.segment_bounds), then one more array per index of `teacher_indexes`: the word ids
+    that teacher models with another word list (or another way of reading stems) read."""
     bases, marks, _ = arabic.parse_line(line)
     ids = [vocab.get(cp, arabic.OTHER_ID) for cp in bases]
     labels = [arabic.class_of(m) if arabic.is_letter(cp) else IGNORE
               for cp, m in zip(bases, marks)]
     words = arabic.word_ids(bases, word_index)
-    teacher_words = arabic.word_ids(bases, teacher_index) if teacher_index is not None else None
+    teacher_words = [arabic.word_ids(bases, index) for index in teacher_indexes]
     out = []
     for start, end in arabic.segment_bounds(bases, max_len):
         seg_ids, seg_labels = ids[start:end], labels[start:end]
         if any(l != IGNORE for l in seg_labels):
             seg = (np.array(seg_ids, dtype=np.int64), np.array(seg_labels, dtype=np.int64),
                    np.array(words[start:end], dtype=np.int64))
-            if teacher_words is not None:
-                seg += (np.array(teacher_words[start:end], dtype=np.int64),)
+            seg += tuple(np.array(t[start:end], dtype=np.int64) for t in teacher_words)
             out.append(seg)
     return out
 
@@ -158,12 +157,14 @@ def segment_offsets(segments):
 
 
 @torch.no_grad()
-def teacher_scores(teachers, segments, batch_tokens, bf16):
-    """The log-probabilities the teacher models (exported weights files sharing one word list,
-    each given by its path or its bytes)
-    give every character of every training segment, without hints or word dropout, averaged
-    over the teachers (an ensemble's; one teacher: its own): one float16 array (characters of
-    all segments in order, classes) and each segment's offset in it (segment_offsets)."""
+def teacher_scores(teachers, segments, batch_tokens, bf16, groups=None):
+    """The log-probabilities the teacher models (exported weights files, each given by its path
+    or its bytes) give every character of every training segment, without hints or word
+    dropout, averaged over the teachers (an ensemble's; one teacher: its own): one float16
+    array (characters of all segments in order, classes) and each segment's offset in it
+    (segment_offsets). Teacher k reads the word ids of segment array 3 + groups[k] (segments_of's
+    teacher_indexes; without `groups`, all read array 3)."""
+    groups = groups or [0] * len(teachers)
     teachers = [(model.loads(t) if isinstance(t, bytes) else model.load(t))[0] for t in teachers]
     for teacher in teachers:
         teacher.bf16 = bf16
@@ -173,14 +174,16 @@ def teacher_scores(teachers, segments, batch_tokens, bf16):
     for k, batch in enumerate(batches):
         longest = max(len(segments[i][0]) for i in batch)
         ids = np.zeros((len(batch), longest), dtype=np.int64)
-        words = np.zeros((len(batch), longest), dtype=np.int64)
+        words = np.zeros((max(groups) + 1, len(batch), longest), dtype=np.int64)
         lengths = np.array([len(segments[i][0]) for i in batch], dtype=np.int64)
         for row, i in enumerate(batch):
             ids[row, :lengths[row]] = segments[i][0]
-            words[row, :lengths[row]] = segments[i][3]
+            for g in range(words.shape[0]):
+                words[g, row, :lengths[row]] = segments[i][3 + g]
         ids, words = torch.from_numpy(ids), torch.from_numpy(words)
         out = sum(torch.log_softmax(t(ids, torch.zeros_like(ids), torch.from_numpy(lengths),
-                                      words), dim=-1) for t in teachers) / len(teachers)
+                                      words[g]), dim=-1)
+                  for t, g in zip(teachers, groups)) / len(teachers)
         out = out.numpy()
         for row, i in enumerate(batch):
             scores[offsets[i]:offsets[i + 1]] = out[row, :lengths[row]]
@@ -289,7 +292,7 @@ def main():
                    help="an exported weights file whose scores on the training segments the "
                         "network also learns (knowledge distillation; computed once, kept in "
                         "WORK_DIR/teacher_scores.npy); repeated: an ensemble whose members' "
-                        "log-probabilities are averaged (they must share one word list)")
+                        "log-probabilities are averaged (each reads its own word list)")
     p.add_argument("--distill-weight", type=float, default=0.5,
                    help="share of the loss from the teacher's scores (with --teacher)")
     p.add_argument("--temperature", type=float, default=1.0,
@@ -335,24 +338,22 @@ def main():
     word_index = arabic.word_index(words, stems=args.word_stems)
     dropped_to = stems_of_words(words, word_index) if args.word_stems else None
     word_vocab_size = len(words) + arabic.FIRST_WORD_ID if words else 0
-    teacher_index = None
+    teacher_indexes, teacher_groups = [], []
     if args.teacher:
         teacher_files = []  # each file read once: its word list, its SHA-256, its network
         for path in args.teacher:
             with open(path, "rb") as f:
                 teacher_files.append(f.read())
-        teacher_headers = [model.header_of(b) for b in teacher_files]
-        teacher_words = [h.get("words", "") for h in teacher_headers]
-        if len(set(teacher_words)) > 1:
-            p.error("the teachers of an ensemble must share one word list")
-        teacher_stems = {bool(h.get("word_stems")) for h in teacher_headers}
-        if len(teacher_stems) > 1:
-            p.error("the teachers of an ensemble must all read stems or none")
-        teacher_index = arabic.word_index(teacher_words[0].split(" ") if teacher_words[0] else [],
-                                          stems=teacher_stems.pop())
+        # teachers reading words alike (one word list, stems or not) share one word-id array
+        readings = [(h.get("words", ""), bool(h.get("word_stems")))
+                    for h in (model.header_of(b) for b in teacher_files)]
+        distinct = list(dict.fromkeys(readings))
+        teacher_groups = [distinct.index(r) for r in readings]
+        teacher_indexes = [arabic.word_index(w.split(" ") if w else [], stems=stems)
+                           for w, stems in distinct]
     segments = []
     for line in train_lines:
-        segments.extend(segments_of(line, vocab, args.max_len, word_index, teacher_index))
+        segments.extend(segments_of(line, vocab, args.max_len, word_index, teacher_indexes))
     del train_lines
     report_lines = dev_lines if args.dev_mod else read_lines(args.val)
     val_lines = report_lines[:args.val_lines] if args.val_lines else []
@@ -405,7 +406,8 @@ def main():
         shas = [hashlib.sha256(b).hexdigest() for b in teacher_files]
         teacher_sha = " ".join(shas)
         if not os.path.exists(teacher_path):
-            scores, _ = teacher_scores(teacher_files, segments, 2 * args.batch_tokens, args.bf16)
+            scores, _ = teacher_scores(teacher_files, segments, 2 * args.batch_tokens, args.bf16,
+                                       teacher_groups)
             np.save(teacher_path + ".tmp.npy", scores)
             with open(teacher_path + ".sha256", "w") as f:
                 f.write(teacher_sha + "\n")
