@@ -4,8 +4,10 @@
 # unknown words read through their stems) and builds their lexicon
 # from a few hundred lines of the training text (seconds), then checks that the Python training
 # code (tools/train_diacritizer/predict.py) and the C++ inference (polyvox diacritize) write the
-# same output from the same exported files. Last, the word-feed model's word layers are widened
-# (widen.py): the widened model must write what the model it was widened from writes.
+# same output from the same exported files. Then a seventh model learns from two of them
+# (distillation, the teachers reading words differently). Last, the word-feed model's word
+# layers are widened (widen.py): the widened model must write what the model it was widened
+# from writes.
 # Usage: diacritizer_training_smoke_test.sh POLYVOX_BINARY
 set -euo pipefail
 bin="$1"
@@ -23,6 +25,19 @@ printf '%s\n' "" "محمّد رسول الله" "كُتِب الدرسُ في ا
   "Latin only" "ً قبل الحرف" "هٰذا الكتاب لٰكنۖ" \
   "$(printf 'س\u0627\u0654ل \u0627\u0653دم عن \u0627\u064E\u0654حمد')" >> "$tmp/in.txt"
 
+# Diacritizes in.txt with the model in directory $1 (named $2 in messages) from Python and from
+# C++, into $tmp/python-$3.txt and $tmp/$3.txt; fails unless both write the same.
+same_from_both() {
+  (cd "$tools" && /usr/bin/python3 predict.py "$1/arabic_diacritizer.bin") \
+    < "$tmp/in.txt" > "$tmp/python-$3.txt"
+  POLYVOX_MODELS_DIR="$1" "$bin" diacritize "$tmp/in.txt" > "$tmp/$3.txt"
+  if ! cmp -s "$tmp/python-$3.txt" "$tmp/$3.txt"; then
+    echo "FAIL (model $2): Python and C++ outputs differ:"
+    diff "$tmp/python-$3.txt" "$tmp/$3.txt" | head -n 20
+    exit 1
+  fi
+}
+
 # Six tiny models: characters only, with word embeddings (words seen twice or more), with
 # word embeddings + word context, + the word feed, and the same trained in bfloat16 or reading
 # unknown words through their stems (NAME:WORD_MIN_COUNT:WORD_CONTEXT:FEED[:FLAG]). Inference cuts lines into segments of 120
@@ -38,20 +53,38 @@ for config in chars:0:0:0 words:2:0:0 context:2:32:0 feed-bf16:2:32:16:--bf16 \
   /usr/bin/python3 "$tools/lexicon.py" "$data/train_sample.txt" "$models/arabic_diacritizer.lexicon" \
     --lines 300 > /dev/null
 
-  (cd "$tools" && /usr/bin/python3 predict.py "$models/arabic_diacritizer.bin") \
-    < "$tmp/in.txt" > "$tmp/python.txt"
-  POLYVOX_MODELS_DIR="$models" "$bin" diacritize "$tmp/in.txt" > "$tmp/cpp.txt"
-
-  if ! cmp -s "$tmp/python.txt" "$tmp/cpp.txt"; then
-    echo "FAIL (model $name): Python and C++ outputs differ:"
-    diff "$tmp/python.txt" "$tmp/cpp.txt" | head -n 20
-    exit 1
-  fi
+  same_from_both "$models" "$name" cpp
   if cmp -s "$tmp/cpp.txt" "$tmp/in.txt"; then
     echo "FAIL (model $name): the trained model added no marks"
     exit 1
   fi
 done
+# Distillation from an ensemble whose members read words differently (one reads unknown words
+# through their stems, the other does not): the student trains on their stored scores and C++
+# and Python write the same output from it; a run given another ensemble refuses those scores.
+student="$tmp/models-student"
+distill() {
+  /usr/bin/python3 "$tools/train.py" --train "$data/train_sample.txt" --train-lines 300 \
+    --val "$data/val.txt" --val-lines 20 --epochs 1 --embedding 16 --hidden 32 --layers 2 \
+    --max-len 120 --segment-chars 120 --batch-tokens 6000 --word-min-count 2 --word-dropout 0.1 \
+    --word-context 32 --head-hidden 16 --word-feed 16 --temperature 2 \
+    --work-dir "$tmp/work-student" --output "$student/arabic_diacritizer.bin" "$@"
+}
+distill --teacher "$tmp/models-feed-stems/arabic_diacritizer.bin" \
+  --teacher "$tmp/models-feed/arabic_diacritizer.bin" > "$tmp/train.log"
+if ! grep -q "teacher scores of" "$tmp/train.log" || [ ! -s "$tmp/work-student/teacher_scores.npy" ]; then
+  echo "FAIL (distillation): no teacher scores were computed"
+  exit 1
+fi
+cp "$tmp/models-feed/arabic_diacritizer.lexicon" "$student/"
+same_from_both "$student" distilled cpp-student
+rc=0
+distill --epochs 2 --teacher "$tmp/models-feed/arabic_diacritizer.bin" > "$tmp/train.log" 2>&1 || rc=$?
+if [ "$rc" -ne 2 ] || ! grep -q "scores of another teacher" "$tmp/train.log"; then
+  echo "FAIL (distillation): another ensemble's stored scores were not refused (exit $rc)"
+  exit 1
+fi
+
 # Widening the character layers and the word layers (other sizes for the character LSTMs, the
 # word context, the feed and the head) keeps what the model computes: same output as the
 # word-feed model, from C++ and from Python.
@@ -92,4 +125,4 @@ for out in python-wide cpp-wide; do
     exit 1
   fi
 done
-echo "training smoke: $(wc -l < "$tmp/in.txt") lines identical from Python and C++ (all six models, and the widened one)"
+echo "training smoke: $(wc -l < "$tmp/in.txt") lines identical from Python and C++ (all six models, the distilled one and the widened one)"

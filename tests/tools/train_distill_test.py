@@ -150,6 +150,26 @@ class DistillLossTest(unittest.TestCase):
                 float(train.distill_loss(self.logits, self.labels, other, temperature)),
                 places=6)
 
+    def test_letters_given_a_hint_do_not_count(self):
+        targets = torch.randn_like(self.logits)
+        hints = torch.zeros_like(self.labels)
+        hints[0, 2] = hints[1, 0] = 3
+        other = targets.clone()
+        other[0, 2] = other[1, 0] = 50.0  # only the hinted letters change
+        for temperature in (1.0, 2.0):
+            with_hints = float(train.distill_loss(self.logits, self.labels, targets, temperature,
+                                                  hints))
+            self.assertAlmostEqual(with_hints, float(train.distill_loss(
+                self.logits, self.labels, other, temperature, hints)), places=6)
+            self.assertNotAlmostEqual(with_hints, float(train.distill_loss(
+                self.logits, self.labels, other, temperature)), places=3)
+        every = torch.ones_like(self.labels)  # nothing left to learn from the teacher
+        logits = self.logits.clone().requires_grad_(True)
+        loss = train.distill_loss(logits, self.labels, targets, 1.0, every)
+        loss.backward()
+        self.assertEqual(float(loss), 0.0)
+        self.assertEqual(float(logits.grad.abs().sum()), 0.0)
+
     def test_the_loss_is_lowest_where_the_student_matches_the_teacher(self):
         targets = torch.randn_like(self.logits)
         for temperature in (1.0, 2.0):

@@ -192,10 +192,16 @@ def teacher_scores(teachers, segments, batch_tokens, bf16, groups=None):
     return scores, offsets
 
 
-def distill_loss(logits, labels, targets, temperature):
+def distill_loss(logits, labels, targets, temperature, hints=None):
     """Cross-entropy of the student's scores against the teacher's distribution, both softened
-    by `temperature` (times its square, which keeps the gradients' scale), over the letters."""
+    by `temperature` (times its square, which keeps the gradients' scale), over the letters;
+    with `hints`, over the letters given no hint only (the teacher read none: where the student
+    is given the mark, the teacher's doubt about it is no lesson)."""
     letters = labels != IGNORE
+    if hints is not None:
+        letters &= hints == 0
+    if not bool(letters.any()):
+        return logits.sum() * 0.0
     student = torch.log_softmax(logits[letters].float() / temperature, dim=-1)
     teacher = torch.softmax(targets[letters].float() / temperature, dim=-1)
     return -(teacher * student).sum(-1).mean() * temperature * temperature
@@ -457,7 +463,7 @@ def main():
             if teacher is not None:
                 targets = teacher_targets(batches[state["batch"]], logits.shape[1])
                 loss = ((1 - args.distill_weight) * loss + args.distill_weight
-                        * distill_loss(logits, labels, targets, args.temperature))
+                        * distill_loss(logits, labels, targets, args.temperature, hints))
             opt.zero_grad()
             loss.backward()
             nn.utils.clip_grad_norm_(net.parameters(), 1.0)
