@@ -280,6 +280,13 @@ def read_header(path):
         return _read_header(f)
 
 
+def word_index_of(header):
+    """The arabic.WordIndex a weights file's header describes: its word list, read through
+    stems when the header says "word_stems"."""
+    words = header["words"].split(" ") if header.get("words") else []
+    return arabic.word_index(words, stems=bool(header.get("word_stems")))
+
+
 def header_of(data):
     """read_header() from the bytes of a weights file."""
     with io.BytesIO(data) as f:
@@ -326,5 +333,5 @@ def loads(data):
     net.load_state_dict({k: torch.from_numpy(np.array(v)) for k, v in sd.items()})
     net.eval()
     vocab = {cp: i for cp, i in header["vocab"]}
-    header["word_index"] = arabic.word_index(words, stems=bool(header.get("word_stems")))
+    header["word_index"] = word_index_of(header)
     return net, vocab, header

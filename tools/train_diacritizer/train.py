@@ -345,18 +345,20 @@ def main():
     dropped_to = stems_of_words(words, word_index) if args.word_stems else None
     word_vocab_size = len(words) + arabic.FIRST_WORD_ID if words else 0
     teacher_indexes, teacher_groups = [], []
+    teacher_path = os.path.join(args.work_dir, "teacher_scores.npy")
     if args.teacher:
         teacher_files = []  # each file read once: its word list, its SHA-256, its network
         for path in args.teacher:
             with open(path, "rb") as f:
                 teacher_files.append(f.read())
-        # teachers reading words alike (one word list, stems or not) share one word-id array
-        readings = [(h.get("words", ""), bool(h.get("word_stems")))
-                    for h in (model.header_of(b) for b in teacher_files)]
+    if args.teacher and not os.path.exists(teacher_path):
+        # the teachers' word ids, only to compute their scores; teachers reading words alike
+        # (one word list, stems or not) share one array
+        headers = [model.header_of(b) for b in teacher_files]
+        readings = [(h.get("words", ""), bool(h.get("word_stems"))) for h in headers]
         distinct = list(dict.fromkeys(readings))
         teacher_groups = [distinct.index(r) for r in readings]
-        teacher_indexes = [arabic.word_index(w.split(" ") if w else [], stems=stems)
-                           for w, stems in distinct]
+        teacher_indexes = [model.word_index_of(headers[readings.index(r)]) for r in distinct]
     segments = []
     for line in train_lines:
         segments.extend(segments_of(line, vocab, args.max_len, word_index, teacher_indexes))
@@ -408,10 +410,9 @@ def main():
 
     teacher = None
     if args.teacher:
-        teacher_path = os.path.join(args.work_dir, "teacher_scores.npy")
         shas = [hashlib.sha256(b).hexdigest() for b in teacher_files]
         teacher_sha = " ".join(shas)
-        if not os.path.exists(teacher_path):
+        if teacher_indexes:  # the scores are not stored yet
             scores, _ = teacher_scores(teacher_files, segments, 2 * args.batch_tokens, args.bf16,
                                        teacher_groups)
             np.save(teacher_path + ".tmp.npy", scores)
@@ -419,6 +420,7 @@ def main():
                 f.write(teacher_sha + "\n")
             os.replace(teacher_path + ".tmp.npy", teacher_path)
             del scores
+            segments = [seg[:3] for seg in segments]  # the teachers' word ids are done with
         stamp = teacher_path + ".sha256"
         if not os.path.exists(stamp) or open(stamp).read().strip() != teacher_sha:
             p.error(f"{teacher_path} holds the scores of another teacher (remove it)")
