@@ -346,12 +346,13 @@ def main():
     word_vocab_size = len(words) + arabic.FIRST_WORD_ID if words else 0
     teacher_indexes, teacher_groups = [], []
     teacher_path = os.path.join(args.work_dir, "teacher_scores.npy")
+    need_scores = bool(args.teacher) and not os.path.exists(teacher_path)
     if args.teacher:
         teacher_files = []  # each file read once: its word list, its SHA-256, its network
         for path in args.teacher:
             with open(path, "rb") as f:
                 teacher_files.append(f.read())
-    if args.teacher and not os.path.exists(teacher_path):
+    if need_scores:
         # the teachers' word ids, only to compute their scores; teachers reading words alike
         # (one word list, stems or not) share one array
         headers = [model.header_of(b) for b in teacher_files]
@@ -412,7 +413,7 @@ def main():
     if args.teacher:
         shas = [hashlib.sha256(b).hexdigest() for b in teacher_files]
         teacher_sha = " ".join(shas)
-        if teacher_indexes:  # the scores are not stored yet
+        if need_scores:
             scores, _ = teacher_scores(teacher_files, segments, 2 * args.batch_tokens, args.bf16,
                                        teacher_groups)
             np.save(teacher_path + ".tmp.npy", scores)
