@@ -241,6 +241,18 @@ Result<BilstmModel> BilstmModel::parse(std::string_view bytes, const std::string
       model.layers_.push_back(std::move(layer));
       in_features = 2 * hidden;
     }
+    const auto int8_field = int_field(header, "recurrent_int8", 0, 1, why, 0);
+    if (!int8_field) return bad_file(path, why);
+    if (ok && *int8_field == 1) {
+      // The character layers' recurrent products in int8 (int8_recurrence.h): rounded here,
+      // from the file's values, as model.py rounds them.
+      for (Layer& layer : model.layers_) {
+        for (Direction* d : {&layer.forward, &layer.backward}) {
+          d->w_hh_int8.emplace(d->w_hh_t);
+          d->w_hh_t_bf16_pairs = {};
+        }
+      }
+    }
     RowMatrix out_b;
     ok = ok && tensors.read("out_w", kClasses, 2 * hidden, true, model.out_w_t_) &&
          tensors.read("out_b", kClasses, 0, true, out_b);
@@ -293,10 +305,13 @@ void BilstmModel::run_recurrence(const Direction& d, int h, const RowMatrix& gat
   Eigen::RowVectorXf state = Eigen::RowVectorXf::Zero(h);
   Eigen::RowVectorXf cell = Eigen::RowVectorXf::Zero(h);
   Eigen::RowVectorXf g(4 * h);
+  Int8Recurrence::Scratch int8_scratch;
   for (Eigen::Index k = 0; k < steps; ++k) {
     const Eigen::Index t = reverse ? steps - 1 - k : k;
     g.noalias() = gates.row(t);
-    if (d.w_hh_t_bf16_pairs.empty()) {
+    if (d.w_hh_int8) {
+      d.w_hh_int8->add_product(state, g, int8_scratch);
+    } else if (d.w_hh_t_bf16_pairs.empty()) {
       g.noalias() += state * d.w_hh_t;
     } else {
       add_bf16_product(state, d.w_hh_t_bf16_pairs.data(), g);

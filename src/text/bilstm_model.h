@@ -10,6 +10,7 @@
 #include <Eigen/Core>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "text/int8_recurrence.h"
 
 namespace polyvox {
 
@@ -116,6 +118,9 @@ class BilstmModel {
     // Rows 2i and 2i+1 are interleaved: entry (i, c) holds row 2i's value in its low half and
     // row 2i+1's in its high half. Empty otherwise.
     std::vector<std::uint32_t> w_hh_t_bf16_pairs;
+    // w_hh_t rounded to int8 (the file's "recurrent_int8": 1; character layers only), which
+    // the recurrence then multiplies instead of the float or bfloat16 values. Empty otherwise.
+    std::optional<Int8Recurrence> w_hh_int8;
     Eigen::RowVectorXf bias;  // 4H
   };
   struct Layer {

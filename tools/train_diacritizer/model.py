@@ -89,6 +89,9 @@ class DiacritizerNet(nn.Module):
             nn.init.zeros_(self.out2.weight)
             nn.init.zeros_(self.out2.bias)
         self.bf16 = False  # training only: LSTMs and linear layers compute in bfloat16 (_lstm)
+        # Inference only (a weights file with "recurrent_int8": 1): the character layers'
+        # recurrent products in int8 (_int8_lstm), as the C++ kernel computes them.
+        self.recurrent_int8 = False
         self.word_feed = word_feed
         if word_feed:
             assert word_context and layers >= 2, "word feed needs word context and 2+ layers"
@@ -137,6 +140,10 @@ class DiacritizerNet(nn.Module):
                              self.training, False, True)
         return out[0].float()
 
+    def _char_lstm(self, lstm, x):
+        """A character layer's direction: _lstm, or _int8_lstm with self.recurrent_int8."""
+        return _int8_lstm(lstm, x) if self.recurrent_int8 else self._lstm(lstm, x)
+
     def forward(self, ids, hints, lengths, words=None):
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
             return self._forward(ids, hints, lengths, words).float()
@@ -159,8 +166,8 @@ class DiacritizerNet(nn.Module):
             # Frozen encoder: its layers run without gradients, except those after the word
             # feed, through which the feed learns (their weights stay frozen all the same).
             with torch.set_grad_enabled(grad and (fed or not self.freeze_encoder)):
-                forward = self._lstm(fw, x)
-                backward = self._lstm(bw, reverse_within(x, lengths))
+                forward = self._char_lstm(fw, x)
+                backward = self._char_lstm(bw, reverse_within(x, lengths))
                 x = self.dropout(torch.cat([forward, reverse_within(backward, lengths)], dim=2))
         if not self.word_context:
             return self.out(x)
@@ -213,6 +220,45 @@ def _tensors(net):
             lstm(key, prefix)
         items.append(("feed_w", sd["feed.weight"]))
     return items
+
+
+def quantize_columns(w_t):
+    """(q, step) of the recurrent matrix w_t (state x gates, float32): each column c rounded to
+    int8 with its own scale, scale_c = max |column| / 127 (in float32), q = w_t / scale_c rounded
+    to the nearest integer, ties to even (a column of zeros: q = 0, scale 0); step_c =
+    scale_c / 127, the weight of one unit of a sum over the state rounded to h x 127. The C++
+    kernel (src/text/int8_recurrence.h) rounds the same float32 values the same way."""
+    scale = w_t.abs().amax(dim=0) / 127
+    safe = torch.where(scale > 0, scale, torch.ones_like(scale))
+    q = torch.round(w_t / safe).clamp(-127, 127)
+    q = torch.where(scale > 0, q, torch.zeros_like(q))
+    return q, scale / 127
+
+
+def _int8_lstm(lstm, x):
+    """The output sequence of a one-layer LSTM over x (B, T, F) whose recurrent product is in
+    int8: at each step, g = x_t W_ih^T + b + step * (round(h * 127) q) (quantize_columns of
+    W_hh^T; round: to the nearest, ties to even), the sum exact in float32 (integers below 2^24
+    for a state of up to 1,024 units) and added as one fused multiply-add (computed in float64,
+    then rounded), then the usual gates. Hand-stepped: slower than torch's LSTM, for reference
+    inference only."""
+    w_ih, w_hh, b_ih, b_hh = [w.detach().float() for w in lstm._flat_weights]
+    hidden = lstm.hidden_size
+    assert hidden <= 1024
+    q, step = quantize_columns(w_hh.t().contiguous())
+    step = step.double()
+    gx = torch.matmul(x.float(), w_ih.t()) + (b_ih + b_hh)
+    h = x.new_zeros((x.shape[0], hidden), dtype=torch.float32)
+    c = torch.zeros_like(h)
+    out = []
+    for t in range(x.shape[1]):
+        sums = torch.matmul(torch.round(h * 127), q)
+        g = (gx[:, t].double() + sums.double() * step).float()
+        i, f, cand, o = g.chunk(4, dim=1)
+        c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(cand)
+        h = torch.sigmoid(o) * torch.tanh(c)
+        out.append(h)
+    return torch.stack(out, dim=1)
 
 
 def to_bf16_values(array):
@@ -287,6 +333,19 @@ def word_index_of(header):
     return arabic.word_index(words, stems=bool(header.get("word_stems")))
 
 
+def with_int8_recurrence(data):
+    """The bytes of a weights file (`data`) marked "recurrent_int8": 1: the same tensors, read by
+    the C++ inference and by loads() with the character layers' recurrent products in int8
+    (quantize_columns, _int8_lstm)."""
+    with io.BytesIO(data) as f:
+        header = _read_header(f)
+        tensors = f.read()
+    header["recurrent_int8"] = 1
+    raw = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return (MAGIC + struct.pack("<II", VERSION, len(raw)) + raw
+            + b"\0" * ((-(12 + len(raw))) % 4) + tensors)
+
+
 def header_of(data):
     """read_header() from the bytes of a weights file."""
     with io.BytesIO(data) as f:
@@ -332,6 +391,7 @@ def loads(data):
         sd["feed.weight"] = arrays["feed_w"]
     net.load_state_dict({k: torch.from_numpy(np.array(v)) for k, v in sd.items()})
     net.eval()
+    net.recurrent_int8 = header.get("recurrent_int8", 0) == 1
     vocab = {cp: i for cp, i in header["vocab"]}
     header["word_index"] = word_index_of(header)
     return net, vocab, header

@@ -25,8 +25,8 @@ std::string seed(const std::string& name) {
 }
 
 TEST(BilstmModelTest, SmallModelsOfEveryKindLoadAndRun) {
-  for (const char* name :
-       {"small.bin", "bf16_hidden32.bin", "words_context_feed.bin", "words_stems.bin"}) {
+  for (const char* name : {"small.bin", "bf16_hidden32.bin", "words_context_feed.bin",
+                           "words_stems.bin", "int8_hidden32.bin"}) {
     auto model = BilstmModel::parse(seed(name), name);
     ASSERT_TRUE(model) << name << ": " << model.error().to_string();
     EXPECT_EQ(model->max_segment_chars(), 40) << name;
@@ -133,6 +133,40 @@ TEST(BilstmModelTest, WordStemsReadAnUnknownWordAsItsStem) {
       with_header_change(file, "\"words\":", "\"word_stems\":0,\"words\":"), "off.bin");
   ASSERT_TRUE(off) << off.error().to_string();
   EXPECT_EQ(off->word_id("فكتبه"), BilstmModel::kUnknownWord);
+}
+
+// "recurrent_int8": 1 runs the character layers' recurrent products in int8
+// (int8_recurrence.h): the same network, its scores moved by the rounding only.
+TEST(BilstmModelTest, Int8RecurrenceRunsTheSameNetwork) {
+  for (const char* name : {"bf16_hidden32.bin", "words_context_feed.bin", "small.bin"}) {
+    const std::string file = seed(name);
+    const auto plain = BilstmModel::parse(file, name);
+    const auto int8 = BilstmModel::parse(
+        with_header_change(file, "\"model\"", "\"recurrent_int8\":1,\"model\""), name);
+    ASSERT_TRUE(plain) << plain.error().to_string();
+    ASSERT_TRUE(int8) << int8.error().to_string();
+    const std::vector<int> ids = {plain->input_id(U'ك'), plain->input_id(U'ت'),
+                                  plain->input_id(U'ب'), plain->input_id(U'ه')};
+    std::vector<int> words;
+    if (plain->has_words()) words = std::vector<int>(4, plain->word_id("كتبه"));
+    BilstmScratch a, b;
+    const RowMatrix& expected = plain->run(ids, {0, 0, 2, 0}, words, a);
+    const RowMatrix& got = int8->run(ids, {0, 0, 2, 0}, words, b);
+    ASSERT_EQ(got.rows(), 4);
+    EXPECT_TRUE(got.allFinite()) << name;
+    const float worst = (got - expected).cwiseAbs().maxCoeff();
+    EXPECT_LT(worst, 0.05f * (1.0f + expected.cwiseAbs().maxCoeff())) << name;
+  }
+  const std::string file = seed("small.bin");
+  for (const std::string& value : {"2", "-1", "\"1\"", "true", "1.5"}) {
+    auto model = BilstmModel::parse(
+        with_header_change(file, "\"model\"", "\"recurrent_int8\":" + value + ",\"model\""),
+        "x.bin");
+    ASSERT_FALSE(model) << value;
+    EXPECT_NE(model.error().message.find("recurrent_int8 must be an integer from 0 to 1"),
+              std::string::npos)
+        << model.error().message;
+  }
 }
 
 TEST(BilstmModelTest, InvalidWordStemsAreNamed) {
