@@ -27,6 +27,8 @@ layer has one bias (b_ih + b_hh). A model with word embeddings lists its words i
 arabic.FIRST_WORD_ID + k) and has a tensor "word_emb" (ids 0 = not a letter, 1 = unknown word);
 with "word_stems": 1, a word not in the list takes its stem's id when the list has one
 (arabic.WordIndex: clitics of arabic.stem_splits, the longest stem, then the lowest id).
+With "recurrent_int8": 1 (int8.py), the character layers' recurrent products are computed in
+int8 from the stored weights (quantize_columns, _int8_lstm; src/text/int8_recurrence.h).
 """
 import io
 import json
