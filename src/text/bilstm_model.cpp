@@ -250,6 +250,7 @@ Result<BilstmModel> BilstmModel::parse(std::string_view bytes, const std::string
         for (Direction* d : {&layer.forward, &layer.backward}) {
           d->w_hh_int8.emplace(d->w_hh_t);
           d->w_hh_t_bf16_pairs = {};
+          d->w_hh_t = RowMatrix();  // not read again
         }
       }
     }

@@ -112,7 +112,7 @@ class BilstmModel {
                           // the word embeddings only
     RowMatrix char_proj;  // layer 0 only: vocab x 4H, char_emb * w_ih_t + bias
     RowMatrix hint_proj;  // layer 0 only: 16 x 4H, hint_emb * w_ih_t
-    RowMatrix w_hh_t;     // H x 4H
+    RowMatrix w_hh_t;     // H x 4H (empty once w_hh_int8 holds it)
     // w_hh_t as bfloat16 when the file's recurrent weights are bfloat16 values: the same
     // numbers in half the bytes, which the recurrence streams from cache at every character.
     // Rows 2i and 2i+1 are interleaved: entry (i, c) holds row 2i's value in its low half and
