@@ -20,6 +20,9 @@ std::int32_t rounded_state(float x) {
   return static_cast<std::int32_t>(std::nearbyint(std::clamp(scaled, -127.0f, 127.0f)));
 }
 
+// A weight as the rounding reads it: NaN and infinities (a broken weights file) as 0.
+float finite(float w) { return std::isfinite(w) ? w : 0.0f; }
+
 }  // namespace
 
 Int8Recurrence::Int8Recurrence(const Matrix& w)
@@ -30,13 +33,13 @@ Int8Recurrence::Int8Recurrence(const Matrix& w)
       step_(Eigen::RowVectorXf::Zero(w.cols())) {
   for (Eigen::Index c = 0; c < cols_; ++c) {
     float most = 0.0f;
-    for (Eigen::Index j = 0; j < rows_; ++j) most = std::max(most, std::abs(w(j, c)));
+    for (Eigen::Index j = 0; j < rows_; ++j) most = std::max(most, std::abs(finite(w(j, c))));
     const float scale = most / 127.0f;
     if (scale == 0.0f) continue;  // a column of zeros (or of values too small to scale)
     std::int32_t sum = 0;
     for (Eigen::Index j = 0; j < rows_; ++j) {
-      const auto q =
-          static_cast<std::int32_t>(std::clamp(std::nearbyint(w(j, c) / scale), -127.0f, 127.0f));
+      const auto q = static_cast<std::int32_t>(
+          std::clamp(std::nearbyint(finite(w(j, c)) / scale), -127.0f, 127.0f));
       sum += q;
       const auto at = static_cast<std::size_t>(j / 4 * cols_ + c);
       quads_[at] |= static_cast<std::uint32_t>(static_cast<std::uint8_t>(q)) << (8 * (j % 4));

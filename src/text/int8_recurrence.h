@@ -21,7 +21,8 @@ class Int8Recurrence {
   // `w`: the recurrent matrix as the inference multiplies it, state (rows) x gates (columns).
   // Each column c is rounded to int8 with its own scale: scale_c = max_j |w(j, c)| / 127 (in
   // float), q(j, c) = w(j, c) / scale_c rounded to the nearest integer, ties to even (a column
-  // of zeros: q = 0, scale 0). REQUIRES: 0 < rows <= 1024 (the sums below stay exact), 0 < cols.
+  // of zeros: q = 0, scale 0; NaN and infinite entries, of a broken file, read as 0).
+  // REQUIRES: 0 < rows <= 1024 (the sums below stay exact), 0 < cols.
   explicit Int8Recurrence(const Matrix& w);
 
   // Per-call working memory of add_product (one per thread).

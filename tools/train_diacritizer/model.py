@@ -227,9 +227,11 @@ def _tensors(net):
 def quantize_columns(w_t):
     """(q, step) of the recurrent matrix w_t (state x gates, float32): each column c rounded to
     int8 with its own scale, scale_c = max |column| / 127 (in float32), q = w_t / scale_c rounded
-    to the nearest integer, ties to even (a column of zeros: q = 0, scale 0); step_c =
-    scale_c / 127, the weight of one unit of a sum over the state rounded to h x 127. The C++
-    kernel (src/text/int8_recurrence.h) rounds the same float32 values the same way."""
+    to the nearest integer, ties to even (a column of zeros: q = 0, scale 0; NaN and infinite
+    entries read as 0); step_c = scale_c / 127, the weight of one unit of a sum over the state
+    rounded to h x 127. The C++ kernel (src/text/int8_recurrence.h) rounds the same float32
+    values the same way."""
+    w_t = torch.where(torch.isfinite(w_t), w_t, torch.zeros_like(w_t))
     scale = w_t.abs().amax(dim=0) / 127
     safe = torch.where(scale > 0, scale, torch.ones_like(scale))
     q = torch.round(w_t / safe).clamp(-127, 127)

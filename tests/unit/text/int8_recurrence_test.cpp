@@ -103,7 +103,10 @@ TEST(Int8RecurrenceTest, EachWeightIsWithinHalfAStepOfItsValue) {
 TEST(Int8RecurrenceTest, ZeroColumnsAndBrokenStatesStayHarmless) {
   Matrix w = random_matrix(32, 128, 3);
   w.col(5).setZero();
-  w.col(6).setConstant(1e-45f);  // a denormal column: scale rounds to 0
+  w.col(6).setConstant(1e-45f);                       // a denormal column: scale rounds to 0
+  w(0, 7) = std::numeric_limits<float>::quiet_NaN();  // a broken file: read as 0
+  w(1, 7) = std::numeric_limits<float>::infinity();
+  w(2, 7) = -std::numeric_limits<float>::infinity();
   const Int8Recurrence int8(w);
   Int8Recurrence::Scratch scratch;
   Eigen::RowVectorXf h = random_state(32, 4);
@@ -112,6 +115,7 @@ TEST(Int8RecurrenceTest, ZeroColumnsAndBrokenStatesStayHarmless) {
     int8.add_product(h, g, scratch, portable);
     EXPECT_EQ(g[5], 0.25f);
     EXPECT_EQ(g[6], 0.25f);
+    EXPECT_TRUE(std::isfinite(g[7]));
   }
   // A NaN in the state (a broken weights file) reads as 0 on both paths, the same sums.
   h[3] = std::numeric_limits<float>::quiet_NaN();
