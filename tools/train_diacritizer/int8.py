@@ -1,7 +1,9 @@
 """Marks a weights file so that its character layers' recurrent products run in int8 (the
 C++ kernel's AVX-512 VNNI path, src/text/int8_recurrence.h; the Python reference rounds alike:
 model.quantize_columns, model._int8_lstm). The tensors are copied unchanged: the rounding is
-done when the file is loaded, from the stored values.
+done when the file is loaded, from the stored values. train.py, export.py, average.py and
+widen.py write files without the flag (they train or combine the float network): mark their
+output again. A marked file given as a teacher scores in int8, slowly (hand-stepped LSTMs).
 
 Usage: /usr/bin/python3 int8.py MODEL.bin OUTPUT.bin
 """
