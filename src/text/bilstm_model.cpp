@@ -38,16 +38,22 @@ std::vector<std::uint32_t> exact_bf16_pairs(const RowMatrix& m) {
   return out;
 }
 
-// Reads an LSTM direction `prefix` (w_ih, w_hh, bias) of hidden size `hidden` over `in` features.
+// Reads an LSTM direction `prefix` (w_ih, w_hh, bias) of hidden size `hidden` over `in` features;
+// with `int8`, its recurrent matrix is rounded to int8 (int8_recurrence.h) as model.py rounds it.
 template <typename Tensors, typename Direction>
 bool read_direction(const Tensors& tensors, const std::string& prefix, long hidden, long in,
-                    Direction& d) {
+                    Direction& d, bool int8 = false) {
   RowMatrix bias;
   const bool ok = tensors.read(prefix + "_w_ih", 4 * hidden, in, true, d.w_ih_t) &&
                   tensors.read(prefix + "_w_hh", 4 * hidden, hidden, true, d.w_hh_t) &&
                   tensors.read(prefix + "_b", 4 * hidden, 0, true, bias);
   if (!ok) return false;
   d.bias = bias.row(0);
+  if (int8) {
+    d.w_hh_int8.emplace(d.w_hh_t);
+    d.w_hh_t = RowMatrix();  // not read again
+    return true;
+  }
 #if defined(__AVX512F__)
   if (hidden % 32 == 0) d.w_hh_t_bf16_pairs = exact_bf16_pairs(d.w_hh_t);
 #endif
@@ -224,12 +230,15 @@ Result<BilstmModel> BilstmModel::parse(std::string_view bytes, const std::string
     } else if (header.contains("word_stems")) {
       return bad_file(path, "word_stems without a word list");
     }
+    // The character layers' recurrent products in int8 (the word layers' stay as they are).
+    const auto int8_field = int_field(header, "recurrent_int8", 0, 1, why, 0);
+    if (!int8_field) return bad_file(path, why);
     long in_features = emb;
     for (int l = 0; l < layers && ok; ++l) {
       Layer layer;
       for (auto [name, d] : {std::pair{"fw", &layer.forward}, std::pair{"bw", &layer.backward}}) {
         const std::string prefix = "lstm" + std::to_string(l) + "_" + name;
-        ok = ok && read_direction(tensors, prefix, hidden, in_features, *d);
+        ok = ok && read_direction(tensors, prefix, hidden, in_features, *d, *int8_field == 1);
         if (ok && l == 0) {
           // The first layer's input is an embedding sum: project every embedding once here
           // instead of every character at run time.
@@ -240,19 +249,6 @@ Result<BilstmModel> BilstmModel::parse(std::string_view bytes, const std::string
       }
       model.layers_.push_back(std::move(layer));
       in_features = 2 * hidden;
-    }
-    const auto int8_field = int_field(header, "recurrent_int8", 0, 1, why, 0);
-    if (!int8_field) return bad_file(path, why);
-    if (ok && *int8_field == 1) {
-      // The character layers' recurrent products in int8 (int8_recurrence.h): rounded here,
-      // from the file's values, as model.py rounds them.
-      for (Layer& layer : model.layers_) {
-        for (Direction* d : {&layer.forward, &layer.backward}) {
-          d->w_hh_int8.emplace(d->w_hh_t);
-          d->w_hh_t_bf16_pairs = {};
-          d->w_hh_t = RowMatrix();  // not read again
-        }
-      }
     }
     RowMatrix out_b;
     ok = ok && tensors.read("out_w", kClasses, 2 * hidden, true, model.out_w_t_) &&

@@ -44,7 +44,7 @@ Int8Recurrence::Int8Recurrence(const Matrix& w)
       const auto at = static_cast<std::size_t>(j / 4 * cols_ + c);
       quads_[at] |= static_cast<std::uint32_t>(static_cast<std::uint8_t>(q)) << (8 * (j % 4));
     }
-    offset_[static_cast<std::size_t>(c)] = 128 * sum;
+    offset_[static_cast<std::size_t>(c)] = -128 * sum;
     step_[c] = scale / 127.0f;
   }
 }
@@ -63,8 +63,8 @@ void Int8Recurrence::add_product(const Eigen::RowVectorXf& h, Eigen::RowVectorXf
 #if defined(POLYVOX_INT8_VNNI)
   if (!portable_only && uses_vnni()) {
     // The state as unsigned bytes: round(h x 127) + 128 in [1, 255] (vpdpbusd multiplies
-    // unsigned by signed bytes); the offset's share, 128 x the column's sum, starts each sum
-    // negated. Rounded to nearest, ties to even, whatever the MXCSR mode.
+    // unsigned by signed bytes); each sum starts at the offset's share (offset_). Rounded to
+    // nearest, ties to even, whatever the MXCSR mode.
     scratch.state.resize(static_cast<std::size_t>(rows_));
     const __m512 times = _mm512_set1_ps(127.0f);
     const __m512i bias = _mm512_set1_epi32(128);
@@ -80,8 +80,7 @@ void Int8Recurrence::add_product(const Eigen::RowVectorXf& h, Eigen::RowVectorXf
     for (Eigen::Index block = 0; block < cols_; block += 128) {
       __m512i acc[8];
       for (int k = 0; k < 8; ++k) {
-        acc[k] = _mm512_sub_epi32(_mm512_setzero_si512(),
-                                  _mm512_loadu_si512(offset_.data() + block + 16 * k));
+        acc[k] = _mm512_loadu_si512(offset_.data() + block + 16 * k);
       }
       for (Eigen::Index group = 0; group < groups; ++group) {
         std::uint32_t four;

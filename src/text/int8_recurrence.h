@@ -52,7 +52,7 @@ class Int8Recurrence {
   // q in groups of four rows: entry (j / 4, c) holds q(4 (j / 4) + k, c) in byte k (rows past
   // the last are 0), the operand layout of vpdpbusd.
   std::vector<std::uint32_t> quads_;
-  std::vector<std::int32_t> offset_;  // 128 x the sum of each column's q (the state's offset)
+  std::vector<std::int32_t> offset_;  // -128 x the sum of each column's q (the state's offset)
   Eigen::RowVectorXf step_;           // scale_c / 127
 };
 

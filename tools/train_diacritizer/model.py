@@ -304,13 +304,18 @@ def export(net, vocab, path, training_info=None, max_segment_chars=SEGMENT_CHARS
         header["words"] = " ".join(words)
         if word_stems:
             header["word_stems"] = 1
-    raw = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     with open(path, "wb") as f:
-        f.write(MAGIC + struct.pack("<II", VERSION, len(raw)) + raw)
-        f.write(b"\0" * ((-(12 + len(raw))) % 4))
+        f.write(_head_bytes(header))
         for _, array in tensors:
             f.write(np.ascontiguousarray(array, dtype="<f4").tobytes())
+
+
+def _head_bytes(header):
+    """What precedes the tensors in a weights file: magic, version, header length, the header
+    (JSON) and its padding to a multiple of 4 bytes."""
+    raw = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return MAGIC + struct.pack("<II", VERSION, len(raw)) + raw + b"\0" * ((-(12 + len(raw))) % 4)
 
 
 def _read_header(f):
@@ -345,9 +350,7 @@ def with_int8_recurrence(data):
         header = _read_header(f)
         tensors = f.read()
     header["recurrent_int8"] = 1
-    raw = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    return (MAGIC + struct.pack("<II", VERSION, len(raw)) + raw
-            + b"\0" * ((-(12 + len(raw))) % 4) + tensors)
+    return _head_bytes(header) + tensors
 
 
 def header_of(data):
