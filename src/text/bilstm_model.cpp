@@ -120,6 +120,38 @@ class TensorTable {
   // asked. False when it is missing, has another shape or does not lie inside the data.
   // REQUIRES: 0 < rows, 0 <= cols, both within BilstmModel's limits.
   bool read(const std::string& name, long rows, long cols, bool transpose, RowMatrix& out) const {
+    const char* from = find(name, rows, cols);
+    if (from == nullptr) return false;
+    cols = std::max(cols, 1L);
+    if (!transpose) {
+      out.resize(rows, cols);
+      std::memcpy(out.data(), from, static_cast<std::size_t>(rows * cols) * sizeof(float));
+      return true;
+    }
+    out.resize(cols, rows);
+    for (long r = 0; r < rows; ++r) {
+      for (long c = 0; c < cols; ++c) {
+        std::memcpy(&out(c, r), from + static_cast<std::size_t>(r * cols + c) * sizeof(float),
+                    sizeof(float));
+      }
+    }
+    return true;
+  }
+
+  // The same, untransposed, into `out` (rows x cols floats, row-major) on huge pages: for the
+  // large tables.
+  bool read(const std::string& name, long rows, long cols, HugeBytes& out) const {
+    const char* from = find(name, rows, cols);
+    if (from == nullptr) return false;
+    out = HugeBytes(static_cast<std::size_t>(rows * cols) * sizeof(float));
+    std::memcpy(out.data(), from, out.size());
+    return true;
+  }
+
+ private:
+  // The first byte of tensor `name` when the table lists it with shape rows x cols (cols = 0: a
+  // vector of `rows`) inside the data; nullptr otherwise.
+  const char* find(const std::string& name, long rows, long cols) const {
     for (const auto& t : table_) {
       if (t.at("name").get<std::string>() != name) continue;
       const auto shape = t.at("shape").get<std::vector<long>>();
@@ -128,22 +160,14 @@ class TensorTable {
           cols == 0 ? shape == std::vector<long>{rows} : shape == std::vector<long>{rows, cols};
       // rows and cols are within the header's checked limits: the product does not overflow.
       const std::size_t size = static_cast<std::size_t>(rows * std::max(cols, 1L));
-      if (!matches || rows <= 0 || cols < 0 || !offset_field.is_number_unsigned()) return false;
+      if (!matches || rows <= 0 || cols < 0 || !offset_field.is_number_unsigned()) return nullptr;
       const auto offset = offset_field.get<std::uint64_t>();
-      if (offset > count_ || size > count_ - offset) return false;
-      RowMatrix m(rows, std::max(cols, 1L));
-      std::memcpy(m.data(), data_ + offset * sizeof(float), size * sizeof(float));
-      if (transpose) {
-        out = m.transpose();
-      } else {
-        out = std::move(m);
-      }
-      return true;
+      if (offset > count_ || size > count_ - offset) return nullptr;
+      return data_ + offset * sizeof(float);
     }
-    return false;
+    return nullptr;
   }
 
- private:
   const nlohmann::json& table_;
   const char* data_;
   std::size_t count_;
@@ -223,7 +247,8 @@ Result<BilstmModel> BilstmModel::parse(std::string_view bytes, const std::string
         model.words_by_id_.push_back(it->first);  // in id order
         pos = end + 1;
       }
-      ok = ok && tensors.read("word_emb", id, emb, false, model.word_emb_);
+      ok = ok && tensors.read("word_emb", id, emb, model.word_emb_);
+      model.embedding_ = emb;
       const auto stems = int_field(header, "word_stems", 0, 1, why, 0);
       if (!stems) return bad_file(path, why);
       model.word_stems_ = *stems == 1;
@@ -346,7 +371,11 @@ const RowMatrix& BilstmModel::run(const std::vector<int>& ids, const std::vector
             end = t + 1;
             if (w == kNoWord) continue;
             while (end < steps && words[static_cast<std::size_t>(end)] == w) ++end;
-            word_proj.noalias() = word_emb_.row(w) * d.w_ih_t;
+            const Eigen::Map<const Eigen::RowVectorXf> embedding(
+                reinterpret_cast<const float*>(word_emb_.data()) +
+                    static_cast<std::size_t>(w) * static_cast<std::size_t>(embedding_),
+                embedding_);
+            word_proj.noalias() = embedding * d.w_ih_t;
             s.gates.middleRows(t, end - t).rowwise() += word_proj;
           }
         }

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "text/huge_pages.h"
 #include "text/int8_recurrence.h"
 
 namespace polyvox {
@@ -158,7 +159,10 @@ class BilstmModel {
   std::unordered_map<std::string, int, StringHash, std::equal_to<>> word_index_;
   bool word_stems_ = false;
   std::vector<std::string_view> words_by_id_;  // word_index_'s keys by id (nodes do not move)
-  RowMatrix word_emb_;                         // words x embedding (empty without a word list)
+  // words x embedding_ floats, row-major (empty without a word list): the largest table, on
+  // huge pages (huge_pages.h).
+  HugeBytes word_emb_;
+  long embedding_ = 0;
   std::vector<Layer> layers_;
   RowMatrix out_w_t_;  // 2H x classes
   Eigen::RowVectorXf out_b_;

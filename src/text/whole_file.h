@@ -1,22 +1,41 @@
-// Reads the diacritizer's files (weights, lexicon) whole, in one read call: they are megabytes,
-// and a character-by-character stream copy costs tens of milliseconds of start-up.
+// Reads the diacritizer's files (weights, lexicon) whole, in a few read calls, into memory on
+// huge pages (huge_pages.h): they are megabytes, read once at load.
 #pragma once
 
-#include <fstream>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <optional>
 #include <string>
 
+#include "text/huge_pages.h"
+
 namespace polyvox {
 
-// The bytes of `path`; nullopt when it cannot be opened or read.
-inline std::optional<std::string> read_whole_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  in.seekg(0, std::ios::end);
-  const std::streamoff size = in.tellg();
-  in.seekg(0, std::ios::beg);
-  std::string bytes(size > 0 ? static_cast<std::size_t>(size) : 0, '\0');
-  if (!in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()))) return std::nullopt;
+// The bytes of `path` (a regular file; the bytes present when it is read, should it shrink
+// meanwhile); nullopt when it cannot be opened or read, or is not a regular file.
+inline std::optional<HugeBytes> read_whole_file(const std::string& path) {
+  // O_NONBLOCK: opening a FIFO must not wait for a writer (it is then refused below).
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return std::nullopt;
+  struct FdCloser {
+    int fd;
+    ~FdCloser() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 0) return std::nullopt;
+  HugeBytes bytes(static_cast<std::size_t>(st.st_size));
+  std::size_t got = 0;
+  while (got < bytes.size()) {
+    const ssize_t n = ::read(fd, bytes.data() + got, bytes.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return std::nullopt;
+    if (n == 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  bytes.shrink_to(got);
   return bytes;
 }
 

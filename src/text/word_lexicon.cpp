@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "core/utf8.h"
+#include "text/huge_pages.h"
 #include "text/stem_splits.h"
 #include "text/whole_file.h"
 
@@ -134,9 +135,25 @@ Result<WordLexicon> WordLexicon::load(const std::string& path) {
   return parse(*bytes, path);
 }
 
+WordLexicon::WordLexicon(std::unique_ptr<std::pmr::monotonic_buffer_resource> arena)
+    : arena_(std::move(arena)),
+      patterns_(arena_.get()),
+      contexts_(arena_.get()),
+      context_counts_(arena_.get()),
+      index_(arena_.get()) {}
+
 Result<WordLexicon> WordLexicon::parse(std::string_view file, const std::string& path) {
-  WordLexicon lexicon;
-  lexicon.index_.reserve(1 << 18);
+  WordLexicon lexicon(std::make_unique<std::pmr::monotonic_buffer_resource>(std::size_t{4} << 20,
+                                                                            huge_page_resource()));
+  // Room for every table at once, from counts that bound their sizes (each pattern and each
+  // context has a ':', each context count a '=', each word a line), so that none grows by
+  // copying itself to new memory.
+  const auto colons = static_cast<std::size_t>(std::count(file.begin(), file.end(), ':'));
+  lexicon.patterns_.reserve(colons);
+  lexicon.contexts_.reserve(colons);
+  lexicon.context_counts_.reserve(
+      static_cast<std::size_t>(std::count(file.begin(), file.end(), '=')));
+  lexicon.index_.reserve(static_cast<std::size_t>(std::count(file.begin(), file.end(), '\n')) + 1);
   // The next line of `file` (without its newline); false at the end.
   const auto getline = [&file](std::string_view& line) {
     if (file.empty()) return false;
@@ -176,7 +193,7 @@ Result<WordLexicon> WordLexicon::parse(std::string_view file, const std::string&
       return malformed();
     }
     const std::size_t count = patterns.size();
-    Entry* entry = lexicon.add(std::string(line.substr(0, tab)), std::move(patterns));
+    Entry* entry = lexicon.add(line.substr(0, tab), std::move(patterns));
     Entry unused;  // contexts of a word without candidates (none in files lexicon.py writes)
     if (entry == nullptr) entry = &unused;
     if (tab2 != std::string_view::npos &&
@@ -267,7 +284,7 @@ WordLexicon::StemCandidates WordLexicon::find_stem(std::string_view word, double
   return out;
 }
 
-WordLexicon::Entry* WordLexicon::add(std::string word, std::vector<Pattern> patterns) {
+WordLexicon::Entry* WordLexicon::add(std::string_view word, std::vector<Pattern> patterns) {
   double total = 0;
   for (const auto& p : patterns) total += p.count;
   if (total < full_min_count_) {
@@ -281,7 +298,8 @@ WordLexicon::Entry* WordLexicon::add(std::string word, std::vector<Pattern> patt
   entry.size = static_cast<std::uint32_t>(patterns.size());
   entry.word_count = total;
   for (auto& p : patterns) patterns_.push_back(std::move(p));
-  return &index_.insert_or_assign(std::move(word), entry).first->second;
+  return &index_.insert_or_assign(std::pmr::string(word, index_.get_allocator().resource()), entry)
+              .first->second;
 }
 
 WordLexicon::Candidates WordLexicon::find(std::string_view word) const {
