@@ -258,6 +258,11 @@ Result<BilstmModel> BilstmModel::parse(std::string_view bytes, const std::string
     // The character layers' recurrent products in int8 (the word layers' stay as they are).
     const auto int8_field = int_field(header, "recurrent_int8", 0, 1, why, 0);
     if (!int8_field) return bad_file(path, why);
+    // Residual character layers (train.py --residual-layers) are not run here: a file with them
+    // is refused rather than run without them.
+    if (!int_field(header, "residual_layers", 0, 0, why, 0)) {
+      return bad_file(path, "residual_layers (residual character layers) is not supported");
+    }
     long in_features = emb;
     for (int l = 0; l < layers && ok; ++l) {
       Layer layer;

@@ -19,6 +19,11 @@ non-letters) is added to the input of the second character layer, so the last ch
 (and through it the head) reads each letter together with its neighbouring words. feed starts
 at zero: a model warm-started from one without it starts as it was.
 
+Residual layers (residual_layers > 0, train.py --residual-layers): after the stacked character
+layers, x = x + res_k(BiLSTM_k(x)) for each k, res_k a linear map without bias that starts at
+zero (a model warm-started from one without them starts as it was); the word context and the
+head read the result. The C++ inference refuses such a file (not supported there yet).
+
 Weights file (little-endian): b"PVXD", u32 version, u32 header length, header JSON (UTF-8),
 zero padding to a multiple of 4 bytes, then float32 tensors at the offsets (in floats, from the
 start of the tensor area) that the header lists. LSTM gate order is torch's: i, f, g, o; each
@@ -63,12 +68,13 @@ class DiacritizerNet(nn.Module):
     are far slower to train on the CPU)."""
 
     def __init__(self, vocab_size, embedding=64, hidden=128, layers=2, dropout=0.1,
-                 word_vocab_size=0, word_context=0, head_hidden=0, word_feed=0):
+                 word_vocab_size=0, word_context=0, head_hidden=0, word_feed=0,
+                 residual_layers=0):
         super().__init__()
         self.config = dict(vocab_size=vocab_size, embedding=embedding, hidden=hidden,
                            layers=layers, dropout=dropout, word_vocab_size=word_vocab_size,
                            word_context=word_context, head_hidden=head_hidden,
-                           word_feed=word_feed)
+                           word_feed=word_feed, residual_layers=residual_layers)
         self.char_emb = nn.Embedding(vocab_size, embedding, padding_idx=arabic.PAD_ID)
         self.hint_emb = nn.Embedding(HINT_CLASSES, embedding)
         self.word_emb = None
@@ -101,6 +107,16 @@ class DiacritizerNet(nn.Module):
             self.fbw = nn.LSTM(2 * hidden, word_feed, batch_first=True)
             self.feed = nn.Linear(2 * word_feed, 2 * hidden, bias=False)
             nn.init.zeros_(self.feed.weight)
+        # Residual character layers (after the stacked ones): x + res(BiLSTM(x)); res starts at
+        # zero, so a model warm-started from one without them starts as it was.
+        self.rfw = nn.ModuleList(nn.LSTM(2 * hidden, hidden, batch_first=True)
+                                 for _ in range(residual_layers))
+        self.rbw = nn.ModuleList(nn.LSTM(2 * hidden, hidden, batch_first=True)
+                                 for _ in range(residual_layers))
+        self.res = nn.ModuleList(nn.Linear(2 * hidden, 2 * hidden, bias=False)
+                                 for _ in range(residual_layers))
+        for res in self.res:
+            nn.init.zeros_(res.weight)
 
     def word_context_of(self, x, words, wfw=None, wbw=None):
         """(B, T, 2 * units): the word LSTM's (wfw, wbw; default the word-context one) output
@@ -171,6 +187,11 @@ class DiacritizerNet(nn.Module):
                 forward = self._char_lstm(fw, x)
                 backward = self._char_lstm(bw, reverse_within(x, lengths))
                 x = self.dropout(torch.cat([forward, reverse_within(backward, lengths)], dim=2))
+        for fw, bw, res in zip(self.rfw, self.rbw, self.res):
+            forward = self._char_lstm(fw, x)
+            backward = self._char_lstm(bw, reverse_within(x, lengths))
+            x = x + res(self.dropout(torch.cat([forward, reverse_within(backward, lengths)],
+                                               dim=2)))
         if not self.word_context:
             return self.out(x)
         ctx = self.dropout(self.word_context_of(x, words))
@@ -221,7 +242,16 @@ def _tensors(net):
         for key, prefix in feed:
             lstm(key, prefix)
         items.append(("feed_w", sd["feed.weight"]))
+    for k in range(net.config.get("residual_layers", 0)):
+        for key, prefix in _residual_lstms(k):
+            lstm(key, prefix)
+        items.append((f"res{k}_w", sd[f"res.{k}.weight"]))
     return items
+
+
+def _residual_lstms(k):
+    """(state_dict prefix, file prefix) of residual layer k's directions."""
+    return [(f"r{d}.{k}", f"res{k}_lstm_{d}") for d in ("fw", "bw")]
 
 
 def quantize_columns(w_t):
@@ -299,6 +329,8 @@ def export(net, vocab, path, training_info=None, max_segment_chars=SEGMENT_CHARS
         "vocab": sorted([cp, i] for cp, i in vocab.items()),
         "tensors": table, "training": training_info or {},
     }
+    if cfg.get("residual_layers"):
+        header["residual_layers"] = cfg["residual_layers"]
     if net.word_emb is not None:
         assert words is not None and len(words) + arabic.FIRST_WORD_ID == cfg["word_vocab_size"]
         header["words"] = " ".join(words)
@@ -375,7 +407,7 @@ def loads(data):
                          header["layers"], 0.0,
                          len(words) + arabic.FIRST_WORD_ID if words else 0,
                          header.get("word_context", 0), header.get("head_hidden", 0),
-                         header.get("word_feed", 0))
+                         header.get("word_feed", 0), header.get("residual_layers", 0))
     arrays = {t["name"]: floats[t["offset"]:t["offset"] + int(np.prod(t["shape"]))]
               .reshape(t["shape"]) for t in header["tensors"]}
     sd = {"char_emb.weight": arrays["char_emb"], "hint_emb.weight": arrays["hint_emb"],
@@ -384,7 +416,10 @@ def loads(data):
         sd["word_emb.weight"] = arrays["word_emb"]
     chars, word_lstm = _lstms(header["layers"], header.get("word_context"))
     feed = _feed_lstms(header.get("word_feed", 0))
-    for key, prefix in chars + word_lstm + feed:
+    residual = [kp for k in range(header.get("residual_layers", 0)) for kp in _residual_lstms(k)]
+    for k in range(header.get("residual_layers", 0)):
+        sd[f"res.{k}.weight"] = arrays[f"res{k}_w"]
+    for key, prefix in chars + word_lstm + feed + residual:
         sd[f"{key}.weight_ih_l0"] = arrays[f"{prefix}_w_ih"]
         sd[f"{key}.weight_hh_l0"] = arrays[f"{prefix}_w_hh"]
         sd[f"{key}.bias_ih_l0"] = arrays[f"{prefix}_b"]

@@ -280,6 +280,8 @@ def main():
                         "(with --word-context; 0: none)")
     p.add_argument("--head-hidden", type=int, default=64,
                    help="hidden units of the word-context head (with --word-context)")
+    p.add_argument("--residual-layers", type=int, default=0,
+                   help="residual character layers after the stacked ones (start at zero)")
     p.add_argument("--freeze-encoder", action="store_true",
                    help="train only the output layer and the word-context layer (the embeddings "
                         "and character LSTMs run without gradients: about 3x faster steps)")
@@ -374,7 +376,8 @@ def main():
 
     net = model.DiacritizerNet(vocab_size, args.embedding, args.hidden, args.layers, args.dropout,
                                word_vocab_size, args.word_context,
-                               args.head_hidden if args.word_context else 0, args.word_feed)
+                               args.head_hidden if args.word_context else 0, args.word_feed,
+                               args.residual_layers)
     net.bf16 = args.bf16
     if args.freeze_encoder:
         net.freeze_encoder = True

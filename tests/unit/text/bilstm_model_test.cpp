@@ -169,6 +169,23 @@ TEST(BilstmModelTest, Int8RecurrenceRunsTheSameNetwork) {
   }
 }
 
+// A network with residual character layers (train.py --residual-layers) is refused, not run
+// without them; "residual_layers": 0 is the network without them.
+TEST(BilstmModelTest, ResidualLayersAreRefused) {
+  const std::string file = seed("small.bin");
+  const auto none = BilstmModel::parse(
+      with_header_change(file, "\"model\"", "\"residual_layers\":0,\"model\""), "x.bin");
+  EXPECT_TRUE(none) << none.error().to_string();
+  for (const std::string& value : {"1", "2", "\"1\"", "-1"}) {
+    const auto model = BilstmModel::parse(
+        with_header_change(file, "\"model\"", "\"residual_layers\":" + value + ",\"model\""),
+        "x.bin");
+    ASSERT_FALSE(model) << value;
+    EXPECT_NE(model.error().message.find("residual_layers"), std::string::npos)
+        << model.error().message;
+  }
+}
+
 TEST(BilstmModelTest, InvalidWordStemsAreNamed) {
   const std::string words = seed("words_context_feed.bin");
   for (const auto& [file, why] : std::vector<std::pair<std::string, std::string>>{
