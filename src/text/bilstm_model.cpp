@@ -258,11 +258,8 @@ Result<BilstmModel> BilstmModel::parse(std::string_view bytes, const std::string
     // The character layers' recurrent products in int8 (the word layers' stay as they are).
     const auto int8_field = int_field(header, "recurrent_int8", 0, 1, why, 0);
     if (!int8_field) return bad_file(path, why);
-    // Residual character layers (train.py --residual-layers) are not run here: a file with them
-    // is refused rather than run without them.
-    if (!int_field(header, "residual_layers", 0, 0, why, 0)) {
-      return bad_file(path, "residual_layers (residual character layers) is not supported");
-    }
+    const auto residual_field = int_field(header, "residual_layers", 0, kMaxLayers, why, 0);
+    if (!residual_field) return bad_file(path, why);
     long in_features = emb;
     for (int l = 0; l < layers && ok; ++l) {
       Layer layer;
@@ -280,6 +277,19 @@ Result<BilstmModel> BilstmModel::parse(std::string_view bytes, const std::string
       model.layers_.push_back(std::move(layer));
       in_features = 2 * hidden;
     }
+    // Residual character layers (model.py), after the stacked ones; int8 like them when marked.
+    bool residual_ok = true;
+    for (long k = 0; k < *residual_field && ok && residual_ok; ++k) {
+      Residual r;
+      const std::string prefix = "res" + std::to_string(k);
+      residual_ok = read_direction(tensors, prefix + "_lstm_fw", hidden, 2 * hidden, r.lstm.forward,
+                                   *int8_field == 1) &&
+                    read_direction(tensors, prefix + "_lstm_bw", hidden, 2 * hidden,
+                                   r.lstm.backward, *int8_field == 1) &&
+                    tensors.read(prefix + "_w", 2 * hidden, 2 * hidden, true, r.res_w_t);
+      model.residual_.push_back(std::move(r));
+    }
+    if (!residual_ok) return bad_file(path, "residual layer tensors do not match the header");
     RowMatrix out_b;
     ok = ok && tensors.read("out_w", kClasses, 2 * hidden, true, model.out_w_t_) &&
          tensors.read("out_b", kClasses, 0, true, out_b);
@@ -392,6 +402,16 @@ const RowMatrix& BilstmModel::run(const std::vector<int>& ids, const std::vector
       run_recurrence(d, hidden_, s.gates, reverse, reverse ? hidden_ : 0, s.output);
     }
     s.input.swap(s.output);
+  }
+  for (const Residual& r : residual_) {
+    s.output.resize(steps, 2 * hidden_);
+    for (const bool reverse : {false, true}) {
+      const Direction& d = reverse ? r.lstm.backward : r.lstm.forward;
+      s.gates.noalias() = s.input * d.w_ih_t;
+      s.gates.rowwise() += d.bias;
+      run_recurrence(d, hidden_, s.gates, reverse, reverse ? hidden_ : 0, s.output);
+    }
+    s.input.noalias() += s.output * r.res_w_t;
   }
   s.logits.noalias() = s.input * out_w_t_;
   s.logits.rowwise() += out_b_;

@@ -3,7 +3,8 @@
 // and a linear layer to the 15 mark classes; for a model with word context, a bidirectional
 // word-level LSTM over per-word summaries of the last layer and a residual head that adds its
 // view of each letter's word to the scores, and optionally a second word-level LSTM over the
-// first layer's summaries that feeds the second layer. Reads the weights file written by
+// first layer's summaries that feeds the second layer; optionally residual character layers
+// after the stack (x += BiLSTM(x) * res_w), before the output. Reads the weights file written by
 // tools/train_diacritizer/model.py (its format and the network are described there).
 #pragma once
 
@@ -164,6 +165,12 @@ class BilstmModel {
   HugeBytes word_emb_;
   long embedding_ = 0;
   std::vector<Layer> layers_;
+  // Residual character layers (model.py), after layers_: input += BiLSTM(input) * res_w_t.
+  struct Residual {
+    Layer lstm;         // input 2H
+    RowMatrix res_w_t;  // 2H x 2H
+  };
+  std::vector<Residual> residual_;
   RowMatrix out_w_t_;  // 2H x classes
   Eigen::RowVectorXf out_b_;
   // Word context (model.py), absent when word_context_ is 0.

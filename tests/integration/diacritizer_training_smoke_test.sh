@@ -7,7 +7,8 @@
 # same output from the same exported files. Then a seventh model learns from two of them
 # (distillation, the teachers reading words differently). Last, the word-feed model's word
 # layers are widened (widen.py): the widened model must write what the model it was widened
-# from writes. Then that model and the word-feed one run in int8 (int8.py), from both sides.
+# from writes. A model with a residual layer more follows; then those and the word-feed one run
+# in int8 (int8.py), from both sides.
 # Usage: diacritizer_training_smoke_test.sh POLYVOX_BINARY
 set -euo pipefail
 bin="$1"
@@ -126,10 +127,26 @@ for out in python-wide cpp-wide; do
   fi
 done
 
+# Residual character layers (--residual-layers): the word-feed model with one more layer,
+# trained a little further, writes the same from Python and C++.
+residual="$tmp/models-residual"
+/usr/bin/python3 "$tools/train.py" --train "$data/train_sample.txt" --train-lines 300 \
+  --val "$data/val.txt" --val-lines 20 --epochs 1 --embedding 16 --hidden 32 --layers 2 \
+  --max-len 120 --segment-chars 120 --batch-tokens 6000 --word-dropout 0.1 --word-context 32 \
+  --head-hidden 16 --word-feed 16 --residual-layers 1 --lr 1e-2 \
+  --init-from "$tmp/models-feed/arabic_diacritizer.bin" --work-dir "$tmp/work-residual" \
+  --output "$residual/arabic_diacritizer.bin" > "$tmp/train.log"
+if ! grep -q '"residual_layers":1' "$residual/arabic_diacritizer.bin"; then
+  echo "FAIL (residual): the exported model has no residual layer"
+  exit 1
+fi
+cp "$tmp/models-feed/arabic_diacritizer.lexicon" "$residual/"
+same_from_both "$residual" residual cpp-residual
+
 # Int8 recurrence (int8.py marks a file; both sides round its weights when they load it): the
-# word-feed model and the widened one (32 and 64 units: the C++ VNNI kernel where the CPU has
-# it) write the same from Python and C++.
-for name in feed wide; do
+# word-feed model, the widened one (32 and 64 units: the C++ VNNI kernel where the CPU has
+# it) and the residual one write the same from Python and C++.
+for name in feed wide residual; do
   q8="$tmp/models-$name-int8"
   mkdir -p "$q8"
   (cd "$tools" && /usr/bin/python3 int8.py "$tmp/models-$name/arabic_diacritizer.bin" \
@@ -137,4 +154,4 @@ for name in feed wide; do
   cp "$tmp/models-feed/arabic_diacritizer.lexicon" "$q8/"
   same_from_both "$q8" "$name-int8" "cpp-$name-int8"
 done
-echo "training smoke: $(wc -l < "$tmp/in.txt") lines identical from Python and C++ (all six models, the distilled one, the widened one and two in int8)"
+echo "training smoke: $(wc -l < "$tmp/in.txt") lines identical from Python and C++ (all six models, the distilled one, the widened one, the residual one and three in int8)"

@@ -22,7 +22,7 @@ at zero: a model warm-started from one without it starts as it was.
 Residual layers (residual_layers > 0, train.py --residual-layers): after the stacked character
 layers, x = x + res_k(BiLSTM_k(x)) for each k, res_k a linear map without bias that starts at
 zero (a model warm-started from one without them starts as it was); the word context and the
-head read the result. The C++ inference refuses such a file (not supported there yet).
+head read the result (src/text/bilstm_model.cpp runs them too).
 
 Weights file (little-endian): b"PVXD", u32 version, u32 header length, header JSON (UTF-8),
 zero padding to a multiple of 4 bytes, then float32 tensors at the offsets (in floats, from the

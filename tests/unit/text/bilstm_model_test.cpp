@@ -138,7 +138,8 @@ TEST(BilstmModelTest, WordStemsReadAnUnknownWordAsItsStem) {
 // "recurrent_int8": 1 runs the character layers' recurrent products in int8
 // (int8_recurrence.h): the same network, its scores moved by the rounding only.
 TEST(BilstmModelTest, Int8RecurrenceRunsTheSameNetwork) {
-  for (const char* name : {"bf16_hidden32.bin", "words_context_feed.bin", "small.bin"}) {
+  for (const char* name :
+       {"bf16_hidden32.bin", "words_context_feed.bin", "small.bin", "residual.bin"}) {
     const std::string file = seed(name);
     const auto plain = BilstmModel::parse(file, name);
     const auto int8 = BilstmModel::parse(
@@ -169,20 +170,44 @@ TEST(BilstmModelTest, Int8RecurrenceRunsTheSameNetwork) {
   }
 }
 
-// A network with residual character layers (train.py --residual-layers) is refused, not run
-// without them; "residual_layers": 0 is the network without them.
-TEST(BilstmModelTest, ResidualLayersAreRefused) {
-  const std::string file = seed("small.bin");
-  const auto none = BilstmModel::parse(
-      with_header_change(file, "\"model\"", "\"residual_layers\":0,\"model\""), "x.bin");
-  EXPECT_TRUE(none) << none.error().to_string();
-  for (const std::string& value : {"1", "2", "\"1\"", "-1"}) {
-    const auto model = BilstmModel::parse(
-        with_header_change(file, "\"model\"", "\"residual_layers\":" + value + ",\"model\""),
-        "x.bin");
-    ASSERT_FALSE(model) << value;
-    EXPECT_NE(model.error().message.find("residual_layers"), std::string::npos)
-        << model.error().message;
+// Residual character layers (train.py --residual-layers): x += BiLSTM(x) * res_w after the
+// stacked layers. residual.bin is words_context_feed.bin with one such layer added (model.py),
+// its res_w drawn at random: with res_w zeroed it computes what words_context_feed.bin does.
+TEST(BilstmModelTest, ResidualLayersAddToTheStackedOnes) {
+  const std::string file = seed("residual.bin");
+  const auto model = BilstmModel::parse(file, "residual.bin");
+  const auto plain = BilstmModel::parse(seed("words_context_feed.bin"), "plain.bin");
+  ASSERT_TRUE(model) << model.error().to_string();
+  ASSERT_TRUE(plain) << plain.error().to_string();
+  const std::vector<int> ids = {model->input_id(U'ك'), model->input_id(U'ت'), model->input_id(U'ب'),
+                                model->input_id(U'ه')};
+  const std::vector<int> words(4, model->word_id("كتبه"));
+  BilstmScratch a, b, c;
+  const RowMatrix with = model->run(ids, {0, 0, 2, 0}, words, a);
+  const RowMatrix without = plain->run(ids, {0, 0, 2, 0}, words, b);
+  EXPECT_TRUE(with.allFinite());
+  EXPECT_GT((with - without).cwiseAbs().maxCoeff(), 1e-3f);
+
+  // res_w (the file's last tensor, 2H x 2H = 16 floats here) zeroed: the residual layer adds 0.
+  std::string zeroed = file;
+  std::fill(zeroed.end() - 16 * sizeof(float), zeroed.end(), '\0');
+  const auto silent = BilstmModel::parse(zeroed, "zeroed.bin");
+  ASSERT_TRUE(silent) << silent.error().to_string();
+  EXPECT_EQ(silent->run(ids, {0, 0, 2, 0}, words, c), without);
+
+  // Without their tensors, or with a count out of range, the file is refused by name.
+  for (const auto& [changed, why] : std::vector<std::pair<std::string, std::string>>{
+           {with_header_change(seed("small.bin"), "\"model\"", "\"residual_layers\":1,\"model\""),
+            "residual layer tensors do not match the header"},
+           {with_header_change(file, "\"residual_layers\":1", "\"residual_layers\":2"),
+            "residual layer tensors do not match the header"},
+           {with_header_change(file, "\"residual_layers\":1", "\"residual_layers\":-1"),
+            "residual_layers must be an integer from 0 to 8"},
+           {with_header_change(file, "\"residual_layers\":1", "\"residual_layers\":\"1\""),
+            "residual_layers must be an integer from 0 to 8"}}) {
+    const auto refused = BilstmModel::parse(changed, "x.bin");
+    ASSERT_FALSE(refused) << why;
+    EXPECT_NE(refused.error().message.find(why), std::string::npos) << refused.error().message;
   }
 }
 
