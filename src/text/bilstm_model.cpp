@@ -3,6 +3,7 @@
 #include <bit>
 #include <cstring>
 #include <iterator>
+#include <new>
 #include <nlohmann/json.hpp>
 #include <optional>
 
@@ -176,9 +177,13 @@ class TensorTable {
 }  // namespace
 
 Result<BilstmModel> BilstmModel::load(const std::string& path) {
-  const auto bytes = read_whole_file(path);
-  if (!bytes) return bad_file(path, "cannot be read");
-  return parse(*bytes, path);
+  try {
+    const auto bytes = read_whole_file(path);
+    if (!bytes) return bad_file(path, "cannot be read");
+    return parse(*bytes, path);
+  } catch (const std::bad_alloc&) {  // a file, or the tables it asks for, larger than memory
+    return bad_file(path, "does not fit in memory");
+  }
 }
 
 Result<BilstmModel> BilstmModel::parse(std::string_view bytes, const std::string& path) {

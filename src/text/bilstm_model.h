@@ -43,7 +43,8 @@ struct BilstmScratch {
 class BilstmModel {
  public:
   // Loads a weights file. Fails with kInvalidInput naming the file when it is missing, not a
-  // weights file, or its tensors do not match its header. Takes a few milliseconds.
+  // weights file, larger than memory, or its tensors do not match its header. Takes about a
+  // hundred milliseconds (most of it the word list).
   static Result<BilstmModel> load(const std::string& path);
 
   // The same from the file's bytes; `name` (the path) names it in errors. The bytes are treated

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <new>
 #include <sstream>
 
 #include "core/utf8.h"
@@ -130,9 +131,13 @@ void merge_patterns(std::vector<WordLexicon::Pattern>& patterns) {
 }  // namespace
 
 Result<WordLexicon> WordLexicon::load(const std::string& path) {
-  const auto bytes = read_whole_file(path);
-  if (!bytes) return bad_file(path, "cannot be read");
-  return parse(*bytes, path);
+  try {
+    const auto bytes = read_whole_file(path);
+    if (!bytes) return bad_file(path, "cannot be read");
+    return parse(*bytes, path);
+  } catch (const std::bad_alloc&) {  // a file, or the tables it asks for, larger than memory
+    return bad_file(path, "does not fit in memory");
+  }
 }
 
 WordLexicon::WordLexicon(std::unique_ptr<std::pmr::monotonic_buffer_resource> arena)

@@ -50,7 +50,8 @@ class WordLexicon {
   WordLexicon& operator=(WordLexicon&&) = delete;
 
   // Reads a lexicon file (version 2 or 3). Fails with kInvalidInput naming the file when it
-  // cannot be read or a line is malformed. Mirrors lexicon.Lexicon in tools/train_diacritizer.
+  // cannot be read, does not fit in memory or a line is malformed. Mirrors lexicon.Lexicon in
+  // tools/train_diacritizer.
   static Result<WordLexicon> load(const std::string& path);
 
   // The same from the file's text; `name` (the path) names it in errors. The text is treated as
