@@ -3,7 +3,6 @@
 #include <bit>
 #include <cstring>
 #include <iterator>
-#include <new>
 #include <nlohmann/json.hpp>
 #include <optional>
 
@@ -177,13 +176,9 @@ class TensorTable {
 }  // namespace
 
 Result<BilstmModel> BilstmModel::load(const std::string& path) {
-  try {
-    const auto bytes = read_whole_file(path);
-    if (!bytes) return bad_file(path, "cannot be read");
-    return parse(*bytes, path);
-  } catch (const std::bad_alloc&) {  // a file, or the tables it asks for, larger than memory
-    return bad_file(path, "does not fit in memory");
-  }
+  return parse_whole_file(
+      path, [&path](std::string_view bytes) { return parse(bytes, path); },
+      [&path](const char* why) { return bad_file(path, why); });
 }
 
 Result<BilstmModel> BilstmModel::parse(std::string_view bytes, const std::string& path) {

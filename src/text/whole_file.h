@@ -7,8 +7,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <new>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "text/huge_pages.h"
 
@@ -37,6 +39,20 @@ inline std::optional<HugeBytes> read_whole_file(const std::string& path) {
   }
   bytes.shrink_to(got);
   return bytes;
+}
+
+// parse(bytes) of the bytes of `path`, or fail(why) when it cannot be read or it, or what parse
+// builds from it, does not fit in memory (std::bad_alloc).
+template <typename Parse, typename Fail>
+auto parse_whole_file(const std::string& path, Parse parse, Fail fail)
+    -> decltype(parse(std::string_view())) {
+  try {
+    const auto bytes = read_whole_file(path);
+    if (!bytes) return fail("cannot be read");
+    return parse(bytes->view());
+  } catch (const std::bad_alloc&) {
+    return fail("does not fit in memory");
+  }
 }
 
 }  // namespace polyvox

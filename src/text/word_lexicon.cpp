@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <new>
 #include <sstream>
 
 #include "core/utf8.h"
@@ -131,13 +130,9 @@ void merge_patterns(std::vector<WordLexicon::Pattern>& patterns) {
 }  // namespace
 
 Result<WordLexicon> WordLexicon::load(const std::string& path) {
-  try {
-    const auto bytes = read_whole_file(path);
-    if (!bytes) return bad_file(path, "cannot be read");
-    return parse(*bytes, path);
-  } catch (const std::bad_alloc&) {  // a file, or the tables it asks for, larger than memory
-    return bad_file(path, "does not fit in memory");
-  }
+  return parse_whole_file(
+      path, [&path](std::string_view bytes) { return parse(bytes, path); },
+      [&path](const char* why) { return bad_file(path, why); });
 }
 
 WordLexicon::WordLexicon(std::unique_ptr<std::pmr::monotonic_buffer_resource> arena)

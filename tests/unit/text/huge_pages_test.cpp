@@ -116,5 +116,23 @@ TEST(WholeFileTest, RefusesWhatIsNotAReadableRegularFile) {
   EXPECT_FALSE(read_whole_file(fifo.string()));  // would block: refused, not read
 }
 
+// parse_whole_file: what the loaders use; an allocation failure (a file, or the tables it asks
+// for, larger than memory) becomes the caller's error, as does a file that cannot be read.
+TEST(WholeFileTest, ParseGetsTheBytesAndFailuresAreNamed) {
+  const test_support::TempDir dir;
+  test_support::write_file(dir / "file", "bytes");
+  const auto fail = [](const char* why) { return std::string("failed: ") + why; };
+  EXPECT_EQ(
+      parse_whole_file((dir / "file").string(),
+                       [](std::string_view bytes) { return "parsed " + std::string(bytes); }, fail),
+      "parsed bytes");
+  EXPECT_EQ(parse_whole_file((dir / "missing").string(),
+                             [](std::string_view) { return std::string("no"); }, fail),
+            "failed: cannot be read");
+  EXPECT_EQ(parse_whole_file((dir / "file").string(),
+                             [](std::string_view) -> std::string { throw std::bad_alloc(); }, fail),
+            "failed: does not fit in memory");
+}
+
 }  // namespace
 }  // namespace polyvox
