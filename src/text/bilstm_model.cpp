@@ -365,52 +365,55 @@ void BilstmModel::run_recurrence(const Direction& d, int h, const RowMatrix& gat
   }
 }
 
+void BilstmModel::run_bidirectional(const Layer& layer, int units, const RowMatrix& input,
+                                    RowMatrix& gates, RowMatrix& output) {
+  output.resize(input.rows(), 2 * units);
+  for (const bool reverse : {false, true}) {
+    const Direction& d = reverse ? layer.backward : layer.forward;
+    gates.noalias() = input * d.w_ih_t;
+    gates.rowwise() += d.bias;
+    run_recurrence(d, units, gates, reverse, reverse ? units : 0, output);
+  }
+}
+
 const RowMatrix& BilstmModel::run(const std::vector<int>& ids, const std::vector<int>& hints,
                                   const std::vector<int>& words, BilstmScratch& s) const {
   const auto steps = static_cast<Eigen::Index>(ids.size());
-  for (std::size_t l = 0; l < layers_.size(); ++l) {
-    s.output.resize(steps, 2 * hidden_);
-    for (const bool reverse : {false, true}) {
-      const Direction& d = reverse ? layers_[l].backward : layers_[l].forward;
-      s.gates.resize(steps, 4 * hidden_);
-      if (l == 0) {
-        for (Eigen::Index t = 0; t < steps; ++t) {
-          const auto i = static_cast<std::size_t>(t);
-          s.gates.row(t) = d.char_proj.row(ids[i]) + d.hint_proj.row(hints[i]);
-        }
-        if (has_words()) {
-          // The word embedding's projection, once per word, added to each of its characters.
-          Eigen::RowVectorXf word_proj(4 * hidden_);
-          for (Eigen::Index t = 0, end = 0; t < steps; t = end) {
-            const int w = words[static_cast<std::size_t>(t)];
-            end = t + 1;
-            if (w == kNoWord) continue;
-            while (end < steps && words[static_cast<std::size_t>(end)] == w) ++end;
-            const Eigen::Map<const Eigen::RowVectorXf> embedding(
-                reinterpret_cast<const float*>(word_emb_.data()) +
-                    static_cast<std::size_t>(w) * static_cast<std::size_t>(embedding_),
-                embedding_);
-            word_proj.noalias() = embedding * d.w_ih_t;
-            s.gates.middleRows(t, end - t).rowwise() += word_proj;
-          }
-        }
-      } else {
-        if (l == 1 && !reverse && word_feed_ > 0) add_word_feed(words, s);
-        s.gates.noalias() = s.input * d.w_ih_t;
-        s.gates.rowwise() += d.bias;
-      }
-      run_recurrence(d, hidden_, s.gates, reverse, reverse ? hidden_ : 0, s.output);
+  // The first layer reads its input projections from the embeddings' (projected at load).
+  s.output.resize(steps, 2 * hidden_);
+  for (const bool reverse : {false, true}) {
+    const Direction& d = reverse ? layers_[0].backward : layers_[0].forward;
+    s.gates.resize(steps, 4 * hidden_);
+    for (Eigen::Index t = 0; t < steps; ++t) {
+      const auto i = static_cast<std::size_t>(t);
+      s.gates.row(t) = d.char_proj.row(ids[i]) + d.hint_proj.row(hints[i]);
     }
+    if (has_words()) {
+      // The word embedding's projection, once per word, added to each of its characters.
+      Eigen::RowVectorXf word_proj(4 * hidden_);
+      for (Eigen::Index t = 0, end = 0; t < steps; t = end) {
+        const int w = words[static_cast<std::size_t>(t)];
+        end = t + 1;
+        if (w == kNoWord) continue;
+        while (end < steps && words[static_cast<std::size_t>(end)] == w) ++end;
+        const Eigen::Map<const Eigen::RowVectorXf> embedding(
+            reinterpret_cast<const float*>(word_emb_.data()) +
+                static_cast<std::size_t>(w) * static_cast<std::size_t>(embedding_),
+            embedding_);
+        word_proj.noalias() = embedding * d.w_ih_t;
+        s.gates.middleRows(t, end - t).rowwise() += word_proj;
+      }
+    }
+    run_recurrence(d, hidden_, s.gates, reverse, reverse ? hidden_ : 0, s.output);
+  }
+  s.input.swap(s.output);
+  for (std::size_t l = 1; l < layers_.size(); ++l) {
+    if (l == 1 && word_feed_ > 0) add_word_feed(words, s);
+    run_bidirectional(layers_[l], hidden_, s.input, s.gates, s.output);
     s.input.swap(s.output);
   }
   for (const Residual& r : residual_) {
-    s.output.resize(steps, 2 * hidden_);
-    for (const bool reverse : {false, true}) {
-      const Direction& d = reverse ? r.lstm.backward : r.lstm.forward;
-      s.gates.noalias() = s.input * d.w_ih_t;
-      s.gates.rowwise() += d.bias;
-      run_recurrence(d, hidden_, s.gates, reverse, reverse ? hidden_ : 0, s.output);
-    }
+    run_bidirectional(r.lstm, hidden_, s.input, s.gates, s.output);
     s.input.noalias() += s.output * r.res_w_t;
   }
   s.logits.noalias() = s.input * out_w_t_;
@@ -443,13 +446,7 @@ void BilstmModel::run_word_lstm(const Layer& lstm, int units, const RunList& run
     s.word_summary.row(k).head(h) = s.input.row(runs[k].second - 1).head(h);
     s.word_summary.row(k).tail(h) = s.input.row(runs[k].first).tail(h);
   }
-  s.word_output.resize(count, 2 * units);
-  for (const bool reverse : {false, true}) {
-    const Direction& d = reverse ? lstm.backward : lstm.forward;
-    s.word_gates.noalias() = s.word_summary * d.w_ih_t;
-    s.word_gates.rowwise() += d.bias;
-    run_recurrence(d, units, s.word_gates, reverse, reverse ? units : 0, s.word_output);
-  }
+  run_bidirectional(lstm, units, s.word_summary, s.word_gates, s.word_output);
 }
 
 void BilstmModel::add_word_feed(const std::vector<int>& words, BilstmScratch& s) const {

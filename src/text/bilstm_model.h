@@ -135,6 +135,11 @@ class BilstmModel {
   static void run_recurrence(const Direction& d, int h, const RowMatrix& gates, bool reverse,
                              int column, RowMatrix& output);
 
+  // Runs both directions of `layer` (`units` per direction) over `input` into `output` (rows as
+  // input's, 2 units columns), its input projections computed into `gates`.
+  static void run_bidirectional(const Layer& layer, int units, const RowMatrix& input,
+                                RowMatrix& gates, RowMatrix& output);
+
   // The words of a segment: [first, end) of each run of positions with a word id.
   using RunList = std::vector<std::pair<Eigen::Index, Eigen::Index>>;
   static RunList word_runs(const std::vector<int>& words);

@@ -148,12 +148,12 @@ Result<WordLexicon> WordLexicon::parse(std::string_view file, const std::string&
   // Room for every table at once, from counts that bound their sizes (each pattern and each
   // context has a ':', each context count a '=', each word a line), so that none grows by
   // copying itself to new memory.
-  const auto colons = static_cast<std::size_t>(std::count(file.begin(), file.end(), ':'));
+  std::size_t colons = 0, equals = 0, lines = 1;
+  for (const char c : file) colons += c == ':', equals += c == '=', lines += c == '\n';
   lexicon.patterns_.reserve(colons);
   lexicon.contexts_.reserve(colons);
-  lexicon.context_counts_.reserve(
-      static_cast<std::size_t>(std::count(file.begin(), file.end(), '=')));
-  lexicon.index_.reserve(static_cast<std::size_t>(std::count(file.begin(), file.end(), '\n')) + 1);
+  lexicon.context_counts_.reserve(equals);
+  lexicon.index_.reserve(lines);
   // The next line of `file` (without its newline); false at the end.
   const auto getline = [&file](std::string_view& line) {
     if (file.empty()) return false;

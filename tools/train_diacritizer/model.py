@@ -162,6 +162,13 @@ class DiacritizerNet(nn.Module):
         """A character layer's direction: _lstm, or _int8_lstm with self.recurrent_int8."""
         return _int8_lstm(lstm, x) if self.recurrent_int8 else self._lstm(lstm, x)
 
+    def _char_layer(self, fw, bw, x, lengths):
+        """A bidirectional character layer over x (B, T, F): both directions' outputs, (B, T,
+        2 * hidden), the backward one run over each row reversed within its length."""
+        forward = self._char_lstm(fw, x)
+        backward = self._char_lstm(bw, reverse_within(x, lengths))
+        return torch.cat([forward, reverse_within(backward, lengths)], dim=2)
+
     def forward(self, ids, hints, lengths, words=None):
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
             return self._forward(ids, hints, lengths, words).float()
@@ -184,14 +191,9 @@ class DiacritizerNet(nn.Module):
             # Frozen encoder: its layers run without gradients, except those after the word
             # feed, through which the feed learns (their weights stay frozen all the same).
             with torch.set_grad_enabled(grad and (fed or not self.freeze_encoder)):
-                forward = self._char_lstm(fw, x)
-                backward = self._char_lstm(bw, reverse_within(x, lengths))
-                x = self.dropout(torch.cat([forward, reverse_within(backward, lengths)], dim=2))
+                x = self.dropout(self._char_layer(fw, bw, x, lengths))
         for fw, bw, res in zip(self.rfw, self.rbw, self.res):
-            forward = self._char_lstm(fw, x)
-            backward = self._char_lstm(bw, reverse_within(x, lengths))
-            x = x + res(self.dropout(torch.cat([forward, reverse_within(backward, lengths)],
-                                               dim=2)))
+            x = x + res(self.dropout(self._char_layer(fw, bw, x, lengths)))
         if not self.word_context:
             return self.out(x)
         ctx = self.dropout(self.word_context_of(x, words))
