@@ -1,5 +1,7 @@
 // Times the embedded diacritizer line by line on one core: load time and the per-line latency
-// distribution normalized to 50 words. Writes the diacritized lines for the scorer.
+// distribution normalized to 50 words. Writes the diacritized lines for the scorer. Runs under
+// the allocator settings of the polyvox commands (app/process_memory.h), which change what a
+// large allocation costs.
 // Usage: diacritizer_bench MODEL_FILE LEXICON_FILE UNDIACRITIZED_LINES OUTPUT_LINES
 #include <time.h>
 
@@ -12,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "app/process_memory.h"
 #include "text/embedded_diacritizer.h"
 
 namespace {
@@ -46,6 +49,7 @@ double percentile(std::vector<double> values, double p) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  polyvox::tune_allocator();  // as polyvox's main() does
   if (argc != 5) {
     std::cerr << "usage: diacritizer_bench MODEL_FILE LEXICON_FILE INPUT_LINES OUTPUT_LINES\n";
     return 2;

@@ -336,8 +336,9 @@ Result<BilstmModel> BilstmModel::parse(std::string_view bytes, const std::string
   return model;
 }
 
-void BilstmModel::run_recurrence(const Direction& d, int h, const RowMatrix& gates, bool reverse,
-                                 int column, RowMatrix& output) {
+void BilstmModel::run_recurrence(const Direction& d, int h,
+                                 const Eigen::Ref<const RowMatrix>& gates, bool reverse, int column,
+                                 ScratchMatrix::View output) {
   const auto steps = gates.rows();
   Eigen::RowVectorXf state = Eigen::RowVectorXf::Zero(h);
   Eigen::RowVectorXf cell = Eigen::RowVectorXf::Zero(h);
@@ -365,28 +366,31 @@ void BilstmModel::run_recurrence(const Direction& d, int h, const RowMatrix& gat
   }
 }
 
-void BilstmModel::run_bidirectional(const Layer& layer, int units, const RowMatrix& input,
-                                    RowMatrix& gates, RowMatrix& output) {
-  output.resize(input.rows(), 2 * units);
+void BilstmModel::run_bidirectional(const Layer& layer, int units,
+                                    const Eigen::Ref<const RowMatrix>& input, ScratchMatrix& gates,
+                                    ScratchMatrix& output) {
+  const auto out = output.resize(input.rows(), 2 * units);
   for (const bool reverse : {false, true}) {
     const Direction& d = reverse ? layer.backward : layer.forward;
-    gates.noalias() = input * d.w_ih_t;
-    gates.rowwise() += d.bias;
-    run_recurrence(d, units, gates, reverse, reverse ? units : 0, output);
+    auto g = gates.resize(input.rows(), 4 * units);
+    g.noalias() = input * d.w_ih_t;
+    g.rowwise() += d.bias;
+    run_recurrence(d, units, g, reverse, reverse ? units : 0, out);
   }
 }
 
-const RowMatrix& BilstmModel::run(const std::vector<int>& ids, const std::vector<int>& hints,
-                                  const std::vector<int>& words, BilstmScratch& s) const {
+ScratchMatrix::ConstView BilstmModel::run(const std::vector<int>& ids,
+                                          const std::vector<int>& hints,
+                                          const std::vector<int>& words, BilstmScratch& s) const {
   const auto steps = static_cast<Eigen::Index>(ids.size());
   // The first layer reads its input projections from the embeddings' (projected at load).
-  s.output.resize(steps, 2 * hidden_);
+  const auto output = s.output.resize(steps, 2 * hidden_);
   for (const bool reverse : {false, true}) {
     const Direction& d = reverse ? layers_[0].backward : layers_[0].forward;
-    s.gates.resize(steps, 4 * hidden_);
+    auto gates = s.gates.resize(steps, 4 * hidden_);
     for (Eigen::Index t = 0; t < steps; ++t) {
       const auto i = static_cast<std::size_t>(t);
-      s.gates.row(t) = d.char_proj.row(ids[i]) + d.hint_proj.row(hints[i]);
+      gates.row(t) = d.char_proj.row(ids[i]) + d.hint_proj.row(hints[i]);
     }
     if (has_words()) {
       // The word embedding's projection, once per word, added to each of its characters.
@@ -401,25 +405,26 @@ const RowMatrix& BilstmModel::run(const std::vector<int>& ids, const std::vector
                 static_cast<std::size_t>(w) * static_cast<std::size_t>(embedding_),
             embedding_);
         word_proj.noalias() = embedding * d.w_ih_t;
-        s.gates.middleRows(t, end - t).rowwise() += word_proj;
+        gates.middleRows(t, end - t).rowwise() += word_proj;
       }
     }
-    run_recurrence(d, hidden_, s.gates, reverse, reverse ? hidden_ : 0, s.output);
+    run_recurrence(d, hidden_, gates, reverse, reverse ? hidden_ : 0, output);
   }
   s.input.swap(s.output);
   for (std::size_t l = 1; l < layers_.size(); ++l) {
     if (l == 1 && word_feed_ > 0) add_word_feed(words, s);
-    run_bidirectional(layers_[l], hidden_, s.input, s.gates, s.output);
+    run_bidirectional(layers_[l], hidden_, s.input.view(), s.gates, s.output);
     s.input.swap(s.output);
   }
   for (const Residual& r : residual_) {
-    run_bidirectional(r.lstm, hidden_, s.input, s.gates, s.output);
-    s.input.noalias() += s.output * r.res_w_t;
+    run_bidirectional(r.lstm, hidden_, s.input.view(), s.gates, s.output);
+    s.input.view().noalias() += s.output.view() * r.res_w_t;
   }
-  s.logits.noalias() = s.input * out_w_t_;
-  s.logits.rowwise() += out_b_;
+  auto logits = s.logits.resize(steps, out_w_t_.cols());
+  logits.noalias() = s.input.view() * out_w_t_;
+  logits.rowwise() += out_b_;
   if (word_context_ > 0) add_word_context(words, s);
-  return s.logits;
+  return std::as_const(s.logits).view();
 }
 
 std::vector<std::pair<Eigen::Index, Eigen::Index>> BilstmModel::word_runs(
@@ -441,21 +446,24 @@ void BilstmModel::run_word_lstm(const Layer& lstm, int units, const RunList& run
   // its first.
   const auto count = static_cast<Eigen::Index>(runs.size());
   const int h = hidden_;
-  s.word_summary.resize(count, 2 * h);
+  const auto input = s.input.view();
+  auto summary = s.word_summary.resize(count, 2 * h);
   for (Eigen::Index k = 0; k < count; ++k) {
-    s.word_summary.row(k).head(h) = s.input.row(runs[k].second - 1).head(h);
-    s.word_summary.row(k).tail(h) = s.input.row(runs[k].first).tail(h);
+    summary.row(k).head(h) = input.row(runs[k].second - 1).head(h);
+    summary.row(k).tail(h) = input.row(runs[k].first).tail(h);
   }
-  run_bidirectional(lstm, units, s.word_summary, s.word_gates, s.word_output);
+  run_bidirectional(lstm, units, summary, s.word_gates, s.word_output);
 }
 
 void BilstmModel::add_word_feed(const std::vector<int>& words, BilstmScratch& s) const {
   const RunList runs = word_runs(words);
   run_word_lstm(feed_lstm_, word_feed_, runs, s);
+  const auto word_output = s.word_output.view();
+  auto input = s.input.view();
   Eigen::RowVectorXf fed(feed_w_t_.cols());
   for (std::size_t k = 0; k < runs.size(); ++k) {
-    fed.noalias() = s.word_output.row(static_cast<Eigen::Index>(k)) * feed_w_t_;
-    s.input.middleRows(runs[k].first, runs[k].second - runs[k].first).rowwise() += fed;
+    fed.noalias() = word_output.row(static_cast<Eigen::Index>(k)) * feed_w_t_;
+    input.middleRows(runs[k].first, runs[k].second - runs[k].first).rowwise() += fed;
   }
 }
 
@@ -465,16 +473,20 @@ void BilstmModel::add_word_context(const std::vector<int>& words, BilstmScratch&
   run_word_lstm(word_lstm_, word_context_, runs, s);
   // Head: relu(mix_char(char output) + mix_word(word output)), the word term once per word
   // (non-letters get none), then out2 added to the scores.
-  s.head.noalias() = s.input * mix_char_w_t_;
-  s.head.rowwise() += mix_char_b_;
+  const auto input = s.input.view();
+  const auto word_output = s.word_output.view();
+  auto head = s.head.resize(input.rows(), mix_char_w_t_.cols());
+  head.noalias() = input * mix_char_w_t_;
+  head.rowwise() += mix_char_b_;
   Eigen::RowVectorXf word_term(mix_word_w_t_.cols());
   for (Eigen::Index k = 0; k < count; ++k) {
-    word_term.noalias() = s.word_output.row(k) * mix_word_w_t_;
-    s.head.middleRows(runs[k].first, runs[k].second - runs[k].first).rowwise() += word_term;
+    word_term.noalias() = word_output.row(k) * mix_word_w_t_;
+    head.middleRows(runs[k].first, runs[k].second - runs[k].first).rowwise() += word_term;
   }
-  s.head = s.head.cwiseMax(0.0f);
-  s.logits.noalias() += s.head * out2_w_t_;
-  s.logits.rowwise() += out2_b_;
+  head = head.cwiseMax(0.0f);
+  auto logits = s.logits.view();
+  logits.noalias() += head * out2_w_t_;
+  logits.rowwise() += out2_b_;
 }
 
 int BilstmModel::stem_word_id(std::string_view word) const {

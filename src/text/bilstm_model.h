@@ -26,18 +26,54 @@ namespace polyvox {
 
 using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
+// Working memory viewed as a row-major matrix of any shape that fits: resize(rows, cols) maps
+// the first rows x cols floats of a buffer that grows when a shape needs more and never shrinks.
+// Reused across calls it allocates only while the longest input so far grows: an Eigen matrix
+// resized to each new line's length would free and allocate its memory every time, and where
+// large blocks are mapped on their own (the commands that run jobs fix glibc's mmap threshold:
+// app/process_memory.h) every fresh block costs a page fault per 4 KiB touched, which tripled
+// the network's CPU time per line.
+class ScratchMatrix {
+ public:
+  using View = Eigen::Map<RowMatrix, Eigen::AlignedMax>;
+  using ConstView = Eigen::Map<const RowMatrix, Eigen::AlignedMax>;
+
+  // A rows x cols view; its contents are unspecified until written (what the memory held).
+  View resize(Eigen::Index rows, Eigen::Index cols) {
+    if (rows * cols > storage_.size()) storage_.resize(rows * cols);
+    rows_ = rows, cols_ = cols;
+    return view();
+  }
+  View view() { return View(storage_.data(), rows_, cols_); }
+  ConstView view() const { return ConstView(storage_.data(), rows_, cols_); }
+  Eigen::Index rows() const { return rows_; }
+  Eigen::Index cols() const { return cols_; }
+  // Floats held (the largest shape so far).
+  Eigen::Index capacity() const { return storage_.size(); }
+  void swap(ScratchMatrix& other) noexcept {
+    storage_.swap(other.storage_);
+    std::swap(rows_, other.rows_);
+    std::swap(cols_, other.cols_);
+  }
+
+ private:
+  Eigen::VectorXf storage_;  // aligned to EIGEN_MAX_ALIGN_BYTES
+  Eigen::Index rows_ = 0;
+  Eigen::Index cols_ = 0;
+};
+
 // Per-call working memory of BilstmModel::run. Reusing one across calls avoids allocations; one
 // instance must not be used by two threads at once.
 struct BilstmScratch {
-  RowMatrix input;   // T x features of the current layer
-  RowMatrix output;  // T x 2H
-  RowMatrix gates;   // T x 4H, input projection of one direction
-  RowMatrix logits;  // T x classes
+  ScratchMatrix input;   // T x features of the current layer
+  ScratchMatrix output;  // T x 2H
+  ScratchMatrix gates;   // T x 4H, input projection of one direction
+  ScratchMatrix logits;  // T x classes
   // Word context only:
-  RowMatrix word_summary;  // words x 2H
-  RowMatrix word_gates;    // words x 4 word_context
-  RowMatrix word_output;   // words x 2 word_context
-  RowMatrix head;          // T x head hidden
+  ScratchMatrix word_summary;  // words x 2H
+  ScratchMatrix word_gates;    // words x 4 word_context
+  ScratchMatrix word_output;   // words x 2 word_context
+  ScratchMatrix head;          // T x head hidden
 };
 
 class BilstmModel {
@@ -99,8 +135,8 @@ class BilstmModel {
   // no word list, else words.size() == ids.size() and each the word_id of the word position t
   // belongs to (kNoWord when it is not a letter). The result lives in `scratch`.
   // Thread-safe: the model is read-only; each thread passes its own scratch.
-  const RowMatrix& run(const std::vector<int>& ids, const std::vector<int>& hints,
-                       const std::vector<int>& words, BilstmScratch& scratch) const;
+  ScratchMatrix::ConstView run(const std::vector<int>& ids, const std::vector<int>& hints,
+                               const std::vector<int>& words, BilstmScratch& scratch) const;
 
   // Longest segment inference cuts a line into, in characters: 1 to kMaxSegmentChars (the file's
   // max_segment_chars; a file without one, or outside that range, does not load).
@@ -132,13 +168,14 @@ class BilstmModel {
 
   // Runs one direction of hidden size `h` over `gates` (its input projection plus bias) into
   // output's columns [column, column + h).
-  static void run_recurrence(const Direction& d, int h, const RowMatrix& gates, bool reverse,
-                             int column, RowMatrix& output);
+  static void run_recurrence(const Direction& d, int h, const Eigen::Ref<const RowMatrix>& gates,
+                             bool reverse, int column, ScratchMatrix::View output);
 
   // Runs both directions of `layer` (`units` per direction) over `input` into `output` (rows as
   // input's, 2 units columns), its input projections computed into `gates`.
-  static void run_bidirectional(const Layer& layer, int units, const RowMatrix& input,
-                                RowMatrix& gates, RowMatrix& output);
+  static void run_bidirectional(const Layer& layer, int units,
+                                const Eigen::Ref<const RowMatrix>& input, ScratchMatrix& gates,
+                                ScratchMatrix& output);
 
   // The words of a segment: [first, end) of each run of positions with a word id.
   using RunList = std::vector<std::pair<Eigen::Index, Eigen::Index>>;

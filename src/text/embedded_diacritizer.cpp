@@ -4,6 +4,7 @@
 #include <array>
 #include <cmath>
 #include <future>
+#include <mutex>
 #include <vector>
 
 #include "core/utf8.h"
@@ -163,6 +164,36 @@ EmbeddedDiacritizer::EmbeddedDiacritizer(std::unique_ptr<const BilstmModel> mode
     : model_(std::move(model)), lexicon_(std::move(lexicon)) {}
 
 EmbeddedDiacritizer::~EmbeddedDiacritizer() = default;
+
+// A BilstmScratch taken from the diacritizer's free list (a new one when none is free) and put
+// back when the lease ends.
+class EmbeddedDiacritizer::ScratchLease {
+ public:
+  explicit ScratchLease(const EmbeddedDiacritizer& owner) : owner_(owner) {
+    {
+      const std::lock_guard lock(owner_.scratch_mutex_);
+      if (!owner_.free_scratch_.empty()) {
+        scratch_ = std::move(owner_.free_scratch_.back());
+        owner_.free_scratch_.pop_back();
+      }
+    }
+    if (!scratch_) scratch_ = std::make_unique<BilstmScratch>();
+  }
+  ~ScratchLease() {
+    try {
+      const std::lock_guard lock(owner_.scratch_mutex_);
+      owner_.free_scratch_.push_back(std::move(scratch_));
+    } catch (...) {  // no room in the list: the scratch is freed instead
+    }
+  }
+  ScratchLease(const ScratchLease&) = delete;
+  ScratchLease& operator=(const ScratchLease&) = delete;
+  BilstmScratch& get() { return *scratch_; }
+
+ private:
+  const EmbeddedDiacritizer& owner_;
+  std::unique_ptr<BilstmScratch> scratch_;
+};
 
 namespace {
 
@@ -328,13 +359,13 @@ std::string EmbeddedDiacritizer::decide_line(std::string_view line,
   // Class scores of each letter (segments run separately).
   std::vector<std::array<float, arabic::kNumClasses>> scores(n);
   std::vector<int> seg_ids, seg_hints, seg_words;
-  BilstmScratch scratch;
+  ScratchLease scratch(*this);
   for (auto [begin, end] : segment_bounds(p.bases, model_->max_segment_chars())) {
     if (std::none_of(p.bases.begin() + begin, p.bases.begin() + end, arabic::is_letter)) continue;
     seg_ids.assign(ids.begin() + begin, ids.begin() + end);
     seg_hints.assign(hints.begin() + begin, hints.begin() + end);
     if (!words.empty()) seg_words.assign(words.begin() + begin, words.begin() + end);
-    const RowMatrix& logits = model_->run(seg_ids, seg_hints, seg_words, scratch);
+    const auto logits = model_->run(seg_ids, seg_hints, seg_words, scratch.get());
     for (std::size_t i = begin; i < end; ++i) {
       for (int c = 0; c < arabic::kNumClasses; ++c) {
         scores[i][static_cast<std::size_t>(c)] = logits(static_cast<Eigen::Index>(i - begin), c);

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,6 +19,7 @@ namespace polyvox {
 class BilstmModel;  // bilstm_model.h: Eigen stays out of this header (it is built for
                     // the native CPU in polyvox_text only)
 class WordLexicon;
+struct BilstmScratch;
 
 class EmbeddedDiacritizer : public Diacritizer {
  public:
@@ -127,6 +129,12 @@ class EmbeddedDiacritizer : public Diacritizer {
   // Read-only after loading: shared by all threads.
   std::unique_ptr<const BilstmModel> model_;
   std::unique_ptr<const WordLexicon> lexicon_;
+
+  // The network's working memory, kept across lines (each grown to the longest segment it has
+  // run): one per line being diacritized at once, so that a line allocates none of it.
+  class ScratchLease;
+  mutable std::mutex scratch_mutex_;
+  mutable std::vector<std::unique_ptr<BilstmScratch>> free_scratch_;
 };
 
 }  // namespace polyvox

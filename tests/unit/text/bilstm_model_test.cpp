@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -137,6 +138,78 @@ TEST(BilstmModelTest, WordStemsReadAnUnknownWordAsItsStem) {
 
 // "recurrent_int8": 1 runs the character layers' recurrent products in int8
 // (int8_recurrence.h): the same network, its scores moved by the rounding only.
+TEST(ScratchMatrixTest, GrowsToTheLargestShapeAndKeepsItsMemory) {
+  ScratchMatrix m;
+  EXPECT_EQ(m.capacity(), 0);
+  auto first = m.resize(3, 4);
+  EXPECT_EQ(first.rows(), 3);
+  EXPECT_EQ(first.cols(), 4);
+  EXPECT_EQ(m.capacity(), 12);
+  const float* memory = first.data();
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(memory) % EIGEN_MAX_ALIGN_BYTES, 0u);
+  first.setConstant(1.5f);
+  // A shape that fits views the same memory, row-major from its start.
+  const auto fits = m.resize(2, 5);
+  EXPECT_EQ(fits.data(), memory);
+  EXPECT_EQ(m.capacity(), 12);
+  EXPECT_EQ(m.rows(), 2);
+  EXPECT_EQ(m.cols(), 5);
+  EXPECT_EQ(&fits(1, 0), memory + 5);
+  // A larger one grows the buffer, and it stays that large.
+  m.resize(5, 4).setConstant(2.0f);
+  EXPECT_EQ(m.capacity(), 20);
+  m.resize(1, 1);
+  EXPECT_EQ(m.capacity(), 20);
+  EXPECT_EQ(m.view()(0, 0), 2.0f);
+
+  ScratchMatrix other;
+  other.resize(1, 3).setConstant(7.0f);
+  const float* others = other.view().data();
+  m.swap(other);
+  EXPECT_EQ(m.rows(), 1);
+  EXPECT_EQ(m.cols(), 3);
+  EXPECT_EQ(m.view().data(), others);
+  EXPECT_EQ(m.view()(0, 2), 7.0f);
+  EXPECT_EQ(other.capacity(), 20);
+}
+
+// One scratch reused over inputs of growing and shrinking lengths (as a diacritizer reuses it
+// line after line) gives exactly what a fresh scratch gives for each: nothing of an earlier,
+// longer input leaks into a later one.
+TEST(BilstmModelTest, AReusedScratchGivesWhatAFreshOneGives) {
+  for (const char* name : {"small.bin", "words_context_feed.bin", "words_stems.bin", "residual.bin",
+                           "int8_hidden32.bin"}) {
+    const auto model = BilstmModel::parse(seed(name), name);
+    ASSERT_TRUE(model) << name << ": " << model.error().to_string();
+    BilstmScratch reused;
+    const std::vector<std::vector<std::string>> inputs = {
+        {"كتبه", "كتب", "كتبه"}, {"كتب"}, {"كتب", "كتبه", "كتب", "كتبه"}, {"ه"}};
+    for (const auto& text : inputs) {
+      std::vector<int> ids, hints, words;
+      for (const std::string& word : text) {
+        if (!ids.empty()) {  // a space between words
+          ids.push_back(model->input_id(U' '));
+          hints.push_back(0);
+          words.push_back(BilstmModel::kNoWord);
+        }
+        const int id = model->has_words() ? model->word_id(word) : 0;
+        for (std::size_t i = 0; i + 1 < word.size(); i += 2) {  // two-byte letters
+          const auto cp = static_cast<char32_t>(((word[i] & 0x1F) << 6) | (word[i + 1] & 0x3F));
+          ids.push_back(model->input_id(cp));
+          hints.push_back(0);
+          words.push_back(id);
+        }
+      }
+      if (!model->has_words()) words.clear();
+      BilstmScratch fresh;
+      const RowMatrix expected = model->run(ids, hints, words, fresh);
+      const auto got = model->run(ids, hints, words, reused);
+      ASSERT_EQ(got.rows(), static_cast<Eigen::Index>(ids.size())) << name;
+      EXPECT_TRUE(got == expected) << name << ", " << ids.size() << " characters";
+    }
+  }
+}
+
 TEST(BilstmModelTest, Int8RecurrenceRunsTheSameNetwork) {
   for (const char* name :
        {"bf16_hidden32.bin", "words_context_feed.bin", "small.bin", "residual.bin"}) {

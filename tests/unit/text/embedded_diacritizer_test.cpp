@@ -2,6 +2,7 @@
 #include "text/embedded_diacritizer.h"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -10,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "app/process_memory.h"
 #include "support/audio_fixtures.h"  // TempDir, read_file, write_file
 #include "text/arabic_marks.h"
 #include "weights_header.h"
@@ -202,6 +204,36 @@ TEST_F(EmbeddedDiacritizerTest, ConcurrentCallsGiveTheSequentialResults) {
   }
   for (auto& thread : threads) thread.join();
   for (int m : mismatches) EXPECT_EQ(m, 0);
+}
+
+long minor_faults_of_this_thread() {
+  rusage usage{};
+  getrusage(RUSAGE_THREAD, &usage);
+  return usage.ru_minflt;
+}
+
+// The commands that run jobs map every block above 128 KiB on its own (tune_allocator): were a
+// line's working memory allocated afresh, each line would map megabytes anew and fault on every
+// 4 KiB page of them (three times the CPU time of the network). Once a line as long has run,
+// lines, longer or shorter up to that length, take no fresh memory.
+TEST_F(EmbeddedDiacritizerTest, LinesAfterTheFirstTakeNoFreshMemory) {
+  tune_allocator();  // what polyvox's main() does
+  std::ifstream val(POLYVOX_VAL_FILE);
+  std::string line, longer;
+  ASSERT_TRUE(std::getline(val, line));
+  const std::string shorter = strip_marks(line);
+  for (longer = shorter; longer.size() < 2400 && std::getline(val, line);) {
+    longer += " " + strip_marks(line);  // over 1,200 letters: two segments of at most 800
+  }
+  ASSERT_GE(longer.size(), 2400u);
+  const std::string expected_longer = run(longer), expected_shorter = run(shorter);
+  const long before = minor_faults_of_this_thread();
+  for (int round = 0; round < 5; ++round) {
+    EXPECT_EQ(run(longer), expected_longer);
+    EXPECT_EQ(run(shorter), expected_shorter);
+  }
+  // Ten lines; a fresh allocation of the network's memory costs thousands of faults per line.
+  EXPECT_LT(minor_faults_of_this_thread() - before, 200);
 }
 
 // True when every mark of `out` that `in` did not have follows one of the 36 letters (directly
