@@ -2,10 +2,11 @@
 // models/) on arbitrary text, as a user's Arabic block or `POST /diacritize` gives it: text that
 // is not UTF-8 is refused with a message; otherwise the output is the input with marks
 // (U+064B..U+0652) inserted and nothing else changed, each inserted mark after an Arabic letter
-// (behind its given marks), at most two (shadda and a vowel) per letter, none on a letter that
-// already carries a vowel; `explain_line` writes what `diacritize_line` writes, and each word it
-// explains is made of letters and marks. Lines run one after the other in one process, so the
-// network's working memory kept across lines (grown and shrunk to each segment) is exercised too.
+// (behind its given marks), at most one vowel and one shadda per letter, no vowel on a letter
+// that carries one, nothing on a letter that carries two marks; `explain_line` writes what
+// `diacritize_line` writes, and each word it explains is made of letters and marks. Lines run one
+// after the other in one process, so the network's working memory kept across lines (grown and
+// shrunk to each segment) is exercised too.
 #include <algorithm>
 #include <cstdint>
 #include <memory>
@@ -47,22 +48,25 @@ void check_only_marks_added(std::string_view input, std::string_view output) {
   const std::vector<char32_t> in = code_points(input);
   const std::vector<char32_t> out = code_points(output);
   std::size_t i = 0;
-  // The letter the current run of marks (given or added) follows, if any, and what it carries.
+  // The letter the current run of marks (given, then added) follows, if any, and what it carries.
   bool after_letter = false;
   int added_on_letter = 0;
-  bool given_vowel = false;
+  bool has_vowel = false;
+  bool has_shadda = false;
   int given_marks = 0;
   for (const char32_t cp : out) {
     if (i < in.size() && cp == in[i]) {  // the input's next character, copied
       ++i;
       if (arabic::is_mark(cp)) {
         check(added_on_letter == 0, "added marks follow the given ones");
-        given_vowel = given_vowel || is_vowel(cp);
+        has_vowel = has_vowel || is_vowel(cp);
+        has_shadda = has_shadda || cp == arabic::kShadda;
         ++given_marks;
       } else if (!arabic::is_other_mark(cp)) {  // a letter starts a run of marks, others end it
         after_letter = arabic::is_letter(cp);
         added_on_letter = 0;
-        given_vowel = false;
+        has_vowel = false;
+        has_shadda = false;
         given_marks = 0;
       }
       continue;
@@ -70,7 +74,10 @@ void check_only_marks_added(std::string_view input, std::string_view output) {
     check(arabic::is_mark(cp), "only the eight marks are inserted");
     check(after_letter, "an inserted mark follows an Arabic letter");
     check(++added_on_letter <= 2, "at most two marks are added to a letter");
-    check(!(given_vowel && is_vowel(cp)), "no vowel is added to a letter that has one");
+    check(!(has_shadda && cp == arabic::kShadda), "one shadda on a letter at most");
+    check(!(has_vowel && is_vowel(cp)), "no vowel is added to a letter that has one");
+    has_vowel = has_vowel || is_vowel(cp);
+    has_shadda = has_shadda || cp == arabic::kShadda;
     check(given_marks < 2, "nothing is added to a letter that has two marks");
   }
   check(i == in.size(), "every input character is in the output, in order");
