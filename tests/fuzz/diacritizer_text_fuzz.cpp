@@ -125,10 +125,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   // Line by line, with explanations: the same marks.
   std::string_view rest = text;
   std::vector<EmbeddedDiacritizer::WordChoice> words;
+  std::string joined;
   while (true) {
     const std::size_t end = std::min(rest.find('\n'), rest.size());
     const std::string_view line = rest.substr(0, end);
     const std::string plain = d.diacritize_line(line);
+    joined += plain;
     check(d.explain_line(line, words) == plain, "explain_line writes what diacritize_line writes");
     for (const auto& word : words) {
       check(is_word(word.word), "an explained word is letters and their marks");
@@ -137,7 +139,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
             "the network's confidence is a probability");
     }
     if (end == rest.size()) break;
+    joined += '\n';
     rest.remove_prefix(end + 1);
   }
+  check(joined == result.value(), "a text is diacritized line by line");
   return 0;
 }
