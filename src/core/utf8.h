@@ -1,4 +1,4 @@
-// UTF-8 helpers for validation: well-formedness, code point counts, trimming.
+// UTF-8 helpers: well-formedness, decoding and encoding code points, counts, trimming.
 #pragma once
 
 #include <cstddef>
@@ -21,6 +21,38 @@ std::string to_valid_utf8(std::string_view text);
 // The longest prefix of `text` of at most `max_bytes` bytes that does not cut a character in two.
 // REQUIRES: is_valid_utf8(text).
 std::string_view cut_utf8(std::string_view text, std::size_t max_bytes);
+
+// Decodes the code point at `pos` and advances `pos` past it. REQUIRES: is_valid_utf8(text),
+// pos < text.size(), text[pos] the first byte of a character.
+inline char32_t next_code_point(std::string_view text, std::size_t& pos) {
+  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
+  const unsigned char lead = byte(pos);
+  int extra = lead < 0x80 ? 0 : lead < 0xE0 ? 1 : lead < 0xF0 ? 2 : 3;
+  char32_t cp = extra == 0 ? lead : lead & (0x3F >> extra);
+  ++pos;
+  while (extra-- > 0) cp = (cp << 6) | (byte(pos++) & 0x3F);
+  return cp;
+}
+
+// Appends `cp` in UTF-8. REQUIRES: a Unicode scalar value (at most U+10FFFF, not a surrogate).
+inline void append_utf8(std::string& out, char32_t cp) {
+  if (cp < 0x80) {
+    out.push_back(static_cast<char>(cp));
+    return;
+  }
+  if (cp < 0x800) {
+    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+  } else {
+    if (cp < 0x10000) {
+      out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    } else {
+      out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
+      out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+    }
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+  }
+  out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+}
 
 // Number of code points. REQUIRES: is_valid_utf8(text).
 std::size_t utf8_length(std::string_view text);

@@ -15,22 +15,6 @@
 namespace polyvox {
 namespace {
 
-// Decodes the code point at `pos` and advances `pos`. REQUIRES: valid UTF-8, pos < text.size().
-char32_t next_code_point(std::string_view text, std::size_t& pos) {
-  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
-  const unsigned char lead = byte(pos);
-  int extra = lead < 0x80 ? 0 : lead < 0xE0 ? 1 : lead < 0xF0 ? 2 : 3;
-  char32_t cp = extra == 0 ? lead : lead & (0x3F >> extra);
-  ++pos;
-  while (extra-- > 0) cp = (cp << 6) | (byte(pos++) & 0x3F);
-  return cp;
-}
-
-void append_utf8(std::string& out, char32_t cp) {  // REQUIRES: U+0080 <= cp <= U+07FF
-  out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-  out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-}
-
 // A line split into base characters (everything but marks) and the marks written after each.
 // The other Arabic combining marks (arabic::is_other_mark) stay with the base they follow and
 // are not bases: the model reads the letters around them as one word; a letter followed by a

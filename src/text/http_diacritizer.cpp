@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 
 #include "core/utf8.h"
+#include "log/log.h"
+#include "text/mark_merge.h"
 #include "text/text_splitter.h"
 
 namespace polyvox {
@@ -22,6 +24,9 @@ Result<std::string> HttpDiacritizer::request(const std::string& part) {
                             {"do_sample", options_.do_sample}}
                  .dump();
   req.total_timeout = options_.timeout;
+  // A part's answer is its text with marks (a few KiB even with every character escaped as
+  // \uXXXX): a server sending more is broken, and is not read further.
+  req.max_response_bytes = kMaxAnswerBytes;
   ++requests_;
   auto res = client_.send(req);
   if (!res) {
@@ -76,7 +81,15 @@ Result<std::string> HttpDiacritizer::diacritize(std::string_view text) {
     const std::size_t lead = static_cast<std::size_t>(core.data() - part.data());
     auto answer = request(std::string(core));
     if (!answer) return answer.take_error();
-    out += part.substr(0, lead) + *answer + part.substr(lead + core.size());
+    // Only the answer's marks are taken, onto the text as sent (mark_merge.h).
+    MergedMarks merged = merge_marks(core, *answer);
+    if (!merged.same_text) {
+      log::warn("diacritizer answered another text: its marks were kept where it matched",
+                {{"letters", static_cast<long long>(merged.letters)},
+                 {"letters_matched", static_cast<long long>(merged.letters_aligned)},
+                 {"answer_bytes", static_cast<long long>(answer->size())}});
+    }
+    out += part.substr(0, lead) + merged.text + part.substr(lead + core.size());
   }
   return out;
 }

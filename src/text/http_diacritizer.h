@@ -1,7 +1,9 @@
 // The Diacritizer that calls a diacritization server with the seed's protocol:
 // POST DIACRITIZER_URL {"text", "max_length": 256, "num_beams": 4, "temperature": 0.2,
 // "do_sample": false} → {"vocalized_text"} ({"diacritized_text"} from older servers). Text longer
-// than max_length is sent in parts cut at sentence, then word, boundaries. Runs on the worker
+// than max_length is sent in parts cut at sentence, then word, boundaries. Only the marks of an
+// answer are used, put onto the text as sent (mark_merge.h): the server's model may drop or
+// change words, and the user's text must stay theirs. Runs on the worker
 // side, and for POST /diacritize (the studio's preview) on the API's blocking pool, never on an
 // I/O thread; wiring wraps it in a CachingDiacritizer.
 #pragma once
@@ -32,12 +34,17 @@ class HttpDiacritizer : public Diacritizer {
 
   const std::string& name() const override { return name_; }
 
-  // Errors: kRateLimited (429, with retry_after_s), kUnavailable (5xx, timeout, connection error,
-  // an answer without the diacritized text), kSynthesisFailed (the server refused the text, 4xx):
-  // the first two are retried like a provider's failures. Thread-safe.
+  // `text` as given, with the answers' marks added where their letters match its own (an answer
+  // that changed the text is logged, with counts, not text). Errors: kRateLimited (429, with
+  // retry_after_s), kUnavailable (5xx, timeout, connection error, an answer without the
+  // diacritized text or longer than kMaxAnswerBytes), kSynthesisFailed (the server refused the
+  // text, 4xx): the first two are retried like a provider's failures. Thread-safe.
   Result<std::string> diacritize(std::string_view text) override;
 
   std::size_t requests_sent() const { return requests_.load(); }
+
+  // Largest answer read for one part (a longer one fails as kUnavailable).
+  static constexpr std::size_t kMaxAnswerBytes = 256 * 1024;
 
  private:
   Result<std::string> request(const std::string& part);

@@ -16,72 +16,17 @@
 
 #include "core/utf8.h"
 #include "fuzz_check.h"
+#include "marks_contract.h"
 #include "text/arabic_marks.h"
 #include "text/embedded_diacritizer.h"
 
 using polyvox::EmbeddedDiacritizer;
 using polyvox::fuzz::check;
+using polyvox::fuzz::check_only_marks_added;
+using polyvox::fuzz::code_points;
 namespace arabic = polyvox::arabic;
 
 namespace {
-
-// REQUIRES: polyvox::is_valid_utf8(text).
-std::vector<char32_t> code_points(std::string_view text) {
-  std::vector<char32_t> out;
-  for (std::size_t i = 0; i < text.size();) {
-    const auto lead = static_cast<unsigned char>(text[i]);
-    const int extra = lead < 0x80 ? 0 : lead < 0xE0 ? 1 : lead < 0xF0 ? 2 : 3;
-    char32_t cp = extra == 0 ? lead : lead & (0x3F >> extra);
-    for (int k = 1; k <= extra; ++k)
-      cp = (cp << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
-    out.push_back(cp);
-    i += 1 + extra;
-  }
-  return out;
-}
-
-bool is_vowel(char32_t cp) { return arabic::is_mark(cp) && cp != arabic::kShadda; }
-
-// `output` is `input` with marks inserted after letters, as the header above says.
-void check_only_marks_added(std::string_view input, std::string_view output) {
-  check(polyvox::is_valid_utf8(output), "the output is UTF-8");
-  const std::vector<char32_t> in = code_points(input);
-  const std::vector<char32_t> out = code_points(output);
-  std::size_t i = 0;
-  // The letter the current run of marks (given, then added) follows, if any, and what it carries.
-  bool after_letter = false;
-  int added_on_letter = 0;
-  bool has_vowel = false;
-  bool has_shadda = false;
-  int given_marks = 0;
-  for (const char32_t cp : out) {
-    if (i < in.size() && cp == in[i]) {  // the input's next character, copied
-      ++i;
-      if (arabic::is_mark(cp)) {
-        check(added_on_letter == 0, "added marks follow the given ones");
-        has_vowel = has_vowel || is_vowel(cp);
-        has_shadda = has_shadda || cp == arabic::kShadda;
-        ++given_marks;
-      } else if (!arabic::is_other_mark(cp)) {  // a letter starts a run of marks, others end it
-        after_letter = arabic::is_letter(cp);
-        added_on_letter = 0;
-        has_vowel = false;
-        has_shadda = false;
-        given_marks = 0;
-      }
-      continue;
-    }
-    check(arabic::is_mark(cp), "only the eight marks are inserted");
-    check(after_letter, "an inserted mark follows an Arabic letter");
-    check(++added_on_letter <= 2, "at most two marks are added to a letter");
-    check(!(has_shadda && cp == arabic::kShadda), "one shadda on a letter at most");
-    check(!(has_vowel && is_vowel(cp)), "no vowel is added to a letter that has one");
-    has_vowel = has_vowel || is_vowel(cp);
-    has_shadda = has_shadda || cp == arabic::kShadda;
-    check(given_marks < 2, "nothing is added to a letter that has two marks");
-  }
-  check(i == in.size(), "every input character is in the output, in order");
-}
 
 // A word as explain_line tells it: letters with their marks, at least one letter.
 bool is_word(std::string_view word) {

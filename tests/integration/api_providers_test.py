@@ -258,6 +258,39 @@ class DiacritizerTest(unittest.TestCase):
             server.close()
             legacy.stop()
 
+    def test_only_the_marks_of_an_answer_that_changed_the_text_are_taken(self):
+        vocalize = MOCKS["diacritizer"].vocalize
+        server = service()
+        try:
+            MOCKS["diacritizer"].reset()
+            MOCKS["openai"].reset()
+            token = server.login()
+            # The server dropped a word and changed the question mark: the provider still hears
+            # the user's text, with the answer's marks on the letters that match.
+            MOCKS["diacritizer"].fail_next("rewrite", answer=vocalize("ذهب إلى السوق؟"))
+            job_id = server.submit(token, {"blocks": [
+                {"text": "ذهب محمد إلى السوق?", "provider": "openai", "arabic": True,
+                 "cache": False}]})
+            self.assertEqual(server.wait_for(token, job_id)["status"], "completed")
+            self.assertEqual(MOCKS["openai"].requests()[-1]["json"]["input"],
+                             vocalize("ذهب ") + "محمد " + vocalize("إلى السوق") + "?")
+            self.assertEqual(MOCKS["diacritizer"].request_count(), 1)
+            # An answer far longer than any marking of the text is not read: retried.
+            MOCKS["diacritizer"].fail_next("rewrite", answer="ب" * 300000)
+            job_id = server.submit(token, {"blocks": [
+                {"text": "نص طويل", "provider": "openai", "arabic": True, "cache": False}]})
+            self.assertEqual(server.wait_for(token, job_id)["status"], "completed")
+            self.assertEqual(MOCKS["diacritizer"].request_count(), 3)
+            self.assertEqual(MOCKS["openai"].requests()[-1]["json"]["input"], vocalize("نص طويل"))
+            server.stop()  # every log line read
+            warnings = [e for e in server.logs()
+                        if e.get("msg", "").startswith("diacritizer answered another text")]
+            self.assertEqual(len(warnings), 1, warnings)
+            self.assertEqual((warnings[0]["letters"], warnings[0]["letters_matched"]), (15, 11))
+            self.assertNotIn("محمد", json.dumps(warnings, ensure_ascii=False))  # no user text
+        finally:
+            server.close()
+
 
 if __name__ == "__main__":
     BINARY = sys.argv.pop(1)

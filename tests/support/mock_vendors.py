@@ -61,6 +61,8 @@ Faults, consumed one per protocol request in the order queued (fail_next(kind, c
     silent          200 with valid audio of the right length that is all silence
     no_alignment    (elevenlabs /with-timestamps) the audio with "alignment": null
     missing_field   (diacritizer) 200 JSON without vocalized_text
+    rewrite         (diacritizer) 200 with answer= as the vocalized text, whatever was sent (a
+                    sequence-to-sequence model that dropped or changed words)
 The diacritizer mock applies garbage, truncated and empty to its JSON answer.
 """
 import base64
@@ -899,8 +901,9 @@ class DiacritizerMock(MockServer):
             return Reply.json(422, {"detail": [{"loc": ["body", "text"], "msg": "field required",
                                                 "type": "value_error.missing"}]})
         field = "diacritized_text" if self.legacy else "vocalized_text"
-        answer = json.dumps({field: self.vocalize(body["text"])}).encode()
         kind = fault["kind"] if fault else None
+        text = fault["answer"] if kind == "rewrite" else self.vocalize(body["text"])
+        answer = json.dumps({field: text}).encode()
         if kind == "garbage":
             answer = b"\x00not json"
         elif kind == "truncated":

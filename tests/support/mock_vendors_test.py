@@ -181,6 +181,8 @@ class MockVendorsTest(unittest.TestCase):
         self.assertEqual(json.loads(body)["vocalized_text"], "سَلَاَمَ")
         self.m["diacritizer"].fail_next("missing_field")
         self.assertEqual(json.loads(post(url, request)[2]), {"result": "ok"})
+        self.m["diacritizer"].fail_next("rewrite", answer="كلام آخر")
+        self.assertEqual(json.loads(post(url, request)[2]), {"vocalized_text": "كلام آخر"})
         self.assertEqual(self.m["diacritizer"].requests()[0]["json"], request)
         legacy = mv.DiacritizerMock(legacy=True).start()
         try:
