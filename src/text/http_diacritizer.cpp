@@ -84,10 +84,14 @@ Result<std::string> HttpDiacritizer::diacritize(std::string_view text) {
     // Only the answer's marks are taken, onto the text as sent (mark_merge.h).
     MergedMarks merged = merge_marks(core, *answer);
     if (!merged.same_text) {
-      log::warn("diacritizer answered another text: its marks were kept where it matched",
-                {{"letters", static_cast<long long>(merged.letters)},
-                 {"letters_matched", static_cast<long long>(merged.letters_aligned)},
-                 {"answer_bytes", static_cast<long long>(answer->size())}});
+      // Letters the answer lost stay unmarked: worth a warning. A server that only rewrites
+      // punctuation or spaces would raise one at every request: debug.
+      const bool lost = merged.letters_aligned < merged.letters;
+      log::write(lost ? log::Level::kWarn : log::Level::kDebug,
+                 "diacritizer answered another text: its marks were kept where it matched",
+                 {{"letters", static_cast<long long>(merged.letters)},
+                  {"letters_matched", static_cast<long long>(merged.letters_aligned)},
+                  {"answer_bytes", static_cast<long long>(answer->size())}});
     }
     out += part.substr(0, lead) + merged.text + part.substr(lead + core.size());
   }

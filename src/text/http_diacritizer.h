@@ -35,10 +35,10 @@ class HttpDiacritizer : public Diacritizer {
   const std::string& name() const override { return name_; }
 
   // `text` as given, with the answers' marks added where their letters match its own (an answer
-  // that changed the text is logged, with counts, not text). Errors: kRateLimited (429, with
-  // retry_after_s), kUnavailable (5xx, timeout, connection error, an answer without the
-  // diacritized text or longer than kMaxAnswerBytes), kSynthesisFailed (the server refused the
-  // text, 4xx): the first two are retried like a provider's failures. Thread-safe.
+  // that lost letters of the text is logged as a warning, with counts, not text). Errors:
+  // kRateLimited (429, with retry_after_s), kUnavailable (5xx, timeout, connection error, an answer
+  // without the diacritized text or longer than kMaxAnswerBytes), kSynthesisFailed (the server
+  // refused the text, 4xx): the first two are retried like a provider's failures. Thread-safe.
   Result<std::string> diacritize(std::string_view text) override;
 
   std::size_t requests_sent() const { return requests_.load(); }

@@ -282,6 +282,12 @@ class DiacritizerTest(unittest.TestCase):
             self.assertEqual(server.wait_for(token, job_id)["status"], "completed")
             self.assertEqual(MOCKS["diacritizer"].request_count(), 3)
             self.assertEqual(MOCKS["openai"].requests()[-1]["json"]["input"], vocalize("نص طويل"))
+            # An answer that only rewrote punctuation loses no letter: no warning.
+            MOCKS["diacritizer"].fail_next("rewrite", answer=vocalize("نعم؟"))
+            job_id = server.submit(token, {"blocks": [
+                {"text": "نعم?", "provider": "openai", "arabic": True, "cache": False}]})
+            self.assertEqual(server.wait_for(token, job_id)["status"], "completed")
+            self.assertEqual(MOCKS["openai"].requests()[-1]["json"]["input"], vocalize("نعم") + "?")
             server.stop()  # every log line read
             warnings = [e for e in server.logs()
                         if e.get("msg", "").startswith("diacritizer answered another text")]
