@@ -20,14 +20,13 @@ struct Clusters {
   std::vector<std::size_t> marks_begin;     // one more entry than clusters
   std::vector<std::size_t> end_byte;
   std::vector<std::uint64_t> hash;  // of the skeleton: compares fast, equality checked after
-  bool starts_with_base = true;     // false: the first cluster is combining characters only
 
   std::size_t size() const { return end_byte.size(); }
   bool is_letter(std::size_t c) const {
-    // A run of combining characters before the first base is a cluster without a base (its
-    // skeleton may be empty); every other cluster's skeleton starts with its base.
-    if (c == 0 && !starts_with_base) return false;
-    return arabic::is_letter(skeleton_chars[skeleton_begin[c]]);
+    // A cluster's skeleton starts with its base, but for a run of combining characters before
+    // the first base: its skeleton is empty or starts with a combining mark, never a letter.
+    return skeleton_begin[c] < skeleton_begin[c + 1] &&
+           arabic::is_letter(skeleton_chars[skeleton_begin[c]]);
   }
   std::span<const char32_t> marks(std::size_t c) const {
     return {mark_chars.data() + marks_begin[c], marks_begin[c + 1] - marks_begin[c]};
@@ -52,14 +51,11 @@ Clusters clusters_of(std::string_view text) {
   for (std::size_t pos = 0; pos < text.size();) {
     const std::size_t start = pos;
     const char32_t cp = next_code_point(text, pos);
-    if (!is_combining(cp)) {
+    // A base starts a cluster; so do combining characters before any base.
+    if (!is_combining(cp) || !open) {
       if (open) close(start);
       open = true;
       hash = 0xcbf29ce484222325ULL;
-    } else if (!open) {  // combining characters before any base: a cluster of their own
-      out.starts_with_base = false;
-      open = true;
-      hash = 0x84222325cbf29ce4ULL;
     }
     if (arabic::is_mark(cp)) {
       out.mark_chars.push_back(cp);

@@ -14,7 +14,8 @@
 
 namespace polyvox::fuzz {
 
-// REQUIRES: polyvox::is_valid_utf8(text).
+// Its own decoder, not core/utf8.h's next_code_point: an oracle independent of the code it
+// checks. REQUIRES: polyvox::is_valid_utf8(text).
 inline std::vector<char32_t> code_points(std::string_view text) {
   std::vector<char32_t> out;
   for (std::size_t i = 0; i < text.size();) {

@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "core/utf8.h"
+
 namespace polyvox {
 namespace {
 
@@ -11,15 +13,10 @@ namespace {
 // after every Arabic letter (U+0621..U+064A).
 std::string vocalized(const std::string& text) {
   std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    out.push_back(text[i]);
-    const auto lead = static_cast<unsigned char>(text[i]);
-    if ((lead == 0xD8 || lead == 0xD9) && i + 1 < text.size()) {
-      const auto next = static_cast<unsigned char>(text[i + 1]);
-      out.push_back(text[++i]);
-      const unsigned cp = ((lead & 0x1Fu) << 6) | (next & 0x3Fu);
-      if (cp >= 0x621 && cp <= 0x64A) out += "\u064E";
-    }
+  for (std::size_t pos = 0; pos < text.size();) {
+    const char32_t cp = next_code_point(text, pos);
+    append_utf8(out, cp);
+    if (cp >= 0x621 && cp <= 0x64A) append_utf8(out, 0x064E);
   }
   return out;
 }
