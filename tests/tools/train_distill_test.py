@@ -112,6 +112,50 @@ class TeacherScoresTest(unittest.TestCase):
         self.assertGreater(float(np.abs(wrong.astype(np.float32) - both.astype(np.float32)).max()),
                            0.1)
 
+    def test_scoring_stopped_part_way_goes_on_from_the_batches_recorded(self):
+        vocab, vocab_size = arabic.build_vocab()
+        net = tiny_net(vocab_size, len(WORDS) + arabic.FIRST_WORD_ID)
+        segments = []
+        for line in LINES:
+            segments.extend(train.segments_of(line, vocab, 40, arabic.word_index(WORDS),
+                                              [arabic.word_index(WORDS)]))
+        batches = train.make_batches(segments, 80, 0)
+        self.assertGreaterEqual(len(batches), 3)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "teacher.bin")
+            model.export(net, vocab, path, max_segment_chars=40, recurrent_bf16=False,
+                         words=WORDS)
+            whole, offsets = train.teacher_scores([path], segments, 80, bf16=False)
+            partial = os.path.join(tmp, "scores.partial.npy")
+            got, _ = train.teacher_scores([path], segments, 80, bf16=False, partial=partial,
+                                          stamp="sha-a", every=1)
+            np.testing.assert_array_equal(np.asarray(got), whole)
+            with open(partial + ".done") as f:
+                self.assertEqual(f.read(), f"sha-a\n{len(batches)}\n")
+            del got
+            # a stop after two batches: their rows are on disk, the rest is not
+            done_rows = np.zeros(len(whole), dtype=bool)
+            for batch in batches[:2]:
+                for i in batch:
+                    done_rows[offsets[i]:offsets[i + 1]] = True
+            on_disk = np.load(partial, mmap_mode="r+")
+            on_disk[done_rows] = 7.0  # marks rows that must not be scored again
+            on_disk[~done_rows] = 0.0
+            on_disk.flush()
+            del on_disk
+            with open(partial + ".done", "w") as f:
+                f.write("sha-a\n2\n")
+            resumed, _ = train.teacher_scores([path], segments, 80, bf16=False,
+                                              partial=partial, stamp="sha-a", every=1)
+            resumed = np.array(resumed)
+            self.assertTrue((resumed[done_rows] == 7.0).all())
+            np.testing.assert_array_equal(resumed[~done_rows], whole[~done_rows])
+            # another teacher's partial scores are not taken: everything is scored again
+            again, _ = train.teacher_scores([path], segments, 80, bf16=False, partial=partial,
+                                            stamp="sha-b", every=1)
+            np.testing.assert_array_equal(np.asarray(again), whole)
+            del again
+
     def test_the_teacher_reads_its_own_word_ids(self):
         vocab, _ = arabic.build_vocab()
         segment = train.segments_of(LINES[0], vocab, 400, arabic.word_index(WORDS),

@@ -157,21 +157,51 @@ def segment_offsets(segments):
 
 
 @torch.no_grad()
-def teacher_scores(teachers, segments, batch_tokens, bf16, groups=None):
+def teacher_scores(teachers, segments, batch_tokens, bf16, groups=None, partial=None,
+                   stamp="", every=20):
     """The log-probabilities the teacher models (exported weights files, each given by its path
     or its bytes) give every character of every training segment, without hints or word
     dropout, averaged over the teachers (an ensemble's; one teacher: its own): one float16
     array (characters of all segments in order, classes) and each segment's offset in it
     (segment_offsets). Teacher k reads the word ids of segment array 3 + groups[k] (segments_of's
-    teacher_indexes; without `groups`, all read array 3)."""
+    teacher_indexes; without `groups`, all read array 3).
+
+    With `partial` (a path ending in .npy), the scores are written into that file as they come
+    (a memory map) and the count of batches done is recorded in PARTIAL.done with `stamp` every
+    `every` batches: a later call with the same path, stamp and segments goes on from there
+    instead of starting again (scoring all.txt with a large teacher takes most of an hour).
+    A stamp or shape that does not match starts afresh. The array returned is then the map."""
     groups = groups or [0] * len(teachers)
+    offsets = segment_offsets(segments)
+    shape = (int(offsets[-1]), arabic.NUM_CLASSES)
+    batches = make_batches(segments, batch_tokens, 0)
+    first = 0
+    if partial is None:
+        scores = np.zeros(shape, dtype=np.float16)
+    else:
+        done_path = partial + ".done"
+        try:
+            with open(done_path) as f:
+                said_stamp, said_done = f.read().rsplit("\n", 2)[:2]
+            scores = np.load(partial, mmap_mode="r+")
+            if said_stamp != stamp or scores.shape != shape or scores.dtype != np.float16:
+                raise ValueError("another teacher or other segments")
+            first = int(said_done)
+            log(f"teacher scores: going on from batch {first}/{len(batches)}")
+        except (OSError, ValueError):
+            scores = np.lib.format.open_memmap(partial, "w+", np.float16, shape)
+
+        def record(done):
+            scores.flush()
+            with open(done_path + ".tmp", "w") as f:
+                f.write(f"{stamp}\n{done}\n")
+            os.replace(done_path + ".tmp", done_path)
     teachers = [(model.loads(t) if isinstance(t, bytes) else model.load(t))[0] for t in teachers]
     for teacher in teachers:
         teacher.bf16 = bf16
-    offsets = segment_offsets(segments)
-    scores = np.zeros((int(offsets[-1]), arabic.NUM_CLASSES), dtype=np.float16)
-    batches = make_batches(segments, batch_tokens, 0)
     for k, batch in enumerate(batches):
+        if k < first:
+            continue
         longest = max(len(segments[i][0]) for i in batch)
         ids = np.zeros((len(batch), longest), dtype=np.int64)
         words = np.zeros((max(groups) + 1, len(batch), longest), dtype=np.int64)
@@ -189,6 +219,10 @@ def teacher_scores(teachers, segments, batch_tokens, bf16, groups=None):
             scores[offsets[i]:offsets[i + 1]] = out[row, :lengths[row]]
         if k % 100 == 0:
             log(f"teacher scores: batch {k}/{len(batches)}")
+        if partial is not None and (k + 1) % every == 0:
+            record(k + 1)
+    if partial is not None:
+        record(len(batches))
     return scores, offsets
 
 
@@ -417,13 +451,14 @@ def main():
         shas = [hashlib.sha256(b).hexdigest() for b in teacher_files]
         teacher_sha = " ".join(shas)
         if need_scores:
+            partial = teacher_path + ".partial.npy"  # kept across a stop: scoring goes on
             scores, _ = teacher_scores(teacher_files, segments, 2 * args.batch_tokens, args.bf16,
-                                       teacher_groups)
-            np.save(teacher_path + ".tmp.npy", scores)
+                                       teacher_groups, partial=partial, stamp=teacher_sha)
+            del scores
             with open(teacher_path + ".sha256", "w") as f:
                 f.write(teacher_sha + "\n")
-            os.replace(teacher_path + ".tmp.npy", teacher_path)
-            del scores
+            os.replace(partial, teacher_path)
+            os.remove(partial + ".done")
             segments = [seg[:3] for seg in segments]  # the teachers' word ids are done with
         stamp = teacher_path + ".sha256"
         if not os.path.exists(stamp) or open(stamp).read().strip() != teacher_sha:
