@@ -8,12 +8,11 @@ import os
 import re
 import subprocess
 import sys
-import time
 import unittest
 from datetime import datetime, timedelta, timezone
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from polyvox_server import Server, decoded_samples  # noqa: E402
+from polyvox_server import Server, decoded_samples, poll_until  # noqa: E402
 from polyvox_server import seconds_until_refused as seconds_until  # noqa: E402
 from redis_cluster import Cluster  # noqa: E402
 
@@ -192,10 +191,8 @@ class EmbeddedKeysTest(unittest.TestCase):
         self.assertEqual(self.server.users("passwd", "dave", "--password", "dave-password-2")
                          .returncode, 0)
         # The change was made by another process: tokens are refused within a second...
-        deadline = time.monotonic() + 3
-        while (self.server.request("GET", "/jobs", token=token).status != 401
-               and time.monotonic() < deadline):
-            time.sleep(0.01)  # polling the answer
+        poll_until(lambda: self.server.request("GET", "/jobs", token=token).status == 401, 3,
+                   "the old password's token still works", interval=0.01)
         self.assertEqual(self.server.request("GET", "/jobs", token=token).status, 401)
         # ...the key is not.
         self.assertEqual(self.server.request("GET", "/jobs", token=key).status, 200)

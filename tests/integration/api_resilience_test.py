@@ -10,7 +10,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from polyvox_server import Server, decoded_samples  # noqa: E402
+from polyvox_server import Server, decoded_samples, poll_until  # noqa: E402
 
 BINARY = None
 
@@ -50,13 +50,11 @@ class CrashRecoveryTest(unittest.TestCase):
             server.start()
             second = server.submit(token, long_job(40))
             # Kill in the middle of the second job: once some blocks are done, none is assembled.
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
+            def part_done():
                 progress = server.request("GET", f"/status/{second}", token=token).json()
-                done = int(progress["progress"].split("/")[0])
-                if 0 < done < 40:
-                    break
-                time.sleep(0.02)
+                return 0 < int(progress["progress"].split("/")[0]) < 40
+
+            poll_until(part_done, 60, "the second job never was part done", interval=0.02)
             server.kill()
             logs_before += list(server.log_lines)
 
@@ -90,9 +88,8 @@ class CrashRecoveryTest(unittest.TestCase):
             server.env.update({"CLEANUP_INTERVAL_SECONDS": "1", "TEMP_RETENTION_SECONDS": "1"})
             server.start()
 
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline and any(len(finals(j)) != 1 for j in served):
-                time.sleep(0.1)
+            poll_until(lambda: all(len(finals(j)) == 1 for j in served), 60,
+                       lambda: {j: finals(j) for j in served}, interval=0.1)
             for job_id, body in served.items():
                 kept = finals(job_id)
                 self.assertEqual(len(kept), 1, kept)
@@ -157,18 +154,14 @@ class CleanupTest(unittest.TestCase):
             server.wait_for(token, job_id)
             job_dir = os.path.join(server.data_dir, "blobs", "jobs", job_id)
             self.assertTrue(os.path.isdir(job_dir))
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline:
-                if server.request("GET", f"/status/{job_id}", token=token).status == 404:
-                    break
-                time.sleep(0.1)
-            self.assertEqual(server.request("GET", f"/status/{job_id}", token=token).status, 404)
+            poll_until(lambda: server.request("GET", f"/status/{job_id}", token=token).status
+                       == 404, 30, "the expired job is still there", interval=0.1)
             # The record goes first, then its files (the store names them as it deletes it).
-            while time.monotonic() < deadline:
-                if not [f for _, _, fs in os.walk(job_dir) for f in fs]:
-                    break
-                time.sleep(0.1)
-            self.assertEqual([f for _, _, fs in os.walk(job_dir) for f in fs], [])
+            def files():
+                return [f for _, _, fs in os.walk(job_dir) for f in fs]
+
+            poll_until(lambda: not files(), 30, lambda: f"the job's files remain: {files()}",
+                       interval=0.1)
             self.assertFalse(os.path.exists(stale))
         finally:
             server.close()
@@ -253,15 +246,18 @@ class ConnectionCapTest(unittest.TestCase):
 
     def health_once_released(self, server):
         """Polls /health until it answers 200 (a closed connection's slot is given back when its
-        loop sees the close); its last status."""
-        deadline = time.monotonic() + 10
-        status = None
-        while time.monotonic() < deadline and status != 200:
+        loop sees the close): 200, or a failure naming the last answer."""
+        last = [None]
+
+        def healthy():
             try:
-                status = server.request("GET", "/health", timeout=2).status
+                last[0] = server.request("GET", "/health", timeout=2).status
             except OSError:
-                time.sleep(0.05)
-        return status
+                pass
+            return last[0] == 200
+
+        poll_until(healthy, 10, lambda: f"/health answers {last[0]}")
+        return last[0]
 
     def test_connections_over_the_cap_get_503(self):
         server = Server(BINARY, MAX_CONNECTIONS=20, HTTP_IDLE_TIMEOUT_MS=60000).start()

@@ -13,7 +13,6 @@ import sys
 import tempfile
 import time
 import unittest
-import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from polyvox_server import ADMIN_PASSWORD, SECRET_KEY, Server, decoded_samples  # noqa: E402

@@ -1,7 +1,6 @@
 #!/usr/bin/env python3
 """/openapi.json validated by a real OpenAPI 3.1 validator from npm, and /docs (Swagger UI served
 by the binary, no CDN) rendered by headless Chromium."""
-import json
 import os
 import subprocess
 import sys

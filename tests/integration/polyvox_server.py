@@ -15,6 +15,21 @@ ADMIN_PASSWORD = "admin-password-for-tests"
 SECRET_KEY = "test-secret-key-0123456789abcdef-0123456789"
 
 
+def poll_until(condition, timeout, what, interval=0.05):
+    """Calls `condition()` every `interval` seconds until it returns something true, and returns
+    that; after `timeout` seconds without, fails with `what` (a message, or a function that
+    makes one, for messages that show the state at the end). The tests' one way of waiting for
+    what another process does: the condition polled, never a fixed sleep."""
+    deadline = time.monotonic() + timeout
+    while True:
+        got = condition()
+        if got:
+            return got
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"{what() if callable(what) else what} (not within {timeout} s)")
+        time.sleep(interval)
+
+
 class Response:
     def __init__(self, status, headers, body):
         self.status = status
@@ -141,13 +156,15 @@ class Server:
     def wait_for(self, token, job_id, statuses=("completed", "failed", "cancelled"), timeout=120,
                  poll_s=0.05):
         """Polls /status every `poll_s` seconds until the job reaches one of `statuses`."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            res = self.request("GET", f"/status/{job_id}", token=token)
-            if res.status == 200 and res.json()["status"] in statuses:
-                return res.json()
-            time.sleep(poll_s)
-        raise AssertionError(f"job {job_id} did not reach {statuses}: {res}")
+        last = []
+
+        def reached():
+            last[:] = [self.request("GET", f"/status/{job_id}", token=token)]
+            return (last[0].status == 200 and last[0].json()["status"] in statuses
+                    and last[0].json())
+
+        return poll_until(reached, timeout, lambda: f"job {job_id} did not reach {statuses}: "
+                          f"{last[0]}", poll_s)
 
     def users(self, *args, stdin=None):
         return subprocess.run([self.binary, "users", *args], env=self.env, cwd=self.data_dir,

@@ -8,9 +8,8 @@ import signal
 import socket
 import subprocess
 import tempfile
-import time
 
-from polyvox_server import Server
+from polyvox_server import Server, poll_until
 
 
 def free_port():
@@ -32,17 +31,17 @@ class RedisProcess:
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
              "--appendonly", "yes", "--dir", self.dir, "--logfile", "redis.log"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
+
+        def answers_ping():
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
                     s.sendall(b"PING\r\n")
-                    if s.recv(64).startswith(b"+PONG"):  # not -LOADING: the AOF is read
-                        return self
+                    return s.recv(64).startswith(b"+PONG")  # not -LOADING: the AOF is read
             except OSError:
-                pass
-            time.sleep(0.01)  # polling PING
-        raise RuntimeError("redis-server did not start")
+                return False
+
+        poll_until(answers_ping, 10, "redis-server did not start", interval=0.01)
+        return self
 
     def stop(self):
         if self.process and self.process.poll() is None:

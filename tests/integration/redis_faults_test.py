@@ -17,7 +17,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "support"))
 import mock_vendors  # noqa: E402
-from polyvox_server import decoded_samples  # noqa: E402
+from polyvox_server import decoded_samples, poll_until  # noqa: E402
 from redis_cluster import Cluster  # noqa: E402
 
 BINARY = None
@@ -86,10 +86,8 @@ class DistributedFaultsTest(unittest.TestCase):
         long_text = "This block takes its worker a while to speak and encode. " * 12
         job_id = api.submit(token, {"blocks": [{"text": long_text, "provider": "espeak"}]})
         stalled = self.cluster.workers[0]
-        deadline = time.monotonic() + 30
-        while api.request("GET", f"/status/{job_id}", token=token).json()["status"] == "queued":
-            self.assertLess(time.monotonic(), deadline)
-            time.sleep(0.005)  # polling
+        poll_until(lambda: api.request("GET", f"/status/{job_id}", token=token).json()["status"]
+                   != "queued", 30, "no worker claimed the job", interval=0.005)
         stalled.send(signal.SIGSTOP)  # claimed, rendering: stopped past its 2 s lease
         self.cluster.add_worker()
         status = api.wait_for(token, job_id, timeout=120)

@@ -8,11 +8,10 @@ request fails."""
 import os
 import sys
 import threading
-import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from polyvox_server import Server, decoded_samples  # noqa: E402
+from polyvox_server import Server, decoded_samples, poll_until  # noqa: E402
 from redis_cluster import Cluster, RedisProcess  # noqa: E402
 
 BINARY = None
@@ -86,14 +85,13 @@ class DistributedModeTest(unittest.TestCase):
         self.assertEqual(self.api_a.request("GET", "/health").status, 200)
 
         self.redis.start()  # same port, same AOF
-        deadline = time.monotonic() + 20
-        while True:
+        def accepted():
             res = self.api_a.request("POST", "/tts", job(2), token=token)
-            if res.status == 202:
-                break
-            self.assertEqual(res.status, 503, res)
-            self.assertLess(time.monotonic(), deadline, "the API did not recover")
-            time.sleep(0.05)
+            if res.status != 202:
+                self.assertEqual(res.status, 503, res)
+            return res.status == 202 and res
+
+        res = poll_until(accepted, 20, "the API did not recover")
         status = self.api_b.wait_for(token, res.json()["job_id"], timeout=120)
         self.assertEqual(status["status"], "completed", status)
 
@@ -145,10 +143,8 @@ class ApiNodeStartTest(unittest.TestCase):
         starter = threading.Thread(target=lambda: started.update(server=server.start(timeout=60)))
         try:
             starter.start()
-            deadline = time.monotonic() + 30
-            while not any("waiting for Redis" in line for line in server.log_lines):
-                self.assertLess(time.monotonic(), deadline, "".join(server.stderr_lines))
-                time.sleep(0.05)
+            poll_until(lambda: any("waiting for Redis" in line for line in server.log_lines), 30,
+                       lambda: "".join(server.stderr_lines))
             self.assertIsNone(server.process.poll())  # waiting, not exited
             redis.start()
             starter.join(60)

@@ -7,7 +7,6 @@ POLYVOX_URL (exit 2), no credentials and no terminal (exit 2), a login typed on 
 the password unechoed and the status line redrawn there, the token never printed, and a server
 killed mid-follow and started again on the same data directory and port: the CLI reconnects with
 Last-Event-ID and still exits 0."""
-import fcntl
 import os
 import pty
 import re
@@ -15,7 +14,6 @@ import select
 import subprocess
 import sys
 import tempfile
-import termios
 import threading
 import time
 import unittest

@@ -10,13 +10,12 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 import unittest
 import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from polyvox_server import ADMIN_PASSWORD, SECRET_KEY, Response  # noqa: E402
+from polyvox_server import ADMIN_PASSWORD, SECRET_KEY, Response, poll_until  # noqa: E402
 
 BINARY = None
 CONF = os.path.join(HERE, "..", "..", "deploy", "supervisord.conf")
@@ -87,15 +86,13 @@ class _Api:
         return out
 
     def wait_healthy(self, timeout):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        def healthy():
             try:
-                if self.request("GET", "/health").status == 200:
-                    return
+                return self.request("GET", "/health").status == 200
             except OSError:
-                pass
-            time.sleep(0.1)
-        raise AssertionError("the API never became healthy")
+                return False
+
+        poll_until(healthy, timeout, "the API never became healthy", interval=0.1)
 
     def login(self):
         res = self.request("POST", "/token",
@@ -111,13 +108,12 @@ class _Api:
         return res.json()["job_id"]
 
     def wait_for(self, token, job_id, timeout):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        def finished():
             res = self.request("GET", f"/status/{job_id}", token=token)
-            if res.status == 200 and res.json()["status"] in ("completed", "failed"):
-                return res.json()
-            time.sleep(0.1)
-        raise AssertionError(f"job {job_id} did not finish")
+            return (res.status == 200 and res.json()["status"] in ("completed", "failed")
+                    and res.json())
+
+        return poll_until(finished, timeout, f"job {job_id} did not finish", interval=0.1)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,8 @@ import socket
 import threading
 import time
 
+from polyvox_server import poll_until
+
 
 def expected_signature(secret, webhook_id, timestamp, body):
     key = base64.b64decode(secret[len("whsec_"):])
@@ -76,13 +78,13 @@ class Receiver:
 
     def wait_for_requests(self, count, timeout=60):
         """The requests once there are at least `count` of them (polls the outcome)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        def enough():
             with self.lock:
-                if len(self.requests) >= count:
-                    return list(self.requests)
-            time.sleep(0.02)
-        raise AssertionError(f"{len(self.requests)} webhook requests, expected {count}")
+                return len(self.requests) >= count and list(self.requests)
+
+        return poll_until(enough, timeout,
+                          lambda: f"{len(self.requests)} webhook requests, expected {count}",
+                          interval=0.02)
 
     def close(self):
         self.closing.set()

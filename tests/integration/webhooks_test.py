@@ -12,7 +12,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from polyvox_server import Server  # noqa: E402
+from polyvox_server import Server, poll_until  # noqa: E402
 from redis_cluster import Cluster  # noqa: E402
 from webhook_receiver import Receiver, SilentListener, verify  # noqa: E402
 
@@ -29,13 +29,9 @@ def job(webhook_url=None, blocks=1):
 
 def wait_for_event(events, msg, predicate, timeout=60):
     """The first log event called `msg` that satisfies `predicate` (polls the log)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for event in events():
-            if event.get("msg") == msg and predicate(event):
-                return event
-        time.sleep(0.05)
-    raise AssertionError(f"no {msg!r} event")
+    return poll_until(lambda: next((e for e in events()
+                                    if e.get("msg") == msg and predicate(e)), None),
+                      timeout, f"no {msg!r} event")
 
 
 class EmbeddedWebhooksTest(unittest.TestCase):
