@@ -49,6 +49,7 @@ class CrashRecoveryTest(unittest.TestCase):
 
             server.start()
             second = server.submit(token, long_job(40))
+
             # Kill in the middle of the second job: once some blocks are done, none is assembled.
             def part_done():
                 progress = server.request("GET", f"/status/{second}", token=token).json()
@@ -156,6 +157,7 @@ class CleanupTest(unittest.TestCase):
             self.assertTrue(os.path.isdir(job_dir))
             poll_until(lambda: server.request("GET", f"/status/{job_id}", token=token).status
                        == 404, 30, "the expired job is still there", interval=0.1)
+
             # The record goes first, then its files (the store names them as it deletes it).
             def files():
                 return [f for _, _, fs in os.walk(job_dir) for f in fs]

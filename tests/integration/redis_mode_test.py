@@ -85,6 +85,7 @@ class DistributedModeTest(unittest.TestCase):
         self.assertEqual(self.api_a.request("GET", "/health").status, 200)
 
         self.redis.start()  # same port, same AOF
+
         def accepted():
             res = self.api_a.request("POST", "/tts", job(2), token=token)
             if res.status != 202:
