@@ -1003,11 +1003,17 @@ http {
                                 "-c", conf, "-g", "daemon off;"],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
+    while True:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
             break
         except OSError:
+            if process.poll() is not None or time.monotonic() >= deadline:
+                process.kill()
+                process.wait()
+                log = os.path.join(prefix, "error.log")
+                said = open(log).read() if os.path.exists(log) else ""
+                raise RuntimeError(f"nginx did not listen on port {port}: {said.strip()}")
             time.sleep(0.02)
     return process, {"url": "https://127.0.0.1:%d%s" % (port, upstream.path), "port": port,
                      "key": upstream.key, "ca_file": cert, "upstream": upstream.name}
