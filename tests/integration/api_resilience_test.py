@@ -249,17 +249,18 @@ class ConnectionCapTest(unittest.TestCase):
     def health_once_released(self, server):
         """Polls /health until it answers 200 (a closed connection's slot is given back when its
         loop sees the close): 200, or a failure naming the last answer."""
-        last = [None]
+        status = None
 
         def healthy():
+            nonlocal status
             try:
-                last[0] = server.request("GET", "/health", timeout=2).status
+                status = server.request("GET", "/health", timeout=2).status
             except OSError:
                 pass
-            return last[0] == 200
+            return status == 200
 
-        poll_until(healthy, 10, lambda: f"/health answers {last[0]}")
-        return last[0]
+        poll_until(healthy, 10, lambda: f"/health answers {status}")
+        return status
 
     def test_connections_over_the_cap_get_503(self):
         server = Server(BINARY, MAX_CONNECTIONS=20, HTTP_IDLE_TIMEOUT_MS=60000).start()

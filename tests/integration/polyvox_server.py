@@ -156,15 +156,15 @@ class Server:
     def wait_for(self, token, job_id, statuses=("completed", "failed", "cancelled"), timeout=120,
                  poll_s=0.05):
         """Polls /status every `poll_s` seconds until the job reaches one of `statuses`."""
-        last = []
+        res = None
 
         def reached():
-            last[:] = [self.request("GET", f"/status/{job_id}", token=token)]
-            return (last[0].status == 200 and last[0].json()["status"] in statuses
-                    and last[0].json())
+            nonlocal res
+            res = self.request("GET", f"/status/{job_id}", token=token)
+            return res.status == 200 and res.json()["status"] in statuses and res.json()
 
         return poll_until(reached, timeout, lambda: f"job {job_id} did not reach {statuses}: "
-                          f"{last[0]}", poll_s)
+                          f"{res}", poll_s)
 
     def users(self, *args, stdin=None):
         return subprocess.run([self.binary, "users", *args], env=self.env, cwd=self.data_dir,

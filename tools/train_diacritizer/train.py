@@ -199,9 +199,7 @@ def teacher_scores(teachers, segments, batch_tokens, bf16, groups=None, partial=
     teachers = [(model.loads(t) if isinstance(t, bytes) else model.load(t))[0] for t in teachers]
     for teacher in teachers:
         teacher.bf16 = bf16
-    for k, batch in enumerate(batches):
-        if k < first:
-            continue
+    for k, batch in enumerate(batches[first:], first):
         longest = max(len(segments[i][0]) for i in batch)
         ids = np.zeros((len(batch), longest), dtype=np.int64)
         words = np.zeros((max(groups) + 1, len(batch), longest), dtype=np.int64)
