@@ -46,7 +46,77 @@ class Response:
         return f"<{self.status} {self.body[:300]!r}>"
 
 
-class Server:
+class Client:
+    """Speaks HTTP to a polyvox API on a loopback port: the requests every test makes, for a
+    server run by `Server` below or by another harness (supervisord)."""
+
+    def __init__(self, port):
+        self.port = port
+
+    def request(self, method, path, body=None, headers=None, token=None, timeout=30):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        headers = dict(headers or {})
+        if token:
+            headers["Authorization"] = "Bearer " + token
+        if isinstance(body, (dict, list)):
+            body = json.dumps(body).encode()
+            headers.setdefault("Content-Type", "application/json")
+        elif isinstance(body, str):
+            body = body.encode()
+        conn.request(method, path, body=body, headers=headers)
+        res = conn.getresponse()
+        data = res.read()
+        result = Response(res.status, {k.lower(): v for k, v in res.getheaders()}, data)
+        conn.close()
+        return result
+
+    def login(self, username="admin", password=ADMIN_PASSWORD):
+        res = self.request("POST", "/token",
+                           urllib.parse.urlencode({"username": username, "password": password}),
+                           {"Content-Type": "application/x-www-form-urlencoded"})
+        if res.status != 200:
+            raise AssertionError(f"login failed: {res}")
+        return res.json()["access_token"]
+
+    def submit(self, token, job):
+        res = self.request("POST", "/tts", job, token=token)
+        if res.status != 202:
+            raise AssertionError(f"submit failed: {res}")
+        return res.json()["job_id"]
+
+    def wait_for(self, token, job_id, statuses=("completed", "failed", "cancelled"), timeout=120,
+                 poll_s=0.05):
+        """Polls /status every `poll_s` seconds until the job reaches one of `statuses`."""
+        res = None
+
+        def reached():
+            nonlocal res
+            res = self.request("GET", f"/status/{job_id}", token=token)
+            return res.status == 200 and res.json()["status"] in statuses and res.json()
+
+        return poll_until(reached, timeout, lambda: f"job {job_id} did not reach {statuses}: "
+                          f"{res}", poll_s)
+
+    def wait_healthy(self, timeout=30, interval=0.05):
+        """Polls /health until it answers 200 (connections refused meanwhile are waited out):
+        200, or a failure naming the last answer."""
+        status = None
+
+        def healthy():
+            nonlocal status
+            try:
+                status = self.request("GET", "/health", timeout=2).status
+            except OSError as e:
+                status = repr(e)
+            return status == 200
+
+        poll_until(healthy, timeout, lambda: f"/health answers {status}", interval)
+        return status
+
+
+class Server(Client):
+    """Runs `polyvox serve` and is the client of it."""
+
     def __init__(self, binary, data_dir=None, **env):
         self.binary = binary
         self.owned_dir = None if data_dir else tempfile.TemporaryDirectory()
@@ -56,8 +126,8 @@ class Server:
                          "ADMIN_PASSWORD": ADMIN_PASSWORD, "SECRET_KEY": SECRET_KEY,
                          "WORKER_CONCURRENCY": "2", "LOG_FORMAT": "json", "LOG_LEVEL": "info"})
         self.env.update({k: str(v) for k, v in env.items()})
+        super().__init__(None)
         self.process = None
-        self.port = None
         self.log_lines = []
         self.stderr_lines = []
 
@@ -120,51 +190,6 @@ class Server:
             except ValueError:
                 pass
         return events
-
-    # --- HTTP -------------------------------------------------------------------------------
-    def request(self, method, path, body=None, headers=None, token=None, timeout=30):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
-        headers = dict(headers or {})
-        if token:
-            headers["Authorization"] = "Bearer " + token
-        if isinstance(body, (dict, list)):
-            body = json.dumps(body).encode()
-            headers.setdefault("Content-Type", "application/json")
-        elif isinstance(body, str):
-            body = body.encode()
-        conn.request(method, path, body=body, headers=headers)
-        res = conn.getresponse()
-        data = res.read()
-        result = Response(res.status, {k.lower(): v for k, v in res.getheaders()}, data)
-        conn.close()
-        return result
-
-    def login(self, username="admin", password=ADMIN_PASSWORD):
-        res = self.request("POST", "/token",
-                           urllib.parse.urlencode({"username": username, "password": password}),
-                           {"Content-Type": "application/x-www-form-urlencoded"})
-        if res.status != 200:
-            raise AssertionError(f"login failed: {res}")
-        return res.json()["access_token"]
-
-    def submit(self, token, job):
-        res = self.request("POST", "/tts", job, token=token)
-        if res.status != 202:
-            raise AssertionError(f"submit failed: {res}")
-        return res.json()["job_id"]
-
-    def wait_for(self, token, job_id, statuses=("completed", "failed", "cancelled"), timeout=120,
-                 poll_s=0.05):
-        """Polls /status every `poll_s` seconds until the job reaches one of `statuses`."""
-        res = None
-
-        def reached():
-            nonlocal res
-            res = self.request("GET", f"/status/{job_id}", token=token)
-            return res.status == 200 and res.json()["status"] in statuses and res.json()
-
-        return poll_until(reached, timeout, lambda: f"job {job_id} did not reach {statuses}: "
-                          f"{res}", poll_s)
 
     def users(self, *args, stdin=None):
         return subprocess.run([self.binary, "users", *args], env=self.env, cwd=self.data_dir,
