@@ -6,10 +6,14 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <limits>
 #include <memory>
+#include <string>
+#include <utility>
+#include <vector>
 
 extern "C" {
 #include <libavcodec/avcodec.h>
@@ -91,13 +95,33 @@ struct FileReader {
   }
 };
 
-// Appends the converted samples of `frame` (or the resampler's tail when frame is null).
+// The highest sample rate an answer (or any of its frames) may have: vendors send 8-48 kHz, and
+// a higher rate multiplies the memory an answer's duration costs.
+constexpr int kMaxSampleRate = 192'000;
+// Most samples one frame may convert to (87 s at the highest rate; codecs' frames hold at most
+// 65,535 samples, so only a frame claiming an absurdly low rate comes near).
+constexpr int64_t kMaxFrameSamples = int64_t{1} << 24;
+// What the resampler's estimate of a frame's output may exceed the room by (its rounding).
+constexpr int64_t kEstimateSlack = 64;
+
+// Appends the converted samples of `frame` (or the resampler's tail when frame is null). The
+// output is sized from the resampler's estimate before anything is allocated: an estimate past
+// `room` (the samples the answer may still add) is `too_long`, one past kMaxFrameSamples is
+// refused: a frame claiming 1 Hz in a 48 kHz stream would otherwise take gigabytes.
 Status convert_into(SwrContext* swr, const AVFrame* frame, int in_rate, int out_rate,
-                    std::vector<float>& out) {
+                    std::size_t room, const Error& too_long, std::vector<float>& out) {
   const int in_samples = frame ? frame->nb_samples : 0;
-  const int capacity = static_cast<int>(av_rescale_rnd(swr_get_delay(swr, in_rate) + in_samples,
-                                                       out_rate, in_rate, AV_ROUND_UP)) +
-                       16;
+  const int64_t expected =
+      av_rescale_rnd(swr_get_delay(swr, in_rate) + in_samples, out_rate, in_rate, AV_ROUND_UP);
+  if (expected < 0 || expected > kMaxFrameSamples) {
+    return undecodable("a frame of " + std::to_string(in_samples) + " samples at " +
+                       std::to_string(in_rate) + " Hz converts to more than " +
+                       std::to_string(kMaxFrameSamples) + " samples");
+  }
+  if (expected > kEstimateSlack && static_cast<std::size_t>(expected - kEstimateSlack) > room) {
+    return too_long;
+  }
+  const int capacity = static_cast<int>(expected) + 16;
   const std::size_t old_size = out.size();
   out.resize(old_size + capacity);
   uint8_t* dst = reinterpret_cast<uint8_t*>(out.data() + old_size);
@@ -132,18 +156,25 @@ int past_deadline(void* opaque) {
 }
 
 // A resampler to mono float at the output rate for frames of one layout, format and rate; built
-// again when a frame differs (a stream may change any of them midway).
+// again when a frame differs (a stream may change any of them midway). `room` (add, flush): how
+// many samples `out` may still grow by before the answer is `too_long` (convert_into).
 class Converter {
  public:
-  explicit Converter(int out_rate) : out_rate_(out_rate) {}
+  Converter(int out_rate, Error too_long) : out_rate_(out_rate), too_long_(std::move(too_long)) {}
   ~Converter() { av_channel_layout_uninit(&layout_); }
 
-  Status add(AVFrame* frame, std::vector<float>& out) {
+  Status add(AVFrame* frame, std::size_t room, std::vector<float>& out) {
     if (!swr_ || frame->sample_rate != in_rate_ || frame->format != format_ ||
         av_channel_layout_compare(&frame->ch_layout, &layout_) != 0) {
-      if (Status flushed = flush(out); !flushed) return flushed;
+      const std::size_t before = out.size();
+      if (Status flushed = flush(room, out); !flushed) return flushed;
+      room -= std::min(room, out.size() - before);
       if (frame->sample_rate <= 0 || frame->ch_layout.nb_channels <= 0) {
         return undecodable("a frame without a sample rate or channels");
+      }
+      if (frame->sample_rate > kMaxSampleRate) {
+        return undecodable("a frame's sample rate of " + std::to_string(frame->sample_rate) +
+                           " Hz is above " + std::to_string(kMaxSampleRate) + " Hz");
       }
       AVChannelLayout mono = AV_CHANNEL_LAYOUT_MONO;
       SwrContext* raw = nullptr;
@@ -162,19 +193,20 @@ class Converter {
         return Error{ErrorKind::kInternal, "out of memory", ""};
       }
     }
-    return convert_into(swr_.get(), frame, in_rate_, out_rate_, out);
+    return convert_into(swr_.get(), frame, in_rate_, out_rate_, room, too_long_, out);
   }
 
   // The resampler's delayed samples, at the end or before it is rebuilt.
-  Status flush(std::vector<float>& out) {
+  Status flush(std::size_t room, std::vector<float>& out) {
     if (!swr_) return Status::success();
-    Status s = convert_into(swr_.get(), nullptr, in_rate_, out_rate_, out);
+    Status s = convert_into(swr_.get(), nullptr, in_rate_, out_rate_, room, too_long_, out);
     swr_.reset();
     return s;
   }
 
  private:
   const int out_rate_;
+  const Error too_long_;
   SwrPtr swr_;
   int in_rate_ = 0;
   int format_ = -1;
@@ -260,6 +292,9 @@ Status decode(void* opaque, int (*read)(void*, uint8_t*, int), int64_t (*seek)(v
 
   const AVCodec* codec = avcodec_find_decoder(stream->codecpar->codec_id);
   if (!codec) return undecodable("no decoder for this codec");
+  if (av_match_list(codec->name, kAllowedCodecs, ',') <= 0) {
+    return undecodable("codec '" + std::string(codec->name) + "' is not an allowed answer codec");
+  }
   std::unique_ptr<AVCodecContext, CodecContextFreer> decoder(avcodec_alloc_context3(codec));
   if (!decoder) return Error{ErrorKind::kInternal, "out of memory", ""};
   AVDictionary* decoder_options = nullptr;
@@ -270,6 +305,10 @@ Status decode(void* opaque, int (*read)(void*, uint8_t*, int), int64_t (*seek)(v
   if (!opened) return undecodable("cannot open the decoder");
   decoder->pkt_timebase = stream->time_base;
   if (decoder->sample_rate <= 0) return undecodable("no sample rate");
+  if (decoder->sample_rate > kMaxSampleRate) {
+    return undecodable("a sample rate of " + std::to_string(decoder->sample_rate) +
+                       " Hz is above " + std::to_string(kMaxSampleRate) + " Hz");
+  }
 
   rate = decoder->sample_rate;
   const std::size_t max_samples =
@@ -279,7 +318,8 @@ Status decode(void* opaque, int (*read)(void*, uint8_t*, int), int64_t (*seek)(v
   const Error refused = Error{ErrorKind::kInternal, "", ""};  // the sink's reason is in `out`
   const Error too_long =
       undecodable("the answer is longer than " + std::to_string(limits.max_duration_ms) + " ms");
-  Converter converter(rate);
+  Converter converter(rate, too_long);
+  const auto room = [&] { return max_samples - std::min(max_samples, out.total()); };
   std::unique_ptr<AVPacket, PacketFreer> packet(av_packet_alloc());
   std::unique_ptr<AVFrame, FrameFreer> frame(av_frame_alloc());
   if (!packet || !frame) return Error{ErrorKind::kInternal, "out of memory", ""};
@@ -289,7 +329,7 @@ Status decode(void* opaque, int (*read)(void*, uint8_t*, int), int64_t (*seek)(v
       const int rc = avcodec_receive_frame(decoder.get(), frame.get());
       if (rc == AVERROR(EAGAIN) || rc == AVERROR_EOF) return Status::success();
       if (rc < 0) return undecodable("decoder error (" + av_error_string(rc) + ")");
-      Status converted = converter.add(frame.get(), out.samples);
+      Status converted = converter.add(frame.get(), room(), out.samples);
       av_frame_unref(frame.get());
       if (!converted) return converted;
       if (out.total() > max_samples) return too_long;
@@ -316,7 +356,7 @@ Status decode(void* opaque, int (*read)(void*, uint8_t*, int), int64_t (*seek)(v
   }
   avcodec_send_packet(decoder.get(), nullptr);
   if (Status s = drain(); !s) return s.error();
-  if (Status s = converter.flush(out.samples); !s) return s.error();
+  if (Status s = converter.flush(room(), out.samples); !s) return s.error();
   if (out.total() > max_samples) return too_long;
   if (out.total() == 0) return undecodable("no samples");
   if (!out.maybe_flush(rate, true)) return refused;

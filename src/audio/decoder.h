@@ -29,8 +29,11 @@ struct DecodeLimits {
 // Ogg, FLAC, ADTS AAC, MP4/M4A) and never open anything but the given bytes (playlists and
 // concat scripts are refused). Fails with kSynthesisFailed ("undecodable audio: ...") when the
 // bytes are not such audio, are truncated past recovery, produce a decoder error or samples that
-// are not finite (NaN, infinity: float WAV carries any bit pattern), hold more than
-// `limits.max_duration_ms` or take past `limits.deadline`. Thread-safe (no shared state).
+// are not finite (NaN, infinity: float WAV carries any bit pattern), use a codec outside the
+// list (named), have a sample rate above 192 kHz (the stream's or a frame's), hold more than
+// `limits.max_duration_ms` (refused before a frame that would pass it is converted) or take past
+// `limits.deadline`. A frame is never converted into more than 2^24 samples: one claiming 1 Hz
+// in a 48 kHz stream is refused, limit or not. Thread-safe (no shared state).
 Result<PcmBuffer> decode_audio(const EncodedAudio& audio, const DecodeLimits& limits = {});
 
 // Where decode_audio_file hands its samples: mono float at `sample_rate` (the same for every

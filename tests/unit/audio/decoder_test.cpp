@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <filesystem>
 #include <span>
 #include <string>
@@ -268,6 +269,120 @@ TEST(DecoderTest, StopsAnAnswerLongerThanItsLimit) {
   ASSERT_FALSE(pcm.ok());
   EXPECT_EQ(pcm.error().kind, ErrorKind::kSynthesisFailed);
   EXPECT_NE(pcm.error().message.find("longer than"), std::string::npos) << pcm.error().message;
+}
+
+// A FLAC stream built byte by byte (the FLAC format specification): STREAMINFO at `stream_rate`
+// (mono, 16 bits), then one frame of silence (a constant subframe) per entry of `frames`: its
+// block size, and its own rate in Hz (0: the stream's, written as the 48 kHz code; below 65,536:
+// the header's 16-bit value in Hz; else in tens of Hz). Encoders never write a frame whose rate
+// differs from the stream's, but FFmpeg's decoder takes each frame's as it comes.
+struct FlacFrame {
+  int block;
+  int rate_hz = 0;
+};
+std::string flac_stream(int stream_rate, const std::vector<FlacFrame>& frames) {
+  auto crc8 = [](const std::string& data) {
+    uint8_t c = 0;
+    for (unsigned char b : data) {
+      c ^= b;
+      for (int i = 0; i < 8; ++i) c = (c & 0x80) ? static_cast<uint8_t>((c << 1) ^ 0x07) : c << 1;
+    }
+    return static_cast<char>(c);
+  };
+  auto crc16 = [](const std::string& data) {
+    uint16_t c = 0;
+    for (unsigned char b : data) {
+      c ^= static_cast<uint16_t>(b << 8);
+      for (int i = 0; i < 8; ++i) {
+        c = (c & 0x8000) ? static_cast<uint16_t>((c << 1) ^ 0x8005) : static_cast<uint16_t>(c << 1);
+      }
+    }
+    return c;
+  };
+  auto be16 = [](int v) { return std::string{static_cast<char>(v >> 8), static_cast<char>(v)}; };
+  std::string info = be16(4096) + be16(65535) + std::string(6, '\0');  // block and frame sizes
+  const uint64_t bits = (static_cast<uint64_t>(stream_rate) << 44) | (uint64_t{15} << 36);
+  for (int i = 7; i >= 0; --i) info += static_cast<char>(bits >> (8 * i));  // mono, 16 bits
+  info += std::string(16, '\0');                                            // no MD5
+  std::string out = "fLaC" + std::string{'\x80', 0, 0, static_cast<char>(info.size())} + info;
+  for (std::size_t n = 0; n < frames.size(); ++n) {
+    const int rate = frames[n].rate_hz;
+    const int rate_code = rate == 0 ? 10 : rate < 65536 ? 13 : 14;
+    std::string frame{'\xFF', '\xF8', static_cast<char>((7 << 4) | rate_code),
+                      static_cast<char>(4 << 1), static_cast<char>(n)};
+    frame += be16(frames[n].block - 1);
+    if (rate_code == 13) frame += be16(rate);
+    if (rate_code == 14) frame += be16(rate / 10);
+    frame += crc8(frame);
+    frame += std::string(3, '\0');  // a constant subframe of value 0
+    frame += be16(crc16(frame));
+    out += frame;
+  }
+  return out;
+}
+
+TEST(DecoderTest, DecodesAFlacStreamBuiltByHand) {
+  // The builder below is right: its frames at the stream's rate decode to their samples.
+  auto pcm = decode_audio(EncodedAudio{flac_stream(48000, {{4096}, {4096}, {4096}})});
+  ASSERT_TRUE(pcm.ok()) << pcm.error().to_string();
+  EXPECT_EQ(pcm->sample_rate, 48000);
+  EXPECT_EQ(pcm->samples.size(), 3u * 4096);
+}
+
+TEST(DecoderTest, RefusesAFrameClaimingAnAbsurdlyLowRate) {
+  // 65,535 samples at 1 Hz in a 48 kHz stream would convert to 3.1e9 samples: the output buffer
+  // was sized from that (an int overflow, then an exception out of the module) before any limit.
+  const std::string bomb = flac_stream(48000, {{4096}, {65535, 1}, {4096}});
+  for (int64_t max_ms : {int64_t{0}, int64_t{60'000}}) {
+    DecodeLimits limits;
+    limits.max_duration_ms = max_ms;
+    auto pcm = decode_audio(EncodedAudio{bomb}, limits);
+    ASSERT_FALSE(pcm.ok()) << max_ms;
+    EXPECT_EQ(pcm.error().kind, ErrorKind::kSynthesisFailed);
+    EXPECT_NE(pcm.error().message.find("a frame of 65535 samples at 1 Hz converts to more than"),
+              std::string::npos)
+        << pcm.error().message;
+  }
+}
+
+TEST(DecoderTest, StopsALowRateFrameThatWouldPassTheLimit) {
+  // 65,535 samples at 1 kHz make 65.5 s at 48 kHz: refused by the limit before being converted.
+  DecodeLimits limits;
+  limits.max_duration_ms = 60'000;
+  auto pcm = decode_audio(EncodedAudio{flac_stream(48000, {{4096}, {65535, 1000}})}, limits);
+  ASSERT_FALSE(pcm.ok());
+  EXPECT_NE(pcm.error().message.find("longer than 60000 ms"), std::string::npos)
+      << pcm.error().message;
+  // The same frame within a longer limit is converted.
+  limits.max_duration_ms = 70'000;
+  auto within = decode_audio(EncodedAudio{flac_stream(48000, {{4096}, {65535, 1000}})}, limits);
+  ASSERT_TRUE(within.ok()) << within.error().to_string();
+  EXPECT_NEAR(within->duration_ms(), 4096 / 48.0 + 65535.0, 50.0);
+}
+
+TEST(DecoderTest, RefusesSampleRatesAbove192kHz) {
+  auto stream = decode_audio(EncodedAudio{flac_stream(655350, {{4096, 655350}})});
+  ASSERT_FALSE(stream.ok());
+  EXPECT_NE(stream.error().message.find("a sample rate of 655350 Hz is above 192000 Hz"),
+            std::string::npos)
+      << stream.error().message;
+  auto frame = decode_audio(EncodedAudio{flac_stream(48000, {{4096}, {4096, 600000}})});
+  ASSERT_FALSE(frame.ok());
+  EXPECT_NE(frame.error().message.find("a frame's sample rate of 600000 Hz is above 192000 Hz"),
+            std::string::npos)
+      << frame.error().message;
+}
+
+TEST(DecoderTest, NamesACodecOutsideTheList) {
+  // A WAV around ADPCM: the container is allowed, its codec is not.
+  const std::string adpcm =
+      ffmpeg_file("sine=frequency=440:duration=1", "-ac 1 -ar 16000 -c:a adpcm_ms", "wav");
+  ASSERT_FALSE(adpcm.empty());
+  auto pcm = decode_audio(EncodedAudio{adpcm});
+  ASSERT_FALSE(pcm.ok());
+  EXPECT_NE(pcm.error().message.find("codec 'adpcm_ms' is not an allowed answer codec"),
+            std::string::npos)
+      << pcm.error().message;
 }
 
 TEST(DecoderTest, StopsAtItsDeadline) {
