@@ -3,6 +3,7 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -126,7 +127,9 @@ class SectionReader {
   void number_of(const std::string& key, const toml::node& node, double& out, double min,
                  double max) const {
     auto v = node.value<double>();
-    if (!(node.is_integer() || node.is_floating_point()) || !v || *v < min || *v > max) {
+    // NaN passes both comparisons; it and the infinities are never in range.
+    if (!(node.is_integer() || node.is_floating_point()) || !v || !std::isfinite(*v) || *v < min ||
+        *v > max) {
       fail(key, "must be a number between " + trimmed(min) + " and " + trimmed(max));
     }
     out = *v;

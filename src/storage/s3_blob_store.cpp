@@ -73,7 +73,11 @@ S3BlobStore::S3BlobStore(S3Options options, std::shared_ptr<const http::HttpClie
     const auto colon = url.find("://");
     scheme_ = colon == std::string::npos ? "" : url.substr(0, colon);
     if (scheme_ != "http" && scheme_ != "https") {
-      throw std::invalid_argument("S3_ENDPOINT_URL must be an http(s) URL, got '" + url + "'");
+      // The value is echoed only when it holds no user info (a key may be written there).
+      throw std::invalid_argument(
+          url.find('@') == std::string::npos
+              ? "S3_ENDPOINT_URL must be an http(s) URL, got '" + url + "'"
+              : std::string("S3_ENDPOINT_URL must be an http(s) URL without user info"));
     }
     const std::string rest = url.substr(colon + 3);
     const auto slash = rest.find('/');

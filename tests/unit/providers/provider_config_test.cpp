@@ -142,6 +142,14 @@ TEST(ProviderConfigTest, RefusesKeysInTheFileAndMalformedSettings) {
       error_of("[providers.elevenlabs]\noutput_format = \"ulaw_8000\"\n").find("not supported"),
       std::string::npos);
   EXPECT_NE(error_of("[providers.openai]\nspeed = 9\n").find("speed"), std::string::npos);
+  // NaN passes any comparison: it and the infinities are refused by name.
+  for (const char* bad : {"speed = nan", "speed = inf", "speed = -inf",
+                          "voice_settings.stability = nan", "native_speed = [nan, nan]"}) {
+    const std::string error = error_of(std::string("[providers.elevenlabs]\n") + bad + "\n");
+    EXPECT_NE(error.find(std::string(bad).substr(0, std::string(bad).find(' '))),
+              std::string::npos)
+        << bad << ": " << error;
+  }
   EXPECT_NE(error_of("[providers.openai]\nkind = \"kokoro\"\n").find("must be openai"),
             std::string::npos);
   EXPECT_NE(error_of("[providers.espeak]\nmax_concurrency = 1\n").find("local provider"),

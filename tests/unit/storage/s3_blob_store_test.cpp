@@ -235,6 +235,18 @@ TEST(S3AddressingTest, PathStyleOnEndpointsVirtualHostedOnAws) {
   EXPECT_EQ(S3BlobStore(o, http).object_url("a.mp3"), "https://storage.example/s3/bucket/a.mp3");
   o.endpoint_url = "ftp://x";
   EXPECT_THROW(S3BlobStore(o, http), std::invalid_argument);
+  // A refused URL is named, unless it carries user info (a key may be written there).
+  for (const std::string url : {"minio://KEY:SECRET@host", "KEY:SECRET@host", "http://K:S@h"}) {
+    o.endpoint_url = url;
+    try {
+      S3BlobStore store(o, http);
+      ADD_FAILURE() << url << " was accepted";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_EQ(std::string(e.what()).find("SECRET"), std::string::npos) << e.what();
+      EXPECT_EQ(std::string(e.what()).find("K:S"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("S3_ENDPOINT_URL"), std::string::npos) << e.what();
+    }
+  }
 }
 
 }  // namespace

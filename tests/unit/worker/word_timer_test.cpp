@@ -152,6 +152,21 @@ TEST(TimingsFromAudioTest, APauseFarFromAnyBoundaryIsLeftUnused) {
   EXPECT_NEAR(t.words[10].start_ms, 300.0 + 200 + 2700 + 300, 10.0);
 }
 
+// At a rate whose 10 ms are not a whole number of samples (22,050 Hz: frames of 220 samples,
+// 9.977 ms), the frames' times are their true ones: counted as 10 ms each, a pause found after
+// 30 s of speech was placed 70 ms late.
+TEST(TimingsFromAudioTest, PausesKeepTheirTimeAtRatesOfFractionalFrames) {
+  constexpr int kOddRate = 22050;
+  const std::string text = "aaaa bbbb. cccc dddd.";
+  auto speech = concat(tone(30'000, kOddRate, 220.0, 0.3), silence(300, kOddRate));
+  speech = concat(speech, tone(30'000, kOddRate, 220.0, 0.3));
+  const BlockTimings t = timings_from_audio(speech, kOddRate, text, text);
+  ASSERT_EQ(t.words.size(), 4u);
+  EXPECT_EQ(t.words[2].text, "cccc");
+  EXPECT_NEAR(t.words[1].end_ms, 30'000.0, 10.0);
+  EXPECT_NEAR(t.words[2].start_ms, 30'300.0, 10.0);
+}
+
 TEST(TimingsFromAudioTest, NoPauseSpreadsWordsByLetters) {
   const std::string text = "aaaa bb";
   const auto speech = tone(600, kRate, 220.0, 0.3);
