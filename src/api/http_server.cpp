@@ -215,8 +215,19 @@ class HttpServer::Impl {
       auto [ec, socket] = co_await first.acceptor->async_accept(kNoThrow);
       if (ec) {
         if (stopping_ || ec == asio::error::operation_aborted) break;
-        continue;  // e.g. EMFILE: keep serving the connections we have
+        // E.g. EMFILE: keep serving the connections we have. The refused connection stays
+        // queued, so accepting again at once would spin this loop; wait a little first.
+        if (!accept_failing_) {
+          log::warn("accepting a connection failed; retrying every 100 ms",
+                    {{"error", ec.message()}});
+        }
+        accept_failing_ = true;
+        asio::steady_timer pause(first.context, std::chrono::milliseconds(100));
+        co_await pause.async_wait(kNoThrow);
+        continue;
       }
+      if (accept_failing_) log::info("accepting connections again");
+      accept_failing_ = false;
       std::string remote;
       {
         boost::system::error_code ignored;
@@ -643,6 +654,7 @@ class HttpServer::Impl {
   asio::thread_pool blocking_pool_;
   std::vector<std::unique_ptr<Loop>> loops_;
   std::atomic<bool> stopping_{false};
+  bool accept_failing_ = false;  // the last accept failed (EMFILE...); only accept_loop uses it
   std::atomic<std::size_t> connections_{0};
   std::mutex clients_mutex_;                              // guards clients_
   std::unordered_map<std::string, std::size_t> clients_;  // open connections by client address
