@@ -7,6 +7,7 @@
 #include "api/handler_support.h"
 #include "api/json_writer.h"
 #include "api/route_groups.h"
+#include "core/json_input.h"
 #include "core/utf8.h"
 #include "log/log.h"
 
@@ -22,7 +23,9 @@ HttpResponse diacritize(HttpRequest& request, ApiDeps& deps) {
   if (!is_json_content(request)) {
     return error_response(415, "UNSUPPORTED_MEDIA_TYPE", "send the text as application/json");
   }
-  const auto body = nlohmann::json::parse(request.body, nullptr, false);
+  auto parsed = parse_json_input(request.body);
+  if (!parsed) return error_response(parsed.error());
+  const InputJson& body = *parsed;
   if (!body.is_object()) {
     return error_response(400, "VALIDATION_ERROR", "the body must be a JSON object {\"text\"}");
   }

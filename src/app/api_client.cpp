@@ -3,6 +3,7 @@
 #include <cctype>
 #include <nlohmann/json.hpp>
 
+#include "core/json_input.h"
 #include "core/utf8.h"
 
 namespace polyvox {
@@ -71,7 +72,7 @@ std::string check_authority(std::string_view authority) {
 }
 
 Result<std::string> access_token_of(const http::HttpClientResponse& response) {
-  const json body = json::parse(response.body, nullptr, false);
+  const json body = parse_untrusted_json(response.body);
   if (body.is_object()) {
     auto token = body.find("access_token");
     if (token != body.end() && token->is_string() && !token->get<std::string>().empty()) {
@@ -149,7 +150,7 @@ Error error_from_response(const http::HttpClientResponse& response, const std::s
   }
   std::string message = what + ": HTTP " + std::to_string(status);
   std::string field;
-  const json body = json::parse(response.body, nullptr, false);
+  const json body = parse_untrusted_json(response.body);
   if (body.is_object() && body.contains("error") && body["error"].is_object()) {
     const json& e = body["error"];
     if (e.contains("message") && e["message"].is_string()) {
@@ -211,7 +212,7 @@ Result<std::string> ApiClient::submit(const std::string& job_json) {
   if (response->status < 200 || response->status >= 300) {
     return error_from_response(*response, "the server refused the job");
   }
-  const json body = json::parse(response->body, nullptr, false);
+  const json body = parse_untrusted_json(response->body);
   if (body.is_object() && body.contains("job_id") && body["job_id"].is_string()) {
     const std::string id = body["job_id"];
     if (!id.empty() && id.size() <= 128 && terminal_safe(id) == id) return id;

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/api_client.h"
+#include "core/json_input.h"
 
 namespace polyvox {
 namespace {
@@ -85,7 +86,7 @@ std::string JobProgress::status_line() const {
 }
 
 std::string JobProgress::apply(const http::SseEvent& event) {
-  const json data = json::parse(event.data, nullptr, false);
+  const json data = parse_untrusted_json(event.data);
   if (!data.is_object()) return "";
   const std::string& type = event.type;
   std::string said;

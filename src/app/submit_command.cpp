@@ -15,6 +15,7 @@
 #include "app/event_follower.h"
 #include "app/job_progress.h"
 #include "app/terminal.h"
+#include "core/json_input.h"
 
 namespace polyvox {
 namespace {
@@ -107,7 +108,7 @@ Result<std::string> credentials(const Environment& env, ApiClient& api) {
 // Each block's provider as the job file names it, for progress lines before the server says.
 std::vector<std::string> planned_providers(const std::string& job_text) {
   std::vector<std::string> providers;
-  const auto job = nlohmann::json::parse(job_text, nullptr, false);
+  const auto job = parse_untrusted_json(job_text);
   if (!job.is_object() || !job.contains("blocks") || !job["blocks"].is_array()) return providers;
   for (const auto& block : job["blocks"]) {
     std::string provider;

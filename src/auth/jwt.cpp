@@ -10,6 +10,8 @@
 #include <stdexcept>
 #include <string_view>
 
+#include "core/json_input.h"
+
 namespace polyvox {
 namespace {
 
@@ -42,7 +44,7 @@ std::optional<std::string> from_base64url(std::string_view text) {
 std::optional<nlohmann::json> json_object_of(std::string_view part) {
   auto decoded = from_base64url(part);
   if (!decoded) return std::nullopt;
-  auto json = nlohmann::json::parse(*decoded, nullptr, false);
+  auto json = parse_untrusted_json(*decoded);
   if (json.is_discarded() || !json.is_object()) return std::nullopt;
   return json;
 }

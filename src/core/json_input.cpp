@@ -1,6 +1,7 @@
 #include "core/json_input.h"
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -94,6 +95,10 @@ Result<InputJson> parse_document(std::string_view text, ErrorList& problems) {
   if (const std::size_t valid = valid_utf8_prefix(text); valid != text.size()) {
     return invalid_input("", "invalid UTF-8 at " + line_column(text, valid));
   }
+  if (const auto deep = json_depth_exceeded_at(text)) {
+    return invalid_input("", "nested deeper than " + std::to_string(kMaxJsonDepth) + " levels at " +
+                                 line_column(text, *deep));
+  }
   InputJson doc;
   PathTracker where(problems);
   try {
@@ -119,6 +124,33 @@ Result<InputJson> parse_document(std::string_view text, ErrorList& problems) {
 }
 
 }  // namespace
+
+std::optional<std::size_t> json_depth_exceeded_at(std::string_view text, std::size_t max_depth) {
+  std::size_t depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;  // the escaped character, a quote included
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_depth) return i;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return std::nullopt;
+}
+
+nlohmann::json parse_untrusted_json(std::string_view text) {
+  if (json_depth_exceeded_at(text)) return nlohmann::json(nlohmann::json::value_t::discarded);
+  return nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+}
 
 Result<InputJson> parse_json_input(std::string_view text, std::vector<ErrorDetail>* details) {
   ErrorList problems;  // the repeated keys

@@ -2,7 +2,9 @@
 // every problem of the text itself named: where it is malformed, which key is repeated.
 #pragma once
 
+#include <cstddef>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -14,8 +16,27 @@ namespace polyvox {
 // Objects keep their keys in document order, so that validators report problems in that order.
 using InputJson = nlohmann::ordered_json;
 
+// The deepest nesting of arrays and objects accepted in JSON from outside. Nothing Polyvox reads
+// nests past 8; without a bound, a body of 20 MB of "[" costs gigabytes as a document (each
+// level an allocation) and a recursive walk of it (nlohmann's dump()) overflows the stack.
+inline constexpr std::size_t kMaxJsonDepth = 64;
+
+// The byte offset of the first "[" or "{" (outside strings) that opens a level deeper than
+// `max_depth`, or nullopt. Reads `text` once without allocating; it does not otherwise check
+// that `text` is JSON. Thread-safe.
+std::optional<std::size_t> json_depth_exceeded_at(std::string_view text,
+                                                  std::size_t max_depth = kMaxJsonDepth);
+
+// JSON from outside that no validator walks by path (vendor answers, a server's answers to the
+// CLI, small request bodies, tokens): nlohmann's parse without exceptions, but nested at most
+// kMaxJsonDepth deep, checked before anything is allocated. A discarded value
+// (is_discarded()) when the text is malformed or nested deeper. Thread-safe.
+nlohmann::json parse_untrusted_json(std::string_view text);
+
 // Parses `text` as one JSON document. kInvalidInput when it is not one:
 //   - invalid UTF-8 or malformed JSON: field "", the message naming line and column;
+//   - nested deeper than kMaxJsonDepth: field "", the message naming line and column (checked
+//     before anything is parsed);
 //   - a number beyond what a double holds (1e400): field = the number's path;
 //   - a key repeated within one object: field = the path of the second occurrence
 //     ("blocks[2].voice"), message "duplicate key"; every repeated key (up to

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "core/json_input.h"
 #include "log/log.h"
 #include "providers/json_speech_provider.h"
 #include "providers/vendor_response.h"
@@ -145,7 +146,7 @@ Result<std::vector<VoiceInfo>> ElevenLabsProvider::fetch_voices(const CancelToke
   request.cancel = cancel;
   auto response = exchange(*http_, config_.name, request, config_.api_key);
   if (!response) return response.take_error();
-  const json doc = json::parse(response->body, nullptr, /*allow_exceptions=*/false);
+  const json doc = parse_untrusted_json(response->body);
   if (doc.is_discarded() || !doc.contains("voices") || !doc["voices"].is_array()) {
     return Error{ErrorKind::kUnavailable, config_.name + ": GET /v1/voices: no voice list", ""};
   }
@@ -180,7 +181,7 @@ std::optional<std::string> ElevenLabsProvider::resolve_voice(std::string_view vo
 
 Result<audio::EncodedAudio> ElevenLabsProvider::audio_with_timestamps(const std::string& body,
                                                                       std::string_view text) const {
-  const json doc = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  const json doc = parse_untrusted_json(body);
   const auto no_audio = [this](const std::string& why) {
     return Error{ErrorKind::kUnavailable, config_.name + ": /with-timestamps answer " + why, ""};
   };

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_input.h"
 #include "providers/vendor_response.h"
 #include "providers/word_alignment.h"
 
@@ -91,7 +92,7 @@ Result<audio::EncodedAudio> JsonSpeechProvider::synthesize(const SynthesisReques
 
 Result<audio::EncodedAudio> JsonSpeechProvider::audio_of_data_url(
     const http::HttpClientResponse& response, std::string_view text) const {
-  const json doc = json::parse(response.body, nullptr, /*allow_exceptions=*/false);
+  const json doc = parse_untrusted_json(response.body);
   const bool has_audio = doc.is_object() && doc.contains("audio") && doc["audio"].is_string();
   if (!has_audio) {
     if (doc.is_object() && (doc.contains("error") || doc.contains("detail"))) {

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <nlohmann/json.hpp>
 
+#include "core/json_input.h"
 #include "core/utf8.h"
 
 namespace polyvox {
@@ -79,7 +80,7 @@ std::string describe(std::string_view provider, int status, const VendorError& v
 
 VendorError parse_vendor_error(std::string_view body, std::string_view secret) {
   VendorError out;
-  const json doc = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  const json doc = parse_untrusted_json(body);
   if (doc.is_discarded() || !doc.is_object()) {
     out.message = shorten(body, secret);
     return out;

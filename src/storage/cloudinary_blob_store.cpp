@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "core/ids.h"
+#include "core/json_input.h"
 #include "storage/digest.h"
 #include "storage/http_range_reader.h"
 #include "storage/local_blob_store.h"
@@ -186,7 +187,7 @@ bool CloudinaryBlobStore::ping() {
 Error CloudinaryBlobStore::refusal(const std::string& what,
                                    const http::HttpClientResponse& response) const {
   std::string message;
-  const json body = json::parse(response.body, nullptr, false);
+  const json body = parse_untrusted_json(response.body);
   if (body.is_object() && body.contains("error") && body["error"].is_object()) {
     message = string_member(body["error"], "message");
   }
@@ -248,7 +249,7 @@ Status CloudinaryBlobStore::put(const std::string& key, const std::string& bytes
   request.body = form.take();
   auto response = call("upload", "upload " + key, std::move(request));
   if (!response) return response.error();
-  const json answer = json::parse(response->body, nullptr, false);
+  const json answer = parse_untrusted_json(response->body);
   if (!answer.is_object() || !answer.contains("version") ||
       !answer["version"].is_number_integer()) {
     return Error{ErrorKind::kUnavailable,
@@ -340,7 +341,7 @@ Status CloudinaryBlobStore::remove(const std::string& key) {
   request.body = std::move(form);
   auto response = call("destroy", "destroy " + key, std::move(request));
   if (!response) return response.error();
-  const json answer = json::parse(response->body, nullptr, false);
+  const json answer = parse_untrusted_json(response->body);
   const std::string result = string_member(answer, "result");
   if (result != "ok" && result != "not found") {
     return Error{ErrorKind::kInternal,

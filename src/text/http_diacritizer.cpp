@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_input.h"
 #include "core/utf8.h"
 #include "log/log.h"
 #include "text/mark_merge.h"
@@ -32,7 +33,7 @@ Result<std::string> HttpDiacritizer::request(const std::string& part) {
   if (!res) {
     return Error{ErrorKind::kUnavailable, "diacritizer: " + res.error().message, ""};
   }
-  const auto body = nlohmann::json::parse(res->body, nullptr, false);
+  const auto body = parse_untrusted_json(res->body);
   auto server_message = [&] {
     if (body.is_object()) {
       for (const char* key : {"detail", "error", "message"}) {

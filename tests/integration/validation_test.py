@@ -131,6 +131,35 @@ class DuplicateKeysTest(unittest.TestCase):
         self.assertEqual(res.json()["error"]["param"], "voice")
 
 
+class DeepNestingTest(unittest.TestCase):
+    # Nesting had no bound: a body of brackets cost ~200 bytes of memory a byte (a document
+    # level each, before any check, signed in or not), and the preview's dump() of one such body
+    # overflowed the stack: one request stopped the server.
+    def test_every_json_body_refuses_nesting_past_64_levels(self):
+        deep = "[" * 300_000 + "]" * 300_000
+        cases = [("/tts", '{"blocks": ' + deep + "}"),
+                 ("/tts/preview", '{"text": "hi", "x": ' + deep + "}"), ("/token", deep),
+                 ("/session", deep), ("/api-keys", '{"name": ' + deep + "}"),
+                 ("/diacritize", '{"text": ' + deep + "}")]
+        for path, body in cases:
+            with self.subTest(path=path):
+                res = post_raw(path, body)
+                self.assertEqual(res.status, 400, res)
+                self.assertRegex(res.json()["error"]["message"],
+                                 r"^nested deeper than 64 levels at line 1, column \d+$")
+        res = post_raw("/v1/audio/speech", '{"model": "tts-1", "input": ' + deep + "}")
+        self.assertEqual(res.status, 400, res)
+        self.assertIn("nested deeper than 64 levels", res.json()["error"]["message"])
+        # 64 levels are read as JSON: refused for what they hold, not for their depth.
+        res = post_raw("/tts", '{"blocks": [' + "[" * 62 + "]" * 62 + "]}")
+        self.assertEqual(res.status, 400, res)
+        self.assertEqual(res.json()["error"]["field"], "blocks[0]")
+        # Brackets inside strings are text.
+        res = post_raw("/diacritize", '{"text": "' + "[{" * 100 + '"}')
+        self.assertEqual(res.status, 200, res)
+        self.assertEqual(SERVER.request("GET", "/health").status, 200)
+
+
 class NothingSpeakableTest(unittest.TestCase):
     def test_a_block_of_punctuation_is_a_400_naming_it(self):
         # It failed the whole job at render time: "returned silent audio".
