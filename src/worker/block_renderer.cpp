@@ -483,8 +483,14 @@ Result<RenderedBlock> render_with_fallbacks(const BlockSpec& block, const BlockC
     failures += (failures.empty() ? "" : "; then ") + std::string("provider '") + choice.provider +
                 "': " + error.message;
     // A transient failure is retried later (the provider may recover) unless this is the last
-    // attempt; a final one moves on to the next fallback at once.
-    if (RetryPolicy::retryable(error) && !context.final_attempt) break;
+    // attempt; a final one moves on to the next fallback at once. The block's error is then
+    // this one (its kind, its Retry-After), though a candidate before it failed for good:
+    // else the worker would take the earlier, permanent error and never retry.
+    if (RetryPolicy::retryable(error) && !context.final_attempt) {
+      Error e = error;
+      e.message = failures;
+      return e;
+    }
     if (!has_next) break;
   }
   Error e = *first_error;

@@ -168,6 +168,33 @@ TEST_F(BlockRendererTest, TransientFailureIsRetriedLaterUnlessItIsTheLastAttempt
   EXPECT_EQ(last->provider, "backup");
 }
 
+// The primary fails for good, the first fallback for now: the block is retried later (with the
+// fallback's Retry-After), not failed for good on the primary's error; on its last attempt the
+// second fallback speaks.
+TEST_F(BlockRendererTest, ATransientFallbackAfterAPermanentPrimaryIsRetriedLater) {
+  ScriptedProvider& main = add("main");
+  ScriptedProvider& backup = add("backup");
+  ScriptedProvider& spare = add("spare");
+  BlockSpec b = block("Later");
+  b.fallback.push_back({"backup", "v"});
+  b.fallback.push_back({"spare", "v"});
+  main.failures.push_back({ErrorKind::kSynthesisFailed, "voice_not_found", ""});
+  backup.failures.push_back({ErrorKind::kRateLimited, "HTTP 429", "", 7});
+  auto early = render_block(b, context(/*final_attempt=*/false));
+  ASSERT_FALSE(early.ok());
+  EXPECT_EQ(early.error().kind, ErrorKind::kRateLimited);
+  EXPECT_EQ(early.error().retry_after_s, 7);
+  EXPECT_NE(early.error().message.find("'main': voice_not_found; then provider 'backup'"),
+            std::string::npos)
+      << early.error().message;
+  EXPECT_TRUE(spare.texts.empty());
+  main.failures.push_back({ErrorKind::kSynthesisFailed, "voice_not_found", ""});
+  backup.failures.push_back({ErrorKind::kRateLimited, "HTTP 429", "", 7});
+  auto last = render_block(b, context(/*final_attempt=*/true));
+  ASSERT_TRUE(last.ok()) << last.error().to_string();
+  EXPECT_EQ(last->provider, "spare");
+}
+
 TEST_F(BlockRendererTest, SilentAndTruncatedAnswersAreRetryableFailures) {
   ScriptedProvider& main = add("main");
   main.silent = true;
