@@ -18,9 +18,13 @@
 namespace polyvox {
 namespace {
 
+// One claim: two attempts of one task may be in one pool at once (the first, failed for now,
+// finishing its bookkeeping while another slot claims the retry), each with its own lease.
 std::string task_key(const Task& task) {
-  return task.job_id + (task.kind == TaskKind::kBlock ? "/b" + std::to_string(task.block_index)
-                                                      : std::string("/assemble"));
+  return task.job_id +
+         (task.kind == TaskKind::kBlock ? "/b" + std::to_string(task.block_index)
+                                        : std::string("/assemble")) +
+         "#" + std::to_string(task.attempt);
 }
 
 // The block a task renders; nullopt for an assembly.

@@ -123,7 +123,7 @@ class WorkerPool {
   std::atomic<std::size_t> busy_{0};
   std::mutex mutex_;  // guards in_flight_ and lost_
   std::condition_variable wake_;
-  std::map<std::string, Task> in_flight_;  // by task key
+  std::map<std::string, Task> in_flight_;  // by task key (job, block or assembly, attempt)
   std::map<std::string, bool> lost_;       // task key -> lease lost
   std::once_flag stop_once_;
 };

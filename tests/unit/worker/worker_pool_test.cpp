@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
@@ -36,7 +37,15 @@ constexpr auto kPatience = std::chrono::seconds(20);  // a bound, not a delay: a
 
 // One call the pool made on its TaskQueue.
 struct Report {
-  enum Call { kHeartbeat, kCompleteBlock, kFailTask, kCompleteAssembly, kRelease, kInterrupt };
+  enum Call {
+    kClaim,
+    kHeartbeat,
+    kCompleteBlock,
+    kFailTask,
+    kCompleteAssembly,
+    kRelease,
+    kInterrupt
+  };
   Call call;
   Task task;
   ReportOutcome outcome = ReportOutcome::kRefused;  // complete_*, fail_task
@@ -68,6 +77,7 @@ class ObservedQueue : public TaskQueue {
 
   Result<std::optional<Task>> claim(const std::string& worker_id, int64_t lease_ms,
                                     int64_t wait_ms) override {
+    record({Report::kClaim, Task{.worker_id = worker_id}});  // when asked, before any wait
     return inner_.claim(worker_id, lease_ms, wait_ms);
   }
   Result<bool> heartbeat(const Task& task, int64_t lease_ms) override {
@@ -87,6 +97,7 @@ class ObservedQueue : public TaskQueue {
     auto outcome = inner_.fail_task(task, error, retry_at_ms, usage);
     record({Report::kFailTask, task, outcome.ok() ? *outcome : ReportOutcome::kRefused, retry_at_ms,
             error});
+    if (after_fail_task) after_fail_task(task);
     return outcome;
   }
   Result<ReportOutcome> complete_assembly(const Task& task,
@@ -108,6 +119,8 @@ class ObservedQueue : public TaskQueue {
 
   // Called when the pool reports an assembly, before the report reaches the store.
   std::function<void(const Task&)> before_complete_assembly;
+  // Called when the pool has reported a failure, after the store recorded it.
+  std::function<void(const Task&)> after_fail_task;
 
  private:
   void record(Report report) {
@@ -564,6 +577,44 @@ TEST_F(WorkerPoolTest, LateReportOfALostLeaseIsRefused) {
       **stolen, BlockResult{"jobs/" + id + "/segments/0-other", 44100, 0, "scripted", "v"});
   ASSERT_TRUE(completed.ok());
   EXPECT_EQ(completed->outcome, ReportOutcome::kAccepted);
+}
+
+// Two claims of one block in one pool: attempt 1 fails for now, and the other slot claims
+// attempt 2 before attempt 1's slot is done with its bookkeeping. That bookkeeping was by job and
+// block, not by claim: attempt 1's slot, finishing, erased attempt 2's entry, which was then
+// never heartbeated (its lease would run out under a render in progress), and a heartbeat of
+// attempt 1 refused meanwhile marked attempt 2 lost.
+TEST_F(WorkerPoolTest, TwoClaimsOfOneBlockInOnePoolKeepTheirOwnLeases) {
+  std::atomic<int> calls{0};
+  provider_->on_call = [&] {
+    if (++calls > 1) gate_.enter();  // attempt 2 stays in the provider until the gate opens
+  };
+  provider_->failures.push_back({ErrorKind::kUnavailable, "HTTP 503", ""});
+  // Attempt 1's slot, its failure recorded, goes on only once attempt 2 is in the provider.
+  queue_->after_fail_task = [&](const Task&) { ASSERT_TRUE(gate_.wait_for_arrival()); };
+  const std::string id = submit({{"Again.", 0}});
+  WorkerOptions o = options();
+  o.concurrency = 2;
+  o.heartbeat_ms = 5;
+  start_pool(o);
+  ASSERT_TRUE(gate_.wait_for_arrival());
+  // Attempt 1's slot has finished with its task once it asks for the next one (attempt 2's slot
+  // is in the provider); attempt 2 must be heartbeated after that.
+  ASSERT_TRUE(queue_->wait_until([&](const std::vector<Report>& reports) {
+    std::size_t i = 0;
+    while (i < reports.size() && reports[i].call != Report::kFailTask) ++i;
+    while (i < reports.size() && reports[i].call != Report::kClaim) ++i;
+    for (; i < reports.size(); ++i) {
+      if (reports[i].call == Report::kHeartbeat && reports[i].task.attempt == 2 &&
+          reports[i].kept) {
+        return true;
+      }
+    }
+    return false;
+  })) << "attempt 2 was not heartbeated once attempt 1's slot had moved on";
+  gate_.open();
+  ASSERT_TRUE(wait_for(Report::kCompleteBlock, id, accepted));
+  EXPECT_EQ(job(id).blocks_done, 1u);
 }
 
 TEST_F(WorkerPoolTest, WorkIsDiscardedOnceAHeartbeatFindsTheLeaseGone) {
