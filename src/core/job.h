@@ -25,6 +25,9 @@ inline constexpr double kMinBlockSpeed = 0.25;
 inline constexpr double kMaxBlockSpeed = 4.0;
 // Longest BlockSpec::speaker, in code points.
 inline constexpr std::size_t kMaxSpeakerChars = 100;
+// Longest JobSpec::project_id, in code points: it is repeated in every listing of the job, its
+// events and its webhooks.
+inline constexpr std::size_t kMaxProjectIdChars = 256;
 
 // Bound of BlockSpec::instructions, in code points (OpenAI's bound of its input).
 inline constexpr std::size_t kMaxBlockInstructionsChars = 4096;
@@ -58,7 +61,7 @@ struct BlockSpec {
 };
 
 struct JobSpec {
-  std::string project_id;  // free-form; may be empty
+  std::string project_id;  // free-form, may be empty; at most kMaxProjectIdChars, no control chars
   OutputFormat output_format = OutputFormat::kMp3;
   // 0: not given, the default applies (core/output_format.h: effective_sample_rate and
   // effective_bitrate_kbps); otherwise within check_output_settings' bounds for the format.

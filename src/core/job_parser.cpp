@@ -238,21 +238,32 @@ Status read_instructions(Reader&, const InputJson& v, const std::string& field, 
   return Status::success();
 }
 
+// `text` is at most `max_chars` code points and holds no control character (C0 or DEL): else an
+// error naming `field`, `control_message` for a control character.
+Status check_label(std::string_view text, std::size_t max_chars, const std::string& field,
+                   const char* control_message) {
+  const std::size_t length = utf8_length(text);
+  if (length > max_chars) {
+    return invalid_input(field, "must be at most " + std::to_string(max_chars) +
+                                    " characters, got " + std::to_string(length));
+  }
+  for (const char c : text) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F)
+      return invalid_input(field, control_message);
+  }
+  return Status::success();
+}
+
 // A block's "speaker": trimmed, non-empty, at most kMaxSpeakerChars code points, and no control
 // characters (a line break would end a subtitle cue's voice tag).
 Status read_speaker(Reader&, const InputJson& v, const std::string& field, BlockSpec& block) {
   if (!v.is_string()) return wrong_type(field, "a string", v);
   const std::string_view trimmed = trim_utf8(v.get_ref<const std::string&>());
   if (trimmed.empty()) return invalid_input(field, "must not be empty or only white space");
-  const std::size_t length = utf8_length(trimmed);
-  if (length > kMaxSpeakerChars) {
-    return invalid_input(field, "must be at most " + std::to_string(kMaxSpeakerChars) +
-                                    " characters, got " + std::to_string(length));
-  }
-  for (const char c : trimmed) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
-      return invalid_input(field, "must not contain control characters or line breaks");
-    }
+  if (Status s = check_label(trimmed, kMaxSpeakerChars, field,
+                             "must not contain control characters or line breaks");
+      !s) {
+    return s;
   }
   block.speaker = std::string(trimmed);
   return Status::success();
@@ -263,16 +274,10 @@ Status read_speaker(Reader&, const InputJson& v, const std::string& field, Block
 Result<std::string> parse_chapter_title(const std::string& raw, const std::string& field) {
   std::string_view title = trim_utf8(raw);
   if (title.empty()) return invalid_input(field, "must not be empty or only white space");
-  const std::size_t length = utf8_length(title);
-  if (length > kMaxChapterTitleChars) {
-    return invalid_input(field, "must be at most " + std::to_string(kMaxChapterTitleChars) +
-                                    " characters, got " + std::to_string(length));
-  }
-  for (char c : title) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte == 0x7F) {
-      return invalid_input(field, "must not contain control characters (line breaks, tabs)");
-    }
+  if (Status s = check_label(title, kMaxChapterTitleChars, field,
+                             "must not contain control characters (line breaks, tabs)");
+      !s) {
+    return s.error();
   }
   return std::string(title);
 }
@@ -395,8 +400,18 @@ std::optional<BlockSpec> read_block(Reader& reader, const InputJson& v, const st
 
 // ---- The fields of a job ----
 
+// Free-form and may be empty, but bounded (kMaxProjectIdChars) and without control characters:
+// it is repeated in every listing of the job, its events and its webhooks.
 Status read_project_id(Reader&, const InputJson& v, const std::string& field, JobSpec& job) {
-  return read_string(v, field, job.project_id);
+  if (!v.is_string()) return wrong_type(field, "a string", v);
+  const std::string& id = v.get_ref<const std::string&>();
+  if (Status s = check_label(id, kMaxProjectIdChars, field,
+                             "must not contain control characters or line breaks");
+      !s) {
+    return s;
+  }
+  job.project_id = id;
+  return Status::success();
 }
 
 Status read_user_id(Reader&, const InputJson&, const std::string&, JobSpec&) {

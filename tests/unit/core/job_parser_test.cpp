@@ -352,6 +352,25 @@ TEST_F(JobParserTest, SpeakerIsOptionalTrimmedAndBounded) {
   }
 }
 
+// project_id was unbounded: a 20 MB one was stored and repeated in every listing of the job.
+TEST_F(JobParserTest, ProjectIdIsFreeFormButBounded) {
+  std::string id;
+  for (int i = 0; i < 256; ++i) id += "\u0633";  // 256 code points of two bytes
+  auto job = parse(R"({"project_id": ")" + id + R"(", "blocks": [{"text": "a"}]})");
+  ASSERT_TRUE(job.ok()) << job.error().to_string();
+  EXPECT_EQ(job->project_id, id);
+  ASSERT_TRUE(parse(R"({"project_id": "", "blocks": [{"text": "a"}]})").ok());
+  Error e = error_of(R"({"project_id": ")" + id + R"(x", "blocks": [{"text": "a"}]})");
+  EXPECT_EQ(e.field, "project_id");
+  EXPECT_EQ(e.message, "must be at most 256 characters, got 257");
+  for (const char* bad : {R"("a\nb")", R"("a\u0000")", R"("\u007f")", "3", "[]"}) {
+    Error bad_error =
+        error_of(std::string(R"({"project_id": )") + bad + R"(, "blocks": [{"text": "a"}]})");
+    EXPECT_EQ(bad_error.kind, ErrorKind::kInvalidInput) << bad;
+    EXPECT_EQ(bad_error.field, "project_id") << bad;
+  }
+}
+
 TEST_F(JobParserTest, RejectsSpeedOutsideItsRangeOrOfTheWrongType) {
   for (const char* bad : {"0.2", "4.01", "0", "-1", "1e300"}) {
     Error e = error_of(std::string(R"({"blocks": [{"text": "a"}, {"text": "b", "speed": )") + bad +
