@@ -157,9 +157,14 @@ Result<std::vector<VoiceInfo>> ElevenLabsProvider::fetch_voices(const CancelToke
     info.voice_id = v["voice_id"].get<std::string>();
     info.name = v.value("name", json()).is_string() ? v["name"].get<std::string>() : info.voice_id;
     if (auto labels = v.find("labels"); labels != v.end() && labels->is_object()) {
-      const std::string gender = lower(labels->value("gender", ""));
+      // value(key, "") throws when the key holds another type (null, a number): read strings only.
+      const auto text = [&labels](const char* key) {
+        const json& found = labels->value(key, json());
+        return found.is_string() ? found.get<std::string>() : std::string();
+      };
+      const std::string gender = lower(text("gender"));
       if (gender == "male" || gender == "female") info.gender = gender;
-      info.language = labels->value("language", "");
+      info.language = text("language");
     }
     out.push_back(std::move(info));
   }

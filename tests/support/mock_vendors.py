@@ -616,6 +616,8 @@ class MockServer:
         if kind == "json_error_200":
             return Reply.json(200, {"error": {"message": fault.get("message", "model overloaded"),
                                               "code": fault.get("code", "server_error")}})
+        if kind == "json_body":  # any JSON answer the test writes: a vendor's odd or hostile one
+            return Reply.json(fault.get("status", 200), fault["body"])
         return None
 
     rate_limit_code = "rate_limit_exceeded"

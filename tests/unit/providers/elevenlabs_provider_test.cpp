@@ -153,6 +153,29 @@ TEST_F(ElevenLabsProviderTest, LiveVoicesFallBackToTheTableOnError) {
   EXPECT_EQ(mocks_->request_count("elevenlabs"), 2);
 }
 
+// Labels that are not strings (null, a number) used to throw out of the voice list (a 500 from
+// GET /tts/voices/elevenlabs, an uncaught exception in `polyvox voices`).
+TEST_F(ElevenLabsProviderTest, LiveVoicesReadOnlyStringLabels) {
+  auto p = provider();
+  mocks_->fail_next(
+      "elevenlabs",
+      {{"kind", "json_body"},
+       {"body",
+        {{"voices", json::array({{{"voice_id", "OddLabelsVoice000001"},
+                                  {"name", "Odd"},
+                                  {"labels", {{"gender", nullptr}, {"language", 3}}}},
+                                 {{"voice_id", "MaleVoice00000000001"},
+                                  {"name", "Plain"},
+                                  {"labels", {{"gender", "Male"}, {"language", "ar"}}}}})}}}});
+  auto voices = p->live_voices();
+  ASSERT_EQ(voices.size(), 24u);  // the table's 22 and both
+  EXPECT_EQ(voices[22].name, "Odd");
+  EXPECT_EQ(voices[22].gender, "");
+  EXPECT_EQ(voices[22].language, "");
+  EXPECT_EQ(voices[23].gender, "male");
+  EXPECT_EQ(voices[23].language, "ar");
+}
+
 TEST_F(ElevenLabsProviderTest, BadKeyIsFinalWithTheVendorsMessageAndNoKey) {
   auto p = provider({{"ELEVENLABS_API_KEY", "wrong-key-1234567890"}});
   auto audio = p->synthesize({"Hello.", kRachel});
