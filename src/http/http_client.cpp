@@ -255,7 +255,9 @@ HttpClient::HttpClient(HttpClientOptions options) : options_(std::move(options))
 HttpClient::~HttpClient() = default;
 
 Result<HttpClientResponse> HttpClient::send(const HttpClientRequest& request) const {
-  const std::string where = request.method + " " + redacted_url(request.url);
+  const std::string where =
+      request.method + " " +
+      (request.secret_path ? url_origin(request.url) : redacted_url(request.url));
   UrlPtr url = parse_url(request.url);
   const std::string scheme = url ? lower(url_part(url.get(), CURLUPART_SCHEME)) : "";
   if (scheme != "http" && scheme != "https") {
@@ -475,6 +477,21 @@ std::string redacted_url(std::string_view url) {
   std::string out(text);
   curl_free(text);
   return out;
+}
+
+std::string url_origin(std::string_view url) {
+  UrlPtr parsed = parse_url(url);
+  if (!parsed) return "<invalid URL>";
+  const std::string scheme = url_part(parsed.get(), CURLUPART_SCHEME);
+  const std::string host = url_part(parsed.get(), CURLUPART_HOST);
+  if (scheme.empty() || host.empty()) return "<invalid URL>";
+  std::string port;  // only a port the URL names (url_part gives the scheme's default too)
+  char* named = nullptr;
+  if (curl_url_get(parsed.get(), CURLUPART_PORT, &named, 0) == CURLUE_OK && named) {
+    port = std::string(":") + named;
+  }
+  curl_free(named);
+  return scheme + "://" + host + port;
 }
 
 }  // namespace polyvox::http

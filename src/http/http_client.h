@@ -66,6 +66,9 @@ struct HttpClientRequest {
   // Polled while the request runs (libcurl's progress callback, at least about once a second);
   // cancelling ends the request with kUnavailable "cancelled". May be null.
   const CancelToken* cancel = nullptr;
+  // The URL's path may hold a secret (a webhook receiver's token, as Slack's and Discord's
+  // URLs do): error messages name only its origin (url_origin), not redacted_url.
+  bool secret_path = false;
 };
 
 struct HttpClientResponse {
@@ -143,5 +146,9 @@ std::string percent_encode(std::string_view text);
 
 // `url` without user info, query string and fragment, for messages and logs.
 std::string redacted_url(std::string_view url);
+
+// scheme://host[:port] of `url` (the port only when the URL names one), for messages and logs
+// about URLs whose path may hold a secret; "<invalid URL>" when it is not one.
+std::string url_origin(std::string_view url);
 
 }  // namespace polyvox::http

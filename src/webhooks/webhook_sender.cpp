@@ -102,10 +102,11 @@ void WebhookSender::attempt(const WebhookDelivery& d) {
   request.max_response_bytes = options_.max_response_bytes;
   request.truncate_response = true;
   request.cancel = &cancel_;
+  request.secret_path = true;
   auto response = http_->send(request);
   if (cancel_.cancelled()) return;  // stopping: the lease expires and it is sent again
 
-  const std::string url = http::redacted_url(d.url);
+  const std::string url = http::url_origin(d.url);  // its path may hold a secret
   if (response && response->status >= 200 && response->status < 300) {
     log::info("webhook delivered", {{"webhook_id", d.id},
                                     {"job_id", d.job_id},
@@ -141,7 +142,7 @@ WebhookAttemptRecord WebhookSender::after_failure(const WebhookDelivery& d, int 
   const int64_t now = clock_.now_ms();
   const int64_t delay =
       std::max(webhook_retry_delay_ms(attempt, options_, jitter_unit()), not_before_ms);
-  const std::string url = http::redacted_url(d.url);
+  const std::string url = http::url_origin(d.url);  // its path may hold a secret
   if (now + delay > d.created_at_ms + options_.give_up_after_ms) {
     log::error("webhook given up", {{"webhook_id", d.id},
                                     {"job_id", d.job_id},

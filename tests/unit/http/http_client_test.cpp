@@ -360,6 +360,10 @@ TEST(RedactedUrlTest, DropsUserInfoQueryAndFragment) {
   EXPECT_EQ(redacted_url("https://u:p@api.example.com:8443/v1/x?key=s#frag"),
             "https://api.example.com:8443/v1/x");
   EXPECT_EQ(redacted_url("not a url"), "<invalid URL>");
+  EXPECT_EQ(url_origin("https://u:p@hooks.example.com/api/webhooks/1/t0ken?x=1"),
+            "https://hooks.example.com");
+  EXPECT_EQ(url_origin("http://127.0.0.1:8080/a/b"), "http://127.0.0.1:8080");
+  EXPECT_EQ(url_origin("not a url"), "<invalid URL>");
   EXPECT_EQ(percent_encode("a b/ü"), "a%20b%2F%C3%BC");
 }
 
