@@ -152,7 +152,10 @@ Status LocalBlobStore::put_file(const std::string& key, const fs::path& source) 
   // A hard link is free when the source is on the same file system; otherwise copy.
   if (::link(source.c_str(), temp.c_str()) != 0) {
     fs::copy_file(source, temp, fs::copy_options::overwrite_existing, ec);
-    if (ec) return Error{ErrorKind::kIo, "cannot store blob " + key + ": " + ec.message(), ""};
+    if (ec) {
+      ::unlink(temp.c_str());  // a copy cut short (a full disk) leaves no partial file behind
+      return Error{ErrorKind::kIo, "cannot store blob " + key + ": " + ec.message(), ""};
+    }
   }
   // The content first (the link or copy shares the data), then the name, then the directory.
   const int fd = ::open(temp.c_str(), O_RDONLY | O_CLOEXEC);
