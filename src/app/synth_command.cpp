@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <condition_variable>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -134,11 +135,12 @@ Result<PendingFile> pending_file(const std::string& path, const char* what) {
   return pending;
 }
 
-Status write_whole(PendingFile& file, const std::string& text, const char* what) {
+// Writes `text` into `file`, not yet committed.
+Status write_text(PendingFile& file, const std::string& text, const char* what) {
   if (std::fwrite(text.data(), 1, text.size(), file.file()) != text.size()) {
     return Error{ErrorKind::kIo, std::string("cannot write the ") + what, what};
   }
-  return file.commit();
+  return Status::success();
 }
 // "-o -": the audio goes to stdout (and nothing else does).
 constexpr const char* kStdout = "-";
@@ -167,6 +169,9 @@ Result<std::optional<OutputFormat>> requested_format(const SynthArgs& args) {
 class AudioStdout {
  public:
   AudioStdout() : fd_(::dup(STDOUT_FILENO)) {
+    // A reader that went away (| head) makes the write fail with EPIPE, reported and cleaned up
+    // like any failed output, instead of SIGPIPE ending the process with its temporary files.
+    std::signal(SIGPIPE, SIG_IGN);
     std::fflush(stdout);
     if (fd_ >= 0) ::dup2(STDERR_FILENO, STDOUT_FILENO);
   }
@@ -239,6 +244,10 @@ int run_synth(const SynthArgs& args, const Config& config) {
     return fail(s.error());
   }
   if (args.speed) {
+    // CLI11's range check lets "nan" through (NaN fails no comparison).
+    if (!(*args.speed >= kMinBlockSpeed && *args.speed <= kMaxBlockSpeed)) {
+      return fail(invalid_input("--speed", "must be a number between 0.25 and 4"));
+    }
     for (BlockSpec& block : job->blocks) block.speed = *args.speed;
   }
 
@@ -308,7 +317,7 @@ int run_synth(const SynthArgs& args, const Config& config) {
   if (manifest_file) {
     const std::string text =
         nlohmann::ordered_json::parse(args.words ? manifest : drop_words(manifest)).dump(2) + "\n";
-    if (Status s = write_whole(*manifest_file, text, "manifest"); !s) return fail(s.error());
+    if (Status s = write_text(*manifest_file, text, "manifest"); !s) return fail(s.error());
   }
   if (subtitles_file) {
     std::vector<BlockSpec> specs;
@@ -316,18 +325,24 @@ int run_synth(const SynthArgs& args, const Config& config) {
     auto blocks = subtitle_blocks(manifest, specs);
     if (!blocks) return fail(blocks.error());
     const std::vector<Cue> cues = make_cues(*blocks);
-    if (Status s = write_whole(*subtitles_file, vtt ? to_webvtt(cues) : to_srt(cues), "subtitles");
+    if (Status s = write_text(*subtitles_file, vtt ? to_webvtt(cues) : to_srt(cues), "subtitles");
         !s) {
       return fail(s.error());
     }
   }
+  // The audio first, then the files that describe it: a failure on the way (stdout closed, a
+  // full disk) leaves no manifest or subtitles of audio that was never written.
   auto final_file = synth->local_file(record->result->result_key);
   if (!final_file) return fail(Error{ErrorKind::kInternal, "the result has no local file", ""});
   if (to_stdout) {
     if (Status s = audio_stdout->write_file(*final_file); !s) return fail(s.error());
-    return 0;
+  } else if (Status s = output->commit_from(*final_file); !s) {
+    return fail(s.error());
   }
-  if (Status s = output->commit_from(*final_file); !s) return fail(s.error());
+  for (auto* sidecar : {&manifest_file, &subtitles_file}) {
+    if (!*sidecar) continue;
+    if (Status s = (*sidecar)->commit(); !s) return fail(s.error());
+  }
   return 0;
 }
 

@@ -129,6 +129,38 @@ class BadInputTest(unittest.TestCase):
                                 capture_output=True)
         self.assertEqual(result.returncode, 2)
 
+    def test_audio_that_cannot_be_written_leaves_no_manifest_or_subtitles(self):
+        # The manifest and subtitles were renamed into place before the audio was written: a
+        # closed stdout (| head) left them describing audio that was never delivered.
+        job = os.path.join(self.dir.name, "job.json")
+        with open(job, "w", encoding="utf-8") as f:
+            json.dump({"blocks": [block()]}, f)
+        read_end, write_end = os.pipe()
+        os.close(read_end)  # every write to stdout fails (EPIPE)
+        try:
+            result = subprocess.run([POLYVOX, "synth", job, "-o", "-",
+                                     "--manifest", os.path.join(self.dir.name, "m.json"),
+                                     "--subtitles", os.path.join(self.dir.name, "s.vtt")],
+                                    stdout=write_end, stderr=subprocess.PIPE)
+        finally:
+            os.close(write_end)
+        self.assertNotEqual(result.returncode, 0, result.stderr)
+        self.assertIn(b"cannot write the audio to stdout", result.stderr)
+        self.assertEqual(sorted(os.listdir(self.dir.name)), ["job.json"], "files left behind")
+
+    def test_a_speed_that_is_not_a_number_is_exit_2_naming_the_option(self):
+        # CLI11's range check let "nan" through: the job failed later, exit 1 with an SQL error.
+        job = os.path.join(self.dir.name, "job.json")
+        with open(job, "w", encoding="utf-8") as f:
+            json.dump({"blocks": [block()]}, f)
+        for speed in ["nan", "-nan", "inf", "9"]:
+            with self.subTest(speed=speed):
+                result = subprocess.run([POLYVOX, "synth", job, "-o", self.out, "--speed", speed],
+                                        capture_output=True)
+                self.assertEqual(result.returncode, 2, result.stderr)
+                self.assertIn("--speed", result.stderr.decode())
+                self.assertFalse(os.path.exists(self.out))
+
 
 class VersionTest(unittest.TestCase):
     def test_version_names_the_revision_and_what_is_built_in(self):
