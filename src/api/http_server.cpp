@@ -1,10 +1,13 @@
 #include "api/http_server.h"
 
+#include <sys/socket.h>
+
 #include <array>
 #include <boost/asio.hpp>
 #include <boost/asio/experimental/as_tuple.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cerrno>
 #include <condition_variable>
 #include <cstdio>
 #include <list>
@@ -619,14 +622,38 @@ class HttpServer::Impl {
       if (!ec) written += bytes.size();
       co_return !ec;
     };
+    // A client that goes away is noticed while the body is quiet, heartbeats or not: its socket
+    // turns readable at the EOF or reset, and a peek tells that from data (a pipelined request,
+    // left unread for the session; the watch ends there). Cancelled when the body ends.
+    struct Watch {
+      bool gone = false;
+    };
+    auto watch = std::make_shared<Watch>();
+    tcp::socket& socket = connection.stream.socket();
+    socket.async_wait(tcp::socket::wait_read,
+                      [watch, mailbox, fd = socket.native_handle()](boost::system::error_code ec) {
+                        if (ec == asio::error::operation_aborted) return;
+                        char byte = 0;
+                        const ssize_t n = ec ? -1 : ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+                        if (n > 0 || (n < 0 && !ec && (errno == EAGAIN || errno == EINTR))) {
+                          return;
+                        }
+                        watch->gone = true;
+                        mailbox->wake.cancel();
+                      });
     struct Registration {
       Connection& connection;
-      ~Registration() { connection.live_wake = nullptr; }
+      ~Registration() {
+        connection.live_wake = nullptr;
+        boost::system::error_code ignored;
+        connection.stream.socket().cancel(ignored);  // the watch; no other operation is pending
+      }
     } registration{connection};
     connection.live_wake = &mailbox->wake;
     const auto heartbeat = body.heartbeat_interval();
     ask();
     for (;;) {
+      if (watch->gone) co_return false;  // the client went away
       if (!mailbox->piece) {
         if (stopping_ && body.ends_at_shutdown()) {
           co_return co_await send(body.farewell(), true);

@@ -20,7 +20,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "support"))
 import mock_vendors  # noqa: E402
-from polyvox_server import Server  # noqa: E402
+from polyvox_server import Server, poll_until  # noqa: E402
 
 BINARY = None
 MOCKS = None
@@ -171,6 +171,43 @@ class StreamTest(unittest.TestCase):
         self.assertIn(res.status, (403, 404))
         self.assertEqual(res.status,
                          self.server.request("GET", f"/status/{job_id}", token=other).status)
+
+
+class DisconnectTest(unittest.TestCase):
+    def open_stream(self, server, path, token):
+        """A connection whose stream has sent its head (200): the client's one slot is its."""
+        def opened():
+            sock = socket.create_connection(("127.0.0.1", server.port), timeout=30)
+            sock.sendall((f"GET {path} HTTP/1.1\r\nHost: t\r\n"
+                          f"Authorization: Bearer {token}\r\n\r\n").encode())
+            head = b""
+            while b"\r\n\r\n" not in head:
+                chunk = sock.recv(4096)
+                if not chunk:
+                    break
+                head += chunk
+            if b" 200 " in head.split(b"\r\n", 1)[0]:
+                return sock
+            sock.close()  # 503: the slot of a connection just closed is not given back yet
+            return None
+
+        return poll_until(opened, 10, "the stream never opened")
+
+    def test_a_client_that_leaves_a_quiet_stream_frees_its_connection(self):
+        # The stream of a job still queued has nothing to write, and no heartbeat: a client that
+        # left was noticed only at the next piece of audio (or an hour), its slot held meanwhile.
+        server = Server(BINARY, WORKER_CONCURRENCY=0, MAX_CONNECTIONS_PER_CLIENT=1,
+                        HTTP_IDLE_TIMEOUT_MS=60000).start()
+        try:
+            token = server.login()
+            job_id = server.submit(token, {"blocks": [{"text": "Waits in the queue."}]})
+            sock = self.open_stream(server, f"/result/{job_id}/stream", token)
+            extra = server.request("GET", "/health")
+            self.assertEqual(extra.status, 503, "the stream does not hold the client's slot")
+            sock.close()
+            server.wait_healthy(10)  # the slot is given back once the server sees the close
+        finally:
+            server.close()
 
 
 class ShutdownTest(unittest.TestCase):
