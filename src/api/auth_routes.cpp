@@ -139,9 +139,16 @@ HttpResponse show_session(HttpRequest& request, ApiDeps& deps) {
 // the user out); without a valid session there is nothing to end and the answer is 204 alike.
 HttpResponse end_session(HttpRequest& request, ApiDeps& deps) {
   const auto secret = cookie_value(request, kSessionCookie);
-  if (secret && deps.sessions->authenticate(*secret)) {
-    if (auto user = require_user(request, deps); !user) return error_response(user.error());
-    if (Status s = deps.sessions->end(*secret); !s) return error_response(s.error());
+  if (secret) {
+    auto grant = deps.sessions->authenticate(*secret);
+    if (grant) {
+      if (auto user = require_user(request, deps); !user) return error_response(user.error());
+      if (Status s = deps.sessions->end(*secret); !s) return error_response(s.error());
+    } else if (grant.error().kind != ErrorKind::kUnauthenticated) {
+      // The store could not say (Redis down): the session may still be valid, so this is no
+      // sign-out; telling the user it was would leave a copy of the cookie usable for hours.
+      return error_response(grant.error());
+    }
   }
   HttpResponse res;
   res.status = 204;

@@ -17,7 +17,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "support"))
 import mock_vendors  # noqa: E402
-from polyvox_server import decoded_samples, poll_until  # noqa: E402
+from polyvox_server import ADMIN_PASSWORD, decoded_samples, poll_until  # noqa: E402
 from redis_cluster import Cluster  # noqa: E402
 
 BINARY = None
@@ -167,6 +167,30 @@ class DistributedFaultsTest(unittest.TestCase):
         finally:
             for mock in mocks.values():
                 mock.stop()
+
+    def test_signing_out_while_redis_is_down_is_not_said_to_have_worked(self):
+        # DELETE /session answered 204 and cleared the cookie when the session store could not
+        # be read (a node whose cache did not hold the session): the session stayed valid for
+        # its 12 hours, usable by any copy of the cookie, while the user believed it ended.
+        self.cluster = Cluster(BINARY, apis=2, workers=0)
+        first, second = self.cluster.apis
+        res = first.request("POST", "/session", {"username": "admin",
+                                                 "password": ADMIN_PASSWORD})
+        self.assertEqual(res.status, 200, res)
+        headers = {"Cookie": res.headers["set-cookie"].split(";")[0],
+                   "X-CSRF-Token": res.json()["csrf_token"]}
+        redis = self.cluster.redis.process
+        redis.send_signal(signal.SIGSTOP)
+        try:
+            out = second.request("DELETE", "/session", headers=headers, timeout=30)
+        finally:
+            redis.send_signal(signal.SIGCONT)
+        self.assertEqual(out.status, 503, out)
+        self.assertNotIn("set-cookie", out.headers)
+        # Not signed out: the session still works, and signing out now does end it.
+        self.assertEqual(second.request("GET", "/session", headers=headers).status, 200)
+        self.assertEqual(second.request("DELETE", "/session", headers=headers).status, 204)
+        self.assertEqual(second.request("GET", "/session", headers=headers).status, 401)
 
     def test_a_hanging_redis_does_not_stall_the_http_threads(self):
         # Redis stopped (SIGSTOP: its connections stay open, nothing answers) while requests that
