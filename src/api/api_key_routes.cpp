@@ -52,6 +52,8 @@ Result<int64_t> requested_expiry(const InputJson& body, int64_t now_ms) {
       return invalid_input("expires_at",
                            "must be an RFC 3339 date-time such as 2027-01-31T12:00:00Z");
     }
+    // Here, not only in the service: its 0 means "never", and the epoch parses to 0.
+    if (*parsed <= now_ms) return invalid_input("expires_at", "must be in the future");
     return *parsed;
   }
   if (has_days) {

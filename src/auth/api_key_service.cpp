@@ -76,6 +76,7 @@ Status ApiKeyService::revoke(const std::string& id, const std::string& owner_id)
   if (revoked) {
     std::lock_guard lock(cache_mutex_);
     std::erase_if(cache_, [&id](const auto& entry) { return entry.second.key.id == id; });
+    ++generation_;
   }
   return revoked;
 }
@@ -94,8 +95,10 @@ Result<User> ApiKeyService::authenticate(const std::string& key) {
 }
 
 Result<ApiKeyService::Verified> ApiKeyService::verified(const std::string& hash, int64_t now_ms) {
+  uint64_t generation = 0;  // read before the stores are
   {
     std::lock_guard lock(cache_mutex_);
+    generation = generation_;
     auto it = cache_.find(hash);
     // A clock that went back is no reason to trust an entry longer.
     if (it != cache_.end() && now_ms >= it->second.verified_at_ms &&
@@ -111,6 +114,7 @@ Result<ApiKeyService::Verified> ApiKeyService::verified(const std::string& hash,
   if (!user->has_value()) return unauthenticated("unknown user");
   Verified entry{std::move(**key), std::move(**user), now_ms};
   std::lock_guard lock(cache_mutex_);
+  if (generation != generation_) return entry;  // a revocation raced this read: not cached
   if (cache_.size() >= options_.cache_entries) cache_.clear();
   cache_.insert_or_assign(hash, entry);
   return entry;

@@ -93,6 +93,9 @@ class ApiKeyService {
 
   std::mutex cache_mutex_;
   std::unordered_map<std::string, Verified> cache_;  // by key hash; guarded by cache_mutex_
+  // Bumped by revoke() (guarded by cache_mutex_): a verification that read the stores before a
+  // revocation does not cache what it read, which would bring the revoked key back.
+  uint64_t generation_ = 0;
 };
 
 }  // namespace polyvox

@@ -119,6 +119,9 @@ class EmbeddedKeysTest(unittest.TestCase):
                  ({"name": "x" * 65}, "name"), ({"name": "a\u0007b"}, "name"),
                  ({"name": "ci", "expires_at": "tomorrow"}, "expires_at"),
                  ({"name": "ci", "expires_at": "2001-01-01T00:00:00Z"}, "expires_at"),
+                 # The epoch parses to 0, the service's "never expires": refused like any past.
+                 ({"name": "ci", "expires_at": "1970-01-01T00:00:00Z"}, "expires_at"),
+                 ({"name": "ci", "expires_at": "1970-01-01T01:00:00+01:00"}, "expires_at"),
                  ({"name": "ci", "expires_at": "9999-01-01T00:00:00Z"}, "expires_at"),
                  ({"name": "ci", "expires_at": 12}, "expires_at"),
                  ({"name": "ci", "expires_in_days": 0}, "expires_in_days"),

@@ -9,6 +9,8 @@
 #include <sodium.h>
 
 #include <atomic>
+#include <functional>
+#include <utility>
 
 #include "auth/api_key_secret.h"
 #include "core/ids.h"
@@ -26,7 +28,9 @@ class CountingStore final : public ApiKeyStore {
   Status add_key(const ApiKey& key, std::size_t max) override { return inner_.add_key(key, max); }
   Result<std::optional<ApiKey>> find_key_by_hash(const std::string& hash) override {
     ++finds;
-    return inner_.find_key_by_hash(hash);
+    auto found = inner_.find_key_by_hash(hash);
+    if (auto hook = std::exchange(after_find, nullptr)) hook();
+    return found;
   }
   Result<std::vector<ApiKey>> list_keys(const std::string& user_id) override {
     return inner_.list_keys(user_id);
@@ -40,6 +44,7 @@ class CountingStore final : public ApiKeyStore {
   }
   std::atomic<int> finds{0};
   std::atomic<int> use_writes{0};
+  std::function<void()> after_find;  // runs once, after the next find has read the store
 
  private:
   ApiKeyStore& inner_;
@@ -162,6 +167,20 @@ TEST_F(ApiKeyServiceTest, RevokedKeyIsRefusedAtOnceWhereItWasRevoked) {
   ASSERT_TRUE(keys_.revoke(id, alice_id_).ok());
   expect_refused(auth_.authenticate(key), "unknown or revoked API key");
   EXPECT_EQ(keys_.revoke(id, "").error().kind, ErrorKind::kNotFound);
+}
+
+// A verification that read the key just before this node revoked it answers for its own request
+// but caches nothing: it used to cache the key as it read it, accepted for another second.
+TEST_F(ApiKeyServiceTest, AVerificationRacingARevocationCachesNothing) {
+  CountingStore counting(stack_.api_key_store());
+  ApiKeyService service(counting, stack_.users(), clock_);
+  const std::string key = service.create(alice_id_, "raced", 0)->key;
+  const std::string id = stored(key)->id;
+  counting.after_find = [&] {
+    ASSERT_TRUE(service.revoke(id, alice_id_).ok());  // between the read and the cache
+  };
+  ASSERT_TRUE(service.authenticate(key).ok());  // read before the revocation
+  expect_refused(service.authenticate(key), "unknown or revoked API key");
 }
 
 // Another node's (or process's) revocation reaches this service through the store only: its
