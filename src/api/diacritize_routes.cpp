@@ -51,6 +51,10 @@ HttpResponse diacritize(HttpRequest& request, ApiDeps& deps) {
   if (!marked) {
     log::warn("diacritizer failed",
               {{"request_id", request.request_id}, {"error", marked.error().message}});
+    // A remote diacritizer that refused the text (4xx) is about the text, not this server.
+    if (marked.error().kind == ErrorKind::kSynthesisFailed) {
+      return error_response(400, "VALIDATION_ERROR", marked.error().message, "text");
+    }
     return error_response(marked.error());
   }
   JsonWriter out;

@@ -31,18 +31,27 @@ Result<std::string> HttpDiacritizer::request(const std::string& part) {
   ++requests_;
   auto res = client_.send(req);
   if (!res) {
-    return Error{ErrorKind::kUnavailable, "diacritizer: " + res.error().message, ""};
+    // The details (the service's address, libcurl's words) go to the log, not to whoever asked:
+    // the message reaches API clients (POST /diacritize, a job's error).
+    log::warn("diacritizer request failed", {{"error", res.error().message}});
+    Error e = res.error();
+    e.kind = ErrorKind::kUnavailable;
+    e.message = "diacritizer: the service did not answer (the server log says why)";
+    return e;
   }
   const auto body = parse_untrusted_json(res->body);
+  // What the service said of a failure, at most 200 bytes of it (its body may be a page).
   auto server_message = [&] {
+    std::string said = res->body;
     if (body.is_object()) {
       for (const char* key : {"detail", "error", "message"}) {
         if (auto it = body.find(key); it != body.end()) {
-          return it->is_string() ? it->get<std::string>() : it->dump();
+          said = it->is_string() ? it->get<std::string>() : it->dump();
+          break;
         }
       }
     }
-    return res->body.substr(0, 200);
+    return to_valid_utf8(cut_utf8(said, 200));
   };
   if (res->status == 429) {
     Error e{ErrorKind::kRateLimited, "diacritizer: rate limited", ""};

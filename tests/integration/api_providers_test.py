@@ -258,6 +258,40 @@ class DiacritizerTest(unittest.TestCase):
             server.close()
             legacy.stop()
 
+    def test_post_diacritize_names_no_internal_detail_of_a_failing_service(self):
+        # The service's address and libcurl's words reached API clients, with the whole of an
+        # error page; a 4xx refusing the text was a 500.
+        server = service()
+        try:
+            MOCKS["diacritizer"].reset()
+            token = server.login()
+            MOCKS["diacritizer"].fail_next("server_error", count=20, status=500,
+                                           message="Traceback " + "x" * 5000)
+            res = server.request("POST", "/diacritize", {"text": "نص"}, token=token)
+            self.assertEqual(res.status, 503, res)
+            message = res.json()["error"]["message"]
+            self.assertIn("diacritizer: HTTP 500: Traceback", message)
+            self.assertLess(len(message.encode()), 300, message)
+            MOCKS["diacritizer"].reset()
+            MOCKS["diacritizer"].fail_next("error", count=20, status=422, message="too long")
+            res = server.request("POST", "/diacritize", {"text": "نص"}, token=token)
+            self.assertEqual(res.status, 400, res)
+            self.assertEqual(res.json()["error"]["field"], "text")
+            self.assertIn("too long", res.json()["error"]["message"])
+        finally:
+            MOCKS["diacritizer"].reset()
+            server.close()
+        port = mock_vendors.free_port()
+        server = service(DIACRITIZER_URL=f"http://127.0.0.1:{port}/diacritize")
+        try:
+            res = server.request("POST", "/diacritize", {"text": "نص"}, token=server.login())
+            self.assertEqual(res.status, 503, res)
+            self.assertNotIn(str(port), res.json()["error"]["message"])
+            self.assertTrue(any(e.get("msg") == "diacritizer request failed" and
+                                str(port) in e.get("error", "") for e in server.logs()))
+        finally:
+            server.close()
+
     def test_only_the_marks_of_an_answer_that_changed_the_text_are_taken(self):
         vocalize = MOCKS["diacritizer"].vocalize
         server = service()
