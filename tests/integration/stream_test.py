@@ -175,7 +175,8 @@ class StreamTest(unittest.TestCase):
 
 class DisconnectTest(unittest.TestCase):
     def open_stream(self, server, path, token):
-        """A connection whose stream has sent its head (200): the client's one slot is its."""
+        """A connection kept open whose answer to `path` has sent its head (200), tried again
+        while the client's slots are still taken by connections just closed (503)."""
         def opened():
             sock = socket.create_connection(("127.0.0.1", server.port), timeout=30)
             sock.sendall((f"GET {path} HTTP/1.1\r\nHost: t\r\n"
@@ -196,16 +197,20 @@ class DisconnectTest(unittest.TestCase):
     def test_a_client_that_leaves_a_quiet_stream_frees_its_connection(self):
         # The stream of a job still queued has nothing to write, and no heartbeat: a client that
         # left was noticed only at the next piece of audio (or an hour), its slot held meanwhile.
-        server = Server(BINARY, WORKER_CONCURRENCY=0, MAX_CONNECTIONS_PER_CLIENT=1,
+        server = Server(BINARY, WORKER_CONCURRENCY=0, MAX_CONNECTIONS_PER_CLIENT=2,
                         HTTP_IDLE_TIMEOUT_MS=60000).start()
         try:
             token = server.login()
             job_id = server.submit(token, {"blocks": [{"text": "Waits in the queue."}]})
+            # The client's two slots: the stream and a connection held open (each request
+            # before has closed its own, given back once the server sees the close).
+            held = self.open_stream(server, "/health", token)
             sock = self.open_stream(server, f"/result/{job_id}/stream", token)
             extra = server.request("GET", "/health")
             self.assertEqual(extra.status, 503, "the stream does not hold the client's slot")
             sock.close()
             server.wait_healthy(10)  # the slot is given back once the server sees the close
+            held.close()
         finally:
             server.close()
 

@@ -146,8 +146,7 @@ TEST(ProviderConfigTest, RefusesKeysInTheFileAndMalformedSettings) {
   for (const char* bad : {"speed = nan", "speed = inf", "speed = -inf",
                           "voice_settings.stability = nan", "native_speed = [nan, nan]"}) {
     const std::string error = error_of(std::string("[providers.elevenlabs]\n") + bad + "\n");
-    EXPECT_NE(error.find(std::string(bad).substr(0, std::string(bad).find(' '))),
-              std::string::npos)
+    EXPECT_NE(error.find(std::string(bad).substr(0, std::string(bad).find(' '))), std::string::npos)
         << bad << ": " << error;
   }
   EXPECT_NE(error_of("[providers.openai]\nkind = \"kokoro\"\n").find("must be openai"),
