@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <list>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 
@@ -122,6 +123,10 @@ class HttpServer::Impl {
     if (ec) return invalid_input("HOST", "'" + options_.host + "' is not an IP address");
     for (unsigned i = 0; i < std::max(1u, options_.io_threads); ++i) {
       loops_.push_back(std::make_unique<Loop>());
+      // Asio makes a loop's reactor (an epoll descriptor, an eventfd, a timerfd) when the loop's
+      // first socket or timer is made: made now, so that the first connection handed to a loop
+      // while descriptors run out (EMFILE) does not have to make it, and fail.
+      asio::steady_timer make_reactor(loops_.back()->context);
     }
     // One listening socket, on the first loop; the connections it accepts are handed to the
     // loops in turn. No SO_REUSEPORT: a second server on the same port fails here instead of
@@ -250,15 +255,21 @@ class HttpServer::Impl {
         continue;
       }
       asio::post(loop.context, [this, &loop, fd, protocol, remote = std::move(remote)]() mutable {
-        tcp::socket adopted(loop.context);
+        std::optional<tcp::socket> adopted;
         boost::system::error_code assign_error;
-        adopted.assign(protocol, fd, assign_error);
+        try {
+          adopted.emplace(loop.context);
+          adopted->assign(protocol, fd, assign_error);
+        } catch (const std::exception& e) {  // e.g. out of descriptors: this connection only
+          assign_error = asio::error::no_descriptors;
+          log::warn("a connection could not be taken on", {{"error", e.what()}});
+        }
         if (assign_error) {
-          ::close(fd);
+          if (!adopted || !adopted->is_open()) ::close(fd);
           release(remote);
           return;
         }
-        asio::co_spawn(loop.context, session(loop, std::move(adopted), std::move(remote)),
+        asio::co_spawn(loop.context, session(loop, std::move(*adopted), std::move(remote)),
                        [](std::exception_ptr error) {
                          if (error) log::error("HTTP session ended by an exception");
                        });
