@@ -13,7 +13,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "support"))
 import mock_vendors  # noqa: E402
-from polyvox_server import Server, decoded_samples  # noqa: E402
+from polyvox_server import Server, decoded_samples, poll_until  # noqa: E402
 
 BINARY = None
 MOCKS = None
@@ -287,8 +287,10 @@ class DiacritizerTest(unittest.TestCase):
             res = server.request("POST", "/diacritize", {"text": "نص"}, token=server.login())
             self.assertEqual(res.status, 503, res)
             self.assertNotIn(str(port), res.json()["error"]["message"])
-            self.assertTrue(any(e.get("msg") == "diacritizer request failed" and
-                                str(port) in e.get("error", "") for e in server.logs()))
+            # The log, read from the server's stdout as it comes, has the details.
+            poll_until(lambda: any(e.get("msg") == "diacritizer request failed" and
+                                   str(port) in e.get("error", "") for e in server.logs()),
+                       10, "the failure's details were not logged")
         finally:
             server.close()
 
