@@ -129,6 +129,13 @@ class JobStore {
   virtual Result<std::vector<std::string>> finished_jobs_before(int64_t before_ms,
                                                                 std::size_t limit) = 0;
 
+  // Deletes what the store keeps for each worker process (Redis: its consumers in the task
+  // stream's group) of processes gone without stopping (killed, crashed), which would otherwise
+  // pile up with every such exit; returns how many. Never touches a live worker's state in a way
+  // it would notice. The cleanup leader calls it each pass. A store that keeps nothing per
+  // worker (SQLite) has nothing to forget.
+  virtual Result<std::size_t> forget_departed_workers() { return std::size_t{0}; }
+
   // Usage of the user whose id is `owner` (every user when empty), by user name, then id.
   virtual Result<std::vector<UserUsage>> usage(const std::string& owner) = 0;
 

@@ -27,6 +27,9 @@ struct Task {
   std::size_t block_index = 0;  // kBlock only
   int64_t attempt = 0;          // fencing token of this claim
   std::string worker_id;        // who holds the lease
+  // Transient failures of this task before this claim (fail_task with a retry time): the
+  // retry budget. Claims given back (release) or lost (an expired lease) are not failures.
+  int failures = 0;
 };
 
 // What a report did.
@@ -66,7 +69,8 @@ class TaskQueue {
   virtual Result<BlockCompletion> complete_block(const Task& task, const BlockResult& result) = 0;
 
   // Records that `task` failed with `error`. With `retry_at_ms`, the task waits until then and
-  // is claimed again (the block stays queued); without, the block fails and so does its job
+  // is claimed again (the block stays queued), its failures one more; without, the block fails and
+  // so does its job
   // ("block 3 failed: <error>", or "assembly failed: <error>"), the job's other tasks are
   // withdrawn and its unfinished blocks cancelled. `usage` is what the failed attempt cost
   // (vendor calls are billed whether or not they succeed): for a block task it is added to the

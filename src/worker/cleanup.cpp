@@ -84,12 +84,19 @@ CleanupReport CleanupScheduler::run_once() {
   if (!options_.leads_job_cleanup || options_.leads_job_cleanup()) {
     if (options_.job_retention_ms > 0) delete_old_jobs(now - options_.job_retention_ms, report);
     delete_orphans(temp_before, report);
+    if (auto forgotten = jobs_.forget_departed_workers()) {
+      report.workers_forgotten = *forgotten;
+    } else {
+      log::warn("cleanup cannot forget departed workers", {{"error", forgotten.error().message}});
+    }
   }
-  if (report.temp_files_deleted || report.jobs_deleted || report.orphans_deleted) {
+  if (report.temp_files_deleted || report.jobs_deleted || report.orphans_deleted ||
+      report.workers_forgotten) {
     log::info("cleanup", {{"temp_files_deleted", static_cast<long long>(report.temp_files_deleted)},
                           {"jobs_deleted", static_cast<long long>(report.jobs_deleted)},
                           {"blobs_deleted", static_cast<long long>(report.blobs_deleted)},
-                          {"orphans_deleted", static_cast<long long>(report.orphans_deleted)}});
+                          {"orphans_deleted", static_cast<long long>(report.orphans_deleted)},
+                          {"workers_forgotten", static_cast<long long>(report.workers_forgotten)}});
   }
   return report;
 }

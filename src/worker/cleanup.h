@@ -1,7 +1,8 @@
 // Scheduled cleanup: every interval, temporary files older than their retention are deleted
 // (the scratch directory's, and files named as temporaries elsewhere in the data directory: a
 // write that a crash interrupted), and so are orphaned blobs (orphan_sweep.h); finished jobs
-// older than their retention are deleted with their audio. Jobs that are queued or running are
+// older than their retention are deleted with their audio, and the store forgets the workers
+// that went away without stopping. Jobs that are queued or running are
 // never touched (JobStore::finished_jobs_before only returns finished ones), nor is what an
 // attempt still running may record, nor anything written within the temporary retention.
 #pragma once
@@ -38,7 +39,8 @@ struct CleanupReport {
   std::size_t temp_files_deleted = 0;
   std::size_t jobs_deleted = 0;
   std::size_t blobs_deleted = 0;
-  std::size_t orphans_deleted = 0;  // blobs no row points at (orphan_sweep.h)
+  std::size_t orphans_deleted = 0;    // blobs no row points at (orphan_sweep.h)
+  std::size_t workers_forgotten = 0;  // JobStore::forget_departed_workers
 };
 
 class CleanupScheduler {

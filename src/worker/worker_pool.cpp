@@ -178,16 +178,24 @@ bool WorkerPool::lost(const Task& task) {
   return it != lost_.end() && it->second;
 }
 
-void WorkerPool::report_failure(const Task& task, const Error& error, int attempts_so_far,
-                                const std::vector<ProviderUsage>& usage) {
-  if (!options_.retry.may_retry(error, attempts_so_far)) {
+void WorkerPool::report_failure(const Task& task, const Error& error, int failures_before,
+                                std::vector<ProviderUsage> usage,
+                                const std::string& retried_provider) {
+  const int attempt = failures_before + 1;  // this attempt's place in the retry budget
+  if (!options_.retry.may_retry(error, attempt)) {
     fail_for_good(task, error, usage);
     return;
   }
   // The worker is free meanwhile: the queue hands the task out again when it is due.
   thread_local std::mt19937_64 rng{std::random_device{}()};
-  const int64_t retry_at = clock_.now_ms() + options_.retry.delay_ms(attempts_so_far, error, rng);
+  const int64_t retry_at = clock_.now_ms() + options_.retry.delay_ms(attempt, error, rng);
   retries_.add();
+  if (!retried_provider.empty()) {
+    ProviderUsage retried;
+    retried.provider = retried_provider;
+    retried.retries = 1;
+    add_usage(usage, retried);
+  }
   (void)queue_.fail_task(task, error.message, retry_at, usage);
   log::warn("task will be retried", {{"job_id", task.job_id},
                                      {"block", static_cast<long long>(task.block_index)},
@@ -217,7 +225,7 @@ void WorkerPool::run_block(const Task& task) {
     if (work.error().kind == ErrorKind::kNotFound) {
       (void)queue_.fail_task(task, "job or block no longer exists", std::nullopt, {});
     } else {
-      report_failure(task, work.error(), 1);
+      report_failure(task, work.error(), 0);
     }
     return;
   }
@@ -244,7 +252,7 @@ void WorkerPool::run_block(const Task& task) {
   context.last = task.block_index + 1 == work->blocks_total;
   context.profile = work->profile;
   // The last attempt allowed for a transient failure moves on to the block's fallbacks.
-  context.final_attempt = work->block.attempts > options_.retry.max_retries;
+  context.final_attempt = task.failures >= options_.retry.max_retries;
   // The neighbours' text, for a provider that uses it: two more store reads.
   const Provider* provider = providers_.find(spec.provider);
   const bool with_neighbours = provider && provider->uses_neighbour_text();
@@ -265,18 +273,11 @@ void WorkerPool::run_block(const Task& task) {
   std::vector<ProviderUsage> spent;
   Result<RenderedBlock> rendered = render_block(spec, context, &spent);
   const auto render_ended = std::chrono::steady_clock::now();
-  if (work->block.attempts > 1) {
-    // This attempt follows an earlier one's transient failure (each attempt counts itself).
-    ProviderUsage retried;
-    retried.provider = spec.provider;
-    retried.retries = 1;
-    add_usage(spent, retried);
-  }
   for (const auto& u : spent) {
     characters_sent_.with({u.provider}).add(u.characters);
   }
   if (!rendered) {
-    report_failure(task, rendered.error(), work->block.attempts, spent);
+    report_failure(task, rendered.error(), task.failures, spent, spec.provider);
     return;
   }
   provider_latency_.with({rendered->provider})
@@ -284,7 +285,7 @@ void WorkerPool::run_block(const Task& task) {
   if (lost(task)) return;  // another attempt owns the block now; discard
   const std::string key = segment_key(task, work->output_format);
   if (Status s = blobs_.put(key, rendered->segment.bytes); !s) {
-    report_failure(task, s.error(), work->block.attempts, spent);
+    report_failure(task, s.error(), task.failures, spent, spec.provider);
     return;
   }
   BlockResult result{key,
@@ -297,7 +298,7 @@ void WorkerPool::run_block(const Task& task) {
                      rendered->timings.source.empty() ? "" : rendered->timings.to_json()};
   auto completed = queue_.complete_block(task, result);
   if (!completed) {
-    report_failure(task, completed.error(), work->block.attempts, spent);
+    report_failure(task, completed.error(), task.failures, spent, spec.provider);
     return;
   }
   if (completed->outcome == ReportOutcome::kRefused) {
@@ -331,7 +332,7 @@ void WorkerPool::run_assembly(const Task& task) {
     if (job.error().kind == ErrorKind::kNotFound) {
       (void)queue_.fail_task(task, "job no longer exists", std::nullopt, {});
     } else {
-      report_failure(task, job.error(), 1);
+      report_failure(task, job.error(), 0);
     }
     return;
   }
@@ -365,7 +366,7 @@ void WorkerPool::run_assembly(const Task& task) {
     if (cover.error().kind == ErrorKind::kInvalidInput) {
       fail_for_good(task, cover.error());
     } else {
-      report_failure(task, cover.error(), 1);
+      report_failure(task, cover.error(), 0);
     }
     return;
   }
@@ -379,7 +380,7 @@ void WorkerPool::run_assembly(const Task& task) {
   } else {
     std::FILE* out = std::fopen(temp.c_str(), "w+b");
     if (!out) {
-      report_failure(task, Error{ErrorKind::kIo, "cannot create " + temp.string(), ""}, 1);
+      report_failure(task, Error{ErrorKind::kIo, "cannot create " + temp.string(), ""}, 0);
       return;
     }
     const std::string id3 = output.format == OutputFormat::kMp3
@@ -418,7 +419,7 @@ void WorkerPool::run_assembly(const Task& task) {
   Status stored = assembled ? blobs_.put_file(key, temp) : Status(assembled.error());
   std::filesystem::remove(temp, ignored);
   if (!stored) {
-    report_failure(task, stored.error(), 1);
+    report_failure(task, stored.error(), 0);
     return;
   }
   auto completed = queue_.complete_assembly(

@@ -90,10 +90,14 @@ class WorkerPool {
   void heartbeat_loop();
   void run_block(const Task& task);
   void run_assembly(const Task& task);
-  // Retry later when the error is retryable and attempts remain; otherwise fail for good.
-  // `usage`: what the failed attempt cost (TaskQueue::fail_task).
-  void report_failure(const Task& task, const Error& error, int attempts_so_far,
-                      const std::vector<ProviderUsage>& usage = {});
+  // Retry later when the error is retryable and the retry budget allows another attempt after
+  // `failures_before` transient failures (Task::failures for a block; 0 for an assembly, which
+  // retries until the queue's poison limit); otherwise fail for good. `usage`: what the failed
+  // attempt cost (TaskQueue::fail_task); a retry scheduled adds one to `retried_provider`'s
+  // retries in it (none when empty).
+  void report_failure(const Task& task, const Error& error, int failures_before,
+                      std::vector<ProviderUsage> usage = {},
+                      const std::string& retried_provider = {});
   // Fails the task, its block and its job without retry; tells the observer when accepted.
   // Returns whether the store accepted it.
   bool fail_for_good(const Task& task, const Error& error,

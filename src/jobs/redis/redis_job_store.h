@@ -27,7 +27,9 @@
 //   P task:<tid>             HASH    the live task <tid> = "<id>:<i>" (block) or "<id>:a"
 //                                    (assembly): state (0 waiting, 1 leased, 2 retrying)
 //                                    attempt (fencing token of the latest claim) claims (claims
-//                                    not given back: the poison counter) worker (the holder)
+//                                    not given back: the poison counter) failures (transient
+//                                    failures: the retry budget; absent before it: 0) worker
+//                                    (the holder)
 //                                    entry ("q" while it waits in a queue; a stream entry id for
 //                                    a task queued by the version before queues). Deleted when
 //                                    its work is recorded or withdrawn.
@@ -113,6 +115,8 @@
 //   complete_assembly  fenced: the job completed with its result
 //   release            gives a lease back (claim not counted, attempt kept)
 //   forget_consumers   deletes a stopping store's stream consumers that hold no entry
+//   forget_departed_consumers  deletes consumers idle past departed_consumer_ms that hold no
+//                      entry (processes killed without stopping; run by the cleanup leader)
 //   add_user, set_password_hash, remove_user, list_users, find_user_by_id,
 //   migrate_owners, record_login_failure,
 //   acquire_leadership, release_leadership  (redis_user_store.h, redis_login_throttle.h,
@@ -213,6 +217,12 @@ struct JobStoreOptions {
   // retry or lease expiry that another node scheduled while it waited.
   int64_t max_block_ms = 1'000;
 
+  // A consumer of the task stream's group (one per worker slot) that holds no entry and has not
+  // read for this long (Redis time) belongs to a process that went away without stopping: the
+  // cleanup leader deletes it (forget_departed_workers). Far above max_block_ms: a live idle
+  // worker reads every max_block_ms, and a busy one recreates its consumer when it next reads.
+  int64_t departed_consumer_ms = 600'000;
+
   // INTERACTIVE_MAX_BLOCKS: jobs of at most this many blocks are claimed in the interactive
   // lane, as are jobs marked interactive (core/job.h claims_interactively).
   std::size_t interactive_max_blocks = 3;
@@ -255,6 +265,7 @@ class RedisJobStore final : public JobStore, public TaskQueue {
   Result<ReportOutcome> complete_assembly(const Task& task,
                                           const AssemblyOutcome& outcome) override;
   Status release(const Task& task) override;
+  Result<std::size_t> forget_departed_workers() override;
   void interrupt() override;
 
   // How many claim() calls are blocked waiting for a task now (idle workers; tests wait for it).

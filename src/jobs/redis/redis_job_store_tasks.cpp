@@ -72,12 +72,13 @@ Result<RedisJobStore::ClaimStep> RedisJobStore::claim_step(const std::string& wo
       step.next_due_ms = e[1].as_int().value_or(-1);
       return step;
     }
-    if (e.size() != 5) return malformed("claim");
+    if (e.size() != 6) return malformed("claim");
     Task task;
     task.kind = e[1].as_int() == 1 ? TaskKind::kAssemble : TaskKind::kBlock;
     task.job_id = e[2].str;
     task.block_index = static_cast<std::size_t>(e[3].as_int().value_or(0));
     task.attempt = e[4].as_int().value_or(0);
+    task.failures = static_cast<int>(e[5].as_int().value_or(0));
     task.worker_id = worker_id;
     step.task = std::move(task);
     return step;
@@ -213,6 +214,13 @@ Status RedisJobStore::release(const Task& task) {
                                                 std::to_string(task.attempt), task.worker_id});
   if (!reply) return reply.take_error();
   return Status::success();
+}
+
+Result<std::size_t> RedisJobStore::forget_departed_workers() {
+  auto reply = pool_->eval(scripts::forget_departed_consumers(),
+                           {keys_.prefix, std::to_string(options_.departed_consumer_ms)});
+  if (!reply) return reply.take_error();
+  return static_cast<std::size_t>(std::max<int64_t>(0, reply->as_int().value_or(0)));
 }
 
 RedisJobStore::~RedisJobStore() {

@@ -37,6 +37,7 @@ enum class Prelude { kNone, kShared };
   X(complete_assembly, Prelude::kShared)                              \
   X(release, Prelude::kShared)                                        \
   X(forget_consumers, Prelude::kShared)                               \
+  X(forget_departed_consumers, Prelude::kShared)                      \
   /* Users, login throttle, leader lease (redis_user_store.h, ...) */ \
   X(add_user, Prelude::kNone)                                         \
   X(set_password_hash, Prelude::kNone)                                \

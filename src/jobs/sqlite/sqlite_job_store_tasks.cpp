@@ -95,20 +95,21 @@ Status fail_job(Connection& db, EventAnnouncer& events, int64_t seq,
 
 struct DueTask {
   int64_t id = 0, seq = 0, kind = 0, index = 0, attempt = 0, claims = 0, lane = 0, turn = 0;
+  int64_t failures = 0;
   std::string job_id;
 };
 
 // The columns every due-task query selects, in DueTask's order.
-#define POLYVOX_DUE_TASK                                                                      \
-  "SELECT t.id, t.job_seq, t.kind, t.block_index, t.attempt, t.claims, t.lane, t.turn, j.id " \
-  "FROM tasks t JOIN jobs j ON j.seq = t.job_seq "
+#define POLYVOX_DUE_TASK                                                                 \
+  "SELECT t.id, t.job_seq, t.kind, t.block_index, t.attempt, t.claims, t.lane, t.turn, " \
+  "t.failures, j.id FROM tasks t JOIN jobs j ON j.seq = t.job_seq "
 
 Result<std::optional<DueTask>> query_due_task(Connection& db, const char* sql, auto&&... args) {
   return db.query_row(
       sql,
       [](const Statement& row) {
         return DueTask{row.int64(0), row.int64(1), row.int64(2), row.int64(3), row.int64(4),
-                       row.int64(5), row.int64(6), row.int64(7), row.text(8)};
+                       row.int64(5), row.int64(6), row.int64(7), row.int64(8), row.text(9)};
       },
       args...);
 }
@@ -206,6 +207,7 @@ Result<std::optional<Task>> SqliteJobStore::claim_once(Connection& db, const std
     Task task;
     task.kind = static_cast<TaskKind>((*due)->kind);
     task.attempt = (*due)->attempt + 1;
+    task.failures = static_cast<int>((*due)->failures);
     task.job_id = std::move((*due)->job_id);
     const bool is_block = task.kind == TaskKind::kBlock;
     task.block_index = is_block ? static_cast<std::size_t>(index) : 0;
@@ -370,8 +372,10 @@ Result<ReportOutcome> SqliteJobStore::fail_task(const Task& task, const std::str
       if (!s) return s.error();
       return ReportOutcome::kAccepted;
     }
-    auto s = db.run("UPDATE tasks SET state = ?, worker_id = '', due_ms = ? WHERE id = ?",
-                    code(TaskState::kRetrying), *retry_at_ms, (*live)->id);
+    auto s = db.run(
+        "UPDATE tasks SET state = ?, worker_id = '', due_ms = ?, failures = failures + 1 "
+        "WHERE id = ?",
+        code(TaskState::kRetrying), *retry_at_ms, (*live)->id);
     if (!s) return s.error();
     if (is_block) {
       s = db.run("UPDATE blocks SET status = ?, error = ? WHERE job_seq = ? AND idx = ?",

@@ -398,6 +398,12 @@ CREATE TABLE daily_chars (
 ) WITHOUT ROWID;
 )sql";
 
+// Version 20: each task's transient failures (TaskQueue's Task::failures, the retry budget),
+// apart from its claims (the poison counter), which shutdowns and expired leases also count.
+constexpr const char* kTaskFailures = R"sql(
+ALTER TABLE tasks ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 // kMigrations[i] takes the schema from version i to i + 1.
 using Migration = Status (*)(Connection&);
 constexpr Migration kMigrations[] = {
@@ -420,6 +426,7 @@ constexpr Migration kMigrations[] = {
     [](Connection& db) { return db.exec(kInteractiveJobs); },
     [](Connection& db) { return db.exec(kFairClaims); },
     [](Connection& db) { return db.exec(kQuotas); },
+    [](Connection& db) { return db.exec(kTaskFailures); },
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 

@@ -159,6 +159,46 @@ TEST_F(RedisTaskQueueTest, StoppedStoreForgetsItsIdleConsumers) {
   EXPECT_EQ(consumers.elements[0].elements[1].str, "other-process");
 }
 
+// A process killed without stopping never forgets its consumers (one per worker slot): the
+// cleanup leader deletes those idle past departed_consumer_ms that hold no entry.
+TEST_F(RedisTaskQueueTest, ConsumersOfProcessesGoneWithoutStoppingAreForgotten) {
+  auto store = open_store({.departed_consumer_ms = 300});
+  auto& server = shared_redis_server();
+  const std::string stream = prefix_ + "tasks";
+  EXPECT_EQ(*store->forget_departed_workers(), 0u);  // no stream yet: nothing to do
+  server.command({"XGROUP", "CREATE", stream, "workers", "0", "MKSTREAM"});
+  server.command({"XGROUP", "CREATECONSUMER", stream, "workers", "killed"});
+  // Killed between its blocking read and its claim: the note it holds is handed over by a claim
+  // later (handoff_timeout_ms); until then the consumer stays.
+  server.command({"XADD", stream, "*", "w", "1"});
+  server.command(
+      {"XREADGROUP", "GROUP", "workers", "killed-holding", "COUNT", "1", "STREAMS", stream, ">"});
+  // Both idle past the limit, on Redis's clock.
+  auto idle_of = [&](const std::string& name) -> int64_t {
+    const redis::Value consumers = server.reply({"XINFO", "CONSUMERS", stream, "workers"});
+    for (const redis::Value& c : consumers.elements) {
+      for (std::size_t i = 0; i + 1 < c.elements.size(); i += 2) {
+        if (c.elements[i].str == "name" && c.elements[i + 1].str != name) break;
+        if (c.elements[i].str == "idle") return c.elements[i + 1].as_int().value_or(-1);
+      }
+    }
+    return -1;
+  };
+  const auto deadline = Steady::now() + std::chrono::seconds(10);
+  while ((idle_of("killed") < 300 || idle_of("killed-holding") < 300) && Steady::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_GE(idle_of("killed"), 300);
+  server.command({"XGROUP", "CREATECONSUMER", stream, "workers", "live"});  // just read
+
+  auto forgotten = store->forget_departed_workers();
+  ASSERT_TRUE(forgotten.ok()) << forgotten.error().message;
+  EXPECT_EQ(*forgotten, 1u);
+  EXPECT_EQ(idle_of("killed"), -1);
+  EXPECT_GE(idle_of("killed-holding"), 300);
+  EXPECT_GE(idle_of("live"), 0);
+}
+
 TEST_F(RedisTaskQueueTest, ManyWorkersOnTheirOwnConnectionsEnqueueOneAssemblyPerJob) {
   constexpr std::size_t kJobs = 30, kBlocks = 5, kNodes = 3, kThreadsPerNode = 4;
   std::vector<std::unique_ptr<redis::RedisJobStore>> nodes;

@@ -355,6 +355,31 @@ TEST_P(TaskQueueTest, ReleaseGivesTheTaskBackWithoutCountingTheClaim) {
   EXPECT_EQ(complete(current), ReportOutcome::kAccepted);
 }
 
+// The retry budget counts failures reported with a retry time, not claims: a release (shutdown)
+// and an expired lease (a dead worker) are claims that ended without a failure.
+TEST_P(TaskQueueTest, OnlyRetriedFailuresCountAsTheTasksFailures) {
+  const NewJob job = make_job("alice", 1);
+  create(job);
+  Task task = claim();
+  EXPECT_EQ(task.failures, 0);
+  ASSERT_TRUE(queue_->release(task).ok());
+  task = claim("worker-1", 1000);
+  clock_.advance_ms(1000);  // its holder died
+  task = claim();
+  EXPECT_EQ(task.attempt, 3);
+  EXPECT_EQ(task.failures, 0);
+  EXPECT_EQ(fail(task, "HTTP 503", clock_.now_ms()), ReportOutcome::kAccepted);
+  task = claim();
+  EXPECT_EQ(task.failures, 1);
+  EXPECT_EQ(fail(task, "HTTP 429", clock_.now_ms()), ReportOutcome::kAccepted);
+  EXPECT_EQ(fail(task, "HTTP 429", clock_.now_ms()), ReportOutcome::kDuplicate);  // not twice
+  task = claim();
+  EXPECT_EQ(task.failures, 2);
+  EXPECT_EQ(task.attempt, 5);
+  ASSERT_TRUE(queue_->release(task).ok());
+  EXPECT_EQ(claim().failures, 2);
+}
+
 TEST_P(TaskQueueTest, WaitingClaimWakesForANewTask) {
   Result<std::optional<Task>> got = std::optional<Task>();
   const auto start = std::chrono::steady_clock::now();

@@ -217,6 +217,12 @@ class WorkerPoolTest : public ::testing::Test {
     return *pool_;
   }
   WorkerPool& start_pool() { return start_pool(options()); }
+  // A pool whose blocks are retried at most `max_retries` times.
+  WorkerPool& start_pool_retrying(int max_retries) {
+    WorkerOptions o = options();
+    o.retry.max_retries = max_retries;
+    return start_pool(o);
+  }
 
   // Makes the provider wait at gate_ on every call.
   void hold_provider_calls() {
@@ -348,9 +354,7 @@ TEST_F(WorkerPoolTest, AJobThatFailedAfterRetriesCountsEveryBilledCall) {
   const Error unavailable{ErrorKind::kUnavailable, "HTTP 503 from the vendor"};
   provider_->failures = {unavailable, unavailable, unavailable};
   const std::string id = submit({{"Never said.", 0}});
-  WorkerOptions o = options();
-  o.retry.max_retries = 2;
-  start_pool(o);
+  start_pool_retrying(2);
   ASSERT_TRUE(wait_for(Report::kFailTask, id, final_failure));
   pool_->stop();
 
@@ -538,9 +542,7 @@ TEST_F(WorkerPoolTest, TransientFailuresPastTheLastRetryFailTheJob) {
   provider_->failures = {Error{ErrorKind::kUnavailable, "HTTP 503"},
                          Error{ErrorKind::kUnavailable, "HTTP 502"}};
   const std::string id = submit({{"Never up.", 0}});
-  WorkerOptions o = options();
-  o.retry.max_retries = 1;
-  WorkerPool& pool = start_pool(o);
+  WorkerPool& pool = start_pool_retrying(1);
   ASSERT_TRUE(wait_for(Report::kFailTask, id, final_failure));
   pool.stop();
 
@@ -551,6 +553,31 @@ TEST_F(WorkerPoolTest, TransientFailuresPastTheLastRetryFailTheJob) {
   const JobRecord record = job(id);
   EXPECT_EQ(record.status, JobStatus::kFailed);
   EXPECT_NE(record.error.find("HTTP 502"), std::string::npos) << record.error;
+}
+
+// Claims that ended without a failure (given back at shutdown, a lease that ran out) do not
+// spend the retry budget: a block released three times still has its retry for a 503.
+TEST_F(WorkerPoolTest, ClaimsGivenBackDoNotSpendTheRetryBudget) {
+  provider_->failures = {Error{ErrorKind::kUnavailable, "HTTP 503"}};
+  const std::string id = submit({{"Restarted.", 0}});
+  for (int i = 0; i < 3; ++i) {
+    auto claimed = backend_->jobs->claim("restarting-worker", 60'000, 0);
+    ASSERT_TRUE(claimed.ok() && claimed->has_value());
+    ASSERT_TRUE(backend_->jobs->release(**claimed).ok());
+  }
+  WorkerPool& pool = start_pool_retrying(1);
+  ASSERT_TRUE(wait_for(Report::kCompleteAssembly, id, accepted));
+  pool.stop();
+
+  const auto failures = queue_->reports(Report::kFailTask);
+  ASSERT_EQ(failures.size(), 1u);
+  EXPECT_TRUE(failures[0].retry_at_ms.has_value()) << "the one retry allowed";
+  const JobRecord record = job(id);
+  EXPECT_EQ(record.status, JobStatus::kCompleted);
+  EXPECT_EQ(record.blocks[0].attempts, 5);  // every claim, the released ones included
+  ASSERT_EQ(record.blocks[0].usage.size(), 1u);
+  EXPECT_EQ(record.blocks[0].usage[0].retries, 1u);  // one retry, after one failure
+  EXPECT_EQ(record.blocks[0].usage[0].failures, 1u);
 }
 
 TEST_F(WorkerPoolTest, LateReportOfALostLeaseIsRefused) {

@@ -21,8 +21,8 @@
 --                                       delivered, or ''
 --          [7] handoff_ms      integer  idle time (Redis's) after which an entry delivered to a
 --                                       reader that did not lease it is taken over
--- RETURNS  {1, kind (0 block, 1 assembly), job id, block index (0 for an assembly), attempt}
---          for a claimed task; {0, next_due_ms} when none is due: the earliest delayed retry or
+-- RETURNS  {1, kind (0 block, 1 assembly), job id, block index (0 for an assembly), attempt,
+--          failures (the task's transient failures so far)} for a claimed task; {0, next_due_ms} when none is due: the earliest delayed retry or
 --          lease expiry, -1 when there is neither, now when the search ran out (look again)
 -- ATOMIC   a claim bumps the attempt, leases the task and marks its block and job processing in
 --          one step; a note read is acknowledged and deleted at once.
@@ -41,7 +41,7 @@ end
 -- (its block and job fail instead).
 local function take(tid)
   local tk = task_key(tid)
-  local t = redis.call('HMGET', tk, 'attempt', 'claims', 'entry')
+  local t = redis.call('HMGET', tk, 'attempt', 'claims', 'entry', 'failures')
   if t[3] == QUEUED then redis.call('HINCRBY', COUNTERS, QUEUED_COUNTER, -1) end
   local id, index = split_task_id(tid)
   local claims = tonumber(t[2])
@@ -66,8 +66,9 @@ local function take(tid)
   if tonumber(redis.call('HGET', job_key(id), 'status')) == JOB_QUEUED then
     set_job_status(id, JOB_PROCESSING, now)
   end
-  if index then return {0, id, index, attempt} end
-  return {1, id, 0, attempt}
+  local failures = tonumber(t[4]) or 0  -- absent in tasks stored before it
+  if index then return {0, id, index, attempt, failures} end
+  return {1, id, 0, attempt, failures}
 end
 
 -- True when queued id `tid` is its task's current place in a queue (not stale).
@@ -151,7 +152,7 @@ if task then
                             'STREAMS', STREAM, '>')
     if type(new) == 'table' and new[1] then read_note(new[1][2][1][1], new[1][2][1][2]) end
   end
-  return {1, task[1], task[2], task[3], task[4]}
+  return {1, task[1], task[2], task[3], task[4], task[5]}
 end
 if budget == 0 then return {0, now} end
 local next_due = -1

@@ -1,6 +1,7 @@
 -- fail_task: records a failed attempt of a block or assembly task, fenced by its lease: a
--- retry at retry_at_ms (the task waits in P delayed and its block is queued again), or a
--- failure for good (its block, if any, and its job fail; the job's other work is withdrawn).
+-- retry at retry_at_ms (the task waits in P delayed, its failures one more, and its block is
+-- queued again), or a failure for good (its block, if any, and its job fail; the job's other
+-- work is withdrawn).
 --
 -- KEYS     none: every key is named from the prefix ARGV[1] (why: redis_scripts.h).
 -- ARGV     [1] prefix          string
@@ -47,6 +48,7 @@ if retry_at == '' then
   return ACCEPTED
 end
 redis.call('HSET', tk, 'state', TASK_RETRYING)
+redis.call('HINCRBY', tk, 'failures', 1)
 redis.call('ZREM', LEASES, tid)
 redis.call('ZADD', DELAYED, retry_at, tid)
 if index then
