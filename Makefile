@@ -4,7 +4,7 @@ ASAN_DIR     ?= build-asan
 FUZZ_DIR     ?= build-fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?= job_parser http_form range http_request jwt mp3_frame wav assembler decoder \
-                address_guard sse_parser speech_request word_timing cover \
+                address_guard client_address sse_parser speech_request word_timing cover \
                 diacritizer_weights diacritizer_lexicon diacritizer_text diacritizer_answer
 BUILD_TYPE   ?= RelWithDebInfo
 JOBS         ?= $(shell nproc)

@@ -10,6 +10,7 @@
 #include <memory>
 #include <vector>
 
+#include "api/client_address.h"
 #include "api/http_types.h"
 #include "api/router.h"
 
@@ -60,11 +61,13 @@ class MiddlewareChain {
   explicit MiddlewareChain(std::vector<std::shared_ptr<Middleware>> middleware)
       : middleware_(std::move(middleware)) {}
 
-  // Request ids, routing over `router`, metrics, and an access-log line per request when
-  // `access_log`; `on_request_end`, when given, runs after every request (it must not wait).
-  // `router` must outlive the chain.
+  // The client's address behind `trusted_proxies` (client_address_middleware.h), request ids,
+  // routing over `router`, metrics, and an access-log line per request when `access_log`;
+  // `on_request_end`, when given, runs after every request (it must not wait). `router` must
+  // outlive the chain.
   static MiddlewareChain standard(const Router& router, bool access_log,
-                                  std::function<void()> on_request_end = {});
+                                  std::function<void()> on_request_end = {},
+                                  TrustedProxies trusted_proxies = {});
 
   void before(Exchange& exchange) const;
   void respond(Exchange& exchange) const;

@@ -1,4 +1,5 @@
 #include "api/access_log_middleware.h"
+#include "api/client_address_middleware.h"
 #include "api/metrics_middleware.h"
 #include "api/middleware.h"
 #include "api/request_end_middleware.h"
@@ -8,8 +9,12 @@
 namespace polyvox {
 
 MiddlewareChain MiddlewareChain::standard(const Router& router, bool access_log,
-                                          std::function<void()> on_request_end) {
+                                          std::function<void()> on_request_end,
+                                          TrustedProxies trusted_proxies) {
   std::vector<std::shared_ptr<Middleware>> chain;
+  if (!trusted_proxies.empty()) {
+    chain.push_back(std::make_shared<ClientAddressMiddleware>(std::move(trusted_proxies)));
+  }
   if (on_request_end)
     chain.push_back(std::make_shared<RequestEndMiddleware>(std::move(on_request_end)));
   chain.push_back(std::make_shared<RequestIdMiddleware>());

@@ -236,8 +236,10 @@ Result<std::unique_ptr<ServeProcess>> ServeProcess::build(const Config& config) 
   p.deps.diacritizer = f.diacritizer.get();
   register_routes(p.router, p.deps);
   p.server = std::make_unique<HttpServer>(
-      service.http, MiddlewareChain::standard(p.router, service.access_log,
-                                              [&releaser = p.releaser] { releaser.note_work(); }));
+      service.http,
+      MiddlewareChain::standard(
+          p.router, service.access_log, [&releaser = p.releaser] { releaser.note_work(); },
+          service.trusted_proxies));
   // Embedded mode: the workers and the scheduler run in this process. Distributed mode: this is
   // a stateless API node; `polyvox worker` processes do the work.
   p.worker_options = worker_options(config, "embedded");

@@ -183,6 +183,9 @@ Config load_config(const Environment& env) {
   s.metrics_enabled = env.get_bool("METRICS_ENABLED", true);
   s.metrics_token = env.get_or("METRICS_TOKEN", "");
   s.access_log = env.get_bool("ACCESS_LOG", false);
+  auto proxies = TrustedProxies::parse(env.get_or("TRUSTED_PROXIES", ""), "TRUSTED_PROXIES");
+  if (!proxies) throw std::invalid_argument(proxies.error().to_string());
+  s.trusted_proxies = std::move(proxies.value());
   s.worker.concurrency = static_cast<unsigned>(env.get_int("WORKER_CONCURRENCY", 64, 0, 1024));
   // Unset: unlimited.
   auto quota = [&env](const char* key) -> std::optional<int64_t> {

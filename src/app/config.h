@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "api/client_address.h"
 #include "api/http_server.h"
 #include "core/job_parser.h"
 #include "core/quota.h"
@@ -61,6 +62,7 @@ struct ServiceConfig {
   bool metrics_enabled = true;                // METRICS_ENABLED
   std::string metrics_token;                  // METRICS_TOKEN; empty: /metrics is open
   bool access_log = false;                    // ACCESS_LOG: one log line per request
+  TrustedProxies trusted_proxies;             // TRUSTED_PROXIES: whose X-Forwarded-For counts
   WorkerOptions worker;                       // WORKER_CONCURRENCY, WORKER_AUDIO_THREADS,
                                               // TASK_MAX_RETRIES, TASK_RETRY_DELAY_SECONDS,
                                               // TASK_LEASE_SECONDS

@@ -15,7 +15,8 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from polyvox_server import ADMIN_PASSWORD, SECRET_KEY, Server, decoded_samples  # noqa: E402
+from polyvox_server import (ADMIN_PASSWORD, SECRET_KEY, Server, decoded_samples,  # noqa: E402
+                            poll_until)
 
 BINARY = None
 SERVER = None
@@ -483,6 +484,62 @@ class MetricsTokenTest(unittest.TestCase):
                 self.assertEqual(guarded.request("GET", "/jobs", token=admin).json()["total"], 1)
             finally:
                 guarded.stop()
+
+
+class TrustedProxiesTest(unittest.TestCase):
+    """Behind a reverse proxy (TRUSTED_PROXIES), failed logins are counted per client, the
+    address the proxy appends to X-Forwarded-For; without it, the header counts for nothing."""
+
+    FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+    def fail_logins(self, server, user, forwarded_for):
+        codes = []
+        for _ in range(8):
+            res = server.request("POST", "/token", f"username={user}&password=nope",
+                                 dict(self.FORM, **{"X-Forwarded-For": forwarded_for}))
+            codes.append(res.status)
+        self.assertIn(429, codes)
+
+    def login_status(self, server, user, password, forwarded_for):
+        return server.request("POST", "/token", f"username={user}&password={password}",
+                              dict(self.FORM, **{"X-Forwarded-For": forwarded_for})).status
+
+    def test_a_trusted_proxys_clients_are_throttled_apart(self):
+        with tempfile.TemporaryDirectory() as data_dir:
+            behind = Server(BINARY, data_dir=data_dir, TRUSTED_PROXIES="10.0.0.0/8, 127.0.0.1",
+                            WORKER_CONCURRENCY="0", ACCESS_LOG="true").start()
+            try:
+                behind.users("add", "erin", "--password", "erin-password")
+                # What a client writes itself, left of the proxy's entry, is not believed.
+                self.fail_logins(behind, "erin", "192.0.2.1, 203.0.113.7")
+                self.assertEqual(self.login_status(behind, "erin", "erin-password",
+                                                   "203.0.113.7"), 429)
+                self.assertEqual(self.login_status(behind, "erin", "erin-password",
+                                                   "192.0.2.1, 198.51.100.9, 10.1.1.1"), 200)
+                # The access log names the clients (its lines are read as they come).
+                def remotes():
+                    return {e.get("remote") for e in behind.logs() if e.get("msg") == "request"}
+                poll_until(lambda: {"203.0.113.7", "198.51.100.9"} <= remotes(), 10,
+                           lambda: f"access log remotes: {remotes()}")
+                self.assertNotIn("192.0.2.1", remotes())
+            finally:
+                behind.stop()
+
+    def test_without_trusted_proxies_the_header_is_ignored(self):
+        SERVER.users("add", "fred", "--password", "fred-password")
+        self.fail_logins(SERVER, "fred", "203.0.113.8")
+        # Another address in the header changes nothing: the peer is the client.
+        self.assertEqual(self.login_status(SERVER, "fred", "fred-password", "198.51.100.8"), 429)
+
+    def test_a_bad_list_stops_the_start_naming_the_entry(self):
+        with tempfile.TemporaryDirectory() as data_dir:
+            env = dict(SERVER.env, PORT="0", POLYVOX_DATA_DIR=data_dir,
+                       TRUSTED_PROXIES="127.0.0.1, proxy.internal")
+            result = subprocess.run([BINARY, "serve"], env=env, cwd=data_dir,
+                                    capture_output=True, text=True, timeout=60)
+        self.assertEqual(result.returncode, 2, result.stderr)
+        self.assertIn("TRUSTED_PROXIES", result.stderr)
+        self.assertIn("'proxy.internal' is not an address or a CIDR range", result.stderr)
 
 
 class StartupTest(unittest.TestCase):
