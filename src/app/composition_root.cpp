@@ -449,6 +449,19 @@ void block_stop_signals() {
   std::signal(SIGPIPE, SIG_IGN);
 }
 
+std::optional<int> take_stop_signal() {
+  const sigset_t signals = stop_signals();
+  const timespec now{0, 0};
+  const int taken = sigtimedwait(&signals, nullptr, &now);
+  if (taken < 0) return std::nullopt;
+  return taken;
+}
+
+void unblock_stop_signals() {
+  const sigset_t signals = stop_signals();
+  pthread_sigmask(SIG_UNBLOCK, &signals, nullptr);
+}
+
 int wait_for_stop_signal() {
   const sigset_t signals = stop_signals();
   int received = 0;

@@ -168,5 +168,11 @@ Result<std::unique_ptr<EmbeddedDiacritizer>> open_embedded_diacritizer(const Con
 void block_stop_signals();
 // Waits for SIGTERM or SIGINT; returns the signal number.
 int wait_for_stop_signal();
+// A SIGTERM or SIGINT received since block_stop_signals(), taken; nullopt when none is pending.
+// Does not wait.
+std::optional<int> take_stop_signal();
+// Unblocks SIGTERM and SIGINT in the calling thread only: the next one ends the process (their
+// default action), whatever the other threads are doing (a second Ctrl-C).
+void unblock_stop_signals();
 
 }  // namespace polyvox

@@ -168,10 +168,10 @@ Result<std::optional<OutputFormat>> requested_format(const SynthArgs& args) {
 // a library prints lands there), and the audio is written to the original stdout.
 class AudioStdout {
  public:
+  // REQUIRES: SIGPIPE ignored (block_stop_signals, at the command's start): a reader that went
+  // away (| head) makes the write fail with EPIPE, reported and cleaned up like any failed
+  // output, instead of SIGPIPE ending the process with its temporary files.
   AudioStdout() : fd_(::dup(STDOUT_FILENO)) {
-    // A reader that went away (| head) makes the write fail with EPIPE, reported and cleaned up
-    // like any failed output, instead of SIGPIPE ending the process with its temporary files.
-    std::signal(SIGPIPE, SIG_IGN);
     std::fflush(stdout);
     if (fd_ >= 0) ::dup2(STDERR_FILENO, STDOUT_FILENO);
   }
@@ -211,6 +211,10 @@ class AudioStdout {
 }  // namespace
 
 int run_synth(const SynthArgs& args, const Config& config) {
+  // Before any thread starts: Ctrl-C (or SIGTERM) is taken by the wait for the job below, which
+  // stops the pool and returns, so that the scratch directory and the pending files are removed
+  // on the way out; a second one ends the process at once.
+  block_stop_signals();
   log::configure("off", config.service.log_format);  // its errors are this command's message
   auto input = read_input_file(args.job_path, "job");
   if (!input) return fail(input.error());
@@ -246,7 +250,8 @@ int run_synth(const SynthArgs& args, const Config& config) {
   if (args.speed) {
     // CLI11's range check lets "nan" through (NaN fails no comparison).
     if (!(*args.speed >= kMinBlockSpeed && *args.speed <= kMaxBlockSpeed)) {
-      return fail(invalid_input("--speed", "must be a number between 0.25 and 4"));
+      return fail(
+          invalid_input("--speed", std::string("must be a number ") + kBlockSpeedRangeText));
     }
     for (BlockSpec& block : job->blocks) block.speed = *args.speed;
   }
@@ -298,7 +303,9 @@ int run_synth(const SynthArgs& args, const Config& config) {
   if (!created) return fail(created.error());
   const std::string job_id = created->id;
   synth->start();
+  std::optional<int> interrupted;
   auto failure = observer.wait([&](std::optional<SynthObserver::Failure>& failure) {
+    if ((interrupted = take_stop_signal())) return true;
     auto record = jobs.get_job(job_id, false);
     if (!record || !is_finished(record->status)) return false;
     if (record->status != JobStatus::kCompleted) {
@@ -307,6 +314,14 @@ int run_synth(const SynthArgs& args, const Config& config) {
     }
     return true;
   });
+  if (interrupted) {
+    unblock_stop_signals();
+    std::cerr << "\npolyvox synth: stopping (" << (*interrupted == SIGINT ? "SIGINT" : "SIGTERM")
+              << "): waiting for the blocks in progress; again to quit at once" << std::endl;
+    synth->stop();
+    std::cerr << "polyvox synth: interrupted; nothing written" << std::endl;
+    return 128 + *interrupted;
+  }
   synth->stop();
   if (failure) return fail(synth_error(*job, *failure));
 

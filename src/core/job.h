@@ -23,6 +23,8 @@ struct VoiceChoice {
 // Bounds of BlockSpec::speed (OpenAI's range for `speed`).
 inline constexpr double kMinBlockSpeed = 0.25;
 inline constexpr double kMaxBlockSpeed = 4.0;
+// The bounds as error messages state them.
+inline constexpr const char* kBlockSpeedRangeText = "between 0.25 and 4.0";
 // Longest BlockSpec::speaker, in code points.
 inline constexpr std::size_t kMaxSpeakerChars = 100;
 // Longest JobSpec::project_id, in code points: it is repeated in every listing of the job, its

@@ -220,7 +220,8 @@ Status read_speed(Reader&, const InputJson& v, const std::string& field, BlockSp
   if (!v.is_number()) return wrong_type(field, "a number", v);
   const double speed = v.get<double>();
   if (!(speed >= kMinBlockSpeed && speed <= kMaxBlockSpeed)) {
-    return invalid_input(field, "must be between 0.25 and 4.0, got " + v.dump());
+    return invalid_input(field,
+                         std::string("must be ") + kBlockSpeedRangeText + ", got " + v.dump());
   }
   block.speed = speed;
   return Status::success();

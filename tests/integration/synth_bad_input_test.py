@@ -4,10 +4,14 @@
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
 import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import mock_vendors  # noqa: E402
 
 POLYVOX = None
 
@@ -186,6 +190,71 @@ class VersionTest(unittest.TestCase):
         for expected in ("job stores: sqlite 3.", "redis", "blob stores: local, s3, cloudinary",
                          "local voices: espeak, flite", "openai", "diacritizers: embedded"):
             self.assertIn(expected, text)
+
+
+class InterruptTest(unittest.TestCase):
+    """Ctrl-C (SIGINT) or SIGTERM while blocks render: the pool stops, the scratch directory and
+    the pending output files are removed, exit 128 + the signal; a second one quits at once."""
+
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+        self.vendor = mock_vendors.OpenAiMock().start()
+        self.out = os.path.join(self.dir.name, "out")  # the outputs alone: synth's cache is in var/
+        os.mkdir(self.out)
+        self.job = os.path.join(self.dir.name, "job.json")
+
+    def tearDown(self):
+        self.vendor.release()
+        self.vendor.stop()
+        self.dir.cleanup()
+
+    def start_synth_held_by_the_vendor(self, text):
+        """`polyvox synth` whose one block (`text`: the audio of a held request that ends after
+        the interruption is still cached) waits in the vendor's held request."""
+        with open(self.job, "w", encoding="utf-8") as f:
+            json.dump({"blocks": [{"text": text, "provider": "openai", "voice": "alloy"}]}, f)
+        self.vendor.reset()
+        self.vendor.fail_next("hold")
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "POLYVOX_"))}
+        env.update(mock_vendors.provider_env({"openai": self.vendor}))
+        proc = subprocess.Popen(
+            [POLYVOX, "synth", self.job, "-o", os.path.join(self.out, "out.mp3"),
+             "--manifest", os.path.join(self.out, "out.json"), "--subtitles",
+             os.path.join(self.out, "out.vtt")],
+            cwd=self.dir.name, env=env, stderr=subprocess.PIPE, text=True)
+        self.addCleanup(proc.stderr.close)
+        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        self.assertTrue(self.vendor.wait_for_requests(1, timeout=30), "the block never started")
+        return proc
+
+    def read_until(self, proc, text):
+        lines = []
+        for line in proc.stderr:
+            lines.append(line)
+            if text in line:
+                return "".join(lines)
+        self.fail(f"{text!r} never said; stderr: {''.join(lines)}")
+
+    def test_a_stop_signal_mid_render_removes_every_file_and_exits_128_plus_it(self):
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with self.subTest(signal=sig.name):
+                proc = self.start_synth_held_by_the_vendor("Held, then " + sig.name + ".")
+                # Every pending file and the scratch directory exist while the block renders.
+                self.assertGreater(len(os.listdir(self.out)), 0)
+                proc.send_signal(sig)
+                said = self.read_until(proc, "stopping (" + sig.name + ")")
+                self.vendor.release()  # the block in progress ends: its late audio is dropped
+                said += proc.stderr.read()
+                self.assertEqual(proc.wait(timeout=60), 128 + sig, said)
+                self.assertIn("interrupted; nothing written", said)
+                self.assertEqual(os.listdir(self.out), [], "files left behind")
+
+    def test_a_second_ctrl_c_quits_at_once(self):
+        proc = self.start_synth_held_by_the_vendor("Held, then two Ctrl-C.")
+        proc.send_signal(signal.SIGINT)
+        self.read_until(proc, "stopping (SIGINT)")
+        proc.send_signal(signal.SIGINT)  # the vendor still holds the block
+        self.assertEqual(proc.wait(timeout=30), -signal.SIGINT)
 
 
 class UsersOutsideTheProjectTest(unittest.TestCase):
