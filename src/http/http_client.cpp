@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <map>
@@ -329,8 +330,11 @@ Result<HttpClientResponse> HttpClient::send(const HttpClientRequest& request) co
   curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, header_list.get());
+  const std::string method = request.method.empty() ? "GET" : request.method;
   // A sink takes any size (other statuses are capped in on_body); a truncated body is cut there.
-  if (!request.on_body && !transfer.truncate) {
+  // A HEAD answer has no body: libcurl would still hold its Content-Length (the size of what a
+  // GET would send, a 70-minute final file's for a blob store's stat) against the cap.
+  if (!request.on_body && !transfer.truncate && method != "HEAD") {
     curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(transfer.max_body));
   }
   if (transfer.policy) {
@@ -346,7 +350,6 @@ Result<HttpClientResponse> HttpClient::send(const HttpClientRequest& request) co
   curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, &on_progress);
   curl_easy_setopt(h, CURLOPT_XFERINFODATA, &transfer);
 
-  const std::string method = request.method.empty() ? "GET" : request.method;
   const bool sends_body =
       !request.body.empty() || method == "POST" || method == "PUT" || method == "PATCH";
   if (request.aws_sigv4) {
@@ -420,7 +423,10 @@ std::optional<int> retry_after_seconds(const HttpClientResponse& response, std::
     try {
       std::size_t used = 0;
       const double v = std::stod(text, &used);
-      if (used == text.size() && v >= 0) return v;
+      // "inf", "1e300": finite and bounded before any conversion to an integer.
+      if (used == text.size() && v >= 0 && std::isfinite(v)) {
+        return std::min(v, static_cast<double>(kMaxSeconds) * 1000.0);
+      }
     } catch (const std::exception&) {
     }
     return std::nullopt;

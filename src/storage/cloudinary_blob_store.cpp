@@ -281,6 +281,7 @@ Result<std::string> CloudinaryBlobStore::get(const std::string& key) {
   if (!is_safe_blob_key(key)) return bad_key(key);
   http::HttpClientRequest request;
   request.url = delivery_url(key);
+  request.max_response_bytes = kMaxWholeBlobBytes;
   auto response = fetch(std::move(request));
   if (!response) return response.error();
   if (response->status == 404) return Error{ErrorKind::kNotFound, "no blob " + key, ""};

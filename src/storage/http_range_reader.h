@@ -13,6 +13,11 @@
 
 namespace polyvox {
 
+// The most a remote blob store's get() reads into memory: a segment (a 5000-character block at
+// a quarter of its speed in 48 kHz WAV is ~130 MB) or a cover. Above the HTTP client's default
+// cap of 64 MiB; final files, of any size, are read in ranges (open()).
+inline constexpr std::size_t kMaxWholeBlobBytes = std::size_t{1} << 30;
+
 class HttpRangeReader : public BlobReader {
  public:
   // Sends one GET with `Range: {range}` ("bytes=first-last") and, when `if_match` is not empty,

@@ -170,6 +170,7 @@ Result<std::string> S3BlobStore::get(const std::string& key) {
   if (!is_safe_blob_key(key)) return bad_key(key);
   http::HttpClientRequest request;
   request.url = object_url(key);
+  request.max_response_bytes = kMaxWholeBlobBytes;
   auto response = send(std::move(request));
   if (!response) return response.error();
   if (response->status != 200) return refusal("GET " + key, *response);

@@ -6,6 +6,7 @@
 
 #include "../../support/closed_port.h"
 #include "../../support/mock_vendors.h"
+#include "../../support/scripted_http_server.h"
 
 namespace polyvox::http {
 namespace {
@@ -144,6 +145,24 @@ TEST_F(HttpClientTest, RefusesAResponseLargerThanTheCap) {
   EXPECT_EQ(response.error().kind, ErrorKind::kUnavailable);
   EXPECT_NE(response.error().message.find("larger than 100 bytes"), std::string::npos)
       << response.error().message;
+}
+
+// A blob store's stat of a final file of 100 MB: the HEAD answer names the size a GET would
+// send, and carries no body, so the cap on bodies does not apply to it.
+TEST_F(HttpClientTest, AHeadAnswerNamingALargeSizeIsNotRefusedByTheBodyCap) {
+  test_support::ScriptedHttpServer server(
+      {"HTTP/1.1 200 OK\r\nContent-Length: 100000000\r\nETag: \"abc\"\r\n\r\n"});
+  HttpClientRequest request;
+  request.method = "HEAD";
+  request.url = server.url() + "/bucket/jobs/j/final_audio.mp3";
+  request.max_response_bytes = 100;
+  auto response = client_.send(request);
+  ASSERT_TRUE(response.ok()) << response.error().message;
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->header("content-length"), "100000000");
+  EXPECT_TRUE(response->body.empty());
+  ASSERT_EQ(server.requests().size(), 1u);
+  EXPECT_EQ(server.requests()[0].rfind("HEAD ", 0), 0u) << server.requests()[0];
 }
 
 TEST_F(HttpClientTest, TruncatedBodyIsUnavailable) {
@@ -354,6 +373,18 @@ TEST(RetryAfterTest, ReadsSecondsMillisecondsAndDates) {
   EXPECT_EQ(retry_after_seconds(r, 1445412600), 0);  // in the past
   r.headers = {{"retry-after", "soon"}};
   EXPECT_EQ(retry_after_seconds(r), std::nullopt);
+  // Numbers past any sensible delay are a day (never an overflowing conversion); infinities and
+  // NaN are not numbers of seconds.
+  for (const char* huge : {"1e20", "1e300", "0x1p80"}) {
+    r.headers = {{"retry-after", huge}};
+    EXPECT_EQ(retry_after_seconds(r), 86'400) << huge;
+    r.headers = {{"retry-after-ms", huge}};
+    EXPECT_EQ(retry_after_seconds(r), 86'400) << huge;
+  }
+  for (const char* bad : {"inf", "infinity", "nan", "-1"}) {
+    r.headers = {{"retry-after", bad}};
+    EXPECT_EQ(retry_after_seconds(r), std::nullopt) << bad;
+  }
 }
 
 TEST(RedactedUrlTest, DropsUserInfoQueryAndFragment) {
