@@ -102,20 +102,33 @@ VoiceList ElevenLabsProvider::voices() const {
 }
 
 VoiceList ElevenLabsProvider::live_voices(const CancelToken* cancel) {
+  // One fetch at a time, and none again soon after one failed: every page that lists voices
+  // during a vendor outage would otherwise wait for its own call (and hold a server thread).
+  constexpr auto kVoiceListRetryAfter = std::chrono::seconds(30);
+  const auto fresh = [&](std::chrono::steady_clock::time_point now) {
+    return (live_fetched_ && now - live_fetched_at_ < config_.voices_cache_ttl) ||
+           (live_failed_at_ && now - *live_failed_at_ < kVoiceListRetryAfter);
+  };
   {
     std::lock_guard lock(live_mutex_);
-    if (live_fetched_ &&
-        std::chrono::steady_clock::now() - live_fetched_at_ < config_.voices_cache_ttl) {
-      return voices_;
-    }
+    if (fresh(std::chrono::steady_clock::now())) return voices_;
+  }
+  std::unique_lock fetching(fetch_mutex_, std::try_to_lock);
+  if (!fetching.owns_lock()) return voices();  // another caller is fetching it
+  {
+    std::lock_guard lock(live_mutex_);  // fetched by the caller just before?
+    if (fresh(std::chrono::steady_clock::now())) return voices_;
   }
   auto fetched = fetch_voices(cancel);
   if (!fetched) {
     log::warn("voice list unavailable, using the built-in table",
               {{"provider", config_.name}, {"error", fetched.error().message}});
-    return voices();
+    std::lock_guard lock(live_mutex_);
+    live_failed_at_ = std::chrono::steady_clock::now();
+    return voices_;
   }
   std::lock_guard lock(live_mutex_);
+  live_failed_at_.reset();
   live_.clear();
   live_by_name_.clear();
   live_ids_.clear();
@@ -190,22 +203,30 @@ Result<audio::EncodedAudio> ElevenLabsProvider::audio_with_timestamps(const std:
   const auto no_audio = [this](const std::string& why) {
     return Error{ErrorKind::kUnavailable, config_.name + ": /with-timestamps answer " + why, ""};
   };
-  if (!doc.is_object() || !doc.value("audio_base64", json()).is_string()) {
-    return no_audio("is not JSON with \"audio_base64\"");
-  }
-  auto bytes = decode_base64(doc["audio_base64"].get<std::string>());
+  // Members are read in place (the answer may be tens of megabytes: never copied).
+  static const json kNone;
+  const auto member = [](const json& object, const char* name) -> const json& {
+    if (!object.is_object()) return kNone;
+    const auto it = object.find(name);
+    return it == object.end() ? kNone : *it;
+  };
+  const json& audio_base64 = member(doc, "audio_base64");
+  if (!audio_base64.is_string()) return no_audio("is not JSON with \"audio_base64\"");
+  auto bytes = decode_base64(audio_base64.get_ref<const std::string&>());
   if (!bytes || bytes->empty()) return no_audio("has no base64 audio");
   audio::EncodedAudio out;
   out.bytes = std::move(*bytes);
   // The characters of the text sent, each with its start and end in seconds; an answer without
-  // a usable alignment is still audio (the block's timings then come from its pauses).
-  const json alignment = doc.value("alignment", json());
-  if (!alignment.is_object()) return out;
-  const json characters = alignment.value("characters", json());
-  const json starts = alignment.value("character_start_times_seconds", json());
-  const json ends = alignment.value("character_end_times_seconds", json());
+  // a usable alignment is still audio (the block's timings then come from its pauses). One
+  // entry per character spoken, which the vendor's normalization (numbers read out) may make a
+  // few times the text's bytes, never more: a longer list is not an alignment of this text.
+  const json& alignment = member(doc, "alignment");
+  const json& characters = member(alignment, "characters");
+  const json& starts = member(alignment, "character_start_times_seconds");
+  const json& ends = member(alignment, "character_end_times_seconds");
   if (!characters.is_array() || !starts.is_array() || !ends.is_array() ||
-      characters.size() != starts.size() || characters.size() != ends.size()) {
+      characters.size() != starts.size() || characters.size() != ends.size() ||
+      characters.size() > 4 * text.size() + 64) {
     return out;
   }
   std::vector<TimedText> entries;

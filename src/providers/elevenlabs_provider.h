@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 
 #include "http/http_client.h"
@@ -73,6 +74,10 @@ class ElevenLabsProvider : public Provider {
   std::set<std::string, std::less<>> live_ids_;
   std::chrono::steady_clock::time_point live_fetched_at_;
   bool live_fetched_ = false;
+  // The last fetch that failed: none is tried again for kVoiceListRetryAfter.
+  std::optional<std::chrono::steady_clock::time_point> live_failed_at_;
+  // Held by the one fetch in progress: callers meanwhile take the list as it is.
+  std::mutex fetch_mutex_;
 };
 
 }  // namespace polyvox

@@ -54,7 +54,15 @@ Result<audio::EncodedAudio> ResilientProvider::synthesize(const SynthesisRequest
     }
   }
   ++calls_in_flight_;  // every call, limited or not
-  auto result = inner_->synthesize(request);
+  // An exception (a vendor answer no check foresaw, memory) is this call's failure: the permit,
+  // the count in flight and a half-open circuit's probe are given back below whatever happens.
+  auto result = [&]() -> Result<audio::EncodedAudio> {
+    try {
+      return inner_->synthesize(request);
+    } catch (const std::exception& e) {
+      return Error{ErrorKind::kInternal, "provider '" + name() + "' failed: " + e.what(), ""};
+    }
+  }();
   --calls_in_flight_;
   const bool rate_limited = !result && (result.error().kind == ErrorKind::kRateLimited ||
                                         result.error().retry_after_s > 0);

@@ -80,6 +80,13 @@ std::string describe(std::string_view provider, int status, const VendorError& v
 
 VendorError parse_vendor_error(std::string_view body, std::string_view secret) {
   VendorError out;
+  // A vendor's error document is a few hundred bytes; a larger body is shown, cut, as text
+  // rather than built into a document (up to the client's cap, tens of megabytes).
+  constexpr std::size_t kMaxErrorDocumentBytes = 64 * 1024;
+  if (body.size() > kMaxErrorDocumentBytes) {
+    out.message = shorten(body, secret);
+    return out;
+  }
   const json doc = parse_untrusted_json(body);
   if (doc.is_discarded() || !doc.is_object()) {
     out.message = shorten(body, secret);

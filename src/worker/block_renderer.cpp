@@ -14,6 +14,7 @@
 #include "audio/time_stretch.h"
 #include "core/utf8.h"
 #include "providers/retry_policy.h"
+#include "storage/digest.h"
 #include "text/text_splitter.h"
 #include "worker/word_timer.h"
 
@@ -36,7 +37,25 @@ struct SpokenPart {
 
 // The cache entry that keeps the word marks of the answer cached under `key`: answers and marks
 // are separate entries, so that entries written before timings existed still serve their audio.
-std::string marks_key(const std::string& key) { return audio_cache_key("word-marks-v1", "", key); }
+// The entry is "<SHA-256 of the audio entry's bytes>\n<marks JSON>": marks outlive their audio
+// (evicted first, or rewritten by an answer that came without marks, which vendors never say
+// the same way twice), and are read only with the very audio they were made for.
+std::string marks_key(const std::string& key) { return audio_cache_key("word-marks-v2", "", key); }
+
+std::string marks_entry(const audio::EncodedAudio& audio, const SpeechMarks& marks) {
+  return digest::sha256_hex(audio.bytes) + "\n" + marks.to_json();
+}
+
+// The marks of `entry` if it was made for `audio`; nullopt otherwise.
+std::optional<std::string_view> marks_for(std::string_view entry,
+                                          const audio::EncodedAudio& audio) {
+  const std::size_t newline = entry.find('\n');
+  if (newline == std::string_view::npos ||
+      entry.substr(0, newline) != digest::sha256_hex(audio.bytes)) {
+    return std::nullopt;
+  }
+  return entry.substr(newline + 1);
+}
 
 Error unavailable(std::string message) {
   return Error{ErrorKind::kUnavailable, std::move(message), ""};
@@ -115,8 +134,10 @@ Result<SpokenPart> speak_part(Provider& provider, const std::string& voice_id,
         ++usage.cache_hits;
         SpokenPart part{std::move(speech.value()), {}};
         if (base.word_marks) {
-          if (auto marks = context.cache->get(marks_key(key))) {
-            part.marks = SpeechMarks::from_json(marks->bytes, text.size());
+          if (auto entry = context.cache->get(marks_key(key))) {
+            if (auto marks = marks_for(entry->bytes, *hit)) {
+              part.marks = SpeechMarks::from_json(*marks, text.size());
+            }
           }
         }
         return part;
@@ -146,9 +167,10 @@ Result<SpokenPart> speak_part(Provider& provider, const std::string& voice_id,
   lease.reset();  // the cache writes to disk: no CPU slot needed
   if (cacheable) {
     // A 16-bit answer has moved into `speech`.
-    context.cache->put(key, speech->pcm16() ? *speech->pcm16() : *answer);
+    const audio::EncodedAudio& stored = speech->pcm16() ? *speech->pcm16() : *answer;
+    context.cache->put(key, stored);
     if (!marks.source.empty()) {
-      context.cache->put(marks_key(key), audio::EncodedAudio{marks.to_json()});
+      context.cache->put(marks_key(key), audio::EncodedAudio{marks_entry(stored, marks)});
     }
   }
   return SpokenPart{std::move(speech.value()), std::move(marks)};

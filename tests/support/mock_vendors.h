@@ -61,6 +61,8 @@ class MockVendors {
     return control(protocol, "GET", "stats", "")["connections"];
   }
   void reset(const std::string& protocol) { control(protocol, "POST", "reset", ""); }
+  // Answers the requests held by "hold" faults (and later ones at once, until reset).
+  void release(const std::string& protocol) { control(protocol, "POST", "release", ""); }
   void reset_all() {
     for (const auto& [protocol, value] : description_.items()) reset(protocol);
   }

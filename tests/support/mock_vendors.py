@@ -60,6 +60,7 @@ Faults, consumed one per protocol request in the order queued (fail_next(kind, c
     empty           200 with an audio Content-Type and no body
     silent          200 with valid audio of the right length that is all silence
     no_alignment    (elevenlabs /with-timestamps) the audio with "alignment": null
+    long_alignment  (elevenlabs /with-timestamps) an alignment of 100 times the text's characters
     missing_field   (diacritizer) 200 JSON without vocalized_text
     rewrite         (diacritizer) 200 with answer= as the vocalized text, whatever was sent (a
                     sequence-to-sequence model that dropped or changed words)
@@ -525,6 +526,9 @@ class MockServer:
             return Reply.json(200, {"requests": self.request_count(),
                                     "connections": self.connection_count(),
                                     "rate_limited": rate_limited})
+        if path == "/__mock__/release" and method == "POST":
+            self.release()
+            return Reply.json(200, {"released": True})
         if path == "/__mock__/reset" and method == "POST":
             self.reset()
             return Reply.json(200, {"reset": True})
@@ -729,6 +733,8 @@ class ElevenLabsMock(MockServer):
                                                      for _, e, _ in timeline]}
         if fault and fault["kind"] == "no_alignment":
             alignment = None
+        elif fault and fault["kind"] == "long_alignment":
+            alignment = {key: values * 100 for key, values in alignment.items()}
         return Reply.json(200, {"audio_base64": base64.b64encode(reply.body).decode("ascii"),
                                 "alignment": alignment, "normalized_alignment": alignment},
                           headers)

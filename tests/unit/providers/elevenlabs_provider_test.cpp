@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <future>
+#include <thread>
+
 #include "audio/decoder.h"
 #include "cloud_test_env.h"
 
@@ -69,6 +73,21 @@ TEST_F(ElevenLabsProviderTest, WithoutWordMarksUsesThePlainRouteAndItsAudioBody)
   auto pcm = audio::decode_audio(*audio);
   ASSERT_TRUE(pcm.ok()) << pcm.error().message;
   EXPECT_NEAR(pcm->duration_ms(), kMockMsPerChar * request.text.size(), 80.0);
+}
+
+// An alignment is one entry per character spoken: a list far longer than the text is not one
+// (the audio stays, without word marks), and is never searched entry by entry.
+TEST_F(ElevenLabsProviderTest, AnAlignmentFarLongerThanTheTextIsIgnored) {
+  auto p = provider();
+  SynthesisRequest request{"Hello from the mock vendor.", *p->resolve_voice("rachel")};
+  auto marked = p->synthesize(request);
+  ASSERT_TRUE(marked.ok()) << marked.error().message;
+  EXPECT_FALSE(marked->marks.marks.empty());  // the mock's alignment reads as word marks
+  mocks_->fail_next("elevenlabs", {{"kind", "long_alignment"}});
+  auto audio = p->synthesize(request);
+  ASSERT_TRUE(audio.ok()) << audio.error().message;
+  EXPECT_FALSE(audio->bytes.empty());
+  EXPECT_TRUE(audio->marks.marks.empty());
 }
 
 TEST_F(ElevenLabsProviderTest, LeavesOutEmptyNeighboursAndSendsConfiguredSettings) {
@@ -149,8 +168,27 @@ TEST_F(ElevenLabsProviderTest, LiveVoicesFallBackToTheTableOnError) {
   auto voices = p->live_voices();
   EXPECT_EQ(voices.size(), 22u);
   EXPECT_EQ(voices[0].name, "rachel");
-  p->live_voices();  // a failure is not cached: asks again
-  EXPECT_EQ(mocks_->request_count("elevenlabs"), 2);
+  // A failure is remembered for a while: every page listing voices during an outage would
+  // otherwise wait for a call of its own.
+  EXPECT_EQ(p->live_voices().size(), 22u);
+  EXPECT_EQ(mocks_->request_count("elevenlabs"), 1);
+}
+
+TEST_F(ElevenLabsProviderTest, OneVoiceListFetchAtATimeOthersTakeTheListAsItIs) {
+  auto p = provider();
+  mocks_->fail_next("elevenlabs", {{"kind", "hold"}});
+  auto first = std::async(std::launch::async, [&] { return p->live_voices(); });
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (mocks_->request_count("elevenlabs") < 1 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(mocks_->request_count("elevenlabs"), 1);
+  EXPECT_EQ(p->live_voices().size(), 22u);  // at once, while the vendor holds the first
+  EXPECT_EQ(mocks_->request_count("elevenlabs"), 1);
+  mocks_->release("elevenlabs");
+  EXPECT_EQ(first.get().size(), 23u);
+  EXPECT_EQ(p->live_voices().size(), 23u);
+  EXPECT_EQ(mocks_->request_count("elevenlabs"), 1);
 }
 
 // Labels that are not strings (null, a number) used to throw out of the voice list (a 500 from

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <stdexcept>
 #include <thread>
 
 #include "providers/circuit_breaker.h"
@@ -105,6 +106,7 @@ class GatedProvider : public Provider {
     entered_.notify_all();
     released_.wait(lock, [&] { return open_; });
     --running_;
+    if (throw_) throw std::runtime_error("type must be string, but is number");
     if (fail_) return Error{ErrorKind::kUnavailable, "down", ""};
     return audio::EncodedAudio{"x", audio::AudioEncoding::kPcmS16le, 8000};
   }
@@ -122,6 +124,7 @@ class GatedProvider : public Provider {
     return max_seen_;
   }
   bool fail_ = false;
+  bool throw_ = false;
 
  private:
   std::string name_ = "gated";
@@ -164,6 +167,27 @@ TEST(ResilientProviderTest, OpenCircuitFailsFastWithRetryAfter) {
   EXPECT_EQ(refused.error().kind, ErrorKind::kUnavailable);
   EXPECT_NE(refused.error().message.find("circuit is open"), std::string::npos);
   EXPECT_EQ(refused.error().retry_after_s, 20);
+}
+
+// A call that throws gives its permit back: with a limit of one, the next call still runs.
+TEST(ResilientProviderTest, AnExceptionIsTheCallsFailureAndGivesItsPermitBack) {
+  ManualClock clock;
+  auto gated = std::make_unique<GatedProvider>();
+  GatedProvider* inner = gated.get();
+  inner->throw_ = true;
+  inner->release();
+  ResilientProvider provider(std::move(gated), clock, {1, {}});
+  for (int i = 0; i < 3; ++i) {
+    auto failed = provider.synthesize({"t", "v"});
+    ASSERT_FALSE(failed.ok());
+    EXPECT_EQ(failed.error().kind, ErrorKind::kInternal);
+    EXPECT_NE(failed.error().message.find("type must be string"), std::string::npos);
+  }
+  EXPECT_EQ(provider.in_flight(), 0u);
+  ASSERT_TRUE(provider.concurrency().has_value());
+  EXPECT_EQ(provider.concurrency()->in_flight, 0u);
+  inner->throw_ = false;
+  EXPECT_TRUE(provider.synthesize({"t", "v"}).ok());
 }
 
 TEST(ResilientProviderTest, CancelledWaitGivesUp) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <future>
 
 #include "core/clock.h"
@@ -33,6 +34,12 @@ class BlockRendererTest : public ::testing::Test {
     c.last = true;
     return c;
   }
+  // context() with the fixture's disk cache (in a directory of its own).
+  BlockContext cached_context() {
+    BlockContext c = context();
+    c.cache = &cache_;
+    return c;
+  }
   static BlockSpec block(std::string text, std::string provider = "main") {
     BlockSpec b;
     b.text = std::move(text);
@@ -43,6 +50,8 @@ class BlockRendererTest : public ::testing::Test {
 
   ProviderRegistry registry_;
   NoDiacritizer diacritizer_;
+  TempDir cache_dir_;
+  DiskAudioCache cache_{cache_dir_.path(), 1 << 24};
 };
 
 TEST_F(BlockRendererTest, RendersAndReportsUsage) {
@@ -79,10 +88,7 @@ TEST_F(BlockRendererTest, AudioWorkWaitsForAFreeSlot) {
 TEST_F(BlockRendererTest, CachedAnswersOfAProviderThatHearsNeighboursDependOnThem) {
   ScriptedProvider& main = add("main");
   main.hears_neighbours = true;
-  TempDir dir;
-  DiskAudioCache cache(dir.path(), 1 << 24);
-  BlockContext c = context();
-  c.cache = &cache;
+  BlockContext c = cached_context();
   c.previous_text = "Before.";
   ASSERT_TRUE(render_block(block("Same words"), c).ok());
   c.previous_text = "Something else before.";
@@ -122,10 +128,7 @@ TEST_F(BlockRendererTest, SplitsLongTextAndJoinsPartsInOrder) {
 
 TEST_F(BlockRendererTest, RepeatedBlockComesFromTheCache) {
   ScriptedProvider& main = add("main");
-  TempDir dir;
-  DiskAudioCache cache(dir.path(), 1 << 24);
-  BlockContext c = context();
-  c.cache = &cache;
+  BlockContext c = cached_context();
   ASSERT_TRUE(render_block(block("Cache me"), c).ok());
   auto again = render_block(block("Cache me"), c);
   ASSERT_TRUE(again.ok());
@@ -380,10 +383,7 @@ TEST_F(BlockRendererTest, WordMarksFollowTheTimeStretch) {
 
 TEST_F(BlockRendererTest, WordMarksAreCachedBesideTheAnswerAndOldEntriesStillServe) {
   ScriptedProvider& main = add("main");
-  TempDir dir;
-  DiskAudioCache cache(dir.path(), 1 << 24);
-  BlockContext c = context();
-  c.cache = &cache;
+  BlockContext c = cached_context();
   // An entry from before timings: the answer without marks.
   auto old = render_block(block("Old entry here"), c);
   ASSERT_TRUE(old.ok());
@@ -401,6 +401,32 @@ TEST_F(BlockRendererTest, WordMarksAreCachedBesideTheAnswerAndOldEntriesStillSer
   EXPECT_EQ(hit->usage[0].cache_hits, 1u);
   EXPECT_EQ(fresh->timings.source, "scripted");
   EXPECT_EQ(hit->timings, fresh->timings);
+}
+
+// Marks outlive their audio entry (evicted first; here removed), and the next answer, which came
+// without marks, is cached under the same key: the old marks are not read with the new audio.
+TEST_F(BlockRendererTest, CachedMarksAreReadOnlyWithTheAudioTheyWereMadeFor) {
+  ScriptedProvider& main = add("main");
+  BlockContext c = cached_context();
+  main.marks = true;
+  auto first = render_block(block("Said twice here"), c);
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->timings.source, "scripted");
+  std::size_t removed = 0;  // the audio entry (kilobytes), not the marks (a few hundred bytes)
+  for (const auto& f : std::filesystem::recursive_directory_iterator(cache_dir_.path())) {
+    if (f.is_regular_file() && f.file_size() > 4096) removed += std::filesystem::remove(f.path());
+  }
+  ASSERT_EQ(removed, 1u);
+  main.marks = false;
+  main.answer_ms = 60.0 * 15 * 1.1;  // another answer than the first (vendors vary)
+  auto second = render_block(block("Said twice here"), c);
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->usage[0].cache_hits, 0u);
+  main.marks = true;
+  auto hit = render_block(block("Said twice here"), c);
+  ASSERT_TRUE(hit.ok());
+  EXPECT_EQ(hit->usage[0].cache_hits, 1u);
+  EXPECT_EQ(hit->timings.source, "audio");  // from its pauses, not the first answer's marks
 }
 
 TEST_F(BlockRendererTest, TimingsOffGivesNoneAndNoMarksAreAsked) {
