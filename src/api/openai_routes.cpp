@@ -25,6 +25,10 @@ using nlohmann::json;
 // How long a request without stream_format waits for its job; the job goes on after that.
 constexpr std::chrono::minutes kWholeFileWait(10);
 
+// The largest createSpeech body taken: its input and instructions at 4096 characters each, each
+// character written as a 6-byte \uXXXX escape, fit with room to spare.
+constexpr std::size_t kMaxSpeechBodyBytes = 256 * 1024;
+
 // The job's final file as the response body, streamed from the blob store.
 HttpResponse whole_file(const JobRecord& job, ApiDeps& deps) {
   if (!job.result) return openai_error_response(Error{ErrorKind::kInternal, "no result", ""});
@@ -85,6 +89,13 @@ HttpResponse speech(HttpRequest& request, ApiDeps& deps) {
     return openai_error_response(400, "invalid_request_error",
                                  "send the request as application/json");
   }
+  // A request is its input and instructions (4096 characters each) and a few short fields: a
+  // body far larger is refused before it is parsed (MAX_BODY_BYTES is sized for whole jobs).
+  if (request.body.size() > kMaxSpeechBodyBytes) {
+    return openai_error_response(
+        413, "invalid_request_error",
+        "the request body is over " + std::to_string(kMaxSpeechBodyBytes) + " bytes");
+  }
   auto parsed = parse_speech_request(request.body);
   if (!parsed) return openai_error_response(parsed.error());
   const SpeechRequest& speech = *parsed;
@@ -99,6 +110,9 @@ HttpResponse speech(HttpRequest& request, ApiDeps& deps) {
   if (!voices) return openai_error_response(voices.error());
   auto spec = plan_speech_job(speech, *voices, *deps.providers, *format, deps.settings.job.limits);
   if (!spec) return openai_error_response(spec.error());
+  // Fixed at submission, as POST /tts does: every node renders and places it at this rate.
+  spec->sample_rate =
+      effective_sample_rate(spec->output_format, spec->sample_rate, deps.sample_rate);
 
   NewJob job = new_job_for(*user, std::move(spec.value()), deps);
   job.spec.interactive = true;  // someone waits for it: claimed in the interactive lane
@@ -121,17 +135,24 @@ HttpResponse speech(HttpRequest& request, ApiDeps& deps) {
                                     {"blocks", static_cast<long long>(job.spec.blocks.size())}});
   if (speech.stream_format != SpeechStreamFormat::kNone) return streamed(*created, speech, deps);
 
+  // The job exists from here on: an error names it, and tells the SDKs not to send the request
+  // again (they retry 5xx by default, each retry a new job billed again).
+  auto job_error = [&job](HttpResponse res) {
+    res.set_header("X-Polyvox-Job-Id", job.id);
+    res.set_header("x-should-retry", "false");
+    return res;
+  };
   auto done = wait_for_job(deps.events, *deps.jobs, job.id, kWholeFileWait);
-  if (!done) return openai_error_response(done.error());
+  if (!done) return job_error(openai_error_response(done.error()));
   if (done->status != JobStatus::kCompleted) {
-    HttpResponse res = openai_error_response(
+    return job_error(openai_error_response(
         500, "server_error",
         std::string("speech was not completed: the job ") + job_status_name(done->status) +
-            (done->error.empty() ? std::string() : ": " + done->error));
-    res.set_header("X-Polyvox-Job-Id", job.id);
-    return res;
+            (done->error.empty() ? std::string() : ": " + done->error)));
   }
-  return whole_file(*done, deps);
+  HttpResponse file = whole_file(*done, deps);
+  if (file.status >= 400) return job_error(std::move(file));
+  return file;
 }
 
 // GET /v1/models

@@ -1,6 +1,7 @@
 #include "api/speech_job.h"
 
 #include "core/letters.h"
+#include "core/utf8.h"
 #include "text/script.h"
 #include "text/text_splitter.h"
 
@@ -41,6 +42,13 @@ Result<JobSpec> plan_speech_job(const SpeechRequest& request, const SpeechVoices
       std::string text = parts[i];
       for (std::size_t k = i + 1; k < std::min(parts.size(), i + per_block); ++k) {
         text += " " + parts[k];
+      }
+      // A server whose MAX_BLOCKS x MAX_TEXT_CHARS is below OpenAI's 4096 characters: refused
+      // now, rather than a block over its limit failing the job later.
+      if (utf8_length(text) > std::max<std::size_t>(1, limits.max_text_chars)) {
+        return invalid_input("input", "longer than this server takes (" +
+                                          std::to_string(max_blocks) + " blocks of at most " +
+                                          std::to_string(limits.max_text_chars) + " characters)");
       }
       joined.push_back(std::move(text));
     }

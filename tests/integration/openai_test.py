@@ -256,14 +256,19 @@ class OpenAiVendorTest(unittest.TestCase):
         self.assertEqual([r["json"]["instructions"] for r in self.vendor.requests()[before:]][2:],
                          ["Whisper.", "Whisper."])
 
-    def test_a_failed_job_is_a_server_error(self):
+    def test_a_failed_job_is_a_server_error_the_sdk_does_not_send_again(self):
+        # The SDK's default retries (2) would each make a new job, billed again; here the second
+        # would succeed (the vendor refuses once): the answer says not to retry.
+        before = self.server.request("GET", "/jobs", token=self.token).json()["total"]
         self.vendor.fail_next("error", count=1, status=400, message="refused by the vendor")
-        o = self.sdk([{"name": "failed", "params": {
+        o = self.sdk([{"name": "failed", "max_retries": 2, "params": {
             "model": "openai", "voice": "nova", "input": "The vendor refuses this."}}])["failed"]
         self.assertFalse(o["ok"])
         self.assertEqual((o["error_class"], o["status"], o["type"]),
                          ("InternalServerError", 500, "server_error"), o)
         self.assertIn("failed", o["message"])
+        total = self.server.request("GET", "/jobs", token=self.token).json()["total"]
+        self.assertEqual(total, before + 1, "one request, one job")
 
     def test_a_failed_job_ends_its_sse_stream_with_an_error_event(self):
         self.vendor.fail_next("error", count=1, status=400, message="refused by the vendor")
@@ -337,6 +342,21 @@ class OpenWebUiCurlTest(unittest.TestCase):
             models = json.load(f)
         self.assertEqual(models["object"], "list")
         self.assertIn("tts-1", [m["id"] for m in models["data"]])
+
+    def test_a_body_far_larger_than_a_request_is_413_before_parsing(self):
+        path = os.path.join(self.out.name, "large.json")
+        with open(path, "w") as f:
+            json.dump({"model": "tts-1", "voice": "alloy", "input": "x",
+                       "pad": [""] * 100_000}, f)
+        code, _, out = self.curl("-X", "POST", self.base() + "/audio/speech",
+                                 "-H", "Content-Type: application/json",
+                                 "-H", "Authorization: Bearer " + self.key,
+                                 "--data-binary", "@" + path)
+        self.assertEqual(code, 413)
+        with open(out) as f:
+            error = json.load(f)["error"]
+        self.assertEqual(error["type"], "invalid_request_error")
+        self.assertIn("over 262144 bytes", error["message"])
 
     def test_without_a_key_the_error_is_openais_shape(self):
         code, _, out = self.curl("-X", "POST", self.base() + "/audio/speech",

@@ -8,11 +8,13 @@ const fs = require('fs');
 const path = require('path');
 const { OpenAI } = require(path.join(process.env.OPENAI_SDK_DIR, 'node_modules', 'openai'));
 
-function client(apiKey) {
+// maxRetries: 0 unless a case says (`max_retries`): every request once, so that each case's
+// outcome is its own request's.
+function client(apiKey, maxRetries) {
   return new OpenAI({
     baseURL: process.env.POLYVOX_BASE_URL,
     apiKey: apiKey || process.env.POLYVOX_API_KEY,
-    maxRetries: 0,  // every request once: a retried 500 would render the job again
+    maxRetries: maxRetries || 0,
     timeout: 120000,
   });
 }
@@ -42,7 +44,7 @@ async function readTimed(response, started) {
 }
 
 async function run(c) {
-  const api = client(c.api_key);
+  const api = client(c.api_key, c.max_retries);
   const started = Date.now();
   try {
     if (c.kind === 'models') {
