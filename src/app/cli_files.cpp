@@ -40,6 +40,11 @@ Result<std::string> read_input_file(const std::string& path, const std::string& 
 
 Result<PendingFile> PendingFile::create(const fs::path& target) {
   if (target.empty()) return invalid_input("output", "no output path");
+  // Refused now, before any work: the rename that ends the write would fail only then.
+  std::error_code ec;
+  if (!target.has_filename() || fs::is_directory(target, ec)) {
+    return invalid_input("output", "'" + target.string() + "' is a directory: name a file");
+  }
   fs::path dir = target.parent_path();
   if (dir.empty()) dir = ".";
   std::string pattern = (dir / ("." + target.filename().string() + ".XXXXXX")).string();

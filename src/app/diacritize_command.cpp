@@ -1,9 +1,11 @@
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <string>
 
+#include "app/api_client.h"
 #include "app/commands.h"
 #include "app/composition_root.h"
 #include "core/error_codes.h"
@@ -14,7 +16,8 @@ namespace polyvox {
 namespace {
 
 int fail(const Error& error) {
-  std::cerr << "polyvox diacritize: " << error.to_string() << "\n";
+  // A remote diacritizer's refusal quotes its answer: no control character reaches the terminal.
+  std::cerr << "polyvox diacritize: " << terminal_safe(error.to_string(), 2000) << "\n";
   return exit_code_for(error.kind);
 }
 
@@ -87,6 +90,11 @@ int diacritize_stream(std::istream& in, Diacritizer& diacritizer) {
     std::cout << *out;
     if (!in.eof()) std::cout << '\n';
   }
+  // getline stops at the end or at a read error (EIO, a directory): only the end is success.
+  if (in.bad() || !in.eof()) {
+    std::cout.flush();
+    return fail(Error{ErrorKind::kIo, "cannot read the input", "input"});
+  }
   std::cout.flush();
   if (!std::cout) return fail(Error{ErrorKind::kIo, "cannot write the output", ""});
   return 0;
@@ -105,6 +113,10 @@ int run_diacritize(const DiacritizeArgs& args, const Config& config) {
     diacritizer = open_diacritizer(config);
   }
   if (args.input_path.empty()) return diacritize_stream(std::cin, *diacritizer);
+  std::error_code ec;
+  if (std::filesystem::is_directory(args.input_path, ec)) {
+    return fail(invalid_input("file", "'" + args.input_path + "' is a directory"));
+  }
   std::ifstream in(args.input_path, std::ios::binary);
   if (!in) return fail(invalid_input("file", "cannot read '" + args.input_path + "'"));
   return diacritize_stream(in, *diacritizer);

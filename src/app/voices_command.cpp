@@ -2,6 +2,7 @@
 #include <iostream>
 #include <string>
 
+#include "app/api_client.h"
 #include "app/commands.h"
 #include "app/composition_root.h"
 #include "providers/voice_scripts.h"
@@ -31,9 +32,11 @@ int run_voices(const std::string& provider_name, const Config& config) {
       for (const auto& s : voice_scripts_of(v, providers->kind_of(name))) {
         scripts += (scripts.empty() ? "" : ",") + s;
       }
-      std::printf("%-10s %-28s %-24s %-16s %-26s %s\n", name.c_str(), v.name.c_str(),
-                  v.voice_id.c_str(), v.language.c_str(), scripts.empty() ? "any" : scripts.c_str(),
-                  v.gender.c_str());
+      // A vendor's live list is its text: no control character reaches the terminal.
+      std::printf("%-10s %-28s %-24s %-16s %-26s %s\n", name.c_str(),
+                  terminal_safe(v.name, 200).c_str(), terminal_safe(v.voice_id, 200).c_str(),
+                  terminal_safe(v.language, 64).c_str(), scripts.empty() ? "any" : scripts.c_str(),
+                  terminal_safe(v.gender, 64).c_str());
     }
   }
   return 0;

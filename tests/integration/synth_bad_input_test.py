@@ -128,6 +128,36 @@ class BadInputTest(unittest.TestCase):
         self.assertIn("out.wav', whose extension names wav", stderr)
         self.assertEqual(sorted(os.listdir(self.dir.name)), ["job.json"], "files left behind")
 
+    def test_a_directory_as_an_output_is_exit_2_before_any_rendering(self):
+        # The rename that ends the write failed only after the whole job: exit 1, and with
+        # --subtitles a directory, the audio written and no subtitles.
+        job = os.path.join(self.dir.name, "job.json")
+        with open(job, "w", encoding="utf-8") as f:
+            json.dump({"blocks": [block()]}, f)
+        sub, cues = os.path.join(self.dir.name, "sub"), os.path.join(self.dir.name, "cues.vtt")
+        os.mkdir(sub)
+        os.mkdir(cues)
+        for args, field in ((["-o", sub], "output"), (["-o", sub + "/"], "output"),
+                            (["-o", self.out, "--subtitles", cues], "subtitles"),
+                            (["-o", self.out, "--manifest", sub], "manifest")):
+            with self.subTest(args=args):
+                result = subprocess.run([POLYVOX, "synth", job, *args], capture_output=True)
+                stderr = result.stderr.decode()
+                self.assertEqual(result.returncode, 2, stderr)
+                self.assertIn(field + ": ", stderr)
+                self.assertIn("is a directory", stderr)
+                self.assertEqual(sorted(os.listdir(self.dir.name)), ["cues.vtt", "job.json", "sub"])
+                self.assertEqual(os.listdir(sub) + os.listdir(cues), [])
+
+    def test_diacritize_refuses_a_directory_naming_it(self):
+        # std::ifstream opens a directory, and its first read fails like an end of file: exit 0
+        # with no output and no message.
+        result = subprocess.run([POLYVOX, "diacritize", self.dir.name], capture_output=True,
+                                text=True)
+        self.assertEqual(result.returncode, 2, result.stderr)
+        self.assertIn("is a directory", result.stderr)
+        self.assertEqual(result.stdout, "")
+
     def test_bad_command_line_is_exit_2(self):
         result = subprocess.run([POLYVOX, "synth", "--format", "ogg", "x.json", "-o", self.out],
                                 capture_output=True)
