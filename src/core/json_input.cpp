@@ -29,7 +29,16 @@ std::string line_column(std::string_view text, std::size_t offset) {
 // Where the parser is in the document, as a field path ("blocks[3].wait_after_ms"), kept up to
 // date by nlohmann's parser callback: a number the parser cannot represent (1e400) fails before
 // any validator sees it, and its error still names the field. It also sees every key of every
-// object, which is how repeated keys are found (nlohmann keeps one of them silently).
+// object, which is how repeated keys are found (nlohmann keeps one of them silently). And it
+// sees every object and array open, so it stops a document nested past kMaxJsonDepth before the
+// parser holds more than that many levels (TooDeep), and every key, so it stops an object of more
+// than kMaxJsonObjectKeys keys (TooManyKeys: the ordered object finds each new key by a linear
+// search, so a million keys would take hours).
+struct TooDeep {};
+struct TooManyKeys {
+  std::string object;  // its path
+};
+
 class PathTracker {
  public:
   explicit PathTracker(ErrorList& duplicates) : duplicates_(duplicates) {}
@@ -39,6 +48,7 @@ class PathTracker {
     switch (event) {
       case E::object_start:
       case E::array_start:
+        if (frames_.size() >= kMaxJsonDepth) throw TooDeep{};
         frames_.push_back({event == E::array_start, 0, "", {}});
         break;
       case E::object_end:
@@ -49,6 +59,8 @@ class PathTracker {
       case E::key:
         if (!frames_.empty() && parsed.is_string()) {
           Frame& frame = frames_.back();
+          if (frame.keys.size() >= kMaxJsonObjectKeys)
+            throw TooManyKeys{path_of(frames_.size() - 1)};
           frame.key = parsed.get<std::string>();
           if (!frame.keys.insert(frame.key).second) {
             duplicates_.add(invalid_input(current(), "duplicate key"));
@@ -64,9 +76,14 @@ class PathTracker {
 
   // The path of the value being parsed now (the next element of an array, the value of the
   // last key of an object).
-  std::string current() const {
+  std::string current() const { return path_of(frames_.size()); }
+
+ private:
+  // The path given by the first `frames` frames.
+  std::string path_of(std::size_t frames) const {
     std::string path;
-    for (const Frame& f : frames_) {
+    for (std::size_t i = 0; i < frames; ++i) {
+      const Frame& f = frames_[i];
       if (f.array) {
         path += "[" + std::to_string(f.done) + "]";
       } else if (!f.key.empty()) {
@@ -76,7 +93,6 @@ class PathTracker {
     return path;
   }
 
- private:
   struct Frame {
     bool array;
     std::size_t done;  // elements of an array parsed so far: the index of the next
@@ -95,16 +111,23 @@ Result<InputJson> parse_document(std::string_view text, ErrorList& problems) {
   if (const std::size_t valid = valid_utf8_prefix(text); valid != text.size()) {
     return invalid_input("", "invalid UTF-8 at " + line_column(text, valid));
   }
-  if (const auto deep = json_depth_exceeded_at(text)) {
-    return invalid_input("", "nested deeper than " + std::to_string(kMaxJsonDepth) + " levels at " +
-                                 line_column(text, *deep));
-  }
   InputJson doc;
   PathTracker where(problems);
   try {
     doc = InputJson::parse(text, [&where](int, InputJson::parse_event_t event, InputJson& parsed) {
       return where.on_event(event, parsed);
     });
+  } catch (const TooManyKeys& e) {
+    problems = ErrorList();
+    return invalid_input(e.object, std::string(e.object.empty() ? "the top-level object " : "") +
+                                       "has more than " + std::to_string(kMaxJsonObjectKeys) +
+                                       " keys");
+  } catch (const TooDeep&) {
+    problems = ErrorList();
+    // The parser read a valid prefix up to the level too many: the scan finds the same place.
+    const std::size_t deep = json_depth_exceeded_at(text).value_or(text.size());
+    return invalid_input("", "nested deeper than " + std::to_string(kMaxJsonDepth) + " levels at " +
+                                 line_column(text, deep));
   } catch (const InputJson::out_of_range&) {
     // A number beyond what a double holds (1e400): the field is named, as for any bad value.
     problems = ErrorList();  // the text is not JSON: its repeated keys do not matter

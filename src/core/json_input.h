@@ -20,6 +20,10 @@ using InputJson = nlohmann::ordered_json;
 // nests past 8; without a bound, a body of 20 MB of "[" costs gigabytes as a document (each
 // level an allocation) and a recursive walk of it (nlohmann's dump()) overflows the stack.
 inline constexpr std::size_t kMaxJsonDepth = 64;
+// The most keys one object may have in JSON read by parse_json_input. Nothing Polyvox reads has
+// 30; an ordered object finds each new key by a linear search, so without a bound a body of a
+// million keys costs hours of CPU.
+inline constexpr std::size_t kMaxJsonObjectKeys = 256;
 
 // The byte offset of the first "[" or "{" (outside strings) that opens a level deeper than
 // `max_depth`, or nullopt. Reads `text` once without allocating; it does not otherwise check
@@ -35,8 +39,10 @@ nlohmann::json parse_untrusted_json(std::string_view text);
 
 // Parses `text` as one JSON document. kInvalidInput when it is not one:
 //   - invalid UTF-8 or malformed JSON: field "", the message naming line and column;
-//   - nested deeper than kMaxJsonDepth: field "", the message naming line and column (checked
-//     before anything is parsed);
+//   - nested deeper than kMaxJsonDepth: field "", the message naming line and column (the
+//     parser never holds more levels than that);
+//   - an object of more than kMaxJsonObjectKeys keys: field = the object's path, "has more
+//     than 256 keys" (stopped at the key too many);
 //   - a number beyond what a double holds (1e400): field = the number's path;
 //   - a key repeated within one object: field = the path of the second occurrence
 //     ("blocks[2].voice"), message "duplicate key"; every repeated key (up to

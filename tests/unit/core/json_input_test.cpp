@@ -29,6 +29,24 @@ TEST(JsonDepthTest, BracketsInStringsAreText) {
   EXPECT_EQ(json_depth_exceeded_at("]]]]" + nested(3), 2), 6u);
 }
 
+// An ordered object finds each new key by a linear search: a million keys would take hours.
+TEST(JsonKeysTest, AnObjectOfMoreThan256KeysIsRefusedNamingIt) {
+  auto keys = [](int n) {
+    std::string out = "{";
+    for (int i = 0; i < n; ++i) out += (i ? ",\"k" : "\"k") + std::to_string(i) + "\":0";
+    return out + "}";
+  };
+  EXPECT_TRUE(parse_json_input(keys(256)).ok());
+  auto top = parse_json_input(keys(257));
+  ASSERT_FALSE(top.ok());
+  EXPECT_EQ(top.error().field, "");
+  EXPECT_EQ(top.error().message, "the top-level object has more than 256 keys");
+  auto nested = parse_json_input(R"({"blocks": [{}, )" + keys(100'000) + "]}");
+  ASSERT_FALSE(nested.ok());
+  EXPECT_EQ(nested.error().field, "blocks[1]");
+  EXPECT_EQ(nested.error().message, "has more than 256 keys");
+}
+
 TEST(JsonDepthTest, ParsersRefuseDeepDocumentsBeforeBuildingThem) {
   const std::string deep = R"({"text": )" + nested(1'000'000) + "}";
   auto parsed = parse_json_input(deep);
