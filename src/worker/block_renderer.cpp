@@ -46,12 +46,11 @@ std::string marks_entry(const audio::EncodedAudio& audio, const SpeechMarks& mar
   return digest::sha256_hex(audio.bytes) + "\n" + marks.to_json();
 }
 
-// The marks of `entry` if it was made for `audio`; nullopt otherwise.
-std::optional<std::string_view> marks_for(std::string_view entry,
-                                          const audio::EncodedAudio& audio) {
+// The marks of `entry` if it was made for the audio whose SHA-256 is `audio_digest` (taken
+// before decoding: a 16-bit answer's bytes move into its samples); nullopt otherwise.
+std::optional<std::string_view> marks_for(std::string_view entry, std::string_view audio_digest) {
   const std::size_t newline = entry.find('\n');
-  if (newline == std::string_view::npos ||
-      entry.substr(0, newline) != digest::sha256_hex(audio.bytes)) {
+  if (newline == std::string_view::npos || entry.substr(0, newline) != audio_digest) {
     return std::nullopt;
   }
   return entry.substr(newline + 1);
@@ -128,6 +127,7 @@ Result<SpokenPart> speak_part(Provider& provider, const std::string& voice_id,
                                     : "";
   if (cacheable) {
     if (auto hit = context.cache->get(key)) {
+      const std::string hit_digest = base.word_marks ? digest::sha256_hex(hit->bytes) : "";
       CpuSlots::Lease lease = acquire_slot(context.audio_slots);
       auto speech = audio::decode_speech(*hit, decode_limits(text, base.speed, context));
       if (speech && check_answer(*speech, text, base.speed, context)) {
@@ -135,7 +135,7 @@ Result<SpokenPart> speak_part(Provider& provider, const std::string& voice_id,
         SpokenPart part{std::move(speech.value()), {}};
         if (base.word_marks) {
           if (auto entry = context.cache->get(marks_key(key))) {
-            if (auto marks = marks_for(entry->bytes, *hit)) {
+            if (auto marks = marks_for(entry->bytes, hit_digest)) {
               part.marks = SpeechMarks::from_json(*marks, text.size());
             }
           }

@@ -4,6 +4,9 @@
 // `marks`, it reports where each word starts (source "scripted").
 #pragma once
 
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -49,6 +52,16 @@ class ScriptedProvider : public Provider {
     if (answer_ms) ms = *answer_ms;
     auto speech = concat(silence(100, 16000), tone(ms, 16000, 300.0, silent ? 0.0 : 0.3));
     audio::EncodedAudio out{audio::wav_file(speech, 1600, 16000)};
+    if (raw_pcm) {  // as espeak and flite answer: 16-bit samples without a container
+      out.bytes.clear();
+      for (float x : speech) {
+        const auto v = static_cast<int16_t>(std::lround(std::clamp(x, -1.0f, 1.0f) * 32767.0f));
+        out.bytes.push_back(static_cast<char>(v & 0xff));
+        out.bytes.push_back(static_cast<char>((v >> 8) & 0xff));
+      }
+      out.encoding = audio::AudioEncoding::kPcmS16le;
+      out.sample_rate = 16000;
+    }
     if (marks && request.word_marks) {
       out.marks.source = "scripted";
       const double per_byte =
@@ -70,6 +83,7 @@ class ScriptedProvider : public Provider {
   bool silent = false;
   std::optional<audio::EncodedAudio> answer;  // answered as it is instead of the tone
   bool marks = false;                         // report word marks
+  bool raw_pcm = false;                       // answer 16-bit PCM, not a WAV file
   SpeedRange native;                          // the speeds it makes itself; default {1, 1}: none
   std::vector<std::string> texts;
   std::vector<double> speeds;

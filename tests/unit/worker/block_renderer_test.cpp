@@ -40,6 +40,8 @@ class BlockRendererTest : public ::testing::Test {
     c.cache = &cache_;
     return c;
   }
+  // WordMarksAreCachedBesideTheAnswerAndOldEntriesStillServe with `main`, named `provider`.
+  void check_marks_cache(ScriptedProvider& main, const std::string& provider);
   static BlockSpec block(std::string text, std::string provider = "main") {
     BlockSpec b;
     b.text = std::move(text);
@@ -382,21 +384,29 @@ TEST_F(BlockRendererTest, WordMarksFollowTheTimeStretch) {
 }
 
 TEST_F(BlockRendererTest, WordMarksAreCachedBesideTheAnswerAndOldEntriesStillServe) {
-  ScriptedProvider& main = add("main");
+  for (bool raw_pcm : {false, true}) {
+    SCOPED_TRACE(raw_pcm ? "16-bit PCM answers (whose bytes move into the samples)" : "WAV");
+    ScriptedProvider& main = add(raw_pcm ? "pcm" : "main");
+    main.raw_pcm = raw_pcm;
+    check_marks_cache(main, raw_pcm ? "pcm" : "main");
+  }
+}
+
+void BlockRendererTest::check_marks_cache(ScriptedProvider& main, const std::string& provider) {
   BlockContext c = cached_context();
   // An entry from before timings: the answer without marks.
-  auto old = render_block(block("Old entry here"), c);
+  auto old = render_block(block(provider + " old entry here", provider), c);
   ASSERT_TRUE(old.ok());
   EXPECT_EQ(old->timings.source, "audio");
   main.marks = true;
-  auto from_old = render_block(block("Old entry here"), c);
+  auto from_old = render_block(block(provider + " old entry here", provider), c);
   ASSERT_TRUE(from_old.ok());
   EXPECT_EQ(from_old->usage[0].cache_hits, 1u);
-  EXPECT_EQ(from_old->timings.source, "audio");  // no marks kept for it: from its pauses
-  ASSERT_EQ(from_old->timings.words.size(), 3u);
+  EXPECT_EQ(from_old->timings.source, "audio");   // no marks kept for it: from its pauses
+  ASSERT_EQ(from_old->timings.words.size(), 4u);  // "<provider> old entry here"
   // A new entry keeps its marks: the hit gives the same timings as the call.
-  auto fresh = render_block(block("New entry here"), c);
-  auto hit = render_block(block("New entry here"), c);
+  auto fresh = render_block(block(provider + " new entry here", provider), c);
+  auto hit = render_block(block(provider + " new entry here", provider), c);
   ASSERT_TRUE(fresh.ok() && hit.ok());
   EXPECT_EQ(hit->usage[0].cache_hits, 1u);
   EXPECT_EQ(fresh->timings.source, "scripted");
