@@ -106,6 +106,36 @@ struct LiveMailbox {
   std::optional<LiveBody::Piece> piece;
 };
 
+// Where a pending response's maker arrives, the same way.
+struct PendingMailbox {
+  explicit PendingMailbox(const asio::any_io_executor& executor) : wake(executor) {}
+  asio::steady_timer wake;
+  std::optional<PendingResponse::Make> make;
+};
+
+// Set when the client of a connection waiting with nothing to write goes away.
+struct ClientWatch {
+  bool gone = false;
+};
+
+// Watches `socket` for its client going away while the server has nothing to write to it: the
+// socket turns readable at the EOF or reset, and a peek tells that from data (a pipelined
+// request, left unread for the session; the watch ends there). Sets `watch->gone` and cancels
+// `wake` then. Ended by cancelling the socket's operations.
+void watch_client(tcp::socket& socket, std::shared_ptr<ClientWatch> watch,
+                  std::function<void()> wake) {
+  socket.async_wait(tcp::socket::wait_read,
+                    [watch = std::move(watch), wake = std::move(wake),
+                     fd = socket.native_handle()](boost::system::error_code ec) {
+                      if (ec == asio::error::operation_aborted) return;
+                      char byte = 0;
+                      const ssize_t n = ec ? -1 : ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+                      if (n > 0 || (n < 0 && !ec && (errno == EAGAIN || errno == EINTR))) return;
+                      watch->gone = true;
+                      wake();
+                    });
+}
+
 }  // namespace
 
 class HttpServer::Impl {
@@ -198,8 +228,26 @@ class HttpServer::Impl {
   struct Connection {
     explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
     beast::tcp_stream stream;
-    bool idle = true;                         // waiting for a request (closed at once by stop())
-    asio::steady_timer* live_wake = nullptr;  // writing a live body: woken by stop()
+    bool idle = true;  // waiting for a request (closed at once by stop())
+    // Writing a live body or waiting for a pending response: woken by stop().
+    asio::steady_timer* live_wake = nullptr;
+  };
+
+  // While a connection waits with nothing to write (a live body between pieces, a pending
+  // response): stop() wakes `wake`; at the end the client watch is cancelled (the only other
+  // operation that can be pending on the socket then).
+  struct WakeRegistration {
+    WakeRegistration(Connection& c, asio::steady_timer& wake) : connection(c) {
+      connection.live_wake = &wake;
+    }
+    ~WakeRegistration() {
+      connection.live_wake = nullptr;
+      boost::system::error_code ignored;
+      connection.stream.socket().cancel(ignored);
+    }
+    WakeRegistration(const WakeRegistration&) = delete;
+    WakeRegistration& operator=(const WakeRegistration&) = delete;
+    Connection& connection;
   };
 
   struct Loop {
@@ -434,6 +482,11 @@ class HttpServer::Impl {
                    {{"request_id", exchange.request.request_id}, {"error", e.what()}});
         exchange.response = error_response(500, "INTERNAL", "internal error");
       }
+      if (exchange.response.pending && !co_await resolve_pending(connection, exchange)) {
+        exchange.total_seconds = seconds_since(exchange.started);
+        middleware_.after(exchange);  // the client went away while its answer was awaited
+        break;
+      }
       middleware_.respond(exchange);
       // A live body in HTTP/1.0 ends with the connection.
       const Writing how{version, keep_alive && !(exchange.live() && version == 10),
@@ -561,6 +614,61 @@ class HttpServer::Impl {
     co_return ended;
   }
 
+  // Waits for the response that exchange.response.pending promises, on this loop (no thread is
+  // held), then makes it on the blocking pool: exchange.response becomes that response, or the
+  // pending one's abandoned() answer when the server stops or the deadline passes first. False
+  // when the client went away meanwhile (the pending response is cancelled; nothing to write).
+  awaitable<bool> resolve_pending(Connection& connection, Exchange& exchange) {
+    const std::shared_ptr<PendingResponse> pending = std::move(exchange.response.pending);
+    exchange.response = HttpResponse();
+    const auto executor = co_await asio::this_coro::executor;
+    auto mailbox = std::make_shared<PendingMailbox>(executor);
+    auto watch = std::make_shared<ClientWatch>();
+    std::optional<PendingResponse::Abandon> abandoned;
+    {
+      const WakeRegistration registration(connection, mailbox->wake);
+      watch_client(connection.stream.socket(), watch, [mailbox] { mailbox->wake.cancel(); });
+      pending->wait([mailbox, executor](PendingResponse::Make make) {
+        asio::post(executor, [mailbox, make = std::move(make)]() mutable {
+          mailbox->make = std::move(make);
+          mailbox->wake.cancel();
+        });
+      });
+      while (!mailbox->make) {
+        if (watch->gone || !connection.stream.socket().is_open()) {
+          pending->cancel();
+          co_return false;
+        }
+        if (stopping_ || std::chrono::steady_clock::now() >= pending->deadline()) {
+          abandoned =
+              stopping_ ? PendingResponse::Abandon::kStopping : PendingResponse::Abandon::kExpired;
+          break;
+        }
+        mailbox->wake.expires_at(std::min(
+            pending->deadline(), std::chrono::steady_clock::now() + std::chrono::hours(1)));
+        (void)co_await mailbox->wake.async_wait(kNoThrow);
+      }
+    }
+    if (abandoned) {
+      pending->cancel();
+      exchange.response = pending->abandoned(*abandoned);
+      co_return true;
+    }
+    pending->cancel();  // ready: what the wait holds (a subscription) is released now
+    PendingResponse::Make make = std::move(*mailbox->make);
+    const std::string request_id = exchange.request.request_id;
+    auto guarded = [&make, &request_id]() -> HttpResponse {
+      try {
+        return make();
+      } catch (const std::exception& e) {
+        log::error("pending response failed", {{"request_id", request_id}, {"error", e.what()}});
+        return error_response(500, "INTERNAL", "internal error");
+      }
+    };
+    exchange.response = co_await on_blocking_pool(guarded);
+    co_return true;
+  }
+
   // A body that is whole (`body`) or streamed with a known length (`stream`).
   awaitable<bool> write_fixed(beast::tcp_stream& stream, HttpResponse& response, Writing how,
                               uint64_t& written) {
@@ -633,34 +741,11 @@ class HttpServer::Impl {
       if (!ec) written += bytes.size();
       co_return !ec;
     };
-    // A client that goes away is noticed while the body is quiet, heartbeats or not: its socket
-    // turns readable at the EOF or reset, and a peek tells that from data (a pipelined request,
-    // left unread for the session; the watch ends there). Cancelled when the body ends.
-    struct Watch {
-      bool gone = false;
-    };
-    auto watch = std::make_shared<Watch>();
-    tcp::socket& socket = connection.stream.socket();
-    socket.async_wait(tcp::socket::wait_read,
-                      [watch, mailbox, fd = socket.native_handle()](boost::system::error_code ec) {
-                        if (ec == asio::error::operation_aborted) return;
-                        char byte = 0;
-                        const ssize_t n = ec ? -1 : ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-                        if (n > 0 || (n < 0 && !ec && (errno == EAGAIN || errno == EINTR))) {
-                          return;
-                        }
-                        watch->gone = true;
-                        mailbox->wake.cancel();
-                      });
-    struct Registration {
-      Connection& connection;
-      ~Registration() {
-        connection.live_wake = nullptr;
-        boost::system::error_code ignored;
-        connection.stream.socket().cancel(ignored);  // the watch; no other operation is pending
-      }
-    } registration{connection};
-    connection.live_wake = &mailbox->wake;
+    // A client that goes away is noticed while the body is quiet, heartbeats or not. Cancelled
+    // when the body ends.
+    auto watch = std::make_shared<ClientWatch>();
+    watch_client(connection.stream.socket(), watch, [mailbox] { mailbox->wake.cancel(); });
+    const WakeRegistration registration(connection, mailbox->wake);
     const auto heartbeat = body.heartbeat_interval();
     ask();
     for (;;) {

@@ -60,6 +60,39 @@ class LiveBody {
   virtual void close() {}
 };
 
+struct HttpResponse;
+
+// A response not known yet when its handler returns: one that waits for something slow (a job
+// to finish) without holding a thread meanwhile (long waits cost memory, not threads). The
+// server waits on its I/O loop, watching the client, its own stop and the deadline:
+//   - wait() once; the producer calls `ready` when the response can be made, with the function
+//     that makes it, which the server runs on its blocking pool (it may read stores);
+//   - the client goes away first: cancel(), and no response;
+//   - the server stops, or deadline() passes, first: cancel(), then abandoned() is the answer;
+//   - once ready: cancel() too (what the wait holds is released), then the maker runs.
+class PendingResponse {
+ public:
+  using Make = std::function<HttpResponse()>;
+  enum class Abandon { kStopping, kExpired };
+
+  virtual ~PendingResponse() = default;
+
+  // The producer calls `ready` exactly once, from any thread (possibly before wait() returns),
+  // unless cancel() comes first; after cancel() has returned, `ready` is never called. Must not
+  // wait.
+  virtual void wait(std::function<void(Make)> ready) = 0;
+
+  // When the server stops waiting: then cancel() and abandoned(kExpired).
+  virtual std::chrono::steady_clock::time_point deadline() const = 0;
+
+  // Stop: release what the wait holds (subscriptions). Must not wait, but for a delivery of
+  // `ready` in progress.
+  virtual void cancel() = 0;
+
+  // The answer when the server stopped waiting first (after cancel()). Must not wait.
+  virtual HttpResponse abandoned(Abandon why) = 0;
+};
+
 struct HttpRequest {
   std::string method;  // "GET", "POST", ...
   std::string path;    // percent-decoded path, without the query
@@ -88,6 +121,9 @@ struct HttpResponse {
   // When set, the body is produced while the response is open (see LiveBody); its length is
   // not known up front. Wins over `stream` and `body`.
   std::shared_ptr<LiveBody> live;
+  // When set, this response is only a promise: the server waits for the real one (see
+  // PendingResponse) and sends that instead. The rest of this response is ignored.
+  std::shared_ptr<PendingResponse> pending;
 
   HttpResponse& set_header(std::string name, std::string value) {
     headers.emplace_back(std::move(name), std::move(value));

@@ -2,6 +2,7 @@
 
 #include <condition_variable>
 #include <mutex>
+#include <nlohmann/json.hpp>
 
 namespace polyvox {
 
@@ -47,6 +48,88 @@ Result<JobRecord> wait_for_job(EventHub* hub, JobStore& jobs, const std::string&
                             [&] { return wake.events != seen; });
     seen = wake.events;
   }
+}
+
+std::shared_ptr<FinishedJobResponse> FinishedJobResponse::create(EventHub& hub, JobStore& jobs,
+                                                                 ThreadPool& pool, std::string id,
+                                                                 std::chrono::milliseconds timeout,
+                                                                 Make make, Abandoned abandoned) {
+  std::shared_ptr<FinishedJobResponse> self(new FinishedJobResponse(
+      hub, jobs, pool, std::move(id), timeout, std::move(make), std::move(abandoned)));
+  // A plain pointer, not a strong reference: the sink must never hold the last one (the
+  // destructor would run inside the hub's delivery and wait for itself in unsubscribe()).
+  FinishedJobResponse* raw = self.get();
+  self->subscription_ = hub.subscribe(EventHub::Filter{self->id_, "", false},
+                                      [raw](const JobEvent& event) { raw->on_event(event); });
+  return self;
+}
+
+FinishedJobResponse::FinishedJobResponse(EventHub& hub, JobStore& jobs, ThreadPool& pool,
+                                         std::string id, std::chrono::milliseconds timeout,
+                                         Make make, Abandoned abandoned)
+    : hub_(hub),
+      jobs_(jobs),
+      pool_(pool),
+      id_(std::move(id)),
+      deadline_(std::chrono::steady_clock::now() + timeout),
+      make_(std::move(make)),
+      abandoned_(std::move(abandoned)) {}
+
+FinishedJobResponse::~FinishedJobResponse() { cancel(); }
+
+void FinishedJobResponse::wait(std::function<void(PendingResponse::Make)> ready) {
+  std::lock_guard lock(mutex_);
+  if (closed_) return;
+  ready_ = std::move(ready);
+  fire_locked();
+}
+
+void FinishedJobResponse::on_event(const JobEvent& event) {
+  std::lock_guard lock(mutex_);
+  if (closed_ || finished_) return;
+  if (event.seq == 0) {  // a resync: the finish may have been missed
+    if (!refreshing_) {
+      refreshing_ = true;
+      pool_.post([self = shared_from_this()] { self->refresh(); });
+    }
+    return;
+  }
+  const auto body = nlohmann::json::parse(event.body, nullptr, false);
+  const std::string type = body.is_object() ? body.value("type", "") : "";
+  if (type == "job.completed" || type == "job.failed" || type == "job.cancelled") {
+    finished_ = true;
+    fire_locked();
+  }
+}
+
+void FinishedJobResponse::refresh() {
+  auto job = jobs_.get_job(id_, false);  // off the lock: a store read may wait
+  std::lock_guard lock(mutex_);
+  refreshing_ = false;
+  if (closed_ || finished_) return;
+  if (!job || is_finished(job->status)) {  // an error is an answer too: make() says it
+    finished_ = true;
+    fire_locked();
+  }
+}
+
+void FinishedJobResponse::fire_locked() {
+  if (!finished_ || !ready_) return;
+  auto ready = std::move(ready_);
+  ready_ = nullptr;
+  // Under the lock, so that cancel() returns only once no delivery is in progress (a delivery
+  // only posts to the server's loop).
+  ready([self = shared_from_this()] { return self->make_(self->jobs_.get_job(self->id_, false)); });
+}
+
+void FinishedJobResponse::cancel() {
+  {
+    std::lock_guard lock(mutex_);
+    if (closed_) return;
+    closed_ = true;
+    ready_ = nullptr;
+  }
+  if (subscription_) hub_.unsubscribe(subscription_);  // waits for a delivery in progress
 }
 
 }  // namespace polyvox

@@ -80,6 +80,64 @@ HttpResponse streamed(const JobRecord& created, const SpeechRequest& speech, Api
 const Error kNoMapping{ErrorKind::kUnavailable, "the /v1 routes are not configured on this node",
                        ""};
 
+// The job exists from here on: an error names it, and tells the SDKs not to send the request
+// again (they retry 5xx by default, each retry a new job billed again).
+HttpResponse job_error(const std::string& job_id, HttpResponse res) {
+  res.set_header("X-Polyvox-Job-Id", job_id);
+  res.set_header("x-should-retry", "false");
+  return res;
+}
+
+// The answer to a request without stream_format once its job is finished (or could not be
+// read): the file, or the job's failure.
+HttpResponse finished_answer(const std::string& job_id, const Result<JobRecord>& done,
+                             ApiDeps& deps) {
+  if (!done) return job_error(job_id, openai_error_response(done.error()));
+  if (done->status != JobStatus::kCompleted) {
+    return job_error(job_id, openai_error_response(
+                                 500, "server_error",
+                                 std::string("speech was not completed: the job ") +
+                                     job_status_name(done->status) +
+                                     (done->error.empty() ? std::string() : ": " + done->error)));
+  }
+  HttpResponse file = whole_file(*done, deps);
+  if (file.status >= 400) return job_error(job_id, std::move(file));
+  return file;
+}
+
+// The whole file once job `id` is done, awaited without holding a thread (a pending response:
+// the server watches the client meanwhile); at most kWholeFileWait, then a 503 while the job
+// goes on, as when the server stops first. Without event streams on this node, the blocking
+// wait (wait_for_job).
+HttpResponse whole_file_when_done(const std::string& id, ApiDeps& deps) {
+  if (!deps.events || !deps.stream_pool) {
+    return finished_answer(id, wait_for_job(deps.events, *deps.jobs, id, kWholeFileWait), deps);
+  }
+  auto make = [id, &deps](const Result<JobRecord>& done) {
+    return finished_answer(id, done, deps);
+  };
+  auto abandoned = [id](PendingResponse::Abandon why) {
+    Error e{ErrorKind::kUnavailable,
+            why == PendingResponse::Abandon::kStopping
+                ? "this server is stopping; job " + id + " goes on rendering"
+                : "job " + id + " did not finish within " +
+                      std::to_string(std::chrono::seconds(kWholeFileWait).count()) +
+                      " s; it goes on rendering",
+            ""};
+    return job_error(id, openai_error_response(e));
+  };
+  auto waiting = FinishedJobResponse::create(*deps.events, *deps.jobs, *deps.stream_pool, id,
+                                             kWholeFileWait, make, abandoned);
+  auto now = deps.jobs->get_job(id, false);  // after the subscription: no finish is missed
+  if (!now || is_finished(now->status)) {
+    waiting->cancel();
+    return make(now);
+  }
+  HttpResponse response;
+  response.pending = std::move(waiting);
+  return response;
+}
+
 // POST /v1/audio/speech
 HttpResponse speech(HttpRequest& request, ApiDeps& deps) {
   auto user = require_user(request, deps);
@@ -135,24 +193,7 @@ HttpResponse speech(HttpRequest& request, ApiDeps& deps) {
                                     {"blocks", static_cast<long long>(job.spec.blocks.size())}});
   if (speech.stream_format != SpeechStreamFormat::kNone) return streamed(*created, speech, deps);
 
-  // The job exists from here on: an error names it, and tells the SDKs not to send the request
-  // again (they retry 5xx by default, each retry a new job billed again).
-  auto job_error = [&job](HttpResponse res) {
-    res.set_header("X-Polyvox-Job-Id", job.id);
-    res.set_header("x-should-retry", "false");
-    return res;
-  };
-  auto done = wait_for_job(deps.events, *deps.jobs, job.id, kWholeFileWait);
-  if (!done) return job_error(openai_error_response(done.error()));
-  if (done->status != JobStatus::kCompleted) {
-    return job_error(openai_error_response(
-        500, "server_error",
-        std::string("speech was not completed: the job ") + job_status_name(done->status) +
-            (done->error.empty() ? std::string() : ": " + done->error)));
-  }
-  HttpResponse file = whole_file(*done, deps);
-  if (file.status >= 400) return job_error(std::move(file));
-  return file;
+  return whole_file_when_done(job.id, deps);
 }
 
 // GET /v1/models

@@ -226,6 +226,14 @@ Result<std::unique_ptr<ServeProcess>> ServeProcess::build(const Config& config) 
     if (JobEventFeed* feed = f.backend.event_feed()) {
       p.events = std::make_unique<EventHub>(*feed);
       p.deps.events = p.events.get();
+      // Scraped over this process's HTTP server, which stops before the hub goes.
+      f.metrics.gauge(
+          "polyvox_event_subscriptions",
+          "Open subscriptions to job events: event and audio streams, requests awaiting a job", {},
+          [hub = p.events.get()] {
+            return std::vector<std::pair<std::vector<std::string>, double>>{
+                {{}, static_cast<double>(hub->subscriptions())}};
+          });
       p.stream_pool = std::make_unique<ThreadPool>(4);
       p.deps.stream_pool = p.stream_pool.get();
     }

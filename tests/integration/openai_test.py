@@ -11,16 +11,20 @@ tests once more on Debian's Node 18 when the system node is another (scripts/deb
 import base64
 import json
 import os
+import http.client
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "support"))
 import mock_vendors  # noqa: E402
-from polyvox_server import Server, decoded_samples  # noqa: E402
+from polyvox_server import ADMIN_PASSWORD, Server, decoded_samples, poll_until  # noqa: E402
 
 BINARY = None
 SDK_DIR = None
@@ -208,6 +212,109 @@ class OpenAiSdkTest(unittest.TestCase):
         for model in ("tts-1", "tts-1-hd", "gpt-4o-mini-tts", "espeak", "flite"):
             self.assertIn(model, o["ids"])
         self.assertNotIn("elevenlabs", o["ids"])  # no key configured: not usable
+
+
+def post_speech(port, key, text, out, timeout=120):
+    """POST /v1/audio/speech without stream_format on a connection of its own; `out` gets
+    (status, lower-case headers, body) or the exception."""
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+        conn.request("POST", "/v1/audio/speech",
+                     json.dumps({"model": "openai", "voice": "nova", "input": text}),
+                     {"Content-Type": "application/json", "Authorization": "Bearer " + key})
+        res = conn.getresponse()
+        out.append((res.status, {k.lower(): v for k, v in res.getheaders()}, res.read()))
+        conn.close()
+    except Exception as e:  # noqa: BLE001 - the test reports it
+        out.append(e)
+
+
+class WholeFileWaitTest(unittest.TestCase):
+    """A request without stream_format waits for its job without holding a server thread: more
+    of them than the server's 32 blocking threads leave the other routes answering; a server
+    that stops answers the waiting ones at once (503, the job named, no retry)."""
+
+    def start_server(self, **env):
+        vendor = mock_vendors.OpenAiMock().start()
+        self.addCleanup(vendor.stop)
+        server = Server(BINARY, **mock_vendors.provider_env({"openai": vendor}), **env).start()
+        self.addCleanup(server.close)
+        key = server.request("POST", "/api-keys", {"name": "waits"},
+                             token=server.login()).json()["key"]
+        return vendor, server, key
+
+    def accepted(self, server):
+        return sum(1 for e in server.logs() if e.get("msg") == "speech job accepted")
+
+    def test_waiting_requests_hold_no_thread(self):
+        vendor, server, key = self.start_server()
+        vendor.fail_next("hold", count=1000)  # every block waits in the vendor until released
+        answers, threads = [], []
+        for i in range(40):  # more than the 32 blocking threads
+            t = threading.Thread(target=post_speech,
+                                 args=(server.port, key, f"Waiting request number {i}.", answers))
+            t.start()
+            threads.append(t)
+        poll_until(lambda: self.accepted(server) == 40, 60,
+                   lambda: f"{self.accepted(server)} of 40 speech jobs accepted")
+        started = time.monotonic()
+        login = server.request("POST", "/token", "username=admin&password=" + ADMIN_PASSWORD,
+                               {"Content-Type": "application/x-www-form-urlencoded"}, timeout=20)
+        self.assertEqual(login.status, 200)  # a blocking route, answered while 40 requests wait
+        self.assertLess(time.monotonic() - started, 10)
+        vendor.release()
+        for t in threads:
+            t.join(180)
+        self.assertEqual(len(answers), 40)
+        for answer in answers:
+            self.assertIsInstance(answer, tuple, answer)
+            status, headers, body = answer
+            self.assertEqual(status, 200, body[:300])
+            self.assertEqual(headers["content-type"], "audio/mpeg")
+            self.assertGreater(len(body), 1000)
+
+    def subscriptions(self, server):
+        text = server.request("GET", "/metrics", token=server.login()).body.decode()
+        for line in text.splitlines():
+            if line.startswith("polyvox_event_subscriptions "):
+                return int(float(line.split()[1]))
+        raise AssertionError("no polyvox_event_subscriptions in /metrics")
+
+    def test_a_client_that_leaves_ends_its_wait(self):
+        vendor, server, key = self.start_server()
+        vendor.fail_next("hold", count=1000)
+        self.assertEqual(self.subscriptions(server), 0)
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+        conn.request("POST", "/v1/audio/speech",
+                     json.dumps({"model": "openai", "voice": "nova", "input": "Nobody waits."}),
+                     {"Content-Type": "application/json", "Authorization": "Bearer " + key})
+        poll_until(lambda: self.subscriptions(server) == 1, 30, "the request never waited")
+        conn.close()  # the client leaves: the server stops waiting for it
+        poll_until(lambda: self.subscriptions(server) == 0, 30,
+                   lambda: f"{self.subscriptions(server)} subscriptions left")
+        vendor.release()
+
+    def test_a_stopping_server_answers_the_waiting_requests_at_once(self):
+        vendor, server, key = self.start_server(SHUTDOWN_DRAIN_SECONDS="60")
+        vendor.fail_next("hold", count=1000)
+        answers = []
+        t = threading.Thread(target=post_speech,
+                             args=(server.port, key, "Held while the server stops.", answers))
+        t.start()
+        poll_until(lambda: self.accepted(server) == 1 and vendor.request_count() >= 1, 30,
+                   "the speech job never reached the vendor")
+        started = time.monotonic()
+        server.process.send_signal(signal.SIGTERM)
+        t.join(30)
+        self.assertLess(time.monotonic() - started, 20, "answered only after the drain")
+        vendor.release()  # the worker's block, so that the server can finish stopping
+        self.assertEqual(len(answers), 1)
+        self.assertIsInstance(answers[0], tuple, answers[0])
+        status, headers, body = answers[0]
+        self.assertEqual(status, 503, body)
+        self.assertEqual(headers["x-should-retry"], "false")
+        self.assertIn(headers["x-polyvox-job-id"], json.loads(body)["error"]["message"])
+        self.assertIn("stopping", json.loads(body)["error"]["message"])
 
 
 class OpenAiVendorTest(unittest.TestCase):
