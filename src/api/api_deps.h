@@ -23,12 +23,13 @@
 namespace polyvox {
 
 struct ApiSettings {
-  JobParseOptions job;          // validation limits and default provider
-  std::string public_base_url;  // PUBLIC_BASE_URL; empty: from the request's Host header
-  bool metrics_enabled = true;  // METRICS_ENABLED
-  std::string metrics_token;    // METRICS_TOKEN; empty: /metrics needs no credentials
-  std::string docs_dir;         // where the Swagger UI files are (build time copy)
-  QuotaLimits quotas;           // every user's unless overridden (core/quota.h); admins: none
+  JobParseOptions job;                // validation limits and default provider
+  std::string public_base_url;        // PUBLIC_BASE_URL; empty: from the request's Host header
+  bool metrics_enabled = true;        // METRICS_ENABLED
+  std::string metrics_token;          // METRICS_TOKEN; empty: /metrics needs no credentials
+  std::string docs_dir;               // where the Swagger UI files are (build time copy)
+  QuotaLimits quotas;                 // every user's unless overridden (core/quota.h); admins: none
+  int64_t max_covers_per_user = 100;  // MAX_COVERS_PER_USER; 0: unlimited; admins: none
 };
 
 struct ApiDeps {

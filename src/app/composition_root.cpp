@@ -213,6 +213,7 @@ Result<std::unique_ptr<ServeProcess>> ServeProcess::build(const Config& config) 
   p.deps.settings.metrics_enabled = service.metrics_enabled;
   p.deps.settings.metrics_token = service.metrics_token;
   p.deps.settings.quotas = service.quotas;
+  p.deps.settings.max_covers_per_user = service.max_covers_per_user;
   p.deps.jobs = f.backend.jobs;
   p.deps.users = f.backend.users;
   p.deps.auth = &p.auth;

@@ -194,6 +194,7 @@ Config load_config(const Environment& env) {
   };
   s.quotas = {quota("MAX_QUEUED_JOBS_PER_USER"), quota("MAX_QUEUED_BLOCKS_PER_USER"),
               quota("MAX_CHARS_PER_USER_PER_DAY")};
+  s.max_covers_per_user = env.get_int("MAX_COVERS_PER_USER", 100, 0, 1'000'000);
   s.interactive_max_blocks =
       static_cast<std::size_t>(env.get_int("INTERACTIVE_MAX_BLOCKS", 3, 0, 100000));
   s.worker.audio_threads = static_cast<unsigned>(env.get_int("WORKER_AUDIO_THREADS", 0, 0, 1024));

@@ -75,6 +75,7 @@ struct ServiceConfig {
                                               // claimed in the interactive lane
   QuotaLimits quotas;                     // MAX_QUEUED_JOBS_PER_USER, MAX_QUEUED_BLOCKS_PER_USER,
                                           // MAX_CHARS_PER_USER_PER_DAY; unset = unlimited
+  int64_t max_covers_per_user = 100;      // MAX_COVERS_PER_USER; 0 = unlimited
   http::AddressPolicy webhook_addresses;  // WEBHOOK_ALLOWED_HOSTS
 };
 

@@ -189,6 +189,62 @@ class ChaptersTest(unittest.TestCase):
         self.assertIn("cover_url", res.body.decode())
 
 
+def png_of_color(color):
+    """A 16x16 PNG of one color: each color a distinct image."""
+    with tempfile.TemporaryDirectory() as work:
+        png = os.path.join(work, "cover.png")
+        run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", f"color=c={color}:s=16x16:d=1",
+             "-frames:v", "1", png], check=True)
+        with open(png, "rb") as f:
+            return f.read()
+
+
+class CoverLimitTest(unittest.TestCase):
+    """Each user keeps at most MAX_COVERS_PER_USER covers (admins any number), and removes one
+    with DELETE /covers/{name}; a job naming a removed cover fails by name."""
+
+    def test_a_user_keeps_at_most_the_limit_and_removes_covers(self):
+        with tempfile.TemporaryDirectory() as data_dir:
+            server = Server(BINARY, data_dir=data_dir, MAX_COVERS_PER_USER="2",
+                            WORKER_CONCURRENCY="1").start()
+            try:
+                server.users("add", "cleo", "--password", "cleo-password")
+                cleo, admin = server.login("cleo", "cleo-password"), server.login()
+
+                def upload(token, color):
+                    return server.request("POST", "/covers", png_of_color(color),
+                                          {"Content-Type": "image/png"}, token=token)
+                red, green = upload(cleo, "red"), upload(cleo, "green")
+                self.assertEqual((red.status, green.status), (201, 201))
+                refused = upload(cleo, "blue")
+                self.assertEqual(refused.status, 429, refused)
+                self.assertEqual(refused.error_code(), "QUOTA_EXCEEDED")
+                self.assertEqual(refused.json()["error"]["field"], "max_covers_per_user")
+                self.assertEqual(upload(cleo, "red").status, 201)  # the same image: no new cover
+                for color in ("blue", "yellow", "white"):  # admins: no limit
+                    self.assertEqual(upload(admin, color).status, 201)
+                # Removing one makes room; a removed cover fails the job that names it.
+                name = red.json()["cover_url"].rsplit("/", 1)[1]
+                self.assertEqual(server.request("DELETE", "/covers/" + name, token=cleo).status,
+                                 204)
+                gone = server.request("DELETE", "/covers/" + name, token=cleo)
+                self.assertEqual((gone.status, gone.error_code()), (404, "FILE_NOT_FOUND"))
+                self.assertEqual(server.request("DELETE", "/covers/x.png", token=cleo).status, 400)
+                self.assertEqual(upload(cleo, "blue").status, 201)
+                job_id = server.submit(cleo, {"output_format": "m4a",
+                                              "cover_url": red.json()["cover_url"],
+                                              "blocks": BLOCKS[:1]})
+                status = server.wait_for(cleo, job_id, timeout=120)
+                self.assertEqual(status["status"], "failed")
+                self.assertIn("names no cover", json.dumps(status))
+                # Another user's cover is not theirs to remove.
+                green_name = green.json()["cover_url"].rsplit("/", 1)[1]
+                self.assertEqual(server.request("DELETE", "/covers/" + green_name,
+                                                token=admin).status, 404)
+            finally:
+                server.stop()
+
+
 class ProfilesTest(unittest.TestCase):
     def test_each_profile_meets_its_targets_as_ffmpeg_measures_them(self):
         for profile in ("podcast", "broadcast", "audiobook"):
