@@ -35,6 +35,11 @@ HttpResponse accept_job(HttpRequest& request, ApiDeps& deps, const User& user,
   // the same rate whatever its own OUTPUT_SAMPLE_RATE.
   spec->sample_rate =
       effective_sample_rate(spec->output_format, spec->sample_rate, deps.sample_rate);
+  // Checked again at that rate: an MP3 bitrate may be too low for it (the parse saw no rate).
+  if (Status s = check_output_settings(spec->output_format, spec->sample_rate, spec->bitrate_kbps);
+      !s) {
+    return error_response(s.error());
+  }
   NewJob job = new_job_for(user, std::move(spec.value()), deps);
   job.parent_id = parent_id;
   if (!job.spec.webhook_url.empty()) job.base_url = base_url(request, deps);

@@ -106,6 +106,13 @@ Config load_config(const Environment& env) {
   }
   c.render.segment.mp3_bitrate_kbps =
       static_cast<int>(env.get_int("MP3_BITRATE_KBPS", 128, 32, 320));
+  // An MPEG-1 bitrate whose frames hold the gapless Info tag at OUTPUT_SAMPLE_RATE.
+  if (Status s = check_output_settings(OutputFormat::kMp3, c.render.segment.sample_rate,
+                                       c.render.segment.mp3_bitrate_kbps, "OUTPUT_SAMPLE_RATE",
+                                       "MP3_BITRATE_KBPS");
+      !s) {
+    throw std::invalid_argument(s.error().to_string());
+  }
   c.render.segment.mp3_quality = static_cast<int>(env.get_int("MP3_QUALITY", 5, 0, 9));
   c.render.loudness.integrated_lufs = static_cast<double>(env.get_int("TARGET_LUFS", -16, -40, -5));
   c.render.word_timings = env.get_bool("WORD_TIMINGS", true);

@@ -241,7 +241,11 @@ int run_synth(const SynthArgs& args, const Config& config) {
   }
   if (args.sample_rate != 0) job->sample_rate = args.sample_rate;
   if (args.bitrate_kbps != 0) job->bitrate_kbps = args.bitrate_kbps;
-  if (Status s = check_output_settings(job->output_format, job->sample_rate, job->bitrate_kbps,
+  // At the rate it renders at (the configured one when the job names none).
+  if (Status s = check_output_settings(job->output_format,
+                                       effective_sample_rate(job->output_format, job->sample_rate,
+                                                             config.render.segment.sample_rate),
+                                       job->bitrate_kbps,
                                        args.sample_rate != 0 ? "--sample-rate" : "sample_rate",
                                        args.bitrate_kbps != 0 ? "--bitrate-kbps" : "bitrate_kbps");
       !s) {

@@ -45,6 +45,16 @@ std::string listed(const std::array<int, N>& values) {
 
 bool is_mpeg2_rate(int rate) { return rate > 0 && rate < 32000; }
 
+// Whether a mono MP3 frame at `kbps` and `rate` holds LAME's Info tag (the gapless delay and
+// padding every segment carries): LAME writes none when its frame is smaller than the side
+// information and the tag's 156 bytes (lame's InitVbrTag), and a segment cannot be encoded.
+bool mp3_frame_holds_info_tag(int rate, int kbps) {
+  const bool mpeg1 = !is_mpeg2_rate(rate);
+  const int frame_bytes = (mpeg1 ? 144000 : 72000) * kbps / rate;
+  const int side_info = mpeg1 ? 4 + 17 : 4 + 9;
+  return frame_bytes >= side_info + 156;
+}
+
 const FormatRow& row(OutputFormat format) {
   for (const FormatRow& r : kFormats) {
     if (r.format == format) return r;
@@ -92,6 +102,16 @@ Status check_bitrate(OutputFormat format, int rate, int kbps, const std::string&
                                       listed(mpeg2 ? kMpeg2Bitrates : kMpeg1Bitrates) + ")" +
                                       (rate == 0 ? "" : " at " + std::to_string(rate) + " Hz") +
                                       ", got " + std::to_string(kbps));
+    }
+    if (rate != 0 && !mp3_frame_holds_info_tag(rate, kbps)) {
+      const auto& table = mpeg2 ? kMpeg2Bitrates : kMpeg1Bitrates;
+      const auto least = std::find_if(table.begin(), table.end(),
+                                      [rate](int k) { return mp3_frame_holds_info_tag(rate, k); });
+      return invalid_input(field,
+                           "must be at least " + std::to_string(*least) + " for MP3 at " +
+                               std::to_string(rate) +
+                               " Hz (a smaller frame cannot hold the gapless Info tag), got " +
+                               std::to_string(kbps));
     }
     return Status::success();
   }

@@ -233,6 +233,9 @@ class EmbeddedFormatsTest(FormatsCase, unittest.TestCase):
             ({"output_format": "pcm", "bitrate_kbps": 64}, "bitrate_kbps"),
             ({"output_format": "mp3", "sample_rate": 24000, "bitrate_kbps": 320}, "bitrate_kbps"),
             ({"output_format": "mp3", "bitrate_kbps": 100}, "bitrate_kbps"),
+            # Frames too small for the gapless Info tag: every block failed ("no Info tag").
+            ({"output_format": "mp3", "bitrate_kbps": 48}, "bitrate_kbps"),  # at 44.1 kHz
+            ({"output_format": "mp3", "sample_rate": 24000, "bitrate_kbps": 56}, "bitrate_kbps"),
             ({"output_format": "opus", "bitrate_kbps": 512}, "bitrate_kbps"),
             ({"output_format": "m4a", "bitrate_kbps": 8}, "bitrate_kbps"),
             ({"output_format": "wav", "sample_rate": "44100"}, "sample_rate"),

@@ -149,6 +149,18 @@ class BadInputTest(unittest.TestCase):
                 self.assertEqual(sorted(os.listdir(self.dir.name)), ["cues.vtt", "job.json", "sub"])
                 self.assertEqual(os.listdir(sub) + os.listdir(cues), [])
 
+    def test_an_mp3_bitrate_whose_frames_cannot_hold_the_info_tag_is_refused_at_start(self):
+        job = os.path.join(self.dir.name, "job.json")
+        with open(job, "w", encoding="utf-8") as f:
+            json.dump({"blocks": [block()]}, f)
+        env = dict(os.environ, MP3_BITRATE_KBPS="48", OUTPUT_SAMPLE_RATE="44100")
+        result = subprocess.run([POLYVOX, "synth", job, "-o", self.out], env=env,
+                                capture_output=True, text=True)
+        self.assertEqual(result.returncode, 2, result.stderr)
+        self.assertIn("MP3_BITRATE_KBPS", result.stderr)
+        self.assertIn("must be at least 56", result.stderr)
+        self.assertFalse(os.path.exists(self.out))
+
     def test_diacritize_refuses_a_directory_naming_it(self):
         # std::ifstream opens a directory, and its first read fails like an end of file: exit 0
         # with no output and no message.

@@ -169,6 +169,34 @@ TEST(SpeechSegmentTest, LoudnessProcessorInOddChunksIsNormalizeLoudness) {
   EXPECT_EQ(output, pcm.samples);
 }
 
+// What validation accepts for MP3 is what the segment encoder can make: at low bitrates LAME's
+// frame cannot hold the gapless Info tag, and every block of such a job failed ("no Info tag").
+TEST(SpeechSegmentTest, Mp3SettingsAcceptedAreExactlyThoseTheEncoderMakes) {
+  for (int rate : {22050, 24000, 32000, 44100, 48000}) {
+    for (int kbps : {8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160, 192, 256, 320}) {
+      if (!check_output_settings(OutputFormat::kMp3, rate, 128)) continue;
+      const Status accepted = check_output_settings(OutputFormat::kMp3, rate, kbps);
+      const bool table_value =
+          accepted || accepted.error().message.find("must be an MP3") == std::string::npos;
+      if (!table_value) continue;  // not a bitrate of this MPEG version at all
+      SegmentOptions options;
+      options.sample_rate = rate;
+      options.mp3_bitrate_kbps = kbps;
+      const auto speech = test_support::tone(100, rate, 300.0, 0.3);
+      auto encoded = encode_segment(speech, 0, 0, true, options);
+      EXPECT_EQ(accepted.ok(), encoded.ok())
+          << rate << " Hz, " << kbps
+          << " kbps: " << (accepted ? std::string("accepted") : accepted.error().message) << " / "
+          << (encoded ? std::string("encoded") : encoded.error().message);
+    }
+  }
+  const Status low = check_output_settings(OutputFormat::kMp3, 44100, 48);
+  ASSERT_FALSE(low);
+  EXPECT_EQ(low.error().message,
+            "must be at least 56 for MP3 at 44100 Hz (a smaller frame cannot hold the gapless Info "
+            "tag), got 48");
+}
+
 TEST(SpeechSegmentTest, SegmentEncoderInChunksIsEncodeSegment) {
   const std::vector<float> speech = tone(1300, 44100, 440.0, 0.3);
   for (const bool last : {false, true}) {
