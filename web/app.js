@@ -22,6 +22,9 @@ const keys = new ApiKeys({ list: $("keys"), form: $("key-form"), name: $("key-na
                            createdValue: $("new-key-value"), error: $("keys-error") });
 // The job last rendered from the script on screen: "Re-render changes" revises it.
 let baseJobId = null;
+// The user whose work is on screen (their script, job, history and any key just created): kept
+// over a sign-out and back in, forgotten when someone else signs in in this tab.
+let shownUserId = null;
 
 function show(view) {
   $("loading").hidden = true;
@@ -39,6 +42,8 @@ function showKeys(visible) {
 }
 
 function signedIn(session) {
+  if (shownUserId !== null && shownUserId !== session.user.id) forgetShownWork();
+  shownUserId = session.user.id;
   setCsrfToken(session.csrf_token);
   $("who").textContent = `Signed in as ${session.user.name}`;
   $("who").hidden = false;
@@ -57,7 +62,21 @@ async function openComposer() {
   document.body.dataset.view = "compose";
 }
 
+// Another user signed in: nothing of the previous one's stays on the page.
+function forgetShownWork() {
+  renderView.close();
+  keys.forget();
+  composer.clear();
+  history.clear();
+  baseJobId = null;
+  $("compose-error").textContent = "";
+  $("render-revision").hidden = true;
+}
+
 function openSignIn() {
+  // A key is shown once, to whoever created it: not to whoever sits down next.
+  keys.forget();
+  renderView.stopFollowing();
   setCsrfToken(null);
   $("who").hidden = true;
   $("sign-out").hidden = true;
@@ -124,11 +143,16 @@ $("sign-in-form").addEventListener("submit", async (event) => {
 });
 
 $("sign-out").addEventListener("click", async () => {
+  $("compose-error").textContent = "";
   try {
     await api("DELETE", "/session");
-  } finally {
-    openSignIn();
+  } catch (error) {
+    // The session may still be valid (the store could not be reached, another tab signed in
+    // again): saying "signed out" would leave it to whoever uses this browser next.
+    $("compose-error").textContent = `Not signed out: ${error.message}`;
+    return;
   }
+  openSignIn();
 });
 
 $("show-keys").addEventListener("click", () => showKeys($("keys-view").hidden));

@@ -130,6 +130,13 @@ export class Composer {
     this.render();
   }
 
+  // Empties the script (another user signs in next; the composer then starts a block).
+  clear() {
+    for (const block of this.blocks) this.forget(block);
+    this.blocks = [];
+    this.render();
+  }
+
   // The job as POST /tts takes it.
   job(outputFormat) {
     return {

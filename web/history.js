@@ -25,6 +25,12 @@ export class History {
     this.onOpen = onOpen;
   }
 
+  // Empties the list (another user signs in next).
+  clear() {
+    this.list.replaceChildren();
+    this.error.textContent = "";
+  }
+
   async load() {
     this.error.textContent = "";
     try {

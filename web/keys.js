@@ -26,6 +26,14 @@ export class ApiKeys {
     });
   }
 
+  // Hides the key shown once and the list (another user signs in next).
+  forget() {
+    this.createdValue.textContent = "";
+    this.created.hidden = true;
+    this.list.replaceChildren();
+    this.error.textContent = "";
+  }
+
   async load() {
     try {
       const answer = await api("GET", "/api-keys");

@@ -83,6 +83,30 @@ export class RenderView {
     on("job.cancelled", () => this.finish("cancelled"));
   }
 
+  // Stops the job's events and its stream (signed out: they would fail, and use the network).
+  stopFollowing() {
+    if (this.events) this.events.close();
+    this.events = null;
+    this.player.pause();
+    this.player.removeAttribute("src");
+    this.player.load();
+  }
+
+  // Shows no job (another user signs in next).
+  close() {
+    this.stopFollowing();
+    this.waveform.destroy();
+    this.jobId = null;
+    this.job = null;
+    this.finished = true;
+    this.items = [];
+    this.list.replaceChildren();
+    this.status.textContent = "";
+    this.download.hidden = true;
+    this.download.removeAttribute("href");
+    this.revisions.clear();
+  }
+
   // Shows a job of the history as it is now (GET /status/{id}).
   async open(jobId) {
     const job = await api("GET", `/status/${encodeURIComponent(jobId)}`);

@@ -10,6 +10,12 @@ export class Revisions {
     this.onOpen = onOpen;
   }
 
+  // Empties the list (no job on screen).
+  clear() {
+    this.list.replaceChildren();
+    this.title.hidden = true;
+  }
+
   async load(jobId) {
     try {
       const chain = await api("GET", `/jobs/${encodeURIComponent(jobId)}/revisions`);

@@ -502,6 +502,47 @@ class StudioBrowserTest(unittest.TestCase):
         self.assertGreater(scroll_ms, 0)
 
 
+    def sign_in_with_the_form(self, name, password):
+        self.wait(lambda: self.view() == "sign-in", what="the sign-in view")
+        self.by_id("username").clear()
+        self.by_id("username").send_keys(name)
+        self.by_id("password").send_keys(password)
+        self.by_id("sign-in").click()
+        self.wait(lambda: self.view() == "compose", what="the compose view")
+        self.wait(lambda: self.blocks(), what="a block to compose")
+
+    def test_the_next_user_of_the_tab_sees_nothing_of_the_last_ones_work(self):
+        # A key is shown once, to whoever created it; a script, a job, the history are their
+        # author's. Signing out and back in as the same user keeps the script.
+        self.server.users("add", "bea", "--password", "bea-password")
+        self.driver.get(self.base + "/")
+        self.sign_in_with_the_form("admin", ADMIN_PASSWORD)
+        self.fill_block(self.blocks()[0], "The admin's own words.")
+        self.by_id("show-keys").click()
+        self.wait(lambda: self.by_id("keys-view").is_displayed(), what="the API keys")
+        self.by_id("key-name").send_keys("admin's key")
+        self.by_id("create-key").click()
+        self.wait(lambda: self.by_id("new-key-value").text.startswith("pvx_"), what="the new key")
+        self.by_id("sign-out").click()
+        self.sign_in_with_the_form("admin", ADMIN_PASSWORD)
+        self.assertEqual(self.texts(), ["The admin's own words."])
+        self.by_id("render").click()
+        self.wait(lambda: self.by_id("history").find_elements(By.TAG_NAME, "li"),
+                  what="the job in the history")
+        self.by_id("sign-out").click()
+        self.wait(lambda: self.view() == "sign-in", what="signed out")
+        self.assertEqual(self.by_id("new-key-value").get_attribute("textContent"), "")
+        self.sign_in_with_the_form("bea", "bea-password")
+        self.step("next-user")
+        self.assertEqual(self.texts(), [""])
+        self.assertEqual(self.by_id("history").find_elements(By.TAG_NAME, "li"), [])
+        self.assertFalse(self.by_id("render-view").is_displayed())
+        self.by_id("show-keys").click()
+        self.wait(lambda: self.by_id("keys-view").is_displayed(), what="bea's API keys")
+        self.assertFalse(self.by_id("new-key").is_displayed())
+        self.assertEqual(self.by_id("new-key-value").get_attribute("textContent"), "")
+        self.assertEqual(self.by_id("keys").find_elements(By.TAG_NAME, "li"), [])
+
     def test_a_phones_width_and_the_dark_scheme(self):
         # 360 CSS pixels wide (a phone) and the dark colour scheme: the compose view fits the
         # width (nothing scrolls sideways), and axe-core (colour contrast included) finds no
