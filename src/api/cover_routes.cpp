@@ -57,8 +57,9 @@ HttpResponse upload_cover(HttpRequest& request, ApiDeps& deps) {
   const auto image = inspect_cover(bytes);
   if (!image) {
     return error_response(415, "UNSUPPORTED_MEDIA_TYPE",
-                          "a cover is a PNG or JPEG image whose size can be read (sent as the "
-                          "request body)");
+                          "a cover is a PNG or JPEG image whose size can be read, at most " +
+                              std::to_string(kMaxCoverSide) +
+                              " pixels a side (sent as the request body)");
   }
   const CoverRef cover{digest::sha256_hex(request.body), image->type};
   const std::string key = cover_blob_key(user->id, cover);

@@ -78,7 +78,10 @@ std::optional<CoverImage> inspect_cover(std::span<const unsigned char> image) {
   } else {
     found = jpeg_dimensions(image);
   }
-  if (!found || found->width <= 0 || found->height <= 0) return std::nullopt;
+  if (!found || found->width <= 0 || found->height <= 0 || found->width > kMaxCoverSide ||
+      found->height > kMaxCoverSide) {
+    return std::nullopt;
+  }
   return found;
 }
 

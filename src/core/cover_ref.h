@@ -38,8 +38,12 @@ struct CoverImage {
   int height = 0;
 };
 
+// The largest width or height of a cover: the MP4 muxer refuses a picture larger on a side.
+inline constexpr int kMaxCoverSide = 65535;
+
 // The type and dimensions of `image`: a PNG's IHDR, a JPEG's first start-of-frame segment;
-// nullopt when it is neither or they cannot be read (a muxer needs them). Pure.
+// nullopt when it is neither, they cannot be read (a muxer needs them), or a side is over
+// kMaxCoverSide. Pure.
 std::optional<CoverImage> inspect_cover(std::span<const unsigned char> image);
 
 // "/covers/<sha256>.<ext>": the path a job's cover_url names.

@@ -19,6 +19,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   if (image) {
     check(sniffed && *sniffed == image->type, "inspect_cover agrees with sniff_cover");
     check(image->width > 0 && image->height > 0, "a cover has positive dimensions");
+    check(image->width <= polyvox::kMaxCoverSide && image->height <= polyvox::kMaxCoverSide,
+          "a cover's sides fit the MP4 muxer");
   }
 
   const std::string_view text(reinterpret_cast<const char*>(data), size);

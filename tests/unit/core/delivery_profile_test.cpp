@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <iterator>
 #include <limits>
 
 #include "core/cover_ref.h"
@@ -83,6 +85,17 @@ TEST(CoverRefTest, ReadsTheDimensionsOfPngAndJpeg) {
   const unsigned char no_ihdr[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n', 0, 0, 0, 13,
                                    'X',  'X', 'X', 'X', 0,    0,    1,    0x2C, 0, 0, 0, 0x64};
   EXPECT_FALSE(inspect_cover(no_ihdr).has_value());
+  // The MP4 muxer refuses a picture over 65535 pixels a side: such a cover, accepted, failed
+  // every assembly that used it.
+  unsigned char wide[sizeof png];
+  std::copy(std::begin(png), std::end(png), wide);
+  wide[16] = 0, wide[17] = 0, wide[18] = 0xFF, wide[19] = 0xFF;  // 65535 wide: the most
+  ASSERT_TRUE(inspect_cover(wide).has_value());
+  EXPECT_EQ(inspect_cover(wide)->width, kMaxCoverSide);
+  wide[17] = 1, wide[18] = 0, wide[19] = 0;  // 65536 wide
+  EXPECT_FALSE(inspect_cover(wide).has_value());
+  wide[17] = 0, wide[18] = 1, wide[19] = 0x2C, wide[21] = 1, wide[22] = 0, wide[23] = 0;
+  EXPECT_FALSE(inspect_cover(wide).has_value());  // 65536 high
 }
 
 TEST(CoverRefTest, PathsRoundTripAndKeysArePerOwner) {
