@@ -97,6 +97,7 @@ struct DueTask {
   int64_t id = 0, seq = 0, kind = 0, index = 0, attempt = 0, claims = 0, lane = 0, turn = 0;
   int64_t failures = 0;
   std::string job_id;
+  bool taken_over = false;  // an expired lease: claimed outside its owner's turn
 };
 
 // The columns every due-task query selects, in DueTask's order.
@@ -114,10 +115,23 @@ Result<std::optional<DueTask>> query_due_task(Connection& db, const char* sql, a
       args...);
 }
 
-// The task to claim next at `now`: the oldest due assembly; else, in the interactive lane and
-// then the batch lane, the oldest due task of the owner served longest ago that has one. Each
-// step is an index seek (tasks_by_turn, user_turns_active) per owner with tasks.
+// The task to claim next at `now`: the oldest lease past its expiry (its holder died or
+// stalled: taken over at once, as the Redis store does, not queued behind its owner's later
+// tasks, and without spending the owner's turn); else the oldest due assembly; else, in the
+// interactive lane and then the batch lane, the oldest due task of the owner served longest ago
+// that has one. Each step is an index seek (tasks_leased_by_due, tasks_by_turn,
+// user_turns_active) per owner with tasks.
 Result<std::optional<DueTask>> next_due_task(Connection& db, int64_t now) {
+  // state 1 is TaskState::kLeased, written out so that the partial index applies.
+  static_assert(code(TaskState::kLeased) == 1);
+  auto expired = query_due_task(
+      db, POLYVOX_DUE_TASK "WHERE t.state = 1 AND t.due_ms <= ? ORDER BY t.due_ms, t.id LIMIT 1",
+      now);
+  if (!expired) return expired;
+  if (*expired) {
+    (*expired)->taken_over = true;
+    return expired;
+  }
   auto assembly = query_due_task(db,
                                  POLYVOX_DUE_TASK
                                  "WHERE t.lane = ? AND t.turn = ? AND t.due_ms <= ? "
@@ -244,7 +258,8 @@ Result<std::optional<Task>> SqliteJobStore::claim_once(Connection& db, const std
     s = db.run("UPDATE jobs SET status = ?, updated_at_ms = ? WHERE seq = ? AND status = ?",
                code(JobStatus::kProcessing), now, seq, code(JobStatus::kQueued));
     if (!s) return s.error();
-    if ((*due)->lane != kAssemblyLane) {  // the owner's turn is over: behind everyone served
+    if ((*due)->lane != kAssemblyLane && !(*due)->taken_over) {
+      // The owner's turn is over: behind everyone served.
       s = db.run(
           "UPDATE user_turns SET served = 1 + (SELECT coalesce(max(served), 0) FROM user_turns "
           "WHERE active = 1) WHERE id = ?",

@@ -404,6 +404,11 @@ constexpr const char* kTaskFailures = R"sql(
 ALTER TABLE tasks ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// Version 21: leases past their expiry are found first by claims (next_due_task), by a seek.
+constexpr const char* kLeasedByDue = R"sql(
+CREATE INDEX tasks_leased_by_due ON tasks(due_ms) WHERE state = 1;
+)sql";
+
 // kMigrations[i] takes the schema from version i to i + 1.
 using Migration = Status (*)(Connection&);
 constexpr Migration kMigrations[] = {
@@ -427,6 +432,7 @@ constexpr Migration kMigrations[] = {
     [](Connection& db) { return db.exec(kFairClaims); },
     [](Connection& db) { return db.exec(kQuotas); },
     [](Connection& db) { return db.exec(kTaskFailures); },
+    [](Connection& db) { return db.exec(kLeasedByDue); },
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 

@@ -7,7 +7,7 @@
 namespace polyvox::sqlite {
 
 // The schema version this binary writes.
-inline constexpr int kSchemaVersion = 20;
+inline constexpr int kSchemaVersion = 21;
 
 // Brings the database to kSchemaVersion, applying the missing migrations in one IMMEDIATE
 // transaction (two processes opening a fresh file at once cannot both migrate it). kInternal

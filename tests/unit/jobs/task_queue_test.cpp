@@ -178,6 +178,22 @@ TEST_P(TaskQueueTest, ExpiredLeaseIsReclaimedWithBumpedAttemptAndLateReportRefus
   EXPECT_EQ(get(job.id).blocks_done, 1u);
 }
 
+// A lease past its expiry is taken over by the next claim, not queued behind the owner's later
+// work (the job it belongs to would wait for all of it): both stores alike.
+TEST_P(TaskQueueTest, AnExpiredLeaseIsTakenOverBeforeTheOwnersLaterTasks) {
+  const NewJob first = make_job("alice", 1);
+  create(first);
+  const Task stalled = claim("worker-1", 1000);
+  const NewJob later = make_job("alice", 5);
+  create(later);
+  clock_.advance_ms(1000);
+  const Task taken = claim("worker-2");
+  EXPECT_EQ(taken.job_id, first.id);
+  EXPECT_EQ(taken.attempt, stalled.attempt + 1);
+  EXPECT_EQ(complete(taken), ReportOutcome::kAccepted);
+  EXPECT_EQ(claim().job_id, first.id);  // its assembly, ahead of the later job's blocks
+}
+
 TEST_P(TaskQueueTest, HeartbeatExtendsTheLease) {
   create(make_job("alice", 1));
   const Task task = claim("worker-1", 1000);
