@@ -21,6 +21,12 @@ namespace polyvox {
 
 enum class TaskKind { kBlock, kAssemble };
 
+// Claims take the interactive lane's tasks (jobs marked so, or short: core/job.h) before the
+// batch lane's, but after this many interactive claims in a row by one store instance (one
+// process), a due batch task goes first once: short jobs cannot keep long ones from being
+// claimed at all.
+inline constexpr int kInteractiveStreak = 3;
+
 struct Task {
   TaskKind kind = TaskKind::kBlock;
   std::string job_id;
@@ -54,7 +60,7 @@ class TaskQueue {
   // `lease_ms`. Waits up to `wait_ms` for a task to become due; nullopt when none did. A task
   // claimed more than the implementation's limit fails its block (and job) instead of being
   // handed out again (a poison block must not loop forever); claims given back by release()
-  // do not count, claims that ended in a delayed retry do.
+  // do not count, claims that ended in a delayed retry do. Lanes: kInteractiveStreak.
   virtual Result<std::optional<Task>> claim(const std::string& worker_id, int64_t lease_ms,
                                             int64_t wait_ms) = 0;
 

@@ -275,6 +275,8 @@ class RedisJobStore final : public JobStore, public TaskQueue {
   // The job and, by `blocks` (read_job.lua's ARGV[3]: "none", "all" or "progress"), its blocks.
   Result<JobRecord> read_job(const std::string& id, const char* blocks);
 
+  // Interactive tasks this store claimed in a row (kInteractiveStreak).
+  std::atomic<int> interactive_streak_{0};
   struct ClaimStep {
     std::optional<Task> task;
     int64_t next_due_ms = -1;  // when nothing was claimed: -1 unknown/never

@@ -57,7 +57,8 @@ Result<RedisJobStore::ClaimStep> RedisJobStore::claim_step(const std::string& wo
     auto reply = pool_->eval(
         scripts::claim(),
         {keys_.prefix, std::to_string(clock_.now_ms()), worker_id, std::to_string(lease_ms),
-         std::to_string(options_.max_claims), entry, std::to_string(options_.handoff_timeout_ms)});
+         std::to_string(options_.max_claims), entry, std::to_string(options_.handoff_timeout_ms),
+         interactive_streak_.load() >= kInteractiveStreak ? "b" : ""});
     if (!reply) {
       if (tries == 0 && lacks_group(reply.error())) {
         group_ready_ = false;
@@ -72,7 +73,12 @@ Result<RedisJobStore::ClaimStep> RedisJobStore::claim_step(const std::string& wo
       step.next_due_ms = e[1].as_int().value_or(-1);
       return step;
     }
-    if (e.size() != 6) return malformed("claim");
+    if (e.size() != 7) return malformed("claim");
+    if (e[6].str == "i") {
+      ++interactive_streak_;
+    } else if (e[6].str == "b") {
+      interactive_streak_ = 0;
+    }
     Task task;
     task.kind = e[1].as_int() == 1 ? TaskKind::kAssemble : TaskKind::kBlock;
     task.job_id = e[2].str;

@@ -96,9 +96,10 @@ class SqliteJobStore final : public JobStore, public TaskQueue {
  private:
   SqliteJobStore(std::shared_ptr<Database> db, const JobStoreOptions& options);
 
-  // One attempt at claiming, on the writer thread: the first due task in claim order (due
-  // assemblies, then the interactive lane, then batch; owners in turn within a lane), or
-  // nullopt (and the signal then knows the next due time).
+  // One attempt at claiming, on the writer thread: the first due task in claim order (expired
+  // leases, due assemblies, then the interactive lane, then batch, batch first once after
+  // kInteractiveStreak interactive claims in a row; owners in turn within a lane), or nullopt
+  // (and the signal then knows the next due time).
   Result<std::optional<Task>> claim_once(Connection& db, const std::string& worker_id,
                                          int64_t lease_ms);
 
@@ -118,6 +119,7 @@ class SqliteJobStore final : public JobStore, public TaskQueue {
   // get_job()'s last reads (a polled job), valid until this process commits anything.
   ReadCache<std::optional<JobRecord>> job_cache_;
   std::unordered_map<std::string, int64_t> turn_ids_;  // owner -> user_turns.id; writer only
+  int interactive_streak_ = 0;  // interactive tasks claimed in a row; writer only
 };
 
 }  // namespace polyvox::sqlite

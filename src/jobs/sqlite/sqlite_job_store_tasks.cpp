@@ -118,10 +118,10 @@ Result<std::optional<DueTask>> query_due_task(Connection& db, const char* sql, a
 // The task to claim next at `now`: the oldest lease past its expiry (its holder died or
 // stalled: taken over at once, as the Redis store does, not queued behind its owner's later
 // tasks, and without spending the owner's turn); else the oldest due assembly; else, in the
-// interactive lane and then the batch lane, the oldest due task of the owner served longest ago
-// that has one. Each step is an index seek (tasks_leased_by_due, tasks_by_turn,
-// user_turns_active) per owner with tasks.
-Result<std::optional<DueTask>> next_due_task(Connection& db, int64_t now) {
+// interactive lane and then the batch lane (the other way round when `batch_first`), the oldest
+// due task of the owner served longest ago that has one. Each step is an index seek
+// (tasks_leased_by_due, tasks_by_turn, user_turns_active) per owner with tasks.
+Result<std::optional<DueTask>> next_due_task(Connection& db, int64_t now, bool batch_first) {
   // state 1 is TaskState::kLeased, written out so that the partial index applies.
   static_assert(code(TaskState::kLeased) == 1);
   auto expired = query_due_task(
@@ -138,7 +138,10 @@ Result<std::optional<DueTask>> next_due_task(Connection& db, int64_t now) {
                                  "ORDER BY t.due_ms, t.id LIMIT 1",
                                  kAssemblyLane, kNoTurn, now);
   if (!assembly || *assembly) return assembly;
-  for (int64_t lane : {kInteractiveLane, kBatchLane}) {
+  const std::array<int64_t, 2> lanes = batch_first
+                                           ? std::array<int64_t, 2>{kBatchLane, kInteractiveLane}
+                                           : std::array<int64_t, 2>{kInteractiveLane, kBatchLane};
+  for (int64_t lane : lanes) {
     auto turn = db.query_int(
         "SELECT u.id FROM user_turns u WHERE u.active = 1 AND EXISTS (SELECT 1 FROM tasks t "
         "WHERE t.lane = ? AND t.turn = u.id AND t.due_ms <= ?) "
@@ -213,7 +216,7 @@ Result<std::optional<Task>> SqliteJobStore::claim_once(Connection& db, const std
   if (!due_.due_now()) return std::optional<Task>();
   const int64_t now = clock_.now_ms();
   for (;;) {
-    auto due = next_due_task(db, now);
+    auto due = next_due_task(db, now, interactive_streak_ >= kInteractiveStreak);
     if (!due) return due.take_error();
     if (!*due) break;
     const int64_t id = (*due)->id, seq = (*due)->seq, index = (*due)->index;
@@ -265,6 +268,13 @@ Result<std::optional<Task>> SqliteJobStore::claim_once(Connection& db, const std
           "WHERE active = 1) WHERE id = ?",
           (*due)->turn);
       if (!s) return s.error();
+    }
+    if (!(*due)->taken_over) {
+      if ((*due)->lane == kInteractiveLane) {
+        ++interactive_streak_;
+      } else if ((*due)->lane == kBatchLane) {
+        interactive_streak_ = 0;
+      }
     }
     due_.lower(now + lease_ms);  // the lease's expiry makes the task due again
     return std::optional<Task>(std::move(task));

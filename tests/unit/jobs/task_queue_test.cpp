@@ -95,7 +95,7 @@ TEST_P(TaskQueueTest, UsersTakeTurnsOneBlockEachAndOneUsersJobsRunInOrder) {
   EXPECT_EQ(order, expected);
 }
 
-TEST_P(TaskQueueTest, InteractiveJobsAreClaimedAheadOfALongBatchStillInTurn) {
+TEST_P(TaskQueueTest, InteractiveJobsAreClaimedAheadOfALongBatchWhichStillGetsEveryFourth) {
   const NewJob batch = make_job("user-a", 40);
   create(batch);
   claim();                                       // the batch job has started
@@ -107,28 +107,37 @@ TEST_P(TaskQueueTest, InteractiveJobsAreClaimedAheadOfALongBatchStillInTurn) {
   marked_c.spec.interactive = true;
   create(marked_c);
 
-  // 9 interactive blocks first; each job's blocks in order; users in turn: no user gets a
-  // second block while another has one waiting.
-  std::map<std::string, std::size_t> next_block;
+  // The 9 interactive blocks first, but one batch block after every kInteractiveStreak of them
+  // (short jobs, however many, cannot keep a long one from being claimed at all); each job's
+  // blocks in order; users in turn: no user gets a second block while another has one waiting.
+  std::map<std::string, std::size_t> next_block{{batch.id, 1}};
   std::map<std::string, int> claimed_by_user;
-  for (int i = 0; i < 9; ++i) {
+  std::string lanes;  // "i" or "b" per claim
+  int interactive = 0;
+  while (interactive < 9 && lanes.size() < 20) {
     const Task task = claim();
-    ASSERT_NE(task.job_id, batch.id) << "batch work claimed before interactive work, claim " << i;
     EXPECT_EQ(task.block_index, next_block[task.job_id]++);
+    if (task.job_id == batch.id) {
+      lanes += "b";
+      continue;
+    }
+    lanes += "i";
     const std::string user = task.job_id == marked_c.id  ? "c"
                              : task.job_id == short_a.id ? "a"
                                                          : "b";
     ++claimed_by_user[user];
-    if (i < 3) {  // a, b, c once each first
-      EXPECT_EQ(claimed_by_user[user], 1) << "claim " << i;
+    if (interactive++ < 3) {  // a, b, c once each first
+      EXPECT_EQ(claimed_by_user[user], 1) << "claim " << lanes.size();
     }
   }
+  static_assert(kInteractiveStreak == 3);
+  EXPECT_EQ(lanes, "iiibiiibiii");
   EXPECT_EQ(next_block[short_b.id], 1u);
   EXPECT_EQ(next_block[short_a.id], 2u);
   EXPECT_EQ(next_block[marked_c.id], 6u);
   const Task after = claim();
   EXPECT_EQ(after.job_id, batch.id);
-  EXPECT_EQ(after.block_index, 1u);
+  EXPECT_EQ(after.block_index, 3u);
 }
 
 TEST_P(TaskQueueTest, QueueDepthCountsWaitingTasksAcrossUsersAndLanes) {

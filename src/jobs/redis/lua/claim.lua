@@ -21,8 +21,11 @@
 --                                       delivered, or ''
 --          [7] handoff_ms      integer  idle time (Redis's) after which an entry delivered to a
 --                                       reader that did not lease it is taken over
+--          [8] prefer          string   'b': look in the batch lane before the interactive one
+--                                       (the worker's interactive streak is long); else ''
 -- RETURNS  {1, kind (0 block, 1 assembly), job id, block index (0 for an assembly), attempt,
---          failures (the task's transient failures so far)} for a claimed task; {0, next_due_ms} when none is due: the earliest delayed retry or
+--          failures (the task's transient failures so far), lane ('i', 'b', or '' when the
+--          task came from no lane's ring)} for a claimed task; {0, next_due_ms} when none is due: the earliest delayed retry or
 --          lease expiry, -1 when there is neither, now when the search ran out (look again)
 -- ATOMIC   a claim bumps the attempt, leases the task and marks its block and job processing in
 --          one step; a note read is acknowledged and deleted at once.
@@ -118,6 +121,12 @@ while not task do
 end
 local budget = 256
 local read_notes = false
+-- The lane the task came from ('i', 'b'; '' for an assembly, an expired lease or a note).
+local from_lane = ''
+-- ARGV[8] 'b': this worker has taken interactive tasks several times in a row; batch first this
+-- once, so that short jobs cannot keep long ones from ever being claimed.
+local lanes = LANES
+if ARGV[8] == 'b' then lanes = {'b', 'i'} end
 while not task and budget > 0 do
   budget = budget - 1
   local expired = redis.call('ZRANGEBYSCORE', LEASES, '-inf', now, 'LIMIT', 0, 1)
@@ -125,12 +134,19 @@ while not task and budget > 0 do
   if #expired > 0 then
     task = take(expired[1])
   else
-    for _, lane in ipairs(LANES) do
+    local popped_from = ''
+    for _, lane in ipairs(lanes) do
       tid = pop_lane(lane)
-      if tid ~= nil then break end
+      if tid ~= nil then
+        popped_from = lane
+        break
+      end
     end
     if tid then
-      if still_queued(tid) then task = take(tid) end
+      if still_queued(tid) then
+        task = take(tid)
+        if task then from_lane = popped_from end
+      end
     elseif tid == nil then
       -- Every ring is empty: tasks of the version before queues may still be in the stream.
       local entry = redis.call('XAUTOCLAIM', STREAM, GROUP, worker, handoff_ms, '0-0',
@@ -152,7 +168,7 @@ if task then
                             'STREAMS', STREAM, '>')
     if type(new) == 'table' and new[1] then read_note(new[1][2][1][1], new[1][2][1][2]) end
   end
-  return {1, task[1], task[2], task[3], task[4], task[5]}
+  return {1, task[1], task[2], task[3], task[4], task[5], from_lane}
 end
 if budget == 0 then return {0, now} end
 local next_due = -1
