@@ -173,6 +173,11 @@ $("import").addEventListener("change", async () => {
   $("compose-error").textContent = "";
   try {
     const job = JSON.parse(await file.text());
+    const known = [...$("output-format").options].map((o) => o.value);
+    if (job.output_format !== undefined && !known.includes(job.output_format)) {
+      throw new Error(`output_format: the studio renders ${known.join(", ")}, not ` +
+                      `${JSON.stringify(job.output_format)}`);
+    }
     composer.load(job);
     if (job.output_format) $("output-format").value = job.output_format;
     baseJobId = null;

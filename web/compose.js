@@ -21,6 +21,9 @@ export class Composer {
     this.list = list;
     this.totals = totals;
     this.blocks = [];
+    // Fields of an imported job the composer has no control for (project_id, profile,
+    // cover_url, sample_rate, ...): sent and exported as they came.
+    this.jobFields = {};
     this.nextId = 1;
     this.providers = [];      // [{name, available, reason}]
     this.voices = new Map();  // provider -> Promise of [{name, voice_id, language}]
@@ -57,6 +60,7 @@ export class Composer {
   newBlock(fields = {}) {
     return { id: this.nextId++, text: "", provider: this.defaultProvider(), voice: "default",
              pause: 0, arabic: false, fallback: [], errors: null, diacritized: null,
+             fields: {},  // an imported block's fields without a control (speed, chapter, ...)
              ...fields };
   }
 
@@ -70,7 +74,8 @@ export class Composer {
   duplicate(block) {
     const copy = this.newBlock({ text: block.text, provider: block.provider, voice: block.voice,
                                  pause: block.pause, arabic: block.arabic,
-                                 fallback: block.fallback.map((f) => ({ ...f })) });
+                                 fallback: block.fallback.map((f) => ({ ...f })),
+                                 fields: { ...block.fields } });
     this.blocks.splice(this.blocks.indexOf(block) + 1, 0, copy);
     this.render();
     this.focusBlock(copy.id, ".text");
@@ -105,7 +110,8 @@ export class Composer {
   }
 
   // Replaces the script with the blocks of a job as POST /tts takes it (an exported script);
-  // throws an Error naming what is wrong.
+  // throws an Error naming what is wrong. Fields the composer has no control for are kept and
+  // sent back as they came (the server judges them), so that nothing imported is lost.
   load(job) {
     if (!job || !Array.isArray(job.blocks) || job.blocks.length === 0) {
       throw new Error("not a job: it has no blocks");
@@ -113,7 +119,9 @@ export class Composer {
     const blocks = job.blocks.map((b, i) => {
       if (!b || typeof b.text !== "string") throw new Error(`blocks[${i}].text: is not text`);
       const fallback = Array.isArray(b.fallback) ? b.fallback : [];
+      const { text, provider, voice, wait_after_ms, arabic, fallback: _, ...fields } = b;
       return this.newBlock({
+        fields,
         text: b.text, provider: b.provider || this.defaultProvider(),
         voice: b.voice || "default", pause: Number(b.wait_after_ms) || 0,
         arabic: b.arabic === true,
@@ -125,8 +133,10 @@ export class Composer {
         }),
       });
     });
+    const { blocks: _, output_format, ...jobFields } = job;
     for (const block of this.blocks) this.forget(block);
     this.blocks = blocks;
+    this.jobFields = jobFields;
     this.render();
   }
 
@@ -134,15 +144,17 @@ export class Composer {
   clear() {
     for (const block of this.blocks) this.forget(block);
     this.blocks = [];
+    this.jobFields = {};
     this.render();
   }
 
   // The job as POST /tts takes it.
   job(outputFormat) {
     return {
+      ...this.jobFields,
       output_format: outputFormat,
       blocks: this.blocks.map((b) => {
-        const block = { text: b.text, provider: b.provider, voice: b.voice,
+        const block = { ...b.fields, text: b.text, provider: b.provider, voice: b.voice,
                         wait_after_ms: Number(b.pause) || 0, arabic: b.arabic };
         if (b.fallback.length > 0) {
           block.fallback = b.fallback.map((f) => ({ provider: f.provider, voice: f.voice }));

@@ -543,6 +543,43 @@ class StudioBrowserTest(unittest.TestCase):
         self.assertEqual(self.by_id("new-key-value").get_attribute("textContent"), "")
         self.assertEqual(self.by_id("keys").find_elements(By.TAG_NAME, "li"), [])
 
+    def test_an_imported_job_keeps_every_field_the_composer_has_no_control_for(self):
+        # Import kept only text, provider, voice, pause, arabic and fallbacks: an audiobook's
+        # speeds, chapters, speakers, profile and format were dropped, and Render sent another
+        # job than the file (an m4b selected no format at all: Render sent "").
+        source = {"project_id": "audiobook-7", "profile": "audiobook", "output_format": "m4b",
+                  "blocks": [{"text": "Chapter one begins.", "provider": "espeak", "voice": "en",
+                              "speed": 1.5, "chapter": "One", "wait_after_ms": 300},
+                             {"text": "Then it goes on.", "provider": "flite", "voice": "slt",
+                              "speaker": "Ann", "cache": False}]}
+        path = os.path.join(self.work, "audiobook.json")
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(source, f)
+        self.driver.get(self.base + "/")
+        self.sign_in_with_the_form("admin", ADMIN_PASSWORD)
+        self.by_id("import").send_keys(path)
+        self.wait(lambda: self.texts() == ["Chapter one begins.", "Then it goes on."],
+                  what="the imported script")
+        self.assertEqual(Select(self.by_id("output-format")).first_selected_option
+                         .get_attribute("value"), "m4b")
+        self.by_id("export").click()
+        exported = os.path.join(self.downloads, "polyvox-script.json")
+        self.wait(lambda: os.path.exists(exported), timeout=30, what="the exported script")
+        with open(exported, encoding="utf-8") as f:
+            job = json.load(f)
+        self.assertEqual({k: job[k] for k in ("project_id", "profile", "output_format")},
+                         {"project_id": "audiobook-7", "profile": "audiobook",
+                          "output_format": "m4b"})
+        self.assertEqual((job["blocks"][0]["speed"], job["blocks"][0]["chapter"]), (1.5, "One"))
+        self.assertEqual((job["blocks"][1]["speaker"], job["blocks"][1]["cache"]), ("Ann", False))
+        # Rendered as the file says: its chapters and profile reach the job.
+        self.by_id("render").click()
+        self.wait(lambda: self.by_id("job-status").text.startswith("Job "), what="the job")
+        self.wait_rendered(2)
+        result = self.fetch_json(f"/result/{self.job_id()}")
+        self.assertEqual([c["title"] for c in result["manifest"]["chapters"]], ["One"])
+        self.assertEqual(result["manifest"]["profile"], "audiobook")
+
     def test_a_phones_width_and_the_dark_scheme(self):
         # 360 CSS pixels wide (a phone) and the dark colour scheme: the compose view fits the
         # width (nothing scrolls sideways), and axe-core (colour contrast included) finds no
