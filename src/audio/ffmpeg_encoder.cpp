@@ -19,6 +19,18 @@ extern "C" {
 namespace polyvox::audio {
 namespace {
 
+// The most bytes of a chapter title MP4's Nero chapter list (chpl) holds.
+constexpr std::size_t kMaxMp4ChapterTitleBytes = 255;
+
+// `title` (valid UTF-8) cut to at most `max_bytes` at a character boundary. Here rather than
+// core/utf8.h's cut_utf8: this module is loaded on its own (ffmpeg_module.h) and links no core.
+std::string cut_at_character(const std::string& title, std::size_t max_bytes) {
+  if (title.size() <= max_bytes) return title;
+  std::size_t end = max_bytes;
+  while (end > 0 && (static_cast<unsigned char>(title[end]) & 0xC0) == 0x80) --end;
+  return title.substr(0, end);
+}
+
 Error encoder_error(const std::string& what, int code = 0) {
   return Error{ErrorKind::kInternal,
                "encoder: " + what + (code < 0 ? ": " + av_error_string(code) : std::string()), ""};
@@ -262,7 +274,12 @@ class FfmpegEncoder final : public AudioEncoder {
       chapter->time_base = AVRational{1, settings.output.sample_rate};
       chapter->start = c.start_samples;
       chapter->end = c.end_samples;
-      if (av_dict_set(&chapter->metadata, "title", c.title.c_str(), 0) < 0) {
+      // MP4's Nero chapter list (chpl) keeps 255 bytes of a title, cut wherever they end (in
+      // the middle of an Arabic letter, say): cut at a character boundary here instead.
+      const std::string title = is_mp4(settings.output.format)
+                                    ? cut_at_character(c.title, kMaxMp4ChapterTitleBytes)
+                                    : c.title;
+      if (av_dict_set(&chapter->metadata, "title", title.c_str(), 0) < 0) {
         return encoder_error("out of memory");
       }
     }

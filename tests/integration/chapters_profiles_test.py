@@ -152,6 +152,19 @@ class ChaptersTest(unittest.TestCase):
                 self.assertEqual(probe(data, "-show_chapters")["chapters"], [])
                 self.assertEqual(len(result["manifest"]["chapters"]), 3)  # still in the manifest
 
+    def test_a_long_arabic_chapter_title_is_cut_at_a_letter_in_mp4(self):
+        # MP4's Nero chapter list keeps 255 bytes of a title, cut wherever they end: 150
+        # Arabic letters (300 bytes) came out with half a letter at the end.
+        title = "الفصل" + " " + "ب" * 144  # 150 letters, 300 bytes
+        job = {"output_format": "m4b", "blocks": [dict(BLOCKS[0], chapter=title), BLOCKS[1]]}
+        data, result = render(job)
+        self.assertEqual(result["manifest"]["chapters"][0]["title"], title)  # whole in the manifest
+        got = probe(data, "-show_chapters")["chapters"][0]["tags"]["title"]
+        self.assertNotIn("\ufffd", got)
+        self.assertTrue(title.startswith(got), got)
+        self.assertLessEqual(len(got.encode("utf-8")), 255)
+        self.assertGreaterEqual(len(got.encode("utf-8")), 254)
+
     def test_an_m4b_has_the_audiobook_brand_and_the_uploaded_cover(self):
         with tempfile.TemporaryDirectory() as work:
             png = os.path.join(work, "cover.png")
