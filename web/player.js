@@ -24,14 +24,23 @@ export class WaveformPlayer {
     this.regions = null;
   }
 
-  // Shows job `jobId`'s waveform and block regions (the job is completed); resolves when drawn.
-  async show(jobId) {
+  // Shows job `jobId`'s waveform and block regions (the job is completed); resolves when drawn
+  // with the blocks, or with none when `current()` says another job took the screen meanwhile
+  // (nothing is then touched). Playback of the job's progressive stream goes on in its file.
+  async show(jobId, current = () => true) {
     const id = encodeURIComponent(jobId);
     const [result, peaks, { default: WaveSurfer }, { default: RegionsPlugin }] =
         await Promise.all([api("GET", `/result/${id}`), api("GET", `/result/${id}/peaks`),
                            import("./wavesurfer.esm.js"), import("./wavesurfer-regions.esm.js")]);
+    if (!current()) return [];
+    const playing = !this.media.paused && !this.media.ended;
+    const at = this.media.currentTime;
     this.destroy();
     this.media.src = `/result/${id}/audio`;
+    if (playing) {  // the stream was being listened to: the file takes over where it was
+      this.media.currentTime = at;
+      this.media.play().catch(() => {});
+    }
     this.regions = RegionsPlugin.create();
     this.wavesurfer = WaveSurfer.create({
       container: this.container, media: this.media, cspNonce: STYLE_NONCE,
@@ -42,6 +51,7 @@ export class WaveformPlayer {
     });
     // A region made before the duration is known would be clamped to nothing.
     await new Promise((resolve) => this.wavesurfer.once("ready", resolve));
+    if (!current()) return [];
     const blocks = result.manifest ? result.manifest.blocks : [];
     blocks.forEach((b, i) => {
       const start = b.offset_ms / 1000;

@@ -109,7 +109,9 @@ export class RenderView {
 
   // Shows a job of the history as it is now (GET /status/{id}).
   async open(jobId) {
+    const opening = (this.opening = (this.opening || 0) + 1);
     const job = await api("GET", `/status/${encodeURIComponent(jobId)}`);
+    if (opening !== this.opening) return;  // another job was opened meanwhile: it shows
     this.reset(jobId, job.blocks.length);
     for (const block of job.blocks) this.setBlock(block.index, block.status, block.error);
     this.status.textContent = `Job ${jobId}: ${job.status}`;
@@ -145,7 +147,8 @@ export class RenderView {
     this.revisions.load(this.jobId);
     if (outcome !== "completed") return;
     try {
-      const blocks = await this.waveform.show(this.jobId);
+      const jobId = this.jobId;  // another job may take the screen while the waveform loads
+      const blocks = await this.waveform.show(jobId, () => this.jobId === jobId);
       for (const b of blocks) {
         const play = this.items[b.index]?.querySelector(".play-block");
         if (play) play.hidden = false;
