@@ -495,7 +495,8 @@ class HttpServer::Impl {
       const bool written = co_await write_response(connection, exchange, how);
       exchange.total_seconds = seconds_since(exchange.started);
       middleware_.after(exchange);
-      if (!written || !how.keep_alive) break;
+      // Stopping: a connection kept alive for a pending or live answer is not kept for more.
+      if (!written || !how.keep_alive || stopping_) break;
     }
   }
 

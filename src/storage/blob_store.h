@@ -66,7 +66,8 @@ class BlobStore {
   // subdirectories (depth first, or key order); no other order is promised. Temporary files of
   // writes in flight are not blobs. A blob stored or removed meanwhile may be seen or not.
   // Errors: those of the store's reads; kInternal when the store cannot list (the default).
-  // For cleanup (orphaned blobs), not for serving requests.
+  // For cleanup (orphaned blobs), and for counting a few blobs under a prefix while serving a
+  // request (a user's covers: `visit` stops at the limit); not for listing a whole store then.
   virtual Status list(const std::string& prefix,
                       const std::function<bool(const BlobListing&)>& visit) {
     return Error{ErrorKind::kInternal, "this blob store cannot list its blobs", ""};
