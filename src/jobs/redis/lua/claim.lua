@@ -25,8 +25,9 @@
 --                                       (the worker's interactive streak is long); else ''
 -- RETURNS  {1, kind (0 block, 1 assembly), job id, block index (0 for an assembly), attempt,
 --          failures (the task's transient failures so far), lane ('i', 'b', or '' when the
---          task came from no lane's ring)} for a claimed task; {0, next_due_ms} when none is due: the earliest delayed retry or
---          lease expiry, -1 when there is neither, now when the search ran out (look again)
+--          task came from no lane's ring)} for a claimed task; {0, next_due_ms} when none is
+--          due: the earliest delayed retry or lease expiry, -1 when there is neither, now when
+--          the search ran out (look again)
 -- ATOMIC   a claim bumps the attempt, leases the task and marks its block and job processing in
 --          one step; a note read is acknowledged and deleted at once.
 -- Runs after prelude.lua (key names, statuses, shared steps).
