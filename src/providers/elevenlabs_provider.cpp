@@ -133,7 +133,7 @@ VoiceList ElevenLabsProvider::live_voices(const CancelToken* cancel) {
   live_by_name_.clear();
   live_ids_.clear();
   for (auto& v : *fetched) {
-    if (table_.resolve(v.voice_id)) continue;  // already in the table under the seed's name
+    if (table_.find(v.voice_id)) continue;  // already in the table under the seed's name
     live_by_name_.emplace(lower(v.name), v.voice_id);
     live_ids_.insert(v.voice_id);
     live_.push_back(std::move(v));
@@ -187,12 +187,15 @@ Result<std::vector<VoiceInfo>> ElevenLabsProvider::fetch_voices(const CancelToke
 std::optional<std::string> ElevenLabsProvider::resolve_voice(std::string_view voice) const {
   std::string_view wanted = voice;
   if (lower(voice) == "default") wanted = config_.default_voice;
-  if (auto id = table_.resolve(wanted)) return id;
+  // The table's names and ids, then the account's (the live list), then what the table passes
+  // through (accept_any_voice): a table that takes any voice must not hide the account's names.
+  if (auto id = table_.find(wanted)) return id;
   {
     std::lock_guard lock(live_mutex_);
     if (auto it = live_by_name_.find(lower(wanted)); it != live_by_name_.end()) return it->second;
     if (live_ids_.count(wanted)) return std::string(wanted);
   }
+  if (auto id = table_.resolve(wanted)) return id;
   if (looks_like_voice_id(wanted)) return std::string(wanted);
   return std::nullopt;
 }

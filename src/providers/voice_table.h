@@ -29,6 +29,9 @@ class VoiceTable {
 
   // The id for `voice` (a name in any case, an id, or "default"); nullopt when unknown.
   std::optional<std::string> resolve(std::string_view voice) const;
+  // The id of `voice` when it is one of this table's names (any case) or ids; nullopt otherwise,
+  // whatever set_accept_any says (a provider that also knows voices of its own asks this).
+  std::optional<std::string> find(std::string_view voice) const { return lookup(voice); }
   const std::vector<VoiceInfo>& voices() const { return voices_; }
   const std::string& default_voice() const { return default_; }
 

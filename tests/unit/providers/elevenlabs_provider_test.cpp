@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <future>
 #include <thread>
@@ -160,6 +161,19 @@ TEST_F(ElevenLabsProviderTest, LiveVoicesAddTheAccountsVoicesAndAreCached) {
   EXPECT_EQ(log[0]["headers"]["xi-api-key"], mocks_->key("elevenlabs"));
   p->live_voices();
   EXPECT_EQ(mocks_->request_count("elevenlabs"), 1);  // cached
+}
+
+// With no table (voice_table "none": any voice is passed through as an id), the account's
+// voices were all dropped from the live list (each "resolved") and a voice named by its name
+// went to the vendor as an id (404, the job failed).
+TEST_F(ElevenLabsProviderTest, ATableThatTakesAnyVoiceStillListsAndNamesTheAccountsVoices) {
+  auto p = provider({}, "[providers.elevenlabs]\nvoice_table = \"none\"\n");
+  const VoiceList live = p->live_voices();
+  ASSERT_FALSE(live.empty());
+  EXPECT_TRUE(std::any_of(live.begin(), live.end(),
+                          [](const VoiceInfo& v) { return v.name == "Mock Narrator"; }));
+  EXPECT_EQ(p->resolve_voice("mock narrator"), "MockNarratorVoice001");
+  EXPECT_EQ(p->resolve_voice("SomeVoiceIdOfTwenty1"), "SomeVoiceIdOfTwenty1");  // passed through
 }
 
 TEST_F(ElevenLabsProviderTest, LiveVoicesFallBackToTheTableOnError) {
