@@ -1,5 +1,6 @@
 #include "api/client_address.h"
 
+#include <algorithm>
 #include <optional>
 #include <vector>
 
@@ -51,6 +52,11 @@ std::optional<http::IpAddress> entry_address(std::string_view entry) {
 
 struct TrustedProxies::Ranges {
   std::vector<http::AddressRange> list;
+
+  bool contain(const http::IpAddress& address) const {
+    return std::any_of(list.begin(), list.end(),
+                       [&address](const http::AddressRange& r) { return r.contains(address); });
+  }
 };
 
 Result<TrustedProxies> TrustedProxies::parse(std::string_view list, std::string_view field) {
@@ -75,11 +81,7 @@ Result<TrustedProxies> TrustedProxies::parse(std::string_view list, std::string_
 
 bool TrustedProxies::trusts(std::string_view address) const {
   const auto parsed = http::parse_ip_address(address);
-  if (!parsed || !ranges_) return false;
-  for (const http::AddressRange& range : ranges_->list) {
-    if (range.contains(*parsed)) return true;
-  }
-  return false;
+  return parsed && ranges_ && ranges_->contain(*parsed);
 }
 
 std::string TrustedProxies::client_of(std::string_view peer, std::string_view forwarded_for) const {
@@ -95,7 +97,7 @@ std::string TrustedProxies::client_of(std::string_view peer, std::string_view fo
     const auto address = entry_address(entry);
     if (!address) break;  // not an address: the last one vouched for stands
     client = http::to_string(*address);
-    if (!trusts(client)) break;  // the first hop no trusted proxy is: the client
+    if (!ranges_->contain(*address)) break;  // the first hop no trusted proxy is: the client
   }
   return client;
 }

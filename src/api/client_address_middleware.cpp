@@ -4,7 +4,7 @@ namespace polyvox {
 
 void ClientAddressMiddleware::before(Exchange& exchange) {
   HttpRequest& request = exchange.request;
-  if (proxies_.empty() || !proxies_.trusts(request.remote_address)) return;
+  if (!proxies_.trusts(request.remote_address)) return;  // the header is not read
   // Every X-Forwarded-For header, in order, as one list (RFC 9110 5.3).
   std::string forwarded;
   for (const auto& [name, value] : request.headers) {

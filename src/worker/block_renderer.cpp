@@ -46,8 +46,8 @@ std::string marks_entry(const audio::EncodedAudio& audio, const SpeechMarks& mar
   return digest::sha256_hex(audio.bytes) + "\n" + marks.to_json();
 }
 
-// The marks of `entry` if it was made for the audio whose SHA-256 is `audio_digest` (taken
-// before decoding: a 16-bit answer's bytes move into its samples); nullopt otherwise.
+// The marks of `entry` if it was made for the audio whose SHA-256 is `audio_digest`; nullopt
+// otherwise.
 std::optional<std::string_view> marks_for(std::string_view entry, std::string_view audio_digest) {
   const std::size_t newline = entry.find('\n');
   if (newline == std::string_view::npos || entry.substr(0, newline) != audio_digest) {
@@ -127,19 +127,22 @@ Result<SpokenPart> speak_part(Provider& provider, const std::string& voice_id,
                                     : "";
   if (cacheable) {
     if (auto hit = context.cache->get(key)) {
-      const std::string hit_digest = base.word_marks ? digest::sha256_hex(hit->bytes) : "";
+      // The marks kept for this answer, if any, checked against its bytes before decoding
+      // moves them (a 16-bit answer's): the digest only where there are marks to check.
+      std::optional<std::string> marks_json;
+      if (base.word_marks) {
+        if (auto entry = context.cache->get(marks_key(key))) {
+          if (auto marks = marks_for(entry->bytes, digest::sha256_hex(hit->bytes))) {
+            marks_json = std::string(*marks);
+          }
+        }
+      }
       CpuSlots::Lease lease = acquire_slot(context.audio_slots);
       auto speech = audio::decode_speech(*hit, decode_limits(text, base.speed, context));
       if (speech && check_answer(*speech, text, base.speed, context)) {
         ++usage.cache_hits;
         SpokenPart part{std::move(speech.value()), {}};
-        if (base.word_marks) {
-          if (auto entry = context.cache->get(marks_key(key))) {
-            if (auto marks = marks_for(entry->bytes, hit_digest)) {
-              part.marks = SpeechMarks::from_json(*marks, text.size());
-            }
-          }
-        }
+        if (marks_json) part.marks = SpeechMarks::from_json(*marks_json, text.size());
         return part;
       }
     }

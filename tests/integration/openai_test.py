@@ -24,7 +24,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "support"))
 import mock_vendors  # noqa: E402
-from polyvox_server import ADMIN_PASSWORD, Server, decoded_samples, poll_until  # noqa: E402
+from polyvox_server import (ADMIN_PASSWORD, Client, Server, decoded_samples,  # noqa: E402
+                            poll_until)
 
 BINARY = None
 SDK_DIR = None
@@ -218,13 +219,10 @@ def post_speech(port, key, text, out, timeout=120):
     """POST /v1/audio/speech without stream_format on a connection of its own; `out` gets
     (status, lower-case headers, body) or the exception."""
     try:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-        conn.request("POST", "/v1/audio/speech",
-                     json.dumps({"model": "openai", "voice": "nova", "input": text}),
-                     {"Content-Type": "application/json", "Authorization": "Bearer " + key})
-        res = conn.getresponse()
-        out.append((res.status, {k.lower(): v for k, v in res.getheaders()}, res.read()))
-        conn.close()
+        res = Client(port).request("POST", "/v1/audio/speech",
+                                   {"model": "openai", "voice": "nova", "input": text},
+                                   token=key, timeout=timeout)
+        out.append((res.status, res.headers, res.body))
     except Exception as e:  # noqa: BLE001 - the test reports it
         out.append(e)
 

@@ -4,9 +4,6 @@
 // `marks`, it reports where each word starts (source "scripted").
 #pragma once
 
-#include <algorithm>
-#include <cmath>
-#include <cstdint>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -54,11 +51,7 @@ class ScriptedProvider : public Provider {
     audio::EncodedAudio out{audio::wav_file(speech, 1600, 16000)};
     if (raw_pcm) {  // as espeak and flite answer: 16-bit samples without a container
       out.bytes.clear();
-      for (float x : speech) {
-        const auto v = static_cast<int16_t>(std::lround(std::clamp(x, -1.0f, 1.0f) * 32767.0f));
-        out.bytes.push_back(static_cast<char>(v & 0xff));
-        out.bytes.push_back(static_cast<char>((v >> 8) & 0xff));
-      }
+      audio::append_pcm16(out.bytes, speech);
       out.encoding = audio::AudioEncoding::kPcmS16le;
       out.sample_rate = 16000;
     }
