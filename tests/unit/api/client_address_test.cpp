@@ -55,6 +55,20 @@ TEST(TrustedProxiesTest, AnEntryThatIsNoAddressEndsTheWalkAtTheLastVouchedFor) {
   EXPECT_EQ(p.client_of("127.0.0.1", " , "), "127.0.0.1");
 }
 
+// The worst a client can send: a header as long as the server takes (its header limit), every
+// entry a trusted proxy, so that the walk reads it all. Read once, right to left: the leftmost.
+TEST(TrustedProxiesTest, AHeaderOfOnlyTrustedEntriesIsWalkedToItsLeftmost) {
+  const TrustedProxies p = proxies("10.0.0.0/8, 127.0.0.1");
+  std::string header;
+  for (int i = 0; i < 5000; ++i) {
+    header += (i ? ", 10.0." : "10.0.") + std::to_string(i / 256) + "." + std::to_string(i % 256);
+  }
+  EXPECT_GT(header.size(), 50'000u);
+  EXPECT_EQ(p.client_of("127.0.0.1", header), "10.0.0.0");
+  EXPECT_EQ(p.client_of("127.0.0.1", header + ", 203.0.113.7"), "203.0.113.7");
+  EXPECT_EQ(p.client_of("127.0.0.1", std::string(60'000, ',')), "127.0.0.1");
+}
+
 TEST(TrustedProxiesTest, AListEntryThatIsNoAddressOrRangeIsNamed) {
   for (const char* list : {"proxy.internal", "10.0.0.0/33", "127.0.0.1, nope", "1.2.3"}) {
     auto parsed = TrustedProxies::parse(list, "TRUSTED_PROXIES");
