@@ -95,12 +95,16 @@ Result<AssemblyResult> assemble_mp3(std::size_t count, const SegmentSource& sour
   return AssemblyResult{samples, stream_header->sample_rate, id3_tag.size() + total_bytes};
 }
 
-// WAV, or with `raw` the bare samples (pcm: no header).
+// WAV (RF64 when `plan` expects more than a canonical file holds), or with `raw` the bare
+// samples (pcm: no header).
 Result<AssemblyResult> assemble_wav(std::size_t count, const SegmentSource& source, std::FILE* out,
-                                    bool raw) {
+                                    bool raw, const WavPlan& plan) {
   int sample_rate = 0;
   uint64_t data_bytes = 0;
-  const std::string placeholder = raw ? std::string() : wav_header(0, 8000);
+  const bool rf64 = !raw && plan.expected_data_bytes + kWavHeaderBytes > plan.riff_max_bytes;
+  const std::string placeholder = raw    ? std::string()
+                                  : rf64 ? rf64_header(0, 8000)
+                                         : wav_header(0, 8000);
   if (Status s = write_all(out, placeholder.data(), placeholder.size()); !s) return s.error();
   for (std::size_t i = 0; i < count; ++i) {
     auto fetched = source(i);
@@ -118,28 +122,33 @@ Result<AssemblyResult> assemble_wav(std::size_t count, const SegmentSource& sour
     if (std::fflush(out) != 0) return Error{ErrorKind::kIo, "cannot write the output file", ""};
     return AssemblyResult{static_cast<int64_t>(data_bytes / 2), sample_rate, data_bytes};
   }
-  if (data_bytes + kWavHeaderBytes > UINT32_MAX) {
-    return Error{ErrorKind::kInvalidInput, "the result is too large for one WAV file", ""};
+  if (!rf64 && data_bytes + kWavHeaderBytes > plan.riff_max_bytes) {
+    return Error{ErrorKind::kInvalidInput,
+                 "the result is too large for one WAV file (the blocks' durations announced " +
+                     std::to_string(plan.expected_data_bytes) + " bytes of samples, not " +
+                     std::to_string(data_bytes) + ")",
+                 ""};
   }
-  const std::string header = wav_header(static_cast<uint32_t>(data_bytes), sample_rate);
+  const std::string header = rf64 ? rf64_header(data_bytes, sample_rate)
+                                  : wav_header(static_cast<uint32_t>(data_bytes), sample_rate);
   if (std::fseek(out, 0, SEEK_SET) != 0) {
     return Error{ErrorKind::kIo, "cannot seek in the output file", ""};
   }
   if (Status s = write_all(out, header.data(), header.size()); !s) return s.error();
   if (std::fflush(out) != 0) return Error{ErrorKind::kIo, "cannot write the output file", ""};
   return AssemblyResult{static_cast<int64_t>(data_bytes / 2), sample_rate,
-                        data_bytes + kWavHeaderBytes};
+                        data_bytes + header.size()};
 }
 
 }  // namespace
 
 Result<AssemblyResult> assemble_segments(OutputFormat format, std::size_t count,
                                          const SegmentSource& source, std::FILE* out,
-                                         std::string_view id3_tag) {
+                                         std::string_view id3_tag, const WavPlan& wav) {
   if (count == 0) return Error{ErrorKind::kInternal, "nothing to assemble", ""};
   if (has_mp3_segments(format)) return assemble_mp3(count, source, out, id3_tag);
   if (format == OutputFormat::kWav || format == OutputFormat::kPcm) {
-    return assemble_wav(count, source, out, format == OutputFormat::kPcm);
+    return assemble_wav(count, source, out, format == OutputFormat::kPcm, wav);
   }
   return Error{ErrorKind::kInternal,
                std::string("assemble_segments cannot make ") + output_format_name(format) +

@@ -17,14 +17,14 @@ uint32_t get_le(const uint8_t* p, int bytes) {
   return v;
 }
 
-}  // namespace
+void put_le64(std::string& out, uint64_t v) {
+  put_le(out, static_cast<uint32_t>(v & 0xFFFFFFFF), 4);
+  put_le(out, static_cast<uint32_t>(v >> 32), 4);
+}
 
-std::string wav_header(uint32_t data_bytes, int sample_rate) {
-  std::string h;
-  h.reserve(kWavHeaderBytes);
-  h += "RIFF";
-  put_le(h, 36 + data_bytes, 4);
-  h += "WAVEfmt ";
+// The fmt chunk of PCM s16 mono at `sample_rate`.
+void put_fmt_chunk(std::string& h, int sample_rate) {
+  h += "fmt ";
   put_le(h, 16, 4);  // fmt chunk size
   put_le(h, 1, 2);   // PCM
   put_le(h, 1, 2);   // mono
@@ -32,8 +32,36 @@ std::string wav_header(uint32_t data_bytes, int sample_rate) {
   put_le(h, static_cast<uint32_t>(sample_rate) * 2, 4);  // byte rate
   put_le(h, 2, 2);                                       // block align
   put_le(h, 16, 2);                                      // bits per sample
+}
+
+}  // namespace
+
+std::string wav_header(uint32_t data_bytes, int sample_rate) {
+  std::string h;
+  h.reserve(kWavHeaderBytes);
+  h += "RIFF";
+  put_le(h, 36 + data_bytes, 4);
+  h += "WAVE";
+  put_fmt_chunk(h, sample_rate);
   h += "data";
   put_le(h, data_bytes, 4);
+  return h;
+}
+
+std::string rf64_header(uint64_t data_bytes, int sample_rate) {
+  std::string h;
+  h.reserve(kRf64HeaderBytes);
+  h += "RF64";
+  put_le(h, 0xFFFFFFFF, 4);
+  h += "WAVEds64";
+  put_le(h, 28, 4);                                // ds64 chunk size
+  put_le64(h, kRf64HeaderBytes - 8 + data_bytes);  // RIFF size
+  put_le64(h, data_bytes);                         // data size
+  put_le64(h, data_bytes / 2);                     // sample frames
+  put_le(h, 0, 4);                                 // no table of other chunks' sizes
+  put_fmt_chunk(h, sample_rate);
+  h += "data";
+  put_le(h, 0xFFFFFFFF, 4);
   return h;
 }
 

@@ -21,6 +21,13 @@ void append_pcm16(std::string& out, std::span<const float> samples);
 // The canonical 44-byte header of a PCM s16 mono file with `data_bytes` of samples. Pure.
 std::string wav_header(uint32_t data_bytes, int sample_rate);
 
+inline constexpr std::size_t kRf64HeaderBytes = 80;
+
+// The 80-byte header of an RF64 file (EBU Tech 3306: WAV for files over 4 GiB) holding PCM s16
+// mono with `data_bytes` of samples: "RF64" and the data chunk carry the sentinel 0xFFFFFFFF and
+// the real sizes are in a ds64 chunk before "fmt ". FFmpeg, SoX and the DAWs read it. Pure.
+std::string rf64_header(uint64_t data_bytes, int sample_rate);
+
 struct WavLayout {
   int sample_rate = 0;
   int channels = 0;

@@ -386,7 +386,8 @@ void WorkerPool::run_assembly(const Task& task) {
     const std::string id3 = output.format == OutputFormat::kMp3
                                 ? audio::id3_chapter_tag(manifest.chapters, output.sample_rate)
                                 : std::string();
-    assembled = audio::assemble_segments(output.format, keys.size(), source, out, id3);
+    const audio::WavPlan wav{static_cast<uint64_t>(manifest.total_samples) * 2};
+    assembled = audio::assemble_segments(output.format, keys.size(), source, out, id3, wav);
     std::fclose(out);
   }
   std::error_code ignored;

@@ -135,6 +135,55 @@ TEST(AssemblerTest, WavConcatenationIsSampleExact) {
   }
 }
 
+// A WAV result larger than RIFF's 32-bit sizes allow (13.5 hours at 44.1 kHz) is written as RF64;
+// the limit is lowered here so that the file is small. FFmpeg decodes it to the same samples as
+// the canonical file, and the ds64 chunk carries the real sizes.
+TEST(AssemblerTest, WavOverTheRiffLimitIsRf64) {
+  Script script = make_script(20, OutputFormat::kWav, 9, 0, 100);
+  auto source = [&](std::size_t i) -> Result<std::string> { return script.segments[i]; };
+  const auto data_bytes = static_cast<uint64_t>(script.total) * 2;
+  File canonical(std::tmpfile());
+  auto plain = assemble_segments(OutputFormat::kWav, script.segments.size(), source,
+                                 canonical.get(), {}, WavPlan{data_bytes});
+  ASSERT_TRUE(plain.ok()) << plain.error().to_string();
+  const std::string plain_bytes = polyvox::test_support::slurp(canonical.get());
+  ASSERT_EQ(plain_bytes.substr(0, 4), "RIFF");
+
+  File out(std::tmpfile());
+  auto result = assemble_segments(OutputFormat::kWav, script.segments.size(), source, out.get(), {},
+                                  WavPlan{data_bytes, data_bytes});
+  ASSERT_TRUE(result.ok()) << result.error().to_string();
+  EXPECT_EQ(result->samples, script.total);
+  EXPECT_EQ(result->bytes, kRf64HeaderBytes + data_bytes);
+  const std::string bytes = polyvox::test_support::slurp(out.get());
+  ASSERT_EQ(bytes.size(), result->bytes);
+  EXPECT_EQ(bytes.substr(0, 4), "RF64");
+  EXPECT_EQ(bytes.substr(12, 4), "ds64");
+  uint64_t ds64_data = 0;
+  for (int i = 7; i >= 0; --i) ds64_data = (ds64_data << 8) | static_cast<uint8_t>(bytes[28 + i]);
+  EXPECT_EQ(ds64_data, data_bytes);
+  EXPECT_EQ(bytes.substr(kRf64HeaderBytes), plain_bytes.substr(kWavHeaderBytes));
+  PcmBuffer pcm = decode(out.get());
+  EXPECT_EQ(static_cast<int64_t>(pcm.samples.size()), script.total);
+  EXPECT_EQ(pcm.samples, decode(canonical.get()).samples);
+}
+
+// Segments holding more than the blocks announced, past the canonical header's limit: an error
+// naming both sizes, never a header whose sizes wrapped around.
+TEST(AssemblerTest, WavLargerThanAnnouncedPastTheLimitFails) {
+  Script script = make_script(5, OutputFormat::kWav, 11, 0, 100);
+  const auto data_bytes = static_cast<uint64_t>(script.total) * 2;
+  File out(std::tmpfile());
+  auto result = assemble_segments(
+      OutputFormat::kWav, script.segments.size(),
+      [&](std::size_t i) -> Result<std::string> { return script.segments[i]; }, out.get(), {},
+      WavPlan{data_bytes / 2, kWavHeaderBytes + data_bytes - 1});
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().kind, ErrorKind::kInvalidInput);
+  EXPECT_NE(result.error().message.find(std::to_string(data_bytes)), std::string::npos)
+      << result.error().message;
+}
+
 TEST(AssemblerTest, RejectsCorruptSegment) {
   Script script = make_script(3, OutputFormat::kMp3, 2, 50, 50);
   // Break the header of segment 1's third frame (after its Info frame and first audio frame).
