@@ -1,6 +1,7 @@
 #include "api/json_writer.h"
 
 #include <charconv>
+#include <cmath>
 
 #include "core/utf8.h"
 
@@ -100,6 +101,20 @@ JsonWriter& JsonWriter::value(uint64_t n) {
   char buf[24];
   auto [end, ec] = std::to_chars(buf, buf + sizeof buf, n);
   out_.append(buf, end);
+  return *this;
+}
+
+JsonWriter& JsonWriter::value(double d) {
+  if (!std::isfinite(d)) return null();
+  separate();
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, d);
+  out_.append(buf, end);
+  // Read back as a number with a fraction, as nlohmann::json writes it ("3.0", not "3").
+  if (std::string_view(buf, static_cast<std::size_t>(end - buf)).find_first_of(".e") ==
+      std::string_view::npos) {
+    out_ += ".0";
+  }
   return *this;
 }
 

@@ -27,6 +27,9 @@ class JsonWriter {
   JsonWriter& value(uint64_t n);
   JsonWriter& value(int n) { return value(static_cast<int64_t>(n)); }
   JsonWriter& value(bool b);
+  // The shortest text that reads back as `d`, with a fraction ("3.0"); null when `d` is not
+  // finite. As nlohmann::json writes doubles.
+  JsonWriter& value(double d);
   JsonWriter& null();
   // `json` verbatim. REQUIRES: a valid JSON value.
   JsonWriter& raw(std::string_view json);

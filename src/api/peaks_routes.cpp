@@ -1,16 +1,17 @@
-// GET /result/{id}/peaks: the final file's waveform as min/max pairs at kPeaksPerSecond, for the
-// studio's player, so that the browser never decodes the file. Computed on the first request
-// for a job, from its segments one at a time (the final file is made of them, placed as its
-// manifest says, so the peaks are the same, and memory holds one block's samples, not a
-// two-hour file's), then stored beside the final file ("<result key>.peaks.json": the orphan
-// sweep keeps it with its job and removes it with it) and served from there. Computing it on
-// demand keeps the workers' path unchanged and costs nothing for the jobs nobody opens in the
-// studio.
+// GET /result/{id}/peaks: the final file's waveform as min/max pairs at kPeaksPerSecond (fewer
+// past kMaxPeakPairs: audio/peaks.h), for the studio's player, so that the browser never decodes
+// the file. Computed on the first request for a job, from its segments one at a time (the final
+// file is made of them, placed as its manifest says, so the peaks are the same, and memory holds
+// one block's samples, not a two-hour file's), then stored beside the final file ("<result
+// key>.peaks.json": the orphan sweep keeps it with its job and removes it with it) and served from
+// there. Computing it on demand keeps the workers' path unchanged and costs nothing for the jobs
+// nobody opens in the studio.
 #include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "api/api_error.h"
 #include "api/handler_support.h"
+#include "api/json_writer.h"
 #include "api/route_groups.h"
 #include "audio/decoder.h"
 #include "audio/peaks.h"
@@ -18,8 +19,6 @@
 
 namespace polyvox {
 namespace {
-
-constexpr int kPeaksPerSecond = 50;
 
 double rounded(float value) { return std::round(static_cast<double>(value) * 1e4) / 1e4; }
 
@@ -59,6 +58,7 @@ Result<std::string> compute_peaks(const JobRecord& job, ApiDeps& deps) {
   std::optional<audio::PeakAccumulator> peaks;
   Placement placement;
   int sample_rate = 0;
+  int per_second = audio::kPeaksPerSecond;
   for (std::size_t i = 0; i < job.blocks.size(); ++i) {
     const BlockRecord& block = job.blocks[i];
     if (!block.result) {
@@ -73,7 +73,8 @@ Result<std::string> compute_peaks(const JobRecord& job, ApiDeps& deps) {
       auto placed = placement_of(job, sample_rate);
       if (!placed) return placed.take_error();
       placement = std::move(placed.value());
-      peaks.emplace(sample_rate, kPeaksPerSecond);
+      per_second = audio::peaks_per_second_for(placement.total, sample_rate);
+      peaks.emplace(sample_rate, per_second);
     } else if (pcm->sample_rate != sample_rate) {
       return Error{ErrorKind::kInternal, "the job's segments have different sample rates", ""};
     }
@@ -85,18 +86,22 @@ Result<std::string> compute_peaks(const JobRecord& job, ApiDeps& deps) {
     peaks->add(std::span<const float>(pcm->samples).first(std::min(room, pcm->samples.size())));
   }
   if (peaks) peaks->add_silence(placement.total - peaks->samples());
-  nlohmann::json values = nlohmann::json::array();
-  if (peaks) {
-    for (float v : peaks->pairs()) values.push_back(rounded(v));
-  }
+  // Written as text directly: a tree of up to two million numbers would take a hundred times the
+  // memory of the pairs themselves.
   const int64_t samples = peaks ? peaks->samples() : 0;
-  nlohmann::json body = {
-      {"job_id", job.id},
-      {"peaks_per_second", kPeaksPerSecond},
-      {"sample_rate", sample_rate},
-      {"duration_ms", sample_rate > 0 ? std::round(1e6 * samples / sample_rate) / 1e3 : 0.0},
-      {"peaks", std::move(values)}};
-  return json_text(body);
+  JsonWriter out;
+  out.begin_object()
+      .member("job_id", job.id)
+      .member("peaks_per_second", per_second)
+      .member("sample_rate", sample_rate)
+      .member("duration_ms", sample_rate > 0 ? std::round(1e6 * samples / sample_rate) / 1e3 : 0.0)
+      .key("peaks")
+      .begin_array();
+  if (peaks) {
+    for (float v : peaks->pairs()) out.value(rounded(v));
+  }
+  out.end_array().end_object();
+  return out.take();
 }
 
 // GET /result/{id}/peaks

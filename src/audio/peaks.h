@@ -10,6 +10,16 @@
 
 namespace polyvox::audio {
 
+inline constexpr int kPeaksPerSecond = 50;
+// The most pairs a waveform is summarized in (8 MB of floats; 5.8 hours at kPeaksPerSecond):
+// past it fewer peaks per second are taken, so that an 80-hour job's waveform stays as small.
+inline constexpr int64_t kMaxPeakPairs = int64_t{1} << 20;
+
+// The peaks per second for a file of `samples` at `sample_rate`: kPeaksPerSecond, or the most
+// (at least 1) whose windows (sample_rate / peaks per second samples) number at most
+// `max_pairs`. REQUIRES: sample_rate > 0, max_pairs > 0.
+int peaks_per_second_for(int64_t samples, int sample_rate, int64_t max_pairs = kMaxPeakPairs);
+
 class PeakAccumulator {
  public:
   // REQUIRES: sample_rate > 0, 0 < peaks_per_second <= sample_rate.

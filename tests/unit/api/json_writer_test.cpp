@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -56,6 +57,28 @@ TEST(JsonWriterTest, ExtremeIntegers) {
       .value(std::numeric_limits<int64_t>::max())
       .end_array();
   EXPECT_EQ(w.take(), "[-9223372036854775808,9223372036854775807]");
+}
+
+// Doubles read back as themselves, in the shortest form (as nlohmann::json writes them); values
+// JSON cannot carry are null.
+TEST(JsonWriterTest, DoublesReadBackExactlyAndNonFiniteIsNull) {
+  const double values[] = {0.0,   -0.1234, 0.5,    1e-4,   -1.0,    123456.789,
+                           1e300, 5e-324,  0.1234, -0.999, 1.0 / 3, 2.5e-7};
+  JsonWriter w;
+  w.begin_array();
+  for (double v : values) w.value(v);
+  w.value(std::numeric_limits<double>::infinity()).value(std::nan("")).end_array();
+  const std::string text = w.take();
+  const json parsed = json::parse(text);
+  ASSERT_EQ(parsed.size(), std::size(values) + 2);
+  for (std::size_t i = 0; i < std::size(values); ++i) {
+    EXPECT_EQ(parsed[i].get<double>(), values[i]) << text;
+  }
+  EXPECT_TRUE(parsed[std::size(values)].is_null());
+  EXPECT_TRUE(parsed[std::size(values) + 1].is_null());
+  JsonWriter short_form;
+  short_form.begin_array().value(-0.1234).value(0.5).value(3.0).end_array();
+  EXPECT_EQ(short_form.take(), json::array({-0.1234, 0.5, 3.0}).dump());
 }
 
 TEST(JsonWriterTest, UnsignedAboveInt64MaxIsWrittenAsItself) {

@@ -39,5 +39,33 @@ TEST(PeakAccumulatorTest, ValuesAreClampedAndNothingGivesNothing) {
   EXPECT_EQ(loud.pairs(), (std::vector<float>{1.0f, 1.0f, -1.0f, -1.0f}));
 }
 
+// Up to kMaxPeakPairs windows a file is summarized at kPeaksPerSecond; past it, at the most peaks
+// per second (at least one) whose windows fit.
+TEST(PeaksPerSecondTest, LongFilesTakeFewerPeaksAndNeverMoreThanTheCap) {
+  constexpr int kRate = 44100;
+  const int64_t hour = int64_t{3600} * kRate;
+  EXPECT_EQ(peaks_per_second_for(0, kRate), kPeaksPerSecond);
+  EXPECT_EQ(peaks_per_second_for(5 * hour, kRate), kPeaksPerSecond);
+  EXPECT_LT(peaks_per_second_for(6 * hour, kRate), kPeaksPerSecond);
+  for (const int rate : {8000, 11025, 22050, 24000, 44100, 48000, 192000}) {
+    for (const int64_t hours : {1, 3, 6, 10, 24, 80, 200}) {
+      const int64_t samples = hours * 3600 * rate;
+      const int per_second = peaks_per_second_for(samples, rate);
+      ASSERT_GE(per_second, 1);
+      ASSERT_LE(per_second, kPeaksPerSecond);
+      const int64_t window = rate / per_second;
+      const int64_t pairs = (samples + window - 1) / window;
+      EXPECT_LE(pairs, kMaxPeakPairs) << rate << " Hz, " << hours << " h";
+      if (per_second < kPeaksPerSecond) {  // one more per second would not fit
+        const int64_t finer = rate / (per_second + 1);
+        EXPECT_GT((samples + finer - 1) / finer, kMaxPeakPairs) << rate << " Hz, " << hours << " h";
+      }
+    }
+  }
+  // A file longer than the cap's windows of one second each: one per second, over the cap.
+  EXPECT_EQ(peaks_per_second_for(10, 2, 3), 1);
+  EXPECT_EQ(peaks_per_second_for(1'000'000, 8000, 100), 1);
+}
+
 }  // namespace
 }  // namespace polyvox::audio
