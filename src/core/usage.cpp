@@ -37,18 +37,26 @@ std::string usage_to_json(const std::vector<ProviderUsage>& usage) {
 }
 
 std::vector<ProviderUsage> usage_from_json(const std::string& json) {
+  // Stored text read back: a field of another type (a damaged row) reads as nothing, never as
+  // an exception in the middle of a read.
+  auto count = [](const nlohmann::json& item, const char* name) -> uint64_t {
+    const auto it = item.find(name);
+    return it != item.end() && it->is_number_unsigned() ? it->get<uint64_t>() : 0;
+  };
   std::vector<ProviderUsage> usage;
   auto list = nlohmann::json::parse(json, nullptr, false);
   if (!list.is_array()) return usage;
   for (const auto& item : list) {
     if (!item.is_object()) continue;
+    const auto provider = item.find("provider");
+    if (provider == item.end() || !provider->is_string()) continue;
     ProviderUsage u;
-    u.provider = item.value("provider", "");
-    u.calls = item.value("calls", uint64_t{0});
-    u.characters = item.value("characters", uint64_t{0});
-    u.cache_hits = item.value("cache_hits", uint64_t{0});
-    u.failures = item.value("failures", uint64_t{0});
-    u.retries = item.value("retries", uint64_t{0});
+    u.provider = provider->get<std::string>();
+    u.calls = count(item, "calls");
+    u.characters = count(item, "characters");
+    u.cache_hits = count(item, "cache_hits");
+    u.failures = count(item, "failures");
+    u.retries = count(item, "retries");
     usage.push_back(std::move(u));
   }
   return usage;

@@ -23,7 +23,8 @@ struct ProviderUsage {
 void add_usage(std::vector<ProviderUsage>& totals, const ProviderUsage& entry);
 
 // JSON array [{"provider", "calls", "characters", "cache_hits", "failures", "retries"}] and back
-// (an empty list for malformed text).
+// (an empty list for malformed text; an entry without a provider name is skipped and a count
+// that is not a non-negative integer reads as 0). Never throws.
 std::string usage_to_json(const std::vector<ProviderUsage>& usage);
 std::vector<ProviderUsage> usage_from_json(const std::string& json);
 

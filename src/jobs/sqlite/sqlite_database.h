@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <type_traits>
 
 #include "core/error.h"
@@ -68,8 +69,8 @@ class Database {
   }
 
   // Runs `op(Connection&)` on a read connection of the pool inside one read transaction (a
-  // consistent snapshot of committed data). Thread-safe. REQUIRES: `op` does not read through
-  // this database again (it would take a second connection).
+  // consistent snapshot of committed data); an `op` that throws fails with kInternal. Thread-safe.
+  // REQUIRES: `op` does not read through this database again (it would take a second connection).
   template <typename Op>
   auto read(Op&& op) -> std::invoke_result_t<Op&, Connection&> {
     using R = std::invoke_result_t<Op&, Connection&>;
@@ -77,11 +78,21 @@ class Database {
     auto db = readers_.acquire();
     if (!db) return R(db.take_error());
     if (auto s = (*db)->run("BEGIN"); !s) return R(s.error());
-    R out = op(**db);
+    // An operation that throws (a stored value of an unexpected type, memory) fails alone with
+    // kInternal, as the writer's do: its connection goes back to the pool with no transaction.
+    std::optional<R> out;
+    try {
+      out.emplace(op(**db));
+    } catch (const std::exception& e) {
+      out.emplace(
+          R(Error{ErrorKind::kInternal, std::string("store read failed: ") + e.what(), ""}));
+    } catch (...) {
+      out.emplace(R(Error{ErrorKind::kInternal, "store read failed: unknown exception", ""}));
+    }
     // COMMIT of a read transaction only releases the snapshot; a failure leaves it open, so
     // roll back then (the connection must not keep an old snapshot).
     if (!(*db)->run("COMMIT")) (void)(*db)->run("ROLLBACK");
-    return out;
+    return std::move(*out);
   }
 
  private:

@@ -63,6 +63,31 @@ TEST_F(SqliteWriterTest, AnExceptionThatIsNotAStdExceptionFailsAloneToo) {
   expect_the_writer_goes_on();
 }
 
+// A read whose operation throws (a stored value of an unexpected type) fails alone; its
+// connection goes back to the pool without its transaction, so the reads after it begin their
+// own and see what was written since (the connection used to keep its snapshot open: every
+// later read on it failed with "cannot start a transaction within a transaction").
+TEST_F(SqliteWriterTest, AThrowingReadFailsAloneAndLaterReadsSeeNewWrites) {
+  for (int round = 0; round < 3; ++round) {
+    Result<int64_t> thrown = db_->read([](sqlite::Connection& c) -> Result<int64_t> {
+      (void)c.query_int("SELECT count(*) FROM written");
+      throw std::runtime_error("a damaged row");
+    });
+    ASSERT_FALSE(thrown.ok());
+    EXPECT_EQ(thrown.error().kind, ErrorKind::kInternal);
+    EXPECT_EQ(thrown.error().message, "store read failed: a damaged row");
+    Status written =
+        db_->write([](sqlite::Connection& c) { return c.run("INSERT INTO written VALUES (7)"); });
+    ASSERT_TRUE(written.ok()) << written.error().message;
+    for (int read = 0; read < 4; ++read) {
+      auto rows = db_->read(
+          [](sqlite::Connection& c) { return c.query_int("SELECT count(*) FROM written"); });
+      ASSERT_TRUE(rows.ok()) << rows.error().message;
+      EXPECT_EQ(rows->value_or(-1), round + 1);
+    }
+  }
+}
+
 TEST_F(SqliteWriterTest, ReleasingMemoryEmptiesTheWritersPageCacheAndWritesGoOn) {
   auto cache_bytes = [this] {
     auto bytes = db_->write([](sqlite::Connection& c) { return Result<int64_t>(c.cache_bytes()); });
