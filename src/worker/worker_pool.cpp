@@ -178,6 +178,22 @@ bool WorkerPool::lost(const Task& task) {
   return it != lost_.end() && it->second;
 }
 
+template <typename Report>
+auto WorkerPool::report_durably(const Task& task, Report&& report) -> decltype(report()) {
+  auto outcome = report();
+  for (const int64_t times : {1, 5, 15}) {
+    if (outcome || outcome.error().kind != ErrorKind::kUnavailable || lost(task)) break;
+    log::warn("task report not stored; sending it again",
+              {{"job_id", task.job_id},
+               {"block", static_cast<long long>(task.block_index)},
+               {"attempt", static_cast<long long>(task.attempt)},
+               {"error", outcome.error().message}});
+    std::this_thread::sleep_for(std::chrono::milliseconds(times * options_.report_retry_ms));
+    outcome = report();
+  }
+  return outcome;
+}
+
 void WorkerPool::report_failure(const Task& task, const Error& error, int failures_before,
                                 std::vector<ProviderUsage> usage,
                                 const std::string& retried_provider) {
@@ -296,7 +312,7 @@ void WorkerPool::run_block(const Task& task) {
                      spent,
                      rendered->spoken_text,
                      rendered->timings.source.empty() ? "" : rendered->timings.to_json()};
-  auto completed = queue_.complete_block(task, result);
+  auto completed = report_durably(task, [&] { return queue_.complete_block(task, result); });
   if (!completed) {
     report_failure(task, completed.error(), task.failures, spent, spec.provider);
     return;
@@ -423,8 +439,16 @@ void WorkerPool::run_assembly(const Task& task) {
     report_failure(task, stored.error(), 0);
     return;
   }
-  auto completed = queue_.complete_assembly(
-      task, AssemblyOutcome{key, manifest.to_json(-1), static_cast<int64_t>(assembled->bytes)});
+  const AssemblyOutcome outcome{key, manifest.to_json(-1), static_cast<int64_t>(assembled->bytes)};
+  auto completed = report_durably(task, [&] { return queue_.complete_assembly(task, outcome); });
+  if (!completed) {
+    // The file stays (the report may have been stored; if not, it goes with its job's other
+    // files); the task is given back so that the next attempt need not wait for the lease.
+    log::warn("assembly not reported; the job will be assembled again",
+              {{"job_id", job->id}, {"error", completed.error().message}});
+    (void)queue_.release(task);
+    return;
+  }
   if (completed && *completed == ReportOutcome::kRefused) {
     // Cancelled, deleted, or finished by another attempt: nothing may keep this file.
     (void)blobs_.remove(key);

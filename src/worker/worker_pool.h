@@ -56,8 +56,11 @@ struct WorkerOptions {
                                // encoded at once (core/cpu_slots.h); 0 = one per core
   int64_t lease_ms = 60'000;   // a task not heartbeated for this long is reclaimed
   int64_t heartbeat_ms = 10'000;
-  RetryPolicy retry;                  // TASK_MAX_RETRIES, TASK_RETRY_DELAY_SECONDS
-  int64_t idle_wait_ms = 1'000;       // how long one claim waits for work
+  RetryPolicy retry;             // TASK_MAX_RETRIES, TASK_RETRY_DELAY_SECONDS
+  int64_t idle_wait_ms = 1'000;  // how long one claim waits for work
+  // A report the store could not confirm is sent again after this, 5x and 15x this
+  // (report_durably; tests shorten it).
+  int64_t report_retry_ms = 200;
   std::string worker_id;              // unique per process (host:pid:random)
   std::filesystem::path scratch_dir;  // temporary files (assembly output before upload)
   RenderOptions render;
@@ -103,6 +106,16 @@ class WorkerPool {
   bool fail_for_good(const Task& task, const Error& error,
                      const std::vector<ProviderUsage>& usage = {});
   bool lost(const Task& task);
+  // Runs `report` (a TaskQueue report of `task`'s outcome), and again after 1, 5 and 15 times
+  // options_.report_retry_ms (0.2, 1 and 3 s) while
+  // it fails with kUnavailable (the store closed the connection, timed out or had no free
+  // connection: the report may or may not have been stored) and the task is still this
+  // worker's. The stores' reports recognise their own earlier run (kDuplicate), and what a
+  // report carries (a rendered block, an assembled file) is worth more than a retry of the task,
+  // which would render (and bill) it again. Waits even while stopping (4.2 s in all by default,
+  // within the stop's grace). Returns the last outcome.
+  template <typename Report>
+  auto report_durably(const Task& task, Report&& report) -> decltype(report());
 
   TaskQueue& queue_;
   JobStore& jobs_;

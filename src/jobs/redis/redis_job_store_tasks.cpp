@@ -123,7 +123,9 @@ Result<std::optional<std::string>> RedisJobStore::wait_for_entry(const std::stri
       streams.elements[0].elements[1].elements.empty()) {
     return std::optional<std::string>(std::string());
   }
-  return std::optional<std::string>(streams.elements[0].elements[1].elements[0].elements[0].str);
+  const Value& entry = streams.elements[0].elements[1].elements[0];
+  if (entry.elements.empty()) return malformed("XREADGROUP");  // not [id, fields]
+  return std::optional<std::string>(entry.elements[0].str);
 }
 
 Result<std::optional<Task>> RedisJobStore::claim(const std::string& worker_id, int64_t lease_ms,
@@ -180,7 +182,9 @@ Result<BlockCompletion> RedisJobStore::complete_block(const Task& task, const Bl
   }
   append_usage_args(result.usage, args);
   args.push_back(result.timing_json);
-  auto reply = pool_->eval(scripts::complete_block(), args);
+  // Sent again when the connection closed during it: a second run of this attempt's report
+  // answers DUPLICATE.
+  auto reply = pool_->eval(scripts::complete_block(), args, Access::kIdempotent);
   if (!reply) return reply.take_error();
   if (!reply->is_array() || reply->elements.size() != 2) return malformed("complete_block");
   BlockCompletion completion;
@@ -196,7 +200,7 @@ Result<ReportOutcome> RedisJobStore::fail_task(const Task& task, const std::stri
   args.push_back(error);
   args.push_back(retry_at_ms ? std::to_string(*retry_at_ms) : std::string());
   append_usage_args(task.kind == TaskKind::kBlock ? usage : std::vector<ProviderUsage>{}, args);
-  auto reply = pool_->eval(scripts::fail_task(), args);
+  auto reply = pool_->eval(scripts::fail_task(), args, Access::kIdempotent);  // as complete_block
   if (!reply) return reply.take_error();
   return outcome_of(*reply);
 }
@@ -210,7 +214,8 @@ Result<ReportOutcome> RedisJobStore::complete_assembly(const Task& task,
   args.push_back(outcome.result_key);
   args.push_back(outcome.manifest_json);
   args.push_back(std::to_string(outcome.bytes));
-  auto reply = pool_->eval(scripts::complete_assembly(), args);
+  auto reply =
+      pool_->eval(scripts::complete_assembly(), args, Access::kIdempotent);  // as complete_block
   if (!reply) return reply.take_error();
   return outcome_of(*reply);
 }

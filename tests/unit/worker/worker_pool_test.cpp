@@ -87,7 +87,15 @@ class ObservedQueue : public TaskQueue {
     return kept;
   }
   Result<BlockCompletion> complete_block(const Task& task, const BlockResult& result) override {
+    if (lose_block_report && lose_block_report(task)) {
+      record({Report::kCompleteBlock, task, ReportOutcome::kRefused});
+      return Error{ErrorKind::kUnavailable, "the store closed the connection", ""};
+    }
     auto done = inner_.complete_block(task, result);
+    if (lose_block_answer && lose_block_answer(task)) {  // stored, its answer lost on the way
+      record({Report::kCompleteBlock, task, done.ok() ? done->outcome : ReportOutcome::kRefused});
+      return Error{ErrorKind::kUnavailable, "the store closed the connection", ""};
+    }
     record({Report::kCompleteBlock, task, done.ok() ? done->outcome : ReportOutcome::kRefused});
     return done;
   }
@@ -103,6 +111,10 @@ class ObservedQueue : public TaskQueue {
   Result<ReportOutcome> complete_assembly(const Task& task,
                                           const AssemblyOutcome& outcome) override {
     if (before_complete_assembly) before_complete_assembly(task);
+    if (lose_assembly_report && lose_assembly_report(task)) {
+      record({Report::kCompleteAssembly, task, ReportOutcome::kRefused});
+      return Error{ErrorKind::kUnavailable, "the store closed the connection", ""};
+    }
     auto done = inner_.complete_assembly(task, outcome);
     record({Report::kCompleteAssembly, task, done.ok() ? *done : ReportOutcome::kRefused});
     return done;
@@ -117,6 +129,11 @@ class ObservedQueue : public TaskQueue {
     record({Report::kInterrupt, Task{}});
   }
 
+  // When one of these says true, the report fails with kUnavailable: before reaching the store
+  // (lose_*_report) or after the store took it (lose_block_answer). Called once per report.
+  std::function<bool(const Task&)> lose_block_report;
+  std::function<bool(const Task&)> lose_block_answer;
+  std::function<bool(const Task&)> lose_assembly_report;
   // Called when the pool reports an assembly, before the report reaches the store.
   std::function<void(const Task&)> before_complete_assembly;
   // Called when the pool has reported a failure, after the store recorded it.
@@ -204,6 +221,7 @@ class WorkerPoolTest : public ::testing::Test {
     o.heartbeat_ms = 3'600'000;
     o.retry = RetryPolicy{.max_retries = 3, .base_ms = 0, .max_delay_ms = 0};
     o.idle_wait_ms = 100;
+    o.report_retry_ms = 1;
     o.worker_id = "pool-under-test";
     o.scratch_dir = dir_ / "scratch";
     return o;
@@ -348,6 +366,67 @@ TEST_F(WorkerPoolTest, TransientFailureIsRetriedThenSucceeds) {
   EXPECT_EQ(usage.characters, 3u * 10u);  // "Try again."
   EXPECT_EQ(usage.failures, 2u);
   EXPECT_EQ(usage.retries, 2u);
+}
+
+// A block report the store could not confirm (Redis closed the connection, timed out, had no
+// free connection) is sent again: the rendered block is kept, the vendor is called once, and no
+// retry is counted (it used to become a task failure: rendered again, billed again, and on the
+// last attempt the job failed).
+TEST_F(WorkerPoolTest, ABlockReportTheStoreDidNotConfirmIsSentAgain) {
+  std::atomic<int> lost{0};
+  queue_->lose_block_report = [&](const Task&) { return lost.fetch_add(1) < 2; };
+  const std::string id = submit({{"Rendered once.", 0}});
+  WorkerPool& pool = start_pool();
+  ASSERT_TRUE(wait_for(Report::kCompleteAssembly, id, accepted));
+  pool.stop();
+  EXPECT_EQ(queue_->reports(Report::kCompleteBlock).size(), 3u);
+  EXPECT_TRUE(queue_->reports(Report::kFailTask).empty());
+  EXPECT_EQ(provider_->texts.size(), 1u);
+  const JobRecord record = job(id);
+  EXPECT_EQ(record.status, JobStatus::kCompleted);
+  ASSERT_EQ(record.blocks.size(), 1u);
+  EXPECT_EQ(record.blocks[0].attempts, 1);
+  ASSERT_EQ(record.blocks[0].usage.size(), 1u);
+  EXPECT_EQ(record.blocks[0].usage[0].calls, 1u);
+  EXPECT_EQ(record.blocks[0].usage[0].retries, 0u);
+}
+
+// The report was stored but its answer lost: sent again, the store says it has it (kDuplicate),
+// and the job goes on to its assembly as if the first answer had come.
+TEST_F(WorkerPoolTest, ABlockReportStoredButUnansweredIsADuplicateTheSecondTime) {
+  std::atomic<int> lost{0};
+  queue_->lose_block_answer = [&](const Task&) { return lost.fetch_add(1) < 1; };
+  const std::string id = submit({{"Stored once.", 0}});
+  WorkerPool& pool = start_pool();
+  ASSERT_TRUE(wait_for(Report::kCompleteAssembly, id, accepted));
+  pool.stop();
+  const auto reports = queue_->reports(Report::kCompleteBlock);
+  ASSERT_EQ(reports.size(), 2u);
+  EXPECT_EQ(reports[0].outcome, ReportOutcome::kAccepted);
+  EXPECT_EQ(reports[1].outcome, ReportOutcome::kDuplicate);
+  EXPECT_TRUE(queue_->reports(Report::kFailTask).empty());
+  EXPECT_EQ(provider_->texts.size(), 1u);
+  EXPECT_EQ(job(id).status, JobStatus::kCompleted);
+}
+
+// An assembly whose report never gets through (four sends) gives its task back at once rather
+// than leaving it leased for a minute; the next attempt assembles and completes the job.
+TEST_F(WorkerPoolTest, AnAssemblyReportThatNeverGetsThroughGivesTheTaskBack) {
+  std::atomic<int> lost{0};
+  queue_->lose_assembly_report = [&](const Task&) { return lost.fetch_add(1) < 4; };
+  const std::string id = submit({{"Assembled twice.", 0}});
+  WorkerPool& pool = start_pool();
+  ASSERT_TRUE(wait_for(Report::kCompleteAssembly, id, accepted));
+  pool.stop();
+  const auto reports = queue_->reports(Report::kCompleteAssembly);
+  ASSERT_EQ(reports.size(), 5u);
+  EXPECT_EQ(reports[3].task.attempt, reports[0].task.attempt);
+  EXPECT_GT(reports[4].task.attempt, reports[0].task.attempt);
+  const auto released = queue_->reports(Report::kRelease);
+  ASSERT_EQ(released.size(), 1u);
+  EXPECT_EQ(released[0].task.attempt, reports[0].task.attempt);
+  EXPECT_EQ(job(id).status, JobStatus::kCompleted);
+  EXPECT_EQ(provider_->texts.size(), 1u);
 }
 
 TEST_F(WorkerPoolTest, AJobThatFailedAfterRetriesCountsEveryBilledCall) {
