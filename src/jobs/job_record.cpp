@@ -13,10 +13,16 @@ constexpr const char* kBlockStatusNames[] = {"queued", "processing", "done", "fa
 
 }  // namespace
 
-const char* job_status_name(JobStatus status) { return kJobStatusNames[static_cast<int>(status)]; }
+// A status read from a store is whatever integer the store held (another version's, a damaged
+// record): outside the table it is "unknown", never a read past its end.
+const char* job_status_name(JobStatus status) {
+  const auto i = static_cast<std::size_t>(status);
+  return i < std::size(kJobStatusNames) ? kJobStatusNames[i] : "unknown";
+}
 
 const char* block_status_name(BlockStatus status) {
-  return kBlockStatusNames[static_cast<int>(status)];
+  const auto i = static_cast<std::size_t>(status);
+  return i < std::size(kBlockStatusNames) ? kBlockStatusNames[i] : "unknown";
 }
 
 std::optional<JobStatus> parse_job_status(std::string_view name) {

@@ -16,7 +16,8 @@ namespace polyvox {
 enum class JobStatus { kQueued, kProcessing, kCompleted, kFailed, kCancelled };
 enum class BlockStatus { kQueued, kProcessing, kDone, kFailed, kCancelled };
 
-// "queued", "processing", ... (the API's spelling).
+// "queued", "processing", ... (the API's spelling); "unknown" for a value outside the enum (an
+// integer read from a store: another version's, a damaged record).
 const char* job_status_name(JobStatus status);
 const char* block_status_name(BlockStatus status);
 std::optional<JobStatus> parse_job_status(std::string_view name);

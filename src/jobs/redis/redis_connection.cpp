@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 
 namespace polyvox::redis {
 namespace {
@@ -216,18 +217,24 @@ Status Connection::send(const Command& command) {
 
 Result<std::optional<Value>> Connection::receive(int64_t timeout_ms) {
   if (broken_) return Error{ErrorKind::kUnavailable, "Redis connection is broken", ""};
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::milliseconds(std::clamp<int64_t>(timeout_ms, 0, 3'600'000));
   void* raw = nullptr;
   // A reply already read into hiredis's buffer comes first.
   if (redisGetReplyFromReader(context_, &raw) != REDIS_OK) return io_error("reading");
-  if (raw == nullptr) {
+  // A reply may come in several reads (a slow link, a large message): read until it is whole or
+  // the time is up; part of a reply is not a quiet connection.
+  while (raw == nullptr) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          deadline - std::chrono::steady_clock::now())
+                          .count();
     pollfd ready{context_->fd, POLLIN, 0};
-    const int polled =
-        ::poll(&ready, 1, static_cast<int>(std::clamp<int64_t>(timeout_ms, 0, 3'600'000)));
+    const int polled = ::poll(&ready, 1, static_cast<int>(std::max<int64_t>(left, 0)));
     if (aborted_) return io_error("reading");
-    if (polled == 0 || (polled < 0 && errno == EINTR)) return std::optional<Value>();
+    if (polled < 0 && errno == EINTR) continue;
+    if (polled == 0) return std::optional<Value>();  // nothing whole in that time
     if (polled < 0 || redisBufferRead(context_) != REDIS_OK) return io_error("reading");
     if (redisGetReplyFromReader(context_, &raw) != REDIS_OK) return io_error("reading");
-    if (raw == nullptr) return std::optional<Value>();  // part of a reply so far
   }
   ReplyPtr reply(raw);
   return std::optional<Value>(from_reply(static_cast<redisReply*>(reply.get())));

@@ -50,8 +50,9 @@ class Connection {
   // reading its reply. kUnavailable on an I/O error (broken() then). Not thread-safe.
   Status send(const Command& command);
 
-  // For a subscribed connection: the next reply, waiting up to `timeout_ms` for it; nullopt when
-  // none came in that time (the connection stays usable). kUnavailable on an I/O error or
+  // For a subscribed connection: the next reply, waiting up to `timeout_ms` for it whole (it may
+  // come in several reads); nullopt when none was whole in that time (the connection stays
+  // usable; a part already read stays buffered for the next call). kUnavailable on an I/O error or
   // abort() (broken() then). Not thread-safe.
   Result<std::optional<Value>> receive(int64_t timeout_ms);
 

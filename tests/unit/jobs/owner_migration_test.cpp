@@ -178,6 +178,32 @@ TEST_F(RedisOwnerMigrationTest, MigrationRunsOnceWhateverTheNumberOfStores) {
   EXPECT_EQ((*usage)[0].providers[0].calls, 3u);  // moved once, not added twice
 }
 
+// Migrated data whose marker was lost (a node that cached "migrated" meanwhile, a restore of
+// part of the keys) is migrated again as it is: usage kept under an id stays there (it used to
+// move to 'removed:<id>', out of its user's reach).
+TEST_F(RedisOwnerMigrationTest, RunningAgainWithoutTheMarkerChangesNothing) {
+  write_old_layout();
+  std::string alice_id;
+  {
+    redis::RedisUserStore users(pool_, prefix_);
+    auto alice = users.find_user("alice");
+    ASSERT_TRUE(alice.ok() && alice->has_value());
+    alice_id = (*alice)->id;
+  }
+  auto reply = pool_->run({"DEL", prefix_ + "owners_migrated"});
+  ASSERT_TRUE(reply.ok());
+  redis::RedisUserStore again(pool_, prefix_);
+  ASSERT_TRUE(again.list_users().ok());
+  EXPECT_EQ(exists("owners_migrated"), 1);
+  EXPECT_EQ(exists("usage:removed:" + alice_id), 0);
+  redis::RedisJobStore jobs(pool_, {.key_prefix = prefix_});
+  auto usage = jobs.usage(alice_id);
+  ASSERT_TRUE(usage.ok());
+  ASSERT_EQ(usage->size(), 1u);
+  EXPECT_EQ((*usage)[0].providers[0].calls, 3u);
+  EXPECT_EQ(jobs.list_jobs(alice_id, 0, 10)->total, 1u);
+}
+
 TEST_F(RedisOwnerMigrationTest, EmptyDatabaseIsMarkedMigratedAtOnce) {
   redis::RedisUserStore users(pool_, prefix_);
   ASSERT_TRUE(users.list_users().ok());

@@ -213,5 +213,16 @@ TEST_P(StoreCountsTest, CountsCostTheSameWhateverTheStoreHolds) {
   }
 }
 
+// A status integer a store held that this version does not know (a newer version's, a damaged
+// record) is named "unknown", never read past the table of names.
+TEST(StatusNamesTest, AStatusOutsideTheEnumIsUnknown) {
+  EXPECT_STREQ(job_status_name(JobStatus::kCancelled), "cancelled");
+  EXPECT_STREQ(block_status_name(BlockStatus::kDone), "done");
+  for (const int stored : {5, 6, 1000, -1}) {
+    EXPECT_STREQ(job_status_name(static_cast<JobStatus>(stored)), "unknown") << stored;
+    EXPECT_STREQ(block_status_name(static_cast<BlockStatus>(stored)), "unknown") << stored;
+  }
+}
+
 }  // namespace
 }  // namespace polyvox

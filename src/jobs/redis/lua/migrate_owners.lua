@@ -5,6 +5,8 @@
 -- usage:<name> to usage:<id>, its name kept in usage:names. A name that no user has any more
 -- becomes 'removed:<name>', an id no user can have, so that a user added again under that name
 -- does not get the old jobs. Then P owners_migrated is set and later calls return at once.
+-- Safe to run again on migrated data (the marker lost): jobs with an owner_name and usage kept
+-- under an id are left as they are.
 --
 -- KEYS     none: every key is named from the prefix ARGV[1] (why: redis_scripts.h).
 -- ARGV     [1] prefix          string
@@ -56,16 +58,24 @@ for name, id in pairs(moved) do
   if name ~= id then redis.call('DEL', P .. 'jobs:owner:' .. name) end
 end
 
+-- A member that is already an id (a user's, a 'removed:' one, or one whose name usage:names
+-- keeps) was migrated before: the marker was lost, not the layout. Left as it is.
+local function usage_migrated(member)
+  return member:sub(1, 8) == 'removed:' or redis.call('HEXISTS', P .. 'user_ids', member) == 1
+      or redis.call('HEXISTS', P .. 'usage:names', member) == 1
+end
 for _, name in ipairs(redis.call('SMEMBERS', P .. 'usage:owners')) do
-  local id = id_of(name)
-  local fields = redis.call('HGETALL', P .. 'usage:' .. name)
-  for f = 1, #fields, 2 do
-    redis.call('HINCRBY', P .. 'usage:' .. id, fields[f], fields[f + 1])
+  if not usage_migrated(name) then
+    local id = id_of(name)
+    local fields = redis.call('HGETALL', P .. 'usage:' .. name)
+    for f = 1, #fields, 2 do
+      redis.call('HINCRBY', P .. 'usage:' .. id, fields[f], fields[f + 1])
+    end
+    redis.call('DEL', P .. 'usage:' .. name)
+    redis.call('SREM', P .. 'usage:owners', name)
+    redis.call('SADD', P .. 'usage:owners', id)
+    redis.call('HSET', P .. 'usage:names', id, name)
   end
-  redis.call('DEL', P .. 'usage:' .. name)
-  redis.call('SREM', P .. 'usage:owners', name)
-  redis.call('SADD', P .. 'usage:owners', id)
-  redis.call('HSET', P .. 'usage:names', id, name)
 end
 
 redis.call('SET', MARKER, 1)
