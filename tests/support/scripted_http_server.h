@@ -14,6 +14,8 @@
 #include <thread>
 #include <vector>
 
+#include "support/loopback_listener.h"
+
 namespace polyvox::test_support {
 
 class ScriptedHttpServer {
@@ -22,17 +24,8 @@ class ScriptedHttpServer {
   explicit ScriptedHttpServer(std::vector<std::string> responses)
       : responses_(std::move(responses)) {
     if (::pipe(stop_pipe_) != 0) return;
-    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof address;
-    if (::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
-        ::listen(listener_, 16) != 0 ||
-        ::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-      return;
-    }
-    port_ = ntohs(address.sin_port);
+    listener_ = listen_on_loopback(port_);
+    if (listener_ < 0) return;
     thread_ = std::thread([this] { serve(); });
   }
 

@@ -22,6 +22,8 @@
 #include <thread>
 #include <vector>
 
+#include "support/loopback_listener.h"
+
 namespace polyvox::test_support {
 
 struct ReceivedRequest {
@@ -40,17 +42,8 @@ class WebhookReceiver {
       : statuses_(statuses.begin(), statuses.end()),
         answer_body_(std::move(answer_body)),
         extra_headers_(std::move(extra_headers)) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t size = sizeof addr;
-    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        ::listen(fd_, 16) != 0 ||
-        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &size) != 0) {
-      throw std::runtime_error("the webhook receiver cannot listen");
-    }
-    port_ = ntohs(addr.sin_port);
+    fd_ = listen_on_loopback(port_);
+    if (fd_ < 0) throw std::runtime_error("the webhook receiver cannot listen");
     thread_ = std::thread([this] { serve(); });
   }
   ~WebhookReceiver() {

@@ -4,9 +4,7 @@
 // behind a slow network would.
 #include "jobs/redis/redis_connection.h"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -15,6 +13,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "support/loopback_listener.h"
 
 namespace polyvox {
 namespace {
@@ -25,17 +25,8 @@ class PiecewiseServer {
  public:
   PiecewiseServer(std::vector<std::string> pieces, std::chrono::milliseconds gap,
                   std::shared_future<void> before_last = {}) {
-    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    if (::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        ::listen(listener_, 1) != 0 ||
-        ::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-      return;
-    }
-    port_ = ntohs(addr.sin_port);
+    listener_ = test_support::listen_on_loopback(port_, 1);
+    if (listener_ < 0) return;
     thread_ = std::thread([this, pieces = std::move(pieces), gap, before_last] {
       const int client = ::accept(listener_, nullptr, nullptr);
       if (client < 0) return;
