@@ -181,6 +181,9 @@ Status read_text(Reader& reader, const InputJson& v, const std::string& field, B
     return invalid_input(field, "must be at most " + std::to_string(max) + " characters, got " +
                                     std::to_string(length));
   }
+  if (auto control = find_unspeakable_control(trimmed)) {
+    return invalid_input(field, unspeakable_control_message(*control));
+  }
   block.text = std::string(trimmed);
   return Status::success();
 }

@@ -1,6 +1,7 @@
 #include "core/utf8.h"
 
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 
 namespace polyvox {
@@ -126,6 +127,36 @@ std::string_view trim_utf8(std::string_view text) {
     end = start;
   }
   return text.substr(begin, end - begin);
+}
+
+std::optional<ControlCharacter> find_unspeakable_control(std::string_view text) {
+  std::size_t index = 0;
+  for (std::size_t pos = 0; pos < text.size(); ++index) {
+    const char32_t cp = next_code_point(text, pos);
+    if (is_unspeakable_control(cp)) return ControlCharacter{index, cp};
+  }
+  return std::nullopt;
+}
+
+std::string code_point_name(char32_t cp) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "U+%04X", static_cast<unsigned>(cp));
+  return buf;
+}
+
+std::string unspeakable_control_message(const ControlCharacter& control) {
+  return "must not contain control characters (" + code_point_name(control.code_point) +
+         " at character " + std::to_string(control.index + 1) +
+         "); line breaks and tabs may be used";
+}
+
+std::string with_ascii_controls_as_spaces(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x80 && is_unspeakable_control(byte)) c = ' ';
+  }
+  return out;
 }
 
 }  // namespace polyvox

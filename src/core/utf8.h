@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -61,5 +62,38 @@ std::size_t utf8_length(std::string_view text);
 // spaces U+00A0, U+1680, U+2000..U+200B, U+2028, U+2029, U+202F, U+205F, U+3000, U+FEFF).
 // REQUIRES: is_valid_utf8(text).
 std::string_view trim_utf8(std::string_view text);
+
+// A control character in text to be spoken: C0 (U+0000..U+001F), DEL (U+007F) and C1
+// (U+0080..U+009F), except the ones that lay text out (tab, line feed, vertical tab, form feed,
+// carriage return, U+0085 next line). Speech engines act on them (espeak-ng reads U+0001 as the
+// start of a command; a NUL ends a C string) rather than speak them. Pure.
+constexpr bool is_unspeakable_control(char32_t cp) {
+  if (cp == U'\t' || cp == U'\n' || cp == 0x0B || cp == 0x0C || cp == U'\r' || cp == 0x85) {
+    return false;
+  }
+  return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F);
+}
+
+struct ControlCharacter {
+  std::size_t index = 0;  // in code points from the start
+  char32_t code_point = 0;
+};
+
+// The first character of `text` for which is_unspeakable_control() holds, or nullopt.
+// REQUIRES: is_valid_utf8(text).
+std::optional<ControlCharacter> find_unspeakable_control(std::string_view text);
+
+// "U+0001": the notation of `cp` in messages.
+std::string code_point_name(char32_t cp);
+
+// `text` with each ASCII control character for which is_unspeakable_control() holds (NUL,
+// U+0001 ... DEL) replaced by a space, byte for byte (offsets and lengths unchanged): what a local
+// speech engine is given, whatever the text came through (the job parser refuses them; a
+// remote diacritizer's answer or a stored job might not). Pure.
+std::string with_ascii_controls_as_spaces(std::string_view text);
+
+// The message of a field holding `control`: "must not contain control characters (U+0001 at
+// character 9); line breaks and tabs may be used".
+std::string unspeakable_control_message(const ControlCharacter& control);
 
 }  // namespace polyvox

@@ -8,6 +8,8 @@
 #include <cstring>
 #include <mutex>
 
+#include "core/utf8.h"
+
 namespace polyvox {
 namespace {
 
@@ -189,8 +191,11 @@ Result<audio::EncodedAudio> EspeakProvider::synthesize(const SynthesisRequest& r
                    "espeak-ng cannot load voice '" + request.voice_id + "'", ""};
     }
     espeak_SetParameter(espeakRATE, rate, 0);
-    const espeak_ERROR rc = espeak_Synth(request.text.c_str(), request.text.size() + 1, 0,
-                                         POS_CHARACTER, 0, espeakCHARS_UTF8, nullptr, &sink);
+    // U+0001 starts an embedded command (rate, pitch, volume for the rest of the text) and a NUL
+    // ends the text: neither may come from the block.
+    const std::string text = with_ascii_controls_as_spaces(request.text);
+    const espeak_ERROR rc = espeak_Synth(text.c_str(), text.size() + 1, 0, POS_CHARACTER, 0,
+                                         espeakCHARS_UTF8, nullptr, &sink);
     if (rc != EE_OK) {
       return Error{ErrorKind::kSynthesisFailed, "espeak-ng synthesis failed", ""};
     }

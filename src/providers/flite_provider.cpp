@@ -6,6 +6,9 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <string_view>
+
+#include "core/utf8.h"
 
 namespace polyvox {
 namespace {
@@ -95,9 +98,16 @@ void add_marks(cst_utterance* utterance, const std::string& text, std::size_t& c
   }
 }
 
+// Bounds on what flite synthesizes at once, whose cost grows faster than its length: one token
+// of 4,000 digits (4,000 words) took 37 s and 800 MB, under flite_mutex(); 500 words of
+// ordinary text 3 s.
+constexpr std::size_t kMaxTokenBytes = 32;
+constexpr std::size_t kMaxUtteranceBytes = 600;
+
 // `text` spoken by `voice` into `out` (samples, rate, word marks), utterance by utterance as
 // flite's own reader does (flite_ts_to_speech): the text's tokens are gathered into an utterance
-// until the voice's utt_break function says a sentence ends (or 500 tokens), which is then
+// until the voice's utt_break function says a sentence ends (or 500 tokens, or
+// kMaxUtteranceBytes; a token longer than kMaxTokenBytes counts as its pieces), which is then
 // synthesized, its wave appended and the utterance freed before the next one. Synthesized as
 // one utterance, a long block held flite's working memory for all of it at once (about 1 MB a
 // second of speech: 70 MB for 1,200 characters). REQUIRES: flite_mutex() held.
@@ -135,10 +145,12 @@ Status synthesize_utterances(const std::string& text, cst_voice* voice, audio::E
   cst_utterance* utterance = new_utterance();
   cst_relation* tokens = utt_relation_create(utterance, "Token");
   int count = 0;
+  std::size_t bytes = 0;  // of the tokens gathered into `utterance`
   bool ok = true;
   while (ok && (!ts_eof(ts) || count > 0)) {
     const char* token = ts_get(ts);
-    if (std::strlen(token) == 0 || count > 500 ||
+    const std::size_t length = std::strlen(token);
+    if (length == 0 || count > 500 || bytes + length > kMaxUtteranceBytes ||
         (relation_head(tokens) && breaks(ts, token, tokens))) {
       if (relation_head(tokens)) {
         ok = speak(utterance);  // frees it
@@ -150,13 +162,24 @@ Status synthesize_utterances(const std::string& text, cst_voice* voice, audio::E
       utterance = new_utterance();
       tokens = utt_relation_create(utterance, "Token");
       count = 0;
+      bytes = 0;
     }
-    ++count;
-    cst_item* item = relation_append(tokens, nullptr);
-    item_set_string(item, "name", token);
-    item_set_string(item, "whitespace", ts->whitespace);
-    item_set_string(item, "prepunctuation", ts->prepunctuation);
-    item_set_string(item, "punc", ts->postpunctuation);
+    // A token longer than kMaxTokenBytes (a run of digits or letters, a URL) goes in as pieces,
+    // each read as its own token: flite expands one token into all its words at once.
+    const std::string_view whole(token, length);
+    for (std::size_t at = 0; at < whole.size();) {
+      std::string piece(cut_utf8(whole.substr(at), kMaxTokenBytes));
+      if (piece.empty()) piece = whole.substr(at);  // not UTF-8 after all: as it is
+      const bool first = at == 0;
+      at += piece.size();
+      ++count;
+      cst_item* item = relation_append(tokens, nullptr);
+      item_set_string(item, "name", piece.c_str());
+      item_set_string(item, "whitespace", first ? ts->whitespace : "");
+      item_set_string(item, "prepunctuation", first ? ts->prepunctuation : "");
+      item_set_string(item, "punc", at == whole.size() ? ts->postpunctuation : "");
+    }
+    bytes += length;
   }
   if (utterance) delete_utterance(utterance);
   ts_close(ts);
@@ -205,7 +228,9 @@ Result<audio::EncodedAudio> FliteProvider::synthesize(const SynthesisRequest& re
     auto voice = registered_voice(request.voice_id);
     if (!voice) return voice.take_error();
     feat_set_float((*voice)->features, "duration_stretch", static_cast<float>(1.0 / request.speed));
-    if (Status s = synthesize_utterances(request.text, *voice, out); !s) return s.error();
+    // A NUL would end the text there (the rest unspoken, still given time in the marks).
+    const std::string text = with_ascii_controls_as_spaces(request.text);
+    if (Status s = synthesize_utterances(text, *voice, out); !s) return s.error();
   }
   return out;
 }

@@ -352,6 +352,26 @@ TEST_F(JobParserTest, SpeakerIsOptionalTrimmedAndBounded) {
   }
 }
 
+// Text to be spoken keeps what lays it out (line breaks, tabs, page breaks from a PDF's text) and
+// refuses other control characters, naming the first: espeak-ng read U+0001 as the start of a
+// command (the rest of the block at another rate) and a NUL cut the block short, unannounced.
+TEST_F(JobParserTest, TextRefusesControlCharactersButKeepsLayout) {
+  auto job = parse(R"({"blocks": [{"text": "Chapter one.\f\nIt\tbegan.\r\n"}]})");
+  ASSERT_TRUE(job.ok()) << job.error().to_string();
+  EXPECT_EQ(job->blocks[0].text, "Chapter one.\f\nIt\tbegan.");
+  for (const auto& [bad, name, at] :
+       {std::tuple{R"(one \u0001S two)", "U+0001", 5}, std::tuple{R"(one\u0000two)", "U+0000", 4},
+        std::tuple{R"(\u0633\u0633 \u009b)", "U+009B", 4},
+        std::tuple{R"(a\u001bb)", "U+001B", 2}}) {
+    Error e = error_of(std::string(R"({"blocks": [{"text": "a"}, {"text": ")") + bad + "\"}]}");
+    EXPECT_EQ(e.kind, ErrorKind::kInvalidInput) << bad;
+    EXPECT_EQ(e.field, "blocks[1].text") << bad;
+    EXPECT_NE(e.message.find(std::string("(") + name + " at character " + std::to_string(at) + ")"),
+              std::string::npos)
+        << e.message;
+  }
+}
+
 // project_id was unbounded: a 20 MB one was stored and repeated in every listing of the job.
 TEST_F(JobParserTest, ProjectIdIsFreeFormButBounded) {
   std::string id;

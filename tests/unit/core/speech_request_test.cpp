@@ -62,8 +62,24 @@ INSTANTIATE_TEST_SUITE_P(
         Bad{R"({"model":"m","input":"Hi","voice":"v","speed":1e400})", "speed"},
         Bad{R"({"model":"m","input":"Hi","voice":"v","voice":"w"})", "voice"},
         Bad{R"({"model":"m","input":"...!","voice":"v"})", "input"},
+        Bad{R"({"model":"m","input":"Hi \u0001\u0080S there","voice":"v"})", "input"},
+        Bad{R"({"model":"m","input":"Hi \u0000 there","voice":"v"})", "input"},
         Bad{R"({"model":"m","input":"Hi","voice":"v","stream_format":"ws"})", "stream_format"},
         Bad{R"([1,2])", ""}, Bad{R"({"model":)", ""}, Bad{"{\"model\":\"\xff\"}", ""}));
+
+// Line breaks, tabs and page breaks lay text out and are read as spaces; the other control
+// characters are refused, the message naming the first and where it is.
+TEST(SpeechRequestTest, InputKeepsLayoutCharactersAndRefusesOtherControls) {
+  auto ok = parse_speech_request(
+      R"({"model":"m","voice":"v","input":"Page one.\f\r\nPage\ttwo.\u000bEnd\u0085"})");
+  ASSERT_TRUE(ok.ok()) << ok.error().to_string();
+  EXPECT_EQ(ok->input, "Page one.\f\r\nPage\ttwo.\vEnd\u0085");
+  auto r = parse_speech_request(R"({"model":"m","voice":"v","input":"Hello\u007f there"})");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message,
+            "must not contain control characters (U+007F at character 6); line breaks and tabs "
+            "may be used");
+}
 
 TEST(SpeechRequestTest, InputIsAtMost4096Characters) {
   const std::string ok(4096, 'a');

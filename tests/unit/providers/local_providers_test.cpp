@@ -111,6 +111,71 @@ TEST(FliteProviderTest, SpeaksEachVoiceAtItsRate) {
   }
 }
 
+// A string literal with every byte, NULs included.
+template <std::size_t N>
+std::string with_bytes(const char (&literal)[N]) {
+  return std::string(literal, N - 1);
+}
+
+// A control character in the text never changes what espeak-ng does: U+0001 starts one of its
+// embedded commands ("\x01" "80S": the rest at 80 words a minute) and a NUL ends the text. The
+// job parser refuses them; whatever reaches the provider anyway (a remote diacritizer's answer,
+// a stored job) is spoken as if they were spaces.
+TEST(EspeakProviderTest, ControlCharactersChangeNothingInTheSpeech) {
+  auto p = espeak();
+  const std::string voice = *p->resolve_voice("en");
+  // Each text, and the same with its control characters written as spaces.
+  for (const auto& [text, spaced] : {
+           std::pair{std::string("one two \x01"
+                                 "80S three four five six"),
+                     std::string("one two  80S three four five six")},
+           std::pair{std::string("one two \x01"
+                                 "9999S three four five six"),
+                     std::string("one two  9999S three four five six")},
+           std::pair{with_bytes("one two \0\x7F three four five six"),
+                     std::string("one two    three four five six")},
+       }) {
+    auto audio = p->synthesize({text, voice});
+    auto expected = p->synthesize({spaced, voice});
+    ASSERT_TRUE(audio.ok() && expected.ok());
+    const double expected_ms = audio::decode_audio(*expected)->duration_ms();
+    EXPECT_NEAR(audio::decode_audio(*audio)->duration_ms(), expected_ms, expected_ms * 0.05)
+        << spaced;
+    EXPECT_EQ(audio->marks.marks.size(), expected->marks.marks.size()) << spaced;
+  }
+}
+
+TEST(FliteProviderTest, ANulDoesNotEndTheText) {
+  auto p = flite();
+  auto plain = p->synthesize({"one two   three four five six", "slt"});
+  auto with_nul = p->synthesize({with_bytes("one two \0 three four five six"), "slt"});
+  ASSERT_TRUE(plain.ok() && with_nul.ok());
+  EXPECT_EQ(with_nul->bytes.size(), plain->bytes.size());
+  EXPECT_EQ(with_nul->marks.marks.size(), 6u);
+}
+
+// A long run of digits (one token that flite expands into a word per digit) is read in pieces
+// of at most 32 characters, each its own token with its own mark, in order over the text: flite
+// synthesized the whole token at once, in time and memory growing faster than its length
+// (4,000 digits: 37 s and 800 MB, holding every other flite block back).
+TEST(FliteProviderTest, ALongTokenIsReadInPieces) {
+  auto p = flite();
+  const std::string digits(100, '7');
+  auto audio = p->synthesize({"Call " + digits + " now.", "slt"});
+  ASSERT_TRUE(audio.ok()) << audio.error().to_string();
+  const auto& marks = audio->marks.marks;
+  ASSERT_EQ(marks.size(), 2u + 4u);  // "Call", 32 + 32 + 32 + 4 digits, "now"
+  std::size_t expected_begin = 5;
+  for (std::size_t i = 1; i <= 4; ++i) {
+    EXPECT_EQ(marks[i].begin, expected_begin) << i;
+    EXPECT_EQ(marks[i].end, std::min(expected_begin + 32, std::size_t{105})) << i;
+    EXPECT_GE(marks[i].start_ms, marks[i - 1].end_ms - 1.0) << i;
+    expected_begin = marks[i].end;
+  }
+  // Every digit is still spoken ("seven" is about 0.4 s).
+  EXPECT_GT(audio::decode_audio(*audio)->duration_ms(), 100 * 250.0);
+}
+
 TEST(VoiceScriptsTest, EachLanguageReadsItsScript) {
   using V = std::vector<std::string>;
   EXPECT_EQ(scripts_of_language("en-us"), V{"Latin"});
