@@ -184,6 +184,12 @@ Status synthesize_utterances(const std::string& text, cst_voice* voice, audio::E
   if (utterance) delete_utterance(utterance);
   ts_close(ts);
   if (!ok || !spoken) return Error{ErrorKind::kSynthesisFailed, "flite synthesis failed", ""};
+  if (out.bytes.empty()) {
+    // Every word unknown to its English lexicon and letter rules (letters outside ASCII): said
+    // here, not left to be taken for an empty, undecodable answer (a vendor's transient fault).
+    return Error{ErrorKind::kSynthesisFailed,
+                 "flite said nothing: its voices read English letters and digits only", ""};
+  }
   return Status::success();
 }
 

@@ -154,6 +154,19 @@ TEST(FliteProviderTest, ANulDoesNotEndTheText) {
   EXPECT_EQ(with_nul->marks.marks.size(), 6u);
 }
 
+// Text with nothing flite can read (letters outside ASCII) is a failure that says why, not an
+// empty answer (taken for a vendor's transient fault, retried, "undecodable audio").
+TEST(FliteProviderTest, TextItCannotReadFailsSayingWhy) {
+  auto p = flite();
+  for (const char* text : {"\u00e9", "\u00df", "\u0645\u0631\u062d\u0628\u0627"}) {
+    auto audio = p->synthesize({text, "kal"});
+    ASSERT_FALSE(audio.ok()) << text;
+    EXPECT_EQ(audio.error().kind, ErrorKind::kSynthesisFailed);
+    EXPECT_NE(audio.error().message.find("English letters and digits only"), std::string::npos)
+        << audio.error().message;
+  }
+}
+
 // A long run of digits (one token that flite expands into a word per digit) is read in pieces
 // of at most 32 characters, each its own token with its own mark, in order over the text: flite
 // synthesized the whole token at once, in time and memory growing faster than its length
