@@ -147,6 +147,12 @@ class JobStore {
   // True when the backend answers (for /ready).
   virtual bool ping() = 0;
 
+  // A name of this store's data: made the first time it is asked for and kept with the data, so
+  // that a store emptied or replaced (Redis restarted without its data, another database or key
+  // prefix, a new SQLite file) answers with another. The cleanup binds the blob store to it
+  // (orphan_sweep.h). Thread-safe.
+  virtual Result<std::string> identity() = 0;
+
   // Job `id`'s event log (jobs/job_events.h): its owner, its latest seq and at most `limit` of
   // its events after `after_seq`, in order (limit 0: none, only the latest seq). kNotFound if
   // the job is unknown.

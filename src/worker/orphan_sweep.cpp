@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <unordered_set>
 
+#include "core/utf8.h"
 #include "jobs/peaks_key.h"
 #include "log/log.h"
 #include "worker/blob_keys.h"
@@ -41,9 +42,48 @@ std::vector<std::string> orphaned_keys(const std::string& job_id,
   return orphans;
 }
 
+bool OrphanSweep::bound_to_store() {
+  auto identity = jobs_.identity();
+  if (!identity) {
+    log::warn("cleanup cannot read the job store's identity; blobs of unknown jobs are kept",
+              {{"error", identity.error().message}});
+    return false;
+  }
+  auto stored = blobs_.get(kIdentityKey);
+  if (!stored && stored.error().kind == ErrorKind::kNotFound) {
+    Status written = blobs_.put(kIdentityKey, *identity);
+    if (!written) {
+      log::warn("cleanup cannot record the job store's identity; blobs of unknown jobs are kept",
+                {{"error", written.error().message}});
+      return false;
+    }
+    return true;
+  }
+  if (!stored) {
+    log::warn(
+        "cleanup cannot read the blob store's job store identity; blobs of unknown jobs "
+        "are kept",
+        {{"error", stored.error().message}});
+    return false;
+  }
+  if (*stored == *identity) return true;
+  if (!unbound_logged_) {
+    unbound_logged_ = true;
+    log::error(
+        "the blob store belongs to another job store: cleanup keeps the files of every "
+        "job this store does not know (if the job store was emptied or replaced on "
+        "purpose, remove the blob " +
+            std::string(kIdentityKey) + " and cleanup will adopt this one)",
+        {{"blob_store_identity", std::string(cut_utf8(to_valid_utf8(*stored), 100))},
+         {"job_store_identity", *identity}});
+  }
+  return false;
+}
+
 Result<OrphanSweep::Outcome> OrphanSweep::run(int64_t before_ms,
                                               const std::function<bool()>& keep_going) {
   Outcome outcome;
+  bound_ = bound_to_store();
   std::unordered_map<std::string, Listing> settled;
   std::string current;
   std::vector<BlobListing> group;
@@ -105,6 +145,7 @@ void OrphanSweep::sweep_job(const std::string& job_id, const std::vector<BlobLis
   }
   std::optional<JobRecord> record;
   if (job) record = std::move(*job);
+  if (!record && !bound_) return;  // unknown to a store the blobs may not belong to: kept
   const std::vector<std::string> orphans = orphaned_keys(job_id, record, old);
   std::unordered_set<std::string> removed;
   for (const std::string& key : orphans) {

@@ -36,11 +36,20 @@ class OrphanSweep {
     std::size_t jobs_looked_up = 0;  // jobs read from the store
   };
 
+  // The blob recording which job store the blobs belong to (JobStore::identity()), written by
+  // the first sweep that finds none.
+  static constexpr const char* kIdentityKey = "meta/job-store-identity.txt";
+
   // Lists every job's blobs and removes the orphans last written before `before_ms`. A job is
   // read from the store only when it has such old blobs, and a finished job found with no
   // orphan and nothing younger is not read again while its listing stays the same. Stops early
   // (and OK) when `keep_going` returns false. Errors: the listing's (a store that cannot list
   // returns kInternal); a job that cannot be read is skipped until the next pass.
+  // The blobs of jobs the store does not know are deleted only while the blob store is bound to
+  // this job store (kIdentityKey holds its identity, or held nothing and now does): a store
+  // emptied or replaced (Redis restarted without its data, a wrong database or prefix in
+  // REDIS_URL) knows no job, and would otherwise have every file deleted. Unbound, the pass
+  // keeps them and says so in the log (error), with what to do if the change was meant.
   // Thread-compatible.
   Result<Outcome> run(int64_t before_ms, const std::function<bool()>& keep_going);
 
@@ -56,8 +65,13 @@ class OrphanSweep {
                  int64_t before_ms, std::unordered_map<std::string, Listing>& settled,
                  Outcome& outcome);
 
+  // Whether the blob store belongs to the job store (see run()); logs when it does not.
+  bool bound_to_store();
+
   JobStore& jobs_;
   BlobStore& blobs_;
+  bool bound_ = false;                                // this pass's answer of bound_to_store()
+  bool unbound_logged_ = false;                       // the refusal is logged once per process
   std::unordered_map<std::string, Listing> settled_;  // finished jobs without orphans, by id
 };
 

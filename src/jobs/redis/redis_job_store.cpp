@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <tuple>
 
+#include "core/ids.h"
 #include "jobs/redis/redis_records.h"
 #include "jobs/redis/redis_scripts.h"
 
@@ -225,5 +226,16 @@ Result<JobEventLog> RedisJobStore::job_events(const std::string& id, int64_t aft
 }
 
 bool RedisJobStore::ping() { return pool_->run({"PING"}).ok(); }
+
+Result<std::string> RedisJobStore::identity() {
+  // The first SET wins; every later one (any node) reads what it wrote.
+  const std::string key = keys_.prefix + "store_identity";
+  auto set = pool_->run({"SET", key, new_uuid4(), "NX"});
+  if (!set) return set.take_error();
+  auto got = pool_->run({"GET", key});
+  if (!got) return got.take_error();
+  if (got->is_nil() || got->str.empty()) return malformed("GET store_identity");
+  return got->str;
+}
 
 }  // namespace polyvox::redis

@@ -253,6 +253,7 @@ class RedisJobStore final : public JobStore, public TaskQueue {
   Result<std::vector<UserUsage>> usage(const std::string& owner) override;
   Result<StoreCounts> counts() override;
   bool ping() override;
+  Result<std::string> identity() override;
 
   // TaskQueue (contracts in jobs/task_queue.h). Reports are fenced by attempt and worker id.
   Result<std::optional<Task>> claim(const std::string& worker_id, int64_t lease_ms,

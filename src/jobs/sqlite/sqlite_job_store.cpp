@@ -1,6 +1,7 @@
 // The JobStore half of SqliteJobStore; the TaskQueue half is sqlite_job_store_tasks.cpp.
 #include "jobs/sqlite/sqlite_job_store.h"
 
+#include <random>
 #include <utility>
 
 #include "jobs/sqlite/job_rows.h"
@@ -350,6 +351,24 @@ Result<StoreCounts> SqliteJobStore::counts() {
     if (!s) return s.error();
     return counts;
   });
+}
+
+Result<std::string> SqliteJobStore::identity() {
+  // A random number among the counters (no schema change): the first insert wins.
+  const auto candidate = static_cast<int64_t>(std::random_device{}() & 0x7FFFFFFF) << 31 |
+                         static_cast<int64_t>(std::random_device{}() & 0x7FFFFFFF);
+  auto stored = db_->write([candidate](Connection& db) -> Result<int64_t> {
+    if (Status s = db.run("INSERT OR IGNORE INTO counters VALUES ('store_identity', ?)", candidate);
+        !s) {
+      return s.error();
+    }
+    auto value = db.query_int("SELECT value FROM counters WHERE name = 'store_identity'");
+    if (!value) return value.take_error();
+    if (!*value) return Error{ErrorKind::kInternal, "the store's identity was not kept", ""};
+    return **value;
+  });
+  if (!stored) return stored.take_error();
+  return "sqlite-" + std::to_string(*stored);
 }
 
 bool SqliteJobStore::ping() {

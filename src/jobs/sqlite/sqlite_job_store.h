@@ -67,6 +67,7 @@ class SqliteJobStore final : public JobStore, public TaskQueue {
   Result<std::vector<UserUsage>> usage(const std::string& owner) override;
   Result<StoreCounts> counts() override;
   bool ping() override;
+  Result<std::string> identity() override;
   Result<JobEventLog> job_events(const std::string& id, int64_t after_seq,
                                  std::size_t limit) override;
 

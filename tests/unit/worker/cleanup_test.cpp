@@ -12,6 +12,7 @@
 #include <fstream>
 #include <mutex>
 
+#include "core/ids.h"
 #include "storage/local_blob_store.h"
 #include "unit/jobs/store_fixture.h"
 #include "worker/blob_keys.h"
@@ -227,6 +228,50 @@ TEST_P(CleanupTest, FinishedJobWithoutOrphansIsNotReadAgainUntilItsBlobsChange) 
   EXPECT_EQ(third->deleted, 1u);
   EXPECT_FALSE(stored(late_key));
   EXPECT_TRUE(stored(key));
+}
+
+// The store's identity is kept with its data: the same after a restart.
+TEST_P(CleanupTest, TheStoresIdentityIsKeptWithItsData) {
+  auto first = jobs_->identity();
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  EXPECT_FALSE(first->empty());
+  EXPECT_EQ(*jobs_->identity(), *first);
+  reopen();
+  EXPECT_EQ(*jobs_->identity(), *first);
+}
+
+// Files of jobs the store does not know are deleted only while the blob store is bound to this
+// job store. An emptied or replaced store (Redis restarted without its data, a wrong database or
+// prefix in REDIS_URL) knows no job at all: every file would have gone.
+TEST_P(CleanupTest, FilesOfUnknownJobsStayWhenTheBlobsBelongToAnotherStore) {
+  const auto unknown_segment = [&] {
+    return store_segment(Task{.job_id = new_uuid4(), .attempt = 1, .worker_id = "w"},
+                         kRetentionMs + 60'000);
+  };
+  OrphanSweep sweep(*jobs_, blobs_);
+  const auto keep_going = [] { return true; };
+  const int64_t before = clock_.now_ms() - kRetentionMs;
+  // The first sweep binds the blob store to this job store and deletes as before.
+  const std::string first = unknown_segment();
+  ASSERT_TRUE(sweep.run(before, keep_going).ok());
+  EXPECT_FALSE(stored(first));
+  auto marker = blobs_.get(OrphanSweep::kIdentityKey);
+  ASSERT_TRUE(marker.ok()) << marker.error().message;
+  EXPECT_EQ(*marker, *jobs_->identity());
+  // Bound to another store: nothing of an unknown job is deleted.
+  ASSERT_TRUE(blobs_.put(OrphanSweep::kIdentityKey, "another-store").ok());
+  const std::string second = unknown_segment();
+  auto kept = sweep.run(before, keep_going);
+  ASSERT_TRUE(kept.ok());
+  EXPECT_EQ(kept->deleted, 0u);
+  EXPECT_TRUE(stored(second));
+  // Its marker removed (the operator's "yes, this store"), the next sweep adopts this store.
+  ASSERT_TRUE(blobs_.remove(OrphanSweep::kIdentityKey).ok());
+  auto adopted = sweep.run(before, keep_going);
+  ASSERT_TRUE(adopted.ok());
+  EXPECT_EQ(adopted->deleted, 1u);
+  EXPECT_FALSE(stored(second));
+  EXPECT_EQ(*blobs_.get(OrphanSweep::kIdentityKey), *jobs_->identity());
 }
 
 TEST_P(CleanupTest, DeletesTemporaryFilesOlderThanTheRetentionOnly) {
