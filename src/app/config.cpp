@@ -7,6 +7,7 @@
 
 #include "app/registrations.h"
 #include "core/body_limit.h"
+#include "core/error.h"
 #include "core/webhook_url.h"
 
 namespace polyvox {
@@ -19,27 +20,55 @@ std::string trim(std::string s) {
   return s.substr(first, last - first + 1);
 }
 
+// The value of a `.env` line as Environment::load reads it, from `text` (what follows the '=',
+// trimmed). kInvalidInput saying what is wrong with a quoted value (never the value itself).
+Result<std::string> dotenv_value(const std::string& text) {
+  if (text.empty() || (text.front() != '"' && text.front() != '\'')) {
+    const auto hash = text.find(" #");
+    return hash == std::string::npos ? text : trim(text.substr(0, hash));
+  }
+  const char quote = text.front();
+  std::string value;
+  std::size_t i = 1;
+  for (; i < text.size() && text[i] != quote; ++i) {
+    if (quote == '"' && text[i] == '\\' && i + 1 < text.size() &&
+        (text[i + 1] == '"' || text[i + 1] == '\\')) {
+      ++i;
+    }
+    value += text[i];
+  }
+  if (i == text.size()) {
+    return invalid_input("", std::string("the value's opening ") + quote + " is never closed");
+  }
+  const std::string after = trim(text.substr(i + 1));
+  if (!after.empty() && after.front() != '#') {
+    return invalid_input(
+        "", std::string("only whitespace and a # comment may follow the value's closing ") + quote +
+                (quote == '"' ? " (a \" inside the value is written \\\")"
+                              : " (a value with ' in it goes in double quotes)"));
+  }
+  return value;
+}
+
 }  // namespace
 
 Environment Environment::load(const std::string& dotenv_path) {
   Environment env;
   std::ifstream in(dotenv_path);
   std::string line;
-  while (std::getline(in, line)) {
+  for (int number = 1; std::getline(in, line); ++number) {
     line = trim(line);
     if (line.empty() || line[0] == '#') continue;
     if (line.rfind("export ", 0) == 0) line = trim(line.substr(7));
     const auto eq = line.find('=');
     if (eq == std::string::npos) continue;
     std::string key = trim(line.substr(0, eq));
-    std::string value = trim(line.substr(eq + 1));
-    if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
-        value.back() == value.front()) {
-      value = value.substr(1, value.size() - 2);
-    } else if (const auto hash = value.find(" #"); hash != std::string::npos) {
-      value = trim(value.substr(0, hash));
+    Result<std::string> value = dotenv_value(trim(line.substr(eq + 1)));
+    if (!value) {
+      throw std::invalid_argument(dotenv_path + " line " + std::to_string(number) + " (" + key +
+                                  "): " + value.error().message);
     }
-    if (!key.empty()) env.dotenv_[key] = value;
+    if (!key.empty()) env.dotenv_[key] = std::move(value.value());
   }
   return env;
 }

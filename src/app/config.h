@@ -26,8 +26,16 @@ namespace polyvox {
 class Environment {
  public:
   // Reads the process environment and `dotenv_path` (missing file = no variables). Lines are
-  // KEY=VALUE, optionally `export KEY=VALUE`, values optionally in single or double quotes;
-  // `#` starts a comment line.
+  // KEY=VALUE, optionally `export KEY=VALUE`; a line whose first character is `#` is a comment,
+  // a line without `=` is ignored. Space around the key and around the value is not part of
+  // them. A value is either
+  //  - quoted: from its opening quote to the closing one, whitespace and `#` included; in double
+  //    quotes `\"` stands for `"` and `\\` for `\` (any other backslash is itself), single
+  //    quotes take everything literally up to the next `'`. Only whitespace and a `# comment`
+  //    may follow the closing quote;
+  //  - or unquoted: up to a ` #` (space, then `#`), which starts a comment.
+  // Throws std::invalid_argument naming the file, the line number and the key (never the value:
+  // it may be a secret) for a quote never closed or something else after the closing quote.
   static Environment load(const std::string& dotenv_path = ".env");
 
   std::optional<std::string> get(const std::string& key) const;
