@@ -40,8 +40,10 @@ class Environment {
 
   std::optional<std::string> get(const std::string& key) const;
   std::string get_or(const std::string& key, const std::string& fallback) const;
-  // Integer value; `fallback` when unset; throws std::invalid_argument naming the variable when
-  // set to something that is not an integer in [min, max] (fatal start-up configuration).
+  // Integer value; `fallback` when unset or empty; throws std::invalid_argument naming the
+  // variable when set to something that is not an integer in [min, max] (fatal start-up
+  // configuration). An integer is decimal digits with an optional leading '-': no sign '+', no
+  // space around it.
   long long get_int(const std::string& key, long long fallback, long long min, long long max) const;
 
   // true/false, 1/0, yes/no, on/off; `fallback` when unset; throws std::invalid_argument else.
