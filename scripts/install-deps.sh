@@ -42,6 +42,8 @@ test_packages=(
   # tools the tests drive (curl: the OpenAI endpoint's requests as Open WebUI sends them)
   clang-format ffmpeg espeak-ng lame openssl sqlite3 redis-server supervisor chromium nginx-light
   curl
+  # docker-compose.yml read by the deployment test (tests/integration/deploy_test.py)
+  python3-yaml
   # the studio's browser tests (tests/browser): Debian's Chromium driven by its chromedriver
   chromium-driver python3-selenium
 )

@@ -1,5 +1,6 @@
 #include "app/config.h"
 
+#include <charconv>
 #include <cstdlib>
 #include <fstream>
 #include <stdexcept>
@@ -7,6 +8,7 @@
 
 #include "app/registrations.h"
 #include "core/body_limit.h"
+#include "core/error.h"
 #include "core/webhook_url.h"
 
 namespace polyvox {
@@ -19,27 +21,64 @@ std::string trim(std::string s) {
   return s.substr(first, last - first + 1);
 }
 
+// The value of a `.env` line as Environment::load reads it, from `text` (what follows the '=',
+// trimmed). kInvalidInput saying what is wrong with a quoted value (never the value itself).
+Result<std::string> dotenv_value(const std::string& text) {
+  if (text.empty() || (text.front() != '"' && text.front() != '\'')) {
+    const auto hash = text.find(" #");
+    return hash == std::string::npos ? text : trim(text.substr(0, hash));
+  }
+  const char quote = text.front();
+  std::string value;
+  std::size_t i = 1;
+  for (; i < text.size() && text[i] != quote; ++i) {
+    if (quote == '"' && text[i] == '\\' && i + 1 < text.size() &&
+        (text[i + 1] == '"' || text[i + 1] == '\\')) {
+      ++i;
+    }
+    value += text[i];
+  }
+  if (i == text.size()) {
+    return invalid_input("", std::string("the value's opening ") + quote + " is never closed");
+  }
+  const std::string after = trim(text.substr(i + 1));
+  if (!after.empty() && after.front() != '#') {
+    return invalid_input(
+        "", std::string("only whitespace and a # comment may follow the value's closing ") + quote +
+                (quote == '"' ? " (a \" inside the value is written \\\")"
+                              : " (a value with ' in it goes in double quotes)"));
+  }
+  return value;
+}
+
+// The shortest TEMP_RETENTION_SECONDS. A file is temporary (and an unrecorded blob an orphan)
+// once older than the retention, so the retention must outlast the quiet spells of the work that
+// owns the file: an assembly's scratch file is last written when its encoding ends, then only
+// read while it is measured (a profile's check decodes the whole file: minutes for a file of many
+// hours) and stored (an upload may take the stores' 120 s request timeout; the hard link
+// LocalBlobStore::put_file makes of it keeps its time until renamed). A shorter retention would
+// delete it under the running assembly.
+constexpr long long kMinTempRetentionSeconds = 600;
+
 }  // namespace
 
 Environment Environment::load(const std::string& dotenv_path) {
   Environment env;
   std::ifstream in(dotenv_path);
   std::string line;
-  while (std::getline(in, line)) {
+  for (int number = 1; std::getline(in, line); ++number) {
     line = trim(line);
     if (line.empty() || line[0] == '#') continue;
     if (line.rfind("export ", 0) == 0) line = trim(line.substr(7));
     const auto eq = line.find('=');
     if (eq == std::string::npos) continue;
     std::string key = trim(line.substr(0, eq));
-    std::string value = trim(line.substr(eq + 1));
-    if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
-        value.back() == value.front()) {
-      value = value.substr(1, value.size() - 2);
-    } else if (const auto hash = value.find(" #"); hash != std::string::npos) {
-      value = trim(value.substr(0, hash));
+    Result<std::string> value = dotenv_value(trim(line.substr(eq + 1)));
+    if (!value) {
+      throw std::invalid_argument(dotenv_path + " line " + std::to_string(number) + " (" + key +
+                                  "): " + value.error().message);
     }
-    if (!key.empty()) env.dotenv_[key] = value;
+    if (!key.empty()) env.dotenv_[key] = std::move(value.value());
   }
   return env;
 }
@@ -60,14 +99,10 @@ long long Environment::get_int(const std::string& key, long long fallback, long 
                                long long max) const {
   auto v = get(key);
   if (!v || v->empty()) return fallback;
-  std::size_t used = 0;
+  // std::from_chars takes digits after an optional '-' only (no space, no '+', unlike stoll).
   long long value = 0;
-  try {
-    value = std::stoll(*v, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used != v->size() || value < min || value > max) {
+  const auto [end, error] = std::from_chars(v->data(), v->data() + v->size(), value);
+  if (error != std::errc() || end != v->data() + v->size() || value < min || value > max) {
     throw std::invalid_argument(key + " must be an integer between " + std::to_string(min) +
                                 " and " + std::to_string(max) + ", got '" + *v + "'");
   }
@@ -115,6 +150,10 @@ Config load_config(const Environment& env) {
   }
   c.render.segment.mp3_quality = static_cast<int>(env.get_int("MP3_QUALITY", 5, 0, 9));
   c.render.loudness.integrated_lufs = static_cast<double>(env.get_int("TARGET_LUFS", -16, -40, -5));
+  // Jobs without a profile: the ceiling of every block's true peak (audio/loudness.h). Above 0
+  // dBTP the samples clip; delivery specifications ask for -1 to -3.
+  c.render.loudness.max_true_peak_dbtp =
+      static_cast<double>(env.get_int("MAX_TRUE_PEAK_DBTP", -1, -10, 0));
   c.render.word_timings = env.get_bool("WORD_TIMINGS", true);
   c.diacritizer_url = env.get_or("DIACRITIZER_URL", "");
   c.diacritizer = env.get_or("DIACRITIZER", c.diacritizer_url.empty() ? "embedded" : "http");
@@ -127,10 +166,16 @@ Config load_config(const Environment& env) {
       static_cast<uint64_t>(env.get_int("AUDIO_CACHE_MAX_BYTES", 1LL << 30, 0, 1LL << 50));
   c.diacritizer_cache_max_bytes = static_cast<std::size_t>(
       env.get_int("DIACRITIZER_CACHE_MAX_BYTES", 32LL << 20, 0, 1LL << 40));
-  c.render.answer.min_ms_per_letter =
-      static_cast<double>(env.get_int("ANSWER_MIN_MS_PER_CHAR", 20, 0, 10000));
-  c.render.answer.max_ms_per_letter =
-      static_cast<double>(env.get_int("ANSWER_MAX_MS_PER_CHAR", 500, 1, 100000));
+  const long long min_ms_per_char = env.get_int("ANSWER_MIN_MS_PER_CHAR", 20, 0, 10000);
+  const long long max_ms_per_char = env.get_int("ANSWER_MAX_MS_PER_CHAR", 500, 1, 100000);
+  if (min_ms_per_char > max_ms_per_char) {
+    // Every answer would be out of bounds, and every block retried until it failed.
+    throw std::invalid_argument("ANSWER_MIN_MS_PER_CHAR (" + std::to_string(min_ms_per_char) +
+                                ") must not be above ANSWER_MAX_MS_PER_CHAR (" +
+                                std::to_string(max_ms_per_char) + ")");
+  }
+  c.render.answer.min_ms_per_letter = static_cast<double>(min_ms_per_char);
+  c.render.answer.max_ms_per_letter = static_cast<double>(max_ms_per_char);
   const EnvLookup lookup = [&env](const std::string& key) { return env.get(key); };
   c.providers = load_providers_config(provider_kinds(), lookup);
   c.speech = load_speech_mapping(lookup, c.providers);
@@ -210,7 +255,8 @@ Config load_config(const Environment& env) {
   s.worker.lease_ms = 1000 * env.get_int("TASK_LEASE_SECONDS", 60, 2, 86400);
   s.worker.heartbeat_ms = std::max<int64_t>(500, s.worker.lease_ms / 4);
   s.cleanup.interval_ms = 1000 * env.get_int("CLEANUP_INTERVAL_SECONDS", 3600, 1, 86400 * 30);
-  s.cleanup.temp_retention_ms = 1000 * env.get_int("TEMP_RETENTION_SECONDS", 3600, 0, 86400 * 365);
+  s.cleanup.temp_retention_ms =
+      1000 * env.get_int("TEMP_RETENTION_SECONDS", 3600, kMinTempRetentionSeconds, 86400 * 365);
   s.cleanup.job_retention_ms =
       1000 * env.get_int("JOB_RETENTION_SECONDS", 604800, 0, 86400LL * 3650);
   s.log_level = env.get_or("LOG_LEVEL", "info");

@@ -26,14 +26,24 @@ namespace polyvox {
 class Environment {
  public:
   // Reads the process environment and `dotenv_path` (missing file = no variables). Lines are
-  // KEY=VALUE, optionally `export KEY=VALUE`, values optionally in single or double quotes;
-  // `#` starts a comment line.
+  // KEY=VALUE, optionally `export KEY=VALUE`; a line whose first character is `#` is a comment,
+  // a line without `=` is ignored. Space around the key and around the value is not part of
+  // them. A value is either
+  //  - quoted: from its opening quote to the closing one, whitespace and `#` included; in double
+  //    quotes `\"` stands for `"` and `\\` for `\` (any other backslash is itself), single
+  //    quotes take everything literally up to the next `'`. Only whitespace and a `# comment`
+  //    may follow the closing quote;
+  //  - or unquoted: up to a ` #` (space, then `#`), which starts a comment.
+  // Throws std::invalid_argument naming the file, the line number and the key (never the value:
+  // it may be a secret) for a quote never closed or something else after the closing quote.
   static Environment load(const std::string& dotenv_path = ".env");
 
   std::optional<std::string> get(const std::string& key) const;
   std::string get_or(const std::string& key, const std::string& fallback) const;
-  // Integer value; `fallback` when unset; throws std::invalid_argument naming the variable when
-  // set to something that is not an integer in [min, max] (fatal start-up configuration).
+  // Integer value; `fallback` when unset or empty; throws std::invalid_argument naming the
+  // variable when set to something that is not an integer in [min, max] (fatal start-up
+  // configuration). An integer is decimal digits with an optional leading '-': no sign '+', no
+  // space around it.
   long long get_int(const std::string& key, long long fallback, long long min, long long max) const;
 
   // true/false, 1/0, yes/no, on/off; `fallback` when unset; throws std::invalid_argument else.

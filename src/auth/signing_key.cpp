@@ -111,10 +111,31 @@ Status ensure_private_data_dir(const fs::path& data_dir) {
   if (::stat(data_dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
     return invalid_input("POLYVOX_DATA_DIR", data_dir.string() + " is not a directory");
   }
-  if ((st.st_mode & 077) != 0 && ::chmod(data_dir.c_str(), st.st_mode & 07700) != 0) {
+  if ((st.st_mode & 077) == 0) return Status::success();
+  // Made private only when it is the service's own: a directory shared by everyone (sticky bit,
+  // as /tmp) or another user's keeps its mode, and the service does not start in it.
+  const std::string dir = data_dir.string();
+  const std::string own = "choose a directory of its own, such as " +
+                          (data_dir / "polyvox").string() + " (created with mode 0700)";
+  if ((st.st_mode & S_ISVTX) != 0) {
+    return invalid_input("POLYVOX_DATA_DIR", dir + " has mode " + octal_mode(st.st_mode) +
+                                                 ": a directory shared by everyone (sticky bit) "
+                                                 "is not made private and is left as it is; " +
+                                                 own);
+  }
+  if (st.st_uid != ::geteuid()) {
     return invalid_input("POLYVOX_DATA_DIR",
-                         data_dir.string() + " has mode " + octal_mode(st.st_mode) +
-                             " and cannot be made private (0700): " + std::strerror(errno));
+                         dir + " has mode " + octal_mode(st.st_mode) + " and belongs to user " +
+                             std::to_string(st.st_uid) + ", not to this process's user (" +
+                             std::to_string(::geteuid()) +
+                             "): it is left as it is; if it is meant for the service alone, "
+                             "chown it to that user and chmod 700 " +
+                             dir + ", or " + own);
+  }
+  if (::chmod(data_dir.c_str(), st.st_mode & 07700) != 0) {
+    return invalid_input("POLYVOX_DATA_DIR", dir + " has mode " + octal_mode(st.st_mode) +
+                                                 " and cannot be made private (0700): " +
+                                                 std::strerror(errno) + "; " + own);
   }
   return Status::success();
 }

@@ -12,8 +12,10 @@
 namespace polyvox {
 
 // Creates `data_dir` (and its missing parents) with mode 0700, or takes an existing one's group
-// and other permissions away. kInvalidInput naming POLYVOX_DATA_DIR when it cannot be created or
-// made private (another user's directory).
+// and other permissions away when it is the service's own: owned by this process's user, without
+// the sticky bit. kInvalidInput naming POLYVOX_DATA_DIR, its mode and the fix (chmod 700, or a
+// directory of its own) when it cannot be created, or exists open to others and is shared (sticky
+// bit, as /tmp), another user's, or cannot be made private; such a directory is left as it was.
 Status ensure_private_data_dir(const std::filesystem::path& data_dir);
 
 // `configured` when it is set (kInvalidInput naming SECRET_KEY when shorter than 32 characters).

@@ -73,8 +73,9 @@ class CrashRecoveryTest(unittest.TestCase):
             # One final file kept per job, the one served. A process killed after storing its
             # final file and before recording it leaves that file behind, unrecorded, and the
             # next one assembles again: the scheduled cleanup removes such orphans once older
-            # than TEMP_RETENTION_SECONDS. A fourth run, with the work done, sweeps at once.
-            # Whether or not the kills fell in that window, one such file is planted.
+            # than TEMP_RETENTION_SECONDS. A fourth run, with the work done and every file of the
+            # jobs made an hour old (past the shortest retention, 600 s), sweeps at once. Whether
+            # or not the kills fell in that window, one such file is planted.
             self.assertEqual(server.stop(signal.SIGTERM), 0)
 
             def finals(job_id):
@@ -87,7 +88,13 @@ class CrashRecoveryTest(unittest.TestCase):
                                    "final_audio-99-killed-worker.mp3")
             with open(planted, "wb") as f:
                 f.write(b"an assembly never recorded")
-            server.env.update({"CLEANUP_INTERVAL_SECONDS": "1", "TEMP_RETENTION_SECONDS": "1"})
+            hour_ago = time.time() - 3600
+            for job_id in served:
+                job_dir = os.path.join(server.data_dir, "blobs", "jobs", job_id)
+                for parent, _, names in os.walk(job_dir):
+                    for name in names:
+                        os.utime(os.path.join(parent, name), (hour_ago, hour_ago))
+            server.env.update({"CLEANUP_INTERVAL_SECONDS": "1", "TEMP_RETENTION_SECONDS": "600"})
             server.start()
 
             poll_until(lambda: all(len(finals(j)) == 1 for j in served), 60,
@@ -143,7 +150,7 @@ class FallbackTest(unittest.TestCase):
 class CleanupTest(unittest.TestCase):
     def test_short_retentions_delete_old_jobs_and_temp_files(self):
         server = Server(BINARY, CLEANUP_INTERVAL_SECONDS=1, JOB_RETENTION_SECONDS=2,
-                        TEMP_RETENTION_SECONDS=1).start()
+                        TEMP_RETENTION_SECONDS=600).start()
         try:
             stale = os.path.join(server.data_dir, "tmp", "stale-temp-file")
             os.makedirs(os.path.dirname(stale), exist_ok=True)

@@ -564,6 +564,21 @@ class StartupTest(unittest.TestCase):
             self.assertEqual(second.returncode, 2, second.stderr)
             self.assertIn(f"chmod 600 {key_file}", second.stderr)
 
+    def test_a_shared_data_directory_is_refused_and_left_as_it_is(self):
+        # A directory like /tmp (sticky, open to everyone) is not the service's to make private.
+        with tempfile.TemporaryDirectory() as parent:
+            shared = os.path.join(parent, "shared")
+            os.mkdir(shared)
+            os.chmod(shared, 0o1777)
+            env = dict(SERVER.env, PORT="0", POLYVOX_DATA_DIR=shared)
+            result = subprocess.run([BINARY, "serve"], env=env, cwd=parent, capture_output=True,
+                                    text=True, timeout=60)
+            self.assertEqual(result.returncode, 2, result.stderr)
+            self.assertIn(f"POLYVOX_DATA_DIR: {shared} has mode 1777", result.stderr)
+            self.assertIn(os.path.join(shared, "polyvox"), result.stderr)
+            self.assertEqual(os.stat(shared).st_mode & 0o7777, 0o1777)
+            self.assertEqual(os.listdir(shared), [])
+
     def test_a_second_server_on_a_port_in_use_exits_1_naming_it(self):
         # No SO_REUSEPORT: the second server cannot share the port (and split the clients).
         with tempfile.TemporaryDirectory() as data_dir:

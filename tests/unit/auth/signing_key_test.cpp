@@ -1,6 +1,7 @@
 // The token signing key and the data directory that keeps it: a configured key is used as it is;
 // a generated one is written once with mode 0600 and read back at the next start; a key file
-// others may read is refused, naming the file and the fix; the data directory is private.
+// others may read is refused, naming the file and the fix; the data directory is private, and
+// one open to others is made so only when it is the service's own.
 #include "auth/signing_key.h"
 
 #include <gtest/gtest.h>
@@ -172,6 +173,46 @@ TEST(DataDirTest, ExistingDirectoryIsMadePrivate) {
   ASSERT_EQ(::chmod(data.c_str(), 0755), 0);
   ASSERT_TRUE(ensure_private_data_dir(data).ok());
   EXPECT_EQ(mode_of(data), 0700);
+}
+
+// A directory shared by everyone (sticky bit, as /tmp) is not the service's to change: refused
+// naming its mode and a directory of its own to use instead, and left as it was.
+TEST(DataDirTest, SharedDirectoryIsRefusedAndLeftAsItIs) {
+  TempDir dir;
+  const fs::path shared = dir / "shared";
+  fs::create_directory(shared);
+  ASSERT_EQ(::chmod(shared.c_str(), 01777), 0);
+  Status s = ensure_private_data_dir(shared);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().field, "POLYVOX_DATA_DIR");
+  EXPECT_NE(s.error().message.find(shared.string() + " has mode 1777"), std::string::npos)
+      << s.error().message;
+  EXPECT_NE(s.error().message.find("such as " + (shared / "polyvox").string()), std::string::npos)
+      << s.error().message;
+  EXPECT_EQ(mode_of(shared), 01777);
+  // The directory it suggests is created private.
+  ASSERT_TRUE(ensure_private_data_dir(shared / "polyvox").ok());
+  EXPECT_EQ(mode_of(shared / "polyvox"), 0700);
+}
+
+// Another user's directory (a home the service's user may read) keeps its mode: refused naming
+// the owner and the fix. Root can make such a directory; another user cannot.
+TEST(DataDirTest, AnotherUsersDirectoryIsRefusedAndLeftAsItIs) {
+  if (::geteuid() != 0) GTEST_SKIP() << "only root can give a directory to another user";
+  TempDir dir;
+  const fs::path theirs = dir / "theirs";
+  fs::create_directory(theirs);
+  ASSERT_EQ(::chmod(theirs.c_str(), 0755), 0);
+  ASSERT_EQ(::chown(theirs.c_str(), 65534, 65534), 0);
+  Status s = ensure_private_data_dir(theirs);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().field, "POLYVOX_DATA_DIR");
+  EXPECT_NE(s.error().message.find(theirs.string() + " has mode 0755 and belongs to user 65534"),
+            std::string::npos)
+      << s.error().message;
+  EXPECT_NE(s.error().message.find("chmod 700 " + theirs.string()), std::string::npos)
+      << s.error().message;
+  EXPECT_EQ(mode_of(theirs), 0755);
 }
 
 TEST(DataDirTest, FileInTheWayIsNamed) {
