@@ -16,8 +16,8 @@ namespace polyvox {
 // What the Kokoro endpoint expects and answers.
 JsonSpeechProtocol kokoro_protocol();
 
-// The kind "kokoro": defaults (voice "default", up to 32 in flight, no character limit), the built-in
-// `kokoro` (KOKORO_API_BASE_URL, no key), any output format (the answer is always WAV).
+// The kind "kokoro": defaults (voice "default", up to 32 in flight, no character limit), the
+// built-in `kokoro` (KOKORO_API_BASE_URL, no key), any output format (the answer is always WAV).
 ProviderKind kokoro_provider_kind();
 
 // REQUIRES (constructor): config.kind == "kokoro" and a URL.
