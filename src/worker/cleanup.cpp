@@ -2,6 +2,8 @@
 
 #include <sys/stat.h>
 
+#include <optional>
+
 #include "log/log.h"
 
 namespace polyvox {
@@ -49,13 +51,26 @@ void CleanupScheduler::delete_old_jobs(int64_t before_ms, CleanupReport& report)
   while (!stopping()) {
     auto ids = jobs_.finished_jobs_before(before_ms, kBatch);
     if (!ids || ids->empty()) break;
+    std::size_t deleted = 0;
+    std::optional<Error> failed;
     for (const auto& id : *ids) {
       auto keys = jobs_.delete_job(id);
-      if (!keys) continue;
+      if (!keys) {
+        failed = keys.error();
+        continue;
+      }
+      ++deleted;
       ++report.jobs_deleted;
       for (const auto& key : *keys) {
         if (blobs_.remove(key)) ++report.blobs_deleted;
       }
+    }
+    // A batch of which nothing could be deleted (the store refusing writes) would come back the
+    // same at once: the pass ends, and the next one tries again.
+    if (deleted == 0 && failed) {
+      log::warn("cleanup cannot delete finished jobs; it tries again at the next pass",
+                {{"error", failed->message}});
+      break;
     }
     if (ids->size() < kBatch) break;
   }

@@ -13,6 +13,7 @@
 #include <mutex>
 
 #include "core/ids.h"
+#include "jobs/sqlite/sqlite_connection.h"
 #include "storage/local_blob_store.h"
 #include "unit/jobs/store_fixture.h"
 #include "worker/blob_keys.h"
@@ -272,6 +273,30 @@ TEST_P(CleanupTest, FilesOfUnknownJobsStayWhenTheBlobsBelongToAnotherStore) {
   EXPECT_EQ(adopted->deleted, 1u);
   EXPECT_FALSE(stored(second));
   EXPECT_EQ(*blobs_.get(OrphanSweep::kIdentityKey), *jobs_->identity());
+}
+
+// A store that refuses to delete finished jobs (here a trigger; in life a full disk or a locked
+// database) ends the pass: the same batch used to come back at once, forever, with no pause.
+TEST_P(CleanupTest, AStoreThatCannotDeleteJobsEndsThePass) {
+  if (is_redis()) GTEST_SKIP() << "the refusal is made with a SQLite trigger";
+  for (int i = 0; i < 3; ++i) {
+    const NewJob job = make_job("alice", 1);
+    create(job);
+    ASSERT_TRUE(jobs_->cancel_job(job.id).ok());
+  }
+  auto db = sqlite::Connection::open(dir_ / "polyvox.db", {});
+  ASSERT_TRUE(db.ok()) << db.error().message;
+  ASSERT_TRUE((*db)
+                  ->exec("CREATE TRIGGER refuse BEFORE DELETE ON jobs "
+                         "BEGIN SELECT RAISE(ABORT, 'deletes refused'); END")
+                  .ok());
+  clock_.advance_ms(10 * kRetentionMs);
+  CleanupOptions o = options();
+  o.job_retention_ms = kRetentionMs;
+  CleanupScheduler cleanup(*jobs_, blobs_, clock_, o);
+  EXPECT_EQ(cleanup.run_once().jobs_deleted, 0u);  // returns: the test would hang otherwise
+  ASSERT_TRUE((*db)->exec("DROP TRIGGER refuse").ok());
+  EXPECT_EQ(cleanup.run_once().jobs_deleted, 3u);
 }
 
 TEST_P(CleanupTest, DeletesTemporaryFilesOlderThanTheRetentionOnly) {
