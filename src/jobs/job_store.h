@@ -144,7 +144,8 @@ class JobStore {
   // scrape scans nothing.
   virtual Result<StoreCounts> counts() = 0;
 
-  // True when the backend answers (for /ready).
+  // True when the backend answers (for /ready): reads and, where they can fail apart from reads
+  // (SQLite on a full disk), writes.
   virtual bool ping() = 0;
 
   // A name of this store's data: made the first time it is asked for and kept with the data, so

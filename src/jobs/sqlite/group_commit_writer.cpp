@@ -3,6 +3,8 @@
 #include <utility>
 #include <vector>
 
+#include "log/log.h"
+
 namespace polyvox::sqlite {
 
 GroupCommitWriter::GroupCommitWriter(std::unique_ptr<Connection> connection, std::size_t max_batch)
@@ -82,7 +84,10 @@ Status GroupCommitWriter::run_batch(const std::vector<Pending*>& batch) {
   // IMMEDIATE: take the write lock now, so that another process holding it makes us wait
   // (busy_timeout) here rather than fail halfway through the batch.
   Status status = db_->run("BEGIN IMMEDIATE");
-  if (!status) return status;
+  if (!status) {
+    last_commit_failed_ = true;
+    return status;
+  }
   auto& after_commit = db_->pending_after_commit();
   after_commit.clear();
   for (Pending* p : batch) {
@@ -102,8 +107,14 @@ Status GroupCommitWriter::run_batch(const std::vector<Pending*>& batch) {
   if (status) status = db_->run("COMMIT");
   if (!status) (void)db_->run("ROLLBACK");  // fails harmlessly when SQLite already rolled back
   generation_.fetch_add(1);
+  last_commit_failed_ = !status;
   if (status) {
-    for (auto& work : after_commit) work();
+    for (auto& work : after_commit) {
+      // What an operation asked for once its batch is stored (a waiter woken, an event
+      // announced): one that throws must not end the writer thread, every write after it would
+      // wait forever.
+      log::catching("SQLite after-commit work", work);
+    }
   }
   after_commit.clear();
   return status;

@@ -46,6 +46,10 @@ class GroupCommitWriter {
   // meanwhile (ReadCache relies on it). Writes of other processes are not counted. Thread-safe.
   uint64_t generation() const { return generation_.load(); }
 
+  // True when the last transaction the writer tried could not commit (disk full, I/O error, the
+  // lock held past the busy timeout): writes fail while reads may still work. Thread-safe.
+  bool last_commit_failed() const { return last_commit_failed_.load(); }
+
   // Frees the unused pages of the writer connection's page cache (Connection::release_memory)
   // on the writer thread, between two batches, and returns once that is done: after a large job
   // SQLite's cache (2 MiB by default) otherwise stays full while the process is idle. The next
@@ -104,6 +108,7 @@ class GroupCommitWriter {
   uint64_t releases_done_ = 0;       // of those, the ones the writer has served; guarded by mu_
   WriterStats stats_;                // guarded by mu_
   std::atomic<uint64_t> generation_{0};
+  std::atomic<bool> last_commit_failed_{false};
   std::thread thread_;  // last: starts after everything above exists
 };
 

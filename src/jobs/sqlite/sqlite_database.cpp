@@ -9,6 +9,7 @@ ConnectionOptions connection_options(const DatabaseOptions& options, bool reader
   ConnectionOptions out;
   out.reader = reader;
   out.synchronous_full = options.synchronous_full;
+  out.busy_timeout_ms = options.busy_timeout_ms;
   return out;
 }
 
@@ -30,5 +31,13 @@ Database::Database(std::unique_ptr<Connection> writer,
     : readers_(options.path, connection_options(options, true), options.max_readers),
       checkpointer_(std::move(checkpointer)),
       writer_(std::make_unique<GroupCommitWriter>(std::move(writer), options.max_batch)) {}
+
+bool Database::writable() {
+  if (!writer_->last_commit_failed()) return true;
+  return write([](Connection& db) {
+           return db.run("INSERT OR REPLACE INTO counters VALUES ('ready_probe', 0)");
+         })
+      .ok();
+}
 
 }  // namespace polyvox::sqlite

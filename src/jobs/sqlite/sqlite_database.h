@@ -35,6 +35,10 @@ struct DatabaseOptions {
 
   // Read connections open at most at once (reader_pool.h); a read beyond them waits for one.
   std::size_t max_readers = 8;
+
+  // How long a statement waits for another process's lock (`polyvox users` writing, a backup)
+  // before it fails with "database is locked". Tests shorten it.
+  int busy_timeout_ms = 5000;
 };
 
 class Database {
@@ -53,6 +57,12 @@ class Database {
     if (!may_wait()) return R(refuse_to_wait("a SQLite write"));
     return writer_->run(std::forward<Op>(op));
   }
+
+  // Whether writes work: true when the writer's last transaction committed; after one that
+  // could not (disk full, I/O error, a lock held past the busy timeout), true only once a probe
+  // write (a counters row) commits now. For /ready: reads may work while writes do not.
+  // Thread-safe; not from inside an operation.
+  bool writable();
 
   // Transactions and operations written so far (for metrics and benchmarks). Thread-safe.
   WriterStats write_stats() const { return writer_->stats(); }

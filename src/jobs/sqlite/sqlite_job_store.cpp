@@ -372,7 +372,8 @@ Result<std::string> SqliteJobStore::identity() {
 }
 
 bool SqliteJobStore::ping() {
-  return db_->read([](Connection& db) { return db.query_int("SELECT 1"); }).ok();
+  // Reads, and writes: a full disk leaves reads working while every job submitted fails.
+  return db_->read([](Connection& db) { return db.query_int("SELECT 1"); }).ok() && db_->writable();
 }
 
 }  // namespace polyvox::sqlite

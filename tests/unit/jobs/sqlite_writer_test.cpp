@@ -6,6 +6,7 @@
 #include <memory>
 #include <stdexcept>
 
+#include "jobs/sqlite/sqlite_connection.h"
 #include "jobs/sqlite/sqlite_database.h"
 #include "support/audio_fixtures.h"  // TempDir
 
@@ -86,6 +87,30 @@ TEST_F(SqliteWriterTest, AThrowingReadFailsAloneAndLaterReadsSeeNewWrites) {
       EXPECT_EQ(rows->value_or(-1), round + 1);
     }
   }
+}
+
+// Writes that cannot commit while reads still work (here another connection holds the write lock
+// past the busy timeout; in life a full disk) make the database not writable, which /ready
+// reports; once a write can commit again, it is.
+TEST(SqliteWritableTest, AFailedCommitMakesItUnwritableUntilAWriteCommits) {
+  test_support::TempDir dir;
+  auto opened = sqlite::Database::open(
+      {.path = dir / "writable.db", .synchronous_full = false, .busy_timeout_ms = 50});
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  std::shared_ptr<sqlite::Database> db = *opened;
+  EXPECT_TRUE(db->writable());
+  auto other = sqlite::Connection::open(dir / "writable.db", {.busy_timeout_ms = 50});
+  ASSERT_TRUE(other.ok()) << other.error().message;
+  ASSERT_TRUE((*other)->exec("BEGIN IMMEDIATE").ok());
+  Status refused = db->write(
+      [](sqlite::Connection& c) { return c.run("INSERT INTO counters VALUES ('test', 1)"); });
+  ASSERT_FALSE(refused.ok());
+  EXPECT_FALSE(db->writable());
+  auto read = db->read([](sqlite::Connection& c) { return c.query_int("SELECT 1"); });
+  EXPECT_TRUE(read.ok());  // reads still work: that is why /ready must ask for a write
+  ASSERT_TRUE((*other)->exec("COMMIT").ok());
+  EXPECT_TRUE(db->writable());
+  EXPECT_TRUE(db->writable());
 }
 
 TEST_F(SqliteWriterTest, ReleasingMemoryEmptiesTheWritersPageCacheAndWritesGoOn) {
