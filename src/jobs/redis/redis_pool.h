@@ -98,7 +98,8 @@ class Pool {
   Result<std::vector<Value>> pipeline(const std::vector<Command>& commands);
 
   // EVALSHA of `script` (EVALSHA_RO for kRead) with no KEYS and `args` as ARGV, loading it first
-  // if needed; sent again once as `access` says; errors as run(). Thread-safe.
+  // if needed; sent again once as `access` says; errors as run(). The command timeout grows by
+  // 10 us per argument (a large job's create_job). Thread-safe.
   Result<Value> eval(const Script& script, const std::vector<std::string>& args,
                      Access access = Access::kWrite);
 
