@@ -11,15 +11,25 @@ export class ApiError extends Error {
 }
 
 let csrfToken = null;
+let sessionEnded = null;
 
 export function setCsrfToken(token) {
   csrfToken = token;
+}
+
+// `handler()` is called when a request made while signed in is answered 401: the session
+// expired or was ended elsewhere (signed out in another tab, password changed). The request
+// still fails as usual. Not for /session itself (a wrong password, the first look at the
+// session).
+export function onSessionEnded(handler) {
+  sessionEnded = handler;
 }
 
 // The answer as a Blob (audio); throws ApiError for any status but 2xx.
 export async function apiBlob(method, path, body) {
   const res = await send(method, path, body);
   if (res.ok) return res.blob();
+  noticeEndedSession(path, res);
   throw await failure(res);
 }
 
@@ -27,9 +37,18 @@ export async function apiBlob(method, path, body) {
 export async function api(method, path, body) {
   const res = await send(method, path, body);
   if (res.status === 204) return null;
-  if (!res.ok) throw await failure(res);
+  if (!res.ok) {
+    noticeEndedSession(path, res);
+    throw await failure(res);
+  }
   const text = await res.text();
   return text ? JSON.parse(text) : null;
+}
+
+function noticeEndedSession(path, res) {
+  if (res.status === 401 && csrfToken !== null && path !== "/session" && sessionEnded) {
+    sessionEnded();
+  }
 }
 
 async function failure(res) {

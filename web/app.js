@@ -1,7 +1,7 @@
 // The studio's entry point: signs in (the session cookie), shows the composer, submits the
 // script (or its changes, as a revision of the job last rendered from it) and follows its
 // rendering; the history and the API keys.
-import { api, setCsrfToken } from "./api.js";
+import { api, onSessionEnded, setCsrfToken } from "./api.js";
 import { Composer } from "./compose.js";
 import { History } from "./history.js";
 import { ApiKeys } from "./keys.js";
@@ -198,6 +198,14 @@ $("add-block").addEventListener("click", () => {
 
 $("render").addEventListener("click", () => submit(null));
 $("render-revision").addEventListener("click", () => submit(baseJobId));
+
+// A session that ended while the page was open (expired, signed out in another tab): back to
+// the sign-in form, saying why; the work on screen stays for the same user signing in again.
+onSessionEnded(() => {
+  if (document.body.dataset.view === "sign-in") return;
+  openSignIn();
+  $("sign-in-error").textContent = "Your session has ended: sign in again.";
+});
 
 async function start() {
   try {

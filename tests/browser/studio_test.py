@@ -543,6 +543,23 @@ class StudioBrowserTest(unittest.TestCase):
         self.assertEqual(self.by_id("new-key-value").get_attribute("textContent"), "")
         self.assertEqual(self.by_id("keys").find_elements(By.TAG_NAME, "li"), [])
 
+    def test_a_session_that_ends_while_the_page_is_open_goes_back_to_sign_in(self):
+        # The cookie gone (expired, ended elsewhere): the next call the page makes is 401, and the
+        # page says so and asks to sign in, rather than showing errors under a form that can no
+        # longer do anything. The script on screen stays for the same user.
+        self.driver.get(self.base + "/")
+        self.sign_in_with_the_form("admin", ADMIN_PASSWORD)
+        self.fill_block(self.blocks()[0], "Words written before the session ended.")
+        self.driver.delete_all_cookies()
+        self.by_id("refresh-history").click()
+        self.wait(lambda: self.view() == "sign-in", what="the sign-in view")
+        self.step("session-ended")
+        self.assertIn("session has ended", self.by_id("sign-in-error").text)
+        self.assertFalse(self.by_id("sign-out").is_displayed())
+        self.sign_in_with_the_form("admin", ADMIN_PASSWORD)
+        self.assertEqual(self.texts(), ["Words written before the session ended."])
+        self.assertEqual(self.by_id("sign-in-error").text, "")
+
     def test_an_imported_job_keeps_every_field_the_composer_has_no_control_for(self):
         # Import kept only text, provider, voice, pause, arabic and fallbacks: an audiobook's
         # speeds, chapters, speakers, profile and format were dropped, and Render sent another
