@@ -118,6 +118,15 @@ Result<std::unique_ptr<EspeakProvider>> EspeakProvider::create() {
     VoiceInfo info;
     info.language = lower(langs.front().second);
     info.name = info.language;
+    // Two voices of one language ("sit/yue" and "sit/yue-Latn-jyutping", which reads Cantonese
+    // written in Latin letters): the later one is listed by its file's name, which also says
+    // its script, so that each voice can be named and is checked against what it reads.
+    if (std::any_of(voices.begin(), voices.end(),
+                    [&](const VoiceInfo& listed) { return listed.name == info.name; })) {
+      info.name = lower(id.substr(id.rfind('/') + 1));
+      info.language = info.name;
+      provider->voice_ids_[info.name] = id;
+    }
     info.voice_id = id;
     info.gender = voice->gender == 1 ? "male" : (voice->gender == 2 ? "female" : "");
     voices.push_back(info);

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <set>
 #include <thread>
 
 #include "audio/decoder.h"
@@ -43,6 +44,20 @@ TEST(EspeakProviderTest, ListsManyVoicesCommonOnesFirst) {
   auto voices = espeak()->voices();
   ASSERT_GT(voices.size(), 50u);
   EXPECT_EQ(voices[0].name.substr(0, 3), "en-");  // English before the rest
+}
+
+// Every voice listed has a name of its own, which names that voice: espeak-ng declares both
+// Cantonese voices "yue", and the one that reads Jyutping (Latin letters) could not be chosen.
+TEST(EspeakProviderTest, EveryVoiceHasItsOwnName) {
+  auto p = espeak();
+  std::set<std::string> names;
+  for (const auto& v : p->voices()) {
+    EXPECT_TRUE(names.insert(v.name).second) << v.name << " listed twice";
+    EXPECT_EQ(p->resolve_voice(v.name), v.voice_id) << v.name;
+  }
+  EXPECT_EQ(p->resolve_voice("yue"), "sit/yue");
+  EXPECT_EQ(p->resolve_voice("yue-latn-jyutping"), "sit/yue-Latn-jyutping");
+  EXPECT_EQ(scripts_of_language("yue-latn-jyutping"), std::vector<std::string>{"Latin"});
 }
 
 TEST(EspeakProviderTest, SpeaksAsRawPcm) {
