@@ -101,13 +101,25 @@ void add_marks(cst_utterance* utterance, const std::string& text, std::size_t& c
 // Bounds on what flite synthesizes at once, whose cost grows faster than its length: one token
 // of 4,000 digits (4,000 words) took 37 s and 800 MB, under flite_mutex(); 500 words of
 // ordinary text 3 s.
-constexpr std::size_t kMaxTokenBytes = 32;
+constexpr std::size_t kMaxTokenBytes = 64;
 constexpr std::size_t kMaxUtteranceBytes = 600;
+
+// The bytes of `rest` (what is left of a token) that go in as one piece: all of it up to
+// kMaxTokenBytes; else up to the last separator of a URL, an address or a number ("/", ".",
+// "-", ",", ...) within them, or kMaxTokenBytes cut at a character.
+std::size_t token_piece_bytes(std::string_view rest) {
+  if (rest.size() <= kMaxTokenBytes) return rest.size();
+  const std::string_view window = cut_utf8(rest, kMaxTokenBytes);
+  if (window.empty()) return rest.size();  // not UTF-8 after all: as it is
+  const std::size_t separator = window.find_last_of("/.-,:;?&=_@+#~");
+  if (separator != std::string_view::npos && separator >= 8) return separator + 1;
+  return window.size();
+}
 
 // `text` spoken by `voice` into `out` (samples, rate, word marks), utterance by utterance as
 // flite's own reader does (flite_ts_to_speech): the text's tokens are gathered into an utterance
 // until the voice's utt_break function says a sentence ends (or 500 tokens, or
-// kMaxUtteranceBytes; a token longer than kMaxTokenBytes counts as its pieces), which is then
+// kMaxUtteranceBytes; a token longer than kMaxTokenBytes goes in as pieces), which is then
 // synthesized, its wave appended and the utterance freed before the next one. Synthesized as
 // one utterance, a long block held flite's working memory for all of it at once (about 1 MB a
 // second of speech: 70 MB for 1,200 characters). REQUIRES: flite_mutex() held.
@@ -142,46 +154,58 @@ Status synthesize_utterances(const std::string& text, cst_voice* voice, audio::E
     if (utterance) delete_utterance(utterance);
     return said;
   };
-  cst_utterance* utterance = new_utterance();
-  cst_relation* tokens = utt_relation_create(utterance, "Token");
-  int count = 0;
-  std::size_t bytes = 0;  // of the tokens gathered into `utterance`
+  cst_utterance* utterance = nullptr;  // what is gathered; null when nothing is
+  cst_relation* tokens = nullptr;
+  int count = 0;          // tokens in `utterance`
+  std::size_t bytes = 0;  // their bytes
   bool ok = true;
-  while (ok && (!ts_eof(ts) || count > 0)) {
-    const char* token = ts_get(ts);
-    const std::size_t length = std::strlen(token);
-    if (length == 0 || count > 500 || bytes + length > kMaxUtteranceBytes ||
-        (relation_head(tokens) && breaks(ts, token, tokens))) {
-      if (relation_head(tokens)) {
-        ok = speak(utterance);  // frees it
-      } else {
-        delete_utterance(utterance);
-      }
-      utterance = nullptr;
-      if (!ok || ts_eof(ts)) break;
+  // Speaks what is gathered (if anything: speak() frees the utterance) and starts afresh.
+  auto flush = [&] {
+    if (utterance && ok && relation_head(tokens)) {
+      ok = speak(utterance);
+    } else if (utterance) {
+      delete_utterance(utterance);
+    }
+    utterance = nullptr;
+    tokens = nullptr;
+    count = 0;
+    bytes = 0;
+  };
+  auto append = [&](const std::string& name, const char* whitespace, const char* pre,
+                    const char* post) {
+    if (!utterance) {
       utterance = new_utterance();
       tokens = utt_relation_create(utterance, "Token");
-      count = 0;
-      bytes = 0;
+    }
+    ++count;
+    bytes += name.size();
+    cst_item* item = relation_append(tokens, nullptr);
+    item_set_string(item, "name", name.c_str());
+    item_set_string(item, "whitespace", whitespace);
+    item_set_string(item, "prepunctuation", pre);
+    item_set_string(item, "punc", post);
+  };
+  // Each ts_get() consumes at least a byte, or the stream is at its end: the guard only bounds
+  // the loop should flite ever do otherwise.
+  for (std::size_t guard = 0; ok && !ts_eof(ts) && guard <= text.size(); ++guard) {
+    const char* token = ts_get(ts);
+    const std::string_view whole(token, std::strlen(token));
+    if (whole.empty()) continue;
+    if (utterance && relation_head(tokens) && (count > 500 || breaks(ts, token, tokens))) {
+      flush();
     }
     // A token longer than kMaxTokenBytes (a run of digits or letters, a URL) goes in as pieces,
     // each read as its own token: flite expands one token into all its words at once.
-    const std::string_view whole(token, length);
-    for (std::size_t at = 0; at < whole.size();) {
-      std::string piece(cut_utf8(whole.substr(at), kMaxTokenBytes));
-      if (piece.empty()) piece = whole.substr(at);  // not UTF-8 after all: as it is
+    for (std::size_t at = 0; at < whole.size() && ok;) {
+      const std::string piece(whole.substr(at, token_piece_bytes(whole.substr(at))));
       const bool first = at == 0;
       at += piece.size();
-      ++count;
-      cst_item* item = relation_append(tokens, nullptr);
-      item_set_string(item, "name", piece.c_str());
-      item_set_string(item, "whitespace", first ? ts->whitespace : "");
-      item_set_string(item, "prepunctuation", first ? ts->prepunctuation : "");
-      item_set_string(item, "punc", at == whole.size() ? ts->postpunctuation : "");
+      if (utterance && (bytes + piece.size() > kMaxUtteranceBytes || count > 500)) flush();
+      append(piece, first ? ts->whitespace : "", first ? ts->prepunctuation : "",
+             at == whole.size() ? ts->postpunctuation : "");
     }
-    bytes += length;
   }
-  if (utterance) delete_utterance(utterance);
+  flush();
   ts_close(ts);
   if (!ok || !spoken) return Error{ErrorKind::kSynthesisFailed, "flite synthesis failed", ""};
   if (out.bytes.empty()) {

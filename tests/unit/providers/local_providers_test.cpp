@@ -183,7 +183,7 @@ TEST(FliteProviderTest, TextItCannotReadFailsSayingWhy) {
 }
 
 // A long run of digits (one token that flite expands into a word per digit) is read in pieces
-// of at most 32 characters, each its own token with its own mark, in order over the text: flite
+// of at most 64 characters, each its own token with its own mark, in order over the text: flite
 // synthesized the whole token at once, in time and memory growing faster than its length
 // (4,000 digits: 37 s and 800 MB, holding every other flite block back).
 TEST(FliteProviderTest, ALongTokenIsReadInPieces) {
@@ -192,16 +192,49 @@ TEST(FliteProviderTest, ALongTokenIsReadInPieces) {
   auto audio = p->synthesize({"Call " + digits + " now.", "slt"});
   ASSERT_TRUE(audio.ok()) << audio.error().to_string();
   const auto& marks = audio->marks.marks;
-  ASSERT_EQ(marks.size(), 2u + 4u);  // "Call", 32 + 32 + 32 + 4 digits, "now"
-  std::size_t expected_begin = 5;
-  for (std::size_t i = 1; i <= 4; ++i) {
-    EXPECT_EQ(marks[i].begin, expected_begin) << i;
-    EXPECT_EQ(marks[i].end, std::min(expected_begin + 32, std::size_t{105})) << i;
-    EXPECT_GE(marks[i].start_ms, marks[i - 1].end_ms - 1.0) << i;
-    expected_begin = marks[i].end;
-  }
+  ASSERT_EQ(marks.size(), 2u + 2u);  // "Call", 64 + 36 digits, "now"
+  EXPECT_EQ(marks[1].begin, 5u);
+  EXPECT_EQ(marks[1].end, 69u);
+  EXPECT_EQ(marks[2].begin, 69u);
+  EXPECT_EQ(marks[2].end, 105u);
+  EXPECT_GE(marks[2].start_ms, marks[1].end_ms - 1.0);
   // Every digit is still spoken ("seven" is about 0.4 s).
   EXPECT_GT(audio::decode_audio(*audio)->duration_ms(), 100 * 250.0);
+  // A block of one word longer than an utterance's bound is spoken whole, in several.
+  auto alone = p->synthesize({std::string(700, '1'), "slt"});
+  ASSERT_TRUE(alone.ok()) << alone.error().to_string();
+  EXPECT_EQ(alone->marks.marks.size(), (700u + 63u) / 64u);
+  EXPECT_EQ(alone->marks.marks.back().end, 700u);
+}
+
+// A long URL is cut after one of its separators, not in the middle of a word.
+TEST(FliteProviderTest, ALongUrlIsCutAtItsSeparators) {
+  auto p = flite();
+  const std::string url =
+      "https://docs.example.com/guide/installation/debian/bookworm/packages/polyvox";
+  ASSERT_GT(url.size(), 64u);
+  auto audio = p->synthesize({"See " + url + " today.", "slt"});
+  ASSERT_TRUE(audio.ok()) << audio.error().to_string();
+  const auto& marks = audio->marks.marks;
+  ASSERT_GE(marks.size(), 4u);
+  for (std::size_t i = 1; i + 2 < marks.size(); ++i) {  // each piece of the URL but its last
+    EXPECT_EQ(std::string("See " + url).at(marks[i].end - 1), '/') << i;
+  }
+}
+
+// The word after a sentence's end, last in the block, is spoken: when it started a new
+// utterance, flite's reading loop ended before adding it (the audio of "See you soon. Bye!" was
+// that of "See you soon.", and the manifest gave "Bye!" a time of its own).
+TEST(FliteProviderTest, TheLastWordAfterASentenceIsSpoken) {
+  auto p = flite();
+  for (const auto& [with, without] : {std::pair{"See you soon. Bye!", "See you soon."},
+                                      std::pair{"Hello there. World", "Hello there."}}) {
+    auto full = p->synthesize({with, "slt"});
+    auto shorter = p->synthesize({without, "slt"});
+    ASSERT_TRUE(full.ok() && shorter.ok());
+    EXPECT_GT(full->bytes.size(), shorter->bytes.size() + 16000 / 10 * 2) << with;  // 0.1 s
+    EXPECT_EQ(full->marks.marks.size(), shorter->marks.marks.size() + 1) << with;
+  }
 }
 
 TEST(VoiceScriptsTest, EachLanguageReadsItsScript) {
