@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <optional>
 
 #include "log/log.h"
@@ -47,9 +48,9 @@ std::size_t CleanupScheduler::delete_old_files(const std::filesystem::path& dir,
 }
 
 void CleanupScheduler::delete_old_jobs(int64_t before_ms, CleanupReport& report) {
-  constexpr std::size_t kBatch = 200;
+  const std::size_t batch = std::max<std::size_t>(1, options_.job_batch);
   while (!stopping()) {
-    auto ids = jobs_.finished_jobs_before(before_ms, kBatch);
+    auto ids = jobs_.finished_jobs_before(before_ms, batch);
     if (!ids || ids->empty()) break;
     std::size_t deleted = 0;
     std::optional<Error> failed;
@@ -72,7 +73,7 @@ void CleanupScheduler::delete_old_jobs(int64_t before_ms, CleanupReport& report)
                 {{"error", failed->message}});
       break;
     }
-    if (ids->size() < kBatch) break;
+    if (ids->size() < batch) break;
   }
 }
 

@@ -33,6 +33,8 @@ struct CleanupOptions {
   // deleted, and orphaned blobs looked for, by one node at a time (temp files are every node's
   // own). Null: always.
   std::function<bool()> leads_job_cleanup;
+  // Finished jobs read and deleted at a time (tests make it small).
+  std::size_t job_batch = 200;
 };
 
 struct CleanupReport {

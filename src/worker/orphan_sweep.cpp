@@ -57,6 +57,7 @@ bool OrphanSweep::bound_to_store() {
                 {{"error", written.error().message}});
       return false;
     }
+    marker_ = *identity;
     return true;
   }
   if (!stored) {
@@ -66,7 +67,10 @@ bool OrphanSweep::bound_to_store() {
         {{"error", stored.error().message}});
     return false;
   }
-  if (*stored == *identity) return true;
+  if (*stored == *identity) {
+    marker_ = *stored;
+    return true;
+  }
   if (!unbound_logged_) {
     unbound_logged_ = true;
     log::error(
@@ -77,6 +81,20 @@ bool OrphanSweep::bound_to_store() {
         {{"blob_store_identity", std::string(cut_utf8(to_valid_utf8(*stored), 100))},
          {"job_store_identity", *identity}});
   }
+  return false;
+}
+
+bool OrphanSweep::still_bound() {
+  if (!bound_) return false;
+  // Asked again at each unknown job (rare but for crashes): a store emptied during a long pass
+  // (Redis restarted without its data) has a new identity from then on.
+  auto identity = jobs_.identity();
+  if (identity && *identity == marker_) return true;
+  bound_ = false;
+  log::error(
+      "the job store's identity changed during cleanup: the files of jobs it does not "
+      "know are kept",
+      {{"error", identity ? std::string("another identity") : identity.error().message}});
   return false;
 }
 
@@ -145,7 +163,7 @@ void OrphanSweep::sweep_job(const std::string& job_id, const std::vector<BlobLis
   }
   std::optional<JobRecord> record;
   if (job) record = std::move(*job);
-  if (!record && !bound_) return;  // unknown to a store the blobs may not belong to: kept
+  if (!record && !still_bound()) return;  // unknown to a store the blobs may not belong to
   const std::vector<std::string> orphans = orphaned_keys(job_id, record, old);
   std::unordered_set<std::string> removed;
   for (const std::string& key : orphans) {

@@ -48,8 +48,9 @@ class OrphanSweep {
   // The blobs of jobs the store does not know are deleted only while the blob store is bound to
   // this job store (kIdentityKey holds its identity, or held nothing and now does): a store
   // emptied or replaced (Redis restarted without its data, a wrong database or prefix in
-  // REDIS_URL) knows no job, and would otherwise have every file deleted. Unbound, the pass
-  // keeps them and says so in the log (error), with what to do if the change was meant.
+  // REDIS_URL) knows no job, and would otherwise have every file deleted; the store's identity is
+  // asked again before each unknown job's files go (it may change during a pass). Unbound, the
+  // pass keeps them and says so in the log (error), with what to do if the change was meant.
   // Thread-compatible.
   Result<Outcome> run(int64_t before_ms, const std::function<bool()>& keep_going);
 
@@ -67,10 +68,13 @@ class OrphanSweep {
 
   // Whether the blob store belongs to the job store (see run()); logs when it does not.
   bool bound_to_store();
+  // bound_ and the store's identity still the one bound (asked again: a pass may be long).
+  bool still_bound();
 
   JobStore& jobs_;
   BlobStore& blobs_;
   bool bound_ = false;                                // this pass's answer of bound_to_store()
+  std::string marker_;                                // the identity bound to, when bound_
   bool unbound_logged_ = false;                       // the refusal is logged once per process
   std::unordered_map<std::string, Listing> settled_;  // finished jobs without orphans, by id
 };

@@ -179,7 +179,8 @@ bool WorkerPool::lost(const Task& task) {
 }
 
 template <typename Report>
-auto WorkerPool::report_durably(const Task& task, Report&& report) -> decltype(report()) {
+auto WorkerPool::report_durably(const Task& task, Report&& report, bool* resent)
+    -> decltype(report()) {
   auto outcome = report();
   for (const int64_t times : {1, 5, 15}) {
     if (outcome || outcome.error().kind != ErrorKind::kUnavailable || lost(task)) break;
@@ -189,6 +190,8 @@ auto WorkerPool::report_durably(const Task& task, Report&& report) -> decltype(r
                {"attempt", static_cast<long long>(task.attempt)},
                {"error", outcome.error().message}});
     std::this_thread::sleep_for(std::chrono::milliseconds(times * options_.report_retry_ms));
+    if (lost(task)) break;  // given back meanwhile (a stop past its grace): not ours to report
+    if (resent) *resent = true;
     outcome = report();
   }
   return outcome;
@@ -312,7 +315,13 @@ void WorkerPool::run_block(const Task& task) {
                      spent,
                      rendered->spoken_text,
                      rendered->timings.source.empty() ? "" : rendered->timings.to_json()};
-  auto completed = report_durably(task, [&] { return queue_.complete_block(task, result); });
+  bool resent = false;
+  auto completed = report_durably(
+      task, [&] { return queue_.complete_block(task, result); }, &resent);
+  // Sent again after an unanswered send: a duplicate is that first send, stored.
+  if (completed && resent && completed->outcome == ReportOutcome::kDuplicate) {
+    completed->outcome = ReportOutcome::kAccepted;
+  }
   if (!completed) {
     report_failure(task, completed.error(), task.failures, spent, spec.provider);
     return;
@@ -440,13 +449,19 @@ void WorkerPool::run_assembly(const Task& task) {
     return;
   }
   const AssemblyOutcome outcome{key, manifest.to_json(-1), static_cast<int64_t>(assembled->bytes)};
-  auto completed = report_durably(task, [&] { return queue_.complete_assembly(task, outcome); });
+  bool resent = false;
+  auto completed = report_durably(
+      task, [&] { return queue_.complete_assembly(task, outcome); }, &resent);
+  if (completed && resent && *completed == ReportOutcome::kDuplicate) {
+    completed = ReportOutcome::kAccepted;  // the first, unanswered send was stored
+  }
   if (!completed) {
     // The file stays (the report may have been stored; if not, it goes with its job's other
-    // files); the task is given back so that the next attempt need not wait for the lease.
+    // files). A failure like the assembly's others: retried later and counted towards the
+    // poison limit (release() would not count it: an error that always comes back would loop).
     log::warn("assembly not reported; the job will be assembled again",
               {{"job_id", job->id}, {"error", completed.error().message}});
-    (void)queue_.release(task);
+    report_failure(task, completed.error(), 0);
     return;
   }
   if (completed && *completed == ReportOutcome::kRefused) {

@@ -112,10 +112,13 @@ class WorkerPool {
   // connection: the report may or may not have been stored) and the task is still this
   // worker's. The stores' reports recognise their own earlier run (kDuplicate), and what a
   // report carries (a rendered block, an assembled file) is worth more than a retry of the task,
-  // which would render (and bill) it again. Waits even while stopping (4.2 s in all by default,
-  // within the stop's grace). Returns the last outcome.
+  // which would render (and bill) it again. Waits even while stopping (4.2 s in all by default:
+  // a stop with less grace waits that long more). Returns the last outcome.
+  // `resent` (when given) is set when the report was sent more than once: a kDuplicate then
+  // means that an earlier send was stored.
   template <typename Report>
-  auto report_durably(const Task& task, Report&& report) -> decltype(report());
+  auto report_durably(const Task& task, Report&& report, bool* resent = nullptr)
+      -> decltype(report());
 
   TaskQueue& queue_;
   JobStore& jobs_;

@@ -275,6 +275,39 @@ TEST_P(CleanupTest, FilesOfUnknownJobsStayWhenTheBlobsBelongToAnotherStore) {
   EXPECT_EQ(*blobs_.get(OrphanSweep::kIdentityKey), *jobs_->identity());
 }
 
+// The store's identity changes during a pass (Redis restarted without its data while a long
+// listing went on): the files of the unknown jobs swept after that are kept.
+TEST_P(CleanupTest, AStoreEmptiedDuringAPassKeepsTheFilesSweptAfter) {
+  const std::vector<std::string> ids = {new_uuid4(), new_uuid4()};
+  std::vector<std::string> keys;
+  for (const auto& id : ids) {
+    keys.push_back(
+        store_segment(Task{.job_id = id, .attempt = 1, .worker_id = "w"}, kRetentionMs + 60'000));
+  }
+  const auto change_identity = [&] {
+    if (is_redis()) {
+      auto pool = test_support::redis_pool(test_support::shared_redis_server().url());
+      ASSERT_TRUE(pool->run({"SET", redis_prefix_ + "store_identity", "emptied"}).ok());
+    } else {
+      auto db = sqlite::Connection::open(dir_ / "polyvox.db", {});
+      ASSERT_TRUE(db.ok()) << db.error().message;
+      ASSERT_TRUE((*db)
+                      ->exec("UPDATE counters SET value = value + 1 "
+                             "WHERE name = 'store_identity'")
+                      .ok());
+    }
+  };
+  OrphanSweep sweep(*jobs_, blobs_);
+  int calls = 0;  // keep_going is asked before each job's files: change before the second's
+  auto swept = sweep.run(clock_.now_ms() - kRetentionMs, [&] {
+    if (++calls == 2) change_identity();
+    return true;
+  });
+  ASSERT_TRUE(swept.ok());
+  EXPECT_EQ(swept->deleted, 1u);
+  EXPECT_NE(stored(keys[0]), stored(keys[1]));  // the second listed (either: no order) kept
+}
+
 // A store that refuses to delete finished jobs (here a trigger; in life a full disk or a locked
 // database) ends the pass: the same batch used to come back at once, forever, with no pause.
 TEST_P(CleanupTest, AStoreThatCannotDeleteJobsEndsThePass) {
@@ -293,6 +326,7 @@ TEST_P(CleanupTest, AStoreThatCannotDeleteJobsEndsThePass) {
   clock_.advance_ms(10 * kRetentionMs);
   CleanupOptions o = options();
   o.job_retention_ms = kRetentionMs;
+  o.job_batch = 2;  // fewer than the jobs: a full batch that fails would come back at once
   CleanupScheduler cleanup(*jobs_, blobs_, clock_, o);
   EXPECT_EQ(cleanup.run_once().jobs_deleted, 0u);  // returns: the test would hang otherwise
   ASSERT_TRUE((*db)->exec("DROP TRIGGER refuse").ok());

@@ -409,9 +409,10 @@ TEST_F(WorkerPoolTest, ABlockReportStoredButUnansweredIsADuplicateTheSecondTime)
   EXPECT_EQ(job(id).status, JobStatus::kCompleted);
 }
 
-// An assembly whose report never gets through (four sends) gives its task back at once rather
-// than leaving it leased for a minute; the next attempt assembles and completes the job.
-TEST_F(WorkerPoolTest, AnAssemblyReportThatNeverGetsThroughGivesTheTaskBack) {
+// An assembly whose report never gets through (four sends) is a failure of that attempt like the
+// assembly's others: retried when due (not left leased for a minute), and counted towards the
+// poison limit (a release would not count: an error that always came back looped forever).
+TEST_F(WorkerPoolTest, AnAssemblyReportThatNeverGetsThroughIsRetriedAsAFailure) {
   std::atomic<int> lost{0};
   queue_->lose_assembly_report = [&](const Task&) { return lost.fetch_add(1) < 4; };
   const std::string id = submit({{"Assembled twice.", 0}});
@@ -422,9 +423,12 @@ TEST_F(WorkerPoolTest, AnAssemblyReportThatNeverGetsThroughGivesTheTaskBack) {
   ASSERT_EQ(reports.size(), 5u);
   EXPECT_EQ(reports[3].task.attempt, reports[0].task.attempt);
   EXPECT_GT(reports[4].task.attempt, reports[0].task.attempt);
-  const auto released = queue_->reports(Report::kRelease);
-  ASSERT_EQ(released.size(), 1u);
-  EXPECT_EQ(released[0].task.attempt, reports[0].task.attempt);
+  EXPECT_TRUE(queue_->reports(Report::kRelease).empty());
+  const auto failures = queue_->reports(Report::kFailTask);
+  ASSERT_EQ(failures.size(), 1u);
+  EXPECT_EQ(failures[0].task.kind, TaskKind::kAssemble);
+  EXPECT_EQ(failures[0].task.attempt, reports[0].task.attempt);
+  EXPECT_TRUE(failures[0].retry_at_ms.has_value());
   EXPECT_EQ(job(id).status, JobStatus::kCompleted);
   EXPECT_EQ(provider_->texts.size(), 1u);
 }
