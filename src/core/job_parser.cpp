@@ -181,7 +181,8 @@ Status read_text(Reader& reader, const InputJson& v, const std::string& field, B
     return invalid_input(field, "must be at most " + std::to_string(max) + " characters, got " +
                                     std::to_string(length));
   }
-  if (auto control = find_unspeakable_control(trimmed)) {
+  // Looked for in the text as sent, so that the place named is the one the user counts.
+  if (auto control = find_unspeakable_control(v.get_ref<const std::string&>())) {
     return invalid_input(field, unspeakable_control_message(*control));
   }
   block.text = std::string(trimmed);

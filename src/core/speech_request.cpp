@@ -36,7 +36,7 @@ Result<std::string> text_param(const json& doc, const char* name, bool required,
     return invalid_input(name, "must be at most " + std::to_string(max_chars) +
                                    " characters, got " + std::to_string(length));
   }
-  if (auto control = find_unspeakable_control(trimmed)) {
+  if (auto control = find_unspeakable_control(*raw)) {  // the place in the text as sent
     return invalid_input(name, unspeakable_control_message(*control));
   }
   return std::string(trimmed);

@@ -63,15 +63,14 @@ std::size_t utf8_length(std::string_view text);
 // REQUIRES: is_valid_utf8(text).
 std::string_view trim_utf8(std::string_view text);
 
-// A control character in text to be spoken: C0 (U+0000..U+001F), DEL (U+007F) and C1
-// (U+0080..U+009F), except the ones that lay text out (tab, line feed, vertical tab, form feed,
-// carriage return, U+0085 next line). Speech engines act on them (espeak-ng reads U+0001 as the
-// start of a command; a NUL ends a C string) rather than speak them. Pure.
+// A control character in text to be spoken: C0 (U+0000..U+001F) and DEL (U+007F), except the
+// ones that lay text out (tab, line feed, vertical tab, form feed, carriage return). Speech
+// engines act on them (espeak-ng reads U+0001 as the start of a command; a NUL ends a C string)
+// rather than speak them. C1 (U+0080..U+009F) passes: it is mostly Windows-1252 punctuation
+// decoded as Latin-1 (curly quotes as U+0093, U+0094), harmless to every engine. Pure.
 constexpr bool is_unspeakable_control(char32_t cp) {
-  if (cp == U'\t' || cp == U'\n' || cp == 0x0B || cp == 0x0C || cp == U'\r' || cp == 0x85) {
-    return false;
-  }
-  return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F);
+  if (cp == U'\t' || cp == U'\n' || cp == 0x0B || cp == 0x0C || cp == U'\r') return false;
+  return cp < 0x20 || cp == 0x7F;
 }
 
 struct ControlCharacter {

@@ -356,12 +356,14 @@ TEST_F(JobParserTest, SpeakerIsOptionalTrimmedAndBounded) {
 // refuses other control characters, naming the first: espeak-ng read U+0001 as the start of a
 // command (the rest of the block at another rate) and a NUL cut the block short, unannounced.
 TEST_F(JobParserTest, TextRefusesControlCharactersButKeepsLayout) {
-  auto job = parse(R"({"blocks": [{"text": "Chapter one.\f\nIt\tbegan.\r\n"}]})");
+  auto job = parse(R"({"blocks": [{"text": "Chapter one.\f\nIt\tbegan.\r\n"},
+                                   {"text": "\u0093Quoted\u0094 as Latin-1 reads Windows-1252"}]})");
   ASSERT_TRUE(job.ok()) << job.error().to_string();
   EXPECT_EQ(job->blocks[0].text, "Chapter one.\f\nIt\tbegan.");
+  EXPECT_EQ(job->blocks[1].text, "\u0093Quoted\u0094 as Latin-1 reads Windows-1252");
   for (const auto& [bad, name, at] :
        {std::tuple{R"(one \u0001S two)", "U+0001", 5}, std::tuple{R"(one\u0000two)", "U+0000", 4},
-        std::tuple{R"(\u0633\u0633 \u009b)", "U+009B", 4},
+        std::tuple{R"(  \u0633\u0633 \u007f)", "U+007F", 6},
         std::tuple{R"(a\u001bb)", "U+001B", 2}}) {
     Error e = error_of(std::string(R"({"blocks": [{"text": "a"}, {"text": ")") + bad + "\"}]}");
     EXPECT_EQ(e.kind, ErrorKind::kInvalidInput) << bad;
