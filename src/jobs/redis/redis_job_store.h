@@ -94,6 +94,10 @@
 //                                    and its entries go with revoke_api_key or remove_user.
 //   P session:<hash>         STRING  a studio session (RedisSessionStore): "<user id> <token
 //                                    version> <created_at_ms> <expires_at_ms>", expiring with it
+//   P store_identity         STRING  a UUID made by the first identity() call (SET NX): the
+//                                    name of this data, which the cleanup binds the blob store
+//                                    to (orphan_sweep.h). Like every key here it must not be
+//                                    evicted: Redis runs with maxmemory-policy noeviction
 //
 // SCRIPTS (lua/<name>.lua, each opening with its ARGV, result and contract; listed in
 // redis_scripts.h; each one atomic, loaded with SCRIPT LOAD, run with EVALSHA)
