@@ -5,17 +5,15 @@
 namespace polyvox::audio {
 
 int peaks_per_second_for(int64_t samples, int sample_rate, int64_t max_pairs) {
-  auto pairs = [&](int per_second) {
-    const int64_t window = std::max<int64_t>(1, sample_rate / per_second);
+  // Windows of a whole number of samples each, so that the rate said is the rate made.
+  const auto pairs = [&](int per_second) {
+    const int64_t window = sample_rate / per_second;
     return (std::max<int64_t>(samples, 0) + window - 1) / window;
   };
-  int per_second = std::min(kPeaksPerSecond, sample_rate);
-  if (pairs(per_second) <= max_pairs) return per_second;
-  // Close from below, then down past the windows' rounding.
-  per_second = static_cast<int>(std::clamp<int64_t>(
-      static_cast<int64_t>(static_cast<double>(max_pairs) * sample_rate / samples), 1, per_second));
-  while (per_second > 1 && pairs(per_second) > max_pairs) --per_second;
-  return per_second;
+  for (int per_second = std::min(kPeaksPerSecond, sample_rate); per_second > 1; --per_second) {
+    if (sample_rate % per_second == 0 && pairs(per_second) <= max_pairs) return per_second;
+  }
+  return 1;
 }
 
 PeakAccumulator::PeakAccumulator(int sample_rate, int peaks_per_second)

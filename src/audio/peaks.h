@@ -15,9 +15,10 @@ inline constexpr int kPeaksPerSecond = 50;
 // past it fewer peaks per second are taken, so that an 80-hour job's waveform stays as small.
 inline constexpr int64_t kMaxPeakPairs = int64_t{1} << 20;
 
-// The peaks per second for a file of `samples` at `sample_rate`: kPeaksPerSecond, or the most
-// (at least 1) whose windows (sample_rate / peaks per second samples) number at most
-// `max_pairs`. REQUIRES: sample_rate > 0, max_pairs > 0.
+// The peaks per second for a file of `samples` at `sample_rate`: the most, up to
+// kPeaksPerSecond, that divide `sample_rate` (windows of a whole number of samples: the rate said
+// is the rate made) and whose windows number at most `max_pairs`; 1 when none does.
+// REQUIRES: sample_rate > 0, max_pairs > 0.
 int peaks_per_second_for(int64_t samples, int sample_rate, int64_t max_pairs = kMaxPeakPairs);
 
 class PeakAccumulator {

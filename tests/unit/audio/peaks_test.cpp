@@ -45,6 +45,7 @@ TEST(PeaksPerSecondTest, LongFilesTakeFewerPeaksAndNeverMoreThanTheCap) {
   constexpr int kRate = 44100;
   const int64_t hour = int64_t{3600} * kRate;
   EXPECT_EQ(peaks_per_second_for(0, kRate), kPeaksPerSecond);
+  EXPECT_EQ(peaks_per_second_for(0, 11025), 49);  // 50 does not divide 11025
   EXPECT_EQ(peaks_per_second_for(5 * hour, kRate), kPeaksPerSecond);
   EXPECT_LT(peaks_per_second_for(6 * hour, kRate), kPeaksPerSecond);
   for (const int rate : {8000, 11025, 22050, 24000, 44100, 48000, 192000}) {
@@ -53,12 +54,14 @@ TEST(PeaksPerSecondTest, LongFilesTakeFewerPeaksAndNeverMoreThanTheCap) {
       const int per_second = peaks_per_second_for(samples, rate);
       ASSERT_GE(per_second, 1);
       ASSERT_LE(per_second, kPeaksPerSecond);
+      EXPECT_EQ(rate % per_second, 0) << rate << " Hz, " << hours << " h";
       const int64_t window = rate / per_second;
       const int64_t pairs = (samples + window - 1) / window;
       EXPECT_LE(pairs, kMaxPeakPairs) << rate << " Hz, " << hours << " h";
-      if (per_second < kPeaksPerSecond) {  // one more per second would not fit
-        const int64_t finer = rate / (per_second + 1);
-        EXPECT_GT((samples + finer - 1) / finer, kMaxPeakPairs) << rate << " Hz, " << hours << " h";
+      for (int finer = per_second + 1; finer <= kPeaksPerSecond; ++finer) {  // none finer fits
+        if (rate % finer != 0) continue;
+        const int64_t window = rate / finer;
+        EXPECT_GT((samples + window - 1) / window, kMaxPeakPairs) << rate << " Hz, " << hours;
       }
     }
   }
