@@ -31,6 +31,10 @@ struct ParsedLine {
   bool has_letter = false;
 };
 
+// A tatweel (kashida) after a letter stretches it: not a base, so that the letters around it
+// are read as one word ("مـــرحبا" as "مرحبا").
+constexpr char32_t kTatweel = 0x0640;
+
 ParsedLine parse_line(std::string_view line) {
   ParsedLine p;
   std::size_t pos = 0;
@@ -44,6 +48,9 @@ ParsedLine parse_line(std::string_view line) {
         p.insert_at.back() = pos;
       }
       continue;
+    }
+    if (cp == kTatweel && !p.bases.empty() && arabic::is_letter(p.bases.back())) {
+      continue;  // stretches the letter before it: the marks added to it go before the tatweel
     }
     if (arabic::is_other_mark(cp) && !p.bases.empty()) {
       if (!p.folded.back()) {  // the first madda / hamza composes; others are skipped

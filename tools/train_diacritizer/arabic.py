@@ -202,18 +202,24 @@ def compose_hamza(base, mark):
     return {0x0648: 0x0624, 0x064A: 0x0626, 0x0649: 0x0626}.get(base, base)
 
 
+TATWEEL = 0x0640
+
+
 def parse_line_folded(line):
     """parse_line for inference on any text: the other Arabic combining marks (is_other_mark)
     after a base stay with it instead of being bases, and a letter followed by a combining
-    madda or hamza is read as the composed letter (the first such mark only). Returns (bases,
-    marks, leading, texts): texts[i] is base i as written, with every mark after it."""
+    madda or hamza is read as the composed letter (the first such mark only). A tatweel (kashida,
+    U+0640) after a letter stretches it: not a base (the letters around it are one word), and
+    marks added to the letter go before it. Returns (bases, marks, leading, texts): texts[i] is
+    [base i as written with the marks after it, the tatweels after those]; added marks go
+    between the two."""
     bases, marks, leading, texts, folded = [], [], [], [], []
     for ch in line:
         cp = ord(ch)
         if is_mark(cp):
             if marks:
                 marks[-1].append(cp)
-                texts[-1] += ch
+                texts[-1] = [texts[-1][0] + texts[-1][1] + ch, ""]
             else:
                 leading.append(cp)
         elif is_other_mark(cp) and bases:
@@ -221,11 +227,13 @@ def parse_line_folded(line):
                 composed = compose_hamza(bases[-1], cp)
                 folded[-1] = composed != bases[-1]
                 bases[-1] = composed
-            texts[-1] += ch
+            texts[-1] = [texts[-1][0] + texts[-1][1] + ch, ""]
+        elif cp == TATWEEL and bases and is_letter(bases[-1]):
+            texts[-1][1] += ch
         else:
             bases.append(cp)
             marks.append([])
-            texts.append(ch)
+            texts.append([ch, ""])
             folded.append(False)
     return bases, marks, leading, texts
 

@@ -92,11 +92,12 @@ def _apply_best(patterns, i, log_probs, options, chosen, added, margin):
 
 def decode(texts, leading, added):
     """Rebuilds the line: every input character in place (texts: each base character as written
-    with its marks, arabic.parse_line_folded), `added` marks after each."""
+    with its marks, then its tatweels: arabic.parse_line_folded), `added` marks between."""
     out = [chr(cp) for cp in leading]
-    for text, extra in zip(texts, added):
+    for (text, tail), extra in zip(texts, added):
         out.append(text)
         out.extend(chr(m) for m in extra)
+        out.append(tail)
     return "".join(out)
 
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "app/process_memory.h"
+#include "core/utf8.h"
 #include "support/audio_fixtures.h"  // TempDir, read_file, write_file
 #include "text/arabic_marks.h"
 #include "weights_header.h"
@@ -308,6 +309,26 @@ TEST_F(EmbeddedDiacritizerTest, OtherArabicMarksStayInPlaceAndKeepTheirWordWhole
   EXPECT_TRUE(only_appends_marks(in, out)) << out;
   EXPECT_EQ(marks_only(out), marks_only(run(plain + "ۖ"))) << out;
   EXPECT_EQ(run("ٰ ۡ"), "ٰ ۡ");  // no letter: unchanged
+}
+
+// A tatweel (kashida, U+0640) stretches the letter before it: the word is read whole, the letters
+// get the marks they get without it, each placed right after its letter (before the tatweel),
+// and the tatweels stay where they were. It used to end the word: م of مـــرحبا got no mark and
+// ت of كـتـاب a sukun before the alef.
+TEST_F(EmbeddedDiacritizerTest, ATatweelKeepsItsWordWholeAndItsMarksBeforeIt) {
+  const std::string plain = "مرحبا بكم في كتاب العربية";
+  const std::string in = "مـــرحبا بكم في كـتـاب العـربـيـة";
+  const std::string out = run(in);
+  EXPECT_EQ(strip_marks(out), in);
+  EXPECT_TRUE(only_appends_marks(in, out)) << out;
+  EXPECT_EQ(marks_only(out), marks_only(run(plain))) << out;
+  std::string without_tatweel;
+  for (std::size_t pos = 0; pos < out.size();) {
+    const std::size_t start = pos;
+    if (next_code_point(out, pos) != 0x0640) without_tatweel += out.substr(start, pos - start);
+  }
+  EXPECT_EQ(without_tatweel, run(plain)) << out;  // each mark right after its letter
+  EXPECT_EQ(run("ـ ـــ"), "ـ ـــ");               // no letter: unchanged
 }
 
 // Text in Unicode NFD writes أ إ آ ؤ ئ as a letter and a combining hamza or madda: the model
