@@ -4,7 +4,6 @@ EmbeddedDiacritizer must reproduce (the smoke test compares the two).
 Usage: /usr/bin/python3 predict.py WEIGHTS < lines > diacritized_lines
 (uses the lexicon beside WEIGHTS, same name with .lexicon, when there is one)
 """
-import math
 import os
 import sys
 
