@@ -7,8 +7,6 @@ Usage: /usr/bin/python3 average.py OUTPUT.bin MODEL.bin MODEL.bin [MODEL.bin...]
 """
 import sys
 
-import torch
-
 import model
 
 
