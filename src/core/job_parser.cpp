@@ -173,7 +173,8 @@ std::optional<VoiceChoice> read_choice(Reader& reader, const InputJson& v,
 
 Status read_text(Reader& reader, const InputJson& v, const std::string& field, BlockSpec& block) {
   if (!v.is_string()) return wrong_type(field, "a string", v);
-  std::string_view trimmed = trim_utf8(v.get_ref<const std::string&>());
+  const std::string sent = with_word_processor_hyphens(v.get_ref<const std::string&>());
+  std::string_view trimmed = trim_utf8(sent);
   if (trimmed.empty()) return invalid_input(field, "must not be empty or only white space");
   const std::size_t length = utf8_length(trimmed);
   const std::size_t max = reader.options.limits.max_text_chars;
@@ -182,7 +183,7 @@ Status read_text(Reader& reader, const InputJson& v, const std::string& field, B
                                     std::to_string(length));
   }
   // Looked for in the text as sent, so that the place named is the one the user counts.
-  if (auto control = find_unspeakable_control(v.get_ref<const std::string&>())) {
+  if (auto control = find_unspeakable_control(sent)) {
     return invalid_input(field, unspeakable_control_message(*control));
   }
   block.text = std::string(trimmed);

@@ -27,6 +27,7 @@ Result<std::string> text_param(const json& doc, const char* name, bool required,
                                std::size_t max_chars) {
   auto raw = string_param(doc, name, required);
   if (!raw) return raw;
+  *raw = with_word_processor_hyphens(std::move(*raw));
   const std::string_view trimmed = trim_utf8(*raw);
   if (trimmed.empty() && required) {
     return invalid_input(name, "must not be empty or only white space");

@@ -159,4 +159,20 @@ std::string with_ascii_controls_as_spaces(std::string_view text) {
   return out;
 }
 
+std::string with_word_processor_hyphens(std::string text) {
+  if (text.find_first_of("\x1E\x1F") == std::string::npos) return text;
+  std::string out;
+  out.reserve(text.size() + 8);
+  for (const char c : text) {
+    if (c == '\x1E') {
+      append_utf8(out, 0x2011);
+    } else if (c == '\x1F') {
+      append_utf8(out, 0x00AD);
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
 }  // namespace polyvox

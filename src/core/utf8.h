@@ -73,6 +73,12 @@ constexpr bool is_unspeakable_control(char32_t cp) {
   return cp < 0x20 || cp == 0x7F;
 }
 
+// `text` with the two control characters word processors use for hyphens written as what they
+// mean: U+001E (Word's non-breaking hyphen) as U+2011 and U+001F (its optional hyphen) as U+00AD
+// (soft hyphen). Text pulled from a document by a program carries them. Pure; `text` itself
+// when it has neither.
+std::string with_word_processor_hyphens(std::string text);
+
 struct ControlCharacter {
   std::size_t index = 0;  // in code points from the start
   char32_t code_point = 0;

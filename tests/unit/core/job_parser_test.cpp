@@ -361,6 +361,11 @@ TEST_F(JobParserTest, TextRefusesControlCharactersButKeepsLayout) {
   ASSERT_TRUE(job.ok()) << job.error().to_string();
   EXPECT_EQ(job->blocks[0].text, "Chapter one.\f\nIt\tbegan.");
   EXPECT_EQ(job->blocks[1].text, "\u0093Quoted\u0094 as Latin-1 reads Windows-1252");
+  // Word's hyphens, as a program reading a document gets them, are read as what they mean.
+  auto word =
+      parse(R"({"blocks": [{"text": "A non\u001ebreaking and an opt\u001fional hyphen"}]})");
+  ASSERT_TRUE(word.ok()) << word.error().to_string();
+  EXPECT_EQ(word->blocks[0].text, "A non\u2011breaking and an opt\u00adional hyphen");
   for (const auto& [bad, name, at] :
        {std::tuple{R"(one \u0001S two)", "U+0001", 5}, std::tuple{R"(one\u0000two)", "U+0000", 4},
         std::tuple{R"(  \u0633\u0633 \u007f)", "U+007F", 6},

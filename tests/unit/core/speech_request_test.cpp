@@ -74,6 +74,9 @@ TEST(SpeechRequestTest, InputKeepsLayoutCharactersAndRefusesOtherControls) {
       R"({"model":"m","voice":"v","input":"Page one.\f\r\nPage\ttwo.\u000bEnd\u0085"})");
   ASSERT_TRUE(ok.ok()) << ok.error().to_string();
   EXPECT_EQ(ok->input, "Page one.\f\r\nPage\ttwo.\vEnd\u0085");
+  auto word = parse_speech_request(R"({"model":"m","voice":"v","input":"non\u001ebreaking"})");
+  ASSERT_TRUE(word.ok()) << word.error().to_string();
+  EXPECT_EQ(word->input, "non\u2011breaking");  // Word's non-breaking hyphen, as it means
   auto r = parse_speech_request(R"({"model":"m","voice":"v","input":"Hello\u007f there"})");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().message,
