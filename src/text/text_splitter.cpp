@@ -2,6 +2,8 @@
 
 #include <cstdint>
 
+#include "core/utf8.h"
+
 namespace polyvox {
 namespace {
 
@@ -25,10 +27,33 @@ bool is_space(std::string_view c) {
   return c == " " || c == "\t" || c == "\n" || c == "\r" || c == "\u00a0" || c == "\u3000";
 }
 
+char32_t code_point(std::string_view c) {
+  std::size_t pos = 0;
+  return next_code_point(c, pos);
+}
+
+// A code point that belongs with the one before it: a combining mark (Latin, Hebrew, Arabic and
+// the general blocks), a variation selector, an emoji skin tone or a zero-width joiner.
+bool joins_previous(char32_t cp) {
+  return (cp >= 0x0300 && cp <= 0x036F) || (cp >= 0x0483 && cp <= 0x0489) ||
+         (cp >= 0x0591 && cp <= 0x05C7) || (cp >= 0x0610 && cp <= 0x061A) ||
+         (cp >= 0x064B && cp <= 0x065F) || cp == 0x0670 || (cp >= 0x06D6 && cp <= 0x06ED) ||
+         (cp >= 0x1AB0 && cp <= 0x1AFF) || (cp >= 0x1DC0 && cp <= 0x1DFF) || cp == 0x200D ||
+         (cp >= 0x20D0 && cp <= 0x20FF) || (cp >= 0xFE00 && cp <= 0xFE0F) ||
+         (cp >= 0xFE20 && cp <= 0xFE2F) || (cp >= 0x1F3FB && cp <= 0x1F3FF) ||
+         (cp >= 0xE0100 && cp <= 0xE01EF);
+}
+
 // How good a cut after code point k is: 3 after a sentence end, 2 after a clause mark, 1 after a
-// space, 0 anywhere else. A cut "after" punctuation keeps the punctuation with its sentence.
+// space, 0 anywhere else but -1 inside a character as written (before a combining mark, a
+// joiner's neighbour: a letter parted from its marks, half an emoji). A cut "after"
+// punctuation keeps the punctuation with its sentence.
 int cut_quality(std::string_view text, const std::vector<std::size_t>& b, std::size_t k) {
   const std::string_view c = char_at(text, b, k);
+  if (k + 2 < b.size() &&
+      (code_point(c) == 0x200D || joins_previous(code_point(char_at(text, b, k + 1))))) {
+    return -1;
+  }
   const bool next_is_space_or_end = k + 2 >= b.size() || is_space(char_at(text, b, k + 1));
   if ((c == "." || c == "!" || c == "?" || c == "\u061f" || c == "\u06d4" || c == "\u3002" ||
        c == "\u2026") &&

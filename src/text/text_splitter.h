@@ -1,6 +1,7 @@
 // Splitting text that is longer than a provider accepts in one request: at sentence ends first,
 // then at clause boundaries (commas, semicolons, colons, dashes), then at spaces, and only as a
-// last resort inside a word. Parts are spoken separately and joined in order.
+// last resort inside a word, never between a letter and its combining marks (unless a window
+// holds nothing else). Parts are spoken separately and joined in order.
 #pragma once
 
 #include <cstddef>

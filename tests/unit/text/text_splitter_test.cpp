@@ -58,6 +58,25 @@ TEST(TextSplitterTest, CountsCodePointsAndNeverSplitsOne) {
   EXPECT_EQ(parts[0], "مرحبا بالعالم. ");
 }
 
+// A cut inside a word never parts a letter from its marks (a diacritizer or a voice would read
+// marks with no letter), nor half an emoji from its joiner.
+TEST(TextSplitterTest, ACutInsideAWordKeepsEachLetterWithItsMarks) {
+  std::string marked;
+  for (int i = 0; i < 100; ++i) marked += "\u0628\u064e\u0651";  // بَّ: a letter, two marks
+  for (const std::size_t max : {7u, 10u, 32u, 256u}) {
+    const auto parts = split_text(marked, max);
+    std::string joined;
+    for (const auto& part : parts) {
+      EXPECT_EQ(part.substr(0, 2), "\u0628") << max;  // each part starts with the letter
+      joined += part;
+    }
+    EXPECT_EQ(joined, marked);
+  }
+  std::string family;
+  for (int i = 0; i < 20; ++i) family += "\U0001F469\u200D\U0001F467";  // woman ZWJ girl
+  for (const auto& part : split_text(family, 4)) EXPECT_EQ(part.substr(0, 4), "\U0001F469");
+}
+
 TEST(TextSplitterTest, LongTextPartsStayNearTheLimit) {
   std::string text;
   for (int i = 0; i < 200; ++i) text += "Sentence number " + std::to_string(i) + " is here. ";
