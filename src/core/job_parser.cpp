@@ -11,6 +11,7 @@
 #include "core/error_list.h"
 #include "core/json_input.h"
 #include "core/letters.h"
+#include "core/speakable_text.h"
 #include "core/utf8.h"
 #include "core/webhook_url.h"
 
@@ -173,20 +174,10 @@ std::optional<VoiceChoice> read_choice(Reader& reader, const InputJson& v,
 
 Status read_text(Reader& reader, const InputJson& v, const std::string& field, BlockSpec& block) {
   if (!v.is_string()) return wrong_type(field, "a string", v);
-  const std::string sent = with_word_processor_hyphens(v.get_ref<const std::string&>());
-  std::string_view trimmed = trim_utf8(sent);
-  if (trimmed.empty()) return invalid_input(field, "must not be empty or only white space");
-  const std::size_t length = utf8_length(trimmed);
-  const std::size_t max = reader.options.limits.max_text_chars;
-  if (length > max) {
-    return invalid_input(field, "must be at most " + std::to_string(max) + " characters, got " +
-                                    std::to_string(length));
-  }
-  // Looked for in the text as sent, so that the place named is the one the user counts.
-  if (auto control = find_unspeakable_control(sent)) {
-    return invalid_input(field, unspeakable_control_message(*control));
-  }
-  block.text = std::string(trimmed);
+  auto text =
+      speakable_text(v.get_ref<const std::string&>(), reader.options.limits.max_text_chars, field);
+  if (!text) return text.error();
+  block.text = std::move(text.value());
   return Status::success();
 }
 

@@ -5,6 +5,7 @@
 
 #include "core/json_input.h"
 #include "core/letters.h"
+#include "core/speakable_text.h"
 #include "core/utf8.h"
 
 namespace polyvox {
@@ -22,25 +23,13 @@ Result<std::string> string_param(const json& doc, const char* name, bool require
   return it->get<std::string>();
 }
 
-// A text parameter: trimmed, non-empty when required, at most `max_chars` code points.
+// A text parameter: as speakable_text says (trimmed, non-empty when required, at most
+// `max_chars` code points, no control character).
 Result<std::string> text_param(const json& doc, const char* name, bool required,
                                std::size_t max_chars) {
   auto raw = string_param(doc, name, required);
   if (!raw) return raw;
-  *raw = with_word_processor_hyphens(std::move(*raw));
-  const std::string_view trimmed = trim_utf8(*raw);
-  if (trimmed.empty() && required) {
-    return invalid_input(name, "must not be empty or only white space");
-  }
-  const std::size_t length = utf8_length(trimmed);
-  if (length > max_chars) {
-    return invalid_input(name, "must be at most " + std::to_string(max_chars) +
-                                   " characters, got " + std::to_string(length));
-  }
-  if (auto control = find_unspeakable_control(*raw)) {  // the place in the text as sent
-    return invalid_input(name, unspeakable_control_message(*control));
-  }
-  return std::string(trimmed);
+  return speakable_text(std::move(*raw), max_chars, name, required);
 }
 
 // "voice": a name, or {"id": name} (OpenAI's custom voices).

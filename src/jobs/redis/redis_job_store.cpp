@@ -228,13 +228,13 @@ Result<JobEventLog> RedisJobStore::job_events(const std::string& id, int64_t aft
 bool RedisJobStore::ping() { return pool_->run({"PING"}).ok(); }
 
 Result<std::string> RedisJobStore::identity() {
-  // The first SET wins; every later one (any node) reads what it wrote.
-  const std::string key = keys_.prefix + "store_identity";
-  auto set = pool_->run({"SET", key, new_uuid4(), "NX"});
-  if (!set) return set.take_error();
-  auto got = pool_->run({"GET", key});
+  // One round trip (SET NX GET, Redis 7): the value stored before, or nil when this call stored
+  // its own. The first SET wins; every later one (any node) reads what it wrote.
+  const std::string candidate = new_uuid4();
+  auto got = pool_->run({"SET", keys_.prefix + "store_identity", candidate, "NX", "GET"});
   if (!got) return got.take_error();
-  if (got->is_nil() || got->str.empty()) return malformed("GET store_identity");
+  if (got->is_nil()) return candidate;
+  if (got->str.empty()) return malformed("SET store_identity");
   return got->str;
 }
 
