@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cstdlib>
 #include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 
@@ -63,8 +64,17 @@ constexpr long long kMinTempRetentionSeconds = 600;
 }  // namespace
 
 Environment Environment::load(const std::string& dotenv_path) {
-  Environment env;
   std::ifstream in(dotenv_path);
+  return read_dotenv(in, dotenv_path);
+}
+
+Environment Environment::parse_dotenv(std::string_view text, const std::string& name) {
+  std::istringstream in{std::string(text)};
+  return read_dotenv(in, name);
+}
+
+Environment Environment::read_dotenv(std::istream& in, const std::string& dotenv_path) {
+  Environment env;
   std::string line;
   for (int number = 1; std::getline(in, line); ++number) {
     line = trim(line);

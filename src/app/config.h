@@ -2,9 +2,11 @@
 // variables the environment does not set (as the seed does). One loader for the whole binary.
 #pragma once
 
+#include <iosfwd>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "api/client_address.h"
 #include "api/http_server.h"
@@ -37,6 +39,9 @@ class Environment {
   // Throws std::invalid_argument naming the file, the line number and the key (never the value:
   // it may be a secret) for a quote never closed or something else after the closing quote.
   static Environment load(const std::string& dotenv_path = ".env");
+  // The variables of `text`, read as load() reads a file called `name` (and the process
+  // environment, which still comes first).
+  static Environment parse_dotenv(std::string_view text, const std::string& name);
 
   std::optional<std::string> get(const std::string& key) const;
   std::string get_or(const std::string& key, const std::string& fallback) const;
@@ -52,6 +57,8 @@ class Environment {
   void set_for_test(const std::string& key, const std::string& value) { dotenv_[key] = value; }
 
  private:
+  static Environment read_dotenv(std::istream& in, const std::string& dotenv_path);
+
   std::map<std::string, std::string> dotenv_;
 };
 

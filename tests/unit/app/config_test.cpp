@@ -103,6 +103,22 @@ TEST(DotenvTest, AnythingButACommentAfterTheClosingQuoteIsRefusedNamingTheLineAn
   EXPECT_EQ(unclosed.find("secret"), std::string::npos) << unclosed;
 }
 
+// The worst case of the reader: one line of a megabyte of escapes and quotes is read in one pass,
+// each escape once; a megabyte-long quote never closed is refused naming its line (the fuzz
+// target dotenv covers the rest).
+TEST(DotenvTest, AMegabyteLineOfEscapesIsReadAsWritten) {
+  std::string escaped, expected;
+  for (int i = 0; i < 250'000; ++i) escaped += R"(\\\")", expected += R"(\")";  // \\ \" -> \ "
+  const Environment env = Environment::parse_dotenv("KEY=\"" + escaped + "\" # end\n", "big.env");
+  EXPECT_EQ(env.get("KEY"), expected);
+  try {
+    (void)Environment::parse_dotenv("A=1\nKEY=\"" + escaped, "big.env");
+    ADD_FAILURE() << "an unclosed quote was read";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("big.env line 2 (KEY)", 0), 0u) << e.what();
+  }
+}
+
 TEST(EnvironmentTest, IntegersAreDigitsWithAnOptionalMinusOnly) {
   for (const std::string bad :
        {" 8000", "8000 ", "+18934", "0x10", "1e3", "80 00", "-", "99999999999999999999"}) {
